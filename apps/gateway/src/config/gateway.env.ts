@@ -1,0 +1,56 @@
+import { BlockList, isIP } from 'node:net';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, MinLength, Max, Min, ValidateBy } from 'class-validator';
+import { BaseEnv } from '#common';
+
+/** Parses `TRUSTED_PROXIES` (comma-separated CIDRs or addresses) into a BlockList; throws on a bad entry. */
+export function parseTrustedProxies(value: string): BlockList {
+  const list = new BlockList();
+  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [address, prefix] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR range`);
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) {
+      list.addAddress(address, type);
+      continue;
+    }
+    const bits = Number(prefix);
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+      throw new Error(`"${entry}" has an invalid prefix length`);
+    }
+    list.addSubnet(address, bits, type);
+  }
+  return list;
+}
+
+export class GatewayEnv extends BaseEnv {
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @IsInt({ message: 'must be an integer between 0 and 65535' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  /** Enables `/admin/v1` when set (PRODUCT.md §11). */
+  @IsOptional()
+  @MinLength(16, { message: 'must be at least 16 characters when set' })
+  ADMIN_TOKEN?: string;
+
+  /** Peers whose X-Forwarded-For is believed (PRODUCT.md §7). */
+  @ValidateBy({
+    name: 'cidrList',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        try {
+          parseTrustedProxies(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'must be a comma-separated list of IP addresses or CIDR ranges',
+    },
+  })
+  TRUSTED_PROXIES = '';
+}

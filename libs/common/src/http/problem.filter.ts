@@ -1,0 +1,73 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { currentRequestId } from '../logging/request-context';
+import { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemDetails, problemTypeUri, titleForStatus } from './problem';
+
+/** body-parser marks its errors with a `type`; they arrive before any route runs. */
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number';
+}
+
+/** Turns every error into problem+json. Unknown errors are logged and answered without details. */
+export function toProblemError(error: unknown): ProblemError {
+  if (error instanceof ProblemError) return error;
+  if (isBodyParserError(error)) {
+    switch (error.type) {
+      case 'entity.too.large':
+        return new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 2 MiB');
+      case 'entity.parse.failed':
+        return new ProblemError(HttpStatus.BAD_REQUEST, 'INVALID_JSON', 'the request body is not valid JSON');
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new ProblemError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'the request body encoding is not supported');
+    }
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    switch (status) {
+      case HttpStatus.NOT_FOUND:
+        return new ProblemError(status, 'NOT_FOUND', 'no route matches this path');
+      case HttpStatus.METHOD_NOT_ALLOWED:
+        return new ProblemError(status, 'METHOD_NOT_ALLOWED', 'this path does not accept this method');
+      case HttpStatus.PAYLOAD_TOO_LARGE:
+        return new ProblemError(status, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 2 MiB');
+      default:
+        return new ProblemError(status, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', error.message);
+    }
+  }
+  return new ProblemError(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'an unexpected error occurred; quote the request id when reporting it');
+}
+
+export function renderProblem(error: ProblemError, request: Request, response: Response): void {
+  const body: ProblemDetails = {
+    type: problemTypeUri(error.code),
+    title: titleForStatus(error.status),
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    request_id: currentRequestId() ?? String(response.getHeader('X-Request-Id') ?? ''),
+    instance: request.originalUrl.split('?')[0],
+  };
+  if (error.extras.validationErrors) body.validation_errors = error.extras.validationErrors;
+  for (const [name, value] of Object.entries(error.extras.headers ?? {})) response.setHeader(name, value);
+  response.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+@Catch()
+export class ProblemExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const problem = toProblemError(exception);
+    if (problem.status >= 500) this.logger.error(exception);
+    renderProblem(problem, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+}

@@ -1,0 +1,40 @@
+/** Field names whose values are secrets wherever they appear in a log object. */
+const SECRET_FIELDS = new Set([
+  'authorization',
+  'password',
+  'token',
+  'full_key',
+  'key',
+  'session_token',
+  'csrf_token',
+  'cookie',
+  'set-cookie',
+  'admin_token',
+]);
+
+/**
+ * API keys are recognised by shape as well as by field name, so a key pasted into a free-text field
+ * (an error message, a URL) is still masked. Legacy prefixes per PRODUCT.md §3.1.
+ */
+const SECRET_PATTERN = /\b(vxk|ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
+const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
+
+export const REDACTED = '[REDACTED]';
+
+export function redactText(text: string): string {
+  return text.replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`).replace(DSN_PASSWORD, `$1${REDACTED}@`);
+}
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    return { type: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
+  }
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const result: Record<string, unknown> = {};
+  for (const [field, inner] of Object.entries(value)) {
+    result[field] = SECRET_FIELDS.has(field.toLowerCase()) ? REDACTED : redact(inner, depth + 1);
+  }
+  return result;
+}

@@ -1,0 +1,40 @@
+/**
+ * Error codes that cross a service boundary in an RPC reply. The gateway maps each to an HTTP
+ * status in one exhaustive switch, so adding a code here without mapping it fails to compile.
+ */
+export enum RpcErrorCode {
+  MalformedRequest = 'MALFORMED_REQUEST',
+  ValidationFailed = 'VALIDATION_FAILED',
+  ResourceNotFound = 'RESOURCE_NOT_FOUND',
+  ResourceExists = 'RESOURCE_EXISTS',
+  VersionConflict = 'VERSION_CONFLICT',
+  Forbidden = 'FORBIDDEN',
+  Unavailable = 'SERVICE_UNAVAILABLE',
+  Internal = 'INTERNAL_ERROR',
+}
+
+export interface RpcValidationError {
+  field: string;
+  message: string;
+}
+
+/** The error body of every failed RPC reply. */
+export interface RpcErrorBody {
+  code: RpcErrorCode;
+  message: string;
+  validation_errors?: RpcValidationError[];
+}
+
+export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<string, unknown>;
+  return (
+    typeof candidate.message === 'string' &&
+    Object.values(RpcErrorCode).includes(candidate.code as RpcErrorCode)
+  );
+}
+
+/** A message that does not follow the contract (bad envelope, bad RPC payload). */
+export class ContractViolation extends Error {
+  override readonly name = 'ContractViolation';
+}

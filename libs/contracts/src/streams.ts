@@ -1,0 +1,67 @@
+/**
+ * JetStream streams, one per domain (ARCHITECTURE.md, "JetStream"). Each event type belongs to
+ * exactly one stream; its subject is `<domain>.events.<event type>`.
+ */
+export interface StreamDefinition {
+  name: string;
+  subjectPrefix: string;
+  /** Event types (or `prefix.*` families) that live in this stream. */
+  eventTypes: readonly string[];
+}
+
+export const STREAMS = {
+  accounts: {
+    name: 'ACCOUNTS',
+    subjectPrefix: 'accounts.events',
+    eventTypes: ['account.*', 'session.*', 'auth.login_failed'],
+  },
+  keys: {
+    name: 'KEYS',
+    subjectPrefix: 'keys.events',
+    eventTypes: [
+      'key.created',
+      'key.renamed',
+      'key.integrations_changed',
+      'key.rotated',
+      'key.revoked',
+      'key.expired',
+      'key.legacy_imported',
+    ],
+  },
+  auth: {
+    name: 'AUTH',
+    subjectPrefix: 'auth.events',
+    eventTypes: ['key.used', 'auth.failed'],
+  },
+  content: {
+    name: 'CONTENT',
+    subjectPrefix: 'content.events',
+    eventTypes: ['prompt.*', 'artifact.*', 'memory.*'],
+  },
+  alerts: {
+    name: 'ALERTS',
+    subjectPrefix: 'alerts.events',
+    eventTypes: ['alert.*'],
+  },
+} as const satisfies Record<string, StreamDefinition>;
+
+export type StreamKey = keyof typeof STREAMS;
+
+export const ALL_STREAMS: readonly StreamDefinition[] = Object.values(STREAMS);
+
+/** Where poison messages go once a consumer has given up on them. */
+export const DEAD_LETTER_SUBJECT_PREFIX = 'deadletter';
+
+function matches(pattern: string, eventType: string): boolean {
+  return pattern.endsWith('.*') ? eventType.startsWith(pattern.slice(0, -1)) : pattern === eventType;
+}
+
+export function streamForEventType(eventType: string): StreamDefinition {
+  const found = ALL_STREAMS.find((stream) => stream.eventTypes.some((p) => matches(p, eventType)));
+  if (!found) throw new Error(`no JetStream stream is defined for event type "${eventType}"`);
+  return found;
+}
+
+export function subjectForEventType(eventType: string): string {
+  return `${streamForEventType(eventType).subjectPrefix}.${eventType}`;
+}

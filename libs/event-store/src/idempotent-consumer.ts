@@ -1,0 +1,171 @@
+import type { LoggerService } from '@nestjs/common';
+import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, parseEventEnvelope } from '#contracts';
+import type { NatsConnectionHolder } from '#messaging';
+
+const NANOS_PER_MS = 1_000_000;
+
+export interface IdempotentConsumerOptions {
+  /** Durable consumer name, also the key of the inbox and checkpoint rows. */
+  durable: string;
+  stream: string;
+  filterSubject?: string;
+  batchSize?: number;
+  maxDeliver?: number;
+  ackWaitMs?: number;
+  /** Redelivery delays after a failed handling, in order; the last one repeats. */
+  backoffMs?: number[];
+  /** Writes the read model for one event; runs in the transaction that records the event as processed. */
+  handle(event: EventEnvelope, manager: EntityManager): Promise<void>;
+}
+
+/**
+ * A JetStream durable pull consumer whose handler writes its read model and the consumer's inbox
+ * row (event id) in one transaction. A redelivered message finds its id in the inbox and changes
+ * nothing; a crash before the commit leaves neither, and JetStream delivers it again.
+ * Messages that cannot be parsed, or that keep failing, go to `deadletter.<durable>` and are
+ * terminated, so one poison message never blocks the stream.
+ */
+export class IdempotentConsumer {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly batchSize: number;
+  private readonly maxDeliver: number;
+  private readonly ackWaitMs: number;
+  private readonly backoffMs: number[];
+
+  constructor(
+    private readonly nats: NatsConnectionHolder,
+    private readonly dataSource: DataSource,
+    private readonly logger: LoggerService,
+    private readonly options: IdempotentConsumerOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 256;
+    this.maxDeliver = options.maxDeliver ?? 5;
+    this.ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.backoffMs = options.backoffMs ?? [1_000, 5_000, 15_000, 30_000];
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.ensureConsumer();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async ensureConsumer(): Promise<void> {
+    const manager = await this.nats.manager();
+    const config = {
+      durable_name: this.options.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      max_deliver: this.maxDeliver,
+      ack_wait: this.ackWaitMs * NANOS_PER_MS,
+      max_ack_pending: Math.max(1_000, this.batchSize * 4),
+      ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
+    };
+    try {
+      await manager.consumers.info(this.options.stream, this.options.durable);
+      await manager.consumers.update(this.options.stream, this.options.durable, config);
+    } catch (error) {
+      if (!/consumer not found/i.test(String(error))) throw error;
+      await manager.consumers.add(this.options.stream, config);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
+    while (this.running) {
+      try {
+        const batch: JsMsg[] = [];
+        const messages = await consumer.fetch({ max_messages: this.batchSize, expires: 1_000 });
+        for await (const message of messages) batch.push(message);
+        if (batch.length > 0) await this.processBatch(batch);
+      } catch (error) {
+        if (!this.running) break;
+        this.logger.warn({ msg: 'consumer: fetch failed, retrying', consumer: this.options.durable, error: String(error) }, 'IdempotentConsumer');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  /** Handles a batch in one transaction; if that fails, falls back to one message at a time. */
+  async processBatch(messages: JsMsg[]): Promise<void> {
+    const parsed: { message: JsMsg; event: EventEnvelope }[] = [];
+    for (const message of messages) {
+      try {
+        parsed.push({ message, event: parseEventEnvelope(message.json()) });
+      } catch (error) {
+        await this.deadLetter(message, `malformed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (parsed.length === 0) return;
+    try {
+      await this.handleInTransaction(parsed);
+      for (const { message } of parsed) message.ack();
+    } catch {
+      for (const item of parsed) {
+        try {
+          await this.handleInTransaction([item]);
+          item.message.ack();
+        } catch (error) {
+          await this.failed(item.message, error);
+        }
+      }
+    }
+  }
+
+  private async handleInTransaction(items: { message: JsMsg; event: EventEnvelope }[]): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const fresh = new Set(
+        (
+          (await manager.query(
+            `INSERT INTO es_consumer_inbox (consumer, event_id)
+             SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+            [this.options.durable, items.map(({ event }) => event.id)],
+          )) as { event_id: string }[]
+        ).map((row) => row.event_id),
+      );
+      for (const { event } of items) {
+        // The same id twice in one batch is handled once.
+        if (fresh.delete(event.id)) await this.options.handle(event, manager);
+      }
+      await manager.query(
+        `INSERT INTO es_consumer_checkpoints (consumer, stream_sequence) VALUES ($1, $2)
+         ON CONFLICT (consumer) DO UPDATE SET stream_sequence = GREATEST(es_consumer_checkpoints.stream_sequence, EXCLUDED.stream_sequence), updated_at = now()`,
+        [this.options.durable, Math.max(...items.map(({ message }) => message.seq))],
+      );
+    });
+  }
+
+  private async failed(message: JsMsg, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (message.info.deliveryCount >= this.maxDeliver) {
+      await this.deadLetter(message, `gave up after ${message.info.deliveryCount} deliveries: ${reason}`);
+      return;
+    }
+    const delay = this.backoffMs[Math.min(message.info.deliveryCount - 1, this.backoffMs.length - 1)];
+    this.logger.warn({ msg: 'consumer: handling failed, will retry', consumer: this.options.durable, seq: message.seq, error: reason }, 'IdempotentConsumer');
+    message.nak(delay);
+  }
+
+  private async deadLetter(message: JsMsg, reason: string): Promise<void> {
+    const headers = natsHeaders();
+    headers.set('VibeXP-Dead-Letter-Reason', reason.slice(0, 500));
+    headers.set('VibeXP-Original-Subject', message.subject);
+    headers.set('VibeXP-Original-Stream-Seq', String(message.seq));
+    this.logger.warn({ msg: 'consumer: message dead-lettered', consumer: this.options.durable, subject: message.subject, seq: message.seq, reason }, 'IdempotentConsumer');
+    await this.nats.jetstream.publish(`${DEAD_LETTER_SUBJECT_PREFIX}.${this.options.durable}`, message.data, {
+      headers,
+      msgID: `${this.options.stream}:${message.seq}`,
+    });
+    message.term();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './nats-connection';
+export * from './nats-transport';
+export * from './provision-streams';

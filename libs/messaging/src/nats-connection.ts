@@ -1,0 +1,58 @@
+import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { ReadinessCheck } from '#common';
+
+export interface NatsConnectionOptions {
+  servers: string;
+  /** Shown in the server's connection list (`nats-server` monitoring, logs). */
+  name: string;
+}
+
+export function parseServers(servers: string): string[] {
+  return servers.split(',').map((server) => server.trim()).filter(Boolean);
+}
+
+/**
+ * The process's own NATS connection for JetStream and plain publish/subscribe. (RPC handlers are
+ * served by Nest's NATS transport, which keeps a connection of its own.) It reconnects forever:
+ * a NATS restart is an outage to ride out, not a reason to exit.
+ */
+export class NatsConnectionHolder implements ReadinessCheck {
+  readonly name = 'nats';
+  private jsClient?: JetStreamClient;
+  private jsManager?: JetStreamManager;
+
+  private constructor(readonly connection: NatsConnection) {}
+
+  static async connect(options: NatsConnectionOptions): Promise<NatsConnectionHolder> {
+    const connection = await connect({
+      servers: parseServers(options.servers),
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 2_000,
+    });
+    return new NatsConnectionHolder(connection);
+  }
+
+  get jetstream(): JetStreamClient {
+    this.jsClient ??= jetstream(this.connection);
+    return this.jsClient;
+  }
+
+  async manager(): Promise<JetStreamManager> {
+    this.jsManager ??= await jetstreamManager(this.connection);
+    return this.jsManager;
+  }
+
+  async check(): Promise<void> {
+    if (this.connection.isClosed()) throw new Error('connection closed');
+    await this.connection.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.connection.isClosed()) return;
+    // Drain fails when the server is already gone; the connection is closed either way.
+    await this.connection.drain().catch(() => this.connection.close());
+  }
+}

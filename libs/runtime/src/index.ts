@@ -1,0 +1,5 @@
+export * from './ping.controller';
+export * from './rpc-exception.filter';
+export * from './run-service';
+export * from './tokens';
+export * from './wait-for';

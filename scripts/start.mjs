@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// `npm start`: the whole platform on one machine. Starts NATS (JetStream) and embedded PostgreSQL
+// (unless NATS_URL / DATABASE_URL point at running servers), builds if needed, runs the four
+// services, restarts one that dies, and prints the dashboard URL. Ctrl-C / SIGTERM stops it all.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild } from './lib/servers.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const env = process.env;
+const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
+
+function fail(message) {
+  say(`error: ${message}`);
+  process.exit(1);
+}
+
+function portNumber(name, fallback) {
+  if (env[name] === undefined || env[name] === '') return fallback;
+  const value = Number(env[name]);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
+  return value;
+}
+
+function portIsFree(port) {
+  return new Promise((resolveFree) => {
+    const server = createServer();
+    server.once('error', () => resolveFree(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveFree(true)));
+  });
+}
+
+function processIsAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const port = portNumber('PORT', 3000);
+const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
+
+if (!existsSync(join(root, 'node_modules'))) {
+  say('installing dependencies (npm ci)...');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
+say('building (incremental)...');
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+
+mkdirSync(dataDir, { recursive: true });
+const lockFile = join(dataDir, 'start.pid');
+if (existsSync(lockFile)) {
+  const pid = Number(readFileSync(lockFile, 'utf8'));
+  if (pid && pid !== process.pid && processIsAlive(pid)) {
+    fail(`another \`npm start\` (pid ${pid}) is using DATA_DIR=${dataDir}. To run a second copy, give it its own DATA_DIR and PORT.`);
+  }
+}
+writeFileSync(lockFile, String(process.pid));
+if (!(await portIsFree(port))) fail(`PORT=${port} is already in use on 127.0.0.1: set PORT to a free port.`);
+
+const cleanups = [];
+const children = new Map();
+let stopping = false;
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  await Promise.all([...children.values()].map((child) => stopChild(child)));
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => say(`cleanup: ${error.message}`));
+  rmSync(lockFile, { force: true });
+  say('stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+try {
+  let natsUrl = env.NATS_URL;
+  if (!natsUrl) {
+    const nats = await startNats({ dataDir: join(dataDir, 'nats'), port: portNumber('NATS_PORT'), log: say });
+    cleanups.push(nats.stop);
+    natsUrl = nats.url;
+    say(`NATS (JetStream) on ${natsUrl}`);
+  }
+
+  let databaseUrlFor;
+  if (env.DATABASE_URL) {
+    databaseUrlFor = await useExternalPostgres(env.DATABASE_URL);
+  } else {
+    const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: portNumber('PG_PORT') });
+    cleanups.push(postgres.stop);
+    databaseUrlFor = postgres.urlFor;
+    say(`PostgreSQL (embedded) on 127.0.0.1:${postgres.port}, data in ${join(dataDir, 'postgres')}`);
+  }
+
+  const common = { NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL || 'info', HOST: '127.0.0.1' };
+  for (const [service, database] of Object.entries(SERVICE_DATABASES)) {
+    const portVariable = `${service.replace('-', '_').toUpperCase()}_PORT`;
+    launch(service, { ...common, DATABASE_URL: databaseUrlFor(database), HTTP_PORT: String(portNumber(portVariable, await freePort())) });
+  }
+  launch('gateway', {
+    ...common,
+    HOST: env.HOST || '127.0.0.1',
+    PORT: String(port),
+    ...(env.ADMIN_TOKEN ? { ADMIN_TOKEN: env.ADMIN_TOKEN } : {}),
+    ...(env.TRUSTED_PROXIES ? { TRUSTED_PROXIES: env.TRUSTED_PROXIES } : {}),
+  });
+
+  await waitUntilReady(`http://127.0.0.1:${port}/readyz`, 120_000);
+  say(`ready. Dashboard: http://localhost:${port}`);
+  process.stdout.write(`Dashboard: http://localhost:${port}\n`);
+} catch (error) {
+  say(`error: ${error instanceof Error ? error.message : String(error)}`);
+  await shutdown(1);
+}
+
+/** Starts a service and restarts it (with back-off) if it dies while the platform runs. */
+function launch(service, serviceEnv, attempt = 0) {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, `dist/apps/${service}/src/main.js`)], {
+    cwd: root,
+    env: { ...env, ...serviceEnv, DATABASE_URL: serviceEnv.DATABASE_URL ?? '' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.set(service, child);
+  const startedAt = Date.now();
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    if (code === 78) {
+      say(`${service} refused its configuration (see above); stopping.`);
+      void shutdown(1);
+      return;
+    }
+    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
+    const delay = Math.min(500 * 2 ** next, 15_000);
+    say(`${service} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+    setTimeout(() => !stopping && launch(service, serviceEnv, next), delay);
+  });
+}
+
+async function useExternalPostgres(serverUrl) {
+  const base = new URL(serverUrl);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    for (const database of Object.values(SERVICE_DATABASES)) {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+      if (rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+    }
+  } finally {
+    await admin.end();
+  }
+  say(`PostgreSQL at ${base.hostname}:${base.port || 5432} (DATABASE_URL)`);
+  return (database) => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+}
+
+async function waitUntilReady(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+      last = JSON.stringify((await response.json()).checks);
+    } catch (error) {
+      last = error.message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the platform did not become ready within ${timeoutMs / 1000} s (last readiness: ${last})`);
+}
