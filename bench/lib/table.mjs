@@ -1,0 +1,45 @@
+// Formatting of a benchmark run: one header line of machine facts and a markdown table.
+
+const COLUMNS = [
+  { title: 'benchmark', align: 'left' },
+  { title: 'req/s', align: 'right' },
+  { title: 'p50 ms', align: 'right' },
+  { title: 'p99 ms', align: 'right' },
+  { title: 'ratio to /healthz', align: 'right' },
+  { title: 'errors', align: 'right' },
+];
+
+const DASH = '–';
+const integer = (value) => Math.round(value).toLocaleString('en-US');
+const decimal = (value, digits) => (Number.isFinite(value) ? String(Number(value.toFixed(digits))) : DASH);
+
+/** `machine`: { cpus, cpuModel, node, date }; `options`: { connections, duration, warmup }; `target`: URL. */
+export function headerLine({ machine, options, target }) {
+  return [
+    `${machine.cpus} CPUs (${machine.cpuModel})`,
+    `Node ${machine.node}`,
+    machine.date,
+    `${options.connections} connections`,
+    `${options.duration} s per benchmark (+${options.warmup} s warm-up)`,
+    target,
+  ].join(' · ');
+}
+
+/** One row per result: { name, reqPerSec, p50, p99, ratio, errors, failure? }. */
+export function resultsTable(results) {
+  const rows = results.map((r) =>
+    r.failure
+      ? [r.name, DASH, DASH, DASH, DASH, 'failed']
+      : [r.name, integer(r.reqPerSec), decimal(r.p50, 2), decimal(r.p99, 2), r.ratio === undefined ? DASH : r.ratio.toFixed(2), integer(r.errors)],
+  );
+  return markdownTable(COLUMNS, rows);
+}
+
+/** A markdown table whose columns are padded to line up in a terminal too. */
+export function markdownTable(columns, rows) {
+  const widths = columns.map((column, i) => Math.max(3, column.title.length, ...rows.map((row) => String(row[i]).length)));
+  const pad = (text, i) => (columns[i].align === 'right' ? String(text).padStart(widths[i]) : String(text).padEnd(widths[i]));
+  const line = (cells) => `| ${cells.map(pad).join(' | ')} |`;
+  const rule = `|${columns.map((column, i) => (column.align === 'right' ? `${'-'.repeat(widths[i] + 1)}:` : `:${'-'.repeat(widths[i] + 1)}`)).join('|')}|`;
+  return [line(columns.map((column) => column.title)), rule, ...rows.map(line)].join('\n');
+}

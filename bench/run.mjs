@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// `npm run bench`: HTTP benchmarks against the platform, printed as a markdown table.
+// Targets BENCH_URL when set (a running platform, loopback only); otherwise starts a throw-away
+// platform (bench/lib/platform.mjs) and stops it afterwards. See bench/README.md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { launchPlatform } from './lib/platform.mjs';
+import { headerLine, resultsTable } from './lib/table.mjs';
+
+/**
+ * What to measure, in order. The first entry is the baseline: every row's ratio is its req/s divided by
+ * the first entry's req/s in the same run. Each entry:
+ *   name     label in the table
+ *   method   HTTP method
+ *   path     path (and query) on the target
+ *   headers  optional request headers
+ *   body     optional request body: a string, or an object sent as JSON
+ *   setup    optional async ({ url, adminToken }) => overrides: runs once before the entry's warm-up
+ *            (e.g. create an API key or a content item) and returns fields to merge into the entry
+ *            ({ path, headers, body, ... }). `adminToken` is the platform's ADMIN_TOKEN: random when the
+ *            runner started the platform, BENCH_ADMIN_TOKEN when it targets BENCH_URL.
+ */
+const benchmarks = [{ name: '/healthz', method: 'GET', path: '/healthz' }];
+
+const root = resolve(import.meta.dirname, '..');
+const say = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--warmup S] [--url URL]
+
+  -c, --connections N  concurrent connections per benchmark (env BENCH_CONNECTIONS, default 50)
+  -d, --duration S     measured seconds per benchmark      (env BENCH_DURATION, default 10)
+  -w, --warmup S       unmeasured seconds before each one  (env BENCH_WARMUP, default 2)
+  -u, --url URL        a running platform on this machine   (env BENCH_URL; default: start one)
+`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      connections: { type: 'string', short: 'c' },
+      duration: { type: 'string', short: 'd' },
+      warmup: { type: 'string', short: 'w' },
+      url: { type: 'string', short: 'u' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const env = process.env;
+  const number = (name, raw, fallback, { min, integer }) => {
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new Error(`${name}=${JSON.stringify(raw)}: must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
+    }
+    return value;
+  };
+  return {
+    connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50, { min: 1, integer: true }),
+    duration: number('duration', values.duration ?? env.BENCH_DURATION, 10, { min: 1, integer: true }),
+    warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, { min: 0, integer: true }),
+    url: values.url ?? (env.BENCH_URL || undefined),
+  };
+}
+
+/** Load is only ever sent to this machine. */
+function loopbackUrl(raw) {
+  const url = new URL(raw);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!['http:', 'https:'].includes(url.protocol) || !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host))) {
+    throw new Error(`BENCH_URL=${raw}: only http(s) URLs on loopback (localhost, 127.x.x.x, ::1) are benchmarked`);
+  }
+  return url.origin;
+}
+
+let running; // the autocannon run in progress, stopped on Ctrl-C
+let interrupted = false;
+
+function load(definition, url, seconds, connections) {
+  const { method, path, headers = {}, body } = definition;
+  const json = body !== undefined && typeof body !== 'string';
+  const tracker = autocannon({
+    url: new URL(path, url).toString(),
+    method,
+    headers: json ? { 'content-type': 'application/json', ...headers } : headers,
+    body: json ? JSON.stringify(body) : body,
+    connections,
+    duration: seconds,
+  });
+  running = tracker;
+  return Promise.resolve(tracker).finally(() => {
+    running = undefined;
+  });
+}
+
+async function measure(definition, context, { connections, duration, warmup }) {
+  const overrides = definition.setup ? await definition.setup(context) : undefined;
+  const request = { ...definition, ...overrides };
+  if (warmup > 0) await load(request, context.url, warmup, connections);
+  const result = await load(request, context.url, duration, connections);
+  return {
+    name: definition.name,
+    method: request.method,
+    path: request.path,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    non2xx: result.non2xx,
+    socketErrors: result.errors,
+    timeouts: result.timeouts,
+    autocannon: result,
+  };
+}
+
+async function main() {
+  const opts = options();
+  let platform;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, async () => {
+      if (interrupted) return say(`${signal}: already stopping`);
+      interrupted = true;
+      say(`${signal}: stopping`);
+      running?.stop();
+      await platform?.stop();
+      process.exit(130);
+    });
+  }
+
+  try {
+    let context;
+    if (opts.url) {
+      context = { url: loopbackUrl(opts.url), adminToken: process.env.BENCH_ADMIN_TOKEN };
+      const response = await fetch(new URL('/healthz', context.url)).catch((error) => {
+        throw new Error(`BENCH_URL=${context.url} does not answer: ${error.cause?.message ?? error.message}`);
+      });
+      if (!response.ok) throw new Error(`BENCH_URL=${context.url}: GET /healthz answered ${response.status}`);
+    } else {
+      say('starting the platform (node scripts/start.mjs; builds first, may take a minute)...');
+      platform = launchPlatform({ root, log: (line) => say(line) });
+      context = await platform.ready;
+      say(`platform ready at ${context.url}`);
+    }
+
+    const cpuList = cpus();
+    const machine = {
+      cpus: availableParallelism(),
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      date: new Date().toISOString(),
+    };
+    const target = `${context.url}${platform ? ' (started by the runner)' : ''}`;
+
+    const results = [];
+    for (const definition of benchmarks) {
+      if (interrupted) return;
+      say(`${definition.name}: ${opts.warmup} s warm-up, ${opts.duration} s measured, ${opts.connections} connections`);
+      try {
+        results.push(await measure(definition, context, opts));
+      } catch (error) {
+        results.push({ name: definition.name, method: definition.method, path: definition.path, failure: error.message });
+      }
+    }
+    if (interrupted) return;
+    const baseline = results[0];
+    for (const result of results) {
+      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0) result.ratio = result.reqPerSec / baseline.reqPerSec;
+    }
+
+    const report = { machine, options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup }, target, results };
+    process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
+    for (const failed of results.filter((result) => result.failure)) process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
+
+    const file = join(root, 'bench', 'results', 'latest.json');
+    mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    say(`raw results: ${file}`);
+    if (results.some((result) => result.failure)) process.exitCode = 1;
+  } finally {
+    if (platform && !interrupted) {
+      say('stopping the platform...');
+      await platform.stop();
+    }
+  }
+}
+
+main().catch((error) => {
+  if (interrupted) return; // the signal handler reports and exits
+  say(`error: ${error.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { EventEnvelope } from '#contracts';
+import { JsonLogger } from '#common';
+import { NatsConnectionHolder, provisionStreams } from '#messaging';
+import { createMigratedDataSource } from '../../../test/support/test-database';
+import { type TestNatsServer, startNatsServer } from '../../../test/support/nats-server';
+import { IdempotentConsumer } from './idempotent-consumer';
+
+const logger = new JsonLogger('test', 'silent');
+
+function envelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type: 'key.created',
+    stream: `api_key-${randomUUID()}`,
+    version: 1,
+    occurred_at: new Date().toISOString(),
+    data: { name: 'k' },
+    meta: { request_id: 'r', account_id: randomUUID() },
+    ...overrides,
+  };
+}
+
+describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
+  let nats: TestNatsServer;
+  let connection: NatsConnectionHolder;
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  const running: IdempotentConsumer[] = [];
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    connection = await NatsConnectionHolder.connect({ servers: nats.url, name: 'consumer-test' });
+    await provisionStreams(await connection.manager());
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('consumer'));
+    await dataSource.query(`CREATE TABLE seen (event_id uuid NOT NULL, consumer text NOT NULL)`);
+  });
+  beforeEach(async () => {
+    await (await connection.manager()).streams.purge('KEYS');
+  });
+  afterEach(async () => {
+    for (const consumer of running.splice(0)) await consumer.stop();
+  });
+  afterAll(async () => {
+    await connection.close();
+    await nats.stop();
+    await closeDb();
+  });
+
+  /** Publishes without de-duplication, as JetStream does when a redelivery or a late duplicate arrives. */
+  async function publishRaw(event: EventEnvelope | string, msgID = randomUUID()): Promise<void> {
+    const body = typeof event === 'string' ? event : JSON.stringify(event);
+    await connection.jetstream.publish(`keys.events.${typeof event === 'string' ? 'key.created' : event.type}`, body, { msgID });
+  }
+
+  function start(durable: string, handle: (event: EventEnvelope, manager: EntityManager) => Promise<void>, extra = {}): IdempotentConsumer {
+    const consumer = new IdempotentConsumer(connection, dataSource, logger, { durable, stream: 'KEYS', filterSubject: 'keys.events.>', ...extra, handle });
+    running.push(consumer);
+    return consumer;
+  }
+
+  const record = (durable: string) => async (event: EventEnvelope, manager: EntityManager) => {
+    await manager.query(`INSERT INTO seen (event_id, consumer) VALUES ($1, $2)`, [event.id, durable]);
+  };
+
+  async function seenCount(durable: string, eventId?: string): Promise<number> {
+    const [{ count }] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM seen WHERE consumer = $1 AND ($2::uuid IS NULL OR event_id = $2)`,
+      [durable, eventId ?? null],
+    )) as { count: number }[];
+    return count;
+  }
+
+  it('applies a message delivered twice exactly once', async () => {
+    const durable = `dup-${randomUUID().slice(0, 8)}`;
+    const event = envelope();
+    await publishRaw(event);
+    await publishRaw(event);
+    await publishRaw(envelope());
+    await start(durable, record(durable)).start();
+    await waitUntil(async () => (await seenCount(durable)) === 2);
+    await sleep(300);
+    expect(await seenCount(durable, event.id)).toBe(1);
+    expect(await seenCount(durable)).toBe(2);
+  });
+
+  it('leaves nothing behind when the handler fails, and applies the redelivery once', async () => {
+    const durable = `retry-${randomUUID().slice(0, 8)}`;
+    const event = envelope();
+    let attempts = 0;
+    const handle = async (e: EventEnvelope, manager: EntityManager) => {
+      await record(durable)(e, manager);
+      attempts += 1;
+      // Fails in the batch and in the one-by-one retry, so only a JetStream redelivery can succeed.
+      if (attempts <= 2) throw new Error('crash after writing the read model (injected)');
+    };
+    await publishRaw(event);
+    await start(durable, handle, { backoffMs: [100] }).start();
+    await waitUntil(async () => (await seenCount(durable)) === 1);
+    expect(attempts).toBe(3);
+    const [{ count }] = (await dataSource.query(`SELECT count(*)::int AS count FROM es_consumer_inbox WHERE consumer = $1`, [durable])) as { count: number }[];
+    expect(count).toBe(1);
+  });
+
+  it('resumes after a restart from where it stopped', async () => {
+    const durable = `restart-${randomUUID().slice(0, 8)}`;
+    const first = start(durable, record(durable));
+    await first.start();
+    const before = [envelope(), envelope()];
+    for (const e of before) await publishRaw(e);
+    await waitUntil(async () => (await seenCount(durable)) === 2);
+    await first.stop();
+    for (let i = 0; i < 3; i += 1) await publishRaw(envelope());
+    await start(durable, record(durable)).start();
+    await waitUntil(async () => (await seenCount(durable)) === 5);
+  });
+
+  it('sends malformed and persistently failing messages to the dead-letter subject and carries on', async () => {
+    const durable = `poison-${randomUUID().slice(0, 8)}`;
+    const deadLetters: string[] = [];
+    const subscription = connection.connection.subscribe(`deadletter.${durable}`, {
+      callback: (_, message) => deadLetters.push(message.headers?.get('VibeXP-Dead-Letter-Reason') ?? ''),
+    });
+    const poisoned = envelope();
+    const good = envelope();
+    await publishRaw('{not json');
+    await publishRaw(JSON.stringify({ id: 'x', type: 'key.created' }));
+    await publishRaw(poisoned);
+    await publishRaw(good);
+    const handle = async (event: EventEnvelope, manager: EntityManager) => {
+      if (event.id === poisoned.id) throw new Error('cannot handle this one');
+      await record(durable)(event, manager);
+    };
+    await start(durable, handle, { maxDeliver: 2, backoffMs: [50] }).start();
+    await waitUntil(async () => deadLetters.length === 3);
+    subscription.unsubscribe();
+    expect(deadLetters.filter((reason) => reason.startsWith('malformed'))).toHaveLength(2);
+    expect(deadLetters.some((reason) => reason.startsWith('gave up after 2 deliveries'))).toBe(true);
+    expect(await seenCount(durable, good.id)).toBe(1);
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
