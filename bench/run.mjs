@@ -71,7 +71,10 @@ function options() {
 function loopbackUrl(raw) {
   const url = new URL(raw);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!['http:', 'https:'].includes(url.protocol) || !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host))) {
+  if (
+    !['http:', 'https:'].includes(url.protocol) ||
+    !(host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host))
+  ) {
     throw new Error(`BENCH_URL=${raw}: only http(s) URLs on loopback (localhost, 127.x.x.x, ::1) are benchmarked`);
   }
   return url.origin;
@@ -142,7 +145,8 @@ async function main() {
     } else {
       say('starting the platform (node scripts/start.mjs; builds first, may take a minute)...');
       platform = launchPlatform({ root, log: (line) => say(line) });
-      context = await platform.ready;
+      const { url, adminToken } = await platform.ready;
+      context = { url, adminToken };
       say(`platform ready at ${context.url}`);
     }
 
@@ -163,18 +167,30 @@ async function main() {
       try {
         results.push(await measure(definition, context, opts));
       } catch (error) {
-        results.push({ name: definition.name, method: definition.method, path: definition.path, failure: error.message });
+        results.push({
+          name: definition.name,
+          method: definition.method,
+          path: definition.path,
+          failure: error.message,
+        });
       }
     }
     if (interrupted) return;
     const baseline = results[0];
     for (const result of results) {
-      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0) result.ratio = result.reqPerSec / baseline.reqPerSec;
+      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0)
+        result.ratio = result.reqPerSec / baseline.reqPerSec;
     }
 
-    const report = { machine, options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup }, target, results };
+    const report = {
+      machine,
+      options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup },
+      target,
+      results,
+    };
     process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
-    for (const failed of results.filter((result) => result.failure)) process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
+    for (const failed of results.filter((result) => result.failure))
+      process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
 
     const file = join(root, 'bench', 'results', 'latest.json');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -21,7 +21,8 @@ function fail(message) {
 function portNumber(name, fallback) {
   if (env[name] === undefined || env[name] === '') return fallback;
   const value = Number(env[name]);
-  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    fail(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
   return value;
 }
 
@@ -50,14 +51,19 @@ if (!existsSync(join(root, 'node_modules'))) {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 say('building (incremental)...');
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 
 mkdirSync(dataDir, { recursive: true });
 const lockFile = join(dataDir, 'start.pid');
 if (existsSync(lockFile)) {
   const pid = Number(readFileSync(lockFile, 'utf8'));
   if (pid && pid !== process.pid && processIsAlive(pid)) {
-    fail(`another \`npm start\` (pid ${pid}) is using DATA_DIR=${dataDir}. To run a second copy, give it its own DATA_DIR and PORT.`);
+    fail(
+      `another \`npm start\` (pid ${pid}) is using DATA_DIR=${dataDir}. To run a second copy, give it its own DATA_DIR and PORT.`,
+    );
   }
 }
 writeFileSync(lockFile, String(process.pid));
@@ -102,7 +108,11 @@ try {
   const common = { NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL || 'info', HOST: '127.0.0.1' };
   for (const [service, database] of Object.entries(SERVICE_DATABASES)) {
     const portVariable = `${service.replace('-', '_').toUpperCase()}_PORT`;
-    launch(service, { ...common, DATABASE_URL: databaseUrlFor(database), HTTP_PORT: String(portNumber(portVariable, await freePort())) });
+    launch(service, {
+      ...common,
+      DATABASE_URL: databaseUrlFor(database),
+      HTTP_PORT: String(portNumber(portVariable, await freePort())),
+    });
   }
   launch('gateway', {
     ...common,

@@ -35,7 +35,9 @@ function summary() {
   if (!existsSync(resultsFile)) return { passed: 0, failed: 1 };
   const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
   // A suite that fails to load has no test results: count it as a failure.
-  const brokenSuites = results.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
+  const brokenSuites = results.testResults.filter(
+    (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
+  ).length;
   return { passed: results.numPassedTests, failed: results.numFailedTests + brokenSuites };
 }
 
@@ -43,11 +45,20 @@ let exitCode = 1;
 try {
   ensureNatsServer(say);
   say('building...');
-  const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
   if (build.status !== 0) throw new Error('the build failed');
   postgres = await startPostgres({ dataDir: join(workDir, 'postgres'), fast: true });
   say(`PostgreSQL on 127.0.0.1:${postgres.port}`);
-  const jestArgs = [join(root, 'node_modules/jest/bin/jest.js'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
+  const jestArgs = [
+    join(root, 'node_modules/jest/bin/jest.js'),
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ];
   jest = spawn(process.execPath, jestArgs, {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],

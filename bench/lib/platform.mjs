@@ -55,18 +55,35 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
     if (stopping) throw new Error('stopped before it started');
     const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: adminToken };
     // A self-contained platform: never reuse servers or fixed ports from the caller's environment.
-    for (const name of ['NATS_URL', 'DATABASE_URL', 'NATS_PORT', 'PG_PORT', 'HOST', 'KEY_SERVICE_PORT', 'CONTENT_SERVICE_PORT', 'AUDIT_SERVICE_PORT']) {
+    for (const name of [
+      'NATS_URL',
+      'DATABASE_URL',
+      'NATS_PORT',
+      'PG_PORT',
+      'HOST',
+      'KEY_SERVICE_PORT',
+      'CONTENT_SERVICE_PORT',
+      'AUDIT_SERVICE_PORT',
+    ]) {
       delete env[name];
     }
     // Own process group: Ctrl-C reaches only the runner, which then stops the platform in order.
-    child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     exited = new Promise((resolveExit) => {
       child.once('exit', resolveExit);
       child.once('error', resolveExit); // did not spawn: there is nothing to wait for
     });
 
     return new Promise((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(failure(`the platform printed no "Dashboard:" line within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(failure(`the platform printed no "Dashboard:" line within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       const settle = (fn, value) => {
         clearTimeout(timer);
         fn(value);

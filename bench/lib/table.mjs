@@ -30,15 +30,25 @@ export function resultsTable(results) {
   const rows = results.map((r) =>
     r.failure
       ? [r.name, DASH, DASH, DASH, DASH, 'failed']
-      : [r.name, integer(r.reqPerSec), decimal(r.p50, 2), decimal(r.p99, 2), r.ratio === undefined ? DASH : r.ratio.toFixed(2), integer(r.errors)],
+      : [
+          r.name,
+          integer(r.reqPerSec),
+          decimal(r.p50, 2),
+          decimal(r.p99, 2),
+          r.ratio === undefined ? DASH : r.ratio.toFixed(2),
+          integer(r.errors),
+        ],
   );
   return markdownTable(COLUMNS, rows);
 }
 
 /** A markdown table whose columns are padded to line up in a terminal too. */
 export function markdownTable(columns, rows) {
-  const widths = columns.map((column, i) => Math.max(3, column.title.length, ...rows.map((row) => String(row[i]).length)));
-  const pad = (text, i) => (columns[i].align === 'right' ? String(text).padStart(widths[i]) : String(text).padEnd(widths[i]));
+  const widths = columns.map((column, i) =>
+    Math.max(3, column.title.length, ...rows.map((row) => String(row[i]).length)),
+  );
+  const pad = (text, i) =>
+    columns[i].align === 'right' ? String(text).padStart(widths[i]) : String(text).padEnd(widths[i]);
   const line = (cells) => `| ${cells.map(pad).join(' | ')} |`;
   const rule = `|${columns.map((column, i) => (column.align === 'right' ? `${'-'.repeat(widths[i] + 1)}:` : `:${'-'.repeat(widths[i] + 1)}`)).join('|')}|`;
   return [line(columns.map((column) => column.title)), rule, ...rows.map(line)].join('\n');

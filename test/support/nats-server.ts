@@ -49,7 +49,9 @@ export async function startNatsServer(port?: number): Promise<TestNatsServer> {
   const storeDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'nats-'));
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(natsPort)], { stdio: 'ignore' });
+    child = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(natsPort)], {
+      stdio: 'ignore',
+    });
     await waitForPort(natsPort);
   };
   const stop = async (): Promise<void> => {

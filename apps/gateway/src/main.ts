@@ -11,12 +11,16 @@ async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway', GatewayEnv);
   const logger = new JsonLogger('gateway', config.LOG_LEVEL);
   const metrics = new Metrics('gateway');
-  const nats = await waitFor(`NATS at ${config.NATS_URL}`, () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: 'gateway' }), logger);
+  const nats = await waitFor(
+    `NATS at ${config.NATS_URL}`,
+    () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: 'gateway' }),
+    logger,
+  );
   await provisionStreams(await nats.manager());
 
   const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
   app.getHttpAdapter().getInstance().set('trust proxy', false).disable('x-powered-by');
-  configureHttp(app, metrics);
+  configureHttp(app, metrics, logger);
   serveDashboard(app);
   await app.listen(config.PORT, config.HOST);
   logger.log({ msg: 'ready', url: `http://localhost:${config.PORT}` }, 'Startup');

@@ -34,7 +34,9 @@ describe('parseEventEnvelope', () => {
   });
 
   it('names every problem in one message', () => {
-    expect(() => parseEventEnvelope({ ...valid(), id: 1, version: 'one' })).toThrow(/id must be a UUID; version must be/);
+    expect(() => parseEventEnvelope({ ...valid(), id: 1, version: 'one' })).toThrow(
+      /id must be a UUID; version must be/,
+    );
   });
 });
 

@@ -28,10 +28,7 @@ export interface RpcErrorBody {
 export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
-  return (
-    typeof candidate.message === 'string' &&
-    Object.values(RpcErrorCode).includes(candidate.code as RpcErrorCode)
-  );
+  return typeof candidate.message === 'string' && Object.values(RpcErrorCode).includes(candidate.code as RpcErrorCode);
 }
 
 /** A message that does not follow the contract (bad envelope, bad RPC payload). */

@@ -36,7 +36,9 @@ describe('EventStore (PostgreSQL)', () => {
 
   beforeAll(async () => {
     ({ dataSource, close } = await createMigratedDataSource('event_store'));
-    await dataSource.query(`CREATE TABLE prompt_names (stream_id text PRIMARY KEY, name text NOT NULL, changes int NOT NULL, version int NOT NULL)`);
+    await dataSource.query(
+      `CREATE TABLE prompt_names (stream_id text PRIMARY KEY, name text NOT NULL, changes int NOT NULL, version int NOT NULL)`,
+    );
     sut = new EventStore(dataSource, { projections: [projection] });
   });
   afterAll(() => close());
@@ -78,9 +80,15 @@ describe('EventStore (PostgreSQL)', () => {
   it('rejects an append whose expected version is stale', async () => {
     const stream = `prompt-${randomUUID()}`;
     await sut.append(stream, [created('a')], { expectedVersion: 'no_stream', meta });
-    await expect(sut.append(stream, [updated('b')], { expectedVersion: 0, meta })).rejects.toBeInstanceOf(ConcurrencyError);
-    await expect(sut.append(stream, [created('b')], { expectedVersion: 'no_stream', meta })).rejects.toBeInstanceOf(ConcurrencyError);
-    await expect(sut.append(stream, [updated('c')], { expectedVersion: 1, meta })).resolves.toMatchObject({ nextVersion: 2 });
+    await expect(sut.append(stream, [updated('b')], { expectedVersion: 0, meta })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    await expect(sut.append(stream, [created('b')], { expectedVersion: 'no_stream', meta })).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    await expect(sut.append(stream, [updated('c')], { expectedVersion: 1, meta })).resolves.toMatchObject({
+      nextVersion: 2,
+    });
   });
 
   it('lets exactly one of many concurrent appends with the same expected version win', async () => {
@@ -156,7 +164,8 @@ describe('EventStore (PostgreSQL)', () => {
       for (let i = 0; i < 20; i += 1) {
         const stream = `prompt-${randomUUID()}`;
         await sut.append(stream, [created(`p${i}`)], { expectedVersion: 'no_stream', meta });
-        for (let v = 1; v <= i % 4; v += 1) await sut.append(stream, [updated(`p${i}-v${v}`)], { expectedVersion: v, meta });
+        for (let v = 1; v <= i % 4; v += 1)
+          await sut.append(stream, [updated(`p${i}-v${v}`)], { expectedVersion: v, meta });
       }
       const snapshot = async () => dataSource.query(`SELECT * FROM prompt_names ORDER BY stream_id`);
       const original = await snapshot();

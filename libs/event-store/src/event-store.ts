@@ -95,12 +95,17 @@ export class EventStore {
    */
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const run = (manager: EntityManager): Promise<AppendResult> => this.appendWithin(manager, streamId, events, options);
+    const run = (manager: EntityManager): Promise<AppendResult> =>
+      this.appendWithin(manager, streamId, events, options);
     try {
       return options.manager ? await run(options.manager) : await this.dataSource.transaction(run);
     } catch (error) {
       if (isUniqueViolation(error, 'es_events_stream_version')) {
-        throw new ConcurrencyError(streamId, options.expectedVersion === 'any' ? 'no_stream' : options.expectedVersion, 'unknown');
+        throw new ConcurrencyError(
+          streamId,
+          options.expectedVersion === 'any' ? 'no_stream' : options.expectedVersion,
+          'unknown',
+        );
       }
       throw error;
     }
@@ -156,10 +161,9 @@ export class EventStore {
   }
 
   async readStream(streamId: string, manager: EntityManager = this.dataSource.manager): Promise<EventEnvelope[]> {
-    const rows = (await manager.query(
-      `SELECT * FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
-      [streamId],
-    )) as EventRow[];
+    const rows = (await manager.query(`SELECT * FROM es_events WHERE stream_id = $1 ORDER BY stream_version`, [
+      streamId,
+    ])) as EventRow[];
     return rows.map(rowToEnvelope);
   }
 

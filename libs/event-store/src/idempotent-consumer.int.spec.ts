@@ -51,11 +51,23 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
   /** Publishes without de-duplication, as JetStream does when a redelivery or a late duplicate arrives. */
   async function publishRaw(event: EventEnvelope | string, msgID = randomUUID()): Promise<void> {
     const body = typeof event === 'string' ? event : JSON.stringify(event);
-    await connection.jetstream.publish(`keys.events.${typeof event === 'string' ? 'key.created' : event.type}`, body, { msgID });
+    await connection.jetstream.publish(`keys.events.${typeof event === 'string' ? 'key.created' : event.type}`, body, {
+      msgID,
+    });
   }
 
-  function start(durable: string, handle: (event: EventEnvelope, manager: EntityManager) => Promise<void>, extra = {}): IdempotentConsumer {
-    const consumer = new IdempotentConsumer(connection, dataSource, logger, { durable, stream: 'KEYS', filterSubject: 'keys.events.>', ...extra, handle });
+  function start(
+    durable: string,
+    handle: (event: EventEnvelope, manager: EntityManager) => Promise<void>,
+    extra = {},
+  ): IdempotentConsumer {
+    const consumer = new IdempotentConsumer(connection, dataSource, logger, {
+      durable,
+      stream: 'KEYS',
+      filterSubject: 'keys.events.>',
+      ...extra,
+      handle,
+    });
     running.push(consumer);
     return consumer;
   }
@@ -99,7 +111,10 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     await start(durable, handle, { backoffMs: [100] }).start();
     await waitUntil(async () => (await seenCount(durable)) === 1);
     expect(attempts).toBe(3);
-    const [{ count }] = (await dataSource.query(`SELECT count(*)::int AS count FROM es_consumer_inbox WHERE consumer = $1`, [durable])) as { count: number }[];
+    const [{ count }] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM es_consumer_inbox WHERE consumer = $1`,
+      [durable],
+    )) as { count: number }[];
     expect(count).toBe(1);
   });
 
@@ -120,7 +135,9 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     const durable = `poison-${randomUUID().slice(0, 8)}`;
     const deadLetters: string[] = [];
     const subscription = connection.connection.subscribe(`deadletter.${durable}`, {
-      callback: (_, message) => deadLetters.push(message.headers?.get('VibeXP-Dead-Letter-Reason') ?? ''),
+      callback: (_, message) => {
+        deadLetters.push(message.headers?.get('VibeXP-Dead-Letter-Reason') ?? '');
+      },
     });
     const poisoned = envelope();
     const good = envelope();

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, parseEventEnvelope } from '#contracts';
@@ -35,6 +35,10 @@ export class IdempotentConsumer {
   private readonly maxDeliver: number;
   private readonly ackWaitMs: number;
   private readonly backoffMs: number[];
+  private messages?: ConsumerMessages;
+  private readonly queue: JsMsg[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly nats: NatsConnectionHolder,
@@ -57,6 +61,7 @@ export class IdempotentConsumer {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.messages?.stop();
     await this.loop;
   }
 
@@ -80,20 +85,55 @@ export class IdempotentConsumer {
     }
   }
 
+  /**
+   * Messages stream in (`consume`), wait in a queue, and are handled in batches of what has
+   * arrived: one message alone is handled at once, a burst in transactions of up to `batchSize`.
+   */
   private async run(): Promise<void> {
     const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
     while (this.running) {
       try {
-        const batch: JsMsg[] = [];
-        const messages = await consumer.fetch({ max_messages: this.batchSize, expires: 1_000 });
-        for await (const message of messages) batch.push(message);
-        if (batch.length > 0) await this.processBatch(batch);
+        this.messages = await consumer.consume({ max_messages: this.batchSize * 2 });
+        if (!this.running) this.messages.stop();
+        for await (const message of this.messages) {
+          this.queue.push(message);
+          this.scheduleFlush();
+        }
       } catch (error) {
         if (!this.running) break;
-        this.logger.warn({ msg: 'consumer: fetch failed, retrying', consumer: this.options.durable, error: String(error) }, 'IdempotentConsumer');
+        this.logger.warn(
+          { msg: 'consumer: subscription failed, retrying', consumer: this.options.durable, error: String(error) },
+          'IdempotentConsumer',
+        );
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
+    await this.flushing;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.flushing = this.flushing.then(async () => {
+      // Let the messages that arrived together join the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.flushScheduled = false;
+      while (this.queue.length > 0) {
+        try {
+          await this.processBatch(this.queue.splice(0, this.batchSize));
+        } catch (error) {
+          // processBatch handles failures per message; this is a lost database connection.
+          this.logger.warn(
+            {
+              msg: 'consumer: batch failed, JetStream will redeliver',
+              consumer: this.options.durable,
+              error: String(error),
+            },
+            'IdempotentConsumer',
+          );
+        }
+      }
+    });
   }
 
   /** Handles a batch in one transaction; if that fails, falls back to one message at a time. */
@@ -152,7 +192,10 @@ export class IdempotentConsumer {
       return;
     }
     const delay = this.backoffMs[Math.min(message.info.deliveryCount - 1, this.backoffMs.length - 1)];
-    this.logger.warn({ msg: 'consumer: handling failed, will retry', consumer: this.options.durable, seq: message.seq, error: reason }, 'IdempotentConsumer');
+    this.logger.warn(
+      { msg: 'consumer: handling failed, will retry', consumer: this.options.durable, seq: message.seq, error: reason },
+      'IdempotentConsumer',
+    );
     message.nak(delay);
   }
 
@@ -161,7 +204,16 @@ export class IdempotentConsumer {
     headers.set('VibeXP-Dead-Letter-Reason', reason.slice(0, 500));
     headers.set('VibeXP-Original-Subject', message.subject);
     headers.set('VibeXP-Original-Stream-Seq', String(message.seq));
-    this.logger.warn({ msg: 'consumer: message dead-lettered', consumer: this.options.durable, subject: message.subject, seq: message.seq, reason }, 'IdempotentConsumer');
+    this.logger.warn(
+      {
+        msg: 'consumer: message dead-lettered',
+        consumer: this.options.durable,
+        subject: message.subject,
+        seq: message.seq,
+        reason,
+      },
+      'IdempotentConsumer',
+    );
     await this.nats.jetstream.publish(`${DEAD_LETTER_SUBJECT_PREFIX}.${this.options.durable}`, message.data, {
       headers,
       msgID: `${this.options.stream}:${message.seq}`,

@@ -57,7 +57,10 @@ describe('OutboxRelay (PostgreSQL + JetStream)', () => {
   async function appendMany(count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      const { events } = await store.append(`memory-${randomUUID()}`, [{ type: 'memory.created', data: { i } }], { expectedVersion: 'no_stream', meta });
+      const { events } = await store.append(`memory-${randomUUID()}`, [{ type: 'memory.created', data: { i } }], {
+        expectedVersion: 'no_stream',
+        meta,
+      });
       ids.push(events[0].id);
     }
     return ids;
@@ -105,7 +108,10 @@ describe('OutboxRelay (PostgreSQL + JetStream)', () => {
 
   it('resumes after dying mid-batch without losing or doubling an event', async () => {
     const ids = await appendMany(20);
-    const dying = new OutboxRelay(dataSource, new FailingAfter(publisher, 8), logger, { lockName: 'test', batchSize: 20 });
+    const dying = new OutboxRelay(dataSource, new FailingAfter(publisher, 8), logger, {
+      lockName: 'test',
+      batchSize: 20,
+    });
     await expect(dying.publishBatch()).rejects.toThrow('injected');
     expect(await outboxSize()).toBe(13);
 
@@ -120,7 +126,11 @@ describe('OutboxRelay (PostgreSQL + JetStream)', () => {
     const sut = new OutboxRelay(dataSource, publisher, logger, { lockName: 'test' });
     await sut.publishBatch();
     for (const row of rows as { global_position: string; transaction_id: string; subject: string }[]) {
-      await dataSource.query('INSERT INTO es_outbox (global_position, transaction_id, subject) VALUES ($1, $2, $3)', [row.global_position, row.transaction_id, row.subject]);
+      await dataSource.query('INSERT INTO es_outbox (global_position, transaction_id, subject) VALUES ($1, $2, $3)', [
+        row.global_position,
+        row.transaction_id,
+        row.subject,
+      ]);
     }
     await sut.publishBatch();
     expect(await outboxSize()).toBe(0);

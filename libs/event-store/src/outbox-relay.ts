@@ -83,7 +83,9 @@ export class OutboxRelay {
     )) as (OutboxRow & Parameters<typeof rowToEnvelope>[0])[];
     if (rows.length === 0) return 0;
     // Publishes are pipelined on one connection, so JetStream stores them in this order.
-    const outcomes = await Promise.allSettled(rows.map((row) => this.publisher.publish(row.subject, rowToEnvelope(row))));
+    const outcomes = await Promise.allSettled(
+      rows.map((row) => this.publisher.publish(row.subject, rowToEnvelope(row))),
+    );
     const firstFailure = outcomes.findIndex((outcome) => outcome.status === 'rejected');
     const done = firstFailure === -1 ? rows : rows.slice(0, firstFailure);
     if (done.length > 0) {

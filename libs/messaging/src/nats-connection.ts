@@ -9,7 +9,10 @@ export interface NatsConnectionOptions {
 }
 
 export function parseServers(servers: string): string[] {
-  return servers.split(',').map((server) => server.trim()).filter(Boolean);
+  return servers
+    .split(',')
+    .map((server) => server.trim())
+    .filter(Boolean);
 }
 
 /**

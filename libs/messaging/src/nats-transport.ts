@@ -25,7 +25,9 @@ export class TolerantNatsDeserializer {
       return decoded;
     }
     // A plain NATS request (not from a Nest client): treat the whole body as the payload.
-    return options?.replyTo ? { id: randomUUID(), pattern: options.channel, data: decoded } : { pattern: options?.channel, data: decoded };
+    return options?.replyTo
+      ? { id: randomUUID(), pattern: options.channel, data: decoded }
+      : { pattern: options?.channel, data: decoded };
   }
 }
 

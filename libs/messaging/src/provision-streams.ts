@@ -1,4 +1,10 @@
-import { DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import {
+  DiscardPolicy,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { ALL_STREAMS, DEAD_LETTER_SUBJECT_PREFIX, type StreamDefinition } from '#contracts';
 
 const NANOS_PER_SECOND = 1_000_000_000;

@@ -12,7 +12,12 @@ export function createPingController(service: ServiceName): new (...args: never[
     /** Answers the gateway's readiness probe: this service is reachable over NATS. */
     @MessagePattern(RpcSubjects.ping(service))
     ping(): PingReply {
-      return { service: this.name, status: 'ok', instance: `${hostname()}:${process.pid}`, time: new Date().toISOString() };
+      return {
+        service: this.name,
+        status: 'ok',
+        instance: `${hostname()}:${process.pid}`,
+        time: new Date().toISOString(),
+      };
     }
   }
   return PingController;

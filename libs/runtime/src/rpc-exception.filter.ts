@@ -16,7 +16,10 @@ export function toRpcErrorBody(error: unknown): RpcErrorBody {
   if (isRpcErrorBody(error)) return error;
   if (error instanceof ContractViolation) return { code: RpcErrorCode.MalformedRequest, message: error.message };
   if (error instanceof ConcurrencyError) {
-    return { code: RpcErrorCode.VersionConflict, message: 'the resource was changed by another request; reload it and retry' };
+    return {
+      code: RpcErrorCode.VersionConflict,
+      message: 'the resource was changed by another request; reload it and retry',
+    };
   }
   return { code: RpcErrorCode.Internal, message: 'internal error' };
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module, type ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
 import express from 'express';
@@ -14,11 +14,13 @@ import {
   ProblemExceptionFilter,
   READINESS_CHECKS,
   type ServiceEnv,
+  accessLogMiddleware,
   loadConfig,
   requestContextMiddleware,
 } from '#common';
 import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
 import { NatsConnectionHolder, natsServerOptions, provisionStreams } from '#messaging';
+import { MalformedRequestInterceptor } from './malformed-request.interceptor';
 import { createPingController } from './ping.controller';
 import { RpcErrorFilter } from './rpc-exception.filter';
 import { SERVICE_CONFIG, SERVICE_NAME } from './tokens';
@@ -81,8 +83,9 @@ export function onShutdown(logger: JsonLogger, stop: () => Promise<void>): void 
 }
 
 /** Body parsing shared by every HTTP surface: JSON up to 2 MiB (PRODUCT.md §1). */
-export function configureHttp(app: INestApplication, metrics: Metrics): void {
+export function configureHttp(app: INestApplication, metrics: Metrics, logger: JsonLogger): void {
   app.use(requestContextMiddleware);
+  app.use(accessLogMiddleware(logger));
   app.use(metrics.middleware);
   app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
@@ -92,7 +95,9 @@ export function configureHttp(app: INestApplication, metrics: Metrics): void {
  * Boots a service that owns a database: waits for PostgreSQL and NATS, migrates, provisions the
  * JetStream streams, serves RPC over NATS and health/metrics over HTTP, relays its outbox.
  */
-export async function runService<Env extends ServiceEnv>(definition: ServiceDefinition<Env>): Promise<INestApplication> {
+export async function runService<Env extends ServiceEnv>(
+  definition: ServiceDefinition<Env>,
+): Promise<INestApplication> {
   const config = loadConfigOrExit(definition.name, definition.env);
   const logger = new JsonLogger(definition.name, config.LOG_LEVEL);
   const metrics = new Metrics(definition.name);
@@ -103,11 +108,20 @@ export async function runService<Env extends ServiceEnv>(definition: ServiceDefi
     migrations: definition.migrations,
     applicationName: definition.name,
   });
-  await waitFor(describeDatabaseUrl(config.DATABASE_URL), () => dataSource.initialize(), logger, () => stopping);
+  await waitFor(
+    describeDatabaseUrl(config.DATABASE_URL),
+    () => dataSource.initialize(),
+    logger,
+    () => stopping,
+  );
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   if (applied.length > 0) logger.log({ msg: 'migrations applied', migrations: applied.map((m) => m.name) }, 'Startup');
 
-  const nats = await waitFor(`NATS at ${config.NATS_URL}`, () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: definition.name }), logger);
+  const nats = await waitFor(
+    `NATS at ${config.NATS_URL}`,
+    () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: definition.name }),
+    logger,
+  );
   await provisionStreams(await nats.manager());
 
   const context: ServiceContext<Env> = { name: definition.name, config, logger, dataSource, nats, metrics };
@@ -128,17 +142,22 @@ export async function runService<Env extends ServiceEnv>(definition: ServiceDefi
       { provide: READINESS_CHECKS, useValue: [new DatabaseReadiness(dataSource), nats] },
       { provide: APP_FILTER, useClass: ProblemExceptionFilter },
       { provide: APP_FILTER, useClass: RpcErrorFilter },
+      { provide: APP_INTERCEPTOR, useClass: MalformedRequestInterceptor },
     ],
     exports: [DataSource, NatsConnectionHolder, Metrics, SERVICE_CONFIG, SERVICE_NAME],
   };
 
   const app = await NestFactory.create(root, { logger, bodyParser: false });
-  configureHttp(app, metrics);
-  app.connectMicroservice<MicroserviceOptions>(natsServerOptions(config.NATS_URL, definition.name), { inheritAppConfig: true });
+  configureHttp(app, metrics, logger);
+  app.connectMicroservice<MicroserviceOptions>(natsServerOptions(config.NATS_URL, definition.name), {
+    inheritAppConfig: true,
+  });
   await app.startAllMicroservices();
   await app.listen(config.HTTP_PORT, config.HOST);
 
-  const relay = new OutboxRelay(dataSource, new JetStreamEventPublisher(nats.jetstream), logger, { lockName: definition.name });
+  const relay = new OutboxRelay(dataSource, new JetStreamEventPublisher(nats.jetstream), logger, {
+    lockName: definition.name,
+  });
   relay.start();
   const stoppables: Stoppable[] = [relay, ...((await definition.afterStart?.(context, app)) ?? [])];
 

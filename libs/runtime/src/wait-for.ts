@@ -21,7 +21,14 @@ export async function waitFor<T>(
       if (isStopping()) throw error;
       tries += 1;
       if (tries === 1 || tries % 10 === 0) {
-        logger.warn({ msg: `waiting for ${what}`, reason: error instanceof Error ? error.message : String(error), attempt: tries }, 'Startup');
+        logger.warn(
+          {
+            msg: `waiting for ${what}`,
+            reason: error instanceof Error ? error.message : String(error),
+            attempt: tries,
+          },
+          'Startup',
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, 2_000);

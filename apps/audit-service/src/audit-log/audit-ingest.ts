@@ -5,7 +5,11 @@ import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
 
 /** Stores one event in the audit log; a second copy of the same event id changes nothing. */
-export async function storeAuditEvent(event: EventEnvelope, sourceStream: string, manager: EntityManager): Promise<void> {
+export async function storeAuditEvent(
+  event: EventEnvelope,
+  sourceStream: string,
+  manager: EntityManager,
+): Promise<void> {
   await manager.query(
     `INSERT INTO audit_events (event_id, event_type, stream, stream_version, occurred_at, account_id, key_id, request_id, data, meta, source_stream)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)

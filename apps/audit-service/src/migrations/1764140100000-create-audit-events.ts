@@ -20,7 +20,9 @@ export class CreateAuditEvents1764140100000 implements MigrationInterface {
         source_stream text NOT NULL,
         received_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await queryRunner.query(`CREATE INDEX audit_events_account_time ON audit_events (account_id, occurred_at DESC, event_id DESC)`);
+    await queryRunner.query(
+      `CREATE INDEX audit_events_account_time ON audit_events (account_id, occurred_at DESC, event_id DESC)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

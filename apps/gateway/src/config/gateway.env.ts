@@ -6,7 +6,10 @@ import { BaseEnv } from '#common';
 /** Parses `TRUSTED_PROXIES` (comma-separated CIDRs or addresses) into a BlockList; throws on a bad entry. */
 export function parseTrustedProxies(value: string): BlockList {
   const list = new BlockList();
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [address, prefix] = entry.split('/');
     const family = isIP(address);
     if (family === 0) throw new Error(`"${entry}" is not an IP address or CIDR range`);

@@ -27,8 +27,14 @@ export class RpcClient implements OnApplicationShutdown {
       return await firstValueFrom(this.client.send<TReply>(subject, payload).pipe(timeout(timeoutMs)));
     } catch (error) {
       if (isRpcErrorBody(error)) throw new RpcCallError(error);
-      const message = error instanceof TimeoutError ? `no reply on ${subject} within ${timeoutMs} ms` : `request on ${subject} failed`;
-      throw new RpcCallError({ code: error instanceof TimeoutError ? RpcErrorCode.Unavailable : RpcErrorCode.Internal, message });
+      const message =
+        error instanceof TimeoutError
+          ? `no reply on ${subject} within ${timeoutMs} ms`
+          : `request on ${subject} failed`;
+      throw new RpcCallError({
+        code: error instanceof TimeoutError ? RpcErrorCode.Unavailable : RpcErrorCode.Internal,
+        message,
+      });
     }
   }
 

@@ -14,10 +14,7 @@ export class ConfigError extends Error {
  * Reads the environment into one validated class, once, at boot. Every bad variable is reported
  * together, each message starting with the variable's name.
  */
-export function loadConfig<T extends object>(
-  schema: ClassConstructor<T>,
-  env: NodeJS.ProcessEnv = process.env,
-): T {
+export function loadConfig<T extends object>(schema: ClassConstructor<T>, env: NodeJS.ProcessEnv = process.env): T {
   const config = plainToInstance(schema, { ...env }, { enableImplicitConversion: true });
   const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
   if (errors.length > 0) {

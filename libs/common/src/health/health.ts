@@ -46,7 +46,9 @@ export class HealthController {
 
   /** Readiness: every dependency answers; 503 names the ones that do not. */
   @Get('readyz')
-  async ready(@Res({ passthrough: true }) response: Response): Promise<{ status: string; checks: Record<string, string> }> {
+  async ready(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ status: string; checks: Record<string, string> }> {
     const results = Object.fromEntries(await Promise.all(this.checks.map(runCheck)));
     const ready = Object.values(results).every((result) => result === 'ok');
     response.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);

@@ -10,8 +10,12 @@ interface BodyParserError {
 }
 
 function isBodyParserError(error: unknown): error is BodyParserError {
-  return typeof error === 'object' && error !== null && typeof (error as BodyParserError).type === 'string' &&
-    typeof (error as BodyParserError).status === 'number';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as BodyParserError).type === 'string' &&
+    typeof (error as BodyParserError).status === 'number'
+  );
 }
 
 /** Turns every error into problem+json. Unknown errors are logged and answered without details. */
@@ -20,12 +24,20 @@ export function toProblemError(error: unknown): ProblemError {
   if (isBodyParserError(error)) {
     switch (error.type) {
       case 'entity.too.large':
-        return new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 2 MiB');
+        return new ProblemError(
+          HttpStatus.PAYLOAD_TOO_LARGE,
+          'PAYLOAD_TOO_LARGE',
+          'the request body is larger than 2 MiB',
+        );
       case 'entity.parse.failed':
         return new ProblemError(HttpStatus.BAD_REQUEST, 'INVALID_JSON', 'the request body is not valid JSON');
       case 'encoding.unsupported':
       case 'charset.unsupported':
-        return new ProblemError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', 'the request body encoding is not supported');
+        return new ProblemError(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          'UNSUPPORTED_MEDIA_TYPE',
+          'the request body encoding is not supported',
+        );
     }
   }
   if (error instanceof HttpException) {
@@ -41,7 +53,11 @@ export function toProblemError(error: unknown): ProblemError {
         return new ProblemError(status, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', error.message);
     }
   }
-  return new ProblemError(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'an unexpected error occurred; quote the request id when reporting it');
+  return new ProblemError(
+    HttpStatus.INTERNAL_SERVER_ERROR,
+    'INTERNAL_ERROR',
+    'an unexpected error occurred; quote the request id when reporting it',
+  );
 }
 
 export function renderProblem(error: ProblemError, request: Request, response: Response): void {

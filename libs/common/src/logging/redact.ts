@@ -22,7 +22,9 @@ const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
 export const REDACTED = '[REDACTED]';
 
 export function redactText(text: string): string {
-  return text.replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`).replace(DSN_PASSWORD, `$1${REDACTED}@`);
+  return text
+    .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
+    .replace(DSN_PASSWORD, `$1${REDACTED}@`);
 }
 
 export function redact(value: unknown, depth = 0): unknown {

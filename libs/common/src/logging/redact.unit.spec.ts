@@ -15,7 +15,10 @@ describe('redact', () => {
   });
 
   it('masks secret fields by name at any depth', () => {
-    const sut = redact({ headers: { authorization: 'Bearer x', other: 'ok' }, body: { password: 'hunter2hunter2', full_key: key } });
+    const sut = redact({
+      headers: { authorization: 'Bearer x', other: 'ok' },
+      body: { password: 'hunter2hunter2', full_key: key },
+    });
     expect(JSON.stringify(sut)).not.toMatch(/hunter2|Bearer x|a1a1a1a1a1a1a1a1a1a1/);
     expect(JSON.stringify(sut)).toContain('"other":"ok"');
   });

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/nats-server';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a user runs it (node scripts/start.mjs), without a terminal. */
+function npmStart(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}
+
+async function waitForLine(started: Started, text: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null)
+      throw new Error(`exited ${started.child.exitCode} before "${text}":\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`"${text}" never appeared:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start', () => {
+  const dataDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts everything, prints the dashboard URL, refuses a second copy on the same data, stops cleanly and restarts on the same data', async () => {
+    const port = await freePort();
+    const first = npmStart({ DATA_DIR: dataDir, PORT: String(port) });
+    try {
+      await waitForLine(first, `Dashboard: http://localhost:${port}`);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+
+      const second = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()) });
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain('is using DATA_DIR');
+
+      const samePort = npmStart({ DATA_DIR: mkdtempSync(join(dataDir, 'other-')), PORT: String(port) });
+      expect(await samePort.exited).toBe(1);
+      expect(samePort.output()).toContain(`PORT=${port} is already in use`);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await first.exited).toBe(0);
+    const pids = [...first.output().matchAll(/"pid":(\d+)/g)].map((match) => Number(match[1]));
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of new Set(pids)) expect(isAlive(pid)).toBe(false);
+
+    const again = npmStart({ DATA_DIR: dataDir, PORT: String(port) });
+    try {
+      await waitForLine(again, `Dashboard: http://localhost:${port}`);
+      expect(again.output()).not.toContain('migrations applied');
+    } finally {
+      again.child.kill('SIGTERM');
+    }
+    expect(await again.exited).toBe(0);
+  }, 300_000);
+});

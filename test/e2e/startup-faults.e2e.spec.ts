@@ -1,0 +1,90 @@
+import { Client } from 'pg';
+import { createTestDatabase } from '../support/test-database';
+import { freePort, startNatsServer } from '../support/nats-server';
+import { spawnService, stopProcess, waitForHttp } from '../support/platform';
+
+const CONFIG_ERROR_EXIT = 78;
+
+async function waitForOutput(read: () => string, text: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!read().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" never appeared in:\n${read()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('service start-up: configuration and missing dependencies', () => {
+  it('refuses a bad environment, naming every bad variable, and exits with EX_CONFIG', async () => {
+    const service = spawnService('key-service', {
+      NATS_URL: 'http://127.0.0.1:4222',
+      HTTP_PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+    });
+    expect(await service.exited).toBe(CONFIG_ERROR_EXIT);
+    const output = service.output();
+    for (const variable of ['DATABASE_URL', 'NATS_URL', 'HTTP_PORT', 'LOG_LEVEL']) expect(output).toContain(variable);
+  });
+
+  it('refuses a gateway with malformed TRUSTED_PROXIES or a short ADMIN_TOKEN', async () => {
+    const gateway = spawnService('gateway', {
+      TRUSTED_PROXIES: '10.0.0.0/8,not-an-ip',
+      ADMIN_TOKEN: 'short',
+      PORT: '-1',
+    });
+    expect(await gateway.exited).toBe(CONFIG_ERROR_EXIT);
+    for (const variable of ['TRUSTED_PROXIES', 'ADMIN_TOKEN', 'PORT']) expect(gateway.output()).toContain(variable);
+  });
+
+  it('waits for NATS and PostgreSQL that are not there yet, says so, and becomes ready once they appear', async () => {
+    const natsPort = await freePort();
+    const httpPort = await freePort();
+    const database = await createTestDatabase('late');
+    // The service's database does not exist yet: PostgreSQL answers, but not for it.
+    const lateUrl = new URL(database.url);
+    lateUrl.pathname = `${lateUrl.pathname}_later`;
+    const service = spawnService('content-service', {
+      NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      DATABASE_URL: lateUrl.toString(),
+      HTTP_PORT: String(httpPort),
+    });
+    let nats: Awaited<ReturnType<typeof startNatsServer>> | undefined;
+    const admin = new Client({ connectionString: database.url });
+    try {
+      await waitForOutput(service.output, 'waiting for PostgreSQL');
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${lateUrl.pathname.slice(1)}"`);
+      await waitForOutput(service.output, 'waiting for NATS');
+      nats = await startNatsServer(natsPort);
+      const ready = await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`, 30_000);
+      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', nats: 'ok' } });
+      expect(service.output()).not.toContain(new URL(database.url).password);
+    } finally {
+      await stopProcess(service);
+      await nats?.stop();
+      await admin.query(`DROP DATABASE IF EXISTS "${lateUrl.pathname.slice(1)}" WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+      await database.drop();
+    }
+  });
+
+  it('reports not ready while NATS is down and recovers when it returns', async () => {
+    const nats = await startNatsServer();
+    const database = await createTestDatabase('natsdown');
+    const httpPort = await freePort();
+    const service = spawnService('audit-service', {
+      NATS_URL: nats.url,
+      DATABASE_URL: database.url,
+      HTTP_PORT: String(httpPort),
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`);
+      await nats.restart();
+      await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`, 30_000);
+      expect(service.child.exitCode).toBeNull();
+    } finally {
+      await stopProcess(service);
+      await nats.stop();
+      await database.drop();
+    }
+  });
+});
