@@ -178,8 +178,9 @@ async function main() {
     if (interrupted) return;
     const baseline = results[0];
     for (const result of results) {
-      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0)
+      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0) {
         result.ratio = result.reqPerSec / baseline.reqPerSec;
+      }
     }
 
     const report = {
@@ -189,8 +190,9 @@ async function main() {
       results,
     };
     process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
-    for (const failed of results.filter((result) => result.failure))
+    for (const failed of results.filter((result) => result.failure)) {
       process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
+    }
 
     const file = join(root, 'bench', 'results', 'latest.json');
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });

@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const READY_LINE = /^Dashboard: (http\S+)/;
+// A self-contained platform: never reuse servers, hosts or fixed ports from the caller's environment.
+const NOT_INHERITED = ['NATS_URL', 'DATABASE_URL', 'NATS_PORT', 'PG_PORT', 'HOST'];
+const NOT_INHERITED_PORTS = ['KEY_SERVICE_PORT', 'CONTENT_SERVICE_PORT', 'AUDIT_SERVICE_PORT'];
 
 export function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -54,19 +57,7 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
     const port = await freePort();
     if (stopping) throw new Error('stopped before it started');
     const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ADMIN_TOKEN: adminToken };
-    // A self-contained platform: never reuse servers or fixed ports from the caller's environment.
-    for (const name of [
-      'NATS_URL',
-      'DATABASE_URL',
-      'NATS_PORT',
-      'PG_PORT',
-      'HOST',
-      'KEY_SERVICE_PORT',
-      'CONTENT_SERVICE_PORT',
-      'AUDIT_SERVICE_PORT',
-    ]) {
-      delete env[name];
-    }
+    for (const name of [...NOT_INHERITED, ...NOT_INHERITED_PORTS]) delete env[name];
     // Own process group: Ctrl-C reaches only the runner, which then stops the platform in order.
     child = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
       cwd: root,
