@@ -1,12 +1,28 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { SERVICE_NAMES } from '#contracts';
-import { HealthController, Metrics, ProblemExceptionFilter, READINESS_CHECKS } from '#common';
+import { HealthController, Metrics, READINESS_CHECKS } from '#common';
 import { NatsConnectionHolder, natsClientOptions } from '#messaging';
-import { GatewayEnv } from './config/gateway.env';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { AdminController } from './admin/admin.controller';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { LeakReportController } from './api-keys/leak-report.controller';
+import { Access } from './auth/access.decorator';
+import { AuthEventsPublisher } from './auth/auth-events.publisher';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { KeyVerifier } from './auth/key-verifier';
+import { Passwords } from './auth/passwords';
+import { GatewayEnv, parseTrustedProxies } from './config/gateway.env';
 import { ServicePingReadiness } from './health/service-ping.readiness';
+import { GatewayProblemFilter } from './http/gateway-problem.filter';
+import { TRUSTED_PROXIES } from './http/request-meta';
+import { HttpValidationPipe } from './http/validation.pipe';
 import { NATS_RPC, RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
+
+// Probes and metrics answer without credentials.
+Access({ mode: 'public' })(HealthController);
 
 export interface GatewayDependencies {
   config: GatewayEnv;
@@ -26,11 +42,16 @@ export class GatewayModule {
           { name: NATS_RPC, transport: Transport.NATS, options: natsClientOptions(config.NATS_URL, 'gateway-rpc') },
         ]),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, AuthController, ApiKeysController, LeakReportController, AdminController],
       providers: [
         RpcClient,
+        KeyVerifier,
+        AuthEventsPublisher,
+        Passwords,
+        AdminTokenGuard,
         { provide: RPC_TIMEOUT_MS, useValue: config.RPC_TIMEOUT_MS },
         { provide: GatewayEnv, useValue: config },
+        { provide: TRUSTED_PROXIES, useValue: parseTrustedProxies(config.TRUSTED_PROXIES) },
         { provide: NatsConnectionHolder, useValue: nats },
         { provide: Metrics, useValue: metrics },
         {
@@ -38,9 +59,11 @@ export class GatewayModule {
           inject: [RpcClient],
           useFactory: (rpc: RpcClient) => [nats, ...SERVICE_NAMES.map((name) => new ServicePingReadiness(name, rpc))],
         },
-        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_PIPE, useClass: HttpValidationPipe },
+        { provide: APP_FILTER, useClass: GatewayProblemFilter },
       ],
-      exports: [RpcClient, GatewayEnv, NatsConnectionHolder, Metrics],
+      exports: [RpcClient, GatewayEnv, NatsConnectionHolder, Metrics, KeyVerifier],
     };
   }
 }

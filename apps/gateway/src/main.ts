@@ -1,11 +1,15 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, Metrics } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
 import { configureHttp, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
+import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { GatewayEnv } from './config/gateway.env';
 import { serveDashboard } from './dashboard/dashboard';
 import { GatewayModule } from './gateway.module';
+import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway', GatewayEnv);
@@ -20,8 +24,22 @@ async function bootstrap(): Promise<void> {
 
   const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
   app.getHttpAdapter().getInstance().set('trust proxy', false).disable('x-powered-by');
-  configureHttp(app, metrics, logger);
+  configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);
   serveDashboard(app);
+
+  const openApi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('VibeXP API')
+      .setDescription('Accounts, API keys, content and audit. Errors are application/problem+json (RFC 9457).')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key: vxk_ followed by 64 hex characters' })
+      .addCookieAuth('vx_session')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
+
+  answerMalformedHttp(app.getHttpServer() as Server);
   await app.listen(config.PORT, config.HOST);
   logger.log({ msg: 'ready', url: `http://localhost:${config.PORT}` }, 'Startup');
   onShutdown(logger, async () => {

@@ -9,6 +9,9 @@ export enum RpcErrorCode {
   ResourceExists = 'RESOURCE_EXISTS',
   VersionConflict = 'VERSION_CONFLICT',
   Forbidden = 'FORBIDDEN',
+  EmailTaken = 'EMAIL_TAKEN',
+  IntegrationRetired = 'INTEGRATION_RETIRED',
+  KeyRevoked = 'KEY_REVOKED',
   Unavailable = 'SERVICE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
 }

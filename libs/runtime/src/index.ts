@@ -4,3 +4,4 @@ export * from './rpc-exception.filter';
 export * from './run-service';
 export * from './tokens';
 export * from './wait-for';
+export * from './rpc-validation.pipe';

@@ -13,7 +13,11 @@ export class RpcError extends Error {
 
 export function toRpcErrorBody(error: unknown): RpcErrorBody {
   if (error instanceof RpcError) return error.body;
-  if (isRpcErrorBody(error)) return error;
+  // Typed errors of a service's domain carry an RpcErrorCode and a message; send a plain copy.
+  if (isRpcErrorBody(error)) {
+    const { code, message, validation_errors } = error;
+    return validation_errors ? { code, message, validation_errors } : { code, message };
+  }
   if (error instanceof ContractViolation) return { code: RpcErrorCode.MalformedRequest, message: error.message };
   if (error instanceof ConcurrencyError) {
     return {

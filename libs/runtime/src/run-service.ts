@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Module, type ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { ClassConstructor } from 'class-transformer';
 import express from 'express';
@@ -23,6 +23,7 @@ import { NatsConnectionHolder, natsServerOptions, provisionStreams } from '#mess
 import { MalformedRequestInterceptor } from './malformed-request.interceptor';
 import { createPingController } from './ping.controller';
 import { RpcErrorFilter } from './rpc-exception.filter';
+import { createRpcValidationPipe } from './rpc-validation.pipe';
 import { SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 import { describeDatabaseUrl, waitFor } from './wait-for';
 
@@ -83,10 +84,16 @@ export function onShutdown(logger: JsonLogger, stop: () => Promise<void>): void 
 }
 
 /** Body parsing shared by every HTTP surface: JSON up to 2 MiB (PRODUCT.md §1). */
-export function configureHttp(app: INestApplication, metrics: Metrics, logger: JsonLogger): void {
+export function configureHttp(
+  app: INestApplication,
+  metrics: Metrics,
+  logger: JsonLogger,
+  beforeBodyParsing: express.RequestHandler[] = [],
+): void {
   app.use(requestContextMiddleware);
   app.use(accessLogMiddleware(logger));
   app.use(metrics.middleware);
+  for (const middleware of beforeBodyParsing) app.use(middleware);
   app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
   app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
 }
@@ -143,6 +150,7 @@ export async function runService<Env extends ServiceEnv>(
       { provide: APP_FILTER, useClass: ProblemExceptionFilter },
       { provide: APP_FILTER, useClass: RpcErrorFilter },
       { provide: APP_INTERCEPTOR, useClass: MalformedRequestInterceptor },
+      { provide: APP_PIPE, useFactory: createRpcValidationPipe },
     ],
     exports: [DataSource, NatsConnectionHolder, Metrics, SERVICE_CONFIG, SERVICE_NAME],
   };

@@ -1,0 +1,72 @@
+import type { LegacyImportLine } from '#contracts';
+import { sha256Hex } from '../auth/api-key-format';
+
+export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const FIELDS = new Set(['email', 'key_sha256', 'key', 'name', 'created_at', 'last_used_at', 'notes']);
+
+function optionalTimestamp(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw new Error(`${field} must be an RFC 3339 timestamp`);
+  return new Date(value).toISOString();
+}
+
+/**
+ * One NDJSON line of a legacy import (PRODUCT.md §11). A plaintext `key` is hashed here, on arrival:
+ * only its SHA-256 and display prefix go further.
+ */
+export function parseImportLine(text: string, line: number): ParsedImportLine | undefined {
+  if (text.trim() === '') return undefined;
+  try {
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch {
+      throw new Error('not valid JSON');
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('must be a JSON object');
+    const record = input as Record<string, unknown>;
+    const unknown = Object.keys(record).filter((field) => !FIELDS.has(field));
+    if (unknown.length > 0) throw new Error(`unknown field(s): ${unknown.join(', ')}`);
+    if (typeof record.email !== 'string' || !record.email.includes('@')) throw new Error('email is required');
+    if (typeof record.name !== 'string' || record.name.trim() === '' || record.name.length > 255)
+      throw new Error('name is required (1–255 characters)');
+    let keySha256: string;
+    let keyPrefix: string;
+    if (record.key !== undefined && record.key_sha256 !== undefined)
+      throw new Error('send key or key_sha256, not both');
+    if (typeof record.key === 'string') {
+      const key = record.key.trim();
+      if (key.length < 16 || key.length > 512 || /\s/.test(key))
+        throw new Error('key must be 16–512 characters without whitespace');
+      keySha256 = sha256Hex(key);
+      keyPrefix = key.slice(0, 12);
+    } else if (typeof record.key_sha256 === 'string' && SHA256_HEX.test(record.key_sha256)) {
+      keySha256 = record.key_sha256.toLowerCase();
+      keyPrefix = `legacy:${keySha256.slice(0, 6)}`;
+    } else {
+      throw new Error('key_sha256 (64 hex characters) or key is required');
+    }
+    const value: LegacyImportLine = {
+      line,
+      email: record.email.trim(),
+      key_sha256: keySha256,
+      key_prefix: keyPrefix,
+      name: record.name.trim(),
+    };
+    const createdAt = optionalTimestamp(record.created_at, 'created_at');
+    const lastUsedAt = optionalTimestamp(record.last_used_at, 'last_used_at');
+    if (createdAt) value.created_at = createdAt;
+    if (lastUsedAt) value.last_used_at = lastUsedAt;
+    if (record.notes !== undefined && record.notes !== null) {
+      if (typeof record.notes !== 'string' || record.notes.length > 2000)
+        throw new Error('notes must be a string of at most 2000 characters');
+      value.notes = record.notes;
+    }
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, line, error: (error as Error).message };
+  }
+}

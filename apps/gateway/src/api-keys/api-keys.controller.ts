@@ -1,0 +1,156 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import { type ApiKeyView, type Integration, KeysRpc, type Page, isUuid } from '#contracts';
+import { ProblemError } from '#common';
+import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { Access } from '../auth/access.decorator';
+import { generateApiKey } from '../auth/api-key-format';
+import type { Identity } from '../auth/identity';
+import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, UpdateApiKeyDto } from './api-keys.dto';
+
+export interface CreatedApiKey {
+  api_key: ApiKeyView;
+  full_key: string;
+  key_prefix: string;
+}
+
+export interface ApiKeyList {
+  api_keys: ApiKeyView[];
+  total_count: number;
+  page: number;
+  per_page: number;
+  total_pages: number;
+}
+
+function refuseRetired(integrations: Integration[] | undefined): void {
+  if (integrations?.includes('mcp_server')) {
+    throw new ProblemError(
+      HttpStatus.BAD_REQUEST,
+      'INTEGRATION_RETIRED',
+      'mcp_server can no longer be granted: the MCP endpoint authenticates with OAuth 2.1, not API keys. Choose ai_tools and/or cli.',
+      { validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }] },
+    );
+  }
+}
+
+const notFound = (): ProblemError =>
+  new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no API key with this id');
+
+/**
+ * Settings → API Keys (PRODUCT.md §3.3), dashboard sessions only. The gateway generates every key:
+ * only its hash and display prefix go to key-service; the full key is in this one answer.
+ */
+@ApiTags('api-keys')
+@Access({ mode: 'session' })
+@Controller(['api/v1/settings/api-keys', 'api/v1/api-keys'])
+export class ApiKeysController {
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the full key is shown only in this answer' })
+  async create(@Body() body: CreateApiKeyDto, @Req() request: Request): Promise<CreatedApiKey> {
+    refuseRetired(body.integrations);
+    const key = generateApiKey();
+    const apiKey = await this.rpc.request<ApiKeyView>(KeysRpc.createKey, {
+      account_id: this.accountId(request),
+      name: body.name,
+      integrations: body.integrations,
+      ...(body.expires_at ? { expires_at: new Date(body.expires_at).toISOString() } : {}),
+      key_hash: key.hash,
+      key_prefix: key.prefix,
+      meta: requestMeta(request, this.trustedProxies),
+    });
+    return { api_key: apiKey, full_key: key.fullKey, key_prefix: key.prefix };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List API keys' })
+  async list(@Query() query: ListApiKeysQuery, @Req() request: Request): Promise<ApiKeyList> {
+    const page = await this.rpc.request<Page<ApiKeyView>>(KeysRpc.listKeys, {
+      account_id: this.accountId(request),
+      ...query,
+    });
+    return {
+      api_keys: page.items,
+      total_count: page.total_count,
+      page: page.page,
+      per_page: page.per_page,
+      total_pages: page.total_pages,
+    };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One API key' })
+  get(@Param('id') id: string, @Req() request: Request): Promise<ApiKeyView> {
+    return this.rpc.request<ApiKeyView>(KeysRpc.getKey, this.owned(id, request));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a key or change its integrations' })
+  update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @Req() request: Request): Promise<ApiKeyView> {
+    refuseRetired(body.integrations);
+    return this.rpc.request<ApiKeyView>(KeysRpc.updateKey, {
+      ...this.owned(id, request),
+      ...body,
+      meta: requestMeta(request, this.trustedProxies),
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Revoke a key, at once, on every gateway' })
+  async revoke(@Param('id') id: string, @Req() request: Request): Promise<void> {
+    await this.rpc.request<ApiKeyView>(KeysRpc.revokeKey, {
+      ...this.owned(id, request),
+      reason: 'user',
+      meta: requestMeta(request, this.trustedProxies),
+    });
+  }
+
+  @Post(':id/rotate')
+  @ApiOperation({ summary: 'Replace a key by a new one; the old one is revoked now or when the grace period ends' })
+  async rotate(
+    @Param('id') id: string,
+    @Body() body: RotateApiKeyDto,
+    @Req() request: Request,
+  ): Promise<CreatedApiKey & { replaces: string }> {
+    const key = generateApiKey();
+    const rotated = await this.rpc.request<{ api_key: ApiKeyView; replaces: string }>(KeysRpc.rotateKey, {
+      ...this.owned(id, request),
+      grace_period_seconds: body.grace_period_seconds ?? 0,
+      key_hash: key.hash,
+      key_prefix: key.prefix,
+      meta: requestMeta(request, this.trustedProxies),
+    });
+    return { api_key: rotated.api_key, full_key: key.fullKey, key_prefix: key.prefix, replaces: rotated.replaces };
+  }
+
+  private accountId(request: Request): string {
+    return (request.identity as Identity).account.id;
+  }
+
+  /** A malformed id is as unknown as another account's key: 404, never a hint. */
+  private owned(id: string, request: Request): { account_id: string; key_id: string } {
+    if (!isUuid(id)) throw notFound();
+    return { account_id: this.accountId(request), key_id: id.toLowerCase() };
+  }
+}

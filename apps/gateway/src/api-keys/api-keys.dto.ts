@@ -1,0 +1,116 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
+import { INTEGRATIONS, type Integration } from '#contracts';
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+const IsInTheFuture = () =>
+  ValidateBy({
+    name: 'isInTheFuture',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && Date.parse(value) > Date.now(),
+      defaultMessage: () => 'must be in the future',
+    },
+  });
+
+/** `mcp_server` passes validation here so that it can be answered with its own code, INTEGRATION_RETIRED. */
+class IntegrationsField {
+  @ApiProperty({ enum: ['ai_tools', 'cli'], isArray: true, example: ['ai_tools', 'cli'] })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'choose at least one integration' })
+  @ArrayMaxSize(3)
+  @ArrayUnique({ message: 'must not list an integration twice' })
+  @IsIn(INTEGRATIONS, { each: true, message: 'each integration must be ai_tools or cli' })
+  integrations: Integration[];
+}
+
+export class CreateApiKeyDto extends IntegrationsField {
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'Development Setup' })
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(255)
+  name: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'the key is refused after this time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'must be an RFC 3339 timestamp' })
+  @IsInTheFuture()
+  expires_at?: string;
+}
+
+export class UpdateApiKeyDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MinLength(1, { message: 'must not be empty' })
+  @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: ['ai_tools', 'cli'], isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1, { message: 'choose at least one integration' })
+  @ArrayMaxSize(3)
+  @ArrayUnique({ message: 'must not list an integration twice' })
+  @IsIn(INTEGRATIONS, { each: true, message: 'each integration must be ai_tools or cli' })
+  integrations?: Integration[];
+}
+
+export class RotateApiKeyDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: 604800, default: 0, description: 'seconds the old key keeps working' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  grace_period_seconds?: number;
+}
+
+export class ListApiKeysQuery {
+  @ApiPropertyOptional({ enum: ['active', 'revoked', 'all'], default: 'active' })
+  @IsOptional()
+  @IsIn(['active', 'revoked', 'all'])
+  status: 'active' | 'revoked' | 'all' = 'active';
+
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ enum: ['created_at', 'last_used_at', 'name'], default: 'created_at' })
+  @IsOptional()
+  @IsIn(['created_at', 'last_used_at', 'name'])
+  sort_by: 'created_at' | 'last_used_at' | 'name' = 'created_at';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
+}

@@ -1,0 +1,88 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * What an `Authorization` header holds, decided before any lookup (PRODUCT.md §3.4). Pure: every
+ * rule of the malformed row is here, with the message the user sees.
+ */
+export type ParsedAuthorization =
+  | { kind: 'missing' }
+  | { kind: 'malformed'; detail: string; keyPrefix?: string }
+  | { kind: 'token'; token: string; keyPrefix: string };
+
+export const VXK_PATTERN = /^vxk_[0-9a-f]{64}$/;
+const LEGACY_PREFIX = /^(ak|aait|acli|amcp|amkt|vib)[_-]/;
+const LEGACY_BODY = /^[A-Za-z0-9_-]{16,200}$/;
+const MAX_TOKEN_LENGTH = 512;
+
+/** The display prefix when one can be read safely: `vxk_` + 8 hex, or a legacy key's first 12 characters. */
+export function readableKeyPrefix(token: string): string | undefined {
+  if (/^vxk_[0-9a-f]{8}/.test(token)) return token.slice(0, 12);
+  if (LEGACY_PREFIX.test(token) && /^[A-Za-z0-9_-]{12}/.test(token)) return token.slice(0, 12);
+  return undefined;
+}
+
+export function parseAuthorization(header: string | undefined): ParsedAuthorization {
+  if (header === undefined) return { kind: 'missing' };
+  const value = header.trim();
+  if (value === '')
+    return { kind: 'malformed', detail: 'the Authorization header is empty: send `Authorization: Bearer vxk_…`' };
+  const space = value.indexOf(' ');
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    return {
+      kind: 'malformed',
+      detail: `the Authorization header uses the ${scheme.slice(0, 20)} scheme: send \`Authorization: Bearer vxk_…\``,
+    };
+  }
+  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '');
+  if (token === '')
+    return { kind: 'malformed', detail: 'the Bearer token is empty: send `Authorization: Bearer vxk_…`' };
+  const keyPrefix = readableKeyPrefix(token);
+  const malformed = (detail: string): ParsedAuthorization => ({
+    kind: 'malformed',
+    detail,
+    ...(keyPrefix ? { keyPrefix } : {}),
+  });
+  if (/["'`]/.test(token)) return malformed('the key contains a quote character: check for copy-paste errors');
+  if (/\s/.test(token)) return malformed('the key contains whitespace: check for copy-paste errors');
+   
+  if (/[^\x21-\x7e]/.test(token))
+    return malformed('the key contains characters that are not printable ASCII: check for copy-paste errors');
+  if (token.length > MAX_TOKEN_LENGTH)
+    return malformed(`the key is ${token.length} characters long; API keys are much shorter`);
+  if (token.toLowerCase().startsWith('vxk_')) {
+    if (!VXK_PATTERN.test(token)) {
+      const upper = /[A-Z]/.test(token) ? ', some of them upper-case' : '';
+      return malformed(
+        `a vxk_ key is vxk_ followed by 64 lowercase hex characters (68 in all); this one has ${token.length - 4} characters after the prefix${upper}`,
+      );
+    }
+    return { kind: 'token', token, keyPrefix: token.slice(0, 12) };
+  }
+  if (LEGACY_PREFIX.test(token) && !LEGACY_BODY.test(token)) {
+    return malformed('this legacy key has the wrong length or characters for its prefix');
+  }
+  // Other shapes are legacy keys imported by hash: only the lookup can tell.
+  return { kind: 'token', token, keyPrefix: keyPrefix ?? '' };
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export interface GeneratedApiKey {
+  fullKey: string;
+  hash: string;
+  prefix: string;
+}
+
+/** A new key: 32 bytes from the CSPRNG as lowercase hex behind `vxk_` (PRODUCT.md §3.1). */
+export function generateApiKey(random: (size: number) => Buffer = randomBytes): GeneratedApiKey {
+  const fullKey = `vxk_${random(32).toString('hex')}`;
+  return { fullKey, hash: sha256Hex(fullKey), prefix: fullKey.slice(0, 12) };
+}
+
+/** A secret for sessions and CSRF tokens (never stored in plain). */
+export function generateToken(random: (size: number) => Buffer = randomBytes): string {
+  return random(32).toString('hex');
+}

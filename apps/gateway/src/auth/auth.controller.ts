@@ -1,0 +1,147 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request, Response } from 'express';
+import { type AccountView, KeysRpc, type LoginCredentials } from '#contracts';
+import { ProblemError } from '#common';
+import { isHttps } from '../http/client-address';
+import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { Access } from './access.decorator';
+import { generateToken, sha256Hex } from './api-key-format';
+import { LoginDto, SignupDto } from './auth.dto';
+import { AuthProblems } from './auth.errors';
+import type { Identity } from './identity';
+import { Passwords } from './passwords';
+import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  tier: string;
+  status: string;
+  created_at: string;
+}
+
+export interface SessionAnswer {
+  user: UserView;
+  csrf_token: string;
+}
+
+export interface MeAnswer extends UserView {
+  api_key?: { id: string; name: string; key_prefix: string; integrations: string[] };
+}
+
+const toUser = (account: AccountView): UserView => ({
+  id: account.id,
+  email: account.email,
+  name: account.name,
+  tier: account.tier,
+  status: account.status,
+  created_at: account.created_at,
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly passwords: Passwords,
+    @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+  ) {}
+
+  @Post('signup')
+  @Access({ mode: 'public' })
+  @ApiOperation({ summary: 'Create an account and sign in (sets the vx_session cookie)' })
+  async signup(
+    @Body() body: SignupDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SessionAnswer> {
+    const account = await this.rpc.request<AccountView>(KeysRpc.signup, {
+      email: body.email,
+      name: body.name,
+      password_hash: await this.passwords.hash(body.password),
+      meta: requestMeta(request, this.trustedProxies),
+    });
+    response.status(HttpStatus.CREATED);
+    return this.startSession(account, request, response);
+  }
+
+  /** Same answer for an unknown email and a wrong password; repeated failures are slowed down by key-service's throttle. */
+  @Post('login')
+  @Access({ mode: 'public' })
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Sign in with email and password (sets the vx_session cookie)' })
+  async login(
+    @Body() body: LoginDto,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SessionAnswer> {
+    const meta = requestMeta(request, this.trustedProxies);
+    const email = body.email.trim().toLowerCase();
+    const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
+    if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);
+    if (!(await this.passwords.verify(credentials.password_hash, body.password))) {
+      await this.rpc.request(KeysRpc.loginFailed, {
+        email,
+        reason: credentials.account ? 'wrong_password' : 'unknown_email',
+        ...(credentials.account ? { account_id: credentials.account.id } : {}),
+        meta,
+      });
+      throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', 'the email or the password is wrong');
+    }
+    const account = credentials.account as AccountView;
+    if (account.status !== 'active') throw AuthProblems.suspended();
+    return this.startSession(account, request, response);
+  }
+
+  @Post('logout')
+  @Access({ mode: 'session' })
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End the dashboard session (X-CSRF-Token required)' })
+  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    const token = readSessionCookie(request) ?? '';
+    await this.rpc.request(KeysRpc.endSession, {
+      token_hash: sha256Hex(token),
+      meta: requestMeta(request, this.trustedProxies),
+    });
+    response.removeHeader('Set-Cookie');
+    clearSessionCookie(response, isHttps(request, this.trustedProxies));
+  }
+
+  /** Answered from the verified identity: no further service call. */
+  @Get('me')
+  @Access({ mode: 'session_or_any_key' })
+  @ApiOperation({ summary: 'The signed-in account; with an API key, also the key (what `vibexp whoami` shows)' })
+  me(@Req() request: Request): MeAnswer {
+    const identity = request.identity as Identity;
+    const me: MeAnswer = toUser(identity.account);
+    if (identity.kind === 'api_key') {
+      me.api_key = {
+        id: identity.key.id,
+        name: identity.key.name,
+        key_prefix: identity.key.key_prefix,
+        integrations: identity.key.integrations,
+      };
+    }
+    return me;
+  }
+
+  private async startSession(account: AccountView, request: Request, response: Response): Promise<SessionAnswer> {
+    const token = generateToken();
+    const csrfToken = generateToken();
+    const session = await this.rpc.request<{ session_id: string; expires_at: string }>(KeysRpc.createSession, {
+      account_id: account.id,
+      token_hash: sha256Hex(token),
+      csrf_token_hash: sha256Hex(csrfToken),
+      meta: requestMeta(request, this.trustedProxies),
+    });
+    writeSessionCookie(response, token, session.expires_at, isHttps(request, this.trustedProxies));
+    response.setHeader('Cache-Control', 'no-store');
+    return { user: toUser(account), csrf_token: csrfToken };
+  }
+}

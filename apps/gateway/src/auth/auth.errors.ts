@@ -1,0 +1,53 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemError } from '#common';
+
+/** The §3.4 answers. 401s carry WWW-Authenticate, with `error="invalid_token"` whenever a token was sent. */
+export const AuthProblems = {
+  required: (detail = 'send `Authorization: Bearer vxk_…` (an API key) or sign in') =>
+    new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', detail, {
+      headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' },
+    }),
+  malformed: (detail: string) =>
+    new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_MALFORMED', detail, {
+      headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
+    }),
+  invalid: () =>
+    new ProblemError(
+      HttpStatus.UNAUTHORIZED,
+      'AUTH_INVALID',
+      'the API key is not valid: it is unknown, revoked or expired',
+      {
+        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
+      },
+    ),
+  suspended: () =>
+    new ProblemError(HttpStatus.FORBIDDEN, 'ACCOUNT_SUSPENDED', 'the account is suspended; contact support'),
+  integration: (integration: string) =>
+    new ProblemError(
+      HttpStatus.FORBIDDEN,
+      'INTEGRATION_NOT_PERMITTED',
+      `this API key does not have the "${integration}" integration; add it to the key in Settings → API Keys`,
+      {
+        headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${integration}"` },
+      },
+    ),
+  sessionRequired: () =>
+    new ProblemError(
+      HttpStatus.FORBIDDEN,
+      'SESSION_REQUIRED',
+      'this route is for the dashboard only: sign in; an API key can never manage keys or security settings',
+    ),
+  csrf: () =>
+    new ProblemError(
+      HttpStatus.FORBIDDEN,
+      'CSRF_FAILED',
+      'send the X-CSRF-Token header with the csrf_token of this session',
+    ),
+  unavailable: () =>
+    new ProblemError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'AUTH_UNAVAILABLE',
+      'authentication is temporarily unavailable; retry shortly',
+      { headers: { 'Retry-After': '1' } },
+    ),
+};

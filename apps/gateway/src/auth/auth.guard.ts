@@ -1,0 +1,197 @@
+import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { timingSafeEqual } from 'node:crypto';
+import type { BlockList } from 'node:net';
+import type { Request, Response } from 'express';
+import { type Integration, KeysRpc, type VerifiedSession } from '#contracts';
+import { ProblemError } from '#common';
+import { isHttps } from '../http/client-address';
+import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { RpcCallError, RpcClient } from '../rpc/rpc-client';
+import { parseAuthorization, sha256Hex } from './api-key-format';
+import { ACCESS_POLICY } from './access.decorator';
+import { AuthEventsPublisher, type AuthFailure } from './auth-events.publisher';
+import { AuthProblems } from './auth.errors';
+import type { AccessPolicy, Identity } from './identity';
+import { KeyVerifier } from './key-verifier';
+import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
+const DEFAULT_POLICY: AccessPolicy = { mode: 'session_or_key' };
+
+function safeEqualHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/**
+ * The one authentication guard (PRODUCT.md §3.4): API key or dashboard session, checks in the
+ * table's order, each refusal with its own code and an `auth.failed` event, each API-key request
+ * with a `key.used` event when its response is sent.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: KeyVerifier,
+    private readonly rpc: RpcClient,
+    private readonly events: AuthEventsPublisher,
+    @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const policy =
+      this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? DEFAULT_POLICY;
+    if (policy.mode === 'public') return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const response = context.switchToHttp().getResponse<Response>();
+    response.setHeader('Cache-Control', 'no-store');
+
+    if (request.headers.authorization !== undefined) {
+      request.identity = await this.authenticateKey(request, response, policy);
+    } else if (readSessionCookie(request) !== undefined) {
+      request.identity = await this.authenticateSession(request, response);
+    } else {
+      this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
+      throw AuthProblems.required();
+    }
+    return true;
+  }
+
+  private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
+    const parsed = parseAuthorization(request.headers.authorization);
+    if (parsed.kind !== 'token') {
+      const detail = parsed.kind === 'malformed' ? parsed.detail : 'send `Authorization: Bearer vxk_…`';
+      this.fail(request, {
+        reason: 'malformed',
+        status: HttpStatus.UNAUTHORIZED,
+        keyPrefix: parsed.kind === 'malformed' ? parsed.keyPrefix : undefined,
+      });
+      throw AuthProblems.malformed(detail);
+    }
+    let verified;
+    try {
+      verified = await this.verifier.verify(sha256Hex(parsed.token));
+    } catch (error) {
+      if (error instanceof RpcCallError) throw AuthProblems.unavailable();
+      throw error;
+    }
+    const keyPrefix = parsed.keyPrefix || undefined;
+    if (!verified) {
+      this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED, keyPrefix });
+      throw AuthProblems.invalid();
+    }
+    const { key, account } = verified;
+    const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
+    if (key.status !== 'active') {
+      this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
+      throw AuthProblems.invalid();
+    }
+    if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) {
+      this.fail(request, { reason: 'expired', status: HttpStatus.UNAUTHORIZED, ...attribution });
+      throw AuthProblems.invalid();
+    }
+    if (account.status !== 'active') {
+      this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, ...attribution });
+      throw AuthProblems.suspended();
+    }
+    const integration = policy.mode === 'session_or_any_key' ? null : this.neededIntegration(request, policy);
+    if (integration && !key.integrations.includes(integration)) {
+      this.fail(request, { reason: 'integration', status: HttpStatus.FORBIDDEN, ...attribution });
+      throw AuthProblems.integration(integration);
+    }
+    // From here on the key is accepted: one key.used per request (a refusal is one auth.failed instead).
+    this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
+    if (policy.mode === 'session') throw AuthProblems.sessionRequired();
+    return { kind: 'api_key', account, key };
+  }
+
+  /** `X-VibeXP-Integration` when sent (only ai_tools or cli), otherwise the route's own. */
+  private neededIntegration(request: Request, policy: AccessPolicy): Integration {
+    const declared = request.headers['x-vibexp-integration'];
+    if (declared !== undefined) {
+      const value = String(declared).trim() as Integration;
+      if (!DECLARABLE_INTEGRATIONS.has(value)) {
+        throw new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          'X-VibeXP-Integration must be ai_tools or cli',
+          {
+            validationErrors: [{ field: 'X-VibeXP-Integration', message: 'must be one of: ai_tools, cli' }],
+          },
+        );
+      }
+      return value;
+    }
+    return (policy.mode === 'session_or_key' && policy.integration) || 'cli';
+  }
+
+  private async authenticateSession(request: Request, response: Response): Promise<Identity> {
+    const token = readSessionCookie(request) ?? '';
+    const secure = isHttps(request, this.trustedProxies);
+    let session: VerifiedSession | null = null;
+    if (/^[0-9a-f]{64}$/.test(token)) {
+      try {
+        session = await this.rpc.request<VerifiedSession | null>(KeysRpc.verifySession, {
+          token_hash: sha256Hex(token),
+        });
+      } catch (error) {
+        if (error instanceof RpcCallError) throw AuthProblems.unavailable();
+        throw error;
+      }
+    }
+    if (!session) {
+      clearSessionCookie(response, secure);
+      throw AuthProblems.required('your session has ended: sign in again');
+    }
+    if (session.account.status !== 'active') throw AuthProblems.suspended();
+    if (!SAFE_METHODS.has(request.method)) {
+      const csrf = request.headers['x-csrf-token'];
+      if (typeof csrf !== 'string' || !safeEqualHex(sha256Hex(csrf), session.csrf_token_hash))
+        throw AuthProblems.csrf();
+    }
+    writeSessionCookie(response, token, session.expires_at, secure);
+    return {
+      kind: 'session',
+      account: session.account,
+      sessionId: session.session_id,
+      sessionExpiresAt: session.expires_at,
+    };
+  }
+
+  private fail(request: Request, failure: AuthFailure): void {
+    this.events.failed(failure, requestMeta(request, this.trustedProxies));
+  }
+
+  private recordUseWhenSent(
+    request: Request,
+    response: Response,
+    keyId: string,
+    keyPrefix: string,
+    accountId: string,
+    integration: Integration | null,
+  ): void {
+    const startedAt = process.hrtime.bigint();
+    const meta = requestMeta(request, this.trustedProxies);
+    response.once('finish', () => {
+      const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+      this.events.used(
+        {
+          keyId,
+          keyPrefix,
+          accountId,
+          status: response.statusCode,
+          method: request.method,
+          route,
+          latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
+          integration,
+        },
+        meta,
+      );
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { AccountView, Integration, VerifiedKey } from '#contracts';
+
+export type Account = AccountView & { hourly_limit: number };
+
+/** Who made a request, once the guard has let it through. */
+export type Identity =
+  | { kind: 'api_key'; account: Account; key: VerifiedKey['key'] }
+  | { kind: 'session'; account: Account; sessionId: string; sessionExpiresAt: string };
+
+/** How a route may be reached (decorated with `@Access`). */
+export type AccessPolicy =
+  /** No authentication (signup, login, report-leak). */
+  | { mode: 'public' }
+  /** Dashboard only: an API key gets 403 SESSION_REQUIRED. */
+  | { mode: 'session' }
+  /** A session, or an API key that holds the route's integration. */
+  | { mode: 'session_or_key'; integration?: Integration }
+  /** A session or any valid API key, whatever its integrations (`/auth/me`). */
+  | { mode: 'session_or_any_key' };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    identity?: Identity;
+  }
+}

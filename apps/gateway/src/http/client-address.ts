@@ -1,0 +1,54 @@
+import { type BlockList, isIP } from 'node:net';
+import type { Request } from 'express';
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so IPv4-mapped peers match IPv4 ranges. */
+export function normalizeIp(address: string): string {
+  const trimmed = address.trim();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
+  if (mapped) return mapped[1];
+  return trimmed.replace(/^\[(.*)\]$/, '$1');
+}
+
+function isTrusted(list: BlockList, address: string): boolean {
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * The client's IP (PRODUCT.md §7): the socket peer; only when the peer is a trusted proxy, the
+ * right-most X-Forwarded-For address that is not itself a trusted proxy. An unparsable entry ends
+ * the walk (the last trusted hop is the answer).
+ */
+export function clientIp(
+  peerAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: BlockList,
+): string {
+  const peer = normalizeIp(peerAddress ?? '');
+  if (!isTrusted(trusted, peer) || forwardedFor === undefined) return peer;
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map(normalizeIp);
+  let candidate = peer;
+  for (let index = hops.length - 1; index >= 0; index -= 1) {
+    const hop = hops[index];
+    if (isIP(hop) === 0) return candidate;
+    candidate = hop;
+    if (!isTrusted(trusted, hop)) return hop;
+  }
+  return candidate;
+}
+
+export function requestClientIp(request: Request, trusted: BlockList): string {
+  return clientIp(request.socket.remoteAddress, request.headers['x-forwarded-for'], trusted);
+}
+
+/** Served over https: directly, or through a trusted proxy that says so. */
+export function isHttps(request: Request, trusted: BlockList): boolean {
+  if ((request.socket as { encrypted?: boolean }).encrypted) return true;
+  const peer = normalizeIp(request.socket.remoteAddress ?? '');
+  return (
+    isTrusted(trusted, peer) &&
+    String(request.headers['x-forwarded-proto'] ?? '')
+      .split(',')[0]
+      .trim() === 'https'
+  );
+}

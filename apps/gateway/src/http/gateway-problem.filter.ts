@@ -1,0 +1,61 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { RpcErrorCode } from '#contracts';
+import { ProblemError, renderProblem, toProblemError } from '#common';
+import { RpcCallError } from '../rpc/rpc-client';
+
+/** Every RPC error code has one HTTP answer; a new code fails to compile until it is mapped here. */
+export function rpcErrorToProblem(error: RpcCallError): ProblemError {
+  const { code, message, validation_errors } = error.body;
+  switch (code) {
+    case RpcErrorCode.ValidationFailed:
+      return new ProblemError(
+        HttpStatus.BAD_REQUEST,
+        'VALIDATION_FAILED',
+        message,
+        validation_errors ? { validationErrors: validation_errors } : {},
+      );
+    case RpcErrorCode.MalformedRequest:
+      return new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message);
+    case RpcErrorCode.ResourceNotFound:
+      return new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', message);
+    case RpcErrorCode.ResourceExists:
+      return new ProblemError(HttpStatus.CONFLICT, 'RESOURCE_EXISTS', message);
+    case RpcErrorCode.VersionConflict:
+      return new ProblemError(HttpStatus.CONFLICT, 'VERSION_CONFLICT', message);
+    case RpcErrorCode.Forbidden:
+      return new ProblemError(HttpStatus.FORBIDDEN, 'FORBIDDEN', message);
+    case RpcErrorCode.EmailTaken:
+      return new ProblemError(HttpStatus.CONFLICT, 'EMAIL_TAKEN', message);
+    case RpcErrorCode.IntegrationRetired:
+      return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message);
+    case RpcErrorCode.KeyRevoked:
+      return new ProblemError(HttpStatus.CONFLICT, 'KEY_REVOKED', message);
+    case RpcErrorCode.Unavailable:
+      return new ProblemError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'SERVICE_UNAVAILABLE',
+        'a service did not answer in time; retry shortly',
+        { headers: { 'Retry-After': '1' } },
+      );
+    case RpcErrorCode.Internal:
+      return new ProblemError(
+        HttpStatus.INTERNAL_SERVER_ERROR,
+        'INTERNAL_ERROR',
+        'an unexpected error occurred; quote the request id when reporting it',
+      );
+  }
+}
+
+/** The gateway's edge: RPC errors, problem errors and anything else become problem+json. */
+@Catch()
+export class GatewayProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('GatewayProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const problem = exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception);
+    if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) this.logger.error(exception);
+    renderProblem(problem, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+}

@@ -1,0 +1,97 @@
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { ACCOUNT_STATUSES, type AccountStatus, TIERS, type Tier } from '#contracts';
+import { RequestMetaDto } from '../shared/request-meta.dto';
+
+export class SignupCommand {
+  @IsEmail()
+  @MaxLength(254)
+  email: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  /** Hashed by the gateway: the password itself never crosses NATS. */
+  @Matches(/^\$argon2id\$/)
+  @MaxLength(512)
+  password_hash: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class CredentialsQuery {
+  @IsString()
+  @MaxLength(254)
+  email: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  ip?: string;
+}
+
+export class LoginFailedCommand {
+  @IsString()
+  @MaxLength(254)
+  email: string;
+
+  @IsOptional()
+  @IsUUID()
+  account_id?: string;
+
+  @IsIn(['unknown_email', 'wrong_password'])
+  reason: 'unknown_email' | 'wrong_password';
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class AdminListAccountsQuery {
+  @IsOptional()
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+}
+
+export class AdminUpdateAccountCommand {
+  @IsUUID()
+  account_id: string;
+
+  @IsOptional()
+  @IsIn(TIERS)
+  tier?: Tier;
+
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  rate_limit_per_hour?: number | null;
+
+  @IsOptional()
+  @IsIn(ACCOUNT_STATUSES)
+  status?: AccountStatus;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}

@@ -1,0 +1,202 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { GRANTABLE_INTEGRATIONS, type GrantableIntegration, REVOKE_REASONS, type RevokeReason } from '#contracts';
+import { RequestMetaDto } from '../shared/request-meta.dto';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const VXK_PREFIX = /^vxk_[0-9a-f]{8}$/;
+
+export class VerifyKeyQuery {
+  @Matches(SHA256_HEX)
+  key_hash: string;
+}
+
+class OwnedKey {
+  @IsUUID()
+  account_id: string;
+
+  @IsUUID()
+  key_id: string;
+}
+
+export class GetKeyQuery extends OwnedKey {}
+
+export class CreateKeyCommand {
+  @IsUUID()
+  account_id: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @ArrayUnique()
+  @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
+  integrations: GrantableIntegration[];
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+
+  /** Generated and hashed by the gateway: the key itself never crosses NATS. */
+  @Matches(SHA256_HEX)
+  key_hash: string;
+
+  @Matches(VXK_PREFIX)
+  key_prefix: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class ListKeysQuery {
+  @IsUUID()
+  account_id: string;
+
+  @IsIn(['active', 'revoked', 'all'])
+  status: 'active' | 'revoked' | 'all';
+
+  @IsInt()
+  @Min(1)
+  page: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number;
+
+  @IsIn(['created_at', 'last_used_at', 'name'])
+  sort_by: 'created_at' | 'last_used_at' | 'name';
+
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc';
+}
+
+export class UpdateKeyCommand extends OwnedKey {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @ArrayUnique()
+  @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
+  integrations?: GrantableIntegration[];
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class RevokeKeyCommand extends OwnedKey {
+  @IsIn(REVOKE_REASONS)
+  reason: RevokeReason;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class RotateKeyCommand extends OwnedKey {
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  grace_period_seconds: number;
+
+  @Matches(SHA256_HEX)
+  key_hash: string;
+
+  @Matches(VXK_PREFIX)
+  key_prefix: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class ReportLeakCommand {
+  @Matches(SHA256_HEX)
+  key_hash: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  source_url?: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class LegacyImportLineDto {
+  @IsInt()
+  @Min(1)
+  line: number;
+
+  @IsString()
+  @MaxLength(254)
+  email: string;
+
+  @Matches(SHA256_HEX)
+  key_sha256: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
+  key_prefix: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  created_at?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  last_used_at?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  notes?: string;
+}
+
+export class LegacyImportCommand {
+  @IsArray()
+  @ArrayMaxSize(10_000)
+  @ValidateNested({ each: true })
+  @Type(() => LegacyImportLineDto)
+  lines: LegacyImportLineDto[];
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}

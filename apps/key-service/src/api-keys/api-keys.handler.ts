@@ -1,0 +1,262 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import {
+  type ApiKeyView,
+  type Integration,
+  KeysRpc,
+  type LegacyImportResult,
+  type Page,
+  RpcErrorCode,
+  type VerifiedKey,
+} from '#contracts';
+import { AccountsRepository } from '../accounts/accounts.repository';
+import { DomainError } from '../shared/domain-error';
+import { InvalidationPublisher } from '../shared/invalidation.publisher';
+import { KeyStore, eventMeta } from '../shared/key-store';
+import {
+  CreateKeyCommand,
+  GetKeyQuery,
+  LegacyImportCommand,
+  ListKeysQuery,
+  ReportLeakCommand,
+  RevokeKeyCommand,
+  RotateKeyCommand,
+  UpdateKeyCommand,
+  VerifyKeyQuery,
+} from './api-keys.dto';
+import { ApiKeysRepository, toApiKeyView } from './api-keys.repository';
+import {
+  ALL_INTEGRATIONS,
+  type ApiKeyEvent,
+  type ApiKeyState,
+  apiKeyStream,
+  decideIntegrations,
+  decideRename,
+  decideRevoke,
+  decideRotate,
+  fold,
+} from './domain/api-key';
+
+const notFound = (): DomainError => new DomainError(RpcErrorCode.ResourceNotFound, 'no API key with this id');
+
+/** RPC handlers of the api-key aggregate: load, decide, append, tell the gateways. */
+@Controller()
+export class ApiKeysHandler {
+  constructor(
+    private readonly store: KeyStore,
+    private readonly keys: ApiKeysRepository,
+    private readonly accounts: AccountsRepository,
+    private readonly invalidations: InvalidationPublisher,
+  ) {}
+
+  @MessagePattern(KeysRpc.verify)
+  verify(@Payload() query: VerifyKeyQuery): Promise<VerifiedKey | null> {
+    return this.keys.verify(query.key_hash);
+  }
+
+  @MessagePattern(KeysRpc.createKey)
+  async create(@Payload() command: CreateKeyCommand): Promise<ApiKeyView> {
+    const now = this.store.clock();
+    if (command.expires_at && Date.parse(command.expires_at) <= now.getTime()) {
+      throw new DomainError(RpcErrorCode.ValidationFailed, 'expires_at must be in the future');
+    }
+    if (!(await this.accounts.findById(command.account_id)))
+      throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such account');
+    const keyId = randomUUID();
+    await this.store.dataSource.transaction(async (manager) => {
+      await this.createKey(manager, keyId, command, null);
+    });
+    await this.invalidations.publish({ new_key: true });
+    return this.view(command.account_id, keyId);
+  }
+
+  @MessagePattern(KeysRpc.listKeys)
+  list(@Payload() query: ListKeysQuery): Promise<Page<ApiKeyView>> {
+    return this.keys.list(query, this.store.clock());
+  }
+
+  @MessagePattern(KeysRpc.getKey)
+  get(@Payload() query: GetKeyQuery): Promise<ApiKeyView> {
+    return this.view(query.account_id, query.key_id);
+  }
+
+  @MessagePattern(KeysRpc.updateKey)
+  async update(@Payload() command: UpdateKeyCommand): Promise<ApiKeyView> {
+    const state = await this.loadOwned(command.account_id, command.key_id);
+    const events: ApiKeyEvent[] = [
+      ...(command.name !== undefined ? decideRename(state, command.name) : []),
+      ...(command.integrations !== undefined ? decideIntegrations(state, command.integrations) : []),
+    ];
+    await this.store.append(
+      apiKeyStream(state.id),
+      events,
+      state.version,
+      eventMeta(command.meta, state.accountId, state.id),
+    );
+    if (events.some((event) => event.type === 'key.integrations_changed'))
+      await this.invalidations.publish({ key_id: state.id });
+    return this.view(command.account_id, command.key_id);
+  }
+
+  @MessagePattern(KeysRpc.revokeKey)
+  async revoke(@Payload() command: RevokeKeyCommand): Promise<ApiKeyView> {
+    const state = await this.loadOwned(command.account_id, command.key_id);
+    await this.store.append(
+      apiKeyStream(state.id),
+      decideRevoke(state, command.reason),
+      state.version,
+      eventMeta(command.meta, state.accountId, state.id),
+    );
+    await this.invalidations.publish({ key_id: state.id });
+    return this.view(command.account_id, command.key_id);
+  }
+
+  @MessagePattern(KeysRpc.rotateKey)
+  async rotate(@Payload() command: RotateKeyCommand): Promise<{ api_key: ApiKeyView; replaces: string }> {
+    const old = await this.loadOwned(command.account_id, command.key_id);
+    const newKeyId = randomUUID();
+    const rotation = decideRotate(old, newKeyId, command.grace_period_seconds, this.store.clock());
+    await this.store.dataSource.transaction(async (manager) => {
+      await this.createKey(
+        manager,
+        newKeyId,
+        { ...command, name: old.name, integrations: old.integrations.filter((i) => i !== 'mcp_server') },
+        old.id,
+        old.expiresAt,
+      );
+      await this.store.append(
+        apiKeyStream(old.id),
+        rotation,
+        old.version,
+        eventMeta(command.meta, old.accountId, old.id),
+        manager,
+      );
+    });
+    await this.invalidations.publish({ key_id: old.id, new_key: true });
+    return { api_key: await this.view(command.account_id, newKeyId), replaces: old.id };
+  }
+
+  /** Always accepted (no oracle): a live key is revoked with reason `leaked`. */
+  @MessagePattern(KeysRpc.reportLeak)
+  async reportLeak(@Payload() command: ReportLeakCommand): Promise<{ accepted: true }> {
+    const keyId = await this.keys.keyIdForHash(command.key_hash);
+    const state = keyId ? await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold) : null;
+    if (state && state.status === 'active') {
+      await this.store.append(
+        apiKeyStream(state.id),
+        decideRevoke(state, 'leaked'),
+        state.version,
+        eventMeta(command.meta, state.accountId, state.id),
+      );
+      await this.invalidations.publish({ key_id: state.id });
+    }
+    return { accepted: true };
+  }
+
+  /** Idempotent: a hash that is already known answers `exists` with its key id. */
+  @MessagePattern(KeysRpc.adminImportLegacy)
+  async importLegacy(@Payload() command: LegacyImportCommand): Promise<LegacyImportResult> {
+    const result: LegacyImportResult = { created: 0, existing: 0, failed: 0, results: [] };
+    for (const line of command.lines) {
+      const existing = await this.keys.keyIdForHash(line.key_sha256);
+      if (existing) {
+        result.existing += 1;
+        result.results.push({ line: line.line, status: 'exists', key_id: existing });
+        continue;
+      }
+      const account = await this.accounts.findByEmail(line.email);
+      if (!account) {
+        result.failed += 1;
+        result.results.push({ line: line.line, status: 'error', error: 'no account has this email' });
+        continue;
+      }
+      const keyId = randomUUID();
+      try {
+        await this.store.dataSource.transaction(async (manager) => {
+          await manager.query(`INSERT INTO api_key_hashes (key_hash, key_id) VALUES ($1, $2)`, [
+            line.key_sha256,
+            keyId,
+          ]);
+          const event: ApiKeyEvent = {
+            type: 'key.legacy_imported',
+            data: {
+              key_id: keyId,
+              account_id: account.id,
+              name: line.name,
+              key_prefix: line.key_prefix,
+              integrations: ALL_INTEGRATIONS,
+              original_created_at: line.created_at ?? null,
+              last_used_at: line.last_used_at ?? null,
+              notes: line.notes ?? null,
+            },
+          };
+          await this.store.append(
+            apiKeyStream(keyId),
+            [event],
+            'no_stream',
+            eventMeta(command.meta, account.id, keyId),
+            manager,
+          );
+        });
+        result.created += 1;
+        result.results.push({ line: line.line, status: 'created', key_id: keyId });
+      } catch (error) {
+        // The same hash twice in one file, or imported concurrently: the second is `exists`.
+        const raced = await this.keys.keyIdForHash(line.key_sha256);
+        if (!raced) throw error;
+        result.existing += 1;
+        result.results.push({ line: line.line, status: 'exists', key_id: raced });
+      }
+    }
+    if (result.created > 0) await this.invalidations.publish({ new_key: true });
+    return result;
+  }
+
+  private async createKey(
+    manager: EntityManager,
+    keyId: string,
+    command: Pick<CreateKeyCommand, 'account_id' | 'name' | 'key_hash' | 'key_prefix' | 'meta'> & {
+      integrations: Integration[];
+      expires_at?: string;
+    },
+    replaces: string | null,
+    inheritedExpiry: string | null = null,
+  ): Promise<void> {
+    await manager.query(`INSERT INTO api_key_hashes (key_hash, key_id) VALUES ($1, $2)`, [command.key_hash, keyId]);
+    const event: ApiKeyEvent = {
+      type: 'key.created',
+      data: {
+        key_id: keyId,
+        account_id: command.account_id,
+        name: command.name,
+        key_prefix: command.key_prefix,
+        integrations: command.integrations,
+        expires_at: command.expires_at ?? inheritedExpiry,
+        replaces,
+      },
+    };
+    await this.store.append(
+      apiKeyStream(keyId),
+      [event],
+      'no_stream',
+      eventMeta(command.meta, command.account_id, keyId),
+      manager,
+    );
+  }
+
+  /** Another account's key is simply not found (PRODUCT.md §3.3). */
+  private async loadOwned(accountId: string, keyId: string): Promise<ApiKeyState> {
+    if (!(await this.keys.findOwned(accountId, keyId))) throw notFound();
+    const state = await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold);
+    if (!state) throw notFound();
+    return state;
+  }
+
+  private async view(accountId: string, keyId: string): Promise<ApiKeyView> {
+    const row = await this.keys.findOwned(accountId, keyId);
+    if (!row) throw notFound();
+    return toApiKeyView(row, this.store.clock());
+  }
+}

@@ -1,0 +1,141 @@
+import { type Integration, type RevokeReason, RpcErrorCode } from '#contracts';
+import { DomainError } from '../../shared/domain-error';
+
+/** The api-key aggregate: its events, its state, `evolve` and the decisions. Pure: no I/O, time is passed in. */
+
+export type ApiKeyEvent =
+  | {
+      type: 'key.created';
+      data: {
+        key_id: string;
+        account_id: string;
+        name: string;
+        key_prefix: string;
+        integrations: Integration[];
+        expires_at: string | null;
+        replaces: string | null;
+      };
+    }
+  | {
+      type: 'key.legacy_imported';
+      data: {
+        key_id: string;
+        account_id: string;
+        name: string;
+        key_prefix: string;
+        integrations: Integration[];
+        original_created_at: string | null;
+        last_used_at: string | null;
+        notes: string | null;
+      };
+    }
+  | { type: 'key.renamed'; data: { name: string } }
+  | { type: 'key.integrations_changed'; data: { integrations: Integration[] } }
+  | { type: 'key.rotated'; data: { replaced_by: string; grace_period_seconds: number; revoke_at: string } }
+  | { type: 'key.revoked'; data: { reason: RevokeReason } }
+  | { type: 'key.expired'; data: { expires_at: string } };
+
+export interface ApiKeyState {
+  id: string;
+  accountId: string;
+  name: string;
+  integrations: Integration[];
+  status: 'active' | 'revoked';
+  expiresAt: string | null;
+  replacedBy: string | null;
+  revokeAt: string | null;
+  version: number;
+}
+
+export const ALL_INTEGRATIONS: Integration[] = ['ai_tools', 'cli', 'mcp_server'];
+
+export function apiKeyStream(keyId: string): string {
+  return `api_key-${keyId}`;
+}
+
+export function evolve(state: ApiKeyState | null, event: ApiKeyEvent): ApiKeyState {
+  switch (event.type) {
+    case 'key.created':
+    case 'key.legacy_imported':
+      return {
+        id: event.data.key_id,
+        accountId: event.data.account_id,
+        name: event.data.name,
+        integrations: event.data.integrations,
+        status: 'active',
+        expiresAt: event.type === 'key.created' ? event.data.expires_at : null,
+        replacedBy: null,
+        revokeAt: null,
+        version: 1,
+      };
+  }
+  if (!state) throw new Error(`${event.type} before the key was created`);
+  const next = { ...state, version: state.version + 1 };
+  switch (event.type) {
+    case 'key.renamed':
+      return { ...next, name: event.data.name };
+    case 'key.integrations_changed':
+      return { ...next, integrations: event.data.integrations };
+    case 'key.rotated':
+      return { ...next, replacedBy: event.data.replaced_by, revokeAt: event.data.revoke_at };
+    case 'key.revoked':
+    case 'key.expired':
+      return { ...next, status: 'revoked', revokeAt: null };
+  }
+}
+
+export function fold(events: ApiKeyEvent[]): ApiKeyState | null {
+  return events.reduce<ApiKeyState | null>(evolve, null);
+}
+
+function requireActive(state: ApiKeyState): void {
+  if (state.status !== 'active')
+    throw new DomainError(RpcErrorCode.KeyRevoked, 'the key is revoked and cannot be changed');
+}
+
+export function decideRename(state: ApiKeyState, name: string): ApiKeyEvent[] {
+  requireActive(state);
+  return state.name === name ? [] : [{ type: 'key.renamed', data: { name } }];
+}
+
+export function decideIntegrations(state: ApiKeyState, integrations: Integration[]): ApiKeyEvent[] {
+  requireActive(state);
+  const same =
+    integrations.length === state.integrations.length && integrations.every((i) => state.integrations.includes(i));
+  return same ? [] : [{ type: 'key.integrations_changed', data: { integrations } }];
+}
+
+/** Revoking a revoked key changes nothing (DELETE is idempotent). */
+export function decideRevoke(state: ApiKeyState, reason: RevokeReason): ApiKeyEvent[] {
+  return state.status === 'revoked' ? [] : [{ type: 'key.revoked', data: { reason } }];
+}
+
+/**
+ * The old key's side of a rotation: it learns its successor and, without a grace period, is revoked
+ * at once; with one, it is revoked when `revoke_at` passes (the scheduler appends key.revoked).
+ */
+export function decideRotate(
+  state: ApiKeyState,
+  replacedBy: string,
+  gracePeriodSeconds: number,
+  now: Date,
+): ApiKeyEvent[] {
+  requireActive(state);
+  if (state.replacedBy) throw new DomainError(RpcErrorCode.KeyRevoked, 'the key has already been rotated');
+  const revokeAt = new Date(now.getTime() + gracePeriodSeconds * 1000).toISOString();
+  const rotated: ApiKeyEvent = {
+    type: 'key.rotated',
+    data: { replaced_by: replacedBy, grace_period_seconds: gracePeriodSeconds, revoke_at: revokeAt },
+  };
+  return gracePeriodSeconds === 0 ? [rotated, { type: 'key.revoked', data: { reason: 'rotated' } }] : [rotated];
+}
+
+/** Due work for the scheduler: the end of a grace period, or an expiry. */
+export function decideDue(state: ApiKeyState, now: Date): ApiKeyEvent[] {
+  if (state.status !== 'active') return [];
+  if (state.revokeAt && Date.parse(state.revokeAt) <= now.getTime())
+    return [{ type: 'key.revoked', data: { reason: 'rotated' } }];
+  if (state.expiresAt && Date.parse(state.expiresAt) <= now.getTime())
+    return [{ type: 'key.expired', data: { expires_at: state.expiresAt } }];
+  return [];
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { AccountsHandler } from './accounts/accounts.handler';
+import { AccountsRepository } from './accounts/accounts.repository';
+import { LoginThrottle } from './accounts/login-throttle';
+import { ApiKeysHandler } from './api-keys/api-keys.handler';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { SessionsHandler } from './sessions/sessions.handler';
+import { InvalidationPublisher } from './shared/invalidation.publisher';
+import { CLOCK, KeyStore } from './shared/key-store';
+
+@Module({
+  controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler],
+  providers: [
+    { provide: CLOCK, useValue: () => new Date() },
+    { provide: LoginThrottle, useFactory: () => new LoginThrottle(Date.now) },
+    KeyStore,
+    AccountsRepository,
+    ApiKeysRepository,
+    InvalidationPublisher,
+  ],
+  exports: [KeyStore, ApiKeysRepository, InvalidationPublisher],
+})
+export class KeyServiceModule {}

@@ -1,0 +1,34 @@
+import { Type } from 'class-transformer';
+import { IsUUID, Matches, ValidateNested } from 'class-validator';
+import { RequestMetaDto } from '../shared/request-meta.dto';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export class CreateSessionCommand {
+  @IsUUID()
+  account_id: string;
+
+  @Matches(SHA256_HEX)
+  token_hash: string;
+
+  @Matches(SHA256_HEX)
+  csrf_token_hash: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export class VerifySessionQuery {
+  @Matches(SHA256_HEX)
+  token_hash: string;
+}
+
+export class EndSessionCommand {
+  @Matches(SHA256_HEX)
+  token_hash: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}

@@ -1,0 +1,155 @@
+/**
+ * The key-service's vocabulary: accounts, sessions and API keys as they cross NATS.
+ * Secrets never appear here: the gateway generates keys, session tokens and password hashes and
+ * sends only their hashes (PRODUCT.md §1: no secret in a NATS message).
+ */
+
+export const INTEGRATIONS = ['ai_tools', 'cli', 'mcp_server'] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
+/** What a new key may be given; `mcp_server` is legacy (PRODUCT.md §3.2). */
+export const GRANTABLE_INTEGRATIONS = ['ai_tools', 'cli'] as const satisfies readonly Integration[];
+export type GrantableIntegration = (typeof GRANTABLE_INTEGRATIONS)[number];
+
+export const TIERS = ['free', 'pro', 'enterprise'] as const;
+export type Tier = (typeof TIERS)[number];
+export const ACCOUNT_STATUSES = ['active', 'suspended'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export const TIER_HOURLY_LIMITS: Record<Exclude<Tier, 'enterprise'>, number> = { free: 1_000, pro: 10_000 };
+/** An enterprise account without a custom limit gets the pro limit. */
+export function hourlyLimit(tier: Tier, custom: number | null): number {
+  if (tier === 'enterprise') return custom ?? TIER_HOURLY_LIMITS.pro;
+  return TIER_HOURLY_LIMITS[tier];
+}
+
+export const KEY_STATUSES = ['active', 'revoked'] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+export const REVOKE_REASONS = ['user', 'rotated', 'expired', 'admin', 'leaked', 'anomaly'] as const;
+export type RevokeReason = (typeof REVOKE_REASONS)[number];
+
+/** Who asked, for the event's `meta` (PRODUCT.md §8). */
+export interface RequestMeta {
+  request_id: string;
+  ip?: string;
+  user_agent?: string;
+}
+
+export interface AccountView {
+  id: string;
+  email: string;
+  name: string;
+  tier: Tier;
+  rate_limit_per_hour: number | null;
+  status: AccountStatus;
+  created_at: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  key_prefix: string;
+  integrations: Integration[];
+  is_legacy: boolean;
+  migration_notes: string | null;
+  status: KeyStatus;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+  request_count: number;
+  last_used_ip: string | null;
+  last_used_location: { country: string; city: string | null } | null;
+  last_tool_type: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  revoked_reason: RevokeReason | null;
+  rotation_due: boolean;
+  replaced_by: string | null;
+}
+
+/** `keys.rpc.verify`: everything the gateway needs to authorise a request, or `null` for an unknown hash. */
+export interface VerifiedKey {
+  key: {
+    id: string;
+    name: string;
+    key_prefix: string;
+    integrations: Integration[];
+    status: KeyStatus;
+    expires_at: string | null;
+    is_legacy: boolean;
+  };
+  account: AccountView & { hourly_limit: number };
+}
+
+export interface VerifiedSession {
+  session_id: string;
+  csrf_token_hash: string;
+  expires_at: string;
+  account: AccountView & { hourly_limit: number };
+}
+
+export interface LoginCredentials {
+  /** Null for an unknown email: the gateway still spends the same time verifying a dummy hash. */
+  account: AccountView | null;
+  password_hash: string | null;
+  /** How long the gateway waits before answering, after repeated failures for this email or IP. */
+  delay_ms: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total_count: number;
+  page: number;
+  per_page: number;
+  total_pages: number;
+}
+
+export interface LegacyImportLine {
+  line: number;
+  email: string;
+  key_sha256: string;
+  /** `legacy:` + 6 hex of the hash, or the first 12 characters of a plaintext key. */
+  key_prefix: string;
+  name: string;
+  created_at?: string;
+  last_used_at?: string;
+  notes?: string;
+}
+
+export interface LegacyImportResult {
+  created: number;
+  existing: number;
+  failed: number;
+  results: { line: number; status: 'created' | 'exists' | 'error'; key_id?: string; error?: string }[];
+}
+
+/**
+ * Pushed on core NATS by key-service after every change that can deny a key or change its limit;
+ * every gateway instance evicts what it cached.
+ */
+export interface KeyInvalidation {
+  key_id?: string;
+  account_id?: string;
+  /** A key hash became known (created, imported): forget cached "unknown key" answers. */
+  new_key?: boolean;
+}
+
+export const KeysRpc = {
+  verify: 'keys.rpc.verify',
+  signup: 'keys.rpc.accounts.signup',
+  credentials: 'keys.rpc.accounts.credentials',
+  loginFailed: 'keys.rpc.accounts.login_failed',
+  createSession: 'keys.rpc.sessions.create',
+  verifySession: 'keys.rpc.sessions.verify',
+  endSession: 'keys.rpc.sessions.end',
+  createKey: 'keys.rpc.keys.create',
+  listKeys: 'keys.rpc.keys.list',
+  getKey: 'keys.rpc.keys.get',
+  updateKey: 'keys.rpc.keys.update',
+  revokeKey: 'keys.rpc.keys.revoke',
+  rotateKey: 'keys.rpc.keys.rotate',
+  reportLeak: 'keys.rpc.keys.report_leak',
+  adminListAccounts: 'keys.rpc.admin.accounts.list',
+  adminUpdateAccount: 'keys.rpc.admin.accounts.update',
+  adminImportLegacy: 'keys.rpc.admin.legacy_import',
+} as const;
+
+export const KEY_INVALIDATION_SUBJECT = 'keys.invalidate';
