@@ -45,7 +45,7 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   });
   if (/["'`]/.test(token)) return malformed('the key contains a quote character: check for copy-paste errors');
   if (/\s/.test(token)) return malformed('the key contains whitespace: check for copy-paste errors');
-   
+
   if (/[^\x21-\x7e]/.test(token))
     return malformed('the key contains characters that are not printable ASCII: check for copy-paste errors');
   if (token.length > MAX_TOKEN_LENGTH)
