@@ -58,8 +58,13 @@ export class TestPlatform {
   readonly ports = new Map<PlatformProcess, number>();
   nats!: TestNatsServer;
 
+  /** Extra processes started by a test (a second gateway), stopped with the platform. */
+  readonly extras: RunningProcess[] = [];
+  gatewayEnv: Record<string, string> = {};
+
   static async start(options: { gatewayEnv?: Record<string, string> } = {}): Promise<TestPlatform> {
     const platform = new TestPlatform();
+    platform.gatewayEnv = options.gatewayEnv ?? {};
     try {
       platform.nats = await startNatsServer();
       for (const service of BACKEND_SERVICES) {
@@ -68,7 +73,7 @@ export class TestPlatform {
         platform.launch(service);
       }
       platform.ports.set('gateway', await freePort());
-      platform.launch('gateway', options.gatewayEnv);
+      platform.launch('gateway', platform.gatewayEnv);
       await waitForHttp(`${platform.url('gateway')}/readyz`, 60_000);
       return platform;
     } catch (error) {
@@ -93,8 +98,31 @@ export class TestPlatform {
     return running;
   }
 
+  /** Another gateway instance on the same NATS: returns its base URL once it is ready. */
+  async startExtraGateway(): Promise<{ url: string; process: RunningProcess }> {
+    const port = await freePort();
+    const running = spawnService('gateway', { ...this.envFor('gateway'), ...this.gatewayEnv, PORT: String(port) });
+    this.extras.push(running);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/readyz`, 60_000);
+    return { url, process: running };
+  }
+
+  /** Restarts one process (same ports, same database) and waits until it is ready. */
+  async restart(name: PlatformProcess): Promise<void> {
+    const running = this.processes.get(name);
+    if (running) await stopProcess(running);
+    this.launch(name, name === 'gateway' ? this.gatewayEnv : {});
+    await waitForHttp(`${this.url(name)}/readyz`, 60_000);
+  }
+
+  /** Everything every process wrote so far (JSON log lines). */
+  allOutput(): string {
+    return [...this.processes.values(), ...this.extras].map((running) => running.output()).join('\n');
+  }
+
   async stop(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((running) => stopProcess(running)));
+    await Promise.all([...this.processes.values(), ...this.extras].map((running) => stopProcess(running)));
     await this.nats?.stop();
     for (const database of this.databases.values()) await database.drop();
   }

@@ -7,14 +7,19 @@ export function readSessionCookie(request: Request): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return decodeURIComponent(value.join('='));
+    if (name !== SESSION_COOKIE) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return value.join('=');
+    }
   }
   return undefined;
 }
 
 /** HttpOnly, SameSite=Lax, Secure over https; Max-Age follows the session's sliding expiry. */
 export function writeSessionCookie(response: Response, token: string, expiresAt: string, secure: boolean): void {
-  const maxAge = Math.max(0, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000));
+  const maxAge = Math.max(0, Math.round((Date.parse(expiresAt) - Date.now()) / 1000));
   response.append(
     'Set-Cookie',
     `${SESSION_COOKIE}=${token}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,

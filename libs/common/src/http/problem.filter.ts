@@ -21,8 +21,10 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 /** Turns every error into problem+json. Unknown errors are logged and answered without details. */
 export function toProblemError(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (isBodyParserError(error)) {
-    switch (error.type) {
+  // Nest's Express adapter wraps body-parser's errors in an HttpException, keeping them as `cause`.
+  const underlying = error instanceof HttpException && isBodyParserError(error.cause) ? error.cause : error;
+  if (isBodyParserError(underlying)) {
+    switch (underlying.type) {
       case 'entity.too.large':
         return new ProblemError(
           HttpStatus.PAYLOAD_TOO_LARGE,
