@@ -22,7 +22,14 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       });
       expect(response.status).toBe(201);
       const body = (await response.json()) as { user: Record<string, unknown>; csrf_token: string };
-      expect(body.user).toEqual({ id: expect.any(String), email, name: 'Ada', tier: 'free', status: 'active', created_at: expect.any(String) });
+      expect(body.user).toEqual({
+        id: expect.any(String),
+        email,
+        name: 'Ada',
+        tier: 'free',
+        status: 'active',
+        created_at: expect.any(String),
+      });
       expect(body.csrf_token).toMatch(/^[0-9a-f]{64}$/);
       const cookie = response.headers.getSetCookie().find((c) => c.startsWith('vx_session='));
       expect(cookie).toMatch(/HttpOnly/);
@@ -34,7 +41,9 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
 
     it('refuses a second account with the same email, compared case-insensitively (409 EMAIL_TAKEN)', async () => {
       const user = await DashboardUser.signup(base);
-      const again = await call(base, 'POST', '/api/v1/auth/signup', { body: { email: user.email.toUpperCase(), password: PASSWORD, name: 'Copy' } });
+      const again = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email: user.email.toUpperCase(), password: PASSWORD, name: 'Copy' },
+      });
       expect(again.status).toBe(409);
       expect(again.body.code).toBe('EMAIL_TAKEN');
     });
@@ -55,11 +64,19 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
     });
 
     it('answers 400 INVALID_JSON for a broken body, 415 for a body that is not JSON, 413 over 2 MiB', async () => {
-      const broken = await call(base, 'POST', '/api/v1/auth/signup', { rawBody: '{"email":', headers: { 'content-type': 'application/json' } });
+      const broken = await call(base, 'POST', '/api/v1/auth/signup', {
+        rawBody: '{"email":',
+        headers: { 'content-type': 'application/json' },
+      });
       expect([broken.status, broken.body.code]).toEqual([400, 'INVALID_JSON']);
-      const form = await call(base, 'POST', '/api/v1/auth/signup', { rawBody: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const form = await call(base, 'POST', '/api/v1/auth/signup', {
+        rawBody: 'email=a',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect([form.status, form.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-      const huge = await call(base, 'POST', '/api/v1/auth/signup', { body: { email: 'x@example.com', password: PASSWORD, name: 'x'.repeat(2 * 1024 * 1024) } });
+      const huge = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email: 'x@example.com', password: PASSWORD, name: 'x'.repeat(2 * 1024 * 1024) },
+      });
       expect([huge.status, huge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
       const array = await call(base, 'POST', '/api/v1/auth/signup', { body: [1, 2] });
       expect([array.status, array.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -78,8 +95,12 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
 
     it('answers the same 401 AUTH_INVALID for an unknown email and a wrong password', async () => {
       const user = await DashboardUser.signup(base);
-      const wrong = await call(base, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong password here' } });
-      const unknown = await call(base, 'POST', '/api/v1/auth/login', { body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong password here' } });
+      const wrong = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: user.email, password: 'wrong password here' },
+      });
+      const unknown = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: `nobody-${randomUUID()}@example.com`, password: 'wrong password here' },
+      });
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.body.code).toBe('AUTH_INVALID');
@@ -91,14 +112,18 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       const user = await DashboardUser.signup(base);
       const logout = await user.request('POST', '/api/v1/auth/logout');
       expect(logout.status).toBe(204);
-      expect(logout.headers.getSetCookie().some((c) => c.startsWith('vx_session=;') && c.includes('Max-Age=0'))).toBe(true);
+      expect(logout.headers.getSetCookie().some((c) => c.startsWith('vx_session=;') && c.includes('Max-Age=0'))).toBe(
+        true,
+      );
       const me = await user.request('GET', '/api/v1/auth/me');
       expect(me.status).toBe(401);
       expect(me.body.code).toBe('AUTH_REQUIRED');
     });
 
     it('refuses a forged or unknown session cookie with 401', async () => {
-      const forged = await call(base, 'GET', '/api/v1/auth/me', { headers: { cookie: `vx_session=${'ab'.repeat(32)}` } });
+      const forged = await call(base, 'GET', '/api/v1/auth/me', {
+        headers: { cookie: `vx_session=${'ab'.repeat(32)}` },
+      });
       expect([forged.status, forged.body.code]).toEqual([401, 'AUTH_REQUIRED']);
       const garbage = await call(base, 'GET', '/api/v1/auth/me', { headers: { cookie: 'vx_session=%00%zz' } });
       expect(garbage.status).toBe(401);
@@ -128,10 +153,13 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
     const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ event_type: string; data: Record<string, unknown>; meta: Record<string, unknown> }>(
-        `SELECT event_type, data, meta FROM es_events WHERE meta->>'account_id' = $1 ORDER BY global_position`,
-        [user.account.id],
-      );
+      const { rows } = await client.query<{
+        event_type: string;
+        data: Record<string, unknown>;
+        meta: Record<string, unknown>;
+      }>(`SELECT event_type, data, meta FROM es_events WHERE meta->>'account_id' = $1 ORDER BY global_position`, [
+        user.account.id,
+      ]);
       expect(rows.map((r) => r.event_type)).toEqual(['account.created', 'session.created', 'auth.login_failed']);
       expect(rows[2].data).toEqual({ email: user.email.toLowerCase(), reason: 'wrong_password' });
       expect(JSON.stringify(rows)).not.toContain(PASSWORD);

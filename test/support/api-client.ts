@@ -15,7 +15,12 @@ export interface RequestOptions {
 }
 
 /** One HTTP call as a client would make it; the body is parsed when it is JSON. */
-export async function call<T = Record<string, unknown>>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+export async function call<T = Record<string, unknown>>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   let body: string | undefined = options.rawBody;
@@ -42,7 +47,10 @@ export class DashboardUser {
     public csrfToken: string,
   ) {}
 
-  static async signup(baseUrl: string, overrides: { email?: string; name?: string; password?: string } = {}): Promise<DashboardUser> {
+  static async signup(
+    baseUrl: string,
+    overrides: { email?: string; name?: string; password?: string } = {},
+  ): Promise<DashboardUser> {
     const email = overrides.email ?? `user-${randomUUID().slice(0, 8)}@example.com`;
     const response = await fetch(`${baseUrl}/api/v1/auth/signup`, {
       method: 'POST',
@@ -66,7 +74,11 @@ export class DashboardUser {
   }
 
   /** A request with the session cookie, and the CSRF token on unsafe methods unless `csrf: false`. */
-  request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions & { csrf?: string | false } = {}): Promise<ApiResponse<T>> {
+  request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: RequestOptions & { csrf?: string | false } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { cookie: `vx_session=${this.cookie}`, ...options.headers };
     const csrf = options.csrf === undefined ? this.csrfToken : options.csrf;
     if (!['GET', 'HEAD'].includes(method) && csrf !== false) headers['x-csrf-token'] = csrf;
@@ -74,11 +86,20 @@ export class DashboardUser {
   }
 
   /** Creates a key and returns the answer of POST /settings/api-keys. */
-  async createKey(body: Record<string, unknown> = {}): Promise<{ api_key: { id: string; key_prefix: string } & Record<string, unknown>; full_key: string; key_prefix: string }> {
-    const response = await this.request<{ api_key: { id: string; key_prefix: string }; full_key: string; key_prefix: string }>('POST', '/api/v1/settings/api-keys', {
+  async createKey(body: Record<string, unknown> = {}): Promise<{
+    api_key: { id: string; key_prefix: string } & Record<string, unknown>;
+    full_key: string;
+    key_prefix: string;
+  }> {
+    const response = await this.request<{
+      api_key: { id: string; key_prefix: string };
+      full_key: string;
+      key_prefix: string;
+    }>('POST', '/api/v1/settings/api-keys', {
       body: { name: 'Test key', integrations: ['ai_tools', 'cli'], ...body },
     });
-    if (response.status !== 201) throw new Error(`create key failed: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status !== 201)
+      throw new Error(`create key failed: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
 }

@@ -34,7 +34,9 @@ export async function dumpJetStream(natsUrl: string): Promise<string> {
       for (let seen = 0; seen < stream.state.messages; seen += 1) {
         const message = await consumer.next({ expires: 2_000 });
         if (!message) break;
-        parts.push(`${message.subject} ${message.string()} ${JSON.stringify(message.headers ? Object.fromEntries([...message.headers.keys()].map((k) => [k, message.headers?.get(k)])) : {})}`);
+        parts.push(
+          `${message.subject} ${message.string()} ${JSON.stringify(message.headers ? Object.fromEntries([...message.headers.keys()].map((k) => [k, message.headers?.get(k)])) : {})}`,
+        );
       }
       await consumer.delete();
     }

@@ -74,6 +74,8 @@ export interface VerifiedKey {
     integrations: Integration[];
     status: KeyStatus;
     expires_at: string | null;
+    /** End of a rotation's grace period: refused from then on, even before key-service records it. */
+    revoke_at: string | null;
     is_legacy: boolean;
   };
   account: AccountView & { hourly_limit: number };

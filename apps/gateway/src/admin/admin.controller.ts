@@ -18,6 +18,7 @@ import type { Request } from 'express';
 import { type AccountView, KeysRpc, type LegacyImportResult, isUuid } from '#contracts';
 import { ProblemError } from '#common';
 import { Access } from '../auth/access.decorator';
+import { KeyVerifier } from '../auth/key-verifier';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { AdminTokenGuard } from './admin-token.guard';
@@ -36,6 +37,7 @@ const MAX_IMPORT_LINES = 10_000;
 export class AdminController {
   constructor(
     private readonly rpc: RpcClient,
+    private readonly verifier: KeyVerifier,
     @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
   ) {}
 
@@ -47,13 +49,16 @@ export class AdminController {
 
   @Patch('accounts/:id')
   @ApiOperation({ summary: 'Change an account’s tier, custom hourly limit or status; takes effect at once' })
-  update(@Param('id') id: string, @Body() body: UpdateAccountDto, @Req() request: Request): Promise<AccountView> {
+  async update(@Param('id') id: string, @Body() body: UpdateAccountDto, @Req() request: Request): Promise<AccountView> {
     if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no account with this id');
-    return this.rpc.request(KeysRpc.adminUpdateAccount, {
+    const account = await this.rpc.request<AccountView>(KeysRpc.adminUpdateAccount, {
       account_id: id.toLowerCase(),
       ...body,
       meta: requestMeta(request, this.trustedProxies),
     });
+    // As for keys: this instance forgets at once; the others on key-service's invalidation.
+    this.verifier.cache.invalidate({ account_id: account.id });
+    return account;
   }
 
   @Post('legacy-keys/import')

@@ -21,6 +21,7 @@ import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { generateApiKey } from '../auth/api-key-format';
+import { KeyVerifier } from '../auth/key-verifier';
 import type { Identity } from '../auth/identity';
 import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, UpdateApiKeyDto } from './api-keys.dto';
 
@@ -62,6 +63,7 @@ const notFound = (): ProblemError =>
 export class ApiKeysController {
   constructor(
     private readonly rpc: RpcClient,
+    private readonly verifier: KeyVerifier,
     @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
   ) {}
 
@@ -106,24 +108,27 @@ export class ApiKeysController {
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a key or change its integrations' })
-  update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @Req() request: Request): Promise<ApiKeyView> {
+  async update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @Req() request: Request): Promise<ApiKeyView> {
     refuseRetired(body.integrations);
-    return this.rpc.request<ApiKeyView>(KeysRpc.updateKey, {
+    const updated = await this.rpc.request<ApiKeyView>(KeysRpc.updateKey, {
       ...this.owned(id, request),
       ...body,
       meta: requestMeta(request, this.trustedProxies),
     });
+    this.forget(updated.id);
+    return updated;
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a key, at once, on every gateway' })
   async revoke(@Param('id') id: string, @Req() request: Request): Promise<void> {
-    await this.rpc.request<ApiKeyView>(KeysRpc.revokeKey, {
+    const revoked = await this.rpc.request<ApiKeyView>(KeysRpc.revokeKey, {
       ...this.owned(id, request),
       reason: 'user',
       meta: requestMeta(request, this.trustedProxies),
     });
+    this.forget(revoked.id);
   }
 
   @Post(':id/rotate')
@@ -141,7 +146,17 @@ export class ApiKeysController {
       key_prefix: key.prefix,
       meta: requestMeta(request, this.trustedProxies),
     });
+    this.forget(rotated.replaces);
     return { api_key: rotated.api_key, full_key: key.fullKey, key_prefix: key.prefix, replaces: rotated.replaces };
+  }
+
+  /**
+   * key-service's invalidation reaches this instance on another NATS connection than the reply, so
+   * it may arrive a moment later: forget the key here too, so that the caller's very next request
+   * already sees the change. Other instances rely on the invalidation.
+   */
+  private forget(keyId: string): void {
+    this.verifier.cache.invalidate({ key_id: keyId });
   }
 
   private accountId(request: Request): string {

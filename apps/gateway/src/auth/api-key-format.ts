@@ -26,15 +26,24 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const value = header.trim();
   if (value === '')
     return { kind: 'malformed', detail: 'the Authorization header is empty: send `Authorization: Bearer vxk_…`' };
-  const space = value.indexOf(' ');
-  const scheme = space === -1 ? value : value.slice(0, space);
+  const [scheme, ...rest] = value.split(/(?<=^\S+)\s/);
   if (scheme.toLowerCase() !== 'bearer') {
+    // Echo the scheme only when it looks like one: a header without it may be the key itself.
+    const named = /^[A-Za-z-]{1,20}$/.test(scheme) ? `the ${scheme} scheme` : 'no scheme word';
+    const keyPrefix = readableKeyPrefix(value);
     return {
       kind: 'malformed',
-      detail: `the Authorization header uses the ${scheme.slice(0, 20)} scheme: send \`Authorization: Bearer vxk_…\``,
+      detail: `the Authorization header uses ${named}: send \`Authorization: Bearer vxk_…\``,
+      ...(keyPrefix ? { keyPrefix } : {}),
     };
   }
-  const token = space === -1 ? '' : value.slice(space + 1).replace(/^ +/, '');
+  if (!/^bearer /i.test(value) && rest.length > 0) {
+    return {
+      kind: 'malformed',
+      detail: 'separate Bearer and the key with one space: send `Authorization: Bearer vxk_…`',
+    };
+  }
+  const token = rest.join(' ').replace(/^ +/, '');
   if (token === '')
     return { kind: 'malformed', detail: 'the Bearer token is empty: send `Authorization: Bearer vxk_…`' };
   const keyPrefix = readableKeyPrefix(token);

@@ -87,7 +87,7 @@ export class AuthGuard implements CanActivate {
     }
     const { key, account } = verified;
     const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
-    if (key.status !== 'active') {
+    if (key.status !== 'active' || (key.revoke_at && Date.parse(key.revoke_at) <= Date.now())) {
       this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
       throw AuthProblems.invalid();
     }

@@ -1,0 +1,546 @@
+import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import { Client } from 'pg';
+import { DashboardUser, PASSWORD, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+import { dumpDatabase, dumpJetStream, findSecrets } from '../support/secret-scan';
+
+const KEYS = '/api/v1/settings/api-keys';
+const VALID_SHAPE = `vxk_${'0'.repeat(64)}`;
+
+async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Sends bytes that fetch refuses to send (NUL or a bare newline in a header). */
+function rawRequest(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+    socket.connect(port, '127.0.0.1', () => socket.write(request));
+  });
+}
+
+describe('API keys (PRODUCT.md §3)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let user: DashboardUser;
+  /** Every full key this suite saw, for the final scan. */
+  const secrets: string[] = [PASSWORD];
+
+  const remember = <T extends { full_key: string }>(created: T): T => {
+    secrets.push(created.full_key);
+    return created;
+  };
+  const me = (key: string, headers: Record<string, string> = {}) =>
+    call(base, 'GET', '/api/v1/auth/me', { key, headers });
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start();
+    base = platform.url('gateway');
+    user = await DashboardUser.signup(base);
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  describe('create', () => {
+    it('answers 201 with the full key once, stored only as a hash; the key authenticates', async () => {
+      const created = remember(await user.createKey({ name: 'Development Setup', integrations: ['ai_tools', 'cli'] }));
+      expect(created.full_key).toMatch(/^vxk_[0-9a-f]{64}$/);
+      expect(created.key_prefix).toBe(created.full_key.slice(0, 12));
+      expect(created.api_key).toEqual({
+        id: expect.any(String),
+        name: 'Development Setup',
+        key_prefix: created.key_prefix,
+        integrations: ['ai_tools', 'cli'],
+        is_legacy: false,
+        migration_notes: null,
+        status: 'active',
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+        last_used_at: null,
+        request_count: 0,
+        last_used_ip: null,
+        last_used_location: null,
+        last_tool_type: null,
+        expires_at: null,
+        revoked_at: null,
+        revoked_reason: null,
+        rotation_due: false,
+        replaced_by: null,
+      });
+      const whoami = await me(created.full_key);
+      expect(whoami.status).toBe(200);
+      expect(whoami.body).toEqual({
+        ...user.account,
+        api_key: {
+          id: created.api_key.id,
+          name: 'Development Setup',
+          key_prefix: created.key_prefix,
+          integrations: ['ai_tools', 'cli'],
+        },
+      });
+      const fetched = await user.request('GET', `${KEYS}/${created.api_key.id}`);
+      expect(fetched.body.full_key).toBeUndefined();
+      expect(JSON.stringify(fetched.body)).not.toContain(created.full_key);
+    });
+
+    it('is also reachable at the /api/v1/api-keys alias', async () => {
+      const created = await user.request<{ full_key: string }>('POST', '/api/v1/api-keys', {
+        body: { name: 'alias', integrations: ['cli'] },
+      });
+      expect(created.status).toBe(201);
+      remember(created.body);
+      expect((await user.request('GET', '/api/v1/api-keys')).status).toBe(200);
+    });
+
+    it.each([
+      ['an empty name', { name: '', integrations: ['cli'] }, 'name'],
+      ['a blank name', { name: '   ', integrations: ['cli'] }, 'name'],
+      ['a 256-character name', { name: 'x'.repeat(256), integrations: ['cli'] }, 'name'],
+      ['no integrations', { name: 'k', integrations: [] }, 'integrations'],
+      ['duplicate integrations', { name: 'k', integrations: ['cli', 'cli'] }, 'integrations'],
+      ['an unknown integration', { name: 'k', integrations: ['email'] }, 'integrations'],
+      ['integrations that are not a list', { name: 'k', integrations: 'cli' }, 'integrations'],
+      [
+        'expires_at in the past',
+        { name: 'k', integrations: ['cli'], expires_at: '2020-01-01T00:00:00Z' },
+        'expires_at',
+      ],
+      ['expires_at that is not a date', { name: 'k', integrations: ['cli'], expires_at: 'tomorrow' }, 'expires_at'],
+      ['an extra field', { name: 'k', integrations: ['cli'], owner: 'me' }, 'owner'],
+    ])('refuses %s with 400 VALIDATION_FAILED', async (_, body, field) => {
+      const response = await user.request('POST', KEYS, { body });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect((response.body.validation_errors as { field: string }[]).map((e) => e.field)).toContain(field);
+    });
+
+    it('refuses mcp_server with 400 INTEGRATION_RETIRED explaining MCP uses OAuth 2.1', async () => {
+      const response = await user.request('POST', KEYS, { body: { name: 'k', integrations: ['cli', 'mcp_server'] } });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('INTEGRATION_RETIRED');
+      expect(response.body.detail).toMatch(/OAuth 2\.1/);
+    });
+  });
+
+  describe('list, get, update', () => {
+    it('lists with pagination, status filter and sorting; refuses bad parameters', async () => {
+      const owner = await DashboardUser.signup(base);
+      for (const name of ['charlie', 'alpha', 'bravo']) remember(await owner.createKey({ name }));
+      const revoked = remember(await owner.createKey({ name: 'delta' }));
+      expect((await owner.request('DELETE', `${KEYS}/${revoked.api_key.id}`)).status).toBe(204);
+
+      const page = await owner.request<{ api_keys: { name: string }[] }>(
+        'GET',
+        `${KEYS}?sort_by=name&sort_order=asc&limit=2&page=1`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body).toMatchObject({ total_count: 3, page: 1, per_page: 2, total_pages: 2 });
+      expect(page.body.api_keys.map((k) => k.name)).toEqual(['alpha', 'bravo']);
+      const second = await owner.request<{ api_keys: { name: string }[] }>(
+        'GET',
+        `${KEYS}?sort_by=name&sort_order=asc&limit=2&page=2`,
+      );
+      expect(second.body.api_keys.map((k) => k.name)).toEqual(['charlie']);
+      const newestFirst = await owner.request<{ api_keys: { name: string }[] }>('GET', KEYS);
+      expect(newestFirst.body.api_keys.map((k) => k.name)).toEqual(['bravo', 'alpha', 'charlie']);
+      const revokedOnly = await owner.request<{ api_keys: { name: string; status: string; revoked_reason: string }[] }>(
+        'GET',
+        `${KEYS}?status=revoked`,
+      );
+      expect(revokedOnly.body.api_keys).toEqual([
+        expect.objectContaining({ name: 'delta', status: 'revoked', revoked_reason: 'user' }),
+      ]);
+      expect((await owner.request('GET', `${KEYS}?status=all`)).body.total_count).toBe(4);
+
+      for (const query of [
+        'limit=0',
+        'limit=101',
+        'page=0',
+        'page=-1',
+        'page=abc',
+        'sort_by=secret',
+        'sort_order=up',
+        'status=gone',
+      ]) {
+        const bad = await owner.request('GET', `${KEYS}?${query}`);
+        expect([query, bad.status, bad.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
+    it('renames and changes integrations; an integration removed takes effect at once', async () => {
+      const created = remember(await user.createKey({ name: 'before', integrations: ['ai_tools', 'cli'] }));
+      expect((await me(created.full_key)).body).toMatchObject({ api_key: { name: 'before' } });
+      const renamed = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, { body: { name: 'after' } });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body).toMatchObject({ name: 'after', integrations: ['ai_tools', 'cli'] });
+      expect((await me(created.full_key)).body).toMatchObject({ api_key: { name: 'after' } });
+      expect((await call(base, 'GET', KEYS, { key: created.full_key })).body.code).toBe('SESSION_REQUIRED');
+
+      const narrowed = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, {
+        body: { integrations: ['ai_tools'] },
+      });
+      expect(narrowed.body).toMatchObject({ integrations: ['ai_tools'] });
+      // /auth/me accepts any integration; a cli route now refuses the key.
+      const whoami = await me(created.full_key);
+      expect(whoami.body).toMatchObject({ api_key: { integrations: ['ai_tools'] } });
+      expect((await call(base, 'GET', KEYS, { key: created.full_key })).body.code).toBe('INTEGRATION_NOT_PERMITTED');
+
+      const retired = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, {
+        body: { integrations: ['mcp_server'] },
+      });
+      expect(retired.body.code).toBe('INTEGRATION_RETIRED');
+      const empty = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, { body: { name: '' } });
+      expect(empty.status).toBe(400);
+    });
+
+    it('answers 404 for another account’s key on every route, and for ids that are not UUIDs', async () => {
+      const stranger = await DashboardUser.signup(base);
+      const created = remember(await user.createKey());
+      const id = created.api_key.id;
+      const attempts = [
+        stranger.request('GET', `${KEYS}/${id}`),
+        stranger.request('PATCH', `${KEYS}/${id}`, { body: { name: 'mine now' } }),
+        stranger.request('DELETE', `${KEYS}/${id}`),
+        stranger.request('POST', `${KEYS}/${id}/rotate`, { body: {} }),
+        user.request('GET', `${KEYS}/not-a-uuid`),
+        user.request('GET', `${KEYS}/${randomUUID()}`),
+      ];
+      for (const response of await Promise.all(attempts)) {
+        expect(response.status).toBe(404);
+        expect(response.body.code).toBe('RESOURCE_NOT_FOUND');
+      }
+      expect((await me(created.full_key)).status).toBe(200);
+    });
+
+    it('answers 409 to one of two concurrent changes of the same key, never a lost update', async () => {
+      const created = remember(await user.createKey({ name: 'race' }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          user.request('PATCH', `${KEYS}/${created.api_key.id}`, { body: { name: `writer ${i}` } }),
+        ),
+      );
+      const statuses = outcomes.map((o) => o.status);
+      expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+      expect(statuses).toContain(200);
+      for (const conflict of outcomes.filter((o) => o.status === 409))
+        expect(conflict.body.code).toBe('VERSION_CONFLICT');
+      const final = await user.request<{ name: string }>('GET', `${KEYS}/${created.api_key.id}`);
+      const winners = outcomes.filter((o) => o.status === 200).map((o) => o.body.name);
+      expect(winners).toContain(final.body.name);
+    });
+  });
+
+  describe('revocation', () => {
+    it('refuses a revoked key at once with the same 401 as an unknown key; DELETE again is 204', async () => {
+      const created = remember(await user.createKey());
+      expect((await me(created.full_key)).status).toBe(200);
+      expect((await user.request('DELETE', `${KEYS}/${created.api_key.id}`)).status).toBe(204);
+      const refused = await me(created.full_key);
+      const unknown = await me(`vxk_${'f'.repeat(64)}`);
+      expect(refused.status).toBe(401);
+      expect(refused.body.code).toBe('AUTH_INVALID');
+      expect(refused.body.detail).toBe(unknown.body.detail);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="vibexp", error="invalid_token"');
+      expect((await user.request('DELETE', `${KEYS}/${created.api_key.id}`)).status).toBe(204);
+    });
+
+    it('is refused immediately by a second gateway instance that had the key cached', async () => {
+      const second = await platform.startExtraGateway();
+      const created = remember(await user.createKey());
+      expect((await call(second.url, 'GET', '/api/v1/auth/me', { key: created.full_key })).status).toBe(200);
+      expect((await call(second.url, 'GET', '/api/v1/auth/me', { key: created.full_key })).status).toBe(200);
+      expect((await user.request('DELETE', `${KEYS}/${created.api_key.id}`)).status).toBe(204);
+      const refused = await call(second.url, 'GET', '/api/v1/auth/me', { key: created.full_key });
+      expect(refused.status).toBe(401);
+    });
+  });
+
+  describe('rotation', () => {
+    it('without grace: a new key with the same name and integrations; the old one is refused at once', async () => {
+      const old = remember(await user.createKey({ name: 'CI/CD Pipeline', integrations: ['cli'] }));
+      const rotated = await user.request<{
+        api_key: { id: string; name: string; integrations: string[] };
+        full_key: string;
+        key_prefix: string;
+        replaces: string;
+      }>('POST', `${KEYS}/${old.api_key.id}/rotate`);
+      expect(rotated.status).toBe(201);
+      remember(rotated.body);
+      expect(rotated.body).toMatchObject({
+        replaces: old.api_key.id,
+        api_key: { name: 'CI/CD Pipeline', integrations: ['cli'] },
+      });
+      expect(rotated.body.full_key).toMatch(/^vxk_[0-9a-f]{64}$/);
+      expect(rotated.body.full_key).not.toBe(old.full_key);
+      expect((await me(old.full_key)).status).toBe(401);
+      expect((await me(rotated.body.full_key)).status).toBe(200);
+      const oldView = await user.request('GET', `${KEYS}/${old.api_key.id}`);
+      expect(oldView.body).toMatchObject({
+        status: 'revoked',
+        revoked_reason: 'rotated',
+        replaced_by: rotated.body.api_key.id,
+      });
+      const again = await user.request('POST', `${KEYS}/${old.api_key.id}/rotate`, { body: {} });
+      expect(again.status).toBe(409);
+    });
+
+    it('with grace: the old key works until the grace period ends, even across a key-service restart', async () => {
+      const old = remember(await user.createKey({ name: 'graceful' }));
+      const rotated = await user.request<{ full_key: string; api_key: { id: string } }>(
+        'POST',
+        `${KEYS}/${old.api_key.id}/rotate`,
+        { body: { grace_period_seconds: 3 } },
+      );
+      expect(rotated.status).toBe(201);
+      remember(rotated.body);
+      expect((await me(old.full_key)).status).toBe(200);
+      expect((await me(rotated.body.full_key)).status).toBe(200);
+
+      await platform.restart('key-service');
+      const refused = await waitFor(
+        () => me(old.full_key),
+        (r) => r.status === 401,
+        10_000,
+      );
+      expect(refused.body.code).toBe('AUTH_INVALID');
+      const oldView = await waitFor(
+        () => user.request<{ status: string; revoked_reason: string }>('GET', `${KEYS}/${old.api_key.id}`),
+        (r) => r.body.status === 'revoked',
+      );
+      expect(oldView.body.revoked_reason).toBe('rotated');
+      expect((await me(rotated.body.full_key)).status).toBe(200);
+    }, 60_000);
+
+    it.each([[-1], [604_801], ['soon']])('refuses grace_period_seconds=%p', async (grace) => {
+      const old = remember(await user.createKey());
+      const response = await user.request('POST', `${KEYS}/${old.api_key.id}/rotate`, {
+        body: { grace_period_seconds: grace },
+      });
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+  });
+
+  describe('expiry', () => {
+    it('refuses a key after expires_at and records key.expired', async () => {
+      const created = remember(await user.createKey({ expires_at: new Date(Date.now() + 2_000).toISOString() }));
+      expect((await me(created.full_key)).status).toBe(200);
+      const refused = await waitFor(
+        () => me(created.full_key),
+        (r) => r.status === 401,
+        8_000,
+      );
+      expect(refused.body.code).toBe('AUTH_INVALID');
+      const view = await waitFor(
+        () => user.request<{ status: string; revoked_reason: string }>('GET', `${KEYS}/${created.api_key.id}`),
+        (r) => r.body.status === 'revoked',
+      );
+      expect(view.body.revoked_reason).toBe('expired');
+      const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
+      await client.connect();
+      const { rows } = await client.query(
+        `SELECT event_type FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
+        [`api_key-${created.api_key.id}`],
+      );
+      await client.end();
+      expect(rows.map((r) => r.event_type)).toEqual(['key.created', 'key.expired']);
+    });
+  });
+
+  describe('authenticating a request (§3.4)', () => {
+    let cliOnly: string;
+    let aiOnly: string;
+
+    beforeAll(async () => {
+      cliOnly = remember(await user.createKey({ integrations: ['cli'] })).full_key;
+      aiOnly = remember(await user.createKey({ integrations: ['ai_tools'] })).full_key;
+    });
+
+    it('401 AUTH_REQUIRED without credentials, with a WWW-Authenticate that has no error attribute', async () => {
+      const response = await call(base, 'GET', '/api/v1/settings/api-keys');
+      expect([response.status, response.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="vibexp"');
+      expect(response.body.detail).toContain('Bearer vxk_');
+    });
+
+    it.each([
+      ['an empty header', ''],
+      ['Bearer alone', 'Bearer'],
+      ['Basic credentials', 'Basic dXNlcjpwYXNz'],
+      ['a key in double quotes', `Bearer "${VALID_SHAPE}"`],
+      ['a key in single quotes', `Bearer '${VALID_SHAPE}'`],
+      ['a space inside the key', `Bearer vxk_${'0'.repeat(30)} ${'0'.repeat(34)}`],
+      ['a 10 KB token', `Bearer vxk_${'a'.repeat(10_240)}`],
+      ['a vxk_ key of the wrong length', `Bearer vxk_${'a'.repeat(63)}`],
+      ['a vxk_ key with upper-case hex', `Bearer vxk_${'A'.repeat(64)}`],
+      ['non-ASCII characters', 'Bearer vxk_ünïcödé'],
+    ])('401 AUTH_MALFORMED for %s, saying what is wrong', async (_, header) => {
+      const response = await call(base, 'GET', '/api/v1/auth/me', { headers: { authorization: header } });
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('AUTH_MALFORMED');
+      expect(response.body.detail).toEqual(expect.any(String));
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="vibexp", error="invalid_token"');
+    });
+
+    it('explains a quote character as a copy-paste error', async () => {
+      const response = await call(base, 'GET', '/api/v1/auth/me', {
+        headers: { authorization: `Bearer "${VALID_SHAPE}"` },
+      });
+      expect(response.body.detail).toBe('the key contains a quote character: check for copy-paste errors');
+    });
+
+    it('accepts the scheme word in any case', async () => {
+      expect(
+        (await call(base, 'GET', '/api/v1/auth/me', { headers: { authorization: `bearer ${cliOnly}` } })).status,
+      ).toBe(200);
+      expect(
+        (await call(base, 'GET', '/api/v1/auth/me', { headers: { authorization: `BEARER ${cliOnly}` } })).status,
+      ).toBe(200);
+    });
+
+    it('answers a header with a NUL byte or a bare newline with a problem+json 400, and a 20 KB header with 431', async () => {
+      const port = Number(new URL(base).port);
+      const nul = await rawRequest(
+        port,
+        `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer vxk_\u0000abc\r\n\r\n`,
+      );
+      expect(nul).toMatch(/^HTTP\/1\.1 400/);
+      expect(nul).toContain('application/problem+json');
+      const newline = await rawRequest(
+        port,
+        `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${VALID_SHAPE}\n\n\r\n\r\n`,
+      );
+      expect(newline).toMatch(/^HTTP\/1\.1 (400|401)/);
+      const huge = await rawRequest(
+        port,
+        `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`,
+      );
+      expect(huge).toMatch(/^HTTP\/1\.1 431/);
+    });
+
+    it('401 AUTH_INVALID for an unknown key', async () => {
+      const response = await me(`vxk_${'e'.repeat(64)}`);
+      expect([response.status, response.body.code]).toEqual([401, 'AUTH_INVALID']);
+    });
+
+    it('403 INTEGRATION_NOT_PERMITTED naming the integration, with WWW-Authenticate insufficient_scope', async () => {
+      const hookRoute = await call(base, 'GET', KEYS, { key: aiOnly });
+      expect(hookRoute.status).toBe(403);
+      expect(hookRoute.body.code).toBe('INTEGRATION_NOT_PERMITTED');
+      expect(hookRoute.body.detail).toContain('cli');
+      expect(hookRoute.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="cli"');
+      const declared = await call(base, 'GET', KEYS, { key: cliOnly, headers: { 'X-VibeXP-Integration': 'ai_tools' } });
+      expect(declared.status).toBe(403);
+      expect(declared.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="ai_tools"');
+      const invalid = await call(base, 'GET', KEYS, {
+        key: cliOnly,
+        headers: { 'X-VibeXP-Integration': 'mcp_server' },
+      });
+      expect([invalid.status, invalid.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
+    it('403 SESSION_REQUIRED for an API key on a settings route (a key never manages keys)', async () => {
+      for (const [method, path] of [
+        ['GET', KEYS],
+        ['POST', KEYS],
+        ['GET', '/api/v1/api-keys'],
+      ] as const) {
+        const response = await call(base, method, path, {
+          key: cliOnly,
+          body: method === 'POST' ? { name: 'x', integrations: ['cli'] } : undefined,
+        });
+        expect([path, response.status, response.body.code]).toEqual([path, 403, 'SESSION_REQUIRED']);
+      }
+    });
+
+    it('403 ACCOUNT_SUSPENDED once an admin suspends the account, and back after reactivation', async () => {
+      // This platform runs without ADMIN_TOKEN (the admin suite covers the HTTP route): ask key-service directly.
+      const victim = await DashboardUser.signup(base);
+      const key = remember(await victim.createKey()).full_key;
+      expect((await me(key)).status).toBe(200);
+      const { connect } = await import('@nats-io/transport-node');
+      const nats = await connect({ servers: platform.nats.url });
+      try {
+        const suspend = async (status: string) =>
+          nats.request(
+            'keys.rpc.admin.accounts.update',
+            JSON.stringify({ account_id: victim.account.id, status, meta: { request_id: 'test' } }),
+            { timeout: 5_000 },
+          );
+        await suspend('suspended');
+        const refused = await me(key);
+        expect([refused.status, refused.body.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+        expect((await victim.request('GET', KEYS)).body.code).toBe('ACCOUNT_SUSPENDED');
+        await suspend('active');
+        expect((await me(key)).status).toBe(200);
+      } finally {
+        await nats.close();
+      }
+    });
+
+    it('records auth.failed with its reason, key prefix and key id in the audit trail', async () => {
+      const created = remember(await user.createKey({ integrations: ['ai_tools'] }));
+      await call(base, 'GET', KEYS, { key: created.full_key });
+      await me(`${created.key_prefix}${'0'.repeat(56)}`);
+      await user.request('DELETE', `${KEYS}/${created.api_key.id}`);
+      await me(created.full_key);
+      const client = new Client({ connectionString: platform.databases.get('audit-service')!.url });
+      await client.connect();
+      try {
+        const rows = await waitFor(
+          async () =>
+            (
+              await client.query<{ data: { reason: string; key_prefix?: string; key_id?: string } }>(
+                `SELECT data FROM audit_events WHERE event_type = 'auth.failed' AND data->>'key_prefix' = $1 ORDER BY occurred_at`,
+                [created.key_prefix],
+              )
+            ).rows,
+          (found) => found.length >= 3,
+        );
+        expect(rows.map((r) => r.data.reason)).toEqual(['integration', 'unknown', 'revoked']);
+        expect(rows[0].data.key_id).toBe(created.api_key.id);
+        expect(rows[1].data.key_id).toBeUndefined();
+        const used = await waitFor(
+          async () =>
+            (
+              await client.query(
+                `SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'key.used' AND key_id = $1`,
+                [created.api_key.id],
+              )
+            ).rows[0].n as number,
+          (n) => n >= 0,
+        );
+        expect(used).toBe(0);
+      } finally {
+        await client.end();
+      }
+    });
+  });
+
+  it('leaves no plaintext key or password in any log line, event, NATS message or table (runs last)', async () => {
+    // Let the last events reach every consumer.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(secrets.length).toBeGreaterThan(10);
+    const haystacks = {
+      logs: platform.allOutput(),
+      jetstream: await dumpJetStream(platform.nats.url),
+      keysDatabase: await dumpDatabase(platform.databases.get('key-service')!.url),
+      auditDatabase: await dumpDatabase(platform.databases.get('audit-service')!.url),
+      contentDatabase: await dumpDatabase(platform.databases.get('content-service')!.url),
+    };
+    expect(haystacks.auditDatabase).toContain('key.created');
+    expect(haystacks.jetstream).toContain('auth.failed');
+    for (const [where, text] of Object.entries(haystacks))
+      expect([where, findSecrets(text, secrets)]).toEqual([where, []]);
+  });
+});
