@@ -1,0 +1,260 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { DataSource } from 'typeorm';
+import { KeysRpc, type LoginCredentials } from '#contracts';
+import { createServiceDataSource } from '#event-store';
+import { KeyStore } from '../../apps/key-service/src/shared/key-store';
+import { DashboardUser, call } from '../support/api-client';
+import { freePort } from '../support/nats-server';
+import { TestPlatform, spawnService, stopProcess, waitForHttp } from '../support/platform';
+
+const ADMIN_TOKEN = `test-admin-token-${randomUUID()}`;
+const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
+
+describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  const admin = (method: string, path: string, options: Parameters<typeof call>[3] = {}) =>
+    call(base, method, path, { key: ADMIN_TOKEN, ...options });
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
+    base = platform.url('gateway');
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  describe('admin authentication', () => {
+    it('refuses a missing or wrong admin token; an API key is not an admin token', async () => {
+      const missing = await call(base, 'GET', '/admin/v1/accounts');
+      expect([missing.status, missing.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      const wrong = await call(base, 'GET', '/admin/v1/accounts', { key: 'not-the-admin-token' });
+      expect([wrong.status, wrong.body.code]).toEqual([401, 'AUTH_INVALID']);
+      const user = await DashboardUser.signup(base);
+      const key = await user.createKey();
+      expect((await call(base, 'GET', '/admin/v1/accounts', { key: key.full_key })).status).toBe(401);
+    });
+
+    it('has no admin routes at all on a gateway without ADMIN_TOKEN', async () => {
+      const port = await freePort();
+      const bare = spawnService('gateway', { ...platform.envFor('gateway'), PORT: String(port) });
+      try {
+        await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+        const response = await call(`http://127.0.0.1:${port}`, 'GET', '/admin/v1/accounts', { key: ADMIN_TOKEN });
+        expect([response.status, response.body.code]).toEqual([404, 'NOT_FOUND']);
+      } finally {
+        await stopProcess(bare);
+      }
+    });
+  });
+
+  describe('accounts', () => {
+    it('finds an account by email (any case) and changes its tier and custom limit', async () => {
+      const user = await DashboardUser.signup(base);
+      const found = await admin('GET', `/admin/v1/accounts?email=${encodeURIComponent(user.email.toUpperCase())}`);
+      expect(found.status).toBe(200);
+      expect(found.body).toEqual({
+        accounts: [
+          {
+            id: user.account.id,
+            email: user.email,
+            name: 'Test User',
+            tier: 'free',
+            rate_limit_per_hour: null,
+            status: 'active',
+            created_at: user.account.created_at,
+          },
+        ],
+      });
+      const pro = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { tier: 'pro' } });
+      expect(pro.body).toMatchObject({ tier: 'pro', rate_limit_per_hour: null });
+      const enterprise = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, {
+        body: { tier: 'enterprise', rate_limit_per_hour: 50_000 },
+      });
+      expect(enterprise.body).toMatchObject({ tier: 'enterprise', rate_limit_per_hour: 50_000 });
+      expect((await user.request('GET', '/api/v1/auth/me')).body).toMatchObject({ tier: 'enterprise' });
+    });
+
+    it('suspends at once (a cached key is refused 403) and reactivates', async () => {
+      const user = await DashboardUser.signup(base);
+      const key = await user.createKey();
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(200);
+      expect(
+        (await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { status: 'suspended' } })).status,
+      ).toBe(200);
+      const refused = await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+      expect([refused.status, refused.body.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+      const login = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: user.email, password: 'correct horse battery staple' },
+      });
+      expect(login.body.code).toBe('ACCOUNT_SUSPENDED');
+      await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { status: 'active' } });
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(200);
+    });
+
+    it.each([
+      ['an unknown tier', { tier: 'platinum' }, 400],
+      ['a negative limit', { rate_limit_per_hour: -5 }, 400],
+      ['an unknown field', { plan: 'pro' }, 400],
+    ])('refuses %s', async (_, body, status) => {
+      const user = await DashboardUser.signup(base);
+      const response = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body });
+      expect([response.status, response.body.code]).toEqual([status, 'VALIDATION_FAILED']);
+    });
+
+    it('answers 404 for an unknown account', async () => {
+      expect((await admin('PATCH', `/admin/v1/accounts/${randomUUID()}`, { body: { tier: 'pro' } })).status).toBe(404);
+      expect((await admin('PATCH', '/admin/v1/accounts/nope', { body: { tier: 'pro' } })).status).toBe(404);
+    });
+  });
+
+  describe('legacy key import', () => {
+    it('imports by hash and by plaintext, reports each line, is idempotent, and the keys authenticate everywhere', async () => {
+      const user = await DashboardUser.signup(base);
+      const hashedKey = `acli_${randomUUID().replace(/-/g, '')}`;
+      const plainKey = `vib-${randomUUID().replace(/-/g, '')}`;
+      const ndjson = [
+        JSON.stringify({
+          email: user.email.toUpperCase(),
+          key_sha256: sha256(hashedKey).toUpperCase(),
+          name: 'Old CLI key',
+          created_at: '2024-03-01T10:00:00Z',
+          notes: 'from v1',
+        }),
+        '',
+        JSON.stringify({ email: user.email, key: plainKey, name: 'Old MCP key' }),
+        '{not json',
+        JSON.stringify({ email: 'nobody@example.com', key_sha256: sha256('x'.repeat(20)), name: 'Orphan' }),
+        JSON.stringify({ email: user.email, key_sha256: sha256(hashedKey), name: 'Same key again' }),
+      ].join('\n');
+      const imported = await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: ndjson,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(imported.status).toBe(200);
+      expect(imported.body).toMatchObject({ created: 2, existing: 1, failed: 2 });
+      const results = imported.body.results as { line: number; status: string; key_id?: string; error?: string }[];
+      expect(results.map((r) => [r.line, r.status])).toEqual([
+        [1, 'created'],
+        [3, 'created'],
+        [4, 'error'],
+        [5, 'error'],
+        [6, 'exists'],
+      ]);
+      expect(results[4].key_id).toBe(results[0].key_id);
+
+      const again = await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: ndjson,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(again.body).toMatchObject({ created: 0, existing: 3, failed: 2 });
+
+      for (const key of [hashedKey, plainKey]) {
+        const me = await call(base, 'GET', '/api/v1/auth/me', { key });
+        expect(me.status).toBe(200);
+        expect(me.body).toMatchObject({
+          id: user.account.id,
+          api_key: { integrations: ['ai_tools', 'cli', 'mcp_server'] },
+        });
+        // A legacy key holds every integration: an ai_tools declaration passes the integration check too.
+        const declared = await call(base, 'GET', '/api/v1/settings/api-keys', {
+          key,
+          headers: { 'X-VibeXP-Integration': 'ai_tools' },
+        });
+        expect(declared.body.code).toBe('SESSION_REQUIRED');
+      }
+      const list = await user.request<{
+        api_keys: {
+          name: string;
+          key_prefix: string;
+          is_legacy: boolean;
+          migration_notes: string | null;
+          created_at: string;
+        }[];
+      }>('GET', '/api/v1/settings/api-keys?sort_by=name&sort_order=asc');
+      expect(list.body.api_keys).toEqual([
+        expect.objectContaining({
+          name: 'Old CLI key',
+          key_prefix: `legacy:${sha256(hashedKey).slice(0, 6)}`,
+          is_legacy: true,
+          migration_notes: 'from v1',
+          created_at: '2024-03-01T10:00:00.000Z',
+        }),
+        expect.objectContaining({ name: 'Old MCP key', key_prefix: plainKey.slice(0, 12), is_legacy: true }),
+      ]);
+    });
+
+    it('refuses a body that is not NDJSON with 415', async () => {
+      const response = await admin('POST', '/admin/v1/legacy-keys/import', { body: { email: 'a@example.com' } });
+      expect([response.status, response.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    });
+  });
+
+  describe('leak reports', () => {
+    it('always answers 202; a live vxk_ key is revoked with reason leaked', async () => {
+      const user = await DashboardUser.signup(base);
+      const key = await user.createKey();
+      const report = await call(base, 'POST', '/api/v1/keys/report-leak', {
+        body: { token: key.full_key, source_url: 'https://gist.example.com/x' },
+      });
+      expect(report.status).toBe(202);
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+      const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
+      expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'leaked' });
+      for (const token of [key.full_key, `vxk_${'1'.repeat(64)}`, 'not a key at all']) {
+        const answer = await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token } });
+        expect(answer.status).toBe(202);
+        expect(answer.body).toEqual({ status: 'accepted' });
+      }
+      expect((await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token: 5 } })).status).toBe(400);
+    });
+  });
+
+  it('slows down repeated failed logins for one email (key-service tells the gateway how long to wait)', async () => {
+    const user = await DashboardUser.signup(base);
+    const nats = await connect({ servers: platform.nats.url });
+    const credentials = async () =>
+      (await nats.request(KeysRpc.credentials, JSON.stringify({ email: user.email }), { timeout: 5_000 })).json<{
+        response: LoginCredentials;
+      }>().response;
+    try {
+      expect((await credentials()).delay_ms).toBe(0);
+      for (let attempt = 0; attempt < 6; attempt += 1) {
+        const response = await call(base, 'POST', '/api/v1/auth/login', {
+          body: { email: user.email, password: 'wrong password!!' },
+        });
+        expect(response.status).toBe(401);
+      }
+      expect((await credentials()).delay_ms).toBeGreaterThanOrEqual(250);
+      // A success is never slowed down afterwards: the email's failures are forgotten.
+      await DashboardUser.login(base, user.email);
+      expect((await credentials()).delay_ms).toBe(0);
+    } finally {
+      await nats.close();
+    }
+  });
+
+  it('rebuilds the accounts and api_keys projections from the events with the same rows', async () => {
+    const dataSource: DataSource = createServiceDataSource({
+      url: platform.databases.get('key-service')!.url,
+      migrations: [],
+      applicationName: 'rebuild-test',
+    });
+    await dataSource.initialize();
+    try {
+      const store = new KeyStore(dataSource, () => new Date());
+      const snapshot = async () => ({
+        accounts: await dataSource.query(`SELECT * FROM accounts ORDER BY id`),
+        apiKeys: await dataSource.query(`SELECT * FROM api_keys ORDER BY id`),
+      });
+      const before = await snapshot();
+      expect(before.accounts.length).toBeGreaterThan(3);
+      expect(before.apiKeys.length).toBeGreaterThan(2);
+      await dataSource.query(`DELETE FROM accounts`);
+      await store.events.rebuild(store.accounts);
+      await store.events.rebuild(store.apiKeys);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
