@@ -7,8 +7,10 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { launchPlatform } from './lib/platform.mjs';
-import { headerLine, resultsTable } from './lib/table.mjs';
+import { createKey, signup } from './lib/accounts.mjs';
+import { launchPlatform, startExtraGateway } from './lib/platform.mjs';
+import { measureRevocation } from './lib/revocation.mjs';
+import { headerLine, resultsTable, revocationTable } from './lib/table.mjs';
 
 /**
  * What to measure, in order. The first entry is the baseline: every row's ratio is its req/s divided by
@@ -23,7 +25,19 @@ import { headerLine, resultsTable } from './lib/table.mjs';
  *            ({ path, headers, body, ... }). `adminToken` is the platform's ADMIN_TOKEN: random when the
  *            runner started the platform, BENCH_ADMIN_TOKEN when it targets BENCH_URL.
  */
-const benchmarks = [{ name: '/healthz', method: 'GET', path: '/healthz' }];
+const benchmarks = [
+  { name: '/healthz', method: 'GET', path: '/healthz' },
+  {
+    // Authentication overhead: the same gateway, a valid API key, answered from the verification cache.
+    name: '/api/v1/auth/me (API key)',
+    method: 'GET',
+    path: '/api/v1/auth/me',
+    setup: async ({ url }) => {
+      const key = await createKey(await signup(url));
+      return { headers: { authorization: `Bearer ${key.fullKey}` } };
+    },
+  },
+];
 
 const root = resolve(import.meta.dirname, '..');
 const say = (message) => process.stderr.write(`[bench] ${message}\n`);
@@ -34,6 +48,7 @@ const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--war
   -d, --duration S     measured seconds per benchmark      (env BENCH_DURATION, default 10)
   -w, --warmup S       unmeasured seconds before each one  (env BENCH_WARMUP, default 2)
   -u, --url URL        a running platform on this machine   (env BENCH_URL; default: start one)
+  -t, --trials N       revocation propagation trials        (env BENCH_TRIALS, default 200)
 `;
 
 function options() {
@@ -43,6 +58,7 @@ function options() {
       duration: { type: 'string', short: 'd' },
       warmup: { type: 'string', short: 'w' },
       url: { type: 'string', short: 'u' },
+      trials: { type: 'string', short: 't' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +80,7 @@ function options() {
     duration: number('duration', values.duration ?? env.BENCH_DURATION, 10, { min: 1, integer: true }),
     warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, { min: 0, integer: true }),
     url: values.url ?? (env.BENCH_URL || undefined),
+    trials: number('trials', values.trials ?? env.BENCH_TRIALS, 200, { min: 1, integer: true }),
   };
 }
 
@@ -180,6 +197,20 @@ async function main() {
     for (const result of results) {
       if (!result.failure && !baseline.failure && baseline.reqPerSec > 0) {
         result.ratio = result.reqPerSec / baseline.reqPerSec;
+        result.addedP99 = result.p99 - baseline.p99;
+      }
+    }
+
+    // Revocation propagation needs a second gateway on the platform's NATS: only on a platform we started.
+    let revocation;
+    if (platform && !interrupted) {
+      const { natsUrl } = await platform.ready;
+      say(`revocation propagation: ${opts.trials} trials across two gateway instances`);
+      const second = await startExtraGateway({ root, natsUrl });
+      try {
+        revocation = await measureRevocation(context.url, second.url, opts.trials);
+      } finally {
+        await second.stop();
       }
     }
 
@@ -188,8 +219,13 @@ async function main() {
       options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup },
       target,
       results,
+      revocation,
     };
     process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
+    if (revocation)
+      process.stdout.write(
+        `\nRevocation propagation (DELETE answered on gateway A → first 401 on gateway B):\n\n${revocationTable(revocation)}\n`,
+      );
     for (const failed of results.filter((result) => result.failure)) {
       process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
     }

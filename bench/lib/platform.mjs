@@ -1,10 +1,7 @@
 // Starts a throw-away copy of the platform (`node scripts/start.mjs`) for a benchmark run, and stops it.
 //
-// The platform gets its own DATA_DIR (a fresh directory, removed afterwards) and a free PORT, so it
-// never touches `.data/` or another running copy. The directory lives under bench/results/ (git-ignored),
-// not in the system temp dir: when run as root, scripts/lib/servers.mjs chmods every parent of the
-// PostgreSQL directory to 0755 up to the first one holding a package.json, which under /tmp would
-// reach /tmp itself. Under the repo the walk stops at the repo root, as it does for `.data/`.
+// The platform gets its own DATA_DIR (a fresh directory under bench/results/, git-ignored, removed
+// afterwards) and a free PORT, so it never touches `.data/` or another running copy.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const READY_LINE = /^Dashboard: (http\S+)/;
+const NATS_LINE = /^\[vibexp\] NATS \(JetStream\) on (nats:\/\/\S+)/;
 // A self-contained platform: never reuse servers, hosts or fixed ports from the caller's environment.
 const NOT_INHERITED = ['NATS_URL', 'DATABASE_URL', 'NATS_PORT', 'PG_PORT', 'HOST'];
 const NOT_INHERITED_PORTS = ['KEY_SERVICE_PORT', 'CONTENT_SERVICE_PORT', 'AUDIT_SERVICE_PORT'];
@@ -43,6 +41,7 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
   const adminToken = randomBytes(24).toString('hex');
 
   let child;
+  let natsUrl;
   let exited;
   let stopping; // the promise of stop(), once called
   const tail = [];
@@ -87,10 +86,12 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
         remember(line);
         const match = READY_LINE.exec(line);
         // The gateway listens on 127.0.0.1; "localhost" may resolve to ::1 first.
-        if (match) settle(resolveReady, { url: `http://127.0.0.1:${new URL(match[1]).port}`, adminToken, dataDir });
+        if (match)
+          settle(resolveReady, { url: `http://127.0.0.1:${new URL(match[1]).port}`, adminToken, dataDir, natsUrl });
       });
       createInterface({ input: child.stderr }).on('line', (line) => {
         remember(line);
+        natsUrl ??= NATS_LINE.exec(line)?.[1];
         if (line.startsWith('[vibexp]')) log(line);
       });
     });
@@ -123,4 +124,36 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
   }
 
   return { ready, stop, dataDir };
+}
+
+/**
+ * A second gateway instance on the platform's NATS (for the revocation benchmark). Resolves with
+ * { url, stop } once its /readyz answers 200.
+ */
+export async function startExtraGateway({ root, natsUrl, timeoutMs = 60_000 }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist/apps/gateway/src/main.js')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, NATS_URL: natsUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () =>
+    new Promise((resolveStop) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+      child.once('exit', () => resolveStop());
+      child.kill('SIGTERM');
+    });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await fetch(`${url}/readyz`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) return { url, stop };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error('the second gateway did not become ready');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

@@ -6,6 +6,7 @@ const COLUMNS = [
   { title: 'p50 ms', align: 'right' },
   { title: 'p99 ms', align: 'right' },
   { title: 'ratio to /healthz', align: 'right' },
+  { title: 'added p99 ms', align: 'right' },
   { title: 'errors', align: 'right' },
 ];
 
@@ -29,13 +30,14 @@ export function headerLine({ machine, options, target }) {
 export function resultsTable(results) {
   const rows = results.map((r) =>
     r.failure
-      ? [r.name, DASH, DASH, DASH, DASH, 'failed']
+      ? [r.name, DASH, DASH, DASH, DASH, DASH, 'failed']
       : [
           r.name,
           integer(r.reqPerSec),
           decimal(r.p50, 2),
           decimal(r.p99, 2),
           r.ratio === undefined ? DASH : r.ratio.toFixed(2),
+          r.addedP99 === undefined ? DASH : decimal(r.addedP99, 2),
           integer(r.errors),
         ],
   );
@@ -52,4 +54,18 @@ export function markdownTable(columns, rows) {
   const line = (cells) => `| ${cells.map(pad).join(' | ')} |`;
   const rule = `|${columns.map((column, i) => (column.align === 'right' ? `${'-'.repeat(widths[i] + 1)}:` : `:${'-'.repeat(widths[i] + 1)}`)).join('|')}|`;
   return [line(columns.map((column) => column.title)), rule, ...rows.map(line)].join('\n');
+}
+
+/** { trials, p50, p99, max, failures } in milliseconds. */
+export function revocationTable(result) {
+  return markdownTable(
+    [
+      { title: 'trials', align: 'right' },
+      { title: 'p50 ms', align: 'right' },
+      { title: 'p99 ms', align: 'right' },
+      { title: 'max ms', align: 'right' },
+      { title: 'not refused within 5 s', align: 'right' },
+    ],
+    [[result.trials, decimal(result.p50, 2), decimal(result.p99, 2), decimal(result.max, 2), result.failures]],
+  );
 }

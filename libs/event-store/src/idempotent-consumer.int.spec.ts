@@ -58,7 +58,7 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
 
   function start(
     durable: string,
-    handle: (event: EventEnvelope, manager: EntityManager) => Promise<void>,
+    handleOne: (event: EventEnvelope, manager: EntityManager) => Promise<void>,
     extra = {},
   ): IdempotentConsumer {
     const consumer = new IdempotentConsumer(connection, dataSource, logger, {
@@ -66,7 +66,9 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
       stream: 'KEYS',
       filterSubject: 'keys.events.>',
       ...extra,
-      handle,
+      handle: async (events, manager) => {
+        for (const event of events) await handleOne(event, manager);
+      },
     });
     running.push(consumer);
     return consumer;

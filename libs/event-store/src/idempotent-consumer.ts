@@ -17,8 +17,18 @@ export interface IdempotentConsumerOptions {
   ackWaitMs?: number;
   /** Redelivery delays after a failed handling, in order; the last one repeats. */
   backoffMs?: number[];
-  /** Writes the read model for one event; runs in the transaction that records the event as processed. */
-  handle(event: EventEnvelope, manager: EntityManager): Promise<void>;
+  /**
+   * `inbox` (default): the consumer records each event id and skips ids it has seen. `handler`: the
+   * handler's own writes are idempotent on the event id (an `ON CONFLICT DO NOTHING` on a table keyed
+   * by it), so the inbox row would be a second write per event for nothing; every delivered event is
+   * passed on.
+   */
+  deduplicate?: 'inbox' | 'handler';
+  /**
+   * Writes the read model for the new events of a batch (already-processed ones are filtered out), in
+   * the transaction that records them as processed. One call per transaction, in delivery order.
+   */
+  handle(events: EventEnvelope[], manager: EntityManager): Promise<void>;
 }
 
 /**
@@ -164,6 +174,14 @@ export class IdempotentConsumer {
 
   private async handleInTransaction(items: { message: JsMsg; event: EventEnvelope }[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      if (this.options.deduplicate === 'handler') {
+        await this.options.handle(
+          items.map(({ event }) => event),
+          manager,
+        );
+        await this.saveCheckpoint(items, manager);
+        return;
+      }
       const fresh = new Set(
         (
           (await manager.query(
@@ -173,16 +191,19 @@ export class IdempotentConsumer {
           )) as { event_id: string }[]
         ).map((row) => row.event_id),
       );
-      for (const { event } of items) {
-        // The same id twice in one batch is handled once.
-        if (fresh.delete(event.id)) await this.options.handle(event, manager);
-      }
-      await manager.query(
-        `INSERT INTO es_consumer_checkpoints (consumer, stream_sequence) VALUES ($1, $2)
-         ON CONFLICT (consumer) DO UPDATE SET stream_sequence = GREATEST(es_consumer_checkpoints.stream_sequence, EXCLUDED.stream_sequence), updated_at = now()`,
-        [this.options.durable, Math.max(...items.map(({ message }) => message.seq))],
-      );
+      // The same id twice in one batch is handled once.
+      const events = items.map(({ event }) => event).filter((event) => fresh.delete(event.id));
+      if (events.length > 0) await this.options.handle(events, manager);
+      await this.saveCheckpoint(items, manager);
     });
+  }
+
+  private async saveCheckpoint(items: { message: JsMsg }[], manager: EntityManager): Promise<void> {
+    await manager.query(
+      `INSERT INTO es_consumer_checkpoints (consumer, stream_sequence) VALUES ($1, $2)
+         ON CONFLICT (consumer) DO UPDATE SET stream_sequence = GREATEST(es_consumer_checkpoints.stream_sequence, EXCLUDED.stream_sequence), updated_at = now()`,
+      [this.options.durable, Math.max(...items.map(({ message }) => message.seq))],
+    );
   }
 
   private async failed(message: JsMsg, error: unknown): Promise<void> {

@@ -4,29 +4,19 @@ import { IdempotentConsumer } from '#event-store';
 import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
 
-/** Stores one event in the audit log; a second copy of the same event id changes nothing. */
-export async function storeAuditEvent(
-  event: EventEnvelope,
+/** Stores events in the audit log with one statement; a second copy of an event id changes nothing. */
+export async function storeAuditEvents(
+  events: EventEnvelope[],
   sourceStream: string,
   manager: EntityManager,
 ): Promise<void> {
   await manager.query(
     `INSERT INTO audit_events (event_id, event_type, stream, stream_version, occurred_at, account_id, key_id, request_id, data, meta, source_stream)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     SELECT e.id, e.type, e.stream, e.version, e.occurred_at, (e.meta->>'account_id')::uuid, (e.meta->>'key_id')::uuid,
+            e.meta->>'request_id', e.data, e.meta, $2
+       FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, type text, stream text, version int, occurred_at timestamptz, data jsonb, meta jsonb)
      ON CONFLICT (event_id) DO NOTHING`,
-    [
-      event.id,
-      event.type,
-      event.stream,
-      event.version,
-      event.occurred_at,
-      event.meta.account_id,
-      event.meta.key_id ?? null,
-      event.meta.request_id,
-      event.data,
-      event.meta,
-      sourceStream,
-    ],
+    [JSON.stringify(events), sourceStream],
   );
 }
 
@@ -38,7 +28,9 @@ export async function startAuditIngest(context: ServiceContext<ServiceEnv>): Pro
         durable: `audit-${stream.name.toLowerCase()}`,
         stream: stream.name,
         batchSize: 500,
-        handle: (event, manager) => storeAuditEvent(event, stream.name, manager),
+        // audit_events is keyed by the event id and inserts ON CONFLICT DO NOTHING.
+        deduplicate: 'handler',
+        handle: (events, manager) => storeAuditEvents(events, stream.name, manager),
       }),
   );
   for (const consumer of consumers) await consumer.start();

@@ -26,18 +26,17 @@ export interface KeyUse {
   integration: string | null;
 }
 
-/** Bound on publishes awaiting JetStream's ack; past it, events are dropped and counted, never queued forever. */
-const MAX_IN_FLIGHT = 20_000;
-
 /**
- * Publishes `auth.failed` and `key.used` to JetStream (stream AUTH) without ever making a request
- * wait: the publish is started and its acknowledgement handled in the background. `Nats-Msg-Id` is
- * the event id, so a retry is stored once.
+ * Publishes `auth.failed` and `key.used` to the AUTH stream without ever making a request wait.
+ * They go out as plain NATS publishes on the stream's subject, which JetStream stores like any other
+ * message: awaiting a JetStream ack per request would cost a reply message, a promise and a timer per
+ * request. Each is published once (no retry), so no `Nats-Msg-Id` is needed for de-duplication in
+ * the server; consumers are idempotent on the event id anyway. While NATS is unreachable, the client buffers
+ * them (8 MiB) and sends them on reconnect; the counter shows what was published or dropped.
  */
 @Injectable()
 export class AuthEventsPublisher {
   private readonly logger = new Logger(AuthEventsPublisher.name);
-  private inFlight = 0;
   private readonly published;
 
   constructor(
@@ -80,10 +79,6 @@ export class AuthEventsPublisher {
   }
 
   private publish(type: string, stream: string, data: Record<string, unknown>, meta: EventMeta): void {
-    if (this.inFlight >= MAX_IN_FLIGHT) {
-      this.published.inc({ type, outcome: 'dropped' });
-      return;
-    }
     // Facts of the gateway belong to no event-sourced stream: version 0.
     const event: EventEnvelope = {
       id: randomUUID(),
@@ -94,16 +89,13 @@ export class AuthEventsPublisher {
       data,
       meta,
     };
-    this.inFlight += 1;
-    this.nats.jetstream
-      .publish(subjectForEventType(type), JSON.stringify(event), { msgID: event.id, timeout: 10_000 })
-      .then(() => this.published.inc({ type, outcome: 'stored' }))
-      .catch((error: unknown) => {
-        this.published.inc({ type, outcome: 'failed' });
-        this.logger.warn(`could not publish ${type}: ${String(error)}`);
-      })
-      .finally(() => {
-        this.inFlight -= 1;
-      });
+    try {
+      this.nats.connection.publish(subjectForEventType(type), JSON.stringify(event));
+      this.published.inc({ type, outcome: 'published' });
+    } catch (error) {
+      // Only a closed connection (shutdown) or a full reconnect buffer lands here.
+      this.published.inc({ type, outcome: 'dropped' });
+      this.logger.warn(`could not publish ${type}: ${String(error)}`);
+    }
   }
 }

@@ -4,13 +4,21 @@ import type { JsonLogger } from '../logging/logger';
 /** Probes are polled constantly; logging them would bury the requests that matter. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** One JSON line per request (the request id comes from the logger's context). Never the query or headers. */
+/**
+ * One JSON line per request (the request id comes from the logger's context), never the query or
+ * headers. Successful requests log at `debug`: every API-key request is already an event (key.used),
+ * and a line per request would cost the gateway a tenth of its throughput. Refusals and errors log at
+ * `info` / `warn`.
+ */
 export function accessLogMiddleware(logger: JsonLogger) {
   return (request: Request, response: Response, next: NextFunction): void => {
     if (QUIET_PATHS.has(request.path)) return next();
     const startedAt = process.hrtime.bigint();
     response.once('finish', () => {
-      logger.info(
+      const level = response.statusCode >= 500 ? 'warn' : response.statusCode >= 400 ? 'info' : 'debug';
+      if (!logger.isLevelEnabled(level)) return;
+      logger.at(
+        level,
         {
           method: request.method,
           path: request.path,

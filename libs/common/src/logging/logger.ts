@@ -44,7 +44,15 @@ export class JsonLogger implements LoggerService {
 
   /** Structured log line: `fields` are merged into the JSON object. */
   info(fields: Record<string, unknown>, message: string): void {
-    this.pino.info(redact(fields) as object, redactText(message));
+    this.at('info', fields, message);
+  }
+
+  at(level: pino.Level, fields: Record<string, unknown>, message: string): void {
+    this.pino[level](redact(fields) as object, redactText(message));
+  }
+
+  isLevelEnabled(level: pino.Level): boolean {
+    return this.pino.isLevelEnabled(level);
   }
 
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {

@@ -1,0 +1,45 @@
+// A benchmark's own account and keys, made through the public API like a user would.
+import { randomUUID } from 'node:crypto';
+
+async function json(response, what) {
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(`${what}: ${response.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Signs up a fresh account; returns what a dashboard session needs. */
+export async function signup(url) {
+  const response = await fetch(`${url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      email: `bench-${randomUUID()}@example.com`,
+      password: 'benchmark password',
+      name: 'Benchmark',
+    }),
+  });
+  const body = await json(response, 'signup');
+  const cookie = response.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('vx_session='))
+    .split(';')[0];
+  return { url, cookie, csrf: body.csrf_token, accountId: body.user.id };
+}
+
+export async function createKey(session, integrations = ['ai_tools', 'cli']) {
+  const response = await fetch(`${session.url}/api/v1/settings/api-keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf },
+    body: JSON.stringify({ name: `bench ${randomUUID().slice(0, 8)}`, integrations }),
+  });
+  const body = await json(response, 'create key');
+  return { id: body.api_key.id, fullKey: body.full_key };
+}
+
+export async function revokeKey(session, keyId) {
+  const response = await fetch(`${session.url}/api/v1/settings/api-keys/${keyId}`, {
+    method: 'DELETE',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+  });
+  if (response.status !== 204) throw new Error(`revoke: ${response.status}`);
+}
