@@ -30,6 +30,8 @@ export async function startAuditIngest(context: ServiceContext<ServiceEnv>): Pro
         batchSize: 500,
         // audit_events is keyed by the event id and inserts ON CONFLICT DO NOTHING.
         deduplicate: 'handler',
+        // Up to 25 ms later in the audit log buys far fewer transactions under load.
+        lingerMs: 25,
         handle: (events, manager) => storeAuditEvents(events, stream.name, manager),
       }),
   );

@@ -26,7 +26,9 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const value = header.trim();
   if (value === '')
     return { kind: 'malformed', detail: 'the Authorization header is empty: send `Authorization: Bearer vxk_…`' };
-  const [scheme, ...rest] = value.split(/(?<=^\S+)\s/);
+  const separator = value.search(/\s/);
+  const scheme = separator === -1 ? value : value.slice(0, separator);
+  const rest = separator === -1 ? [] : [value.slice(separator + 1)];
   if (scheme.toLowerCase() !== 'bearer') {
     // Echo the scheme only when it looks like one: a header without it may be the key itself.
     const named = /^[A-Za-z-]{1,20}$/.test(scheme) ? `the ${scheme} scheme` : 'no scheme word';

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type EventEnvelope, type EventMeta, subjectForEventType } from '#contracts';
 import { Metrics } from '#common';
@@ -34,10 +34,16 @@ export interface KeyUse {
  * the server; consumers are idempotent on the event id anyway. While NATS is unreachable, the client buffers
  * them (8 MiB) and sends them on reconnect; the counter shows what was published or dropped.
  */
+/** Events wait at most this long, so that a burst leaves in one socket write instead of one per request. */
+const FLUSH_EVERY_MS = 5;
+const MAX_BATCH = 500;
+
 @Injectable()
-export class AuthEventsPublisher {
+export class AuthEventsPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(AuthEventsPublisher.name);
   private readonly published;
+  private readonly pending: EventEnvelope[] = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly nats: NatsConnectionHolder,
@@ -89,13 +95,28 @@ export class AuthEventsPublisher {
       data,
       meta,
     };
-    try {
-      this.nats.connection.publish(subjectForEventType(type), JSON.stringify(event));
-      this.published.inc({ type, outcome: 'published' });
-    } catch (error) {
-      // Only a closed connection (shutdown) or a full reconnect buffer lands here.
-      this.published.inc({ type, outcome: 'dropped' });
-      this.logger.warn(`could not publish ${type}: ${String(error)}`);
+    this.pending.push(event);
+    if (this.pending.length >= MAX_BATCH) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** Sends what accumulated: many small messages, one socket write. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const event of this.pending.splice(0)) {
+      try {
+        this.nats.connection.publish(subjectForEventType(event.type), JSON.stringify(event));
+        this.published.inc({ type: event.type, outcome: 'published' });
+      } catch (error) {
+        // Only a closed connection (shutdown) or a full reconnect buffer lands here.
+        this.published.inc({ type: event.type, outcome: 'dropped' });
+        this.logger.warn(`could not publish ${event.type}: ${String(error)}`);
+      }
     }
+  }
+
+  onApplicationShutdown(): void {
+    this.flush();
   }
 }

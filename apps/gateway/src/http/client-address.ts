@@ -10,6 +10,7 @@ export function normalizeIp(address: string): string {
 }
 
 function isTrusted(list: BlockList, address: string): boolean {
+  if (list.rules.length === 0) return false;
   const family = isIP(address);
   return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
