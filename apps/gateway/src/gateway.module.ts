@@ -15,6 +15,10 @@ import { AuthGuard } from './auth/auth.guard';
 import { KeyVerifier } from './auth/key-verifier';
 import { Passwords } from './auth/passwords';
 import { GatewayEnv, parseTrustedProxies } from './config/gateway.env';
+import { ArtifactsController } from './content/artifacts.controller';
+import { MemoriesController } from './content/memories.controller';
+import { PromptsController } from './content/prompts.controller';
+import { SearchController } from './content/search.controller';
 import { ServicePingReadiness } from './health/service-ping.readiness';
 import { GatewayProblemFilter } from './http/gateway-problem.filter';
 import { TRUSTED_PROXIES } from './http/request-meta';
@@ -42,7 +46,17 @@ export class GatewayModule {
           { name: NATS_RPC, transport: Transport.NATS, options: natsClientOptions(config.NATS_URL, 'gateway-rpc') },
         ]),
       ],
-      controllers: [HealthController, AuthController, ApiKeysController, LeakReportController, AdminController],
+      controllers: [
+        HealthController,
+        AuthController,
+        ApiKeysController,
+        LeakReportController,
+        AdminController,
+        PromptsController,
+        ArtifactsController,
+        MemoriesController,
+        SearchController,
+      ],
       providers: [
         RpcClient,
         KeyVerifier,

@@ -12,6 +12,9 @@ export enum RpcErrorCode {
   EmailTaken = 'EMAIL_TAKEN',
   IntegrationRetired = 'INTEGRATION_RETIRED',
   KeyRevoked = 'KEY_REVOKED',
+  TemplateCycle = 'TEMPLATE_CYCLE',
+  TemplateTooDeep = 'TEMPLATE_TOO_DEEP',
+  ResourceInUse = 'RESOURCE_IN_USE',
   Unavailable = 'SERVICE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
 }
@@ -37,4 +40,18 @@ export function isRpcErrorBody(value: unknown): value is RpcErrorBody {
 /** A message that does not follow the contract (bad envelope, bad RPC payload). */
 export class ContractViolation extends Error {
   override readonly name = 'ContractViolation';
+}
+
+/**
+ * A decision a service's domain refused. Its code travels as the RPC error code (the runtime's RPC
+ * filter sends `{ code, message }`), and the gateway maps it to HTTP.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: RpcErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -3,3 +3,7 @@ export * from './errors';
 export * from './rpc';
 export * from './streams';
 export * from './keys';
+export * from './content/content';
+export * from './content/content-fields';
+export * from './content/content.dto';
+export * from './request-meta.dto';

@@ -1,2 +1,4 @@
+import { CreateContentSchema1764160000000 } from './1764160000000-create-content-schema';
+
 /** This service's own schema changes, in order, after the event store's. */
-export const ContentServiceMigrations: Function[] = [];
+export const ContentServiceMigrations: Function[] = [CreateContentSchema1764160000000];

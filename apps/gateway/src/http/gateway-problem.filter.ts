@@ -31,6 +31,12 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
       return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message);
     case RpcErrorCode.KeyRevoked:
       return new ProblemError(HttpStatus.CONFLICT, 'KEY_REVOKED', message);
+    case RpcErrorCode.TemplateCycle:
+      return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_CYCLE', message);
+    case RpcErrorCode.TemplateTooDeep:
+      return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_TOO_DEEP', message);
+    case RpcErrorCode.ResourceInUse:
+      return new ProblemError(HttpStatus.CONFLICT, 'RESOURCE_IN_USE', message);
     case RpcErrorCode.Unavailable:
       return new ProblemError(
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -15,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ACCOUNT_STATUSES, type AccountStatus, TIERS, type Tier } from '#contracts';
-import { RequestMetaDto } from '../shared/request-meta.dto';
+import { RequestMetaDto } from '#contracts';
 
 export class SignupCommand {
   @IsEmail()

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { type AccountView, KeysRpc, type LoginCredentials, RpcErrorCode } from '#contracts';
-import { DomainError } from '../shared/domain-error';
+import { DomainError } from '#contracts';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import { AccountsRepository, toAccountView } from './accounts.repository';

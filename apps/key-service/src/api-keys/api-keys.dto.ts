@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { GRANTABLE_INTEGRATIONS, type GrantableIntegration, REVOKE_REASONS, type RevokeReason } from '#contracts';
-import { RequestMetaDto } from '../shared/request-meta.dto';
+import { RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const VXK_PREFIX = /^vxk_[0-9a-f]{8}$/;

@@ -12,7 +12,7 @@ import {
   type VerifiedKey,
 } from '#contracts';
 import { AccountsRepository } from '../accounts/accounts.repository';
-import { DomainError } from '../shared/domain-error';
+import { DomainError } from '#contracts';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import {

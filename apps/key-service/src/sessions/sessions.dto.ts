@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsUUID, Matches, ValidateNested } from 'class-validator';
-import { RequestMetaDto } from '../shared/request-meta.dto';
+import { RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { KeysRpc, RpcErrorCode, type VerifiedSession } from '#contracts';
 import { AccountsRepository, toAccountView } from '../accounts/accounts.repository';
 import { LoginThrottle } from '../accounts/login-throttle';
-import { DomainError } from '../shared/domain-error';
+import { DomainError } from '#contracts';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import { CreateSessionCommand, EndSessionCommand, VerifySessionQuery } from './sessions.dto';
 

@@ -1,5 +1,5 @@
 import { type Integration, type RevokeReason, RpcErrorCode } from '#contracts';
-import { DomainError } from '../../shared/domain-error';
+import { DomainError } from '#contracts';
 
 /** The api-key aggregate: its events, its state, `evolve` and the decisions. Pure: no I/O, time is passed in. */
 

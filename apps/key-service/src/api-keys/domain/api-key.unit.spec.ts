@@ -1,5 +1,5 @@
 import { RpcErrorCode } from '#contracts';
-import { DomainError } from '../../shared/domain-error';
+import { DomainError } from '#contracts';
 import {
   ALL_INTEGRATIONS,
   type ApiKeyEvent,

@@ -1,5 +1,5 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { RequestMeta } from '#contracts';
+import type { RequestMeta } from './keys';
 
 export class RequestMetaDto implements RequestMeta {
   @IsString()

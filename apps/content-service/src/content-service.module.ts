@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ArtifactsHandler } from './artifacts/artifacts.handler';
+import { MemoriesHandler } from './memories/memories.handler';
+import { PromptsHandler } from './prompts/prompts.handler';
+import { SearchHandler } from './search/search.handler';
+import { CLOCK, ContentStore } from './shared/content-store';
+
+@Module({
+  controllers: [PromptsHandler, ArtifactsHandler, MemoriesHandler, SearchHandler],
+  providers: [{ provide: CLOCK, useValue: () => new Date() }, ContentStore],
+})
+export class ContentServiceModule {}

@@ -1,0 +1,222 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import {
+  ContentRpc,
+  CreatePromptDto,
+  DomainError,
+  ListPromptsQuery,
+  type Page,
+  type PromptView,
+  RenderPromptDto,
+  type RenderResult,
+  RpcErrorCode,
+  UpdatePromptDto,
+  slugify,
+} from '#contracts';
+import { ContentEngine, type VersionEntry } from '../shared/content-engine';
+import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
+import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
+import { ContentStore } from '../shared/content-store';
+import { PROMPT_SPEC, type PromptFields } from './prompt.spec';
+import { MAX_REFERENCE_DEPTH, type RenderOutcome, referencedSlugs, render } from './template';
+
+class CreatePromptCommand {
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+
+  @ValidateNested()
+  @Type(() => CreatePromptDto)
+  body: CreatePromptDto;
+}
+
+class ListPromptsCommand {
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+
+  @ValidateNested()
+  @Type(() => ListPromptsQuery)
+  query: ListPromptsQuery;
+}
+
+class UpdatePromptCommand extends Addressed {
+  @ValidateNested()
+  @Type(() => UpdatePromptDto)
+  body: UpdatePromptDto;
+}
+
+class RenderPromptCommand extends Addressed {
+  @ValidateNested()
+  @Type(() => RenderPromptDto)
+  body: RenderPromptDto;
+}
+
+const SORT = { name: 'lower(name)', created_at: 'created_at', updated_at: 'updated_at' } as const;
+
+/** Prompts (PRODUCT.md §5.1): the shared content commands plus slugs, references and templates. */
+@Controller()
+export class PromptsHandler {
+  private readonly engine: ContentEngine<PromptFields, PromptView>;
+
+  constructor(private readonly store: ContentStore) {
+    this.engine = new ContentEngine(PROMPT_SPEC, store);
+  }
+
+  @MessagePattern(ContentRpc.create('prompt'))
+  async create(@Payload() command: CreatePromptCommand): Promise<PromptView> {
+    const { body, actor } = command;
+    const slug = body.slug ?? (await this.freeSlug(actor.account_id, slugify(body.name, 'prompt')));
+    return this.engine.create(
+      {
+        slug,
+        name: body.name,
+        description: body.description ?? '',
+        body: body.body,
+        status: body.status ?? 'draft',
+        labels: body.labels ?? [],
+        mcp_expose: body.mcp_expose ?? true,
+      },
+      eventMeta(actor),
+    );
+  }
+
+  @MessagePattern(ContentRpc.list('prompt'))
+  list(@Payload() command: ListPromptsCommand): Promise<Page<PromptView>> {
+    const { query } = command;
+    const conditions = new Conditions(command.actor.account_id);
+    if (query.status) conditions.add('status = ?', query.status);
+    if (query.labels?.length) conditions.add('labels && ?::text[]', query.labels);
+    if (query.search !== undefined) {
+      const tsquery = prefixTsQuery(query.search);
+      if (!tsquery) conditions.add('false');
+      else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
+    }
+    return pageOf(this.store.dataSource, 'prompts', conditions, SORT[query.sort_by], query, PROMPT_SPEC.toView);
+  }
+
+  @MessagePattern(ContentRpc.get('prompt'))
+  async get(@Payload() command: Addressed): Promise<PromptView> {
+    return this.engine.view(await this.engine.locate(command.actor.account_id, toLocator(command.locator)));
+  }
+
+  @MessagePattern(ContentRpc.update('prompt'))
+  async update(@Payload() command: UpdatePromptCommand): Promise<PromptView> {
+    const accountId = command.actor.account_id;
+    const id = await this.engine.locate(accountId, toLocator(command.locator));
+    const { expected_version, ...changes } = command.body;
+    if (changes.slug !== undefined) {
+      const current = await this.engine.view(id);
+      if (current.slug !== changes.slug) await this.refuseIfReferenced(accountId, id, current.slug, 'renamed');
+    }
+    return this.engine.update(id, changes as Partial<PromptFields>, expected_version, eventMeta(command.actor));
+  }
+
+  @MessagePattern(ContentRpc.remove('prompt'))
+  async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
+    const accountId = command.actor.account_id;
+    const id = await this.engine.locate(accountId, toLocator(command.locator));
+    await this.refuseIfReferenced(accountId, id, (await this.engine.view(id)).slug, 'deleted');
+    await this.engine.remove(id, eventMeta(command.actor));
+    return { deleted: true };
+  }
+
+  @MessagePattern(ContentRpc.versions('prompt'))
+  async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
+    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+    return { versions: (await this.engine.versions(id)).map(promptVersion) };
+  }
+
+  @MessagePattern(ContentRpc.restore('prompt'))
+  async restore(@Payload() command: RestoreCommand): Promise<PromptView> {
+    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+    return this.engine.restore(id, command.version, eventMeta(command.actor));
+  }
+
+  @MessagePattern(ContentRpc.placeholders)
+  async placeholders(@Payload() command: Addressed): Promise<{ placeholders: string[] }> {
+    return { placeholders: (await this.renderFor(command, {})).placeholders };
+  }
+
+  @MessagePattern(ContentRpc.render)
+  async render(@Payload() command: RenderPromptCommand): Promise<RenderResult> {
+    const outcome = await this.renderFor(command, command.body.placeholders ?? {});
+    return {
+      rendered_body: outcome.rendered_body,
+      placeholders_missing: outcome.placeholders_missing,
+      references_used: outcome.references_used,
+      warnings: outcome.warnings,
+    };
+  }
+
+  private async renderFor(command: Addressed, values: Record<string, string>): Promise<RenderOutcome> {
+    const accountId = command.actor.account_id;
+    const root = await this.engine.view(await this.engine.locate(accountId, toLocator(command.locator)));
+    return render(root.slug, await this.reachableBodies(accountId, root), values);
+  }
+
+  /** The bodies of every prompt reachable from `root` by references, level by level (bounded). */
+  private async reachableBodies(accountId: string, root: PromptView): Promise<Map<string, string>> {
+    const bodies = new Map([[root.slug, root.body]]);
+    let frontier = referencedSlugs(root.body);
+    for (let depth = 0; frontier.length > 0 && depth <= MAX_REFERENCE_DEPTH + 1; depth += 1) {
+      const wanted = frontier.filter((slug) => !bodies.has(slug));
+      if (wanted.length === 0) break;
+      const rows = (await this.store.dataSource.query(
+        `SELECT slug, body FROM prompts WHERE account_id = $1 AND slug = ANY($2::text[])`,
+        [accountId, wanted],
+      )) as { slug: string; body: string }[];
+      for (const row of rows) bodies.set(row.slug, row.body);
+      frontier = rows.flatMap((row) => referencedSlugs(row.body));
+    }
+    return bodies;
+  }
+
+  private async refuseIfReferenced(
+    accountId: string,
+    id: string,
+    slug: string,
+    action: 'deleted' | 'renamed',
+  ): Promise<void> {
+    const rows = (await this.store.dataSource.query(
+      `SELECT p.slug FROM prompt_references r JOIN prompts p ON p.id = r.prompt_id
+        WHERE r.account_id = $1 AND r.slug = $2 AND r.prompt_id <> $3 ORDER BY p.slug LIMIT 5`,
+      [accountId, slug, id],
+    )) as { slug: string }[];
+    if (rows.length > 0) {
+      throw new DomainError(
+        RpcErrorCode.ResourceInUse,
+        `the prompt cannot be ${action}: ${rows.map((r) => `@${r.slug}`).join(', ')} reference${rows.length === 1 ? 's' : ''} @${slug}`,
+      );
+    }
+  }
+
+  /** `name` → `name`, or `name-2`, `name-3`… when taken (only for slugs derived from the name). */
+  private async freeSlug(accountId: string, base: string): Promise<string> {
+    const rows = (await this.store.dataSource.query(
+      `SELECT slug FROM prompts WHERE account_id = $1 AND (slug = $2 OR slug LIKE $3)`,
+      [accountId, base, `${base}-%`],
+    )) as { slug: string }[];
+    const taken = new Set(rows.map((row) => row.slug));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  }
+}
+
+function promptVersion(entry: VersionEntry<PromptFields>): Record<string, unknown> {
+  const { fields } = entry;
+  return {
+    version: entry.version,
+    slug: fields.slug,
+    name: fields.name,
+    body: fields.body,
+    description: fields.description,
+    status: fields.status,
+    labels: fields.labels,
+    mcp_expose: fields.mcp_expose,
+    created_at: entry.created_at,
+    actor: entry.actor,
+  };
+}

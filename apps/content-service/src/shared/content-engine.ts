@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import {
+  type Actor,
+  type ContentKind,
+  type ContentLocator,
+  DomainError,
+  type EventMeta,
+  RpcErrorCode,
+  isUuid,
+} from '#contracts';
+import { ConcurrencyError } from '#event-store';
+import type { ContentTableSpec } from './content-projection';
+import { type Fields, decideDelete, decideRestore, decideUpdate, fold, versionsOf } from './content-resource';
+import type { ContentStore } from './content-store';
+
+export interface ContentKindSpec<V> extends ContentTableSpec {
+  toView(row: Record<string, unknown>): V;
+  /** Names the resource in messages: "prompt", "artifact", "memory". */
+  label: string;
+}
+
+export interface VersionEntry<F extends Fields> {
+  version: number;
+  created_at: string;
+  actor: Actor;
+  fields: F;
+}
+
+const UNIQUE_CONSTRAINTS = new Set(['prompts_account_slug', 'artifacts_account_project_slug']);
+
+function uniqueViolation(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driverError?.code === '23505' && UNIQUE_CONSTRAINTS.has(driverError.constraint ?? '');
+}
+
+/**
+ * Commands and reads common to prompts, artifacts and memories: locate with ownership, create,
+ * partial update with expected version, delete, versions and restore. Kind-specific rules (slugs,
+ * references) are checked by the handlers before calling in.
+ */
+export class ContentEngine<F extends Fields, V> {
+  constructor(
+    readonly spec: ContentKindSpec<V>,
+    readonly store: ContentStore,
+  ) {}
+
+  get kind(): ContentKind {
+    return this.spec.kind;
+  }
+
+  /**
+   * The id of the resource a locator names, in this account. By id, another account's resource is
+   * 403 FORBIDDEN; by slug or project path it is simply not found.
+   */
+  async locate(
+    accountId: string,
+    locator: ContentLocator,
+    manager: EntityManager = this.store.dataSource.manager,
+  ): Promise<string> {
+    const { table } = this.spec;
+    if ('id' in locator) {
+      if (!isUuid(locator.id)) throw this.notFound();
+      const [row] = (await manager.query(`SELECT account_id FROM ${table} WHERE id = $1`, [locator.id])) as {
+        account_id: string;
+      }[];
+      if (!row) throw this.notFound();
+      if (row.account_id !== accountId)
+        throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
+      return locator.id.toLowerCase();
+    }
+    const rows = (
+      'project' in locator
+        ? await manager.query(`SELECT id FROM ${table} WHERE account_id = $1 AND project = $2 AND slug = $3`, [
+            accountId,
+            locator.project,
+            locator.slug,
+          ])
+        : await manager.query(`SELECT id FROM ${table} WHERE account_id = $1 AND slug = $2`, [accountId, locator.slug])
+    ) as { id: string }[];
+    if (!rows[0]) throw this.notFound();
+    return rows[0].id;
+  }
+
+  async view(id: string, manager: EntityManager = this.store.dataSource.manager): Promise<V> {
+    const [row] = (await manager.query(`SELECT * FROM ${this.spec.table} WHERE id = $1`, [id])) as Record<
+      string,
+      unknown
+    >[];
+    if (!row) throw this.notFound();
+    return this.spec.toView(row);
+  }
+
+  async create(fields: F, meta: EventMeta): Promise<V> {
+    const id = randomUUID();
+    await this.translate(() =>
+      this.store.append(this.kind, id, [{ type: `${this.kind}.created`, data: { id, fields } }], 'no_stream', meta),
+    );
+    return this.view(id);
+  }
+
+  async update(id: string, changes: Partial<F>, expectedVersion: number | undefined, meta: EventMeta): Promise<V> {
+    const history = await this.store.history<F>(this.kind, id);
+    const state = fold(history);
+    if (!state || state.deleted) throw this.notFound();
+    const events = decideUpdate(this.kind, state, changes, expectedVersion);
+    await this.translate(() => this.store.append(this.kind, id, events, state.version, meta));
+    return this.view(id);
+  }
+
+  async remove(id: string, meta: EventMeta): Promise<void> {
+    const state = fold(await this.store.history<F>(this.kind, id));
+    if (!state || state.deleted) throw this.notFound();
+    await this.translate(() => this.store.append(this.kind, id, decideDelete(this.kind, state), state.version, meta));
+  }
+
+  async versions(id: string): Promise<VersionEntry<F>[]> {
+    return versionsOf(await this.store.history<F>(this.kind, id)).map((version) => ({
+      version: version.version,
+      created_at: version.created_at,
+      actor: version.actor,
+      fields: version.fields,
+    }));
+  }
+
+  async restore(id: string, versionNumber: number, meta: EventMeta): Promise<V> {
+    const history = await this.store.history<F>(this.kind, id);
+    const state = fold(history);
+    if (!state || state.deleted) throw this.notFound();
+    const events = decideRestore(this.kind, history, versionNumber);
+    await this.translate(() => this.store.append(this.kind, id, events, state.version, meta));
+    return this.view(id);
+  }
+
+  notFound(): DomainError {
+    return new DomainError(
+      RpcErrorCode.ResourceNotFound,
+      `no ${this.spec.label} here has this id${this.kind === 'memory' ? '' : ' or slug'}`,
+    );
+  }
+
+  /** Storage outcomes in the domain's terms: a taken slug is 409 RESOURCE_EXISTS, a lost race 409 VERSION_CONFLICT. */
+  private async translate(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (uniqueViolation(error))
+        throw new DomainError(RpcErrorCode.ResourceExists, `another ${this.spec.label} already uses this slug`);
+      if (error instanceof ConcurrencyError) {
+        throw new DomainError(
+          RpcErrorCode.VersionConflict,
+          `the ${this.spec.label} was changed by another request: reload it and retry`,
+        );
+      }
+      throw error;
+    }
+  }
+}

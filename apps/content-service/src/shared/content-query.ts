@@ -1,0 +1,70 @@
+import type { DataSource } from 'typeorm';
+import type { Page } from '#contracts';
+
+/**
+ * A prefix full-text query from what a user typed: every word must match, each as a prefix
+ * ("deplo" finds "deployment"). `undefined` when nothing searchable remains.
+ */
+export function prefixTsQuery(text: string): string | undefined {
+  const words = text
+    .toLowerCase()
+    .match(/[\p{L}\p{N}]+/gu)
+    ?.slice(0, 16);
+  return words?.length ? words.map((word) => `${word}:*`).join(' & ') : undefined;
+}
+
+/** Filters of a list, as SQL conditions with their parameters; `$1` is always the account id. */
+export class Conditions {
+  readonly clauses: string[] = ['account_id = $1'];
+  readonly params: unknown[];
+
+  constructor(accountId: string) {
+    this.params = [accountId];
+  }
+
+  /** Adds a condition; `?` in the SQL stands for the next parameter. */
+  add(sql: string, ...values: unknown[]): this {
+    let text = sql;
+    for (const value of values) {
+      this.params.push(value);
+      text = text.replace('?', `$${this.params.length}`);
+    }
+    this.clauses.push(text);
+    return this;
+  }
+}
+
+export interface PageRequest {
+  page: number;
+  limit: number;
+  sort_order: 'asc' | 'desc';
+}
+
+/** One page of a table, counted and ordered; `orderBy` is a trusted column expression, never user text. */
+export async function pageOf<T>(
+  dataSource: DataSource,
+  table: string,
+  conditions: Conditions,
+  orderBy: string,
+  request: PageRequest,
+  toView: (row: Record<string, unknown>) => T,
+): Promise<Page<T>> {
+  const where = conditions.clauses.join(' AND ');
+  const [{ count }] = (await dataSource.query(
+    `SELECT count(*)::int AS count FROM ${table} WHERE ${where}`,
+    conditions.params,
+  )) as { count: number }[];
+  const direction = request.sort_order === 'asc' ? 'ASC' : 'DESC';
+  const params = [...conditions.params, request.limit, (request.page - 1) * request.limit];
+  const rows = (await dataSource.query(
+    `SELECT * FROM ${table} WHERE ${where} ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  )) as Record<string, unknown>[];
+  return {
+    items: rows.map(toView),
+    total_count: count,
+    page: request.page,
+    per_page: request.limit,
+    total_pages: Math.ceil(count / request.limit),
+  };
+}

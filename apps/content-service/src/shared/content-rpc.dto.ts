@@ -1,0 +1,66 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { type ContentLocator, type EventMeta, RequestMetaDto } from '#contracts';
+
+/** Who acts, as the gateway verified it. content-service only ever sees this account id. */
+export class ActorDto {
+  @IsUUID()
+  account_id: string;
+
+  @IsOptional()
+  @IsUUID()
+  key_id?: string;
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+export function eventMeta(actor: ActorDto): EventMeta {
+  const meta: EventMeta = { request_id: actor.meta.request_id, account_id: actor.account_id };
+  if (actor.key_id) meta.key_id = actor.key_id;
+  if (actor.meta.ip) meta.ip = actor.meta.ip;
+  if (actor.meta.user_agent) meta.user_agent = actor.meta.user_agent;
+  return meta;
+}
+
+export class LocatorDto {
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  id?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  slug?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  project?: string;
+}
+
+export function toLocator(locator: LocatorDto): ContentLocator {
+  if (locator.id !== undefined) return { id: locator.id };
+  if (locator.project !== undefined && locator.slug !== undefined)
+    return { project: locator.project, slug: locator.slug };
+  return { slug: locator.slug ?? '' };
+}
+
+export class Addressed {
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+
+  @ValidateNested()
+  @Type(() => LocatorDto)
+  locator: LocatorDto;
+}
+
+export class RestoreCommand extends Addressed {
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  version: number;
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ContentKind, EventMeta } from '#contracts';
+import { EventStore, type ExpectedVersion } from '#event-store';
+import { ARTIFACTS_TABLE } from '../artifacts/artifact.spec';
+import { MEMORIES_TABLE } from '../memories/memory.spec';
+import { PROMPTS_TABLE } from '../prompts/prompt.spec';
+import { ContentProjection } from './content-projection';
+import { type ContentEvent, type Fields, type RecordedContentEvent, contentStream } from './content-resource';
+
+export const CLOCK = Symbol('CLOCK');
+export type Clock = () => Date;
+
+/** content-service's event store with the three read models as inline projections. */
+@Injectable()
+export class ContentStore {
+  readonly events: EventStore;
+  readonly projections = {
+    prompt: new ContentProjection(PROMPTS_TABLE),
+    artifact: new ContentProjection(ARTIFACTS_TABLE),
+    memory: new ContentProjection(MEMORIES_TABLE),
+  } satisfies Record<ContentKind, ContentProjection>;
+
+  constructor(
+    readonly dataSource: DataSource,
+    @Inject(CLOCK) readonly clock: Clock,
+  ) {
+    this.events = new EventStore(dataSource, { projections: Object.values(this.projections), clock });
+  }
+
+  async history<F extends Fields>(
+    kind: ContentKind,
+    id: string,
+    manager?: EntityManager,
+  ): Promise<RecordedContentEvent<F>[]> {
+    const events = await this.events.readStream(contentStream(kind, id), manager);
+    return events.map((envelope) => ({
+      event: { type: envelope.type, data: envelope.data } as ContentEvent<F>,
+      occurredAt: envelope.occurred_at,
+      actor: envelope.meta.key_id ? { type: 'api_key', key_id: envelope.meta.key_id } : { type: 'session' },
+    }));
+  }
+
+  async append<F extends Fields>(
+    kind: ContentKind,
+    id: string,
+    events: ContentEvent<F>[],
+    expectedVersion: ExpectedVersion,
+    meta: EventMeta,
+    manager?: EntityManager,
+  ): Promise<void> {
+    if (events.length === 0) return;
+    await this.events.append(contentStream(kind, id), events, { expectedVersion, meta, manager });
+  }
+}

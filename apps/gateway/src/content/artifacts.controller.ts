@@ -1,0 +1,100 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import {
+  type ArtifactView,
+  ContentRpc,
+  CreateArtifactDto,
+  ListArtifactsQuery,
+  type Page,
+  UpdateArtifactDto,
+} from '#contracts';
+import { ProblemError } from '#common';
+import { TRUSTED_PROXIES } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { type ArtifactPath, parseArtifactPath } from './artifact-path';
+import { contentActor, listEnvelope } from './content-actor';
+import { parseVersionNumber } from './version-number';
+
+const PREFIX = '/api/v1/artifacts/';
+const notFound = (): ProblemError =>
+  new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no artifact here has this project and slug');
+
+/** Reads the raw (undecoded) path so that `%2F` and `/` in a project mean the same. */
+function pathOf(request: Request, ...actions: ArtifactPath['action'][]): ArtifactPath {
+  const raw = request.originalUrl.split('?')[0];
+  const parsed = raw.startsWith(PREFIX) ? parseArtifactPath(raw.slice(PREFIX.length)) : undefined;
+  if (!parsed || !actions.includes(parsed.action)) throw notFound();
+  return parsed;
+}
+
+@ApiTags('artifacts')
+@Controller('api/v1/artifacts')
+export class ArtifactsController {
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List artifacts (project, type, status, search, labels; sort_by created_at|updated_at|title)',
+  })
+  async list(@Query() query: ListArtifactsQuery, @Req() request: Request) {
+    const page = await this.rpc.request<Page<ArtifactView>>(ContentRpc.list('artifact'), {
+      actor: contentActor(request, this.trusted),
+      query,
+    });
+    return listEnvelope('artifacts', page);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create an artifact (slug derived from the title when omitted)' })
+  create(@Body() body: CreateArtifactDto, @Req() request: Request): Promise<ArtifactView> {
+    return this.rpc.request(ContentRpc.create('artifact'), { actor: contentActor(request, this.trusted), body });
+  }
+
+  @Get('*path')
+  @ApiOperation({ summary: 'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions' })
+  get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
+    const path = pathOf(request, 'resource', 'versions');
+    const subject = path.action === 'versions' ? ContentRpc.versions('artifact') : ContentRpc.get('artifact');
+    return this.rpc.request(subject, { actor: contentActor(request, this.trusted), locator: path.locator });
+  }
+
+  @Put('*path')
+  @ApiOperation({ summary: 'Change an artifact (partial; expected_version guards against lost updates)' })
+  update(@Body() body: UpdateArtifactDto, @Req() request: Request): Promise<ArtifactView> {
+    const path = pathOf(request, 'resource');
+    return this.rpc.request(ContentRpc.update('artifact'), {
+      actor: contentActor(request, this.trusted),
+      locator: path.locator,
+      body,
+    });
+  }
+
+  @Delete('*path')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete an artifact' })
+  async remove(@Req() request: Request): Promise<void> {
+    const path = pathOf(request, 'resource');
+    await this.rpc.request(ContentRpc.remove('artifact'), {
+      actor: contentActor(request, this.trusted),
+      locator: path.locator,
+    });
+  }
+
+  @Post('*path')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'POST /{project}/{slug}/versions/{n}/restore' })
+  restore(@Req() request: Request): Promise<ArtifactView> {
+    const path = pathOf(request, 'restore');
+    if (path.action !== 'restore') throw notFound();
+    return this.rpc.request(ContentRpc.restore('artifact'), {
+      actor: contentActor(request, this.trusted),
+      locator: path.locator,
+      version: parseVersionNumber(path.version),
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import type { Page } from '#contracts';
+import type { Identity } from '../auth/identity';
+import { requestMeta } from '../http/request-meta';
+
+/** Who acts on content: the verified account (and key), never anything the client claims. */
+export function contentActor(
+  request: Request,
+  trusted: BlockList,
+): { account_id: string; key_id?: string; meta: ReturnType<typeof requestMeta> } {
+  const identity = request.identity as Identity;
+  return {
+    account_id: identity.account.id,
+    ...(identity.kind === 'api_key' ? { key_id: identity.key.id } : {}),
+    meta: requestMeta(request, trusted),
+  };
+}
+
+/** The list envelope of PRODUCT.md §1: `{ <plural>: [...], total_count, page, per_page, total_pages }`. */
+export function listEnvelope<T, K extends string>(plural: K, page: Page<T>): Record<K, T[]> & Omit<Page<T>, 'items'> {
+  return {
+    [plural]: page.items,
+    total_count: page.total_count,
+    page: page.page,
+    per_page: page.per_page,
+    total_pages: page.total_pages,
+  } as Record<K, T[]> & Omit<Page<T>, 'items'>;
+}

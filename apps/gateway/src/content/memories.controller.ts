@@ -1,0 +1,102 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import {
+  ContentRpc,
+  CreateMemoryDto,
+  ListMemoriesQuery,
+  type MemoryView,
+  type Page,
+  UpdateMemoryDto,
+} from '#contracts';
+import { TRUSTED_PROXIES } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { contentActor, listEnvelope } from './content-actor';
+import { parseVersionNumber } from './version-number';
+
+@ApiTags('memories')
+@Controller('api/v1/memories')
+export class MemoriesController {
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List memories (project, status, search, labels, metadata filter; sort_by created_at|updated_at)',
+  })
+  async list(@Query() query: ListMemoriesQuery, @Req() request: Request) {
+    const page = await this.rpc.request<Page<MemoryView>>(ContentRpc.list('memory'), {
+      actor: contentActor(request, this.trusted),
+      query,
+    });
+    return listEnvelope('memories', page);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a memory' })
+  create(@Body() body: CreateMemoryDto, @Req() request: Request): Promise<MemoryView> {
+    return this.rpc.request(ContentRpc.create('memory'), { actor: contentActor(request, this.trusted), body });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One memory' })
+  get(@Param('id') id: string, @Req() request: Request): Promise<MemoryView> {
+    return this.rpc.request(ContentRpc.get('memory'), { actor: contentActor(request, this.trusted), locator: { id } });
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Change a memory (partial; expected_version guards against lost updates)' })
+  update(@Param('id') id: string, @Body() body: UpdateMemoryDto, @Req() request: Request): Promise<MemoryView> {
+    return this.rpc.request(ContentRpc.update('memory'), {
+      actor: contentActor(request, this.trusted),
+      locator: { id },
+      body,
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a memory' })
+  async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
+    await this.rpc.request(ContentRpc.remove('memory'), {
+      actor: contentActor(request, this.trusted),
+      locator: { id },
+    });
+  }
+
+  @Get(':id/versions')
+  @ApiOperation({ summary: 'Every version of a memory' })
+  versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
+    return this.rpc.request(ContentRpc.versions('memory'), {
+      actor: contentActor(request, this.trusted),
+      locator: { id },
+    });
+  }
+
+  @Post(':id/versions/:n/restore')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
+  restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<MemoryView> {
+    return this.rpc.request(ContentRpc.restore('memory'), {
+      actor: contentActor(request, this.trusted),
+      locator: { id },
+      version: parseVersionNumber(n),
+    });
+  }
+}

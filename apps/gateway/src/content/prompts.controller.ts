@@ -1,0 +1,130 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import {
+  ContentRpc,
+  CreatePromptDto,
+  ListPromptsQuery,
+  type Page,
+  type PromptView,
+  RenderPromptDto,
+  type RenderResult,
+  UpdatePromptDto,
+  isUuid,
+} from '#contracts';
+import { TRUSTED_PROXIES } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { contentActor, listEnvelope } from './content-actor';
+import { parseVersionNumber } from './version-number';
+
+/** `{id}` is the prompt's id or its slug (PRODUCT.md §5.1). */
+const locator = (idOrSlug: string): { id: string } | { slug: string } =>
+  isUuid(idOrSlug) ? { id: idOrSlug } : { slug: idOrSlug };
+
+@ApiTags('prompts')
+@Controller('api/v1/prompts')
+export class PromptsController {
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List prompts (search, status, labels; sort_by name|created_at|updated_at)' })
+  async list(@Query() query: ListPromptsQuery, @Req() request: Request) {
+    const page = await this.rpc.request<Page<PromptView>>(ContentRpc.list('prompt'), {
+      actor: contentActor(request, this.trusted),
+      query,
+    });
+    return listEnvelope('prompts', page);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create a prompt (slug derived from the name when omitted)' })
+  create(@Body() body: CreatePromptDto, @Req() request: Request): Promise<PromptView> {
+    return this.rpc.request(ContentRpc.create('prompt'), { actor: contentActor(request, this.trusted), body });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One prompt, by id or slug' })
+  get(@Param('id') id: string, @Req() request: Request): Promise<PromptView> {
+    return this.rpc.request(ContentRpc.get('prompt'), {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+    });
+  }
+
+  @Put(':id')
+  @ApiOperation({ summary: 'Change a prompt (partial; expected_version guards against lost updates)' })
+  update(@Param('id') id: string, @Body() body: UpdatePromptDto, @Req() request: Request): Promise<PromptView> {
+    return this.rpc.request(ContentRpc.update('prompt'), {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+      body,
+    });
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Delete a prompt (409 while other prompts reference it)' })
+  async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
+    await this.rpc.request(ContentRpc.remove('prompt'), {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+    });
+  }
+
+  @Get(':id/placeholders')
+  @ApiOperation({ summary: 'The {{placeholders}} of a prompt, through its @references' })
+  placeholders(@Param('id') id: string, @Req() request: Request): Promise<{ placeholders: string[] }> {
+    return this.rpc.request(ContentRpc.placeholders, {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+    });
+  }
+
+  @Post(':id/render')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Render a prompt with placeholder values' })
+  render(@Param('id') id: string, @Body() body: RenderPromptDto, @Req() request: Request): Promise<RenderResult> {
+    return this.rpc.request(ContentRpc.render, {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+      body,
+    });
+  }
+
+  @Get(':id/versions')
+  @ApiOperation({ summary: 'Every version of a prompt' })
+  versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
+    return this.rpc.request(ContentRpc.versions('prompt'), {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+    });
+  }
+
+  @Post(':id/versions/:n/restore')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
+  restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<PromptView> {
+    return this.rpc.request(ContentRpc.restore('prompt'), {
+      actor: contentActor(request, this.trusted),
+      locator: locator(id),
+      version: parseVersionNumber(n),
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemError } from '#common';
+
+/** `…/versions/{n}/restore`: n is a positive integer, or the version simply does not exist. */
+export function parseVersionNumber(text: string): number {
+  const n = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ProblemError(
+      HttpStatus.NOT_FOUND,
+      'RESOURCE_NOT_FOUND',
+      `there is no version ${text.slice(0, 20)}: versions start at 1`,
+    );
+  }
+  return n;
+}

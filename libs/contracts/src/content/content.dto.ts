@@ -1,0 +1,499 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateBy,
+} from 'class-validator';
+import {
+  Canonical,
+  IsMetadata,
+  IsProject,
+  MAX_ARTIFACT_CONTENT_BYTES,
+  MAX_LABEL_LENGTH,
+  MAX_LABELS,
+  MaxBytes,
+  NormalizeLabels,
+  SLUG_PATTERN,
+} from './content-fields';
+
+export const PROMPT_STATUSES = ['draft', 'published'] as const;
+export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as const;
+export const ENTRY_STATUSES = ['active', 'draft', 'archived'] as const;
+const TYPE_ALIASES = { 'work-reports': 'work_reports', 'static-contexts': 'static_contexts' };
+const STATUS_ALIASES = { expired: 'archived' };
+const SLUG_MESSAGE = 'must be lower-case letters and digits in words joined by single hyphens (e.g. "code-review")';
+
+const commaList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : value;
+
+class Labelled {
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_LABELS,
+    description: 'trimmed and de-duplicated; each at most 50 characters',
+  })
+  @IsOptional()
+  @NormalizeLabels()
+  @IsArray()
+  @ArrayMaxSize(MAX_LABELS, { message: `at most ${MAX_LABELS} labels` })
+  @IsString({ each: true })
+  @MinLength(1, { each: true, message: 'a label must not be empty' })
+  @MaxLength(MAX_LABEL_LENGTH, { each: true, message: `a label is at most ${MAX_LABEL_LENGTH} characters` })
+  labels?: string[];
+}
+
+class Versioned extends Labelled {
+  @ApiPropertyOptional({ minimum: 1, description: 'the version you read; a mismatch is 409 VERSION_CONFLICT' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  expected_version?: number;
+}
+
+// ---- prompts (§5.1) ----
+
+export class CreatePromptDto extends Labelled {
+  @ApiPropertyOptional({
+    maxLength: 255,
+    pattern: SLUG_PATTERN.source,
+    description: 'derived from the name when omitted',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 100_000,
+    description: '{{placeholders}}, @slug references, @@ for a literal @',
+  })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100_000)
+  body: string;
+
+  @ApiPropertyOptional({ enum: PROMPT_STATUSES, default: 'draft' })
+  @IsOptional()
+  @IsIn(PROMPT_STATUSES)
+  status?: (typeof PROMPT_STATUSES)[number];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  mcp_expose?: boolean;
+}
+
+export class UpdatePromptDto extends Versioned {
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100_000 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100_000)
+  body?: string;
+
+  @ApiPropertyOptional({ enum: PROMPT_STATUSES })
+  @IsOptional()
+  @IsIn(PROMPT_STATUSES)
+  status?: (typeof PROMPT_STATUSES)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  mcp_expose?: boolean;
+}
+
+export class RenderPromptDto {
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { language: 'TypeScript' },
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateBy({
+    name: 'stringValues',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'object' &&
+        value !== null &&
+        Object.values(value).every((v) => typeof v === 'string' && v.length <= 100_000),
+      defaultMessage: () => 'every placeholder value must be a string',
+    },
+  })
+  placeholders?: Record<string, string>;
+}
+
+// ---- artifacts (§5.2) ----
+
+export class CreateArtifactDto extends Labelled {
+  @ApiProperty({ example: 'my-app/backend' })
+  @IsProject()
+  project: string;
+
+  @ApiPropertyOptional({
+    maxLength: 255,
+    description: 'derived from the title when omitted; unique within the project',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiProperty({ minLength: 1, maxLength: 255 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  title: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiProperty({ description: 'Markdown, 1 byte to 1 MiB' })
+  @IsString()
+  @MinLength(1)
+  @MaxBytes(MAX_ARTIFACT_CONTENT_BYTES)
+  content: string;
+
+  @ApiPropertyOptional({
+    enum: ARTIFACT_TYPES,
+    default: 'general',
+    description: 'work-reports / static-contexts are accepted too',
+  })
+  @IsOptional()
+  @Canonical(TYPE_ALIASES)
+  @IsIn(ARTIFACT_TYPES)
+  type?: (typeof ARTIFACT_TYPES)[number];
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES, default: 'active', description: '"expired" is accepted as archived' })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'at most 16 KiB' })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class UpdateArtifactDto extends Versioned {
+  @ApiPropertyOptional({ description: 'moves the artifact to another project' })
+  @IsOptional()
+  @IsProject()
+  project?: string;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  title?: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxBytes(MAX_ARTIFACT_CONTENT_BYTES)
+  content?: string;
+
+  @ApiPropertyOptional({ enum: ARTIFACT_TYPES })
+  @IsOptional()
+  @Canonical(TYPE_ALIASES)
+  @IsIn(ARTIFACT_TYPES)
+  type?: (typeof ARTIFACT_TYPES)[number];
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+// ---- memories (§5.3) ----
+
+export class CreateMemoryDto extends Labelled {
+  @ApiProperty({ minLength: 1, maxLength: 50_000 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(50_000)
+  text: string;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  title?: string;
+
+  @ApiPropertyOptional({ example: 'my-app' })
+  @IsOptional()
+  @IsProject()
+  project?: string;
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES, default: 'active' })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'at most 16 KiB' })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+export class UpdateMemoryDto extends Versioned {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 50_000 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(50_000)
+  text?: string;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  title?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsProject()
+  project?: string;
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, unknown>;
+}
+
+// ---- lists and search ----
+
+export class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
+
+  @ApiPropertyOptional({ description: 'full-text search' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  search?: string;
+
+  @ApiPropertyOptional({ description: 'comma-separated; matches any' })
+  @IsOptional()
+  @Transform(commaList)
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(MAX_LABEL_LENGTH, { each: true })
+  labels?: string[];
+}
+
+export class ListPromptsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['name', 'created_at', 'updated_at'], default: 'updated_at' })
+  @IsOptional()
+  @IsIn(['name', 'created_at', 'updated_at'])
+  sort_by: 'name' | 'created_at' | 'updated_at' = 'updated_at';
+
+  @ApiPropertyOptional({ enum: PROMPT_STATUSES })
+  @IsOptional()
+  @IsIn(PROMPT_STATUSES)
+  status?: (typeof PROMPT_STATUSES)[number];
+}
+
+export class ListArtifactsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['created_at', 'updated_at', 'title'], default: 'updated_at' })
+  @IsOptional()
+  @IsIn(['created_at', 'updated_at', 'title'])
+  sort_by: 'created_at' | 'updated_at' | 'title' = 'updated_at';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsProject()
+  project?: string;
+
+  @ApiPropertyOptional({ enum: ARTIFACT_TYPES })
+  @IsOptional()
+  @Canonical(TYPE_ALIASES)
+  @IsIn(ARTIFACT_TYPES)
+  type?: (typeof ARTIFACT_TYPES)[number];
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES, description: 'default: everything but archived' })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+}
+
+export class ListMemoriesQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['created_at', 'updated_at'], default: 'updated_at' })
+  @IsOptional()
+  @IsIn(['created_at', 'updated_at'])
+  sort_by: 'created_at' | 'updated_at' = 'updated_at';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsProject()
+  project?: string;
+
+  @ApiPropertyOptional({ enum: ENTRY_STATUSES, description: 'default: everything but archived' })
+  @IsOptional()
+  @Canonical(STATUS_ALIASES)
+  @IsIn(ENTRY_STATUSES)
+  status?: (typeof ENTRY_STATUSES)[number];
+
+  @ApiPropertyOptional({ description: 'URL-encoded JSON {"key": ["v1","v2"]}: every key must match one of its values' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  @ValidateBy({
+    name: 'isMetadataFilter',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseMetadataFilter(value) !== undefined,
+      defaultMessage: () => 'must be a JSON object whose values are a string, number or boolean, or a list of them',
+    },
+  })
+  metadata?: string;
+}
+
+type Scalar = string | number | boolean;
+
+/** `{"team": ["a","b"], "env": "prod"}` → `{ team: ["a","b"], env: ["prod"] }`; undefined when not of that shape. */
+export function parseMetadataFilter(text: string): Record<string, Scalar[]> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const isScalar = (value: unknown): value is Scalar => ['string', 'number', 'boolean'].includes(typeof value);
+  const filter: Record<string, Scalar[]> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.length === 0 || values.length > 50 || !values.every(isScalar)) return undefined;
+    filter[key] = values;
+  }
+  return Object.keys(filter).length > 20 ? undefined : filter;
+}
+
+export const SEARCH_TYPES = ['prompts', 'artifacts', 'memories'] as const;
+
+export class SearchQuery {
+  @ApiProperty({ minLength: 1, maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q: string;
+
+  @ApiPropertyOptional({ description: 'comma-separated subset of prompts,artifacts,memories' })
+  @IsOptional()
+  @Transform(commaList)
+  @IsArray()
+  @IsIn(SEARCH_TYPES, { each: true })
+  types?: (typeof SEARCH_TYPES)[number][];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+}
