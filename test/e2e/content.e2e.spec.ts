@@ -1,0 +1,560 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import axios from 'axios';
+import { DataSource } from 'typeorm';
+import { createServiceDataSource } from '#event-store';
+import { ContentStore } from '../../apps/content-service/src/shared/content-store';
+import { DashboardUser, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+
+type Body = Record<string, unknown>;
+
+describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let owner: DashboardUser;
+  let key: string;
+  let stranger: DashboardUser;
+  let strangerKey: string;
+
+  const api = <T = Body>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    call<T>(base, method, `/api/v1${path}`, { key, body, headers });
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start();
+    base = platform.url('gateway');
+    owner = await DashboardUser.signup(base);
+    key = (await owner.createKey({ integrations: ['cli'] })).full_key;
+    stranger = await DashboardUser.signup(base);
+    strangerKey = (await stranger.createKey({ integrations: ['cli', 'ai_tools'] })).full_key;
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  describe('prompts', () => {
+    it('creates with defaults and a slug derived from the name, reads by id and by slug', async () => {
+      const created = await api('POST', '/prompts', {
+        name: 'Daily Stand-up!',
+        body: 'What did {{who}} do?',
+        labels: [' team ', 'team', 'daily'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toEqual({
+        id: expect.any(String),
+        slug: 'daily-stand-up',
+        name: 'Daily Stand-up!',
+        description: '',
+        body: 'What did {{who}} do?',
+        status: 'draft',
+        labels: ['team', 'daily'],
+        mcp_expose: true,
+        version: 1,
+        created_at: expect.any(String),
+        updated_at: expect.any(String),
+      });
+      expect((await api('GET', `/prompts/${created.body.id}`)).body).toEqual(created.body);
+      expect((await api('GET', '/prompts/daily-stand-up')).body).toEqual(created.body);
+      const again = await api('POST', '/prompts', { name: 'Daily stand up', body: 'x' });
+      expect(again.body.slug).toBe('daily-stand-up-2');
+      const taken = await api('POST', '/prompts', { name: 'Other', slug: 'daily-stand-up', body: 'x' });
+      expect([taken.status, taken.body.code]).toEqual([409, 'RESOURCE_EXISTS']);
+    });
+
+    it.each([
+      ['an upper-case slug', { name: 'n', slug: 'Bad', body: 'b' }, 'slug'],
+      ['a slug with spaces', { name: 'n', slug: 'a b', body: 'b' }, 'slug'],
+      ['a slug with ..', { name: 'n', slug: '..', body: 'b' }, 'slug'],
+      ['an empty name', { name: '', body: 'b' }, 'name'],
+      ['a 101-character name', { name: 'x'.repeat(101), body: 'b' }, 'name'],
+      ['an empty body', { name: 'n', body: '' }, 'body'],
+      ['11 labels', { name: 'n', body: 'b', labels: Array.from({ length: 11 }, (_, i) => `l${i}`) }, 'labels'],
+      ['a 51-character label', { name: 'n', body: 'b', labels: ['x'.repeat(51)] }, 'labels'],
+      ['an unknown status', { name: 'n', body: 'b', status: 'live' }, 'status'],
+      ['an unknown field', { name: 'n', body: 'b', owner: 'me' }, 'owner'],
+    ])('refuses %s with 400 VALIDATION_FAILED', async (_, body, field) => {
+      const response = await api('POST', '/prompts', body);
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect((response.body.validation_errors as { field: string }[]).map((e) => e.field.split('.')[0])).toContain(
+        field,
+      );
+    });
+
+    it('updates partially, keeps versions, restores, and guards with expected_version', async () => {
+      const created = await api('POST', '/prompts', { name: 'Versioned', body: 'v1 body', status: 'draft' });
+      const id = created.body.id as string;
+      const v2 = await api('PUT', `/prompts/${id}`, { body: 'v2 body', expected_version: 1 });
+      expect(v2.body).toMatchObject({ version: 2, body: 'v2 body', name: 'Versioned', status: 'draft' });
+      const v3 = await api('PUT', '/prompts/versioned', { status: 'published', labels: ['x'] });
+      expect(v3.body).toMatchObject({ version: 3, status: 'published', labels: ['x'] });
+      const stale = await api('PUT', `/prompts/${id}`, { body: 'lost update', expected_version: 2 });
+      expect([stale.status, stale.body.code]).toEqual([409, 'VERSION_CONFLICT']);
+      const unchanged = await api('PUT', `/prompts/${id}`, { body: 'v2 body' });
+      expect(unchanged.body.version).toBe(3);
+
+      const versions = await api<{ versions: Body[] }>('GET', `/prompts/${id}/versions`);
+      expect(versions.body.versions.map((v) => [v.version, v.body, v.status])).toEqual([
+        [1, 'v1 body', 'draft'],
+        [2, 'v2 body', 'draft'],
+        [3, 'v2 body', 'published'],
+      ]);
+      expect(versions.body.versions[0]).toMatchObject({
+        name: 'Versioned',
+        description: '',
+        labels: [],
+        actor: { type: 'api_key' },
+        created_at: expect.any(String),
+      });
+
+      const restored = await api('POST', `/prompts/${id}/versions/1/restore`);
+      expect(restored.status).toBe(200);
+      expect(restored.body).toMatchObject({ version: 4, body: 'v1 body', status: 'draft', labels: [] });
+      for (const n of ['0', '99', 'abc', '-1']) {
+        const missing = await api('POST', `/prompts/${id}/versions/${n}/restore`);
+        expect([n, missing.status, missing.body.code]).toEqual([n, 404, 'RESOURCE_NOT_FOUND']);
+      }
+    });
+
+    it('answers concurrent updates of one prompt with 200 or 409, never a lost update', async () => {
+      const created = await api('POST', '/prompts', { name: 'Contended', body: 'start' });
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          api('PUT', `/prompts/${created.body.id}`, { body: `writer ${i}`, expected_version: 1 }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === 200)).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 409).every((o) => o.body.code === 'VERSION_CONFLICT')).toBe(true);
+    });
+
+    it('renders templates: placeholders, nested references, escapes, missing values, cycles', async () => {
+      await api('POST', '/prompts', {
+        name: 'Voice',
+        slug: 'voice',
+        body: 'Write in a {{tone}} voice for {{audience}}.',
+      });
+      await api('POST', '/prompts', { name: 'Rules', slug: 'rules', body: '@voice Never share secrets.' });
+      const root = await api('POST', '/prompts', {
+        name: 'Review',
+        slug: 'review',
+        body: 'Review the {{language}} diff. @rules Ask @@team or mail ada@example.com. @missing',
+      });
+      const placeholders = await api('GET', '/prompts/review/placeholders');
+      expect(placeholders.body).toEqual({ placeholders: ['language', 'tone', 'audience'] });
+      const rendered = await api('POST', '/prompts/review/render', { placeholders: { language: 'Go', tone: 'calm' } });
+      expect(rendered.status).toBe(200);
+      expect(rendered.body).toEqual({
+        rendered_body:
+          'Review the Go diff. Write in a calm voice for {{audience}}. Never share secrets. Ask @team or mail ada@example.com. @missing',
+        placeholders_missing: ['audience'],
+        references_used: ['rules', 'voice'],
+        warnings: ['unknown reference @missing was left as it is'],
+      });
+      expect((await api('GET', `/prompts/${root.body.id}/placeholders`)).status).toBe(200);
+
+      await api('POST', '/prompts', { name: 'Ping', slug: 'ping', body: 'ping @pong' });
+      await api('POST', '/prompts', { name: 'Pong', slug: 'pong', body: 'pong @ping' });
+      const cycle = await api('POST', '/prompts/ping/render', {});
+      expect([cycle.status, cycle.body.code]).toEqual([422, 'TEMPLATE_CYCLE']);
+      expect(cycle.body.detail).toContain('@ping');
+      expect((await api('GET', '/prompts/pong/placeholders')).body.code).toBe('TEMPLATE_CYCLE');
+      const badValues = await api('POST', '/prompts/voice/render', { placeholders: { tone: 5 } });
+      expect(badValues.status).toBe(400);
+    });
+
+    it('refuses a 100-deep reference chain with 422 TEMPLATE_TOO_DEEP', async () => {
+      for (let i = 99; i >= 0; i -= 1) {
+        const response = await api('POST', '/prompts', {
+          name: `Chain ${i}`,
+          slug: `chain-${i}`,
+          body: i === 99 ? 'end' : `link ${i} @chain-${i + 1}`,
+        });
+        expect(response.status).toBe(201);
+      }
+      const deep = await api('POST', '/prompts/chain-0/render', {});
+      expect([deep.status, deep.body.code]).toEqual([422, 'TEMPLATE_TOO_DEEP']);
+      const shallow = await api('POST', '/prompts/chain-80/render', {});
+      expect(shallow.status).toBe(200);
+      expect(shallow.body.rendered_body).toBe(
+        'link 80 link 81 link 82 link 83 link 84 link 85 link 86 link 87 link 88 link 89 link 90 link 91 link 92 link 93 link 94 link 95 link 96 link 97 link 98 end',
+      );
+    });
+
+    it('refuses to delete or rename a prompt that others reference (409), deletes it once free', async () => {
+      await api('POST', '/prompts', { name: 'Base', slug: 'base-rules', body: 'base' });
+      const user = await api('POST', '/prompts', { name: 'User', slug: 'uses-base', body: 'see @base-rules' });
+      const refused = await api('DELETE', '/prompts/base-rules');
+      expect([refused.status, refused.body.code]).toEqual([409, 'RESOURCE_IN_USE']);
+      expect(refused.body.detail).toContain('@uses-base');
+      const rename = await api('PUT', '/prompts/base-rules', { slug: 'renamed-rules' });
+      expect([rename.status, rename.body.code]).toEqual([409, 'RESOURCE_IN_USE']);
+      await api('PUT', `/prompts/${user.body.id}`, { body: 'no reference any more' });
+      expect((await api('DELETE', '/prompts/base-rules')).status).toBe(204);
+      expect((await api('GET', '/prompts/base-rules')).status).toBe(404);
+      expect((await api('DELETE', '/prompts/base-rules')).status).toBe(404);
+    });
+
+    it('lists with search, status, labels, sorting and pagination; refuses bad parameters', async () => {
+      const user = await DashboardUser.signup(base);
+      const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+      const make = (body: Body) => call(base, 'POST', '/api/v1/prompts', { key: own, body });
+      await make({ name: 'Alpha deploy', body: 'Deploying services safely', status: 'published', labels: ['ops'] });
+      await make({ name: 'Bravo', body: 'Unit testing guide', labels: ['qa'] });
+      await make({
+        name: 'Charlie',
+        body: 'Release notes',
+        description: 'deployment checklist',
+        labels: ['ops', 'docs'],
+      });
+      const list = (query: string) =>
+        call<{ prompts: Body[]; total_count: number }>(base, 'GET', `/api/v1/prompts?${query}`, { key: own });
+      expect((await list('search=deploy')).body.prompts.map((p) => p.name).sort()).toEqual(['Alpha deploy', 'Charlie']);
+      expect((await list('status=published')).body.prompts.map((p) => p.name)).toEqual(['Alpha deploy']);
+      expect((await list('labels=qa,docs&sort_by=name&sort_order=asc')).body.prompts.map((p) => p.name)).toEqual([
+        'Bravo',
+        'Charlie',
+      ]);
+      const page = await list('sort_by=name&sort_order=asc&limit=2&page=2');
+      expect(page.body).toMatchObject({ total_count: 3, page: 2, per_page: 2, total_pages: 2 });
+      expect(page.body.prompts.map((p) => p.name)).toEqual(['Charlie']);
+      for (const query of ['limit=0', 'limit=101', 'page=-1', 'page=0', 'sort_by=body', 'status=live']) {
+        const bad = await list(query);
+        expect([query, bad.status, bad.body]).toEqual([
+          query,
+          400,
+          expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+        ]);
+      }
+    });
+  });
+
+  describe('artifacts', () => {
+    it('addresses /{project}/{slug} with the project written plainly or percent-encoded; stores aliases canonically', async () => {
+      const created = await api('POST', '/artifacts', {
+        project: 'my-app/backend',
+        title: 'Sprint 12 report',
+        content: '# Done\n\nShipped the login page.',
+        type: 'work-reports',
+        status: 'expired',
+        metadata: { sprint: 12 },
+        labels: ['report'],
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        project: 'my-app/backend',
+        slug: 'sprint-12-report',
+        type: 'work_reports',
+        status: 'archived',
+        version: 1,
+      });
+      for (const path of [
+        '/artifacts/my-app/backend/sprint-12-report',
+        '/artifacts/my-app%2Fbackend/sprint-12-report',
+        '/artifacts/my-app%2fbackend%2Fsprint-12-report',
+        `/artifacts/${created.body.id}`,
+      ]) {
+        const response = await api('GET', path);
+        expect([path, response.status, response.body.id]).toEqual([path, 200, created.body.id]);
+      }
+      const updated = await api('PUT', '/artifacts/my-app%2Fbackend/sprint-12-report', {
+        status: 'active',
+        type: 'static-contexts',
+      });
+      expect(updated.body).toMatchObject({ version: 2, status: 'active', type: 'static_contexts' });
+      const versions = await api<{ versions: Body[] }>('GET', '/artifacts/my-app/backend/sprint-12-report/versions');
+      expect(versions.body.versions.map((v) => [v.version, v.status])).toEqual([
+        [1, 'archived'],
+        [2, 'active'],
+      ]);
+      const restored = await api('POST', '/artifacts/my-app/backend/sprint-12-report/versions/1/restore');
+      expect(restored.body).toMatchObject({ version: 3, status: 'archived', type: 'work_reports' });
+      expect((await api('DELETE', '/artifacts/my-app%2Fbackend/sprint-12-report')).status).toBe(204);
+      expect((await api('GET', '/artifacts/my-app/backend/sprint-12-report')).status).toBe(404);
+    });
+
+    it.each([
+      ['a project with an empty segment', { project: 'a//b', title: 't', content: 'c' }, 'project'],
+      ['a project with a leading /', { project: '/a', title: 't', content: 'c' }, 'project'],
+      ['an 81-character project', { project: 'p'.repeat(81), title: 't', content: 'c' }, 'project'],
+      ['a project with ..', { project: 'a/../b', title: 't', content: 'c' }, 'project'],
+      ['content over 1 MiB', { project: 'a', title: 't', content: 'é'.repeat(600_000) }, 'content'],
+      ['empty content', { project: 'a', title: 't', content: '' }, 'content'],
+      [
+        'metadata over 16 KiB',
+        { project: 'a', title: 't', content: 'c', metadata: { blob: 'x'.repeat(17_000) } },
+        'metadata',
+      ],
+      ['metadata that is a list', { project: 'a', title: 't', content: 'c', metadata: [1] }, 'metadata'],
+      ['an unknown type', { project: 'a', title: 't', content: 'c', type: 'novel' }, 'type'],
+    ])('refuses %s with 400', async (_, body, field) => {
+      const response = await api('POST', '/artifacts', body);
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect((response.body.validation_errors as { field: string }[]).map((e) => e.field)).toContain(field);
+    });
+
+    it('answers 404 for paths that cannot name an artifact (including %2F..%2F)', async () => {
+      for (const path of [
+        '/artifacts/only-one',
+        '/artifacts/a%2F..%2Fb/slug',
+        '/artifacts/a//slug',
+        '/artifacts/a/Upper',
+      ]) {
+        const response = await api('GET', path);
+        expect([path, response.status]).toEqual([path, 404]);
+      }
+    });
+
+    it('lists all but archived by default, filters by project, type, status, search and labels', async () => {
+      const user = await DashboardUser.signup(base);
+      const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+      const make = (body: Body) => call(base, 'POST', '/api/v1/artifacts', { key: own, body });
+      await make({
+        project: 'web',
+        title: 'Checkout context',
+        content: 'Payment flow notes',
+        type: 'static_contexts',
+        labels: ['pay'],
+      });
+      await make({ project: 'web', title: 'Old report', content: 'Archived payment report', status: 'archived' });
+      await make({ project: 'api/v2', title: 'Rate limits', content: 'Hourly quotas', labels: ['limits'] });
+      const names = async (query: string) =>
+        (await call<{ artifacts: Body[] }>(base, 'GET', `/api/v1/artifacts?${query}`, { key: own })).body.artifacts
+          .map((a) => a.title)
+          .sort();
+      expect(await names('')).toEqual(['Checkout context', 'Rate limits']);
+      expect(await names('status=archived')).toEqual(['Old report']);
+      expect(await names('project=web')).toEqual(['Checkout context']);
+      expect(await names('project=api/v2')).toEqual(['Rate limits']);
+      expect(await names('type=static-contexts')).toEqual(['Checkout context']);
+      expect(await names('search=payment')).toEqual(['Checkout context']);
+      expect(await names('labels=limits,none')).toEqual(['Rate limits']);
+    });
+  });
+
+  describe('memories', () => {
+    it('creates, filters by metadata (keys AND, values OR), labels (ANY), project and full-text search', async () => {
+      const user = await DashboardUser.signup(base);
+      const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+      const make = async (body: Body) => (await call(base, 'POST', '/api/v1/memories', { key: own, body })).body;
+      const a = await make({
+        text: 'Blue-green deploys switch the router',
+        title: 'Deploys',
+        project: 'infra',
+        metadata: { team: 'infra', env: 'prod' },
+        labels: ['ops'],
+      });
+      await make({ text: 'Frontend uses React', metadata: { team: 'web', env: 'prod' }, labels: ['ui'] });
+      await make({ text: 'Staging database is reset nightly', metadata: { team: 'infra', env: 'staging' } });
+      await make({ text: 'Old note', status: 'expired' });
+      expect(a).toMatchObject({ title: 'Deploys', project: 'infra', status: 'active', version: 1 });
+      const texts = async (query: Record<string, string>) =>
+        (
+          await call<{ memories: Body[] }>(base, 'GET', `/api/v1/memories?${new URLSearchParams(query)}`, { key: own })
+        ).body.memories
+          .map((m) => m.text)
+          .sort();
+      expect(await texts({ metadata: JSON.stringify({ team: ['infra', 'web'], env: 'prod' }) })).toEqual([
+        'Blue-green deploys switch the router',
+        'Frontend uses React',
+      ]);
+      expect(await texts({ metadata: JSON.stringify({ team: 'infra' }) })).toEqual([
+        'Blue-green deploys switch the router',
+        'Staging database is reset nightly',
+      ]);
+      expect(await texts({ labels: 'ui,ops' })).toEqual([
+        'Blue-green deploys switch the router',
+        'Frontend uses React',
+      ]);
+      expect(await texts({ search: 'deploy' })).toEqual(['Blue-green deploys switch the router']);
+      expect(await texts({ project: 'infra' })).toEqual(['Blue-green deploys switch the router']);
+      expect(await texts({ status: 'archived' })).toEqual(['Old note']);
+      for (const metadata of ['{not json', '[1,2]', '{"team":{"nested":true}}', '{"team":[]}']) {
+        const bad = await call(base, 'GET', `/api/v1/memories?${new URLSearchParams({ metadata })}`, { key: own });
+        expect([metadata, bad.status, bad.body.code]).toEqual([metadata, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
+    it('refuses text over 50,000 characters; keeps versions and restores', async () => {
+      expect((await api('POST', '/memories', { text: 'x'.repeat(50_001) })).status).toBe(400);
+      const created = await api('POST', '/memories', { text: 'first' });
+      await api('PUT', `/memories/${created.body.id}`, { text: 'second', title: 'Titled' });
+      const restored = await api('POST', `/memories/${created.body.id}/versions/1/restore`);
+      expect(restored.body).toMatchObject({ text: 'first', title: null, version: 3 });
+      const versions = await api<{ versions: Body[] }>('GET', `/memories/${created.body.id}/versions`);
+      expect(versions.body.versions.map((v) => v.text)).toEqual(['first', 'second', 'first']);
+    });
+  });
+
+  it('searches all three kinds, ranked, own account only', async () => {
+    const user = await DashboardUser.signup(base);
+    const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+    await call(base, 'POST', '/api/v1/prompts', {
+      key: own,
+      body: { name: 'Kubernetes rollout', body: 'Roll out with kubectl' },
+    });
+    await call(base, 'POST', '/api/v1/artifacts', {
+      key: own,
+      body: { project: 'ops', title: 'Cluster notes', content: 'Our kubernetes cluster has three nodes' },
+    });
+    await call(base, 'POST', '/api/v1/memories', { key: own, body: { text: 'kubernetes upgrades happen on Mondays' } });
+    await call(base, 'POST', '/api/v1/memories', {
+      key: strangerKey,
+      body: { text: 'kubernetes secrets of someone else' },
+    });
+    const response = await call<{ results: Body[] }>(base, 'GET', '/api/v1/search?q=kubernetes', { key: own });
+    expect(response.status).toBe(200);
+    expect(response.body.results.map((r) => r.type).sort()).toEqual(['artifacts', 'memories', 'prompts']);
+    expect(response.body.results[0]).toMatchObject({
+      type: 'prompts',
+      title: 'Kubernetes rollout',
+      slug: 'kubernetes-rollout',
+    });
+    expect(response.body.results.every((r) => typeof r.excerpt === 'string' && typeof r.score === 'number')).toBe(true);
+    const scores = response.body.results.map((r) => r.score as number);
+    expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    const onlyMemories = await call<{ results: Body[] }>(
+      base,
+      'GET',
+      '/api/v1/search?q=kubernetes&types=memories&limit=5',
+      { key: own },
+    );
+    expect(onlyMemories.body.results.map((r) => r.type)).toEqual(['memories']);
+    expect((await call(base, 'GET', '/api/v1/search?q=x&types=emails', { key: own })).status).toBe(400);
+    expect((await call(base, 'GET', '/api/v1/search', { key: own })).status).toBe(400);
+  });
+
+  describe('isolation between accounts', () => {
+    it('answers another account’s resource by id with 403 FORBIDDEN, by slug or path with 404, and never lists it', async () => {
+      const prompt = await api('POST', '/prompts', { name: 'Secret prompt', slug: 'secret-prompt', body: 'mine' });
+      const artifact = await api('POST', '/artifacts', {
+        project: 'private',
+        slug: 'plan',
+        title: 'Plan',
+        content: 'mine',
+      });
+      const memory = await api('POST', '/memories', { text: 'my private memory' });
+      const as = (method: string, path: string, body?: unknown) =>
+        call(base, method, `/api/v1${path}`, { key: strangerKey, body });
+      const byId = [
+        as('GET', `/prompts/${prompt.body.id}`),
+        as('PUT', `/prompts/${prompt.body.id}`, { body: 'theirs' }),
+        as('DELETE', `/prompts/${prompt.body.id}`),
+        as('GET', `/prompts/${prompt.body.id}/versions`),
+        as('POST', `/prompts/${prompt.body.id}/versions/1/restore`),
+        as('POST', `/prompts/${prompt.body.id}/render`, {}),
+        as('GET', `/prompts/${prompt.body.id}/placeholders`),
+        as('GET', `/artifacts/${artifact.body.id}`),
+        as('PUT', `/artifacts/${artifact.body.id}`, { title: 'theirs' }),
+        as('DELETE', `/artifacts/${artifact.body.id}`),
+        as('GET', `/memories/${memory.body.id}`),
+        as('PUT', `/memories/${memory.body.id}`, { text: 'theirs' }),
+        as('DELETE', `/memories/${memory.body.id}`),
+        as('GET', `/memories/${memory.body.id}/versions`),
+        as('POST', `/memories/${memory.body.id}/versions/1/restore`),
+      ];
+      for (const response of await Promise.all(byId))
+        expect([response.status, response.body.code]).toEqual([403, 'FORBIDDEN']);
+      const byName = [
+        as('GET', '/prompts/secret-prompt'),
+        as('PUT', '/prompts/secret-prompt', { body: 'theirs' }),
+        as('DELETE', '/prompts/secret-prompt'),
+        as('GET', '/artifacts/private/plan'),
+        as('PUT', '/artifacts/private/plan', { title: 'theirs' }),
+        as('DELETE', '/artifacts/private/plan'),
+        as('GET', '/artifacts/private/plan/versions'),
+      ];
+      for (const response of await Promise.all(byName))
+        expect([response.status, response.body.code]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+      const lists = await Promise.all([
+        as('GET', '/prompts?limit=100'),
+        as('GET', '/artifacts?limit=100&status=active'),
+        as('GET', '/memories?limit=100'),
+        as('GET', '/search?q=mine'),
+      ]);
+      expect(JSON.stringify(lists.map((l) => l.body))).not.toMatch(
+        /Secret prompt|my private memory|"project":"private"/,
+      );
+      expect((await api('GET', `/prompts/${prompt.body.id}`)).body.body).toBe('mine');
+      expect((await api('GET', `/memories/${memory.body.id}`)).body.text).toBe('my private memory');
+    });
+  });
+
+  describe('authentication and integrations on content routes', () => {
+    it('needs the cli integration by default, ai_tools when declared; a session works too', async () => {
+      const aiOnly = (await owner.createKey({ integrations: ['ai_tools'] })).full_key;
+      const refused = await call(base, 'GET', '/api/v1/prompts', { key: aiOnly });
+      expect([refused.status, refused.body.code]).toEqual([403, 'INTEGRATION_NOT_PERMITTED']);
+      expect(
+        (await call(base, 'GET', '/api/v1/prompts', { key: aiOnly, headers: { 'X-VibeXP-Integration': 'ai_tools' } }))
+          .status,
+      ).toBe(200);
+      expect((await call(base, 'GET', '/api/v1/prompts')).status).toBe(401);
+      expect((await owner.request('GET', '/api/v1/prompts')).status).toBe(200);
+      const created = await owner.request('POST', '/api/v1/memories', { body: { text: 'from the dashboard' } });
+      expect(created.status).toBe(201);
+      const versions = await owner.request<{ versions: Body[] }>('GET', `/api/v1/memories/${created.body.id}/versions`);
+      expect(versions.body.versions[0].actor).toEqual({ type: 'session' });
+    });
+  });
+
+  describe('the seed page’s examples, unchanged, against the local base URL', () => {
+    it('curl', () => {
+      const out = execFileSync('curl', ['-s', '-H', `Authorization: Bearer ${key}`, `${base}/api/v1/prompts`], {
+        encoding: 'utf8',
+      });
+      expect(JSON.parse(out)).toMatchObject({ prompts: expect.any(Array), total_count: expect.any(Number) });
+    });
+
+    it('Node (axios)', async () => {
+      const client = axios.create({ baseURL: `${base}/api/v1`, headers: { Authorization: `Bearer ${key}` } });
+      const prompts = await client.get('/prompts');
+      expect(prompts.status).toBe(200);
+      expect(prompts.data.prompts.length).toBeGreaterThan(0);
+    });
+
+    it('Python (requests)', () => {
+      const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+      const script = [
+        'import requests, json',
+        'headers = {',
+        `'Authorization': 'Bearer ${key}'`,
+        '}',
+        'response = requests.get(',
+        `'${base}/api/v1/prompts',`,
+        'headers=headers',
+        ')',
+        'prompts = response.json()',
+        'print(json.dumps({"status": response.status_code, "count": len(prompts["prompts"])}))',
+      ].join('\n');
+      const out = JSON.parse(execFileSync(python, ['-c', script], { encoding: 'utf8' })) as {
+        status: number;
+        count: number;
+      };
+      expect(out.status).toBe(200);
+      expect(out.count).toBeGreaterThan(0);
+    });
+  });
+
+  it('rebuilds prompts, artifacts and memories from their events with the same rows (runs last)', async () => {
+    const dataSource: DataSource = createServiceDataSource({
+      url: platform.databases.get('content-service')!.url,
+      migrations: [],
+      applicationName: 'rebuild-test',
+    });
+    await dataSource.initialize();
+    try {
+      const store = new ContentStore(dataSource, () => new Date());
+      const snapshot = async () => ({
+        prompts: await dataSource.query(`SELECT * FROM prompts ORDER BY id`),
+        references: await dataSource.query(`SELECT * FROM prompt_references ORDER BY prompt_id, slug`),
+        artifacts: await dataSource.query(`SELECT * FROM artifacts ORDER BY id`),
+        memories: await dataSource.query(`SELECT * FROM memories ORDER BY id`),
+      });
+      const before = await snapshot();
+      expect(before.prompts.length).toBeGreaterThan(50);
+      expect(before.artifacts.length).toBeGreaterThan(2);
+      expect(before.memories.length).toBeGreaterThan(5);
+      for (const projection of Object.values(store.projections)) await store.events.rebuild(projection);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
