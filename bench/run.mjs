@@ -7,7 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createKey, signup } from './lib/accounts.mjs';
+import { createContent, createKey, createPrompts, signup } from './lib/accounts.mjs';
 import { launchPlatform, startExtraGateway } from './lib/platform.mjs';
 import { measureRevocation } from './lib/revocation.mjs';
 import { headerLine, resultsTable, revocationTable } from './lib/table.mjs';
@@ -25,6 +25,16 @@ import { headerLine, resultsTable, revocationTable } from './lib/table.mjs';
  *            ({ path, headers, body, ... }). `adminToken` is the platform's ADMIN_TOKEN: random when the
  *            runner started the platform, BENCH_ADMIN_TOKEN when it targets BENCH_URL.
  */
+/** One account and key for the content benchmarks, made once per run. */
+let contentKey;
+async function contentAccount(url) {
+  contentKey ??= createKey(await signup(url), ['ai_tools', 'cli']);
+  const key = await contentKey;
+  return { key, headers: { authorization: `Bearer ${key.fullKey}` } };
+}
+
+const PROMPT_COUNT = 10_000;
+
 const benchmarks = [
   { name: '/healthz', method: 'GET', path: '/healthz' },
   {
@@ -36,6 +46,37 @@ const benchmarks = [
       const key = await createKey(await signup(url));
       return { headers: { authorization: `Bearer ${key.fullKey}` } };
     },
+  },
+  {
+    name: 'GET /api/v1/memories/{id}',
+    method: 'GET',
+    path: '/api/v1/memories/{id}',
+    setup: async ({ url }) => {
+      const { headers } = await contentAccount(url);
+      const memory = await createContent(url, headers, '/api/v1/memories', {
+        text: 'Benchmarks run on loopback only.',
+        labels: ['bench'],
+      });
+      return { path: `/api/v1/memories/${memory.id}`, headers };
+    },
+  },
+  {
+    name: `GET /api/v1/prompts?search=… (${PROMPT_COUNT.toLocaleString('en-US')} prompts)`,
+    method: 'GET',
+    path: '/api/v1/prompts?search=deploy%20checklist',
+    setup: async ({ url }) => {
+      const { headers } = await contentAccount(url);
+      say(`creating ${PROMPT_COUNT} prompts...`);
+      await createPrompts(url, headers, PROMPT_COUNT);
+      return { headers };
+    },
+  },
+  {
+    name: 'POST /api/v1/memories',
+    method: 'POST',
+    path: '/api/v1/memories',
+    body: { text: 'A memory written by the benchmark', labels: ['bench'], metadata: { source: 'bench' } },
+    setup: async ({ url }) => ({ headers: (await contentAccount(url)).headers }),
   },
 ];
 

@@ -43,3 +43,52 @@ export async function revokeKey(session, keyId) {
   });
   if (response.status !== 204) throw new Error(`revoke: ${response.status}`);
 }
+
+export async function createContent(url, headers, path, body) {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return json(response, `POST ${path}`);
+}
+
+const WORDS = [
+  'review',
+  'release',
+  'incident',
+  'database',
+  'migration',
+  'frontend',
+  'testing',
+  'security',
+  'refactor',
+  'onboarding',
+  'summary',
+  'changelog',
+  'latency',
+  'caching',
+  'logging',
+  'metrics',
+  'pipeline',
+  'container',
+  'schema',
+  'payments',
+];
+
+/** `count` prompts of varied words; one in a hundred is a "deploy checklist". 16 requests at a time. */
+export async function createPrompts(url, headers, count) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const words = Array.from({ length: 12 }, (_, j) => WORDS[(i * 7 + j * 13) % WORDS.length]).join(' ');
+      await createContent(url, headers, '/api/v1/prompts', {
+        name: `Prompt ${i}`,
+        body: `${i % 100 === 0 ? 'deploy checklist: ' : ''}${words} {{target}}`,
+        labels: [WORDS[i % WORDS.length]],
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}

@@ -15,7 +15,7 @@ import { ContentEngine } from '../shared/content-engine';
 import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
 import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
-import { ARTIFACT_SPEC, type ArtifactFields } from './artifact.spec';
+import { ARTIFACT_SPEC, type ArtifactFields } from './artifact.kind';
 
 class CreateArtifactCommand {
   @ValidateNested()
@@ -88,12 +88,20 @@ export class ArtifactsHandler {
       if (!tsquery) conditions.add('false');
       else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
     }
-    return pageOf(this.store.dataSource, 'artifacts', conditions, SORT[query.sort_by], query, ARTIFACT_SPEC.toView);
+    return pageOf(
+      this.store.dataSource,
+      'artifacts',
+      ARTIFACT_SPEC.columns,
+      conditions,
+      SORT[query.sort_by],
+      query,
+      ARTIFACT_SPEC.toView,
+    );
   }
 
   @MessagePattern(ContentRpc.get('artifact'))
   async get(@Payload() command: Addressed): Promise<ArtifactView> {
-    return this.engine.view(await this.engine.locate(command.actor.account_id, toLocator(command.locator)));
+    return this.engine.find(command.actor.account_id, toLocator(command.locator));
   }
 
   @MessagePattern(ContentRpc.update('artifact'))

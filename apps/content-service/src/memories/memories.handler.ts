@@ -15,7 +15,7 @@ import { ContentEngine } from '../shared/content-engine';
 import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
 import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
-import { MEMORY_SPEC, type MemoryFields } from './memory.spec';
+import { MEMORY_SPEC, type MemoryFields } from './memory.kind';
 
 class CreateMemoryCommand {
   @ValidateNested()
@@ -92,12 +92,20 @@ export class MemoriesHandler {
         ...values.map((value) => JSON.stringify({ [key]: value })),
       );
     }
-    return pageOf(this.store.dataSource, 'memories', conditions, SORT[query.sort_by], query, MEMORY_SPEC.toView);
+    return pageOf(
+      this.store.dataSource,
+      'memories',
+      MEMORY_SPEC.columns,
+      conditions,
+      SORT[query.sort_by],
+      query,
+      MEMORY_SPEC.toView,
+    );
   }
 
   @MessagePattern(ContentRpc.get('memory'))
   async get(@Payload() command: Addressed): Promise<MemoryView> {
-    return this.engine.view(await this.engine.locate(command.actor.account_id, toLocator(command.locator)));
+    return this.engine.find(command.actor.account_id, toLocator(command.locator));
   }
 
   @MessagePattern(ContentRpc.update('memory'))

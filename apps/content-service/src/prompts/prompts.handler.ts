@@ -19,7 +19,7 @@ import { ContentEngine, type VersionEntry } from '../shared/content-engine';
 import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
 import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
-import { PROMPT_SPEC, type PromptFields } from './prompt.spec';
+import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
 import { MAX_REFERENCE_DEPTH, type RenderOutcome, referencedSlugs, render } from './template';
 
 class CreatePromptCommand {
@@ -94,12 +94,20 @@ export class PromptsHandler {
       if (!tsquery) conditions.add('false');
       else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
     }
-    return pageOf(this.store.dataSource, 'prompts', conditions, SORT[query.sort_by], query, PROMPT_SPEC.toView);
+    return pageOf(
+      this.store.dataSource,
+      'prompts',
+      PROMPT_SPEC.columns,
+      conditions,
+      SORT[query.sort_by],
+      query,
+      PROMPT_SPEC.toView,
+    );
   }
 
   @MessagePattern(ContentRpc.get('prompt'))
   async get(@Payload() command: Addressed): Promise<PromptView> {
-    return this.engine.view(await this.engine.locate(command.actor.account_id, toLocator(command.locator)));
+    return this.engine.find(command.actor.account_id, toLocator(command.locator));
   }
 
   @MessagePattern(ContentRpc.update('prompt'))
@@ -153,7 +161,7 @@ export class PromptsHandler {
 
   private async renderFor(command: Addressed, values: Record<string, string>): Promise<RenderOutcome> {
     const accountId = command.actor.account_id;
-    const root = await this.engine.view(await this.engine.locate(accountId, toLocator(command.locator)));
+    const root = await this.engine.find(accountId, toLocator(command.locator));
     return render(root.slug, await this.reachableBodies(accountId, root), values);
   }
 

@@ -17,7 +17,7 @@ function domainErrorOf(act: () => unknown): DomainError {
     act();
   } catch (error) {
     if (error instanceof DomainError) return error;
-    throw new Error(`expected a DomainError, got ${String(error)}`);
+    throw new Error(`expected a DomainError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a DomainError, nothing was thrown');
 }
@@ -103,10 +103,7 @@ describe('render', () => {
   });
 
   it('expands references recursively, three levels deep', () => {
-    const sut = render(
-      'a',
-      bodiesOf({ a: 'A[@b]', b: 'B[@c]', c: 'C[@d]', d: 'D' }),
-    );
+    const sut = render('a', bodiesOf({ a: 'A[@b]', b: 'B[@c]', c: 'C[@d]', d: 'D' }));
     expect(sut.rendered_body).toBe('A[B[C[D]]]');
     expect(sut.references_used).toEqual(['b', 'c', 'd']);
     expect(sut.warnings).toEqual([]);

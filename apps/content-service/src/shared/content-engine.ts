@@ -82,6 +82,33 @@ export class ContentEngine<F extends Fields, V> {
     return rows[0].id;
   }
 
+  /** The resource a locator names, as its view, in one query (the read path of GET). */
+  async find(accountId: string, locator: ContentLocator): Promise<V> {
+    const { table } = this.spec;
+    let rows: Record<string, unknown>[];
+    if ('id' in locator) {
+      if (!isUuid(locator.id)) throw this.notFound();
+      rows = (await this.store.dataSource.query(`SELECT * FROM ${table} WHERE id = $1`, [locator.id])) as Record<
+        string,
+        unknown
+      >[];
+      if (rows[0] && rows[0].account_id !== accountId)
+        throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
+    } else if ('project' in locator) {
+      rows = (await this.store.dataSource.query(
+        `SELECT * FROM ${table} WHERE account_id = $1 AND project = $2 AND slug = $3`,
+        [accountId, locator.project, locator.slug],
+      )) as Record<string, unknown>[];
+    } else {
+      rows = (await this.store.dataSource.query(`SELECT * FROM ${table} WHERE account_id = $1 AND slug = $2`, [
+        accountId,
+        locator.slug,
+      ])) as Record<string, unknown>[];
+    }
+    if (!rows[0]) throw this.notFound();
+    return this.spec.toView(rows[0]);
+  }
+
   async view(id: string, manager: EntityManager = this.store.dataSource.manager): Promise<V> {
     const [row] = (await manager.query(`SELECT * FROM ${this.spec.table} WHERE id = $1`, [id])) as Record<
       string,

@@ -40,26 +40,38 @@ export interface PageRequest {
   sort_order: 'asc' | 'desc';
 }
 
-/** One page of a table, counted and ordered; `orderBy` is a trusted column expression, never user text. */
+/**
+ * One page of a table, ordered, with the total from the same scan (a window count): a filtered
+ * search is evaluated once, not once for the page and again for the count. `orderBy` and `columns`
+ * are trusted expressions, never user text; the search vector is not read back.
+ */
 export async function pageOf<T>(
   dataSource: DataSource,
   table: string,
+  columns: readonly string[],
   conditions: Conditions,
   orderBy: string,
   request: PageRequest,
   toView: (row: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const where = conditions.clauses.join(' AND ');
-  const [{ count }] = (await dataSource.query(
-    `SELECT count(*)::int AS count FROM ${table} WHERE ${where}`,
-    conditions.params,
-  )) as { count: number }[];
   const direction = request.sort_order === 'asc' ? 'ASC' : 'DESC';
   const params = [...conditions.params, request.limit, (request.page - 1) * request.limit];
   const rows = (await dataSource.query(
-    `SELECT * FROM ${table} WHERE ${where} ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    `SELECT id, ${columns.join(', ')}, version, created_at, updated_at, count(*) OVER () AS total_count
+       FROM ${table} WHERE ${where}
+      ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
-  )) as Record<string, unknown>[];
+  )) as (Record<string, unknown> & { total_count: string })[];
+  let count = rows.length > 0 ? Number(rows[0].total_count) : 0;
+  if (rows.length === 0 && request.page > 1) {
+    // Past the last page the window has no row to report the total on.
+    const [row] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM ${table} WHERE ${where}`,
+      conditions.params,
+    )) as { count: number }[];
+    count = row.count;
+  }
   return {
     items: rows.map(toView),
     total_count: count,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { type Actor, type ContentKind, RpcErrorCode } from '#contracts';
 import { DomainError } from '#contracts';
 
@@ -96,8 +97,9 @@ export function versionsOf<F extends Fields>(events: RecordedContentEvent<F>[]):
   return versions;
 }
 
+/** By value, whatever the order of object keys (jsonb reorders them); arrays keep their order. */
 function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return isDeepStrictEqual(a, b);
 }
 
 function requireVersion(state: ContentState<Fields>, expected: number | undefined): void {

@@ -42,8 +42,7 @@ function recorded(event: ContentEvent<MemoryFields>, actor: Actor = session): Re
   return { event, occurredAt: at(), actor };
 }
 
-const created = (fields: MemoryFields = initial) =>
-  recorded({ type: 'memory.created', data: { id: ID, fields } });
+const created = (fields: MemoryFields = initial) => recorded({ type: 'memory.created', data: { id: ID, fields } });
 const updated = (changes: Partial<MemoryFields>, actor?: Actor) =>
   recorded({ type: 'memory.updated', data: { changes } }, actor);
 const restored = (fromVersion: number, fields: MemoryFields) =>
@@ -61,7 +60,7 @@ function domainErrorOf(act: () => unknown): DomainError {
     act();
   } catch (error) {
     if (error instanceof DomainError) return error;
-    throw new Error(`expected a DomainError, got ${String(error)}`);
+    throw new Error(`expected a DomainError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a DomainError, nothing was thrown');
 }

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ContentKind, EventMeta } from '#contracts';
 import { EventStore, type ExpectedVersion } from '#event-store';
-import { ARTIFACTS_TABLE } from '../artifacts/artifact.spec';
-import { MEMORIES_TABLE } from '../memories/memory.spec';
-import { PROMPTS_TABLE } from '../prompts/prompt.spec';
+import { ARTIFACTS_TABLE } from '../artifacts/artifact.kind';
+import { MEMORIES_TABLE } from '../memories/memory.kind';
+import { PROMPTS_TABLE } from '../prompts/prompt.kind';
 import { ContentProjection } from './content-projection';
 import { type ContentEvent, type Fields, type RecordedContentEvent, contentStream } from './content-resource';
 
