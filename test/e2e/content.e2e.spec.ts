@@ -532,6 +532,30 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     });
   });
 
+  it('documents the routes with their schemas at /api/openapi.json and serves the UI at /api/docs', async () => {
+    const document = await call<{
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    }>(base, 'GET', '/api/openapi.json');
+    expect(document.status).toBe(200);
+    for (const path of [
+      '/api/v1/prompts',
+      '/api/v1/prompts/{id}/render',
+      '/api/v1/memories/{id}',
+      '/api/v1/artifacts',
+      '/api/v1/search',
+      '/api/v1/settings/api-keys',
+    ]) {
+      expect(Object.keys(document.body.paths)).toContain(path);
+    }
+    expect(Object.keys(document.body.components.schemas)).toEqual(
+      expect.arrayContaining(['CreatePromptDto', 'CreateArtifactDto', 'CreateMemoryDto']),
+    );
+    const ui = await fetch(`${base}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+
   it('rebuilds prompts, artifacts and memories from their events with the same rows (runs last)', async () => {
     const dataSource: DataSource = createServiceDataSource({
       url: platform.databases.get('content-service')!.url,
