@@ -24,6 +24,9 @@ import { GatewayProblemFilter } from './http/gateway-problem.filter';
 import { TRUSTED_PROXIES } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
 import { NATS_RPC, RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
+import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
+import { RATE_LIMITER, RateLimitSync } from './usage/rate-limit-sync';
+import { HourlyRateLimiter } from './usage/rate-limiter';
 
 // Probes and metrics answer without credentials.
 Access({ mode: 'public' })(HealthController);
@@ -73,6 +76,9 @@ export class GatewayModule {
           inject: [RpcClient],
           useFactory: (rpc: RpcClient) => [nats, ...SERVICE_NAMES.map((name) => new ServicePingReadiness(name, rpc))],
         },
+        { provide: RATE_LIMITER, useFactory: () => new HourlyRateLimiter(Date.now) },
+        { provide: GEO_LOCATOR, useFactory: () => new GeoIpLiteLocator() },
+        RateLimitSync,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_PIPE, useClass: HttpValidationPipe },
         { provide: APP_FILTER, useClass: GatewayProblemFilter },

@@ -7,9 +7,10 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { SessionsHandler } from './sessions/sessions.handler';
 import { InvalidationPublisher } from './shared/invalidation.publisher';
 import { CLOCK, KeyStore } from './shared/key-store';
+import { UsageHandler } from './usage/usage.handler';
 
 @Module({
-  controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler],
+  controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler, UsageHandler],
   providers: [
     { provide: CLOCK, useValue: () => new Date() },
     { provide: LoginThrottle, useFactory: () => new LoginThrottle(Date.now) },

@@ -152,6 +152,32 @@ export const KeysRpc = {
   adminListAccounts: 'keys.rpc.admin.accounts.list',
   adminUpdateAccount: 'keys.rpc.admin.accounts.update',
   adminImportLegacy: 'keys.rpc.admin.legacy_import',
+  rateLimitSync: 'keys.rpc.ratelimit.sync',
+  keyUsage: 'keys.rpc.keys.usage',
 } as const;
 
 export const KEY_INVALIDATION_SUBJECT = 'keys.invalidate';
+
+/** `keys.rpc.ratelimit.sync` answer: every instance's admissions for the hour, per account asked about. */
+export interface RateLimitTotals {
+  hour: number;
+  totals: { account_id: string; count: number }[];
+}
+
+export const USAGE_RANGES = ['24h', '7d', '30d', '90d'] as const;
+export type UsageRange = (typeof USAGE_RANGES)[number];
+
+/** PRODUCT.md §7 `Usage`. */
+export interface KeyUsage {
+  key_id: string;
+  range: UsageRange;
+  request_count: number;
+  failed_auth_count: number;
+  last_used_at: string | null;
+  by_tool_type: Record<string, number>;
+  by_action: Record<string, number>;
+  by_status: Record<string, number>;
+  series: { start: string; count: number }[];
+  locations: { country: string; city: string | null; count: number; first_seen: string; last_seen: string }[];
+  ips: { ip: string; count: number; first_seen: string; last_seen: string }[];
+}

@@ -15,7 +15,7 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
-import { type ApiKeyView, type Integration, KeysRpc, type Page, isUuid } from '#contracts';
+import { type ApiKeyView, type Integration, type KeyUsage, KeysRpc, type Page, isUuid } from '#contracts';
 import { ProblemError } from '#common';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
@@ -23,7 +23,7 @@ import { Access } from '../auth/access.decorator';
 import { generateApiKey } from '../auth/api-key-format';
 import { KeyVerifier } from '../auth/key-verifier';
 import type { Identity } from '../auth/identity';
-import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, UpdateApiKeyDto } from './api-keys.dto';
+import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, UpdateApiKeyDto, UsageQuery } from './api-keys.dto';
 
 export interface CreatedApiKey {
   api_key: ApiKeyView;
@@ -104,6 +104,12 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'One API key' })
   get(@Param('id') id: string, @Req() request: Request): Promise<ApiKeyView> {
     return this.rpc.request<ApiKeyView>(KeysRpc.getKey, this.owned(id, request));
+  }
+
+  @Get(':id/usage')
+  @ApiOperation({ summary: 'Usage of a key over 24h, 7d, 30d or 90d: totals, breakdowns, series, locations, IPs' })
+  usage(@Param('id') id: string, @Query() query: UsageQuery, @Req() request: Request): Promise<KeyUsage> {
+    return this.rpc.request<KeyUsage>(KeysRpc.keyUsage, { ...this.owned(id, request), range: query.range });
   }
 
   @Patch(':id')

@@ -16,7 +16,7 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
-import { INTEGRATIONS, type Integration } from '#contracts';
+import { INTEGRATIONS, type Integration, USAGE_RANGES, type UsageRange } from '#contracts';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -113,4 +113,11 @@ export class ListApiKeysQuery {
   @IsOptional()
   @IsIn(['asc', 'desc'])
   sort_order: 'asc' | 'desc' = 'desc';
+}
+
+export class UsageQuery {
+  @ApiPropertyOptional({ enum: USAGE_RANGES, default: '7d' })
+  @IsOptional()
+  @IsIn(USAGE_RANGES)
+  range: UsageRange = '7d';
 }

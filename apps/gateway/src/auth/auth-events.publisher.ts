@@ -26,6 +26,16 @@ export interface KeyUse {
   integration: string | null;
 }
 
+/** Where a request came from and what it was (PRODUCT.md §7), on every auth event. */
+export interface RequestUsage {
+  meta: Omit<EventMeta, 'account_id' | 'key_id'>;
+  ip: string;
+  location: { country: string; city: string | null } | null;
+  tool_type: string;
+  client: string | null;
+  action: string;
+}
+
 /**
  * Publishes `auth.failed` and `key.used` to the AUTH stream without ever making a request wait.
  * They go out as plain NATS publishes on the stream's subject, which JetStream stores like any other
@@ -56,8 +66,9 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
     );
   }
 
-  failed(failure: AuthFailure, meta: Omit<EventMeta, 'account_id' | 'key_id'>): void {
-    const data: Record<string, unknown> = { reason: failure.reason, status: failure.status };
+  failed(failure: AuthFailure, usage: RequestUsage): void {
+    const { meta, ...facts } = usage;
+    const data: Record<string, unknown> = { reason: failure.reason, status: failure.status, ...facts };
     if (failure.keyPrefix) data.key_prefix = failure.keyPrefix;
     if (failure.keyId) data.key_id = failure.keyId;
     this.publish('auth.failed', failure.accountId ? `auth-${failure.accountId}` : 'auth-unattributed', data, {
@@ -67,7 +78,8 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
     });
   }
 
-  used(use: KeyUse, meta: Omit<EventMeta, 'account_id' | 'key_id'>): void {
+  used(use: KeyUse, usage: RequestUsage): void {
+    const { meta, ...facts } = usage;
     this.publish(
       'key.used',
       `usage-${use.keyId}`,
@@ -79,6 +91,7 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
         route: use.route,
         latency_ms: use.latencyMs,
         integration: use.integration,
+        ...facts,
       },
       { ...meta, account_id: use.accountId, key_id: use.keyId },
     );

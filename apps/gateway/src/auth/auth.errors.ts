@@ -43,6 +43,13 @@ export const AuthProblems = {
       'CSRF_FAILED',
       'send the X-CSRF-Token header with the csrf_token of this session',
     ),
+  rateLimited: (secondsToReset: number, headers: Record<string, string>) =>
+    new ProblemError(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'RATE_LIMIT_EXCEEDED',
+      `the account's hourly request limit is used up; it resets at the top of the hour, in ${secondsToReset} s`,
+      { headers: { ...headers, 'Retry-After': String(secondsToReset) } },
+    ),
   unavailable: () =>
     new ProblemError(
       HttpStatus.SERVICE_UNAVAILABLE,

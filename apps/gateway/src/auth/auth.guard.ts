@@ -7,10 +7,14 @@ import { type Integration, KeysRpc, type VerifiedSession } from '#contracts';
 import { ProblemError } from '#common';
 import { isHttps } from '../http/client-address';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { classify } from '../usage/classify';
+import { GEO_LOCATOR, type GeoLocator } from '../usage/geo';
+import { type HourlyRateLimiter, type RateDecision, rateLimitHeaders } from '../usage/rate-limiter';
+import { RATE_LIMITER } from '../usage/rate-limit-sync';
 import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { parseAuthorization, sha256Hex } from './api-key-format';
 import { ACCESS_POLICY } from './access.decorator';
-import { AuthEventsPublisher, type AuthFailure } from './auth-events.publisher';
+import { AuthEventsPublisher, type AuthFailure, type RequestUsage } from './auth-events.publisher';
 import { AuthProblems } from './auth.errors';
 import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
@@ -37,6 +41,8 @@ export class AuthGuard implements CanActivate {
     private readonly rpc: RpcClient,
     private readonly events: AuthEventsPublisher,
     @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+    @Inject(RATE_LIMITER) private readonly limiter: HourlyRateLimiter,
+    @Inject(GEO_LOCATOR) private readonly geo: GeoLocator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -101,8 +107,16 @@ export class AuthGuard implements CanActivate {
     }
     const integration = policy.mode === 'session_or_any_key' ? null : this.neededIntegration(request, policy);
     if (integration && !key.integrations.includes(integration)) {
+      // A refusal for a missing integration still counts against the hourly limit (PRODUCT.md §4).
+      this.setRateHeaders(response, this.limiter.countRefused(account.id, account.hourly_limit));
       this.fail(request, { reason: 'integration', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.integration(integration);
+    }
+    const decision = this.limiter.consume(account.id, account.hourly_limit);
+    const headers = this.setRateHeaders(response, decision);
+    if (!decision.allowed) {
+      this.fail(request, { reason: 'rate_limited', status: HttpStatus.TOO_MANY_REQUESTS, ...attribution });
+      throw AuthProblems.rateLimited(decision.secondsToReset, headers);
     }
     // From here on the key is accepted: one key.used per request (a refusal is one auth.failed instead).
     this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
@@ -163,8 +177,34 @@ export class AuthGuard implements CanActivate {
     };
   }
 
+  private setRateHeaders(response: Response, decision: RateDecision): Record<string, string> {
+    const headers = rateLimitHeaders(decision);
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    return headers;
+  }
+
+  /** The usage facts of PRODUCT.md §7 for this request: IP, location, tool type, client, action. */
+  private usage(request: Request): RequestUsage {
+    const meta = requestMeta(request, this.trustedProxies);
+    const ip = meta.ip ?? '';
+    const declared = request.headers['x-vibexp-integration'];
+    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    return {
+      meta,
+      ip,
+      location: this.geo.locate(ip),
+      ...classify({
+        method: request.method,
+        route,
+        path: request.path,
+        userAgent: meta.user_agent,
+        declaredIntegration: typeof declared === 'string' ? declared.trim() : undefined,
+      }),
+    };
+  }
+
   private fail(request: Request, failure: AuthFailure): void {
-    this.events.failed(failure, requestMeta(request, this.trustedProxies));
+    this.events.failed(failure, this.usage(request));
   }
 
   private recordUseWhenSent(
@@ -176,7 +216,7 @@ export class AuthGuard implements CanActivate {
     integration: Integration | null,
   ): void {
     const startedAt = process.hrtime.bigint();
-    const meta = requestMeta(request, this.trustedProxies);
+    const usage = this.usage(request);
     response.once('finish', () => {
       const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
       this.events.used(
@@ -190,7 +230,7 @@ export class AuthGuard implements CanActivate {
           latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
           integration,
         },
-        meta,
+        usage,
       );
     });
   }

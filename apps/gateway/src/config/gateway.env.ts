@@ -56,4 +56,11 @@ export class GatewayEnv extends BaseEnv {
     },
   })
   TRUSTED_PROXIES = '';
+
+  /** How often gateway instances share their rate-limit counts through key-service. */
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(50)
+  @Max(60_000)
+  RATE_LIMIT_SYNC_MS = 1_000;
 }

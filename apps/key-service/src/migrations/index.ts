@@ -1,4 +1,5 @@
 import { CreateKeysSchema1764150000000 } from './1764150000000-create-keys-schema';
+import { CreateUsageSchema1764170000000 } from './1764170000000-create-usage-schema';
 
 /** This service's own schema changes, in order, after the event store's. */
-export const KeyServiceMigrations: Function[] = [CreateKeysSchema1764150000000];
+export const KeyServiceMigrations: Function[] = [CreateKeysSchema1764150000000, CreateUsageSchema1764170000000];

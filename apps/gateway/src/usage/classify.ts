@@ -1,0 +1,73 @@
+/**
+ * What kind of tool made a request, which client program, and which action (PRODUCT.md §7), from
+ * facts the gateway has anyway: the User-Agent, the route, the declared integration. Pure.
+ */
+export type ToolType = 'cli' | 'claude_code' | 'cursor' | 'ai_tools' | 'api';
+
+export interface RequestFacts {
+  method: string;
+  /** The route template as the router matched it, e.g. `/api/v1/prompts/:id/render`. */
+  route: string;
+  /** The request path, for wildcard routes (artifacts) whose action depends on the suffix. */
+  path: string;
+  userAgent: string | undefined;
+  /** `X-VibeXP-Integration` as sent (already validated), if any. */
+  declaredIntegration: string | undefined;
+}
+
+export interface Classification {
+  tool_type: ToolType;
+  /** The User-Agent's product, lower-cased (`curl`, `axios`, `python-requests`), or null. */
+  client: string | null;
+  action: string;
+}
+
+const CLI_AGENT = /^vibexp-cli\//i;
+const CLAUDE_AGENT = /claude[- ]?code|claude-cli/i;
+const CURSOR_AGENT = /\bcursor\//i;
+
+/** `curl/8.5.0` → `curl`; `Mozilla/5.0 (…)` → `mozilla`; nothing usable → null. */
+export function clientProduct(userAgent: string | undefined): string | null {
+  const product = userAgent?.trim().slice(0, 200).split(/[\s/]/)[0]?.toLowerCase();
+  return product && /^[a-z0-9._+-]{1,40}$/.test(product) ? product : null;
+}
+
+function toolType(facts: RequestFacts, resource: string): ToolType {
+  const agent = facts.userAgent ?? '';
+  if (CLI_AGENT.test(agent)) return 'cli';
+  if (resource === 'hooks.claude_code' || CLAUDE_AGENT.test(agent)) return 'claude_code';
+  if (resource === 'hooks.cursor' || CURSOR_AGENT.test(agent)) return 'cursor';
+  if (facts.declaredIntegration === 'ai_tools') return 'ai_tools';
+  return 'api';
+}
+
+const VERBS: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
+
+/** `<resource>.<verb>`: prompts.list, prompts.get, artifacts.update, hooks.claude_code, search.query, auth.me… */
+export function actionOf(method: string, route: string, path: string): string {
+  const parts = route
+    .replace(/^\/api\/v1\//, '')
+    .split('/')
+    .filter(Boolean);
+  const [resource = 'unknown', second, third] = parts;
+  if (resource === 'auth') return `auth.${second ?? 'unknown'}`;
+  if (resource === 'search') return 'search.query';
+  if (resource === 'claude-code') return 'hooks.claude_code';
+  if (resource === 'cursor-ide') return 'hooks.cursor';
+  if (resource === 'settings') return `settings.${(second ?? 'unknown').replace(/-/g, '_')}`;
+  if (resource === 'artifacts' && second?.startsWith('*')) {
+    if (/\/versions\/[^/]+\/restore\/?$/.test(path)) return 'artifacts.restore';
+    if (/\/versions\/?$/.test(path)) return 'artifacts.versions';
+    return `artifacts.${VERBS[method] ?? 'unknown'}`;
+  }
+  const name = resource.replace(/-/g, '_');
+  if (second === undefined) return `${name}.${method === 'GET' ? 'list' : (VERBS[method] ?? 'unknown')}`;
+  if (third === 'versions') return parts[4] === 'restore' ? `${name}.restore` : `${name}.versions`;
+  if (third) return `${name}.${third.replace(/-/g, '_')}`;
+  return `${name}.${VERBS[method] ?? 'unknown'}`;
+}
+
+export function classify(facts: RequestFacts): Classification {
+  const action = actionOf(facts.method, facts.route, facts.path);
+  return { tool_type: toolType(facts, action), client: clientProduct(facts.userAgent), action };
+}

@@ -1,0 +1,47 @@
+import { BlockList, isIP } from 'node:net';
+import geoip from 'geoip-lite';
+
+export interface Location {
+  country: string;
+  city: string | null;
+}
+
+/** Where an address is; private and loopback addresses are `local` (PRODUCT.md §7). Injected for tests. */
+export interface GeoLocator {
+  locate(ip: string): Location | null;
+}
+
+export const GEO_LOCATOR = Symbol('GEO_LOCATOR');
+
+export const LOCAL: Location = { country: 'local', city: null };
+
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [
+  ['10.0.0.0', 8],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['100.64.0.0', 10],
+  ['0.0.0.0', 8],
+] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+}
+PRIVATE.addAddress('::1', 'ipv6');
+PRIVATE.addSubnet('fc00::', 7, 'ipv6');
+PRIVATE.addSubnet('fe80::', 10, 'ipv6');
+
+export function isPrivateAddress(ip: string): boolean {
+  const family = isIP(ip);
+  return family !== 0 && PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** The offline database of the geoip-lite package (country and city, no network lookups). */
+export class GeoIpLiteLocator implements GeoLocator {
+  locate(ip: string): Location | null {
+    if (isIP(ip) === 0) return null;
+    if (isPrivateAddress(ip)) return LOCAL;
+    const found = geoip.lookup(ip);
+    return found ? { country: found.country, city: found.city || null } : null;
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { KeysRpc, type RateLimitTotals } from '#contracts';
+import { GatewayEnv } from '../config/gateway.env';
+import { RpcClient } from '../rpc/rpc-client';
+import { HourlyRateLimiter } from './rate-limiter';
+
+export const RATE_LIMITER = Symbol('RATE_LIMITER');
+
+/**
+ * Shares rate-limit counts between gateway instances through key-service's ledger, in the background:
+ * every RATE_LIMIT_SYNC_MS, what this instance admitted is added to the ledger and the totals of
+ * every instance come back. No request waits for it. The overshoot with N instances is at most what
+ * the other N−1 admit within one interval (README, "Rate limits").
+ */
+@Injectable()
+export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RateLimitSync.name);
+  private readonly instanceId = randomUUID();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(RATE_LIMITER) private readonly limiter: HourlyRateLimiter,
+    private readonly rpc: RpcClient,
+    private readonly config: GatewayEnv,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sync().finally(() => (this.running = undefined));
+    }, this.config.RATE_LIMIT_SYNC_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.sync();
+  }
+
+  async sync(): Promise<void> {
+    const { hour, counts, accounts } = this.limiter.takeUnsynced();
+    if (accounts.length === 0) return;
+    try {
+      const totals = await this.rpc.request<RateLimitTotals>(KeysRpc.rateLimitSync, {
+        instance_id: this.instanceId,
+        hour,
+        counts: [...counts].map(([account_id, count]) => ({ account_id, count })),
+        accounts,
+      });
+      this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])));
+    } catch (error) {
+      this.limiter.restoreUnsynced(hour, counts);
+      this.logger.warn(`rate-limit sync failed, will retry: ${String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Per-account hourly request counting (PRODUCT.md §4), in memory, exact on one instance. The window
+ * is the clock hour in UTC. Other instances' admissions arrive through `applyTotals` (see
+ * RateLimitSync); until then this instance may admit what they already used: the documented
+ * overshoot. Time is injected.
+ */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Unix seconds of the next top of the hour. */
+  resetAt: number;
+  /** Whole seconds until then, at least 1. */
+  secondsToReset: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class HourlyRateLimiter {
+  private hour: number;
+  private readonly local = new Map<string, number>();
+  private readonly remote = new Map<string, number>();
+  private readonly unsynced = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {
+    this.hour = Math.floor(now() / HOUR_MS);
+  }
+
+  /** Admits the request if the account is under its limit, and counts it; a refusal is not counted. */
+  consume(accountId: string, limit: number): RateDecision {
+    this.roll();
+    const used = this.used(accountId);
+    if (used >= limit) return this.decision(false, limit, used);
+    this.count(accountId);
+    return this.decision(true, limit, used + 1);
+  }
+
+  /** Counts a request refused for another reason than the limit (a missing integration still counts). */
+  countRefused(accountId: string, limit: number): RateDecision {
+    this.roll();
+    this.count(accountId);
+    return this.decision(true, limit, this.used(accountId));
+  }
+
+  /** What this instance admitted since the last sync, per account, and for which hour. */
+  takeUnsynced(): { hour: number; counts: Map<string, number>; accounts: string[] } {
+    this.roll();
+    const counts = new Map(this.unsynced);
+    this.unsynced.clear();
+    return { hour: this.hour, counts, accounts: [...this.local.keys()] };
+  }
+
+  /** The ledger's totals across every instance for `hour`: what is not ours is the others'. */
+  applyTotals(hour: number, totals: Map<string, number>): void {
+    this.roll();
+    if (hour !== this.hour) return;
+    for (const [accountId, total] of totals) {
+      this.remote.set(accountId, Math.max(0, total - (this.local.get(accountId) ?? 0)));
+    }
+  }
+
+  /** A failed sync gives the counts back, so the next one reports them. */
+  restoreUnsynced(hour: number, counts: Map<string, number>): void {
+    if (hour !== this.hour) return;
+    for (const [accountId, count] of counts) this.unsynced.set(accountId, (this.unsynced.get(accountId) ?? 0) + count);
+  }
+
+  private used(accountId: string): number {
+    return (this.local.get(accountId) ?? 0) + (this.remote.get(accountId) ?? 0);
+  }
+
+  private count(accountId: string): void {
+    this.local.set(accountId, (this.local.get(accountId) ?? 0) + 1);
+    this.unsynced.set(accountId, (this.unsynced.get(accountId) ?? 0) + 1);
+  }
+
+  private roll(): void {
+    const hour = Math.floor(this.now() / HOUR_MS);
+    if (hour === this.hour) return;
+    this.hour = hour;
+    this.local.clear();
+    this.remote.clear();
+    this.unsynced.clear();
+  }
+
+  private decision(allowed: boolean, limit: number, used: number): RateDecision {
+    const resetAtMs = (this.hour + 1) * HOUR_MS;
+    return {
+      allowed,
+      limit,
+      remaining: Math.max(0, limit - used),
+      resetAt: resetAtMs / 1000,
+      secondsToReset: Math.max(1, Math.ceil((resetAtMs - this.now()) / 1000)),
+    };
+  }
+}
+
+/** The headers of every API-key response (PRODUCT.md §4), IETF draft fields included. */
+export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
+  return {
+    'X-RateLimit-Limit': String(decision.limit),
+    'X-RateLimit-Remaining': String(decision.remaining),
+    'X-RateLimit-Reset': String(decision.resetAt),
+    'RateLimit-Policy': `"hourly";q=${decision.limit};w=3600`,
+    RateLimit: `"hourly";r=${decision.remaining};t=${decision.secondsToReset}`,
+  };
+}
