@@ -7,10 +7,10 @@ import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { createContent, createKey, createPrompts, signup } from './lib/accounts.mjs';
+import { createContent, createKey, createPrompts, measureUsageDelay, signup, unlimit } from './lib/accounts.mjs';
 import { launchPlatform, startExtraGateway } from './lib/platform.mjs';
 import { measureRevocation } from './lib/revocation.mjs';
-import { headerLine, resultsTable, revocationTable } from './lib/table.mjs';
+import { delayTable, headerLine, resultsTable, revocationTable } from './lib/table.mjs';
 
 /**
  * What to measure, in order. The first entry is the baseline: every row's ratio is its req/s divided by
@@ -25,10 +25,17 @@ import { headerLine, resultsTable, revocationTable } from './lib/table.mjs';
  *            ({ path, headers, body, ... }). `adminToken` is the platform's ADMIN_TOKEN: random when the
  *            runner started the platform, BENCH_ADMIN_TOKEN when it targets BENCH_URL.
  */
+/** A fresh account without an effective hourly limit (load tests would otherwise measure 429s). */
+async function loadAccount(url, adminToken) {
+  const session = await signup(url);
+  await unlimit(url, adminToken, session.accountId);
+  return session;
+}
+
 /** One account and key for the content benchmarks, made once per run. */
 let contentKey;
-async function contentAccount(url) {
-  contentKey ??= createKey(await signup(url), ['ai_tools', 'cli']);
+async function contentAccount(url, adminToken) {
+  contentKey ??= loadAccount(url, adminToken).then((session) => createKey(session, ['ai_tools', 'cli']));
   const key = await contentKey;
   return { key, headers: { authorization: `Bearer ${key.fullKey}` } };
 }
@@ -38,12 +45,13 @@ const PROMPT_COUNT = 10_000;
 const benchmarks = [
   { name: '/healthz', method: 'GET', path: '/healthz' },
   {
-    // Authentication overhead: the same gateway, a valid API key, answered from the verification cache.
+    // Authentication overhead with usage events and rate limiting on: the same gateway, a valid API key,
+    // answered from the verification cache.
     name: '/api/v1/auth/me (API key)',
     method: 'GET',
     path: '/api/v1/auth/me',
-    setup: async ({ url }) => {
-      const key = await createKey(await signup(url));
+    setup: async ({ url, adminToken }) => {
+      const key = await createKey(await loadAccount(url, adminToken));
       return { headers: { authorization: `Bearer ${key.fullKey}` } };
     },
   },
@@ -51,8 +59,8 @@ const benchmarks = [
     name: 'GET /api/v1/memories/{id}',
     method: 'GET',
     path: '/api/v1/memories/{id}',
-    setup: async ({ url }) => {
-      const { headers } = await contentAccount(url);
+    setup: async ({ url, adminToken }) => {
+      const { headers } = await contentAccount(url, adminToken);
       const memory = await createContent(url, headers, '/api/v1/memories', {
         text: 'Benchmarks run on loopback only.',
         labels: ['bench'],
@@ -64,8 +72,8 @@ const benchmarks = [
     name: `GET /api/v1/prompts?search=… (${PROMPT_COUNT.toLocaleString('en-US')} prompts)`,
     method: 'GET',
     path: '/api/v1/prompts?search=deploy%20checklist',
-    setup: async ({ url }) => {
-      const { headers } = await contentAccount(url);
+    setup: async ({ url, adminToken }) => {
+      const { headers } = await contentAccount(url, adminToken);
       say(`creating ${PROMPT_COUNT} prompts...`);
       await createPrompts(url, headers, PROMPT_COUNT);
       return { headers };
@@ -76,7 +84,7 @@ const benchmarks = [
     method: 'POST',
     path: '/api/v1/memories',
     body: { text: 'A memory written by the benchmark', labels: ['bench'], metadata: { source: 'bench' } },
-    setup: async ({ url }) => ({ headers: (await contentAccount(url)).headers }),
+    setup: async ({ url, adminToken }) => ({ headers: (await contentAccount(url, adminToken)).headers }),
   },
 ];
 
@@ -242,6 +250,15 @@ async function main() {
       }
     }
 
+    // Usage visibility: from a request to its key's request_count showing it.
+    let usageDelay;
+    if (!interrupted && context.adminToken) {
+      say('usage visibility: 30 trials');
+      const delays = (await measureUsageDelay(await signup(context.url), 30)).sort((a, b) => a - b);
+      const at = (p) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)];
+      usageDelay = { trials: delays.length, p50: at(50), p99: at(99), max: delays[delays.length - 1] };
+    }
+
     // Revocation propagation needs a second gateway on the platform's NATS: only on a platform we started.
     let revocation;
     if (platform && !interrupted) {
@@ -261,8 +278,14 @@ async function main() {
       target,
       results,
       revocation,
+      usageDelay,
     };
     process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
+    if (usageDelay) {
+      process.stdout.write(
+        `\nUsage visibility (a request → its key's request_count shows it):\n\n${delayTable(usageDelay)}\n`,
+      );
+    }
     if (revocation)
       process.stdout.write(
         `\nRevocation propagation (DELETE answered on gateway A → first 401 on gateway B):\n\n${revocationTable(revocation)}\n`,

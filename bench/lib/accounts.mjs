@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 // A benchmark's own account and keys, made through the public API like a user would.
 import { randomUUID } from 'node:crypto';
 
@@ -24,6 +25,16 @@ export async function signup(url) {
     .find((c) => c.startsWith('vx_session='))
     .split(';')[0];
   return { url, cookie, csrf: body.csrf_token, accountId: body.user.id };
+}
+
+/** Lifts the account's hourly limit (admin route) so that a load test measures the platform, not the 429s. */
+export async function unlimit(url, adminToken, accountId) {
+  const response = await fetch(`${url}/admin/v1/accounts/${accountId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ tier: 'enterprise', rate_limit_per_hour: 100_000_000 }),
+  });
+  await json(response, 'raise the hourly limit (is BENCH_ADMIN_TOKEN set?)');
 }
 
 export async function createKey(session, integrations = ['ai_tools', 'cli']) {
@@ -91,4 +102,32 @@ export async function createPrompts(url, headers, count) {
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/**
+ * How long after a request its key's `request_count` shows it (usage is folded in the background):
+ * one request, then the key is read every 50 ms until the count moves. Returns milliseconds per trial.
+ */
+export async function measureUsageDelay(session, trials = 30) {
+  const key = await createKey(session);
+  const count = async () => {
+    const response = await fetch(`${session.url}/api/v1/settings/api-keys/${key.id}`, {
+      headers: { cookie: session.cookie },
+    });
+    return (await json(response, 'read key')).request_count;
+  };
+  const delays = [];
+  for (let trial = 0; trial < trials; trial += 1) {
+    const before = await count();
+    const sentAt = performance.now();
+    await (
+      await fetch(`${session.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${key.fullKey}` } })
+    ).arrayBuffer();
+    while ((await count()) === before) {
+      if (performance.now() - sentAt > 30_000) throw new Error('request_count did not move within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    delays.push(performance.now() - sentAt);
+  }
+  return delays;
 }

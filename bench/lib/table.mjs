@@ -69,3 +69,16 @@ export function revocationTable(result) {
     [[result.trials, decimal(result.p50, 2), decimal(result.p99, 2), decimal(result.max, 2), result.failures]],
   );
 }
+
+/** { trials, p50, p99, max } in milliseconds. */
+export function delayTable(result) {
+  return markdownTable(
+    [
+      { title: 'trials', align: 'right' },
+      { title: 'p50 ms', align: 'right' },
+      { title: 'p99 ms', align: 'right' },
+      { title: 'max ms', align: 'right' },
+    ],
+    [[result.trials, decimal(result.p50, 0), decimal(result.p99, 0), decimal(result.max, 0)]],
+  );
+}

@@ -41,12 +41,21 @@ function toolType(facts: RequestFacts, resource: string): ToolType {
   return 'api';
 }
 
-const VERBS: Record<string, string> = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'update', DELETE: 'delete' };
+const VERBS: Record<string, string> = {
+  GET: 'get',
+  HEAD: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'update',
+  DELETE: 'delete',
+};
 
 /** `<resource>.<verb>`: prompts.list, prompts.get, artifacts.update, hooks.claude_code, search.query, auth.me… */
 export function actionOf(method: string, route: string, path: string): string {
+  // Settings → API Keys answers at two paths; one name for both (api_keys.list, api_keys.rotate…).
   const parts = route
     .replace(/^\/api\/v1\//, '')
+    .replace(/^settings\//, '')
     .split('/')
     .filter(Boolean);
   const [resource = 'unknown', second, third] = parts;
@@ -54,14 +63,14 @@ export function actionOf(method: string, route: string, path: string): string {
   if (resource === 'search') return 'search.query';
   if (resource === 'claude-code') return 'hooks.claude_code';
   if (resource === 'cursor-ide') return 'hooks.cursor';
-  if (resource === 'settings') return `settings.${(second ?? 'unknown').replace(/-/g, '_')}`;
   if (resource === 'artifacts' && second?.startsWith('*')) {
     if (/\/versions\/[^/]+\/restore\/?$/.test(path)) return 'artifacts.restore';
     if (/\/versions\/?$/.test(path)) return 'artifacts.versions';
     return `artifacts.${VERBS[method] ?? 'unknown'}`;
   }
   const name = resource.replace(/-/g, '_');
-  if (second === undefined) return `${name}.${method === 'GET' ? 'list' : (VERBS[method] ?? 'unknown')}`;
+  if (second === undefined)
+    return `${name}.${method === 'GET' || method === 'HEAD' ? 'list' : (VERBS[method] ?? 'unknown')}`;
   if (third === 'versions') return parts[4] === 'restore' ? `${name}.restore` : `${name}.versions`;
   if (third) return `${name}.${third.replace(/-/g, '_')}`;
   return `${name}.${VERBS[method] ?? 'unknown'}`;

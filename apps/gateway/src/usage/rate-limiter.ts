@@ -55,7 +55,9 @@ export class HourlyRateLimiter {
     this.roll();
     if (hour !== this.hour) return;
     for (const [accountId, total] of totals) {
-      this.remote.set(accountId, Math.max(0, total - (this.local.get(accountId) ?? 0)));
+      // The ledger has what we reported, not what we admitted while the sync was in flight (still unsynced).
+      const reported = (this.local.get(accountId) ?? 0) - (this.unsynced.get(accountId) ?? 0);
+      this.remote.set(accountId, Math.max(0, total - reported));
     }
   }
 
