@@ -501,7 +501,7 @@ describe('API keys (PRODUCT.md §3)', () => {
           async () =>
             (
               await client.query<{ data: { reason: string; key_prefix?: string; key_id?: string } }>(
-                `SELECT data FROM audit_events WHERE event_type = 'auth.failed' AND data->>'key_prefix' = $1 ORDER BY occurred_at`,
+                `SELECT data FROM audit_log WHERE event_type = 'auth.failed' AND data->>'key_prefix' = $1 ORDER BY occurred_at`,
                 [created.key_prefix],
               )
             ).rows,
@@ -514,7 +514,7 @@ describe('API keys (PRODUCT.md §3)', () => {
           async () =>
             (
               await client.query(
-                `SELECT count(*)::int AS n FROM audit_events WHERE event_type = 'key.used' AND key_id = $1`,
+                `SELECT count(*)::int AS n FROM audit_log WHERE event_type = 'key.used' AND key_id = $1`,
                 [created.api_key.id],
               )
             ).rows[0].n as number,

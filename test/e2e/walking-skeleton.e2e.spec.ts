@@ -64,7 +64,7 @@ describe('walking skeleton: the platform end to end', () => {
     const eventId = events[0].id;
     const count = async () =>
       (
-        (await auditDb.query(`SELECT count(*)::int AS count FROM audit_events WHERE event_id = $1`, [eventId])) as {
+        (await auditDb.query(`SELECT count(*)::int AS count FROM audit_log WHERE event_id = $1`, [eventId])) as {
           count: number;
         }[]
       )[0].count;
@@ -73,7 +73,7 @@ describe('walking skeleton: the platform end to end', () => {
     expect(await count()).toBe(1);
 
     const [row] = (await auditDb.query(
-      `SELECT event_type, account_id, request_id, source_stream FROM audit_events WHERE event_id = $1`,
+      `SELECT event_type, account_id, request_id, source_stream FROM audit_log WHERE event_id = $1`,
       [eventId],
     )) as Record<string, string>[];
     expect(row).toEqual({

@@ -1,11 +1,20 @@
-import { ServiceEnv } from '#common';
 import { runService } from '#runtime';
 import { startAuditIngest } from './audit-log/audit-ingest';
+import { AuditPartitions } from './audit-log/audit-partitions';
+import { AuditServiceEnv } from './audit-service.env';
+import { AuditServiceModule } from './audit-service.module';
 import { AuditServiceMigrations } from './migrations';
 
 void runService({
   name: 'audit-service',
-  env: ServiceEnv,
+  env: AuditServiceEnv,
   migrations: AuditServiceMigrations,
-  afterStart: (context) => startAuditIngest(context),
+  imports: () => [AuditServiceModule],
+  afterStart: async (context) => {
+    const partitions = new AuditPartitions(context.dataSource, context.config.AUDIT_RETENTION_DAYS, context.logger);
+    // Partitions first, so that ingest fills monthly partitions rather than the default one.
+    await partitions.maintain();
+    partitions.start();
+    return [partitions, ...(await startAuditIngest(context))];
+  },
 });

@@ -6,6 +6,7 @@ import { HealthController, Metrics, READINESS_CHECKS } from '#common';
 import { NatsConnectionHolder, natsClientOptions } from '#messaging';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { AdminController } from './admin/admin.controller';
+import { AuditLogController } from './audit/audit-log.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { LeakReportController } from './api-keys/leak-report.controller';
 import { Access } from './auth/access.decorator';
@@ -59,6 +60,7 @@ export class GatewayModule {
         ArtifactsController,
         MemoriesController,
         SearchController,
+        AuditLogController,
       ],
       providers: [
         RpcClient,

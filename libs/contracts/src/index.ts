@@ -7,3 +7,4 @@ export * from './content/content';
 export * from './content/content-fields';
 export * from './content/content.dto';
 export * from './request-meta.dto';
+export * from './audit';

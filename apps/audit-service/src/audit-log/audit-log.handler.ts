@@ -1,0 +1,140 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Type } from 'class-transformer';
+import { IsUUID, ValidateNested } from 'class-validator';
+import { DataSource } from 'typeorm';
+import {
+  type AuditEvent,
+  AuditLogQuery,
+  type AuditPage,
+  AuditRpc,
+  DomainError,
+  RpcErrorCode,
+  isUuid,
+} from '#contracts';
+
+class AuditQueryCommand {
+  @IsUUID()
+  account_id: string;
+
+  @ValidateNested()
+  @Type(() => AuditLogQuery)
+  query: AuditLogQuery;
+}
+
+interface Cursor {
+  t: string;
+  id: string;
+}
+
+/** The cursor is the position (time, id) of the last row: opaque to clients, checked on the way back in. */
+export function encodeCursor(position: Cursor): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): Cursor {
+  try {
+    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
+    if (typeof t === 'string' && !Number.isNaN(Date.parse(t)) && isUuid(id)) return { t, id };
+  } catch {
+    // fall through
+  }
+  throw new DomainError(RpcErrorCode.ValidationFailed, 'cursor is not a cursor this API gave out');
+}
+
+interface AuditLogRow {
+  event_id: string;
+  event_type: string;
+  stream: string;
+  stream_version: number;
+  occurred_at: Date;
+  data: Record<string, unknown>;
+  meta: AuditEvent['meta'];
+  outcome: AuditEvent['outcome'];
+  action: string;
+  ip: string | null;
+  location: AuditEvent['location'];
+  tool_type: string | null;
+  key_id: string | null;
+  key_prefix: string | null;
+}
+
+/**
+ * `GET /api/v1/audit-log` (PRODUCT.md §9.1): the account's events, newest first, with a keyset cursor
+ * on (occurred_at, event_id). Positions never change, so paging never repeats an event nor skips one
+ * that was there when paging began, however many arrive meanwhile (a late arrival older than the
+ * cursor is still ahead of it).
+ */
+@Controller()
+export class AuditLogHandler {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @MessagePattern(AuditRpc.query)
+  async query(@Payload() command: AuditQueryCommand): Promise<AuditPage> {
+    const { query } = command;
+    if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
+      throw new DomainError(RpcErrorCode.ValidationFailed, '`from` is after `to`');
+    }
+    const clauses = ['account_id = $1'];
+    const params: unknown[] = [command.account_id];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      clauses.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.type) {
+      const types = query.type.split(',');
+      const exact = types.filter((t) => !t.endsWith('.*'));
+      const prefixes = types.filter((t) => t.endsWith('.*')).map((t) => `${t.slice(0, -1)}%`);
+      const alternatives: string[] = [];
+      if (exact.length) {
+        params.push(exact);
+        alternatives.push(`event_type = ANY($${params.length}::text[])`);
+      }
+      if (prefixes.length) {
+        params.push(prefixes);
+        alternatives.push(`event_type LIKE ANY($${params.length}::text[])`);
+      }
+      clauses.push(`(${alternatives.join(' OR ')})`);
+    }
+    if (query.key_id) add('key_id = ?', query.key_id);
+    if (query.action) add('action = ?', query.action);
+    if (query.outcome) add('outcome = ?', query.outcome);
+    if (query.ip) add('ip = ?', query.ip);
+    if (query.from) add('occurred_at >= ?', query.from);
+    if (query.to) add('occurred_at <= ?', query.to);
+    if (query.cursor) {
+      const position = decodeCursor(query.cursor);
+      params.push(position.t, position.id);
+      clauses.push(`(occurred_at, event_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(query.limit + 1);
+    const rows = (await this.dataSource.query(
+      `SELECT event_id, event_type, stream, stream_version, occurred_at, data, meta, outcome, action, ip, location, tool_type, key_id, key_prefix
+         FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY occurred_at DESC, event_id DESC LIMIT $${params.length}`,
+      params,
+    )) as AuditLogRow[];
+    const page = rows.slice(0, query.limit);
+    return {
+      events: page.map((row) => ({
+        id: row.event_id,
+        type: row.event_type,
+        stream: row.stream,
+        version: row.stream_version,
+        occurred_at: row.occurred_at.toISOString(),
+        data: row.data,
+        meta: row.meta,
+        outcome: row.outcome,
+        action: row.action,
+        ip: row.ip,
+        location: row.location,
+        tool_type: row.tool_type,
+        key_id: row.key_id,
+        key_prefix: row.key_prefix,
+      })),
+      next_cursor:
+        rows.length > query.limit
+          ? encodeCursor({ t: page[page.length - 1].occurred_at.toISOString(), id: page[page.length - 1].event_id })
+          : null,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import type { LoggerService } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+
+const DAY_MS = 86_400_000;
+
+function monthStart(date: Date, offset = 0): Date {
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + offset, 1));
+}
+
+export function partitionName(month: Date): string {
+  return `audit_log_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Monthly partitions of the audit log: created from last month to two months ahead, and dropped
+ * whole once their last day is older than the retention. Runs at start and then daily.
+ */
+export class AuditPartitions {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly retentionDays: number,
+    private readonly logger: LoggerService,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Daily from now on (call `maintain` once first, before ingest starts). */
+  start(): void {
+    this.timer = setInterval(() => {
+      this.maintain().catch((error: unknown) =>
+        this.logger.warn({ msg: 'audit partition maintenance failed', error: String(error) }, 'AuditPartitions'),
+      );
+    }, DAY_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+  }
+
+  async maintain(): Promise<{ created: string[]; dropped: string[] }> {
+    const now = this.now();
+    const created: string[] = [];
+    for (let offset = -1; offset <= 2; offset += 1) {
+      const from = monthStart(now, offset);
+      const name = partitionName(from);
+      const [{ exists }] = (await this.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [name])) as {
+        exists: boolean;
+      }[];
+      if (exists) continue;
+      try {
+        await this.dataSource.query(
+          `CREATE TABLE ${name} PARTITION OF audit_log FOR VALUES FROM ('${from.toISOString()}') TO ('${monthStart(now, offset + 1).toISOString()}')`,
+        );
+        created.push(name);
+      } catch (error) {
+        // The default partition already holds rows of that month (a replay): they stay there.
+        this.logger.warn({ msg: `audit partition ${name} not created`, error: String(error) }, 'AuditPartitions');
+      }
+    }
+    const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
+    const partitions = (await this.dataSource.query(
+      `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = 'audit_log'::regclass AND c.relname ~ '^audit_log_y[0-9]{4}m[0-9]{2}$'`,
+    )) as { name: string; bound: string }[];
+    const dropped: string[] = [];
+    for (const partition of partitions) {
+      const upper = /TO \('([^']+)'\)/.exec(partition.bound)?.[1];
+      if (upper && Date.parse(upper) <= cutoff.getTime()) {
+        await this.dataSource.query(`DROP TABLE ${partition.name}`);
+        dropped.push(partition.name);
+      }
+    }
+    if (created.length || dropped.length)
+      this.logger.log({ msg: 'audit partitions maintained', created, dropped }, 'AuditPartitions');
+    return { created, dropped };
+  }
+}

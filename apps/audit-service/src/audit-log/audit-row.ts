@@ -1,0 +1,61 @@
+import type { EventEnvelope } from '#contracts';
+
+/** One audit-log row: the envelope plus the fields the filters and PRODUCT.md §9.1 put at top level. Pure. */
+export interface AuditRow {
+  event_id: string;
+  occurred_at: string;
+  event_type: string;
+  stream: string;
+  stream_version: number;
+  account_id: string | null;
+  key_id: string | null;
+  key_prefix: string | null;
+  request_id: string;
+  outcome: 'success' | 'failure';
+  action: string;
+  ip: string | null;
+  location: unknown;
+  tool_type: string | null;
+  data: Record<string, unknown>;
+  meta: Record<string, unknown>;
+  source_stream: string;
+}
+
+const FAILURES = new Set(['auth.failed', 'auth.login_failed']);
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+export function outcomeOf(event: EventEnvelope): 'success' | 'failure' {
+  if (FAILURES.has(event.type)) return 'failure';
+  if (event.type === 'key.used') {
+    const status = Number((event.data as { status?: unknown }).status);
+    return Number.isFinite(status) && status >= 400 ? 'failure' : 'success';
+  }
+  return 'success';
+}
+
+export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow {
+  const data = event.data as Record<string, unknown>;
+  return {
+    event_id: event.id,
+    occurred_at: event.occurred_at,
+    event_type: event.type,
+    stream: event.stream,
+    stream_version: event.version,
+    account_id: event.meta.account_id,
+    key_id: event.meta.key_id ?? text(data.key_id),
+    key_prefix: text(data.key_prefix),
+    request_id: event.meta.request_id,
+    outcome: outcomeOf(event),
+    // Requests carry their own action (prompts.list…); other events are their type (key.revoked…).
+    action: text(data.action) ?? event.type,
+    ip: event.meta.ip ?? text(data.ip),
+    location: data.location ?? null,
+    tool_type: text(data.tool_type),
+    data,
+    meta: event.meta as unknown as Record<string, unknown>,
+    source_stream: sourceStream,
+  };
+}

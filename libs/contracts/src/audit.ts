@@ -1,0 +1,103 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsIP,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import type { EventEnvelope } from './envelope';
+
+/** Filters of `GET /api/v1/audit-log` and its export (PRODUCT.md §9.1). */
+export class AuditLogQuery {
+  @ApiPropertyOptional({
+    description: 'comma-separated event types; `key.*` style prefixes allowed',
+    example: 'key.*,auth.failed',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  @Matches(/^[a-z_]+(\.([a-z_]+|\*))*(,[a-z_]+(\.([a-z_]+|\*))*)*$/, {
+    message: 'must be event types such as key.revoked or prefixes such as key.*, comma-separated',
+  })
+  type?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  key_id?: string;
+
+  @ApiPropertyOptional({ example: 'prompts.list' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+
+  @ApiPropertyOptional({ enum: ['success', 'failure'] })
+  @IsOptional()
+  @IsIn(['success', 'failure'])
+  outcome?: 'success' | 'failure';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsIP()
+  ip?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit: number = 50;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
+export class AuditExportQuery extends AuditLogQuery {
+  @ApiPropertyOptional({ enum: ['ndjson', 'csv'], default: 'ndjson' })
+  @IsOptional()
+  @IsIn(['ndjson', 'csv'])
+  format: 'ndjson' | 'csv' = 'ndjson';
+}
+
+/** An audit-log entry: the §8 envelope plus the facts the filters use, at top level. */
+export interface AuditEvent extends EventEnvelope {
+  outcome: 'success' | 'failure';
+  action: string;
+  ip: string | null;
+  location: { country: string; city: string | null } | null;
+  tool_type: string | null;
+  key_id: string | null;
+  key_prefix: string | null;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_cursor: string | null;
+}
+
+export const AuditRpc = {
+  query: 'audit.rpc.log.query',
+} as const;

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { createServiceDataSource } from '#event-store';
+import { JsonLogger } from '#common';
+import { AuditPartitions, partitionName } from '../../apps/audit-service/src/audit-log/audit-partitions';
+import { DashboardUser, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+
+type AuditEvent = Record<string, unknown> & { id: string; type: string };
+type AuditPage = { events: AuditEvent[]; next_cursor: string | null };
+
+async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('audit log (PRODUCT.md §9.1)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let user: DashboardUser;
+  let key: { full_key: string; key_prefix: string; api_key: { id: string } };
+
+  const log = (query = '', as: { key?: string; user?: DashboardUser } = {}) =>
+    as.user
+      ? as.user.request<AuditPage>('GET', `/api/v1/audit-log${query}`)
+      : call<AuditPage>(base, 'GET', `/api/v1/audit-log${query}`, { key: as.key ?? key.full_key });
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start({ gatewayEnv: { TRUSTED_PROXIES: '127.0.0.1/32' } });
+    base = platform.url('gateway');
+    user = await DashboardUser.signup(base);
+    key = await user.createKey({ name: 'Audited' });
+    await call(base, 'GET', '/api/v1/prompts', {
+      key: key.full_key,
+      headers: { 'User-Agent': 'vibexp-cli/1.0', 'X-Forwarded-For': '81.2.69.160' },
+    });
+    await call(base, 'GET', '/api/v1/auth/me', { key: `${key.key_prefix}${'0'.repeat(56)}` });
+    await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: 'audited memory' } });
+    await waitFor(
+      () => log('?limit=100'),
+      (r) => r.status === 200 && r.body.events.length >= 6,
+    );
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  it('lists the account’s events newest first, with outcome, action, ip, location, tool_type and key fields on top', async () => {
+    const response = await log('?limit=100');
+    expect(response.status).toBe(200);
+    const types = response.body.events.map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'account.created',
+        'session.created',
+        'key.created',
+        'key.used',
+        'auth.failed',
+        'memory.created',
+      ]),
+    );
+    const used = response.body.events.find((e) => e.type === 'key.used' && e.action === 'prompts.list');
+    expect(used).toMatchObject({
+      id: expect.any(String),
+      stream: expect.any(String),
+      version: 0,
+      occurred_at: expect.any(String),
+      data: expect.any(Object),
+      meta: expect.objectContaining({
+        account_id: user.account.id,
+        key_id: key.api_key.id,
+        request_id: expect.any(String),
+      }),
+      outcome: 'success',
+      action: 'prompts.list',
+      ip: '81.2.69.160',
+      location: { country: 'GB', city: expect.any(String) },
+      tool_type: 'cli',
+      key_id: key.api_key.id,
+      key_prefix: key.key_prefix,
+    });
+    const failed = response.body.events.find((e) => e.type === 'auth.failed');
+    expect(failed).toMatchObject({ outcome: 'failure', key_prefix: key.key_prefix, action: 'auth.me' });
+    const times = response.body.events.map((e) => e.occurred_at as string);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(JSON.stringify(response.body)).not.toContain(key.full_key);
+  });
+
+  it.each([
+    ['type=key.*', (e: AuditEvent) => e.type.startsWith('key.')],
+    ['type=auth.failed,memory.created', (e: AuditEvent) => ['auth.failed', 'memory.created'].includes(e.type)],
+    ['outcome=failure', (e: AuditEvent) => e.outcome === 'failure'],
+    ['action=prompts.list', (e: AuditEvent) => e.action === 'prompts.list'],
+    ['ip=81.2.69.160', (e: AuditEvent) => e.ip === '81.2.69.160'],
+  ])('filters by %s', async (query, matches) => {
+    const all = (await log('?limit=500')).body.events;
+    const filtered = await log(`?${query}&limit=500`);
+    expect(filtered.status).toBe(200);
+    expect(filtered.body.events.length).toBeGreaterThan(0);
+    expect(filtered.body.events.map((e) => e.id)).toEqual(all.filter(matches).map((e) => e.id));
+  });
+
+  it('filters by key and by time range', async () => {
+    const byKey = await log(`?key_id=${key.api_key.id}&limit=500`);
+    expect(byKey.body.events.length).toBeGreaterThanOrEqual(3);
+    expect(byKey.body.events.every((e) => e.key_id === key.api_key.id)).toBe(true);
+    const future = await log(`?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
+    expect(future.body.events).toEqual([]);
+    const all = await log(
+      `?from=2020-01-01T00:00:00Z&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}&limit=500`,
+    );
+    expect(all.body.events.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each([
+    ['limit=501', 'limit'],
+    ['limit=0', 'limit'],
+    ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from'],
+    ['from=yesterday', 'from'],
+    ['outcome=maybe', 'outcome'],
+    ['type=DROP TABLE', 'type'],
+    ['key_id=nope', 'key_id'],
+    ['ip=999.1.1.1', 'ip'],
+  ])('refuses %s with 400', async (query) => {
+    const response = await log(`?${query}`);
+    expect([response.status, (response.body as unknown as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it('refuses a forged cursor', async () => {
+    for (const cursor of [
+      'not-a-cursor',
+      Buffer.from('{"s":"1; DROP TABLE"}').toString('base64url'),
+      Buffer.from('[]').toString('base64url'),
+    ]) {
+      const response = await log(`?cursor=${cursor}`);
+      expect([response.status, (response.body as unknown as { code: string }).code]).toEqual([
+        400,
+        'VALIDATION_FAILED',
+      ]);
+    }
+  });
+
+  it('pages with a cursor that neither repeats nor skips while new events arrive', async () => {
+    const before = (await log('?limit=500')).body.events.map((e) => e.id);
+    const first = await log('?limit=3');
+    expect(first.body.events.map((e) => e.id)).toEqual(before.slice(0, 3));
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    // New events arrive between pages.
+    for (let i = 0; i < 5; i += 1)
+      await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: `later ${i}` } });
+    await waitFor(
+      () => log('?limit=500'),
+      (r) => r.body.events.length >= before.length + 10,
+    );
+    const seen = [...first.body.events.map((e) => e.id)];
+    let cursor = first.body.next_cursor;
+    while (cursor) {
+      const page = await log(`?limit=3&cursor=${cursor}`);
+      seen.push(...page.body.events.map((e) => e.id));
+      cursor = page.body.next_cursor;
+    }
+    expect(seen).toEqual(before);
+  });
+
+  it('answers with the own account’s events only, for a session too', async () => {
+    const other = await DashboardUser.signup(base);
+    const response = await log('?limit=500', { user: other });
+    expect(response.status).toBe(200);
+    expect(JSON.stringify(response.body)).not.toContain(user.account.id);
+    const forged = await log(`?key_id=${key.api_key.id}`, { user: other });
+    expect(forged.body.events).toEqual([]);
+    const aiOnly = (await other.createKey({ integrations: ['ai_tools'] })).full_key;
+    expect((await log('', { key: aiOnly })).status).toBe(403);
+  });
+
+  it('exports the selection as NDJSON and as CSV', async () => {
+    const all = (await log('?limit=500')).body.events;
+    const ndjson = await fetch(`${base}/api/v1/audit-log/export?format=ndjson`, {
+      headers: { authorization: `Bearer ${key.full_key}` },
+    });
+    expect(ndjson.status).toBe(200);
+    expect(ndjson.headers.get('content-type')).toContain('application/x-ndjson');
+    expect(ndjson.headers.get('content-disposition')).toMatch(/attachment; filename="audit-log-.*\.ndjson"/);
+    const lines = (await ndjson.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditEvent);
+    expect(lines.length).toBeGreaterThanOrEqual(all.length);
+    expect(lines.map((e) => e.id)).toEqual(expect.arrayContaining(all.map((e) => e.id)));
+    const csv = await fetch(`${base}/api/v1/audit-log/export?format=csv&type=key.*`, {
+      headers: { authorization: `Bearer ${key.full_key}` },
+    });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const rows = (await csv.text()).trim().split('\r\n');
+    expect(rows[0]).toBe(
+      'id,occurred_at,type,outcome,action,key_id,key_prefix,ip,country,city,tool_type,request_id,stream,version,data',
+    );
+    expect(rows.length - 1).toBe(all.filter((e) => e.type.startsWith('key.')).length);
+    expect((await call(base, 'GET', '/api/v1/audit-log/export?format=xml', { key: key.full_key })).status).toBe(400);
+  });
+
+  it('keeps monthly partitions ahead and drops those past the retention', async () => {
+    const dataSource: DataSource = createServiceDataSource({
+      url: platform.databases.get('audit-service')!.url,
+      migrations: [],
+      applicationName: 'partitions-test',
+    });
+    await dataSource.initialize();
+    try {
+      const now = new Date();
+      const current = partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
+      const names = async () =>
+        (
+          (await dataSource.query(
+            `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_log'::regclass`,
+          )) as { name: string }[]
+        ).map((r) => r.name);
+      expect(await names()).toEqual(expect.arrayContaining([current, 'audit_log_default']));
+      const [{ n }] = (await dataSource.query(`SELECT count(*)::int AS n FROM ONLY audit_log_default`)) as {
+        n: number;
+      }[];
+      expect(n).toBe(0);
+
+      // Two years later, with 400 days of retention: this month's partition goes, whole.
+      const later = new AuditPartitions(
+        dataSource,
+        400,
+        new JsonLogger('test', 'silent'),
+        () => new Date(now.getTime() + 2 * 365 * 86_400_000),
+      );
+      const { created, dropped } = await later.maintain();
+      expect(dropped).toContain(current);
+      expect(created.length).toBeGreaterThan(0);
+      expect(await names()).not.toContain(current);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('stores each event once across an audit-service restart (idempotent on the event id)', async () => {
+    const marker = randomUUID();
+    for (let i = 0; i < 20; i += 1)
+      await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: `${marker} ${i}` } });
+    await platform.restart('audit-service');
+    const created = await waitFor(
+      () => log('?type=memory.created&limit=500'),
+      (r) =>
+        r.body.events.filter((e) => String((e.data as { fields?: { text?: string } }).fields?.text).startsWith(marker))
+          .length >= 20,
+    );
+    const ids = created.body.events
+      .filter((e) => String((e.data as { fields?: { text?: string } }).fields?.text).startsWith(marker))
+      .map((e) => e.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+  });
+});
