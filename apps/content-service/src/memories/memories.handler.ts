@@ -1,7 +1,5 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
 import {
   ContentRpc,
   CreateMemoryDto,
@@ -12,45 +10,31 @@ import {
   parseMetadataFilter,
 } from '#contracts';
 import { ContentEngine } from '../shared/content-engine';
-import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
-import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
+import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
+import { Conditions, addLabelAndSearchFilters, pageOf } from '../shared/content-query';
+import { eventMeta } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import { MEMORY_SPEC, type MemoryFields } from './memory.kind';
 
-class CreateMemoryCommand {
-  @ValidateNested()
-  @Type(() => ActorDto)
-  actor: ActorDto;
-
-  @ValidateNested()
-  @Type(() => CreateMemoryDto)
-  body: CreateMemoryDto;
+class CreateMemoryCommand extends createCommand(CreateMemoryDto) {
+  declare body: CreateMemoryDto;
 }
 
-class ListMemoriesCommand {
-  @ValidateNested()
-  @Type(() => ActorDto)
-  actor: ActorDto;
-
-  @ValidateNested()
-  @Type(() => ListMemoriesQuery)
-  query: ListMemoriesQuery;
+class ListMemoriesCommand extends listCommand(ListMemoriesQuery) {
+  declare query: ListMemoriesQuery;
 }
 
-class UpdateMemoryCommand extends Addressed {
-  @ValidateNested()
-  @Type(() => UpdateMemoryDto)
-  body: UpdateMemoryDto;
-}
+const { Handlers } = ContentHandlers<MemoryFields, MemoryView>('memory', UpdateMemoryDto);
 
 const SORT = { created_at: 'created_at', updated_at: 'updated_at' } as const;
 
 /** Memories (PRODUCT.md §5.3), addressed by id. */
 @Controller()
-export class MemoriesHandler {
-  private readonly engine: ContentEngine<MemoryFields, MemoryView>;
+export class MemoriesHandler extends Handlers {
+  protected readonly engine: ContentEngine<MemoryFields, MemoryView>;
 
   constructor(private readonly store: ContentStore) {
+    super();
     this.engine = new ContentEngine(MEMORY_SPEC, store);
   }
 
@@ -78,12 +62,7 @@ export class MemoriesHandler {
     if (query.project) conditions.add('project = ?', query.project);
     if (query.status) conditions.add('status = ?', query.status);
     else conditions.add(`status <> 'archived'`);
-    if (query.labels?.length) conditions.add('labels && ?::text[]', query.labels);
-    if (query.search !== undefined) {
-      const tsquery = prefixTsQuery(query.search);
-      if (!tsquery) conditions.add('false');
-      else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
-    }
+    addLabelAndSearchFilters(conditions, query);
     const metadata = query.metadata ? parseMetadataFilter(query.metadata) : undefined;
     for (const [key, values] of Object.entries(metadata ?? {})) {
       // One containment test per accepted value: the GIN index answers each.
@@ -101,44 +80,5 @@ export class MemoriesHandler {
       query,
       MEMORY_SPEC.toView,
     );
-  }
-
-  @MessagePattern(ContentRpc.get('memory'))
-  async get(@Payload() command: Addressed): Promise<MemoryView> {
-    return this.engine.find(command.actor.account_id, toLocator(command.locator));
-  }
-
-  @MessagePattern(ContentRpc.update('memory'))
-  async update(@Payload() command: UpdateMemoryCommand): Promise<MemoryView> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    const { expected_version, ...changes } = command.body;
-    return this.engine.update(id, changes as Partial<MemoryFields>, expected_version, eventMeta(command.actor));
-  }
-
-  @MessagePattern(ContentRpc.remove('memory'))
-  async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    await this.engine.remove(id, eventMeta(command.actor));
-    return { deleted: true };
-  }
-
-  @MessagePattern(ContentRpc.versions('memory'))
-  async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    const versions = await this.engine.versions(id);
-    return {
-      versions: versions.map((entry) => ({
-        version: entry.version,
-        ...entry.fields,
-        created_at: entry.created_at,
-        actor: entry.actor,
-      })),
-    };
-  }
-
-  @MessagePattern(ContentRpc.restore('memory'))
-  async restore(@Payload() command: RestoreCommand): Promise<MemoryView> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    return this.engine.restore(id, command.version, eventMeta(command.actor));
   }
 }

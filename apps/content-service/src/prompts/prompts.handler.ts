@@ -15,38 +15,26 @@ import {
   UpdatePromptDto,
   slugify,
 } from '#contracts';
-import { ContentEngine, type VersionEntry } from '../shared/content-engine';
-import { Conditions, pageOf, prefixTsQuery } from '../shared/content-query';
-import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
+import { ContentEngine } from '../shared/content-engine';
+import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
+import { Conditions, addLabelAndSearchFilters, freeSlug, pageOf } from '../shared/content-query';
+import { Addressed, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
 import { MAX_REFERENCE_DEPTH, type RenderOutcome, referencedSlugs, render } from './template';
 
-class CreatePromptCommand {
-  @ValidateNested()
-  @Type(() => ActorDto)
-  actor: ActorDto;
-
-  @ValidateNested()
-  @Type(() => CreatePromptDto)
-  body: CreatePromptDto;
+class CreatePromptCommand extends createCommand(CreatePromptDto) {
+  declare body: CreatePromptDto;
 }
 
-class ListPromptsCommand {
-  @ValidateNested()
-  @Type(() => ActorDto)
-  actor: ActorDto;
-
-  @ValidateNested()
-  @Type(() => ListPromptsQuery)
-  query: ListPromptsQuery;
+class ListPromptsCommand extends listCommand(ListPromptsQuery) {
+  declare query: ListPromptsQuery;
 }
 
-class UpdatePromptCommand extends Addressed {
-  @ValidateNested()
-  @Type(() => UpdatePromptDto)
-  body: UpdatePromptDto;
-}
+const { Handlers, UpdateCommand } = ContentHandlers<PromptFields, PromptView>('prompt', UpdatePromptDto);
+
+/** A class (not a type) so that the validation pipe knows what to check the payload against. */
+class UpdatePromptCommand extends UpdateCommand {}
 
 class RenderPromptCommand extends Addressed {
   @ValidateNested()
@@ -58,17 +46,25 @@ const SORT = { name: 'lower(name)', created_at: 'created_at', updated_at: 'updat
 
 /** Prompts (PRODUCT.md §5.1): the shared content commands plus slugs, references and templates. */
 @Controller()
-export class PromptsHandler {
-  private readonly engine: ContentEngine<PromptFields, PromptView>;
+export class PromptsHandler extends Handlers {
+  protected readonly engine: ContentEngine<PromptFields, PromptView>;
 
   constructor(private readonly store: ContentStore) {
+    super();
     this.engine = new ContentEngine(PROMPT_SPEC, store);
   }
 
   @MessagePattern(ContentRpc.create('prompt'))
   async create(@Payload() command: CreatePromptCommand): Promise<PromptView> {
     const { body, actor } = command;
-    const slug = body.slug ?? (await this.freeSlug(actor.account_id, slugify(body.name, 'prompt')));
+    const slug =
+      body.slug ??
+      (await freeSlug(
+        this.store.dataSource,
+        'prompts',
+        new Conditions(actor.account_id),
+        slugify(body.name, 'prompt'),
+      ));
     return this.engine.create(
       {
         slug,
@@ -88,12 +84,7 @@ export class PromptsHandler {
     const { query } = command;
     const conditions = new Conditions(command.actor.account_id);
     if (query.status) conditions.add('status = ?', query.status);
-    if (query.labels?.length) conditions.add('labels && ?::text[]', query.labels);
-    if (query.search !== undefined) {
-      const tsquery = prefixTsQuery(query.search);
-      if (!tsquery) conditions.add('false');
-      else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
-    }
+    addLabelAndSearchFilters(conditions, query);
     return pageOf(
       this.store.dataSource,
       'prompts',
@@ -105,13 +96,9 @@ export class PromptsHandler {
     );
   }
 
-  @MessagePattern(ContentRpc.get('prompt'))
-  async get(@Payload() command: Addressed): Promise<PromptView> {
-    return this.engine.find(command.actor.account_id, toLocator(command.locator));
-  }
-
+  /** As for every kind, but a slug that other prompts reference cannot change. */
   @MessagePattern(ContentRpc.update('prompt'))
-  async update(@Payload() command: UpdatePromptCommand): Promise<PromptView> {
+  override async update(@Payload() command: UpdatePromptCommand): Promise<PromptView> {
     const accountId = command.actor.account_id;
     const id = await this.engine.locate(accountId, toLocator(command.locator));
     const { expected_version, ...changes } = command.body;
@@ -122,25 +109,14 @@ export class PromptsHandler {
     return this.engine.update(id, changes as Partial<PromptFields>, expected_version, eventMeta(command.actor));
   }
 
+  /** As for every kind, but refused while other prompts reference this one. */
   @MessagePattern(ContentRpc.remove('prompt'))
-  async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
+  override async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
     const accountId = command.actor.account_id;
     const id = await this.engine.locate(accountId, toLocator(command.locator));
     await this.refuseIfReferenced(accountId, id, (await this.engine.view(id)).slug, 'deleted');
     await this.engine.remove(id, eventMeta(command.actor));
     return { deleted: true };
-  }
-
-  @MessagePattern(ContentRpc.versions('prompt'))
-  async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    return { versions: (await this.engine.versions(id)).map(promptVersion) };
-  }
-
-  @MessagePattern(ContentRpc.restore('prompt'))
-  async restore(@Payload() command: RestoreCommand): Promise<PromptView> {
-    const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
-    return this.engine.restore(id, command.version, eventMeta(command.actor));
   }
 
   @MessagePattern(ContentRpc.placeholders)
@@ -202,29 +178,4 @@ export class PromptsHandler {
   }
 
   /** `name` → `name`, or `name-2`, `name-3`… when taken (only for slugs derived from the name). */
-  private async freeSlug(accountId: string, base: string): Promise<string> {
-    const rows = (await this.store.dataSource.query(
-      `SELECT slug FROM prompts WHERE account_id = $1 AND (slug = $2 OR slug LIKE $3)`,
-      [accountId, base, `${base}-%`],
-    )) as { slug: string }[];
-    const taken = new Set(rows.map((row) => row.slug));
-    if (!taken.has(base)) return base;
-    for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
-  }
-}
-
-function promptVersion(entry: VersionEntry<PromptFields>): Record<string, unknown> {
-  const { fields } = entry;
-  return {
-    version: entry.version,
-    slug: fields.slug,
-    name: fields.name,
-    body: fields.body,
-    description: fields.description,
-    status: fields.status,
-    labels: fields.labels,
-    mcp_expose: fields.mcp_expose,
-    created_at: entry.created_at,
-    actor: entry.actor,
-  };
 }

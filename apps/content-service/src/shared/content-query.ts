@@ -80,3 +80,33 @@ export async function pageOf<T>(
     total_pages: Math.ceil(count / request.limit),
   };
 }
+
+/** The filters every list has: labels (any of them) and full-text search (every word as a prefix). */
+export function addLabelAndSearchFilters(conditions: Conditions, query: { labels?: string[]; search?: string }): void {
+  if (query.labels?.length) conditions.add('labels && ?::text[]', query.labels);
+  if (query.search !== undefined) {
+    const tsquery = prefixTsQuery(query.search);
+    if (!tsquery) conditions.add('false');
+    else conditions.add(`search @@ to_tsquery('english', ?)`, tsquery);
+  }
+}
+
+/**
+ * `base`, or `base-2`, `base-3`… when taken among the slugs `scope` selects (only for slugs derived
+ * from a name or title; an explicit slug that is taken is 409). `scope` is trusted SQL with $1….
+ */
+export async function freeSlug(
+  dataSource: DataSource,
+  table: string,
+  scope: Conditions,
+  base: string,
+): Promise<string> {
+  const params = [...scope.params, base, `${base}-%`];
+  const rows = (await dataSource.query(
+    `SELECT slug FROM ${table} WHERE ${scope.clauses.join(' AND ')} AND (slug = $${params.length - 1} OR slug LIKE $${params.length})`,
+    params,
+  )) as { slug: string }[];
+  const taken = new Set(rows.map((row) => row.slug));
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}

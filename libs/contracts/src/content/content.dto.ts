@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -59,7 +59,8 @@ class Labelled {
   labels?: string[];
 }
 
-class Versioned extends Labelled {
+/** Every update may name the version it was made from; a mismatch is 409 VERSION_CONFLICT. */
+class ExpectedVersion {
   @ApiPropertyOptional({ minimum: 1, description: 'the version you read; a mismatch is 409 VERSION_CONFLICT' })
   @IsOptional()
   @IsInt()
@@ -114,44 +115,8 @@ export class CreatePromptDto extends Labelled {
   mcp_expose?: boolean;
 }
 
-export class UpdatePromptDto extends Versioned {
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
-  slug?: string;
-
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100)
-  name?: string;
-
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-
-  @ApiPropertyOptional({ minLength: 1, maxLength: 100_000 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(100_000)
-  body?: string;
-
-  @ApiPropertyOptional({ enum: PROMPT_STATUSES })
-  @IsOptional()
-  @IsIn(PROMPT_STATUSES)
-  status?: (typeof PROMPT_STATUSES)[number];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  mcp_expose?: boolean;
-}
+/** A partial update: every field of the create body, all optional, with `expected_version`. */
+export class UpdatePromptDto extends IntersectionType(PartialType(CreatePromptDto), ExpectedVersion) {}
 
 export class RenderPromptDto {
   @ApiPropertyOptional({
@@ -231,56 +196,8 @@ export class CreateArtifactDto extends Labelled {
   metadata?: Record<string, unknown>;
 }
 
-export class UpdateArtifactDto extends Versioned {
-  @ApiPropertyOptional({ description: 'moves the artifact to another project' })
-  @IsOptional()
-  @IsProject()
-  project?: string;
-
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
-  slug?: string;
-
-  @ApiPropertyOptional({ minLength: 1, maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  title?: string;
-
-  @ApiPropertyOptional({ maxLength: 500 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  description?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxBytes(MAX_ARTIFACT_CONTENT_BYTES)
-  content?: string;
-
-  @ApiPropertyOptional({ enum: ARTIFACT_TYPES })
-  @IsOptional()
-  @Canonical(TYPE_ALIASES)
-  @IsIn(ARTIFACT_TYPES)
-  type?: (typeof ARTIFACT_TYPES)[number];
-
-  @ApiPropertyOptional({ enum: ENTRY_STATUSES })
-  @IsOptional()
-  @Canonical(STATUS_ALIASES)
-  @IsIn(ENTRY_STATUSES)
-  status?: (typeof ENTRY_STATUSES)[number];
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
-  @IsMetadata()
-  metadata?: Record<string, unknown>;
-}
+/** A partial update (`project` moves the artifact), with `expected_version`. */
+export class UpdateArtifactDto extends IntersectionType(PartialType(CreateArtifactDto), ExpectedVersion) {}
 
 // ---- memories (§5.3) ----
 
@@ -314,36 +231,7 @@ export class CreateMemoryDto extends Labelled {
   metadata?: Record<string, unknown>;
 }
 
-export class UpdateMemoryDto extends Versioned {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 50_000 })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(50_000)
-  text?: string;
-
-  @ApiPropertyOptional({ maxLength: 255 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  title?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsProject()
-  project?: string;
-
-  @ApiPropertyOptional({ enum: ENTRY_STATUSES })
-  @IsOptional()
-  @Canonical(STATUS_ALIASES)
-  @IsIn(ENTRY_STATUSES)
-  status?: (typeof ENTRY_STATUSES)[number];
-
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
-  @IsMetadata()
-  metadata?: Record<string, unknown>;
-}
+export class UpdateMemoryDto extends IntersectionType(PartialType(CreateMemoryDto), ExpectedVersion) {}
 
 // ---- lists and search ----
 

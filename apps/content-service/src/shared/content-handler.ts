@@ -1,0 +1,94 @@
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import { type ContentKind, ContentRpc } from '#contracts';
+import type { ContentEngine } from './content-engine';
+import type { Fields } from './content-resource';
+import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from './content-rpc.dto';
+
+type DtoClass = new () => object;
+
+/** The RPC payload of a create: who acts, and the kind's create body. */
+export function createCommand(body: DtoClass): new () => { actor: ActorDto; body: object } {
+  class CreateCommand {
+    @ValidateNested()
+    @Type(() => ActorDto)
+    actor: ActorDto;
+
+    @ValidateNested()
+    @Type(() => body)
+    body: object;
+  }
+  return CreateCommand;
+}
+
+/** The RPC payload of a list: who acts, and the kind's list query. */
+export function listCommand(query: DtoClass): new () => { actor: ActorDto; query: object } {
+  class ListCommand {
+    @ValidateNested()
+    @Type(() => ActorDto)
+    actor: ActorDto;
+
+    @ValidateNested()
+    @Type(() => query)
+    query: object;
+  }
+  return ListCommand;
+}
+
+/**
+ * The RPC handlers every content kind has the same way: get, update, delete, versions, restore. A
+ * kind's handler extends the class this returns, adds create and list, and may override a handler
+ * (re-decorating it) to add its own rules.
+ */
+export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBody: DtoClass) {
+  class UpdateCommand extends Addressed {
+    @ValidateNested()
+    @Type(() => updateBody)
+    body: Partial<F> & { expected_version?: number };
+  }
+
+  abstract class Handlers {
+    protected abstract readonly engine: ContentEngine<F, V>;
+
+    @MessagePattern(ContentRpc.get(kind))
+    get(@Payload() command: Addressed): Promise<V> {
+      return this.engine.find(command.actor.account_id, toLocator(command.locator));
+    }
+
+    @MessagePattern(ContentRpc.update(kind))
+    async update(@Payload() command: UpdateCommand): Promise<V> {
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      const { expected_version, ...changes } = command.body;
+      return this.engine.update(id, changes as Partial<F>, expected_version, eventMeta(command.actor));
+    }
+
+    @MessagePattern(ContentRpc.remove(kind))
+    async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      await this.engine.remove(id, eventMeta(command.actor));
+      return { deleted: true };
+    }
+
+    @MessagePattern(ContentRpc.versions(kind))
+    async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      const versions = await this.engine.versions(id);
+      return {
+        versions: versions.map((entry) => ({
+          version: entry.version,
+          ...entry.fields,
+          created_at: entry.created_at,
+          actor: entry.actor,
+        })),
+      };
+    }
+
+    @MessagePattern(ContentRpc.restore(kind))
+    async restore(@Payload() command: RestoreCommand): Promise<V> {
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      return this.engine.restore(id, command.version, eventMeta(command.actor));
+    }
+  }
+  return { Handlers, UpdateCommand };
+}
