@@ -3,6 +3,7 @@ import { startAuditIngest } from './audit-log/audit-ingest';
 import { AuditPartitions } from './audit-log/audit-partitions';
 import { AuditServiceEnv } from './audit-service.env';
 import { AuditServiceModule } from './audit-service.module';
+import { DetectorRunner } from './detector/detector-runner';
 import { AuditServiceMigrations } from './migrations';
 
 void runService({
@@ -10,11 +11,13 @@ void runService({
   env: AuditServiceEnv,
   migrations: AuditServiceMigrations,
   imports: () => [AuditServiceModule],
-  afterStart: async (context) => {
+  afterStart: async (context, app) => {
     const partitions = new AuditPartitions(context.dataSource, context.config.AUDIT_RETENTION_DAYS, context.logger);
     // Partitions first, so that ingest fills monthly partitions rather than the default one.
     await partitions.maintain();
     partitions.start();
-    return [partitions, ...(await startAuditIngest(context))];
+    const detector = app.get(DetectorRunner);
+    await detector.start();
+    return [partitions, detector, ...(await startAuditIngest(context))];
   },
 });

@@ -7,6 +7,11 @@ import { NatsConnectionHolder, natsClientOptions } from '#messaging';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { AdminController } from './admin/admin.controller';
 import { AuditLogController } from './audit/audit-log.controller';
+import {
+  AdminAlertsController,
+  SecurityAlertsController,
+  SecuritySettingsController,
+} from './audit/security.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { LeakReportController } from './api-keys/leak-report.controller';
 import { Access } from './auth/access.decorator';
@@ -61,6 +66,9 @@ export class GatewayModule {
         MemoriesController,
         SearchController,
         AuditLogController,
+        SecurityAlertsController,
+        SecuritySettingsController,
+        AdminAlertsController,
       ],
       providers: [
         RpcClient,

@@ -8,3 +8,4 @@ export * from './content/content-fields';
 export * from './content/content.dto';
 export * from './request-meta.dto';
 export * from './audit';
+export * from './alerts';

@@ -1,4 +1,5 @@
 import { CreateAuditLog1764140100000 } from './1764140100000-create-audit-log';
+import { CreateAlerts1764190000000 } from './1764190000000-create-alerts';
 
 /** This service's own schema changes, in order, after the event store's. */
-export const AuditServiceMigrations: Function[] = [CreateAuditLog1764140100000];
+export const AuditServiceMigrations: Function[] = [CreateAuditLog1764140100000, CreateAlerts1764190000000];

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { Finding, Rule, Severity } from './detector';
+
+/** PRODUCT.md §9.2 `Alert`, plus whom it belongs to and what it folds on. */
+export interface Alert {
+  id: string;
+  account_id: string | null;
+  rule: Rule;
+  severity: Severity;
+  status: 'open' | 'acknowledged' | 'resolved';
+  key_id?: string;
+  key_prefix?: string;
+  dedup_key: string;
+  summary: string;
+  evidence: Record<string, unknown>;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  resolution?: { resolution: 'legitimate' | 'revoked_key' | 'false_positive'; note?: string; resolved_at: string };
+}
+
+export const DEFAULT_COOLDOWN_MS = 3_600_000;
+const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high'];
+
+/** The same findings give the same alert ids: a replay is reproducible, a reprocessing idempotent. */
+export function alertId(accountId: string | null, dedupKey: string, firstSeen: string): string {
+  const hex = createHash('sha256')
+    .update(`${accountId ?? '-'}|${dedupKey}|${firstSeen}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Folds a finding into the open alert with the same dedup key, or opens a new one when there is none,
+ * it was resolved, or the cooldown has passed since its last sighting. Pure.
+ */
+export function foldFinding(
+  existing: Alert | undefined,
+  finding: Finding,
+  cooldownMs = DEFAULT_COOLDOWN_MS,
+): { alert: Alert; opened: boolean } {
+  const at = Date.parse(finding.at);
+  if (existing && existing.status !== 'resolved' && at - Date.parse(existing.last_seen) < cooldownMs) {
+    const severity =
+      SEVERITY_ORDER[Math.max(SEVERITY_ORDER.indexOf(existing.severity), SEVERITY_ORDER.indexOf(finding.severity))];
+    return {
+      alert: {
+        ...existing,
+        severity,
+        count: existing.count + 1,
+        last_seen: finding.at,
+        summary: finding.summary,
+        evidence: finding.evidence,
+      },
+      opened: false,
+    };
+  }
+  return {
+    alert: {
+      id: alertId(finding.account_id, finding.dedup_key, finding.at),
+      account_id: finding.account_id,
+      rule: finding.rule,
+      severity: finding.severity,
+      status: 'open',
+      ...(finding.key_id ? { key_id: finding.key_id } : {}),
+      ...(finding.key_prefix ? { key_prefix: finding.key_prefix } : {}),
+      dedup_key: finding.dedup_key,
+      summary: finding.summary,
+      evidence: finding.evidence,
+      count: 1,
+      first_seen: finding.at,
+      last_seen: finding.at,
+    },
+    opened: true,
+  };
+}
+
+/** In-memory alerts by (account, dedup key): the replay command's store, and the tests'. */
+export class AlertBook {
+  private readonly latest = new Map<string, Alert>();
+  readonly alerts: Alert[] = [];
+
+  record(finding: Finding, cooldownMs = DEFAULT_COOLDOWN_MS): Alert {
+    const slot = `${finding.account_id ?? '-'}|${finding.dedup_key}`;
+    const { alert, opened } = foldFinding(this.latest.get(slot), finding, cooldownMs);
+    if (opened) this.alerts.push(alert);
+    else this.alerts[this.alerts.findIndex((a) => a.id === alert.id)] = alert;
+    this.latest.set(slot, alert);
+    return alert;
+  }
+
+  resolve(id: string, resolution: NonNullable<Alert['resolution']>['resolution'], at: string): Alert | undefined {
+    const index = this.alerts.findIndex((a) => a.id === id);
+    if (index === -1) return undefined;
+    const alert: Alert = { ...this.alerts[index], status: 'resolved', resolution: { resolution, resolved_at: at } };
+    this.alerts[index] = alert;
+    this.latest.set(`${alert.account_id ?? '-'}|${alert.dedup_key}`, alert);
+    return alert;
+  }
+}

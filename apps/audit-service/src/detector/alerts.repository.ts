@@ -1,0 +1,91 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Alert } from './alert-book';
+
+interface AlertRow extends Omit<Alert, 'first_seen' | 'last_seen' | 'key_id' | 'key_prefix' | 'resolution'> {
+  key_id: string | null;
+  key_prefix: string | null;
+  first_seen: Date;
+  last_seen: Date;
+  resolution: Alert['resolution'] | null;
+}
+
+export function rowToAlert(row: AlertRow): Alert {
+  return {
+    id: row.id,
+    account_id: row.account_id,
+    rule: row.rule,
+    severity: row.severity,
+    status: row.status,
+    ...(row.key_id ? { key_id: row.key_id } : {}),
+    ...(row.key_prefix ? { key_prefix: row.key_prefix } : {}),
+    dedup_key: row.dedup_key,
+    summary: row.summary,
+    evidence: row.evidence,
+    count: row.count,
+    first_seen: row.first_seen.toISOString(),
+    last_seen: row.last_seen.toISOString(),
+    ...(row.resolution ? { resolution: row.resolution } : {}),
+  };
+}
+
+/** Alerts as stored: the latest per (account, dedup key) is the one a finding may fold into. */
+export class AlertsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async latest(accountId: string | null, dedupKey: string, manager: EntityManager): Promise<Alert | undefined> {
+    const [row] = (await manager.query(
+      `SELECT * FROM alerts WHERE account_id IS NOT DISTINCT FROM $1 AND dedup_key = $2 ORDER BY last_seen DESC LIMIT 1`,
+      [accountId, dedupKey],
+    )) as AlertRow[];
+    return row ? rowToAlert(row) : undefined;
+  }
+
+  async save(alert: Alert, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `INSERT INTO alerts (id, account_id, rule, severity, status, key_id, key_prefix, dedup_key, summary, evidence, count, first_seen, last_seen, resolution)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, summary = EXCLUDED.summary,
+         evidence = EXCLUDED.evidence, count = EXCLUDED.count, last_seen = EXCLUDED.last_seen, resolution = EXCLUDED.resolution, updated_at = now()`,
+      [
+        alert.id,
+        alert.account_id,
+        alert.rule,
+        alert.severity,
+        alert.status,
+        alert.key_id ?? null,
+        alert.key_prefix ?? null,
+        alert.dedup_key,
+        alert.summary,
+        alert.evidence,
+        alert.count,
+        alert.first_seen,
+        alert.last_seen,
+        alert.resolution ?? null,
+      ],
+    );
+  }
+
+  async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Alert | undefined> {
+    const [row] = (await manager.query(`SELECT * FROM alerts WHERE id = $1`, [id])) as AlertRow[];
+    return row ? rowToAlert(row) : undefined;
+  }
+
+  async list(
+    accountId: string | null,
+    filters: { status?: string; rule?: string; key_id?: string },
+    page: number,
+    limit: number,
+  ): Promise<{ items: Alert[]; total: number }> {
+    const params: unknown[] = [accountId, filters.status ?? null, filters.rule ?? null, filters.key_id ?? null];
+    const where = `account_id IS NOT DISTINCT FROM $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule = $3) AND ($4::uuid IS NULL OR key_id = $4)`;
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM alerts WHERE ${where}`,
+      params,
+    )) as { count: number }[];
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM alerts WHERE ${where} ORDER BY last_seen DESC, id LIMIT $5 OFFSET $6`,
+      [...params, limit, (page - 1) * limit],
+    )) as AlertRow[];
+    return { items: rows.map(rowToAlert), total: count };
+  }
+}

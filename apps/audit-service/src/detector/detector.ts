@@ -1,0 +1,370 @@
+import type { EventEnvelope } from '#contracts';
+
+/**
+ * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
+ * and auth.failed events in order and returns findings; its state is plain JSON, saved with the
+ * alerts so that a restart does not reset what it learned. Thresholds are configurable.
+ */
+export interface DetectorConfig {
+  spikeWindowMs: number;
+  spikeMinCount: number;
+  spikeFactor: number;
+  spikeHighFactor: number;
+  /** Weight of the newest window in the baseline (EWMA). */
+  spikeAlpha: number;
+  newKeyGraceMs: number;
+  /** In a key's first day, only this many requests in one window is a spike. */
+  spikeExtremeCount: number;
+  burstWindowMs: number;
+  burstPerIp: number;
+  burstPerPrefix: number;
+  locationMemoryMs: number;
+  offHoursHistoryMs: number;
+}
+
+export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
+  spikeWindowMs: 5 * 60_000,
+  spikeMinCount: 100,
+  spikeFactor: 10,
+  spikeHighFactor: 50,
+  spikeAlpha: 0.2,
+  newKeyGraceMs: 24 * 3_600_000,
+  spikeExtremeCount: 1_000,
+  burstWindowMs: 5 * 60_000,
+  burstPerIp: 10,
+  burstPerPrefix: 5,
+  locationMemoryMs: 30 * 24 * 3_600_000,
+  offHoursHistoryMs: 14 * 24 * 3_600_000,
+};
+
+export type Rule = 'request_spike' | 'off_hours' | 'new_location' | 'failed_auth_burst' | 'revoked_key_use';
+export type Severity = 'low' | 'medium' | 'high';
+
+export interface Finding {
+  rule: Rule;
+  severity: Severity;
+  account_id: string | null;
+  key_id?: string;
+  key_prefix?: string;
+  /** Repeats with the same dedup key fold into one open alert. */
+  dedup_key: string;
+  at: string;
+  summary: string;
+  evidence: Record<string, unknown>;
+}
+
+/** Working hours of an account (security settings); null: learn the key's usual hours instead. */
+export interface WorkingHours {
+  timezone: string;
+  days: number[];
+  start: string;
+  end: string;
+}
+
+interface KeyState {
+  firstSeen: number;
+  window: number;
+  windowCount: number;
+  baseline: number | null;
+  spikeAlertedWindow: number | null;
+  hoursOfWeek: number[];
+  countries: Record<string, number>;
+  trustedCountries: string[];
+}
+
+export interface DetectorState {
+  keys: Record<string, KeyState>;
+  failuresByIp: Record<string, number[]>;
+  failuresByPrefix: Record<string, number[]>;
+  /** IPs with a recent failed-auth burst: a success from one of them raises the severity. */
+  burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
+}
+
+export function emptyState(): DetectorState {
+  return { keys: {}, failuresByIp: {}, failuresByPrefix: {}, burstIps: {} };
+}
+
+interface UsedData {
+  key_id?: string;
+  key_prefix?: string;
+  status?: number;
+  ip?: string;
+  location?: { country: string; city: string | null } | null;
+  reason?: string;
+}
+
+/** ISO weekday 1–7 and "HH:MM" of an instant in a time zone. */
+export function localTime(at: number, timezone: string): { day: number; minutes: number; hourOfWeek: number } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      weekday: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(at))
+      .map((part) => [part.type, part.value]),
+  );
+  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) + 1;
+  const hour = Number(parts.hour);
+  return { day, minutes: hour * 60 + Number(parts.minute), hourOfWeek: (day - 1) * 24 + hour };
+}
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h * 60 + m;
+}
+
+export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
+  const local = localTime(at, hours.timezone);
+  if (!hours.days.includes(local.day)) return false;
+  const start = minutesOf(hours.start);
+  const end = minutesOf(hours.end);
+  return start <= end ? local.minutes >= start && local.minutes < end : local.minutes >= start || local.minutes < end;
+}
+
+export class Detector {
+  constructor(
+    private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+    readonly state: DetectorState = emptyState(),
+    /** The account's working hours, if it configured them. */
+    private readonly workingHours: (accountId: string) => WorkingHours | null = () => null,
+  ) {}
+
+  observe(event: EventEnvelope): Finding[] {
+    const at = Date.parse(event.occurred_at);
+    const data = event.data as UsedData;
+    if (event.type === 'auth.failed') return this.failed(event, data, at);
+    if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
+    return [];
+  }
+
+  /** A resolution as `legitimate` teaches the baseline: that country is trusted for the key. */
+  learnLegitimate(rule: Rule, keyId: string | undefined, evidence: Record<string, unknown>): void {
+    const key = keyId ? this.state.keys[keyId] : undefined;
+    if (!key) return;
+    if (
+      rule === 'new_location' &&
+      typeof evidence.country === 'string' &&
+      !key.trustedCountries.includes(evidence.country)
+    ) {
+      key.trustedCountries.push(evidence.country);
+    }
+    if (
+      rule === 'off_hours' &&
+      typeof evidence.hour_of_week === 'number' &&
+      !key.hoursOfWeek.includes(evidence.hour_of_week)
+    ) {
+      key.hoursOfWeek.push(evidence.hour_of_week);
+    }
+  }
+
+  private used(event: EventEnvelope, data: UsedData, at: number): Finding[] {
+    const keyId = data.key_id as string;
+    const accountId = event.meta.account_id;
+    const key = (this.state.keys[keyId] ??= {
+      firstSeen: at,
+      window: Math.floor(at / this.config.spikeWindowMs),
+      windowCount: 0,
+      baseline: null,
+      spikeAlertedWindow: null,
+      hoursOfWeek: [],
+      countries: {},
+      trustedCountries: [],
+    });
+    const base = {
+      account_id: accountId,
+      key_id: keyId,
+      ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}),
+      at: event.occurred_at,
+    };
+    const findings: Finding[] = [];
+    const spike = this.spike(key, at);
+    if (spike) findings.push({ ...base, ...spike, dedup_key: `request_spike:${keyId}` });
+    const offHours = this.offHours(key, accountId, at);
+    if (offHours) findings.push({ ...base, ...offHours, dedup_key: `off_hours:${keyId}` });
+    const location = this.newLocation(key, data, at);
+    if (location) findings.push({ ...base, ...location, dedup_key: `new_location:${keyId}:${data.location?.country}` });
+    const burst = data.ip ? this.state.burstIps[data.ip] : undefined;
+    if (data.ip && burst && at - burst.at <= this.config.burstWindowMs) {
+      findings.push({
+        rule: 'failed_auth_burst',
+        severity: 'high',
+        account_id: burst.account_id ?? accountId,
+        key_id: keyId,
+        at: event.occurred_at,
+        dedup_key: burst.dedup_key,
+        summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,
+        evidence: { observed: 'success after burst', window: '5m', ips: [data.ip] },
+      });
+      delete this.state.burstIps[data.ip];
+    }
+    return findings;
+  }
+
+  private spike(key: KeyState, at: number): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
+    const { spikeWindowMs, spikeAlpha, spikeMinCount, spikeFactor, spikeHighFactor, newKeyGraceMs, spikeExtremeCount } =
+      this.config;
+    const window = Math.floor(at / spikeWindowMs);
+    if (window > key.window) {
+      // Close the finished window, then let every empty window since pull the baseline down.
+      key.baseline =
+        key.baseline === null ? key.windowCount : spikeAlpha * key.windowCount + (1 - spikeAlpha) * key.baseline;
+      key.baseline *= (1 - spikeAlpha) ** Math.max(0, window - key.window - 1);
+      key.window = window;
+      key.windowCount = 0;
+    }
+    key.windowCount += 1;
+    const baseline = key.baseline ?? 0;
+    const young = at - key.firstSeen < newKeyGraceMs;
+    const threshold = young ? spikeExtremeCount : Math.max(spikeMinCount, spikeFactor * baseline);
+    if (key.windowCount <= threshold || key.spikeAlertedWindow === window) return undefined;
+    key.spikeAlertedWindow = window;
+    const high = !young && baseline > 0 && key.windowCount > spikeHighFactor * baseline;
+    return {
+      rule: 'request_spike',
+      severity: high ? 'high' : 'medium',
+      summary: `The key made more than ${Math.floor(threshold)} requests in 5 minutes, against a usual ${baseline.toFixed(1)}.`,
+      evidence: {
+        observed: key.windowCount,
+        baseline: Number(baseline.toFixed(2)),
+        window: '5m',
+        threshold: Math.floor(threshold),
+      },
+    };
+  }
+
+  private offHours(
+    key: KeyState,
+    accountId: string | null,
+    at: number,
+  ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
+    const hours = accountId ? this.workingHours(accountId) : null;
+    if (hours) {
+      if (withinWorkingHours(at, hours)) return undefined;
+      const local = localTime(at, hours.timezone);
+      return {
+        rule: 'off_hours',
+        severity: 'low',
+        summary: `The key was used outside the account's working hours (${hours.start}–${hours.end}, ${hours.timezone}).`,
+        evidence: {
+          observed: new Date(at).toISOString(),
+          window: `${hours.start}-${hours.end}`,
+          timezone: hours.timezone,
+          hour_of_week: local.hourOfWeek,
+        },
+      };
+    }
+    const hourOfWeek = localTime(at, 'UTC').hourOfWeek;
+    const known = key.hoursOfWeek.includes(hourOfWeek);
+    if (!known) key.hoursOfWeek.push(hourOfWeek);
+    if (known || at - key.firstSeen < this.config.offHoursHistoryMs) return undefined;
+    return {
+      rule: 'off_hours',
+      severity: 'low',
+      summary: `The key was used in an hour of the week (UTC) in which it was never used in ${Math.floor((at - key.firstSeen) / 86_400_000)} days.`,
+      evidence: {
+        observed: new Date(at).toISOString(),
+        baseline: 'hours of the week seen so far',
+        window: '1h',
+        hour_of_week: hourOfWeek,
+      },
+    };
+  }
+
+  private newLocation(
+    key: KeyState,
+    data: UsedData,
+    at: number,
+  ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
+    const country = data.location?.country;
+    if (!country || country === 'local') return undefined;
+    const known = Object.keys(key.countries);
+    const lastSeen = key.countries[country];
+    key.countries[country] = at;
+    const fresh = lastSeen === undefined || at - lastSeen > this.config.locationMemoryMs;
+    if (known.length === 0 || !fresh || key.trustedCountries.includes(country)) return undefined;
+    return {
+      rule: 'new_location',
+      severity: 'medium',
+      summary: `The key was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days.`,
+      evidence: {
+        observed: country,
+        baseline: known.filter((c) => c !== country),
+        window: '30d',
+        locations: [data.location],
+        ips: data.ip ? [data.ip] : [],
+        country,
+      },
+    };
+  }
+
+  private failed(event: EventEnvelope, data: UsedData, at: number): Finding[] {
+    const findings: Finding[] = [];
+    const accountId = event.meta.account_id;
+    const base = {
+      account_id: accountId,
+      ...(data.key_id ? { key_id: data.key_id } : {}),
+      ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}),
+      at: event.occurred_at,
+    };
+    if ((data.reason === 'revoked' || data.reason === 'expired') && data.key_id) {
+      findings.push({
+        ...base,
+        rule: 'revoked_key_use',
+        severity: 'medium',
+        dedup_key: `revoked_key_use:${data.key_id}`,
+        summary: `Someone tried to use a ${data.reason} key${data.ip ? ` from ${data.ip}` : ''}.`,
+        evidence: { observed: data.reason, window: 'each attempt', ips: data.ip ? [data.ip] : [] },
+      });
+    }
+    const track = (bucket: Record<string, number[]>, name: string): number => {
+      const recent = (bucket[name] ?? []).filter((t) => at - t <= this.config.burstWindowMs);
+      recent.push(at);
+      bucket[name] = recent;
+      return recent.length;
+    };
+    if (data.ip) {
+      const count = track(this.state.failuresByIp, data.ip);
+      if (count >= this.config.burstPerIp) {
+        const dedup = `failed_auth_burst:ip:${data.ip}`;
+        this.state.burstIps[data.ip] = { at, account_id: accountId, dedup_key: dedup };
+        findings.push({
+          ...base,
+          rule: 'failed_auth_burst',
+          severity: 'medium',
+          dedup_key: dedup,
+          summary: `${count} failed authentications from ${data.ip} within 5 minutes.`,
+          evidence: { observed: count, window: '5m', ips: [data.ip] },
+        });
+      }
+    }
+    if (data.key_prefix) {
+      const count = track(this.state.failuresByPrefix, data.key_prefix);
+      if (count >= this.config.burstPerPrefix) {
+        findings.push({
+          ...base,
+          rule: 'failed_auth_burst',
+          severity: 'medium',
+          dedup_key: `failed_auth_burst:prefix:${data.key_prefix}`,
+          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes.`,
+          evidence: { observed: count, window: '5m', ips: data.ip ? [data.ip] : [] },
+        });
+      }
+    }
+    this.prune(at);
+    return findings;
+  }
+
+  /** Forgets failure timestamps past the window so the state does not grow without end. */
+  private prune(at: number): void {
+    for (const bucket of [this.state.failuresByIp, this.state.failuresByPrefix]) {
+      if (Object.keys(bucket).length < 10_000) continue;
+      for (const [name, times] of Object.entries(bucket))
+        if (at - times[times.length - 1] > this.config.burstWindowMs) delete bucket[name];
+    }
+    for (const [ip, burst] of Object.entries(this.state.burstIps))
+      if (at - burst.at > this.config.burstWindowMs) delete this.state.burstIps[ip];
+  }
+}

@@ -1,0 +1,88 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { AlertsQuery, AlertsRpc, type Page, ResolveAlertDto, SecuritySettingsDto, isUuid } from '#contracts';
+import { ProblemError } from '#common';
+import { AdminTokenGuard } from '../admin/admin-token.guard';
+import { Access } from '../auth/access.decorator';
+import type { Identity } from '../auth/identity';
+import { listEnvelope } from '../content/content-actor';
+import { RpcClient } from '../rpc/rpc-client';
+
+const accountOf = (request: Request): string => (request.identity as Identity).account.id;
+
+function alertId(id: string): string {
+  if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no alert with this id');
+  return id.toLowerCase();
+}
+
+/** Security alerts of the account (PRODUCT.md §9.2): a session, or an API key with `cli`. */
+@ApiTags('security')
+@Controller('api/v1/security/alerts')
+export class SecurityAlertsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Alerts, most recent first (status, rule, key_id filters; pagination)' })
+  async list(@Query() query: AlertsQuery, @Req() request: Request) {
+    return listEnvelope(
+      'alerts',
+      await this.rpc.request<Page<unknown>>(AlertsRpc.list, { account_id: accountOf(request), query }),
+    );
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One alert' })
+  get(@Param('id') id: string, @Req() request: Request): Promise<unknown> {
+    return this.rpc.request(AlertsRpc.get, { account_id: accountOf(request), alert_id: alertId(id) });
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Acknowledge an alert' })
+  acknowledge(@Param('id') id: string, @Req() request: Request): Promise<unknown> {
+    return this.rpc.request(AlertsRpc.acknowledge, { account_id: accountOf(request), alert_id: alertId(id) });
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Resolve an alert (legitimate | revoked_key | false_positive)' })
+  resolve(@Param('id') id: string, @Body() body: ResolveAlertDto, @Req() request: Request): Promise<unknown> {
+    return this.rpc.request(AlertsRpc.resolve, { account_id: accountOf(request), alert_id: alertId(id), body });
+  }
+}
+
+/** Security settings: dashboard sessions only. */
+@ApiTags('security')
+@Access({ mode: 'session' })
+@Controller('api/v1/settings/security')
+export class SecuritySettingsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Time zone, working hours, webhook URL, auto-revoke rules' })
+  get(@Req() request: Request): Promise<SecuritySettingsDto> {
+    return this.rpc.request(AlertsRpc.getSettings, { account_id: accountOf(request) });
+  }
+
+  @Put()
+  @ApiOperation({ summary: 'Replace the security settings' })
+  put(@Body() body: SecuritySettingsDto, @Req() request: Request): Promise<SecuritySettingsDto> {
+    return this.rpc.request(AlertsRpc.putSettings, { account_id: accountOf(request), body });
+  }
+}
+
+/** Alerts tied to no account (e.g. a failed-auth burst against unknown keys), for operators. */
+@ApiTags('admin')
+@Access({ mode: 'public' })
+@UseGuards(AdminTokenGuard)
+@Controller('admin/v1/security/alerts')
+export class AdminAlertsController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Alerts that cannot be tied to an account' })
+  async list(@Query() query: AlertsQuery) {
+    return listEnvelope('alerts', await this.rpc.request<Page<unknown>>(AlertsRpc.list, { account_id: null, query }));
+  }
+}

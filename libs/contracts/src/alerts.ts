@@ -1,0 +1,172 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+} from 'class-validator';
+
+export const ALERT_RULES = [
+  'request_spike',
+  'off_hours',
+  'new_location',
+  'failed_auth_burst',
+  'revoked_key_use',
+] as const;
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
+
+export class AlertsQuery {
+  @ApiPropertyOptional({ enum: ALERT_STATUSES })
+  @IsOptional()
+  @IsIn(ALERT_STATUSES)
+  status?: (typeof ALERT_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: ALERT_RULES })
+  @IsOptional()
+  @IsIn(ALERT_RULES)
+  rule?: (typeof ALERT_RULES)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUUID()
+  key_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number = 20;
+}
+
+export class ResolveAlertDto {
+  @ApiProperty({
+    enum: RESOLUTIONS,
+    description: '`legitimate` teaches the detector (no repeat for that location / hour)',
+  })
+  @IsIn(RESOLUTIONS)
+  resolution: (typeof RESOLUTIONS)[number];
+
+  @ApiPropertyOptional({ maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  note?: string;
+}
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export class WorkingHoursDto {
+  @ApiProperty({ type: [Number], description: 'ISO weekdays, 1 = Monday … 7 = Sunday', example: [1, 2, 3, 4, 5] })
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(7)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(7, { each: true })
+  days: number[];
+
+  @ApiProperty({ example: '09:00' })
+  @Matches(HHMM, { message: 'must be HH:MM' })
+  start: string;
+
+  @ApiProperty({ example: '18:00' })
+  @Matches(HHMM, { message: 'must be HH:MM' })
+  end: string;
+}
+
+export function isTimeZone(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A webhook target: http(s), not an address of this machine or a private network (no SSRF into the platform). */
+export function isSafeWebhookUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.username || url.password) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'))
+    return false;
+  const private4 =
+    /^(0|10|127)\.|^169\.254\.|^172\.(1[6-9]|2\d|3[01])\.|^192\.168\.|^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && private4.test(host)) return false;
+  if (
+    host.includes(':') &&
+    (host === '::1' || host === '::' || /^(fc|fd|fe8|fe9|fea|feb)/.test(host) || host.startsWith('::ffff:'))
+  )
+    return false;
+  return true;
+}
+
+export class SecuritySettingsDto {
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone' })
+  @ValidateBy({
+    name: 'isTimeZone',
+    validator: { validate: isTimeZone, defaultMessage: () => 'must be an IANA time zone such as Europe/Berlin' },
+  })
+  timezone: string;
+
+  @ApiProperty({ type: WorkingHoursDto, nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WorkingHoursDto)
+  working_hours: WorkingHoursDto | null;
+
+  @ApiProperty({ nullable: true, example: 'https://hooks.example.com/vibexp' })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isSafeWebhookUrl',
+    validator: {
+      validate: isSafeWebhookUrl,
+      defaultMessage: () => 'must be an http(s) URL that is not on this machine or a private network',
+    },
+  })
+  webhook_url: string | null;
+
+  @ApiProperty({ enum: ALERT_RULES, isArray: true })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(ALERT_RULES, { each: true })
+  auto_revoke_on: (typeof ALERT_RULES)[number][];
+}
+
+export const AlertsRpc = {
+  list: 'audit.rpc.alerts.list',
+  get: 'audit.rpc.alerts.get',
+  acknowledge: 'audit.rpc.alerts.acknowledge',
+  resolve: 'audit.rpc.alerts.resolve',
+  getSettings: 'audit.rpc.settings.get',
+  putSettings: 'audit.rpc.settings.put',
+} as const;
