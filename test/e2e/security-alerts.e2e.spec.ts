@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { DashboardUser, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+
+const ADMIN_TOKEN = `alerts-admin-${randomUUID()}`;
+type Alert = Record<string, unknown> & { id: string; rule: string; count: number; status: string };
+
+async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('security alerts and settings (PRODUCT.md §9.2)', () => {
+  let platform: TestPlatform;
+  let base: string;
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN, TRUSTED_PROXIES: '127.0.0.1/32' } });
+    base = platform.url('gateway');
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  const alertsOf = (user: DashboardUser, query = '') =>
+    user.request<{ alerts: Alert[]; total_count: number }>('GET', `/api/v1/security/alerts${query}`);
+
+  it('raises revoked_key_use for attempts with a revoked key, folding repeats into one alert; acknowledge and resolve', async () => {
+    const user = await DashboardUser.signup(base);
+    const key = await user.createKey();
+    await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    for (let i = 0; i < 3; i += 1)
+      expect(
+        (
+          await call(base, 'GET', '/api/v1/auth/me', {
+            key: key.full_key,
+            headers: { 'X-Forwarded-For': '81.2.69.160' },
+          })
+        ).status,
+      ).toBe(401);
+    const listed = await waitFor(
+      () => alertsOf(user, '?rule=revoked_key_use'),
+      (r) => r.body.alerts?.[0]?.count === 3,
+    );
+    const alert = listed.body.alerts[0];
+    expect(alert).toMatchObject({
+      rule: 'revoked_key_use',
+      severity: 'medium',
+      status: 'open',
+      key_id: key.api_key.id,
+      key_prefix: key.key_prefix,
+      count: 3,
+      summary: expect.stringContaining('revoked key'),
+      evidence: expect.objectContaining({ observed: 'revoked', ips: ['81.2.69.160'] }),
+      first_seen: expect.any(String),
+      last_seen: expect.any(String),
+    });
+    expect((await user.request('GET', `/api/v1/security/alerts/${alert.id}`)).body).toEqual(alert);
+    const acknowledged = await user.request('POST', `/api/v1/security/alerts/${alert.id}/acknowledge`);
+    expect([acknowledged.status, acknowledged.body.status]).toEqual([200, 'acknowledged']);
+    const resolved = await user.request('POST', `/api/v1/security/alerts/${alert.id}/resolve`, {
+      body: { resolution: 'revoked_key', note: 'old laptop' },
+    });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({
+      status: 'resolved',
+      resolution: { resolution: 'revoked_key', note: 'old laptop', resolved_at: expect.any(String) },
+    });
+    expect(
+      (await user.request('POST', `/api/v1/security/alerts/${alert.id}/resolve`, { body: { resolution: 'maybe' } }))
+        .status,
+    ).toBe(400);
+
+    // A new attempt after the resolution opens a new alert.
+    await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+    const again = await waitFor(
+      () => alertsOf(user, '?rule=revoked_key_use&status=open'),
+      (r) => r.body.alerts?.length === 1,
+    );
+    expect(again.body.alerts[0].id).not.toBe(alert.id);
+  });
+
+  it('raises failed_auth_burst for 10 failures from one IP within 5 minutes; unattributed bursts are for operators', async () => {
+    const ip = '203.0.113.77';
+    for (let i = 0; i < 10; i += 1)
+      await call(base, 'GET', '/api/v1/auth/me', {
+        key: `vxk_${randomUUID().replace(/-/g, '')}${'0'.repeat(32)}`,
+        headers: { 'X-Forwarded-For': ip },
+      });
+    const operators = await waitFor(
+      () =>
+        call<{ alerts: Alert[] }>(base, 'GET', '/admin/v1/security/alerts?rule=failed_auth_burst', {
+          key: ADMIN_TOKEN,
+        }),
+      (r) => (r.body.alerts ?? []).some((a) => (a.evidence as { ips?: string[] }).ips?.includes(ip)),
+    );
+    expect(operators.status).toBe(200);
+    const burst = operators.body.alerts.find((a) => (a.evidence as { ips?: string[] }).ips?.includes(ip));
+    expect(burst).toMatchObject({
+      rule: 'failed_auth_burst',
+      severity: 'medium',
+      summary: expect.stringContaining(ip),
+    });
+  });
+
+  it('answers another account’s alert with 404, and a malformed id with 404', async () => {
+    const owner = await DashboardUser.signup(base);
+    const key = await owner.createKey();
+    await owner.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+    const alert = (
+      await waitFor(
+        () => alertsOf(owner),
+        (r) => r.body.alerts?.length > 0,
+      )
+    ).body.alerts[0];
+    const stranger = await DashboardUser.signup(base);
+    for (const [method, path] of [
+      ['GET', `/api/v1/security/alerts/${alert.id}`],
+      ['POST', `/api/v1/security/alerts/${alert.id}/acknowledge`],
+      ['GET', '/api/v1/security/alerts/not-an-id'],
+    ] as const) {
+      const response = await stranger.request(method, path);
+      expect([path, response.status, response.body.code]).toEqual([path, 404, 'RESOURCE_NOT_FOUND']);
+    }
+    expect((await alertsOf(stranger)).body.total_count).toBe(0);
+    const cliKey = (await owner.createKey({ integrations: ['cli'] })).full_key;
+    const withKey = await call<{ alerts: Alert[] }>(base, 'GET', '/api/v1/security/alerts', { key: cliKey });
+    expect(withKey.status).toBe(200);
+    expect(withKey.body.alerts.map((a) => a.id)).toContain(alert.id);
+  });
+
+  it('publishes alerts as alert.* events that reach the audit log', async () => {
+    const user = await DashboardUser.signup(base);
+    const key = await user.createKey();
+    await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+    await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+    const log = await waitFor(
+      () => user.request<{ events: { type: string }[] }>('GET', '/api/v1/audit-log?type=alert.*'),
+      (r) => (r.body.events ?? []).length >= 2,
+    );
+    expect(log.body.events.map((e) => e.type).sort()).toEqual(['alert.raised', 'alert.updated']);
+  });
+
+  describe('security settings', () => {
+    it('answers defaults, stores valid settings, and is for sessions only', async () => {
+      const user = await DashboardUser.signup(base);
+      expect((await user.request('GET', '/api/v1/settings/security')).body).toEqual({
+        timezone: 'UTC',
+        working_hours: null,
+        webhook_url: null,
+        auto_revoke_on: [],
+      });
+      const settings = {
+        timezone: 'Europe/Berlin',
+        working_hours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '18:00' },
+        webhook_url: 'https://hooks.example.com/vibexp',
+        auto_revoke_on: ['revoked_key_use'],
+      };
+      const put = await user.request('PUT', '/api/v1/settings/security', { body: settings });
+      expect([put.status, put.body]).toEqual([200, settings]);
+      expect((await user.request('GET', '/api/v1/settings/security')).body).toEqual(settings);
+      const key = (await user.createKey()).full_key;
+      expect((await call(base, 'GET', '/api/v1/settings/security', { key })).body.code).toBe('SESSION_REQUIRED');
+    });
+
+    it.each([
+      ['timezone Mars/Olympus', { timezone: 'Mars/Olympus' }, 'timezone'],
+      ['a webhook that is not http(s)', { webhook_url: 'ftp://example.com/x' }, 'webhook_url'],
+      ['a webhook on a private address', { webhook_url: 'http://192.168.1.10/hook' }, 'webhook_url'],
+      ['a webhook on this machine', { webhook_url: 'http://localhost:3000/hook' }, 'webhook_url'],
+      ['a day 8', { working_hours: { days: [8], start: '09:00', end: '17:00' } }, 'working_hours'],
+      ['a time 25:00', { working_hours: { days: [1], start: '25:00', end: '17:00' } }, 'working_hours'],
+      ['an unknown rule', { auto_revoke_on: ['everything'] }, 'auto_revoke_on'],
+    ])('refuses %s', async (_, change, field) => {
+      const user = await DashboardUser.signup(base);
+      const body = { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [], ...change };
+      const response = await user.request('PUT', '/api/v1/settings/security', { body });
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect((response.body.validation_errors as { field: string }[]).map((e) => e.field.split('.')[0])).toContain(
+        field,
+      );
+    });
+  });
+});
