@@ -155,6 +155,7 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
         working_hours: null,
         webhook_url: null,
         auto_revoke_on: [],
+        webhook_secret: null,
       });
       const settings = {
         timezone: 'Europe/Berlin',
@@ -163,8 +164,14 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
         auto_revoke_on: ['revoked_key_use'],
       };
       const put = await user.request('PUT', '/api/v1/settings/security', { body: settings });
-      expect([put.status, put.body]).toEqual([200, settings]);
-      expect((await user.request('GET', '/api/v1/settings/security')).body).toEqual(settings);
+      const stored = { ...settings, webhook_secret: expect.stringMatching(/^[0-9a-f]{64}$/) };
+      expect([put.status, put.body]).toEqual([200, stored]);
+      expect((await user.request('GET', '/api/v1/settings/security')).body).toEqual(stored);
+      // The signing secret stays the same when the settings change.
+      const again = await user.request('PUT', '/api/v1/settings/security', {
+        body: { ...settings, auto_revoke_on: [] },
+      });
+      expect(again.body.webhook_secret).toBe(put.body.webhook_secret);
       const key = (await user.createKey()).full_key;
       expect((await call(base, 'GET', '/api/v1/settings/security', { key })).body.code).toBe('SESSION_REQUIRED');
     });

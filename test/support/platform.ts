@@ -62,15 +62,23 @@ export class TestPlatform {
   readonly extras: RunningProcess[] = [];
   gatewayEnv: Record<string, string> = {};
 
-  static async start(options: { gatewayEnv?: Record<string, string> } = {}): Promise<TestPlatform> {
+  serviceEnv: Partial<Record<BackendService, Record<string, string>>> = {};
+
+  static async start(
+    options: {
+      gatewayEnv?: Record<string, string>;
+      serviceEnv?: Partial<Record<BackendService, Record<string, string>>>;
+    } = {},
+  ): Promise<TestPlatform> {
     const platform = new TestPlatform();
     platform.gatewayEnv = options.gatewayEnv ?? {};
+    platform.serviceEnv = options.serviceEnv ?? {};
     try {
       platform.nats = await startNatsServer();
       for (const service of BACKEND_SERVICES) {
         platform.databases.set(service, await createTestDatabase(service.replace('-service', '')));
         platform.ports.set(service, await freePort());
-        platform.launch(service);
+        platform.launch(service, platform.serviceEnv[service]);
       }
       platform.ports.set('gateway', await freePort());
       platform.launch('gateway', platform.gatewayEnv);
@@ -112,7 +120,7 @@ export class TestPlatform {
   async restart(name: PlatformProcess): Promise<void> {
     const running = this.processes.get(name);
     if (running) await stopProcess(running);
-    this.launch(name, name === 'gateway' ? this.gatewayEnv : {});
+    this.launch(name, name === 'gateway' ? this.gatewayEnv : (this.serviceEnv[name] ?? {}));
     await waitForHttp(`${this.url(name)}/readyz`, 60_000);
   }
 

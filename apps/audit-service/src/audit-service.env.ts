@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min } from 'class-validator';
 import { ServiceEnv } from '#common';
 
 export class AuditServiceEnv extends ServiceEnv {
@@ -9,4 +9,9 @@ export class AuditServiceEnv extends ServiceEnv {
   @Min(31)
   @Max(3650)
   AUDIT_RETENTION_DAYS = 400;
+
+  /** Accept webhook URLs on private networks or this machine (on-premises receivers, tests). Off by default: SSRF. */
+  @Transform(({ value }) => (value === undefined ? value : value === 'true' || value === true))
+  @IsBoolean({ message: 'must be true or false' })
+  WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
 }

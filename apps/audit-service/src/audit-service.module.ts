@@ -1,13 +1,20 @@
 import { Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NatsConnectionHolder } from '#messaging';
+import { SERVICE_CONFIG } from '#runtime';
+import type { AuditServiceEnv } from './audit-service.env';
 import { AuditLogHandler } from './audit-log/audit-log.handler';
-import { AlertsHandler } from './detector/alerts.handler';
+import { ALLOW_PRIVATE_WEBHOOKS, AlertsHandler } from './detector/alerts.handler';
 import { DetectorRunner } from './detector/detector-runner';
 
 @Module({
   controllers: [AuditLogHandler, AlertsHandler],
   providers: [
+    {
+      provide: ALLOW_PRIVATE_WEBHOOKS,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: AuditServiceEnv) => config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    },
     {
       provide: DetectorRunner,
       inject: [DataSource, NatsConnectionHolder],

@@ -4,6 +4,7 @@ import { AuditPartitions } from './audit-log/audit-partitions';
 import { AuditServiceEnv } from './audit-service.env';
 import { AuditServiceModule } from './audit-service.module';
 import { DetectorRunner } from './detector/detector-runner';
+import { WebhookDispatcher } from './detector/webhooks';
 import { AuditServiceMigrations } from './migrations';
 
 void runService({
@@ -18,6 +19,12 @@ void runService({
     partitions.start();
     const detector = app.get(DetectorRunner);
     await detector.start();
-    return [partitions, detector, ...(await startAuditIngest(context))];
+    const webhooks = new WebhookDispatcher(
+      context.dataSource,
+      context.logger,
+      context.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    );
+    webhooks.start();
+    return [partitions, detector, webhooks, ...(await startAuditIngest(context))];
   },
 });

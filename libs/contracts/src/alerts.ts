@@ -105,6 +105,17 @@ export function isTimeZone(value: unknown): boolean {
   }
 }
 
+/** An absolute http(s) URL without credentials. */
+export function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
 /** A webhook target: http(s), not an address of this machine or a private network (no SSRF into the platform). */
 export function isSafeWebhookUrl(value: unknown): boolean {
   if (typeof value !== 'string' || value.length > 2048) return false;
@@ -146,13 +157,8 @@ export class SecuritySettingsDto {
 
   @ApiProperty({ nullable: true, example: 'https://hooks.example.com/vibexp' })
   @IsOptional()
-  @ValidateBy({
-    name: 'isSafeWebhookUrl',
-    validator: {
-      validate: isSafeWebhookUrl,
-      defaultMessage: () => 'must be an http(s) URL that is not on this machine or a private network',
-    },
-  })
+  // Private and local targets are refused by audit-service (unless WEBHOOK_ALLOW_PRIVATE_TARGETS).
+  @ValidateBy({ name: 'isHttpUrl', validator: { validate: isHttpUrl, defaultMessage: () => 'must be an http(s) URL' } })
   webhook_url: string | null;
 
   @ApiProperty({ enum: ALERT_RULES, isArray: true })

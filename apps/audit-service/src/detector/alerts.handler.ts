@@ -1,4 +1,5 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsUUID, ValidateIf, ValidateNested } from 'class-validator';
@@ -11,7 +12,9 @@ import {
   ResolveAlertDto,
   RpcErrorCode,
   SecuritySettingsDto,
+  isSafeWebhookUrl,
 } from '#contracts';
+import { RpcError } from '#runtime';
 import type { Alert } from './alert-book';
 import { AlertsRepository } from './alerts.repository';
 import { DetectorRunner } from './detector-runner';
@@ -53,7 +56,17 @@ class PutSettingsCommand extends SettingsQuery {
 
 type AlertView = Omit<Alert, 'dedup_key' | 'account_id'>;
 const view = ({ dedup_key: _dedup, account_id: _account, ...alert }: Alert): AlertView => alert;
-const DEFAULT_SETTINGS = { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [] };
+const DEFAULT_SETTINGS = {
+  timezone: 'UTC',
+  working_hours: null,
+  webhook_url: null,
+  auto_revoke_on: [],
+  webhook_secret: null,
+};
+
+export const ALLOW_PRIVATE_WEBHOOKS = Symbol('ALLOW_PRIVATE_WEBHOOKS');
+
+type SettingsAnswer = SecuritySettingsDto & { webhook_secret: string | null };
 
 /** Alerts API (PRODUCT.md §9.2) and security settings. Another account's alert is 404. */
 @Controller()
@@ -63,6 +76,7 @@ export class AlertsHandler {
   constructor(
     private readonly dataSource: DataSource,
     private readonly runner: DetectorRunner,
+    @Inject(ALLOW_PRIVATE_WEBHOOKS) private readonly allowPrivateWebhooks: boolean,
   ) {
     this.alerts = new AlertsRepository(dataSource);
   }
@@ -113,34 +127,44 @@ export class AlertsHandler {
     return view(resolved);
   }
 
+  /** With `webhook_secret`: the key of the webhooks' HMAC signature, made when a webhook is first set. */
   @MessagePattern(AlertsRpc.getSettings)
-  async settings(@Payload() query: SettingsQuery): Promise<SecuritySettingsDto> {
+  async settings(@Payload() query: SettingsQuery): Promise<SettingsAnswer> {
     const [row] = (await this.dataSource.query(
-      `SELECT timezone, working_hours, webhook_url, auto_revoke_on FROM security_settings WHERE account_id = $1`,
+      `SELECT timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret FROM security_settings WHERE account_id = $1`,
       [query.account_id],
-    )) as SecuritySettingsDto[];
+    )) as SettingsAnswer[];
     return row ?? DEFAULT_SETTINGS;
   }
 
   @MessagePattern(AlertsRpc.putSettings)
-  async putSettings(@Payload() command: PutSettingsCommand): Promise<SecuritySettingsDto> {
+  async putSettings(@Payload() command: PutSettingsCommand): Promise<SettingsAnswer> {
     const { body } = command;
-    const settings = {
-      timezone: body.timezone,
-      working_hours: body.working_hours ?? null,
-      webhook_url: body.webhook_url ?? null,
-      auto_revoke_on: body.auto_revoke_on,
-    };
-    await this.dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on) VALUES ($1, $2, $3, $4, $5)
+    if (body.webhook_url && !this.allowPrivateWebhooks && !isSafeWebhookUrl(body.webhook_url)) {
+      throw new RpcError({
+        code: RpcErrorCode.ValidationFailed,
+        message: 'the request is not valid: see validation_errors',
+        validation_errors: [{ field: 'webhook_url', message: 'must not point at this machine or a private network' }],
+      });
+    }
+    const [row] = (await this.dataSource.query(
+      `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (account_id) DO UPDATE SET timezone = EXCLUDED.timezone, working_hours = EXCLUDED.working_hours,
-         webhook_url = EXCLUDED.webhook_url, auto_revoke_on = EXCLUDED.auto_revoke_on, updated_at = now()`,
-      [command.account_id, settings.timezone, settings.working_hours, settings.webhook_url, settings.auto_revoke_on],
-    );
-    if (settings.working_hours)
-      this.runner.workingHours.set(command.account_id, { ...settings.working_hours, timezone: settings.timezone });
-    else this.runner.workingHours.delete(command.account_id);
-    return settings;
+         webhook_url = EXCLUDED.webhook_url, auto_revoke_on = EXCLUDED.auto_revoke_on,
+         webhook_secret = coalesce(security_settings.webhook_secret, EXCLUDED.webhook_secret), updated_at = now()
+       RETURNING timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret`,
+      [
+        command.account_id,
+        body.timezone,
+        body.working_hours ?? null,
+        body.webhook_url ?? null,
+        body.auto_revoke_on,
+        randomBytes(32).toString('hex'),
+      ],
+    )) as SettingsAnswer[];
+    this.runner.applySettings(command.account_id, row);
+    return row;
   }
 
   private async owned(command: AlertCommand): Promise<Alert> {

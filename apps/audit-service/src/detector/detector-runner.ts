@@ -1,11 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type EventEnvelope, STREAMS } from '#contracts';
+import { type EventEnvelope, KeysRpc, STREAMS } from '#contracts';
 import { EventStore, IdempotentConsumer } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
+import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
 import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorState, type WorkingHours, emptyState } from './detector';
+
+interface AccountSettings {
+  timezone: string;
+  working_hours: Omit<WorkingHours, 'timezone'> | null;
+  auto_revoke_on: string[];
+}
 
 /**
  * Runs the detector on the AUTH stream in audit-service. Each batch, in one transaction: the inbox
@@ -18,7 +25,8 @@ export class DetectorRunner {
   private consumer?: IdempotentConsumer;
   private readonly alerts: AlertsRepository;
   private readonly events: EventStore;
-  readonly workingHours = new Map<string, WorkingHours>();
+  private readonly workingHours = new Map<string, WorkingHours>();
+  private readonly autoRevokeOn = new Map<string, Set<string>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,6 +65,14 @@ export class DetectorRunner {
     await this.consumer?.stop();
   }
 
+  /** What the detector needs of an account's security settings: working hours and auto-revoke rules. */
+  applySettings(accountId: string, settings: AccountSettings): void {
+    if (settings.working_hours)
+      this.workingHours.set(accountId, { ...settings.working_hours, timezone: settings.timezone });
+    else this.workingHours.delete(accountId);
+    this.autoRevokeOn.set(accountId, new Set(settings.auto_revoke_on));
+  }
+
   /** A resolution as legitimate teaches the detector (a trusted country, a usual hour). */
   async learn(alert: Alert, manager: EntityManager): Promise<void> {
     if (!this.detector) return;
@@ -83,11 +99,14 @@ export class DetectorRunner {
   private async observeAll(detector: Detector, events: EventEnvelope[], manager: EntityManager): Promise<void> {
     for (const event of events) {
       for (const finding of detector.observe(event)) {
-        const { alert, opened } = foldFinding(
-          await this.alerts.latest(finding.account_id, finding.dedup_key, manager),
-          finding,
-        );
+        const folded = foldFinding(await this.alerts.latest(finding.account_id, finding.dedup_key, manager), finding);
+        const { opened } = folded;
+        let alert = folded.alert;
+        if (opened && alert.account_id && alert.key_id && this.autoRevokeOn.get(alert.account_id)?.has(alert.rule)) {
+          alert = await this.autoRevoke(alert, event.meta.request_id);
+        }
         await this.alerts.save(alert, manager);
+        if (opened) await queueWebhook(alert, manager);
         await this.events.append(
           `alert-${alert.id}`,
           [
@@ -116,6 +135,32 @@ export class DetectorRunner {
       }
     }
     await this.saveState(manager);
+  }
+
+  /** Asks key-service to revoke the key (reason `anomaly`) and says so in the alert. */
+  private async autoRevoke(alert: Alert, requestId: string): Promise<Alert> {
+    try {
+      const reply = await this.nats.connection.request(
+        KeysRpc.revokeKey,
+        JSON.stringify({
+          account_id: alert.account_id,
+          key_id: alert.key_id,
+          reason: 'anomaly',
+          meta: { request_id: requestId },
+        }),
+        { timeout: 5_000 },
+      );
+      const answer = reply.json<{ err?: unknown }>();
+      if (answer.err) throw new Error(JSON.stringify(answer.err));
+      return {
+        ...alert,
+        summary: `${alert.summary} The key was revoked automatically.`,
+        evidence: { ...alert.evidence, auto_revoked: true },
+      };
+    } catch (error) {
+      this.logger.warn({ msg: 'auto-revoke failed', alert_id: alert.id, error: String(error) }, 'DetectorRunner');
+      return { ...alert, evidence: { ...alert.evidence, auto_revoked: false } };
+    }
   }
 
   private async saveState(manager: EntityManager): Promise<void> {

@@ -67,7 +67,10 @@ interface KeyState {
   windowCount: number;
   baseline: number | null;
   spikeAlertedWindow: number | null;
+  spikeAlertedHigh?: boolean;
   hoursOfWeek: number[];
+  /** Hours of the week in the account's time zone resolved as legitimate (with working hours set). */
+  trustedLocalHours?: number[];
   countries: Record<string, number>;
   trustedCountries: string[];
 }
@@ -124,6 +127,11 @@ export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
   return start <= end ? local.minutes >= start && local.minutes < end : local.minutes >= start || local.minutes < end;
 }
 
+/** A record's own entry only: names come from events (`constructor` is an IP nobody should crash us with). */
+function own<T>(record: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined;
+}
+
 export class Detector {
   constructor(
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
@@ -142,7 +150,7 @@ export class Detector {
 
   /** A resolution as `legitimate` teaches the baseline: that country is trusted for the key. */
   learnLegitimate(rule: Rule, keyId: string | undefined, evidence: Record<string, unknown>): void {
-    const key = keyId ? this.state.keys[keyId] : undefined;
+    const key = keyId ? own(this.state.keys, keyId) : undefined;
     if (!key) return;
     if (
       rule === 'new_location' &&
@@ -151,19 +159,17 @@ export class Detector {
     ) {
       key.trustedCountries.push(evidence.country);
     }
-    if (
-      rule === 'off_hours' &&
-      typeof evidence.hour_of_week === 'number' &&
-      !key.hoursOfWeek.includes(evidence.hour_of_week)
-    ) {
-      key.hoursOfWeek.push(evidence.hour_of_week);
+    if (rule === 'off_hours' && typeof evidence.hour_of_week === 'number') {
+      // The hour is in the account's time zone when working hours were set, else in UTC.
+      const list = evidence.hour_basis === 'local' ? (key.trustedLocalHours ??= []) : key.hoursOfWeek;
+      if (!list.includes(evidence.hour_of_week)) list.push(evidence.hour_of_week);
     }
   }
 
   private used(event: EventEnvelope, data: UsedData, at: number): Finding[] {
     const keyId = data.key_id as string;
     const accountId = event.meta.account_id;
-    const key = (this.state.keys[keyId] ??= {
+    const key = (this.state.keys[keyId] = own(this.state.keys, keyId) ?? {
       firstSeen: at,
       window: Math.floor(at / this.config.spikeWindowMs),
       windowCount: 0,
@@ -186,12 +192,13 @@ export class Detector {
     if (offHours) findings.push({ ...base, ...offHours, dedup_key: `off_hours:${keyId}` });
     const location = this.newLocation(key, data, at);
     if (location) findings.push({ ...base, ...location, dedup_key: `new_location:${keyId}:${data.location?.country}` });
-    const burst = data.ip ? this.state.burstIps[data.ip] : undefined;
+    const burst = data.ip ? own(this.state.burstIps, data.ip) : undefined;
     if (data.ip && burst && at - burst.at <= this.config.burstWindowMs) {
       findings.push({
         rule: 'failed_auth_burst',
         severity: 'high',
-        account_id: burst.account_id ?? accountId,
+        // The burst's alert, wherever it belongs (an operators' alert stays one).
+        account_id: burst.account_id,
         key_id: keyId,
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
@@ -219,9 +226,12 @@ export class Detector {
     const baseline = key.baseline ?? 0;
     const young = at - key.firstSeen < newKeyGraceMs;
     const threshold = young ? spikeExtremeCount : Math.max(spikeMinCount, spikeFactor * baseline);
-    if (key.windowCount <= threshold || key.spikeAlertedWindow === window) return undefined;
-    key.spikeAlertedWindow = window;
+    if (key.windowCount <= threshold) return undefined;
     const high = !young && baseline > 0 && key.windowCount > spikeHighFactor * baseline;
+    // One finding when the window crosses the threshold, and one more if it goes on past 50 × (severity rises).
+    if (key.spikeAlertedWindow === window && (!high || key.spikeAlertedHigh)) return undefined;
+    key.spikeAlertedHigh = key.spikeAlertedWindow === window || high ? high : false;
+    key.spikeAlertedWindow = window;
     return {
       rule: 'request_spike',
       severity: high ? 'high' : 'medium',
@@ -244,6 +254,7 @@ export class Detector {
     if (hours) {
       if (withinWorkingHours(at, hours)) return undefined;
       const local = localTime(at, hours.timezone);
+      if (key.trustedLocalHours?.includes(local.hourOfWeek)) return undefined;
       return {
         rule: 'off_hours',
         severity: 'low',
@@ -253,6 +264,7 @@ export class Detector {
           window: `${hours.start}-${hours.end}`,
           timezone: hours.timezone,
           hour_of_week: local.hourOfWeek,
+          hour_basis: 'local',
         },
       };
     }
@@ -269,6 +281,7 @@ export class Detector {
         baseline: 'hours of the week seen so far',
         window: '1h',
         hour_of_week: hourOfWeek,
+        hour_basis: 'utc',
       },
     };
   }
@@ -281,7 +294,7 @@ export class Detector {
     const country = data.location?.country;
     if (!country || country === 'local') return undefined;
     const known = Object.keys(key.countries);
-    const lastSeen = key.countries[country];
+    const lastSeen = own(key.countries, country);
     key.countries[country] = at;
     const fresh = lastSeen === undefined || at - lastSeen > this.config.locationMemoryMs;
     if (known.length === 0 || !fresh || key.trustedCountries.includes(country)) return undefined;
@@ -320,7 +333,7 @@ export class Detector {
       });
     }
     const track = (bucket: Record<string, number[]>, name: string): number => {
-      const recent = (bucket[name] ?? []).filter((t) => at - t <= this.config.burstWindowMs);
+      const recent = (own(bucket, name) ?? []).filter((t) => at - t <= this.config.burstWindowMs);
       recent.push(at);
       bucket[name] = recent;
       return recent.length;

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { isUuid } from '#contracts';
+import { type Alert, AlertBook, DEFAULT_COOLDOWN_MS, alertId, foldFinding } from './alert-book';
+import type { Finding, Severity } from './detector';
+
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 2, 2, 9, 0);
+const ACCOUNT = randomUUID();
+const KEY = randomUUID();
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+function finding(at: number, overrides: Partial<Finding> = {}): Finding {
+  return {
+    rule: 'revoked_key_use',
+    severity: 'medium',
+    account_id: ACCOUNT,
+    key_id: KEY,
+    dedup_key: `revoked_key_use:${KEY}`,
+    at: new Date(at).toISOString(),
+    summary: `Someone tried to use a revoked key at ${new Date(at).toISOString()}.`,
+    evidence: { observed: 'revoked', window: 'each attempt' },
+    ...overrides,
+  };
+}
+
+describe('AlertBook', () => {
+  let sut: AlertBook;
+
+  beforeEach(() => {
+    sut = new AlertBook();
+  });
+
+  it('folds repeats into one open alert: count and last_seen move, first_seen and id stay', () => {
+    const first = sut.record(finding(START));
+    sut.record(finding(START + 10 * MINUTE));
+    const last = sut.record(finding(START + 20 * MINUTE));
+
+    expect(sut.alerts).toHaveLength(1);
+    expect(last).toMatchObject({
+      id: first.id,
+      status: 'open',
+      count: 3,
+      first_seen: new Date(START).toISOString(),
+      last_seen: new Date(START + 20 * MINUTE).toISOString(),
+      summary: `Someone tried to use a revoked key at ${new Date(START + 20 * MINUTE).toISOString()}.`,
+    });
+    expect(sut.alerts[0]).toEqual(last);
+  });
+
+  it.each<[Severity[], Severity]>([
+    [['medium', 'high', 'low'], 'high'],
+    [['low', 'medium', 'low'], 'medium'],
+    [['high', 'low', 'medium'], 'high'],
+  ])('only raises the severity: %j folds to %s', (severities, expected) => {
+    severities.forEach((severity, i) => sut.record(finding(START + i * MINUTE, { severity })));
+
+    expect(sut.alerts).toEqual([expect.objectContaining({ severity: expected, count: 3 })]);
+  });
+
+  it('opens a new alert after the open one is resolved, even within the cooldown', () => {
+    const first = sut.record(finding(START));
+    sut.resolve(first.id, 'false_positive', new Date(START + MINUTE).toISOString());
+
+    const second = sut.record(finding(START + 2 * MINUTE));
+
+    expect(second.id).not.toBe(first.id);
+    expect(sut.alerts).toEqual([
+      expect.objectContaining({
+        id: first.id,
+        status: 'resolved',
+        count: 1,
+        resolution: { resolution: 'false_positive', resolved_at: new Date(START + MINUTE).toISOString() },
+      }),
+      expect.objectContaining({ id: second.id, status: 'open', count: 1 }),
+    ]);
+  });
+
+  it('folds a repeat within the cooldown since last_seen, however long the alert has been open', () => {
+    for (let i = 0; i <= 6; i += 1) sut.record(finding(START + i * 50 * MINUTE));
+
+    expect(sut.alerts).toEqual([expect.objectContaining({ count: 7 })]);
+  });
+
+  it('folds a repeat just within the cooldown of 1 hour', () => {
+    sut.record(finding(START));
+
+    sut.record(finding(START + DEFAULT_COOLDOWN_MS - 1));
+
+    expect(DEFAULT_COOLDOWN_MS).toBe(60 * MINUTE);
+    expect(sut.alerts).toEqual([expect.objectContaining({ count: 2 })]);
+  });
+
+  it('opens a new alert once the cooldown has passed since last_seen', () => {
+    const first = sut.record(finding(START));
+    sut.record(finding(START + 30 * MINUTE));
+
+    const later = sut.record(finding(START + 30 * MINUTE + DEFAULT_COOLDOWN_MS + 1_000));
+
+    expect(later.id).not.toBe(first.id);
+    expect(sut.alerts.map((alert) => [alert.count, alert.status])).toEqual([
+      [2, 'open'],
+      [1, 'open'],
+    ]);
+  });
+
+  it('keeps the same dedup key of different accounts apart', () => {
+    sut.record(finding(START));
+
+    sut.record(finding(START + MINUTE, { account_id: randomUUID() }));
+    sut.record(finding(START + 2 * MINUTE, { account_id: null }));
+
+    expect(sut.alerts.map((alert) => alert.count)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps different dedup keys of one account apart', () => {
+    sut.record(finding(START));
+
+    sut.record(finding(START + MINUTE, { key_id: 'other', dedup_key: 'revoked_key_use:other' }));
+
+    expect(sut.alerts).toHaveLength(2);
+  });
+
+  it('returns undefined when resolving an unknown alert', () => {
+    expect(sut.resolve(randomUUID(), 'legitimate', new Date(START).toISOString())).toBeUndefined();
+  });
+});
+
+describe('foldFinding', () => {
+  it('folds into an acknowledged alert', () => {
+    const { alert } = foldFinding(undefined, finding(START));
+    const acknowledged: Alert = { ...alert, status: 'acknowledged' };
+
+    const folded = foldFinding(acknowledged, finding(START + MINUTE));
+
+    expect(folded).toEqual({ alert: expect.objectContaining({ status: 'acknowledged', count: 2 }), opened: false });
+  });
+
+  it('does not change the alert it folds into', () => {
+    const { alert } = foldFinding(undefined, finding(START));
+    const snapshot = structuredClone(alert);
+
+    foldFinding(alert, finding(START + MINUTE, { severity: 'high' }));
+
+    expect(alert).toEqual(snapshot);
+  });
+
+  it('takes a custom cooldown', () => {
+    const { alert } = foldFinding(undefined, finding(START));
+
+    expect(foldFinding(alert, finding(START + 5 * MINUTE), 10 * MINUTE).opened).toBe(false);
+    expect(foldFinding(alert, finding(START + 15 * MINUTE), 10 * MINUTE).opened).toBe(true);
+  });
+});
+
+describe('alertId', () => {
+  const firstSeen = new Date(START).toISOString();
+
+  it('is deterministic', () => {
+    expect(alertId(ACCOUNT, `revoked_key_use:${KEY}`, firstSeen)).toBe(
+      alertId(ACCOUNT, `revoked_key_use:${KEY}`, firstSeen),
+    );
+    expect(foldFinding(undefined, finding(START)).alert.id).toBe(alertId(ACCOUNT, `revoked_key_use:${KEY}`, firstSeen));
+  });
+
+  it('differs by account, dedup key and first sighting', () => {
+    const ids = new Set([
+      alertId(ACCOUNT, 'failed_auth_burst:ip:192.0.2.1', firstSeen),
+      alertId(null, 'failed_auth_burst:ip:192.0.2.1', firstSeen),
+      alertId(randomUUID(), 'failed_auth_burst:ip:192.0.2.1', firstSeen),
+      alertId(ACCOUNT, 'failed_auth_burst:ip:192.0.2.2', firstSeen),
+      alertId(ACCOUNT, 'failed_auth_burst:ip:192.0.2.1', new Date(START + 1).toISOString()),
+    ]);
+
+    expect(ids.size).toBe(5);
+  });
+
+  it.each([
+    ['an account', ACCOUNT, `revoked_key_use:${KEY}`],
+    ['no account', null, 'failed_auth_burst:ip:198.51.100.23'],
+    ['an empty dedup key', ACCOUNT, ''],
+  ])('has the shape of a version-4 UUID (%s)', (_label, accountId, dedupKey) => {
+    const id = alertId(accountId, dedupKey, firstSeen);
+
+    expect(id).toMatch(UUID_V4);
+    expect(isUuid(id)).toBe(true);
+  });
+});

@@ -1,0 +1,570 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '#contracts';
+import { AlertBook } from './alert-book';
+import {
+  DEFAULT_DETECTOR_CONFIG,
+  Detector,
+  type Finding,
+  type Rule,
+  type WorkingHours,
+  localTime,
+  withinWorkingHours,
+} from './detector';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WINDOW = DEFAULT_DETECTOR_CONFIG.spikeWindowMs;
+/** Monday 2 March 2026, 00:00 UTC: the simulated clock starts here (Berlin is on CET, UTC+1). */
+const MONDAY = Date.UTC(2026, 2, 2);
+
+const LONDON = { country: 'GB', city: 'London' };
+const SYDNEY = { country: 'AU', city: 'Sydney' };
+
+interface Use {
+  account?: string | null;
+  ip?: string;
+  location?: { country: string; city: string | null } | null;
+  status?: number;
+}
+
+interface Failure {
+  reason: string;
+  ip: string;
+  key_prefix?: string;
+  key_id?: string;
+}
+
+function envelope(type: string, stream: string, at: number, data: object, accountId: string | null): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type,
+    stream,
+    version: 0,
+    occurred_at: new Date(at).toISOString(),
+    data: data as Record<string, unknown>,
+    meta: { request_id: randomUUID(), account_id: accountId },
+  };
+}
+
+function keyUsed(keyId: string, at: number, use: Use = {}): EventEnvelope {
+  const data = {
+    key_id: keyId,
+    key_prefix: `vxk_${keyId.slice(0, 8)}`,
+    status: use.status ?? 200,
+    ip: use.ip ?? '192.0.2.10',
+    location: use.location === undefined ? LONDON : use.location,
+  };
+  return envelope('key.used', `usage-${keyId}`, at, data, use.account === undefined ? ACCOUNT : use.account);
+}
+
+function authFailed(at: number, failure: Failure, accountId: string | null = null): EventEnvelope {
+  return envelope('auth.failed', accountId ? `auth-${accountId}` : 'auth-unattributed', at, failure, accountId);
+}
+
+function ofRule(findings: Finding[], rule: Rule): Finding[] {
+  return findings.filter((finding) => finding.rule === rule);
+}
+
+/** `count` uses of a key spread evenly over the 5-minute window starting at `windowStart`. */
+function useDuringWindow(sut: Detector, keyId: string, windowStart: number, count: number): Finding[] {
+  const findings: Finding[] = [];
+  for (let i = 0; i < count; i += 1) {
+    findings.push(...sut.observe(keyUsed(keyId, windowStart + Math.floor((i * WINDOW) / count))));
+  }
+  return findings;
+}
+
+/** Consecutive windows from `start`, window `n` holding `countOf(n)` uses. */
+function useOverWindows(
+  sut: Detector,
+  keyId: string,
+  start: number,
+  windows: number,
+  countOf: (n: number) => number,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (let n = 0; n < windows; n += 1) findings.push(...useDuringWindow(sut, keyId, start + n * WINDOW, countOf(n)));
+  return findings;
+}
+
+const ACCOUNT = randomUUID();
+const TWO_DAYS_OF_WINDOWS = (2 * DAY) / WINDOW;
+
+describe('Detector', () => {
+  let sut: Detector;
+  let keyId: string;
+
+  beforeEach(() => {
+    sut = new Detector();
+    keyId = randomUUID();
+  });
+
+  describe('request_spike', () => {
+    it('does not fire on steady high traffic: 300 requests in every 5-minute window for 2 days', () => {
+      const findings = useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 300);
+
+      expect(ofRule(findings, 'request_spike')).toEqual([]);
+    });
+
+    it('does not fire on a gradual ramp of +10 % per window', () => {
+      useOverWindows(sut, keyId, MONDAY, (25 * HOUR) / WINDOW, () => 20);
+
+      const ramp = useOverWindows(sut, keyId, MONDAY + 25 * HOUR, 40, (n) => Math.round(20 * 1.1 ** (n + 1)));
+
+      expect(ofRule(ramp, 'request_spike')).toEqual([]);
+    });
+
+    it('fires once, medium, when a key with a baseline of ~20 per window suddenly makes 250 (over 10 ×)', () => {
+      const history = useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 20);
+
+      const spike = useDuringWindow(sut, keyId, MONDAY + 2 * DAY, 250);
+
+      expect(ofRule(history, 'request_spike')).toEqual([]);
+      expect(ofRule(spike, 'request_spike')).toHaveLength(1);
+      expect(ofRule(spike, 'request_spike')[0]).toMatchObject({
+        severity: 'medium',
+        account_id: ACCOUNT,
+        key_id: keyId,
+        dedup_key: `request_spike:${keyId}`,
+        evidence: { baseline: 20, threshold: 200, window: '5m' },
+      });
+    });
+
+    it('does not fire at 9 × the baseline (180 requests against ~20)', () => {
+      useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 20);
+
+      const findings = useDuringWindow(sut, keyId, MONDAY + 2 * DAY, 180);
+
+      expect(ofRule(findings, 'request_spike')).toEqual([]);
+    });
+
+    it('raises a high alert at over 50 × the baseline (1,100 requests against ~20)', () => {
+      useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 20);
+      const book = new AlertBook();
+
+      const spike = ofRule(useDuringWindow(sut, keyId, MONDAY + 2 * DAY, 1_100), 'request_spike');
+      spike.forEach((finding) => book.record(finding));
+
+      expect(spike.length).toBeGreaterThan(0);
+      expect(book.alerts).toHaveLength(1);
+      expect(book.alerts[0]).toMatchObject({ rule: 'request_spike', severity: 'high' });
+    });
+
+    it('is high when the first crossing is already over 50 × (150 requests against ~1 per window)', () => {
+      useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 1);
+
+      const spike = ofRule(useDuringWindow(sut, keyId, MONDAY + 2 * DAY, 150), 'request_spike');
+
+      expect(spike).toHaveLength(1);
+      expect(spike[0]).toMatchObject({ severity: 'high', evidence: { threshold: 100 } });
+    });
+
+    it('does not fire in the first day of a key at 500 requests in 5 minutes', () => {
+      const findings = useDuringWindow(sut, keyId, MONDAY, 500);
+
+      expect(ofRule(findings, 'request_spike')).toEqual([]);
+    });
+
+    it('fires once in the first day of a key at an extreme 1,200 requests in 5 minutes', () => {
+      const findings = ofRule(useDuringWindow(sut, keyId, MONDAY, 1_200), 'request_spike');
+
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ key_id: keyId, evidence: { observed: 1_001, threshold: 1_000 } });
+    });
+  });
+
+  describe('off_hours without working hours', () => {
+    /** Uses at hh:20 UTC for every hour 09–16, Monday to Friday, for `days` days from Monday 2 March. */
+    function officeHours(detector: Detector, days: number): Finding[] {
+      const findings: Finding[] = [];
+      for (let day = 0; day < days; day += 1) {
+        if (new Date(MONDAY + day * DAY).getUTCDay() % 6 === 0) continue;
+        for (let hour = 9; hour < 17; hour += 1) {
+          findings.push(...detector.observe(keyUsed(keyId, MONDAY + day * DAY + hour * HOUR + 20 * MINUTE)));
+        }
+      }
+      return findings;
+    }
+
+    it('fires low on a Sunday 03:00 UTC use after 15 days of weekday 09–17 use', () => {
+      const history = officeHours(sut, 15);
+
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 22, 3, 5)));
+
+      expect(ofRule(history, 'off_hours')).toEqual([]);
+      expect(ofRule(findings, 'off_hours')).toEqual([
+        expect.objectContaining({
+          severity: 'low',
+          account_id: ACCOUNT,
+          key_id: keyId,
+          dedup_key: `off_hours:${keyId}`,
+          evidence: expect.objectContaining({ hour_of_week: 6 * 24 + 3 }),
+        }),
+      ]);
+    });
+
+    it('does not fire on a use in a usual hour of the week', () => {
+      officeHours(sut, 15);
+
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 18, 10, 45)));
+
+      expect(ofRule(findings, 'off_hours')).toEqual([]);
+    });
+
+    it('does not fire before the key has 14 days of history', () => {
+      officeHours(sut, 12);
+
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 15, 3, 5)));
+
+      expect(ofRule(findings, 'off_hours')).toEqual([]);
+    });
+  });
+
+  describe('off_hours with working hours', () => {
+    const BERLIN_ACCOUNT = randomUUID();
+    const NIGHT_ACCOUNT = randomUUID();
+    const berlin: WorkingHours = { timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' };
+    const nightShift: WorkingHours = { timezone: 'UTC', days: [1, 2, 3, 4, 5, 6, 7], start: '22:00', end: '06:00' };
+
+    beforeEach(() => {
+      const settings: Record<string, WorkingHours> = { [BERLIN_ACCOUNT]: berlin, [NIGHT_ACCOUNT]: nightShift };
+      sut = new Detector(DEFAULT_DETECTOR_CONFIG, undefined, (accountId) => settings[accountId] ?? null);
+    });
+
+    it('does not fire on a Monday 10:00 Berlin use, even on the first use of the key', () => {
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 2, 9, 0), { account: BERLIN_ACCOUNT }));
+
+      expect(ofRule(findings, 'off_hours')).toEqual([]);
+    });
+
+    it('fires low on a Saturday use', () => {
+      sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 2, 9, 0), { account: BERLIN_ACCOUNT }));
+
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 7, 10, 0), { account: BERLIN_ACCOUNT }));
+
+      expect(ofRule(findings, 'off_hours')).toEqual([
+        expect.objectContaining({
+          severity: 'low',
+          account_id: BERLIN_ACCOUNT,
+          dedup_key: `off_hours:${keyId}`,
+          evidence: expect.objectContaining({ timezone: 'Europe/Berlin' }),
+        }),
+      ]);
+    });
+
+    it('treats the end of the working day as outside (16:59 Berlin fine, 17:00 Berlin fires)', () => {
+      const before = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 4, 15, 59), { account: BERLIN_ACCOUNT }));
+      const after = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 4, 16, 0), { account: BERLIN_ACCOUNT }));
+
+      expect(ofRule(before, 'off_hours')).toEqual([]);
+      expect(ofRule(after, 'off_hours')).toHaveLength(1);
+    });
+
+    it('does not repeat for a local hour resolved as legitimate', () => {
+      const saturday = Date.UTC(2026, 2, 7, 10, 0);
+      const [finding] = ofRule(sut.observe(keyUsed(keyId, saturday, { account: BERLIN_ACCOUNT })), 'off_hours');
+
+      sut.learnLegitimate('off_hours', keyId, finding.evidence);
+      const nextSaturday = sut.observe(keyUsed(keyId, saturday + 7 * DAY + 10 * MINUTE, { account: BERLIN_ACCOUNT }));
+
+      expect(ofRule(nextSaturday, 'off_hours')).toEqual([]);
+    });
+
+    it('leaves another account without working hours to the learned hours', () => {
+      const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 7, 3, 0)));
+
+      expect(ofRule(findings, 'off_hours')).toEqual([]);
+    });
+
+    it('handles a range that wraps midnight (22:00–06:00)', () => {
+      const night = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 3, 23, 30), { account: NIGHT_ACCOUNT }));
+      const earlyMorning = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 4, 5, 59), { account: NIGHT_ACCOUNT }));
+      const noon = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 4, 12, 0), { account: NIGHT_ACCOUNT }));
+
+      expect(ofRule(night, 'off_hours')).toEqual([]);
+      expect(ofRule(earlyMorning, 'off_hours')).toEqual([]);
+      expect(ofRule(noon, 'off_hours')).toHaveLength(1);
+    });
+
+    it.each([
+      ['22:00', true, Date.UTC(2026, 2, 3, 22, 0)],
+      ['02:00', true, Date.UTC(2026, 2, 4, 2, 0)],
+      ['06:00', false, Date.UTC(2026, 2, 4, 6, 0)],
+      ['21:59', false, Date.UTC(2026, 2, 4, 21, 59)],
+      ['12:00', false, Date.UTC(2026, 2, 4, 12, 0)],
+    ])('withinWorkingHours of 22:00–06:00 at %s is %s', (_label, expected, at) => {
+      expect(withinWorkingHours(at, nightShift)).toBe(expected);
+    });
+
+    it.each([
+      ['Friday 09:30 CET, before the change', '2026-03-27T08:30:00Z', true],
+      ['Friday 08:30 CET, before the change', '2026-03-27T07:30:00Z', false],
+      ['Friday 16:30 CET, before the change', '2026-03-27T15:30:00Z', true],
+      ['Monday 09:30 CEST, after the change', '2026-03-30T07:30:00Z', true],
+      ['Monday 08:30 CEST, after the change', '2026-03-30T06:30:00Z', false],
+      ['Monday 17:30 CEST, after the change', '2026-03-30T15:30:00Z', false],
+    ])('withinWorkingHours in Berlin around the 2026-03-29 DST change: %s', (_label, iso, expected) => {
+      expect(withinWorkingHours(Date.parse(iso), berlin)).toBe(expected);
+    });
+
+    it.each([
+      ['2026-03-29T00:59:00Z', { day: 7, minutes: 1 * 60 + 59, hourOfWeek: 6 * 24 + 1 }],
+      ['2026-03-29T01:00:00Z', { day: 7, minutes: 3 * 60, hourOfWeek: 6 * 24 + 3 }],
+      ['2026-03-29T22:00:00Z', { day: 1, minutes: 0, hourOfWeek: 0 }],
+      ['2026-10-25T00:59:00Z', { day: 7, minutes: 2 * 60 + 59, hourOfWeek: 6 * 24 + 2 }],
+      ['2026-10-25T01:00:00Z', { day: 7, minutes: 2 * 60, hourOfWeek: 6 * 24 + 2 }],
+    ])('localTime in Berlin at %s', (iso, expected) => {
+      expect(localTime(Date.parse(iso), 'Europe/Berlin')).toEqual(expected);
+    });
+  });
+
+  describe('new_location', () => {
+    it('does not fire on the first location of a key', () => {
+      const findings = sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+
+      expect(ofRule(findings, 'new_location')).toEqual([]);
+    });
+
+    it('fires medium on a second country, with the country in the evidence', () => {
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+
+      const findings = sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: SYDNEY, ip: '203.0.113.50' }));
+
+      expect(ofRule(findings, 'new_location')).toEqual([
+        expect.objectContaining({
+          severity: 'medium',
+          account_id: ACCOUNT,
+          key_id: keyId,
+          dedup_key: `new_location:${keyId}:AU`,
+          evidence: expect.objectContaining({ country: 'AU', baseline: ['GB'], ips: ['203.0.113.50'] }),
+        }),
+      ]);
+    });
+
+    it('never counts the "local" location, neither as a first location nor as a new one', () => {
+      const local = { country: 'local', city: null };
+
+      const findings = [
+        ...sut.observe(keyUsed(keyId, MONDAY, { location: local })),
+        ...sut.observe(keyUsed(keyId, MONDAY + DAY, { location: LONDON })),
+        ...sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: local })),
+        ...sut.observe(keyUsed(keyId, MONDAY + 3 * DAY, { location: null })),
+      ];
+
+      expect(ofRule(findings, 'new_location')).toEqual([]);
+    });
+
+    it('does not fire again on a country seen within 30 days', () => {
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: SYDNEY }));
+
+      const findings = [
+        ...sut.observe(keyUsed(keyId, MONDAY + 20 * DAY, { location: SYDNEY })),
+        ...sut.observe(keyUsed(keyId, MONDAY + 29 * DAY, { location: LONDON })),
+        ...sut.observe(keyUsed(keyId, MONDAY + 45 * DAY, { location: SYDNEY })),
+      ];
+
+      expect(ofRule(findings, 'new_location')).toEqual([]);
+    });
+
+    it('fires again on a country not seen for more than 30 days', () => {
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: SYDNEY }));
+      sut.observe(keyUsed(keyId, MONDAY + 20 * DAY, { location: LONDON }));
+
+      const findings = sut.observe(keyUsed(keyId, MONDAY + 34 * DAY, { location: SYDNEY }));
+
+      expect(ofRule(findings, 'new_location')).toHaveLength(1);
+    });
+
+    it('does not repeat for a country resolved as legitimate, while another key still alerts on it', () => {
+      const otherKey = randomUUID();
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      sut.observe(keyUsed(otherKey, MONDAY, { location: LONDON }));
+      const [alerted] = ofRule(sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: SYDNEY })), 'new_location');
+
+      sut.learnLegitimate('new_location', keyId, alerted.evidence);
+      sut.observe(keyUsed(keyId, MONDAY + 10 * DAY, { location: LONDON }));
+      const afterAbsence = sut.observe(keyUsed(keyId, MONDAY + 33 * DAY + HOUR, { location: SYDNEY }));
+      const otherKeyFindings = sut.observe(keyUsed(otherKey, MONDAY + 33 * DAY + HOUR, { location: SYDNEY }));
+
+      expect(ofRule(afterAbsence, 'new_location')).toEqual([]);
+      expect(ofRule(otherKeyFindings, 'new_location')).toEqual([
+        expect.objectContaining({ key_id: otherKey, evidence: expect.objectContaining({ country: 'AU' }) }),
+      ]);
+    });
+  });
+
+  describe('failed_auth_burst', () => {
+    const attacker = '198.51.100.23';
+
+    /** `count` failures from `ip` with unknown keys, `every` ms apart from `start`. */
+    function failuresFrom(ip: string, start: number, count: number, every: number, accountId: string | null = null) {
+      return Array.from({ length: count }, (_, i) =>
+        authFailed(start + i * every, { reason: 'unknown', ip }, accountId),
+      );
+    }
+
+    it('does not fire on 9 failures from one IP in 5 minutes, fires medium on the 10th', () => {
+      const failures = failuresFrom(attacker, MONDAY, 10, 20_000);
+
+      const before = failures.slice(0, 9).flatMap((event) => sut.observe(event));
+      const findings = sut.observe(failures[9]);
+
+      expect(before).toEqual([]);
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'failed_auth_burst',
+          severity: 'medium',
+          account_id: null,
+          dedup_key: `failed_auth_burst:ip:${attacker}`,
+          evidence: expect.objectContaining({ observed: 10, ips: [attacker] }),
+        }),
+      ]);
+    });
+
+    it('does not fire on failures spread over 30 minutes', () => {
+      const findings = failuresFrom(attacker, MONDAY, 11, 3 * MINUTE).flatMap((event) => sut.observe(event));
+
+      expect(findings).toEqual([]);
+    });
+
+    it('fires on 5 failures against one key prefix from different IPs, not on 4', () => {
+      const prefix = 'vxk_1a2b3c4d';
+      const failures = Array.from({ length: 5 }, (_, i) =>
+        authFailed(MONDAY + i * 30_000, { reason: 'unknown', ip: `203.0.113.${i + 1}`, key_prefix: prefix }),
+      );
+
+      const firstFour = failures.slice(0, 4).flatMap((event) => sut.observe(event));
+      const fifth = sut.observe(failures[4]);
+
+      expect(firstFour).toEqual([]);
+      expect(fifth).toEqual([
+        expect.objectContaining({
+          rule: 'failed_auth_burst',
+          severity: 'medium',
+          key_prefix: prefix,
+          dedup_key: `failed_auth_burst:prefix:${prefix}`,
+          evidence: expect.objectContaining({ observed: 5 }),
+        }),
+      ]);
+    });
+
+    it('raises a high finding with the burst dedup key when a success from that IP follows', () => {
+      const burst = failuresFrom(attacker, MONDAY, 10, 10_000).flatMap((event) => sut.observe(event));
+
+      const findings = sut.observe(keyUsed(keyId, MONDAY + 3 * MINUTE, { ip: attacker }));
+
+      expect(ofRule(findings, 'failed_auth_burst')).toEqual([
+        expect.objectContaining({ severity: 'high', key_id: keyId, dedup_key: burst[0].dedup_key }),
+      ]);
+    });
+
+    it('does not raise on a success from that IP after the window', () => {
+      failuresFrom(attacker, MONDAY, 10, 10_000).forEach((event) => sut.observe(event));
+
+      const findings = sut.observe(keyUsed(keyId, MONDAY + 90_000 + 6 * MINUTE, { ip: attacker }));
+
+      expect(ofRule(findings, 'failed_auth_burst')).toEqual([]);
+    });
+
+    it('raises the alert of a burst tied to the account to high when a success follows', () => {
+      const book = new AlertBook();
+      const events = [
+        ...failuresFrom(attacker, MONDAY, 10, 10_000, ACCOUNT),
+        keyUsed(keyId, MONDAY + 3 * MINUTE, { ip: attacker }),
+      ];
+
+      events.forEach((event) => sut.observe(event).forEach((finding) => book.record(finding)));
+
+      expect(book.alerts.filter((alert) => alert.rule === 'failed_auth_burst')).toEqual([
+        expect.objectContaining({ severity: 'high', count: 2, account_id: ACCOUNT }),
+      ]);
+    });
+
+    it('raises the operators’ alert of an unattributed burst to high when a success from that IP follows', () => {
+      const book = new AlertBook();
+      const events = [
+        ...failuresFrom(attacker, MONDAY, 10, 10_000),
+        keyUsed(keyId, MONDAY + 3 * MINUTE, { ip: attacker }),
+      ];
+
+      events.forEach((event) => sut.observe(event).forEach((finding) => book.record(finding)));
+
+      const burstAlert = book.alerts.find((alert) => alert.rule === 'failed_auth_burst' && alert.account_id === null);
+      expect(burstAlert).toMatchObject({ severity: 'high' });
+    });
+  });
+
+  describe('revoked_key_use', () => {
+    it.each(['revoked', 'expired'])('fires medium on an attempt with a key that is %s', (reason) => {
+      const findings = sut.observe(
+        authFailed(MONDAY, { reason, ip: '192.0.2.99', key_id: keyId, key_prefix: 'vxk_0badc0de' }, ACCOUNT),
+      );
+
+      expect(ofRule(findings, 'revoked_key_use')).toEqual([
+        expect.objectContaining({
+          severity: 'medium',
+          account_id: ACCOUNT,
+          key_id: keyId,
+          dedup_key: `revoked_key_use:${keyId}`,
+          evidence: expect.objectContaining({ observed: reason, ips: ['192.0.2.99'] }),
+        }),
+      ]);
+    });
+
+    it('does not fire on an unknown key', () => {
+      const findings = sut.observe(
+        authFailed(MONDAY, { reason: 'unknown', ip: '192.0.2.99', key_prefix: 'vxk_0badc0de' }),
+      );
+
+      expect(ofRule(findings, 'revoked_key_use')).toEqual([]);
+    });
+
+    it('folds every attempt into one alert counting them', () => {
+      const book = new AlertBook();
+
+      for (let i = 0; i < 3; i += 1) {
+        const event = authFailed(
+          MONDAY + i * 10 * MINUTE,
+          { reason: 'revoked', ip: '192.0.2.99', key_id: keyId },
+          ACCOUNT,
+        );
+        sut.observe(event).forEach((finding) => book.record(finding));
+      }
+
+      expect(book.alerts).toEqual([expect.objectContaining({ rule: 'revoked_key_use', count: 3 })]);
+    });
+  });
+
+  describe('determinism', () => {
+    function scenario(): EventEnvelope[] {
+      const events: EventEnvelope[] = [];
+      for (let i = 0; i < 12; i += 1)
+        events.push(authFailed(MONDAY + i * 5_000, { reason: 'unknown', ip: '198.51.100.7' }));
+      events.push(keyUsed(keyId, MONDAY + MINUTE, { location: LONDON }));
+      events.push(keyUsed(keyId, MONDAY + 2 * DAY, { location: SYDNEY, ip: '198.51.100.7' }));
+      events.push(authFailed(MONDAY + 3 * DAY, { reason: 'revoked', ip: '192.0.2.99', key_id: keyId }, ACCOUNT));
+      return events;
+    }
+
+    it('gives the same findings for the same events, also across a save and restore of its state', () => {
+      const events = scenario();
+      const straight = events.flatMap((event) => sut.observe(event));
+      const first = new Detector();
+      const firstHalf = events.slice(0, 7).flatMap((event) => first.observe(event));
+      const restored = new Detector(DEFAULT_DETECTOR_CONFIG, JSON.parse(JSON.stringify(first.state)));
+      const secondHalf = events.slice(7).flatMap((event) => restored.observe(event));
+
+      expect([...firstHalf, ...secondHalf]).toEqual(straight);
+      expect(straight.map((finding) => finding.rule)).toEqual([
+        'failed_auth_burst',
+        'failed_auth_burst',
+        'failed_auth_burst',
+        'new_location',
+        'revoked_key_use',
+      ]);
+    });
+  });
+});

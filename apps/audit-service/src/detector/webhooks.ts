@@ -1,0 +1,129 @@
+import type { LoggerService } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isSafeWebhookUrl } from '#contracts';
+import type { Alert } from './alert-book';
+
+/** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
+export const RETRY_DELAYS_S = [1, 5, 30, 120, 600];
+const TIMEOUT_MS = 5_000;
+
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Queues the delivery of an alert to the account's webhook, in the transaction that raised it. */
+export async function queueWebhook(alert: Alert, manager: EntityManager): Promise<void> {
+  if (!alert.account_id) return;
+  await manager.query(
+    `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
+     SELECT account_id, $2, webhook_url, $3 FROM security_settings WHERE account_id = $1 AND webhook_url IS NOT NULL`,
+    [alert.account_id, alert.id, JSON.stringify({ type: 'alert.raised', alert: { ...alert, dedup_key: undefined } })],
+  );
+}
+
+function isPrivate(address: string): boolean {
+  return !isSafeWebhookUrl(`http://${isIP(address) === 6 ? `[${address}]` : address}/`);
+}
+
+/**
+ * Delivers queued webhooks: a signed POST (`X-VibeXP-Signature: sha256=<HMAC of the body>`), 5 s
+ * timeout, retried with back-off, every attempt recorded. The target's address is checked again at
+ * delivery (a name may resolve to a private address) unless private targets are allowed.
+ */
+export class WebhookDispatcher {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: LoggerService,
+    private readonly allowPrivateTargets: boolean,
+    private readonly intervalMs = 500,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.deliverDue()
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'webhook delivery round failed', error: String(error) }, 'Webhooks'),
+        )
+        .finally(() => (this.running = undefined));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async deliverDue(): Promise<void> {
+    const due = (await this.dataSource.query(
+      `SELECT d.id, d.url, d.payload, d.attempts, s.webhook_secret
+         FROM webhook_deliveries d JOIN security_settings s ON s.account_id = d.account_id
+        WHERE d.status = 'pending' AND d.next_attempt_at <= now() ORDER BY d.next_attempt_at LIMIT 20`,
+    )) as { id: string; url: string; payload: unknown; attempts: number; webhook_secret: string | null }[];
+    for (const delivery of due) await this.attempt(delivery);
+  }
+
+  private async attempt(delivery: {
+    id: string;
+    url: string;
+    payload: unknown;
+    attempts: number;
+    webhook_secret: string | null;
+  }): Promise<void> {
+    const attempt = delivery.attempts + 1;
+    const body = JSON.stringify(delivery.payload);
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      await this.checkTarget(delivery.url);
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'VibeXP-Webhooks/1',
+          'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
+          'x-vibexp-delivery': delivery.id,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      statusCode = response.status;
+      await response.arrayBuffer().catch(() => undefined);
+      if (!response.ok) error = `answered ${response.status}`;
+    } catch (caught) {
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+    const delivered = error === null;
+    const exhausted = !delivered && attempt > RETRY_DELAYS_S.length;
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms) VALUES ($1, $2, now(), $3, $4, $5)`,
+        [delivery.id, attempt, statusCode, error?.slice(0, 500) ?? null, Date.now() - started],
+      );
+      await manager.query(
+        `UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = now() + make_interval(secs => $4) WHERE id = $1`,
+        [
+          delivery.id,
+          attempt,
+          delivered ? 'delivered' : exhausted ? 'failed' : 'pending',
+          delivered || exhausted ? 0 : RETRY_DELAYS_S[attempt - 1],
+        ],
+      );
+    });
+  }
+
+  private async checkTarget(url: string): Promise<void> {
+    if (this.allowPrivateTargets) return;
+    if (!isSafeWebhookUrl(url)) throw new Error('the webhook URL points at a private address');
+    const { address } = await lookup(new URL(url).hostname);
+    if (isPrivate(address)) throw new Error('the webhook host resolves to a private address');
+  }
+}

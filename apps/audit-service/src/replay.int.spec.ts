@@ -1,0 +1,146 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EventEnvelope } from '#contracts';
+import type { Alert } from './detector/alert-book';
+
+const ROOT = resolve(__dirname, '../../..');
+const REPLAY = 'dist/apps/audit-service/src/replay.js';
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 2, 2, 9, 0);
+const ACCOUNT = randomUUID();
+const KEY = randomUUID();
+const ATTACKER = '198.51.100.23';
+const MALFORMED_LINES = ['{not json', '{"id":"x"}', '[1,2]', '"just a string"', 'null'];
+
+function envelope(type: string, stream: string, at: number, data: object, accountId: string | null): EventEnvelope {
+  return {
+    id: randomUUID(),
+    type,
+    stream,
+    version: 0,
+    occurred_at: new Date(at).toISOString(),
+    data: data as Record<string, unknown>,
+    meta: { request_id: randomUUID(), account_id: accountId },
+  };
+}
+
+/** A key in normal use, a burst of 12 failures from one IP, a revoked-key attempt, and malformed lines among them. */
+function scenario(): string[] {
+  const used = (at: number) =>
+    envelope(
+      'key.used',
+      `usage-${KEY}`,
+      at,
+      {
+        key_id: KEY,
+        key_prefix: 'vxk_1a2b3c4d',
+        status: 200,
+        ip: '192.0.2.10',
+        location: { country: 'GB', city: 'London' },
+      },
+      ACCOUNT,
+    );
+  const events = [
+    used(START),
+    used(START + 30_000),
+    ...Array.from({ length: 12 }, (_, i) =>
+      envelope(
+        'auth.failed',
+        'auth-unattributed',
+        START + MINUTE + i * 10_000,
+        { reason: 'unknown', ip: ATTACKER },
+        null,
+      ),
+    ),
+    envelope(
+      'auth.failed',
+      `auth-${ACCOUNT}`,
+      START + 10 * MINUTE,
+      { reason: 'revoked', ip: '203.0.113.9', key_id: randomUUID(), key_prefix: 'vxk_0badc0de' },
+      ACCOUNT,
+    ),
+    used(START + 11 * MINUTE),
+  ].map((event) => JSON.stringify(event));
+  // Malformed lines and a blank one spread through the file.
+  return [...MALFORMED_LINES.slice(0, 2), ...events.slice(0, 5), '', ...MALFORMED_LINES.slice(2), ...events.slice(5)];
+}
+
+function replay(args: string[], input?: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [REPLAY, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 30_000 });
+}
+
+function alertsOf(stdout: string): Alert[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Alert);
+}
+
+describe('replay (built CLI)', () => {
+  let workDir: string;
+  let file: string;
+
+  beforeAll(() => {
+    if (!existsSync(join(ROOT, REPLAY))) throw new Error(`${REPLAY} is missing: build first (npm test does)`);
+    workDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'replay-'));
+    file = join(workDir, 'scenario.ndjson');
+    writeFileSync(file, `${scenario().join('\n')}\n`);
+  });
+
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('gives the same alerts, ids included, on two runs over the same file', () => {
+    const first = replay([file]);
+    const second = replay([file]);
+
+    expect(first.status).toBe(0);
+    expect(second.status).toBe(0);
+    expect(first.stdout).not.toBe('');
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('prints the alerts of the scenario as NDJSON: one folded burst and one revoked-key attempt', () => {
+    const { status, stdout } = replay([file]);
+
+    expect(status).toBe(0);
+    const alerts = alertsOf(stdout);
+    expect(alerts.map((alert) => alert.rule).sort()).toEqual(['failed_auth_burst', 'revoked_key_use']);
+    expect(alerts.find((alert) => alert.rule === 'failed_auth_burst')).toMatchObject({
+      severity: 'medium',
+      status: 'open',
+      account_id: null,
+      dedup_key: `failed_auth_burst:ip:${ATTACKER}`,
+      count: 3,
+      first_seen: new Date(START + MINUTE + 9 * 10_000).toISOString(),
+      last_seen: new Date(START + MINUTE + 11 * 10_000).toISOString(),
+    });
+    expect(alerts.find((alert) => alert.rule === 'revoked_key_use')).toMatchObject({
+      severity: 'medium',
+      account_id: ACCOUNT,
+      count: 1,
+    });
+  });
+
+  it('counts the malformed lines on stderr instead of crashing on them', () => {
+    const { status, stderr } = replay([file]);
+
+    expect(status).toBe(0);
+    expect(stderr).toMatch(/^16 events, 5 malformed lines, 2 alerts, /m);
+  });
+
+  it('reads the events from stdin as well', () => {
+    const fromFile = replay([file]);
+
+    const fromStdin = replay(['-'], `${scenario().join('\n')}\n`);
+
+    expect(fromStdin.status).toBe(0);
+    expect(alertsOf(fromStdin.stdout).map((alert) => [alert.rule, alert.count])).toEqual(
+      alertsOf(fromFile.stdout).map((alert) => [alert.rule, alert.count]),
+    );
+  });
+});

@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { Client } from 'pg';
+import { DashboardUser, call } from '../support/api-client';
+import { freePort } from '../support/nats-server';
+import { TestPlatform } from '../support/platform';
+
+async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let failFirst = 1;
+
+  beforeAll(async () => {
+    // The receiver runs on loopback: this platform allows private webhook targets (never the default).
+    platform = await TestPlatform.start({
+      gatewayEnv: { TRUSTED_PROXIES: '127.0.0.1/32' },
+      serviceEnv: { 'audit-service': { WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' } },
+    });
+    base = platform.url('gateway');
+    const port = await freePort();
+    receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body });
+        response.statusCode = failFirst-- > 0 ? 500 : 204;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${port}/hooks/vibexp`;
+  }, 90_000);
+  afterAll(async () => {
+    await new Promise((resolve) => receiver?.close(resolve));
+    await platform?.stop();
+  });
+
+  it('revokes the key of a new_location alert when the account asked for it, and delivers a signed webhook, retrying a 500', async () => {
+    const user = await DashboardUser.signup(base);
+    const settings = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
+      body: { timezone: 'UTC', working_hours: null, webhook_url: receiverUrl, auto_revoke_on: ['new_location'] },
+    });
+    expect(settings.status).toBe(200);
+    expect(settings.body.webhook_secret).toMatch(/^[0-9a-f]{64}$/);
+    const key = await user.createKey();
+    expect(
+      (await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key, headers: { 'X-Forwarded-For': '81.2.69.160' } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key, headers: { 'X-Forwarded-For': '1.128.0.1' } }))
+        .status,
+    ).toBe(200);
+
+    const alerts = await waitFor(
+      () => user.request<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts?rule=new_location'),
+      (r) => (r.body.alerts ?? []).length === 1,
+    );
+    const alert = alerts.body.alerts[0];
+    expect(alert).toMatchObject({
+      rule: 'new_location',
+      severity: 'medium',
+      key_id: key.api_key.id,
+      evidence: expect.objectContaining({ country: 'AU', auto_revoked: true }),
+    });
+    expect(alert.summary).toContain('revoked automatically');
+    const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'anomaly' });
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+
+    // The refused request above raises a revoked_key_use alert too: look at this alert's deliveries.
+    const forAlert = () => received.filter((delivery) => delivery.body.includes(String(alert.id)));
+    await waitFor(
+      async () => forAlert().length,
+      (n) => n >= 2,
+    );
+    const [first, second] = forAlert();
+    expect(second.body).toBe(first.body);
+    const payload = JSON.parse(second.body) as { type: string; alert: { id: string } };
+    expect(payload).toMatchObject({ type: 'alert.raised', alert: { id: alert.id } });
+    const expected = `sha256=${createHmac('sha256', settings.body.webhook_secret).update(second.body).digest('hex')}`;
+    expect(second.headers['x-vibexp-signature']).toBe(expected);
+    expect(second.body).not.toContain(key.full_key);
+
+    const client = new Client({ connectionString: platform.databases.get('audit-service')!.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT a.attempt, a.status_code, d.status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.alert_id = $1 ORDER BY a.attempt`,
+        [alert.id],
+      );
+      expect(rows).toEqual([
+        { attempt: 1, status_code: 500, status: 'delivered' },
+        { attempt: 2, status_code: 204, status: 'delivered' },
+      ]);
+    } finally {
+      await client.end();
+    }
+  }, 60_000);
+});
