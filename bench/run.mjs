@@ -10,7 +10,14 @@ import autocannon from 'autocannon';
 import { createContent, createKey, createPrompts, measureUsageDelay, signup, unlimit } from './lib/accounts.mjs';
 import { launchPlatform, startExtraGateway } from './lib/platform.mjs';
 import { measureRevocation } from './lib/revocation.mjs';
-import { delayTable, headerLine, resultsTable, revocationTable } from './lib/table.mjs';
+import { auditTable, delayTable, headerLine, resultsTable, revocationTable } from './lib/table.mjs';
+import {
+  auditDatabaseUrl,
+  measureAlertLatency,
+  measureAuditQuery,
+  measureDetector,
+  measureIngest,
+} from './lib/audit.mjs';
 
 /**
  * What to measure, in order. The first entry is the baseline: every row's ratio is its req/s divided by
@@ -98,6 +105,7 @@ const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--war
   -w, --warmup S       unmeasured seconds before each one  (env BENCH_WARMUP, default 2)
   -u, --url URL        a running platform on this machine   (env BENCH_URL; default: start one)
   -t, --trials N       revocation propagation trials        (env BENCH_TRIALS, default 200)
+      --skip-audit     skip the audit-service benchmarks    (env BENCH_SKIP_AUDIT=1)
 `;
 
 function options() {
@@ -108,6 +116,7 @@ function options() {
       warmup: { type: 'string', short: 'w' },
       url: { type: 'string', short: 'u' },
       trials: { type: 'string', short: 't' },
+      'skip-audit': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -130,6 +139,7 @@ function options() {
     warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, { min: 0, integer: true }),
     url: values.url ?? (env.BENCH_URL || undefined),
     trials: number('trials', values.trials ?? env.BENCH_TRIALS, 200, { min: 1, integer: true }),
+    skipAudit: values['skip-audit'] === true || env.BENCH_SKIP_AUDIT === '1',
   };
 }
 
@@ -272,6 +282,22 @@ async function main() {
       }
     }
 
+    // Audit service: ingest, detector, alert latency, audit-log query over a large table.
+    let audit;
+    if (platform && !interrupted && !opts.skipAudit) {
+      const { natsUrl, dataDir, pgPort } = await platform.ready;
+      const auditDb = auditDatabaseUrl(dataDir, pgPort);
+      say('audit: ingest of 100,000 events');
+      const ingest = await measureIngest({ natsUrl, auditDb, count: 100_000 });
+      say('audit: detector replay of 500,000 events');
+      const detector = measureDetector({ root, count: 500_000 });
+      say('audit: alert latency, 30 trials');
+      const alertLatency = await measureAlertLatency(context.url, 30);
+      say('audit: query over 1,000,000 events');
+      const query = await measureAuditQuery({ url: context.url, auditDb, rows: 1_000_000, requests: 200 });
+      audit = { ingest, detector, alertLatency, query };
+    }
+
     const report = {
       machine,
       options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup },
@@ -279,6 +305,7 @@ async function main() {
       results,
       revocation,
       usageDelay,
+      audit,
     };
     process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
     if (usageDelay) {
@@ -290,6 +317,7 @@ async function main() {
       process.stdout.write(
         `\nRevocation propagation (DELETE answered on gateway A → first 401 on gateway B):\n\n${revocationTable(revocation)}\n`,
       );
+    if (audit) process.stdout.write(`\nAudit service:\n\n${auditTable(audit)}\n`);
     for (const failed of results.filter((result) => result.failure)) {
       process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
     }

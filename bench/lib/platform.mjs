@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 
 const READY_LINE = /^Dashboard: (http\S+)/;
 const NATS_LINE = /^\[vibexp\] NATS \(JetStream\) on (nats:\/\/\S+)/;
+const PG_LINE = /^\[vibexp\] PostgreSQL \(embedded\) on 127\.0\.0\.1:(\d+)/;
 // A self-contained platform: never reuse servers, hosts or fixed ports from the caller's environment.
 const NOT_INHERITED = ['NATS_URL', 'DATABASE_URL', 'NATS_PORT', 'PG_PORT', 'HOST'];
 const NOT_INHERITED_PORTS = ['KEY_SERVICE_PORT', 'CONTENT_SERVICE_PORT', 'AUDIT_SERVICE_PORT'];
@@ -42,6 +43,7 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
 
   let child;
   let natsUrl;
+  let pgPort;
   let exited;
   let stopping; // the promise of stop(), once called
   const tail = [];
@@ -87,11 +89,18 @@ export function launchPlatform({ root, timeoutMs = 180_000, stopTimeoutMs = 60_0
         const match = READY_LINE.exec(line);
         // The gateway listens on 127.0.0.1; "localhost" may resolve to ::1 first.
         if (match)
-          settle(resolveReady, { url: `http://127.0.0.1:${new URL(match[1]).port}`, adminToken, dataDir, natsUrl });
+          settle(resolveReady, {
+            url: `http://127.0.0.1:${new URL(match[1]).port}`,
+            adminToken,
+            dataDir,
+            natsUrl,
+            pgPort,
+          });
       });
       createInterface({ input: child.stderr }).on('line', (line) => {
         remember(line);
         natsUrl ??= NATS_LINE.exec(line)?.[1];
+        pgPort ??= PG_LINE.exec(line)?.[1];
         if (line.startsWith('[vibexp]')) log(line);
       });
     });

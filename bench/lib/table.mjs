@@ -82,3 +82,37 @@ export function delayTable(result) {
     [[result.trials, decimal(result.p50, 0), decimal(result.p99, 0), decimal(result.max, 0)]],
   );
 }
+
+/** The audit-service figures: ingest rate, detector rate, alert latency, audit-log query latency. */
+export function auditTable(audit) {
+  const rows = [
+    [
+      'ingest (events stored per second, sustained)',
+      `${integer(audit.ingest.perSecond)} /s`,
+      `${integer(audit.ingest.events)} events in ${decimal(audit.ingest.seconds, 1)} s`,
+    ],
+    [
+      'detector (replay command)',
+      `${integer(audit.detector.perSecond)} events/s`,
+      `${integer(audit.detector.events)} events, ${audit.detector.alerts} alerts`,
+    ],
+    [
+      'alert latency (revoked-key attempt → alert listed)',
+      `p99 ${decimal(audit.alertLatency.p99, 0)} ms`,
+      `p50 ${decimal(audit.alertLatency.p50, 0)} ms, ${audit.alertLatency.trials} trials`,
+    ],
+    [
+      'audit-log query (key + time range)',
+      `p95 ${decimal(audit.query.p95, 1)} ms`,
+      `p50 ${decimal(audit.query.p50, 1)} ms, p99 ${decimal(audit.query.p99, 1)} ms over ${integer(audit.query.rows)} events`,
+    ],
+  ];
+  return markdownTable(
+    [
+      { title: 'measure', align: 'left' },
+      { title: 'result', align: 'right' },
+      { title: 'details', align: 'left' },
+    ],
+    rows,
+  );
+}

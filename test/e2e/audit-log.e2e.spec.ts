@@ -241,6 +241,48 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     }
   });
 
+  it('records an unknown event type as such and sets a malformed message aside, without stopping', async () => {
+    const { connect } = await import('@nats-io/transport-node');
+    const nats = await connect({ servers: platform.nats.url });
+    const unknownId = randomUUID();
+    try {
+      const js = (await import('@nats-io/jetstream')).jetstream(nats);
+      await js.publish('content.events.memory.created', '{not json');
+      await js.publish(
+        'content.events.weather.changed',
+        JSON.stringify({
+          id: unknownId,
+          type: 'weather.changed',
+          stream: 'weather-1',
+          version: 1,
+          occurred_at: new Date().toISOString(),
+          data: { sky: 'grey' },
+          meta: { request_id: 'unknown-type', account_id: user.account.id },
+        }),
+      );
+    } finally {
+      await nats.close();
+    }
+    const stored = await waitFor(
+      () => log('?type=weather.changed'),
+      (r) => r.body.events.length === 1,
+    );
+    expect(stored.body.events[0]).toMatchObject({
+      id: unknownId,
+      type: 'weather.changed',
+      outcome: 'success',
+      action: 'weather.changed',
+    });
+    await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: 'after the poison message' } });
+    await waitFor(
+      () => log('?type=memory.created&limit=500'),
+      (r) =>
+        r.body.events.some(
+          (e) => (e.data as { fields?: { text?: string } }).fields?.text === 'after the poison message',
+        ),
+    );
+  });
+
   it('stores each event once across an audit-service restart (idempotent on the event id)', async () => {
     const marker = randomUUID();
     for (let i = 0; i < 20; i += 1)

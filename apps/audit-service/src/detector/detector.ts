@@ -96,22 +96,51 @@ interface UsedData {
   reason?: string;
 }
 
-/** ISO weekday 1–7 and "HH:MM" of an instant in a time zone. */
-export function localTime(at: number, timezone: string): { day: number; minutes: number; hourOfWeek: number } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsets = new Map<string, number>();
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The zone's offset from UTC during the hour containing `at`, in ms. Intl is slow (tens of µs a
+ * call): ask it once per zone and hour, not once per event. (Zones whose offset changes at a
+ * half-hour are off by their change for that half hour.)
+ */
+function offsetMs(at: number, timezone: string): number {
+  if (timezone === 'UTC') return 0;
+  const hour = Math.floor(at / HOUR_MS);
+  const cacheKey = `${timezone}|${hour}`;
+  const cached = offsets.get(cacheKey);
+  if (cached !== undefined) return cached;
+  let formatter = formatters.get(timezone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
       timeZone: timezone,
-      weekday: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
       hourCycle: 'h23',
-    })
-      .formatToParts(new Date(at))
-      .map((part) => [part.type, part.value]),
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+    formatters.set(timezone, formatter);
+  }
+  const parts = Object.fromEntries(
+    formatter.formatToParts(new Date(hour * HOUR_MS)).map((part) => [part.type, Number(part.value)]),
   );
-  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday) + 1;
-  const hour = Number(parts.hour);
-  return { day, minutes: hour * 60 + Number(parts.minute), hourOfWeek: (day - 1) * 24 + hour };
+  const offset = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute) - hour * HOUR_MS;
+  if (offsets.size > 10_000) offsets.clear();
+  offsets.set(cacheKey, offset);
+  return offset;
+}
+
+/** ISO weekday 1–7, minutes since local midnight and hour of the week (0–167) of an instant in a time zone. */
+export function localTime(at: number, timezone: string): { day: number; minutes: number; hourOfWeek: number } {
+  const local = at + offsetMs(at, timezone);
+  // 1970-01-01 was a Thursday (ISO day 4).
+  const day = ((Math.floor(local / DAY_MS) + 3) % 7) + 1;
+  const minutes = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 60_000);
+  return { day, minutes, hourOfWeek: (day - 1) * 24 + Math.floor(minutes / 60) };
 }
 
 function minutesOf(hhmm: string): number {
