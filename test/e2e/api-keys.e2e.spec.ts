@@ -194,7 +194,9 @@ describe('API keys (PRODUCT.md §3)', () => {
       // /auth/me accepts any integration; a cli route now refuses the key.
       const whoami = await me(created.full_key);
       expect(whoami.body).toMatchObject({ api_key: { integrations: ['ai_tools'] } });
-      expect((await call(base, 'GET', KEYS, { key: created.full_key })).body.code).toBe('INTEGRATION_NOT_PERMITTED');
+      expect((await call(base, 'GET', '/api/v1/prompts', { key: created.full_key })).body.code).toBe(
+        'INTEGRATION_NOT_PERMITTED',
+      );
 
       const retired = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, {
         body: { integrations: ['mcp_server'] },
@@ -434,15 +436,18 @@ describe('API keys (PRODUCT.md §3)', () => {
     });
 
     it('403 INTEGRATION_NOT_PERMITTED naming the integration, with WWW-Authenticate insufficient_scope', async () => {
-      const hookRoute = await call(base, 'GET', KEYS, { key: aiOnly });
+      const hookRoute = await call(base, 'GET', '/api/v1/prompts', { key: aiOnly });
       expect(hookRoute.status).toBe(403);
       expect(hookRoute.body.code).toBe('INTEGRATION_NOT_PERMITTED');
       expect(hookRoute.body.detail).toContain('cli');
       expect(hookRoute.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="cli"');
-      const declared = await call(base, 'GET', KEYS, { key: cliOnly, headers: { 'X-VibeXP-Integration': 'ai_tools' } });
+      const declared = await call(base, 'GET', '/api/v1/prompts', {
+        key: cliOnly,
+        headers: { 'X-VibeXP-Integration': 'ai_tools' },
+      });
       expect(declared.status).toBe(403);
       expect(declared.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="ai_tools"');
-      const invalid = await call(base, 'GET', KEYS, {
+      const invalid = await call(base, 'GET', '/api/v1/prompts', {
         key: cliOnly,
         headers: { 'X-VibeXP-Integration': 'mcp_server' },
       });
@@ -490,7 +495,7 @@ describe('API keys (PRODUCT.md §3)', () => {
 
     it('records auth.failed with its reason, key prefix and key id in the audit trail', async () => {
       const created = remember(await user.createKey({ integrations: ['ai_tools'] }));
-      await call(base, 'GET', KEYS, { key: created.full_key });
+      await call(base, 'GET', '/api/v1/prompts', { key: created.full_key });
       await me(`${created.key_prefix}${'0'.repeat(56)}`);
       await user.request('DELETE', `${KEYS}/${created.api_key.id}`);
       await me(created.full_key);

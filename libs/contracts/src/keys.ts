@@ -73,6 +73,8 @@ export interface VerifiedKey {
     key_prefix: string;
     integrations: Integration[];
     status: KeyStatus;
+    /** Why a revoked key is revoked (`expired` included), so that its refusal is recorded as such. */
+    revoked_reason: RevokeReason | null;
     expires_at: string | null;
     /** End of a rotation's grace period: refused from then on, even before key-service records it. */
     revoke_at: string | null;

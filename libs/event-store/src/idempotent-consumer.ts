@@ -85,7 +85,8 @@ export class IdempotentConsumer {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      max_deliver: this.maxDeliver,
+      // Unlimited: `failed` decides when a message is poison (see there).
+      max_deliver: -1,
       ack_wait: this.ackWaitMs * NANOS_PER_MS,
       max_ack_pending: Math.max(1_000, this.batchSize * 4),
       ...(this.options.filterSubject ? { filter_subject: this.options.filterSubject } : {}),
@@ -210,9 +211,14 @@ export class IdempotentConsumer {
     );
   }
 
+  /**
+   * A message that keeps failing while the database answers is poison: dead-letter it. While the
+   * database does not answer, nothing is the message's fault: retry with back-off, forever
+   * (JetStream's own delivery cap is off, so an outage never discards events).
+   */
   private async failed(message: JsMsg, error: unknown): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
-    if (message.info.deliveryCount >= this.maxDeliver) {
+    if (message.info.deliveryCount >= this.maxDeliver && (await this.databaseAnswers())) {
       await this.deadLetter(message, `gave up after ${message.info.deliveryCount} deliveries: ${reason}`);
       return;
     }
@@ -222,6 +228,15 @@ export class IdempotentConsumer {
       'IdempotentConsumer',
     );
     message.nak(delay);
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async deadLetter(message: JsMsg, reason: string): Promise<void> {

@@ -73,7 +73,10 @@ export class OutboxRelay {
 
   /** Publishes one batch; returns how many events left the outbox. */
   async publishBatch(): Promise<number> {
-    const rows = (await this.dataSource.query(
+    // On the leader's own connection: if it was lost (and the lock with it), this fails and the loop
+    // gives up leadership instead of publishing beside a new leader.
+    const db = this.runner ?? this.dataSource;
+    const rows = (await db.query(
       `SELECT o.global_position, o.subject, e.*
          FROM es_outbox o JOIN es_events e USING (global_position)
         WHERE o.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -82,18 +85,21 @@ export class OutboxRelay {
       [this.batchSize],
     )) as (OutboxRow & Parameters<typeof rowToEnvelope>[0])[];
     if (rows.length === 0) return 0;
-    // Publishes are pipelined on one connection, so JetStream stores them in this order.
-    const outcomes = await Promise.allSettled(
-      rows.map((row) => this.publisher.publish(row.subject, rowToEnvelope(row))),
-    );
-    const firstFailure = outcomes.findIndex((outcome) => outcome.status === 'rejected');
-    const done = firstFailure === -1 ? rows : rows.slice(0, firstFailure);
-    if (done.length > 0) {
-      await this.dataSource.query(`DELETE FROM es_outbox WHERE global_position = ANY($1::bigint[])`, [
-        done.map((row) => row.global_position),
-      ]);
+    // One at a time, each acknowledged before the next: a failure stops the batch there, so nothing
+    // after it reaches a consumer before it does (commit order is kept).
+    const done: string[] = [];
+    let failure: unknown;
+    for (const row of rows) {
+      try {
+        await this.publisher.publish(row.subject, rowToEnvelope(row));
+        done.push(row.global_position);
+      } catch (error) {
+        failure = error;
+        break;
+      }
     }
-    if (firstFailure !== -1) throw (outcomes[firstFailure] as PromiseRejectedResult).reason;
+    if (done.length > 0) await db.query(`DELETE FROM es_outbox WHERE global_position = ANY($1::bigint[])`, [done]);
+    if (failure !== undefined) throw failure;
     return rows.length;
   }
 

@@ -104,7 +104,7 @@ export class AlertsHandler {
     const alert = await this.owned(command);
     if (alert.status !== 'open') return view(alert);
     const acknowledged: Alert = { ...alert, status: 'acknowledged' };
-    await this.dataSource.transaction((manager) => this.alerts.save(acknowledged, manager));
+    await this.dataSource.transaction((manager) => this.alerts.decide(acknowledged, manager));
     return view(acknowledged);
   }
 
@@ -121,7 +121,7 @@ export class AlertsHandler {
       },
     };
     await this.dataSource.transaction(async (manager) => {
-      await this.alerts.save(resolved, manager);
+      await this.alerts.decide(resolved, manager);
       if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, manager);
     });
     return view(resolved);

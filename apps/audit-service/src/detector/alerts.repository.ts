@@ -44,8 +44,8 @@ export class AlertsRepository {
     await manager.query(
       `INSERT INTO alerts (id, account_id, rule, severity, status, key_id, key_prefix, dedup_key, summary, evidence, count, first_seen, last_seen, resolution)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, status = EXCLUDED.status, summary = EXCLUDED.summary,
-         evidence = EXCLUDED.evidence, count = EXCLUDED.count, last_seen = EXCLUDED.last_seen, resolution = EXCLUDED.resolution, updated_at = now()`,
+       ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence,
+         count = EXCLUDED.count, last_seen = EXCLUDED.last_seen, updated_at = now()`,
       [
         alert.id,
         alert.account_id,
@@ -63,6 +63,15 @@ export class AlertsRepository {
         alert.resolution ?? null,
       ],
     );
+  }
+
+  /** A person's decision (acknowledge, resolve): only status and resolution, so an occurrence folded meanwhile stays. */
+  async decide(alert: Alert, manager: EntityManager): Promise<void> {
+    await manager.query(`UPDATE alerts SET status = $2, resolution = $3, updated_at = now() WHERE id = $1`, [
+      alert.id,
+      alert.status,
+      alert.resolution ?? null,
+    ]);
   }
 
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Alert | undefined> {

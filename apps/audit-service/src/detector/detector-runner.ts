@@ -42,10 +42,9 @@ export class DetectorRunner {
       state: DetectorState;
     }[];
     const settings = (await this.dataSource.query(
-      `SELECT account_id, timezone, working_hours FROM security_settings WHERE working_hours IS NOT NULL`,
-    )) as { account_id: string; timezone: string; working_hours: Omit<WorkingHours, 'timezone'> }[];
-    for (const setting of settings)
-      this.workingHours.set(setting.account_id, { ...setting.working_hours, timezone: setting.timezone });
+      `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings`,
+    )) as (AccountSettings & { account_id: string })[];
+    for (const setting of settings) this.applySettings(setting.account_id, setting);
     this.detector = new Detector(
       DEFAULT_DETECTOR_CONFIG,
       row?.state ?? emptyState(),

@@ -222,13 +222,15 @@ export class Detector {
     const location = this.newLocation(key, data, at);
     if (location) findings.push({ ...base, ...location, dedup_key: `new_location:${keyId}:${data.location?.country}` });
     const burst = data.ip ? own(this.state.burstIps, data.ip) : undefined;
-    if (data.ip && burst && at - burst.at <= this.config.burstWindowMs) {
+    // A success right after a burst from the same address escalates the burst's own alert: the same
+    // account's, or the operators' (then without naming a key, which belongs to some tenant).
+    const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
+    if (data.ip && burst && sameOwner && at - burst.at <= this.config.burstWindowMs) {
       findings.push({
         rule: 'failed_auth_burst',
         severity: 'high',
-        // The burst's alert, wherever it belongs (an operators' alert stays one).
         account_id: burst.account_id,
-        key_id: keyId,
+        ...(burst.account_id === accountId ? { key_id: keyId } : {}),
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,

@@ -451,14 +451,15 @@ describe('Detector', () => {
       ]);
     });
 
-    it('raises a high finding with the burst dedup key when a success from that IP follows', () => {
+    it('raises the operators’ burst to high when a success from that IP follows, without naming the tenant’s key', () => {
       const burst = failuresFrom(attacker, MONDAY, 10, 10_000).flatMap((event) => sut.observe(event));
 
       const findings = sut.observe(keyUsed(keyId, MONDAY + 3 * MINUTE, { ip: attacker }));
 
       expect(ofRule(findings, 'failed_auth_burst')).toEqual([
-        expect.objectContaining({ severity: 'high', key_id: keyId, dedup_key: burst[0].dedup_key }),
+        expect.objectContaining({ severity: 'high', account_id: null, dedup_key: burst[0].dedup_key }),
       ]);
+      expect(ofRule(findings, 'failed_auth_burst')[0].key_id).toBeUndefined();
     });
 
     it('does not raise on a success from that IP after the window', () => {

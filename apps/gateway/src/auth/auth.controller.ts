@@ -4,7 +4,8 @@ import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
 import { type AccountView, KeysRpc, type LoginCredentials } from '#contracts';
 import { ProblemError } from '#common';
-import { isHttps } from '../http/client-address';
+import { isHttps, requestClientIp } from '../http/client-address';
+import { FixedWindowLimiter } from '../http/fixed-window-limiter';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from './access.decorator';
@@ -44,9 +45,14 @@ const toUser = (account: AccountView): UserView => ({
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sign-ups and logins per client address per minute: each costs an argon2 hash (19 MiB, ~50 ms). */
+const PASSWORD_ATTEMPTS_PER_MINUTE = 120;
+
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
+  private readonly passwordAttempts = new FixedWindowLimiter(PASSWORD_ATTEMPTS_PER_MINUTE, 60_000, 'sign-in attempts');
+
   constructor(
     private readonly rpc: RpcClient,
     private readonly passwords: Passwords,
@@ -61,6 +67,7 @@ export class AuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SessionAnswer> {
+    this.passwordAttempts.hit(requestClientIp(request, this.trustedProxies));
     const account = await this.rpc.request<AccountView>(KeysRpc.signup, {
       email: body.email,
       name: body.name,
@@ -82,6 +89,7 @@ export class AuthController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<SessionAnswer> {
     const meta = requestMeta(request, this.trustedProxies);
+    this.passwordAttempts.hit(meta.ip ?? '');
     const email = body.email.trim().toLowerCase();
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
     if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);

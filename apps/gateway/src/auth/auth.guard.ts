@@ -93,19 +93,24 @@ export class AuthGuard implements CanActivate {
     }
     const { key, account } = verified;
     const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
-    if (key.status !== 'active' || (key.revoke_at && Date.parse(key.revoke_at) <= Date.now())) {
-      this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
+    // Expiry first: an expired key is recorded as `expired`, whether or not key-service has yet marked it.
+    if ((key.expires_at && Date.parse(key.expires_at) <= Date.now()) || key.revoked_reason === 'expired') {
+      this.fail(request, { reason: 'expired', status: HttpStatus.UNAUTHORIZED, ...attribution });
       throw AuthProblems.invalid();
     }
-    if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) {
-      this.fail(request, { reason: 'expired', status: HttpStatus.UNAUTHORIZED, ...attribution });
+    if (key.status !== 'active' || (key.revoke_at && Date.parse(key.revoke_at) <= Date.now())) {
+      this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
       throw AuthProblems.invalid();
     }
     if (account.status !== 'active') {
       this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.suspended();
     }
-    const integration = policy.mode === 'session_or_any_key' ? null : this.neededIntegration(request, policy);
+    // Session-only routes refuse every key (SESSION_REQUIRED), whatever its integrations; /auth/me takes any key.
+    const integration =
+      policy.mode === 'session_or_any_key' || policy.mode === 'session'
+        ? null
+        : this.neededIntegration(request, policy);
     if (integration && !key.integrations.includes(integration)) {
       // A refusal for a missing integration still counts against the hourly limit (PRODUCT.md §4).
       this.setRateHeaders(response, this.limiter.countRefused(account.id, account.hourly_limit));

@@ -34,7 +34,8 @@ export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     this.subscription = this.nats.connection.subscribe(KEY_INVALIDATION_SUBJECT, {
       callback: (error, message) => {
-        if (error) return;
+        // An error may have cost us an invalidation: forget everything rather than trust a stale entry.
+        if (error) return this.cache.clear();
         try {
           this.cache.invalidate(message.json<KeyInvalidation>());
         } catch {
@@ -65,7 +66,8 @@ export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
 
   private async watchReconnects(): Promise<void> {
     for await (const status of this.nats.connection.status()) {
-      if (status.type === 'reconnect' || status.type === 'disconnect') {
+      // Anything that may have dropped messages (a reconnect, a slow consumer, an error) empties the cache.
+      if (status.type !== 'ping' && status.type !== 'update' && status.type !== 'reconnecting') {
         this.logger.warn(`NATS ${status.type}: verification cache cleared`);
         this.cache.clear();
       }

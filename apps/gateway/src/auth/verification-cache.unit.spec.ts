@@ -11,6 +11,7 @@ function verified(keyId: string, accountId: string): VerifiedKey {
       key_prefix: 'vxk_01234567',
       integrations: ['cli'],
       status: 'active',
+      revoked_reason: null,
       expires_at: null,
       revoke_at: null,
       is_legacy: false,

@@ -68,7 +68,7 @@ export class ApiKeysRepository {
   /** The verify hot path: one indexed lookup joining key and account. */
   async verify(keyHash: string): Promise<VerifiedKey | null> {
     const [row] = (await this.dataSource.query(
-      `SELECT k.id AS key_id, k.name AS key_name, k.key_prefix, k.integrations, k.status AS key_status, k.expires_at, k.revoke_at, k.is_legacy, a.*
+      `SELECT k.id AS key_id, k.name AS key_name, k.key_prefix, k.integrations, k.status AS key_status, k.revoked_reason, k.expires_at, k.revoke_at, k.is_legacy, a.*
          FROM api_key_hashes h
          JOIN api_keys k ON k.id = h.key_id
          JOIN accounts a ON a.id = k.account_id
@@ -80,6 +80,7 @@ export class ApiKeysRepository {
       key_prefix: string;
       integrations: Integration[];
       key_status: KeyStatus;
+      revoked_reason: RevokeReason | null;
       expires_at: Date | null;
       revoke_at: Date | null;
       is_legacy: boolean;
@@ -92,6 +93,7 @@ export class ApiKeysRepository {
         key_prefix: row.key_prefix,
         integrations: row.integrations,
         status: row.key_status,
+        revoked_reason: row.revoked_reason,
         expires_at: iso(row.expires_at),
         revoke_at: iso(row.revoke_at),
         is_legacy: row.is_legacy,

@@ -10,6 +10,12 @@ const SECRET_FIELDS = new Set([
   'cookie',
   'set-cookie',
   'admin_token',
+  'x-csrf-token',
+  'password_hash',
+  'key_hash',
+  'token_hash',
+  'csrf_token_hash',
+  'webhook_secret',
 ]);
 
 /**
@@ -29,7 +35,9 @@ export function redactText(text: string): string {
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than anything we log on purpose: do not walk it, do not print it.
+  if (depth > 8) return REDACTED;
   if (value instanceof Error) {
     return { type: value.name, message: redactText(value.message), stack: value.stack && redactText(value.stack) };
   }
