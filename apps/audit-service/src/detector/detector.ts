@@ -19,6 +19,8 @@ export interface DetectorConfig {
   burstPerIp: number;
   burstPerPrefix: number;
   locationMemoryMs: number;
+  /** A jump between places faster than this (km/h) makes a new location high. */
+  maxTravelKmh: number;
   offHoursHistoryMs: number;
 }
 
@@ -34,6 +36,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   burstPerIp: 10,
   burstPerPrefix: 5,
   locationMemoryMs: 30 * 24 * 3_600_000,
+  maxTravelKmh: 900,
   offHoursHistoryMs: 14 * 24 * 3_600_000,
 };
 
@@ -73,6 +76,8 @@ interface KeyState {
   trustedLocalHours?: number[];
   countries: Record<string, number>;
   trustedCountries: string[];
+  /** The last place the key was used from, when it had coordinates. */
+  lastPlace?: { at: number; latitude: number; longitude: number };
 }
 
 export interface DetectorState {
@@ -93,7 +98,17 @@ interface UsedData {
   status?: number;
   ip?: string;
   location?: { country: string; city: string | null } | null;
+  coordinates?: [number, number] | null;
   reason?: string;
+}
+
+/** Great-circle distance in km (haversine). */
+export function distanceKm(a: [number, number], b: [number, number]): number {
+  const rad = Math.PI / 180;
+  const dLat = (b[0] - a[0]) * rad;
+  const dLon = (b[1] - a[1]) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -324,15 +339,24 @@ export class Detector {
   ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
     const country = data.location?.country;
     if (!country || country === 'local') return undefined;
+    const previous = key.lastPlace;
+    if (data.coordinates) key.lastPlace = { at, latitude: data.coordinates[0], longitude: data.coordinates[1] };
     const known = Object.keys(key.countries);
     const lastSeen = own(key.countries, country);
     key.countries[country] = at;
     const fresh = lastSeen === undefined || at - lastSeen > this.config.locationMemoryMs;
     if (known.length === 0 || !fresh || key.trustedCountries.includes(country)) return undefined;
+    // Faster than a plane between the last place and this one: the same key in two places at once.
+    let speedKmh: number | undefined;
+    if (previous && data.coordinates) {
+      const hours = Math.max((at - previous.at) / 3_600_000, 1 / 60);
+      speedKmh = distanceKm([previous.latitude, previous.longitude], data.coordinates) / hours;
+    }
+    const impossible = speedKmh !== undefined && speedKmh > this.config.maxTravelKmh;
     return {
       rule: 'new_location',
-      severity: 'medium',
-      summary: `The key was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days.`,
+      severity: impossible ? 'high' : 'medium',
+      summary: `The key was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days${impossible ? `, implying travel at ${Math.round(speedKmh as number)} km/h` : ''}.`,
       evidence: {
         observed: country,
         baseline: known.filter((c) => c !== country),
@@ -340,6 +364,7 @@ export class Detector {
         locations: [data.location],
         ips: data.ip ? [data.ip] : [],
         country,
+        ...(speedKmh !== undefined ? { travel_kmh: Math.round(speedKmh) } : {}),
       },
     };
   }

@@ -3,6 +3,7 @@ import type { EventEnvelope } from '#contracts';
 import { AlertBook } from './alert-book';
 import {
   DEFAULT_DETECTOR_CONFIG,
+  distanceKm,
   Detector,
   type Finding,
   type Rule,
@@ -316,6 +317,42 @@ describe('Detector', () => {
       ['2026-10-25T01:00:00Z', { day: 7, minutes: 2 * 60, hourOfWeek: 6 * 24 + 2 }],
     ])('localTime in Berlin at %s', (iso, expected) => {
       expect(localTime(Date.parse(iso), 'Europe/Berlin')).toEqual(expected);
+    });
+  });
+
+  describe('new_location travel speed', () => {
+    const withPlace = (event: EventEnvelope, coordinates: [number, number]): EventEnvelope => ({
+      ...event,
+      data: { ...event.data, coordinates },
+    });
+    const london: [number, number] = [51.5, -0.12];
+    const sydney: [number, number] = [-33.87, 151.21];
+
+    it('is high when the jump implies travel faster than 900 km/h', () => {
+      const keyId = randomUUID();
+      sut.observe(withPlace(keyUsed(keyId, MONDAY, { location: { country: 'GB', city: 'London' } }), london));
+      const findings = sut.observe(
+        withPlace(keyUsed(keyId, MONDAY + 2 * HOUR, { location: { country: 'AU', city: 'Sydney' } }), sydney),
+      );
+      const [finding] = ofRule(findings, 'new_location');
+      expect(finding).toMatchObject({ severity: 'high' });
+      expect(finding.evidence.travel_kmh).toBeGreaterThan(900);
+      expect(finding.summary).toContain('km/h');
+    });
+
+    it('stays medium when there was time to fly', () => {
+      const keyId = randomUUID();
+      sut.observe(withPlace(keyUsed(keyId, MONDAY, { location: { country: 'GB', city: 'London' } }), london));
+      const findings = sut.observe(
+        withPlace(keyUsed(keyId, MONDAY + 48 * HOUR, { location: { country: 'AU', city: 'Sydney' } }), sydney),
+      );
+      expect(ofRule(findings, 'new_location')).toEqual([expect.objectContaining({ severity: 'medium' })]);
+    });
+
+    it('measures great-circle distances', () => {
+      expect(distanceKm(london, sydney)).toBeGreaterThan(16_900);
+      expect(distanceKm(london, sydney)).toBeLessThan(17_100);
+      expect(distanceKm(london, london)).toBe(0);
     });
   });
 

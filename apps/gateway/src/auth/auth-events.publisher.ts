@@ -31,6 +31,8 @@ export interface RequestUsage {
   meta: Omit<EventMeta, 'account_id' | 'key_id'>;
   ip: string;
   location: { country: string; city: string | null } | null;
+  /** [latitude, longitude] of the address, for the detector's travel-speed check; never shown in the API. */
+  coordinates: [number, number] | null;
   tool_type: string;
   client: string | null;
   action: string;

@@ -198,6 +198,7 @@ export class AuthGuard implements CanActivate {
       meta,
       ip,
       location: this.geo.locate(ip),
+      coordinates: this.geo.coordinates(ip),
       ...classify({
         method: request.method,
         route,

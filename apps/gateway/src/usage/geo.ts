@@ -6,9 +6,13 @@ export interface Location {
   city: string | null;
 }
 
+/** Approximate latitude and longitude of an address (for the detector's travel-speed check only). */
+export type Coordinates = [latitude: number, longitude: number];
+
 /** Where an address is; private and loopback addresses are `local` (PRODUCT.md §7). Injected for tests. */
 export interface GeoLocator {
   locate(ip: string): Location | null;
+  coordinates(ip: string): Coordinates | null;
 }
 
 export const GEO_LOCATOR = Symbol('GEO_LOCATOR');
@@ -43,5 +47,11 @@ export class GeoIpLiteLocator implements GeoLocator {
     if (isPrivateAddress(ip)) return LOCAL;
     const found = geoip.lookup(ip);
     return found ? { country: found.country, city: found.city || null } : null;
+  }
+
+  coordinates(ip: string): Coordinates | null {
+    if (isIP(ip) === 0 || isPrivateAddress(ip)) return null;
+    const ll = geoip.lookup(ip)?.ll;
+    return ll && (ll[0] !== 0 || ll[1] !== 0) ? [ll[0], ll[1]] : null;
   }
 }
