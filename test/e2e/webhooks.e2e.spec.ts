@@ -73,7 +73,8 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     const alert = alerts.body.alerts[0];
     expect(alert).toMatchObject({
       rule: 'new_location',
-      severity: 'medium',
+      // London, then Sydney a moment later: faster than any plane.
+      severity: 'high',
       key_id: key.api_key.id,
       evidence: expect.objectContaining({ country: 'AU', auto_revoked: true }),
     });
