@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min, ValidateBy } from 'class-validator';
+import { detectorConfig } from './detector/detector';
 import { ServiceEnv } from '#common';
 
 export class AuditServiceEnv extends ServiceEnv {
@@ -14,4 +15,21 @@ export class AuditServiceEnv extends ServiceEnv {
   @Transform(({ value }) => (value === undefined ? value : value === 'true' || value === true))
   @IsBoolean({ message: 'must be true or false' })
   WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
+
+  /** JSON overrides of the detector's thresholds, e.g. {"burstPerIp":20,"spikeFactor":8} (README, detector). */
+  @ValidateBy({
+    name: 'detectorConfig',
+    validator: {
+      validate: (value: unknown) => {
+        try {
+          detectorConfig(String(value));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'must be a JSON object of known detector thresholds with positive numbers',
+    },
+  })
+  DETECTOR_CONFIG = '';
 }

@@ -5,6 +5,7 @@ import { SERVICE_CONFIG } from '#runtime';
 import type { AuditServiceEnv } from './audit-service.env';
 import { AuditLogHandler } from './audit-log/audit-log.handler';
 import { ALLOW_PRIVATE_WEBHOOKS, AlertsHandler } from './detector/alerts.handler';
+import { detectorConfig } from './detector/detector';
 import { DetectorRunner } from './detector/detector-runner';
 
 @Module({
@@ -17,9 +18,9 @@ import { DetectorRunner } from './detector/detector-runner';
     },
     {
       provide: DetectorRunner,
-      inject: [DataSource, NatsConnectionHolder],
-      useFactory: (dataSource: DataSource, nats: NatsConnectionHolder) =>
-        new DetectorRunner(dataSource, nats, new Logger('DetectorRunner')),
+      inject: [DataSource, NatsConnectionHolder, SERVICE_CONFIG],
+      useFactory: (dataSource: DataSource, nats: NatsConnectionHolder, config: AuditServiceEnv) =>
+        new DetectorRunner(dataSource, nats, new Logger('DetectorRunner'), detectorConfig(config.DETECTOR_CONFIG)),
     },
   ],
 })

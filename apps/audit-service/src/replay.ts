@@ -6,12 +6,16 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ContractViolation, parseEventEnvelope } from '#contracts';
 import { AlertBook } from './detector/alert-book';
-import { Detector } from './detector/detector';
+import { Detector, detectorConfig } from './detector/detector';
 
 async function main(): Promise<void> {
-  const path = process.argv[2];
+  // replay.js [--config '{"burstPerIp":20}'] [file.ndjson | -]
+  const args = process.argv.slice(2);
+  const configAt = args.indexOf('--config');
+  const config = detectorConfig(configAt === -1 ? '' : (args.splice(configAt, 2)[1] ?? ''));
+  const path = args[0];
   const input = path && path !== '-' ? createReadStream(path) : process.stdin;
-  const detector = new Detector();
+  const detector = new Detector(config);
   const book = new AlertBook();
   let events = 0;
   let malformed = 0;

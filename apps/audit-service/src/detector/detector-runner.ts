@@ -6,7 +6,14 @@ import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
-import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorState, type WorkingHours, emptyState } from './detector';
+import {
+  DEFAULT_DETECTOR_CONFIG,
+  Detector,
+  type DetectorConfig,
+  type DetectorState,
+  type WorkingHours,
+  emptyState,
+} from './detector';
 
 interface AccountSettings {
   timezone: string;
@@ -32,6 +39,7 @@ export class DetectorRunner {
     private readonly dataSource: DataSource,
     private readonly nats: NatsConnectionHolder,
     private readonly logger: LoggerService,
+    private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
   ) {
     this.alerts = new AlertsRepository(dataSource);
     this.events = new EventStore(dataSource);
@@ -46,7 +54,7 @@ export class DetectorRunner {
     )) as (AccountSettings & { account_id: string })[];
     for (const setting of settings) this.applySettings(setting.account_id, setting);
     this.detector = new Detector(
-      DEFAULT_DETECTOR_CONFIG,
+      this.config,
       row?.state ?? emptyState(),
       (accountId) => this.workingHours.get(accountId) ?? null,
     );
@@ -86,11 +94,7 @@ export class DetectorRunner {
     try {
       await this.observeAll(detector, events, manager);
     } catch (error) {
-      this.detector = new Detector(
-        DEFAULT_DETECTOR_CONFIG,
-        before,
-        (accountId) => this.workingHours.get(accountId) ?? null,
-      );
+      this.detector = new Detector(this.config, before, (accountId) => this.workingHours.get(accountId) ?? null);
       throw error;
     }
   }

@@ -40,6 +40,23 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   offHoursHistoryMs: 14 * 24 * 3_600_000,
 };
 
+/**
+ * `DEFAULT_DETECTOR_CONFIG` with the overrides of a JSON object (the DETECTOR_CONFIG variable, the replay's
+ * `--config`); throws naming the first unknown or non-positive field.
+ */
+export function detectorConfig(json: string): DetectorConfig {
+  if (json.trim() === '') return DEFAULT_DETECTOR_CONFIG;
+  const overrides = JSON.parse(json) as Record<string, unknown>;
+  if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides))
+    throw new Error('must be a JSON object');
+  for (const [field, value] of Object.entries(overrides)) {
+    if (!(field in DEFAULT_DETECTOR_CONFIG)) throw new Error(`unknown threshold "${field}"`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      throw new Error(`"${field}" must be a positive number`);
+  }
+  return { ...DEFAULT_DETECTOR_CONFIG, ...(overrides as Partial<DetectorConfig>) };
+}
+
 export type Rule = 'request_spike' | 'off_hours' | 'new_location' | 'failed_auth_burst' | 'revoked_key_use';
 export type Severity = 'low' | 'medium' | 'high';
 

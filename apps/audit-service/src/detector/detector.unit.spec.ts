@@ -3,6 +3,7 @@ import type { EventEnvelope } from '#contracts';
 import { AlertBook } from './alert-book';
 import {
   DEFAULT_DETECTOR_CONFIG,
+  detectorConfig,
   distanceKm,
   Detector,
   type Finding,
@@ -604,5 +605,32 @@ describe('Detector', () => {
         'revoked_key_use',
       ]);
     });
+  });
+});
+
+describe('detectorConfig', () => {
+  it('keeps the defaults, overrides named thresholds, and refuses unknown or non-positive ones', () => {
+    expect(detectorConfig('')).toEqual(DEFAULT_DETECTOR_CONFIG);
+    expect(detectorConfig('{"burstPerIp":20}')).toEqual({ ...DEFAULT_DETECTOR_CONFIG, burstPerIp: 20 });
+    expect(() => detectorConfig('{"burstPerIP":20}')).toThrow(/unknown threshold "burstPerIP"/);
+    expect(() => detectorConfig('{"burstPerIp":0}')).toThrow(/positive/);
+    expect(() => detectorConfig('[1]')).toThrow(/JSON object/);
+    expect(() => detectorConfig('{nope')).toThrow();
+  });
+
+  it('changes what the rules do', () => {
+    const strict = new Detector(detectorConfig('{"burstPerIp":3}'));
+    const findings = [0, 1, 2].flatMap((i) =>
+      strict.observe({
+        id: randomUUID(),
+        type: 'auth.failed',
+        stream: 'auth-unattributed',
+        version: 0,
+        occurred_at: new Date(MONDAY + i * 1_000).toISOString(),
+        data: { reason: 'unknown', ip: '198.51.100.9' },
+        meta: { request_id: 'config', account_id: null },
+      }),
+    );
+    expect(ofRule(findings, 'failed_auth_burst')).toHaveLength(1);
   });
 });
