@@ -4,20 +4,10 @@ import { Client } from 'pg';
 import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { dumpDatabase, dumpJetStream, findSecrets } from '../support/secret-scan';
+import { waitFor } from '../support/wait';
 
 const KEYS = '/api/v1/settings/api-keys';
 const VALID_SHAPE = `vxk_${'0'.repeat(64)}`;
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Sends bytes that fetch refuses to send (NUL or a bare newline in a header). */
 function rawRequest(port: number, request: string): Promise<string> {

@@ -5,20 +5,10 @@ import { JsonLogger } from '#common';
 import { AuditPartitions, partitionName } from '../../apps/audit-service/src/audit-log/audit-partitions';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 type AuditEvent = Record<string, unknown> & { id: string; type: string };
 type AuditPage = { events: AuditEvent[]; next_cursor: string | null };
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('audit log (PRODUCT.md §9.1)', () => {
   let platform: TestPlatform;

@@ -1,20 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 const ADMIN_TOKEN = `alerts-admin-${randomUUID()}`;
 type Alert = Record<string, unknown> & { id: string; rule: string; count: number; status: string };
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('security alerts and settings (PRODUCT.md §9.2)', () => {
   let platform: TestPlatform;

@@ -3,19 +3,9 @@ import { Client } from 'pg';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
 import { TestPlatform, spawnService, stopProcess, waitForHttp } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 const ADMIN_TOKEN = `usage-admin-${randomUUID()}`;
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
   let platform: TestPlatform;

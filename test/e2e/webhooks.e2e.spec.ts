@@ -4,17 +4,7 @@ import { Client } from 'pg';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
 import { TestPlatform } from '../support/platform';
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value).slice(0, 500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '../support/wait';
 
 describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
   let platform: TestPlatform;

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PaginationQuery } from './pagination';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -27,7 +28,7 @@ export const ALERT_RULES = [
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
 
-export class AlertsQuery {
+export class AlertsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ALERT_STATUSES })
   @IsOptional()
   @IsIn(ALERT_STATUSES)
@@ -42,21 +43,6 @@ export class AlertsQuery {
   @IsOptional()
   @IsUUID()
   key_id?: string;
-
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
 }
 
 export class ResolveAlertDto {

@@ -9,3 +9,4 @@ export * from './content/content.dto';
 export * from './request-meta.dto';
 export * from './audit';
 export * from './alerts';
+export * from './pagination';

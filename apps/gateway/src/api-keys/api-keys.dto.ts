@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,7 +16,7 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
-import { INTEGRATIONS, type Integration, USAGE_RANGES, type UsageRange } from '#contracts';
+import { INTEGRATIONS, type Integration, PaginationQuery, USAGE_RANGES, type UsageRange } from '#contracts';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -83,26 +83,11 @@ export class RotateApiKeyDto {
   grace_period_seconds?: number;
 }
 
-export class ListApiKeysQuery {
+export class ListApiKeysQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ['active', 'revoked', 'all'], default: 'active' })
   @IsOptional()
   @IsIn(['active', 'revoked', 'all'])
   status: 'active' | 'revoked' | 'all' = 'active';
-
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
 
   @ApiPropertyOptional({ enum: ['created_at', 'last_used_at', 'name'], default: 'created_at' })
   @IsOptional()

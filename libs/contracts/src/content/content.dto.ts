@@ -27,6 +27,7 @@ import {
   NormalizeLabels,
   SLUG_PATTERN,
 } from './content-fields';
+import { PaginationQuery } from '../pagination';
 
 export const PROMPT_STATUSES = ['draft', 'published'] as const;
 export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as const;
@@ -235,22 +236,7 @@ export class UpdateMemoryDto extends IntersectionType(PartialType(CreateMemoryDt
 
 // ---- lists and search ----
 
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number = 20;
-
+export class PageQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
   @IsOptional()
   @IsIn(['asc', 'desc'])
