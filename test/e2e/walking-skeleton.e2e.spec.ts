@@ -115,4 +115,12 @@ describe('walking skeleton: the platform end to end', () => {
       instance: '/api/v1/nowhere',
     });
   });
+
+  it('answers a method the path does not accept with 405 METHOD_NOT_ALLOWED and Allow', async () => {
+    const response = await fetch(`${platform.url('gateway')}/api/v1/prompts`, { method: 'PATCH' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(await response.json()).toMatchObject({ status: 405, code: 'METHOD_NOT_ALLOWED' });
+    expect((await fetch(`${platform.url('gateway')}/api/v1/nowhere`, { method: 'PATCH' })).status).toBe(404);
+  });
 });

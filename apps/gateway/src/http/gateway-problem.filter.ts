@@ -60,8 +60,10 @@ export class GatewayProblemFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const problem = exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception);
+    const request = http.getRequest<Request>();
+    const problem =
+      exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception, request);
     if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) this.logger.error(exception);
-    renderProblem(problem, http.getRequest<Request>(), http.getResponse<Response>());
+    renderProblem(problem, request, http.getResponse<Response>());
   }
 }

@@ -18,8 +18,28 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   );
 }
 
-/** Turns every error into problem+json. Unknown errors are logged and answered without details. */
-export function toProblemError(error: unknown): ProblemError {
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/** The methods that other routes accept on this path (Express's route table), upper-case. */
+function allowedMethods(request: Request | undefined): string[] {
+  const stack = (request?.app as { router?: { stack?: RouteLayer[] } } | undefined)?.router?.stack ?? [];
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (!layer.route || !layer.match(request!.path)) continue;
+    for (const method of Object.keys(layer.route.methods)) methods.add(method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
+/**
+ * Turns every error into problem+json. Unknown errors are logged and answered without details. With
+ * the request, an unmatched route whose path other methods accept is 405 with `Allow`.
+ */
+export function toProblemError(error: unknown, request?: Request): ProblemError {
   if (error instanceof ProblemError) return error;
   // Nest's Express adapter wraps body-parser's errors in an HttpException, keeping them as `cause`.
   const underlying = error instanceof HttpException && isBodyParserError(error.cause) ? error.cause : error;
@@ -45,8 +65,20 @@ export function toProblemError(error: unknown): ProblemError {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     switch (status) {
-      case HttpStatus.NOT_FOUND:
+      case HttpStatus.NOT_FOUND: {
+        const allowed = allowedMethods(request);
+        if (allowed.length > 0 && !allowed.includes(request!.method)) {
+          return new ProblemError(
+            HttpStatus.METHOD_NOT_ALLOWED,
+            'METHOD_NOT_ALLOWED',
+            `this path accepts ${allowed.join(', ')}`,
+            {
+              headers: { Allow: allowed.join(', ') },
+            },
+          );
+        }
         return new ProblemError(status, 'NOT_FOUND', 'no route matches this path');
+      }
       case HttpStatus.METHOD_NOT_ALLOWED:
         return new ProblemError(status, 'METHOD_NOT_ALLOWED', 'this path does not accept this method');
       case HttpStatus.PAYLOAD_TOO_LARGE:
@@ -84,8 +116,9 @@ export class ProblemExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
-    const problem = toProblemError(exception);
+    const request = http.getRequest<Request>();
+    const problem = toProblemError(exception, request);
     if (problem.status >= 500) this.logger.error(exception);
-    renderProblem(problem, http.getRequest<Request>(), http.getResponse<Response>());
+    renderProblem(problem, request, http.getResponse<Response>());
   }
 }
