@@ -197,8 +197,7 @@ export class AuthGuard implements CanActivate {
     return {
       meta,
       ip,
-      location: this.geo.locate(ip),
-      coordinates: this.geo.coordinates(ip),
+      ...this.geo.place(ip),
       ...classify({
         method: request.method,
         route,

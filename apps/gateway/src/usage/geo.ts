@@ -11,8 +11,8 @@ export type Coordinates = [latitude: number, longitude: number];
 
 /** Where an address is; private and loopback addresses are `local` (PRODUCT.md §7). Injected for tests. */
 export interface GeoLocator {
-  locate(ip: string): Location | null;
-  coordinates(ip: string): Coordinates | null;
+  /** Country/city and coordinates of an address, from one lookup (this is on every request's path). */
+  place(ip: string): { location: Location | null; coordinates: Coordinates | null };
 }
 
 export const GEO_LOCATOR = Symbol('GEO_LOCATOR');
@@ -42,16 +42,19 @@ export function isPrivateAddress(ip: string): boolean {
 
 /** The offline database of the geoip-lite package (country and city, no network lookups). */
 export class GeoIpLiteLocator implements GeoLocator {
-  locate(ip: string): Location | null {
-    if (isIP(ip) === 0) return null;
-    if (isPrivateAddress(ip)) return LOCAL;
+  place(ip: string): { location: Location | null; coordinates: Coordinates | null } {
+    if (isIP(ip) === 0) return { location: null, coordinates: null };
+    if (isPrivateAddress(ip)) return { location: LOCAL, coordinates: null };
     const found = geoip.lookup(ip);
-    return found ? { country: found.country, city: found.city || null } : null;
+    if (!found) return { location: null, coordinates: null };
+    const [latitude, longitude] = found.ll;
+    return {
+      location: { country: found.country, city: found.city || null },
+      coordinates: latitude !== 0 || longitude !== 0 ? [latitude, longitude] : null,
+    };
   }
 
-  coordinates(ip: string): Coordinates | null {
-    if (isIP(ip) === 0 || isPrivateAddress(ip)) return null;
-    const ll = geoip.lookup(ip)?.ll;
-    return ll && (ll[0] !== 0 || ll[1] !== 0) ? [ll[0], ll[1]] : null;
+  locate(ip: string): Location | null {
+    return this.place(ip).location;
   }
 }
