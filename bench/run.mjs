@@ -106,6 +106,8 @@ const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--war
   -u, --url URL        a running platform on this machine   (env BENCH_URL; default: start one)
   -t, --trials N       revocation propagation trials        (env BENCH_TRIALS, default 200)
       --skip-audit     skip the audit-service benchmarks    (env BENCH_SKIP_AUDIT=1)
+      --only REGEX     run only the HTTP benchmarks whose name matches (the /healthz baseline always
+                       runs); skips usage visibility, revocation and audit (env BENCH_ONLY)
 `;
 
 function options() {
@@ -117,6 +119,7 @@ function options() {
       url: { type: 'string', short: 'u' },
       trials: { type: 'string', short: 't' },
       'skip-audit': { type: 'boolean' },
+      only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,6 +143,7 @@ function options() {
     url: values.url ?? (env.BENCH_URL || undefined),
     trials: number('trials', values.trials ?? env.BENCH_TRIALS, 200, { min: 1, integer: true }),
     skipAudit: values['skip-audit'] === true || env.BENCH_SKIP_AUDIT === '1',
+    only: values.only ?? (env.BENCH_ONLY || undefined),
   };
 }
 
@@ -236,8 +240,10 @@ async function main() {
     };
     const target = `${context.url}${platform ? ' (started by the runner)' : ''}`;
 
+    const only = opts.only === undefined ? undefined : new RegExp(opts.only);
+    const selected = benchmarks.filter((definition, index) => index === 0 || !only || only.test(definition.name));
     const results = [];
-    for (const definition of benchmarks) {
+    for (const definition of selected) {
       if (interrupted) return;
       say(`${definition.name}: ${opts.warmup} s warm-up, ${opts.duration} s measured, ${opts.connections} connections`);
       try {
@@ -262,7 +268,7 @@ async function main() {
 
     // Usage visibility: from a request to its key's request_count showing it.
     let usageDelay;
-    if (!interrupted && context.adminToken) {
+    if (!interrupted && !only && context.adminToken) {
       say('usage visibility: 30 trials');
       const delays = (await measureUsageDelay(await signup(context.url), 30)).sort((a, b) => a - b);
       const at = (p) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)];
@@ -271,7 +277,7 @@ async function main() {
 
     // Revocation propagation needs a second gateway on the platform's NATS: only on a platform we started.
     let revocation;
-    if (platform && !interrupted) {
+    if (platform && !interrupted && !only) {
       const { natsUrl } = await platform.ready;
       say(`revocation propagation: ${opts.trials} trials across two gateway instances`);
       const second = await startExtraGateway({ root, natsUrl });
@@ -284,7 +290,7 @@ async function main() {
 
     // Audit service: ingest, detector, alert latency, audit-log query over a large table.
     let audit;
-    if (platform && !interrupted && !opts.skipAudit) {
+    if (platform && !interrupted && !only && !opts.skipAudit) {
       const { natsUrl, dataDir, pgPort } = await platform.ready;
       const auditDb = auditDatabaseUrl(dataDir, pgPort);
       say('audit: ingest of 100,000 events');

@@ -1,9 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { ClientsModule, Transport } from '@nestjs/microservices';
 import { SERVICE_NAMES } from '#contracts';
 import { HealthController, Metrics, READINESS_CHECKS } from '#common';
-import { NatsConnectionHolder, natsClientOptions } from '#messaging';
+import { NatsConnectionHolder } from '#messaging';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { AdminController } from './admin/admin.controller';
 import { AuditLogController } from './audit/audit-log.controller';
@@ -29,7 +28,7 @@ import { ServicePingReadiness } from './health/service-ping.readiness';
 import { GatewayProblemFilter } from './http/gateway-problem.filter';
 import { TRUSTED_PROXIES } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
-import { NATS_RPC, RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
+import { RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
 import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
 import { RATE_LIMITER, RateLimitSync } from './usage/rate-limit-sync';
 import { HourlyRateLimiter } from './usage/rate-limiter';
@@ -50,11 +49,6 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      imports: [
-        ClientsModule.register([
-          { name: NATS_RPC, transport: Transport.NATS, options: natsClientOptions(config.NATS_URL, 'gateway-rpc') },
-        ]),
-      ],
       controllers: [
         HealthController,
         AuthController,

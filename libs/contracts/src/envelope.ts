@@ -71,3 +71,50 @@ export function parseEventEnvelope(input: unknown): EventEnvelope {
   if (problems.length > 0) throw new ContractViolation(`malformed event envelope: ${problems.join('; ')}`);
   return input as unknown as EventEnvelope;
 }
+
+/**
+ * Several events of one type in one JetStream message. The gateway publishes its per-request events
+ * (`key.used`, `auth.failed`) this way: one message per few milliseconds of traffic instead of one per
+ * request, so NATS stores, delivers and has acknowledged far fewer messages. Each event keeps its own
+ * id; `batch_id` identifies the message for the consumers' inbox.
+ */
+export interface EventBatch {
+  batch_id: string;
+  events: EventEnvelope[];
+}
+
+/** What one JetStream message carries: an id to de-duplicate deliveries by, and its events in order. */
+export interface EventMessage {
+  /** The event's id for a single event, the `batch_id` for a batch. */
+  id: string;
+  events: EventEnvelope[];
+}
+
+/** Largest number of events one batch message may carry (the publisher also caps its byte size). */
+export const MAX_EVENTS_PER_BATCH = 1_000;
+
+/**
+ * Reads a JetStream message's body: a single envelope, or an {@link EventBatch} whose events all have
+ * the batch's subject type. Throws ContractViolation (the whole message is malformed) otherwise.
+ */
+export function parseEventMessage(input: unknown): EventMessage {
+  if (!isPlainObject(input) || !('events' in input)) {
+    const event = parseEventEnvelope(input);
+    return { id: event.id, events: [event] };
+  }
+  if (!isUuid(input.batch_id)) throw new ContractViolation('malformed event batch: batch_id must be a UUID');
+  const events = input.events;
+  if (!Array.isArray(events) || events.length === 0 || events.length > MAX_EVENTS_PER_BATCH) {
+    throw new ContractViolation(`malformed event batch: events must hold 1 to ${MAX_EVENTS_PER_BATCH} envelopes`);
+  }
+  return {
+    id: input.batch_id,
+    events: events.map((event, index) => {
+      try {
+        return parseEventEnvelope(event);
+      } catch (error) {
+        throw new ContractViolation(`malformed event batch: events[${index}]: ${(error as Error).message}`);
+      }
+    }),
+  };
+}

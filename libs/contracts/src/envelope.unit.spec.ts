@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ContractViolation } from './errors';
-import { parseEventEnvelope } from './envelope';
+import { MAX_EVENTS_PER_BATCH, parseEventEnvelope, parseEventMessage } from './envelope';
 import { streamForEventType, subjectForEventType } from './streams';
 
 const valid = () => ({
@@ -37,6 +37,32 @@ describe('parseEventEnvelope', () => {
     expect(() => parseEventEnvelope({ ...valid(), id: 1, version: 'one' })).toThrow(
       /id must be a UUID; version must be/,
     );
+  });
+});
+
+describe('parseEventMessage', () => {
+  it('reads a single envelope as a message of one event, de-duplicated by the event id', () => {
+    const event = valid();
+    expect(parseEventMessage(event)).toEqual({ id: event.id, events: [event] });
+  });
+
+  it('reads a batch in order, de-duplicated by the batch id', () => {
+    const batch = { batch_id: randomUUID(), events: [valid(), valid(), valid()] };
+    expect(parseEventMessage(batch)).toEqual({ id: batch.batch_id, events: batch.events });
+  });
+
+  it.each([
+    ['a bad batch id', { batch_id: 'b1', events: [valid()] }],
+    ['no events', { batch_id: randomUUID(), events: [] }],
+    ['events that are not a list', { batch_id: randomUUID(), events: valid() }],
+    ['too many events', { batch_id: randomUUID(), events: Array.from({ length: MAX_EVENTS_PER_BATCH + 1 }, valid) }],
+  ])('rejects a batch with %s', (_, input) => {
+    expect(() => parseEventMessage(input)).toThrow(ContractViolation);
+  });
+
+  it('rejects the whole batch when one event is malformed, naming it', () => {
+    const batch = { batch_id: randomUUID(), events: [valid(), { ...valid(), id: 'x' }] };
+    expect(() => parseEventMessage(batch)).toThrow(/events\[1\]: malformed event envelope: id must be a UUID/);
   });
 });
 

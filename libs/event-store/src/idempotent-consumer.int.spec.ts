@@ -133,6 +133,32 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     await waitUntil(async () => (await seenCount(durable)) === 5);
   });
 
+  it('applies a batch message once, in order, even when it is delivered twice', async () => {
+    const durable = `batch-${randomUUID().slice(0, 8)}`;
+    const order: string[] = [];
+    const events = [envelope(), envelope(), envelope()];
+    const batch = JSON.stringify({ batch_id: randomUUID(), events });
+    await publishRaw(batch);
+    await publishRaw(batch);
+    const single = envelope();
+    await publishRaw(single);
+    const handle = async (event: EventEnvelope, manager: EntityManager) => {
+      order.push(event.id);
+      await record(durable)(event, manager);
+    };
+    // A transaction of at most 2 events: the batch of 3 is still handled whole, never split.
+    await start(durable, handle, { batchSize: 2 }).start();
+    await waitUntil(async () => (await seenCount(durable)) === 4);
+    await sleep(300);
+    expect(await seenCount(durable)).toBe(4);
+    expect(order).toEqual([...events.map((event) => event.id), single.id]);
+    const [{ count }] = (await dataSource.query(
+      `SELECT count(*)::int AS count FROM es_consumer_inbox WHERE consumer = $1`,
+      [durable],
+    )) as { count: number }[];
+    expect(count).toBe(2); // one inbox row per message, not per event
+  });
+
   it('sends malformed and persistently failing messages to the dead-letter subject and carries on', async () => {
     const durable = `poison-${randomUUID().slice(0, 8)}`;
     const deadLetters: string[] = [];
@@ -145,6 +171,7 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     const good = envelope();
     await publishRaw('{not json');
     await publishRaw(JSON.stringify({ id: 'x', type: 'key.created' }));
+    await publishRaw(JSON.stringify({ batch_id: randomUUID(), events: [envelope(), { ...envelope(), id: 'x' }] }));
     await publishRaw(poisoned);
     await publishRaw(good);
     const handle = async (event: EventEnvelope, manager: EntityManager) => {
@@ -152,9 +179,9 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
       await record(durable)(event, manager);
     };
     await start(durable, handle, { maxDeliver: 2, backoffMs: [50] }).start();
-    await waitUntil(async () => deadLetters.length === 3);
+    await waitUntil(async () => deadLetters.length === 4);
     subscription.unsubscribe();
-    expect(deadLetters.filter((reason) => reason.startsWith('malformed'))).toHaveLength(2);
+    expect(deadLetters.filter((reason) => reason.startsWith('malformed'))).toHaveLength(3);
     expect(deadLetters.some((reason) => reason.startsWith('gave up after 2 deliveries'))).toBe(true);
     expect(await seenCount(durable, good.id)).toBe(1);
   });

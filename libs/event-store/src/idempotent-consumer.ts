@@ -2,7 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { AckPolicy, type ConsumerMessages, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { DataSource, EntityManager } from 'typeorm';
-import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, parseEventEnvelope } from '#contracts';
+import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, type EventMessage, parseEventMessage } from '#contracts';
 import type { NatsConnectionHolder } from '#messaging';
 
 const NANOS_PER_MS = 1_000_000;
@@ -12,6 +12,7 @@ export interface IdempotentConsumerOptions {
   durable: string;
   stream: string;
   filterSubject?: string;
+  /** Most events per transaction (a batch message is never split, so one can exceed it). */
   batchSize?: number;
   maxDeliver?: number;
   ackWaitMs?: number;
@@ -20,10 +21,10 @@ export interface IdempotentConsumerOptions {
   /** Redelivery delays after a failed handling, in order; the last one repeats. */
   backoffMs?: number[];
   /**
-   * `inbox` (default): the consumer records each event id and skips ids it has seen. `handler`: the
-   * handler's own writes are idempotent on the event id (an `ON CONFLICT DO NOTHING` on a table keyed
-   * by it), so the inbox row would be a second write per event for nothing; every delivered event is
-   * passed on.
+   * `inbox` (default): the consumer records each message's id (the event id, or the batch id of an
+   * event batch) and skips ids it has seen. `handler`: the handler's own writes are idempotent on the
+   * event id (an `ON CONFLICT DO NOTHING` on a table keyed by it), so the inbox row would be a second
+   * write for nothing; every delivered event is passed on.
    */
   deduplicate?: 'inbox' | 'handler';
   /**
@@ -33,9 +34,15 @@ export interface IdempotentConsumerOptions {
   handle(events: EventEnvelope[], manager: EntityManager): Promise<void>;
 }
 
+/** A delivered message and what it carries. */
+interface Delivery {
+  message: JsMsg;
+  body: EventMessage;
+}
+
 /**
  * A JetStream durable pull consumer whose handler writes its read model and the consumer's inbox
- * row (event id) in one transaction. A redelivered message finds its id in the inbox and changes
+ * row (the message's event or batch id) in one transaction. A redelivered message finds its id in the inbox and changes
  * nothing; a crash before the commit leaves neither, and JetStream delivers it again.
  * Messages that cannot be parsed, or that keep failing, go to `deadletter.<durable>` and are
  * terminated, so one poison message never blocks the stream.
@@ -49,7 +56,7 @@ export class IdempotentConsumer {
   private readonly backoffMs: number[];
   private readonly lingerMs: number;
   private messages?: ConsumerMessages;
-  private readonly queue: JsMsg[] = [];
+  private readonly queue: Delivery[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -111,7 +118,14 @@ export class IdempotentConsumer {
         this.messages = await consumer.consume({ max_messages: this.batchSize * 2 });
         if (!this.running) this.messages.stop();
         for await (const message of this.messages) {
-          this.queue.push(message);
+          let body: EventMessage;
+          try {
+            body = parseEventMessage(message.json());
+          } catch (error) {
+            await this.deadLetter(message, `malformed: ${error instanceof Error ? error.message : String(error)}`);
+            continue;
+          }
+          this.queue.push({ message, body });
           this.scheduleFlush();
         }
       } catch (error) {
@@ -135,7 +149,7 @@ export class IdempotentConsumer {
       this.flushScheduled = false;
       while (this.queue.length > 0) {
         try {
-          await this.processBatch(this.queue.splice(0, this.batchSize));
+          await this.processBatch(this.takeBatch());
         } catch (error) {
           // processBatch handles failures per message; this is a lost database connection.
           this.logger.warn(
@@ -151,16 +165,22 @@ export class IdempotentConsumer {
     });
   }
 
-  /** Handles a batch in one transaction; if that fails, falls back to one message at a time. */
-  async processBatch(messages: JsMsg[]): Promise<void> {
-    const parsed: { message: JsMsg; event: EventEnvelope }[] = [];
-    for (const message of messages) {
-      try {
-        parsed.push({ message, event: parseEventEnvelope(message.json()) });
-      } catch (error) {
-        await this.deadLetter(message, `malformed: ${error instanceof Error ? error.message : String(error)}`);
-      }
+  /** The queued messages that make up the next transaction: at least one, about `batchSize` events. */
+  private takeBatch(): Delivery[] {
+    let events = 0;
+    let count = 0;
+    while (
+      count < this.queue.length &&
+      (count === 0 || events + this.queue[count].body.events.length <= this.batchSize)
+    ) {
+      events += this.queue[count].body.events.length;
+      count += 1;
     }
+    return this.queue.splice(0, count);
+  }
+
+  /** Handles a batch in one transaction; if that fails, falls back to one message at a time. */
+  private async processBatch(parsed: Delivery[]): Promise<void> {
     if (parsed.length === 0) return;
     try {
       await this.handleInTransaction(parsed);
@@ -177,11 +197,11 @@ export class IdempotentConsumer {
     }
   }
 
-  private async handleInTransaction(items: { message: JsMsg; event: EventEnvelope }[]): Promise<void> {
+  private async handleInTransaction(items: Delivery[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (this.options.deduplicate === 'handler') {
         await this.options.handle(
-          items.map(({ event }) => event),
+          items.flatMap(({ body }) => body.events),
           manager,
         );
         await this.saveCheckpoint(items, manager);
@@ -192,12 +212,14 @@ export class IdempotentConsumer {
           (await manager.query(
             `INSERT INTO es_consumer_inbox (consumer, event_id)
              SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
-            [this.options.durable, items.map(({ event }) => event.id)],
+            [this.options.durable, items.map(({ body }) => body.id)],
           )) as { event_id: string }[]
         ).map((row) => row.event_id),
       );
       // The same id twice in one batch is handled once.
-      const events = items.map(({ event }) => event).filter((event) => fresh.delete(event.id));
+      const events: EventEnvelope[] = items
+        .filter(({ body }) => fresh.delete(body.id))
+        .flatMap(({ body }) => body.events);
       if (events.length > 0) await this.options.handle(events, manager);
       await this.saveCheckpoint(items, manager);
     });

@@ -49,7 +49,3 @@ export function natsServerOptions(servers: string, service: string): NatsOptions
     },
   };
 }
-
-export function natsClientOptions(servers: string, name: string): NatsOptions['options'] {
-  return { servers: parseServers(servers), name, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
-}

@@ -40,10 +40,18 @@ function uniqueViolation(error: unknown): boolean {
  * references) are checked by the handlers before calling in.
  */
 export class ContentEngine<F extends Fields, V> {
+  /**
+   * What a view is made of, and the owner: never `*`, which would also read the generated search
+   * vector (as large as the text itself) for nothing.
+   */
+  private readonly viewColumns: string;
+
   constructor(
     readonly spec: ContentKindSpec<V>,
     readonly store: ContentStore,
-  ) {}
+  ) {
+    this.viewColumns = ['id', 'account_id', ...spec.columns, 'version', 'created_at', 'updated_at'].join(', ');
+  }
 
   get kind(): ContentKind {
     return this.spec.kind;
@@ -88,32 +96,30 @@ export class ContentEngine<F extends Fields, V> {
     let rows: Record<string, unknown>[];
     if ('id' in locator) {
       if (!isUuid(locator.id)) throw this.notFound();
-      rows = (await this.store.dataSource.query(`SELECT * FROM ${table} WHERE id = $1`, [locator.id])) as Record<
-        string,
-        unknown
-      >[];
+      rows = (await this.store.dataSource.query(`SELECT ${this.viewColumns} FROM ${table} WHERE id = $1`, [
+        locator.id,
+      ])) as Record<string, unknown>[];
       if (rows[0] && rows[0].account_id !== accountId)
         throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
     } else if ('project' in locator) {
       rows = (await this.store.dataSource.query(
-        `SELECT * FROM ${table} WHERE account_id = $1 AND project = $2 AND slug = $3`,
+        `SELECT ${this.viewColumns} FROM ${table} WHERE account_id = $1 AND project = $2 AND slug = $3`,
         [accountId, locator.project, locator.slug],
       )) as Record<string, unknown>[];
     } else {
-      rows = (await this.store.dataSource.query(`SELECT * FROM ${table} WHERE account_id = $1 AND slug = $2`, [
-        accountId,
-        locator.slug,
-      ])) as Record<string, unknown>[];
+      rows = (await this.store.dataSource.query(
+        `SELECT ${this.viewColumns} FROM ${table} WHERE account_id = $1 AND slug = $2`,
+        [accountId, locator.slug],
+      )) as Record<string, unknown>[];
     }
     if (!rows[0]) throw this.notFound();
     return this.spec.toView(rows[0]);
   }
 
   async view(id: string, manager: EntityManager = this.store.dataSource.manager): Promise<V> {
-    const [row] = (await manager.query(`SELECT * FROM ${this.spec.table} WHERE id = $1`, [id])) as Record<
-      string,
-      unknown
-    >[];
+    const [row] = (await manager.query(`SELECT ${this.viewColumns} FROM ${this.spec.table} WHERE id = $1`, [
+      id,
+    ])) as Record<string, unknown>[];
     if (!row) throw this.notFound();
     return this.spec.toView(row);
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * What an `Authorization` header holds, decided before any lookup (PRODUCT.md §3.4). Pure: every
@@ -21,8 +21,13 @@ export function readableKeyPrefix(token: string): string | undefined {
   return undefined;
 }
 
+/** What well-behaved clients send; recognized without the checks below (every request takes this path). */
+const CANONICAL_BEARER = /^Bearer (vxk_[0-9a-f]{64})$/;
+
 export function parseAuthorization(header: string | undefined): ParsedAuthorization {
   if (header === undefined) return { kind: 'missing' };
+  const canonical = CANONICAL_BEARER.exec(header);
+  if (canonical) return { kind: 'token', token: canonical[1], keyPrefix: canonical[1].slice(0, 12) };
   const value = header.trim();
   if (value === '')
     return { kind: 'malformed', detail: 'the Authorization header is empty: send `Authorization: Bearer vxk_…`' };
@@ -78,7 +83,8 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
 }
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  // One-shot hash: no Hash object per call (this runs on every API-key request).
+  return hash('sha256', value, 'hex');
 }
 
 export interface GeneratedApiKey {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type EventEnvelope, type EventMeta, subjectForEventType } from '#contracts';
+import { type EventEnvelope, type EventMeta, MAX_EVENTS_PER_BATCH, subjectForEventType } from '#contracts';
 import { Metrics } from '#common';
 import { NatsConnectionHolder } from '#messaging';
 
@@ -40,21 +40,27 @@ export interface RequestUsage {
 
 /**
  * Publishes `auth.failed` and `key.used` to the AUTH stream without ever making a request wait.
- * They go out as plain NATS publishes on the stream's subject, which JetStream stores like any other
- * message: awaiting a JetStream ack per request would cost a reply message, a promise and a timer per
- * request. Each is published once (no retry), so no `Nats-Msg-Id` is needed for de-duplication in
- * the server; consumers are idempotent on the event id anyway. While NATS is unreachable, the client buffers
- * them (8 MiB) and sends them on reconnect; the counter shows what was published or dropped.
+ * Events of one type that occur within a few milliseconds go out as one batch message (EventBatch) on
+ * that type's subject: under load NATS stores, and each AUTH consumer receives and acknowledges, one
+ * message per batch instead of one per request, which is most of what usage tracking costs.
+ * They are plain NATS publishes, which JetStream stores like any other message: awaiting a JetStream
+ * ack would cost a reply message, a promise and a timer per batch. Each batch is published once (no
+ * retry), so no `Nats-Msg-Id` is needed for de-duplication in the server; consumers are idempotent on
+ * the batch id anyway. While NATS is unreachable, the client buffers them (8 MiB) and sends them on
+ * reconnect; the counter shows what was published or dropped.
  */
-/** Events wait at most this long, so that a burst leaves in one socket write instead of one per request. */
+/** Events wait at most this long: a burst leaves as a few messages instead of one per request. */
 const FLUSH_EVERY_MS = 5;
-const MAX_BATCH = 500;
+/** A batch is closed at this size, well under NATS's default 1 MiB message limit. */
+const MAX_BATCH_BYTES = 256 * 1024;
+const MAX_BATCH_EVENTS = Math.min(500, MAX_EVENTS_PER_BATCH);
 
 @Injectable()
 export class AuthEventsPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(AuthEventsPublisher.name);
   private readonly published;
-  private readonly pending: EventEnvelope[] = [];
+  /** Serialized events waiting, by event type. */
+  private readonly pending = new Map<string, { events: string[]; bytes: number }>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -110,24 +116,42 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
       data,
       meta,
     };
-    this.pending.push(event);
-    if (this.pending.length >= MAX_BATCH) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+    const json = JSON.stringify(event);
+    let batch = this.pending.get(type);
+    if (batch && batch.bytes + json.length > MAX_BATCH_BYTES) {
+      this.send(type, batch.events);
+      batch = undefined;
+    }
+    if (!batch) this.pending.set(type, (batch = { events: [], bytes: 0 }));
+    batch.events.push(json);
+    batch.bytes += json.length + 1;
+    if (batch.events.length >= MAX_BATCH_EVENTS) {
+      this.send(type, batch.events);
+      this.pending.delete(type);
+    }
+    if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   }
 
-  /** Sends what accumulated: many small messages, one socket write. */
+  /** Sends what accumulated: one message per event type. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const event of this.pending.splice(0)) {
-      try {
-        this.nats.connection.publish(subjectForEventType(event.type), JSON.stringify(event));
-        this.published.inc({ type: event.type, outcome: 'published' });
-      } catch (error) {
-        // Only a closed connection (shutdown) or a full reconnect buffer lands here.
-        this.published.inc({ type: event.type, outcome: 'dropped' });
-        this.logger.warn(`could not publish ${event.type}: ${String(error)}`);
-      }
+    for (const [type, batch] of this.pending) this.send(type, batch.events);
+    this.pending.clear();
+  }
+
+  private send(type: string, events: string[]): void {
+    try {
+      // The events are already JSON: the batch is assembled around them rather than serialized again.
+      this.nats.connection.publish(
+        subjectForEventType(type),
+        `{"batch_id":"${randomUUID()}","events":[${events.join(',')}]}`,
+      );
+      this.published.inc({ type, outcome: 'published' }, events.length);
+    } catch (error) {
+      // Only a closed connection (shutdown) or a full reconnect buffer lands here.
+      this.published.inc({ type, outcome: 'dropped' }, events.length);
+      this.logger.warn(`could not publish ${events.length} ${type} event(s): ${String(error)}`);
     }
   }
 

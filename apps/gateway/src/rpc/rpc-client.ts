@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
-import { TimeoutError, firstValueFrom, timeout } from 'rxjs';
+import { randomUUID } from 'node:crypto';
+import { type Msg, type Subscription, createInbox } from '@nats-io/transport-node';
 import { type RpcErrorBody, RpcErrorCode, isRpcErrorBody } from '#contracts';
+import { NatsConnectionHolder } from '#messaging';
 
-export const NATS_RPC = Symbol('NATS_RPC');
 export const RPC_TIMEOUT_MS = Symbol('RPC_TIMEOUT_MS');
 
 /** A failed RPC, carrying the service's typed error (or SERVICE_UNAVAILABLE when nobody answered). */
@@ -14,31 +14,105 @@ export class RpcCallError extends Error {
   }
 }
 
-/** Request/reply to a service over NATS with a deadline; every failure becomes an RpcCallError. */
+/** A reply of a Nest NATS microservice handler: `{ id, response, isDisposed }` or `{ id, err }`. */
+interface NestReply {
+  response?: unknown;
+  err?: unknown;
+}
+
+interface PendingRequest {
+  subject: string;
+  resolve(value: unknown): void;
+  reject(error: RpcCallError): void;
+  timer: NodeJS.Timeout;
+}
+
+/** nats-server's status for a request that no subscriber could receive. */
+const NO_RESPONDERS = 503;
+
+/**
+ * Request/reply to a service over NATS with a deadline; every failure becomes an RpcCallError.
+ *
+ * The services answer with Nest's NATS transport (`@MessagePattern`), whose wire format this speaks:
+ * a request `{ pattern, data, id }`, a reply `{ id, response }` or `{ id, err }`. Every request of
+ * the process shares one reply subscription (`<inbox>.*`, one token per request): Nest's ClientProxy
+ * subscribes and unsubscribes a fresh inbox per request, which costs nats-server more than the
+ * request itself, and nats.js's own `request()` builds two Error objects (stack traces) per call.
+ */
 @Injectable()
 export class RpcClient implements OnApplicationShutdown {
+  private readonly inbox = createInbox();
+  private readonly pending = new Map<string, PendingRequest>();
+  private subscription?: Subscription;
+  private sequence = 0;
+
   constructor(
-    @Inject(NATS_RPC) private readonly client: ClientProxy,
+    private readonly nats: NatsConnectionHolder,
     @Inject(RPC_TIMEOUT_MS) private readonly timeoutMs: number,
   ) {}
 
-  async request<TReply>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<TReply> {
-    try {
-      return await firstValueFrom(this.client.send<TReply>(subject, payload).pipe(timeout(timeoutMs)));
-    } catch (error) {
-      if (isRpcErrorBody(error)) throw new RpcCallError(error);
-      const message =
-        error instanceof TimeoutError
-          ? `no reply on ${subject} within ${timeoutMs} ms`
-          : `request on ${subject} failed`;
-      throw new RpcCallError({
-        code: error instanceof TimeoutError ? RpcErrorCode.Unavailable : RpcErrorCode.Internal,
-        message,
-      });
-    }
+  request<TReply>(subject: string, payload: object, timeoutMs = this.timeoutMs): Promise<TReply> {
+    return new Promise<unknown>((resolve, reject) => {
+      const token = (this.sequence++).toString(36);
+      const timer = setTimeout(() => {
+        this.pending.delete(token);
+        reject(unavailable(`no reply on ${subject} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(token, { subject, resolve, reject, timer });
+      try {
+        this.subscription ??= this.nats.connection.subscribe(`${this.inbox}.*`, {
+          callback: (_error, message) => this.settle(message),
+        });
+        this.nats.connection.publish(subject, JSON.stringify({ pattern: subject, data: payload, id: randomUUID() }), {
+          reply: `${this.inbox}.${token}`,
+        });
+      } catch {
+        // A closed or draining connection: the gateway is shutting down.
+        clearTimeout(timer);
+        this.pending.delete(token);
+        reject(unavailable(`request on ${subject} failed: NATS is not connected`));
+      }
+    }) as Promise<TReply>;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+  private settle(message: Msg): void {
+    const token = message.subject.slice(this.inbox.length + 1);
+    const request = this.pending.get(token);
+    // A reply after the deadline, or Nest's trailing "disposed" message: nobody waits for it.
+    if (!request) return;
+    this.pending.delete(token);
+    clearTimeout(request.timer);
+    if (message.headers?.code === NO_RESPONDERS) {
+      request.reject(unavailable(`no service answers on ${request.subject}`));
+      return;
+    }
+    let reply: NestReply;
+    try {
+      reply = message.json<NestReply>();
+    } catch {
+      request.reject(
+        new RpcCallError({ code: RpcErrorCode.Internal, message: `unreadable reply on ${request.subject}` }),
+      );
+      return;
+    }
+    if (reply.err === undefined || reply.err === null) request.resolve(reply.response);
+    else if (isRpcErrorBody(reply.err)) request.reject(new RpcCallError(reply.err));
+    else
+      request.reject(
+        new RpcCallError({ code: RpcErrorCode.Internal, message: `request on ${request.subject} failed` }),
+      );
   }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+    for (const [token, request] of this.pending) {
+      clearTimeout(request.timer);
+      this.pending.delete(token);
+      request.reject(unavailable(`request on ${request.subject} abandoned: the gateway is stopping`));
+    }
+  }
+}
+
+function unavailable(message: string): RpcCallError {
+  return new RpcCallError({ code: RpcErrorCode.Unavailable, message });
 }

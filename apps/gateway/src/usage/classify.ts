@@ -2,6 +2,8 @@
  * What kind of tool made a request, which client program, and which action (PRODUCT.md §7), from
  * facts the gateway has anyway: the User-Agent, the route, the declared integration. Pure.
  */
+import { BoundedMemo } from './bounded-memo';
+
 export type ToolType = 'cli' | 'claude_code' | 'cursor' | 'ai_tools' | 'api';
 
 export interface RequestFacts {
@@ -76,7 +78,31 @@ export function actionOf(method: string, route: string, path: string): string {
   return `${name}.${VERBS[method] ?? 'unknown'}`;
 }
 
-export function classify(facts: RequestFacts): Classification {
+function classifyNow(facts: RequestFacts): Classification {
   const action = actionOf(facts.method, facts.route, facts.path);
   return { tool_type: toolType(facts, action), client: clientProduct(facts.userAgent), action };
+}
+
+/**
+ * Requests repeat their facts (one tool, one User-Agent, a handful of routes): answers are remembered
+ * by those facts. The path is part of the key only for wildcard routes, whose action depends on it.
+ */
+const remembered = new BoundedMemo(5_000, (key) => {
+  const [method, route, path, declared, userAgent] = JSON.parse(key) as [string, string, string, string?, string?];
+  return Object.freeze(
+    classifyNow({ method, route, path, declaredIntegration: declared ?? undefined, userAgent: userAgent ?? undefined }),
+  );
+});
+
+export function classify(facts: RequestFacts): Classification {
+  const wildcard = facts.route.includes('*');
+  return remembered.get(
+    JSON.stringify([
+      facts.method,
+      facts.route,
+      wildcard ? facts.path : '',
+      facts.declaredIntegration ?? null,
+      facts.userAgent ?? null,
+    ]),
+  );
 }

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import geoip from 'geoip-lite';
+import { BoundedMemo } from './bounded-memo';
 
 export interface Location {
   country: string;
@@ -40,18 +41,30 @@ export function isPrivateAddress(ip: string): boolean {
   return family !== 0 && PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** The offline database of the geoip-lite package (country and city, no network lookups). */
+type Place = { location: Location | null; coordinates: Coordinates | null };
+
+function lookUp(ip: string): Place {
+  if (isIP(ip) === 0) return { location: null, coordinates: null };
+  if (isPrivateAddress(ip)) return { location: LOCAL, coordinates: null };
+  const found = geoip.lookup(ip);
+  if (!found) return { location: null, coordinates: null };
+  const [latitude, longitude] = found.ll;
+  return {
+    location: { country: found.country, city: found.city || null },
+    coordinates: latitude !== 0 || longitude !== 0 ? [latitude, longitude] : null,
+  };
+}
+
+/**
+ * The offline database of the geoip-lite package (country and city, no network lookups). Recent
+ * addresses are remembered: a tool sends many requests from one address. The database is loaded once
+ * per process, so a remembered answer is as current as a new lookup.
+ */
 export class GeoIpLiteLocator implements GeoLocator {
-  place(ip: string): { location: Location | null; coordinates: Coordinates | null } {
-    if (isIP(ip) === 0) return { location: null, coordinates: null };
-    if (isPrivateAddress(ip)) return { location: LOCAL, coordinates: null };
-    const found = geoip.lookup(ip);
-    if (!found) return { location: null, coordinates: null };
-    const [latitude, longitude] = found.ll;
-    return {
-      location: { country: found.country, city: found.city || null },
-      coordinates: latitude !== 0 || longitude !== 0 ? [latitude, longitude] : null,
-    };
+  private readonly places = new BoundedMemo(10_000, (ip) => Object.freeze(lookUp(ip)));
+
+  place(ip: string): Place {
+    return this.places.get(ip);
   }
 
   locate(ip: string): Location | null {

@@ -1,0 +1,85 @@
+import { Controller, type INestMicroservice, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, type MicroserviceOptions, Payload, RpcException } from '@nestjs/microservices';
+import { RpcErrorCode } from '#contracts';
+import { NatsConnectionHolder, natsServerOptions } from '#messaging';
+import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
+import { RpcCallError, RpcClient } from './rpc-client';
+
+@Controller()
+class EchoHandler {
+  @MessagePattern('test.rpc.echo')
+  echo(@Payload() payload: { text: string }): Promise<{ echoed: string }> {
+    return Promise.resolve({ echoed: payload.text });
+  }
+
+  @MessagePattern('test.rpc.refuse')
+  refuse(): never {
+    throw new RpcException({ code: RpcErrorCode.ResourceNotFound, message: 'no such thing' });
+  }
+
+  @MessagePattern('test.rpc.slow')
+  async slow(): Promise<string> {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return 'late';
+  }
+}
+
+@Module({ controllers: [EchoHandler] })
+class EchoModule {}
+
+/** The gateway's RPC client against a real nats-server and a real Nest NATS microservice. */
+describe('RpcClient (NATS + a Nest microservice)', () => {
+  let nats: TestNatsServer;
+  let connection: NatsConnectionHolder;
+  let service: INestMicroservice;
+  let client: RpcClient;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    connection = await NatsConnectionHolder.connect({ servers: nats.url, name: 'rpc-client-test' });
+    service = await NestFactory.createMicroservice<MicroserviceOptions>(EchoModule, {
+      ...natsServerOptions(nats.url, 'rpc-test'),
+      logger: false,
+    });
+    await service.listen();
+    client = new RpcClient(connection, 2_000);
+  });
+  afterAll(async () => {
+    client.onApplicationShutdown();
+    await service.close();
+    await connection.close();
+    await nats.stop();
+  });
+
+  it('returns the handler answer, each caller its own under concurrency', async () => {
+    const texts = Array.from({ length: 200 }, (_, index) => `message ${index}`);
+    const replies = await Promise.all(
+      texts.map((text) => client.request<{ echoed: string }>('test.rpc.echo', { text })),
+    );
+    expect(replies.map((reply) => reply.echoed)).toEqual(texts);
+  });
+
+  it("rejects with the service's typed error", async () => {
+    const failure = await client.request('test.rpc.refuse', {}).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RpcCallError);
+    expect((failure as RpcCallError).body).toEqual({ code: RpcErrorCode.ResourceNotFound, message: 'no such thing' });
+  });
+
+  it('says SERVICE_UNAVAILABLE at once when no service listens on the subject', async () => {
+    const startedAt = Date.now();
+    const failure = await client.request('test.rpc.nobody', {}).catch((error: unknown) => error);
+    expect((failure as RpcCallError).body.code).toBe(RpcErrorCode.Unavailable);
+    expect(Date.now() - startedAt).toBeLessThan(1_000); // not the 2 s deadline
+  });
+
+  it('says SERVICE_UNAVAILABLE at the deadline, and ignores the late answer', async () => {
+    const failure = await client.request('test.rpc.slow', {}, 100).catch((error: unknown) => error);
+    expect((failure as RpcCallError).body).toEqual({
+      code: RpcErrorCode.Unavailable,
+      message: 'no reply on test.rpc.slow within 100 ms',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(client.request('test.rpc.echo', { text: 'still fine' })).resolves.toEqual({ echoed: 'still fine' });
+  });
+});
