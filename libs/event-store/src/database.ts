@@ -1,4 +1,5 @@
 import { DataSource, type MixedList } from 'typeorm';
+import type { Pool } from 'pg';
 import type { ReadinessCheck } from '#common';
 import { CreateEventStore1764140000000 } from './migrations/1764140000000-create-event-store';
 
@@ -33,4 +34,21 @@ export class DatabaseReadiness implements ReadinessCheck {
     if (!this.dataSource.isInitialized) throw new Error('not connected');
     await this.dataSource.query('SELECT 1');
   }
+}
+
+/**
+ * A read outside any transaction, as a named prepared statement: PostgreSQL parses and plans it once
+ * per pooled connection instead of on every call. For the hot reads of a request path (a resource by
+ * id, a key by hash). `name` must always go with the same `text`.
+ */
+export async function preparedQuery<Row extends object = Record<string, unknown>>(
+  dataSource: DataSource,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  // TypeORM's Postgres driver keeps the pg Pool it queries through as `master`.
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  const result = await pool.query<Row>({ name, text, values });
+  return result.rows;
 }

@@ -9,7 +9,7 @@ import {
   RpcErrorCode,
   isUuid,
 } from '#contracts';
-import { ConcurrencyError } from '#event-store';
+import { ConcurrencyError, preparedQuery } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
 import { type Fields, decideDelete, decideRestore, decideUpdate, fold, versionsOf } from './content-resource';
 import type { ContentStore } from './content-store';
@@ -91,26 +91,35 @@ export class ContentEngine<F extends Fields, V> {
   }
 
   /** The resource a locator names, as its view, in one query (the read path of GET). */
+  /** A resource by its locator, as the API shows it (named prepared statements: this is every read). */
   async find(accountId: string, locator: ContentLocator): Promise<V> {
     const { table } = this.spec;
+    const { dataSource } = this.store;
     let rows: Record<string, unknown>[];
     if ('id' in locator) {
       if (!isUuid(locator.id)) throw this.notFound();
-      rows = (await this.store.dataSource.query(`SELECT ${this.viewColumns} FROM ${table} WHERE id = $1`, [
-        locator.id,
-      ])) as Record<string, unknown>[];
+      rows = await preparedQuery(
+        dataSource,
+        `${table}-by-id`,
+        `SELECT ${this.viewColumns} FROM ${table} WHERE id = $1`,
+        [locator.id],
+      );
       if (rows[0] && rows[0].account_id !== accountId)
         throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
     } else if ('project' in locator) {
-      rows = (await this.store.dataSource.query(
+      rows = await preparedQuery(
+        dataSource,
+        `${table}-by-project-slug`,
         `SELECT ${this.viewColumns} FROM ${table} WHERE account_id = $1 AND project = $2 AND slug = $3`,
         [accountId, locator.project, locator.slug],
-      )) as Record<string, unknown>[];
+      );
     } else {
-      rows = (await this.store.dataSource.query(
+      rows = await preparedQuery(
+        dataSource,
+        `${table}-by-slug`,
         `SELECT ${this.viewColumns} FROM ${table} WHERE account_id = $1 AND slug = $2`,
         [accountId, locator.slug],
-      )) as Record<string, unknown>[];
+      );
     }
     if (!rows[0]) throw this.notFound();
     return this.spec.toView(rows[0]);
