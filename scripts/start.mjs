@@ -130,9 +130,17 @@ try {
   await shutdown(1);
 }
 
+/**
+ * Node flags per service. The gateway allocates a little for every request at thousands of requests
+ * per second: a larger young generation means fewer scavenges (measured in bench/: +3 to 5 % req/s).
+ * Keep in step with docker-compose.yml.
+ */
+const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
+
 /** Starts a service and restarts it (with back-off) if it dies while the platform runs. */
 function launch(service, serviceEnv, attempt = 0) {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(root, `dist/apps/${service}/src/main.js`)], {
+  const flags = ['--enable-source-maps', ...(NODE_FLAGS[service] ?? [])];
+  const child = spawn(process.execPath, [...flags, join(root, `dist/apps/${service}/src/main.js`)], {
     cwd: root,
     env: { ...env, ...serviceEnv, DATABASE_URL: serviceEnv.DATABASE_URL ?? '' },
     stdio: ['ignore', 'inherit', 'inherit'],

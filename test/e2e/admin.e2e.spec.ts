@@ -7,6 +7,7 @@ import { KeyStore } from '../../apps/key-service/src/shared/key-store';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
 import { TestPlatform, spawnService, stopProcess, waitForHttp } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 const ADMIN_TOKEN = `test-admin-token-${randomUUID()}`;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -200,12 +201,31 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
       const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
       expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'leaked' });
+      // The owner is told with a high alert (PRODUCT.md §11), once however often the key is reported.
+      const alerts = await waitFor(
+        () => user.request<{ alerts: { count: number }[] }>('GET', '/api/v1/security/alerts?rule=key_leaked'),
+        (response) => response.body.alerts?.length === 1,
+      );
+      expect(alerts.body.alerts[0]).toMatchObject({
+        rule: 'key_leaked',
+        severity: 'high',
+        status: 'open',
+        key_id: key.api_key.id,
+        key_prefix: key.full_key.slice(0, 12),
+        count: 1,
+        summary: 'The key was reported as exposed in public at https://gist.example.com/x and has been revoked.',
+      });
       for (const token of [key.full_key, `vxk_${'1'.repeat(64)}`, 'not a key at all']) {
         const answer = await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token } });
         expect(answer.status).toBe(202);
         expect(answer.body).toEqual({ status: 'accepted' });
       }
       expect((await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token: 5 } })).status).toBe(400);
+      const again = await user.request<{ alerts: { count: number }[] }>(
+        'GET',
+        '/api/v1/security/alerts?rule=key_leaked',
+      );
+      expect(again.body.alerts.map((alert) => alert.count)).toEqual([1]);
     });
   });
 

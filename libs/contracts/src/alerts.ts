@@ -18,13 +18,16 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-export const ALERT_RULES = [
+/** The rules that watch a key's use (PRODUCT.md §9.2): the ones auto-revoke can act on. */
+export const AUTO_REVOKE_RULES = [
   'request_spike',
   'off_hours',
   'new_location',
   'failed_auth_burst',
   'revoked_key_use',
 ] as const;
+/** Every rule an alert can have: the above, and a key reported as leaked (§11, already revoked). */
+export const ALERT_RULES = [...AUTO_REVOKE_RULES, 'key_leaked'] as const;
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
 
@@ -147,11 +150,11 @@ export class SecuritySettingsDto {
   @ValidateBy({ name: 'isHttpUrl', validator: { validate: isHttpUrl, defaultMessage: () => 'must be an http(s) URL' } })
   webhook_url: string | null;
 
-  @ApiProperty({ enum: ALERT_RULES, isArray: true })
+  @ApiProperty({ enum: AUTO_REVOKE_RULES, isArray: true })
   @IsArray()
   @ArrayUnique()
-  @IsIn(ALERT_RULES, { each: true })
-  auto_revoke_on: (typeof ALERT_RULES)[number][];
+  @IsIn(AUTO_REVOKE_RULES, { each: true })
+  auto_revoke_on: (typeof AUTO_REVOKE_RULES)[number][];
 }
 
 export const AlertsRpc = {

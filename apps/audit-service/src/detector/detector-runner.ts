@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type EventEnvelope, KeysRpc, STREAMS } from '#contracts';
+import { type EventEnvelope, KeysRpc, STREAMS, subjectForEventType } from '#contracts';
 import { EventStore, IdempotentConsumer } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
@@ -29,7 +29,9 @@ interface AccountSettings {
  */
 export class DetectorRunner {
   private detector?: Detector;
-  private consumer?: IdempotentConsumer;
+  private readonly consumers: IdempotentConsumer[] = [];
+  /** The two consumers' batches, one after the other: the detector's state is not shared between them. */
+  private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
   private readonly events: EventStore;
   private readonly workingHours = new Map<string, WorkingHours>();
@@ -58,18 +60,33 @@ export class DetectorRunner {
       row?.state ?? emptyState(),
       (accountId) => this.workingHours.get(accountId) ?? null,
     );
-    this.consumer = new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
-      durable: 'audit-detector',
-      stream: STREAMS.auth.name,
-      batchSize: 1_000,
-      lingerMs: 50,
-      handle: (events, manager) => this.process(events, manager),
-    });
-    await this.consumer.start();
+    this.consumers.push(
+      new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
+        durable: 'audit-detector',
+        stream: STREAMS.auth.name,
+        batchSize: 1_000,
+        lingerMs: 50,
+        handle: (events, manager) => this.processInTurn(events, manager),
+      }),
+      // Revocations, for the keys reported as leaked (PRODUCT.md §11).
+      new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
+        durable: 'audit-detector-revocations',
+        stream: STREAMS.keys.name,
+        filterSubject: subjectForEventType('key.revoked'),
+        handle: (events, manager) => this.processInTurn(events, manager),
+      }),
+    );
+    for (const consumer of this.consumers) await consumer.start();
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
+    for (const consumer of this.consumers) await consumer.stop();
+  }
+
+  private processInTurn(events: EventEnvelope[], manager: EntityManager): Promise<void> {
+    const turn = this.processing.then(() => this.process(events, manager));
+    this.processing = turn.catch(() => undefined);
+    return turn;
   }
 
   /** What the detector needs of an account's security settings: working hours and auto-revoke rules. */

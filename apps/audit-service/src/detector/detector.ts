@@ -2,7 +2,7 @@ import type { EventEnvelope } from '#contracts';
 
 /**
  * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
- * and auth.failed events in order and returns findings; its state is plain JSON, saved with the
+ * and auth.failed events in order (and key.revoked, for keys reported as leaked) and returns findings; its state is plain JSON, saved with the
  * alerts so that a restart does not reset what it learned. Thresholds are configurable.
  */
 export interface DetectorConfig {
@@ -57,7 +57,8 @@ export function detectorConfig(json: string): DetectorConfig {
   return { ...DEFAULT_DETECTOR_CONFIG, ...(overrides as Partial<DetectorConfig>) };
 }
 
-export type Rule = 'request_spike' | 'off_hours' | 'new_location' | 'failed_auth_burst' | 'revoked_key_use';
+export type Rule =
+  'request_spike' | 'off_hours' | 'new_location' | 'failed_auth_burst' | 'revoked_key_use' | 'key_leaked';
 export type Severity = 'low' | 'medium' | 'high';
 
 export interface Finding {
@@ -117,6 +118,34 @@ interface UsedData {
   location?: { country: string; city: string | null } | null;
   coordinates?: [number, number] | null;
   reason?: string;
+}
+
+/**
+ * A key reported as found in public (PRODUCT.md §11) is revoked by key-service with reason `leaked`;
+ * its owner learns of it through a high alert, like GitHub's secret-scanning alerts.
+ */
+function leakFindings(event: EventEnvelope): Finding[] {
+  const data = event.data as { reason?: string; key_prefix?: string; source_url?: string };
+  const keyId = event.meta.key_id;
+  if (data.reason !== 'leaked' || !keyId) return [];
+  const where = data.source_url ? ` at ${data.source_url}` : '';
+  return [
+    {
+      rule: 'key_leaked',
+      severity: 'high',
+      account_id: event.meta.account_id,
+      key_id: keyId,
+      ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}),
+      dedup_key: `key_leaked:${keyId}`,
+      at: event.occurred_at,
+      summary: `The key was reported as exposed in public${where} and has been revoked.`,
+      evidence: {
+        observed: 'reported leaked',
+        window: 'report',
+        ...(data.source_url ? { samples: [data.source_url] } : {}),
+      },
+    },
+  ];
 }
 
 /** Great-circle distance in km (haversine). */
@@ -204,6 +233,7 @@ export class Detector {
   observe(event: EventEnvelope): Finding[] {
     const at = Date.parse(event.occurred_at);
     const data = event.data as UsedData;
+    if (event.type === 'key.revoked') return leakFindings(event);
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
     return [];

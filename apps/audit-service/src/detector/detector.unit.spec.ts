@@ -577,6 +577,36 @@ describe('Detector', () => {
     });
   });
 
+  describe('key_leaked', () => {
+    const revocation = (reason: string, data: object = {}): EventEnvelope => {
+      const event = envelope('key.revoked', `api_key-${keyId}`, MONDAY, { reason, ...data }, ACCOUNT);
+      return { ...event, meta: { ...event.meta, key_id: keyId } };
+    };
+
+    it('fires high when a key is revoked because it was reported as leaked, naming where', () => {
+      const findings = sut.observe(
+        revocation('leaked', { key_prefix: 'vxk_0123abcd', source_url: 'https://gist.example.com/x' }),
+      );
+
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'key_leaked',
+          severity: 'high',
+          account_id: ACCOUNT,
+          key_id: keyId,
+          key_prefix: 'vxk_0123abcd',
+          dedup_key: `key_leaked:${keyId}`,
+          summary: 'The key was reported as exposed in public at https://gist.example.com/x and has been revoked.',
+          evidence: expect.objectContaining({ samples: ['https://gist.example.com/x'] }),
+        }),
+      ]);
+    });
+
+    it.each(['user', 'rotated', 'admin', 'anomaly'])('stays quiet for a key revoked with reason %s', (reason) => {
+      expect(sut.observe(revocation(reason))).toEqual([]);
+    });
+  });
+
   describe('determinism', () => {
     function scenario(): EventEnvelope[] {
       const events: EventEnvelope[] = [];

@@ -34,6 +34,7 @@ import {
   apiKeyStream,
   decideIntegrations,
   decideRename,
+  decideReportedLeak,
   decideRevoke,
   decideRotate,
   fold,
@@ -143,10 +144,11 @@ export class ApiKeysHandler {
   async reportLeak(@Payload() command: ReportLeakCommand): Promise<{ accepted: true }> {
     const keyId = await this.keys.keyIdForHash(command.key_hash);
     const state = keyId ? await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold) : null;
-    if (state && state.status === 'active') {
+    const row = keyId ? await this.keys.findById(keyId) : undefined;
+    if (state && row && state.status === 'active') {
       await this.store.append(
         apiKeyStream(state.id),
-        decideRevoke(state, 'leaked'),
+        decideReportedLeak(state, { keyPrefix: row.key_prefix, sourceUrl: command.source_url }),
         state.version,
         eventMeta(command.meta, state.accountId, state.id),
       );

@@ -32,7 +32,7 @@ export type ApiKeyEvent =
   | { type: 'key.renamed'; data: { name: string } }
   | { type: 'key.integrations_changed'; data: { integrations: Integration[] } }
   | { type: 'key.rotated'; data: { replaced_by: string; grace_period_seconds: number; revoke_at: string } }
-  | { type: 'key.revoked'; data: { reason: RevokeReason } }
+  | { type: 'key.revoked'; data: { reason: RevokeReason; key_prefix?: string; source_url?: string } }
   | { type: 'key.expired'; data: { expires_at: string } };
 
 export interface ApiKeyState {
@@ -108,6 +108,23 @@ export function decideIntegrations(state: ApiKeyState, integrations: Integration
 /** Revoking a revoked key changes nothing (DELETE is idempotent). */
 export function decideRevoke(state: ApiKeyState, reason: RevokeReason): ApiKeyEvent[] {
   return state.status === 'revoked' ? [] : [{ type: 'key.revoked', data: { reason } }];
+}
+
+/**
+ * A live key found in public (PRODUCT.md §11): revoked as `leaked`, with its display prefix and where it
+ * was found (when told), so that the alert raised from this event can say which key and where.
+ */
+export function decideReportedLeak(
+  state: ApiKeyState,
+  report: { keyPrefix: string; sourceUrl?: string },
+): ApiKeyEvent[] {
+  if (state.status === 'revoked') return [];
+  const data = {
+    reason: 'leaked' as const,
+    key_prefix: report.keyPrefix,
+    ...(report.sourceUrl ? { source_url: report.sourceUrl } : {}),
+  };
+  return [{ type: 'key.revoked', data }];
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   decideDue,
   decideIntegrations,
   decideRename,
+  decideReportedLeak,
   decideRevoke,
   decideRotate,
   evolve,
@@ -180,6 +181,26 @@ describe('decideRevoke', () => {
 
   it('is idempotent: revoking a revoked key records nothing', () => {
     expect(decideRevoke(revoked(), 'user')).toEqual([]);
+  });
+});
+
+describe('decideReportedLeak', () => {
+  it('revokes a live key as leaked, with its prefix and where it was found', () => {
+    expect(
+      decideReportedLeak(active(), { keyPrefix: 'vxk_0123abcd', sourceUrl: 'https://gist.example.com/x' }),
+    ).toEqual([
+      {
+        type: 'key.revoked',
+        data: { reason: 'leaked', key_prefix: 'vxk_0123abcd', source_url: 'https://gist.example.com/x' },
+      },
+    ]);
+    expect(decideReportedLeak(active(), { keyPrefix: 'vxk_0123abcd' })).toEqual([
+      { type: 'key.revoked', data: { reason: 'leaked', key_prefix: 'vxk_0123abcd' } },
+    ]);
+  });
+
+  it('records nothing for a key that is already revoked', () => {
+    expect(decideReportedLeak(revoked(), { keyPrefix: 'vxk_0123abcd' })).toEqual([]);
   });
 });
 
