@@ -9,6 +9,13 @@ import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild } from './lib/servers.mjs';
 
+/**
+ * Node flags per service. The gateway allocates a little for every request at thousands of requests
+ * per second: a larger young generation means fewer scavenges (measured in bench/: +3 to 5 % req/s).
+ * Keep in step with docker-compose.yml.
+ */
+const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
+
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
 const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
@@ -129,13 +136,6 @@ try {
   say(`error: ${error instanceof Error ? error.message : String(error)}`);
   await shutdown(1);
 }
-
-/**
- * Node flags per service. The gateway allocates a little for every request at thousands of requests
- * per second: a larger young generation means fewer scavenges (measured in bench/: +3 to 5 % req/s).
- * Keep in step with docker-compose.yml.
- */
-const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
 
 /** Starts a service and restarts it (with back-off) if it dies while the platform runs. */
 function launch(service, serviceEnv, attempt = 0) {
