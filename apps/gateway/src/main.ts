@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { JsonLogger, Metrics } from '#common';
+import { JsonLogger, Metrics, cacheValidationMetadata } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
 import { configureHttp, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
@@ -22,6 +22,7 @@ async function bootstrap(): Promise<void> {
   );
   await provisionStreams(await nats.manager());
 
+  cacheValidationMetadata();
   const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
   app.getHttpAdapter().getInstance().set('trust proxy', false).disable('x-powered-by');
   configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);

@@ -9,3 +9,4 @@ export * from './logging/logger';
 export * from './logging/redact';
 export * from './logging/request-context';
 export * from './metrics/metrics';
+export * from './validation/validation-metadata-cache';

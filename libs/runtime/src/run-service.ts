@@ -15,6 +15,7 @@ import {
   READINESS_CHECKS,
   type ServiceEnv,
   accessLogMiddleware,
+  cacheValidationMetadata,
   loadConfig,
   requestContextMiddleware,
 } from '#common';
@@ -155,6 +156,7 @@ export async function runService<Env extends ServiceEnv>(
     exports: [DataSource, NatsConnectionHolder, Metrics, SERVICE_CONFIG, SERVICE_NAME],
   };
 
+  cacheValidationMetadata();
   const app = await NestFactory.create(root, { logger, bodyParser: false });
   configureHttp(app, metrics, logger);
   app.connectMicroservice<MicroserviceOptions>(natsServerOptions(config.NATS_URL, definition.name), {
