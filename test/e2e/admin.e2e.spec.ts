@@ -194,8 +194,15 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     it('always answers 202; a live vxk_ key is revoked with reason leaked', async () => {
       const user = await DashboardUser.signup(base);
       const key = await user.createKey();
+      for (const source_url of ['javascript:alert(1)', 'ftp://files.example.com/k', 'https://me:pw@example.com/k']) {
+        const refused = await call(base, 'POST', '/api/v1/keys/report-leak', {
+          body: { token: key.full_key, source_url },
+        });
+        expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      }
+      // The scanner quotes the key in its link: the link is kept, the key in it is not.
       const report = await call(base, 'POST', '/api/v1/keys/report-leak', {
-        body: { token: key.full_key, source_url: 'https://gist.example.com/x' },
+        body: { token: key.full_key, source_url: `https://gist.example.com/x?found=${key.full_key}` },
       });
       expect(report.status).toBe(202);
       expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
@@ -213,7 +220,8 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         key_id: key.api_key.id,
         key_prefix: key.full_key.slice(0, 12),
         count: 1,
-        summary: 'The key was reported as exposed in public at https://gist.example.com/x and has been revoked.',
+        summary: 'The key was reported as exposed in public and has been revoked.',
+        evidence: { samples: [`https://gist.example.com/x?found=${key.full_key.slice(0, 12)}…[REDACTED]`] },
       });
       for (const token of [key.full_key, `vxk_${'1'.repeat(64)}`, 'not a key at all']) {
         const answer = await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token } });

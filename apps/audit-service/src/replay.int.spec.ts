@@ -133,6 +133,21 @@ describe('replay (built CLI)', () => {
     expect(stderr).toMatch(/^16 events, 5 malformed lines, 2 alerts, /m);
   });
 
+  it('reads batch lines (as the gateway publishes key.used / auth.failed) like their events one by one', () => {
+    const events = scenario()
+      .filter((line) => line !== '' && !MALFORMED_LINES.includes(line))
+      .map((line) => JSON.parse(line) as unknown);
+    const batched = `${JSON.stringify({ batch_id: randomUUID(), events })}\n`;
+
+    const fromBatch = replay(['-'], batched);
+
+    expect(fromBatch.status).toBe(0);
+    expect(fromBatch.stderr).toMatch(/^16 events, 0 malformed lines, 2 alerts, /m);
+    expect(alertsOf(fromBatch.stdout).map((alert) => [alert.rule, alert.count])).toEqual(
+      alertsOf(replay([file]).stdout).map((alert) => [alert.rule, alert.count]),
+    );
+  });
+
   it('reads the events from stdin as well', () => {
     const fromFile = replay([file]);
 

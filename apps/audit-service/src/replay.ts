@@ -4,7 +4,7 @@
 // thresholds, and as the detector benchmark.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ContractViolation, parseEventEnvelope } from '#contracts';
+import { ContractViolation, parseEventMessage } from '#contracts';
 import { AlertBook } from './detector/alert-book';
 import { Detector, detectorConfig } from './detector/detector';
 
@@ -23,9 +23,11 @@ async function main(): Promise<void> {
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     if (line.trim() === '') continue;
     try {
-      const event = parseEventEnvelope(JSON.parse(line));
-      events += 1;
-      for (const finding of detector.observe(event)) book.record(finding);
+      // A line is an event, or a batch of them as the gateway publishes key.used / auth.failed.
+      for (const event of parseEventMessage(JSON.parse(line)).events) {
+        events += 1;
+        for (const finding of detector.observe(event)) book.record(finding);
+      }
     } catch (error) {
       if (!(error instanceof ContractViolation) && !(error instanceof SyntaxError)) throw error;
       malformed += 1;

@@ -159,6 +159,22 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     expect(count).toBe(2); // one inbox row per message, not per event
   });
 
+  it('works through a backlog of batch messages far larger than its batch size, each event once', async () => {
+    const durable = `backlog-${randomUUID().slice(0, 8)}`;
+    for (let message = 0; message < 100; message += 1) {
+      await publishRaw(
+        JSON.stringify({ batch_id: randomUUID(), events: Array.from({ length: 50 }, () => envelope()) }),
+      );
+    }
+    await start(durable, record(durable), { batchSize: 20 }).start();
+    await waitUntil(async () => (await seenCount(durable)) === 5_000, 60_000);
+    const [{ distinct }] = (await dataSource.query(
+      `SELECT count(DISTINCT event_id)::int AS distinct FROM seen WHERE consumer = $1`,
+      [durable],
+    )) as { distinct: number }[];
+    expect(distinct).toBe(5_000);
+  });
+
   it('sends malformed and persistently failing messages to the dead-letter subject and carries on', async () => {
     const durable = `poison-${randomUUID().slice(0, 8)}`;
     const deadLetters: string[] = [];

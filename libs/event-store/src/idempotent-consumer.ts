@@ -6,6 +6,8 @@ import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, type EventMessage, pars
 import type { NatsConnectionHolder } from '#messaging';
 
 const NANOS_PER_MS = 1_000_000;
+/** What one pull may bring into memory: batch messages can be 256 KiB each. */
+const PULL_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface IdempotentConsumerOptions {
   /** Durable consumer name, also the key of the inbox and checkpoint rows. */
@@ -27,6 +29,12 @@ export interface IdempotentConsumerOptions {
    * write for nothing; every delivered event is passed on.
    */
   deduplicate?: 'inbox' | 'handler';
+  /**
+   * Where a new durable starts: `all` (default) from the stream's first message, `new` from the next
+   * one (for a consumer added to a running system that must not act on history, such as alerts).
+   * An existing durable keeps its position either way.
+   */
+  startAt?: 'all' | 'new';
   /**
    * Writes the read model for the new events of a batch (already-processed ones are filtered out), in
    * the transaction that records them as processed. One call per transaction, in delivery order.
@@ -57,6 +65,8 @@ export class IdempotentConsumer {
   private readonly lingerMs: number;
   private messages?: ConsumerMessages;
   private readonly queue: Delivery[] = [];
+  /** Events waiting in `queue`: the loop stops taking messages past twice the batch size. */
+  private queuedEvents = 0;
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -91,7 +101,7 @@ export class IdempotentConsumer {
     const config = {
       durable_name: this.options.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: this.options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       // Unlimited: `failed` decides when a message is poison (see there).
       max_deliver: -1,
       ack_wait: this.ackWaitMs * NANOS_PER_MS,
@@ -115,7 +125,7 @@ export class IdempotentConsumer {
     const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
     while (this.running) {
       try {
-        this.messages = await consumer.consume({ max_messages: this.batchSize * 2 });
+        this.messages = await consumer.consume({ max_bytes: PULL_MAX_BYTES });
         if (!this.running) this.messages.stop();
         for await (const message of this.messages) {
           let body: EventMessage;
@@ -126,7 +136,10 @@ export class IdempotentConsumer {
             continue;
           }
           this.queue.push({ message, body });
+          this.queuedEvents += body.events.length;
           this.scheduleFlush();
+          // Back-pressure: a backlog waits in JetStream, not in this process's memory.
+          if (this.queuedEvents >= this.batchSize * 2) await this.flushing;
         }
       } catch (error) {
         if (!this.running) break;
@@ -176,6 +189,7 @@ export class IdempotentConsumer {
       events += this.queue[count].body.events.length;
       count += 1;
     }
+    this.queuedEvents -= events;
     return this.queue.splice(0, count);
   }
 

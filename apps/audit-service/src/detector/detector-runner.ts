@@ -73,6 +73,8 @@ export class DetectorRunner {
         durable: 'audit-detector-revocations',
         stream: STREAMS.keys.name,
         filterSubject: subjectForEventType('key.revoked'),
+        // Leaks reported before this consumer existed were never promised an alert: no flood of old ones.
+        startAt: 'new',
         handle: (events, manager) => this.processInTurn(events, manager),
       }),
     );
@@ -83,10 +85,15 @@ export class DetectorRunner {
     for (const consumer of this.consumers) await consumer.stop();
   }
 
-  private processInTurn(events: EventEnvelope[], manager: EntityManager): Promise<void> {
-    const turn = this.processing.then(() => this.process(events, manager));
+  /** Runs `work` after the detector's previous work has finished: one at a time, in arrival order. */
+  private inTurn(work: () => Promise<void>): Promise<void> {
+    const turn = this.processing.then(work);
     this.processing = turn.catch(() => undefined);
     return turn;
+  }
+
+  private processInTurn(events: EventEnvelope[], manager: EntityManager): Promise<void> {
+    return this.inTurn(() => this.process(events, manager));
   }
 
   /** What the detector needs of an account's security settings: working hours and auto-revoke rules. */
@@ -98,14 +105,19 @@ export class DetectorRunner {
   }
 
   /** A resolution as legitimate teaches the detector (a trusted country, a usual hour). */
-  async learn(alert: Alert, manager: EntityManager): Promise<void> {
-    if (!this.detector) return;
-    this.detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
-    await this.saveState(manager);
+  learn(alert: Alert, manager: EntityManager): Promise<void> {
+    return this.inTurn(async () => {
+      if (!this.detector) return;
+      this.detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
+      await this.saveState(manager);
+    });
   }
 
-  async process(events: EventEnvelope[], manager: EntityManager): Promise<void> {
+  async process(delivered: EventEnvelope[], manager: EntityManager): Promise<void> {
     const detector = this.detector as Detector;
+    // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
+    // batch may hold a success before the failures that preceded it: put them back in the order they happened.
+    const events = [...delivered].sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
     // If the transaction fails, the batch will come again: the detector must not have learned from it.
     const before = structuredClone(detector.state);
     try {

@@ -128,7 +128,6 @@ function leakFindings(event: EventEnvelope): Finding[] {
   const data = event.data as { reason?: string; key_prefix?: string; source_url?: string };
   const keyId = event.meta.key_id;
   if (data.reason !== 'leaked' || !keyId) return [];
-  const where = data.source_url ? ` at ${data.source_url}` : '';
   return [
     {
       rule: 'key_leaked',
@@ -138,7 +137,8 @@ function leakFindings(event: EventEnvelope): Finding[] {
       ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}),
       dedup_key: `key_leaked:${keyId}`,
       at: event.occurred_at,
-      summary: `The key was reported as exposed in public${where} and has been revoked.`,
+      // The URL comes from whoever reported: it stays in the evidence, out of the sentence people act on.
+      summary: 'The key was reported as exposed in public and has been revoked.',
       evidence: {
         observed: 'reported leaked',
         window: 'report',

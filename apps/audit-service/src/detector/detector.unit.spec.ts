@@ -596,7 +596,7 @@ describe('Detector', () => {
           key_id: keyId,
           key_prefix: 'vxk_0123abcd',
           dedup_key: `key_leaked:${keyId}`,
-          summary: 'The key was reported as exposed in public at https://gist.example.com/x and has been revoked.',
+          summary: 'The key was reported as exposed in public and has been revoked.',
           evidence: expect.objectContaining({ samples: ['https://gist.example.com/x'] }),
         }),
       ]);

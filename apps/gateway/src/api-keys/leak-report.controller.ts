@@ -2,8 +2,9 @@ import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nest
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { KeysRpc } from '#contracts';
+import { IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { KeysRpc, isHttpUrl } from '#contracts';
+import { redactText } from '#common';
 import { Access } from '../auth/access.decorator';
 import { VXK_PATTERN, sha256Hex } from '../auth/api-key-format';
 import { requestClientIp } from '../http/client-address';
@@ -17,10 +18,13 @@ export class LeakReportDto {
   @MaxLength(1024)
   token: string;
 
-  @ApiPropertyOptional({ description: 'where it was found' })
+  @ApiPropertyOptional({
+    description: 'where it was found: an http(s) URL without credentials, at most 512 characters',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(2048)
+  @MaxLength(512)
+  @ValidateBy({ name: 'isHttpUrl', validator: { validate: isHttpUrl, defaultMessage: () => 'must be an http(s) URL' } })
   source_url?: string;
 }
 
@@ -48,7 +52,9 @@ export class LeakReportController {
     if (VXK_PATTERN.test(token)) {
       await this.rpc.request(KeysRpc.reportLeak, {
         key_hash: sha256Hex(token),
-        ...(body.source_url ? { source_url: body.source_url } : {}),
+        // Anyone may report: the URL is kept (in the key's history and the alert's evidence), but never a
+        // key-shaped string in it (a scanner may quote the token in the link).
+        ...(body.source_url ? { source_url: redactText(body.source_url) } : {}),
         meta: requestMeta(request, this.trustedProxies),
       });
     }

@@ -122,22 +122,20 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
       meta,
     };
     const json = JSON.stringify(event);
+    const bytes = Buffer.byteLength(json);
     let batch = this.pending.get(type);
-    if (batch && batch.bytes + json.length > MAX_BATCH_BYTES) {
-      this.send(type, batch.events);
+    // A full batch closes every pending batch, oldest first, so that types keep their relative order.
+    if (batch && (batch.bytes + bytes > MAX_BATCH_BYTES || batch.events.length >= MAX_BATCH_EVENTS)) {
+      this.flush();
       batch = undefined;
     }
     if (!batch) this.pending.set(type, (batch = { events: [], bytes: 0 }));
     batch.events.push(json);
-    batch.bytes += json.length + 1;
-    if (batch.events.length >= MAX_BATCH_EVENTS) {
-      this.send(type, batch.events);
-      this.pending.delete(type);
-    }
-    if (this.pending.size > 0) this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+    batch.bytes += bytes + 1;
+    this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   }
 
-  /** Sends what accumulated: one message per event type. */
+  /** Sends what accumulated: one message per event type, in the order their first events occurred. */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -73,6 +73,19 @@ describe('RpcClient (NATS + a Nest microservice)', () => {
     expect(Date.now() - startedAt).toBeLessThan(1_000); // not the 2 s deadline
   });
 
+  it('rejects the requests still waiting when the gateway stops, and can be used again after', async () => {
+    const stopping = new RpcClient(connection, 2_000);
+    const waiting = stopping.request('test.rpc.slow', {}).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stopping.onApplicationShutdown();
+    expect(((await waiting) as RpcCallError).body).toEqual({
+      code: RpcErrorCode.Unavailable,
+      message: 'request on test.rpc.slow abandoned: the gateway is stopping',
+    });
+    await expect(stopping.request('test.rpc.echo', { text: 'again' })).resolves.toEqual({ echoed: 'again' });
+    stopping.onApplicationShutdown();
+  });
+
   it('says SERVICE_UNAVAILABLE at the deadline, and ignores the late answer', async () => {
     const failure = await client.request('test.rpc.slow', {}, 100).catch((error: unknown) => error);
     expect((failure as RpcCallError).body).toEqual({

@@ -61,7 +61,10 @@ export class RpcClient implements OnApplicationShutdown {
       this.pending.set(token, { subject, resolve, reject, timer });
       try {
         this.subscription ??= this.nats.connection.subscribe(`${this.inbox}.*`, {
-          callback: (_error, message) => this.settle(message),
+          // An error here is the subscription's (the connection closing): pending requests meet their deadline.
+          callback: (error, message) => {
+            if (!error) this.settle(message);
+          },
         });
         this.nats.connection.publish(subject, JSON.stringify({ pattern: subject, data: payload, id: randomUUID() }), {
           reply: `${this.inbox}.${token}`,
@@ -105,6 +108,7 @@ export class RpcClient implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
+    this.subscription = undefined;
     for (const [token, request] of this.pending) {
       clearTimeout(request.timer);
       this.pending.delete(token);

@@ -85,24 +85,25 @@ function classifyNow(facts: RequestFacts): Classification {
 
 /**
  * Requests repeat their facts (one tool, one User-Agent, a handful of routes): answers are remembered
- * by those facts. The path is part of the key only for wildcard routes, whose action depends on it.
+ * by those facts. Only what the answer depends on is part of the key: the declared integration counts
+ * only as `ai_tools` or not, and wildcard routes, whose action depends on the whole path, are not
+ * remembered (a key per path would let a client fill the memory with paths).
  */
 const remembered = new BoundedMemo(5_000, (key) => {
-  const [method, route, path, declared, userAgent] = JSON.parse(key) as [string, string, string, string?, string?];
+  const [method, route, aiTools, userAgent] = JSON.parse(key) as [string, string, boolean, string | null];
   return Object.freeze(
-    classifyNow({ method, route, path, declaredIntegration: declared ?? undefined, userAgent: userAgent ?? undefined }),
+    classifyNow({
+      method,
+      route,
+      path: route,
+      declaredIntegration: aiTools ? 'ai_tools' : undefined,
+      userAgent: userAgent ?? undefined,
+    }),
   );
 });
 
 export function classify(facts: RequestFacts): Classification {
-  const wildcard = facts.route.includes('*');
-  return remembered.get(
-    JSON.stringify([
-      facts.method,
-      facts.route,
-      wildcard ? facts.path : '',
-      facts.declaredIntegration ?? null,
-      facts.userAgent ?? null,
-    ]),
-  );
+  if (facts.route.includes('*')) return classifyNow(facts);
+  const aiTools = facts.declaredIntegration === 'ai_tools';
+  return remembered.get(JSON.stringify([facts.method, facts.route, aiTools, facts.userAgent ?? null]));
 }

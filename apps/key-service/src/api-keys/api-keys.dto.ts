@@ -145,7 +145,7 @@ export class ReportLeakCommand {
 
   @IsOptional()
   @IsString()
-  @MaxLength(2048)
+  @MaxLength(512)
   source_url?: string;
 
   @ValidateNested()

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { parseEventMessage } from '#contracts';
+import { Metrics } from '#common';
+import type { NatsConnectionHolder } from '#messaging';
+import { AuthEventsPublisher, type KeyUse, type RequestUsage } from './auth-events.publisher';
+
+interface Published {
+  subject: string;
+  body: string;
+}
+
+function publisherWith(published: Published[]): AuthEventsPublisher {
+  const nats = {
+    connection: { publish: (subject: string, body: string) => published.push({ subject, body }) },
+  } as unknown as NatsConnectionHolder;
+  return new AuthEventsPublisher(nats, new Metrics(`test_${randomUUID().slice(0, 8)}`));
+}
+
+const usage = (userAgent = 'curl/8.5.0'): RequestUsage => ({
+  meta: { request_id: randomUUID(), ip: '192.0.2.1', user_agent: userAgent },
+  ip: '192.0.2.1',
+  location: { country: 'GB', city: 'London' },
+  coordinates: null,
+  tool_type: 'api',
+  client: 'curl',
+  action: 'auth.me',
+});
+
+const use = (keyId = randomUUID()): KeyUse => ({
+  keyId,
+  keyPrefix: 'vxk_0123abcd',
+  accountId: randomUUID(),
+  status: 200,
+  method: 'GET',
+  route: '/api/v1/auth/me',
+  latencyMs: 1.2,
+  integration: null,
+});
+
+const eventsOf = (message: Published) => parseEventMessage(JSON.parse(message.body)).events;
+
+describe('AuthEventsPublisher', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('sends what occurred within 25 ms as one batch message per type, failures and uses in the order they began', () => {
+    const published: Published[] = [];
+    const sut = publisherWith(published);
+    sut.failed({ reason: 'unknown', status: 401, keyPrefix: 'vxk_deadbeef' }, usage());
+    sut.used(use(), usage());
+    sut.used(use(), usage());
+
+    jest.advanceTimersByTime(24);
+    expect(published).toEqual([]);
+    jest.advanceTimersByTime(1);
+
+    expect(published.map((message) => message.subject)).toEqual(['auth.events.auth.failed', 'auth.events.key.used']);
+    expect(eventsOf(published[0]).map((event) => event.type)).toEqual(['auth.failed']);
+    expect(eventsOf(published[1]).map((event) => event.type)).toEqual(['key.used', 'key.used']);
+    expect(new Set(published.map((message) => JSON.parse(message.body).batch_id)).size).toBe(2);
+  });
+
+  it('closes every pending batch, oldest first, as soon as one is full', () => {
+    const published: Published[] = [];
+    const sut = publisherWith(published);
+    sut.failed({ reason: 'revoked', status: 401, keyPrefix: 'vxk_deadbeef' }, usage());
+    for (let i = 0; i < 1_001; i += 1) sut.used(use(), usage());
+    jest.advanceTimersByTime(25);
+
+    expect(published[0].subject).toBe('auth.events.auth.failed');
+    expect(published.slice(1).every((message) => message.subject === 'auth.events.key.used')).toBe(true);
+    const sizes = published.slice(1).map((message) => eventsOf(message).length);
+    expect(sizes.length).toBeGreaterThan(2);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(500);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(1_001);
+  });
+
+  it('keeps every message under 256 KiB, however large the events', () => {
+    const published: Published[] = [];
+    const sut = publisherWith(published);
+    for (let i = 0; i < 450; i += 1) sut.used(use(), usage(`agent ${'é'.repeat(500)}`));
+    jest.advanceTimersByTime(25);
+
+    expect(published.length).toBeGreaterThan(1);
+    for (const message of published) expect(Buffer.byteLength(message.body)).toBeLessThanOrEqual(256 * 1024 + 64);
+    expect(published.flatMap(eventsOf)).toHaveLength(450);
+  });
+
+  it('sends what is pending when the application stops', () => {
+    const published: Published[] = [];
+    const sut = publisherWith(published);
+    sut.used(use(), usage());
+    sut.onApplicationShutdown();
+
+    expect(published.flatMap(eventsOf)).toHaveLength(1);
+  });
+});
