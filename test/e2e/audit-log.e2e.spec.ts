@@ -320,16 +320,19 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     for (let i = 0; i < 20; i += 1)
       await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: `${marker} ${i}` } });
     await platform.restart('audit-service');
+    // Messages JetStream sent to the stopping instance after it unsubscribed come again once their ack wait
+    // (30 s) has passed: allow for that redelivery, which is what this test is about.
     const created = await waitFor(
       () => log('?type=memory.created&limit=500'),
       (r) =>
         r.body.events.filter((e) => String((e.data as { fields?: { text?: string } }).fields?.text).startsWith(marker))
           .length >= 20,
+      45_000,
     );
     const ids = created.body.events
       .filter((e) => String((e.data as { fields?: { text?: string } }).fields?.text).startsWith(marker))
       .map((e) => e.id);
     expect(ids).toHaveLength(20);
     expect(new Set(ids).size).toBe(20);
-  });
+  }, 90_000);
 });
