@@ -205,7 +205,7 @@ export class IdempotentConsumer {
           await this.handleInTransaction([item]);
           item.message.ack();
         } catch (error) {
-          await this.failed(item.message, error);
+          await this.failed(item, error);
         }
       }
     }
@@ -231,12 +231,34 @@ export class IdempotentConsumer {
         ).map((row) => row.event_id),
       );
       // The same id twice in one batch is handled once.
-      const events: EventEnvelope[] = items
-        .filter(({ body }) => fresh.delete(body.id))
-        .flatMap(({ body }) => body.events);
+      const freshItems = items.filter(({ body }) => fresh.delete(body.id));
+      const events = await this.withoutSplitEvents(freshItems, manager);
       if (events.length > 0) await this.options.handle(events, manager);
       await this.saveCheckpoint(items, manager);
     });
+  }
+
+  /**
+   * The events of these messages, minus those already handled one by one: a batch that was being split
+   * (see `split`) when its consumer stopped comes again with part of its events in the inbox. Only a
+   * redelivered batch can be in that state, so only those cost the extra look-up.
+   */
+  private async withoutSplitEvents(items: Delivery[], manager: EntityManager): Promise<EventEnvelope[]> {
+    const redelivered = items
+      .filter(({ message, body }) => message.info.deliveryCount > 1 && body.events.length > 1)
+      .flatMap(({ body }) => body.events.map((event) => event.id));
+    const done =
+      redelivered.length === 0
+        ? new Set<string>()
+        : new Set(
+            (
+              (await manager.query(
+                `SELECT event_id FROM es_consumer_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
+                [this.options.durable, redelivered],
+              )) as { event_id: string }[]
+            ).map((row) => row.event_id),
+          );
+    return items.flatMap(({ body }) => body.events).filter((event) => !done.has(event.id));
   }
 
   private async saveCheckpoint(items: { message: JsMsg }[], manager: EntityManager): Promise<void> {
@@ -252,10 +274,12 @@ export class IdempotentConsumer {
    * database does not answer, nothing is the message's fault: retry with back-off, forever
    * (JetStream's own delivery cap is off, so an outage never discards events).
    */
-  private async failed(message: JsMsg, error: unknown): Promise<void> {
+  private async failed(item: Delivery, error: unknown): Promise<void> {
+    const { message } = item;
     const reason = error instanceof Error ? error.message : String(error);
     if (message.info.deliveryCount >= this.maxDeliver && (await this.databaseAnswers())) {
-      await this.deadLetter(message, `gave up after ${message.info.deliveryCount} deliveries: ${reason}`);
+      if (item.body.events.length > 1) await this.split(item, message.info.deliveryCount);
+      else await this.deadLetter(message, `gave up after ${message.info.deliveryCount} deliveries: ${reason}`);
       return;
     }
     const delay = this.backoffMs[Math.min(message.info.deliveryCount - 1, this.backoffMs.length - 1)];
@@ -264,6 +288,50 @@ export class IdempotentConsumer {
       'IdempotentConsumer',
     );
     message.nak(delay);
+  }
+
+  /**
+   * A batch that keeps failing: its events are handled one at a time, each in its own transaction
+   * (with its event id in the inbox), and only those that fail alone are dead-lettered, one message
+   * each. The batch id goes into the inbox last, so a redelivery after a crash half-way skips what
+   * was done (see `withoutSplitEvents`).
+   */
+  private async split(item: Delivery, deliveries: number): Promise<void> {
+    const { message, body } = item;
+    for (const [index, event] of body.events.entries()) {
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          if (this.options.deduplicate !== 'handler') {
+            const fresh = (await manager.query(
+              `INSERT INTO es_consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+              [this.options.durable, event.id],
+            )) as unknown[];
+            if (fresh.length === 0) return;
+          }
+          await this.options.handle([event], manager);
+        });
+      } catch (error) {
+        if (!(await this.databaseAnswers())) {
+          // Not the event's fault: the whole batch comes again later; what was done here is skipped then.
+          message.nak(this.backoffMs[this.backoffMs.length - 1]);
+          return;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        await this.publishDeadLetter(
+          message,
+          JSON.stringify(event),
+          `gave up after ${deliveries} deliveries of its batch ${body.id}, then alone: ${reason}`,
+          `${this.options.stream}:${message.seq}:${index}`,
+        );
+      }
+    }
+    if (this.options.deduplicate !== 'handler') {
+      await this.dataSource.query(
+        `INSERT INTO es_consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [this.options.durable, body.id],
+      );
+    }
+    message.ack();
   }
 
   private async databaseAnswers(): Promise<boolean> {
@@ -276,6 +344,16 @@ export class IdempotentConsumer {
   }
 
   private async deadLetter(message: JsMsg, reason: string): Promise<void> {
+    await this.publishDeadLetter(message, message.data, reason, `${this.options.stream}:${message.seq}`);
+    message.term();
+  }
+
+  private async publishDeadLetter(
+    message: JsMsg,
+    data: Uint8Array | string,
+    reason: string,
+    msgID: string,
+  ): Promise<void> {
     const headers = natsHeaders();
     headers.set('VibeXP-Dead-Letter-Reason', reason.slice(0, 500));
     headers.set('VibeXP-Original-Subject', message.subject);
@@ -290,10 +368,9 @@ export class IdempotentConsumer {
       },
       'IdempotentConsumer',
     );
-    await this.nats.jetstream.publish(`${DEAD_LETTER_SUBJECT_PREFIX}.${this.options.durable}`, message.data, {
+    await this.nats.jetstream.publish(`${DEAD_LETTER_SUBJECT_PREFIX}.${this.options.durable}`, data, {
       headers,
-      msgID: `${this.options.stream}:${message.seq}`,
+      msgID,
     });
-    message.term();
   }
 }
