@@ -203,7 +203,8 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     const inbox = (await dataSource.query(`SELECT event_id FROM es_consumer_inbox WHERE consumer = $1`, [durable])) as {
       event_id: string;
     }[];
-    expect(inbox.map((row) => row.event_id).sort()).toEqual([batchId, events[0].id, events[1].id, events[3].id].sort());
+    // Every event is settled (handled, or dead-lettered: the poison one), and then the batch.
+    expect(inbox.map((row) => row.event_id).sort()).toEqual([batchId, ...events.map((event) => event.id)].sort());
   });
 
   it('skips, in a redelivered batch, the events a split already handled before the consumer stopped', async () => {
@@ -227,6 +228,39 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     await sleep(300);
     expect(await seenCount(durable, events[0].id)).toBe(0);
     expect(await seenCount(durable)).toBe(2);
+  });
+
+  it('handles an event that appears twice in one batch once', async () => {
+    const durable = `twice-${randomUUID().slice(0, 8)}`;
+    const event = envelope();
+    await publishRaw(JSON.stringify({ batch_id: randomUUID(), events: [event, envelope(), event] }));
+    await start(durable, record(durable)).start();
+    await waitUntil(async () => (await seenCount(durable)) === 2);
+    await sleep(300);
+    expect(await seenCount(durable, event.id)).toBe(1);
+  });
+
+  it('starts a new durable at new messages with startAt new; an existing durable keeps its start', async () => {
+    const fresh = `new-${randomUUID().slice(0, 8)}`;
+    const old = envelope();
+    await publishRaw(old);
+    const first = start(fresh, record(fresh), { startAt: 'new' });
+    await first.start();
+    const later = envelope();
+    await publishRaw(later);
+    await waitUntil(async () => (await seenCount(fresh)) === 1);
+    expect(await seenCount(fresh, old.id)).toBe(0);
+    await first.stop();
+
+    // A durable created from the first message keeps that start (and starts) when configured `new` later.
+    const existing = `all-${randomUUID().slice(0, 8)}`;
+    const before = start(existing, record(existing));
+    await before.start();
+    await waitUntil(async () => (await seenCount(existing)) === 2);
+    await before.stop();
+    await publishRaw(envelope());
+    await start(existing, record(existing), { startAt: 'new' }).start();
+    await waitUntil(async () => (await seenCount(existing)) === 3);
   });
 
   it('sends malformed and persistently failing messages to the dead-letter subject and carries on', async () => {

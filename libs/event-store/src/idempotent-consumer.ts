@@ -32,7 +32,7 @@ export interface IdempotentConsumerOptions {
   /**
    * Where a new durable starts: `all` (default) from the stream's first message, `new` from the next
    * one (for a consumer added to a running system that must not act on history, such as alerts).
-   * An existing durable keeps its position either way.
+   * An existing durable keeps its position and its start policy either way.
    */
   startAt?: 'all' | 'new';
   /**
@@ -110,7 +110,9 @@ export class IdempotentConsumer {
     };
     try {
       await manager.consumers.info(this.options.stream, this.options.durable);
-      await manager.consumers.update(this.options.stream, this.options.durable, config);
+      // Where a durable starts is fixed at its creation (JetStream refuses to change it): not sent again.
+      const { deliver_policy: _fixed, ...editable } = config;
+      await manager.consumers.update(this.options.stream, this.options.durable, editable);
     } catch (error) {
       if (!/consumer not found/i.test(String(error))) throw error;
       await manager.consumers.add(this.options.stream, config);
@@ -239,26 +241,37 @@ export class IdempotentConsumer {
   }
 
   /**
-   * The events of these messages, minus those already handled one by one: a batch that was being split
-   * (see `split`) when its consumer stopped comes again with part of its events in the inbox. Only a
-   * redelivered batch can be in that state, so only those cost the extra look-up.
+   * The events of these messages, each id once, minus those already handled one by one: a batch that was
+   * being split (see `split`) when its consumer stopped, or is being split by another instance, comes
+   * again with part of its events claimed in the inbox. Only redelivered batches can be in that state,
+   * so only their event ids are claimed here (the unique inbox key makes this and a running split wait
+   * for each other instead of both handling an event).
    */
   private async withoutSplitEvents(items: Delivery[], manager: EntityManager): Promise<EventEnvelope[]> {
     const redelivered = items
       .filter(({ message, body }) => message.info.deliveryCount > 1 && body.events.length > 1)
       .flatMap(({ body }) => body.events.map((event) => event.id));
-    const done =
+    const claimed =
       redelivered.length === 0
-        ? new Set<string>()
+        ? undefined
         : new Set(
             (
               (await manager.query(
-                `SELECT event_id FROM es_consumer_inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])`,
+                `INSERT INTO es_consumer_inbox (consumer, event_id)
+                 SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
                 [this.options.durable, redelivered],
               )) as { event_id: string }[]
             ).map((row) => row.event_id),
           );
-    return items.flatMap(({ body }) => body.events).filter((event) => !done.has(event.id));
+    const redeliveredIds = new Set(redelivered);
+    const seen = new Set<string>();
+    return items
+      .flatMap(({ body }) => body.events)
+      .filter((event) => {
+        if (seen.has(event.id)) return false;
+        seen.add(event.id);
+        return !claimed || !redeliveredIds.has(event.id) || claimed.has(event.id);
+      });
   }
 
   private async saveCheckpoint(items: { message: JsMsg }[], manager: EntityManager): Promise<void> {
@@ -299,6 +312,7 @@ export class IdempotentConsumer {
   private async split(item: Delivery, deliveries: number): Promise<void> {
     const { message, body } = item;
     for (const [index, event] of body.events.entries()) {
+      message.working(); // one event at a time may take longer than the ack wait
       try {
         await this.dataSource.transaction(async (manager) => {
           if (this.options.deduplicate !== 'handler') {
@@ -323,6 +337,13 @@ export class IdempotentConsumer {
           `gave up after ${deliveries} deliveries of its batch ${body.id}, then alone: ${reason}`,
           `${this.options.stream}:${message.seq}:${index}`,
         );
+        // Dead-lettered is done: a redelivery of the batch must not handle or dead-letter it again.
+        if (this.options.deduplicate !== 'handler') {
+          await this.dataSource.query(
+            `INSERT INTO es_consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [this.options.durable, event.id],
+          );
+        }
       }
     }
     if (this.options.deduplicate !== 'handler') {
