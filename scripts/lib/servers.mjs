@@ -14,7 +14,7 @@ process.removeAllListeners('SIGTERM');
 
 export const SERVICE_DATABASES = { 'key-service': 'keys', 'content-service': 'content', 'audit-service': 'audit' };
 
-export function freePort() {
+function unusedPort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -24,6 +24,20 @@ export function freePort() {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+// A port is free again as soon as it is closed here, long before the process it is meant for binds it:
+// remember what was handed out, so that two services started together never get the same one.
+const handedOut = new Set();
+
+export async function freePort() {
+  for (;;) {
+    const port = await unusedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export function waitForPort(port, timeoutMs = 15_000) {
