@@ -102,4 +102,73 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
       await client.end();
     }
   }, 60_000);
+
+  it('gives up on a receiver that does not answer within 5 s, records the timeout, and delivers on the retry', async () => {
+    // A receiver that hangs on its first request (never answers) and accepts the next one.
+    let hangs = 1;
+    const hanging: { end(): void }[] = [];
+    const port = await freePort();
+    const slow = createServer((request, response) => {
+      request.resume();
+      if (hangs-- > 0) {
+        hanging.push(response);
+        return;
+      }
+      response.statusCode = 204;
+      response.end();
+    });
+    await new Promise<void>((resolve) => slow.listen(port, '127.0.0.1', resolve));
+    try {
+      const user = await DashboardUser.signup(base);
+      await user.request('PUT', '/api/v1/settings/security', {
+        body: {
+          timezone: 'UTC',
+          working_hours: null,
+          webhook_url: `http://127.0.0.1:${port}/hooks`,
+          auto_revoke_on: [],
+        },
+      });
+      const key = await user.createKey();
+      await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+      const alerts = await waitFor(
+        () => user.request<{ alerts: { id: string }[] }>('GET', '/api/v1/security/alerts?rule=revoked_key_use'),
+        (r) => (r.body.alerts ?? []).length === 1,
+      );
+
+      const client = new Client({ connectionString: platform.databases.get('audit-service')!.url });
+      await client.connect();
+      try {
+        const attempts = await waitFor(
+          async () =>
+            (
+              await client.query(
+                `SELECT a.attempt, a.status_code, a.error, a.duration_ms, d.status
+                   FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+                  WHERE d.alert_id = $1 ORDER BY a.attempt`,
+                [alerts.body.alerts[0].id],
+              )
+            ).rows as {
+              attempt: number;
+              status_code: number | null;
+              error: string | null;
+              duration_ms: number;
+              status: string;
+            }[],
+          (rows) => rows.length === 2,
+          30_000,
+        );
+        expect(attempts[0]).toMatchObject({ attempt: 1, status_code: null, status: 'delivered' });
+        expect(attempts[0].error).toMatch(/timeout|aborted/i);
+        expect(attempts[0].duration_ms).toBeGreaterThanOrEqual(4_900);
+        expect(attempts[0].duration_ms).toBeLessThan(15_000);
+        expect(attempts[1]).toMatchObject({ attempt: 2, status_code: 204, error: null });
+      } finally {
+        await client.end();
+      }
+    } finally {
+      for (const response of hanging) response.end();
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  }, 60_000);
 });
