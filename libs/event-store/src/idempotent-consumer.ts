@@ -6,8 +6,12 @@ import { DEAD_LETTER_SUBJECT_PREFIX, type EventEnvelope, type EventMessage, pars
 import type { NatsConnectionHolder } from '#messaging';
 
 const NANOS_PER_MS = 1_000_000;
-/** What one pull may bring into memory: batch messages can be 256 KiB each. */
-const PULL_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Messages one pull may bring into memory before the loop takes them: a batch message can be 256 KiB,
+ * so at most 64 MiB. (nats.js counts either messages or bytes; by bytes it asks for 100 messages at a
+ * time, too few for a stream of small events.)
+ */
+const PULL_MAX_MESSAGES = 256;
 
 export interface IdempotentConsumerOptions {
   /** Durable consumer name, also the key of the inbox and checkpoint rows. */
@@ -127,7 +131,7 @@ export class IdempotentConsumer {
     const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
     while (this.running) {
       try {
-        this.messages = await consumer.consume({ max_bytes: PULL_MAX_BYTES });
+        this.messages = await consumer.consume({ max_messages: PULL_MAX_MESSAGES });
         if (!this.running) this.messages.stop();
         for await (const message of this.messages) {
           let body: EventMessage;
