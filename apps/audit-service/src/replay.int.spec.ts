@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { EventEnvelope } from '#contracts';
 import type { Alert } from './detector/alert-book';
+import { eventAt } from '../../../test/support/events';
 
 const ROOT = resolve(__dirname, '../../..');
 const REPLAY = 'dist/apps/audit-service/src/replay.js';
@@ -15,22 +15,10 @@ const KEY = randomUUID();
 const ATTACKER = '198.51.100.23';
 const MALFORMED_LINES = ['{not json', '{"id":"x"}', '[1,2]', '"just a string"', 'null'];
 
-function envelope(type: string, stream: string, at: number, data: object, accountId: string | null): EventEnvelope {
-  return {
-    id: randomUUID(),
-    type,
-    stream,
-    version: 0,
-    occurred_at: new Date(at).toISOString(),
-    data: data as Record<string, unknown>,
-    meta: { request_id: randomUUID(), account_id: accountId },
-  };
-}
-
 /** A key in normal use, a burst of 12 failures from one IP, a revoked-key attempt, and malformed lines among them. */
 function scenario(): string[] {
   const used = (at: number) =>
-    envelope(
+    eventAt(
       'key.used',
       `usage-${KEY}`,
       at,
@@ -47,7 +35,7 @@ function scenario(): string[] {
     used(START),
     used(START + 30_000),
     ...Array.from({ length: 12 }, (_, i) =>
-      envelope(
+      eventAt(
         'auth.failed',
         'auth-unattributed',
         START + MINUTE + i * 10_000,
@@ -55,7 +43,7 @@ function scenario(): string[] {
         null,
       ),
     ),
-    envelope(
+    eventAt(
       'auth.failed',
       `auth-${ACCOUNT}`,
       START + 10 * MINUTE,

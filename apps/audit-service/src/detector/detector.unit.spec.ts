@@ -12,6 +12,7 @@ import {
   localTime,
   withinWorkingHours,
 } from './detector';
+import { eventAt } from '../../../../test/support/events';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -37,18 +38,6 @@ interface Failure {
   key_id?: string;
 }
 
-function envelope(type: string, stream: string, at: number, data: object, accountId: string | null): EventEnvelope {
-  return {
-    id: randomUUID(),
-    type,
-    stream,
-    version: 0,
-    occurred_at: new Date(at).toISOString(),
-    data: data as Record<string, unknown>,
-    meta: { request_id: randomUUID(), account_id: accountId },
-  };
-}
-
 function keyUsed(keyId: string, at: number, use: Use = {}): EventEnvelope {
   const data = {
     key_id: keyId,
@@ -57,11 +46,11 @@ function keyUsed(keyId: string, at: number, use: Use = {}): EventEnvelope {
     ip: use.ip ?? '192.0.2.10',
     location: use.location === undefined ? LONDON : use.location,
   };
-  return envelope('key.used', `usage-${keyId}`, at, data, use.account === undefined ? ACCOUNT : use.account);
+  return eventAt('key.used', `usage-${keyId}`, at, data, use.account === undefined ? ACCOUNT : use.account);
 }
 
 function authFailed(at: number, failure: Failure, accountId: string | null = null): EventEnvelope {
-  return envelope('auth.failed', accountId ? `auth-${accountId}` : 'auth-unattributed', at, failure, accountId);
+  return eventAt('auth.failed', accountId ? `auth-${accountId}` : 'auth-unattributed', at, failure, accountId);
 }
 
 function ofRule(findings: Finding[], rule: Rule): Finding[] {
@@ -579,7 +568,7 @@ describe('Detector', () => {
 
   describe('key_leaked', () => {
     const revocation = (reason: string, data: object = {}): EventEnvelope => {
-      const event = envelope('key.revoked', `api_key-${keyId}`, MONDAY, { reason, ...data }, ACCOUNT);
+      const event = eventAt('key.revoked', `api_key-${keyId}`, MONDAY, { reason, ...data }, ACCOUNT);
       return { ...event, meta: { ...event.meta, key_id: keyId } };
     };
 
