@@ -6,10 +6,18 @@ import { requestClientIp } from './client-address';
 
 export const TRUSTED_PROXIES = Symbol('TRUSTED_PROXIES');
 
-/** Who asked, as it travels with every command (never a header other than these). */
-export function requestMeta(request: Request, trusted: BlockList): RequestMeta {
-  const meta: RequestMeta = { request_id: currentRequestId() ?? 'unknown', ip: requestClientIp(request, trusted) };
-  const userAgent = request.headers['user-agent'];
-  if (userAgent) meta.user_agent = userAgent.slice(0, 512);
+/** Answers already worked out, per request: an API-key request needs them for its key.used event and again for its command. */
+const answered = new WeakMap<Request, RequestMeta>();
+
+/** Who asked, as it travels with every command (never a header other than these). Read-only: shared within a request. */
+export function requestMeta(request: Request, trusted: BlockList): Readonly<RequestMeta> {
+  let meta = answered.get(request);
+  if (!meta) {
+    meta = { request_id: currentRequestId() ?? 'unknown', ip: requestClientIp(request, trusted) };
+    const userAgent = request.headers['user-agent'];
+    if (userAgent) meta.user_agent = userAgent.slice(0, 512);
+    Object.freeze(meta);
+    answered.set(request, meta);
+  }
   return meta;
 }
