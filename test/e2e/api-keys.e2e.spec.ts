@@ -458,6 +458,25 @@ describe('API keys (PRODUCT.md §3)', () => {
       }
     });
 
+    it('401 OAUTH_REQUIRED for an API key on the MCP endpoint, pointing at the protected-resource metadata', async () => {
+      const mcp = '/mcp/v1/common';
+      const withKey = await call(base, 'POST', mcp, { key: cliOnly, body: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+      expect([withKey.status, withKey.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+      expect(withKey.body.detail).toContain('OAuth 2.1');
+      const host = new URL(base).host;
+      expect(withKey.headers.get('www-authenticate')).toBe(
+        `Bearer realm="vibexp", error="invalid_token", resource_metadata="http://${host}/.well-known/oauth-protected-resource${mcp}"`,
+      );
+      // Without credentials: the same refusal, no error attribute (RFC 6750), so that a client can discover OAuth.
+      const anonymous = await call(base, 'GET', mcp);
+      expect([anonymous.status, anonymous.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+      expect(anonymous.headers.get('www-authenticate')).toBe(
+        `Bearer realm="vibexp", resource_metadata="http://${host}/.well-known/oauth-protected-resource${mcp}"`,
+      );
+      // The key still works where keys belong: the refusal did not count it as anything else.
+      expect((await me(cliOnly)).status).toBe(200);
+    });
+
     it('403 ACCOUNT_SUSPENDED once an admin suspends the account, and back after reactivation', async () => {
       // This platform runs without ADMIN_TOKEN (the admin suite covers the HTTP route): ask key-service directly.
       const victim = await DashboardUser.signup(base);

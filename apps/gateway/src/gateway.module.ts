@@ -28,6 +28,7 @@ import { ServicePingReadiness } from './health/service-ping.readiness';
 import { GatewayProblemFilter } from './http/gateway-problem.filter';
 import { TRUSTED_PROXIES } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
+import { McpController } from './mcp/mcp.controller';
 import { RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
 import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
 import { RATE_LIMITER, RateLimitSync } from './usage/rate-limit-sync';
@@ -63,6 +64,7 @@ export class GatewayModule {
         SecurityAlertsController,
         SecuritySettingsController,
         AdminAlertsController,
+        McpController,
       ],
       providers: [
         RpcClient,

@@ -5,7 +5,16 @@ import { Metrics } from '#common';
 import { NatsConnectionHolder } from '#messaging';
 
 export type AuthFailureReason =
-  'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'integration' | 'suspended' | 'rate_limited';
+  | 'missing'
+  | 'malformed'
+  | 'unknown'
+  | 'revoked'
+  | 'expired'
+  | 'integration'
+  | 'suspended'
+  | 'rate_limited'
+  /** A token (an API key) sent to the MCP endpoint, which takes OAuth access tokens only. */
+  | 'oauth_required';
 
 export interface AuthFailure {
   reason: AuthFailureReason;

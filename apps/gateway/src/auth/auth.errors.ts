@@ -20,6 +20,18 @@ export const AuthProblems = {
         headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
       },
     ),
+  /** PRODUCT.md §3.4 / §14: the MCP endpoint takes OAuth 2.1 access tokens, never API keys. */
+  oauthRequired: (resourceMetadata: string, tokenSent: boolean) =>
+    new ProblemError(
+      HttpStatus.UNAUTHORIZED,
+      'OAUTH_REQUIRED',
+      'the MCP endpoint uses OAuth 2.1, not API keys: connect your MCP client through its OAuth sign-in',
+      {
+        headers: {
+          'WWW-Authenticate': `Bearer realm="vibexp"${tokenSent ? ', error="invalid_token"' : ''}, resource_metadata="${resourceMetadata}"`,
+        },
+      },
+    ),
   suspended: () =>
     new ProblemError(HttpStatus.FORBIDDEN, 'ACCOUNT_SUSPENDED', 'the account is suspended; contact support'),
   integration: (integration: string) =>

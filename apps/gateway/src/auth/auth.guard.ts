@@ -56,6 +56,7 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader('Cache-Control', 'no-store');
+    if (policy.mode === 'oauth') this.refuseWithoutOAuth(request);
 
     if (request.headers.authorization !== undefined) {
       request.identity = await this.authenticateKey(request, response, policy);
@@ -127,6 +128,28 @@ export class AuthGuard implements CanActivate {
     this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
     if (policy.mode === 'session') throw AuthProblems.sessionRequired();
     return { kind: 'api_key', account, key };
+  }
+
+  /**
+   * The MCP endpoint accepts OAuth 2.1 access tokens, which this platform does not issue yet (§14): every
+   * request is refused with 401 OAUTH_REQUIRED, pointing at the protected-resource metadata as RFC 9728
+   * asks, and recorded as auth.failed (`oauth_required` for a token such as an API key, `missing` without).
+   */
+  private refuseWithoutOAuth(request: Request): never {
+    const host = request.headers.host ?? '';
+    const origin = `${isHttps(request, this.trustedProxies) ? 'https' : 'http'}://${/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : 'localhost'}`;
+    const metadata = `${origin}/.well-known/oauth-protected-resource${request.path}`;
+    if (request.headers.authorization === undefined) {
+      this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
+      throw AuthProblems.oauthRequired(metadata, false);
+    }
+    const parsed = parseAuthorization(request.headers.authorization);
+    this.fail(request, {
+      reason: 'oauth_required',
+      status: HttpStatus.UNAUTHORIZED,
+      keyPrefix: parsed.kind === 'missing' ? undefined : parsed.keyPrefix || undefined,
+    });
+    throw AuthProblems.oauthRequired(metadata, true);
   }
 
   /** `X-VibeXP-Integration` when sent (only ai_tools or cli), otherwise the route's own. */

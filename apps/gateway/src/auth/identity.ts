@@ -16,7 +16,9 @@ export type AccessPolicy =
   /** A session, or an API key that holds the route's integration. */
   | { mode: 'session_or_key'; integration?: Integration }
   /** A session or any valid API key, whatever its integrations (`/auth/me`). */
-  | { mode: 'session_or_any_key' };
+  | { mode: 'session_or_any_key' }
+  /** OAuth 2.1 access tokens only (the MCP endpoint, PRODUCT.md §14): an API key gets 401 OAUTH_REQUIRED. */
+  | { mode: 'oauth' };
 
 declare module 'express-serve-static-core' {
   interface Request {
