@@ -1,5 +1,8 @@
-import { DataSource, type MixedList } from 'typeorm';
-import type { Pool } from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DataSource, type EntityManager, type MixedList } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { ReadinessCheck } from '#common';
 import { CreateEventStore1764140000000 } from './migrations/1764140000000-create-event-store';
 
@@ -51,4 +54,32 @@ export async function preparedQuery<Row extends object = Record<string, unknown>
   const pool = (dataSource.driver as unknown as { master: Pool }).master;
   const result = await pool.query<Row>({ name, text, values });
   return result.rows;
+}
+
+/** One value in COPY's text format: `\N` for null, JSON for objects, with its separators escaped. */
+function copyText(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]) : text;
+}
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Appends rows with `COPY … FROM STDIN`, in the caller's transaction: for bulk inserts, PostgreSQL
+ * parses one stream instead of a statement, which costs it about a third less per row than
+ * INSERT … SELECT. COPY has no ON CONFLICT: a duplicate key fails the statement (SQLSTATE 23505),
+ * so callers that can meet one run it inside a savepoint and fall back to an idempotent INSERT.
+ */
+export async function copyRows<Row extends object>(
+  manager: EntityManager,
+  table: string,
+  columns: readonly (keyof Row & string)[],
+  rows: readonly Row[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (!manager.queryRunner) throw new Error('copyRows needs a transaction');
+  // TypeORM's Postgres query runner holds the pg client of its transaction.
+  const client = (await manager.queryRunner.connect()) as PoolClient;
+  const text = rows.map((row) => columns.map((column) => copyText(row[column])).join('\t')).join('\n') + '\n';
+  await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }

@@ -1,3 +1,6 @@
+/** PostgreSQL's SQLSTATE for a duplicate key. */
+export const UNIQUE_VIOLATION = '23505';
+
 /** Another writer appended to the stream first: reload, decide again, or answer 409. */
 export class ConcurrencyError extends Error {
   override readonly name = 'ConcurrencyError';

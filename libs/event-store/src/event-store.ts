@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type EventEnvelope, type EventMeta, subjectForEventType } from '#contracts';
-import { ConcurrencyError } from './errors';
+import { ConcurrencyError, UNIQUE_VIOLATION } from './errors';
 import type { Projection } from './projection';
 
 export interface NewEvent<TData extends object = Record<string, unknown>> {
@@ -53,7 +53,6 @@ interface EventRow {
   occurred_at: Date;
 }
 
-const UNIQUE_VIOLATION = '23505';
 export const OUTBOX_CHANNEL = 'es_outbox';
 
 export function rowToEnvelope(row: EventRow): EventEnvelope {

@@ -1,11 +1,32 @@
 import type { EntityManager } from 'typeorm';
 import { ALL_STREAMS, type EventEnvelope } from '#contracts';
-import { IdempotentConsumer } from '#event-store';
+import { IdempotentConsumer, UNIQUE_VIOLATION, copyRows } from '#event-store';
 import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
-import { toAuditRow } from './audit-row';
+import { type AuditRow, toAuditRow } from './audit-row';
+
 
 const KEY_BIRTHS = new Set(['key.created', 'key.legacy_imported']);
+
+const AUDIT_COLUMNS = [
+  'event_id',
+  'occurred_at',
+  'event_type',
+  'stream',
+  'stream_version',
+  'account_id',
+  'key_id',
+  'key_prefix',
+  'request_id',
+  'outcome',
+  'action',
+  'ip',
+  'location',
+  'tool_type',
+  'data',
+  'meta',
+  'source_stream',
+] as const satisfies readonly (keyof AuditRow)[];
 
 /**
  * Stores events in the audit log; a second copy of an event changes nothing. Keys' display prefixes are
@@ -17,25 +38,53 @@ export async function storeAuditEvents(
   manager: EntityManager,
 ): Promise<void> {
   const rows = events.map((event) => toAuditRow(event, sourceStream));
-  const prefixes = rows.filter(
-    (row) => KEY_BIRTHS.has(row.event_type) && row.key_prefix && row.key_id && row.account_id,
+  await rememberKeyPrefixes(rows, manager);
+  await attributeByPrefix(rows, manager);
+  await appendRows(rows, manager);
+}
+
+async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Promise<void> {
+  const births = rows.filter((row) => KEY_BIRTHS.has(row.event_type) && row.key_prefix && row.key_id && row.account_id);
+  if (births.length === 0) return;
+  await manager.query(
+    `INSERT INTO audit_key_prefixes (key_prefix, key_id, account_id)
+     SELECT key_prefix, key_id, account_id FROM jsonb_to_recordset($1::jsonb) AS p(key_prefix text, key_id uuid, account_id uuid)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(births.map(({ key_prefix, key_id, account_id }) => ({ key_prefix, key_id, account_id })))],
   );
-  if (prefixes.length > 0) {
-    await manager.query(
-      `INSERT INTO audit_key_prefixes (key_prefix, key_id, account_id)
-       SELECT key_prefix, key_id, account_id FROM jsonb_to_recordset($1::jsonb) AS p(key_prefix text, key_id uuid, account_id uuid)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(prefixes.map(({ key_prefix, key_id, account_id }) => ({ key_prefix, key_id, account_id })))],
-    );
+}
+
+/** A failure with only a readable prefix belongs to the one account that has a key with it (PRODUCT.md §9.2). */
+async function attributeByPrefix(rows: AuditRow[], manager: EntityManager): Promise<void> {
+  const unattributed = rows.filter((row) => row.account_id === null && row.key_prefix !== null);
+  if (unattributed.length === 0) return;
+  const owners = (await manager.query(
+    `SELECT key_prefix, min(account_id::text) AS account_id FROM audit_key_prefixes
+      WHERE key_prefix = ANY($1::text[]) GROUP BY key_prefix HAVING count(DISTINCT account_id) = 1`,
+    [[...new Set(unattributed.map((row) => row.key_prefix))]],
+  )) as { key_prefix: string; account_id: string }[];
+  const ownerOf = new Map(owners.map((owner) => [owner.key_prefix, owner.account_id]));
+  for (const row of unattributed) row.account_id = ownerOf.get(row.key_prefix as string) ?? null;
+}
+
+/**
+ * COPY is the fast path (most of ingest's database cost is these rows). A redelivered event that is
+ * already stored makes COPY fail on the primary key; the batch then goes in again with an INSERT that
+ * skips the events already there.
+ */
+async function appendRows(rows: AuditRow[], manager: EntityManager): Promise<void> {
+  await manager.query('SAVEPOINT audit_copy');
+  try {
+    await copyRows(manager, 'audit_log', AUDIT_COLUMNS, rows);
+    await manager.query('RELEASE SAVEPOINT audit_copy');
+    return;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    await manager.query('ROLLBACK TO SAVEPOINT audit_copy');
   }
   await manager.query(
-    `INSERT INTO audit_log (event_id, occurred_at, event_type, stream, stream_version, account_id, key_id, key_prefix, request_id,
-                            outcome, action, ip, location, tool_type, data, meta, source_stream)
-     SELECT event_id, occurred_at, event_type, stream, stream_version,
-            -- A failure with only a readable prefix belongs to the one account that has a key with it.
-            coalesce(account_id, (SELECT min(p.account_id::text)::uuid FROM audit_key_prefixes p WHERE p.key_prefix = r.key_prefix
-                                  HAVING count(DISTINCT p.account_id) = 1)),
-            key_id, key_prefix, request_id, outcome, action, ip, location, tool_type, data, meta, source_stream
+    `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')})
+     SELECT ${AUDIT_COLUMNS.join(', ')}
        FROM jsonb_to_recordset($1::jsonb) AS r(event_id uuid, occurred_at timestamptz, event_type text, stream text, stream_version int,
             account_id uuid, key_id uuid, key_prefix text, request_id text, outcome text, action text, ip text, location jsonb,
             tool_type text, data jsonb, meta jsonb, source_stream text)

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { EventEnvelope } from '#contracts';
+import { createMigratedDataSource } from '../../../../test/support/test-database';
+import { eventAt } from '../../../../test/support/events';
+import { AuditServiceMigrations } from '../migrations';
+import { storeAuditEvents } from './audit-ingest';
+
+const START = Date.UTC(2026, 10, 2, 9, 0);
+
+describe('storeAuditEvents (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ dataSource, close } = await createMigratedDataSource('audit_ingest', AuditServiceMigrations));
+  });
+  afterAll(() => close());
+
+  const store = (events: EventEnvelope[]) =>
+    dataSource.transaction((manager) => storeAuditEvents(events, 'AUTH', manager));
+  const rowsOf = (accountId: string) =>
+    dataSource.query(
+      `SELECT event_id, account_id, key_prefix, request_id, action, data, meta FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`,
+      [accountId],
+    ) as Promise<{ event_id: string; request_id: string; action: string; data: Record<string, unknown> }[]>;
+
+  function used(accountId: string, at: number, data: object = {}): EventEnvelope {
+    return eventAt('key.used', `usage-${accountId}`, at, { status: 200, action: 'auth.me', ...data }, accountId);
+  }
+
+  it('stores every event of a batch once, with the fields the filters use', async () => {
+    const account = randomUUID();
+    const events = Array.from({ length: 300 }, (_, i) => used(account, START + i * 1000, { ip: '192.0.2.1' }));
+    await store(events);
+    const rows = await rowsOf(account);
+    expect(rows.map((row) => row.event_id)).toEqual(events.map((event) => event.id));
+    expect(rows[0]).toMatchObject({ action: 'auth.me', data: { ip: '192.0.2.1', status: 200 } });
+  });
+
+  it('keeps text exactly, whatever characters COPY uses as separators', async () => {
+    const account = randomUUID();
+    const awkward = 'tab\there, newline\nthere, return\r, backslash \\ and \\N, quote " and ünïcode ✓';
+    const event = used(account, START, { route: awkward, nested: { list: [awkward, null] } });
+    event.meta.request_id = `req\t${awkward}`;
+    await store([event]);
+    const [row] = await rowsOf(account);
+    expect(row.request_id).toBe(`req\t${awkward}`);
+    expect(row.data).toMatchObject({ route: awkward, nested: { list: [awkward, null] } });
+  });
+
+  it('stores a redelivered batch without duplicates, and keeps its new events', async () => {
+    const account = randomUUID();
+    const first = [used(account, START), used(account, START + 1)];
+    await store(first);
+    const again = [...first, used(account, START + 2)];
+    await store(again);
+    // The same event twice within one batch, too.
+    await store([again[2], again[2], used(account, START + 3)]);
+    const rows = await rowsOf(account);
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((row) => row.event_id)).size).toBe(4);
+  });
+
+  it('ties a failure that shows only a prefix to the one account with a key of that prefix', async () => {
+    const owner = randomUUID();
+    const keyId = randomUUID();
+    const prefix = `vxk_${randomUUID().slice(0, 8)}`;
+    const shared = `vxk_${randomUUID().slice(0, 8)}`;
+    const other = randomUUID();
+    const failure = (keyPrefix: string) =>
+      eventAt('auth.failed', 'auth-unattributed', START + 5, { reason: 'unknown', key_prefix: keyPrefix }, null);
+    const born = (accountId: string, keyPrefix: string) => ({
+      ...eventAt('key.created', `key-${randomUUID()}`, START, { key_prefix: keyPrefix }, accountId),
+      meta: { request_id: randomUUID(), account_id: accountId, key_id: randomUUID() },
+    });
+    // The key's birth and the failure in one batch; a prefix two accounts have stays unattributed.
+    const ownKey = { ...born(owner, prefix), meta: { request_id: randomUUID(), account_id: owner, key_id: keyId } };
+    await store([ownKey, born(owner, shared), born(other, shared), failure(prefix), failure(shared)]);
+    const attributed = (await dataSource.query(
+      `SELECT account_id, key_prefix FROM audit_log WHERE event_type = 'auth.failed' AND key_prefix = ANY($1)`,
+      [[prefix, shared]],
+    )) as { account_id: string | null; key_prefix: string }[];
+    expect(Object.fromEntries(attributed.map((row) => [row.key_prefix, row.account_id]))).toEqual({
+      [prefix]: owner,
+      [shared]: null,
+    });
+  });
+
+  it('fails the whole batch on an event PostgreSQL cannot store, so the consumer can split it', async () => {
+    const account = randomUUID();
+    const bad = used(account, START);
+    bad.occurred_at = 'not a time';
+    await expect(store([used(account, START + 1), bad])).rejects.toThrow();
+    expect(await rowsOf(account)).toHaveLength(0);
+  });
+});
