@@ -5,7 +5,6 @@ import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
 import { type AuditRow, toAuditRow } from './audit-row';
 
-
 const KEY_BIRTHS = new Set(['key.created', 'key.legacy_imported']);
 
 const AUDIT_COLUMNS = [
@@ -100,11 +99,12 @@ export async function startAuditIngest<Env extends ServiceEnv>(context: ServiceC
       new IdempotentConsumer(context.nats, context.dataSource, context.logger, {
         durable: `audit-${stream.name.toLowerCase()}`,
         stream: stream.name,
-        batchSize: 500,
-        // audit_log is keyed by the event id (and its time) and inserts ON CONFLICT DO NOTHING.
+        batchSize: 1_000,
+        // audit_log is keyed by the event id (and its time); a duplicate is skipped (appendRows).
         deduplicate: 'handler',
-        // Up to 25 ms later in the audit log buys far fewer transactions under load.
-        lingerMs: 25,
+        // Up to 100 ms later in the audit log buys far fewer transactions under load: each one costs
+        // PostgreSQL and this service about a millisecond of CPU, whatever its size.
+        lingerMs: 100,
         handle: (events, manager) => storeAuditEvents(events, stream.name, manager),
       }),
   );

@@ -65,7 +65,8 @@ export class DetectorRunner {
         durable: 'audit-detector',
         stream: STREAMS.auth.name,
         batchSize: 1_000,
-        lingerMs: 50,
+        // Alerts may come 100 ms later (PRODUCT.md allows seconds); fewer transactions under load.
+        lingerMs: 100,
         handle: (events, manager) => this.processInTurn(events, manager),
       }),
       // Revocations, for the keys reported as leaked (PRODUCT.md §11).
