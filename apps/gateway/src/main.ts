@@ -24,7 +24,9 @@ async function bootstrap(): Promise<void> {
 
   cacheValidationMetadata();
   const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
-  app.getHttpAdapter().getInstance().set('trust proxy', false).disable('x-powered-by');
+  // No ETag: API answers are `no-store` and never asked for conditionally, and hashing every body costs
+  // each request several µs. The dashboard's static files keep theirs (serve-static sets its own).
+  app.getHttpAdapter().getInstance().set('trust proxy', false).set('etag', false).disable('x-powered-by');
   configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);
   serveDashboard(app);
 
