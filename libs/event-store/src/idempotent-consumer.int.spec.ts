@@ -109,15 +109,35 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
       // Fails in the batch and in the one-by-one retry, so only a JetStream redelivery can succeed.
       if (attempts <= 2) throw new Error('crash after writing the read model (injected)');
     };
+    let rollbacks = 0;
     await publishRaw(event);
-    await start(durable, handle, { backoffMs: [100] }).start();
+    await start(durable, handle, { backoffMs: [100], onRollback: () => (rollbacks += 1) }).start();
     await waitUntil(async () => (await seenCount(durable)) === 1);
     expect(attempts).toBe(3);
+    expect(rollbacks).toBe(2);
     const [{ count }] = (await dataSource.query(
       `SELECT count(*)::int AS count FROM es_consumer_inbox WHERE consumer = $1`,
       [durable],
     )) as { count: number }[];
     expect(count).toBe(1);
+  });
+
+  it('tells the handler when a transaction fails at commit, after the handler returned', async () => {
+    const durable = `commit-${randomUUID().slice(0, 8)}`;
+    const table = `deferred_${durable.replace(/-/g, '_')}`;
+    // A deferred constraint is checked at COMMIT: the first two attempts fail there, not in the handler.
+    await dataSource.query(`CREATE TABLE ${table} (n int, UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)`);
+    let attempts = 0;
+    let rollbacks = 0;
+    const handle = async (e: EventEnvelope, manager: EntityManager) => {
+      attempts += 1;
+      await manager.query(`INSERT INTO ${table} (n) VALUES (0), ($1)`, [attempts <= 2 ? 0 : attempts]);
+      await record(durable)(e, manager);
+    };
+    await publishRaw(envelope());
+    await start(durable, handle, { backoffMs: [100], onRollback: () => (rollbacks += 1) }).start();
+    await waitUntil(async () => (await seenCount(durable)) === 1);
+    expect(rollbacks).toBe(2);
   });
 
   it('resumes after a restart from where it stopped', async () => {

@@ -44,6 +44,12 @@ export interface IdempotentConsumerOptions {
    * the transaction that records them as processed. One call per transaction, in delivery order.
    */
   handle(events: EventEnvelope[], manager: EntityManager): Promise<void>;
+  /**
+   * Called when a transaction that ran `handle` was rolled back (the handler threw, or the commit
+   * failed): a handler that keeps state in memory drops what it learned from those events, which will
+   * come again.
+   */
+  onRollback?(): void;
 }
 
 /** A delivered message and what it carries. */
@@ -218,6 +224,15 @@ export class IdempotentConsumer {
   }
 
   private async handleInTransaction(items: Delivery[]): Promise<void> {
+    try {
+      await this.runTransaction(items);
+    } catch (error) {
+      this.options.onRollback?.();
+      throw error;
+    }
+  }
+
+  private async runTransaction(items: Delivery[]): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (this.options.deduplicate === 'handler') {
         await this.options.handle(
@@ -329,6 +344,7 @@ export class IdempotentConsumer {
           await this.options.handle([event], manager);
         });
       } catch (error) {
+        this.options.onRollback?.();
         if (!(await this.databaseAnswers())) {
           // Not the event's fault: the whole batch comes again later; what was done here is skipped then.
           message.nak(this.backoffMs[this.backoffMs.length - 1]);

@@ -6,14 +6,8 @@ import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
-import {
-  DEFAULT_DETECTOR_CONFIG,
-  Detector,
-  type DetectorConfig,
-  type DetectorState,
-  type WorkingHours,
-  emptyState,
-} from './detector';
+import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorConfig, type WorkingHours } from './detector';
+import { DetectorStateStore } from './detector-state-store';
 
 interface AccountSettings {
   timezone: string;
@@ -24,16 +18,18 @@ interface AccountSettings {
 /**
  * Runs the detector on the AUTH stream in audit-service. Each batch, in one transaction: the inbox
  * drops events already seen, the findings fold into alerts, `alert.raised` / `alert.updated` events go
- * to the outbox (→ ALERTS stream), and the detector's state is saved, so a restart resumes with what
- * it learned and redeliveries raise nothing twice.
+ * to the outbox (→ ALERTS stream), and what the batch changed in the detector's state is saved, so a
+ * restart resumes with what it learned and redeliveries raise nothing twice.
  */
 export class DetectorRunner {
+  /** Unset until started, and after a batch's transaction failed: then reloaded from what was committed. */
   private detector?: Detector;
   private readonly consumers: IdempotentConsumer[] = [];
   /** The two consumers' batches, one after the other: the detector's state is not shared between them. */
   private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
   private readonly events: EventStore;
+  private readonly store: DetectorStateStore;
   private readonly workingHours = new Map<string, WorkingHours>();
   private readonly autoRevokeOn = new Map<string, Set<string>>();
 
@@ -45,21 +41,15 @@ export class DetectorRunner {
   ) {
     this.alerts = new AlertsRepository(dataSource);
     this.events = new EventStore(dataSource);
+    this.store = new DetectorStateStore(dataSource);
   }
 
   async start(): Promise<void> {
-    const [row] = (await this.dataSource.query(`SELECT state FROM detector_state WHERE id = 1`)) as {
-      state: DetectorState;
-    }[];
     const settings = (await this.dataSource.query(
       `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings`,
     )) as (AccountSettings & { account_id: string })[];
     for (const setting of settings) this.applySettings(setting.account_id, setting);
-    this.detector = new Detector(
-      this.config,
-      row?.state ?? emptyState(),
-      (accountId) => this.workingHours.get(accountId) ?? null,
-    );
+    await this.current();
     this.consumers.push(
       new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
         durable: 'audit-detector',
@@ -68,6 +58,7 @@ export class DetectorRunner {
         // Alerts may come 100 ms later (PRODUCT.md allows seconds); fewer transactions under load.
         lingerMs: 100,
         handle: (events, manager) => this.processInTurn(events, manager),
+        onRollback: () => this.forget(),
       }),
       // Revocations, for the keys reported as leaked (PRODUCT.md §11).
       new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
@@ -77,6 +68,7 @@ export class DetectorRunner {
         // Leaks reported before this consumer existed were never promised an alert: no flood of old ones.
         startAt: 'new',
         handle: (events, manager) => this.processInTurn(events, manager),
+        onRollback: () => this.forget(),
       }),
     );
     for (const consumer of this.consumers) await consumer.start();
@@ -108,23 +100,39 @@ export class DetectorRunner {
   /** A resolution as legitimate teaches the detector (a trusted country, a usual hour). */
   learn(alert: Alert, manager: EntityManager): Promise<void> {
     return this.inTurn(async () => {
-      if (!this.detector) return;
-      this.detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
-      await this.saveState(manager);
+      const detector = await this.current();
+      detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
+      await this.store.save(detector.takeChanges(), manager);
     });
   }
 
+  /** The detector, loaded from the committed state when there is none. */
+  private async current(): Promise<Detector> {
+    this.detector ??= new Detector(
+      this.config,
+      await this.store.load(),
+      (accountId) => this.workingHours.get(accountId) ?? null,
+    );
+    return this.detector;
+  }
+
+  /**
+   * A batch's transaction failed (in the handler or at commit): the batch will come again, and the
+   * detector must not have learned from it. It is reloaded from the committed state before the next one.
+   */
+  private forget(): void {
+    this.detector = undefined;
+  }
+
   async process(delivered: EventEnvelope[], manager: EntityManager): Promise<void> {
-    const detector = this.detector as Detector;
+    const detector = await this.current();
     // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
     // batch may hold a success before the failures that preceded it: put them back in the order they happened.
     const events = [...delivered].sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
-    // If the transaction fails, the batch will come again: the detector must not have learned from it.
-    const before = structuredClone(detector.state);
     try {
       await this.observeAll(detector, events, manager);
     } catch (error) {
-      this.detector = new Detector(this.config, before, (accountId) => this.workingHours.get(accountId) ?? null);
+      this.forget();
       throw error;
     }
   }
@@ -167,7 +175,7 @@ export class DetectorRunner {
         );
       }
     }
-    await this.saveState(manager);
+    await this.store.save(detector.takeChanges(), manager);
   }
 
   /** Asks key-service to revoke the key (reason `anomaly`) and says so in the alert. */
@@ -194,12 +202,5 @@ export class DetectorRunner {
       this.logger.warn({ msg: 'auto-revoke failed', alert_id: alert.id, error: String(error) }, 'DetectorRunner');
       return { ...alert, evidence: { ...alert.evidence, auto_revoked: false } };
     }
-  }
-
-  private async saveState(manager: EntityManager): Promise<void> {
-    await manager.query(
-      `INSERT INTO detector_state (id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
-      [JSON.stringify(this.detector?.state ?? emptyState())],
-    );
   }
 }

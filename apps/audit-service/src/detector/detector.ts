@@ -82,7 +82,7 @@ export interface WorkingHours {
   end: string;
 }
 
-interface KeyState {
+export interface KeyState {
   firstSeen: number;
   window: number;
   windowCount: number;
@@ -104,6 +104,16 @@ export interface DetectorState {
   failuresByPrefix: Record<string, number[]>;
   /** IPs with a recent failed-auth burst: a success from one of them raises the severity. */
   burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
+}
+
+/** The short windows of failed authentications (everything but the per-key state), stored as one row. */
+export type FailureWindows = Omit<DetectorState, 'keys'>;
+
+/** What changed since the last `takeChanges()`: only this is written back after a batch. */
+export interface DetectorChanges {
+  keys: [keyId: string, state: KeyState][];
+  /** The failure windows when they changed, else null. */
+  windows: FailureWindows | null;
 }
 
 export function emptyState(): DetectorState {
@@ -223,6 +233,10 @@ function own<T>(record: Record<string, T>, name: string): T | undefined {
 }
 
 export class Detector {
+  /** Keys whose state changed since the last `takeChanges()`, and whether the failure windows did. */
+  private readonly changedKeys = new Set<string>();
+  private windowsChanged = false;
+
   constructor(
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
     readonly state: DetectorState = emptyState(),
@@ -239,10 +253,24 @@ export class Detector {
     return [];
   }
 
+  /**
+   * The state that changed since the last call, for the runner to store: the state of every key is
+   * kept apart, so that a batch writes the few keys it touched, not the state of every key there is.
+   */
+  takeChanges(): DetectorChanges {
+    const keys = [...this.changedKeys].map((keyId): [string, KeyState] => [keyId, this.state.keys[keyId]]);
+    const { keys: _all, ...windows } = this.state;
+    const changes = { keys, windows: this.windowsChanged ? windows : null };
+    this.changedKeys.clear();
+    this.windowsChanged = false;
+    return changes;
+  }
+
   /** A resolution as `legitimate` teaches the baseline: that country is trusted for the key. */
   learnLegitimate(rule: Rule, keyId: string | undefined, evidence: Record<string, unknown>): void {
     const key = keyId ? own(this.state.keys, keyId) : undefined;
-    if (!key) return;
+    if (!key || !keyId) return;
+    this.changedKeys.add(keyId);
     if (
       rule === 'new_location' &&
       typeof evidence.country === 'string' &&
@@ -270,6 +298,7 @@ export class Detector {
       countries: {},
       trustedCountries: [],
     });
+    this.changedKeys.add(keyId);
     const base = {
       account_id: accountId,
       key_id: keyId,
@@ -299,6 +328,7 @@ export class Detector {
         evidence: { observed: 'success after burst', window: '5m', ips: [data.ip] },
       });
       delete this.state.burstIps[data.ip];
+      this.windowsChanged = true;
     }
     return findings;
   }
@@ -417,6 +447,7 @@ export class Detector {
   }
 
   private failed(event: EventEnvelope, data: UsedData, at: number): Finding[] {
+    this.windowsChanged = true;
     const findings: Finding[] = [];
     const accountId = event.meta.account_id;
     const base = {

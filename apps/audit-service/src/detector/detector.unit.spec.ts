@@ -625,6 +625,48 @@ describe('Detector', () => {
       ]);
     });
   });
+
+  describe('takeChanges', () => {
+    it('names only the keys a batch touched, and the failure windows only when failures came', () => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      sut.observe(keyUsed(a, MONDAY));
+      sut.observe(keyUsed(b, MONDAY));
+      sut.observe(keyUsed(c, MONDAY));
+      const first = sut.takeChanges();
+      expect(first.keys.map(([keyId]) => keyId).sort()).toEqual([a, b, c].sort());
+      expect(first.windows).toBeNull();
+
+      sut.observe(keyUsed(b, MONDAY + MINUTE));
+      const second = sut.takeChanges();
+      expect(second.keys).toEqual([[b, sut.state.keys[b]]]);
+      expect(second.windows).toBeNull();
+
+      sut.observe(authFailed(MONDAY + 2 * MINUTE, { reason: 'unknown', ip: '198.51.100.7' }));
+      const third = sut.takeChanges();
+      expect(third.keys).toEqual([]);
+      expect(third.windows).toEqual({
+        failuresByIp: { '198.51.100.7': [MONDAY + 2 * MINUTE] },
+        failuresByPrefix: {},
+        burstIps: {},
+      });
+      expect(sut.takeChanges()).toEqual({ keys: [], windows: null });
+    });
+
+    it('names a key a resolution taught, and restores to the same state from the saved parts', () => {
+      const keyId = randomUUID();
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      const saved = sut.takeChanges();
+      sut.learnLegitimate('new_location', keyId, { country: 'AU' });
+      const learned = sut.takeChanges();
+      expect(learned.keys).toEqual([[keyId, expect.objectContaining({ trustedCountries: ['AU'] })]]);
+
+      const restored = new Detector(DEFAULT_DETECTOR_CONFIG, {
+        ...(saved.windows ?? { failuresByIp: {}, failuresByPrefix: {}, burstIps: {} }),
+        keys: Object.fromEntries(JSON.parse(JSON.stringify(learned.keys))),
+      });
+      expect(ofRule(restored.observe(keyUsed(keyId, MONDAY + HOUR, { location: SYDNEY })), 'new_location')).toEqual([]);
+    });
+  });
 });
 
 describe('detectorConfig', () => {

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { createMigratedDataSource } from '../../../../test/support/test-database';
+import { eventAt } from '../../../../test/support/events';
+import { AuditServiceMigrations } from '../migrations';
+import { DetectorKeyState1764210000000 } from '../migrations/1764210000000-detector-key-state';
+import { Detector } from './detector';
+import { DetectorStateStore } from './detector-state-store';
+
+const START = Date.UTC(2026, 2, 2, 9, 0);
+const used = (keyId: string, at: number, country = 'GB') =>
+  eventAt(
+    'key.used',
+    `usage-${keyId}`,
+    at,
+    { key_id: keyId, status: 200, ip: '192.0.2.10', location: { country, city: null } },
+    randomUUID(),
+  );
+
+describe('DetectorStateStore (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let close: () => Promise<void>;
+  let store: DetectorStateStore;
+
+  beforeAll(async () => {
+    ({ dataSource, close } = await createMigratedDataSource('detector_state', AuditServiceMigrations));
+    store = new DetectorStateStore(dataSource);
+  });
+  afterAll(() => close());
+  beforeEach(() => dataSource.query(`TRUNCATE detector_key_state, detector_state`));
+
+  const save = (detector: Detector) => dataSource.transaction((manager) => store.save(detector.takeChanges(), manager));
+  const updatedAt = async (keyId: string) =>
+    (
+      (await dataSource.query(`SELECT updated_at FROM detector_key_state WHERE key_id = $1`, [keyId])) as {
+        updated_at: Date;
+      }[]
+    )[0]?.updated_at.getTime();
+
+  it('loads what was saved, and a batch rewrites only the keys it touched', async () => {
+    const detector = new Detector();
+    const [a, b] = [randomUUID(), randomUUID()];
+    detector.observe(used(a, START));
+    detector.observe(used(b, START));
+    detector.observe(
+      eventAt('auth.failed', 'auth-unattributed', START, { reason: 'unknown', ip: '198.51.100.7' }, null),
+    );
+    await save(detector);
+    expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
+
+    const untouched = await updatedAt(a);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    detector.observe(used(b, START + 60_000, 'FR'));
+    await save(detector);
+    expect(await updatedAt(a)).toBe(untouched);
+    expect(await updatedAt(b)).toBeGreaterThan(untouched as number);
+    expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
+  });
+
+  it('starts empty', async () => {
+    expect(await store.load()).toEqual({ keys: {}, failuresByIp: {}, failuresByPrefix: {}, burstIps: {} });
+  });
+
+  it('moves the keys out of the old single document when migrating, and back when reverting', async () => {
+    const detector = new Detector();
+    const keyId = randomUUID();
+    detector.observe(used(keyId, START));
+    detector.observe(
+      eventAt('auth.failed', 'auth-unattributed', START, { reason: 'unknown', ip: '198.51.100.7' }, null),
+    );
+    const before = JSON.parse(JSON.stringify(detector.state));
+    const runner = dataSource.createQueryRunner();
+    const migration = new DetectorKeyState1764210000000();
+    try {
+      await migration.down(runner);
+      await runner.query(`INSERT INTO detector_state (id, state) VALUES (1, $1)`, [JSON.stringify(before)]);
+      await migration.up(runner);
+      expect(await store.load()).toEqual(before);
+      const [row] = (await runner.query(`SELECT state FROM detector_state`)) as { state: object }[];
+      expect(row.state).not.toHaveProperty('keys');
+      await migration.down(runner);
+      expect(((await runner.query(`SELECT state FROM detector_state`)) as { state: object }[])[0].state).toEqual(
+        before,
+      );
+      await runner.query(`TRUNCATE detector_state`);
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+  });
+});
