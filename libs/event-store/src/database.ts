@@ -56,10 +56,19 @@ export async function preparedQuery<Row extends object = Record<string, unknown>
   return result.rows;
 }
 
-/** One value in COPY's text format: `\N` for null, JSON for objects, with its separators escaped. */
-function copyText(value: unknown): string {
+/**
+ * One value in COPY's text format: `\N` for null, JSON for a JSON column (whatever the value, so the
+ * string "GB" stays a JSON string), ISO 8601 for a Date, with COPY's separators escaped.
+ */
+function copyText(value: unknown, json: boolean): string {
   if (value === null || value === undefined) return '\\N';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  const text = json
+    ? JSON.stringify(value)
+    : value instanceof Date
+      ? value.toISOString()
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
   return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]) : text;
 }
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -67,19 +76,23 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': 
 /**
  * Appends rows with `COPY … FROM STDIN`, in the caller's transaction: for bulk inserts, PostgreSQL
  * parses one stream instead of a statement, which costs it about a third less per row than
- * INSERT … SELECT. COPY has no ON CONFLICT: a duplicate key fails the statement (SQLSTATE 23505),
- * so callers that can meet one run it inside a savepoint and fall back to an idempotent INSERT.
+ * INSERT … SELECT. `jsonColumns` names the json/jsonb columns. COPY has no ON CONFLICT: a duplicate
+ * key fails the statement (SQLSTATE 23505), so callers that can meet one run it inside a savepoint and
+ * fall back to an idempotent INSERT.
  */
 export async function copyRows<Row extends object>(
   manager: EntityManager,
   table: string,
   columns: readonly (keyof Row & string)[],
   rows: readonly Row[],
+  jsonColumns: readonly (keyof Row & string)[] = [],
 ): Promise<void> {
   if (rows.length === 0) return;
-  if (!manager.queryRunner) throw new Error('copyRows needs a transaction');
+  if (!manager.queryRunner?.isTransactionActive) throw new Error('copyRows needs a transaction');
   // TypeORM's Postgres query runner holds the pg client of its transaction.
   const client = (await manager.queryRunner.connect()) as PoolClient;
-  const text = rows.map((row) => columns.map((column) => copyText(row[column])).join('\t')).join('\n') + '\n';
+  const json = columns.map((column) => jsonColumns.includes(column));
+  const text =
+    rows.map((row) => columns.map((column, index) => copyText(row[column], json[index])).join('\t')).join('\n') + '\n';
   await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }

@@ -50,6 +50,11 @@ export interface IdempotentConsumerOptions {
    * come again.
    */
   onRollback?(): void;
+  /**
+   * Runs each transaction, from BEGIN to COMMIT or ROLLBACK (and `onRollback`), through this: a handler
+   * with state in memory passes its own queue, so that no other writer of that state runs in between.
+   */
+  exclusive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** A delivered message and what it carries. */
@@ -223,17 +228,21 @@ export class IdempotentConsumer {
     }
   }
 
-  private async handleInTransaction(items: Delivery[]): Promise<void> {
-    try {
-      await this.runTransaction(items);
-    } catch (error) {
-      this.options.onRollback?.();
-      throw error;
-    }
+  /** A transaction around `work`, in the handler's turn when it has one; a rollback is reported. */
+  private transactionally(work: (manager: EntityManager) => Promise<void>): Promise<void> {
+    const run = async () => {
+      try {
+        await this.dataSource.transaction(work);
+      } catch (error) {
+        this.options.onRollback?.();
+        throw error;
+      }
+    };
+    return this.options.exclusive ? this.options.exclusive(run) : run();
   }
 
-  private async runTransaction(items: Delivery[]): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  private async handleInTransaction(items: Delivery[]): Promise<void> {
+    await this.transactionally(async (manager) => {
       if (this.options.deduplicate === 'handler') {
         await this.options.handle(
           items.flatMap(({ body }) => body.events),
@@ -333,7 +342,7 @@ export class IdempotentConsumer {
     for (const [index, event] of body.events.entries()) {
       message.working(); // one event at a time may take longer than the ack wait
       try {
-        await this.dataSource.transaction(async (manager) => {
+        await this.transactionally(async (manager) => {
           if (this.options.deduplicate !== 'handler') {
             const fresh = (await manager.query(
               `INSERT INTO es_consumer_inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -344,7 +353,6 @@ export class IdempotentConsumer {
           await this.options.handle([event], manager);
         });
       } catch (error) {
-        this.options.onRollback?.();
         if (!(await this.databaseAnswers())) {
           // Not the event's fault: the whole batch comes again later; what was done here is skipped then.
           message.nak(this.backoffMs[this.backoffMs.length - 1]);

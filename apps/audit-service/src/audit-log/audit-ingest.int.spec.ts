@@ -49,6 +49,17 @@ describe('storeAuditEvents (PostgreSQL)', () => {
     expect(row.data).toMatchObject({ route: awkward, nested: { list: [awkward, null] } });
   });
 
+  it('stores any JSON value in the JSON columns, a bare string included', async () => {
+    const account = randomUUID();
+    const event = used(account, START, { location: 'GB' });
+    event.data.location = 'GB';
+    await store([event, used(account, START + 1, { location: { country: 'FR', city: null } })]);
+    const rows = (await dataSource.query(`SELECT location FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`, [
+      account,
+    ])) as { location: unknown }[];
+    expect(rows.map((row) => row.location)).toEqual(['GB', { country: 'FR', city: null }]);
+  });
+
   it('stores a redelivered batch without duplicates, and keeps its new events', async () => {
     const account = randomUUID();
     const first = [used(account, START), used(account, START + 1)];

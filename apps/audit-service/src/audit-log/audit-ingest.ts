@@ -26,6 +26,7 @@ const AUDIT_COLUMNS = [
   'meta',
   'source_stream',
 ] as const satisfies readonly (keyof AuditRow)[];
+const JSON_COLUMNS = ['location', 'data', 'meta'] as const satisfies readonly (keyof AuditRow)[];
 
 /**
  * Stores events in the audit log; a second copy of an event changes nothing. Keys' display prefixes are
@@ -74,7 +75,7 @@ async function attributeByPrefix(rows: AuditRow[], manager: EntityManager): Prom
 async function appendRows(rows: AuditRow[], manager: EntityManager): Promise<void> {
   await manager.query('SAVEPOINT audit_copy');
   try {
-    await copyRows(manager, 'audit_log', AUDIT_COLUMNS, rows);
+    await copyRows(manager, 'audit_log', AUDIT_COLUMNS, rows, JSON_COLUMNS);
     await manager.query('RELEASE SAVEPOINT audit_copy');
     return;
   } catch (error) {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsUUID, ValidateIf, ValidateNested } from 'class-validator';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import {
   AlertsQuery,
   AlertsRpc,
@@ -120,10 +120,9 @@ export class AlertsHandler {
         resolved_at: new Date().toISOString(),
       },
     };
-    await this.dataSource.transaction(async (manager) => {
-      await this.alerts.decide(resolved, manager);
-      if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, manager);
-    });
+    const record = (manager: EntityManager) => this.alerts.decide(resolved, manager);
+    if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, record);
+    else await this.dataSource.transaction(record);
     return view(resolved);
   }
 

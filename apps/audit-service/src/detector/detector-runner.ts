@@ -57,7 +57,8 @@ export class DetectorRunner {
         batchSize: 1_000,
         // Alerts may come 100 ms later (PRODUCT.md allows seconds); fewer transactions under load.
         lingerMs: 100,
-        handle: (events, manager) => this.processInTurn(events, manager),
+        handle: (events, manager) => this.process(events, manager),
+        exclusive: (work) => this.inTurn(work),
         onRollback: () => this.forget(),
       }),
       // Revocations, for the keys reported as leaked (PRODUCT.md §11).
@@ -67,7 +68,8 @@ export class DetectorRunner {
         filterSubject: subjectForEventType('key.revoked'),
         // Leaks reported before this consumer existed were never promised an alert: no flood of old ones.
         startAt: 'new',
-        handle: (events, manager) => this.processInTurn(events, manager),
+        handle: (events, manager) => this.process(events, manager),
+        exclusive: (work) => this.inTurn(work),
         onRollback: () => this.forget(),
       }),
     );
@@ -78,15 +80,15 @@ export class DetectorRunner {
     for (const consumer of this.consumers) await consumer.stop();
   }
 
-  /** Runs `work` after the detector's previous work has finished: one at a time, in arrival order. */
-  private inTurn(work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `work` after the detector's previous work has finished: one at a time, in arrival order. Every
+   * transaction that changes the detector's state runs whole in a turn, commit included, so no other
+   * one reads or writes that state before it is committed or, rolled back, forgotten.
+   */
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
     const turn = this.processing.then(work);
     this.processing = turn.catch(() => undefined);
     return turn;
-  }
-
-  private processInTurn(events: EventEnvelope[], manager: EntityManager): Promise<void> {
-    return this.inTurn(() => this.process(events, manager));
   }
 
   /** What the detector needs of an account's security settings: working hours and auto-revoke rules. */
@@ -97,12 +99,23 @@ export class DetectorRunner {
     this.autoRevokeOn.set(accountId, new Set(settings.auto_revoke_on));
   }
 
-  /** A resolution as legitimate teaches the detector (a trusted country, a usual hour). */
-  learn(alert: Alert, manager: EntityManager): Promise<void> {
+  /**
+   * A resolution as legitimate teaches the detector (a trusted country, a usual hour): `record` writes the
+   * resolution, in the same transaction as what the detector learned, in the detector's turn.
+   */
+  learn(alert: Alert, record: (manager: EntityManager) => Promise<void>): Promise<void> {
     return this.inTurn(async () => {
-      const detector = await this.current();
-      detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
-      await this.store.save(detector.takeChanges(), manager);
+      try {
+        await this.dataSource.transaction(async (manager) => {
+          await record(manager);
+          const detector = await this.current();
+          detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
+          await this.store.save(detector.takeChanges(), manager);
+        });
+      } catch (error) {
+        this.forget();
+        throw error;
+      }
     });
   }
 
@@ -117,8 +130,9 @@ export class DetectorRunner {
   }
 
   /**
-   * A batch's transaction failed (in the handler or at commit): the batch will come again, and the
-   * detector must not have learned from it. It is reloaded from the committed state before the next one.
+   * A transaction that changed the detector failed (in the handler or at commit): its events will come
+   * again, and the detector must not have learned from them. It is reloaded from the committed state
+   * before the next transaction.
    */
   private forget(): void {
     this.detector = undefined;
@@ -129,12 +143,7 @@ export class DetectorRunner {
     // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
     // batch may hold a success before the failures that preceded it: put them back in the order they happened.
     const events = [...delivered].sort((a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at));
-    try {
-      await this.observeAll(detector, events, manager);
-    } catch (error) {
-      this.forget();
-      throw error;
-    }
+    await this.observeAll(detector, events, manager);
   }
 
   private async observeAll(detector: Detector, events: EventEnvelope[], manager: EntityManager): Promise<void> {

@@ -49,7 +49,7 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
 
     const untouched = await updatedAt(a);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     detector.observe(used(b, START + 60_000, 'FR'));
     await save(detector);
     expect(await updatedAt(a)).toBe(untouched);
@@ -73,7 +73,10 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     const migration = new DetectorKeyState1764210000000();
     try {
       await migration.down(runner);
-      await runner.query(`INSERT INTO detector_state (id, state) VALUES (1, $1)`, [JSON.stringify(before)]);
+      await runner.query(
+        `INSERT INTO detector_state (id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state`,
+        [JSON.stringify(before)],
+      );
       await migration.up(runner);
       expect(await store.load()).toEqual(before);
       const [row] = (await runner.query(`SELECT state FROM detector_state`)) as { state: object }[];
@@ -82,9 +85,15 @@ describe('DetectorStateStore (PostgreSQL)', () => {
       expect(((await runner.query(`SELECT state FROM detector_state`)) as { state: object }[])[0].state).toEqual(
         before,
       );
-      await runner.query(`TRUNCATE detector_state`);
       await migration.up(runner);
+
+      // A database that has seen keys but no failure has no detector_state row: reverting keeps the keys.
+      await runner.query(`TRUNCATE detector_state`);
+      await migration.down(runner);
+      const [reverted] = (await runner.query(`SELECT state FROM detector_state`)) as { state: { keys: object } }[];
+      expect(reverted.state.keys).toEqual(before.keys);
     } finally {
+      if (!(await runner.hasTable('detector_key_state'))) await migration.up(runner);
       await runner.release();
     }
   });

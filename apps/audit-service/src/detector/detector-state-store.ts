@@ -9,15 +9,19 @@ import { type DetectorChanges, type DetectorState, type FailureWindows, type Key
 export class DetectorStateStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The state as last committed. */
+  /** The state as last committed (both tables read in one snapshot). */
   async load(): Promise<DetectorState> {
-    const [row] = (await this.dataSource.query(`SELECT state FROM detector_state WHERE id = 1`)) as {
-      state: Partial<FailureWindows>;
-    }[];
-    const keys = (await this.dataSource.query(`SELECT key_id, state FROM detector_key_state`)) as {
-      key_id: string;
-      state: KeyState;
-    }[];
+    const { row, keys } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
+      row: (
+        (await manager.query(`SELECT state FROM detector_state WHERE id = 1`)) as {
+          state: Partial<FailureWindows>;
+        }[]
+      )[0],
+      keys: (await manager.query(`SELECT key_id, state FROM detector_key_state`)) as {
+        key_id: string;
+        state: KeyState;
+      }[],
+    }));
     const state = emptyState();
     Object.assign(state.failuresByIp, row?.state.failuresByIp);
     Object.assign(state.failuresByPrefix, row?.state.failuresByPrefix);

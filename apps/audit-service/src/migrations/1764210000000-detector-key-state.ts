@@ -22,9 +22,11 @@ export class DetectorKeyState1764210000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // Since this migration, detector_state has a row only once failures were seen: make one if need be.
     await queryRunner.query(`
-      UPDATE detector_state SET state = state || jsonb_build_object('keys',
-        coalesce((SELECT jsonb_object_agg(key_id, state) FROM detector_key_state), '{}'::jsonb))`);
+      INSERT INTO detector_state (id, state)
+      VALUES (1, jsonb_build_object('keys', coalesce((SELECT jsonb_object_agg(key_id, state) FROM detector_key_state), '{}'::jsonb)))
+      ON CONFLICT (id) DO UPDATE SET state = detector_state.state || EXCLUDED.state`);
     await queryRunner.query(`DROP TABLE detector_key_state`);
   }
 }

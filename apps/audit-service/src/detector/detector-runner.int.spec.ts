@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { subjectForEventType } from '#contracts';
+import { JsonLogger } from '#common';
+import { NatsConnectionHolder, provisionStreams } from '#messaging';
+import { createMigratedDataSource } from '../../../../test/support/test-database';
+import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
+import { eventAt } from '../../../../test/support/events';
+import { AuditServiceMigrations } from '../migrations';
+import { DetectorRunner } from './detector-runner';
+
+const logger = new JsonLogger('test', 'silent');
+
+describe('DetectorRunner (JetStream + PostgreSQL)', () => {
+  let nats: TestNatsServer;
+  let connection: NatsConnectionHolder;
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  let runner: DetectorRunner | undefined;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    connection = await NatsConnectionHolder.connect({ servers: nats.url, name: 'detector-runner-test' });
+    await provisionStreams(await connection.manager());
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('detector_runner', AuditServiceMigrations));
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    await connection.close();
+    await nats.stop();
+    await closeDb();
+  });
+
+  it('learns a batch once when its first transaction fails at commit and the batch is handled again', async () => {
+    // A deferred trigger fails the first commit that writes a key's state, after the handler has returned.
+    await dataSource.query(`CREATE SEQUENCE fail_once`);
+    await dataSource.query(`
+      CREATE FUNCTION fail_first_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('fail_once') = 1 THEN RAISE EXCEPTION 'injected commit failure'; END IF;
+        RETURN NULL;
+      END $$`);
+    await dataSource.query(`
+      CREATE CONSTRAINT TRIGGER fail_first_commit AFTER INSERT OR UPDATE ON detector_key_state
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_first_commit()`);
+
+    runner = new DetectorRunner(dataSource, connection, logger);
+    await runner.start();
+    const keyId = randomUUID();
+    const at = Date.now();
+    const events = Array.from({ length: 5 }, () =>
+      eventAt('key.used', `usage-${keyId}`, at, { key_id: keyId, status: 200, ip: '192.0.2.10' }, randomUUID()),
+    );
+    connection.connection.publish(subjectForEventType('key.used'), JSON.stringify({ batch_id: randomUUID(), events }));
+
+    const windowCount = async () =>
+      (
+        (await dataSource.query(`SELECT state FROM detector_key_state WHERE key_id = $1`, [keyId])) as {
+          state: { windowCount: number };
+        }[]
+      )[0]?.state.windowCount;
+    const deadline = Date.now() + 15_000;
+    while ((await windowCount()) === undefined && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const [{ failures }] = (await dataSource.query(`SELECT last_value AS failures FROM fail_once`)) as {
+      failures: string;
+    }[];
+    expect(Number(failures)).toBeGreaterThan(1);
+    expect(await windowCount()).toBe(5);
+  });
+});
