@@ -83,6 +83,8 @@ export class IdempotentConsumer {
   /** Events waiting in `queue`: the loop stops taking messages past twice the batch size. */
   private queuedEvents = 0;
   private flushScheduled = false;
+  /** Ends the current linger early: set while a flush waits for company. */
+  private endLinger?: () => void;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -155,6 +157,8 @@ export class IdempotentConsumer {
           this.queue.push({ message, body });
           this.queuedEvents += body.events.length;
           this.scheduleFlush();
+          // A full batch has nothing to wait for (a backlog would otherwise linger before every batch).
+          if (this.queuedEvents >= this.batchSize) this.endLinger?.();
           // Back-pressure: a backlog waits in JetStream, not in this process's memory.
           if (this.queuedEvents >= this.batchSize * 2) await this.flushing;
         }
@@ -175,7 +179,15 @@ export class IdempotentConsumer {
     this.flushScheduled = true;
     this.flushing = this.flushing.then(async () => {
       // Let the messages that arrive together join the batch: fewer, larger transactions under load.
-      await new Promise((resolve) => (this.lingerMs > 0 ? setTimeout(resolve, this.lingerMs) : setImmediate(resolve)));
+      await new Promise<void>((resolve) => {
+        if (this.lingerMs <= 0 || this.queuedEvents >= this.batchSize) return void setImmediate(resolve);
+        const timer = setTimeout(resolve, this.lingerMs);
+        this.endLinger = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.endLinger = undefined;
       this.flushScheduled = false;
       while (this.queue.length > 0) {
         try {
