@@ -4,6 +4,7 @@ import { IdempotentConsumer, UNIQUE_VIOLATION, copyRows } from '#event-store';
 import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
 import { type AuditRow, toAuditRow } from './audit-row';
+import { prefixOwners } from './key-prefix-owners';
 
 const KEY_BIRTHS = new Set(['key.created', 'key.legacy_imported']);
 
@@ -58,12 +59,10 @@ async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Pr
 async function attributeByPrefix(rows: AuditRow[], manager: EntityManager): Promise<void> {
   const unattributed = rows.filter((row) => row.account_id === null && row.key_prefix !== null);
   if (unattributed.length === 0) return;
-  const owners = (await manager.query(
-    `SELECT key_prefix, min(account_id::text) AS account_id FROM audit_key_prefixes
-      WHERE key_prefix = ANY($1::text[]) GROUP BY key_prefix HAVING count(DISTINCT account_id) = 1`,
-    [[...new Set(unattributed.map((row) => row.key_prefix))]],
-  )) as { key_prefix: string; account_id: string }[];
-  const ownerOf = new Map(owners.map((owner) => [owner.key_prefix, owner.account_id]));
+  const ownerOf = await prefixOwners(
+    unattributed.map((row) => row.key_prefix as string),
+    manager,
+  );
   for (const row of unattributed) row.account_id = ownerOf.get(row.key_prefix as string) ?? null;
 }
 

@@ -70,4 +70,47 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
     expect(Number(failures)).toBeGreaterThan(1);
     expect(await windowCount()).toBe(5);
   });
+
+  it('raises a burst of failures that show only a key prefix for the one account with a key of that prefix', async () => {
+    if (!runner) {
+      runner = new DetectorRunner(dataSource, connection, logger);
+      await runner.start();
+    }
+    const owner = randomUUID();
+    const ownPrefix = `vxk_${randomUUID().slice(0, 8)}`;
+    const sharedPrefix = `vxk_${randomUUID().slice(0, 8)}`;
+    await dataSource.query(
+      `INSERT INTO audit_key_prefixes (key_prefix, key_id, account_id) VALUES ($1, $2, $3), ($4, $5, $3), ($4, $6, $7)`,
+      [ownPrefix, randomUUID(), owner, sharedPrefix, randomUUID(), randomUUID(), randomUUID()],
+    );
+    const at = Date.now();
+    const failures = (prefix: string) =>
+      Array.from({ length: 5 }, (_, i) =>
+        eventAt(
+          'auth.failed',
+          'auth-unattributed',
+          at + i,
+          { reason: 'unknown', key_prefix: prefix, ip: `198.51.100.${i + 1}` },
+          null,
+        ),
+      );
+    connection.connection.publish(
+      subjectForEventType('auth.failed'),
+      JSON.stringify({ batch_id: randomUUID(), events: [...failures(ownPrefix), ...failures(sharedPrefix)] }),
+    );
+
+    const alertsFor = async () =>
+      (await dataSource.query(
+        `SELECT account_id, key_prefix FROM alerts WHERE rule = 'failed_auth_burst' AND key_prefix = ANY($1)`,
+        [[ownPrefix, sharedPrefix]],
+      )) as { account_id: string | null; key_prefix: string }[];
+    const deadline = Date.now() + 15_000;
+    while ((await alertsFor()).length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    // A prefix two accounts have keys with stays with the operators.
+    expect(Object.fromEntries((await alertsFor()).map((alert) => [alert.key_prefix, alert.account_id]))).toEqual({
+      [ownPrefix]: owner,
+      [sharedPrefix]: null,
+    });
+  });
 });
