@@ -55,6 +55,13 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     expect(await updatedAt(a)).toBe(untouched);
     expect(await updatedAt(b)).toBeGreaterThan(untouched as number);
     expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
+
+    // A revoked key's row goes.
+    const revocation = eventAt('key.revoked', `api_key-${a}`, START + 120_000, { reason: 'user' }, randomUUID());
+    detector.observe({ ...revocation, meta: { ...revocation.meta, key_id: a } });
+    await save(detector);
+    expect(await updatedAt(a)).toBeUndefined();
+    expect(Object.keys((await store.load()).keys)).toEqual([b]);
   });
 
   it('starts empty', async () => {

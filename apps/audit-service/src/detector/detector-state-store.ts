@@ -40,6 +40,9 @@ export class DetectorStateStore {
         [JSON.stringify(Object.fromEntries(changes.keys))],
       );
     }
+    if (changes.removedKeys.length > 0) {
+      await manager.query(`DELETE FROM detector_key_state WHERE key_id = ANY($1::text[])`, [changes.removedKeys]);
+    }
     if (changes.windows) {
       await manager.query(
         `INSERT INTO detector_state (id, state) VALUES (1, $1)

@@ -112,6 +112,8 @@ export type FailureWindows = Omit<DetectorState, 'keys'>;
 /** What changed since the last `takeChanges()`: only this is written back after a batch. */
 export interface DetectorChanges {
   keys: [keyId: string, state: KeyState][];
+  /** Keys whose state was dropped (revoked keys). */
+  removedKeys: string[];
   /** The failure windows when they changed, else null. */
   windows: FailureWindows | null;
 }
@@ -247,7 +249,15 @@ export class Detector {
   observe(event: EventEnvelope): Finding[] {
     const at = Date.parse(event.occurred_at);
     const data = event.data as UsedData;
-    if (event.type === 'key.revoked') return leakFindings(event);
+    if (event.type === 'key.revoked') {
+      // A revoked key is never used again: what was learned of it goes (a failure with it needs none of it).
+      const keyId = event.meta.key_id;
+      if (keyId && own(this.state.keys, keyId)) {
+        delete this.state.keys[keyId];
+        this.changedKeys.add(keyId);
+      }
+      return leakFindings(event);
+    }
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
     return [];
@@ -258,9 +268,15 @@ export class Detector {
    * kept apart, so that a batch writes the few keys it touched, not the state of every key there is.
    */
   takeChanges(): DetectorChanges {
-    const keys = [...this.changedKeys].map((keyId): [string, KeyState] => [keyId, this.state.keys[keyId]]);
+    const keys: [string, KeyState][] = [];
+    const removedKeys: string[] = [];
+    for (const keyId of this.changedKeys) {
+      const state = own(this.state.keys, keyId);
+      if (state) keys.push([keyId, state]);
+      else removedKeys.push(keyId);
+    }
     const { keys: _all, ...windows } = this.state;
-    const changes = { keys, windows: this.windowsChanged ? windows : null };
+    const changes = { keys, removedKeys, windows: this.windowsChanged ? windows : null };
     this.changedKeys.clear();
     this.windowsChanged = false;
     return changes;

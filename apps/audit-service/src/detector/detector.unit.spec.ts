@@ -649,7 +649,18 @@ describe('Detector', () => {
         failuresByPrefix: {},
         burstIps: {},
       });
-      expect(sut.takeChanges()).toEqual({ keys: [], windows: null });
+      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: null });
+    });
+
+    it('drops what it learned of a key when the key is revoked, and names it as removed', () => {
+      const [kept, revoked] = [randomUUID(), randomUUID()];
+      sut.observe(keyUsed(kept, MONDAY));
+      sut.observe(keyUsed(revoked, MONDAY));
+      sut.takeChanges();
+      const revocation = eventAt('key.revoked', `api_key-${revoked}`, MONDAY + HOUR, { reason: 'user' }, ACCOUNT);
+      expect(sut.observe({ ...revocation, meta: { ...revocation.meta, key_id: revoked } })).toEqual([]);
+      expect(Object.keys(sut.state.keys)).toEqual([kept]);
+      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [revoked], windows: null });
     });
 
     it('names a key a resolution taught, and restores to the same state from the saved parts', () => {
