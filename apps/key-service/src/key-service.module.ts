@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AccountsHandler } from './accounts/accounts.handler';
 import { AccountsRepository } from './accounts/accounts.repository';
 import { LoginThrottle } from './accounts/login-throttle';
@@ -13,7 +14,11 @@ import { UsageHandler } from './usage/usage.handler';
   controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler, UsageHandler],
   providers: [
     { provide: CLOCK, useValue: () => new Date() },
-    { provide: LoginThrottle, useFactory: () => new LoginThrottle(Date.now) },
+    {
+      provide: LoginThrottle,
+      useFactory: (dataSource: DataSource) => new LoginThrottle(dataSource, Date.now),
+      inject: [DataSource],
+    },
     KeyStore,
     AccountsRepository,
     ApiKeysRepository,

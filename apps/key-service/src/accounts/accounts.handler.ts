@@ -71,14 +71,14 @@ export class AccountsHandler {
     return {
       account: account ? withoutLimit(toAccountView(account)) : null,
       password_hash: account?.password_hash ?? null,
-      delay_ms: this.throttle.delayFor(email, query.ip),
+      delay_ms: await this.throttle.delayFor(email, query.ip),
     };
   }
 
   @MessagePattern(KeysRpc.loginFailed)
   async loginFailed(@Payload() command: LoginFailedCommand): Promise<{ recorded: true }> {
     const email = command.email.trim().toLowerCase();
-    this.throttle.recordFailure(email, command.meta.ip);
+    await this.throttle.recordFailure(email, command.meta.ip);
     await this.store.recordFact(
       'login_failure',
       { type: 'auth.login_failed', data: { email, reason: command.reason } },

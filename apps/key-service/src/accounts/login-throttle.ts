@@ -1,7 +1,11 @@
+import type { OnModuleDestroy } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+
 /**
  * Slows down repeated failed logins for one email or one IP (PRODUCT.md §2). After `freeAttempts`
  * failures within the window, each answer is delayed, doubling up to `maxDelayMs`. Successful
- * logins and signups are never delayed. Kept in memory per key-service instance.
+ * logins and signups are never delayed. The counts live in PostgreSQL (`login_failures`), so every
+ * key-service instance sees the same ones: an attacker gains nothing by landing on another replica.
  */
 export interface LoginThrottleOptions {
   freeAttempts: number;
@@ -16,51 +20,61 @@ export const DEFAULT_LOGIN_THROTTLE: LoginThrottleOptions = {
   baseDelayMs: 250,
   maxDelayMs: 5_000,
 };
-const MAX_TRACKED = 100_000;
 
-export class LoginThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
+/** How often counts past their window are deleted. */
+const SWEEP_EVERY_MS = 5 * 60_000;
+
+export class LoginThrottle implements OnModuleDestroy {
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
+    private readonly dataSource: DataSource,
     private readonly now: () => number,
     private readonly options: LoginThrottleOptions = DEFAULT_LOGIN_THROTTLE,
-  ) {}
+  ) {
+    this.sweeper = setInterval(() => void this.forgetExpired().catch(() => undefined), SWEEP_EVERY_MS).unref();
+  }
 
   /** The delay before answering an attempt for this email / IP. */
-  delayFor(email: string, ip: string | undefined): number {
-    const count = Math.max(this.count(`email:${email}`), ip ? this.count(`ip:${ip}`) : 0);
+  async delayFor(email: string, ip: string | undefined): Promise<number> {
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT coalesce(max(count), 0)::int AS count FROM login_failures WHERE subject = ANY($1::text[]) AND since >= $2`,
+      [subjects(email, ip), this.windowStart()],
+    )) as { count: number }[];
     const excess = count - this.options.freeAttempts;
     if (excess < 0) return 0;
     return Math.min(this.options.baseDelayMs * 2 ** excess, this.options.maxDelayMs);
   }
 
-  recordFailure(email: string, ip: string | undefined): void {
-    this.bump(`email:${email}`);
-    if (ip) this.bump(`ip:${ip}`);
+  /** One more failure for the email and the IP; a count past its window starts again at one. */
+  async recordFailure(email: string, ip: string | undefined): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO login_failures (subject, count, since) SELECT subject, 1, $2 FROM unnest($1::text[]) AS subject
+       ON CONFLICT (subject) DO UPDATE SET
+         count = CASE WHEN login_failures.since < $3 THEN 1 ELSE login_failures.count + 1 END,
+         since = CASE WHEN login_failures.since < $3 THEN EXCLUDED.since ELSE login_failures.since END`,
+      [subjects(email, ip), new Date(this.now()), this.windowStart()],
+    );
   }
 
-  recordSuccess(email: string): void {
-    this.failures.delete(`email:${email}`);
+  /** A successful login clears its email (the IP keeps counting: one address may try many accounts). */
+  async recordSuccess(email: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_failures WHERE subject = $1`, [`email:${email}`]);
   }
 
-  private count(subject: string): number {
-    const entry = this.failures.get(subject);
-    if (!entry) return 0;
-    if (this.now() - entry.since > this.options.windowMs) {
-      this.failures.delete(subject);
-      return 0;
-    }
-    return entry.count;
+  async forgetExpired(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM login_failures WHERE since < $1`, [this.windowStart()]);
   }
 
-  private bump(subject: string): void {
-    const count = this.count(subject);
-    if (count === 0 && this.failures.size >= MAX_TRACKED) {
-      // Oldest first: a Map iterates in insertion order.
-      const oldest = this.failures.keys().next().value;
-      if (oldest !== undefined) this.failures.delete(oldest);
-    }
-    const entry = this.failures.get(subject);
-    this.failures.set(subject, { count: count + 1, since: entry?.since ?? this.now() });
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
   }
+
+  private windowStart(): Date {
+    return new Date(this.now() - this.options.windowMs);
+  }
+}
+
+function subjects(email: string, ip: string | undefined): string[] {
+  return ip ? [`email:${email}`, `ip:${ip}`] : [`email:${email}`];
 }

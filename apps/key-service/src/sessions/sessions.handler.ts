@@ -44,7 +44,7 @@ export class SessionsHandler {
         manager,
       );
     });
-    this.throttle.recordSuccess(account.email.toLowerCase());
+    await this.throttle.recordSuccess(account.email.toLowerCase());
     return { session_id: sessionId, expires_at: expiresAt.toISOString() };
   }
 
