@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { eventAt } from '../../../../test/support/events';
 import { AuditServiceMigrations } from '../migrations';
-import { DetectorKeyState1764210000000 } from '../migrations/1764210000000-detector-key-state';
+import { DetectorStateRows1764210000000 } from '../migrations/1764210000000-detector-state-rows';
 import { Detector } from './detector';
 import { DetectorStateStore } from './detector-state-store';
 
@@ -27,7 +27,7 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     store = new DetectorStateStore(dataSource);
   });
   afterAll(() => close());
-  beforeEach(() => dataSource.query(`TRUNCATE detector_key_state, detector_state`));
+  beforeEach(() => dataSource.query(`TRUNCATE detector_key_state, detector_windows`));
 
   const save = (detector: Detector) => dataSource.transaction((manager) => store.save(detector.takeChanges(), manager));
   const updatedAt = async (keyId: string) =>
@@ -64,11 +64,33 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     expect(Object.keys((await store.load()).keys)).toEqual([b]);
   });
 
+  it('writes the failure-window entries a batch touched and deletes those swept out', async () => {
+    const detector = new Detector();
+    const failure = (at: number, ip: string) =>
+      eventAt('auth.failed', 'auth-unattributed', at, { reason: 'unknown', ip, key_prefix: 'vxk_0badc0de' }, null);
+    detector.observe(failure(START, '198.51.100.1'));
+    detector.observe(failure(START + 1, '198.51.100.2'));
+    await save(detector);
+    expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
+
+    detector.observe(failure(START + 3_600_000, '198.51.100.3'));
+    await save(detector);
+    const rows = (await dataSource.query(`SELECT bucket, name FROM detector_windows ORDER BY bucket, name`)) as {
+      bucket: string;
+      name: string;
+    }[];
+    expect(rows).toEqual([
+      { bucket: 'failuresByIp', name: '198.51.100.3' },
+      { bucket: 'failuresByPrefix', name: 'vxk_0badc0de' },
+    ]);
+    expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
+  });
+
   it('starts empty', async () => {
     expect(await store.load()).toEqual({ keys: {}, failuresByIp: {}, failuresByPrefix: {}, burstIps: {} });
   });
 
-  it('moves the keys out of the old single document when migrating, and back when reverting', async () => {
+  it('moves the old single document into rows when migrating, and back when reverting', async () => {
     const detector = new Detector();
     const keyId = randomUUID();
     detector.observe(used(keyId, START));
@@ -77,28 +99,17 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     );
     const before = JSON.parse(JSON.stringify(detector.state));
     const runner = dataSource.createQueryRunner();
-    const migration = new DetectorKeyState1764210000000();
+    const migration = new DetectorStateRows1764210000000();
+    const documents = async () => ((await runner.query(`SELECT state FROM detector_state`)) as { state: object }[])[0];
     try {
       await migration.down(runner);
-      await runner.query(
-        `INSERT INTO detector_state (id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state`,
-        [JSON.stringify(before)],
-      );
+      expect((await documents()).state).toEqual({ keys: {}, failuresByIp: {}, failuresByPrefix: {}, burstIps: {} });
+      await runner.query(`UPDATE detector_state SET state = $1`, [JSON.stringify(before)]);
       await migration.up(runner);
+      expect(await runner.hasTable('detector_state')).toBe(false);
       expect(await store.load()).toEqual(before);
-      const [row] = (await runner.query(`SELECT state FROM detector_state`)) as { state: object }[];
-      expect(row.state).not.toHaveProperty('keys');
       await migration.down(runner);
-      expect(((await runner.query(`SELECT state FROM detector_state`)) as { state: object }[])[0].state).toEqual(
-        before,
-      );
-      await migration.up(runner);
-
-      // A database that has seen keys but no failure has no detector_state row: reverting keeps the keys.
-      await runner.query(`TRUNCATE detector_state`);
-      await migration.down(runner);
-      const [reverted] = (await runner.query(`SELECT state FROM detector_state`)) as { state: { keys: object } }[];
-      expect(reverted.state.keys).toEqual(before.keys);
+      expect((await documents()).state).toEqual(before);
     } finally {
       if (!(await runner.hasTable('detector_key_state'))) await migration.up(runner);
       await runner.release();

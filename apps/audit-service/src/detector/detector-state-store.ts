@@ -1,31 +1,31 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { type DetectorChanges, type DetectorState, type FailureWindows, type KeyState, emptyState } from './detector';
+import { type DetectorChanges, type DetectorState, type KeyState, WINDOW_BUCKETS, emptyState } from './detector';
 
 /**
  * Where the detector's state lives between batches and restarts: a row per key (`detector_key_state`)
- * and one row for the failure windows (`detector_state`). Saving writes what a batch changed, so its
- * cost follows the batch, not the number of keys.
+ * and a row per failure-window entry, an IP or key prefix with its recent failures or an IP after a burst
+ * (`detector_windows`). Saving writes what a batch changed, so its cost follows the batch, not the number
+ * of keys or of addresses failing.
  */
 export class DetectorStateStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The state as last committed (both tables read in one snapshot). */
   async load(): Promise<DetectorState> {
-    const { row, keys } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
-      row: (
-        (await manager.query(`SELECT state FROM detector_state WHERE id = 1`)) as {
-          state: Partial<FailureWindows>;
-        }[]
-      )[0],
+    const { windows, keys } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
+      windows: (await manager.query(`SELECT bucket, name, value FROM detector_windows`)) as {
+        bucket: string;
+        name: string;
+        value: never;
+      }[],
       keys: (await manager.query(`SELECT key_id, state FROM detector_key_state`)) as {
         key_id: string;
         state: KeyState;
       }[],
     }));
     const state = emptyState();
-    Object.assign(state.failuresByIp, row?.state.failuresByIp);
-    Object.assign(state.failuresByPrefix, row?.state.failuresByPrefix);
-    Object.assign(state.burstIps, row?.state.burstIps);
+    for (const { bucket, name, value } of windows)
+      if ((WINDOW_BUCKETS as readonly string[]).includes(bucket)) state[bucket as keyof DetectorState][name] = value;
     for (const key of keys) state.keys[key.key_id] = key.state;
     return state;
   }
@@ -43,11 +43,20 @@ export class DetectorStateStore {
     if (changes.removedKeys.length > 0) {
       await manager.query(`DELETE FROM detector_key_state WHERE key_id = ANY($1::text[])`, [changes.removedKeys]);
     }
-    if (changes.windows) {
+    const kept = changes.windows.filter((entry) => entry.value !== null);
+    const gone = changes.windows.filter((entry) => entry.value === null);
+    if (kept.length > 0) {
       await manager.query(
-        `INSERT INTO detector_state (id, state) VALUES (1, $1)
-         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
-        [JSON.stringify(changes.windows)],
+        `INSERT INTO detector_windows (bucket, name, value)
+         SELECT bucket, name, value FROM jsonb_to_recordset($1::jsonb) AS w(bucket text, name text, value jsonb)
+         ON CONFLICT (bucket, name) DO UPDATE SET value = EXCLUDED.value`,
+        [JSON.stringify(kept)],
+      );
+    }
+    if (gone.length > 0) {
+      await manager.query(
+        `DELETE FROM detector_windows WHERE (bucket, name) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+        [gone.map((entry) => entry.bucket), gone.map((entry) => entry.name)],
       );
     }
   }

@@ -106,16 +106,17 @@ export interface DetectorState {
   burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
 }
 
-/** The short windows of failed authentications (everything but the per-key state), stored as one row. */
-export type FailureWindows = Omit<DetectorState, 'keys'>;
+/** The short windows of failed authentications: one entry per IP, key prefix or IP after a burst. */
+export type WindowBucket = 'failuresByIp' | 'failuresByPrefix' | 'burstIps';
+export const WINDOW_BUCKETS: readonly WindowBucket[] = ['failuresByIp', 'failuresByPrefix', 'burstIps'];
 
 /** What changed since the last `takeChanges()`: only this is written back after a batch. */
 export interface DetectorChanges {
   keys: [keyId: string, state: KeyState][];
   /** Keys whose state was dropped (revoked keys). */
   removedKeys: string[];
-  /** The failure windows when they changed, else null. */
-  windows: FailureWindows | null;
+  /** Failure-window entries that changed, with their value, or null for an entry that went. */
+  windows: { bucket: WindowBucket; name: string; value: unknown }[];
 }
 
 export function emptyState(): DetectorState {
@@ -169,6 +170,7 @@ export function distanceKm(a: [number, number], b: [number, number]): number {
   return 2 * 6371 * Math.asin(Math.sqrt(h));
 }
 
+const PRUNE_EVERY_MS = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, number>();
 const HOUR_MS = 3_600_000;
@@ -235,9 +237,11 @@ function own<T>(record: Record<string, T>, name: string): T | undefined {
 }
 
 export class Detector {
-  /** Keys whose state changed since the last `takeChanges()`, and whether the failure windows did. */
+  /** Keys and failure-window entries whose state changed since the last `takeChanges()`. */
   private readonly changedKeys = new Set<string>();
-  private windowsChanged = false;
+  private readonly changedWindows = new Map<string, [WindowBucket, string]>();
+  /** Event time of the last sweep of expired failure-window entries. */
+  private lastPrune = -Infinity;
 
   constructor(
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
@@ -264,8 +268,8 @@ export class Detector {
   }
 
   /**
-   * The state that changed since the last call, for the runner to store: the state of every key is
-   * kept apart, so that a batch writes the few keys it touched, not the state of every key there is.
+   * The state that changed since the last call, for the runner to store: every key's state and every
+   * failure-window entry is kept apart, so that a batch writes what it touched, not all there is.
    */
   takeChanges(): DetectorChanges {
     const keys: [string, KeyState][] = [];
@@ -275,11 +279,14 @@ export class Detector {
       if (state) keys.push([keyId, state]);
       else removedKeys.push(keyId);
     }
-    const { keys: _all, ...windows } = this.state;
-    const changes = { keys, removedKeys, windows: this.windowsChanged ? windows : null };
+    const windows = [...this.changedWindows.values()].map(([bucket, name]) => ({
+      bucket,
+      name,
+      value: own<unknown>(this.state[bucket], name) ?? null,
+    }));
     this.changedKeys.clear();
-    this.windowsChanged = false;
-    return changes;
+    this.changedWindows.clear();
+    return { keys, removedKeys, windows };
   }
 
   /** A resolution as `legitimate` teaches the baseline: that country is trusted for the key. */
@@ -344,7 +351,7 @@ export class Detector {
         evidence: { observed: 'success after burst', window: '5m', ips: [data.ip] },
       });
       delete this.state.burstIps[data.ip];
-      this.windowsChanged = true;
+      this.windowChanged('burstIps', data.ip);
     }
     return findings;
   }
@@ -463,7 +470,6 @@ export class Detector {
   }
 
   private failed(event: EventEnvelope, data: UsedData, at: number): Finding[] {
-    this.windowsChanged = true;
     const findings: Finding[] = [];
     const accountId = event.meta.account_id;
     const base = {
@@ -482,17 +488,19 @@ export class Detector {
         evidence: { observed: data.reason, window: 'each attempt', ips: data.ip ? [data.ip] : [] },
       });
     }
-    const track = (bucket: Record<string, number[]>, name: string): number => {
-      const recent = (own(bucket, name) ?? []).filter((t) => at - t <= this.config.burstWindowMs);
+    const track = (bucket: 'failuresByIp' | 'failuresByPrefix', name: string): number => {
+      const recent = (own(this.state[bucket], name) ?? []).filter((t) => at - t <= this.config.burstWindowMs);
       recent.push(at);
-      bucket[name] = recent;
+      this.state[bucket][name] = recent;
+      this.windowChanged(bucket, name);
       return recent.length;
     };
     if (data.ip) {
-      const count = track(this.state.failuresByIp, data.ip);
+      const count = track('failuresByIp', data.ip);
       if (count >= this.config.burstPerIp) {
         const dedup = `failed_auth_burst:ip:${data.ip}`;
         this.state.burstIps[data.ip] = { at, account_id: accountId, dedup_key: dedup };
+        this.windowChanged('burstIps', data.ip);
         findings.push({
           ...base,
           rule: 'failed_auth_burst',
@@ -504,7 +512,7 @@ export class Detector {
       }
     }
     if (data.key_prefix) {
-      const count = track(this.state.failuresByPrefix, data.key_prefix);
+      const count = track('failuresByPrefix', data.key_prefix);
       if (count >= this.config.burstPerPrefix) {
         findings.push({
           ...base,
@@ -520,14 +528,29 @@ export class Detector {
     return findings;
   }
 
-  /** Forgets failure timestamps past the window so the state does not grow without end. */
+  private windowChanged(bucket: WindowBucket, name: string): void {
+    this.changedWindows.set(`${bucket}\u0000${name}`, [bucket, name]);
+  }
+
+  /**
+   * Forgets failure-window entries whose last failure is past the window, once a minute of event time,
+   * so the state does not grow without end. The rules never look past the window, so this changes no
+   * finding (a replay gives the same alerts whenever it prunes).
+   */
   private prune(at: number): void {
-    for (const bucket of [this.state.failuresByIp, this.state.failuresByPrefix]) {
-      if (Object.keys(bucket).length < 10_000) continue;
-      for (const [name, times] of Object.entries(bucket))
-        if (at - times[times.length - 1] > this.config.burstWindowMs) delete bucket[name];
-    }
+    if (at - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = at;
+    const expired = (last: number) => at - last > this.config.burstWindowMs;
+    for (const bucket of ['failuresByIp', 'failuresByPrefix'] as const)
+      for (const [name, times] of Object.entries(this.state[bucket]))
+        if (expired(times[times.length - 1])) {
+          delete this.state[bucket][name];
+          this.windowChanged(bucket, name);
+        }
     for (const [ip, burst] of Object.entries(this.state.burstIps))
-      if (at - burst.at > this.config.burstWindowMs) delete this.state.burstIps[ip];
+      if (expired(burst.at)) {
+        delete this.state.burstIps[ip];
+        this.windowChanged('burstIps', ip);
+      }
   }
 }

@@ -627,29 +627,42 @@ describe('Detector', () => {
   });
 
   describe('takeChanges', () => {
-    it('names only the keys a batch touched, and the failure windows only when failures came', () => {
+    it('names only the keys and the failure-window entries a batch touched', () => {
       const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
       sut.observe(keyUsed(a, MONDAY));
       sut.observe(keyUsed(b, MONDAY));
       sut.observe(keyUsed(c, MONDAY));
       const first = sut.takeChanges();
       expect(first.keys.map(([keyId]) => keyId).sort()).toEqual([a, b, c].sort());
-      expect(first.windows).toBeNull();
+      expect(first.windows).toEqual([]);
 
       sut.observe(keyUsed(b, MONDAY + MINUTE));
       const second = sut.takeChanges();
       expect(second.keys).toEqual([[b, sut.state.keys[b]]]);
-      expect(second.windows).toBeNull();
+      expect(second.windows).toEqual([]);
 
       sut.observe(authFailed(MONDAY + 2 * MINUTE, { reason: 'unknown', ip: '198.51.100.7' }));
+      sut.observe(
+        authFailed(MONDAY + 3 * MINUTE, { reason: 'unknown', ip: '198.51.100.8', key_prefix: 'vxk_00000000' }),
+      );
       const third = sut.takeChanges();
       expect(third.keys).toEqual([]);
-      expect(third.windows).toEqual({
-        failuresByIp: { '198.51.100.7': [MONDAY + 2 * MINUTE] },
-        failuresByPrefix: {},
-        burstIps: {},
-      });
-      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: null });
+      expect(third.windows).toEqual([
+        { bucket: 'failuresByIp', name: '198.51.100.7', value: [MONDAY + 2 * MINUTE] },
+        { bucket: 'failuresByIp', name: '198.51.100.8', value: [MONDAY + 3 * MINUTE] },
+        { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: [MONDAY + 3 * MINUTE] },
+      ]);
+      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
+
+      // Past the window, the next failure sweeps the old entries: they are named as gone.
+      sut.observe(authFailed(MONDAY + HOUR, { reason: 'unknown', ip: '198.51.100.9' }));
+      expect(sut.takeChanges().windows).toEqual([
+        { bucket: 'failuresByIp', name: '198.51.100.9', value: [MONDAY + HOUR] },
+        { bucket: 'failuresByIp', name: '198.51.100.7', value: null },
+        { bucket: 'failuresByIp', name: '198.51.100.8', value: null },
+        { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: null },
+      ]);
+      expect(Object.keys(sut.state.failuresByIp)).toEqual(['198.51.100.9']);
     });
 
     it('drops what it learned of a key when the key is revoked, and names it as removed', () => {
@@ -660,19 +673,21 @@ describe('Detector', () => {
       const revocation = eventAt('key.revoked', `api_key-${revoked}`, MONDAY + HOUR, { reason: 'user' }, ACCOUNT);
       expect(sut.observe({ ...revocation, meta: { ...revocation.meta, key_id: revoked } })).toEqual([]);
       expect(Object.keys(sut.state.keys)).toEqual([kept]);
-      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [revoked], windows: null });
+      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [revoked], windows: [] });
     });
 
     it('names a key a resolution taught, and restores to the same state from the saved parts', () => {
       const keyId = randomUUID();
       sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
-      const saved = sut.takeChanges();
+      sut.takeChanges();
       sut.learnLegitimate('new_location', keyId, { country: 'AU' });
       const learned = sut.takeChanges();
       expect(learned.keys).toEqual([[keyId, expect.objectContaining({ trustedCountries: ['AU'] })]]);
 
       const restored = new Detector(DEFAULT_DETECTOR_CONFIG, {
-        ...(saved.windows ?? { failuresByIp: {}, failuresByPrefix: {}, burstIps: {} }),
+        failuresByIp: {},
+        failuresByPrefix: {},
+        burstIps: {},
         keys: Object.fromEntries(JSON.parse(JSON.stringify(learned.keys))),
       });
       expect(ofRule(restored.observe(keyUsed(keyId, MONDAY + HOUR, { location: SYDNEY })), 'new_location')).toEqual([]);

@@ -1,12 +1,12 @@
 import { CreateAuditLog1764140100000 } from './1764140100000-create-audit-log';
 import { CreateAlerts1764190000000 } from './1764190000000-create-alerts';
 import { CreateWebhookDeliveries1764200000000 } from './1764200000000-create-webhook-deliveries';
-import { DetectorKeyState1764210000000 } from './1764210000000-detector-key-state';
+import { DetectorStateRows1764210000000 } from './1764210000000-detector-state-rows';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
   CreateAuditLog1764140100000,
   CreateAlerts1764190000000,
   CreateWebhookDeliveries1764200000000,
-  DetectorKeyState1764210000000,
+  DetectorStateRows1764210000000,
 ];
