@@ -136,6 +136,30 @@ describe('replay (built CLI)', () => {
     );
   });
 
+  it('ties failures that show only a key prefix to the account whose key in the input has it', () => {
+    const owner = randomUUID();
+    const prefix = 'vxk_5eed1e55';
+    const birth = eventAt('key.created', `api_key-${randomUUID()}`, START, { key_prefix: prefix }, owner);
+    const failures = Array.from({ length: 5 }, (_, i) =>
+      eventAt(
+        'auth.failed',
+        'auth-unattributed',
+        START + MINUTE + i * 1_000,
+        { reason: 'unknown', key_prefix: prefix, ip: `192.0.2.${i + 1}` },
+        null,
+      ),
+    );
+    const withBirth = replay(['-'], [birth, ...failures].map((event) => JSON.stringify(event)).join('\n'));
+    const withoutBirth = replay(['-'], failures.map((event) => JSON.stringify(event)).join('\n'));
+
+    expect(alertsOf(withBirth.stdout)).toEqual([
+      expect.objectContaining({ rule: 'failed_auth_burst', account_id: owner, key_prefix: prefix }),
+    ]);
+    expect(alertsOf(withoutBirth.stdout)).toEqual([
+      expect.objectContaining({ rule: 'failed_auth_burst', account_id: null, key_prefix: prefix }),
+    ]);
+  });
+
   it('reads the events from stdin as well', () => {
     const fromFile = replay([file]);
 

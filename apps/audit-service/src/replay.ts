@@ -1,12 +1,14 @@
 // `node dist/apps/audit-service/src/replay.js events.ndjson` (or on stdin): runs the anomaly detector
 // over NDJSON events, in file order, and prints the alerts it would raise as NDJSON, then a summary
 // on stderr. Deterministic: the same input gives the same alerts, ids included. For tests, tuning
-// thresholds, and as the detector benchmark.
+// thresholds, and as the detector benchmark. Failures showing only a key prefix are tied to the account
+// whose key.created (or key.legacy_imported) in the input has that prefix, as the live detector does.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ContractViolation, parseEventMessage } from '#contracts';
 import { AlertBook } from './detector/alert-book';
 import { Detector, detectorConfig } from './detector/detector';
+import { PrefixOwners, attributeByPrefix } from './detector/prefix-attribution';
 
 async function main(): Promise<void> {
   // replay.js [--config '{"burstPerIp":20}'] [file.ndjson | -]
@@ -17,6 +19,8 @@ async function main(): Promise<void> {
   const input = path && path !== '-' ? createReadStream(path) : process.stdin;
   const detector = new Detector(config);
   const book = new AlertBook();
+  // Key births in the input tie later failures that show only a key prefix to their account, as live.
+  const owners = new PrefixOwners();
   let events = 0;
   let malformed = 0;
   const started = process.hrtime.bigint();
@@ -26,7 +30,9 @@ async function main(): Promise<void> {
       // A line is an event, or a batch of them as the gateway publishes key.used / auth.failed.
       for (const event of parseEventMessage(JSON.parse(line)).events) {
         events += 1;
-        for (const finding of detector.observe(event)) book.record(finding);
+        owners.learn(event);
+        const [attributed] = attributeByPrefix([event], (prefix) => owners.ownerOf(prefix));
+        for (const finding of detector.observe(attributed)) book.record(finding);
       }
     } catch (error) {
       if (!(error instanceof ContractViolation) && !(error instanceof SyntaxError)) throw error;

@@ -4,9 +4,7 @@ import { IdempotentConsumer, UNIQUE_VIOLATION, copyRows } from '#event-store';
 import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
 import { type AuditRow, toAuditRow } from './audit-row';
-import { prefixOwners } from './key-prefix-owners';
-
-const KEY_BIRTHS = new Set(['key.created', 'key.legacy_imported']);
+import { KEY_BIRTHS, prefixOwners } from './key-prefix-owners';
 
 const AUDIT_COLUMNS = [
   'event_id',

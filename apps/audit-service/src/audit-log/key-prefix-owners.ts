@@ -1,5 +1,8 @@
 import type { EntityManager } from 'typeorm';
 
+/** The events that make a key, and so tell its display prefix and account. */
+export const KEY_BIRTHS: ReadonlySet<string> = new Set(['key.created', 'key.legacy_imported']);
+
 /**
  * The account each key display prefix belongs to, for the prefixes exactly one account has a key with
  * (PRODUCT.md §9.2: a failure showing only a prefix is tied to that account). From `audit_key_prefixes`,

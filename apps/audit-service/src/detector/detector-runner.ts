@@ -9,26 +9,7 @@ import { AlertsRepository } from './alerts.repository';
 import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorConfig, type WorkingHours } from './detector';
 import { DetectorStateStore } from './detector-state-store';
 import { prefixOwners } from '../audit-log/key-prefix-owners';
-
-/**
- * A failure the gateway could not tie to an account (an unknown key) that shows a key prefix belongs to the
- * one account with a key of that prefix (PRODUCT.md §9.2): its bursts are that account's alerts, not the
- * operators'. The owners come from the audit log's prefix table, so a replay from a file alone (without it)
- * leaves such failures with the operators.
- */
-async function attributeByPrefix(events: EventEnvelope[], manager: EntityManager): Promise<EventEnvelope[]> {
-  const prefixOf = (event: EventEnvelope): string | undefined => {
-    const prefix = (event.data as { key_prefix?: unknown }).key_prefix;
-    return event.type === 'auth.failed' && !event.meta.account_id && typeof prefix === 'string' ? prefix : undefined;
-  };
-  const prefixes = events.map(prefixOf).filter((prefix): prefix is string => prefix !== undefined);
-  if (prefixes.length === 0) return events;
-  const ownerOf = await prefixOwners(prefixes, manager);
-  return events.map((event) => {
-    const owner = ownerOf.get(prefixOf(event) ?? '');
-    return owner ? { ...event, meta: { ...event.meta, account_id: owner } } : event;
-  });
-}
+import { attributeByPrefix, unattributedPrefix } from './prefix-attribution';
 
 interface AccountSettings {
   timezone: string;
@@ -163,7 +144,9 @@ export class DetectorRunner {
     const detector = await this.current();
     // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
     // batch may hold a success before the failures that preceded it: put them back in the order they happened.
-    const events = [...(await attributeByPrefix(delivered, manager))].sort(
+    const prefixes = delivered.map(unattributedPrefix).filter((prefix) => prefix !== undefined);
+    const owners = await prefixOwners(prefixes, manager);
+    const events = attributeByPrefix(delivered, (prefix) => owners.get(prefix)).sort(
       (a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at),
     );
     await this.observeAll(detector, events, manager);

@@ -56,9 +56,12 @@ describe('DetectorStateStore (PostgreSQL)', () => {
     expect(await updatedAt(b)).toBeGreaterThan(untouched as number);
     expect(await store.load()).toEqual(JSON.parse(JSON.stringify(detector.state)));
 
-    // A revoked key's row goes.
+    // A revoked key's row goes an hour (of event time) after the revocation.
     const revocation = eventAt('key.revoked', `api_key-${a}`, START + 120_000, { reason: 'user' }, randomUUID());
     detector.observe({ ...revocation, meta: { ...revocation.meta, key_id: a } });
+    await save(detector);
+    expect(await updatedAt(a)).toBeDefined();
+    detector.observe(used(b, START + 120_000 + 3_660_000));
     await save(detector);
     expect(await updatedAt(a)).toBeUndefined();
     expect(Object.keys((await store.load()).keys)).toEqual([b]);

@@ -25,8 +25,9 @@ export class DetectorStateStore {
     }));
     const state = emptyState();
     for (const { bucket, name, value } of windows)
-      if ((WINDOW_BUCKETS as readonly string[]).includes(bucket)) state[bucket as keyof DetectorState][name] = value;
-    for (const key of keys) state.keys[key.key_id] = key.state;
+      if ((WINDOW_BUCKETS as readonly string[]).includes(bucket))
+        put(state[bucket as keyof DetectorState], name, value);
+    for (const key of keys) put(state.keys, key.key_id, key.state);
     return state;
   }
 
@@ -60,4 +61,9 @@ export class DetectorStateStore {
       );
     }
   }
+}
+
+/** An own property whatever the name (a `__proto__` entry stays data, not a prototype). */
+function put(record: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -96,11 +96,17 @@ export interface KeyState {
   trustedCountries: string[];
   /** The last place the key was used from, when it had coordinates. */
   lastPlace?: { at: number; latitude: number; longitude: number };
+  /** When the key was revoked: its state goes an hour later (uses still in flight find it meanwhile). */
+  revokedAt?: number;
 }
+
+/** A failed authentication from an IP: when, and the account it was tied to (null: none). */
+export type IpFailure = [at: number, accountId: string | null];
 
 export interface DetectorState {
   keys: Record<string, KeyState>;
-  failuresByIp: Record<string, number[]>;
+  /** Older states hold bare times (failures tied to no account). */
+  failuresByIp: Record<string, (IpFailure | number)[]>;
   failuresByPrefix: Record<string, number[]>;
   /** IPs with a recent failed-auth burst: a success from one of them raises the severity. */
   burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
@@ -171,6 +177,7 @@ export function distanceKm(a: [number, number], b: [number, number]): number {
 }
 
 const PRUNE_EVERY_MS = 60_000;
+const REVOKED_STATE_MS = 3_600_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, number>();
 const HOUR_MS = 3_600_000;
@@ -240,24 +247,40 @@ export class Detector {
   /** Keys and failure-window entries whose state changed since the last `takeChanges()`. */
   private readonly changedKeys = new Set<string>();
   private readonly changedWindows = new Map<string, [WindowBucket, string]>();
-  /** Event time of the last sweep of expired failure-window entries. */
-  private lastPrune = -Infinity;
+  /** The minute of event time of the last sweep (see `prune`). */
+  private lastPruneMinute = -Infinity;
+  /** Revoked keys whose state is still kept (see `revokedAt`). */
+  private readonly revokedKeys: Set<string>;
 
   constructor(
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
     readonly state: DetectorState = emptyState(),
     /** The account's working hours, if it configured them. */
     private readonly workingHours: (accountId: string) => WorkingHours | null = () => null,
-  ) {}
+  ) {
+    this.revokedKeys = new Set(
+      Object.entries(state.keys)
+        .filter(([, key]) => key.revokedAt !== undefined)
+        .map(([keyId]) => keyId),
+    );
+  }
 
   observe(event: EventEnvelope): Finding[] {
     const at = Date.parse(event.occurred_at);
+    const findings = this.findingsOf(event, at);
+    this.prune(at);
+    return findings;
+  }
+
+  private findingsOf(event: EventEnvelope, at: number): Finding[] {
     const data = event.data as UsedData;
     if (event.type === 'key.revoked') {
-      // A revoked key is never used again: what was learned of it goes (a failure with it needs none of it).
+      // A revoked key is not used again: what was learned of it goes, once uses still in flight are in.
       const keyId = event.meta.key_id;
-      if (keyId && own(this.state.keys, keyId)) {
-        delete this.state.keys[keyId];
+      const key = keyId ? own(this.state.keys, keyId) : undefined;
+      if (keyId && key && key.revokedAt === undefined) {
+        key.revokedAt = at;
+        this.revokedKeys.add(keyId);
         this.changedKeys.add(keyId);
       }
       return leakFindings(event);
@@ -488,21 +511,26 @@ export class Detector {
         evidence: { observed: data.reason, window: 'each attempt', ips: data.ip ? [data.ip] : [] },
       });
     }
-    const track = (bucket: 'failuresByIp' | 'failuresByPrefix', name: string): number => {
-      const recent = (own(this.state[bucket], name) ?? []).filter((t) => at - t <= this.config.burstWindowMs);
-      recent.push(at);
-      this.state[bucket][name] = recent;
-      this.windowChanged(bucket, name);
-      return recent.length;
-    };
+    const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
     if (data.ip) {
-      const count = track('failuresByIp', data.ip);
+      const recent = (own(this.state.failuresByIp, data.ip) ?? [])
+        .map((failure): IpFailure => (typeof failure === 'number' ? [failure, null] : failure))
+        .filter(([t]) => inWindow(t));
+      recent.push([at, accountId ?? null]);
+      this.state.failuresByIp[data.ip] = recent;
+      this.windowChanged('failuresByIp', data.ip);
+      const count = recent.length;
       if (count >= this.config.burstPerIp) {
+        // The burst is an account's only when every failure in it was against that account's keys; an
+        // address failing against several tenants (or none) is the operators' to see, not any one tenant's.
+        const owner = recent.every(([, account]) => account !== null && account === accountId) ? accountId : null;
         const dedup = `failed_auth_burst:ip:${data.ip}`;
-        this.state.burstIps[data.ip] = { at, account_id: accountId, dedup_key: dedup };
+        this.state.burstIps[data.ip] = { at, account_id: owner, dedup_key: dedup };
         this.windowChanged('burstIps', data.ip);
+        const { key_id: _key, key_prefix: _prefix, ...unnamed } = base;
         findings.push({
-          ...base,
+          ...(owner ? base : unnamed),
+          account_id: owner,
           rule: 'failed_auth_burst',
           severity: 'medium',
           dedup_key: dedup,
@@ -512,7 +540,11 @@ export class Detector {
       }
     }
     if (data.key_prefix) {
-      const count = track('failuresByPrefix', data.key_prefix);
+      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? []).filter(inWindow);
+      recent.push(at);
+      this.state.failuresByPrefix[data.key_prefix] = recent;
+      this.windowChanged('failuresByPrefix', data.key_prefix);
+      const count = recent.length;
       if (count >= this.config.burstPerPrefix) {
         findings.push({
           ...base,
@@ -524,7 +556,6 @@ export class Detector {
         });
       }
     }
-    this.prune(at);
     return findings;
   }
 
@@ -533,17 +564,20 @@ export class Detector {
   }
 
   /**
-   * Forgets failure-window entries whose last failure is past the window, once a minute of event time,
-   * so the state does not grow without end. The rules never look past the window, so this changes no
-   * finding (a replay gives the same alerts whenever it prunes).
+   * Once a minute of event time, forgets failure-window entries whose newest failure is two windows old
+   * and the state of keys revoked an hour ago, so the state does not grow without end. The rules never
+   * look that far back (events arrive out of order by far less), so this changes no finding: a replay
+   * gives the same alerts whenever it prunes.
    */
   private prune(at: number): void {
-    if (at - this.lastPrune < PRUNE_EVERY_MS) return;
-    this.lastPrune = at;
-    const expired = (last: number) => at - last > this.config.burstWindowMs;
+    const minute = Math.floor(at / PRUNE_EVERY_MS);
+    if (minute <= this.lastPruneMinute) return;
+    this.lastPruneMinute = minute;
+    const expired = (newest: number) => at - newest > 2 * this.config.burstWindowMs;
+    const timeOf = (failure: IpFailure | number) => (typeof failure === 'number' ? failure : failure[0]);
     for (const bucket of ['failuresByIp', 'failuresByPrefix'] as const)
-      for (const [name, times] of Object.entries(this.state[bucket]))
-        if (expired(times[times.length - 1])) {
+      for (const [name, failures] of Object.entries(this.state[bucket]))
+        if (expired(Math.max(...failures.map(timeOf)))) {
           delete this.state[bucket][name];
           this.windowChanged(bucket, name);
         }
@@ -552,5 +586,12 @@ export class Detector {
         delete this.state.burstIps[ip];
         this.windowChanged('burstIps', ip);
       }
+    for (const keyId of this.revokedKeys) {
+      const key = own(this.state.keys, keyId);
+      if (key && at - (key.revokedAt ?? at) <= REVOKED_STATE_MS) continue;
+      delete this.state.keys[keyId];
+      this.revokedKeys.delete(keyId);
+      this.changedKeys.add(keyId);
+    }
   }
 }

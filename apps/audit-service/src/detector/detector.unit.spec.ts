@@ -648,8 +648,8 @@ describe('Detector', () => {
       const third = sut.takeChanges();
       expect(third.keys).toEqual([]);
       expect(third.windows).toEqual([
-        { bucket: 'failuresByIp', name: '198.51.100.7', value: [MONDAY + 2 * MINUTE] },
-        { bucket: 'failuresByIp', name: '198.51.100.8', value: [MONDAY + 3 * MINUTE] },
+        { bucket: 'failuresByIp', name: '198.51.100.7', value: [[MONDAY + 2 * MINUTE, null]] },
+        { bucket: 'failuresByIp', name: '198.51.100.8', value: [[MONDAY + 3 * MINUTE, null]] },
         { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: [MONDAY + 3 * MINUTE] },
       ]);
       expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
@@ -657,7 +657,7 @@ describe('Detector', () => {
       // Past the window, the next failure sweeps the old entries: they are named as gone.
       sut.observe(authFailed(MONDAY + HOUR, { reason: 'unknown', ip: '198.51.100.9' }));
       expect(sut.takeChanges().windows).toEqual([
-        { bucket: 'failuresByIp', name: '198.51.100.9', value: [MONDAY + HOUR] },
+        { bucket: 'failuresByIp', name: '198.51.100.9', value: [[MONDAY + HOUR, null]] },
         { bucket: 'failuresByIp', name: '198.51.100.7', value: null },
         { bucket: 'failuresByIp', name: '198.51.100.8', value: null },
         { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: null },
@@ -665,15 +665,40 @@ describe('Detector', () => {
       expect(Object.keys(sut.state.failuresByIp)).toEqual(['198.51.100.9']);
     });
 
-    it('drops what it learned of a key when the key is revoked, and names it as removed', () => {
+    it('drops what it learned of a revoked key an hour after the revocation, and names it as removed', () => {
       const [kept, revoked] = [randomUUID(), randomUUID()];
       sut.observe(keyUsed(kept, MONDAY));
       sut.observe(keyUsed(revoked, MONDAY));
       sut.takeChanges();
       const revocation = eventAt('key.revoked', `api_key-${revoked}`, MONDAY + HOUR, { reason: 'user' }, ACCOUNT);
       expect(sut.observe({ ...revocation, meta: { ...revocation.meta, key_id: revoked } })).toEqual([]);
+      expect(sut.takeChanges().keys).toEqual([[revoked, expect.objectContaining({ revokedAt: MONDAY + HOUR })]]);
+
+      // A use still in flight finds the key's history, not a fresh state.
+      sut.observe(keyUsed(revoked, MONDAY + HOUR + 1));
+      expect(sut.state.keys[revoked]).toMatchObject({ firstSeen: MONDAY, revokedAt: MONDAY + HOUR });
+      sut.takeChanges();
+
+      sut.observe(keyUsed(kept, MONDAY + 2 * HOUR + MINUTE));
       expect(Object.keys(sut.state.keys)).toEqual([kept]);
-      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [revoked], windows: [] });
+      expect(sut.takeChanges()).toEqual({ keys: [[kept, sut.state.keys[kept]]], removedKeys: [revoked], windows: [] });
+    });
+
+    it('gives an address’s burst to an account only when every failure in it was against that account', () => {
+      const other = randomUUID();
+      const failures = (ip: string, accounts: (string | null)[]) =>
+        accounts.flatMap((account, i) =>
+          sut.observe(authFailed(MONDAY + i * 1_000, { reason: 'revoked', ip, key_id: randomUUID() }, account)),
+        );
+      const own = ofRule(failures('203.0.113.1', Array(10).fill(ACCOUNT)), 'failed_auth_burst');
+      expect(own).toEqual([
+        expect.objectContaining({ account_id: ACCOUNT, evidence: expect.objectContaining({ observed: 10 }) }),
+      ]);
+
+      const mixed = ofRule(failures('203.0.113.2', [...Array(9).fill(other), ACCOUNT]), 'failed_auth_burst');
+      expect(mixed).toEqual([expect.objectContaining({ account_id: null })]);
+      expect(mixed[0]).not.toHaveProperty('key_id');
+      expect(sut.state.burstIps['203.0.113.2']).toMatchObject({ account_id: null });
     });
 
     it('names a key a resolution taught, and restores to the same state from the saved parts', () => {

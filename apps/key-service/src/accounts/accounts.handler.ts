@@ -78,12 +78,13 @@ export class AccountsHandler {
   @MessagePattern(KeysRpc.loginFailed)
   async loginFailed(@Payload() command: LoginFailedCommand): Promise<{ recorded: true }> {
     const email = command.email.trim().toLowerCase();
-    await this.throttle.recordFailure(email, command.meta.ip);
+    // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
       'login_failure',
       { type: 'auth.login_failed', data: { email, reason: command.reason } },
       eventMeta(command.meta, command.account_id ?? null),
     );
+    await this.throttle.recordFailure(email, command.meta.ip);
     return { recorded: true };
   }
 
