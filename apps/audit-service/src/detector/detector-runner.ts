@@ -27,7 +27,7 @@ export class DetectorRunner {
   /** Unset until started, and after a batch's transaction failed: then reloaded from what was committed. */
   private detector?: Detector;
   private readonly consumers: IdempotentConsumer[] = [];
-  /** The two consumers' batches, one after the other: the detector's state is not shared between them. */
+  /** The tail of the detector's queue (see `inTurn`): its two consumers' transactions and resolutions. */
   private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
   private readonly events: EventStore;
@@ -142,10 +142,11 @@ export class DetectorRunner {
 
   async process(delivered: EventEnvelope[], manager: EntityManager): Promise<void> {
     const detector = await this.current();
-    // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
-    // batch may hold a success before the failures that preceded it: put them back in the order they happened.
+    // Failures that show only a key prefix belong to the account with that prefix (see prefix-attribution).
     const prefixes = delivered.map(unattributedPrefix).filter((prefix) => prefix !== undefined);
     const owners = await prefixOwners(prefixes, manager);
+    // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
+    // batch may hold a success before the failures that preceded it: put them back in the order they happened.
     const events = attributeByPrefix(delivered, (prefix) => owners.get(prefix)).sort(
       (a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at),
     );
