@@ -2,8 +2,9 @@ import type { EventEnvelope } from '#contracts';
 
 /**
  * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
- * and auth.failed events in order (and key.revoked, for keys reported as leaked) and returns findings; its state is plain JSON, saved with the
- * alerts so that a restart does not reset what it learned. Thresholds are configurable.
+ * and auth.failed events in order (and key.revoked: leaks, and revoked keys to forget) and returns
+ * findings. Its state is plain JSON, saved per key and per failure-window entry with the alerts (see
+ * `takeChanges`), so a restart does not reset what it learned. Thresholds are configurable.
  */
 export interface DetectorConfig {
   spikeWindowMs: number;
