@@ -27,7 +27,7 @@ export class DetectorRunner {
   /** Unset until started, and after a batch's transaction failed: then reloaded from what was committed. */
   private detector?: Detector;
   private readonly consumers: IdempotentConsumer[] = [];
-  /** The tail of the detector's queue (see `inTurn`): its two consumers' transactions and resolutions. */
+  /** The tail of the detector's queue (see `inTurn`): its consumers' transactions and resolutions. */
   private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
   private readonly events: EventStore;
@@ -63,12 +63,22 @@ export class DetectorRunner {
         exclusive: (work) => this.inTurn(work),
         onRollback: () => this.forget(),
       }),
-      // Revocations, for the keys reported as leaked (PRODUCT.md §11).
+      // Revocations, for the keys reported as leaked (PRODUCT.md §11) and to forget revoked keys.
       new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
         durable: 'audit-detector-revocations',
         stream: STREAMS.keys.name,
         filterSubject: subjectForEventType('key.revoked'),
         // Leaks reported before this consumer existed were never promised an alert: no flood of old ones.
+        startAt: 'new',
+        handle: (events, manager) => this.process(events, manager),
+        exclusive: (work) => this.inTurn(work),
+        onRollback: () => this.forget(),
+      }),
+      // Expiries, to forget expired keys (one filter subject per consumer on nats-server 2.9).
+      new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
+        durable: 'audit-detector-expirations',
+        stream: STREAMS.keys.name,
+        filterSubject: subjectForEventType('key.expired'),
         startAt: 'new',
         handle: (events, manager) => this.process(events, manager),
         exclusive: (work) => this.inTurn(work),

@@ -2,7 +2,7 @@ import type { EventEnvelope } from '#contracts';
 
 /**
  * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
- * and auth.failed events in order (and key.revoked: leaks, and revoked keys to forget) and returns
+ * and auth.failed events in order (and key.revoked / key.expired: leaks, and keys to forget) and returns
  * findings. Its state is plain JSON, saved per key and per failure-window entry with the alerts (see
  * `takeChanges`), so a restart does not reset what it learned. Thresholds are configurable.
  */
@@ -97,8 +97,8 @@ export interface KeyState {
   trustedCountries: string[];
   /** The last place the key was used from, when it had coordinates. */
   lastPlace?: { at: number; latitude: number; longitude: number };
-  /** When the key was revoked: its state goes an hour later (uses still in flight find it meanwhile). */
-  revokedAt?: number;
+  /** When the key was revoked or expired: its state goes an hour later (uses in flight find it meanwhile). */
+  retiredAt?: number;
 }
 
 /** A failed authentication from an IP: when, and the account it was tied to (null: none). */
@@ -178,7 +178,7 @@ export function distanceKm(a: [number, number], b: [number, number]): number {
 }
 
 const PRUNE_EVERY_MS = 60_000;
-const REVOKED_STATE_MS = 3_600_000;
+const RETIRED_STATE_MS = 3_600_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, number>();
 const HOUR_MS = 3_600_000;
@@ -250,8 +250,8 @@ export class Detector {
   private readonly changedWindows = new Map<string, [WindowBucket, string]>();
   /** The minute of event time of the last sweep (see `prune`). */
   private lastPruneMinute = -Infinity;
-  /** Revoked keys whose state is still kept (see `revokedAt`). */
-  private readonly revokedKeys: Set<string>;
+  /** Revoked or expired keys whose state is still kept (see `retiredAt`). */
+  private readonly retiredKeys: Set<string>;
 
   constructor(
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
@@ -259,9 +259,9 @@ export class Detector {
     /** The account's working hours, if it configured them. */
     private readonly workingHours: (accountId: string) => WorkingHours | null = () => null,
   ) {
-    this.revokedKeys = new Set(
+    this.retiredKeys = new Set(
       Object.entries(state.keys)
-        .filter(([, key]) => key.revokedAt !== undefined)
+        .filter(([, key]) => key.retiredAt !== undefined)
         .map(([keyId]) => keyId),
     );
   }
@@ -275,16 +275,16 @@ export class Detector {
 
   private findingsOf(event: EventEnvelope, at: number): Finding[] {
     const data = event.data as UsedData;
-    if (event.type === 'key.revoked') {
-      // A revoked key is not used again: what was learned of it goes, once uses still in flight are in.
+    if (event.type === 'key.revoked' || event.type === 'key.expired') {
+      // A revoked or expired key is not used again: what was learned of it goes, once uses in flight are in.
       const keyId = event.meta.key_id;
       const key = keyId ? own(this.state.keys, keyId) : undefined;
-      if (keyId && key && key.revokedAt === undefined) {
-        key.revokedAt = at;
-        this.revokedKeys.add(keyId);
+      if (keyId && key && key.retiredAt === undefined) {
+        key.retiredAt = at;
+        this.retiredKeys.add(keyId);
         this.changedKeys.add(keyId);
       }
-      return leakFindings(event);
+      return event.type === 'key.revoked' ? leakFindings(event) : [];
     }
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
@@ -587,11 +587,11 @@ export class Detector {
         delete this.state.burstIps[ip];
         this.windowChanged('burstIps', ip);
       }
-    for (const keyId of this.revokedKeys) {
+    for (const keyId of this.retiredKeys) {
       const key = own(this.state.keys, keyId);
-      if (key && at - (key.revokedAt ?? at) <= REVOKED_STATE_MS) continue;
+      if (key && at - (key.retiredAt ?? at) <= RETIRED_STATE_MS) continue;
       delete this.state.keys[keyId];
-      this.revokedKeys.delete(keyId);
+      this.retiredKeys.delete(keyId);
       this.changedKeys.add(keyId);
     }
   }

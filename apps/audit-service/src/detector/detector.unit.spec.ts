@@ -672,16 +672,27 @@ describe('Detector', () => {
       sut.takeChanges();
       const revocation = eventAt('key.revoked', `api_key-${revoked}`, MONDAY + HOUR, { reason: 'user' }, ACCOUNT);
       expect(sut.observe({ ...revocation, meta: { ...revocation.meta, key_id: revoked } })).toEqual([]);
-      expect(sut.takeChanges().keys).toEqual([[revoked, expect.objectContaining({ revokedAt: MONDAY + HOUR })]]);
+      expect(sut.takeChanges().keys).toEqual([[revoked, expect.objectContaining({ retiredAt: MONDAY + HOUR })]]);
 
       // A use still in flight finds the key's history, not a fresh state.
       sut.observe(keyUsed(revoked, MONDAY + HOUR + 1));
-      expect(sut.state.keys[revoked]).toMatchObject({ firstSeen: MONDAY, revokedAt: MONDAY + HOUR });
+      expect(sut.state.keys[revoked]).toMatchObject({ firstSeen: MONDAY, retiredAt: MONDAY + HOUR });
       sut.takeChanges();
 
       sut.observe(keyUsed(kept, MONDAY + 2 * HOUR + MINUTE));
       expect(Object.keys(sut.state.keys)).toEqual([kept]);
       expect(sut.takeChanges()).toEqual({ keys: [[kept, sut.state.keys[kept]]], removedKeys: [revoked], windows: [] });
+    });
+
+    it('drops what it learned of an expired key an hour after the expiry', () => {
+      const keyId = randomUUID();
+      sut.observe(keyUsed(keyId, MONDAY));
+      const expiry = eventAt('key.expired', `api_key-${keyId}`, MONDAY + HOUR, { expires_at: 'x' }, ACCOUNT);
+      expect(sut.observe({ ...expiry, meta: { ...expiry.meta, key_id: keyId } })).toEqual([]);
+      expect(sut.state.keys[keyId]).toMatchObject({ retiredAt: MONDAY + HOUR });
+      sut.observe(authFailed(MONDAY + 2 * HOUR + MINUTE, { reason: 'expired', ip: '192.0.2.1', key_id: keyId }));
+      expect(sut.state.keys).not.toHaveProperty(keyId);
+      expect(sut.takeChanges().removedKeys).toEqual([keyId]);
     });
 
     it('gives an address’s burst to an account only when every failure in it was against that account', () => {
