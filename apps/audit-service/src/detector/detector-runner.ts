@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type EventEnvelope, KeysRpc, STREAMS, subjectForEventType } from '#contracts';
-import { EventStore, IdempotentConsumer } from '#event-store';
+import { EventStore, IdempotentConsumer, type IdempotentConsumerOptions } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
 import { queueWebhook } from './webhooks';
@@ -52,38 +52,36 @@ export class DetectorRunner {
     )) as (AccountSettings & { account_id: string })[];
     for (const setting of settings) this.applySettings(setting.account_id, setting);
     await this.current();
-    this.consumers.push(
+    // Every consumer of the detector hands its batches over in the detector's turn.
+    const detectorConsumer = (options: Omit<IdempotentConsumerOptions, 'handle' | 'exclusive' | 'onRollback'>) =>
       new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
+        ...options,
+        handle: (events, manager) => this.process(events, manager),
+        exclusive: (work) => this.inTurn(work),
+        onRollback: () => this.forget(),
+      });
+    this.consumers.push(
+      detectorConsumer({
         durable: 'audit-detector',
         stream: STREAMS.auth.name,
         batchSize: 1_000,
         // Alerts may come 100 ms later (PRODUCT.md allows seconds); fewer transactions under load.
         lingerMs: 100,
-        handle: (events, manager) => this.process(events, manager),
-        exclusive: (work) => this.inTurn(work),
-        onRollback: () => this.forget(),
       }),
-      // Revocations, for the keys reported as leaked (PRODUCT.md §11) and to forget revoked keys.
-      new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
-        durable: 'audit-detector-revocations',
-        stream: STREAMS.keys.name,
-        filterSubject: subjectForEventType('key.revoked'),
-        // Leaks reported before this consumer existed were never promised an alert: no flood of old ones.
-        startAt: 'new',
-        handle: (events, manager) => this.process(events, manager),
-        exclusive: (work) => this.inTurn(work),
-        onRollback: () => this.forget(),
-      }),
-      // Expiries, to forget expired keys (one filter subject per consumer on nats-server 2.9).
-      new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
-        durable: 'audit-detector-expirations',
-        stream: STREAMS.keys.name,
-        filterSubject: subjectForEventType('key.expired'),
-        startAt: 'new',
-        handle: (events, manager) => this.process(events, manager),
-        exclusive: (work) => this.inTurn(work),
-        onRollback: () => this.forget(),
-      }),
+      // Revocations (leaks, PRODUCT.md §11; keys to forget) and expiries (keys to forget), one filter subject
+      // per consumer on nats-server 2.9. Both start at new events: leaks reported before these consumers
+      // existed were never promised an alert, so no flood of old ones.
+      ...[
+        ['audit-detector-revocations', 'key.revoked'],
+        ['audit-detector-expirations', 'key.expired'],
+      ].map(([durable, type]) =>
+        detectorConsumer({
+          durable,
+          stream: STREAMS.keys.name,
+          filterSubject: subjectForEventType(type),
+          startAt: 'new',
+        }),
+      ),
     );
     for (const consumer of this.consumers) await consumer.start();
   }
