@@ -253,8 +253,16 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         expect(response.status).toBe(401);
       }
       expect((await credentials()).delay_ms).toBeGreaterThanOrEqual(250);
-      // A success is never slowed down afterwards: the email's failures are forgotten.
+      // One failure more: the next wrong answer waits 1 s, a right one does not wait at all (PRODUCT.md §2).
+      await call(base, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong password!!' } });
+      expect((await credentials()).delay_ms).toBe(1_000);
+      let started = Date.now();
+      await call(base, 'POST', '/api/v1/auth/login', { body: { email: user.email, password: 'wrong password!!' } });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      started = Date.now();
       await DashboardUser.login(base, user.email);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      // A success is never slowed down afterwards: the email's failures are forgotten.
       expect((await credentials()).delay_ms).toBe(0);
     } finally {
       await nats.close();

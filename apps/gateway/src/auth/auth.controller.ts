@@ -78,7 +78,10 @@ export class AuthController {
     return this.startSession(account, request, response);
   }
 
-  /** Same answer for an unknown email and a wrong password; repeated failures are slowed down by key-service's throttle. */
+  /**
+   * Same answer for an unknown email and a wrong password. Repeated failures are slowed down by key-service's
+   * throttle: a wrong answer waits before it is given; a right one never waits (PRODUCT.md §2).
+   */
   @Post('login')
   @Access({ mode: 'public' })
   @HttpCode(HttpStatus.OK)
@@ -92,8 +95,8 @@ export class AuthController {
     this.passwordAttempts.hit(meta.ip ?? '');
     const email = body.email.trim().toLowerCase();
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
-    if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);
     if (!(await this.passwords.verify(credentials.password_hash, body.password))) {
+      if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);
       await this.rpc.request(KeysRpc.loginFailed, {
         email,
         reason: credentials.account ? 'wrong_password' : 'unknown_email',
