@@ -63,6 +63,7 @@ const benchmarks = [
     },
   },
   {
+    // Answered from the gateway's content cache after the first read (ContentReads).
     name: 'GET /api/v1/memories/{id}',
     method: 'GET',
     path: '/api/v1/memories/{id}',
@@ -73,6 +74,20 @@ const benchmarks = [
         labels: ['bench'],
       });
       return { path: `/api/v1/memories/${memory.id}`, headers };
+    },
+  },
+  {
+    // The same kind of read through content-service every time: reads by slug are never cached.
+    name: 'GET /api/v1/prompts/{slug} (uncached)',
+    method: 'GET',
+    path: '/api/v1/prompts/{slug}',
+    setup: async ({ url, adminToken }) => {
+      const { headers } = await contentAccount(url, adminToken);
+      const prompt = await createContent(url, headers, '/api/v1/prompts', {
+        name: 'Benchmark read by slug',
+        body: 'Benchmarks run on loopback only.',
+      });
+      return { path: `/api/v1/prompts/${prompt.slug}`, headers };
     },
   },
   {

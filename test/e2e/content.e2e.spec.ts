@@ -556,6 +556,63 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(await ui.text()).toContain('swagger');
   });
 
+  describe("the gateway's cache of reads by id", () => {
+    let second: string;
+    const on = <T = Body>(url: string, method: string, path: string, body?: unknown, as = key) =>
+      call<T>(url, method, `/api/v1${path}`, { key: as, body });
+    /** gateway_content_cache_total{outcome="hit"} of one gateway instance. */
+    const hits = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return Number(/gateway_content_cache_total\{outcome="hit"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+
+    beforeAll(async () => {
+      second = (await platform.startExtraGateway()).url;
+    }, 90_000);
+
+    it('serves repeated reads from the cache, and a change through another instance is seen at once', async () => {
+      const created = await on<Body>(base, 'POST', '/memories', { text: 'version one' });
+      const id = created.body.id as string;
+      const hitsBefore = await hits(second);
+      expect((await on(second, 'GET', `/memories/${id}`)).body.text).toBe('version one');
+      expect((await on(second, 'GET', `/memories/${id}`)).body.text).toBe('version one');
+      expect(await hits(second)).toBe(hitsBefore + 1);
+
+      expect((await on(base, 'PUT', `/memories/${id}`, { text: 'version two' })).status).toBe(200);
+      expect((await on(second, 'GET', `/memories/${id}`)).body).toMatchObject({ text: 'version two', version: 2 });
+
+      expect((await on(base, 'POST', `/memories/${id}/versions/1/restore`)).status).toBe(200);
+      expect((await on(second, 'GET', `/memories/${id}`)).body).toMatchObject({ text: 'version one', version: 3 });
+
+      expect((await on(base, 'DELETE', `/memories/${id}`)).status).toBe(204);
+      const gone = await on(second, 'GET', `/memories/${id}`);
+      expect([gone.status, gone.body.code]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+    });
+
+    it("a change addressed by slug reaches the other instance's copy read by id", async () => {
+      const created = await on<Body>(base, 'POST', '/prompts', { name: 'Cached prompt', body: 'first body' });
+      const { id, slug } = created.body as { id: string; slug: string };
+      expect((await on(second, 'GET', `/prompts/${id}`)).body.body).toBe('first body');
+      expect((await on(second, 'GET', `/prompts/${id}`)).body.body).toBe('first body');
+
+      expect((await on(base, 'PUT', `/prompts/${slug}`, { body: 'second body' })).status).toBe(200);
+      expect((await on(second, 'GET', `/prompts/${id}`)).body).toMatchObject({ body: 'second body', version: 2 });
+      expect((await on(base, 'DELETE', `/prompts/${slug}`)).status).toBe(204);
+      expect((await on(second, 'GET', `/prompts/${id}`)).status).toBe(404);
+    });
+
+    it("never answers another account from the owner's cached copy", async () => {
+      const created = await on<Body>(second, 'POST', '/memories', { text: 'only for the owner' });
+      const id = created.body.id as string;
+      expect((await on(second, 'GET', `/memories/${id}`)).status).toBe(200);
+      expect((await on(second, 'GET', `/memories/${id}`)).status).toBe(200);
+
+      const foreign = await on(second, 'GET', `/memories/${id}`, undefined, strangerKey);
+      expect([foreign.status, foreign.body.code]).toEqual([403, 'FORBIDDEN']);
+      expect(JSON.stringify(foreign.body)).not.toContain('only for the owner');
+    });
+  });
+
   it('rebuilds prompts, artifacts and memories from their events with the same rows (runs last)', async () => {
     const dataSource: DataSource = createServiceDataSource({
       url: platform.databases.get('content-service')!.url,

@@ -3,10 +3,11 @@ import { ArtifactsHandler } from './artifacts/artifacts.handler';
 import { MemoriesHandler } from './memories/memories.handler';
 import { PromptsHandler } from './prompts/prompts.handler';
 import { SearchHandler } from './search/search.handler';
+import { ContentChangeNotifier } from './shared/content-change.notifier';
 import { CLOCK, ContentStore } from './shared/content-store';
 
 @Module({
   controllers: [PromptsHandler, ArtifactsHandler, MemoriesHandler, SearchHandler],
-  providers: [{ provide: CLOCK, useValue: () => new Date() }, ContentStore],
+  providers: [{ provide: CLOCK, useValue: () => new Date() }, ContentChangeNotifier, ContentStore],
 })
 export class ContentServiceModule {}

@@ -18,6 +18,7 @@ import { AuthEventsPublisher } from './auth/auth-events.publisher';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { KeyVerifier } from './auth/key-verifier';
+import { ContentReads } from './content/content-reads';
 import { Passwords } from './auth/passwords';
 import { GatewayEnv, parseTrustedProxies } from './config/gateway.env';
 import { ArtifactsController } from './content/artifacts.controller';
@@ -69,6 +70,7 @@ export class GatewayModule {
       providers: [
         RpcClient,
         KeyVerifier,
+        ContentReads,
         AuthEventsPublisher,
         Passwords,
         AdminTokenGuard,

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ContentKind, EventMeta } from '#contracts';
 import { EventStore, type ExpectedVersion } from '#event-store';
 import { ARTIFACTS_TABLE } from '../artifacts/artifact.kind';
 import { MEMORIES_TABLE } from '../memories/memory.kind';
 import { PROMPTS_TABLE } from '../prompts/prompt.kind';
+import { ContentChangeNotifier } from './content-change.notifier';
 import { ContentProjection } from './content-projection';
 import { type ContentEvent, type Fields, type RecordedContentEvent, contentStream } from './content-resource';
 
@@ -24,6 +25,8 @@ export class ContentStore {
   constructor(
     readonly dataSource: DataSource,
     @Inject(CLOCK) readonly clock: Clock,
+    /** Absent where no gateway listens (a projection rebuild). */
+    @Optional() private readonly changes?: ContentChangeNotifier,
   ) {
     this.events = new EventStore(dataSource, { projections: Object.values(this.projections), clock });
   }
@@ -51,5 +54,8 @@ export class ContentStore {
   ): Promise<void> {
     if (events.length === 0) return;
     await this.events.append(contentStream(kind, id), events, { expectedVersion, meta, manager });
+    // A resource that existed before may be cached by gateways. Inside a caller's transaction the
+    // change is not committed yet: announcing it is then the caller's business.
+    if (expectedVersion !== 'no_stream' && !manager) await this.changes?.changed({ kind, id });
   }
 }

@@ -3,6 +3,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { KEY_INVALIDATION_SUBJECT, type KeyInvalidation, KeysRpc, type VerifiedKey } from '#contracts';
 import { Metrics } from '#common';
 import { NatsConnectionHolder } from '#messaging';
+import { listenForInvalidations } from '../nats/invalidation-listener';
 import { RpcClient } from '../rpc/rpc-client';
 import { VerificationCache } from './verification-cache';
 
@@ -32,19 +33,15 @@ export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    this.subscription = this.nats.connection.subscribe(KEY_INVALIDATION_SUBJECT, {
-      callback: (error, message) => {
-        // An error may have cost us an invalidation: forget everything rather than trust a stale entry.
-        if (error) return this.cache.clear();
-        try {
-          this.cache.invalidate(message.json<KeyInvalidation>());
-        } catch {
-          // A message we cannot read may have been an invalidation: be safe.
-          this.cache.clear();
-        }
+    this.subscription = listenForInvalidations(
+      this.nats,
+      KEY_INVALIDATION_SUBJECT,
+      {
+        onNotice: (message) => this.cache.invalidate(message.json<KeyInvalidation>()),
+        onLost: () => this.cache.clear(),
       },
-    });
-    void this.watchReconnects();
+      this.logger,
+    );
   }
 
   onModuleDestroy(): void {
@@ -62,15 +59,5 @@ export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
     const answer = await this.rpc.request<VerifiedKey | null>(KeysRpc.verify, { key_hash: keyHash }, VERIFY_TIMEOUT_MS);
     this.cache.set(keyHash, answer, generation);
     return answer;
-  }
-
-  private async watchReconnects(): Promise<void> {
-    for await (const status of this.nats.connection.status()) {
-      // Anything that may have dropped messages (a reconnect, a slow consumer, an error) empties the cache.
-      if (status.type !== 'ping' && status.type !== 'update' && status.type !== 'reconnecting') {
-        this.logger.warn(`NATS ${status.type}: verification cache cleared`);
-        this.cache.clear();
-      }
-    }
   }
 }

@@ -63,4 +63,18 @@ export class GatewayEnv extends BaseEnv {
   @Min(50)
   @Max(60_000)
   RATE_LIMIT_SYNC_MS = 1_000;
+
+  /** Size of the cache of content read by id, in MiB (0 turns it off). */
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @IsInt({ message: 'must be an integer number of MiB' })
+  @Min(0)
+  @Max(4_096)
+  CONTENT_CACHE_MB = 64;
+
+  /** How long a cached content read is served without asking content-service, even with no change notice. */
+  @Transform(({ value }) => (value === undefined ? value : Number(value)))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(100)
+  @Max(300_000)
+  CONTENT_CACHE_MAX_AGE_MS = 10_000;
 }

@@ -25,6 +25,7 @@ import {
 } from '#contracts';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
+import { ContentReads } from './content-reads';
 import { contentActor, listEnvelope } from './content-actor';
 import { parseVersionNumber } from './version-number';
 
@@ -33,6 +34,7 @@ import { parseVersionNumber } from './version-number';
 export class MemoriesController {
   constructor(
     private readonly rpc: RpcClient,
+    private readonly reads: ContentReads,
     @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
   ) {}
 
@@ -57,27 +59,31 @@ export class MemoriesController {
   @Get(':id')
   @ApiOperation({ summary: 'One memory' })
   get(@Param('id') id: string, @Req() request: Request): Promise<MemoryView> {
-    return this.rpc.request(ContentRpc.get('memory'), { actor: contentActor(request, this.trusted), locator: { id } });
+    return this.reads.get('memory', { id }, contentActor(request, this.trusted));
   }
 
   @Put(':id')
   @ApiOperation({ summary: 'Change a memory (partial; expected_version guards against lost updates)' })
   update(@Param('id') id: string, @Body() body: UpdateMemoryDto, @Req() request: Request): Promise<MemoryView> {
-    return this.rpc.request(ContentRpc.update('memory'), {
-      actor: contentActor(request, this.trusted),
-      locator: { id },
-      body,
-    });
+    return this.reads.change('memory', { id }, () =>
+      this.rpc.request(ContentRpc.update('memory'), {
+        actor: contentActor(request, this.trusted),
+        locator: { id },
+        body,
+      }),
+    );
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a memory' })
   async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
-    await this.rpc.request(ContentRpc.remove('memory'), {
-      actor: contentActor(request, this.trusted),
-      locator: { id },
-    });
+    await this.reads.change('memory', { id }, () =>
+      this.rpc.request(ContentRpc.remove('memory'), {
+        actor: contentActor(request, this.trusted),
+        locator: { id },
+      }),
+    );
   }
 
   @Get(':id/versions')
@@ -93,10 +99,12 @@ export class MemoriesController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
   restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<MemoryView> {
-    return this.rpc.request(ContentRpc.restore('memory'), {
-      actor: contentActor(request, this.trusted),
-      locator: { id },
-      version: parseVersionNumber(n),
-    });
+    return this.reads.change('memory', { id }, () =>
+      this.rpc.request(ContentRpc.restore('memory'), {
+        actor: contentActor(request, this.trusted),
+        locator: { id },
+        version: parseVersionNumber(n),
+      }),
+    );
   }
 }

@@ -28,6 +28,7 @@ import {
 } from '#contracts';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
+import { ContentReads } from './content-reads';
 import { contentActor, listEnvelope } from './content-actor';
 import { parseVersionNumber } from './version-number';
 
@@ -40,6 +41,7 @@ const locator = (idOrSlug: string): { id: string } | { slug: string } =>
 export class PromptsController {
   constructor(
     private readonly rpc: RpcClient,
+    private readonly reads: ContentReads,
     @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
   ) {}
 
@@ -62,30 +64,31 @@ export class PromptsController {
   @Get(':id')
   @ApiOperation({ summary: 'One prompt, by id or slug' })
   get(@Param('id') id: string, @Req() request: Request): Promise<PromptView> {
-    return this.rpc.request(ContentRpc.get('prompt'), {
-      actor: contentActor(request, this.trusted),
-      locator: locator(id),
-    });
+    return this.reads.get('prompt', locator(id), contentActor(request, this.trusted));
   }
 
   @Put(':id')
   @ApiOperation({ summary: 'Change a prompt (partial; expected_version guards against lost updates)' })
   update(@Param('id') id: string, @Body() body: UpdatePromptDto, @Req() request: Request): Promise<PromptView> {
-    return this.rpc.request(ContentRpc.update('prompt'), {
-      actor: contentActor(request, this.trusted),
-      locator: locator(id),
-      body,
-    });
+    return this.reads.change('prompt', locator(id), () =>
+      this.rpc.request(ContentRpc.update('prompt'), {
+        actor: contentActor(request, this.trusted),
+        locator: locator(id),
+        body,
+      }),
+    );
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a prompt (409 while other prompts reference it)' })
   async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
-    await this.rpc.request(ContentRpc.remove('prompt'), {
-      actor: contentActor(request, this.trusted),
-      locator: locator(id),
-    });
+    await this.reads.change('prompt', locator(id), () =>
+      this.rpc.request(ContentRpc.remove('prompt'), {
+        actor: contentActor(request, this.trusted),
+        locator: locator(id),
+      }),
+    );
   }
 
   @Get(':id/placeholders')
@@ -121,10 +124,12 @@ export class PromptsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
   restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<PromptView> {
-    return this.rpc.request(ContentRpc.restore('prompt'), {
-      actor: contentActor(request, this.trusted),
-      locator: locator(id),
-      version: parseVersionNumber(n),
-    });
+    return this.reads.change('prompt', locator(id), () =>
+      this.rpc.request(ContentRpc.restore('prompt'), {
+        actor: contentActor(request, this.trusted),
+        locator: locator(id),
+        version: parseVersionNumber(n),
+      }),
+    );
   }
 }

@@ -77,6 +77,18 @@ export interface SearchResult {
   updated_at: string;
 }
 
+/**
+ * Core NATS subject on which content-service announces, after the commit and before it answers, that a
+ * resource changed (updated, deleted, restored): gateways drop what they cached of it. Not JetStream: a
+ * gateway that misses one is covered by its cache's maximum age and clears the cache on a reconnect.
+ */
+export const CONTENT_CHANGE_SUBJECT = 'content.changed';
+
+export interface ContentChange {
+  kind: ContentKind;
+  id: string;
+}
+
 /** How a resource is addressed: by id, by a prompt's slug, or by an artifact's project and slug. */
 export type ContentLocator = { id: string } | { slug: string } | { project: string; slug: string };
 
