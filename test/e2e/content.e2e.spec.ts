@@ -592,11 +592,16 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     it("a change addressed by slug reaches the other instance's copy read by id", async () => {
       const created = await on<Body>(base, 'POST', '/prompts', { name: 'Cached prompt', body: 'first body' });
       const { id, slug } = created.body as { id: string; slug: string };
+      const hitsBefore = await hits(second);
       expect((await on(second, 'GET', `/prompts/${id}`)).body.body).toBe('first body');
       expect((await on(second, 'GET', `/prompts/${id}`)).body.body).toBe('first body');
+      expect(await hits(second)).toBe(hitsBefore + 1);
 
       expect((await on(base, 'PUT', `/prompts/${slug}`, { body: 'second body' })).status).toBe(200);
       expect((await on(second, 'GET', `/prompts/${id}`)).body).toMatchObject({ body: 'second body', version: 2 });
+      // Written by slug through the instance that holds the copy read by id.
+      expect((await on(second, 'POST', `/prompts/${slug}/versions/1/restore`)).status).toBe(200);
+      expect((await on(second, 'GET', `/prompts/${id}`)).body).toMatchObject({ body: 'first body', version: 3 });
       expect((await on(base, 'DELETE', `/prompts/${slug}`)).status).toBe(204);
       expect((await on(second, 'GET', `/prompts/${id}`)).status).toBe(404);
     });

@@ -111,12 +111,12 @@ export class PromptsHandler extends Handlers {
 
   /** As for every kind, but refused while other prompts reference this one. */
   @MessagePattern(ContentRpc.remove('prompt'))
-  override async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
+  override async remove(@Payload() command: Addressed): Promise<{ deleted: true; id: string }> {
     const accountId = command.actor.account_id;
     const id = await this.engine.locate(accountId, toLocator(command.locator));
     await this.refuseIfReferenced(accountId, id, (await this.engine.view(id)).slug, 'deleted');
     await this.engine.remove(id, eventMeta(command.actor));
-    return { deleted: true };
+    return { deleted: true, id };
   }
 
   @MessagePattern(ContentRpc.placeholders)

@@ -7,6 +7,9 @@ import { NatsConnectionHolder } from '#messaging';
  * (the gateway's ContentReadCache). Called only after the change committed, and flushed before the
  * caller answers its client: the gateway that forwarded the write receives the notice before the reply.
  */
+/** How long a write waits for the notice to reach NATS before answering anyway. */
+const FLUSH_TIMEOUT_MS = 500;
+
 @Injectable()
 export class ContentChangeNotifier {
   private readonly logger = new Logger(ContentChangeNotifier.name);
@@ -14,12 +17,21 @@ export class ContentChangeNotifier {
   constructor(private readonly nats: NatsConnectionHolder) {}
 
   async changed(change: ContentChange): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       this.nats.connection.publish(CONTENT_CHANGE_SUBJECT, JSON.stringify(change));
-      await this.nats.connection.flush();
+      // A connection that hangs must not hold up a committed write: gateway caches expire on their own.
+      await Promise.race([
+        this.nats.connection.flush(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no flush within ${FLUSH_TIMEOUT_MS} ms`)), FLUSH_TIMEOUT_MS);
+        }),
+      ]);
     } catch (error) {
-      // The change is committed and must be answered as done; gateway caches expire on their own.
+      // The change is committed and is answered as done.
       this.logger.warn(`could not announce a ${change.kind} change: ${String(error)}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

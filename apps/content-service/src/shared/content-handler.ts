@@ -64,10 +64,10 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
     }
 
     @MessagePattern(ContentRpc.remove(kind))
-    async remove(@Payload() command: Addressed): Promise<{ deleted: true }> {
+    async remove(@Payload() command: Addressed): Promise<{ deleted: true; id: string }> {
       const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
       await this.engine.remove(id, eventMeta(command.actor));
-      return { deleted: true };
+      return { deleted: true, id };
     }
 
     @MessagePattern(ContentRpc.versions(kind))

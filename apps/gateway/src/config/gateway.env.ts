@@ -68,7 +68,7 @@ export class GatewayEnv extends BaseEnv {
   @Transform(({ value }) => (value === undefined ? value : Number(value)))
   @IsInt({ message: 'must be an integer number of MiB' })
   @Min(0)
-  @Max(4_096)
+  @Max(1_024)
   CONTENT_CACHE_MB = 64;
 
   /** How long a cached content read is served without asking content-service, even with no change notice. */

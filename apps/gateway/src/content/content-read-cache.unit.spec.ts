@@ -13,7 +13,13 @@ const sizeOf = (view: object) => JSON.stringify(view).length;
 describe('ContentReadCache', () => {
   let clock: number;
   const make = (overrides: Partial<ContentReadCacheOptions> = {}) =>
-    new ContentReadCache(() => clock, { maxAgeMs: 10_000, maxBytes: 10_000, maxEntryBytes: 1_000, ...overrides });
+    new ContentReadCache(() => clock, {
+      maxAgeMs: 10_000,
+      maxBytes: 10_000,
+      maxEntryBytes: 1_000,
+      maxReadMs: 6_000,
+      ...overrides,
+    });
 
   beforeEach(() => {
     clock = 1_000_000;
@@ -65,6 +71,29 @@ describe('ContentReadCache', () => {
     sut.set('memory', 'm1', ALICE, memory('m1', 'before the change'), generationAtStart);
 
     expect(sut.get('memory', 'm1', ALICE)).toBeUndefined();
+  });
+
+  it('stores a read that was in flight while another resource was evicted', () => {
+    const sut = make();
+    const generationAtStart = sut.generation;
+    sut.evict('memory', 'm2');
+    sut.evict('prompt', 'm1');
+
+    sut.set('memory', 'm1', ALICE, memory('m1'), generationAtStart);
+
+    expect(sut.get('memory', 'm1', ALICE)).toBeDefined();
+  });
+
+  it('remembers an eviction only as long as a read can be in flight', () => {
+    const sut = make({ maxReadMs: 6_000 });
+    const startedBefore = sut.generation;
+    sut.evict('memory', 'm1');
+    clock += 6_001;
+    sut.evict('memory', 'other'); // evictions are pruned as new ones come
+
+    // No read lasts this long (the RPC times out first); were one to, it would now be stored.
+    sut.set('memory', 'm1', ALICE, memory('m1'), startedBefore);
+    expect(sut.get('memory', 'm1', ALICE)).toBeDefined();
   });
 
   it('does not store a read that was in flight while the cache was cleared', () => {

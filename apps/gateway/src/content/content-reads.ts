@@ -40,6 +40,7 @@ export class ContentReads implements OnModuleInit, OnModuleDestroy {
       maxAgeMs: config.CONTENT_CACHE_MAX_AGE_MS,
       maxBytes: config.CONTENT_CACHE_MB * 1024 * 1024,
       maxEntryBytes: MAX_ENTRY_BYTES,
+      maxReadMs: config.RPC_TIMEOUT_MS + 1_000,
     });
     this.lookups = metrics.counter('gateway_content_cache_total', 'content reads by id, by cache outcome', ['outcome']);
   }
@@ -82,15 +83,20 @@ export class ContentReads implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Runs a write addressed by `locator` and evicts the resource whatever the outcome (a timed-out write
-   * may still have happened). Content-service's notice evicts it too, on every gateway; this eviction
-   * keeps this gateway's own reads after its writes right even if the notice is late.
+   * Runs a write and evicts the resource whatever the outcome (a timed-out write may still have
+   * happened): by the id it was addressed with, and by the id it answers with (a prompt written by
+   * slug). Content-service's notice evicts it too, on every gateway; this keeps this gateway's own
+   * reads after its writes right even when the notice is late or lost.
    */
   async change<T>(kind: ContentKind, locator: ContentLocator, write: () => Promise<T>): Promise<T> {
+    let answer: T | undefined;
     try {
-      return await write();
+      answer = await write();
+      return answer;
     } finally {
-      if ('id' in locator) this.cache.evict(kind, locator.id);
+      if ('id' in locator) this.cache.evict(kind, locator.id.toLowerCase());
+      const answered = (answer as { id?: unknown } | undefined)?.id;
+      if (typeof answered === 'string') this.cache.evict(kind, answered);
     }
   }
 }
