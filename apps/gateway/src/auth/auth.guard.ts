@@ -35,6 +35,8 @@ function safeEqualHex(a: string, b: string): boolean {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly policies = new WeakMap<Function, WeakMap<Function, AccessPolicy>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: KeyVerifier,
@@ -47,11 +49,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const policy =
-      this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? DEFAULT_POLICY;
+    const policy = this.policyOf(context);
     if (policy.mode === 'public') return true;
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
@@ -67,6 +65,23 @@ export class AuthGuard implements CanActivate {
       throw AuthProblems.required();
     }
     return true;
+  }
+
+  /** A route's policy never changes: looked up once per route (the reflector walks metadata on every call). */
+  private policyOf(context: ExecutionContext): AccessPolicy {
+    // By class and handler: a handler inherited by two controllers may have two policies.
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.policies.get(controller);
+    if (!byHandler) this.policies.set(controller, (byHandler = new WeakMap()));
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      policy =
+        this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, controller]) ??
+        DEFAULT_POLICY;
+      byHandler.set(handler, policy);
+    }
+    return policy;
   }
 
   private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
