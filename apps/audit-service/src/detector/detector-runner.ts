@@ -155,9 +155,11 @@ export class DetectorRunner {
     const owners = await prefixOwners(prefixes, manager);
     // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
     // batch may hold a success before the failures that preceded it: put them back in the order they happened.
-    const events = attributeByPrefix(delivered, (prefix) => owners.get(prefix)).sort(
-      (a, b) => Date.parse(a.occurred_at) - Date.parse(b.occurred_at),
-    );
+    // Each time is parsed once, not in every comparison (a batch holds up to 1,000 events).
+    const events = attributeByPrefix(delivered, (prefix) => owners.get(prefix))
+      .map((event) => ({ event, at: Date.parse(event.occurred_at) }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ event }) => event);
     await this.observeAll(detector, events, manager);
   }
 

@@ -10,9 +10,14 @@ interface UsedData {
   location?: { country: string; city: string | null } | null;
 }
 
-const HOUR_MS = 3_600_000;
-const hourOf = (iso: string): string => new Date(Math.floor(Date.parse(iso) / HOUR_MS) * HOUR_MS).toISOString();
-const dayOf = (iso: string): string => iso.slice(0, 10);
+/** UTC ISO 8601 as `Date.toISOString()` writes it, which is what the gateway sends. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const canonical = (iso: string): string => (CANONICAL_UTC.test(iso) ? iso : new Date(Date.parse(iso)).toISOString());
+
+/** The start of the event's UTC hour, cut from the text (no Date per event: this runs for every request). */
+export const hourOf = (iso: string): string => `${canonical(iso).slice(0, 13)}:00:00.000Z`;
+/** The event's UTC day, `YYYY-MM-DD`. */
+export const dayOf = (iso: string): string => canonical(iso).slice(0, 10);
 
 function bump<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
