@@ -7,9 +7,17 @@ import { type Alert, foldFinding } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
 import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorConfig, type WorkingHours } from './detector';
+import { DetectorLeadership, FencedError } from './detector-leadership';
 import { DetectorStateStore } from './detector-state-store';
 import { prefixOwners } from '../audit-log/key-prefix-owners';
 import { attributeByPrefix, unattributedPrefix } from './prefix-attribution';
+
+/** How often a standby replica tries to take the lead, and the leader checks that it still holds it. */
+const LEADERSHIP_CHECK_MS = 2_000;
+/** Security settings changed through another replica reach the leader's detector within about this. */
+const SETTINGS_REFRESH_MS = 1_000;
+/** Settings are read again this far back, for a change whose transaction committed late. */
+const SETTINGS_OVERLAP_MS = 60_000;
 
 interface AccountSettings {
   timezone: string;
@@ -22,11 +30,24 @@ interface AccountSettings {
  * drops events already seen, the findings fold into alerts, `alert.raised` / `alert.updated` events go
  * to the outbox (→ ALERTS stream), and what the batch changed in the detector's state is saved, so a
  * restart resumes with what it learned and redeliveries raise nothing twice.
+ *
+ * With several replicas, one runs the detector (DetectorLeadership) and the others stand by without
+ * consuming; a standby takes over within LEADERSHIP_CHECK_MS of the leader's death. Whatever any
+ * replica takes (resolutions as legitimate, security settings) reaches the leader through the database.
  */
 export class DetectorRunner {
   /** Unset until started, and after a batch's transaction failed: then reloaded from what was committed. */
   private detector?: Detector;
-  private readonly consumers: IdempotentConsumer[] = [];
+  /** The detector's consumers: running only while this replica leads. */
+  private consumers: IdempotentConsumer[] = [];
+  private readonly leadership: DetectorLeadership;
+  /** The fencing generation while this replica leads. */
+  private generation?: number;
+  private campaignTimer?: NodeJS.Timeout;
+  /** The tail of the election's steps: one at a time. */
+  private campaigning: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private settingsReadAt = 0;
   /** The tail of the detector's queue (see `inTurn`): its consumers' transactions and resolutions. */
   private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
@@ -44,14 +65,55 @@ export class DetectorRunner {
     this.alerts = new AlertsRepository(dataSource);
     this.events = new EventStore(dataSource);
     this.store = new DetectorStateStore(dataSource);
+    this.leadership = new DetectorLeadership(dataSource);
+  }
+
+  /** Whether this replica runs the detector now. */
+  get leading(): boolean {
+    return this.generation !== undefined;
   }
 
   async start(): Promise<void> {
+    this.settingsReadAt = Date.now();
     const settings = (await this.dataSource.query(
       `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings`,
     )) as (AccountSettings & { account_id: string })[];
     for (const setting of settings) this.applySettings(setting.account_id, setting);
-    await this.current();
+    await this.campaign();
+    this.campaignTimer = setInterval(() => void this.campaign(), LEADERSHIP_CHECK_MS);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.campaignTimer);
+    await this.inCampaign(() => this.stepDown('stopping'));
+  }
+
+  private campaign(): Promise<void> {
+    return this.inCampaign(() => this.campaignStep());
+  }
+
+  /** Runs one step of the election after the previous one. */
+  private inCampaign(step: () => Promise<void>): Promise<void> {
+    this.campaigning = this.campaigning.then(step).catch((error: unknown) => {
+      this.logger.warn({ msg: 'detector election step failed', error: String(error) }, 'DetectorRunner');
+    });
+    return this.campaigning;
+  }
+
+  /** The leader checks that it still holds the lead; a standby tries to take it. */
+  private async campaignStep(): Promise<void> {
+    if (this.stopped) return;
+    if (this.leading) {
+      if (!(await this.leadership.stillHeld())) await this.stepDown('the connection holding the lead failed');
+      return;
+    }
+    const generation = await this.leadership.tryAcquire();
+    if (generation === undefined) return;
+    this.generation = generation;
+    // What a former leader learned is in the database: start from there.
+    this.forget();
+    this.logger.log({ msg: 'leading the detector', generation }, 'DetectorRunner');
     // Every consumer of the detector hands its batches over in the detector's turn.
     const detectorConsumer = (options: Omit<IdempotentConsumerOptions, 'handle' | 'exclusive' | 'onRollback'>) =>
       new IdempotentConsumer(this.nats, this.dataSource, this.logger, {
@@ -60,7 +122,7 @@ export class DetectorRunner {
         exclusive: (work) => this.inTurn(work),
         onRollback: () => this.forget(),
       });
-    this.consumers.push(
+    this.consumers = [
       detectorConsumer({
         durable: 'audit-detector',
         stream: STREAMS.auth.name,
@@ -82,12 +144,18 @@ export class DetectorRunner {
           startAt: 'new',
         }),
       ),
-    );
+    ];
     for (const consumer of this.consumers) await consumer.start();
   }
 
-  async stop(): Promise<void> {
-    for (const consumer of this.consumers) await consumer.stop();
+  /** Stops consuming and lets the lead go; unconsumed and unacknowledged events go to the next leader. */
+  private async stepDown(reason: string): Promise<void> {
+    if (!this.leading) return;
+    this.logger.warn({ msg: 'no longer leading the detector', reason, generation: this.generation }, 'DetectorRunner');
+    this.generation = undefined;
+    for (const consumer of this.consumers.splice(0)) await consumer.stop();
+    this.forget();
+    await this.leadership.release();
   }
 
   /**
@@ -110,22 +178,18 @@ export class DetectorRunner {
   }
 
   /**
-   * A resolution as legitimate teaches the detector (a trusted country, a usual hour): `record` writes the
-   * resolution, in the same transaction as what the detector learned, in the detector's turn.
+   * A resolution as legitimate teaches the detector (a trusted country, a usual hour). `record` writes the
+   * resolution; in the same transaction, the lesson is queued for the leader, which applies it before the
+   * next events it observes, whichever replica took the resolution.
    */
-  learn(alert: Alert, record: (manager: EntityManager) => Promise<void>): Promise<void> {
-    return this.inTurn(async () => {
-      try {
-        await this.dataSource.transaction(async (manager) => {
-          await record(manager);
-          const detector = await this.current();
-          detector.learnLegitimate(alert.rule, alert.key_id, alert.evidence);
-          await this.store.save(detector.takeChanges(), manager);
-        });
-      } catch (error) {
-        this.forget();
-        throw error;
-      }
+  async learn(alert: Alert, record: (manager: EntityManager) => Promise<void>): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await record(manager);
+      await manager.query(
+        `INSERT INTO detector_lessons (alert_id, rule, key_id, evidence) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (alert_id) DO NOTHING`,
+        [alert.id, alert.rule, alert.key_id ?? null, JSON.stringify(alert.evidence)],
+      );
     });
   }
 
@@ -149,7 +213,16 @@ export class DetectorRunner {
   }
 
   async process(delivered: EventEnvelope[], manager: EntityManager): Promise<void> {
+    try {
+      await DetectorLeadership.fence(manager, this.generation);
+    } catch (error) {
+      // Another replica leads: stop (this batch is not acknowledged and goes to the leader).
+      if (error instanceof FencedError) void this.inCampaign(() => this.stepDown(error.message));
+      throw error;
+    }
+    await this.readChangedSettings(manager);
     const detector = await this.current();
+    await this.applyLessons(detector, manager);
     // Failures that show only a key prefix belong to the account with that prefix (see prefix-attribution).
     const prefixes = delivered.map(unattributedPrefix).filter((prefix) => prefix !== undefined);
     const owners = await prefixOwners(prefixes, manager);
@@ -161,6 +234,28 @@ export class DetectorRunner {
       .sort((a, b) => a.at - b.at)
       .map(({ event }) => event);
     await this.observeAll(detector, events, manager);
+  }
+
+  /** Resolutions as legitimate taken since the last batch, by any replica (see `learn`). */
+  private async applyLessons(detector: Detector, manager: EntityManager): Promise<void> {
+    // As a SELECT: TypeORM answers a DELETE with [rows, count].
+    const lessons = (await manager.query(
+      `WITH taken AS (DELETE FROM detector_lessons RETURNING rule, key_id, evidence) SELECT * FROM taken`,
+    )) as { rule: Alert['rule']; key_id: string | null; evidence: Record<string, unknown> }[];
+    for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
+  }
+
+  /** Security settings changed through other replicas, read at most every SETTINGS_REFRESH_MS. */
+  private async readChangedSettings(manager: EntityManager): Promise<void> {
+    const now = Date.now();
+    if (now - this.settingsReadAt < SETTINGS_REFRESH_MS) return;
+    const since = new Date(this.settingsReadAt - SETTINGS_OVERLAP_MS);
+    this.settingsReadAt = now;
+    const changed = (await manager.query(
+      `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings WHERE updated_at >= $1`,
+      [since],
+    )) as (AccountSettings & { account_id: string })[];
+    for (const setting of changed) this.applySettings(setting.account_id, setting);
   }
 
   private async observeAll(detector: Detector, events: EventEnvelope[], manager: EntityManager): Promise<void> {

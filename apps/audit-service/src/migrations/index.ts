@@ -2,6 +2,7 @@ import { CreateAuditLog1764140100000 } from './1764140100000-create-audit-log';
 import { CreateAlerts1764190000000 } from './1764190000000-create-alerts';
 import { CreateWebhookDeliveries1764200000000 } from './1764200000000-create-webhook-deliveries';
 import { DetectorStateRows1764210000000 } from './1764210000000-detector-state-rows';
+import { DetectorLeadership1764230000000 } from './1764230000000-detector-leadership';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -9,4 +10,5 @@ export const AuditServiceMigrations: Function[] = [
   CreateAlerts1764190000000,
   CreateWebhookDeliveries1764200000000,
   DetectorStateRows1764210000000,
+  DetectorLeadership1764230000000,
 ];

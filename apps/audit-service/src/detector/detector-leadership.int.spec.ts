@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { subjectForEventType } from '#contracts';
+import { JsonLogger } from '#common';
+import { NatsConnectionHolder, provisionStreams } from '#messaging';
+import { createMigratedDataSource } from '../../../../test/support/test-database';
+import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
+import { eventAt } from '../../../../test/support/events';
+import { AuditServiceMigrations } from '../migrations';
+import { DetectorLeadership1764230000000 } from '../migrations/1764230000000-detector-leadership';
+import type { Alert } from './alert-book';
+import { DetectorRunner } from './detector-runner';
+
+const logger = new JsonLogger('test', 'silent');
+
+/** Polls until `probe` answers `expected` (or 15 s pass) and returns its last answer. */
+async function eventually<T>(probe: () => Promise<T>, expected: T): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  let last = await probe();
+  while (last !== expected && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    last = await probe();
+  }
+  return last;
+}
+
+describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => {
+  let nats: TestNatsServer;
+  let connection: NatsConnectionHolder;
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  const runners: DetectorRunner[] = [];
+  const keyId = randomUUID();
+  const accountId = randomUUID();
+
+  const replica = async () => {
+    const runner = new DetectorRunner(dataSource, connection, logger);
+    runners.push(runner);
+    await runner.start();
+    return runner;
+  };
+  const use = (count: number) => {
+    const at = Date.now();
+    const events = Array.from({ length: count }, (_, i) =>
+      eventAt('key.used', `usage-${keyId}`, at + i, { key_id: keyId, status: 200, ip: '192.0.2.10' }, accountId),
+    );
+    connection.connection.publish(subjectForEventType('key.used'), JSON.stringify({ batch_id: randomUUID(), events }));
+  };
+  const keyState = async () =>
+    (
+      (await dataSource.query(`SELECT state FROM detector_key_state WHERE key_id = $1`, [keyId])) as {
+        state: { windowCount: number; trustedCountries: string[] };
+      }[]
+    )[0]?.state;
+  const generation = async () =>
+    Number(
+      ((await dataSource.query(`SELECT generation FROM detector_leadership`)) as { generation: string }[])[0]
+        .generation,
+    );
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    connection = await NatsConnectionHolder.connect({ servers: nats.url, name: 'detector-leadership-test' });
+    await provisionStreams(await connection.manager());
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('detector_leadership', AuditServiceMigrations));
+  });
+  afterAll(async () => {
+    for (const runner of runners) await runner.stop();
+    await connection.close();
+    await nats.stop();
+    await closeDb();
+  });
+
+  it('runs on one replica; another takes over when it stops, from what the first learned', async () => {
+    const first = await replica();
+    const second = await replica();
+    expect([first.leading, second.leading]).toEqual([true, false]);
+
+    use(5);
+    expect(await eventually(async () => (await keyState())?.windowCount, 5)).toBe(5);
+
+    await first.stop();
+    expect(await eventually(async () => second.leading, true)).toBe(true);
+    use(3);
+    // Counted on top of what the first replica saved, and not split between replicas.
+    expect(await eventually(async () => (await keyState())?.windowCount, 8)).toBe(8);
+  });
+
+  it('a leader whose generation was superseded commits nothing, steps down and its batch is handled once', async () => {
+    const leader = runners.find((runner) => runner.leading)!;
+    const before = await generation();
+    // As if another replica had taken the lead while this one had not noticed yet.
+    await dataSource.query(`UPDATE detector_leadership SET generation = generation + 1`);
+
+    use(4);
+    // The batch is refused (fenced); the replica steps down, takes the lead again with a new generation,
+    // and the redelivered batch is counted once.
+    expect(await eventually(async () => (await keyState())?.windowCount, 12)).toBe(12);
+    expect(await generation()).toBe(before + 2);
+    expect(leader.leading).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await keyState())?.windowCount).toBe(12);
+  });
+
+  it('a resolution taken by a standby replica teaches the leader before its next batch', async () => {
+    const standby = await replica();
+    expect(standby.leading).toBe(false);
+    const alert = {
+      id: randomUUID(),
+      account_id: accountId,
+      rule: 'new_location',
+      key_id: keyId,
+      evidence: { country: 'FR' },
+    } as unknown as Alert;
+    await standby.learn(alert, async () => undefined);
+    expect((await keyState())?.trustedCountries).not.toContain('FR');
+
+    use(1);
+    expect(await eventually(async () => (await keyState())?.trustedCountries.includes('FR'), true)).toBe(true);
+    const [{ pending }] = (await dataSource.query(`SELECT count(*)::int AS pending FROM detector_lessons`)) as {
+      pending: number;
+    }[];
+    expect(pending).toBe(0);
+  });
+
+  it("when the leader's database connection dies, one replica leads again and nothing is counted twice", async () => {
+    const before = await generation();
+    const counted = (await keyState())!.windowCount;
+    await dataSource.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`,
+    );
+    const leaders = async () => runners.filter((runner) => runner.leading).length;
+    expect(await eventually(async () => (await generation()) > before && (await leaders()) === 1, true)).toBe(true);
+
+    use(2);
+    expect(await eventually(async () => (await keyState())?.windowCount, counted + 2)).toBe(counted + 2);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await keyState())?.windowCount).toBe(counted + 2);
+    expect(await leaders()).toBe(1);
+  });
+
+  it('its migration goes down and up again (runs last)', async () => {
+    for (const runner of runners) await runner.stop();
+    const queryRunner = dataSource.createQueryRunner();
+    const tables = async () =>
+      (
+        (await queryRunner.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_name IN ('detector_leadership', 'detector_lessons') ORDER BY 1`,
+        )) as { table_name: string }[]
+      ).map((row) => row.table_name);
+    try {
+      const migration = new DetectorLeadership1764230000000();
+      await migration.down(queryRunner);
+      expect(await tables()).toEqual([]);
+      await migration.up(queryRunner);
+      expect(await tables()).toEqual(['detector_leadership', 'detector_lessons']);
+      expect(await generation()).toBe(0);
+    } finally {
+      await queryRunner.release();
+    }
+  });
+});
