@@ -283,6 +283,35 @@ describe('IdempotentConsumer (JetStream + PostgreSQL)', () => {
     await waitUntil(async () => (await seenCount(existing)) === 3);
   });
 
+  it('retries a transient failure past maxDeliver without splitting or dead-lettering, then handles it once', async () => {
+    const durable = `transient-${randomUUID().slice(0, 8)}`;
+    const deadLetters: string[] = [];
+    const subscription = connection.connection.subscribe(`deadletter.${durable}`, {
+      callback: (_, message) => {
+        deadLetters.push(message.headers?.get('VibeXP-Dead-Letter-Reason') ?? '');
+      },
+    });
+    class NotNow extends Error {}
+    const events = [envelope(), envelope()];
+    await publishRaw(JSON.stringify({ batch_id: randomUUID(), events }));
+    let attempts = 0;
+    const handle = async (event: EventEnvelope, manager: EntityManager) => {
+      attempts += 1;
+      if (attempts <= 5) throw new NotNow('another replica leads (injected)');
+      await record(durable)(event, manager);
+    };
+    await start(durable, handle, {
+      maxDeliver: 2,
+      backoffMs: [50],
+      isTransient: (error: unknown) => error instanceof NotNow,
+    }).start();
+    await waitUntil(async () => (await seenCount(durable)) === 2);
+    await sleep(300);
+    subscription.unsubscribe();
+    expect(deadLetters).toEqual([]);
+    for (const event of events) expect(await seenCount(durable, event.id)).toBe(1);
+  });
+
   it('sends malformed and persistently failing messages to the dead-letter subject and carries on', async () => {
     const durable = `poison-${randomUUID().slice(0, 8)}`;
     const deadLetters: string[] = [];

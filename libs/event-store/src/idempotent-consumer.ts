@@ -55,6 +55,11 @@ export interface IdempotentConsumerOptions {
    * with state in memory passes its own queue, so that no other writer of that state runs in between.
    */
   exclusive?<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * A failure that is not the message's fault (for the detector: another replica leads now): the
+   * message is retried after the first back-off delay, never counted as poison, never dead-lettered.
+   */
+  isTransient?(error: unknown): boolean;
 }
 
 /** A delivered message and what it carries. */
@@ -141,9 +146,9 @@ export class IdempotentConsumer {
    * arrived: one message alone is handled at once, a burst in transactions of up to `batchSize`.
    */
   private async run(): Promise<void> {
-    const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
     while (this.running) {
       try {
+        const consumer = await this.nats.jetstream.consumers.get(this.options.stream, this.options.durable);
         this.messages = await consumer.consume({ max_messages: PULL_MAX_MESSAGES });
         if (!this.running) this.messages.stop();
         for await (const message of this.messages) {
@@ -330,6 +335,10 @@ export class IdempotentConsumer {
   private async failed(item: Delivery, error: unknown): Promise<void> {
     const { message } = item;
     const reason = error instanceof Error ? error.message : String(error);
+    if (this.options.isTransient?.(error)) {
+      message.nak(this.backoffMs[0]);
+      return;
+    }
     if (message.info.deliveryCount >= this.maxDeliver && (await this.databaseAnswers())) {
       if (item.body.events.length > 1) await this.split(item, message.info.deliveryCount);
       else await this.deadLetter(message, `gave up after ${message.info.deliveryCount} deliveries: ${reason}`);
@@ -365,7 +374,7 @@ export class IdempotentConsumer {
           await this.options.handle([event], manager);
         });
       } catch (error) {
-        if (!(await this.databaseAnswers())) {
+        if (this.options.isTransient?.(error) || !(await this.databaseAnswers())) {
           // Not the event's fault: the whole batch comes again later; what was done here is skipped then.
           message.nak(this.backoffMs[this.backoffMs.length - 1]);
           return;

@@ -123,6 +123,36 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
     expect(pending).toBe(0);
   });
 
+  it('security settings changed through a standby replica reach the leader', async () => {
+    // As the standby's settings handler writes them: auto-revoke keys used after their revocation.
+    await dataSource.query(
+      `INSERT INTO security_settings (account_id, timezone, auto_revoke_on) VALUES ($1, 'UTC', '{revoked_key_use}')`,
+      [accountId],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the leader reads changes at most every second
+    use(1); // a batch before the attempt, so the change is read
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const attempt = eventAt(
+      'auth.failed',
+      `auth-${accountId}`,
+      Date.now(),
+      { reason: 'revoked', status: 401, key_id: keyId, key_prefix: 'vxk_0123abcd', ip: '192.0.2.10' },
+      accountId,
+    );
+    connection.connection.publish(
+      subjectForEventType('auth.failed'),
+      JSON.stringify({ batch_id: randomUUID(), events: [attempt] }),
+    );
+    const autoRevoked = async () =>
+      (
+        (await dataSource.query(`SELECT evidence FROM alerts WHERE rule = 'revoked_key_use' AND key_id = $1`, [
+          keyId,
+        ])) as { evidence: { auto_revoked?: boolean } }[]
+      )[0]?.evidence.auto_revoked;
+    // The leader tried to revoke the key (no key-service answers here, so the attempt is recorded as failed).
+    expect(await eventually(autoRevoked, false)).toBe(false);
+  });
+
   it("when the leader's database connection dies, one replica leads again and nothing is counted twice", async () => {
     const before = await generation();
     const counted = (await keyState())!.windowCount;

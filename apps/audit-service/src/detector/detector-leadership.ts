@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 const LOCK_NAME = 'audit-detector';
+/** A heartbeat that takes longer than this counts as a lost connection (a half-open one may hang for minutes). */
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 /** A transaction of a replica that no longer leads the detector: it must not commit. */
 export class FencedError extends Error {
@@ -50,21 +52,39 @@ export class DetectorLeadership {
     }
   }
 
-  /** Whether the lock's connection still answers (PostgreSQL holds the lock as long as it lives). */
+  /** Whether the lock's connection still answers, within HEARTBEAT_TIMEOUT_MS (PostgreSQL holds the lock as long as it lives). */
   async stillHeld(): Promise<boolean> {
-    if (!this.runner) return false;
+    const runner = this.runner;
+    if (!runner) return false;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.runner.query(`SELECT 1`);
-      return true;
+      return await Promise.race([
+        runner.query(`SELECT 1`).then(() => true),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), HEARTBEAT_TIMEOUT_MS);
+        }),
+      ]);
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
-  async release(): Promise<void> {
+  /**
+   * Lets the lead go. `connectionLost`: the connection is not asked to unlock (it may hang) but
+   * destroyed, which drops the lock on the server if it is still there.
+   */
+  async release(connectionLost = false): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
     if (!runner) return;
+    if (connectionLost) {
+      // TypeORM's Postgres runner hands the error to pg's pool, which then closes the client instead of reusing it.
+      const postgres = runner as unknown as { releasePostgresConnection(error?: Error): Promise<void> };
+      await postgres.releasePostgresConnection(new Error('detector lead lost')).catch(() => undefined);
+      return;
+    }
     await runner.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
     await runner.release().catch(() => undefined);
   }

@@ -47,7 +47,11 @@ export class DetectorRunner {
   /** The tail of the election's steps: one at a time. */
   private campaigning: Promise<void> = Promise.resolve();
   private stopped = false;
+  private stepping = false;
+  /** When settings were last read (this process's clock: it only spaces the reads). */
   private settingsReadAt = 0;
+  /** The newest `updated_at` of the settings read (the database's clock). */
+  private settingsWatermark = new Date(0);
   /** The tail of the detector's queue (see `inTurn`): its consumers' transactions and resolutions. */
   private processing: Promise<unknown> = Promise.resolve();
   private readonly alerts: AlertsRepository;
@@ -76,11 +80,18 @@ export class DetectorRunner {
   async start(): Promise<void> {
     this.settingsReadAt = Date.now();
     const settings = (await this.dataSource.query(
-      `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings`,
-    )) as (AccountSettings & { account_id: string })[];
-    for (const setting of settings) this.applySettings(setting.account_id, setting);
+      `SELECT account_id, timezone, working_hours, auto_revoke_on, updated_at FROM security_settings`,
+    )) as (AccountSettings & { account_id: string; updated_at: Date })[];
+    for (const setting of settings) {
+      this.applySettings(setting.account_id, setting);
+      if (setting.updated_at > this.settingsWatermark) this.settingsWatermark = setting.updated_at;
+    }
     await this.campaign();
-    this.campaignTimer = setInterval(() => void this.campaign(), LEADERSHIP_CHECK_MS);
+    if (this.stopped) return;
+    this.campaignTimer = setInterval(() => {
+      // A step still running (a slow heartbeat) is not queued behind.
+      if (!this.stepping) void this.campaign();
+    }, LEADERSHIP_CHECK_MS);
   }
 
   async stop(): Promise<void> {
@@ -90,7 +101,10 @@ export class DetectorRunner {
   }
 
   private campaign(): Promise<void> {
-    return this.inCampaign(() => this.campaignStep());
+    this.stepping = true;
+    return this.inCampaign(() => this.campaignStep()).finally(() => {
+      this.stepping = false;
+    });
   }
 
   /** Runs one step of the election after the previous one. */
@@ -105,7 +119,7 @@ export class DetectorRunner {
   private async campaignStep(): Promise<void> {
     if (this.stopped) return;
     if (this.leading) {
-      if (!(await this.leadership.stillHeld())) await this.stepDown('the connection holding the lead failed');
+      if (!(await this.leadership.stillHeld())) await this.stepDown('the connection holding the lead failed', true);
       return;
     }
     const generation = await this.leadership.tryAcquire();
@@ -121,6 +135,8 @@ export class DetectorRunner {
         handle: (events, manager) => this.process(events, manager),
         exclusive: (work) => this.inTurn(work),
         onRollback: () => this.forget(),
+        // Fenced: another replica leads, and this one is stepping down. Its batch goes to the leader.
+        isTransient: (error) => error instanceof FencedError,
       });
     this.consumers = [
       detectorConsumer({
@@ -145,17 +161,26 @@ export class DetectorRunner {
         }),
       ),
     ];
-    for (const consumer of this.consumers) await consumer.start();
+    try {
+      for (const consumer of this.consumers) await consumer.start();
+    } catch (error) {
+      // A leader that does not consume would hold the detector up: let another replica (or the next step) lead.
+      await this.stepDown(`its consumers did not start: ${String(error)}`);
+    }
   }
 
-  /** Stops consuming and lets the lead go; unconsumed and unacknowledged events go to the next leader. */
-  private async stepDown(reason: string): Promise<void> {
+  /**
+   * Stops consuming and lets the lead go; unconsumed and unacknowledged events go to the next leader.
+   * The consumers stop first, while the generation is still this replica's: the batches they have
+   * queued are handled (or, when another replica already leads, fenced and retried there).
+   */
+  private async stepDown(reason: string, connectionLost = false): Promise<void> {
     if (!this.leading) return;
     this.logger.warn({ msg: 'no longer leading the detector', reason, generation: this.generation }, 'DetectorRunner');
-    this.generation = undefined;
     for (const consumer of this.consumers.splice(0)) await consumer.stop();
+    this.generation = undefined;
     this.forget();
-    await this.leadership.release();
+    await this.leadership.release(connectionLost);
   }
 
   /**
@@ -249,13 +274,17 @@ export class DetectorRunner {
   private async readChangedSettings(manager: EntityManager): Promise<void> {
     const now = Date.now();
     if (now - this.settingsReadAt < SETTINGS_REFRESH_MS) return;
-    const since = new Date(this.settingsReadAt - SETTINGS_OVERLAP_MS);
     this.settingsReadAt = now;
+    // From a little before the newest change read: a change whose transaction committed late has an older time.
     const changed = (await manager.query(
-      `SELECT account_id, timezone, working_hours, auto_revoke_on FROM security_settings WHERE updated_at >= $1`,
-      [since],
-    )) as (AccountSettings & { account_id: string })[];
-    for (const setting of changed) this.applySettings(setting.account_id, setting);
+      `SELECT account_id, timezone, working_hours, auto_revoke_on, updated_at FROM security_settings
+        WHERE updated_at >= $1::timestamptz - make_interval(secs => $2)`,
+      [this.settingsWatermark, SETTINGS_OVERLAP_MS / 1000],
+    )) as (AccountSettings & { account_id: string; updated_at: Date })[];
+    for (const setting of changed) {
+      this.applySettings(setting.account_id, setting);
+      if (setting.updated_at > this.settingsWatermark) this.settingsWatermark = setting.updated_at;
+    }
   }
 
   private async observeAll(detector: Detector, events: EventEnvelope[], manager: EntityManager): Promise<void> {
