@@ -9,6 +9,7 @@ import { eventAt } from '../../../../test/support/events';
 import { AuditServiceMigrations } from '../migrations';
 import { DetectorLeadership1764230000000 } from '../migrations/1764230000000-detector-leadership';
 import type { Alert } from './alert-book';
+import { DetectorLeadership, FencedError } from './detector-leadership';
 import { DetectorRunner } from './detector-runner';
 
 const logger = new JsonLogger('test', 'silent');
@@ -167,6 +168,37 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await keyState())?.windowCount).toBe(counted + 2);
     expect(await leaders()).toBe(1);
+  });
+
+  it("a new leader's generation waits for the old leader's transaction in flight, and fences the next one", async () => {
+    for (const runner of runners) await runner.stop();
+    const oldLeader = new DetectorLeadership(dataSource);
+    const newLeader = new DetectorLeadership(dataSource);
+    const oldGeneration = (await oldLeader.tryAcquire())!;
+    const inFlight = dataSource.createQueryRunner();
+    await inFlight.connect();
+    try {
+      await inFlight.startTransaction();
+      await DetectorLeadership.fence(inFlight.manager, oldGeneration);
+      // The old leader's lock connection dies; another replica takes the lead while that transaction runs.
+      await oldLeader.release(true);
+      let raised = false;
+      const takeover = newLeader.tryAcquire().then((generation) => {
+        raised = true;
+        return generation;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(raised).toBe(false);
+      await inFlight.commitTransaction();
+      expect(await takeover).toBe(oldGeneration + 1);
+
+      await inFlight.startTransaction();
+      await expect(DetectorLeadership.fence(inFlight.manager, oldGeneration)).rejects.toBeInstanceOf(FencedError);
+      await inFlight.rollbackTransaction();
+    } finally {
+      await inFlight.release();
+      await newLeader.release();
+    }
   });
 
   it('its migration goes down and up again (runs last)', async () => {
