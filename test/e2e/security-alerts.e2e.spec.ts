@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DashboardUser, call } from '../support/api-client';
-import { TestPlatform } from '../support/platform';
+import { freePort } from '../support/nats-server';
+import { TestPlatform, spawnService, waitForHttp } from '../support/platform';
 import { waitFor } from '../support/wait';
 
 const ADMIN_TOKEN = `alerts-admin-${randomUUID()}`;
@@ -183,5 +184,29 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
         field,
       );
     });
+  });
+
+  it('keeps detecting when the audit-service replica running the detector is killed (runs last)', async () => {
+    const port = await freePort();
+    const standby = spawnService('audit-service', { ...platform.envFor('audit-service'), HTTP_PORT: String(port) });
+    platform.extras.push(standby);
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000);
+    expect(standby.output()).not.toContain('leading the detector');
+
+    platform.processes.get('audit-service')!.child.kill('SIGKILL');
+    await waitFor(
+      async () => standby.output(),
+      (output) => output.includes('leading the detector'),
+    );
+
+    const user = await DashboardUser.signup(base);
+    const key = await user.createKey();
+    await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+    const listed = await waitFor(
+      () => alertsOf(user, '?rule=revoked_key_use'),
+      (r) => r.body.alerts?.[0]?.count === 1,
+    );
+    expect(listed.body.alerts[0]).toMatchObject({ rule: 'revoked_key_use', key_id: key.api_key.id });
   });
 });
