@@ -48,6 +48,27 @@ export class NatsConnectionHolder implements ReadinessCheck {
     return this.jsManager;
   }
 
+  /**
+   * Publishes a notice on core NATS and waits until the server has it, at most `timeoutMs`: a caller
+   * that answers its client afterwards knows the notice reaches every subscriber on the same server
+   * before that answer does. Throws when the connection is closed or the server does not confirm in
+   * time (the notice may still go out).
+   */
+  async publishNotice(subject: string, payload: string, timeoutMs = 500): Promise<void> {
+    this.connection.publish(subject, payload);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.connection.flush(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`NATS did not confirm within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async check(): Promise<void> {
     if (this.connection.isClosed()) throw new Error('connection closed');
     await this.connection.flush();

@@ -12,8 +12,8 @@ export class InvalidationPublisher {
   constructor(private readonly nats: NatsConnectionHolder) {}
 
   async publish(invalidation: KeyInvalidation): Promise<void> {
-    this.nats.connection.publish(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation));
-    // Flush so the message is on the wire before the caller answers its client.
-    await this.nats.connection.flush();
+    // Confirmed by the server before the caller answers its client; a failure fails the call, so the
+    // client retries rather than trusting an instant revocation that gateways may not have heard of.
+    await this.nats.publishNotice(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation), 2_000);
   }
 }
