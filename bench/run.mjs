@@ -123,6 +123,8 @@ const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--war
       --skip-audit     skip the audit-service benchmarks    (env BENCH_SKIP_AUDIT=1)
       --only REGEX     run only the HTTP benchmarks whose name matches (the /healthz baseline always
                        runs); skips usage visibility, revocation and audit (env BENCH_ONLY)
+      --audit-only     run only the audit-service benchmarks, on a platform nothing else loaded
+                       (env BENCH_AUDIT_ONLY=1)
 `;
 
 function options() {
@@ -135,6 +137,7 @@ function options() {
       trials: { type: 'string', short: 't' },
       'skip-audit': { type: 'boolean' },
       only: { type: 'string' },
+      'audit-only': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -151,7 +154,7 @@ function options() {
     }
     return value;
   };
-  return {
+  const chosen = {
     connections: number('connections', values.connections ?? env.BENCH_CONNECTIONS, 50, { min: 1, integer: true }),
     duration: number('duration', values.duration ?? env.BENCH_DURATION, 10, { min: 1, integer: true }),
     warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, { min: 0, integer: true }),
@@ -159,7 +162,13 @@ function options() {
     trials: number('trials', values.trials ?? env.BENCH_TRIALS, 200, { min: 1, integer: true }),
     skipAudit: values['skip-audit'] === true || env.BENCH_SKIP_AUDIT === '1',
     only: values.only ?? (env.BENCH_ONLY || undefined),
+    auditOnly: values['audit-only'] === true || env.BENCH_AUDIT_ONLY === '1',
   };
+  if (chosen.auditOnly && (chosen.skipAudit || chosen.only !== undefined || chosen.url !== undefined)) {
+    // The audit benchmarks need a platform the runner started (they read its database directly).
+    throw new Error('--audit-only goes with neither --skip-audit, --only nor --url');
+  }
+  return chosen;
 }
 
 /** Load is only ever sent to this machine. */
@@ -256,7 +265,9 @@ async function main() {
     const target = `${context.url}${platform ? ' (started by the runner)' : ''}`;
 
     const only = opts.only === undefined ? undefined : new RegExp(opts.only);
-    const selected = benchmarks.filter((definition, index) => index === 0 || !only || only.test(definition.name));
+    const selected = opts.auditOnly
+      ? []
+      : benchmarks.filter((definition, index) => index === 0 || !only || only.test(definition.name));
     const results = [];
     for (const definition of selected) {
       if (interrupted) return;
@@ -275,7 +286,7 @@ async function main() {
     if (interrupted) return;
     const baseline = results[0];
     for (const result of results) {
-      if (!result.failure && !baseline.failure && baseline.reqPerSec > 0) {
+      if (!result.failure && !baseline?.failure && baseline.reqPerSec > 0) {
         result.ratio = result.reqPerSec / baseline.reqPerSec;
         result.addedP99 = result.p99 - baseline.p99;
       }
@@ -283,7 +294,7 @@ async function main() {
 
     // Usage visibility: from a request to its key's request_count showing it.
     let usageDelay;
-    if (!interrupted && !only && context.adminToken) {
+    if (!interrupted && !only && !opts.auditOnly && context.adminToken) {
       say('usage visibility: 30 trials');
       const delays = (await measureUsageDelay(await signup(context.url), 30)).sort((a, b) => a - b);
       const at = (p) => delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)];
@@ -292,7 +303,7 @@ async function main() {
 
     // Revocation propagation needs a second gateway on the platform's NATS: only on a platform we started.
     let revocation;
-    if (platform && !interrupted && !only) {
+    if (platform && !interrupted && !only && !opts.auditOnly) {
       const { natsUrl } = await platform.ready;
       say(`revocation propagation: ${opts.trials} trials across two gateway instances`);
       const second = await startExtraGateway({ root, natsUrl });
@@ -328,7 +339,8 @@ async function main() {
       usageDelay,
       audit,
     };
-    process.stdout.write(`${headerLine(report)}\n\n${resultsTable(results)}\n`);
+    process.stdout.write(`${headerLine(report)}\n`);
+    if (results.length > 0) process.stdout.write(`\n${resultsTable(results)}\n`);
     if (usageDelay) {
       process.stdout.write(
         `\nUsage visibility (a request → its key's request_count shows it):\n\n${delayTable(usageDelay)}\n`,
