@@ -7,7 +7,9 @@ import { createMigratedDataSource } from '../../../../test/support/test-database
 import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
 import { eventAt } from '../../../../test/support/events';
 import { AuditServiceMigrations } from '../migrations';
+import { DEFAULT_DETECTOR_CONFIG } from './detector';
 import { DetectorRunner } from './detector-runner';
+import { DetectorStateStore } from './detector-state-store';
 
 const logger = new JsonLogger('test', 'silent');
 
@@ -111,6 +113,66 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
     expect(Object.fromEntries((await alertsFor()).map((alert) => [alert.key_prefix, alert.account_id]))).toEqual({
       [ownPrefix]: owner,
       [sharedPrefix]: null,
+    });
+  });
+
+  describe('keys in memory', () => {
+    const stateOf = async (keyId: string) =>
+      (
+        (await dataSource.query(`SELECT state FROM detector_key_state WHERE key_id = $1`, [keyId])) as {
+          state: { windowCount: number };
+        }[]
+      )[0]?.state;
+    const use = async (keyId: string, count: number, at = Date.now()) => {
+      const events = Array.from({ length: count }, (_, i) =>
+        eventAt('key.used', `usage-${keyId}`, at + i, { key_id: keyId, status: 200, ip: '192.0.2.10' }, randomUUID()),
+      );
+      connection.connection.publish(
+        subjectForEventType('key.used'),
+        JSON.stringify({ batch_id: randomUUID(), events }),
+      );
+    };
+    const until = async (condition: () => Promise<boolean>) => {
+      const deadline = Date.now() + 15_000;
+      while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await condition()).toBe(true);
+    };
+
+    it('reads a key when an event needs it, and past its bound lets the keys go and reads them again', async () => {
+      await runner?.stop();
+      runner = new DetectorRunner(dataSource, connection, logger, DEFAULT_DETECTOR_CONFIG, 1);
+      await runner.start();
+      const loadKeys = jest.spyOn(DetectorStateStore.prototype, 'loadKeys');
+      try {
+        const [a, b] = [randomUUID(), randomUUID()];
+        await use(a, 3);
+        await until(async () => (await stateOf(a))?.windowCount === 3);
+        await use(b, 2); // two keys held: over the bound of 1, both go once stored
+        await until(async () => (await stateOf(b))?.windowCount === 2);
+        loadKeys.mockClear();
+        await use(a, 4);
+        await until(async () => (await stateOf(a))?.windowCount === 7);
+        expect(loadKeys.mock.calls.map(([keyIds]) => keyIds)).toContainEqual([a]);
+        // Read from its row, not started afresh: the 4 new uses count on top of the 3 stored.
+        expect((await loadKeys.mock.results.at(-1)?.value).map(([keyId]: [string]) => keyId)).toEqual([a]);
+      } finally {
+        loadKeys.mockRestore();
+      }
+    });
+
+    it('sweeps the rows of keys retired over an hour ago, which it does not hold, once a minute of event time', async () => {
+      const [old, recent, used] = [randomUUID(), randomUUID(), randomUUID()];
+      const later = Date.now() + 2 * 60_000; // a minute not swept yet
+      await dataSource.query(`INSERT INTO detector_key_state (key_id, state) VALUES ($1, $2), ($3, $4)`, [
+        old,
+        { windowCount: 1, retiredAt: later - 2 * 3_600_000 },
+        recent,
+        { windowCount: 1, retiredAt: later - 600_000 },
+      ]);
+      await use(used, 1, later);
+      await until(async () => (await stateOf(used)) !== undefined);
+      expect(await stateOf(old)).toBeUndefined();
+      expect(await stateOf(recent)).toBeDefined();
     });
   });
 });

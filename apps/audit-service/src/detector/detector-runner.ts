@@ -6,7 +6,13 @@ import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
-import { DEFAULT_DETECTOR_CONFIG, Detector, type DetectorConfig, type WorkingHours } from './detector';
+import {
+  DEFAULT_DETECTOR_CONFIG,
+  Detector,
+  type DetectorConfig,
+  RETIRED_STATE_MS,
+  type WorkingHours,
+} from './detector';
 import { DetectorLeadership, FencedError } from './detector-leadership';
 import { DetectorStateStore } from './detector-state-store';
 import { prefixOwners } from '../audit-log/key-prefix-owners';
@@ -18,6 +24,13 @@ const LEADERSHIP_CHECK_MS = 2_000;
 const SETTINGS_REFRESH_MS = 1_000;
 /** Settings are read again this far back, for a change whose transaction committed late. */
 const SETTINGS_OVERLAP_MS = 60_000;
+
+/** What a resolution as legitimate teaches the detector (see `learn`). */
+interface Lesson {
+  rule: Alert['rule'];
+  key_id: string | null;
+  evidence: Record<string, unknown>;
+}
 
 interface AccountSettings {
   timezone: string;
@@ -50,6 +63,8 @@ export class DetectorRunner {
   private stepping = false;
   /** When settings were last read (this process's clock: it only spaces the reads). */
   private settingsReadAt = 0;
+  /** The minute of event time of the last sweep of retired keys' rows. */
+  private lastRetiredSweepMinute = -Infinity;
   /** The newest `updated_at` of the settings read (the database's clock). */
   private settingsWatermark = new Date(0);
   /** The tail of the detector's queue (see `inTurn`): its consumers' transactions and resolutions. */
@@ -65,6 +80,8 @@ export class DetectorRunner {
     private readonly nats: NatsConnectionHolder,
     private readonly logger: LoggerService,
     private readonly config: DetectorConfig = DEFAULT_DETECTOR_CONFIG,
+    /** Keys whose state the detector keeps in memory before it lets them all go (they are stored). */
+    private readonly maxKeysInMemory = 100_000,
   ) {
     this.alerts = new AlertsRepository(dataSource);
     this.events = new EventStore(dataSource);
@@ -218,11 +235,11 @@ export class DetectorRunner {
     });
   }
 
-  /** The detector, loaded from the committed state when there is none. */
-  private async current(): Promise<Detector> {
+  /** The detector, with the committed failure windows when there is none; keys are read as needed (`process`). */
+  private async current(manager: EntityManager): Promise<Detector> {
     this.detector ??= new Detector(
       this.config,
-      await this.store.load(),
+      await this.store.loadWindows(manager),
       (accountId) => this.workingHours.get(accountId) ?? null,
     );
     return this.detector;
@@ -246,8 +263,8 @@ export class DetectorRunner {
       throw error;
     }
     await this.readChangedSettings(manager);
-    const detector = await this.current();
-    await this.applyLessons(detector, manager);
+    const detector = await this.current(manager);
+    const lessons = await this.takeLessons(manager);
     // Failures that show only a key prefix belong to the account with that prefix (see prefix-attribution).
     const prefixes = delivered.map(unattributedPrefix).filter((prefix) => prefix !== undefined);
     const owners = await prefixOwners(prefixes, manager);
@@ -258,16 +275,44 @@ export class DetectorRunner {
       .map((event) => ({ event, at: Date.parse(event.occurred_at) }))
       .sort((a, b) => a.at - b.at)
       .map(({ event }) => event);
+    // The states of the keys these events and lessons are about, read once for those not in memory.
+    const keyIds = new Set<string>();
+    for (const event of events) {
+      const keyId = event.type === 'key.used' ? (event.data as { key_id?: unknown }).key_id : event.meta.key_id;
+      if (typeof keyId === 'string') keyIds.add(keyId);
+    }
+    for (const lesson of lessons) if (lesson.key_id) keyIds.add(lesson.key_id);
+    detector.adoptKeys(
+      await this.store.loadKeys(
+        [...keyIds].filter((keyId) => !detector.holds(keyId)),
+        manager,
+      ),
+    );
+    for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
     await this.observeAll(detector, events, manager);
+    await this.sweepRetiredKeys(events, manager);
+    // Everything is stored: a detector that holds too many keys lets them go and reads them again as needed.
+    if (detector.keyCount > this.maxKeysInMemory) detector.releaseKeys();
+  }
+
+  /**
+   * Once a minute of event time, deletes the rows of keys retired an hour before (as the detector does
+   * for the keys it holds; the others are not in its memory).
+   */
+  private async sweepRetiredKeys(events: EventEnvelope[], manager: EntityManager): Promise<void> {
+    const newest = events.reduce((latest, event) => Math.max(latest, Date.parse(event.occurred_at)), -Infinity);
+    const minute = Math.floor(newest / 60_000);
+    if (!Number.isFinite(minute) || minute <= this.lastRetiredSweepMinute) return;
+    this.lastRetiredSweepMinute = minute;
+    await this.store.sweepRetired(newest - RETIRED_STATE_MS, manager);
   }
 
   /** Resolutions as legitimate taken since the last batch, by any replica (see `learn`). */
-  private async applyLessons(detector: Detector, manager: EntityManager): Promise<void> {
+  private async takeLessons(manager: EntityManager): Promise<Lesson[]> {
     // As a SELECT: TypeORM answers a DELETE with [rows, count].
-    const lessons = (await manager.query(
+    return (await manager.query(
       `WITH taken AS (DELETE FROM detector_lessons RETURNING rule, key_id, evidence) SELECT * FROM taken`,
-    )) as { rule: Alert['rule']; key_id: string | null; evidence: Record<string, unknown> }[];
-    for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
+    )) as Lesson[];
   }
 
   /** Security settings changed through other replicas, read at most every SETTINGS_REFRESH_MS. */

@@ -31,6 +31,43 @@ export class DetectorStateStore {
     return state;
   }
 
+  /**
+   * The failure windows, without any key: the detector's leader starts from these and reads a key's row
+   * when an event first needs it (`loadKeys`), so taking the lead costs the same however many keys exist.
+   */
+  async loadWindows(manager: EntityManager): Promise<DetectorState> {
+    const windows = (await manager.query(`SELECT bucket, name, value FROM detector_windows`)) as {
+      bucket: string;
+      name: string;
+      value: never;
+    }[];
+    const state = emptyState();
+    for (const { bucket, name, value } of windows)
+      if ((WINDOW_BUCKETS as readonly string[]).includes(bucket))
+        put(state[bucket as keyof DetectorState], name, value);
+    return state;
+  }
+
+  /** The stored state of these keys (those that have one), in the caller's transaction. */
+  async loadKeys(keyIds: readonly string[], manager: EntityManager): Promise<[string, KeyState][]> {
+    if (keyIds.length === 0) return [];
+    const rows = (await manager.query(`SELECT key_id, state FROM detector_key_state WHERE key_id = ANY($1::text[])`, [
+      keyIds,
+    ])) as { key_id: string; state: KeyState }[];
+    return rows.map((row) => [row.key_id, row.state]);
+  }
+
+  /**
+   * Deletes the rows of keys retired (revoked or expired) before `before` (event time, ms), as the
+   * detector's own sweep does for the keys it holds: the others are not in its memory.
+   */
+  async sweepRetired(before: number, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `DELETE FROM detector_key_state WHERE state ? 'retiredAt' AND (state->>'retiredAt')::float8 < $1`,
+      [before],
+    );
+  }
+
   /** Writes the changes in the caller's transaction. */
   async save(changes: DetectorChanges, manager: EntityManager): Promise<void> {
     if (changes.keys.length > 0) {

@@ -178,7 +178,8 @@ export function distanceKm(a: [number, number], b: [number, number]): number {
 }
 
 const PRUNE_EVERY_MS = 60_000;
-const RETIRED_STATE_MS = 3_600_000;
+/** How long a revoked or expired key's state is kept: uses in flight still find its history. */
+export const RETIRED_STATE_MS = 3_600_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, number>();
 const HOUR_MS = 3_600_000;
@@ -264,6 +265,40 @@ export class Detector {
         .filter(([, key]) => key.retiredAt !== undefined)
         .map(([keyId]) => keyId),
     );
+  }
+
+  /** Whether this key's state is in memory (the runner reads the others from the database first). */
+  holds(keyId: string): boolean {
+    return Object.hasOwn(this.state.keys, keyId);
+  }
+
+  /** How many keys' states are in memory. */
+  get keyCount(): number {
+    return Object.keys(this.state.keys).length;
+  }
+
+  /** States read from the database for keys not in memory yet (a key already held keeps its state). */
+  adoptKeys(keys: readonly [string, KeyState][]): void {
+    for (const [keyId, key] of keys) {
+      if (this.holds(keyId)) continue;
+      Object.defineProperty(this.state.keys, keyId, {
+        value: key,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (key.retiredAt !== undefined) this.retiredKeys.add(keyId);
+    }
+  }
+
+  /**
+   * Drops every key's state from memory; it is all stored (call right after `takeChanges`), and read
+   * again when needed. Bounds the memory of a long-running detector.
+   */
+  releaseKeys(): void {
+    if (this.changedKeys.size > 0) throw new Error('releaseKeys: changes not taken yet');
+    for (const keyId of Object.keys(this.state.keys)) delete this.state.keys[keyId];
+    this.retiredKeys.clear();
   }
 
   observe(event: EventEnvelope): Finding[] {

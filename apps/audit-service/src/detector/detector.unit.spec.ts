@@ -695,6 +695,32 @@ describe('Detector', () => {
       expect(sut.takeChanges().removedKeys).toEqual([keyId]);
     });
 
+    it('takes keys read from storage as if it had learned them, and lets them all go once their changes are taken', () => {
+      const [held, stored, retired] = [randomUUID(), randomUUID(), randomUUID()];
+      sut.observe(keyUsed(held, MONDAY));
+      const learned = new Detector();
+      learned.observe(keyUsed(stored, MONDAY - HOUR));
+      learned.observe(keyUsed(retired, MONDAY - HOUR));
+      const revocation = eventAt('key.revoked', `api_key-${retired}`, MONDAY, { reason: 'user' }, ACCOUNT);
+      learned.observe({ ...revocation, meta: { ...revocation.meta, key_id: retired } });
+      const rows = learned.takeChanges().keys;
+
+      expect(() => sut.releaseKeys()).toThrow('changes not taken yet');
+      sut.adoptKeys([...rows, [held, rows[0][1]]]);
+      expect([sut.holds(held), sut.holds(stored), sut.holds(retired)]).toEqual([true, true, true]);
+      expect(sut.state.keys[held]).toMatchObject({ firstSeen: MONDAY }); // a key held keeps its own state
+      sut.observe(keyUsed(stored, MONDAY + MINUTE));
+      expect(sut.state.keys[stored]).toMatchObject({ firstSeen: MONDAY - HOUR });
+
+      // The adopted retired key is swept an hour after its revocation, as if it had been learned here.
+      sut.observe(keyUsed(held, MONDAY + HOUR + 2 * MINUTE));
+      expect(sut.holds(retired)).toBe(false);
+      expect(sut.takeChanges().removedKeys).toEqual([retired]);
+
+      sut.releaseKeys();
+      expect(sut.keyCount).toBe(0);
+    });
+
     it('gives an address’s burst to an account only when every failure in it was against that account', () => {
       const other = randomUUID();
       const failures = (ip: string, accounts: (string | null)[]) =>

@@ -3,6 +3,7 @@ import { CreateAlerts1764190000000 } from './1764190000000-create-alerts';
 import { CreateWebhookDeliveries1764200000000 } from './1764200000000-create-webhook-deliveries';
 import { DetectorStateRows1764210000000 } from './1764210000000-detector-state-rows';
 import { DetectorLeadership1764230000000 } from './1764230000000-detector-leadership';
+import { DetectorRetiredKeysIndex1764240000000 } from './1764240000000-detector-retired-keys-index';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -11,4 +12,5 @@ export const AuditServiceMigrations: Function[] = [
   CreateWebhookDeliveries1764200000000,
   DetectorStateRows1764210000000,
   DetectorLeadership1764230000000,
+  DetectorRetiredKeysIndex1764240000000,
 ];
