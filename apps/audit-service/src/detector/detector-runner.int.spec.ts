@@ -154,7 +154,7 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
         await until(async () => (await stateOf(a))?.windowCount === 7);
         expect(loadKeys.mock.calls.map(([keyIds]) => keyIds)).toContainEqual([a]);
         // Read from its row, not started afresh: the 4 new uses count on top of the 3 stored.
-        expect((await loadKeys.mock.results.at(-1)?.value).map(([keyId]: [string]) => keyId)).toEqual([a]);
+        expect(((await loadKeys.mock.results.at(-1)!.value) as [string][]).map(([keyId]) => keyId)).toEqual([a]);
       } finally {
         loadKeys.mockRestore();
       }
