@@ -181,7 +181,7 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
       await inFlight.startTransaction();
       await DetectorLeadership.fence(inFlight.manager, oldGeneration);
       // The old leader's lock connection dies; another replica takes the lead while that transaction runs.
-      await oldLeader.release(true);
+      await oldLeader.release();
       let raised = false;
       const takeover = newLeader.tryAcquire().then((generation) => {
         raised = true;

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { Client } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
 
 const LOCK_NAME = 'audit-detector';
 /** A heartbeat that takes longer than this counts as a lost connection (a half-open one may hang for minutes). */
@@ -20,46 +21,58 @@ export class FencedError extends Error {
  * raise waits until its transactions in flight have finished.
  */
 export class DetectorLeadership {
-  private runner?: QueryRunner;
+  /** The lock's own connection (not the pool's: it lives as long as the lead, and is closed to let it go). */
+  private client?: Client;
 
   constructor(private readonly dataSource: DataSource) {}
 
   /** Takes the lead when no other replica holds it: the new fencing generation, or undefined. */
   async tryAcquire(): Promise<number | undefined> {
-    if (this.runner) throw new Error('already leading');
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    if (this.client) throw new Error('already leading');
+    // The services' data sources are configured by URL (createServiceDataSource).
+    const { url } = this.dataSource.options as { url?: string };
+    const client = new Client({
+      connectionString: url,
+      application_name: 'audit-service detector lead',
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+    });
+    // A broken connection shows in the next heartbeat; without a listener the error would crash the process.
+    client.on('error', () => undefined);
     try {
-      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [LOCK_NAME])) as {
-        locked: boolean;
-      }[];
-      if (!locked) {
-        await runner.release();
+      await client.connect();
+      // A leader whose machine or network dies sends no FIN: without keepalives PostgreSQL would keep its
+      // session, and so the lock, for hours. With these it drops them within about 15 s.
+      await client.query(
+        `SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; SET tcp_user_timeout = 10000`,
+      );
+      const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
+        LOCK_NAME,
+      ]);
+      if (!rows[0].locked) {
+        await client.end();
         return undefined;
       }
-      // As a SELECT: TypeORM answers an UPDATE with [rows, count].
-      const [{ generation }] = (await runner.query(
-        `WITH raised AS (
-           UPDATE detector_leadership SET generation = generation + 1, updated_at = now() WHERE id = 1 RETURNING generation
-         ) SELECT generation FROM raised`,
-      )) as { generation: string }[];
-      this.runner = runner;
-      return Number(generation);
+      const raised = await client.query<{ generation: string }>(
+        `UPDATE detector_leadership SET generation = generation + 1, updated_at = now() WHERE id = 1 RETURNING generation`,
+      );
+      this.client = client;
+      return Number(raised.rows[0].generation);
     } catch (error) {
-      await runner.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
-      await runner.release().catch(() => undefined);
+      // Closing the connection drops the lock if it was taken.
+      await client.end().catch(() => undefined);
       throw error;
     }
   }
 
   /** Whether the lock's connection still answers, within HEARTBEAT_TIMEOUT_MS (PostgreSQL holds the lock as long as it lives). */
   async stillHeld(): Promise<boolean> {
-    const runner = this.runner;
-    if (!runner) return false;
+    const client = this.client;
+    if (!client) return false;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        runner.query(`SELECT 1`).then(() => true),
+        client.query(`SELECT 1`).then(() => true),
         new Promise<boolean>((resolve) => {
           timer = setTimeout(() => resolve(false), HEARTBEAT_TIMEOUT_MS);
         }),
@@ -71,22 +84,13 @@ export class DetectorLeadership {
     }
   }
 
-  /**
-   * Lets the lead go. `connectionLost`: the connection is not asked to unlock (it may hang) but
-   * destroyed, which drops the lock on the server if it is still there.
-   */
-  async release(connectionLost = false): Promise<void> {
-    const runner = this.runner;
-    this.runner = undefined;
-    if (!runner) return;
-    if (connectionLost) {
-      // TypeORM's Postgres runner hands the error to pg's pool, which then closes the client instead of reusing it.
-      const postgres = runner as unknown as { releasePostgresConnection(error?: Error): Promise<void> };
-      await postgres.releasePostgresConnection(new Error('detector lead lost')).catch(() => undefined);
-      return;
-    }
-    await runner.query(`SELECT pg_advisory_unlock_all()`).catch(() => undefined);
-    await runner.release().catch(() => undefined);
+  /** Lets the lead go: closing the lock's connection releases the lock on the server (if it still has it). */
+  async release(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    // A hung connection may never answer a goodbye: give it a moment, then leave it to the keepalives.
+    await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
   }
 
   /** First statement of every detector transaction: throws FencedError unless `generation` still leads. */

@@ -136,7 +136,7 @@ export class DetectorRunner {
   private async campaignStep(): Promise<void> {
     if (this.stopped) return;
     if (this.leading) {
-      if (!(await this.leadership.stillHeld())) await this.stepDown('the connection holding the lead failed', true);
+      if (!(await this.leadership.stillHeld())) await this.stepDown('the connection holding the lead failed');
       return;
     }
     const generation = await this.leadership.tryAcquire();
@@ -191,13 +191,13 @@ export class DetectorRunner {
    * The consumers stop first, while the generation is still this replica's: the batches they have
    * queued are handled (or, when another replica already leads, fenced and retried there).
    */
-  private async stepDown(reason: string, connectionLost = false): Promise<void> {
+  private async stepDown(reason: string): Promise<void> {
     if (!this.leading) return;
     this.logger.warn({ msg: 'no longer leading the detector', reason, generation: this.generation }, 'DetectorRunner');
     for (const consumer of this.consumers.splice(0)) await consumer.stop();
     this.generation = undefined;
     this.forget();
-    await this.leadership.release(connectionLost);
+    await this.leadership.release();
   }
 
   /**

@@ -9,6 +9,13 @@ import type { Alert } from './alert-book';
 /** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
 export const RETRY_DELAYS_S = [1, 5, 30, 120, 600];
 const TIMEOUT_MS = 5_000;
+/** Deliveries per round (every `intervalMs`). */
+const ROUND_SIZE = 20;
+/**
+ * A claimed delivery is not due for anyone else this long: well past one attempt (TIMEOUT_MS), so that
+ * two replicas never post the same delivery; a replica that dies mid-attempt leaves it to another then.
+ */
+const CLAIM_LEASE_S = 60;
 
 export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -31,7 +38,8 @@ function isPrivate(address: string): boolean {
 /**
  * Delivers queued webhooks: a signed POST (`X-VibeXP-Signature: sha256=<HMAC of the body>`), 5 s
  * timeout, retried with back-off, every attempt recorded. The target's address is checked again at
- * delivery (a name may resolve to a private address) unless private targets are allowed.
+ * delivery (a name may resolve to a private address) unless private targets are allowed. Every
+ * audit-service replica runs one: each delivery is claimed (row lock, then a lease) before its attempt.
  */
 export class WebhookDispatcher {
   private timer?: NodeJS.Timeout;
@@ -61,12 +69,32 @@ export class WebhookDispatcher {
   }
 
   async deliverDue(): Promise<void> {
-    const due = (await this.dataSource.query(
-      `SELECT d.id, d.url, d.payload, d.attempts, s.webhook_secret
-         FROM webhook_deliveries d JOIN security_settings s ON s.account_id = d.account_id
-        WHERE d.status = 'pending' AND d.next_attempt_at <= now() ORDER BY d.next_attempt_at LIMIT 20`,
+    for (let delivered = 0; delivered < ROUND_SIZE; delivered += 1) {
+      const delivery = await this.claimNext();
+      if (!delivery) return;
+      await this.attempt(delivery);
+    }
+  }
+
+  /** The next due delivery, claimed by this replica: skipped by the others while locked, then leased. */
+  private async claimNext(): Promise<
+    { id: string; url: string; payload: unknown; attempts: number; webhook_secret: string | null } | undefined
+  > {
+    const [claimed] = (await this.dataSource.query(
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+          ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $1)
+           FROM due WHERE d.id = due.id
+         RETURNING d.id, d.url, d.payload, d.attempts, d.account_id
+       )
+       SELECT c.id, c.url, c.payload, c.attempts, s.webhook_secret
+         FROM claimed c LEFT JOIN security_settings s ON s.account_id = c.account_id`,
+      [CLAIM_LEASE_S],
     )) as { id: string; url: string; payload: unknown; attempts: number; webhook_secret: string | null }[];
-    for (const delivery of due) await this.attempt(delivery);
+    return claimed;
   }
 
   private async attempt(delivery: {

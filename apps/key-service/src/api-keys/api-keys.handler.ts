@@ -69,7 +69,8 @@ export class ApiKeysHandler {
     await this.store.dataSource.transaction(async (manager) => {
       await this.createKey(manager, keyId, command, null);
     });
-    await this.invalidations.publish({ new_key: true });
+    // The answer carries the new key's only copy: a notice NATS does not confirm must not lose it.
+    await this.invalidations.publishOrLog({ new_key: true });
     return this.view(command.account_id, keyId);
   }
 
@@ -135,7 +136,8 @@ export class ApiKeysHandler {
         manager,
       );
     });
-    await this.invalidations.publish({ key_id: old.id, new_key: true });
+    // As for a new key: the answer carries the new key's only copy (the old key's cached answer lasts 30 s at most).
+    await this.invalidations.publishOrLog({ key_id: old.id, new_key: true });
     return { api_key: await this.view(command.account_id, newKeyId), replaces: old.id };
   }
 
@@ -212,7 +214,7 @@ export class ApiKeysHandler {
         result.results.push({ line: line.line, status: 'exists', key_id: raced });
       }
     }
-    if (result.created > 0) await this.invalidations.publish({ new_key: true });
+    if (result.created > 0) await this.invalidations.publishOrLog({ new_key: true });
     return result;
   }
 

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DataSource } from 'typeorm';
+import { JsonLogger } from '#common';
+import { createMigratedDataSource } from '../../../../test/support/test-database';
+import { AuditServiceMigrations } from '../migrations';
+import { WebhookDispatcher } from './webhooks';
+
+const logger = new JsonLogger('test', 'silent');
+
+describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  let server: Server;
+  let url: string;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('webhooks_replicas', AuditServiceMigrations));
+    server = createServer((request, response) => {
+      received.push(String(request.headers['x-vibexp-delivery']));
+      // Slow enough that both replicas' rounds overlap.
+      setTimeout(() => response.writeHead(204).end(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await closeDb();
+  });
+
+  it('posts each delivery once when two replicas deliver at the same time', async () => {
+    const accountId = randomUUID();
+    await dataSource.query(
+      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+      [accountId, url],
+    );
+    const ids = (await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
+       SELECT $1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb FROM generate_series(1, 30)
+       RETURNING id`,
+      [accountId, url],
+    )) as { id: string }[];
+    const replicas = [0, 1].map(() => new WebhookDispatcher(dataSource, logger, true));
+
+    for (let round = 0; round < 3; round += 1) await Promise.all(replicas.map((replica) => replica.deliverDue()));
+
+    expect(received.sort()).toEqual(ids.map(({ id }) => id).sort());
+    const [{ attempts, delivered }] = (await dataSource.query(
+      `SELECT (SELECT count(*)::int FROM webhook_attempts) AS attempts,
+              (SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered') AS delivered`,
+    )) as { attempts: number; delivered: number }[];
+    expect([attempts, delivered]).toEqual([30, 30]);
+  });
+});
