@@ -11,7 +11,7 @@ interface UsedData {
 }
 
 /** UTC ISO 8601 as `Date.toISOString()` writes it, which is what the gateway sends. */
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
 const canonical = (iso: string): string => (CANONICAL_UTC.test(iso) ? iso : new Date(Date.parse(iso)).toISOString());
 
 /** The start of the event's UTC hour, cut from the text (no Date per event: this runs for every request). */
