@@ -14,6 +14,13 @@ export interface ServiceDatabaseOptions {
   poolSize?: number;
 }
 
+const SERVER_SESSION_OPTIONS = [
+  '-c tcp_keepalives_idle=20',
+  '-c tcp_keepalives_interval=5',
+  '-c tcp_keepalives_count=3',
+  '-c idle_in_transaction_session_timeout=60000',
+].join(' ');
+
 /** A service's PostgreSQL database: event store + its read models, migrated at start. */
 export function createServiceDataSource(options: ServiceDatabaseOptions): DataSource {
   return new DataSource({
@@ -25,7 +32,15 @@ export function createServiceDataSource(options: ServiceDatabaseOptions): DataSo
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 },
+    extra: {
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+      keepAlive: true,
+      // On the server's side of each connection: a client whose machine or network died sends no FIN, and
+      // its session (with its locks, such as a detector transaction's) would otherwise stay for hours.
+      // Keepalives end it within about 40 s; a transaction left idle for a minute is ended too.
+      options: SERVER_SESSION_OPTIONS,
+    },
   });
 }
 

@@ -53,6 +53,9 @@ export class DetectorLeadership {
         await client.end();
         return undefined;
       }
+      // The raise waits for detector transactions in flight, whose sessions may belong to a dead replica:
+      // give up after a while (the next step tries again) rather than hold the lock without leading.
+      await client.query(`SET lock_timeout = '10s'`);
       const raised = await client.query<{ generation: string }>(
         `UPDATE detector_leadership SET generation = generation + 1, updated_at = now() WHERE id = 1 RETURNING generation`,
       );

@@ -99,7 +99,8 @@ export class AccountsHandler {
     if (!state) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no account with this id');
     const events = decideAdminChange(state, command);
     await this.store.append(accountStream(state.id), events, state.version, eventMeta(command.meta, state.id));
-    if (events.length > 0) await this.invalidations.publish({ account_id: state.id });
+    // Also when nothing changed: a retry after a notice NATS did not confirm announces the change again.
+    await this.invalidations.publish({ account_id: state.id });
     return withoutLimit(toAccountView((await this.accounts.findById(state.id))!));
   }
 }

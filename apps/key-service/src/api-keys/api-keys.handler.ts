@@ -97,8 +97,9 @@ export class ApiKeysHandler {
       state.version,
       eventMeta(command.meta, state.accountId, state.id),
     );
-    if (events.some((event) => event.type === 'key.integrations_changed'))
-      await this.invalidations.publish({ key_id: state.id });
+    // Also when the integrations were already these: a retry after a notice NATS did not confirm announces
+    // the change again (a rename alone denies nothing).
+    if (command.integrations !== undefined) await this.invalidations.publish({ key_id: state.id });
     return this.view(command.account_id, command.key_id);
   }
 
@@ -154,8 +155,9 @@ export class ApiKeysHandler {
         state.version,
         eventMeta(command.meta, state.accountId, state.id),
       );
-      await this.invalidations.publish({ key_id: state.id });
     }
+    // For a key already revoked too: a repeated report after a notice NATS did not confirm announces it again.
+    if (state) await this.invalidations.publish({ key_id: state.id });
     return { accepted: true };
   }
 

@@ -60,7 +60,9 @@ export class KeyScheduler {
         if (error instanceof ConcurrencyError) continue;
         throw error;
       }
-      await this.invalidations.publish({ key_id: keyId });
+      // No client waits to retry: a notice NATS did not confirm is logged, and the rest of the due keys go on
+      // (gateways drop a cached key within its maximum age).
+      await this.invalidations.publishOrLog({ key_id: keyId });
       changed += 1;
     }
     return changed;
