@@ -10,25 +10,17 @@ import { type DetectorChanges, type DetectorState, type KeyState, WINDOW_BUCKETS
 export class DetectorStateStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The state as last committed (both tables read in one snapshot). */
+  /** The whole state as last committed, every key included (both tables read in one snapshot): for tools and tests. */
   async load(): Promise<DetectorState> {
-    const { windows, keys } = await this.dataSource.transaction('REPEATABLE READ', async (manager) => ({
-      windows: (await manager.query(`SELECT bucket, name, value FROM detector_windows`)) as {
-        bucket: string;
-        name: string;
-        value: never;
-      }[],
-      keys: (await manager.query(`SELECT key_id, state FROM detector_key_state`)) as {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const state = await this.loadWindows(manager);
+      const keys = (await manager.query(`SELECT key_id, state FROM detector_key_state`)) as {
         key_id: string;
         state: KeyState;
-      }[],
-    }));
-    const state = emptyState();
-    for (const { bucket, name, value } of windows)
-      if ((WINDOW_BUCKETS as readonly string[]).includes(bucket))
-        put(state[bucket as keyof DetectorState], name, value);
-    for (const key of keys) put(state.keys, key.key_id, key.state);
-    return state;
+      }[];
+      for (const key of keys) put(state.keys, key.key_id, key.state);
+      return state;
+    });
   }
 
   /**
