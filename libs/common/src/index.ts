@@ -1,3 +1,4 @@
+export * from './async/with-timeout';
 export * from './config/base-env';
 export * from './config/load-config';
 export * from './health/health';

@@ -1,6 +1,6 @@
 import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { ReadinessCheck } from '#common';
+import { type ReadinessCheck, withTimeout } from '#common';
 
 export interface NatsConnectionOptions {
   servers: string;
@@ -56,17 +56,7 @@ export class NatsConnectionHolder implements ReadinessCheck {
    */
   async publishNotice(subject: string, payload: string, timeoutMs = 500): Promise<void> {
     this.connection.publish(subject, payload);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.connection.flush(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`NATS did not confirm within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.connection.flush(), timeoutMs, `NATS did not confirm within ${timeoutMs} ms`);
   }
 
   async check(): Promise<void> {

@@ -6,6 +6,7 @@ import { NatsConnectionHolder, provisionStreams } from '#messaging';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
 import { eventAt } from '../../../../test/support/events';
+import { waitFor } from '../../../../test/support/wait';
 import { AuditServiceMigrations } from '../migrations';
 import { DetectorLeadership1764230000000 } from '../migrations/1764230000000-detector-leadership';
 import type { Alert } from './alert-book';
@@ -13,17 +14,6 @@ import { DetectorLeadership, FencedError } from './detector-leadership';
 import { DetectorRunner } from './detector-runner';
 
 const logger = new JsonLogger('test', 'silent');
-
-/** Polls until `probe` answers `expected` (or 15 s pass) and returns its last answer. */
-async function eventually<T>(probe: () => Promise<T>, expected: T): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  let last = await probe();
-  while (last !== expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    last = await probe();
-  }
-  return last;
-}
 
 describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => {
   let nats: TestNatsServer;
@@ -78,13 +68,28 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
     expect([first.leading, second.leading]).toEqual([true, false]);
 
     use(5);
-    expect(await eventually(async () => (await keyState())?.windowCount, 5)).toBe(5);
+    expect(
+      await waitFor(
+        async () => (await keyState())?.windowCount,
+        (value) => value === 5,
+      ),
+    ).toBe(5);
 
     await first.stop();
-    expect(await eventually(async () => second.leading, true)).toBe(true);
+    expect(
+      await waitFor(
+        async () => second.leading,
+        (value) => value === true,
+      ),
+    ).toBe(true);
     use(3);
     // Counted on top of what the first replica saved, and not split between replicas.
-    expect(await eventually(async () => (await keyState())?.windowCount, 8)).toBe(8);
+    expect(
+      await waitFor(
+        async () => (await keyState())?.windowCount,
+        (value) => value === 8,
+      ),
+    ).toBe(8);
   });
 
   it('a leader whose generation was superseded commits nothing, steps down and its batch is handled once', async () => {
@@ -96,7 +101,12 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
     use(4);
     // The batch is refused (fenced); the replica steps down, takes the lead again with a new generation,
     // and the redelivered batch is counted once.
-    expect(await eventually(async () => (await keyState())?.windowCount, 12)).toBe(12);
+    expect(
+      await waitFor(
+        async () => (await keyState())?.windowCount,
+        (value) => value === 12,
+      ),
+    ).toBe(12);
     expect(await generation()).toBe(before + 2);
     expect(leader.leading).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -117,7 +127,12 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
     expect((await keyState())?.trustedCountries).not.toContain('FR');
 
     use(1);
-    expect(await eventually(async () => (await keyState())?.trustedCountries.includes('FR'), true)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await keyState())?.trustedCountries.includes('FR'),
+        (value) => value === true,
+      ),
+    ).toBe(true);
     const [{ pending }] = (await dataSource.query(`SELECT count(*)::int AS pending FROM detector_lessons`)) as {
       pending: number;
     }[];
@@ -151,7 +166,7 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
         ])) as { evidence: { auto_revoked?: boolean } }[]
       )[0]?.evidence.auto_revoked;
     // The leader tried to revoke the key (no key-service answers here, so the attempt is recorded as failed).
-    expect(await eventually(autoRevoked, false)).toBe(false);
+    expect(await waitFor(autoRevoked, (value) => value === false)).toBe(false);
   });
 
   it("when the leader's database connection dies, one replica leads again and nothing is counted twice", async () => {
@@ -161,10 +176,20 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
       `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`,
     );
     const leaders = async () => runners.filter((runner) => runner.leading).length;
-    expect(await eventually(async () => (await generation()) > before && (await leaders()) === 1, true)).toBe(true);
+    expect(
+      await waitFor(
+        async () => (await generation()) > before && (await leaders()) === 1,
+        (value) => value === true,
+      ),
+    ).toBe(true);
 
     use(2);
-    expect(await eventually(async () => (await keyState())?.windowCount, counted + 2)).toBe(counted + 2);
+    expect(
+      await waitFor(
+        async () => (await keyState())?.windowCount,
+        (value) => value === counted + 2,
+      ),
+    ).toBe(counted + 2);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await keyState())?.windowCount).toBe(counted + 2);
     expect(await leaders()).toBe(1);

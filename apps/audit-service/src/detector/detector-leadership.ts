@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { withTimeout } from '#common';
 import type { DataSource, EntityManager } from 'typeorm';
 
 const LOCK_NAME = 'audit-detector';
@@ -72,18 +73,11 @@ export class DetectorLeadership {
   async stillHeld(): Promise<boolean> {
     const client = this.client;
     if (!client) return false;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        client.query(`SELECT 1`).then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), HEARTBEAT_TIMEOUT_MS);
-        }),
-      ]);
+      await withTimeout(client.query(`SELECT 1`), HEARTBEAT_TIMEOUT_MS, 'heartbeat timed out');
+      return true;
     } catch {
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -93,7 +87,7 @@ export class DetectorLeadership {
     this.client = undefined;
     if (!client) return;
     // A hung connection may never answer a goodbye: give it a moment, then leave it to the keepalives.
-    await Promise.race([client.end().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    await withTimeout(client.end(), 1_000, 'no goodbye').catch(() => undefined);
   }
 
   /** First statement of every detector transaction: throws FencedError unless `generation` still leads. */

@@ -6,6 +6,7 @@ import { NatsConnectionHolder, provisionStreams } from '#messaging';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
 import { eventAt } from '../../../../test/support/events';
+import { waitFor } from '../../../../test/support/wait';
 import { AuditServiceMigrations } from '../migrations';
 import { DEFAULT_DETECTOR_CONFIG } from './detector';
 import { DetectorRunner } from './detector-runner';
@@ -61,9 +62,7 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
           state: { windowCount: number };
         }[]
       )[0]?.state.windowCount;
-    const deadline = Date.now() + 15_000;
-    while ((await windowCount()) === undefined && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(windowCount, (count) => count !== undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const [{ failures }] = (await dataSource.query(`SELECT last_value AS failures FROM fail_once`)) as {
@@ -106,9 +105,7 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
         `SELECT account_id, key_prefix FROM alerts WHERE rule = 'failed_auth_burst' AND key_prefix = ANY($1)`,
         [[ownPrefix, sharedPrefix]],
       )) as { account_id: string | null; key_prefix: string }[];
-    const deadline = Date.now() + 15_000;
-    while ((await alertsFor()).length < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(alertsFor, (alerts) => alerts.length >= 2);
     // A prefix two accounts have keys with stays with the operators.
     expect(Object.fromEntries((await alertsFor()).map((alert) => [alert.key_prefix, alert.account_id]))).toEqual({
       [ownPrefix]: owner,
@@ -132,11 +129,7 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
         JSON.stringify({ batch_id: randomUUID(), events }),
       );
     };
-    const until = async (condition: () => Promise<boolean>) => {
-      const deadline = Date.now() + 15_000;
-      while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await condition()).toBe(true);
-    };
+    const until = async (condition: () => Promise<boolean>) => expect(await waitFor(condition, Boolean)).toBe(true);
 
     it('reads a key when an event needs it, and past its bound lets the keys go and reads them again', async () => {
       await runner?.stop();

@@ -95,14 +95,8 @@ export class DetectorRunner {
   }
 
   async start(): Promise<void> {
-    this.settingsReadAt = Date.now();
-    const settings = (await this.dataSource.query(
-      `SELECT account_id, timezone, working_hours, auto_revoke_on, updated_at FROM security_settings`,
-    )) as (AccountSettings & { account_id: string; updated_at: Date })[];
-    for (const setting of settings) {
-      this.applySettings(setting.account_id, setting);
-      if (setting.updated_at > this.settingsWatermark) this.settingsWatermark = setting.updated_at;
-    }
+    // Every account's settings: the watermark starts at the epoch.
+    await this.readChangedSettings(this.dataSource.manager);
     await this.campaign();
     if (this.stopped) return;
     this.campaignTimer = setInterval(() => {
@@ -271,10 +265,10 @@ export class DetectorRunner {
     // Rules run over event time. The gateway sends key.used and auth.failed in separate batch messages, so a
     // batch may hold a success before the failures that preceded it: put them back in the order they happened.
     // Each time is parsed once, not in every comparison (a batch holds up to 1,000 events).
-    const events = attributeByPrefix(delivered, (prefix) => owners.get(prefix))
+    const timed = attributeByPrefix(delivered, (prefix) => owners.get(prefix))
       .map((event) => ({ event, at: Date.parse(event.occurred_at) }))
-      .sort((a, b) => a.at - b.at)
-      .map(({ event }) => event);
+      .sort((a, b) => a.at - b.at);
+    const events = timed.map(({ event }) => event);
     // The states of the keys these events and lessons are about, read once for those not in memory.
     const keyIds = new Set<string>();
     for (const event of events) {
@@ -290,7 +284,7 @@ export class DetectorRunner {
     );
     for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
     await this.observeAll(detector, events, manager);
-    await this.sweepRetiredKeys(events, manager);
+    await this.sweepRetiredKeys(Math.max(...timed.map(({ at }) => at)), manager);
     // Everything is stored: a detector that holds too many keys lets them go and reads them again as needed.
     if (detector.keyCount > this.maxKeysInMemory) detector.releaseKeys();
   }
@@ -299,8 +293,7 @@ export class DetectorRunner {
    * Once a minute of event time, deletes the rows of keys retired an hour before (as the detector does
    * for the keys it holds; the others are not in its memory).
    */
-  private async sweepRetiredKeys(events: EventEnvelope[], manager: EntityManager): Promise<void> {
-    const newest = events.reduce((latest, event) => Math.max(latest, Date.parse(event.occurred_at)), -Infinity);
+  private async sweepRetiredKeys(newest: number, manager: EntityManager): Promise<void> {
     const minute = Math.floor(newest / 60_000);
     if (!Number.isFinite(minute) || minute <= this.lastRetiredSweepMinute) return;
     this.lastRetiredSweepMinute = minute;

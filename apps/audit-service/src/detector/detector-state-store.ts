@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { type DetectorChanges, type DetectorState, type KeyState, WINDOW_BUCKETS, emptyState } from './detector';
+import { type DetectorChanges, type DetectorState, type KeyState, WINDOW_BUCKETS, emptyState, put } from './detector';
 
 /**
  * Where the detector's state lives between batches and restarts: a row per key (`detector_key_state`)
@@ -90,9 +90,4 @@ export class DetectorStateStore {
       );
     }
   }
-}
-
-/** An own property whatever the name (a `__proto__` entry stays data, not a prototype). */
-function put(record: Record<string, unknown>, name: string, value: unknown): void {
-  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -245,6 +245,11 @@ function own<T>(record: Record<string, T>, name: string): T | undefined {
   return Object.hasOwn(record, name) ? record[name] : undefined;
 }
 
+/** Sets an own entry whatever the name (a `__proto__` entry stays data, not a prototype). */
+export function put(record: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export class Detector {
   /** Keys and failure-window entries whose state changed since the last `takeChanges()`. */
   private readonly changedKeys = new Set<string>();
@@ -281,12 +286,7 @@ export class Detector {
   adoptKeys(keys: readonly [string, KeyState][]): void {
     for (const [keyId, key] of keys) {
       if (this.holds(keyId)) continue;
-      Object.defineProperty(this.state.keys, keyId, {
-        value: key,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      put(this.state.keys, keyId, key);
       if (key.retiredAt !== undefined) this.retiredKeys.add(keyId);
     }
   }

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { withTimeout } from '../async/with-timeout';
 import { Metrics } from '../metrics/metrics';
 
 /** A dependency whose reachability decides `/readyz`. */
@@ -14,19 +15,11 @@ export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 const CHECK_TIMEOUT_MS = 2_000;
 
 async function runCheck(check: ReadinessCheck): Promise<[string, string]> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check.check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
-      }),
-    ]);
+    await withTimeout(check.check(), CHECK_TIMEOUT_MS, 'timed out');
     return [check.name, 'ok'];
   } catch (error) {
     return [check.name, error instanceof Error ? error.message : String(error)];
-  } finally {
-    clearTimeout(timer);
   }
 }
 
