@@ -4,6 +4,7 @@ import type { EventEnvelope } from '#contracts';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { eventAt } from '../../../../test/support/events';
 import { AuditServiceMigrations } from '../migrations';
+import { AuditLogJsonText1764250000000 } from '../migrations/1764250000000-audit-log-json-text';
 import { storeAuditEvents } from './audit-ingest';
 
 const START = Date.UTC(2026, 10, 2, 9, 0);
@@ -104,5 +105,44 @@ describe('storeAuditEvents (PostgreSQL)', () => {
     bad.occurred_at = 'not a time';
     await expect(store([used(account, START + 1), bad])).rejects.toThrow();
     expect(await rowsOf(account)).toHaveLength(0);
+  });
+
+  it('keeps the JSON columns as the text that was sent, through a redelivery too', async () => {
+    const account = randomUUID();
+    const first = used(account, START, { route: '/api/v1/auth/me', zeta: 1, alpha: 2 });
+    const second = used(account, START + 1, { zeta: 3, alpha: 4 });
+    await store([first]);
+    await store([first, second]); // COPY meets the duplicate: the batch goes in through the INSERT path
+    const rows = (await dataSource.query(
+      `SELECT data::text AS data, pg_typeof(data)::text AS type FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`,
+      [account],
+    )) as { data: string; type: string }[];
+    // json, not jsonb: key order as sent (jsonb would sort the keys by length and name).
+    expect(rows).toEqual([
+      { data: JSON.stringify(first.data), type: 'json' },
+      { data: JSON.stringify(second.data), type: 'json' },
+    ]);
+  });
+
+  it('the json migration goes down and up again, keeping every row (runs last)', async () => {
+    const account = randomUUID();
+    await store([used(account, START, { ip: '192.0.2.9', location: { country: 'GB', city: 'London' } })]);
+    const before = await rowsOf(account);
+    const queryRunner = dataSource.createQueryRunner();
+    const typeOfData = async () =>
+      (
+        (await queryRunner.query(`SELECT pg_typeof(data)::text AS type FROM audit_log LIMIT 1`)) as { type: string }[]
+      )[0].type;
+    try {
+      const migration = new AuditLogJsonText1764250000000();
+      await migration.down(queryRunner);
+      expect(await typeOfData()).toBe('jsonb');
+      expect(await rowsOf(account)).toEqual(before);
+      await migration.up(queryRunner);
+      expect(await typeOfData()).toBe('json');
+      expect(await rowsOf(account)).toEqual(before);
+    } finally {
+      await queryRunner.release();
+    }
   });
 });

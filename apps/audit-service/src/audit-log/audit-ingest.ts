@@ -82,9 +82,9 @@ async function appendRows(rows: AuditRow[], manager: EntityManager): Promise<voi
   await manager.query(
     `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')})
      SELECT ${AUDIT_COLUMNS.join(', ')}
-       FROM jsonb_to_recordset($1::jsonb) AS r(event_id uuid, occurred_at timestamptz, event_type text, stream text, stream_version int,
-            account_id uuid, key_id uuid, key_prefix text, request_id text, outcome text, action text, ip text, location jsonb,
-            tool_type text, data jsonb, meta jsonb, source_stream text)
+       FROM json_to_recordset($1::json) AS r(event_id uuid, occurred_at timestamptz, event_type text, stream text, stream_version int,
+            account_id uuid, key_id uuid, key_prefix text, request_id text, outcome text, action text, ip text, location json,
+            tool_type text, data json, meta json, source_stream text)
      ON CONFLICT (event_id, occurred_at) DO NOTHING`,
     [JSON.stringify(rows)],
   );

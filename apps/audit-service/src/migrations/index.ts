@@ -4,6 +4,7 @@ import { CreateWebhookDeliveries1764200000000 } from './1764200000000-create-web
 import { DetectorStateRows1764210000000 } from './1764210000000-detector-state-rows';
 import { DetectorLeadership1764230000000 } from './1764230000000-detector-leadership';
 import { DetectorRetiredKeysIndex1764240000000 } from './1764240000000-detector-retired-keys-index';
+import { AuditLogJsonText1764250000000 } from './1764250000000-audit-log-json-text';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -13,4 +14,5 @@ export const AuditServiceMigrations: Function[] = [
   DetectorStateRows1764210000000,
   DetectorLeadership1764230000000,
   DetectorRetiredKeysIndex1764240000000,
+  AuditLogJsonText1764250000000,
 ];

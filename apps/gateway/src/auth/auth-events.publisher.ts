@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { type EventEnvelope, type EventMeta, MAX_EVENTS_PER_BATCH, subjectForEventType } from '#contracts';
-import { Metrics } from '#common';
+import { Metrics, uuidV7 } from '#common';
 import { NatsConnectionHolder } from '#messaging';
 
 export type AuthFailureReason =
@@ -120,13 +119,15 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
   }
 
   private publish(type: string, stream: string, data: Record<string, unknown>, meta: EventMeta): void {
+    const now = Date.now();
     // Facts of the gateway belong to no event-sourced stream: version 0.
     const event: EventEnvelope = {
-      id: randomUUID(),
+      // Time-ordered ids: the audit log's primary key grows at its right edge.
+      id: uuidV7(now),
       type,
       stream,
       version: 0,
-      occurred_at: new Date().toISOString(),
+      occurred_at: new Date(now).toISOString(),
       data,
       meta,
     };
@@ -157,7 +158,7 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
       // The events are already JSON: the batch is assembled around them rather than serialized again.
       this.nats.connection.publish(
         subjectForEventType(type),
-        `{"batch_id":"${randomUUID()}","events":[${events.join(',')}]}`,
+        `{"batch_id":"${uuidV7()}","events":[${events.join(',')}]}`,
       );
       this.published.inc({ type, outcome: 'published' }, events.length);
     } catch (error) {

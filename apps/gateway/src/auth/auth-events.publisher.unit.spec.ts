@@ -60,6 +60,23 @@ describe('AuthEventsPublisher', () => {
     expect(new Set(published.map((message) => JSON.parse(message.body).batch_id)).size).toBe(2);
   });
 
+  it('gives each event a time-ordered id (UUID version 7) carrying its occurred_at', () => {
+    const published: Published[] = [];
+    const sut = publisherWith(published);
+    jest.setSystemTime(Date.parse('2026-11-26T12:00:00.000Z'));
+    sut.used(use(), usage());
+    jest.setSystemTime(Date.parse('2026-11-26T12:00:00.007Z'));
+    sut.used(use(), usage());
+    jest.advanceTimersByTime(25);
+
+    const events = eventsOf(published[0]);
+    for (const event of events) {
+      expect(event.id[14]).toBe('7');
+      expect(parseInt(event.id.slice(0, 8) + event.id.slice(9, 13), 16)).toBe(Date.parse(event.occurred_at));
+    }
+    expect(events[0].id < events[1].id).toBe(true);
+  });
+
   it('closes every pending batch, oldest first, as soon as one is full', () => {
     const published: Published[] = [];
     const sut = publisherWith(published);
