@@ -50,7 +50,18 @@ function processIsAlive(pid) {
   }
 }
 
+/** Seconds to wait for the platform to be ready: a service migrating a large database answers only when done. */
+function startTimeoutSeconds() {
+  const raw = env.START_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return 120;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 10 || value > 86_400)
+    fail(`START_TIMEOUT_SECONDS=${JSON.stringify(raw)}: must be a whole number of seconds from 10 to 86400`);
+  return value;
+}
+
 const port = portNumber('PORT', 3000);
+const readyTimeoutSeconds = startTimeoutSeconds();
 const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
 
 if (!existsSync(join(root, 'node_modules'))) {
@@ -129,7 +140,7 @@ try {
     ...(env.TRUSTED_PROXIES ? { TRUSTED_PROXIES: env.TRUSTED_PROXIES } : {}),
   });
 
-  await waitUntilReady(`http://127.0.0.1:${port}/readyz`, 120_000);
+  await waitUntilReady(`http://127.0.0.1:${port}/readyz`, readyTimeoutSeconds * 1000);
   say(`ready. Dashboard: http://localhost:${port}`);
   process.stdout.write(`Dashboard: http://localhost:${port}\n`);
 } catch (error) {
@@ -194,5 +205,7 @@ async function waitUntilReady(url, timeoutMs) {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`the platform did not become ready within ${timeoutMs / 1000} s (last readiness: ${last})`);
+  throw new Error(
+    `the platform did not become ready within ${timeoutMs / 1000} s (last readiness: ${last}); a service migrating a large database needs longer: raise START_TIMEOUT_SECONDS`,
+  );
 }

@@ -48,6 +48,15 @@ describe('npm start', () => {
   const dataDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'start-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+  it('refuses a START_TIMEOUT_SECONDS that is not a whole number of seconds from 10 to 86400, before building', async () => {
+    for (const bad of ['abc', '5', '12.5']) {
+      const started = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()), START_TIMEOUT_SECONDS: bad });
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain(`START_TIMEOUT_SECONDS=${JSON.stringify(bad)}: must be a whole number`);
+      expect(started.output()).not.toContain('building');
+    }
+  });
+
   it('starts everything, prints the dashboard URL, refuses a second copy on the same data, stops cleanly and restarts on the same data', async () => {
     const port = await freePort();
     const first = npmStart({ DATA_DIR: dataDir, PORT: String(port) });

@@ -122,6 +122,8 @@ export async function runService<Env extends ServiceEnv>(
     logger,
     () => stopping,
   );
+  // Said before, as a migration of a large table (the audit log) can take minutes and the service answers nothing meanwhile.
+  if (await dataSource.showMigrations()) logger.log({ msg: 'applying database migrations' }, 'Startup');
   const applied = await dataSource.runMigrations({ transaction: 'each' });
   if (applied.length > 0) logger.log({ msg: 'migrations applied', migrations: applied.map((m) => m.name) }, 'Startup');
 
