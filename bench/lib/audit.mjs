@@ -143,7 +143,7 @@ export async function measureAuditQuery({ url, auditDb, adminSession, rows = 1_0
       `INSERT INTO audit_log (event_id, occurred_at, event_type, stream, stream_version, account_id, key_id, key_prefix, request_id, outcome, action, ip, tool_type, data, meta, source_stream)
        SELECT gen_random_uuid(), now() - (g * interval '2.5 seconds'), 'key.used', 'usage-bench', 0, $1::uuid,
               CASE WHEN g % 10 = 0 THEN $2::uuid ELSE gen_random_uuid() END, 'vxk_bench000', 'bench', 'success', 'prompts.list', '203.0.113.9', 'cli',
-              '{}'::jsonb, jsonb_build_object('request_id', 'bench', 'account_id', $1::text), 'AUTH'
+              '{}'::json, json_build_object('request_id', 'bench', 'account_id', $1::text), 'AUTH'
          FROM generate_series(1, $3::int) AS g`,
       [session.accountId, key.id, rows],
     );

@@ -204,7 +204,7 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       await client.query(
         `INSERT INTO audit_log (event_id, occurred_at, event_type, stream, stream_version, account_id, request_id, outcome, action, data, meta, source_stream)
          SELECT gen_random_uuid(), now() - (g * interval '1 second'), 'key.used', 'usage-export', 0, $1::uuid, 'export', 'success', 'prompts.list',
-                '{}'::jsonb, jsonb_build_object('request_id', 'export', 'account_id', $1::text), 'AUTH'
+                '{}'::json, json_build_object('request_id', 'export', 'account_id', $1::text), 'AUTH'
            FROM generate_series(1, 100000) AS g`,
         [exporter.account.id],
       );
