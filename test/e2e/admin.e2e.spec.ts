@@ -184,6 +184,31 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       ]);
     });
 
+    it('imports legacy keys of any printable shape, and each one authenticates; one no client could send is refused', async () => {
+      const user = await DashboardUser.signup(base);
+      const suffix = randomUUID().replace(/-/g, '');
+      const shapes = [
+        `amkt_${suffix}.${suffix.slice(0, 8)}`,
+        `ak_${suffix}+/==`,
+        `vib_${suffix}.x`,
+        `aait_${suffix}~a`,
+      ];
+      const ndjson = [
+        ...shapes.map((key, index) => JSON.stringify({ email: user.email, key, name: `shape ${index}` })),
+        JSON.stringify({ email: user.email, key: `acli_${suffix}"quoted"`, name: 'unusable' }),
+      ].join('\n');
+      const imported = await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: ndjson,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(imported.body).toMatchObject({ created: shapes.length, failed: 1 });
+      expect((imported.body.results as { error?: string }[])[shapes.length].error).toMatch(/quotes/);
+      for (const key of shapes) {
+        const me = await call(base, 'GET', '/api/v1/auth/me', { key });
+        expect([key.slice(0, 5), me.status]).toEqual([key.slice(0, 5), 200]);
+      }
+    });
+
     it('refuses a body that is not NDJSON with 415', async () => {
       const response = await admin('POST', '/admin/v1/legacy-keys/import', { body: { email: 'a@example.com' } });
       expect([response.status, response.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);

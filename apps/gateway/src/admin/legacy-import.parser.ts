@@ -1,5 +1,5 @@
 import type { LegacyImportLine } from '#contracts';
-import { sha256Hex } from '../auth/api-key-format';
+import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
 
 export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };
 
@@ -49,8 +49,10 @@ export function parseImportLine(text: string, line: number): ParsedImportLine | 
       throw new Error('send key or key_sha256, not both');
     if (typeof record.key === 'string') {
       const key = record.key.trim();
-      if (key.length < 16 || key.length > 512 || /\s/.test(key))
-        throw new Error('key must be 16–512 characters without whitespace');
+      if (key.length < 16 || !isPresentableKey(key))
+        throw new Error(
+          'key must be 16–512 printable ASCII characters without whitespace or quotes (a client could not send it otherwise)',
+        );
       keySha256 = sha256Hex(key);
       keyPrefix = key.slice(0, 12);
     } else if (typeof record.key_sha256 === 'string' && SHA256_HEX.test(record.key_sha256)) {

@@ -51,6 +51,17 @@ describe('parseImportLine', () => {
       line({ email: 'a@example.com', name: 'k', key: 'acli_abcdef ghijklmnop' }),
       /whitespace/,
     ],
+    ['a key with a quote', line({ email: 'a@example.com', name: 'k', key: 'acli_abcdef"ghijklmnop' }), /quotes/],
+    [
+      'a key with a non-ASCII character',
+      line({ email: 'a@example.com', name: 'k', key: 'acli_abcdéfghijklmnop' }),
+      /ASCII/,
+    ],
+    [
+      'a key over 512 characters',
+      line({ email: 'a@example.com', name: 'k', key: `acli_${'a'.repeat(508)}` }),
+      /16–512/,
+    ],
     [
       'a bad created_at',
       line({ email: 'a@example.com', name: 'k', key_sha256: hash, created_at: 'yesterday' }),

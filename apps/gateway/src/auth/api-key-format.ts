@@ -11,8 +11,16 @@ export type ParsedAuthorization =
 
 export const VXK_PATTERN = /^vxk_[0-9a-f]{64}$/;
 const LEGACY_PREFIX = /^(ak|aait|acli|amcp|amkt|vib)[_-]/;
-const LEGACY_BODY = /^[A-Za-z0-9_-]{16,200}$/;
 const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * Whether a key could ever pass the checks below in `Authorization: Bearer <key>`: printable ASCII
+ * without whitespace or quotes, at most 512 characters. A legacy key imported in plaintext must pass,
+ * or it would be imported and never usable.
+ */
+export function isPresentableKey(key: string): boolean {
+  return key.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(key) && !/["'`]/.test(key);
+}
 
 /** The display prefix when one can be read safely: `vxk_` + 8 hex, or a legacy key's first 12 characters. */
 export function readableKeyPrefix(token: string): string | undefined {
@@ -75,10 +83,8 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
     }
     return { kind: 'token', token, keyPrefix: token.slice(0, 12) };
   }
-  if (LEGACY_PREFIX.test(token) && !LEGACY_BODY.test(token)) {
-    return malformed('this legacy key has the wrong length or characters for its prefix');
-  }
-  // Other shapes are legacy keys imported by hash: only the lookup can tell.
+  // Any other shape may be a legacy key, whose old system's alphabet and length we do not know (PRODUCT.md
+  // §3.1: legacy keys verify like new keys, by the hash of what is presented): only the lookup can tell.
   return { kind: 'token', token, keyPrefix: keyPrefix ?? '' };
 }
 
