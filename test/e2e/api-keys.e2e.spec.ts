@@ -502,6 +502,19 @@ describe('API keys (PRODUCT.md §3)', () => {
       }
     });
 
+    it('masks a key pasted into the User-Agent, a path or a field name, in the answer (and, by the last test, everywhere)', async () => {
+      const pasted = await me(cliOnly, { 'user-agent': `my-script/1.0 (${cliOnly})` });
+      expect(pasted.status).toBe(200);
+      const field = await call(base, 'POST', '/api/v1/memories', { key: cliOnly, body: { text: 'x', [cliOnly]: 1 } });
+      expect([field.status, field.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      const path = await call(base, 'GET', `/api/v1/memories/${cliOnly}`, { key: cliOnly });
+      expect(path.status).toBeGreaterThanOrEqual(400);
+      for (const answer of [field, path]) {
+        expect(JSON.stringify(answer.body)).not.toContain(cliOnly.slice(0, 13));
+        expect(JSON.stringify(answer.body)).toContain('[REDACTED]');
+      }
+    });
+
     it('records auth.failed with its reason, key prefix and key id in the audit trail', async () => {
       const created = remember(await user.createKey({ integrations: ['ai_tools'] }));
       await call(base, 'GET', '/api/v1/prompts', { key: created.full_key });

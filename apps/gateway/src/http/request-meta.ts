@@ -1,7 +1,7 @@
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import type { RequestMeta } from '#contracts';
-import { currentRequestId } from '#common';
+import { currentRequestId, redactText } from '#common';
 import { requestClientIp } from './client-address';
 
 export const TRUSTED_PROXIES = Symbol('TRUSTED_PROXIES');
@@ -15,7 +15,8 @@ export function requestMeta(request: Request, trusted: BlockList): Readonly<Requ
   if (!meta) {
     meta = { request_id: currentRequestId() ?? 'unknown', ip: requestClientIp(request, trusted) };
     const userAgent = request.headers['user-agent'];
-    if (userAgent) meta.user_agent = userAgent.slice(0, 512);
+    // Kept in events and the audit log: a key pasted into it (a script's mistake) is masked like in logs.
+    if (userAgent) meta.user_agent = redactText(userAgent.slice(0, 512));
     Object.freeze(meta);
     answered.set(request, meta);
   }

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { redactText } from '../logging/redact';
 import { currentRequestId } from '../logging/request-context';
 import { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemDetails, problemTypeUri, titleForStatus } from './problem';
 
@@ -94,17 +95,25 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
   );
 }
 
+/**
+ * Every text of an error body that can echo what the client sent (the path, a field name, a value) is
+ * masked for API-key shapes (PRODUCT.md §1: no secret in an error), as logs are.
+ */
 export function renderProblem(error: ProblemError, request: Request, response: Response): void {
   const body: ProblemDetails = {
     type: problemTypeUri(error.code),
     title: titleForStatus(error.status),
     status: error.status,
-    detail: error.detail,
+    detail: redactText(error.detail),
     code: error.code,
     request_id: currentRequestId() ?? String(response.getHeader('X-Request-Id') ?? ''),
-    instance: request.originalUrl.split('?')[0],
+    instance: redactText(request.originalUrl.split('?')[0]),
   };
-  if (error.extras.validationErrors) body.validation_errors = error.extras.validationErrors;
+  if (error.extras.validationErrors)
+    body.validation_errors = error.extras.validationErrors.map(({ field, message }) => ({
+      field: redactText(field),
+      message: redactText(message),
+    }));
   for (const [name, value] of Object.entries(error.extras.headers ?? {})) response.setHeader(name, value);
   response.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
