@@ -53,7 +53,12 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
       });
       expect(refused.status).toBe(403);
       expect(refused.headers.get('x-ratelimit-remaining')).toBe('24');
-      for (let i = 1; i <= 24; i += 1) {
+      // So does one answered 400 for a bad X-VibeXP-Integration: the key is valid, the request is its own.
+      const badHeader = await call(base, 'GET', '/api/v1/prompts', { key, headers: { 'X-VibeXP-Integration': 'x' } });
+      expect([badHeader.status, badHeader.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(badHeader.headers.get('x-ratelimit-remaining')).toBe('23');
+      expect(badHeader.headers.get('ratelimit')).toMatch(/^"hourly";r=23;t=\d+$/);
+      for (let i = 1; i <= 23; i += 1) {
         const ok = await call(base, 'GET', '/api/v1/auth/me', { key });
         expect([i, ok.status]).toEqual([i, 200]);
       }

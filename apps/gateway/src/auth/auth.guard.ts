@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
-import { type Integration, KeysRpc, type VerifiedSession } from '#contracts';
+import { type Integration, KeysRpc, type VerifiedKey, type VerifiedSession } from '#contracts';
 import { ProblemError } from '#common';
 import { isHttps } from '../http/client-address';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
@@ -123,26 +123,48 @@ export class AuthGuard implements CanActivate {
       throw AuthProblems.suspended();
     }
     // Session-only routes refuse every key (SESSION_REQUIRED), whatever its integrations; /auth/me takes any key.
-    const integration =
-      policy.mode === 'session_or_any_key' || policy.mode === 'session'
-        ? null
-        : this.neededIntegration(request, policy);
+    let integration: Integration | null;
+    try {
+      integration =
+        policy.mode === 'session_or_any_key' || policy.mode === 'session'
+          ? null
+          : this.neededIntegration(request, policy);
+    } catch (badIntegrationHeader) {
+      // A valid key's request answered 400 for its X-VibeXP-Integration is still that key's request: it
+      // counts, carries the limit headers and is recorded (PRODUCT.md §4, §3.4), like any other 400.
+      this.admit(request, response, verified, null);
+      throw badIntegrationHeader;
+    }
     if (integration && !key.integrations.includes(integration)) {
       // A refusal for a missing integration still counts against the hourly limit (PRODUCT.md §4).
       this.setRateHeaders(response, this.limiter.countRefused(account.id, account.hourly_limit));
       this.fail(request, { reason: 'integration', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.integration(integration);
     }
+    this.admit(request, response, verified, integration);
+    if (policy.mode === 'session') throw AuthProblems.sessionRequired();
+    return { kind: 'api_key', account, key };
+  }
+
+  /**
+   * The hourly limit, then acceptance: from here on the request is the key's, with one key.used when its
+   * answer is sent (a refusal is one auth.failed instead).
+   */
+  private admit(request: Request, response: Response, verified: VerifiedKey, integration: Integration | null): void {
+    const { key, account } = verified;
     const decision = this.limiter.consume(account.id, account.hourly_limit);
     const headers = this.setRateHeaders(response, decision);
     if (!decision.allowed) {
-      this.fail(request, { reason: 'rate_limited', status: HttpStatus.TOO_MANY_REQUESTS, ...attribution });
+      this.fail(request, {
+        reason: 'rate_limited',
+        status: HttpStatus.TOO_MANY_REQUESTS,
+        keyPrefix: key.key_prefix,
+        keyId: key.id,
+        accountId: account.id,
+      });
       throw AuthProblems.rateLimited(decision.secondsToReset, headers);
     }
-    // From here on the key is accepted: one key.used per request (a refusal is one auth.failed instead).
     this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
-    if (policy.mode === 'session') throw AuthProblems.sessionRequired();
-    return { kind: 'api_key', account, key };
   }
 
   /**
