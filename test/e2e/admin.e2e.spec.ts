@@ -28,8 +28,10 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     it('refuses a missing or wrong admin token; an API key is not an admin token', async () => {
       const missing = await call(base, 'GET', '/admin/v1/accounts');
       expect([missing.status, missing.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="vibexp-admin"');
       const wrong = await call(base, 'GET', '/admin/v1/accounts', { key: 'not-the-admin-token' });
       expect([wrong.status, wrong.body.code]).toEqual([401, 'AUTH_INVALID']);
+      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="vibexp-admin", error="invalid_token"');
       const user = await DashboardUser.signup(base);
       const key = await user.createKey();
       expect((await call(base, 'GET', '/admin/v1/accounts', { key: key.full_key })).status).toBe(401);
@@ -53,6 +55,7 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       const user = await DashboardUser.signup(base);
       const found = await admin('GET', `/admin/v1/accounts?email=${encodeURIComponent(user.email.toUpperCase())}`);
       expect(found.status).toBe(200);
+      expect(found.headers.get('cache-control')).toBe('no-store');
       expect(found.body).toEqual({
         accounts: [
           {
@@ -96,6 +99,8 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       ['an unknown tier', { tier: 'platinum' }, 400],
       ['a negative limit', { rate_limit_per_hour: -5 }, 400],
       ['an unknown field', { plan: 'pro' }, 400],
+      ['a custom limit for an account that is not enterprise', { rate_limit_per_hour: 5 }, 400],
+      ['a custom limit sent with a move to pro', { tier: 'pro', rate_limit_per_hour: 9 }, 400],
     ])('refuses %s', async (_, body, status) => {
       const user = await DashboardUser.signup(base);
       const response = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body });

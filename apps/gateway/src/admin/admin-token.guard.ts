@@ -1,10 +1,9 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { sha256Hex } from '../auth/api-key-format';
-import { AuthProblems } from '../auth/auth.errors';
 
 /** `/admin/v1` exists only when ADMIN_TOKEN is set, and answers only `Authorization: Bearer <ADMIN_TOKEN>`. */
 @Injectable()
@@ -18,8 +17,14 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (!this.tokenHash) throw new ProblemError(HttpStatus.NOT_FOUND, 'NOT_FOUND', 'no route matches this path');
     const request = context.switchToHttp().getRequest<Request>();
+    // Admin answers hold accounts' emails and import reports: never stored by a cache (PRODUCT.md §1).
+    context.switchToHttp().getResponse<Response>().setHeader('Cache-Control', 'no-store');
     const header = request.headers.authorization;
-    if (header === undefined) throw AuthProblems.required('send `Authorization: Bearer <ADMIN_TOKEN>`');
+    if (header === undefined) {
+      throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', 'send `Authorization: Bearer <ADMIN_TOKEN>`', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp-admin"' },
+      });
+    }
     const match = /^bearer\s+(\S+)$/i.exec(header.trim());
     // Compare hashes: equal length, constant time, whatever was sent.
     if (!match || !timingSafeEqual(Buffer.from(sha256Hex(match[1])), this.tokenHash)) {

@@ -8,7 +8,12 @@ export class UpdateAccountDto {
   @IsIn(TIERS)
   tier?: Tier;
 
-  @ApiPropertyOptional({ nullable: true, minimum: 1, description: 'custom hourly limit (enterprise only)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    minimum: 1,
+    description:
+      'custom hourly limit, enterprise accounts only: sent for an account that is not (or does not become) enterprise it is 400 VALIDATION_FAILED; null removes it (pro’s limit applies). Moving to another tier drops it.',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsInt()

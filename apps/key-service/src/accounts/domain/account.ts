@@ -1,4 +1,4 @@
-import type { AccountStatus, Tier } from '#contracts';
+import { type AccountStatus, DomainError, RpcErrorCode, type Tier } from '#contracts';
 
 /** The account aggregate: events, state, `evolve` and decisions. Pure. */
 
@@ -46,10 +46,20 @@ export interface AccountChange {
   status?: AccountStatus;
 }
 
-/** An admin change: only what differs becomes an event. A custom limit belongs to enterprise accounts. */
+/**
+ * An admin change: only what differs becomes an event. A custom limit belongs to enterprise accounts:
+ * one sent for an account that is not (or does not become) enterprise is refused rather than dropped,
+ * and moving an enterprise account to another tier drops its limit.
+ */
 export function decideAdminChange(state: AccountState, change: AccountChange): AccountEvent[] {
   const events: AccountEvent[] = [];
   const tier = change.tier ?? state.tier;
+  if (tier !== 'enterprise' && typeof change.rate_limit_per_hour === 'number') {
+    throw new DomainError(
+      RpcErrorCode.ValidationFailed,
+      `rate_limit_per_hour applies to enterprise accounts only; this account would be ${tier}: send tier "enterprise" with it`,
+    );
+  }
   const limit =
     tier === 'enterprise'
       ? change.rate_limit_per_hour !== undefined

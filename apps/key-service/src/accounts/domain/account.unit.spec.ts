@@ -48,6 +48,23 @@ describe('account evolve / fold', () => {
 });
 
 describe('decideAdminChange', () => {
+  it.each<[string, AccountState, AccountChange]>([
+    ['a custom limit for a pro account', account('pro'), { rate_limit_per_hour: 70_000 }],
+    [
+      'a custom limit sent with a move to free',
+      account('enterprise', 50_000),
+      { tier: 'free', rate_limit_per_hour: 70_000 },
+    ],
+    ['a custom limit sent with a move to pro', account('free'), { tier: 'pro', rate_limit_per_hour: 9 }],
+  ])('refuses %s (VALIDATION_FAILED), rather than dropping it', (_, state, change) => {
+    expect(() => decideAdminChange(state, change)).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringContaining('enterprise accounts only'),
+      }),
+    );
+  });
+
   it.each<[string, AccountState, AccountChange, AccountEvent[]]>([
     [
       'free → pro',
@@ -86,12 +103,11 @@ describe('decideAdminChange', () => {
       [{ type: 'account.tier_changed', data: { tier: 'pro', rate_limit_per_hour: null } }],
     ],
     [
-      'enterprise → free even when a limit is sent along',
+      'enterprise → free with the limit removed explicitly',
       account('enterprise', 50_000),
-      { tier: 'free', rate_limit_per_hour: 70_000 },
+      { tier: 'free', rate_limit_per_hour: null },
       [{ type: 'account.tier_changed', data: { tier: 'free', rate_limit_per_hour: null } }],
     ],
-    ['a custom limit for a non-enterprise account is not kept', account('pro'), { rate_limit_per_hour: 70_000 }, []],
     [
       'suspending an active account',
       account('pro'),
