@@ -107,12 +107,39 @@ describe('API keys (PRODUCT.md §3)', () => {
         'expires_at',
       ],
       ['expires_at that is not a date', { name: 'k', integrations: ['cli'], expires_at: 'tomorrow' }, 'expires_at'],
+      // RFC 3339 date-time only: a date alone or a local time would be read in some time zone the client did not say.
+      ...[
+        '2030-01-01',
+        '2030-01-01T00:00:00',
+        '2030-01-01 00:00:00Z',
+        '+2030-01-01T00:00:00Z',
+        '2030-02-30T00:00:00Z',
+      ].map((expires_at): [string, object, string] => [
+        `expires_at ${expires_at}`,
+        { name: 'k', integrations: ['cli'], expires_at },
+        'expires_at',
+      ]),
       ['an extra field', { name: 'k', integrations: ['cli'], owner: 'me' }, 'owner'],
     ])('refuses %s with 400 VALIDATION_FAILED', async (_, body, field) => {
       const response = await user.request('POST', KEYS, { body });
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('VALIDATION_FAILED');
       expect((response.body.validation_errors as { field: string }[]).map((e) => e.field)).toContain(field);
+    });
+
+    it('takes expires_at with an offset, says one thing about a malformed one', async () => {
+      const offset = await user.request<{ api_key: { expires_at: string }; full_key: string }>('POST', KEYS, {
+        body: { name: 'k', integrations: ['cli'], expires_at: '2030-01-01T02:00:00.5+02:00' },
+      });
+      expect(offset.status).toBe(201);
+      remember(offset.body);
+      expect(offset.body.api_key.expires_at).toBe('2030-01-01T00:00:00.500Z');
+      const malformed = await user.request('POST', KEYS, {
+        body: { name: 'k', integrations: ['cli'], expires_at: '2030-W01' },
+      });
+      expect(malformed.body.validation_errors).toEqual([
+        { field: 'expires_at', message: 'must be an RFC 3339 timestamp with a time zone, e.g. 2030-01-31T12:00:00Z' },
+      ]);
     });
 
     it('refuses mcp_server with 400 INTEGRATION_RETIRED explaining MCP uses OAuth 2.1', async () => {

@@ -7,7 +7,6 @@ import {
   IsArray,
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Max,
@@ -20,11 +19,33 @@ import { INTEGRATIONS, type Integration, PaginationQuery, USAGE_RANGES, type Usa
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
+/** RFC 3339 `date-time`: full date, `T`, time, and a `Z` or numeric offset (no date alone, no local time). */
+const RFC3339_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+function isRfc3339DateTime(value: unknown): boolean {
+  const match = typeof value === 'string' ? RFC3339_DATE_TIME.exec(value) : null;
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const IsRfc3339DateTime = () =>
+  ValidateBy({
+    name: 'isRfc3339DateTime',
+    validator: {
+      validate: isRfc3339DateTime,
+      defaultMessage: () => 'must be an RFC 3339 timestamp with a time zone, e.g. 2030-01-31T12:00:00Z',
+    },
+  });
+
+/** Checked only for a valid timestamp, so that a malformed one gets one clear message. */
 const IsInTheFuture = () =>
   ValidateBy({
     name: 'isInTheFuture',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && Date.parse(value) > Date.now(),
+      validate: (value: unknown) => !isRfc3339DateTime(value) || Date.parse(value as string) > Date.now(),
       defaultMessage: () => 'must be in the future',
     },
   });
@@ -50,7 +71,7 @@ export class CreateApiKeyDto extends IntegrationsField {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'the key is refused after this time' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'must be an RFC 3339 timestamp' })
+  @IsRfc3339DateTime()
   @IsInTheFuture()
   expires_at?: string;
 }
