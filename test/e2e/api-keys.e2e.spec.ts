@@ -411,6 +411,22 @@ describe('API keys (PRODUCT.md §3)', () => {
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="vibexp", error="invalid_token"');
     });
 
+    it('401 AUTH_MALFORMED for two Authorization headers, whichever comes first', async () => {
+      const port = Number(new URL(base).port);
+      for (const [first, second] of [
+        [cliOnly, VALID_SHAPE],
+        [VALID_SHAPE, cliOnly],
+      ]) {
+        const answer = await rawRequest(
+          port,
+          `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${first}\r\nauthorization: Bearer ${second}\r\nConnection: close\r\n\r\n`,
+        );
+        expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+        expect(answer).toContain('"code":"AUTH_MALFORMED"');
+        expect(answer).toContain('more than one Authorization header');
+      }
+    });
+
     it('explains a quote character as a copy-paste error', async () => {
       const response = await call(base, 'GET', '/api/v1/auth/me', {
         headers: { authorization: `Bearer "${VALID_SHAPE}"` },

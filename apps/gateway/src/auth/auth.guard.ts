@@ -24,6 +24,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
 const DEFAULT_POLICY: AccessPolicy = { mode: 'session_or_key' };
 
+function authorizationHeaderCount(rawHeaders: string[]): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const name = rawHeaders[index];
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count += 1;
+  }
+  return count;
+}
+
 function safeEqualHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
@@ -85,6 +94,11 @@ export class AuthGuard implements CanActivate {
   }
 
   private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
+    // Node keeps the first of several Authorization headers; a proxy may keep another. Ambiguous: refused.
+    if (authorizationHeaderCount(request.rawHeaders) > 1) {
+      this.fail(request, { reason: 'malformed', status: HttpStatus.UNAUTHORIZED });
+      throw AuthProblems.malformed('the request has more than one Authorization header: send exactly one');
+    }
     const parsed = parseAuthorization(request.headers.authorization);
     if (parsed.kind !== 'token') {
       const detail = parsed.kind === 'malformed' ? parsed.detail : 'send `Authorization: Bearer vxk_…`';
