@@ -80,6 +80,33 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       expect([huge.status, huge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
       const array = await call(base, 'POST', '/api/v1/auth/signup', { body: [1, 2] });
       expect([array.status, array.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      // Valid JSON that is not an object is a validation failure, not broken JSON.
+      for (const rawBody of ['null', '3', '"text"']) {
+        const scalar = await call(base, 'POST', '/api/v1/auth/signup', {
+          rawBody,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect([rawBody, scalar.status, scalar.body.code]).toEqual([rawBody, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
+    it('refuses a __proto__ key anywhere in a body like an unknown field, and creates nothing', async () => {
+      const email = `proto-${Date.now()}@example.com`;
+      for (const rawBody of [
+        `{"email":"${email}","password":"${PASSWORD}","name":"P","__proto__":{"tier":"enterprise"}}`,
+        `{"email":"${email}","password":"${PASSWORD}","name":"P","x":[{"__proto__":{}}]}`,
+      ]) {
+        const response = await call(base, 'POST', '/api/v1/auth/signup', {
+          rawBody,
+          headers: { 'content-type': 'application/json' },
+        });
+        expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+        expect(response.body.validation_errors).toEqual([
+          { field: expect.stringMatching(/__proto__$/), message: 'property __proto__ should not exist' },
+        ]);
+      }
+      const login = await call(base, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });
+      expect(login.status).toBe(401);
     });
   });
 

@@ -95,7 +95,8 @@ export function configureHttp(
   app.use(accessLogMiddleware(logger));
   app.use(metrics.middleware);
   for (const middleware of beforeBodyParsing) app.use(middleware);
-  app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'] }));
+  // strict: false: `null` or `3` is valid JSON, answered by validation ("must be a JSON object"), not INVALID_JSON.
+  app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'], strict: false }));
   app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
 }
 

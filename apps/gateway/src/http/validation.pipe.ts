@@ -15,6 +15,29 @@ const failed = (errors: ValidationError[]): ProblemError =>
   });
 
 /**
+ * Where a parsed body holds a `__proto__` key, if anywhere. JSON.parse makes it an own property, which
+ * class-transformer would then assign as the DTO's prototype: fields the client did not send would be
+ * inherited from it, unchecked by the whitelist. So it is refused like any unknown field.
+ */
+function protoKeyPath(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) {
+      const found = protoKeyPath(value[index], `${path}[${index}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const here = path ? `${path}.${key}` : key;
+    if (key === '__proto__') return here;
+    const found = protoKeyPath((value as Record<string, unknown>)[key], here);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
  * Strict DTOs (PRODUCT.md §1): an unknown body field is a 400; unknown query parameters are ignored
  * (clients add cache-busters), but every known one is validated.
  */
@@ -45,6 +68,17 @@ export class HttpValidationPipe implements PipeTransform {
         throw new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the request body must be a JSON object', {
           validationErrors: [{ field: '(body)', message: 'must be a JSON object' }],
         });
+      }
+      const protoKey = protoKeyPath(value, '');
+      if (protoKey) {
+        throw new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          'the request is not valid: see validation_errors',
+          {
+            validationErrors: [{ field: protoKey, message: 'property __proto__ should not exist' }],
+          },
+        );
       }
       return this.body.transform(value, metadata);
     }
