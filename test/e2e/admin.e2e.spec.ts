@@ -187,6 +187,18 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         }),
         expect.objectContaining({ name: 'Old MCP key', key_prefix: plainKey.slice(0, 12), is_legacy: true }),
       ]);
+
+      // A legacy key keeps mcp_server through a change of its other integrations (PRODUCT.md §3.2).
+      const narrowed = await user.request('PATCH', `/api/v1/settings/api-keys/${results[0].key_id}`, {
+        body: { integrations: ['cli', 'mcp_server'] },
+      });
+      expect([narrowed.status, narrowed.body.integrations]).toEqual([200, ['cli', 'mcp_server']]);
+      const fresh = await user.createKey({ integrations: ['cli'] });
+      const added = await user.request('PATCH', `/api/v1/settings/api-keys/${fresh.api_key.id}`, {
+        body: { integrations: ['cli', 'mcp_server'] },
+      });
+      expect([added.status, added.body.code]).toEqual([400, 'INTEGRATION_RETIRED']);
+      expect(added.body.detail).toContain('OAuth 2.1');
     });
 
     it('imports legacy keys of any printable shape, and each one authenticates; one no client could send is refused', async () => {

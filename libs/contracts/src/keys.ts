@@ -8,6 +8,10 @@ export const INTEGRATIONS = ['ai_tools', 'cli', 'mcp_server'] as const;
 export type Integration = (typeof INTEGRATIONS)[number];
 /** What a new key may be given; `mcp_server` is legacy (PRODUCT.md §3.2). */
 export const GRANTABLE_INTEGRATIONS = ['ai_tools', 'cli'] as const satisfies readonly Integration[];
+
+/** Why `mcp_server` cannot be granted (PRODUCT.md §3.2): the answer to a key that asks for it anew. */
+export const MCP_SERVER_RETIRED =
+  'mcp_server can no longer be granted: the MCP endpoint authenticates with OAuth 2.1, not API keys. Choose ai_tools and/or cli.';
 export type GrantableIntegration = (typeof GRANTABLE_INTEGRATIONS)[number];
 
 export const TIERS = ['free', 'pro', 'enterprise'] as const;

@@ -15,7 +15,15 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
-import { type ApiKeyView, type Integration, type KeyUsage, KeysRpc, type Page, isUuid } from '#contracts';
+import {
+  type ApiKeyView,
+  type Integration,
+  type KeyUsage,
+  KeysRpc,
+  MCP_SERVER_RETIRED,
+  type Page,
+  isUuid,
+} from '#contracts';
 import { ProblemError } from '#common';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
@@ -39,14 +47,12 @@ export interface ApiKeyList {
   total_pages: number;
 }
 
+/** A new key never gets mcp_server. (A change of integrations may keep it on a legacy key: key-service decides.) */
 function refuseRetired(integrations: Integration[] | undefined): void {
   if (integrations?.includes('mcp_server')) {
-    throw new ProblemError(
-      HttpStatus.BAD_REQUEST,
-      'INTEGRATION_RETIRED',
-      'mcp_server can no longer be granted: the MCP endpoint authenticates with OAuth 2.1, not API keys. Choose ai_tools and/or cli.',
-      { validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }] },
-    );
+    throw new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', MCP_SERVER_RETIRED, {
+      validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }],
+    });
   }
 }
 
@@ -115,7 +121,6 @@ export class ApiKeysController {
   @Patch(':id')
   @ApiOperation({ summary: 'Rename a key or change its integrations' })
   async update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @Req() request: Request): Promise<ApiKeyView> {
-    refuseRetired(body.integrations);
     const updated = await this.rpc.request<ApiKeyView>(KeysRpc.updateKey, {
       ...this.owned(id, request),
       ...body,

@@ -28,7 +28,9 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
     case RpcErrorCode.EmailTaken:
       return new ProblemError(HttpStatus.CONFLICT, 'EMAIL_TAKEN', message);
     case RpcErrorCode.IntegrationRetired:
-      return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message);
+      return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message, {
+        validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }],
+      });
     case RpcErrorCode.KeyRevoked:
       return new ProblemError(HttpStatus.CONFLICT, 'KEY_REVOKED', message);
     case RpcErrorCode.TemplateCycle:

@@ -17,7 +17,14 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { GRANTABLE_INTEGRATIONS, type GrantableIntegration, REVOKE_REASONS, type RevokeReason } from '#contracts';
+import {
+  GRANTABLE_INTEGRATIONS,
+  type GrantableIntegration,
+  INTEGRATIONS,
+  type Integration,
+  REVOKE_REASONS,
+  type RevokeReason,
+} from '#contracts';
 import { RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -100,13 +107,14 @@ export class UpdateKeyCommand extends OwnedKey {
   @MaxLength(255)
   name?: string;
 
+  /** mcp_server only where the key already has it (decideIntegrations). */
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(2)
+  @ArrayMaxSize(3)
   @ArrayUnique()
-  @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
-  integrations?: GrantableIntegration[];
+  @IsIn(INTEGRATIONS, { each: true })
+  integrations?: Integration[];
 
   @ValidateNested()
   @Type(() => RequestMetaDto)

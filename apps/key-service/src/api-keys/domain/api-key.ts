@@ -1,4 +1,4 @@
-import { type Integration, type RevokeReason, RpcErrorCode } from '#contracts';
+import { type Integration, MCP_SERVER_RETIRED, type RevokeReason, RpcErrorCode } from '#contracts';
 import { DomainError } from '#contracts';
 
 /** The api-key aggregate: its events, its state, `evolve` and the decisions. Pure: no I/O, time is passed in. */
@@ -98,8 +98,12 @@ export function decideRename(state: ApiKeyState, name: string): ApiKeyEvent[] {
   return state.name === name ? [] : [{ type: 'key.renamed', data: { name } }];
 }
 
+/** mcp_server may stay on a key that has it (a legacy key, PRODUCT.md §3.2), never be added to one. */
 export function decideIntegrations(state: ApiKeyState, integrations: Integration[]): ApiKeyEvent[] {
   requireActive(state);
+  if (integrations.includes('mcp_server') && !state.integrations.includes('mcp_server')) {
+    throw new DomainError(RpcErrorCode.IntegrationRetired, MCP_SERVER_RETIRED);
+  }
   const same =
     integrations.length === state.integrations.length && integrations.every((i) => state.integrations.includes(i));
   return same ? [] : [{ type: 'key.integrations_changed', data: { integrations } }];

@@ -160,17 +160,30 @@ describe('decideIntegrations', () => {
     },
   );
 
-  it.each([[['cli'] as const], [['ai_tools'] as const], [['ai_tools', 'cli', 'mcp_server'] as const]])(
-    'records a change to %j',
-    (integrations) => {
-      expect(decideIntegrations(active(), [...integrations])).toEqual([
-        { type: 'key.integrations_changed', data: { integrations } },
-      ]);
-    },
-  );
+  it.each([[['cli'] as const], [['ai_tools'] as const]])('records a change to %j', (integrations) => {
+    expect(decideIntegrations(active(), [...integrations])).toEqual([
+      { type: 'key.integrations_changed', data: { integrations } },
+    ]);
+  });
 
   it('refuses a revoked key with KEY_REVOKED', () => {
     expect(errorOf(() => decideIntegrations(revoked(), ['cli']))).toMatchObject({ code: RpcErrorCode.KeyRevoked });
+  });
+
+  it('refuses to add mcp_server (INTEGRATION_RETIRED), and lets a key that has it keep it', () => {
+    expect(errorOf(() => decideIntegrations(active(), ['cli', 'mcp_server']))).toMatchObject({
+      code: RpcErrorCode.IntegrationRetired,
+    });
+    const legacy = stateOf({
+      ...created,
+      data: { ...(created.data as object), integrations: ['ai_tools', 'cli', 'mcp_server'] },
+    } as ApiKeyEvent);
+    expect(decideIntegrations(legacy, ['cli', 'mcp_server'])).toEqual([
+      { type: 'key.integrations_changed', data: { integrations: ['cli', 'mcp_server'] } },
+    ]);
+    expect(decideIntegrations(legacy, ['cli'])).toEqual([
+      { type: 'key.integrations_changed', data: { integrations: ['cli'] } },
+    ]);
   });
 });
 
