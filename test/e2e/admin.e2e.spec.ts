@@ -154,6 +154,19 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       });
       expect(again.body).toMatchObject({ created: 0, existing: 3, failed: 2 });
 
+      // The same key for another account: an error for that line, naming no key.
+      const other = await DashboardUser.signup(base);
+      const elsewhere = await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: JSON.stringify({ email: other.email, key: plainKey, name: 'Taken' }),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      expect(elsewhere.body).toEqual({
+        created: 0,
+        existing: 0,
+        failed: 1,
+        results: [{ line: 1, status: 'error', error: 'this key is already imported for another account' }],
+      });
+
       for (const key of [hashedKey, plainKey]) {
         const me = await call(base, 'GET', '/api/v1/auth/me', { key });
         expect(me.status).toBe(200);

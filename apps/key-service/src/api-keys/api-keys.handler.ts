@@ -168,8 +168,7 @@ export class ApiKeysHandler {
     for (const line of command.lines) {
       const existing = await this.keys.keyIdForHash(line.key_sha256);
       if (existing) {
-        result.existing += 1;
-        result.results.push({ line: line.line, status: 'exists', key_id: existing });
+        await this.recordExisting(result, line, existing);
         continue;
       }
       const account = await this.accounts.findByEmail(line.email);
@@ -212,12 +211,34 @@ export class ApiKeysHandler {
         // The same hash twice in one file, or imported concurrently: the second is `exists`.
         const raced = await this.keys.keyIdForHash(line.key_sha256);
         if (!raced) throw error;
-        result.existing += 1;
-        result.results.push({ line: line.line, status: 'exists', key_id: raced });
+        await this.recordExisting(result, line, raced);
       }
     }
     if (result.created > 0) await this.invalidations.publishOrLog({ new_key: true });
     return result;
+  }
+
+  /**
+   * A hash already known is `exists` when the key is the line's account's; a key of another account is
+   * an error for that line, which names neither that account nor its key.
+   */
+  private async recordExisting(
+    result: LegacyImportResult,
+    line: LegacyImportCommand['lines'][number],
+    keyId: string,
+  ): Promise<void> {
+    const [row, account] = await Promise.all([this.keys.findById(keyId), this.accounts.findByEmail(line.email)]);
+    if (row && account && row.account_id === account.id) {
+      result.existing += 1;
+      result.results.push({ line: line.line, status: 'exists', key_id: keyId });
+    } else {
+      result.failed += 1;
+      result.results.push({
+        line: line.line,
+        status: 'error',
+        error: 'this key is already imported for another account',
+      });
+    }
   }
 
   private async createKey(
