@@ -325,6 +325,9 @@ describe('API keys (PRODUCT.md §3)', () => {
       remember(rotated.body);
       expect((await me(old.full_key)).status).toBe(200);
       expect((await me(rotated.body.full_key)).status).toBe(200);
+      // During the grace period the old key is still active, but it has a successor.
+      const twice = await user.request('POST', `${KEYS}/${old.api_key.id}/rotate`, { body: {} });
+      expect([twice.status, twice.body.code]).toEqual([409, 'KEY_ALREADY_ROTATED']);
 
       await platform.restart('key-service');
       const refused = await waitFor(

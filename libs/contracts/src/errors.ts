@@ -12,6 +12,8 @@ export enum RpcErrorCode {
   EmailTaken = 'EMAIL_TAKEN',
   IntegrationRetired = 'INTEGRATION_RETIRED',
   KeyRevoked = 'KEY_REVOKED',
+  /** A key in its rotation's grace period: it already has a successor. */
+  KeyAlreadyRotated = 'KEY_ALREADY_ROTATED',
   TemplateCycle = 'TEMPLATE_CYCLE',
   TemplateTooDeep = 'TEMPLATE_TOO_DEEP',
   ResourceInUse = 'RESOURCE_IN_USE',

@@ -33,6 +33,8 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
       });
     case RpcErrorCode.KeyRevoked:
       return new ProblemError(HttpStatus.CONFLICT, 'KEY_REVOKED', message);
+    case RpcErrorCode.KeyAlreadyRotated:
+      return new ProblemError(HttpStatus.CONFLICT, 'KEY_ALREADY_ROTATED', message);
     case RpcErrorCode.TemplateCycle:
       return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_CYCLE', message);
     case RpcErrorCode.TemplateTooDeep:

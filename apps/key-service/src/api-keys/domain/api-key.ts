@@ -142,7 +142,12 @@ export function decideRotate(
   now: Date,
 ): ApiKeyEvent[] {
   requireActive(state);
-  if (state.replacedBy) throw new DomainError(RpcErrorCode.KeyRevoked, 'the key has already been rotated');
+  if (state.replacedBy) {
+    throw new DomainError(
+      RpcErrorCode.KeyAlreadyRotated,
+      'the key has already been rotated: its successor is in replaced_by, and this key is revoked when the grace period ends',
+    );
+  }
   const revokeAt = new Date(now.getTime() + gracePeriodSeconds * 1000).toISOString();
   const rotated: ApiKeyEvent = {
     type: 'key.rotated',

@@ -241,7 +241,7 @@ describe('decideRotate', () => {
     const rotating = stateOf(created, ...decideRotate(active(), successorId, 60, now));
     const error = errorOf(() => decideRotate(rotating, 'another-successor', 60, now));
     expect(error).toBeInstanceOf(DomainError);
-    expect(error).toMatchObject({ code: RpcErrorCode.KeyRevoked });
+    expect(error).toMatchObject({ code: RpcErrorCode.KeyAlreadyRotated });
   });
 
   it('refuses to rotate a revoked key', () => {
