@@ -551,9 +551,16 @@ describe('API keys (PRODUCT.md §3)', () => {
     it('masks a key pasted into the User-Agent, a path or a field name, in the answer (and, by the last test, everywhere)', async () => {
       const pasted = await me(cliOnly, { 'user-agent': `my-script/1.0 (${cliOnly})` });
       expect(pasted.status).toBe(200);
-      const field = await call(base, 'POST', '/api/v1/memories', { key: cliOnly, body: { text: 'x', [cliOnly]: 1 } });
+      // Glued to what precedes it, too, and as a request id (which would travel into every event).
+      expect((await me(cliOnly, { 'user-agent': `tool/1_${cliOnly}` })).status).toBe(200);
+      const asRequestId = await me(cliOnly, { 'x-request-id': cliOnly });
+      expect(asRequestId.headers.get('x-request-id')).not.toContain(cliOnly.slice(0, 13));
+      const field = await call(base, 'POST', '/api/v1/memories', {
+        key: cliOnly,
+        body: { text: 'x', [cliOnly]: 1, [`bogus_${cliOnly}`]: 2 },
+      });
       expect([field.status, field.body.code]).toEqual([400, 'VALIDATION_FAILED']);
-      const path = await call(base, 'GET', `/api/v1/memories/${cliOnly}`, { key: cliOnly });
+      const path = await call(base, 'GET', `/api/v1/memories/x${cliOnly}`, { key: cliOnly });
       expect(path.status).toBeGreaterThanOrEqual(400);
       for (const answer of [field, path]) {
         expect(JSON.stringify(answer.body)).not.toContain(cliOnly.slice(0, 13));

@@ -20,9 +20,19 @@ const SECRET_FIELDS = new Set([
 
 /**
  * API keys are recognised by shape as well as by field name, so a key pasted into a free-text field
- * (an error message, a URL) is still masked. Legacy prefixes per PRODUCT.md §3.1.
+ * (an error message, a URL) is still masked. A `vxk_` key is found wherever it starts, even glued to
+ * what precedes it (`x` + key, `%22` + key in a URL); legacy prefixes (PRODUCT.md §3.1), which are
+ * ordinary syllables, only at the start of a word.
  */
-const SECRET_PATTERN = /\b(vxk|ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
+const SECRET_PATTERN = /vxk_[0-9A-Fa-f]{8,}|\b(ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
+
+/** Whether a text holds something shaped like an API key. */
+export function containsKeyShape(text: string): boolean {
+  SECRET_PATTERN.lastIndex = 0;
+  const found = SECRET_PATTERN.test(text);
+  SECRET_PATTERN.lastIndex = 0;
+  return found;
+}
 const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
 
 export const REDACTED = '[REDACTED]';

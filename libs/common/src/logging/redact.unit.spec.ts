@@ -9,6 +9,15 @@ describe('redact', () => {
     expect(sut).toContain('vxk_a1a1a1a1');
   });
 
+  it.each([
+    ['glued to a word', `x${key}`],
+    ['after an underscore', `tool/1_${key}`],
+    ['URL-encoded in quotes', `https://github.com/search?q=%22${key}%22`],
+    ['after a digit', `1${key}`],
+  ])('masks a vxk_ key %s', (_, text) => {
+    expect(redactText(text)).not.toContain(key.slice(0, 13));
+  });
+
   it('masks legacy key shapes and database passwords', () => {
     expect(redactText('acli-0123456789abcdef0123')).not.toContain('0123456789abcdef0123');
     expect(redactText('postgres://postgres:s3cret@127.0.0.1/keys')).not.toContain('s3cret');
