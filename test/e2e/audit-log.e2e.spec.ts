@@ -167,6 +167,24 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     expect(forged.body.events).toEqual([]);
     const aiOnly = (await other.createKey({ integrations: ['ai_tools'] })).full_key;
     expect((await log('', { key: aiOnly })).status).toBe(403);
+    // The audit log and the alerts take a cli key, whatever integration a request declares (PRODUCT.md §9).
+    for (const path of ['/api/v1/audit-log', '/api/v1/audit-log/export?format=ndjson', '/api/v1/security/alerts']) {
+      const declared = await call(base, 'GET', path, { key: aiOnly, headers: { 'X-VibeXP-Integration': 'ai_tools' } });
+      expect([path, declared.status, declared.body.code]).toEqual([path, 403, 'INTEGRATION_NOT_PERMITTED']);
+      expect(declared.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="cli"');
+    }
+    const cliKey = (await other.createKey({ integrations: ['cli'] })).full_key;
+    const cliDeclaringAi = await call(base, 'GET', '/api/v1/audit-log', {
+      key: cliKey,
+      headers: { 'X-VibeXP-Integration': 'ai_tools' },
+    });
+    expect(cliDeclaringAi.status).toBe(200);
+    // /auth/me takes any key, but a declared integration must still be a real one (PRODUCT.md §3.2).
+    const retired = await call(base, 'GET', '/api/v1/auth/me', {
+      key: cliKey,
+      headers: { 'X-VibeXP-Integration': 'mcp_server' },
+    });
+    expect([retired.status, retired.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 
   it('exports the selection as NDJSON and as CSV', async () => {

@@ -5,6 +5,7 @@ import { type AuditEvent, AuditExportQuery, AuditLogQuery, type AuditPage, Audit
 import { ProblemError } from '#common';
 import type { Identity } from '../auth/identity';
 import { RpcClient } from '../rpc/rpc-client';
+import { Access } from '../auth/access.decorator';
 
 const EXPORT_PAGE = 500;
 const CSV_COLUMNS = [
@@ -63,6 +64,8 @@ function checkRange(query: AuditLogQuery): void {
 
 /** The account's audit trail (PRODUCT.md §9.1): a session, or an API key with `cli`. */
 @ApiTags('audit')
+/** A session, or an API key with `cli` whatever integration it declares (PRODUCT.md §9.1). */
+@Access({ mode: 'session_or_key', integration: 'cli', fixed: true })
 @Controller('api/v1/audit-log')
 export class AuditLogController {
   constructor(private readonly rpc: RpcClient) {}

@@ -18,6 +18,8 @@ function alertId(id: string): string {
 
 /** Security alerts of the account (PRODUCT.md §9.2): a session, or an API key with `cli`. */
 @ApiTags('security')
+/** A session, or an API key with `cli` whatever integration it declares (PRODUCT.md §9.2): an IDE-hook key never dismisses an alert. */
+@Access({ mode: 'session_or_key', integration: 'cli', fixed: true })
 @Controller('api/v1/security/alerts')
 export class SecurityAlertsController {
   constructor(private readonly rpc: RpcClient) {}

@@ -139,10 +139,12 @@ export class AuthGuard implements CanActivate {
     // Session-only routes refuse every key (SESSION_REQUIRED), whatever its integrations; /auth/me takes any key.
     let integration: Integration | null;
     try {
-      integration =
-        policy.mode === 'session_or_any_key' || policy.mode === 'session'
-          ? null
-          : this.neededIntegration(request, policy);
+      if (policy.mode === 'session') integration = null;
+      else if (policy.mode === 'session_or_any_key') {
+        // Any integration is accepted here, but a declared one must still be a real one (PRODUCT.md §3.2).
+        this.neededIntegration(request, policy);
+        integration = null;
+      } else integration = this.neededIntegration(request, policy);
     } catch (badIntegrationHeader) {
       // A valid key's request answered 400 for its X-VibeXP-Integration is still that key's request: it
       // counts, carries the limit headers and is recorded (PRODUCT.md §4, §3.4), like any other 400.
@@ -218,7 +220,7 @@ export class AuthGuard implements CanActivate {
           },
         );
       }
-      return value;
+      if (!(policy.mode === 'session_or_key' && policy.fixed)) return value;
     }
     return (policy.mode === 'session_or_key' && policy.integration) || 'cli';
   }

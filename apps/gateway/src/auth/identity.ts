@@ -13,8 +13,12 @@ export type AccessPolicy =
   | { mode: 'public' }
   /** Dashboard only: an API key gets 403 SESSION_REQUIRED. */
   | { mode: 'session' }
-  /** A session, or an API key that holds the route's integration. */
-  | { mode: 'session_or_key'; integration?: Integration }
+  /**
+   * A session, or an API key that holds the route's integration. `fixed`: the route needs exactly that
+   * integration whatever `X-VibeXP-Integration` declares (the audit log and alerts take `cli` keys only,
+   * PRODUCT.md §9), rather than the declared one.
+   */
+  | { mode: 'session_or_key'; integration?: Integration; fixed?: boolean }
   /** A session or any valid API key, whatever its integrations (`/auth/me`). */
   | { mode: 'session_or_any_key' }
   /** OAuth 2.1 access tokens only (the MCP endpoint, PRODUCT.md §14): an API key gets 401 OAUTH_REQUIRED. */
