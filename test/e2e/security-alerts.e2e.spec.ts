@@ -65,6 +65,26 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       (await user.request('POST', `/api/v1/security/alerts/${alert.id}/resolve`, { body: { resolution: 'maybe' } }))
         .status,
     ).toBe(400);
+    // Each decision is an event (PRODUCT.md §8), with the request id of the call that made it.
+    const decisions = await waitFor(
+      () =>
+        user.request<{ events: { type: string; data: Record<string, unknown>; meta: Record<string, unknown> }[] }>(
+          'GET',
+          '/api/v1/audit-log?type=alert.acknowledged,alert.resolved',
+        ),
+      (r) => (r.body.events ?? []).filter((e) => e.data.alert_id === alert.id).length === 2,
+    );
+    const [resolvedEvent, acknowledgedEvent] = decisions.body.events.filter((e) => e.data.alert_id === alert.id);
+    expect(acknowledgedEvent).toMatchObject({
+      type: 'alert.acknowledged',
+      data: { alert_id: alert.id, rule: 'revoked_key_use', severity: 'medium' },
+      meta: { request_id: acknowledged.headers.get('x-request-id'), account_id: user.account.id },
+    });
+    expect(resolvedEvent).toMatchObject({
+      type: 'alert.resolved',
+      data: { alert_id: alert.id, resolution: 'revoked_key', note: 'old laptop' },
+      meta: { request_id: resolved.headers.get('x-request-id'), key_id: key.api_key.id },
+    });
 
     // A new attempt after the resolution opens a new alert.
     await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });

@@ -10,10 +10,12 @@ import {
   DomainError,
   type Page,
   ResolveAlertDto,
+  RequestMetaDto,
   RpcErrorCode,
   SecuritySettingsDto,
   isSafeWebhookUrl,
 } from '#contracts';
+import { EventStore } from '#event-store';
 import { RpcError } from '#runtime';
 import type { Alert } from './alert-book';
 import { AlertsRepository } from './alerts.repository';
@@ -32,9 +34,16 @@ class ListAlertsCommand extends Scope {
   query: AlertsQuery;
 }
 
-class AlertCommand extends Scope {
+class AlertRef extends Scope {
   @IsUUID()
   alert_id: string;
+}
+
+class AlertCommand extends AlertRef {
+  /** Who asked (request id, IP, User-Agent): the meta of the alert.acknowledged / alert.resolved event. */
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
 }
 
 class ResolveAlertCommand extends AlertCommand {
@@ -72,6 +81,7 @@ type SettingsAnswer = SecuritySettingsDto & { webhook_secret: string | null };
 @Controller()
 export class AlertsHandler {
   private readonly alerts: AlertsRepository;
+  private readonly events: EventStore;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -79,6 +89,7 @@ export class AlertsHandler {
     @Inject(ALLOW_PRIVATE_WEBHOOKS) private readonly allowPrivateWebhooks: boolean,
   ) {
     this.alerts = new AlertsRepository(dataSource);
+    this.events = new EventStore(dataSource);
   }
 
   @MessagePattern(AlertsRpc.list)
@@ -95,7 +106,7 @@ export class AlertsHandler {
   }
 
   @MessagePattern(AlertsRpc.get)
-  async get(@Payload() command: AlertCommand): Promise<AlertView> {
+  async get(@Payload() command: AlertRef): Promise<AlertView> {
     return view(await this.owned(command));
   }
 
@@ -104,7 +115,10 @@ export class AlertsHandler {
     const alert = await this.owned(command);
     if (alert.status !== 'open') return view(alert);
     const acknowledged: Alert = { ...alert, status: 'acknowledged' };
-    await this.dataSource.transaction((manager) => this.alerts.decide(acknowledged, manager));
+    await this.dataSource.transaction(async (manager) => {
+      await this.alerts.decide(acknowledged, manager);
+      await this.record('alert.acknowledged', acknowledged, {}, command, manager);
+    });
     return view(acknowledged);
   }
 
@@ -120,10 +134,36 @@ export class AlertsHandler {
         resolved_at: new Date().toISOString(),
       },
     };
-    const record = (manager: EntityManager) => this.alerts.decide(resolved, manager);
+    const record = async (manager: EntityManager) => {
+      await this.alerts.decide(resolved, manager);
+      await this.record('alert.resolved', resolved, { ...resolved.resolution }, command, manager);
+    };
     if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, record);
     else await this.dataSource.transaction(record);
     return view(resolved);
+  }
+
+  /** The decision as an event on the alert's stream (PRODUCT.md §8), in the transaction that stores it. */
+  private async record(
+    type: 'alert.acknowledged' | 'alert.resolved',
+    alert: Alert,
+    facts: object,
+    command: AlertCommand,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.events.append(
+      `alert-${alert.id}`,
+      [{ type, data: { alert_id: alert.id, rule: alert.rule, severity: alert.severity, ...facts } }],
+      {
+        expectedVersion: 'any',
+        meta: {
+          ...command.meta,
+          account_id: alert.account_id,
+          ...(alert.key_id ? { key_id: alert.key_id } : {}),
+        },
+        manager,
+      },
+    );
   }
 
   /** With `webhook_secret`: the key of the webhooks' HMAC signature, made when a webhook is first set. */
@@ -166,7 +206,7 @@ export class AlertsHandler {
     return row;
   }
 
-  private async owned(command: AlertCommand): Promise<Alert> {
+  private async owned(command: AlertRef): Promise<Alert> {
     const alert = await this.alerts.find(command.alert_id);
     if (!alert || alert.account_id !== command.account_id)
       throw new DomainError(RpcErrorCode.ResourceNotFound, 'no alert with this id');

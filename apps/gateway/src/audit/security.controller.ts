@@ -1,4 +1,18 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import type { BlockList } from 'node:net';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { AlertsQuery, AlertsRpc, type Page, ResolveAlertDto, SecuritySettingsDto, isUuid } from '#contracts';
@@ -8,6 +22,7 @@ import { Access } from '../auth/access.decorator';
 import type { Identity } from '../auth/identity';
 import { listEnvelope } from '../content/content-actor';
 import { RpcClient } from '../rpc/rpc-client';
+import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 
 const accountOf = (request: Request): string => (request.identity as Identity).account.id;
 
@@ -22,7 +37,10 @@ function alertId(id: string): string {
 @Access({ mode: 'session_or_key', integration: 'cli', fixed: true })
 @Controller('api/v1/security/alerts')
 export class SecurityAlertsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Alerts, most recent first (status, rule, key_id filters; pagination)' })
@@ -43,14 +61,23 @@ export class SecurityAlertsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Acknowledge an alert' })
   acknowledge(@Param('id') id: string, @Req() request: Request): Promise<unknown> {
-    return this.rpc.request(AlertsRpc.acknowledge, { account_id: accountOf(request), alert_id: alertId(id) });
+    return this.rpc.request(AlertsRpc.acknowledge, {
+      account_id: accountOf(request),
+      alert_id: alertId(id),
+      meta: requestMeta(request, this.trustedProxies),
+    });
   }
 
   @Post(':id/resolve')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resolve an alert (legitimate | revoked_key | false_positive)' })
   resolve(@Param('id') id: string, @Body() body: ResolveAlertDto, @Req() request: Request): Promise<unknown> {
-    return this.rpc.request(AlertsRpc.resolve, { account_id: accountOf(request), alert_id: alertId(id), body });
+    return this.rpc.request(AlertsRpc.resolve, {
+      account_id: accountOf(request),
+      alert_id: alertId(id),
+      body,
+      meta: requestMeta(request, this.trustedProxies),
+    });
   }
 }
 
