@@ -93,6 +93,15 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       (r) => r.body.alerts?.length === 1,
     );
     expect(again.body.alerts[0].id).not.toBe(alert.id);
+
+    // Sorting (PRODUCT.md §1): newest first by default, any documented order, 400 for another.
+    const ids = async (query: string) =>
+      ((await alertsOf(user, query)).body.alerts as { id: string }[]).map((listed) => listed.id);
+    expect(await ids('')).toEqual([again.body.alerts[0].id, alert.id]);
+    expect(await ids('?sort_by=first_seen&sort_order=asc')).toEqual([alert.id, again.body.alerts[0].id]);
+    expect(await ids('?sort_by=count')).toEqual([alert.id, again.body.alerts[0].id]);
+    for (const bad of ['?sort_by=bogus', '?sort_order=up'])
+      expect((await alertsOf(user, bad)).body.code).toBe('VALIDATION_FAILED');
   });
 
   it('raises failed_auth_burst for 10 failures from one IP within 5 minutes; unattributed bursts are for operators', async () => {

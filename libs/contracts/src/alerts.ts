@@ -30,6 +30,8 @@ export const AUTO_REVOKE_RULES = [
 export const ALERT_RULES = [...AUTO_REVOKE_RULES, 'key_leaked'] as const;
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
+/** How the alerts list can be sorted (PRODUCT.md §1); `severity` orders low < medium < high. */
+export const ALERT_SORTS = ['last_seen', 'first_seen', 'severity', 'count'] as const;
 
 export class AlertsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ALERT_STATUSES })
@@ -46,6 +48,16 @@ export class AlertsQuery extends PaginationQuery {
   @IsOptional()
   @IsUUID()
   key_id?: string;
+
+  @ApiPropertyOptional({ enum: ALERT_SORTS, default: 'last_seen' })
+  @IsOptional()
+  @IsIn(ALERT_SORTS)
+  sort_by: (typeof ALERT_SORTS)[number] = 'last_seen';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
 }
 
 export class ResolveAlertDto {

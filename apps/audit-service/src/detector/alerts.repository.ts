@@ -28,6 +28,20 @@ export function rowToAlert(row: AlertRow): Alert {
   };
 }
 
+/** The SQL of each sort the API offers: a fixed list, never text from the request. */
+const SORT_COLUMNS = {
+  last_seen: 'last_seen',
+  first_seen: 'first_seen',
+  count: 'count',
+  severity: `CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END`,
+} as const;
+
+function orderBy(sortBy: keyof typeof SORT_COLUMNS = 'last_seen', order: 'asc' | 'desc' = 'desc'): string {
+  const direction = order === 'asc' ? 'ASC' : 'DESC';
+  // Ties: the most recent first, then the id, so that pages never overlap.
+  return `${SORT_COLUMNS[sortBy]} ${direction}, last_seen DESC, id`;
+}
+
 /** Alerts as stored: the latest per (account, dedup key) is the one a finding may fold into. */
 export class AlertsRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -81,7 +95,13 @@ export class AlertsRepository {
 
   async list(
     accountId: string | null,
-    filters: { status?: string; rule?: string; key_id?: string },
+    filters: {
+      status?: string;
+      rule?: string;
+      key_id?: string;
+      sort_by?: keyof typeof SORT_COLUMNS;
+      sort_order?: 'asc' | 'desc';
+    },
     page: number,
     limit: number,
   ): Promise<{ items: Alert[]; total: number }> {
@@ -92,7 +112,7 @@ export class AlertsRepository {
       params,
     )) as { count: number }[];
     const rows = (await this.dataSource.query(
-      `SELECT * FROM alerts WHERE ${where} ORDER BY last_seen DESC, id LIMIT $5 OFFSET $6`,
+      `SELECT * FROM alerts WHERE ${where} ORDER BY ${orderBy(filters.sort_by, filters.sort_order)} LIMIT $5 OFFSET $6`,
       [...params, limit, (page - 1) * limit],
     )) as AlertRow[];
     return { items: rows.map(rowToAlert), total: count };
