@@ -133,6 +133,9 @@ describe('audit log (PRODUCT.md §9.1)', () => {
         400,
         'VALIDATION_FAILED',
       ]);
+      expect((response.body as unknown as { validation_errors: unknown }).validation_errors).toEqual([
+        { field: 'cursor', message: 'is not a cursor this API gave out' },
+      ]);
     }
   });
 

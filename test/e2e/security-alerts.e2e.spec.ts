@@ -101,7 +101,7 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
     expect(await ids('?sort_by=first_seen&sort_order=asc')).toEqual([alert.id, again.body.alerts[0].id]);
     expect(await ids('?sort_by=count')).toEqual([alert.id, again.body.alerts[0].id]);
     for (const bad of ['?sort_by=bogus', '?sort_order=up'])
-      expect((await alertsOf(user, bad)).body.code).toBe('VALIDATION_FAILED');
+      expect(((await alertsOf(user, bad)).body as unknown as { code: string }).code).toBe('VALIDATION_FAILED');
   });
 
   it('raises failed_auth_burst for 10 failures from one IP within 5 minutes; unattributed bursts are for operators', async () => {

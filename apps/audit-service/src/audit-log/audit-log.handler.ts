@@ -3,15 +3,8 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsUUID, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
-import {
-  type AuditEvent,
-  AuditLogQuery,
-  type AuditPage,
-  AuditRpc,
-  DomainError,
-  RpcErrorCode,
-  isUuid,
-} from '#contracts';
+import { RpcError } from '#runtime';
+import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, RpcErrorCode, isUuid } from '#contracts';
 
 class AuditQueryCommand {
   @IsUUID()
@@ -39,7 +32,11 @@ export function decodeCursor(cursor: string): Cursor {
   } catch {
     // fall through
   }
-  throw new DomainError(RpcErrorCode.ValidationFailed, 'cursor is not a cursor this API gave out');
+  throw new RpcError({
+    code: RpcErrorCode.ValidationFailed,
+    message: 'the request is not valid: see validation_errors',
+    validation_errors: [{ field: 'cursor', message: 'is not a cursor this API gave out' }],
+  });
 }
 
 interface AuditLogRow {
@@ -73,7 +70,11 @@ export class AuditLogHandler {
   async query(@Payload() command: AuditQueryCommand): Promise<AuditPage> {
     const { query } = command;
     if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
-      throw new DomainError(RpcErrorCode.ValidationFailed, '`from` is after `to`');
+      throw new RpcError({
+        code: RpcErrorCode.ValidationFailed,
+        message: 'the request is not valid: see validation_errors',
+        validation_errors: [{ field: 'from', message: 'must not be after `to`' }],
+      });
     }
     const clauses = ['account_id = $1'];
     const params: unknown[] = [command.account_id];
