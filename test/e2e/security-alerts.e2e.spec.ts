@@ -170,6 +170,11 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
   describe('security settings', () => {
     it('answers defaults, stores valid settings, and is for sessions only', async () => {
       const user = await DashboardUser.signup(base);
+      // No webhook yet: no signing secret either.
+      const withoutWebhook = await user.request('PUT', '/api/v1/settings/security', {
+        body: { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [] },
+      });
+      expect([withoutWebhook.status, withoutWebhook.body.webhook_secret]).toEqual([200, null]);
       expect((await user.request('GET', '/api/v1/settings/security')).body).toEqual({
         timezone: 'UTC',
         working_hours: null,
@@ -203,6 +208,12 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       ['a webhook on this machine', { webhook_url: 'http://localhost:3000/hook' }, 'webhook_url'],
       ['a day 8', { working_hours: { days: [8], start: '09:00', end: '17:00' } }, 'working_hours'],
       ['a time 25:00', { working_hours: { days: [1], start: '25:00', end: '17:00' } }, 'working_hours'],
+      ['no working days', { working_hours: { days: [], start: '09:00', end: '17:00' } }, 'working_hours'],
+      [
+        'a working day that ends when it starts',
+        { working_hours: { days: [1], start: '09:00', end: '09:00' } },
+        'working_hours',
+      ],
       ['an unknown rule', { auto_revoke_on: ['everything'] }, 'auto_revoke_on'],
     ])('refuses %s', async (_, change, field) => {
       const user = await DashboardUser.signup(base);

@@ -3,6 +3,7 @@ import { PaginationQuery } from './pagination';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   ArrayUnique,
   IsArray,
   IsIn,
@@ -80,6 +81,7 @@ const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 export class WorkingHoursDto {
   @ApiProperty({ type: [Number], description: 'ISO weekdays, 1 = Monday … 7 = Sunday', example: [1, 2, 3, 4, 5] })
   @IsArray()
+  @ArrayMinSize(1, { message: 'choose at least one day, or send working_hours: null for none' })
   @ArrayUnique()
   @ArrayMaxSize(7)
   @IsInt({ each: true })
@@ -91,8 +93,15 @@ export class WorkingHoursDto {
   @Matches(HHMM, { message: 'must be HH:MM' })
   start: string;
 
-  @ApiProperty({ example: '18:00' })
+  @ApiProperty({ example: '18:00', description: 'before start: the working day crosses midnight' })
   @Matches(HHMM, { message: 'must be HH:MM' })
+  @ValidateBy({
+    name: 'differsFromStart',
+    validator: {
+      validate: (value: unknown, args) => value !== (args?.object as WorkingHoursDto).start,
+      defaultMessage: () => 'must differ from start (an empty or a whole day is ambiguous)',
+    },
+  })
   end: string;
 }
 

@@ -199,7 +199,8 @@ export class AlertsHandler {
         body.working_hours ?? null,
         body.webhook_url ?? null,
         body.auto_revoke_on,
-        randomBytes(32).toString('hex'),
+        // The signing secret is made when a webhook is first set, not before.
+        body.webhook_url ? randomBytes(32).toString('hex') : null,
       ],
     )) as SettingsAnswer[];
     this.runner.applySettings(command.account_id, row);
