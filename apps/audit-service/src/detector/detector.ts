@@ -240,6 +240,9 @@ export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
   return start <= end ? local.minutes >= start && local.minutes < end : local.minutes >= start || local.minutes < end;
 }
 
+/** The `burstIps` entry of a burst against one key prefix from an address (an IP holds no space). */
+const prefixBurstName = (ip: string): string => `${ip} prefix`;
+
 /** A record's own entry only: names come from events (`constructor` is an IP nobody should crash us with). */
 function own<T>(record: Record<string, T>, name: string): T | undefined {
   return Object.hasOwn(record, name) ? record[name] : undefined;
@@ -394,11 +397,13 @@ export class Detector {
     if (offHours) findings.push({ ...base, ...offHours, dedup_key: `off_hours:${keyId}` });
     const location = this.newLocation(key, data, at);
     if (location) findings.push({ ...base, ...location, dedup_key: `new_location:${keyId}:${data.location?.country}` });
-    const burst = data.ip ? own(this.state.burstIps, data.ip) : undefined;
     // A success right after a burst from the same address escalates the burst's own alert: the same
-    // account's, or the operators' (then without naming a key, which belongs to some tenant).
-    const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
-    if (data.ip && burst && sameOwner && at - burst.at <= this.config.burstWindowMs) {
+    // account's, or the operators' (then without naming a key, which belongs to some tenant). Both kinds
+    // of burst: failures from the address, and failures from it against one key prefix.
+    for (const name of data.ip ? [data.ip, prefixBurstName(data.ip)] : []) {
+      const burst = own(this.state.burstIps, name);
+      const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
+      if (!burst || !sameOwner || at - burst.at > this.config.burstWindowMs) continue;
       findings.push({
         rule: 'failed_auth_burst',
         severity: 'high',
@@ -407,10 +412,10 @@ export class Detector {
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,
-        evidence: { observed: 'success after burst', window: '5m', ips: [data.ip] },
+        evidence: { observed: 'success after burst', window: '5m', ips: [data.ip as string] },
       });
-      delete this.state.burstIps[data.ip];
-      this.windowChanged('burstIps', data.ip);
+      delete this.state.burstIps[name];
+      this.windowChanged('burstIps', name);
     }
     return findings;
   }
@@ -582,11 +587,17 @@ export class Detector {
       this.windowChanged('failuresByPrefix', data.key_prefix);
       const count = recent.length;
       if (count >= this.config.burstPerPrefix) {
+        const dedup = `failed_auth_burst:prefix:${data.key_prefix}`;
+        if (data.ip) {
+          // Remembered by address, so that a success from it escalates this alert too.
+          this.state.burstIps[prefixBurstName(data.ip)] = { at, account_id: accountId ?? null, dedup_key: dedup };
+          this.windowChanged('burstIps', prefixBurstName(data.ip));
+        }
         findings.push({
           ...base,
           rule: 'failed_auth_burst',
           severity: 'medium',
-          dedup_key: `failed_auth_burst:prefix:${data.key_prefix}`,
+          dedup_key: dedup,
           summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes.`,
           evidence: { observed: count, window: '5m', ips: data.ip ? [data.ip] : [] },
         });

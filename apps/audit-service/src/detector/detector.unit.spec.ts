@@ -511,6 +511,23 @@ describe('Detector', () => {
       ]);
     });
 
+    it('raises a burst against one key prefix to high when a success from one of its addresses follows', () => {
+      const book = new AlertBook();
+      const prefix = 'vxk_5e6f7a8b';
+      const events = [
+        ...Array.from({ length: 5 }, (_, i) =>
+          authFailed(MONDAY + i * 10_000, { reason: 'unknown', ip: attacker, key_prefix: prefix }, ACCOUNT),
+        ),
+        keyUsed(keyId, MONDAY + 2 * MINUTE, { ip: attacker }),
+      ];
+
+      events.forEach((event) => sut.observe(event).forEach((finding) => book.record(finding)));
+
+      expect(book.alerts.filter((alert) => alert.dedup_key === `failed_auth_burst:prefix:${prefix}`)).toEqual([
+        expect.objectContaining({ severity: 'high', account_id: ACCOUNT, count: 2 }),
+      ]);
+    });
+
     it('raises the operators’ alert of an unattributed burst to high when a success from that IP follows', () => {
       const book = new AlertBook();
       const events = [
