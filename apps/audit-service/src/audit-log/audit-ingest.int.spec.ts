@@ -107,6 +107,35 @@ describe('storeAuditEvents (PostgreSQL)', () => {
     expect(await rowsOf(account)).toHaveLength(0);
   });
 
+  it('shows the display prefix of a key named only by id, known from its birth', async () => {
+    const account = randomUUID();
+    const keyId = randomUUID();
+    const prefix = `vxk_${randomUUID().slice(0, 8)}`;
+    const birth = {
+      ...eventAt('key.created', `key-${keyId}`, START, { key_prefix: prefix }, account),
+      meta: { request_id: randomUUID(), account_id: account, key_id: keyId },
+    };
+    const revoked = {
+      ...eventAt('key.revoked', `key-${keyId}`, START + 1, { reason: 'user' }, account),
+      meta: { request_id: randomUUID(), account_id: account, key_id: keyId },
+    };
+    await store([birth]);
+    const unknownKey = {
+      ...eventAt('key.renamed', 'key-unknown', START + 2, { name: 'x' }, account),
+      meta: { request_id: randomUUID(), account_id: account, key_id: randomUUID() },
+    };
+    await store([revoked, unknownKey]);
+    const rows = (await dataSource.query(
+      `SELECT event_type, key_prefix FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`,
+      [account],
+    )) as { event_type: string; key_prefix: string | null }[];
+    expect(rows).toEqual([
+      { event_type: 'key.created', key_prefix: prefix },
+      { event_type: 'key.revoked', key_prefix: prefix },
+      { event_type: 'key.renamed', key_prefix: null },
+    ]);
+  });
+
   /** The JSON columns as PostgreSQL holds them: their type and their text. */
   const jsonColumnsOf = (accountId: string) =>
     dataSource.query(

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { ALL_STREAMS, type EventEnvelope } from '#contracts';
+import { ALL_STREAMS, type EventEnvelope, isUuid } from '#contracts';
 import { IdempotentConsumer, UNIQUE_VIOLATION, copyRows } from '#event-store';
 import type { ServiceContext, Stoppable } from '#runtime';
 import type { ServiceEnv } from '#common';
@@ -38,6 +38,7 @@ export async function storeAuditEvents(
 ): Promise<void> {
   const rows = events.map((event) => toAuditRow(event, sourceStream));
   await rememberKeyPrefixes(rows, manager);
+  await prefixByKeyId(rows, manager);
   await attributeByPrefix(rows, manager);
   await appendRows(rows, manager);
 }
@@ -51,6 +52,21 @@ async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Pr
      ON CONFLICT DO NOTHING`,
     [JSON.stringify(births.map(({ key_prefix, key_id, account_id }) => ({ key_prefix, key_id, account_id })))],
   );
+}
+
+/**
+ * An event that names a key only by id (a rename, a revocation, content written with the key) shows
+ * the key's display prefix too (PRODUCT.md §9.1), known from the key's birth.
+ */
+async function prefixByKeyId(rows: AuditRow[], manager: EntityManager): Promise<void> {
+  const unnamed = rows.filter((row) => row.key_prefix === null && isUuid(row.key_id));
+  if (unnamed.length === 0) return;
+  const known = (await manager.query(
+    `SELECT DISTINCT ON (key_id) key_id, key_prefix FROM audit_key_prefixes WHERE key_id = ANY($1::uuid[])`,
+    [[...new Set(unnamed.map((row) => row.key_id))]],
+  )) as { key_id: string; key_prefix: string }[];
+  const prefixOf = new Map(known.map((key) => [key.key_id, key.key_prefix]));
+  for (const row of unnamed) row.key_prefix = prefixOf.get(row.key_id as string) ?? null;
 }
 
 /** A failure with only a readable prefix belongs to the one account that has a key with it (PRODUCT.md §9.2). */

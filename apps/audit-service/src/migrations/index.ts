@@ -5,6 +5,7 @@ import { DetectorStateRows1764210000000 } from './1764210000000-detector-state-r
 import { DetectorLeadership1764230000000 } from './1764230000000-detector-leadership';
 import { DetectorRetiredKeysIndex1764240000000 } from './1764240000000-detector-retired-keys-index';
 import { AuditLogJsonText1764250000000 } from './1764250000000-audit-log-json-text';
+import { AuditKeyPrefixesByKey1764260000000 } from './1764260000000-audit-key-prefixes-by-key';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -15,4 +16,5 @@ export const AuditServiceMigrations: Function[] = [
   DetectorLeadership1764230000000,
   DetectorRetiredKeysIndex1764240000000,
   AuditLogJsonText1764250000000,
+  AuditKeyPrefixesByKey1764260000000,
 ];
