@@ -12,6 +12,9 @@ export type ParsedAuthorization =
 export const VXK_PATTERN = /^vxk_[0-9a-f]{64}$/;
 const LEGACY_PREFIX = /^(ak|aait|acli|amcp|amkt|vib)[_-]/;
 const MAX_TOKEN_LENGTH = 512;
+const QUOTE = /["'`]/;
+/** Whitespace, control characters and anything beyond ASCII: no key holds them. */
+const NOT_PRINTABLE = /[^\x21-\x7e]/;
 
 /**
  * Whether a key could ever pass the checks below in `Authorization: Bearer <key>`: printable ASCII
@@ -19,7 +22,7 @@ const MAX_TOKEN_LENGTH = 512;
  * or it would be imported and never usable.
  */
 export function isPresentableKey(key: string): boolean {
-  return key.length <= MAX_TOKEN_LENGTH && /^[\x21-\x7e]+$/.test(key) && !/["'`]/.test(key);
+  return key.length > 0 && key.length <= MAX_TOKEN_LENGTH && !NOT_PRINTABLE.test(key) && !QUOTE.test(key);
 }
 
 /** The display prefix when one can be read safely: `vxk_` + 8 hex, or a legacy key's first 12 characters. */
@@ -67,10 +70,10 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
     detail,
     ...(keyPrefix ? { keyPrefix } : {}),
   });
-  if (/["'`]/.test(token)) return malformed('the key contains a quote character: check for copy-paste errors');
+  if (QUOTE.test(token)) return malformed('the key contains a quote character: check for copy-paste errors');
   if (/\s/.test(token)) return malformed('the key contains whitespace: check for copy-paste errors');
 
-  if (/[^\x21-\x7e]/.test(token))
+  if (NOT_PRINTABLE.test(token))
     return malformed('the key contains characters that are not printable ASCII: check for copy-paste errors');
   if (token.length > MAX_TOKEN_LENGTH)
     return malformed(`the key is ${token.length} characters long; API keys are much shorter`);

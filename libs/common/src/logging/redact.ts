@@ -26,12 +26,12 @@ const SECRET_FIELDS = new Set([
  */
 const SECRET_PATTERN = /vxk_[0-9A-Fa-f]{8,}|\b(ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
 
+/** The same shapes, without the global flag's shared position: for a yes/no test. */
+const KEY_SHAPE = new RegExp(SECRET_PATTERN.source);
+
 /** Whether a text holds something shaped like an API key. */
 export function containsKeyShape(text: string): boolean {
-  SECRET_PATTERN.lastIndex = 0;
-  const found = SECRET_PATTERN.test(text);
-  SECRET_PATTERN.lastIndex = 0;
-  return found;
+  return KEY_SHAPE.test(text);
 }
 const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
 
