@@ -1,5 +1,6 @@
 import type { LegacyImportLine } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
+import { isCalendarDate } from '../http/calendar-date';
 
 export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };
 
@@ -7,12 +8,6 @@ const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const FIELDS = new Set(['email', 'key_sha256', 'key', 'name', 'created_at', 'last_used_at', 'notes']);
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** A real calendar date: Date would roll 2024-02-30 over to March 1st. */
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
 
 function optionalTimestamp(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;

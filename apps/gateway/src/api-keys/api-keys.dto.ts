@@ -16,6 +16,7 @@ import {
   ValidateBy,
 } from 'class-validator';
 import { INTEGRATIONS, type Integration, PaginationQuery, USAGE_RANGES, type UsageRange } from '#contracts';
+import { isCalendarDate } from '../http/calendar-date';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -26,9 +27,7 @@ const RFC3339_DATE_TIME =
 function isRfc3339DateTime(value: unknown): boolean {
   const match = typeof value === 'string' ? RFC3339_DATE_TIME.exec(value) : null;
   if (!match) return false;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
 }
 
 const IsRfc3339DateTime = () =>
