@@ -3,8 +3,8 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsUUID, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { RpcError } from '#runtime';
-import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, RpcErrorCode, isUuid } from '#contracts';
+import { fieldInvalid } from '#runtime';
+import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, isUuid } from '#contracts';
 
 class AuditQueryCommand {
   @IsUUID()
@@ -32,11 +32,7 @@ export function decodeCursor(cursor: string): Cursor {
   } catch {
     // fall through
   }
-  throw new RpcError({
-    code: RpcErrorCode.ValidationFailed,
-    message: 'the request is not valid: see validation_errors',
-    validation_errors: [{ field: 'cursor', message: 'is not a cursor this API gave out' }],
-  });
+  throw fieldInvalid('cursor', 'is not a cursor this API gave out');
 }
 
 interface AuditLogRow {
@@ -70,11 +66,7 @@ export class AuditLogHandler {
   async query(@Payload() command: AuditQueryCommand): Promise<AuditPage> {
     const { query } = command;
     if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
-      throw new RpcError({
-        code: RpcErrorCode.ValidationFailed,
-        message: 'the request is not valid: see validation_errors',
-        validation_errors: [{ field: 'from', message: 'must not be after `to`' }],
-      });
+      throw fieldInvalid('from', 'must not be after `to`');
     }
     const clauses = ['account_id = $1'];
     const params: unknown[] = [command.account_id];

@@ -25,6 +25,7 @@ import {
   isUuid,
 } from '#contracts';
 import { ProblemError } from '#common';
+import { integrationRetired } from '../http/gateway-problem.filter';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
@@ -49,11 +50,7 @@ export interface ApiKeyList {
 
 /** A new key never gets mcp_server. (A change of integrations may keep it on a legacy key: key-service decides.) */
 function refuseRetired(integrations: Integration[] | undefined): void {
-  if (integrations?.includes('mcp_server')) {
-    throw new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', MCP_SERVER_RETIRED, {
-      validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }],
-    });
-  }
+  if (integrations?.includes('mcp_server')) throw integrationRetired(MCP_SERVER_RETIRED);
 }
 
 const notFound = (): ProblemError =>

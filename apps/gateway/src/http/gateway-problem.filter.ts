@@ -4,6 +4,13 @@ import { RpcErrorCode } from '#contracts';
 import { ProblemError, renderProblem, toProblemError } from '#common';
 import { RpcCallError } from '../rpc/rpc-client';
 
+/** 400 INTEGRATION_RETIRED: refused by the gateway for a new key, or by key-service for a change. */
+export function integrationRetired(message: string): ProblemError {
+  return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message, {
+    validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }],
+  });
+}
+
 /** Every RPC error code has one HTTP answer; a new code fails to compile until it is mapped here. */
 export function rpcErrorToProblem(error: RpcCallError): ProblemError {
   const { code, message, validation_errors } = error.body;
@@ -28,9 +35,7 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
     case RpcErrorCode.EmailTaken:
       return new ProblemError(HttpStatus.CONFLICT, 'EMAIL_TAKEN', message);
     case RpcErrorCode.IntegrationRetired:
-      return new ProblemError(HttpStatus.BAD_REQUEST, 'INTEGRATION_RETIRED', message, {
-        validationErrors: [{ field: 'integrations', message: 'mcp_server is retired' }],
-      });
+      return integrationRetired(message);
     case RpcErrorCode.KeyRevoked:
       return new ProblemError(HttpStatus.CONFLICT, 'KEY_REVOKED', message);
     case RpcErrorCode.KeyAlreadyRotated:

@@ -6,13 +6,14 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { ProblemError } from '#common';
+import { ProblemError, type ValidationErrorItem } from '#common';
 import { flattenValidationErrors } from '#runtime';
 
-const failed = (errors: ValidationError[]): ProblemError =>
+const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
   new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the request is not valid: see validation_errors', {
-    validationErrors: flattenValidationErrors(errors),
+    validationErrors,
   });
+const failed = (errors: ValidationError[]): ProblemError => validationProblem(flattenValidationErrors(errors));
 
 /**
  * Where a parsed body holds a `__proto__` key, if anywhere. JSON.parse makes it an own property, which
@@ -71,14 +72,7 @@ export class HttpValidationPipe implements PipeTransform {
       }
       const protoKey = protoKeyPath(value, '');
       if (protoKey) {
-        throw new ProblemError(
-          HttpStatus.BAD_REQUEST,
-          'VALIDATION_FAILED',
-          'the request is not valid: see validation_errors',
-          {
-            validationErrors: [{ field: protoKey, message: 'property __proto__ should not exist' }],
-          },
-        );
+        throw validationProblem([{ field: protoKey, message: 'property __proto__ should not exist' }]);
       }
       return this.body.transform(value, metadata);
     }
