@@ -268,10 +268,9 @@ export class DetectorRunner {
     const timed = attributeByPrefix(delivered, (prefix) => owners.get(prefix))
       .map((event) => ({ event, at: Date.parse(event.occurred_at) }))
       .sort((a, b) => a.at - b.at);
-    const events = timed.map(({ event }) => event);
     // The states of the keys these events and lessons are about, read once for those not in memory.
     const keyIds = new Set<string>();
-    for (const event of events) {
+    for (const { event } of timed) {
       const keyId = event.type === 'key.used' ? (event.data as { key_id?: unknown }).key_id : event.meta.key_id;
       if (typeof keyId === 'string') keyIds.add(keyId);
     }
@@ -283,8 +282,9 @@ export class DetectorRunner {
       ),
     );
     for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
-    await this.observeAll(detector, events, manager);
-    await this.sweepRetiredKeys(Math.max(...timed.map(({ at }) => at)), manager);
+    await this.observeAll(detector, timed, manager);
+    // Sorted: the last event is the latest (an empty batch gives NaN, which the sweep ignores).
+    await this.sweepRetiredKeys(timed.at(-1)?.at ?? NaN, manager);
     // Everything is stored: a detector that holds too many keys lets them go and reads them again as needed.
     if (detector.keyCount > this.maxKeysInMemory) detector.releaseKeys();
   }
@@ -325,9 +325,13 @@ export class DetectorRunner {
     }
   }
 
-  private async observeAll(detector: Detector, events: EventEnvelope[], manager: EntityManager): Promise<void> {
-    for (const event of events) {
-      for (const finding of detector.observe(event)) {
+  private async observeAll(
+    detector: Detector,
+    events: { event: EventEnvelope; at: number }[],
+    manager: EntityManager,
+  ): Promise<void> {
+    for (const { event, at } of events) {
+      for (const finding of detector.observe(event, at)) {
         const folded = foldFinding(await this.alerts.latest(finding.account_id, finding.dedup_key, manager), finding);
         const { opened } = folded;
         let alert = folded.alert;

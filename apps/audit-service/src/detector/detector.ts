@@ -304,8 +304,8 @@ export class Detector {
     this.retiredKeys.clear();
   }
 
-  observe(event: EventEnvelope): Finding[] {
-    const at = Date.parse(event.occurred_at);
+  /** `at`: the event's time in ms, when the caller has parsed it already. */
+  observe(event: EventEnvelope, at: number = Date.parse(event.occurred_at)): Finding[] {
     const findings = this.findingsOf(event, at);
     this.prune(at);
     return findings;
