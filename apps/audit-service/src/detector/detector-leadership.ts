@@ -37,16 +37,16 @@ export class DetectorLeadership {
       application_name: 'audit-service detector lead',
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
-      // A leader whose machine or network dies sends no FIN: without keepalives PostgreSQL would keep its
-      // session, and so the lock, for hours. With these (set at connection, no extra round trip) it drops
-      // them within about 15 s.
-      options:
-        '-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 -c tcp_user_timeout=10000',
     });
     // A broken connection shows in the next heartbeat; without a listener the error would crash the process.
     client.on('error', () => undefined);
     try {
       await client.connect();
+      // A leader whose machine or network dies sends no FIN: without keepalives PostgreSQL would keep its
+      // session, and so the lock, for hours. With these it drops them within about 15 s.
+      await client.query(
+        `SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3; SET tcp_user_timeout = 10000`,
+      );
       const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext($1)) AS locked`, [
         LOCK_NAME,
       ]);
