@@ -1,6 +1,7 @@
 import type { LegacyImportLine } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { isCalendarDate } from '../http/calendar-date';
+import { forbiddenInput } from '../http/validation.pipe';
 
 export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };
 
@@ -35,6 +36,9 @@ export function parseImportLine(text: string, line: number): ParsedImportLine | 
     const record = input as Record<string, unknown>;
     const unknown = Object.keys(record).filter((field) => !FIELDS.has(field));
     if (unknown.length > 0) throw new Error(`unknown field(s): ${unknown.join(', ')}`);
+    // PostgreSQL's text cannot hold a NUL: refused on its line instead of failing the whole import.
+    const forbidden = forbiddenInput(record, '');
+    if (forbidden) throw new Error(`${forbidden.field} ${forbidden.message}`);
     if (typeof record.email !== 'string' || !record.email.includes('@')) throw new Error('email is required');
     if (typeof record.name !== 'string' || record.name.trim() === '' || record.name.length > 255)
       throw new Error('name is required (1–255 characters)');

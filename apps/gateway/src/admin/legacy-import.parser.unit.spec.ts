@@ -29,6 +29,16 @@ describe('parseImportLine', () => {
       /unknown field.*owner/,
     ],
     ['a missing email', line({ name: 'k', key_sha256: hash }), /email is required/],
+    [
+      'a NUL in the email (PostgreSQL text cannot hold one)',
+      line({ email: 'a\u0000b@example.com', name: 'k', key_sha256: hash }),
+      /^email must not contain a NUL character/,
+    ],
+    [
+      'a NUL in the notes',
+      line({ email: 'a@example.com', name: 'k', key_sha256: hash, notes: 'x\u0000' }),
+      /^notes must not/,
+    ],
     ['an email without @', line({ email: 'alice', name: 'k', key_sha256: hash }), /email is required/],
     ['a missing name', line({ email: 'a@example.com', key_sha256: hash }), /name is required/],
     ['a blank name', line({ email: 'a@example.com', name: '  ', key_sha256: hash }), /name is required/],
@@ -109,6 +119,12 @@ describe('parseImportLine', () => {
       },
     });
     expect(JSON.stringify(sut)).not.toContain(plaintextKey);
+    expect(JSON.stringify(sut)).not.toContain(plaintextKey.slice(0, 13));
+  });
+
+  it('names only the field of a plaintext key with a NUL, never the key', () => {
+    const sut = parseImportLine(line({ email: 'a@example.com', name: 'k', key: `${plaintextKey}\u0000` }), 1);
+    expect(sut).toEqual({ ok: false, line: 1, error: expect.stringMatching(/^key must not contain a NUL character/) });
     expect(JSON.stringify(sut)).not.toContain(plaintextKey.slice(0, 13));
   });
 

@@ -15,24 +15,52 @@ const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemErro
   });
 const failed = (errors: ValidationError[]): ProblemError => validationProblem(flattenValidationErrors(errors));
 
+/** A NUL, or half of a surrogate pair (`"\ud800"` is valid JSON, but not Unicode): text PostgreSQL cannot store. */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+
+function unstorable(text: string): string | undefined {
+  const found = UNSTORABLE.exec(text)?.[0];
+  if (found === undefined) return undefined;
+  return found === '\0'
+    ? 'must not contain a NUL character (\\u0000)'
+    : `must be valid Unicode: a lone surrogate (${escaped(found)}) is not a character`;
+}
+
+/** A field name as it can be shown: its unstorable characters as \uXXXX escapes. */
+function escaped(text: string): string {
+  return text.replace(
+    new RegExp(UNSTORABLE.source, 'gu'),
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /**
- * Where a parsed body holds a `__proto__` key, if anywhere. JSON.parse makes it an own property, which
- * class-transformer would then assign as the DTO's prototype: fields the client did not send would be
- * inherited from it, unchecked by the whitelist. So it is refused like any unknown field.
+ * The first part of a request's input that no DTO rule may see, if any, with why:
+ * - a `__proto__` key: JSON.parse makes it an own property, which class-transformer would then assign
+ *   as the DTO's prototype, so fields the client did not send would be inherited from it, unchecked by
+ *   the whitelist. Refused like any unknown field.
+ * - a NUL character or a lone surrogate in a string or key: PostgreSQL cannot store either, so the write
+ *   would fail deep in a service as a 500. Refused up front, nothing stored.
  */
-function protoKeyPath(value: unknown, path: string): string | undefined {
+export function forbiddenInput(value: unknown, path: string): ValidationErrorItem | undefined {
+  if (typeof value === 'string') {
+    const message = unstorable(value);
+    return message ? { field: path || '(body)', message } : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = protoKeyPath(value[index], `${path}[${index}]`);
+      const found = forbiddenInput(value[index], `${path}[${index}]`);
       if (found) return found;
     }
     return undefined;
   }
   for (const key of Object.keys(value)) {
     const here = path ? `${path}.${key}` : key;
-    if (key === '__proto__') return here;
-    const found = protoKeyPath((value as Record<string, unknown>)[key], here);
+    if (key === '__proto__') return { field: here, message: 'property __proto__ should not exist' };
+    const message = unstorable(key);
+    if (message) return { field: escaped(here), message };
+    const found = forbiddenInput((value as Record<string, unknown>)[key], here);
     if (found) return found;
   }
   return undefined;
@@ -70,11 +98,14 @@ export class HttpValidationPipe implements PipeTransform {
           validationErrors: [{ field: '(body)', message: 'must be a JSON object' }],
         });
       }
-      const protoKey = protoKeyPath(value, '');
-      if (protoKey) {
-        throw validationProblem([{ field: protoKey, message: 'property __proto__ should not exist' }]);
-      }
+      const forbidden = forbiddenInput(value, '');
+      if (forbidden) throw validationProblem([forbidden]);
       return this.body.transform(value, metadata);
+    }
+    if (metadata.type === 'query' || metadata.type === 'param') {
+      // A query parameter or path segment such as `%00` decodes to a NUL too.
+      const forbidden = forbiddenInput(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (forbidden) throw validationProblem([forbidden]);
     }
     return this.other.transform(value, metadata);
   }
