@@ -69,11 +69,11 @@ export class ResolveAlertDto {
   @IsIn(RESOLUTIONS)
   resolution: (typeof RESOLUTIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 1000 })
+  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
-  note?: string;
+  note?: string | null;
 }
 
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;

@@ -68,7 +68,11 @@ export class CreateApiKeyDto extends IntegrationsField {
   @MaxLength(255)
   name: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'the key is refused after this time' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    nullable: true,
+    description: 'the key is refused after this time; null or absent: it never expires',
+  })
   @IsOptional()
   @IsRfc3339DateTime()
   @IsInTheFuture()

@@ -66,6 +66,41 @@ export function forbiddenInput(value: unknown, path: string): ValidationErrorIte
   return undefined;
 }
 
+/** Where @nestjs/swagger keeps a DTO property's OpenAPI description (copied by PartialType and friends). */
+const API_PROPERTY = 'swagger/apiModelProperties';
+const NOT_DTO = new Set<unknown>([String, Number, Boolean, Object, Array, Date]);
+const isDtoClass = (type: unknown): type is abstract new () => unknown =>
+  typeof type === 'function' && !NOT_DTO.has(type) && typeof type.prototype === 'object';
+
+/**
+ * The first field sent as `null` that its DTO does not declare nullable (OpenAPI `nullable: true`).
+ * class-validator's @IsOptional lets null through as if the field were absent, and a service would then
+ * take it for a value: `{"name": null}` on an update reached PostgreSQL as a NOT NULL violation (500).
+ */
+export function nullNotAllowed(
+  dto: abstract new () => unknown,
+  body: object,
+  path = '',
+): ValidationErrorItem | undefined {
+  for (const [field, value] of Object.entries(body)) {
+    const property = Reflect.getMetadata(API_PROPERTY, dto.prototype as object, field) as
+      { nullable?: boolean; required?: boolean; type?: unknown } | undefined;
+    if (!property) continue; // an unknown field: the whitelist refuses it
+    const here = path ? `${path}.${field}` : field;
+    if (value === null) {
+      if (!property.nullable)
+        return {
+          field: here,
+          message: property.required === false ? 'must not be null: leave the field out instead' : 'must not be null',
+        };
+    } else if (isDtoClass(property.type) && typeof value === 'object') {
+      const nested = Array.isArray(value) ? undefined : nullNotAllowed(property.type, value, here);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Strict DTOs (PRODUCT.md §1): an unknown body field is a 400; unknown query parameters are ignored
  * (clients add cache-busters), but every known one is validated.
@@ -100,6 +135,8 @@ export class HttpValidationPipe implements PipeTransform {
       }
       const forbidden = forbiddenInput(value, '');
       if (forbidden) throw validationProblem([forbidden]);
+      const nullField = metadata.metatype && nullNotAllowed(metadata.metatype, value as object);
+      if (nullField) throw validationProblem([nullField]);
       return this.body.transform(value, metadata);
     }
     if (metadata.type === 'query' || metadata.type === 'param') {

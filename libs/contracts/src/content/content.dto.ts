@@ -209,16 +209,16 @@ export class CreateMemoryDto extends Labelled {
   @MaxLength(50_000)
   text: string;
 
-  @ApiPropertyOptional({ maxLength: 255 })
+  @ApiPropertyOptional({ maxLength: 255, nullable: true, description: 'null removes it' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
-  title?: string;
+  title?: string | null;
 
-  @ApiPropertyOptional({ example: 'my-app' })
+  @ApiPropertyOptional({ example: 'my-app', nullable: true, description: 'null removes it' })
   @IsOptional()
   @IsProject()
-  project?: string;
+  project?: string | null;
 
   @ApiPropertyOptional({ enum: ENTRY_STATUSES, default: 'active' })
   @IsOptional()
