@@ -52,30 +52,51 @@ const VERBS: Record<string, string> = {
   DELETE: 'delete',
 };
 
+const isParameter = (segment: string): boolean => segment.startsWith(':') || segment.startsWith('*');
+const snake = (segment: string): string => segment.replace(/-/g, '_');
+
+/**
+ * The resource a route is about, and the segments after it. `settings/` and `security/` group routes in
+ * the URL without naming a resource: Settings → API Keys answers at two paths with one name
+ * (api_keys.list, api_keys.rotate…), alerts live under `security/alerts`, and `settings/security` is the
+ * account's security settings.
+ */
+function resourceOf(segments: string[]): { resource: string; rest: string[]; singleton: boolean } {
+  const [first = 'unknown', second] = segments;
+  if (first === 'settings' && second === 'security')
+    return { resource: 'security_settings', rest: segments.slice(2), singleton: true };
+  if ((first === 'settings' || first === 'security') && second !== undefined && !isParameter(second))
+    return { resource: snake(second), rest: segments.slice(2), singleton: false };
+  return { resource: snake(first), rest: segments.slice(1), singleton: false };
+}
+
 /** `<resource>.<verb>`: prompts.list, prompts.get, artifacts.update, hooks.claude_code, search.query, auth.me… */
 export function actionOf(method: string, route: string, path: string): string {
-  // Settings → API Keys answers at two paths; one name for both (api_keys.list, api_keys.rotate…).
-  const parts = route
+  const segments = route
     .replace(/^\/api\/v1\//, '')
-    .replace(/^settings\//, '')
     .split('/')
     .filter(Boolean);
-  const [resource = 'unknown', second, third] = parts;
-  if (resource === 'auth') return `auth.${second ?? 'unknown'}`;
-  if (resource === 'search') return 'search.query';
-  if (resource === 'claude-code') return 'hooks.claude_code';
-  if (resource === 'cursor-ide') return 'hooks.cursor';
-  if (resource === 'artifacts' && second?.startsWith('*')) {
+  const [first, second] = segments;
+  if (first === 'auth') return `auth.${second ?? 'unknown'}`;
+  if (first === 'search') return 'search.query';
+  if (first === 'claude-code') return 'hooks.claude_code';
+  if (first === 'cursor-ide') return 'hooks.cursor';
+  if (first === 'artifacts' && second?.startsWith('*')) {
     if (/\/versions\/[^/]+\/restore\/?$/.test(path)) return 'artifacts.restore';
     if (/\/versions\/?$/.test(path)) return 'artifacts.versions';
     return `artifacts.${VERBS[method] ?? 'unknown'}`;
   }
-  const name = resource.replace(/-/g, '_');
-  if (second === undefined)
-    return `${name}.${method === 'GET' || method === 'HEAD' ? 'list' : (VERBS[method] ?? 'unknown')}`;
-  if (third === 'versions') return parts[4] === 'restore' ? `${name}.restore` : `${name}.versions`;
-  if (third) return `${name}.${third.replace(/-/g, '_')}`;
-  return `${name}.${VERBS[method] ?? 'unknown'}`;
+  const { resource, rest, singleton } = resourceOf(segments);
+  const verb = VERBS[method] ?? 'unknown';
+  // The collection (or a singleton such as the security settings) itself.
+  if (rest.length === 0) return `${resource}.${verb === 'get' && !singleton ? 'list' : verb}`;
+  // A named operation on the collection: audit-log/export, keys/report-leak.
+  if (!isParameter(rest[0])) return `${resource}.${snake(rest[0])}`;
+  // One item, or an operation on it: prompts/:id/render, api-keys/:id/rotate, alerts/:id/acknowledge.
+  const [, operation, , after] = rest;
+  if (operation === undefined) return `${resource}.${verb}`;
+  if (operation === 'versions') return after === 'restore' ? `${resource}.restore` : `${resource}.versions`;
+  return `${resource}.${snake(operation)}`;
 }
 
 function classifyNow(facts: RequestFacts): Classification {

@@ -136,6 +136,18 @@ describe('actionOf', () => {
     ['DELETE', '/api/v1/settings/api-keys/:id', '/api/v1/settings/api-keys/x', 'api_keys.delete'],
     ['GET', '/api/v1/settings/api-keys/:id/usage', '/api/v1/settings/api-keys/x/usage', 'api_keys.usage'],
     ['HEAD', '/api/v1/prompts/:id', '/api/v1/prompts/x', 'prompts.get'],
+    ['GET', '/api/v1/audit-log', '/api/v1/audit-log', 'audit_log.list'],
+    ['GET', '/api/v1/audit-log/export', '/api/v1/audit-log/export', 'audit_log.export'],
+    ['GET', '/api/v1/security/alerts', '/api/v1/security/alerts', 'alerts.list'],
+    ['GET', '/api/v1/security/alerts/:id', '/api/v1/security/alerts/a1', 'alerts.get'],
+    ['POST', '/api/v1/security/alerts/:id/acknowledge', '/api/v1/security/alerts/a1/acknowledge', 'alerts.acknowledge'],
+    ['POST', '/api/v1/security/alerts/:id/resolve', '/api/v1/security/alerts/a1/resolve', 'alerts.resolve'],
+    ['GET', '/api/v1/settings/security', '/api/v1/settings/security', 'security_settings.get'],
+    ['PUT', '/api/v1/settings/security', '/api/v1/settings/security', 'security_settings.update'],
+    ['POST', '/api/v1/settings/api-keys', '/api/v1/settings/api-keys', 'api_keys.create'],
+    ['PATCH', '/api/v1/settings/api-keys/:id', '/api/v1/settings/api-keys/x', 'api_keys.update'],
+    ['POST', '/api/v1/keys/report-leak', '/api/v1/keys/report-leak', 'keys.report_leak'],
+    ['GET', '/api/v1/no-such-thing', '/api/v1/no-such-thing', 'no_such_thing.list'],
   ])('names %s %s (path %s) %s', (method, route, path, expected) => {
     expect(actionOf(method, route, path)).toBe(expected);
   });
