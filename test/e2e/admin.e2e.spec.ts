@@ -96,15 +96,16 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     });
 
     it.each([
-      ['an unknown tier', { tier: 'platinum' }, 400],
-      ['a negative limit', { rate_limit_per_hour: -5 }, 400],
-      ['an unknown field', { plan: 'pro' }, 400],
-      ['a custom limit for an account that is not enterprise', { rate_limit_per_hour: 5 }, 400],
-      ['a custom limit sent with a move to pro', { tier: 'pro', rate_limit_per_hour: 9 }, 400],
-    ])('refuses %s', async (_, body, status) => {
+      ['an unknown tier', { tier: 'platinum' }, 'tier'],
+      ['a negative limit', { rate_limit_per_hour: -5 }, 'rate_limit_per_hour'],
+      ['an unknown field', { plan: 'pro' }, 'plan'],
+      ['a custom limit for an account that is not enterprise', { rate_limit_per_hour: 5 }, 'rate_limit_per_hour'],
+      ['a custom limit sent with a move to pro', { tier: 'pro', rate_limit_per_hour: 9 }, 'rate_limit_per_hour'],
+    ])('refuses %s, naming the field', async (_, body, field) => {
       const user = await DashboardUser.signup(base);
       const response = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body });
-      expect([response.status, response.body.code]).toEqual([status, 'VALIDATION_FAILED']);
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(response.body.validation_errors).toContainEqual({ field, message: expect.any(String) });
     });
 
     it('answers 404 for an unknown account', async () => {

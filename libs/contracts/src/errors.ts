@@ -53,7 +53,13 @@ export class DomainError extends Error {
   constructor(
     readonly code: RpcErrorCode,
     message: string,
+    readonly validation_errors?: RpcValidationError[],
   ) {
     super(message);
+  }
+
+  /** VALIDATION_FAILED for one field, decided by the domain: the answer names the field (PRODUCT.md §1). */
+  static invalidField(field: string, message: string): DomainError {
+    return new DomainError(RpcErrorCode.ValidationFailed, `${field} ${message}`, [{ field, message }]);
   }
 }

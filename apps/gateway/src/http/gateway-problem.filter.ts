@@ -16,14 +16,11 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
   const { code, message, validation_errors } = error.body;
   switch (code) {
     case RpcErrorCode.ValidationFailed:
-      return new ProblemError(
-        HttpStatus.BAD_REQUEST,
-        'VALIDATION_FAILED',
-        message,
-        validation_errors ? { validationErrors: validation_errors } : {},
-      );
     case RpcErrorCode.MalformedRequest:
-      return new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message);
+      // VALIDATION_FAILED always lists what failed (PRODUCT.md §1); a service that named no field refused the request as a whole.
+      return new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message, {
+        validationErrors: validation_errors ?? [{ field: '(request)', message }],
+      });
     case RpcErrorCode.ResourceNotFound:
       return new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', message);
     case RpcErrorCode.ResourceExists:

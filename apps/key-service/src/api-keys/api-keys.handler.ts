@@ -61,7 +61,7 @@ export class ApiKeysHandler {
   async create(@Payload() command: CreateKeyCommand): Promise<ApiKeyView> {
     const now = this.store.clock();
     if (command.expires_at && Date.parse(command.expires_at) <= now.getTime()) {
-      throw new DomainError(RpcErrorCode.ValidationFailed, 'expires_at must be in the future');
+      throw DomainError.invalidField('expires_at', 'must be in the future');
     }
     if (!(await this.accounts.findById(command.account_id)))
       throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such account');

@@ -1,4 +1,4 @@
-import { type AccountStatus, DomainError, RpcErrorCode, type Tier } from '#contracts';
+import { type AccountStatus, DomainError, type Tier } from '#contracts';
 
 /** The account aggregate: events, state, `evolve` and decisions. Pure. */
 
@@ -55,9 +55,9 @@ export function decideAdminChange(state: AccountState, change: AccountChange): A
   const events: AccountEvent[] = [];
   const tier = change.tier ?? state.tier;
   if (tier !== 'enterprise' && typeof change.rate_limit_per_hour === 'number') {
-    throw new DomainError(
-      RpcErrorCode.ValidationFailed,
-      `rate_limit_per_hour applies to enterprise accounts only; this account would be ${tier}: send tier "enterprise" with it`,
+    throw DomainError.invalidField(
+      'rate_limit_per_hour',
+      `applies to enterprise accounts only; this account would be ${tier}: send tier "enterprise" with it`,
     );
   }
   const limit =

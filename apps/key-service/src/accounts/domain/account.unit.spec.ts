@@ -61,6 +61,9 @@ describe('decideAdminChange', () => {
       expect.objectContaining({
         code: 'VALIDATION_FAILED',
         message: expect.stringContaining('enterprise accounts only'),
+        validation_errors: [
+          { field: 'rate_limit_per_hour', message: expect.stringContaining('enterprise accounts only') },
+        ],
       }),
     );
   });
