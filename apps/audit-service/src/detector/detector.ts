@@ -130,6 +130,13 @@ export function emptyState(): DetectorState {
   return { keys: {}, failuresByIp: {}, failuresByPrefix: {}, burstIps: {} };
 }
 
+/**
+ * `auth.failed` reasons of a key that did authenticate: the account's hourly limit was reached, or the key
+ * lacks the route's integration. A busy or misconfigured client is not someone guessing keys, so these
+ * are no part of a failed-authentication burst (and the client's next success does not escalate one).
+ */
+const REFUSED_AFTER_AUTHENTICATION = new Set(['rate_limited', 'integration']);
+
 interface UsedData {
   key_id?: string;
   key_prefix?: string;
@@ -552,6 +559,7 @@ export class Detector {
         evidence: { observed: data.reason, window: 'each attempt', ips: data.ip ? [data.ip] : [] },
       });
     }
+    if (data.reason && REFUSED_AFTER_AUTHENTICATION.has(data.reason)) return findings;
     const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
     if (data.ip) {
       const recent = (own(this.state.failuresByIp, data.ip) ?? [])

@@ -451,6 +451,23 @@ describe('Detector', () => {
       ]);
     });
 
+    it.each(['rate_limited', 'integration'])(
+      'does not count refusals of a key that authenticated (%s), nor escalate on its next success',
+      (reason) => {
+        const prefix = 'vxk_5e6f7a8b';
+        const refusals = Array.from({ length: 12 }, (_, i) =>
+          authFailed(MONDAY + i * 1_000, { reason, ip: attacker, key_id: keyId, key_prefix: prefix }, ACCOUNT),
+        );
+
+        const findings = [
+          ...refusals.flatMap((event) => sut.observe(event)),
+          ...sut.observe(keyUsed(keyId, MONDAY + MINUTE, { ip: attacker })),
+        ];
+
+        expect(ofRule(findings, 'failed_auth_burst')).toEqual([]);
+      },
+    );
+
     it('does not fire on failures spread over 30 minutes', () => {
       const findings = failuresFrom(attacker, MONDAY, 11, 3 * MINUTE).flatMap((event) => sut.observe(event));
 
