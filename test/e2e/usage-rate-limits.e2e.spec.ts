@@ -79,6 +79,21 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
       expect((await call(base, 'GET', '/api/v1/auth/me', { key })).status).toBe(429);
     });
 
+    it("keeps the hour's count across a restart of the gateway", async () => {
+      const user = await DashboardUser.signup(base);
+      const key = (await user.createKey()).full_key;
+      await setLimit(user.account.id, 5);
+      for (let i = 1; i <= 5; i += 1) expect((await call(base, 'GET', '/api/v1/auth/me', { key })).status).toBe(200);
+
+      await platform.restart('gateway');
+
+      // The restarted instance reads the ledger before the account's first request: no fresh allowance.
+      const statuses = await Promise.all(
+        Array.from({ length: 3 }, () => call(base, 'GET', '/api/v1/auth/me', { key }).then((r) => r.status)),
+      );
+      expect(statuses).toEqual([429, 429, 429]);
+    });
+
     it('shares the count between two instances, overshooting by at most what the other admits in one sync interval', async () => {
       const second = await platform.startExtraGateway();
       const user = await DashboardUser.signup(base);

@@ -10,7 +10,7 @@ import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { classify } from '../usage/classify';
 import { GEO_LOCATOR, type GeoLocator } from '../usage/geo';
 import { type HourlyRateLimiter, type RateDecision, rateLimitHeaders } from '../usage/rate-limiter';
-import { RATE_LIMITER } from '../usage/rate-limit-sync';
+import { RATE_LIMITER, RateLimitSync } from '../usage/rate-limit-sync';
 import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { parseAuthorization, sha256Hex } from './api-key-format';
 import { ACCESS_POLICY } from './access.decorator';
@@ -54,6 +54,7 @@ export class AuthGuard implements CanActivate {
     @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
     @Inject(RATE_LIMITER) private readonly limiter: HourlyRateLimiter,
     @Inject(GEO_LOCATOR) private readonly geo: GeoLocator,
+    private readonly rateLimitSync: RateLimitSync,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -136,6 +137,8 @@ export class AuthGuard implements CanActivate {
       this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.suspended();
     }
+    // Once per account and hour in this instance: the hour's count so far, so a restart starts from it.
+    if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
     // Session-only routes refuse every key (SESSION_REQUIRED), whatever its integrations; /auth/me takes any key.
     let integration: Integration | null;
     try {

@@ -19,6 +19,8 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
   private readonly instanceId = randomUUID();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  /** Primings in flight, by account: concurrent first requests wait for the same one. */
+  private readonly priming = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(RATE_LIMITER) private readonly limiter: HourlyRateLimiter,
@@ -37,6 +39,37 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
     clearInterval(this.timer);
     await this.running;
     await this.sync();
+  }
+
+  /**
+   * Reads the ledger's count of an account this instance has not seen this hour, before its first request
+   * here is admitted: after a restart the hour's earlier requests still count (one round trip per account
+   * and hour, never per request). If key-service does not answer, the account is counted from what this
+   * instance sees, and the background sync catches up.
+   */
+  prime(accountId: string): Promise<void> {
+    let pending = this.priming.get(accountId);
+    if (!pending) {
+      pending = this.readLedger(accountId).finally(() => this.priming.delete(accountId));
+      this.priming.set(accountId, pending);
+    }
+    return pending;
+  }
+
+  private async readLedger(accountId: string): Promise<void> {
+    const hour = this.limiter.currentHour();
+    try {
+      const totals = await this.rpc.request<RateLimitTotals>(KeysRpc.rateLimitSync, {
+        instance_id: this.instanceId,
+        hour,
+        counts: [],
+        accounts: [accountId],
+      });
+      this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])), [accountId]);
+    } catch (error) {
+      this.limiter.applyTotals(hour, new Map(), [accountId]);
+      this.logger.warn(`could not read the rate-limit ledger, counting this account from here: ${String(error)}`);
+    }
   }
 
   async sync(): Promise<void> {

@@ -3,6 +3,10 @@
  * is the clock hour in UTC. Other instances' admissions arrive through `applyTotals` (see
  * RateLimitSync); until then this instance may admit what they already used: the documented
  * overshoot. Time is injected.
+ *
+ * An account this instance has not seen this hour is primed first (`needsPriming`, `applyTotals` with
+ * `primed`): the ledger's count for the hour is read before its first request here is admitted, so a
+ * restarted gateway (or one that just joined) does not start the account from zero.
  */
 export interface RateDecision {
   allowed: boolean;
@@ -21,6 +25,8 @@ export class HourlyRateLimiter {
   private readonly local = new Map<string, number>();
   private readonly remote = new Map<string, number>();
   private readonly unsynced = new Map<string, number>();
+  /** Accounts whose ledger count this instance has read this hour. */
+  private readonly primed = new Set<string>();
 
   constructor(private readonly now: () => number) {
     this.hour = Math.floor(now() / HOUR_MS);
@@ -42,6 +48,18 @@ export class HourlyRateLimiter {
     return this.decision(true, limit, this.used(accountId));
   }
 
+  /** Whether the ledger's count of this account for the current hour is still to be read. */
+  needsPriming(accountId: string): boolean {
+    this.roll();
+    return !this.primed.has(accountId) && !this.local.has(accountId);
+  }
+
+  /** The current hour, as the ledger names it. */
+  currentHour(): number {
+    this.roll();
+    return this.hour;
+  }
+
   /** What this instance admitted since the last sync, per account, and for which hour. */
   takeUnsynced(): { hour: number; counts: Map<string, number>; accounts: string[] } {
     this.roll();
@@ -51,9 +69,10 @@ export class HourlyRateLimiter {
   }
 
   /** The ledger's totals across every instance for `hour`: what is not ours is the others'. */
-  applyTotals(hour: number, totals: Map<string, number>): void {
+  applyTotals(hour: number, totals: Map<string, number>, primed: readonly string[] = []): void {
     this.roll();
     if (hour !== this.hour) return;
+    for (const accountId of primed) this.primed.add(accountId);
     for (const [accountId, total] of totals) {
       // The ledger has what we reported, not what we admitted while the sync was in flight (still unsynced).
       const reported = (this.local.get(accountId) ?? 0) - (this.unsynced.get(accountId) ?? 0);
@@ -83,6 +102,7 @@ export class HourlyRateLimiter {
     this.local.clear();
     this.remote.clear();
     this.unsynced.clear();
+    this.primed.clear();
   }
 
   private decision(allowed: boolean, limit: number, used: number): RateDecision {

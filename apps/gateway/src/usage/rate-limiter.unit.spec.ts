@@ -219,6 +219,32 @@ describe('HourlyRateLimiter', () => {
     expect(sut.consume('acc-1', 1000)).toMatchObject({ allowed: true, remaining: 1000 - 4 });
   });
 
+  it('needs the ledger read once per account and hour: until primed, or until it admitted one itself', () => {
+    expect(sut.needsPriming('acc-1')).toBe(true);
+    sut.applyTotals(HOUR, new Map([['acc-1', 7]]), ['acc-1']);
+    expect(sut.needsPriming('acc-1')).toBe(false);
+    expect(sut.needsPriming('acc-2')).toBe(true);
+    sut.consume('acc-2', 10);
+    expect(sut.needsPriming('acc-2')).toBe(false);
+
+    now += 3_600_000;
+    expect([sut.needsPriming('acc-1'), sut.needsPriming('acc-2')]).toEqual([true, true]);
+  });
+
+  it('starts a primed account from the ledger count, as after a restart', () => {
+    sut.applyTotals(HOUR, new Map([['acc-1', 9]]), ['acc-1']);
+
+    expect(consumeTimes('acc-1', 10, 2).map((decision) => decision.allowed)).toEqual([true, false]);
+  });
+
+  it('primes an account without a ledger row as zero, and ignores a priming of another hour', () => {
+    sut.applyTotals(HOUR, new Map(), ['acc-1']);
+    sut.applyTotals(HOUR - 1, new Map(), ['acc-2']);
+
+    expect([sut.needsPriming('acc-1'), sut.needsPriming('acc-2')]).toEqual([false, true]);
+    expect(sut.consume('acc-1', 10).remaining).toBe(9);
+  });
+
   it('forgets the other instances totals at the top of the hour', () => {
     sut.applyTotals(HOUR, new Map([['acc-1', 1000]]));
     expect(sut.consume('acc-1', 1000).allowed).toBe(false);
