@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import { DashboardUser, PASSWORD, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+
+const ADMIN_TOKEN = `test-admin-token-${randomUUID()}`;
+const NUL = '\u0000';
+
+/**
+ * Values no field can take are 400 VALIDATION_FAILED naming the field, before any service sees them, and
+ * nothing is stored. Before, each of these requests reached a service and failed there as 500.
+ */
+describe('values no field can take (PRODUCT.md §1)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let user: DashboardUser;
+  let key: string;
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
+    base = platform.url('gateway');
+    user = await DashboardUser.signup(base);
+    key = (await user.createKey()).full_key;
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  const refusedFor = (field: string, message: string) => ({
+    status: 400,
+    code: 'VALIDATION_FAILED',
+    validation_errors: [{ field, message }],
+  });
+  const refusedNul = (field: string) => refusedFor(field, 'must not contain a NUL character (\\u0000)');
+  const refusedNull = (field: string, message = 'must not be null: leave the field out instead') =>
+    refusedFor(field, message);
+  const outcome = (response: { status: number; body: Record<string, unknown> }) => ({
+    status: response.status,
+    code: response.body.code,
+    validation_errors: response.body.validation_errors,
+  });
+
+  /** PostgreSQL's text cannot hold a NUL character or a lone surrogate. */
+  describe('a NUL character or a lone surrogate anywhere in the input', () => {
+    it('refuses it in a signup body and creates no account', async () => {
+      const email = `nul-${randomUUID().slice(0, 8)}@example.com`;
+      const signup = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email, password: PASSWORD, name: `a${NUL}b` },
+      });
+      expect(outcome(signup)).toEqual(refusedNul('name'));
+      expect((await call(base, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } })).status).toBe(
+        401,
+      );
+      const login = await call(base, 'POST', '/api/v1/auth/login', { body: { email: `${NUL}`, password: PASSWORD } });
+      expect(outcome(login)).toEqual(refusedNul('email'));
+    });
+
+    it('refuses it in a key name, on create and on rename, and keeps the old name', async () => {
+      const created = await user.request('POST', '/api/v1/settings/api-keys', {
+        body: { name: `k${NUL}`, integrations: ['cli'] },
+      });
+      expect(outcome(created)).toEqual(refusedNul('name'));
+      const { api_key } = await user.createKey({ name: 'kept' });
+      const renamed = await user.request('PATCH', `/api/v1/settings/api-keys/${api_key.id}`, {
+        body: { name: `x${NUL}y` },
+      });
+      expect(outcome(renamed)).toEqual(refusedNul('name'));
+      const listed = await user.request<{ api_keys: { id: string; name: string }[] }>(
+        'GET',
+        '/api/v1/settings/api-keys',
+      );
+      expect(listed.body.api_keys.find((k) => k.id === api_key.id)?.name).toBe('kept');
+    });
+
+    it('refuses it in content, nested in arrays, and in a body key', async () => {
+      expect(
+        outcome(await call(base, 'POST', '/api/v1/memories', { key, body: { text: 'ok', labels: ['a', `b${NUL}`] } })),
+      ).toEqual(refusedNul('labels[1]'));
+      expect(
+        outcome(await call(base, 'POST', '/api/v1/memories', { key, body: { text: 'ok', [`x${NUL}`]: 1 } })),
+      ).toEqual(refusedNul('x\\u0000'));
+      // Half of a surrogate pair is valid JSON (`"\ud800"`) but not Unicode: PostgreSQL refuses it too.
+      expect(outcome(await call(base, 'POST', '/api/v1/memories', { key, body: { text: 'x\ud800y' } }))).toEqual({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        validation_errors: [
+          { field: 'text', message: 'must be valid Unicode: a lone surrogate (\\ud800) is not a character' },
+        ],
+      });
+      const memories = await call<{ memories: unknown[] }>(base, 'GET', '/api/v1/memories', { key });
+      expect(memories.body.memories).toEqual([]);
+    });
+
+    it('refuses it in a query parameter and in a path segment (%00)', async () => {
+      expect(outcome(await call(base, 'GET', '/api/v1/audit-log?action=a%00b', { key }))).toEqual(refusedNul('action'));
+      const byId = await call(base, 'GET', '/api/v1/prompts/a%00b', { key });
+      expect([byId.status, byId.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      const admin = await call(base, 'GET', '/admin/v1/accounts?email=%00', { key: ADMIN_TOKEN });
+      expect(outcome(admin)).toEqual(refusedNul('email'));
+    });
+
+    it('refuses a legacy import line with it on that line only', async () => {
+      const good = { email: user.email, key_sha256: 'ab'.repeat(32), name: 'imported' };
+      const response = await call<{ created: number; failed: number; results: unknown[] }>(
+        base,
+        'POST',
+        '/admin/v1/legacy-keys/import',
+        {
+          key: ADMIN_TOKEN,
+          headers: { 'content-type': 'application/x-ndjson' },
+          rawBody: [JSON.stringify({ ...good, name: `n${NUL}` }), JSON.stringify(good)].join('\n'),
+        },
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ created: 1, failed: 1 });
+      expect(response.body.results).toEqual([
+        { line: 1, status: 'error', error: 'name must not contain a NUL character (\\u0000)' },
+        { line: 2, status: 'created', key_id: expect.any(String) },
+      ]);
+    });
+  });
+
+  /** class-validator's @IsOptional lets null through as if absent; a service then took it for a value. */
+  describe('null where a field cannot be null', () => {
+    it('refuses null for a key name or integrations and leaves the key as it was', async () => {
+      const { api_key } = await user.createKey({ name: 'as it was', integrations: ['cli'] });
+      for (const field of ['name', 'integrations']) {
+        const patched = await user.request('PATCH', `/api/v1/settings/api-keys/${api_key.id}`, {
+          body: { [field]: null },
+        });
+        expect(outcome(patched)).toEqual(refusedNull(field));
+      }
+      const rotated = await user.request('POST', `/api/v1/settings/api-keys/${api_key.id}/rotate`, {
+        body: { grace_period_seconds: null },
+      });
+      expect(outcome(rotated)).toEqual(refusedNull('grace_period_seconds'));
+      const listed = await user.request<{ api_keys: { id: string; name: string; integrations: string[] }[] }>(
+        'GET',
+        '/api/v1/settings/api-keys',
+      );
+      expect(listed.body.api_keys.find((k) => k.id === api_key.id)).toMatchObject({
+        name: 'as it was',
+        integrations: ['cli'],
+      });
+    });
+
+    it('takes null where the contract allows it: expires_at on create means "never"', async () => {
+      const created = await user.request<{ api_key: { expires_at: unknown } }>('POST', '/api/v1/settings/api-keys', {
+        body: { name: 'never expires', integrations: ['cli'], expires_at: null },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.api_key.expires_at).toBeNull();
+    });
+
+    it('refuses null for a content field on update, but null clears a memory title', async () => {
+      const prompt = await call<{ id: string }>(base, 'POST', '/api/v1/prompts', {
+        key,
+        body: { name: 'Null check', body: 'Hello' },
+      });
+      for (const field of ['name', 'body', 'description', 'status', 'labels', 'mcp_expose']) {
+        const updated = await call(base, 'PUT', `/api/v1/prompts/${prompt.body.id}`, { key, body: { [field]: null } });
+        expect(outcome(updated)).toEqual(refusedNull(field));
+      }
+      const memory = await call<{ id: string }>(base, 'POST', '/api/v1/memories', {
+        key,
+        body: { text: 'remember', title: 'a title' },
+      });
+      const cleared = await call(base, 'PUT', `/api/v1/memories/${memory.body.id}`, { key, body: { title: null } });
+      expect([cleared.status, cleared.body.title, cleared.body.text]).toEqual([200, null, 'remember']);
+      const text = await call(base, 'PUT', `/api/v1/memories/${memory.body.id}`, { key, body: { text: null } });
+      expect(outcome(text)).toEqual(refusedNull('text'));
+    });
+
+    it('names a required field and a nested one without suggesting to leave it out', async () => {
+      const settings = await user.request('PUT', '/api/v1/settings/security', {
+        body: {
+          timezone: 'UTC',
+          working_hours: { days: [1], start: null, end: '17:00' },
+          webhook_url: null,
+          auto_revoke_on: [],
+        },
+      });
+      expect(outcome(settings)).toEqual(refusedNull('working_hours.start', 'must not be null'));
+      const admin = await call(base, 'PATCH', `/admin/v1/accounts/${user.account.id}`, {
+        key: ADMIN_TOKEN,
+        body: { tier: null },
+      });
+      expect(outcome(admin)).toEqual(refusedNull('tier'));
+    });
+  });
+});
