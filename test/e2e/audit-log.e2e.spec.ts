@@ -113,6 +113,10 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     ['limit=0', 'limit'],
     ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from'],
     ['from=yesterday', 'from'],
+    // ISO 8601 but not RFC 3339 (PRODUCT.md §1): a week date once reached PostgreSQL and failed there (500).
+    ['from=2026-W48', 'from'],
+    ['to=2026-330', 'to'],
+    ['from=20261126T200000Z', 'from'],
     ['outcome=maybe', 'outcome'],
     ['type=DROP TABLE', 'type'],
     ['key_id=nope', 'key_id'],
@@ -127,6 +131,9 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       'not-a-cursor',
       Buffer.from('{"s":"1; DROP TABLE"}').toString('base64url'),
       Buffer.from('[]').toString('base64url'),
+      // Well-formed, but a time PostgreSQL cannot take (these were 500s).
+      Buffer.from(`{"t":"2026-02-30T00:00:00Z","id":"${randomUUID()}"}`).toString('base64url'),
+      Buffer.from(`{"t":"+275760-09-13T00:00:00.000Z","id":"${randomUUID()}"}`).toString('base64url'),
     ]) {
       const response = await log(`?cursor=${cursor}`);
       expect([response.status, (response.body as unknown as { code: string }).code]).toEqual([

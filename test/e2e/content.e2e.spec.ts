@@ -225,6 +225,46 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     });
   });
 
+  describe('slugs', () => {
+    it('gives concurrent creates without a slug their own derived slugs, never 409', async () => {
+      const prompts = await Promise.all(
+        Array.from({ length: 6 }, () => api<{ slug: string }>('POST', '/prompts', { name: 'Race Again', body: 'x' })),
+      );
+      expect(prompts.map((r) => r.status)).toEqual(Array(6).fill(201));
+      expect(new Set(prompts.map((r) => r.body.slug)).size).toBe(6);
+      const artifacts = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          api<{ slug: string }>('POST', '/artifacts', { project: 'race', title: 'Race A', content: 'c' }),
+        ),
+      );
+      expect(artifacts.map((r) => r.status)).toEqual(Array(6).fill(201));
+      expect(new Set(artifacts.map((r) => r.body.slug)).size).toBe(6);
+    });
+
+    it('refuses a prompt slug shaped like an id, and derives none from a name that is one', async () => {
+      const id = '29faf9ef-8a1b-4c2d-9e3f-0a1b2c3d4e5f';
+      const explicit = await api('POST', '/prompts', { name: 'Shadow', slug: id, body: 'b' });
+      expect([explicit.status, explicit.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      expect(explicit.body.validation_errors).toEqual([
+        { field: 'slug', message: expect.stringMatching(/shape of an id/) },
+      ]);
+      const derived = await api<{ id: string; slug: string }>('POST', '/prompts', { name: id, body: 'b' });
+      expect([derived.status, derived.body.slug]).toEqual([201, `prompt-${id}`]);
+      expect((await api('GET', `/prompts/prompt-${id}`)).body.id).toBe(derived.body.id);
+    });
+
+    it('answers a path that is not percent-encoded UTF-8 with VALIDATION_FAILED', async () => {
+      for (const path of ['/prompts/x%FF', '/memories/%E0%A4', '/prompts/x%']) {
+        const response = await api('GET', path);
+        expect([response.status, response.body.code, response.body.validation_errors]).toEqual([
+          400,
+          'VALIDATION_FAILED',
+          [{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }],
+        ]);
+      }
+    });
+  });
+
   describe('artifacts', () => {
     it('addresses /{project}/{slug} with the project written plainly or percent-encoded; stores aliases canonically', async () => {
       const created = await api('POST', '/artifacts', {

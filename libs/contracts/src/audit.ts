@@ -1,19 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsIP,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { EventEnvelope } from './envelope';
+import { IsRfc3339DateTime } from './timestamps';
 
 /** Filters of `GET /api/v1/audit-log` and its export (PRODUCT.md §9.1). */
 export class AuditLogQuery {
@@ -52,12 +41,12 @@ export class AuditLogQuery {
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRfc3339DateTime()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRfc3339DateTime()
   to?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })

@@ -10,3 +10,4 @@ export * from './request-meta.dto';
 export * from './audit';
 export * from './alerts';
 export * from './pagination';
+export * from './timestamps';

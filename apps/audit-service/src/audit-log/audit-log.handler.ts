@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsUUID, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { fieldInvalid } from '#runtime';
-import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, isUuid } from '#contracts';
+import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, isRfc3339DateTime, isUuid } from '#contracts';
 
 class AuditQueryCommand {
   @IsUUID()
@@ -28,7 +28,7 @@ export function encodeCursor(position: Cursor): string {
 export function decodeCursor(cursor: string): Cursor {
   try {
     const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (typeof t === 'string' && !Number.isNaN(Date.parse(t)) && isUuid(id)) return { t, id };
+    if (isRfc3339DateTime(t) && isUuid(id)) return { t, id };
   } catch {
     // fall through
   }

@@ -10,7 +10,7 @@ import {
   slugify,
 } from '#contracts';
 import { ContentEngine } from '../shared/content-engine';
-import { Conditions, addLabelAndSearchFilters, freeSlug, pageOf } from '../shared/content-query';
+import { Conditions, addLabelAndSearchFilters, createWithSlug, freeSlug, pageOf } from '../shared/content-query';
 import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
 import { eventMeta } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
@@ -41,27 +41,28 @@ export class ArtifactsHandler extends Handlers {
   @MessagePattern(ContentRpc.create('artifact'))
   async create(@Payload() command: CreateArtifactCommand): Promise<ArtifactView> {
     const { body, actor } = command;
-    const slug =
-      body.slug ??
-      (await freeSlug(
+    const pick = () =>
+      freeSlug(
         this.store.dataSource,
         'artifacts',
         new Conditions(actor.account_id).add('project = ?', body.project),
         slugify(body.title, 'artifact'),
-      ));
-    return this.engine.create(
-      {
-        project: body.project,
-        slug,
-        title: body.title,
-        description: body.description ?? '',
-        content: body.content,
-        type: body.type ?? 'general',
-        status: body.status ?? 'active',
-        labels: body.labels ?? [],
-        metadata: body.metadata ?? {},
-      },
-      eventMeta(actor),
+      );
+    return createWithSlug(body.slug, pick, (slug) =>
+      this.engine.create(
+        {
+          project: body.project,
+          slug,
+          title: body.title,
+          description: body.description ?? '',
+          content: body.content,
+          type: body.type ?? 'general',
+          status: body.status ?? 'active',
+          labels: body.labels ?? [],
+          metadata: body.metadata ?? {},
+        },
+        eventMeta(actor),
+      ),
     );
   }
 

@@ -17,7 +17,7 @@ import {
 } from '#contracts';
 import { ContentEngine } from '../shared/content-engine';
 import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
-import { Conditions, addLabelAndSearchFilters, freeSlug, pageOf } from '../shared/content-query';
+import { Conditions, addLabelAndSearchFilters, createWithSlug, freeSlug, pageOf } from '../shared/content-query';
 import { Addressed, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
@@ -57,25 +57,21 @@ export class PromptsHandler extends Handlers {
   @MessagePattern(ContentRpc.create('prompt'))
   async create(@Payload() command: CreatePromptCommand): Promise<PromptView> {
     const { body, actor } = command;
-    const slug =
-      body.slug ??
-      (await freeSlug(
-        this.store.dataSource,
-        'prompts',
-        new Conditions(actor.account_id),
-        slugify(body.name, 'prompt'),
-      ));
-    return this.engine.create(
-      {
-        slug,
-        name: body.name,
-        description: body.description ?? '',
-        body: body.body,
-        status: body.status ?? 'draft',
-        labels: body.labels ?? [],
-        mcp_expose: body.mcp_expose ?? true,
-      },
-      eventMeta(actor),
+    const pick = () =>
+      freeSlug(this.store.dataSource, 'prompts', new Conditions(actor.account_id), slugify(body.name, 'prompt'));
+    return createWithSlug(body.slug, pick, (slug) =>
+      this.engine.create(
+        {
+          slug,
+          name: body.name,
+          description: body.description ?? '',
+          body: body.body,
+          status: body.status ?? 'draft',
+          labels: body.labels ?? [],
+          mcp_expose: body.mcp_expose ?? true,
+        },
+        eventMeta(actor),
+      ),
     );
   }
 

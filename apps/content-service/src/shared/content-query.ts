@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { Page } from '#contracts';
+import { DomainError, type Page, RpcErrorCode } from '#contracts';
 
 /**
  * A prefix full-text query from what a user typed: every word must match, each as a prefix
@@ -109,4 +109,28 @@ export async function freeSlug(
   const taken = new Set(rows.map((row) => row.slug));
   if (!taken.has(base)) return base;
   for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+const MAX_SLUG_PICKS = 20;
+
+/**
+ * Creates with the explicit slug, or with one derived from a name through `pick` (freeSlug). Two concurrent
+ * creates can pick the same free slug; the one that loses the unique index picks again rather than
+ * answering 409 to a client that sent no slug at all.
+ */
+export async function createWithSlug<T>(
+  explicit: string | undefined,
+  pick: () => Promise<string>,
+  create: (slug: string) => Promise<T>,
+): Promise<T> {
+  if (explicit !== undefined) return create(explicit);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await create(await pick());
+    } catch (error) {
+      const slugTaken = error instanceof DomainError && error.code === RpcErrorCode.ResourceExists;
+      // Each round has one winner among the creators racing for the name: enough rounds for any real burst.
+      if (!slugTaken || attempt >= MAX_SLUG_PICKS) throw error;
+    }
+  }
 }

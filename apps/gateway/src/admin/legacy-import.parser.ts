@@ -1,6 +1,5 @@
-import type { LegacyImportLine } from '#contracts';
+import { type LegacyImportLine, isCalendarDate } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
-import { isCalendarDate } from '../http/calendar-date';
 import { forbiddenInput } from '../http/validation.pipe';
 
 export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };

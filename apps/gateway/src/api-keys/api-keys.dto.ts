@@ -15,29 +15,17 @@ import {
   MinLength,
   ValidateBy,
 } from 'class-validator';
-import { INTEGRATIONS, type Integration, PaginationQuery, USAGE_RANGES, type UsageRange } from '#contracts';
-import { isCalendarDate } from '../http/calendar-date';
+import {
+  INTEGRATIONS,
+  type Integration,
+  IsRfc3339DateTime,
+  PaginationQuery,
+  USAGE_RANGES,
+  type UsageRange,
+  isRfc3339DateTime,
+} from '#contracts';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
-/** RFC 3339 `date-time`: full date, `T`, time, and a `Z` or numeric offset (no date alone, no local time). */
-const RFC3339_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
-
-function isRfc3339DateTime(value: unknown): boolean {
-  const match = typeof value === 'string' ? RFC3339_DATE_TIME.exec(value) : null;
-  if (!match) return false;
-  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
-}
-
-const IsRfc3339DateTime = () =>
-  ValidateBy({
-    name: 'isRfc3339DateTime',
-    validator: {
-      validate: isRfc3339DateTime,
-      defaultMessage: () => 'must be an RFC 3339 timestamp with a time zone, e.g. 2030-01-31T12:00:00Z',
-    },
-  });
 
 /** Checked only for a valid timestamp, so that a malformed one gets one clear message. */
 const IsInTheFuture = () =>

@@ -84,6 +84,14 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
         return new ProblemError(status, 'METHOD_NOT_ALLOWED', 'this path does not accept this method');
       case HttpStatus.PAYLOAD_TOO_LARGE:
         return new ProblemError(status, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 2 MiB');
+      case HttpStatus.BAD_REQUEST: {
+        // The router's own 400: a path segment that is not percent-encoded UTF-8 (`%FF`, a lone `%`).
+        const badPath = /^Failed to decode param/.test(error.message);
+        const message = badPath ? 'is not valid percent-encoded UTF-8' : error.message;
+        return new ProblemError(status, 'VALIDATION_FAILED', badPath ? `the path ${message}` : message, {
+          validationErrors: [{ field: badPath ? '(path)' : '(request)', message }],
+        });
+      }
       default:
         return new ProblemError(status, status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', error.message);
     }

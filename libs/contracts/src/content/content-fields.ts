@@ -1,5 +1,6 @@
 import { Transform, type TransformFnParams } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { isUuid } from '../envelope';
 
 /** Field rules of PRODUCT.md §5 shared by the three content kinds. */
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -62,7 +63,10 @@ export const MaxBytes = (max: number): PropertyDecorator =>
 export const Canonical = (aliases: Record<string, string>): PropertyDecorator =>
   Transform(({ value }: TransformFnParams) => (typeof value === 'string' && value in aliases ? aliases[value] : value));
 
-/** A name turned into a slug: lower case, runs of anything else become one "-". */
+/**
+ * A name turned into a slug: lower case, runs of anything else become one "-". A name that is itself a
+ * UUID gets the fallback in front, since a path takes an id or a slug and would read it as the id.
+ */
 export function slugify(text: string, fallback: string): string {
   const slug = text
     .normalize('NFKD')
@@ -72,5 +76,6 @@ export function slugify(text: string, fallback: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 200)
     .replace(/-+$/, '');
+  if (isUuid(slug)) return `${fallback}-${slug}`;
   return slug || fallback;
 }

@@ -27,6 +27,7 @@ import {
   NormalizeLabels,
   SLUG_PATTERN,
 } from './content-fields';
+import { isUuid } from '../envelope';
 import { PaginationQuery } from '../pagination';
 
 export const PROMPT_STATUSES = ['draft', 'published'] as const;
@@ -75,12 +76,19 @@ export class CreatePromptDto extends Labelled {
   @ApiPropertyOptional({
     maxLength: 255,
     pattern: SLUG_PATTERN.source,
-    description: 'derived from the name when omitted',
+    description: 'derived from the name when omitted; never shaped like a UUID (`/prompts/{id}` takes either)',
   })
   @IsOptional()
   @IsString()
   @MaxLength(255)
   @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  @ValidateBy({
+    name: 'isNotIdShaped',
+    validator: {
+      validate: (value: unknown) => !isUuid(value),
+      defaultMessage: () => 'must not have the shape of an id (a UUID): /prompts/{id} would read it as one',
+    },
+  })
   slug?: string;
 
   @ApiProperty({ minLength: 1, maxLength: 100 })
