@@ -29,6 +29,9 @@ function unusedPort() {
 
 // A port is free again as soon as it is closed here, long before the process it is meant for binds it:
 // remember what was handed out, so that two services started together never get the same one.
+/** The settings every nats-server of the platform needs (deploy/nats-server.conf: max_payload). */
+export const NATS_CONFIG = resolve(import.meta.dirname, '../../deploy/nats-server.conf');
+
 const handedOut = new Set();
 
 export async function freePort() {
@@ -107,7 +110,7 @@ export async function startNats({ dataDir, port, log = console.log }) {
   const binary = ensureNatsServer(log);
   mkdirSync(dataDir, { recursive: true });
   const natsPort = port ?? (await freePort());
-  const child = spawn(binary, ['-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(natsPort)], {
+  const child = spawn(binary, ['-c', NATS_CONFIG, '-js', '-sd', dataDir, '-a', '127.0.0.1', '-p', String(natsPort)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, GOMAXPROCS: String(natsThreads()) },
   });

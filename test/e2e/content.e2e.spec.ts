@@ -6,6 +6,7 @@ import { createServiceDataSource } from '#event-store';
 import { ContentStore } from '../../apps/content-service/src/shared/content-store';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 type Body = Record<string, unknown>;
 
@@ -262,6 +263,49 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
           [{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }],
         ]);
       }
+    });
+  });
+
+  describe('content near its size limits (over NATS)', () => {
+    it('stores a 1 MiB artifact, lists and versions such artifacts, and keeps every later event flowing', async () => {
+      const content = (fill: string) => fill.repeat(1024 * 1024);
+      const first = await api<{ id: string; version: number }>('POST', '/artifacts', {
+        project: 'big',
+        title: 'One',
+        content: content('a'),
+      });
+      expect(first.status).toBe(201);
+      // JSON escaping doubles it on the wire: still one event, still under the platform's 8 MiB messages.
+      const second = await api('POST', '/artifacts', {
+        project: 'big',
+        title: 'Two',
+        content: content('"').slice(0, 900_000),
+      });
+      expect(second.status).toBe(201);
+      const updated = await api('PUT', `/artifacts/${first.body.id}`, { content: content('b') });
+      expect(updated.status).toBe(200);
+
+      const listed = await api<{ artifacts: { content: string }[] }>('GET', '/artifacts?project=big');
+      expect([listed.status, listed.body.artifacts.map((a) => a.content.length).sort((x, y) => x - y)]).toEqual([
+        200,
+        [900_000, 1024 * 1024],
+      ]);
+      const versions = await api<{ versions: unknown[] }>('GET', `/artifacts/big/one/versions`);
+      expect([versions.status, versions.body.versions.length]).toEqual([200, 2]);
+
+      // The content events went out (the outbox did not stall on them), and so does the next one.
+      expect((await api('POST', '/memories', { text: 'after the big ones' })).status).toBe(201);
+      const log = await waitFor(
+        () => api<{ events: { type: string }[] }>('GET', '/audit-log?type=memory.created,artifact.*&limit=10'),
+        (response) => response.body.events.some((event) => event.type === 'memory.created'),
+      );
+      // Newest first: this test's three (other tests of this account made artifacts before).
+      expect(
+        log.body.events
+          .map((event) => event.type)
+          .filter((type) => type.startsWith('artifact.'))
+          .slice(0, 3),
+      ).toEqual(['artifact.updated', 'artifact.created', 'artifact.created']);
     });
   });
 

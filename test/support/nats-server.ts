@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/** The platform's nats-server settings (max_payload), as npm start and docker compose use them. */
+const NATS_CONFIG = resolve(__dirname, '../../deploy/nats-server.conf');
 
 /** Ports this process has handed out: a port is free again as soon as it is closed here, long before
  * the process it is meant for binds it, so without this two services of one platform could get the same. */
@@ -63,9 +66,13 @@ export async function startNatsServer(port?: number): Promise<TestNatsServer> {
   const storeDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'nats-'));
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    child = spawn('nats-server', ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(natsPort)], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'nats-server',
+      ['-c', NATS_CONFIG, '-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(natsPort)],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitForPort(natsPort);
   };
   const stop = async (): Promise<void> => {

@@ -20,6 +20,7 @@ async function bootstrap(): Promise<void> {
     () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: 'gateway' }),
     logger,
   );
+  nats.assertMessageLimit();
   await provisionStreams(await nats.manager());
 
   cacheValidationMetadata();

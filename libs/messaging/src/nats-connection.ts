@@ -8,6 +8,13 @@ export interface NatsConnectionOptions {
   name: string;
 }
 
+/**
+ * The smallest `max_payload` the platform runs with (deploy/nats-server.conf): a content write is one
+ * request and one event of up to ~2 MiB. Below it, a valid write could never be published and would
+ * hold up its service's outbox, so every process refuses to start instead.
+ */
+export const REQUIRED_MAX_PAYLOAD = 8 * 1024 * 1024;
+
 export function parseServers(servers: string): string[] {
   return servers
     .split(',')
@@ -36,6 +43,15 @@ export class NatsConnectionHolder implements ReadinessCheck {
       timeout: 2_000,
     });
     return new NatsConnectionHolder(connection);
+  }
+
+  /** Throws, naming the setting, when the server's message limit is below REQUIRED_MAX_PAYLOAD. */
+  assertMessageLimit(): void {
+    const maxPayload = this.connection.info?.max_payload ?? 0;
+    if (maxPayload < REQUIRED_MAX_PAYLOAD)
+      throw new Error(
+        `NATS at ${this.connection.getServer()} allows messages of ${maxPayload} bytes; the platform needs max_payload ≥ ${REQUIRED_MAX_PAYLOAD} (8 MiB): start nats-server with -c deploy/nats-server.conf`,
+      );
   }
 
   get jetstream(): JetStreamClient {

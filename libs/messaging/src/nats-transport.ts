@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type CustomStrategy, type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
+import {
+  type CustomStrategy,
+  type MessageHandler,
+  type NatsContext,
+  type NatsOptions,
+  ServerNats,
+} from '@nestjs/microservices';
+import { type Msg, type MsgHdrs, headers } from '@nats-io/transport-node';
 import { parseServers } from './nats-connection';
 
 interface IncomingNatsMessage {
@@ -7,6 +14,16 @@ interface IncomingNatsMessage {
 }
 
 const MALFORMED = { __malformed: true } as const;
+
+/** Header of one chunk of a reply sent in several messages: `<n>/<total>`, n from 1. */
+export const REPLY_CHUNK_HEADER = 'Vx-Chunk';
+/** A reply of more chunks than this is refused by the caller: 64 × 8 MiB is far beyond any page. */
+export const MAX_REPLY_CHUNKS = 64;
+
+/** The payload of one reply chunk: the server's limit, less room for the headers. */
+export function replyChunkBytes(serverMaxPayload = 1024 * 1024): number {
+  return serverMaxPayload - 4096;
+}
 
 /**
  * Nest's JSON deserializer throws on bytes that are not JSON, and the request then times out.
@@ -43,6 +60,36 @@ export function isMalformedMarker(payload: unknown): boolean {
  */
 export class NatsRpcServer extends ServerNats {
   private readonly handlers = new Map<string, MessageHandler>();
+
+  /**
+   * A reply larger than the server's message limit (a page of 1 MiB artifacts, a long version history)
+   * goes as consecutive chunks to the same reply subject, each with `Vx-Chunk: <n>/<total>`; the
+   * caller (the gateway's RpcClient) joins them. NATS keeps the order of one publisher's messages.
+   */
+  override getPublisher(natsMsg: Msg, id: string, ctx: NatsContext): (response: unknown) => unknown {
+    if (!natsMsg.reply) return super.getPublisher(natsMsg, id, ctx);
+    return (response: unknown) => {
+      Object.assign(response as object, { id });
+      const outgoing = this.serializer.serialize(response as Parameters<typeof this.serializer.serialize>[0]) as {
+        data: string;
+        headers?: MsgHdrs;
+      };
+      const bytes = Buffer.from(outgoing.data);
+      const chunkBytes = replyChunkBytes(this.serverMaxPayload());
+      if (bytes.length <= chunkBytes) return natsMsg.respond(bytes, { headers: outgoing.headers });
+      const total = Math.ceil(bytes.length / chunkBytes);
+      for (let index = 0; index < total; index += 1) {
+        const chunk = headers();
+        chunk.set(REPLY_CHUNK_HEADER, `${index + 1}/${total}`);
+        natsMsg.respond(bytes.subarray(index * chunkBytes, (index + 1) * chunkBytes), { headers: chunk });
+      }
+      return true;
+    };
+  }
+
+  private serverMaxPayload(): number | undefined {
+    return (this as unknown as { natsClient?: { info?: { max_payload?: number } } }).natsClient?.info?.max_payload;
+  }
 
   override getHandlerByPattern(pattern: string): MessageHandler | null {
     const known = this.handlers.get(pattern);

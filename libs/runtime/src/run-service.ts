@@ -133,6 +133,7 @@ export async function runService<Env extends ServiceEnv>(
     () => NatsConnectionHolder.connect({ servers: config.NATS_URL, name: definition.name }),
     logger,
   );
+  nats.assertMessageLimit();
   await provisionStreams(await nats.manager());
 
   const context: ServiceContext<Env> = { name: definition.name, config, logger, dataSource, nats, metrics };

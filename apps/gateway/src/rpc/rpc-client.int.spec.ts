@@ -13,6 +13,12 @@ class EchoHandler {
     return Promise.resolve({ echoed: payload.text });
   }
 
+  /** A reply of `mib` MiB of multi-byte text: larger than NATS's message limit from 8 MiB on. */
+  @MessagePattern('test.rpc.large')
+  large(@Payload() payload: { mib: number }): Promise<{ text: string }> {
+    return Promise.resolve({ text: 'é😀xx'.repeat((payload.mib * 1024 * 1024) / 8) });
+  }
+
   @MessagePattern('test.rpc.refuse')
   refuse(): never {
     throw new RpcException({ code: RpcErrorCode.ResourceNotFound, message: 'no such thing' });
@@ -58,6 +64,16 @@ describe('RpcClient (NATS + a Nest microservice)', () => {
       texts.map((text) => client.request<{ echoed: string }>('test.rpc.echo', { text })),
     );
     expect(replies.map((reply) => reply.echoed)).toEqual(texts);
+  });
+
+  it('receives a reply larger than the NATS message limit whole, in chunks, each caller its own', async () => {
+    expect(connection.connection.info?.max_payload).toBe(8 * 1024 * 1024);
+    const [small, large, larger] = await Promise.all(
+      [1, 20, 30].map((mib) => client.request<{ text: string }>('test.rpc.large', { mib })),
+    );
+    expect(Buffer.byteLength(large.text)).toBe(20 * 1024 * 1024);
+    expect(large.text).toBe('é😀xx'.repeat((20 * 1024 * 1024) / 8));
+    expect([small.text.length, larger.text.length]).toEqual([(1024 * 1024 * 5) / 8, (30 * 1024 * 1024 * 5) / 8]);
   });
 
   it("rejects with the service's typed error", async () => {

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { type Msg, type Subscription, createInbox } from '@nats-io/transport-node';
 import { type RpcErrorBody, RpcErrorCode, isRpcErrorBody } from '#contracts';
-import { NatsConnectionHolder } from '#messaging';
+import { MAX_REPLY_CHUNKS, NatsConnectionHolder, REPLY_CHUNK_HEADER } from '#messaging';
 
 export const RPC_TIMEOUT_MS = Symbol('RPC_TIMEOUT_MS');
 
@@ -25,6 +25,8 @@ interface PendingRequest {
   resolve(value: unknown): void;
   reject(error: RpcCallError): void;
   timer: NodeJS.Timeout;
+  /** The chunks of a reply sent in several messages (REPLY_CHUNK_HEADER), as they arrive. */
+  chunks?: Uint8Array[];
 }
 
 /** nats-server's status for a request that no subscriber could receive. */
@@ -83,6 +85,21 @@ export class RpcClient implements OnApplicationShutdown {
     const request = this.pending.get(token);
     // A reply after the deadline, or Nest's trailing "disposed" message: nobody waits for it.
     if (!request) return;
+    const chunk = message.headers?.get(REPLY_CHUNK_HEADER);
+    let data = message.data;
+    if (chunk) {
+      const joined = this.joinChunk(request, chunk, message.data);
+      if (joined === 'waiting') return;
+      if (joined === 'invalid') {
+        this.pending.delete(token);
+        clearTimeout(request.timer);
+        request.reject(
+          new RpcCallError({ code: RpcErrorCode.Internal, message: `unreadable reply on ${request.subject}` }),
+        );
+        return;
+      }
+      data = joined;
+    }
     this.pending.delete(token);
     clearTimeout(request.timer);
     if (message.headers?.code === NO_RESPONDERS) {
@@ -91,7 +108,7 @@ export class RpcClient implements OnApplicationShutdown {
     }
     let reply: NestReply;
     try {
-      reply = message.json<NestReply>();
+      reply = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as NestReply;
     } catch {
       request.reject(
         new RpcCallError({ code: RpcErrorCode.Internal, message: `unreadable reply on ${request.subject}` }),
@@ -104,6 +121,17 @@ export class RpcClient implements OnApplicationShutdown {
       request.reject(
         new RpcCallError({ code: RpcErrorCode.Internal, message: `request on ${request.subject} failed` }),
       );
+  }
+
+  /** One chunk of a reply: the whole reply once its last chunk is in, in order (NATS keeps it). */
+  private joinChunk(request: PendingRequest, header: string, data: Uint8Array): Uint8Array | 'waiting' | 'invalid' {
+    const match = /^(\d+)\/(\d+)$/.exec(header);
+    const index = Number(match?.[1]);
+    const total = Number(match?.[2]);
+    const chunks = (request.chunks ??= []);
+    if (!match || total > MAX_REPLY_CHUNKS || index !== chunks.length + 1 || index > total) return 'invalid';
+    chunks.push(data);
+    return index < total ? 'waiting' : Buffer.concat(chunks);
   }
 
   onApplicationShutdown(): void {
