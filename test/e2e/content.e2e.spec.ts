@@ -500,6 +500,13 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       { key: own },
     );
     expect(onlyMemories.body.results.map((r) => r.type)).toEqual(['memories']);
+    const repeated = await call<{ results: Body[] }>(
+      base,
+      'GET',
+      '/api/v1/search?q=kubernetes&types=prompts,memories,prompts',
+      { key: own },
+    );
+    expect(repeated.body.results.map((r) => r.type).sort()).toEqual(['memories', 'prompts']);
     expect((await call(base, 'GET', '/api/v1/search?q=x&types=emails', { key: own })).status).toBe(400);
     expect((await call(base, 'GET', '/api/v1/search', { key: own })).status).toBe(400);
   });

@@ -364,9 +364,13 @@ export class SearchQuery {
   @MaxLength(200)
   q: string;
 
-  @ApiPropertyOptional({ description: 'comma-separated subset of prompts,artifacts,memories' })
+  @ApiPropertyOptional({ description: 'comma-separated subset of prompts,artifacts,memories (repeats count once)' })
   @IsOptional()
-  @Transform(commaList)
+  // `types=prompts,prompts` would otherwise search prompts twice and list each hit twice.
+  @Transform((params) => {
+    const list = commaList(params);
+    return Array.isArray(list) ? [...new Set(list)] : list;
+  })
   @IsArray()
   @IsIn(SEARCH_TYPES, { each: true })
   types?: (typeof SEARCH_TYPES)[number][];
