@@ -254,6 +254,20 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect((await api('GET', `/prompts/prompt-${id}`)).body.id).toBe(derived.body.id);
     });
 
+    it('refuses a prompt name, artifact title or memory text of spaces only', async () => {
+      for (const [path, body, field] of [
+        ['/prompts', { name: '   ', body: 'x' }, 'name'],
+        ['/artifacts', { project: 'p', title: ' \t ', content: 'x' }, 'title'],
+        ['/memories', { text: '  ' }, 'text'],
+      ] as const) {
+        const response = await api('POST', path, body);
+        expect([response.status, response.body.validation_errors]).toEqual([
+          400,
+          [{ field, message: 'must not be blank' }],
+        ]);
+      }
+    });
+
     it('answers a path that is not percent-encoded UTF-8 with VALIDATION_FAILED', async () => {
       for (const path of ['/prompts/x%FF', '/memories/%E0%A4', '/prompts/x%']) {
         const response = await api('GET', path);

@@ -59,6 +59,16 @@ export const MaxBytes = (max: number): PropertyDecorator =>
     },
   });
 
+/** Something to show: a name of spaces only would list as blank and derive the fallback slug. */
+export const NotBlank = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isNotBlank',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || /\S/.test(value),
+      defaultMessage: () => 'must not be blank',
+    },
+  });
+
 /** Alias spellings accepted and stored canonically: `work-reports` → `work_reports`, `expired` → `archived`. */
 export const Canonical = (aliases: Record<string, string>): PropertyDecorator =>
   Transform(({ value }: TransformFnParams) => (typeof value === 'string' && value in aliases ? aliases[value] : value));

@@ -25,6 +25,7 @@ import {
   MAX_LABELS,
   MaxBytes,
   NormalizeLabels,
+  NotBlank,
   SLUG_PATTERN,
 } from './content-fields';
 import { isUuid } from '../envelope';
@@ -94,6 +95,7 @@ export class CreatePromptDto extends Labelled {
   @ApiProperty({ minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
+  @NotBlank()
   @MaxLength(100)
   name: string;
 
@@ -168,6 +170,7 @@ export class CreateArtifactDto extends Labelled {
   @ApiProperty({ minLength: 1, maxLength: 255 })
   @IsString()
   @MinLength(1)
+  @NotBlank()
   @MaxLength(255)
   title: string;
 
@@ -214,6 +217,7 @@ export class CreateMemoryDto extends Labelled {
   @ApiProperty({ minLength: 1, maxLength: 50_000 })
   @IsString()
   @MinLength(1)
+  @NotBlank()
   @MaxLength(50_000)
   text: string;
 
