@@ -320,6 +320,24 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
           .filter((type) => type.startsWith('artifact.'))
           .slice(0, 3),
       ).toEqual(['artifact.updated', 'artifact.created', 'artifact.created']);
+
+      // An audit page stops at 16 MiB of event data (at least one event), and its cursor goes on from there.
+      for (let i = 0; i < 16; i += 1)
+        expect(
+          (await api('POST', '/artifacts', { project: 'bigger', title: `N${i}`, content: content('c') })).status,
+        ).toBe(201);
+      const page = await api<{ events: unknown[]; next_cursor: string | null }>(
+        'GET',
+        '/audit-log?type=artifact.created&limit=50',
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.events.length).toBeLessThan(17);
+      expect(page.body.events.length).toBeGreaterThanOrEqual(15);
+      const rest = await api<{ events: unknown[] }>(
+        'GET',
+        `/audit-log?type=artifact.created&limit=50&cursor=${page.body.next_cursor}`,
+      );
+      expect(rest.body.events.length).toBeGreaterThan(0);
     });
   });
 

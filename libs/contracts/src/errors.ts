@@ -17,6 +17,8 @@ export enum RpcErrorCode {
   TemplateCycle = 'TEMPLATE_CYCLE',
   TemplateTooDeep = 'TEMPLATE_TOO_DEEP',
   ResourceInUse = 'RESOURCE_IN_USE',
+  /** An answer larger than the RPC transport carries (MAX_REPLY_CHUNKS chunks). */
+  ResponseTooLarge = 'RESPONSE_TOO_LARGE',
   Unavailable = 'SERVICE_UNAVAILABLE',
   Internal = 'INTERNAL_ERROR',
 }

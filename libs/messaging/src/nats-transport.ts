@@ -7,6 +7,7 @@ import {
   ServerNats,
 } from '@nestjs/microservices';
 import { type Msg, type MsgHdrs, headers } from '@nats-io/transport-node';
+import { RpcErrorCode } from '#contracts';
 import { parseServers } from './nats-connection';
 
 interface IncomingNatsMessage {
@@ -17,8 +18,12 @@ const MALFORMED = { __malformed: true } as const;
 
 /** Header of one chunk of a reply sent in several messages: `<n>/<total>`, n from 1. */
 export const REPLY_CHUNK_HEADER = 'Vx-Chunk';
-/** A reply of more chunks than this is refused by the caller: 64 × 8 MiB is far beyond any page. */
-export const MAX_REPLY_CHUNKS = 64;
+/**
+ * At most this many chunks to a reply (8 × 8 MiB): a larger answer is refused as RESPONSE_TOO_LARGE by the
+ * service, and a caller drops a reply that announces more. Pages that can hold documents stop by size
+ * first (the audit log at 16 MiB of event data).
+ */
+export const MAX_REPLY_CHUNKS = 8;
 
 /** The payload of one reply chunk: the server's limit, less room for the headers. */
 export function replyChunkBytes(serverMaxPayload = 1024 * 1024): number {
@@ -78,6 +83,13 @@ export class NatsRpcServer extends ServerNats {
       const chunkBytes = replyChunkBytes(this.serverMaxPayload());
       if (bytes.length <= chunkBytes) return natsMsg.respond(bytes, { headers: outgoing.headers });
       const total = Math.ceil(bytes.length / chunkBytes);
+      if (total > MAX_REPLY_CHUNKS) {
+        const err = {
+          code: RpcErrorCode.ResponseTooLarge,
+          message: `the answer would be ${Math.ceil(bytes.length / 1048576)} MiB, more than ${Math.floor((MAX_REPLY_CHUNKS * chunkBytes) / 1048576)} MiB: ask for fewer items`,
+        };
+        return natsMsg.respond(JSON.stringify({ id, err, isDisposed: true }));
+      }
       for (let index = 0; index < total; index += 1) {
         const chunk = headers();
         chunk.set(REPLY_CHUNK_HEADER, `${index + 1}/${total}`);

@@ -35,7 +35,11 @@ export function decodeCursor(cursor: string): Cursor {
   throw fieldInvalid('cursor', 'is not a cursor this API gave out');
 }
 
+/** The event data one page carries at most (more than one event's worth only when they are small). */
+const PAGE_BYTES = 16 * 1024 * 1024;
+
 interface AuditLogRow {
+  data_bytes: number;
   event_id: string;
   event_type: string;
   stream: string;
@@ -102,11 +106,19 @@ export class AuditLogHandler {
     }
     params.push(query.limit + 1);
     const rows = (await this.dataSource.query(
-      `SELECT event_id, event_type, stream, stream_version, occurred_at, data, meta, outcome, action, ip, location, tool_type, key_id, key_prefix
+      `SELECT event_id, event_type, stream, stream_version, occurred_at, data, meta, outcome, action, ip, location, tool_type, key_id, key_prefix,
+              octet_length(data::text) AS data_bytes
          FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY occurred_at DESC, event_id DESC LIMIT $${params.length}`,
       params,
     )) as AuditLogRow[];
-    const page = rows.slice(0, query.limit);
+    // Content events carry whole documents (up to 1 MiB each): a page stops at PAGE_BYTES of event data, at
+    // least one event, and the cursor goes on from there. So no reply outgrows what NATS carries in a few chunks.
+    let end = 0;
+    for (let bytes = 0; end < Math.min(rows.length, query.limit); end += 1) {
+      bytes += rows[end].data_bytes;
+      if (end > 0 && bytes > PAGE_BYTES) break;
+    }
+    const page = rows.slice(0, end);
     return {
       events: page.map((row) => ({
         id: row.event_id,
@@ -125,7 +137,7 @@ export class AuditLogHandler {
         key_prefix: row.key_prefix,
       })),
       next_cursor:
-        rows.length > query.limit
+        rows.length > page.length
           ? encodeCursor({ t: page[page.length - 1].occurred_at.toISOString(), id: page[page.length - 1].event_id })
           : null,
     };

@@ -76,6 +76,17 @@ describe('RpcClient (NATS + a Nest microservice)', () => {
     expect([small.text.length, larger.text.length]).toEqual([(1024 * 1024 * 5) / 8, (30 * 1024 * 1024 * 5) / 8]);
   });
 
+  it('answers RESPONSE_TOO_LARGE for a reply of more than 8 chunks (64 MiB), and serves the next one', async () => {
+    const failure = await client.request('test.rpc.large', { mib: 70 }).catch((error: unknown) => error);
+    expect((failure as RpcCallError).body).toEqual({
+      code: RpcErrorCode.ResponseTooLarge,
+      message: expect.stringMatching(/^the answer would be 7\d MiB, more than 63 MiB: ask for fewer items$/),
+    });
+    expect((await client.request<{ text: string }>('test.rpc.large', { mib: 1 })).text.length).toBe(
+      (1024 * 1024 * 5) / 8,
+    );
+  });
+
   it("rejects with the service's typed error", async () => {
     const failure = await client.request('test.rpc.refuse', {}).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RpcCallError);

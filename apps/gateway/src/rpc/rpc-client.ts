@@ -27,7 +27,16 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
   /** The chunks of a reply sent in several messages (REPLY_CHUNK_HEADER), as they arrive. */
   chunks?: Uint8Array[];
+  /** Their total announced: every chunk must announce the same. */
+  chunkTotal?: number;
+  heldBytes?: number;
 }
+
+/**
+ * Bytes of chunked replies the gateway holds while they arrive, all requests together: a few tenants asking
+ * for large pages at once cannot take the process's memory. Beyond it a reply is dropped as unavailable.
+ */
+const MAX_HELD_REPLY_BYTES = 256 * 1024 * 1024;
 
 /** nats-server's status for a request that no subscriber could receive. */
 const NO_RESPONDERS = 503;
@@ -47,6 +56,7 @@ export class RpcClient implements OnApplicationShutdown {
   private readonly pending = new Map<string, PendingRequest>();
   private subscription?: Subscription;
   private sequence = 0;
+  private heldBytes = 0;
 
   constructor(
     private readonly nats: NatsConnectionHolder,
@@ -57,7 +67,7 @@ export class RpcClient implements OnApplicationShutdown {
     return new Promise<unknown>((resolve, reject) => {
       const token = (this.sequence++).toString(36);
       const timer = setTimeout(() => {
-        this.pending.delete(token);
+        this.forget(token);
         reject(unavailable(`no reply on ${subject} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(token, { subject, resolve, reject, timer });
@@ -90,18 +100,18 @@ export class RpcClient implements OnApplicationShutdown {
     if (chunk) {
       const joined = this.joinChunk(request, chunk, message.data);
       if (joined === 'waiting') return;
-      if (joined === 'invalid') {
-        this.pending.delete(token);
-        clearTimeout(request.timer);
+      if (joined === 'invalid' || joined === 'too much') {
+        this.forget(token);
         request.reject(
-          new RpcCallError({ code: RpcErrorCode.Internal, message: `unreadable reply on ${request.subject}` }),
+          joined === 'too much'
+            ? unavailable(`too many large replies at once; ${request.subject} dropped`)
+            : new RpcCallError({ code: RpcErrorCode.Internal, message: `unreadable reply on ${request.subject}` }),
         );
         return;
       }
       data = joined;
     }
-    this.pending.delete(token);
-    clearTimeout(request.timer);
+    this.forget(token);
     if (message.headers?.code === NO_RESPONDERS) {
       request.reject(unavailable(`no service answers on ${request.subject}`));
       return;
@@ -124,22 +134,45 @@ export class RpcClient implements OnApplicationShutdown {
   }
 
   /** One chunk of a reply: the whole reply once its last chunk is in, in order (NATS keeps it). */
-  private joinChunk(request: PendingRequest, header: string, data: Uint8Array): Uint8Array | 'waiting' | 'invalid' {
+  private joinChunk(
+    request: PendingRequest,
+    header: string,
+    data: Uint8Array,
+  ): Uint8Array | 'waiting' | 'invalid' | 'too much' {
     const match = /^(\d+)\/(\d+)$/.exec(header);
     const index = Number(match?.[1]);
     const total = Number(match?.[2]);
     const chunks = (request.chunks ??= []);
-    if (!match || total > MAX_REPLY_CHUNKS || index !== chunks.length + 1 || index > total) return 'invalid';
+    request.chunkTotal ??= total;
+    if (
+      !match ||
+      total > MAX_REPLY_CHUNKS ||
+      total !== request.chunkTotal ||
+      index !== chunks.length + 1 ||
+      index > total
+    )
+      return 'invalid';
+    if (this.heldBytes + data.byteLength > MAX_HELD_REPLY_BYTES) return 'too much';
     chunks.push(data);
+    request.heldBytes = (request.heldBytes ?? 0) + data.byteLength;
+    this.heldBytes += data.byteLength;
     return index < total ? 'waiting' : Buffer.concat(chunks);
+  }
+
+  /** A request is answered, refused or out of time: nobody waits for it, and its chunks are let go. */
+  private forget(token: string): void {
+    const request = this.pending.get(token);
+    if (!request) return;
+    this.pending.delete(token);
+    clearTimeout(request.timer);
+    this.heldBytes -= request.heldBytes ?? 0;
   }
 
   onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     for (const [token, request] of this.pending) {
-      clearTimeout(request.timer);
-      this.pending.delete(token);
+      this.forget(token);
       request.reject(unavailable(`request on ${request.subject} abandoned: the gateway is stopping`));
     }
   }
