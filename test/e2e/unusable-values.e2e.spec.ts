@@ -117,6 +117,18 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     });
   });
 
+  it('refuses a body nested more than 32 levels deep (200,000 levels once overflowed the stack: 500)', async () => {
+    const rawBody = `${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}`;
+    const signup = await call(base, 'POST', '/api/v1/auth/signup', {
+      rawBody,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([signup.status, signup.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(signup.body.validation_errors).toEqual([
+      { field: expect.stringMatching(/^a(\.a){31}$/), message: 'is nested more than 32 levels deep' },
+    ]);
+  });
+
   /** class-validator's @IsOptional lets null through as if absent; a service then took it for a value. */
   describe('null where a field cannot be null', () => {
     it('refuses null for a key name or integrations and leaves the key as it was', async () => {

@@ -13,6 +13,11 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
   const admin = (path: string, body: unknown) => call(base, 'PATCH', path, { key: ADMIN_TOKEN, body });
   const setLimit = (accountId: string, limit: number) =>
     admin(`/admin/v1/accounts/${accountId}`, { tier: 'enterprise', rate_limit_per_hour: limit });
+  /** Counts are per clock hour: a test that counts waits out the last 20 s of an hour rather than straddle it. */
+  const awayFromTheTopOfTheHour = async () => {
+    const msToHour = 3_600_000 - (Date.now() % 3_600_000);
+    if (msToHour < 20_000) await new Promise((resolve) => setTimeout(resolve, msToHour + 100));
+  };
   const usageOf = (user: DashboardUser, keyId: string, range = '24h') =>
     user.request<Record<string, unknown>>('GET', `/api/v1/settings/api-keys/${keyId}/usage?range=${range}`);
 
@@ -43,6 +48,7 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
     });
 
     it('is exact on one instance: the (limit+1)-th request is 429 with Retry-After; refused requests do not count', async () => {
+      await awayFromTheTopOfTheHour();
       const user = await DashboardUser.signup(base);
       const key = (await user.createKey({ integrations: ['cli'] })).full_key;
       expect((await setLimit(user.account.id, 25)).status).toBe(200);
@@ -80,6 +86,7 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
     });
 
     it("keeps the hour's count across a restart of the gateway", async () => {
+      await awayFromTheTopOfTheHour();
       const user = await DashboardUser.signup(base);
       const key = (await user.createKey()).full_key;
       await setLimit(user.account.id, 5);

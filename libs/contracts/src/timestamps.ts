@@ -8,11 +8,12 @@ export function isCalendarDate(year: number, month: number, day: number): boolea
 
 /** RFC 3339 `date-time`: full date, `T`, time, and a `Z` or numeric offset (no date alone, no local time). */
 const RFC3339_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 /**
  * PRODUCT.md §1's timestamps. Stricter than ISO 8601 on purpose: week dates (`2026-W48`), ordinal dates
- * and basic format are ISO 8601 too, and PostgreSQL does not read them all.
+ * and basic format are ISO 8601 too, and PostgreSQL does not read them all. No leap second (`:60`):
+ * JavaScript's Date cannot read one.
  */
 export function isRfc3339DateTime(value: unknown): value is string {
   const match = typeof value === 'string' ? RFC3339_DATE_TIME.exec(value) : null;

@@ -15,6 +15,8 @@ const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemErro
   });
 const failed = (errors: ValidationError[]): ProblemError => validationProblem(flattenValidationErrors(errors));
 
+const MAX_DEPTH = 32;
+
 /** A NUL, or half of a surrogate pair (`"\ud800"` is valid JSON, but not Unicode): text PostgreSQL cannot store. */
 const UNSTORABLE = /[\0\p{Cs}]/u;
 
@@ -42,15 +44,17 @@ function escaped(text: string): string {
  * - a NUL character or a lone surrogate in a string or key: PostgreSQL cannot store either, so the write
  *   would fail deep in a service as a 500. Refused up front, nothing stored.
  */
-export function forbiddenInput(value: unknown, path: string): ValidationErrorItem | undefined {
+export function forbiddenInput(value: unknown, path: string, depth = 0): ValidationErrorItem | undefined {
   if (typeof value === 'string') {
     const message = unstorable(value);
     return message ? { field: path || '(body)', message } : undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
+  // No DTO nests this deep; a body that does (`{"a":{"a":…}}`, 200,000 levels fit in 2 MiB) would overflow the stack.
+  if (depth >= MAX_DEPTH) return { field: path || '(body)', message: `is nested more than ${MAX_DEPTH} levels deep` };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = forbiddenInput(value[index], `${path}[${index}]`);
+      const found = forbiddenInput(value[index], `${path}[${index}]`, depth + 1);
       if (found) return found;
     }
     return undefined;
@@ -60,7 +64,7 @@ export function forbiddenInput(value: unknown, path: string): ValidationErrorIte
     if (key === '__proto__') return { field: here, message: 'property __proto__ should not exist' };
     const message = unstorable(key);
     if (message) return { field: escaped(here), message };
-    const found = forbiddenInput((value as Record<string, unknown>)[key], here);
+    const found = forbiddenInput((value as Record<string, unknown>)[key], here, depth + 1);
     if (found) return found;
   }
   return undefined;

@@ -78,6 +78,8 @@ export function actionOf(method: string, route: string, path: string): string {
     .filter(Boolean);
   const [first, second] = segments;
   if (first === 'auth') return `auth.${second ?? 'unknown'}`;
+  // /mcp/v1/<server>: one action per MCP server (its tools are calls inside the request).
+  if (first === 'mcp') return `mcp.${segments[2] ?? 'unknown'}`;
   if (first === 'search') return 'search.query';
   if (first === 'claude-code') return 'hooks.claude_code';
   if (first === 'cursor-ide') return 'hooks.cursor';

@@ -148,6 +148,7 @@ describe('actionOf', () => {
     ['PATCH', '/api/v1/settings/api-keys/:id', '/api/v1/settings/api-keys/x', 'api_keys.update'],
     ['POST', '/api/v1/keys/report-leak', '/api/v1/keys/report-leak', 'keys.report_leak'],
     ['GET', '/api/v1/no-such-thing', '/api/v1/no-such-thing', 'no_such_thing.list'],
+    ['POST', '/mcp/v1/common', '/mcp/v1/common', 'mcp.common'],
   ])('names %s %s (path %s) %s', (method, route, path, expected) => {
     expect(actionOf(method, route, path)).toBe(expected);
   });

@@ -7,10 +7,14 @@ import { HourlyRateLimiter } from './rate-limiter';
 
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 
+/** How long an account's first request waits for the ledger: a slow key-service must not hold it for long. */
+const PRIME_TIMEOUT_MS = 500;
+
 /**
  * Shares rate-limit counts between gateway instances through key-service's ledger, in the background:
  * every RATE_LIMIT_SYNC_MS, what this instance admitted is added to the ledger and the totals of
- * every instance come back. No request waits for it. The overshoot with N instances is at most what
+ * every instance come back. No request waits for it, except an account's first in the hour the instance
+ * started (`prime`). The overshoot with N instances is at most what
  * the other N−1 admit within one interval (README, "Rate limits").
  */
 @Injectable()
@@ -59,12 +63,11 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
   private async readLedger(accountId: string): Promise<void> {
     const hour = this.limiter.currentHour();
     try {
-      const totals = await this.rpc.request<RateLimitTotals>(KeysRpc.rateLimitSync, {
-        instance_id: this.instanceId,
-        hour,
-        counts: [],
-        accounts: [accountId],
-      });
+      const totals = await this.rpc.request<RateLimitTotals>(
+        KeysRpc.rateLimitSync,
+        { instance_id: this.instanceId, hour, counts: [], accounts: [accountId] },
+        PRIME_TIMEOUT_MS,
+      );
       this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])), [accountId]);
     } catch (error) {
       this.limiter.applyTotals(hour, new Map(), [accountId]);

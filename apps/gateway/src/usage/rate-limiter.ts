@@ -4,9 +4,10 @@
  * RateLimitSync); until then this instance may admit what they already used: the documented
  * overshoot. Time is injected.
  *
- * An account this instance has not seen this hour is primed first (`needsPriming`, `applyTotals` with
- * `primed`): the ledger's count for the hour is read before its first request here is admitted, so a
- * restarted gateway (or one that just joined) does not start the account from zero.
+ * In the hour an instance starts, an account it has not seen yet is primed first (`needsPriming`,
+ * `applyTotals` with `primed`): the ledger's count for the hour is read before its first request here is
+ * admitted, so a restarted gateway (or one that just joined) does not start the account from zero. In
+ * later hours every instance has counted from the hour's start, so nothing is read on the request path.
  */
 export interface RateDecision {
   allowed: boolean;
@@ -28,8 +29,11 @@ export class HourlyRateLimiter {
   /** Accounts whose ledger count this instance has read this hour. */
   private readonly primed = new Set<string>();
 
+  private readonly startHour: number;
+
   constructor(private readonly now: () => number) {
     this.hour = Math.floor(now() / HOUR_MS);
+    this.startHour = this.hour;
   }
 
   /** Admits the request if the account is under its limit, and counts it; a refusal is not counted. */
@@ -51,7 +55,7 @@ export class HourlyRateLimiter {
   /** Whether the ledger's count of this account for the current hour is still to be read. */
   needsPriming(accountId: string): boolean {
     this.roll();
-    return !this.primed.has(accountId) && !this.local.has(accountId);
+    return this.hour === this.startHour && !this.primed.has(accountId) && !this.local.has(accountId);
   }
 
   /** The current hour, as the ledger names it. */

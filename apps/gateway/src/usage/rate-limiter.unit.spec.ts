@@ -219,7 +219,7 @@ describe('HourlyRateLimiter', () => {
     expect(sut.consume('acc-1', 1000)).toMatchObject({ allowed: true, remaining: 1000 - 4 });
   });
 
-  it('needs the ledger read once per account and hour: until primed, or until it admitted one itself', () => {
+  it('needs the ledger read once per account in its first hour: until primed, or until it admitted one itself', () => {
     expect(sut.needsPriming('acc-1')).toBe(true);
     sut.applyTotals(HOUR, new Map([['acc-1', 7]]), ['acc-1']);
     expect(sut.needsPriming('acc-1')).toBe(false);
@@ -227,8 +227,9 @@ describe('HourlyRateLimiter', () => {
     sut.consume('acc-2', 10);
     expect(sut.needsPriming('acc-2')).toBe(false);
 
+    // In later hours this instance has counted from the hour's start: nothing to read.
     now += 3_600_000;
-    expect([sut.needsPriming('acc-1'), sut.needsPriming('acc-2')]).toEqual([true, true]);
+    expect([sut.needsPriming('acc-1'), sut.needsPriming('acc-3')]).toEqual([false, false]);
   });
 
   it('starts a primed account from the ledger count, as after a restart', () => {
