@@ -60,7 +60,7 @@ export class DomainError extends Error {
     super(message);
   }
 
-  /** VALIDATION_FAILED for one field, decided by the domain: the answer names the field (PRODUCT.md §1). */
+  /** VALIDATION_FAILED for one field, decided by the domain or a handler rather than by a DTO: the answer names the field (PRODUCT.md §1). */
   static invalidField(field: string, message: string): DomainError {
     return new DomainError(RpcErrorCode.ValidationFailed, `${field} ${message}`, [{ field, message }]);
   }

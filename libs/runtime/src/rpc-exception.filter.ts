@@ -11,15 +11,6 @@ export class RpcError extends Error {
   }
 }
 
-/** VALIDATION_FAILED for one field, decided by a handler rather than by its DTO. */
-export function fieldInvalid(field: string, message: string): RpcError {
-  return new RpcError({
-    code: RpcErrorCode.ValidationFailed,
-    message: 'the request is not valid: see validation_errors',
-    validation_errors: [{ field, message }],
-  });
-}
-
 export function toRpcErrorBody(error: unknown): RpcErrorBody {
   if (error instanceof RpcError) return error.body;
   // Typed errors of a service's domain carry an RpcErrorCode and a message; send a plain copy.

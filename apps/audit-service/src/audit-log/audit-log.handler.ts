@@ -3,8 +3,15 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsUUID, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { fieldInvalid } from '#runtime';
-import { type AuditEvent, AuditLogQuery, type AuditPage, AuditRpc, isRfc3339DateTime, isUuid } from '#contracts';
+import {
+  type AuditEvent,
+  AuditLogQuery,
+  type AuditPage,
+  AuditRpc,
+  DomainError,
+  isRfc3339DateTime,
+  isUuid,
+} from '#contracts';
 
 class AuditQueryCommand {
   @IsUUID()
@@ -32,7 +39,7 @@ export function decodeCursor(cursor: string): Cursor {
   } catch {
     // fall through
   }
-  throw fieldInvalid('cursor', 'is not a cursor this API gave out');
+  throw DomainError.invalidField('cursor', 'is not a cursor this API gave out');
 }
 
 /** The event data one page carries at most (more than one event's worth only when they are small). */
@@ -70,7 +77,7 @@ export class AuditLogHandler {
   async query(@Payload() command: AuditQueryCommand): Promise<AuditPage> {
     const { query } = command;
     if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
-      throw fieldInvalid('from', 'must not be after `to`');
+      throw DomainError.invalidField('from', 'must not be after `to`');
     }
     const clauses = ['account_id = $1'];
     const params: unknown[] = [command.account_id];

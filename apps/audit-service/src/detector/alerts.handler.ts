@@ -16,7 +16,6 @@ import {
   isSafeWebhookUrl,
 } from '#contracts';
 import { EventStore } from '#event-store';
-import { fieldInvalid } from '#runtime';
 import type { Alert } from './alert-book';
 import { AlertsRepository } from './alerts.repository';
 import { DetectorRunner } from './detector-runner';
@@ -180,7 +179,7 @@ export class AlertsHandler {
   async putSettings(@Payload() command: PutSettingsCommand): Promise<SettingsAnswer> {
     const { body } = command;
     if (body.webhook_url && !this.allowPrivateWebhooks && !isSafeWebhookUrl(body.webhook_url)) {
-      throw fieldInvalid('webhook_url', 'must not point at this machine or a private network');
+      throw DomainError.invalidField('webhook_url', 'must not point at this machine or a private network');
     }
     const [row] = (await this.dataSource.query(
       `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret)

@@ -31,9 +31,11 @@ function alertId(id: string): string {
   return id.toLowerCase();
 }
 
-/** Security alerts of the account (PRODUCT.md §9.2): a session, or an API key with `cli`. */
+/**
+ * Security alerts of the account (PRODUCT.md §9.2): a session, or an API key with `cli` whatever
+ * integration it declares, so an IDE-hook key never dismisses an alert.
+ */
 @ApiTags('security')
-/** A session, or an API key with `cli` whatever integration it declares (PRODUCT.md §9.2): an IDE-hook key never dismisses an alert. */
 @Access({ mode: 'session_or_key', integration: 'cli', fixed: true })
 @Controller('api/v1/security/alerts')
 export class SecurityAlertsController {
