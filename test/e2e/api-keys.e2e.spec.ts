@@ -186,6 +186,9 @@ describe('API keys (PRODUCT.md §3)', () => {
         'page=0',
         'page=-1',
         'page=abc',
+        // Past the last page a list takes (a database OFFSET that large was a 500).
+        'page=1000001',
+        'page=1e18',
         'sort_by=secret',
         'sort_order=up',
         'status=gone',
@@ -454,6 +457,22 @@ describe('API keys (PRODUCT.md §3)', () => {
       );
       expect(nul).toMatch(/^HTTP\/1\.1 400/);
       expect(nul).toContain('application/problem+json');
+      // The headers every answer carries (PRODUCT.md §1), and the same request id in the body.
+      const requestId = /\r\nX-Request-Id: ([0-9a-f-]{36})\r\n/.exec(nul)?.[1];
+      expect(nul).toContain(`"request_id":"${requestId}"`);
+      expect(nul).toContain('\r\nX-Frame-Options: DENY\r\n');
+      expect(nul).toContain('\r\nX-Content-Type-Options: nosniff\r\n');
+      expect(nul).toContain('forbidden character');
+      const ambiguousBody = await rawRequest(
+        port,
+        `POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      );
+      expect(ambiguousBody).toMatch(/^HTTP\/1\.1 400/);
+      expect(ambiguousBody).toContain('"code":"MALFORMED_REQUEST"');
+      expect(ambiguousBody).toContain('body framing');
+      const garbage = await rawRequest(port, 'HELLO THERE\r\n\r\n');
+      expect(garbage).toMatch(/^HTTP\/1\.1 400/);
+      expect(garbage).toContain('not valid HTTP/1.1');
       const newline = await rawRequest(
         port,
         `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${VALID_SHAPE}\n\n\r\n\r\n`,
@@ -464,6 +483,7 @@ describe('API keys (PRODUCT.md §3)', () => {
         `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`,
       );
       expect(huge).toMatch(/^HTTP\/1\.1 431/);
+      expect(huge).toContain('\r\nX-Request-Id: ');
     });
 
     it('401 AUTH_INVALID for an unknown key', async () => {

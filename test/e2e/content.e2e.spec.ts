@@ -215,7 +215,18 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       const page = await list('sort_by=name&sort_order=asc&limit=2&page=2');
       expect(page.body).toMatchObject({ total_count: 3, page: 2, per_page: 2, total_pages: 2 });
       expect(page.body.prompts.map((p) => p.name)).toEqual(['Charlie']);
-      for (const query of ['limit=0', 'limit=101', 'page=-1', 'page=0', 'sort_by=body', 'status=live']) {
+      const lastPage = await list('page=1000000');
+      expect([lastPage.status, lastPage.body.prompts]).toEqual([200, []]);
+      for (const query of [
+        'limit=0',
+        'limit=101',
+        'page=-1',
+        'page=0',
+        'page=1000001',
+        'page=99999999999999999999',
+        'sort_by=body',
+        'status=live',
+      ]) {
         const bad = await list(query);
         expect([query, bad.status, bad.body]).toEqual([
           query,

@@ -2,13 +2,20 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-/** `page` (1-based) and `limit` (at most 100) of every list (PRODUCT.md §1). */
+/**
+ * The last page a list is asked for. Far beyond any list a person pages through, and it keeps the row
+ * offset ((page - 1) × limit) well inside what a database OFFSET takes: `page=1e18` is a 400, not a 500.
+ */
+export const MAX_PAGE = 1_000_000;
+
+/** `page` (1-based, at most MAX_PAGE) and `limit` (at most 100) of every list (PRODUCT.md §1). */
 export class PaginationQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

@@ -35,28 +35,92 @@ export function requireJsonBodies(otherTypes: Record<string, RegExp>) {
   };
 }
 
+/** How a request Node's HTTP parser refused is answered, by the parser's error code. */
+interface ParserRefusal {
+  status: number;
+  reason: string;
+  code: string;
+  slug: string;
+  detail: string;
+}
+
+const HEADERS_TOO_LARGE: ParserRefusal = {
+  status: 431,
+  reason: 'Request Header Fields Too Large',
+  code: 'HEADERS_TOO_LARGE',
+  slug: 'headers-too-large',
+  detail: 'the request line and headers are larger than 16 KiB',
+};
+const REQUEST_TIMEOUT: ParserRefusal = {
+  status: 408,
+  reason: 'Request Timeout',
+  code: 'REQUEST_TIMEOUT',
+  slug: 'request-timeout',
+  detail: 'the request was not received in time: send the whole request without pausing',
+};
+const malformed = (detail: string): ParserRefusal => ({
+  status: 400,
+  reason: 'Bad Request',
+  code: 'MALFORMED_REQUEST',
+  slug: 'malformed-request',
+  detail,
+});
+
+export function parserRefusal(errorCode: string | undefined): ParserRefusal {
+  switch (errorCode) {
+    case 'HPE_HEADER_OVERFLOW':
+      return HEADERS_TOO_LARGE;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'HPE_HEADERS_TIMEOUT':
+      return REQUEST_TIMEOUT;
+    case 'HPE_INVALID_HEADER_TOKEN':
+    case 'HPE_INVALID_HEADER_VALUE':
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_CR_EXPECTED':
+      return malformed('a header is not valid HTTP: it contains a forbidden character such as NUL or a newline');
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_INVALID_CONTENT_LENGTH':
+      return malformed('the body framing is ambiguous or invalid: send either Content-Length or chunked, once');
+    case 'HPE_INVALID_CHUNK_SIZE':
+      return malformed('the chunked body is not valid HTTP');
+    default:
+      return malformed('the request is not valid HTTP/1.1');
+  }
+}
+
 /**
- * Requests Node's HTTP parser rejects (a NUL or newline inside a header, headers over 16 KiB) never
- * reach Express; answer them with problem+json too instead of a bare 400.
+ * Requests Node's HTTP parser refuses (a NUL or newline inside a header, headers over 16 KiB, a request
+ * that stalls) never reach Express. They are answered with problem+json too, with the headers every
+ * answer carries (PRODUCT.md §1), instead of a bare 400 or a silently closed connection.
  */
 export function answerMalformedHttp(server: Server): void {
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
     if (!socket.writable) return socket.destroy();
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? 431 : 400;
+    const refusal = parserRefusal(error.code);
+    const requestId = randomUUID();
     const body = JSON.stringify({
-      type: `https://docs.vibexp.io/errors/${tooLarge ? 'headers-too-large' : 'malformed-request'}`,
-      title: tooLarge ? 'Request Header Fields Too Large' : 'Bad Request',
-      status,
-      detail: tooLarge
-        ? 'the request headers are larger than 16 KiB'
-        : 'the request is not valid HTTP (a header contains a forbidden character such as NUL or a newline)',
-      code: tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
-      request_id: randomUUID(),
+      type: `https://docs.vibexp.io/errors/${refusal.slug}`,
+      title: refusal.reason,
+      status: refusal.status,
+      detail: refusal.detail,
+      code: refusal.code,
+      request_id: requestId,
       instance: '',
     });
     socket.end(
-      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+      [
+        `HTTP/1.1 ${refusal.status} ${refusal.reason}`,
+        'Content-Type: application/problem+json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        `X-Request-Id: ${requestId}`,
+        'X-Content-Type-Options: nosniff',
+        'X-Frame-Options: DENY',
+        'Cache-Control: no-store',
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
     );
   });
 }
