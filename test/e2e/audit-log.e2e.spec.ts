@@ -211,6 +211,16 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       .map((line) => JSON.parse(line) as AuditEvent);
     expect(lines.length).toBeGreaterThanOrEqual(all.length);
     expect(lines.map((e) => e.id)).toEqual(expect.arrayContaining(all.map((e) => e.id)));
+    // HEAD answers the export's headers without running the export.
+    const head = await fetch(`${base}/api/v1/audit-log/export?format=ndjson`, {
+      method: 'HEAD',
+      headers: { cookie: `vx_session=${user.cookie}` },
+    });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([
+      200,
+      'application/x-ndjson',
+      '',
+    ]);
     const csv = await fetch(`${base}/api/v1/audit-log/export?format=csv&type=key.*`, {
       headers: { cookie: `vx_session=${user.cookie}` },
     });

@@ -101,6 +101,8 @@ export class AuditLogController {
       'Content-Disposition',
       `attachment; filename="audit-log-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}"`,
     );
+    // HEAD gets the headers of the export, not a whole export run to be thrown away.
+    if (request.method === 'HEAD') return void response.end();
     if (format === 'csv') response.write(`${CSV_COLUMNS.join(',')}\r\n`);
     let page: AuditPage | undefined = first;
     let aborted = false;
@@ -109,12 +111,7 @@ export class AuditLogController {
       const chunk = page.events
         .map((event) => (format === 'csv' ? csvLine(event) : `${JSON.stringify(event)}\n`))
         .join('');
-      if (chunk && !response.write(chunk)) {
-        await new Promise((resolve) => {
-          response.once('drain', resolve);
-          request.once('close', resolve);
-        });
-      }
+      if (chunk && !response.write(chunk)) await drainedOrClosed(request, response);
       page = page.next_cursor
         ? await this.rpc.request<AuditPage>(AuditRpc.query, {
             account_id: accountId,
@@ -124,4 +121,17 @@ export class AuditLogController {
     }
     response.end();
   }
+}
+
+/** Waits until the client has read what was written, or has gone; leaves no listener behind either way. */
+export function drainedOrClosed(request: Request, response: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      request.off('close', done);
+      resolve();
+    };
+    response.once('drain', done);
+    request.once('close', done);
+  });
 }
