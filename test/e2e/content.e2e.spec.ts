@@ -683,8 +683,45 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(Object.keys(document.body.paths)).toContain(path);
     }
     expect(Object.keys(document.body.components.schemas)).toEqual(
-      expect.arrayContaining(['CreatePromptDto', 'CreateArtifactDto', 'CreateMemoryDto']),
+      expect.arrayContaining(['CreatePromptDto', 'CreateArtifactDto', 'CreateMemoryDto', 'Problem']),
     );
+    type Operation = {
+      parameters?: { name: string; in: string }[];
+      security?: Record<string, string[]>[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    const operations = Object.entries(document.body.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Operation>).map(([method, operation]) => ({ path, method, operation })),
+    );
+    for (const { path, method, operation } of operations) {
+      expect([method, path, Array.isArray(operation.security)]).toEqual([method, path, true]);
+      // Valid OpenAPI: every `{name}` of a path is a declared path parameter (the artifacts' `{path}` was not).
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+        expect([method, path, operation.parameters?.some((p) => p.name === name && p.in === 'path')]).toEqual([
+          method,
+          path,
+          true,
+        ]);
+      }
+      expect([method, path, Object.keys(operation.responses.default?.content ?? {})]).toEqual([
+        method,
+        path,
+        ['application/problem+json'],
+      ]);
+    }
+    // Who may call what, from the same access policies the gateway enforces.
+    const security = (path: string, method = 'get') =>
+      (document.body.paths[path][method] as Operation).security?.flatMap((scheme) => Object.keys(scheme));
+    expect(security('/healthz')).toEqual([]);
+    expect(security('/api/v1/auth/signup', 'post')).toEqual([]);
+    expect(security('/api/v1/settings/api-keys')).toEqual(['session']);
+    expect(security('/api/v1/memories')).toEqual(['api_key', 'session']);
+    expect(security('/admin/v1/accounts')).toEqual(['admin_token']);
+    // Fields that take a string or null are strings in the document, not objects.
+    const memory = document.body.components.schemas.CreateMemoryDto as {
+      properties: Record<string, { type: string; nullable?: boolean }>;
+    };
+    expect(memory.properties.title).toMatchObject({ type: 'string', nullable: true });
     const ui = await fetch(`${base}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

@@ -38,6 +38,24 @@ import { HourlyRateLimiter } from './usage/rate-limiter';
 // Probes and metrics answer without credentials.
 Access({ mode: 'public' })(HealthController);
 
+/** Every HTTP controller of the gateway (the OpenAPI document reads their access policies too). */
+export const GATEWAY_CONTROLLERS = [
+  HealthController,
+  AuthController,
+  ApiKeysController,
+  LeakReportController,
+  AdminController,
+  PromptsController,
+  ArtifactsController,
+  MemoriesController,
+  SearchController,
+  AuditLogController,
+  SecurityAlertsController,
+  SecuritySettingsController,
+  AdminAlertsController,
+  McpController,
+];
+
 export interface GatewayDependencies {
   config: GatewayEnv;
   nats: NatsConnectionHolder;
@@ -51,22 +69,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       global: true,
-      controllers: [
-        HealthController,
-        AuthController,
-        ApiKeysController,
-        LeakReportController,
-        AdminController,
-        PromptsController,
-        ArtifactsController,
-        MemoriesController,
-        SearchController,
-        AuditLogController,
-        SecurityAlertsController,
-        SecuritySettingsController,
-        AdminAlertsController,
-        McpController,
-      ],
+      controllers: GATEWAY_CONTROLLERS,
       providers: [
         RpcClient,
         KeyVerifier,

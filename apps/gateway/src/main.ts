@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, Metrics, cacheValidationMetadata } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
 import { configureHttp, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { GatewayEnv } from './config/gateway.env';
 import { serveDashboard } from './dashboard/dashboard';
-import { GatewayModule } from './gateway.module';
+import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
 import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
+import { buildOpenApiDocument } from './openapi';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway', GatewayEnv);
@@ -31,16 +32,7 @@ async function bootstrap(): Promise<void> {
   configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);
   serveDashboard(app);
 
-  const openApi = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('VibeXP API')
-      .setDescription('Accounts, API keys, content and audit. Errors are application/problem+json (RFC 9457).')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key: vxk_ followed by 64 hex characters' })
-      .addCookieAuth('vx_session')
-      .build(),
-  );
+  const openApi = buildOpenApiDocument(app, GATEWAY_CONTROLLERS);
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
 
   const server = app.getHttpServer() as Server;

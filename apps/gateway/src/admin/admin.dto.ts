@@ -9,6 +9,7 @@ export class UpdateAccountDto {
   tier?: Tier;
 
   @ApiPropertyOptional({
+    type: Number,
     nullable: true,
     minimum: 1,
     description:

@@ -57,6 +57,7 @@ export class CreateApiKeyDto extends IntegrationsField {
   name: string;
 
   @ApiPropertyOptional({
+    type: String,
     format: 'date-time',
     nullable: true,
     description: 'the key is refused after this time; null or absent: it never expires',

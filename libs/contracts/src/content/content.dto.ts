@@ -221,13 +221,13 @@ export class CreateMemoryDto extends Labelled {
   @MaxLength(50_000)
   text: string;
 
-  @ApiPropertyOptional({ maxLength: 255, nullable: true, description: 'null removes it' })
+  @ApiPropertyOptional({ type: String, maxLength: 255, nullable: true, description: 'null removes it' })
   @IsOptional()
   @IsString()
   @MaxLength(255)
   title?: string | null;
 
-  @ApiPropertyOptional({ example: 'my-app', nullable: true, description: 'null removes it' })
+  @ApiPropertyOptional({ type: String, example: 'my-app', nullable: true, description: 'null removes it' })
   @IsOptional()
   @IsProject()
   project?: string | null;

@@ -1,0 +1,110 @@
+import type { INestApplication } from '@nestjs/common';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE } from '#common';
+import { AdminTokenGuard } from './admin/admin-token.guard';
+import { ACCESS_POLICY } from './auth/access.decorator';
+import type { AccessPolicy } from './auth/identity';
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+type Controller = new (...args: never[]) => object;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  description: 'RFC 9457 problem details, the body of every error answer (PRODUCT.md §1)',
+  required: ['type', 'title', 'status', 'detail', 'code', 'request_id', 'instance'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', example: 'VALIDATION_FAILED' },
+    request_id: { type: 'string' },
+    instance: { type: 'string' },
+    validation_errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/** Who may call an operation, from the same `@Access` policy and guards the gateway enforces. */
+function securityOf(controller: Controller, handler: Function): Operation['security'] {
+  const guards: unknown[] = [
+    ...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []),
+    ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? []),
+  ];
+  if (guards.includes(AdminTokenGuard)) return [{ admin_token: [] }];
+  const policy: AccessPolicy = Reflect.getMetadata(ACCESS_POLICY, handler) ??
+    Reflect.getMetadata(ACCESS_POLICY, controller) ?? { mode: 'session_or_key' };
+  switch (policy.mode) {
+    case 'public':
+      return [];
+    case 'session':
+      return [{ session: [] }];
+    case 'oauth':
+      return [{ oauth: [] }];
+    default:
+      return [{ api_key: [] }, { session: [] }];
+  }
+}
+
+/**
+ * The OpenAPI document at /api/openapi.json, generated from the controllers, then completed with what
+ * the decorators do not say: every operation's security (from its access policy), its error answers
+ * (problem+json), and the parameter of a wildcard path (`/api/v1/artifacts/{path}`).
+ */
+export function buildOpenApiDocument(app: INestApplication, controllers: Controller[]): OpenAPIObject {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('VibeXP API')
+      .setDescription('Accounts, API keys, content and audit. Errors are application/problem+json (RFC 9457).')
+      .setVersion('1')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', bearerFormat: 'vxk_ + 64 hex', description: 'an API key' },
+        'api_key',
+      )
+      .addCookieAuth('vx_session', { type: 'apiKey', in: 'cookie', name: 'vx_session' }, 'session')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN of the deployment (/admin/v1 only)' },
+        'admin_token',
+      )
+      .build(),
+    { operationIdFactory: (controllerKey, methodKey) => `${controllerKey}_${methodKey}` },
+  );
+  document.components = { ...document.components };
+  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA };
+  const byName = new Map(controllers.map((controller) => [controller.name, controller]));
+
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      // `Controller_handler`, with `[n]` after it for a controller mounted at several paths.
+      const [controllerName, handlerName = ''] = (operation.operationId ?? '').replace(/\[\d+\]$/, '').split('_');
+      const controller = byName.get(controllerName);
+      const handler = controller?.prototype[handlerName as keyof object] as Function | undefined;
+      if (controller && handler) operation.security = securityOf(controller, handler);
+      operation.responses = {
+        ...operation.responses,
+        default: {
+          description: 'an error (see `code`)',
+          content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      };
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+        const parameters = (operation.parameters ??= []);
+        if (!parameters.some((parameter) => 'name' in parameter && parameter.name === name)) {
+          parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
+        }
+      }
+    }
+  }
+  return document;
+}
