@@ -8,6 +8,7 @@ import {
 } from '@nestjs/microservices';
 import { type Msg, type MsgHdrs, headers } from '@nats-io/transport-node';
 import { RpcErrorCode } from '#contracts';
+import { acceptOrGenerateRequestId, runWithRequestContext } from '#common';
 import { parseServers } from './nats-connection';
 
 interface IncomingNatsMessage {
@@ -15,6 +16,9 @@ interface IncomingNatsMessage {
 }
 
 const MALFORMED = { __malformed: true } as const;
+
+/** Header of an RPC request: the id of the HTTP request it serves, so the service's log lines carry it too. */
+export const REQUEST_ID_HEADER = 'Vx-Request-Id';
 
 /** Header of one chunk of a reply sent in several messages: `<n>/<total>`, n from 1. */
 export const REPLY_CHUNK_HEADER = 'Vx-Chunk';
@@ -65,6 +69,15 @@ export function isMalformedMarker(payload: unknown): boolean {
  */
 export class NatsRpcServer extends ServerNats {
   private readonly handlers = new Map<string, MessageHandler>();
+
+  /** Handles a request inside the caller's request context: the service's log lines carry its request id. */
+  override handleMessage(channel: string, natsMsg: Msg): Promise<unknown> {
+    const requestId = natsMsg.headers?.get(REQUEST_ID_HEADER);
+    if (!requestId) return super.handleMessage(channel, natsMsg);
+    return runWithRequestContext({ requestId: acceptOrGenerateRequestId(requestId) }, () =>
+      super.handleMessage(channel, natsMsg),
+    );
+  }
 
   /**
    * A reply larger than the server's message limit (a page of 1 MiB artifacts, a long version history)

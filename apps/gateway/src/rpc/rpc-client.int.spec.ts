@@ -1,6 +1,7 @@
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, type MicroserviceOptions, Payload, RpcException } from '@nestjs/microservices';
+import { currentRequestId, runWithRequestContext } from '#common';
 import { RpcErrorCode } from '#contracts';
 import { NatsConnectionHolder, natsServerOptions } from '#messaging';
 import { type TestNatsServer, startNatsServer } from '../../../../test/support/nats-server';
@@ -17,6 +18,12 @@ class EchoHandler {
   @MessagePattern('test.rpc.large')
   large(@Payload() payload: { mib: number }): Promise<{ text: string }> {
     return Promise.resolve({ text: 'é😀xx'.repeat((payload.mib * 1024 * 1024) / 8) });
+  }
+
+  /** The request id the service's log lines would carry while handling this request. */
+  @MessagePattern('test.rpc.request-id')
+  requestId(): Promise<{ request_id: string | null }> {
+    return Promise.resolve({ request_id: currentRequestId() ?? null });
   }
 
   @MessagePattern('test.rpc.refuse')
@@ -64,6 +71,15 @@ describe('RpcClient (NATS + a Nest microservice)', () => {
       texts.map((text) => client.request<{ echoed: string }>('test.rpc.echo', { text })),
     );
     expect(replies.map((reply) => reply.echoed)).toEqual(texts);
+  });
+
+  it("handles a request inside the caller's request context: the service logs with the HTTP request's id", async () => {
+    const inRequest = await runWithRequestContext({ requestId: 'req-from-the-gateway' }, () =>
+      client.request<{ request_id: string | null }>('test.rpc.request-id', {}),
+    );
+    expect(inRequest.request_id).toBe('req-from-the-gateway');
+    // Outside any HTTP request (a background call) there is none to pass on.
+    expect((await client.request<{ request_id: string | null }>('test.rpc.request-id', {})).request_id).toBeNull();
   });
 
   it('receives a reply larger than the NATS message limit whole, in chunks, each caller its own', async () => {

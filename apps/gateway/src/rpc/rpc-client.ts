@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { type Msg, type Subscription, createInbox } from '@nats-io/transport-node';
+import { type Msg, type MsgHdrs, type Subscription, createInbox, headers } from '@nats-io/transport-node';
 import { type RpcErrorBody, RpcErrorCode, isRpcErrorBody } from '#contracts';
-import { MAX_REPLY_CHUNKS, NatsConnectionHolder, REPLY_CHUNK_HEADER } from '#messaging';
+import { currentRequestId } from '#common';
+import { MAX_REPLY_CHUNKS, NatsConnectionHolder, REPLY_CHUNK_HEADER, REQUEST_ID_HEADER } from '#messaging';
 
 export const RPC_TIMEOUT_MS = Symbol('RPC_TIMEOUT_MS');
 
@@ -78,8 +79,16 @@ export class RpcClient implements OnApplicationShutdown {
             if (!error) this.settle(message);
           },
         });
+        // The HTTP request's id goes along, for the service's log lines.
+        const requestId = currentRequestId();
+        let requestHeaders: MsgHdrs | undefined;
+        if (requestId !== undefined) {
+          requestHeaders = headers();
+          requestHeaders.set(REQUEST_ID_HEADER, requestId);
+        }
         this.nats.connection.publish(subject, JSON.stringify({ pattern: subject, data: payload, id: randomUUID() }), {
           reply: `${this.inbox}.${token}`,
+          headers: requestHeaders,
         });
       } catch {
         // A closed or draining connection: the gateway is shutting down.
