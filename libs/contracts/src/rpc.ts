@@ -9,7 +9,10 @@ export const RpcSubjects = {
 
 export interface PingReply {
   service: ServiceName;
-  status: 'ok';
+  /** `unavailable` while the service cannot reach its database: it answers, but cannot serve. */
+  status: 'ok' | 'unavailable';
+  /** Why it is unavailable (the failing dependency), when it is. */
+  reason?: string;
   instance: string;
   time: string;
 }
