@@ -555,7 +555,7 @@ export class Detector {
         rule: 'revoked_key_use',
         severity: 'medium',
         dedup_key: `revoked_key_use:${data.key_id}`,
-        summary: `Someone tried to use a ${data.reason} key${data.ip ? ` from ${data.ip}` : ''}.`,
+        summary: `Someone tried to use ${data.reason === 'expired' ? 'an expired' : 'a revoked'} key${data.ip ? ` from ${data.ip}` : ''}.`,
         evidence: { observed: data.reason, window: 'each attempt', ips: data.ip ? [data.ip] : [] },
       });
     }

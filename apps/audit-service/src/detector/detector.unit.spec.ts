@@ -576,6 +576,15 @@ describe('Detector', () => {
       ]);
     });
 
+    it.each([
+      ['revoked', 'Someone tried to use a revoked key from 192.0.2.99.'],
+      ['expired', 'Someone tried to use an expired key from 192.0.2.99.'],
+    ])('says in its summary that the key is %s, with the right article', (reason, summary) => {
+      const findings = sut.observe(authFailed(MONDAY, { reason, ip: '192.0.2.99', key_id: keyId }, ACCOUNT));
+
+      expect(ofRule(findings, 'revoked_key_use').map((finding) => finding.summary)).toEqual([summary]);
+    });
+
     it('does not fire on an unknown key', () => {
       const findings = sut.observe(
         authFailed(MONDAY, { reason: 'unknown', ip: '192.0.2.99', key_prefix: 'vxk_0badc0de' }),
