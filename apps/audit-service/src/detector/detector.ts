@@ -239,12 +239,18 @@ function minutesOf(hhmm: string): number {
   return h * 60 + m;
 }
 
+/**
+ * Whether an instant falls in a working day. A day that crosses midnight (end before start) runs into the
+ * next calendar day: the part after midnight belongs to the day it started on (Sunday's runs into Monday).
+ */
 export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
   const local = localTime(at, hours.timezone);
-  if (!hours.days.includes(local.day)) return false;
   const start = minutesOf(hours.start);
   const end = minutesOf(hours.end);
-  return start <= end ? local.minutes >= start && local.minutes < end : local.minutes >= start || local.minutes < end;
+  if (start < end) return hours.days.includes(local.day) && local.minutes >= start && local.minutes < end;
+  if (local.minutes >= start) return hours.days.includes(local.day);
+  const previousDay = local.day === 1 ? 7 : local.day - 1;
+  return local.minutes < end && hours.days.includes(previousDay);
 }
 
 /** The `burstIps` entry of a burst against one key prefix from an address (an IP holds no space). */

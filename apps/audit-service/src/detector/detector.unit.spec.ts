@@ -288,6 +288,44 @@ describe('Detector', () => {
       expect(withinWorkingHours(at, nightShift)).toBe(expected);
     });
 
+    describe('a working day that crosses midnight', () => {
+      // In UTC; 2026-03-05 is a Thursday (ISO day 4), 2026-03-09 a Monday (1).
+      const wednesday = { timezone: 'UTC', days: [3], start: '23:00', end: '22:00' };
+      const thursday = { ...wednesday, days: [4] };
+      const sunday = { timezone: 'UTC', days: [7], start: '22:00', end: '06:00' };
+      const monday = { ...sunday, days: [1] };
+
+      it.each([
+        ['Wednesday 23:00–22:00', 'Thursday 21:43', true, wednesday, Date.UTC(2026, 2, 5, 21, 43)],
+        ['Wednesday 23:00–22:00', 'Thursday 22:00', false, wednesday, Date.UTC(2026, 2, 5, 22, 0)],
+        ['Wednesday 23:00–22:00', 'Wednesday 21:43', false, wednesday, Date.UTC(2026, 2, 4, 21, 43)],
+        ['Thursday 23:00–22:00', 'Thursday 21:43', false, thursday, Date.UTC(2026, 2, 5, 21, 43)],
+        ['Thursday 23:00–22:00', 'Thursday 23:30', true, thursday, Date.UTC(2026, 2, 5, 23, 30)],
+        ['Sunday 22:00–06:00', 'Monday 02:00', true, sunday, Date.UTC(2026, 2, 9, 2, 0)],
+        ['Monday 22:00–06:00', 'Monday 02:00', false, monday, Date.UTC(2026, 2, 9, 2, 0)],
+        ['Monday 22:00–06:00', 'Tuesday 02:00', true, monday, Date.UTC(2026, 2, 10, 2, 0)],
+      ])('of %s, %s is inside: %s', (_label, _when, expected, hours, at) => {
+        expect(withinWorkingHours(at, hours)).toBe(expected);
+      });
+    });
+
+    it('counts the hours after midnight for the day the working day started on (no off_hours alert)', () => {
+      const WEDNESDAY_NIGHTS = randomUUID();
+      const THURSDAY_NIGHTS = randomUUID();
+      const settings: Record<string, WorkingHours> = {
+        [WEDNESDAY_NIGHTS]: { timezone: 'UTC', days: [3], start: '23:00', end: '22:00' },
+        [THURSDAY_NIGHTS]: { timezone: 'UTC', days: [4], start: '23:00', end: '22:00' },
+      };
+      sut = new Detector(DEFAULT_DETECTOR_CONFIG, undefined, (accountId) => settings[accountId] ?? null);
+      const thursday2143 = Date.UTC(2026, 2, 5, 21, 43);
+
+      const wednesdays = sut.observe(keyUsed(keyId, thursday2143, { account: WEDNESDAY_NIGHTS }));
+      const thursdays = sut.observe(keyUsed(randomUUID(), thursday2143, { account: THURSDAY_NIGHTS }));
+
+      expect(ofRule(wednesdays, 'off_hours')).toEqual([]);
+      expect(ofRule(thursdays, 'off_hours')).toHaveLength(1);
+    });
+
     it.each([
       ['Friday 09:30 CET, before the change', '2026-03-27T08:30:00Z', true],
       ['Friday 08:30 CET, before the change', '2026-03-27T07:30:00Z', false],
