@@ -215,6 +215,9 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
         'working_hours',
       ],
       ['an unknown rule', { auto_revoke_on: ['everything'] }, 'auto_revoke_on'],
+      ['working hours sent as a list', { working_hours: [] }, 'working_hours'],
+      ['working hours sent as text', { working_hours: '09:00-17:00' }, 'working_hours'],
+      ['auto_revoke_on that is not a list', { auto_revoke_on: 'off_hours' }, 'auto_revoke_on'],
     ])('refuses %s', async (_, change, field) => {
       const user = await DashboardUser.signup(base);
       const body = { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [], ...change };

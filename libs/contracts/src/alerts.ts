@@ -8,6 +8,7 @@ import {
   IsArray,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -105,7 +106,7 @@ export class WorkingHoursDto {
   end: string;
 }
 
-export function isTimeZone(value: unknown): boolean {
+export function isTimeZone(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 64) return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: value });
@@ -161,6 +162,8 @@ export class SecuritySettingsDto {
 
   @ApiProperty({ type: WorkingHoursDto, nullable: true })
   @IsOptional()
+  // Not an array: @ValidateNested would check each element, so `[]` passed and was stored as working hours.
+  @IsObject({ message: 'must be an object { days, start, end }, or null for none' })
   @ValidateNested()
   @Type(() => WorkingHoursDto)
   working_hours: WorkingHoursDto | null;
