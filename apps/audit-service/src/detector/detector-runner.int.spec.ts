@@ -113,6 +113,57 @@ describe('DetectorRunner (JetStream + PostgreSQL)', () => {
     });
   });
 
+  it('keeps detecting for accounts whose stored working hours it cannot use, as if they had none', async () => {
+    if (!runner) {
+      runner = new DetectorRunner(dataSource, connection, logger);
+      await runner.start();
+    }
+    const unusable: [timezone: string, workingHours: unknown][] = [
+      ['UTC', []],
+      ['UTC', {}],
+      ['UTC', '09:00-17:00'],
+      ['UTC', { days: 'weekdays', start: '09:00', end: '17:00' }],
+      ['Mars/Olympus', { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }],
+    ];
+    const accounts = unusable.map(([timezone, workingHours]) => ({
+      id: randomUUID(),
+      keyId: randomUUID(),
+      timezone,
+      workingHours,
+    }));
+    for (const account of accounts)
+      await dataSource.query(
+        `INSERT INTO security_settings (account_id, timezone, working_hours) VALUES ($1, $2, $3::jsonb)`,
+        [account.id, account.timezone, JSON.stringify(account.workingHours)],
+      );
+    // Settings are read again at most every second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    for (const account of accounts) {
+      const events = [
+        eventAt(
+          'key.used',
+          `usage-${account.keyId}`,
+          Date.now(),
+          { key_id: account.keyId, status: 200, ip: '192.0.2.10' },
+          account.id,
+        ),
+      ];
+      connection.connection.publish(
+        subjectForEventType('key.used'),
+        JSON.stringify({ batch_id: randomUUID(), events }),
+      );
+    }
+
+    const observed = async () =>
+      (
+        (await dataSource.query(`SELECT count(*)::int AS count FROM detector_key_state WHERE key_id = ANY($1)`, [
+          accounts.map((account) => account.keyId),
+        ])) as { count: number }[]
+      )[0].count;
+    expect(await waitFor(observed, (count) => count === accounts.length)).toBe(accounts.length);
+  });
+
   describe('keys in memory', () => {
     const stateOf = async (keyId: string) =>
       (

@@ -1,6 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { type EventEnvelope, KeysRpc, STREAMS, subjectForEventType } from '#contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { type EventEnvelope, KeysRpc, STREAMS, WorkingHoursDto, isTimeZone, subjectForEventType } from '#contracts';
 import { EventStore, IdempotentConsumer, type IdempotentConsumerOptions } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
@@ -32,10 +34,24 @@ interface Lesson {
   evidence: Record<string, unknown>;
 }
 
+/** An account's security settings as stored: read as untrusted (a row may predate a validation rule). */
 interface AccountSettings {
-  timezone: string;
-  working_hours: Omit<WorkingHours, 'timezone'> | null;
+  timezone: unknown;
+  working_hours: unknown;
   auto_revoke_on: string[];
+}
+
+/**
+ * The working hours of stored settings, or null when there are none, or when they break the rules of
+ * `PUT /settings/security` (an unknown time zone, `[]`…): then the key's learned hours apply. A row the
+ * detector cannot use must not make every event of the account fail (and be dead-lettered).
+ */
+function usableWorkingHours(settings: AccountSettings): WorkingHours | null {
+  const { timezone, working_hours: stored } = settings;
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored) || !isTimeZone(timezone)) return null;
+  const hours = plainToInstance(WorkingHoursDto, stored);
+  if (validateSync(hours).length > 0) return null;
+  return { timezone, days: hours.days, start: hours.start, end: hours.end };
 }
 
 /**
@@ -207,9 +223,14 @@ export class DetectorRunner {
 
   /** What the detector needs of an account's security settings: working hours and auto-revoke rules. */
   applySettings(accountId: string, settings: AccountSettings): void {
-    if (settings.working_hours)
-      this.workingHours.set(accountId, { ...settings.working_hours, timezone: settings.timezone });
+    const hours = usableWorkingHours(settings);
+    if (hours) this.workingHours.set(accountId, hours);
     else this.workingHours.delete(accountId);
+    if (!hours && settings.working_hours !== null)
+      this.logger.warn(
+        { msg: 'unusable working hours in security settings: learned hours apply', account_id: accountId },
+        'DetectorRunner',
+      );
     this.autoRevokeOn.set(accountId, new Set(settings.auto_revoke_on));
   }
 
