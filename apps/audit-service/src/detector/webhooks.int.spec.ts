@@ -54,4 +54,57 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     )) as { attempts: number; delivered: number }[];
     expect([attempts, delivered]).toEqual([30, 30]);
   });
+
+  it('reads only the status of a receiver answering 200 with a huge body', async () => {
+    const chunk = Buffer.alloc(64 * 1024);
+    const bodyBytes = 512 * 1024 * 1024;
+    let sent = 0;
+    let closed!: () => void;
+    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
+    const huge = createServer((request, response) => {
+      request.resume();
+      response.on('close', closed);
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bodyBytes });
+      const pump = (): void => {
+        while (!response.destroyed && sent < bodyBytes) {
+          sent += chunk.length;
+          if (!response.write(chunk)) {
+            response.once('drain', pump);
+            return;
+          }
+        }
+        response.end();
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+    try {
+      const hugeUrl = `http://127.0.0.1:${(huge.address() as AddressInfo).port}/hook`;
+      const accountId = randomUUID();
+      await dataSource.query(
+        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+        [accountId, hugeUrl],
+      );
+      const [{ id }] = (await dataSource.query(
+        `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
+         VALUES ($1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb) RETURNING id`,
+        [accountId, hugeUrl],
+      )) as { id: string }[];
+
+      await new WebhookDispatcher(dataSource, logger, true).deliverDue();
+      await connectionClosed;
+
+      const rows = (await dataSource.query(
+        `SELECT a.status_code, a.error, d.status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+          WHERE d.id = $1`,
+        [id],
+      )) as { status_code: number; error: string | null; status: string }[];
+      expect(rows).toEqual([{ status_code: 200, error: null, status: 'delivered' }]);
+      // What the kernel's socket buffers took before the connection closed, far from the whole body.
+      expect(sent).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      huge.closeAllConnections();
+      await new Promise((resolve) => huge.close(resolve));
+    }
+  });
 });

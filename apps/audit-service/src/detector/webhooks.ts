@@ -124,7 +124,8 @@ export class WebhookDispatcher {
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
       statusCode = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+      // Only the status counts: the body is never read (a receiver may send gigabytes), cancelling closes it.
+      await response.body?.cancel().catch(() => undefined);
       if (!response.ok) error = `answered ${response.status}`;
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
