@@ -55,6 +55,42 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     expect([attempts, delivered]).toEqual([30, 30]);
   });
 
+  it('cancels, without sending them, the pending deliveries to a webhook URL the account cleared or changed', async () => {
+    const accounts = [randomUUID(), randomUUID(), randomUUID()];
+    const [cleared, changed, kept] = accounts;
+    for (const accountId of accounts)
+      await dataSource.query(
+        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+        [accountId, url],
+      );
+    // Each waiting for its retry after a failed first attempt.
+    const deliveries = (await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, attempts)
+       SELECT account_id, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb, 1 FROM unnest($1::uuid[]) AS account_id
+       RETURNING id, account_id`,
+      [accounts, url],
+    )) as { id: string; account_id: string }[];
+    await dataSource.query(`UPDATE security_settings SET webhook_url = NULL WHERE account_id = $1`, [cleared]);
+    await dataSource.query(`UPDATE security_settings SET webhook_url = $2 WHERE account_id = $1`, [
+      changed,
+      `${url}/elsewhere`,
+    ]);
+
+    await new WebhookDispatcher(dataSource, logger, true).deliverDue();
+
+    const outcome = (await dataSource.query(
+      `SELECT d.id, d.account_id, d.status, (SELECT count(*)::int FROM webhook_attempts a WHERE a.delivery_id = d.id) AS attempts
+         FROM webhook_deliveries d WHERE d.account_id = ANY($1)`,
+      [accounts],
+    )) as { id: string; account_id: string; status: string; attempts: number }[];
+    const byAccount = Object.fromEntries(outcome.map((row) => [row.account_id, [row.status, row.attempts]]));
+    expect(byAccount).toEqual({ [cleared]: ['cancelled', 0], [changed]: ['cancelled', 0], [kept]: ['delivered', 1] });
+    const idOf = (accountId: string) => deliveries.find((delivery) => delivery.account_id === accountId)!.id;
+    expect(received).not.toContain(idOf(cleared));
+    expect(received).not.toContain(idOf(changed));
+    expect(received).toContain(idOf(kept));
+  });
+
   it('reads only the status of a receiver answering 200 with a huge body', async () => {
     const chunk = Buffer.alloc(64 * 1024);
     const bodyBytes = 512 * 1024 * 1024;

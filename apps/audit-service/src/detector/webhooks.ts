@@ -31,6 +31,17 @@ export async function queueWebhook(alert: Alert, manager: EntityManager): Promis
   );
 }
 
+/** A delivery claimed for an attempt, with the account's webhook as it is now. */
+interface ClaimedDelivery {
+  id: string;
+  /** Where the alert was to go when it was raised. */
+  url: string;
+  payload: unknown;
+  attempts: number;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+}
+
 function isPrivate(address: string): boolean {
   return !isSafeWebhookUrl(`http://${isIP(address) === 6 ? `[${address}]` : address}/`);
 }
@@ -72,14 +83,14 @@ export class WebhookDispatcher {
     for (let delivered = 0; delivered < ROUND_SIZE; delivered += 1) {
       const delivery = await this.claimNext();
       if (!delivery) return;
-      await this.attempt(delivery);
+      // A webhook removed or replaced (perhaps because it was compromised) gets nothing more, not even retries.
+      if (delivery.webhook_url !== delivery.url) await this.cancel(delivery.id);
+      else await this.attempt(delivery);
     }
   }
 
   /** The next due delivery, claimed by this replica: skipped by the others while locked, then leased. */
-  private async claimNext(): Promise<
-    { id: string; url: string; payload: unknown; attempts: number; webhook_secret: string | null } | undefined
-  > {
+  private async claimNext(): Promise<ClaimedDelivery | undefined> {
     const [claimed] = (await this.dataSource.query(
       `WITH due AS (
          SELECT d.id FROM webhook_deliveries d
@@ -90,20 +101,18 @@ export class WebhookDispatcher {
            FROM due WHERE d.id = due.id
          RETURNING d.id, d.url, d.payload, d.attempts, d.account_id
        )
-       SELECT c.id, c.url, c.payload, c.attempts, s.webhook_secret
+       SELECT c.id, c.url, c.payload, c.attempts, s.webhook_url, s.webhook_secret
          FROM claimed c LEFT JOIN security_settings s ON s.account_id = c.account_id`,
       [CLAIM_LEASE_S],
-    )) as { id: string; url: string; payload: unknown; attempts: number; webhook_secret: string | null }[];
+    )) as ClaimedDelivery[];
     return claimed;
   }
 
-  private async attempt(delivery: {
-    id: string;
-    url: string;
-    payload: unknown;
-    attempts: number;
-    webhook_secret: string | null;
-  }): Promise<void> {
+  private async cancel(id: string): Promise<void> {
+    await this.dataSource.query(`UPDATE webhook_deliveries SET status = 'cancelled' WHERE id = $1`, [id]);
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const attempt = delivery.attempts + 1;
     const body = JSON.stringify(delivery.payload);
     const started = Date.now();
