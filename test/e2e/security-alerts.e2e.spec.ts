@@ -206,6 +206,12 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       ['a webhook that is not http(s)', { webhook_url: 'ftp://example.com/x' }, 'webhook_url'],
       ['a webhook on a private address', { webhook_url: 'http://192.168.1.10/hook' }, 'webhook_url'],
       ['a webhook on this machine', { webhook_url: 'http://localhost:3000/hook' }, 'webhook_url'],
+      ['a webhook on this machine, fully qualified', { webhook_url: 'http://localhost.:3000/hook' }, 'webhook_url'],
+      ['a webhook on loopback in IPv6', { webhook_url: 'http://[::127.0.0.1]/hook' }, 'webhook_url'],
+      ['a webhook on a multicast address', { webhook_url: 'http://224.0.0.1/hook' }, 'webhook_url'],
+      ['a webhook with spaces around it', { webhook_url: ' https://hooks.example.com/vibexp ' }, 'webhook_url'],
+      ['a webhook on port 0', { webhook_url: 'https://example.com:0/' }, 'webhook_url'],
+      ['a webhook without a host', { webhook_url: 'http:///x' }, 'webhook_url'],
       ['a day 8', { working_hours: { days: [8], start: '09:00', end: '17:00' } }, 'working_hours'],
       ['a time 25:00', { working_hours: { days: [1], start: '25:00', end: '17:00' } }, 'working_hours'],
       ['no working days', { working_hours: { days: [], start: '09:00', end: '17:00' } }, 'working_hours'],
@@ -226,6 +232,22 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       expect((response.body.validation_errors as { field: string }[]).map((e) => e.field.split('.')[0])).toContain(
         field,
       );
+    });
+
+    it('says that credentials are not allowed in a webhook URL', async () => {
+      const user = await DashboardUser.signup(base);
+      const response = await user.request('PUT', '/api/v1/settings/security', {
+        body: {
+          timezone: 'UTC',
+          working_hours: null,
+          webhook_url: 'https://user:pass@hooks.example.com/',
+          auto_revoke_on: [],
+        },
+      });
+      expect([response.status, response.body.validation_errors]).toEqual([
+        400,
+        [{ field: 'webhook_url', message: 'must not contain credentials (user:password@)' }],
+      ]);
     });
   });
 

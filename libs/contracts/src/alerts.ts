@@ -116,40 +116,109 @@ export function isTimeZone(value: unknown): value is string {
   }
 }
 
-/** An absolute http(s) URL without credentials. */
-export function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
-  } catch {
-    return false;
+/**
+ * Why a value is not an absolute http(s) URL to call as given, or undefined when it is one. The URL parser
+ * would quietly drop surrounding spaces and control characters, and read `http:///x`, `http:\\x` or
+ * `https:x` as if `//x` were written: such a value is refused, never stored as given and called as guessed.
+ */
+export function httpUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 2048) return 'must be an http(s) URL of at most 2048 characters';
+  if (/[\s\p{Cc}]/u.test(value)) return 'must not contain spaces or control characters';
+  const authority = /^https?:\/\/([^/\\?#]+)/i.exec(value)?.[1];
+  if (authority === undefined || !URL.canParse(value)) return 'must be an http(s) URL';
+  if (authority.includes('@')) return 'must not contain credentials (user:password@)';
+  if (new URL(value).port === '0') return 'must not use port 0';
+  return undefined;
+}
+
+/** An absolute http(s) URL without credentials (see `httpUrlProblem`). */
+export function isHttpUrl(value: unknown): value is string {
+  return httpUrlProblem(value) === undefined;
+}
+
+/** IPv4 ranges no webhook may reach: [first address, prefix length]. */
+const PRIVATE_IPV4: [string, number][] = [
+  ['0.0.0.0', 8], // "this" network
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10], // shared address space (carrier-grade NAT)
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16], // link-local, cloud metadata services
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15], // benchmarking
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, and the broadcast address 255.255.255.255
+];
+
+function ipv4Number(text: string): number | undefined {
+  const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)?.slice(1).map(Number);
+  if (!parts || parts.some((part) => part > 255)) return undefined;
+  return parts.reduce((number, part) => number * 256 + part, 0);
+}
+
+function isPrivateIpv4(address: number): boolean {
+  return PRIVATE_IPV4.some(([first, bits]) => {
+    const size = 2 ** (32 - bits);
+    return Math.floor(address / size) === Math.floor((ipv4Number(first) ?? NaN) / size);
+  });
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::` expanded, an IPv4 tail as two groups, a zone dropped). */
+function ipv6Groups(text: string): number[] | undefined {
+  let address = text.replace(/%.*$/, '');
+  const tail4 = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (tail4) {
+    const v4 = ipv4Number(tail4[2]);
+    if (v4 === undefined) return undefined;
+    address = `${tail4[1]}${Math.floor(v4 / 65536).toString(16)}:${(v4 % 65536).toString(16)}`;
   }
+  const halves = address.split('::');
+  if (halves.length > 2) return undefined;
+  const [head, tail] = halves.map((half) => (half === '' ? [] : half.split(':')));
+  const missing = 8 - head.length - (tail?.length ?? 0);
+  if (tail ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...Array<string>(tail ? missing : 0).fill('0'), ...(tail ?? [])];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/i.test(group))) return undefined;
+  return groups.map((group) => parseInt(group, 16));
+}
+
+function isPrivateIpv6(groups: number[]): boolean {
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
+  const embedded4 = (high: number, low: number) => isPrivateIpv4(high * 65536 + low);
+  const zeros = (...some: number[]) => some.every((group) => group === 0);
+  // ::/96: unspecified, loopback, and IPv4-compatible (::127.0.0.1) addresses.
+  if (zeros(g0, g1, g2, g3, g4, g5)) return true;
+  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d): the IPv4 address decides.
+  if (zeros(g0, g1, g2, g3, g4) && g5 === 0xffff) return embedded4(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return embedded4(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return true; // local-use NAT64
+  if (g0 === 0x2002) return embedded4(g1, g2); // 6to4
+  if (g0 === 0x100 && zeros(g1, g2, g3)) return true; // discard-only
+  // Unique local fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8.
+  return (g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0 || (g0 & 0xff00) === 0xff00;
+}
+
+/**
+ * Whether an IP address (as a URL's host or a DNS answer gives it) is of this machine, a private network or
+ * another range a webhook has no business reaching. A name, not an address, is not one.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '');
+  const v4 = ipv4Number(host);
+  if (v4 !== undefined) return isPrivateIpv4(v4);
+  const v6 = host.includes(':') ? ipv6Groups(host) : undefined;
+  return v6 !== undefined && isPrivateIpv6(v6);
 }
 
 /** A webhook target: http(s), not an address of this machine or a private network (no SSRF into the platform). */
 export function isSafeWebhookUrl(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length > 2048) return false;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
-  if (url.username || url.password) return false;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (!isHttpUrl(value)) return false;
+  // A fully qualified name (`localhost.`) is the same host as without its final dot.
+  const host = new URL(value).hostname.toLowerCase().replace(/\.+$/, '');
   if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal'))
     return false;
-  const private4 =
-    /^(0|10|127)\.|^169\.254\.|^172\.(1[6-9]|2\d|3[01])\.|^192\.168\.|^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\./;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(host) && private4.test(host)) return false;
-  if (
-    host.includes(':') &&
-    (host === '::1' || host === '::' || /^(fc|fd|fe8|fe9|fea|feb)/.test(host) || host.startsWith('::ffff:'))
-  )
-    return false;
-  return true;
+  return !isPrivateAddress(host);
 }
 
 export class SecuritySettingsDto {
@@ -171,7 +240,13 @@ export class SecuritySettingsDto {
   @ApiProperty({ nullable: true, example: 'https://hooks.example.com/vibexp' })
   @IsOptional()
   // Private and local targets are refused by audit-service (unless WEBHOOK_ALLOW_PRIVATE_TARGETS).
-  @ValidateBy({ name: 'isHttpUrl', validator: { validate: isHttpUrl, defaultMessage: () => 'must be an http(s) URL' } })
+  @ValidateBy({
+    name: 'isHttpUrl',
+    validator: {
+      validate: isHttpUrl,
+      defaultMessage: (args) => httpUrlProblem(args?.value) ?? 'must be an http(s) URL',
+    },
+  })
   webhook_url: string | null;
 
   @ApiProperty({ enum: AUTO_REVOKE_RULES, isArray: true })

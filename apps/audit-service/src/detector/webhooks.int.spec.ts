@@ -91,6 +91,28 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     expect(received).toContain(idOf(kept));
   });
 
+  it('refuses at delivery a private target written as a fully qualified name (trailing dot)', async () => {
+    const accountId = randomUUID();
+    const dotted = url.replace('127.0.0.1', 'localhost.');
+    await dataSource.query(
+      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+      [accountId, dotted],
+    );
+    const [{ id }] = (await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
+       VALUES ($1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb) RETURNING id`,
+      [accountId, dotted],
+    )) as { id: string }[];
+
+    await new WebhookDispatcher(dataSource, logger, false).deliverDue();
+
+    const attempts = (await dataSource.query(`SELECT status_code, error FROM webhook_attempts WHERE delivery_id = $1`, [
+      id,
+    ])) as { status_code: number | null; error: string }[];
+    expect(attempts).toEqual([{ status_code: null, error: 'the webhook URL points at a private address' }]);
+    expect(received).not.toContain(id);
+  });
+
   it('reads only the status of a receiver answering 200 with a huge body', async () => {
     const chunk = Buffer.alloc(64 * 1024);
     const bodyBytes = 512 * 1024 * 1024;

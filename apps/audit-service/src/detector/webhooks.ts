@@ -1,9 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isSafeWebhookUrl } from '#contracts';
+import { isPrivateAddress, isSafeWebhookUrl } from '#contracts';
 import type { Alert } from './alert-book';
 
 /** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
@@ -40,10 +39,6 @@ interface ClaimedDelivery {
   attempts: number;
   webhook_url: string | null;
   webhook_secret: string | null;
-}
-
-function isPrivate(address: string): boolean {
-  return !isSafeWebhookUrl(`http://${isIP(address) === 6 ? `[${address}]` : address}/`);
 }
 
 /**
@@ -161,7 +156,9 @@ export class WebhookDispatcher {
   private async checkTarget(url: string): Promise<void> {
     if (this.allowPrivateTargets) return;
     if (!isSafeWebhookUrl(url)) throw new Error('the webhook URL points at a private address');
-    const { address } = await lookup(new URL(url).hostname);
-    if (isPrivate(address)) throw new Error('the webhook host resolves to a private address');
+    // Every address of the name: the connection may use any of them.
+    const addresses = await lookup(new URL(url).hostname, { all: true });
+    if (addresses.some(({ address }) => isPrivateAddress(address)))
+      throw new Error('the webhook host resolves to a private address');
   }
 }
