@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { JsonLogger } from '#common';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { AuditServiceMigrations } from '../migrations';
-import { WebhookDispatcher } from './webhooks';
+import { WebhookDispatcher, publicOnlyLookup } from './webhooks';
 
 const logger = new JsonLogger('test', 'silent');
 
@@ -164,5 +164,25 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
       huge.closeAllConnections();
       await new Promise((resolve) => huge.close(resolve));
     }
+  });
+});
+
+describe('publicOnlyLookup (the address a webhook connection uses)', () => {
+  const resolve = (allowPrivate: boolean, all: boolean) =>
+    new Promise<{ error: Error | null; address: unknown }>((done) =>
+      publicOnlyLookup(allowPrivate)('localhost', { all }, (error, address) => done({ error, address })),
+    );
+
+  it('refuses a name that resolves to a private address, at connection time', async () => {
+    for (const all of [false, true]) {
+      expect((await resolve(false, all)).error?.message).toBe('the webhook host resolves to a private address');
+    }
+  });
+
+  it('connects to the checked address when private targets are allowed', async () => {
+    expect(await resolve(true, false)).toEqual({ error: null, address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) });
+    expect((await resolve(true, true)).address).toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: expect.any(String) })]),
+    );
   });
 });

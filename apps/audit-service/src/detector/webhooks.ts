@@ -1,6 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
+import { type LookupAddress, type LookupAllOptions, lookup } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isPrivateAddress, isSafeWebhookUrl } from '#contracts';
 import type { Alert } from './alert-book';
@@ -114,23 +117,21 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      await this.checkTarget(delivery.url);
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        headers: {
+      if (!this.allowPrivateTargets && !isSafeWebhookUrl(delivery.url))
+        throw new Error('the webhook URL points at a private address');
+      statusCode = await post(
+        delivery.url,
+        body,
+        {
           'content-type': 'application/json',
           'user-agent': 'VibeXP-Webhooks/1',
           'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
           'x-vibexp-delivery': delivery.id,
         },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-      });
-      statusCode = response.status;
-      // Only the status counts: the body is never read (a receiver may send gigabytes), cancelling closes it.
-      await response.body?.cancel().catch(() => undefined);
-      if (!response.ok) error = `answered ${response.status}`;
+        this.allowPrivateTargets,
+      );
+      // A redirect is not followed: it counts as a failed attempt like any answer other than 2xx.
+      if (statusCode < 200 || statusCode > 299) error = `answered ${statusCode}`;
     } catch (caught) {
       error = caught instanceof Error ? caught.message : String(caught);
     }
@@ -152,13 +153,54 @@ export class WebhookDispatcher {
       );
     });
   }
+}
 
-  private async checkTarget(url: string): Promise<void> {
-    if (this.allowPrivateTargets) return;
-    if (!isSafeWebhookUrl(url)) throw new Error('the webhook URL points at a private address');
-    // Every address of the name: the connection may use any of them.
-    const addresses = await lookup(new URL(url).hostname, { all: true });
-    if (addresses.some(({ address }) => isPrivateAddress(address)))
-      throw new Error('the webhook host resolves to a private address');
-  }
+/**
+ * Resolves a webhook host for the connection itself and refuses it if any of its addresses is private:
+ * the socket connects to an address that was checked, so a name that resolves to a public address for
+ * a check and to a private one for the connection (DNS rebinding) gets nowhere.
+ */
+export function publicOnlyLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, { ...options, all: true } as LookupAllOptions, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0);
+      if (!allowPrivate && addresses.some(({ address }) => isPrivateAddress(address))) {
+        return callback(new Error('the webhook host resolves to a private address'), '', 0);
+      }
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
+}
+
+/**
+ * POSTs `body` and resolves with the answer's status; the answer's body is never read (a receiver may
+ * send gigabytes). The whole attempt, name lookup included, has TIMEOUT_MS.
+ */
+function post(url: string, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<number> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      {
+        // An IPv6 literal without its brackets; a literal is not looked up (isSafeWebhookUrl checked it).
+        hostname: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port || undefined,
+        path: `${target.pathname}${target.search}`,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        lookup: publicOnlyLookup(allowPrivate),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      },
+      (response) => {
+        resolve(response.statusCode ?? 0);
+        response.destroy();
+      },
+    );
+    request.on('error', (error) =>
+      reject(error.name === 'AbortError' ? new Error(`no answer within ${TIMEOUT_MS} ms`) : error),
+    );
+    request.end(body);
+  });
 }
