@@ -722,6 +722,20 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       properties: Record<string, { type: string; nullable?: boolean }>;
     };
     expect(memory.properties.title).toMatchObject({ type: 'string', nullable: true });
+    for (const [schema, field] of [
+      ['SecuritySettingsDto', 'webhook_url'],
+      ['ResolveAlertDto', 'note'],
+      ['UpdateAccountDto', 'rate_limit_per_hour'],
+      ['CreateApiKeyDto', 'expires_at'],
+    ]) {
+      const property = (document.body.components.schemas[schema] as { properties: Record<string, { type?: string }> })
+        .properties[field];
+      expect([schema, field, property.type]).toEqual([
+        schema,
+        field,
+        field === 'rate_limit_per_hour' ? 'number' : 'string',
+      ]);
+    }
     const ui = await fetch(`${base}/api/docs`);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');

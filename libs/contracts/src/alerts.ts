@@ -70,7 +70,7 @@ export class ResolveAlertDto {
   @IsIn(RESOLUTIONS)
   resolution: (typeof RESOLUTIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 1000, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 1000, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(1000)
@@ -237,7 +237,7 @@ export class SecuritySettingsDto {
   @Type(() => WorkingHoursDto)
   working_hours: WorkingHoursDto | null;
 
-  @ApiProperty({ nullable: true, example: 'https://hooks.example.com/vibexp' })
+  @ApiProperty({ type: String, nullable: true, example: 'https://hooks.example.com/vibexp' })
   @IsOptional()
   // Private and local targets are refused by audit-service (unless WEBHOOK_ALLOW_PRIVATE_TARGETS).
   @ValidateBy({
