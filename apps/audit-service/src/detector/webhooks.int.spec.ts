@@ -167,6 +167,68 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
   });
 });
 
+describe('WebhookDispatcher with a receiver that hangs (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  const servers: Server[] = [];
+  const listen = async (handler: Parameters<typeof createServer>[1]): Promise<string> => {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  };
+
+  beforeAll(async () => {
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('webhooks_hanging', AuditServiceMigrations));
+  });
+  afterAll(async () => {
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await closeDb();
+  });
+
+  it("delivers another account's alert while one receiver has not answered", async () => {
+    const hanging = await listen(() => undefined);
+    const answering = await listen((_, response) => response.writeHead(204).end());
+    const [slow, quick] = [randomUUID(), randomUUID()];
+    for (const [accountId, url] of [
+      [slow, hanging],
+      [quick, answering],
+    ])
+      await dataSource.query(
+        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+        [accountId, url],
+      );
+    // The hanging receiver's delivery is due first, so it is claimed first.
+    await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, next_attempt_at)
+       VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb, now() - interval '1 minute'),
+              ($3, gen_random_uuid(), $4, '{}'::jsonb, now())`,
+      [slow, hanging, quick, answering],
+    );
+    const dispatcher = new WebhookDispatcher(dataSource, logger, true, 50);
+    dispatcher.start();
+    try {
+      const state = async () =>
+        (await dataSource.query(
+          `SELECT account_id, status, (SELECT count(*)::int FROM webhook_attempts a WHERE a.delivery_id = d.id) AS attempts
+             FROM webhook_deliveries d WHERE account_id = ANY($1::uuid[])`,
+          [[slow, quick]],
+        )) as { account_id: string; status: string; attempts: number }[];
+      let rows = await state();
+      while (rows.find((row) => row.account_id === quick)?.status !== 'delivered') {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        rows = await state();
+      }
+      // Delivered while the first claimed attempt is still waiting for its receiver (one at a time, it
+      // would have had to time out and be recorded first).
+      expect(rows.find((row) => row.account_id === slow)).toMatchObject({ status: 'pending', attempts: 0 });
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+});
+
 describe('publicOnlyLookup (the address a webhook connection uses)', () => {
   const resolve = (allowPrivate: boolean, all: boolean) =>
     new Promise<{ error: Error | null; address: unknown }>((done) =>

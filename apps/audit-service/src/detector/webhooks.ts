@@ -11,8 +11,11 @@ import type { Alert } from './alert-book';
 /** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
 export const RETRY_DELAYS_S = [1, 5, 30, 120, 600];
 const TIMEOUT_MS = 5_000;
-/** Deliveries per round (every `intervalMs`). */
-const ROUND_SIZE = 20;
+/**
+ * Attempts under way at once in one replica. Each waits for its own receiver only: a receiver that hangs
+ * for the whole timeout holds one of these, not every other account's deliveries.
+ */
+const MAX_IN_FLIGHT = 20;
 /**
  * A claimed delivery is not due for anyone else this long: well past one attempt (TIMEOUT_MS), so that
  * two replicas never post the same delivery; a replica that dies mid-attempt leaves it to another then.
@@ -52,7 +55,9 @@ interface ClaimedDelivery {
  */
 export class WebhookDispatcher {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  /** The claiming of due deliveries in progress (one at a time per replica). */
+  private claiming?: Promise<unknown>;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,28 +68,47 @@ export class WebhookDispatcher {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running ??= this.deliverDue()
+      this.claiming ??= this.startDue()
         .catch((error: unknown) =>
           this.logger.warn({ msg: 'webhook delivery round failed', error: String(error) }, 'Webhooks'),
         )
-        .finally(() => (this.running = undefined));
+        .finally(() => (this.claiming = undefined));
     }, this.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    await this.claiming;
+    await Promise.all(this.inFlight);
   }
 
+  /** Claims due deliveries and waits for the attempts it started. */
   async deliverDue(): Promise<void> {
-    for (let delivered = 0; delivered < ROUND_SIZE; delivered += 1) {
+    await Promise.all(await this.startDue());
+  }
+
+  /**
+   * Claims due deliveries while fewer than MAX_IN_FLIGHT attempts are under way, and starts an attempt
+   * for each without waiting for it; returns them.
+   */
+  private async startDue(): Promise<Promise<void>[]> {
+    const started: Promise<void>[] = [];
+    while (this.inFlight.size < MAX_IN_FLIGHT) {
       const delivery = await this.claimNext();
-      if (!delivery) return;
+      if (!delivery) break;
       // A webhook removed or replaced (perhaps because it was compromised) gets nothing more, not even retries.
-      if (delivery.webhook_url !== delivery.url) await this.cancel(delivery.id);
-      else await this.attempt(delivery);
+      const work: Promise<void> = (
+        delivery.webhook_url !== delivery.url ? this.cancel(delivery.id) : this.attempt(delivery)
+      )
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'webhook delivery failed', delivery: delivery.id, error: String(error) }, 'Webhooks'),
+        )
+        .finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+      started.push(work);
     }
+    return started;
   }
 
   /** The next due delivery, claimed by this replica: skipped by the others while locked, then leased. */
