@@ -88,3 +88,19 @@ describe('service start-up: configuration and missing dependencies', () => {
     }
   });
 });
+
+describe('service start-up: refusals say what to change and show no secret', () => {
+  it('names a bad variable without echoing a secret or a URL password', async () => {
+    const service = spawnService('key-service', { DATABASE_URL: 'mysql://u:Pa55SecretWord@h/db' });
+    expect(await service.exited).toBe(CONFIG_ERROR_EXIT);
+    expect(service.output()).toContain(
+      'DATABASE_URL="mysql://u:[REDACTED]@h/db": must be a postgres:// connection URL',
+    );
+    expect(service.output()).not.toContain('Pa55SecretWord');
+
+    const gateway = spawnService('gateway', { ADMIN_TOKEN: 'shortSecret99' });
+    expect(await gateway.exited).toBe(CONFIG_ERROR_EXIT);
+    expect(gateway.output()).toContain('ADMIN_TOKEN (value not shown): must be at least 16 characters');
+    expect(gateway.output()).not.toContain('shortSecret99');
+  });
+});

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { redactText } from '../logging/redact';
 
 /** Thrown at boot when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -8,6 +9,23 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+const SECRET_VARIABLE = /(^|_)(TOKEN|SECRET|PASSWORD|KEY)$/i;
+
+/** Variables whose value is a credential: a refusal names them but never shows what they hold. */
+export function isSecretVariable(name: string): boolean {
+  return SECRET_VARIABLE.test(name);
+}
+
+/**
+ * How a refused variable is shown: its name and, unless it is a secret, its value with any URL
+ * password masked, so that the line can be pasted into an issue.
+ */
+function describeVariable(name: string, value: unknown): string {
+  if (value === undefined) return `${name} (unset)`;
+  if (isSecretVariable(name)) return `${name} (value not shown)`;
+  return `${name}=${JSON.stringify(redactText(String(value)))}`;
 }
 
 /**
@@ -21,7 +39,7 @@ export function loadConfig<T extends object>(schema: ClassConstructor<T>, env: N
     throw new ConfigError(
       errors.map((error) => {
         const messages = Object.values(error.constraints ?? {}).join(', ');
-        return `${error.property}=${JSON.stringify(env[error.property] ?? null)}: ${messages}`;
+        return `${describeVariable(error.property, env[error.property])}: ${messages}`;
       }),
     );
   }
