@@ -103,4 +103,22 @@ describe('service start-up: refusals say what to change and show no secret', () 
     expect(gateway.output()).toContain('ADMIN_TOKEN (value not shown): must be at least 16 characters');
     expect(gateway.output()).not.toContain('shortSecret99');
   });
+
+  it('refuses a HOST that is no address before waiting for anything', async () => {
+    for (const host of ['999.1.1.1', 'not_a_host']) {
+      // No NATS there: a gateway that got past validation would wait for it, not exit.
+      const gateway = spawnService('gateway', { HOST: host, NATS_URL: `nats://127.0.0.1:${await freePort()}` });
+      try {
+        expect(
+          await Promise.race([gateway.exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'running'))]),
+        ).toBe(CONFIG_ERROR_EXIT);
+        expect(gateway.output().trim().split('\n')).toEqual([
+          'gateway: invalid configuration:',
+          `  - HOST="${host}": must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name of this machine`,
+        ]);
+      } finally {
+        await stopProcess(gateway);
+      }
+    }
+  });
 });

@@ -1,19 +1,14 @@
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, Max, Min, ValidateBy } from 'class-validator';
+import { ValidateBy } from 'class-validator';
 import { detectorConfig } from './detector/detector';
-import { ServiceEnv } from '#common';
+import { BooleanVariable, IntegerVariable, ServiceEnv } from '#common';
 
 export class AuditServiceEnv extends ServiceEnv {
   /** Audit-log partitions whose last day is older than this are dropped (PRODUCT.md §9.1: default 400). */
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
-  @IsInt({ message: 'must be a whole number of days' })
-  @Min(31)
-  @Max(3650)
+  @IntegerVariable(31, 3650, 'days')
   AUDIT_RETENTION_DAYS = 400;
 
   /** Accept webhook URLs on private networks or this machine (on-premises receivers, tests). Off by default: SSRF. */
-  @Transform(({ value }) => (value === undefined ? value : value === 'true' || value === true))
-  @IsBoolean({ message: 'must be true or false' })
+  @BooleanVariable()
   WEBHOOK_ALLOW_PRIVATE_TARGETS = false;
 
   /** JSON overrides of the detector's thresholds, e.g. {"burstPerIp":20,"spikeFactor":8} (README, detector). */

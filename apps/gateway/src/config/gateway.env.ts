@@ -1,7 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, MinLength, Max, Min, ValidateBy } from 'class-validator';
-import { BaseEnv } from '#common';
+import { IsOptional, MinLength, ValidateBy } from 'class-validator';
+import { BaseEnv, IntegerVariable } from '#common';
 
 /** Parses `TRUSTED_PROXIES` (comma-separated CIDRs or addresses) into a BlockList; throws on a bad entry. */
 export function parseTrustedProxies(value: string): BlockList {
@@ -28,10 +27,7 @@ export function parseTrustedProxies(value: string): BlockList {
 }
 
 export class GatewayEnv extends BaseEnv {
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
-  @IsInt({ message: 'must be an integer between 0 and 65535' })
-  @Min(0)
-  @Max(65535)
+  @IntegerVariable(0, 65535)
   PORT = 3000;
 
   /** Enables `/admin/v1` when set (PRODUCT.md §11). */
@@ -58,23 +54,14 @@ export class GatewayEnv extends BaseEnv {
   TRUSTED_PROXIES = '';
 
   /** How often gateway instances share their rate-limit counts through key-service. */
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
-  @IsInt({ message: 'must be an integer number of milliseconds' })
-  @Min(50)
-  @Max(60_000)
+  @IntegerVariable(50, 60_000, 'milliseconds')
   RATE_LIMIT_SYNC_MS = 1_000;
 
   /** Size of the cache of content read by id, in MiB (0 turns it off). */
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
-  @IsInt({ message: 'must be an integer number of MiB' })
-  @Min(0)
-  @Max(1_024)
+  @IntegerVariable(0, 1_024, 'MiB')
   CONTENT_CACHE_MB = 64;
 
   /** How long a cached content read is served without asking content-service, even with no change notice. */
-  @Transform(({ value }) => (value === undefined ? value : Number(value)))
-  @IsInt({ message: 'must be an integer number of milliseconds' })
-  @Min(100)
-  @Max(300_000)
+  @IntegerVariable(100, 300_000, 'milliseconds')
   CONTENT_CACHE_MAX_AGE_MS = 10_000;
 }

@@ -30,16 +30,17 @@ function describeVariable(name: string, value: unknown): string {
 
 /**
  * Reads the environment into one validated class, once, at boot. Every bad variable is reported
- * together, each message starting with the variable's name.
+ * together, each message starting with the variable's name, with one rule per variable: the first
+ * that fails, as later ones (a range after "not a number") only repeat it.
  */
 export function loadConfig<T extends object>(schema: ClassConstructor<T>, env: NodeJS.ProcessEnv = process.env): T {
   const config = plainToInstance(schema, { ...env }, { enableImplicitConversion: true });
-  const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false });
+  const errors = validateSync(config, { whitelist: false, forbidUnknownValues: false, stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigError(
       errors.map((error) => {
-        const messages = Object.values(error.constraints ?? {}).join(', ');
-        return `${describeVariable(error.property, env[error.property])}: ${messages}`;
+        const message = Object.values(error.constraints ?? {})[0] ?? 'is not valid';
+        return `${describeVariable(error.property, env[error.property])}: ${message}`;
       }),
     );
   }

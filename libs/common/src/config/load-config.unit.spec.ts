@@ -1,7 +1,7 @@
 import type { ClassConstructor } from 'class-transformer';
 import { MinLength } from 'class-validator';
 import { ConfigError, isSecretVariable, loadConfig } from './load-config';
-import { ServiceEnv } from './base-env';
+import { BooleanVariable, ServiceEnv } from './base-env';
 
 describe('loadConfig', () => {
   const valid = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/keys', NATS_URL: 'nats://127.0.0.1:4222' };
@@ -75,4 +75,65 @@ describe('loadConfig refusals', () => {
   it.each(['DATABASE_URL', 'KEYS_URL', 'HOST', 'TOKEN_TTL_MS'])('shows the value of %s', (name) =>
     expect(isSecretVariable(name)).toBe(false),
   );
+
+  it('says one rule per bad number, without NaN ranges', () => {
+    for (const bad of ['abc', '', '12.5', '1e3', '0x10', '70000', '-1']) {
+      expect(problemsOf({ ...valid, HTTP_PORT: bad })).toEqual([
+        `HTTP_PORT=${JSON.stringify(bad)}: must be a whole number from 0 to 65535`,
+      ]);
+    }
+    expect(problemsOf({ ...valid, RPC_TIMEOUT_MS: '10' })).toEqual([
+      'RPC_TIMEOUT_MS="10": must be a whole number of milliseconds from 50 to 60000',
+    ]);
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgres://postgres:pw@127.0.0.1:notaport/keys'],
+    ['DATABASE_URL', 'postgres://postgres:pw@127.0.0.1:99999/keys'],
+    ['NATS_URL', 'nats://u:p@127.0.0.1:notaport'],
+    ['NATS_URL', 'nats://127.0.0.1:4222,nats://127.0.0.1:x'],
+    ['NATS_URL', 'nats://'],
+    ['HOST', '999.1.1.1'],
+    ['HOST', 'not_a_host'],
+    ['HOST', ''],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%s, naming it, with the password masked', (variable, value) => {
+    const problems = problemsOf({ ...valid, [variable]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${variable}=`));
+    expect(problems[0]).not.toMatch(/:pw@|:p@/);
+  });
+
+  it.each([
+    ['NATS_URL', 'nats://u:p@127.0.0.1:4222,tls://n2.example:4222'],
+    ['DATABASE_URL', 'postgresql://u:p%40ss@db.example/keys?sslmode=require'],
+    ['HOST', '0.0.0.0'],
+    ['HOST', '::'],
+    ['HOST', 'localhost'],
+    ['HOST', 'svc-1.internal.example'],
+  ])('accepts %s=%s', (variable, value) => {
+    expect(() => loadConfig(ServiceEnv, { ...valid, [variable]: value })).not.toThrow();
+  });
+
+  it('reads LOG_LEVEL in any case and lists the levels when it is none of them', () => {
+    expect(loadConfig(ServiceEnv, { ...valid, LOG_LEVEL: 'INFO' }).LOG_LEVEL).toBe('info');
+    expect(problemsOf({ ...valid, LOG_LEVEL: 'verbose' })).toEqual([
+      'LOG_LEVEL="verbose": must be one of trace, debug, info, warn, error, fatal, silent (any case)',
+    ]);
+  });
+
+  it('reads a boolean only from true, false, 1 or 0', () => {
+    class EnvWithFlag extends ServiceEnv {
+      @BooleanVariable()
+      FLAG = false;
+    }
+    const flag = (value: string) => (loadConfig(EnvWithFlag, { ...valid, FLAG: value }) as EnvWithFlag).FLAG;
+    expect([flag('true'), flag('TRUE'), flag('1'), flag('false'), flag('0')]).toEqual([true, true, true, false, false]);
+    expect((loadConfig(EnvWithFlag, valid) as EnvWithFlag).FLAG).toBe(false);
+    for (const bad of ['maybe', 'yes', '', 'on']) {
+      expect(problemsOf({ ...valid, FLAG: bad }, EnvWithFlag)).toEqual([
+        `FLAG=${JSON.stringify(bad)}: must be true, false, 1 or 0`,
+      ]);
+    }
+  });
 });
