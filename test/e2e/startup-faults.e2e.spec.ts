@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { createTestDatabase } from '../support/test-database';
 import { freePort, startNatsServer } from '../support/nats-server';
@@ -119,6 +120,37 @@ describe('service start-up: refusals say what to change and show no secret', () 
       } finally {
         await stopProcess(gateway);
       }
+    }
+  });
+
+  it('exits with EX_CONFIG and one line naming the variable when its port is taken', async () => {
+    const nats = await startNatsServer();
+    const database = await createTestDatabase('porttaken');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const service = spawnService('content-service', {
+        NATS_URL: nats.url,
+        DATABASE_URL: database.url,
+        HTTP_PORT: String(port),
+      });
+      expect(await service.exited).toBe(CONFIG_ERROR_EXIT);
+      expect(service.output()).toContain(
+        `content-service: cannot listen: HTTP_PORT=${port}: port ${port} on 127.0.0.1 is already in use`,
+      );
+      expect(service.output()).not.toMatch(/\n\s+at /);
+
+      const gateway = spawnService('gateway', { NATS_URL: nats.url, PORT: String(port) });
+      expect(await gateway.exited).toBe(CONFIG_ERROR_EXIT);
+      expect(gateway.output()).toContain(
+        `gateway: cannot listen: PORT=${port}: port ${port} on 127.0.0.1 is already in use`,
+      );
+      expect(gateway.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      await nats.stop();
+      await database.drop();
     }
   });
 });

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, Metrics, cacheValidationMetadata } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
-import { configureHttp, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
+import { configureHttp, listenOrExit, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { GatewayEnv } from './config/gateway.env';
 import { serveDashboard } from './dashboard/dashboard';
@@ -40,7 +40,7 @@ async function bootstrap(): Promise<void> {
   // A client that trickles its headers (slowloris) holds a socket until this runs out: 20 s instead of
   // Node's 60 (Node checks every 30 s, so such a client is answered 408 within 20 to 50 s).
   server.headersTimeout = 20_000;
-  await app.listen(config.PORT, config.HOST);
+  await listenOrExit('gateway', app, { variable: 'PORT', value: config.PORT }, config.HOST);
   logger.log({ msg: 'ready', url: `http://localhost:${config.PORT}` }, 'Startup');
   onShutdown(logger, async () => {
     await app.close();

@@ -64,6 +64,45 @@ export function loadConfigOrExit<T extends object>(service: string, schema: Clas
   }
 }
 
+/** Why a listen error means the environment is wrong, and which variable to change. */
+function listenProblem(
+  error: NodeJS.ErrnoException,
+  port: { variable: string; value: number },
+  host: string,
+): string | undefined {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return `${port.variable}=${port.value}: port ${port.value} on ${host} is already in use; set ${port.variable} to a free port`;
+    case 'EACCES':
+      return `${port.variable}=${port.value}: not allowed to listen on port ${port.value} (ports below 1024 need privileges)`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return `HOST=${JSON.stringify(host)}: not an address of this machine (${error.code})`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Listens on HTTP, or exits with one line naming the variable to change and EX_CONFIG when the port is
+ * taken or the host is not this machine's: `npm start` stops on that code instead of restarting in a loop.
+ */
+export async function listenOrExit(
+  service: string,
+  app: INestApplication,
+  port: { variable: string; value: number },
+  host: string,
+): Promise<void> {
+  try {
+    await app.listen(port.value, host);
+  } catch (error) {
+    const problem = listenProblem(error as NodeJS.ErrnoException, port, host);
+    if (problem === undefined) throw error;
+    process.stderr.write(`${service}: cannot listen: ${problem}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+}
+
 /** Stops everything on SIGTERM / SIGINT, once, then exits. */
 export function onShutdown(logger: JsonLogger, stop: () => Promise<void>): void {
   let stopping = false;
@@ -167,7 +206,7 @@ export async function runService<Env extends ServiceEnv>(
     inheritAppConfig: true,
   });
   await app.startAllMicroservices();
-  await app.listen(config.HTTP_PORT, config.HOST);
+  await listenOrExit(definition.name, app, { variable: 'HTTP_PORT', value: config.HTTP_PORT }, config.HOST);
 
   const relay = new OutboxRelay(dataSource, new JetStreamEventPublisher(nats.jetstream), logger, {
     lockName: definition.name,
