@@ -20,17 +20,37 @@ const root = resolve(import.meta.dirname, '..');
 const env = process.env;
 const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
 
-function fail(message) {
+/** Exit code of a refused environment (EX_CONFIG), as the services use: nothing to retry until it is changed. */
+const CONFIG_ERROR_EXIT = 78;
+
+function fail(message, code = 1) {
   say(`error: ${message}`);
-  process.exit(1);
+  process.exit(code);
 }
+
+/** Bad variables found before anything starts, reported together, one line each. */
+const problems = [];
 
 function portNumber(name, fallback) {
   if (env[name] === undefined || env[name] === '') return fallback;
   const value = Number(env[name]);
-  if (!Number.isInteger(value) || value < 1 || value > 65535)
-    fail(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
-  return value;
+  if (Number.isInteger(value) && value >= 1 && value <= 65535) return value;
+  problems.push(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
+  return fallback;
+}
+
+/** The launcher connects to DATABASE_URL itself, before any service checks it; its password is never printed. */
+function checkDatabaseUrl() {
+  const raw = env.DATABASE_URL;
+  if (!raw) return;
+  try {
+    if (['postgres:', 'postgresql:'].includes(new URL(raw).protocol)) return;
+  } catch {
+    // Refused below, like any other URL that is not a postgres:// one.
+  }
+  problems.push(
+    'DATABASE_URL (value not shown): must be the postgres:// URL of a running PostgreSQL server (postgres://user:password@host:port, the port a number)',
+  );
 }
 
 function portIsFree(port) {
@@ -55,13 +75,28 @@ function startTimeoutSeconds() {
   const raw = env.START_TIMEOUT_SECONDS;
   if (raw === undefined || raw === '') return 120;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 10 || value > 86_400)
-    fail(`START_TIMEOUT_SECONDS=${JSON.stringify(raw)}: must be a whole number of seconds from 10 to 86400`);
-  return value;
+  if (Number.isInteger(value) && value >= 10 && value <= 86_400) return value;
+  problems.push(`START_TIMEOUT_SECONDS=${JSON.stringify(raw)}: must be a whole number of seconds from 10 to 86400`);
+  return 120;
 }
 
+/** KEY_SERVICE_PORT for key-service: the fixed health/metrics port a user may give a service. */
+const portVariableOf = (service) => `${service.replace('-', '_').toUpperCase()}_PORT`;
 const port = portNumber('PORT', 3000);
+// NATS_PORT and PG_PORT are for the servers npm start runs, not for ones NATS_URL / DATABASE_URL point at.
+const fixedPorts = {
+  PORT: port,
+  NATS_PORT: env.NATS_URL ? undefined : portNumber('NATS_PORT'),
+  PG_PORT: env.DATABASE_URL ? undefined : portNumber('PG_PORT'),
+};
+for (const service of Object.keys(SERVICE_DATABASES))
+  fixedPorts[portVariableOf(service)] = portNumber(portVariableOf(service));
 const readyTimeoutSeconds = startTimeoutSeconds();
+checkDatabaseUrl();
+if (problems.length > 0) {
+  for (const problem of problems) say(`error: ${problem}`);
+  process.exit(CONFIG_ERROR_EXIT);
+}
 const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
 
 if (!existsSync(join(root, 'node_modules'))) {
@@ -85,7 +120,12 @@ if (existsSync(lockFile)) {
   }
 }
 writeFileSync(lockFile, String(process.pid));
-if (!(await portIsFree(port))) fail(`PORT=${port} is already in use on 127.0.0.1: set PORT to a free port.`);
+for (const [variable, fixed] of Object.entries(fixedPorts)) {
+  if (fixed !== undefined && !(await portIsFree(fixed))) {
+    rmSync(lockFile, { force: true });
+    fail(`${variable}=${fixed} is already in use on 127.0.0.1: set ${variable} to a free port.`, CONFIG_ERROR_EXIT);
+  }
+}
 
 const cleanups = [];
 const children = new Map();
@@ -107,7 +147,7 @@ process.on('SIGTERM', () => void shutdown(0));
 try {
   let natsUrl = env.NATS_URL;
   if (!natsUrl) {
-    const nats = await startNats({ dataDir: join(dataDir, 'nats'), port: portNumber('NATS_PORT'), log: say });
+    const nats = await startNats({ dataDir: join(dataDir, 'nats'), port: fixedPorts.NATS_PORT, log: say });
     cleanups.push(nats.stop);
     natsUrl = nats.url;
     say(`NATS (JetStream) on ${natsUrl}`);
@@ -117,7 +157,7 @@ try {
   if (env.DATABASE_URL) {
     databaseUrlFor = await useExternalPostgres(env.DATABASE_URL);
   } else {
-    const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: portNumber('PG_PORT') });
+    const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: fixedPorts.PG_PORT });
     cleanups.push(postgres.stop);
     databaseUrlFor = postgres.urlFor;
     say(`PostgreSQL (embedded) on 127.0.0.1:${postgres.port}, data in ${join(dataDir, 'postgres')}`);
@@ -125,11 +165,10 @@ try {
 
   const common = { NATS_URL: natsUrl, LOG_LEVEL: env.LOG_LEVEL || 'info', HOST: '127.0.0.1' };
   for (const [service, database] of Object.entries(SERVICE_DATABASES)) {
-    const portVariable = `${service.replace('-', '_').toUpperCase()}_PORT`;
     launch(service, {
       ...common,
       DATABASE_URL: databaseUrlFor(database),
-      HTTP_PORT: String(portNumber(portVariable, await freePort())),
+      HTTP_PORT: String(fixedPorts[portVariableOf(service)] ?? (await freePort())),
     });
   }
   launch('gateway', {
@@ -160,9 +199,9 @@ function launch(service, serviceEnv, attempt = 0) {
   const startedAt = Date.now();
   child.once('exit', (code, signal) => {
     if (stopping) return;
-    if (code === 78) {
+    if (code === CONFIG_ERROR_EXIT) {
       say(`${service} refused its configuration (see above); stopping.`);
-      void shutdown(1);
+      void shutdown(CONFIG_ERROR_EXIT);
       return;
     }
     const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../support/nats-server';
 
 const ROOT = join(__dirname, '..', '..');
+const CONFIG_ERROR_EXIT = 78;
 
 interface Started {
   child: ChildProcess;
@@ -51,11 +52,33 @@ describe('npm start', () => {
   it('refuses a START_TIMEOUT_SECONDS that is not a whole number of seconds from 10 to 86400, before building', async () => {
     for (const bad of ['abc', '5', '12.5']) {
       const started = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()), START_TIMEOUT_SECONDS: bad });
-      expect(await started.exited).toBe(1);
+      expect(await started.exited).toBe(CONFIG_ERROR_EXIT);
       expect(started.output()).toContain(`START_TIMEOUT_SECONDS=${JSON.stringify(bad)}: must be a whole number`);
       expect(started.output()).not.toContain('building');
     }
   });
+
+  it('refuses every bad variable it reads itself at once, before building, without printing a database password', async () => {
+    const started = npmStart({
+      DATA_DIR: dataDir,
+      PORT: 'http',
+      PG_PORT: '70000',
+      DATABASE_URL: 'postgres://postgres:Pa55SecretWord@127.0.0.1:notaport/keys',
+    });
+    expect(await started.exited).toBe(CONFIG_ERROR_EXIT);
+    expect(started.output()).toContain('PORT="http": must be a port number');
+    expect(started.output()).toContain('DATABASE_URL (value not shown): must be the postgres:// URL');
+    expect(started.output()).not.toContain('Pa55SecretWord');
+    expect(started.output()).not.toContain('building');
+  });
+
+  it("stops the platform with EX_CONFIG when a service refuses its configuration, and never prints the gateway's ADMIN_TOKEN", async () => {
+    const started = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()), ADMIN_TOKEN: 'shortSecret99' });
+    expect(await started.exited).toBe(CONFIG_ERROR_EXIT);
+    expect(started.output()).toContain('ADMIN_TOKEN (value not shown): must be at least 16 characters');
+    expect(started.output()).toContain('gateway refused its configuration');
+    expect(started.output()).not.toContain('shortSecret99');
+  }, 120_000);
 
   it('starts everything, prints the dashboard URL, refuses a second copy on the same data, stops cleanly and restarts on the same data', async () => {
     const port = await freePort();
@@ -70,7 +93,7 @@ describe('npm start', () => {
       expect(second.output()).toContain('is using DATA_DIR');
 
       const samePort = npmStart({ DATA_DIR: mkdtempSync(join(dataDir, 'other-')), PORT: String(port) });
-      expect(await samePort.exited).toBe(1);
+      expect(await samePort.exited).toBe(CONFIG_ERROR_EXIT);
       expect(samePort.output()).toContain(`PORT=${port} is already in use`);
     } finally {
       first.child.kill('SIGTERM');
