@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // `npm start`: the whole platform on one machine. Starts NATS (JetStream) and embedded PostgreSQL
 // (unless NATS_URL / DATABASE_URL point at running servers), builds if needed, runs the four
-// services, restarts one that dies, and prints the dashboard URL. Ctrl-C / SIGTERM stops it all.
+// services, restarts one that dies (and NATS or PostgreSQL when they die), and prints the dashboard
+// URL. Ctrl-C / SIGTERM stops it all.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild } from './lib/servers.mjs';
+import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild, superviseServer } from './lib/servers.mjs';
 
 /**
  * Node flags per service. The gateway allocates a little for every request at thousands of requests
@@ -144,11 +145,28 @@ async function shutdown(code) {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+/** What the launcher does when NATS or PostgreSQL dies: restart it; after repeated failures, stop everything. */
+const serverSupervision = {
+  log: say,
+  isStopping: () => stopping,
+  giveUp: (reason) => {
+    say(`error: ${reason}; stopping the platform.`);
+    void shutdown(1);
+  },
+};
+
 try {
   let natsUrl = env.NATS_URL;
   if (!natsUrl) {
-    const nats = await startNats({ dataDir: join(dataDir, 'nats'), port: fixedPorts.NATS_PORT, log: say });
-    cleanups.push(nats.stop);
+    const natsDir = join(dataDir, 'nats');
+    const nats = await startNats({ dataDir: natsDir, port: fixedPorts.NATS_PORT, log: say });
+    const supervised = superviseServer({
+      name: 'NATS (nats-server)',
+      server: nats,
+      restart: () => startNats({ dataDir: natsDir, port: nats.port, log: say }),
+      ...serverSupervision,
+    });
+    cleanups.push(supervised.stop);
     natsUrl = nats.url;
     say(`NATS (JetStream) on ${natsUrl}`);
   }
@@ -157,8 +175,15 @@ try {
   if (env.DATABASE_URL) {
     databaseUrlFor = await useExternalPostgres(env.DATABASE_URL);
   } else {
-    const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: fixedPorts.PG_PORT });
-    cleanups.push(postgres.stop);
+    const postgresDir = join(dataDir, 'postgres');
+    const postgres = await startPostgres({ dataDir: postgresDir, port: fixedPorts.PG_PORT });
+    const supervised = superviseServer({
+      name: 'PostgreSQL (embedded)',
+      server: postgres,
+      restart: () => startPostgres({ dataDir: postgresDir, port: postgres.port }),
+      ...serverSupervision,
+    });
+    cleanups.push(supervised.stop);
     databaseUrlFor = postgres.urlFor;
     say(`PostgreSQL (embedded) on 127.0.0.1:${postgres.port}, data in ${join(dataDir, 'postgres')}`);
   }

