@@ -19,6 +19,14 @@ const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
 
 const root = resolve(import.meta.dirname, '..');
 const env = process.env;
+/**
+ * What every service inherits from this environment: all of it but the gateway's own settings, which
+ * only the gateway is given (the admin token is a secret the other services have no use for).
+ */
+const INHERITED_ENV = Object.fromEntries(
+  Object.entries(env).filter(([name]) => !['ADMIN_TOKEN', 'PORT', 'TRUSTED_PROXIES'].includes(name)),
+);
+
 const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
 
 /** Exit code of a refused environment (EX_CONFIG), as the services use: nothing to retry until it is changed. */
@@ -217,7 +225,7 @@ function launch(service, serviceEnv, attempt = 0) {
   const flags = ['--enable-source-maps', ...(NODE_FLAGS[service] ?? [])];
   const child = spawn(process.execPath, [...flags, join(root, `dist/apps/${service}/src/main.js`)], {
     cwd: root,
-    env: { ...env, ...serviceEnv, DATABASE_URL: serviceEnv.DATABASE_URL ?? '' },
+    env: { ...INHERITED_ENV, ...serviceEnv, DATABASE_URL: serviceEnv.DATABASE_URL ?? '' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   children.set(service, child);

@@ -62,6 +62,21 @@ function pidsOf(...fragments: string[]): number[] {
   return pids;
 }
 
+/** The processes whose parent is `parent`. */
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^[0-9]+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // The field after the command name (in parentheses) is the state, then the parent's pid.
+        return Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
 async function waitForReady(port: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -161,11 +176,27 @@ describe('npm start', () => {
 
   it('starts everything, prints the dashboard URL, refuses a second copy on the same data, stops cleanly and restarts on the same data', async () => {
     const port = await freePort();
-    const first = npmStart({ DATA_DIR: dataDir, PORT: String(port) });
+    const first = npmStart({ DATA_DIR: dataDir, PORT: String(port), ADMIN_TOKEN: 'admin-token-of-this-test-0123' });
     try {
       await waitForLine(first, `Dashboard: http://localhost:${port}`);
       const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(ready.status).toBe(200);
+
+      // The admin token goes to the gateway only: the other services have no use for it.
+      const environments = childrenOf(first.child.pid!).map((pid) => ({
+        service: /dist\/apps\/([a-z-]+)\//.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1],
+        adminToken: readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .includes('ADMIN_TOKEN=admin-token-of-this-test-0123'),
+      }));
+      expect(
+        environments.filter(({ service }) => service).sort((a, b) => a.service!.localeCompare(b.service!)),
+      ).toEqual([
+        { service: 'audit-service', adminToken: false },
+        { service: 'content-service', adminToken: false },
+        { service: 'gateway', adminToken: true },
+        { service: 'key-service', adminToken: false },
+      ]);
 
       const second = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()) });
       expect(await second.exited).toBe(1);
