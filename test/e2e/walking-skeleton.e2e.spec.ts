@@ -47,7 +47,8 @@ describe('walking skeleton: the platform end to end', () => {
     for (const service of ['key-service', 'content-service', 'audit-service'] as const) {
       const ready = await (await fetch(`${platform.url(service)}/readyz`)).json();
       expect(ready).toEqual({ status: 'ok', checks: { database: 'ok', nats: 'ok' } });
-      expect((await fetch(`${platform.url(service)}/healthz`)).status).toBe(200);
+      const live = await fetch(`${platform.url(service)}/healthz`);
+      expect([live.status, live.headers.get('x-powered-by'), live.headers.get('etag')]).toEqual([200, null, null]);
       const metrics = await (await fetch(`${platform.url(service)}/metrics`)).text();
       expect(metrics).toContain(`service="${service}"`);
     }

@@ -26,9 +26,8 @@ async function bootstrap(): Promise<void> {
 
   cacheValidationMetadata();
   const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
-  // No ETag: API answers are `no-store` and never asked for conditionally, and hashing every body costs
-  // each request several µs. The dashboard's static files keep theirs (serve-static sets its own).
-  app.getHttpAdapter().getInstance().set('trust proxy', false).set('etag', false).disable('x-powered-by');
+  // The client address is read by the gateway itself (TRUSTED_PROXIES), never by Express.
+  app.getHttpAdapter().getInstance().set('trust proxy', false);
   configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);
   serveDashboard(app);
 
