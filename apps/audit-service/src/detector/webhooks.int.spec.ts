@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { JsonLogger } from '#common';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { AuditServiceMigrations } from '../migrations';
-import { WebhookDispatcher, publicOnlyLookup } from './webhooks';
+import { type ResolveHost, WebhookDispatcher, publicOnlyLookup } from './webhooks';
 
 const logger = new JsonLogger('test', 'silent');
 
@@ -45,7 +45,15 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     )) as { id: string }[];
     const replicas = [0, 1].map(() => new WebhookDispatcher(dataSource, logger, true));
 
-    for (let round = 0; round < 3; round += 1) await Promise.all(replicas.map((replica) => replica.deliverDue()));
+    // One attempt per account at a time in each replica: rounds until nothing is due.
+    const pending = async () =>
+      (
+        (await dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as {
+          n: number;
+        }[]
+      )[0].n;
+    for (let round = 0; round < 100 && (await pending()) > 0; round += 1)
+      await Promise.all(replicas.map((replica) => replica.deliverDue()));
 
     expect(received.sort()).toEqual(ids.map(({ id }) => id).sort());
     const [{ attempts, delivered }] = (await dataSource.query(
@@ -109,7 +117,9 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     const attempts = (await dataSource.query(`SELECT status_code, error FROM webhook_attempts WHERE delivery_id = $1`, [
       id,
     ])) as { status_code: number | null; error: string }[];
-    expect(attempts).toEqual([{ status_code: null, error: 'the webhook URL points at a private address' }]);
+    expect(attempts).toEqual([
+      { status_code: null, error: 'the webhook URL is refused: it points at a private address' },
+    ]);
     expect(received).not.toContain(id);
   });
 
@@ -187,8 +197,9 @@ describe('WebhookDispatcher with a receiver that hangs (PostgreSQL)', () => {
     await closeDb();
   });
 
-  it("delivers another account's alert while one receiver has not answered", async () => {
-    const hanging = await listen(() => undefined);
+  it("delivers another account's alert while one account's receiver has not answered its many", async () => {
+    let hangingRequests = 0;
+    const hanging = await listen(() => (hangingRequests += 1));
     const answering = await listen((_, response) => response.writeHead(204).end());
     const [slow, quick] = [randomUUID(), randomUUID()];
     for (const [accountId, url] of [
@@ -199,12 +210,15 @@ describe('WebhookDispatcher with a receiver that hangs (PostgreSQL)', () => {
         `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
         [accountId, url],
       );
-    // The hanging receiver's delivery is due first, so it is claimed first.
+    // The hanging receiver's 30 deliveries are due first, more than a replica attempts at once.
     await dataSource.query(
       `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, next_attempt_at)
-       VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb, now() - interval '1 minute'),
-              ($3, gen_random_uuid(), $4, '{}'::jsonb, now())`,
-      [slow, hanging, quick, answering],
+       SELECT $1, gen_random_uuid(), $2, '{}'::jsonb, now() - interval '1 minute' FROM generate_series(1, 30)`,
+      [slow, hanging],
+    );
+    await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload) VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb)`,
+      [quick, answering],
     );
     const dispatcher = new WebhookDispatcher(dataSource, logger, true, 50);
     dispatcher.start();
@@ -220,12 +234,63 @@ describe('WebhookDispatcher with a receiver that hangs (PostgreSQL)', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         rows = await state();
       }
-      // Delivered while the first claimed attempt is still waiting for its receiver (one at a time, it
-      // would have had to time out and be recorded first).
-      expect(rows.find((row) => row.account_id === slow)).toMatchObject({ status: 'pending', attempts: 0 });
+      // Delivered while the slow account's first attempt still waits for its receiver (one delivery at a
+      // time, it would have had to time out and be recorded first), and the slow account's others wait
+      // their turn: one attempt per account at a time, in order.
+      const slowRows = rows.filter((row) => row.account_id === slow);
+      expect([slowRows.length, slowRows.every((row) => row.status === 'pending' && row.attempts === 0)]).toEqual([
+        30,
+        true,
+      ]);
+      expect(hangingRequests).toBe(1);
     } finally {
       await dispatcher.stop();
     }
+  });
+});
+
+describe('WebhookDispatcher and a name that resolves to a private address (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let closeDb: () => Promise<void>;
+  let server: Server;
+  let requests = 0;
+
+  beforeAll(async () => {
+    ({ dataSource, close: closeDb } = await createMigratedDataSource('webhooks_rebinding', AuditServiceMigrations));
+    server = createServer((_, response) => {
+      requests += 1;
+      response.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await closeDb();
+  });
+
+  it('refuses it when the connection resolves it, and sends nothing', async () => {
+    const url = `http://hooks.example.test:${(server.address() as AddressInfo).port}/hook`;
+    const accountId = randomUUID();
+    await dataSource.query(
+      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+      [accountId, url],
+    );
+    await dataSource.query(
+      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload) VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb)`,
+      [accountId, url],
+    );
+    // A public-looking name (it passes the URL rules) whose DNS answers a private address.
+    const resolveHost: ResolveHost = (_, __, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]);
+
+    await new WebhookDispatcher(dataSource, logger, false, 500, resolveHost).deliverDue();
+
+    const attempts = (await dataSource.query(
+      `SELECT a.status_code, a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+        WHERE d.account_id = $1`,
+      [accountId],
+    )) as { status_code: number | null; error: string }[];
+    expect(attempts).toEqual([{ status_code: null, error: 'the webhook host resolves to a private address' }]);
+    expect(requests).toBe(0);
   });
 });
 

@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isPrivateAddress, isSafeWebhookUrl } from '#contracts';
+import { httpUrlProblem, isPrivateAddress, isSafeWebhookUrl } from '#contracts';
 import type { Alert } from './alert-book';
 
 /** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
@@ -36,9 +36,17 @@ export async function queueWebhook(alert: Alert, manager: EntityManager): Promis
   );
 }
 
+/** Resolves a host name to all its addresses (`dns.lookup` with `all: true`). */
+export type ResolveHost = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
 /** A delivery claimed for an attempt, with the account's webhook as it is now. */
 interface ClaimedDelivery {
   id: string;
+  account_id: string;
   /** Where the alert was to go when it was raised. */
   url: string;
   payload: unknown;
@@ -58,29 +66,39 @@ export class WebhookDispatcher {
   /** The claiming of due deliveries in progress (one at a time per replica). */
   private claiming?: Promise<unknown>;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Accounts with an attempt under way here: one at a time each, so its deliveries arrive in order. */
+  private readonly accountsInFlight = new Set<string>();
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly logger: LoggerService,
     private readonly allowPrivateTargets: boolean,
     private readonly intervalMs = 500,
+    /** How target names are resolved (tests put a name of their own on a private address). */
+    private readonly resolveHost: ResolveHost = lookup,
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.claiming ??= this.startDue()
-        .catch((error: unknown) =>
-          this.logger.warn({ msg: 'webhook delivery round failed', error: String(error) }, 'Webhooks'),
-        )
-        .finally(() => (this.claiming = undefined));
-    }, this.intervalMs);
+    this.timer = setInterval(() => this.claimInBackground(), this.intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.claiming;
     await Promise.all(this.inFlight);
+  }
+
+  /** Starts what is due unless a claim is under way; after an attempt too, so an account's next need not wait. */
+  private claimInBackground(): void {
+    if (this.stopping || !this.timer) return;
+    this.claiming ??= this.startDue()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'webhook delivery round failed', error: String(error) }, 'Webhooks'),
+      )
+      .finally(() => (this.claiming = undefined));
   }
 
   /** Claims due deliveries and waits for the attempts it started. */
@@ -89,14 +107,15 @@ export class WebhookDispatcher {
   }
 
   /**
-   * Claims due deliveries while fewer than MAX_IN_FLIGHT attempts are under way, and starts an attempt
-   * for each without waiting for it; returns them.
+   * Claims due deliveries while fewer than MAX_IN_FLIGHT attempts are under way, at most one per account,
+   * and starts an attempt for each without waiting for it; returns them.
    */
   private async startDue(): Promise<Promise<void>[]> {
     const started: Promise<void>[] = [];
-    while (this.inFlight.size < MAX_IN_FLIGHT) {
-      const delivery = await this.claimNext();
+    while (this.inFlight.size < MAX_IN_FLIGHT && !this.stopping) {
+      const delivery = await this.claimNext([...this.accountsInFlight]);
       if (!delivery) break;
+      this.accountsInFlight.add(delivery.account_id);
       // A webhook removed or replaced (perhaps because it was compromised) gets nothing more, not even retries.
       const work: Promise<void> = (
         delivery.webhook_url !== delivery.url ? this.cancel(delivery.id) : this.attempt(delivery)
@@ -104,7 +123,11 @@ export class WebhookDispatcher {
         .catch((error: unknown) =>
           this.logger.warn({ msg: 'webhook delivery failed', delivery: delivery.id, error: String(error) }, 'Webhooks'),
         )
-        .finally(() => this.inFlight.delete(work));
+        .finally(() => {
+          this.inFlight.delete(work);
+          this.accountsInFlight.delete(delivery.account_id);
+          this.claimInBackground();
+        });
       this.inFlight.add(work);
       started.push(work);
     }
@@ -112,20 +135,20 @@ export class WebhookDispatcher {
   }
 
   /** The next due delivery, claimed by this replica: skipped by the others while locked, then leased. */
-  private async claimNext(): Promise<ClaimedDelivery | undefined> {
+  private async claimNext(busyAccounts: string[]): Promise<ClaimedDelivery | undefined> {
     const [claimed] = (await this.dataSource.query(
       `WITH due AS (
          SELECT d.id FROM webhook_deliveries d
-          WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.account_id <> ALL($2::uuid[])
           ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $1)
            FROM due WHERE d.id = due.id
          RETURNING d.id, d.url, d.payload, d.attempts, d.account_id
        )
-       SELECT c.id, c.url, c.payload, c.attempts, s.webhook_url, s.webhook_secret
+       SELECT c.id, c.account_id, c.url, c.payload, c.attempts, s.webhook_url, s.webhook_secret
          FROM claimed c LEFT JOIN security_settings s ON s.account_id = c.account_id`,
-      [CLAIM_LEASE_S],
+      [CLAIM_LEASE_S, busyAccounts],
     )) as ClaimedDelivery[];
     return claimed;
   }
@@ -142,7 +165,9 @@ export class WebhookDispatcher {
     let error: string | null = null;
     try {
       if (!this.allowPrivateTargets && !isSafeWebhookUrl(delivery.url))
-        throw new Error('the webhook URL points at a private address');
+        throw new Error(
+          `the webhook URL is refused: ${httpUrlProblem(delivery.url) ?? 'it points at a private address'}`,
+        );
       statusCode = await post(
         delivery.url,
         body,
@@ -152,7 +177,7 @@ export class WebhookDispatcher {
           'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
           'x-vibexp-delivery': delivery.id,
         },
-        this.allowPrivateTargets,
+        publicOnlyLookup(this.allowPrivateTargets, this.resolveHost),
       );
       // A redirect is not followed: it counts as a failed attempt like any answer other than 2xx.
       if (statusCode < 200 || statusCode > 299) error = `answered ${statusCode}`;
@@ -184,9 +209,9 @@ export class WebhookDispatcher {
  * the socket connects to an address that was checked, so a name that resolves to a public address for
  * a check and to a private one for the connection (DNS rebinding) gets nowhere.
  */
-export function publicOnlyLookup(allowPrivate: boolean): LookupFunction {
+export function publicOnlyLookup(allowPrivate: boolean, resolveHost: ResolveHost = lookup): LookupFunction {
   return (hostname, options, callback) => {
-    lookup(hostname, { ...options, all: true } as LookupAllOptions, (error, addresses: LookupAddress[]) => {
+    resolveHost(hostname, { ...options, all: true } as LookupAllOptions, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
       if (!allowPrivate && addresses.some(({ address }) => isPrivateAddress(address))) {
         return callback(new Error('the webhook host resolves to a private address'), '', 0);
@@ -202,7 +227,7 @@ export function publicOnlyLookup(allowPrivate: boolean): LookupFunction {
  * POSTs `body` and resolves with the answer's status; the answer's body is never read (a receiver may
  * send gigabytes). The whole attempt, name lookup included, has TIMEOUT_MS.
  */
-function post(url: string, body: string, headers: Record<string, string>, allowPrivate: boolean): Promise<number> {
+function post(url: string, body: string, headers: Record<string, string>, lookupHost: LookupFunction): Promise<number> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -214,7 +239,7 @@ function post(url: string, body: string, headers: Record<string, string>, allowP
         path: `${target.pathname}${target.search}`,
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        lookup: publicOnlyLookup(allowPrivate),
+        lookup: lookupHost,
         signal: AbortSignal.timeout(TIMEOUT_MS),
       },
       (response) => {
