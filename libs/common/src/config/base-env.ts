@@ -54,10 +54,11 @@ export function BooleanVariable(): PropertyDecorator {
  * Whether `value` parses as a URL with one of `protocols` (e.g. `nats:`). WHATWG URL refuses a port that is
  * not a number up to 65535, as the NATS and PostgreSQL clients would later, once the service waits for them.
  */
-function isUrl(value: string, protocols: string[], needsHost: boolean): boolean {
+function isUrl(value: string, protocols: string[], needsHost: boolean | 'or-host-parameter'): boolean {
   try {
     const url = new URL(value);
-    return protocols.includes(url.protocol) && (!needsHost || url.hostname !== '');
+    const hasHost = url.hostname !== '' || (needsHost === 'or-host-parameter' && url.searchParams.has('host'));
+    return protocols.includes(url.protocol) && (!needsHost || hasHost);
   } catch {
     return false;
   }
@@ -108,7 +109,8 @@ export class BaseEnv {
 export class ServiceEnv extends BaseEnv {
   @VariableRule(
     'postgresUrl',
-    (value) => typeof value === 'string' && isUrl(value, ['postgres:', 'postgresql:'], false),
+    // A host, or a socket directory as `?host=/run/postgresql` (`postgres:/u:pw@h/db` has neither: mistyped).
+    (value) => typeof value === 'string' && isUrl(value, ['postgres:', 'postgresql:'], 'or-host-parameter'),
     'must be a postgres:// connection URL (postgres://user:password@host:port/database, the port a number)',
   )
   DATABASE_URL: string;

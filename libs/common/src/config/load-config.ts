@@ -19,13 +19,19 @@ export function isSecretVariable(name: string): boolean {
 }
 
 /**
- * How a refused variable is shown: its name and, unless it is a secret, its value with any URL
- * password masked, so that the line can be pasted into an issue.
+ * A user:password@ in any text shaped like a URL, whether it parses or not: a refused URL is usually a
+ * mistyped one (`postgres//u:pw@h/db`), which the URL-aware masking does not recognise.
+ */
+const USERINFO = /[^\s@/,;"'=:]+:[^\s@/]*@/g;
+
+/**
+ * How a refused variable is shown: its name and, unless it is a secret, its value with anything that
+ * could be a URL's credentials masked, so that the line can be pasted into an issue.
  */
 function describeVariable(name: string, value: unknown): string {
   if (value === undefined) return `${name} (unset)`;
   if (isSecretVariable(name)) return `${name} (value not shown)`;
-  return `${name}=${JSON.stringify(redactText(String(value)))}`;
+  return `${name}=${JSON.stringify(redactText(String(value)).replace(USERINFO, '[REDACTED]@'))}`;
 }
 
 /**

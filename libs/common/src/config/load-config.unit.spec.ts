@@ -60,11 +60,28 @@ describe('loadConfig refusals', () => {
     expect(text).not.toMatch(/Pa55SecretWord|shortSecret99|k3yk3y/);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^DATABASE_URL="mysql:\/\/u:\[REDACTED\]@h\/db": must be a postgres:\/\/ connection URL/),
+        expect.stringMatching(/^DATABASE_URL="mysql:\/\/\[REDACTED\]@h\/db": must be a postgres:\/\/ connection URL/),
         'ADMIN_TOKEN (value not shown): must be at least 16 characters when set',
         'WEBHOOK_SIGNING_KEY (value not shown): must be at least 16 characters',
       ]),
     );
+  });
+
+  it.each(['postgres//u:S3cretWord@h/db', 'u:S3cretWord@h:5432/db', 'postgres:/u:S3cretWord@h/db', 'x y:S3cretWord@h'])(
+    'masks the credentials of a mistyped URL too: %s',
+    (value) => {
+      const text = problemsOf({ DATABASE_URL: value, ADMIN_TOKEN: 'a-long-enough-admin-token' }, EnvWithSecrets).join(
+        '\n',
+      );
+      expect(text).toContain('[REDACTED]@');
+      expect(text).not.toContain('S3cretWord');
+    },
+  );
+
+  it('takes a PostgreSQL URL with a socket directory instead of a host', () => {
+    expect(
+      loadConfig(ServiceEnv, { DATABASE_URL: 'postgres:///keys?host=/run/postgresql&user=u' }).DATABASE_URL,
+    ).toContain('host=');
   });
 
   it.each(['ADMIN_TOKEN', 'SESSION_TOKEN', 'WEBHOOK_SECRET', 'POSTGRES_PASSWORD', 'SIGNING_KEY', 'KEY'])(
