@@ -232,14 +232,18 @@ export async function startPostgres({ dataDir, port, log = () => undefined, fast
     child.once('exit', (code, signal) => resolveExit(describeExit(code, signal, lastWords))),
   );
   const client = postgres.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
   try {
+    await client.connect();
     for (const database of Object.values(SERVICE_DATABASES)) {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
       if (rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
     }
+  } catch (error) {
+    // Not left running untracked: a restart would meet its lock and port.
+    await stopChild(child, 'SIGINT', 60_000);
+    throw error;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
   const urlFor = (database) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/${database}`;
   // SIGINT: PostgreSQL's fast shutdown, as postgres.stop() sends; unlike it, this returns when the server is already gone.
@@ -272,6 +276,7 @@ export function superviseServer({ name, server, restart, log, isStopping, giveUp
   };
 
   const retry = async (reason) => {
+    if (isStopping()) return;
     failures += 1;
     if (failures > MAX_SERVER_RESTARTS) {
       giveUp(`${name} ${reason}, and ${MAX_SERVER_RESTARTS} restarts in a row failed`);
