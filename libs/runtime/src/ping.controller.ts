@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Logger } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { hostname } from 'node:os';
 import { type PingReply, RpcSubjects, type ServiceName } from '#contracts';
@@ -11,6 +11,8 @@ const CHECK_TIMEOUT_MS = 500;
 export function createPingController(service: ServiceName): new (...args: never[]) => unknown {
   @Controller()
   class PingController {
+    private readonly logger = new Logger('Readiness');
+
     constructor(
       @Inject(SERVICE_NAME) private readonly name: ServiceName,
       @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
@@ -34,7 +36,9 @@ export function createPingController(service: ServiceName): new (...args: never[
         try {
           await withTimeout(check.check(), CHECK_TIMEOUT_MS, 'no answer within 500 ms');
         } catch (error) {
-          return { ...reply, status: 'unavailable', reason: `${check.name}: ${(error as Error).message}` };
+          // The detail (an address, a user name) stays in this service's log: /readyz is public.
+          this.logger.warn({ msg: 'not ready', check: check.name, error: (error as Error).message }, 'Readiness');
+          return { ...reply, status: 'unavailable', reason: `${check.name} unavailable` };
         }
       }
       return reply;

@@ -26,10 +26,10 @@ describe('the ping a service answers to the gateway readiness probe', () => {
 
   it('is unavailable, naming the database, while it is down or does not answer in time', async () => {
     expect(await ping(check('database', 'down'))).toEqual(
-      expect.objectContaining({ status: 'unavailable', reason: 'database: connection refused' }),
+      expect.objectContaining({ status: 'unavailable', reason: 'database unavailable' }),
     );
     expect(await ping(check('database', 'hangs'))).toEqual(
-      expect.objectContaining({ status: 'unavailable', reason: 'database: no answer within 500 ms' }),
+      expect.objectContaining({ status: 'unavailable', reason: 'database unavailable' }),
     );
   });
 

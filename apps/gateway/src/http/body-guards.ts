@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpStatus } from '@nestjs/common';
-import { ProblemError, renderProblem } from '#common';
+import { ProblemError, SECURITY_HEADERS, renderProblem } from '#common';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
@@ -96,7 +96,10 @@ export function parserRefusal(errorCode: string | undefined): ParserRefusal {
  */
 export function answerMalformedHttp(server: Server): void {
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    if (!socket.writable) return socket.destroy();
+    // An answer already under way on this connection (a pipelined request after it failed, an export
+    // still streaming) must not get status bytes in the middle of its body: the connection just ends.
+    const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || answering?.headersSent) return socket.destroy();
     const refusal = parserRefusal(error.code);
     const requestId = randomUUID();
     const body = JSON.stringify({
@@ -114,8 +117,7 @@ export function answerMalformedHttp(server: Server): void {
         'Content-Type: application/problem+json',
         `Content-Length: ${Buffer.byteLength(body)}`,
         `X-Request-Id: ${requestId}`,
-        'X-Content-Type-Options: nosniff',
-        'X-Frame-Options: DENY',
+        ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
         'Cache-Control: no-store',
         'Connection: close',
         '',
