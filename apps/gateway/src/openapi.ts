@@ -48,7 +48,8 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
     case 'session':
       return [{ session: [] }];
     case 'oauth':
-      return [{ oauth: [] }];
+      // Only the MCP endpoint, which this document leaves out (@ApiExcludeController) until OAuth exists (§14).
+      return undefined;
     default:
       return [{ api_key: [] }, { session: [] }];
   }
