@@ -60,7 +60,7 @@ describe('loadConfig refusals', () => {
     expect(text).not.toMatch(/Pa55SecretWord|shortSecret99|k3yk3y/);
     expect(problems).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^DATABASE_URL="mysql:\/\/\[REDACTED\]@h\/db": must be a postgres:\/\/ connection URL/),
+        expect.stringMatching(/^DATABASE_URL="mysql:\/\/u:\[REDACTED\]@h\/db": must be a postgres:\/\/ connection URL/),
         'ADMIN_TOKEN (value not shown): must be at least 16 characters when set',
         'WEBHOOK_SIGNING_KEY (value not shown): must be at least 16 characters',
       ]),
