@@ -333,13 +333,21 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       ).toEqual(['artifact.updated', 'artifact.created', 'artifact.created']);
 
       // An audit page stops at 16 MiB of event data (at least one event), and its cursor goes on from there.
-      for (let i = 0; i < 16; i += 1)
-        expect(
-          (await api('POST', '/artifacts', { project: 'bigger', title: `N${i}`, content: content('c') })).status,
-        ).toBe(201);
-      const page = await api<{ events: unknown[]; next_cursor: string | null }>(
-        'GET',
-        '/audit-log?type=artifact.created&limit=50',
+      let lastId = '';
+      for (let i = 0; i < 16; i += 1) {
+        const created = await api('POST', '/artifacts', { project: 'bigger', title: `N${i}`, content: content('c') });
+        expect(created.status).toBe(201);
+        lastId = created.body.id as string;
+      }
+      // Once the last one is in the log, so are the others (one stream, stored in order); before that, the
+      // page would also hold older, small artifact events of this account.
+      const page = await waitFor(
+        () =>
+          api<{ events: { data: { id?: string } }[]; next_cursor: string | null }>(
+            'GET',
+            '/audit-log?type=artifact.created&limit=50',
+          ),
+        (response) => response.body.events[0]?.data.id === lastId,
       );
       expect(page.status).toBe(200);
       expect(page.body.events.length).toBeLessThan(17);
