@@ -195,4 +195,25 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       await client.end();
     }
   });
+
+  it('masks an API key typed into the email field of a failed login, in its event and the throttle', async () => {
+    const pasted = `vxk_${'5a'.repeat(32)}`;
+    const login = await call(base, 'POST', '/api/v1/auth/login', {
+      body: { email: `x${pasted}@example.com`, password: 'not the password!' },
+    });
+    expect(login.status).toBe(401);
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ email: string }>(
+        `SELECT data->>'email' AS email FROM es_events WHERE event_type = 'auth.login_failed' AND data->>'email' LIKE 'xvxk_%'
+         UNION ALL SELECT substr(subject, 7) FROM login_failures WHERE subject LIKE 'email:xvxk_%'`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(2);
+      for (const row of rows) expect(row.email).toBe(`x${pasted.slice(0, 12)}…[REDACTED]@example.com`);
+    } finally {
+      await client.end();
+    }
+  });
 });

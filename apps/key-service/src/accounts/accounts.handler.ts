@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { type AccountView, KeysRpc, type LoginCredentials, RpcErrorCode } from '#contracts';
 import { DomainError } from '#contracts';
+import { redactText } from '#common';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import { AccountsRepository, toAccountView } from './accounts.repository';
@@ -81,7 +82,8 @@ export class AccountsHandler {
     // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
       'login_failure',
-      { type: 'auth.login_failed', data: { email, reason: command.reason } },
+      // Whatever was typed, with an API key masked: people paste a key into the wrong field.
+      { type: 'auth.login_failed', data: { email: redactText(email), reason: command.reason } },
       eventMeta(command.meta, command.account_id ?? null),
     );
     await this.throttle.recordFailure(email, command.meta.ip);

@@ -1,3 +1,4 @@
+import { redactText } from '#common';
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 
@@ -75,6 +76,8 @@ export class LoginThrottle implements OnModuleDestroy {
   }
 }
 
+/** What is counted: the email as typed, with an API key pasted into it masked (it is stored), and the IP. */
 function subjects(email: string, ip: string | undefined): string[] {
-  return ip ? [`email:${email}`, `ip:${ip}`] : [`email:${email}`];
+  const typed = `email:${redactText(email)}`;
+  return ip ? [typed, `ip:${ip}`] : [typed];
 }
