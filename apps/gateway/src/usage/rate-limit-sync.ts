@@ -9,6 +9,12 @@ export const RATE_LIMITER = Symbol('RATE_LIMITER');
 
 /** How long an account's first request waits for the ledger: a slow key-service must not hold it for long. */
 const PRIME_TIMEOUT_MS = 500;
+/**
+ * The last sync, on the way out: short, because a key-service stopping at the same moment (all of `npm
+ * start` stops at once) may not answer, and the gateway would hold its shutdown for a whole RPC timeout.
+ * Counts it cannot hand over are this instance's last second of them.
+ */
+const SHUTDOWN_SYNC_TIMEOUT_MS = 1_000;
 
 /**
  * Shares rate-limit counts between gateway instances through key-service's ledger, in the background:
@@ -42,7 +48,7 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await this.sync();
+    await this.sync(SHUTDOWN_SYNC_TIMEOUT_MS);
   }
 
   /**
@@ -75,16 +81,20 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  async sync(): Promise<void> {
+  async sync(timeoutMs?: number): Promise<void> {
     const { hour, counts, accounts } = this.limiter.takeUnsynced();
     if (accounts.length === 0) return;
     try {
-      const totals = await this.rpc.request<RateLimitTotals>(KeysRpc.rateLimitSync, {
-        instance_id: this.instanceId,
-        hour,
-        counts: [...counts].map(([account_id, count]) => ({ account_id, count })),
-        accounts,
-      });
+      const totals = await this.rpc.request<RateLimitTotals>(
+        KeysRpc.rateLimitSync,
+        {
+          instance_id: this.instanceId,
+          hour,
+          counts: [...counts].map(([account_id, count]) => ({ account_id, count })),
+          accounts,
+        },
+        timeoutMs,
+      );
       this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])));
     } catch (error) {
       this.limiter.restoreUnsynced(hour, counts);
