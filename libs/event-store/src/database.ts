@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, type EntityManager, type MixedList } from 'typeorm';
-import type { Pool, PoolClient } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ReadinessCheck } from '#common';
 import { CreateEventStore1764140000000 } from './migrations/1764140000000-create-event-store';
@@ -44,13 +44,58 @@ export function createServiceDataSource(options: ServiceDatabaseOptions): DataSo
   });
 }
 
+/** A readiness query that has not answered by then has failed, and its connection is replaced. */
+const READINESS_QUERY_TIMEOUT_MS = 1_000;
+
+/**
+ * Ready while PostgreSQL answers `SELECT 1` on a connection of its own. Through the pool, the check would
+ * queue behind the requests of a busy service whose connections are all in use, and report a loaded
+ * service as down: the gateway's /readyz would then take a gateway out of service under load.
+ */
 export class DatabaseReadiness implements ReadinessCheck {
   readonly name = 'database';
+  private connection?: Promise<Client>;
+
   constructor(private readonly dataSource: DataSource) {}
 
   async check(): Promise<void> {
     if (!this.dataSource.isInitialized) throw new Error('not connected');
-    await this.dataSource.query('SELECT 1');
+    const connection = (this.connection ??= this.connect());
+    try {
+      await (await connection).query('SELECT 1');
+    } catch (error) {
+      this.forget(connection);
+      throw error;
+    }
+  }
+
+  /** Ends the connection (at shutdown). */
+  async close(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.then((client) => client.end()).catch(() => undefined);
+  }
+
+  private async connect(): Promise<Client> {
+    // What createServiceDataSource set: the service's URL and name.
+    const options = this.dataSource.options as { url?: string; applicationName?: string };
+    const client = new Client({
+      connectionString: options.url,
+      application_name: `${options.applicationName ?? 'service'}-readiness`,
+      connectionTimeoutMillis: READINESS_QUERY_TIMEOUT_MS,
+      query_timeout: READINESS_QUERY_TIMEOUT_MS,
+      keepAlive: true,
+    });
+    // A connection the server drops while idle reports it here; the next check opens another.
+    client.on('error', () => this.forget(Promise.resolve(client)));
+    await client.connect();
+    return client;
+  }
+
+  private forget(connection: Promise<Client>): void {
+    if (this.connection !== connection) return;
+    this.connection = undefined;
+    void connection.then((client) => client.end()).catch(() => undefined);
   }
 }
 

@@ -182,6 +182,7 @@ export async function runService<Env extends ServiceEnv>(
 
   @Module({})
   class ServiceRootModule {}
+  const databaseReadiness = new DatabaseReadiness(dataSource);
   const root: DynamicModule = {
     module: ServiceRootModule,
     global: true,
@@ -193,7 +194,7 @@ export async function runService<Env extends ServiceEnv>(
       { provide: Metrics, useValue: metrics },
       { provide: SERVICE_CONFIG, useValue: config },
       { provide: SERVICE_NAME, useValue: definition.name },
-      { provide: READINESS_CHECKS, useValue: [new DatabaseReadiness(dataSource), nats] },
+      { provide: READINESS_CHECKS, useValue: [databaseReadiness, nats] },
       { provide: APP_FILTER, useClass: ProblemExceptionFilter },
       { provide: APP_FILTER, useClass: RpcErrorFilter },
       { provide: APP_INTERCEPTOR, useClass: MalformedRequestInterceptor },
@@ -223,6 +224,7 @@ export async function runService<Env extends ServiceEnv>(
     for (const stoppable of stoppables.reverse()) await stoppable.stop();
     await app.close();
     await nats.close();
+    await databaseReadiness.close();
     await dataSource.destroy();
   });
   return app;

@@ -1,0 +1,56 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { createMigratedDataSource } from '../../../test/support/test-database';
+import { DatabaseReadiness } from './database';
+
+describe('DatabaseReadiness (PostgreSQL)', () => {
+  let dataSource: DataSource;
+  let close: () => Promise<void>;
+  let readiness: DatabaseReadiness;
+
+  beforeAll(async () => {
+    ({ dataSource, close } = await createMigratedDataSource('db_ready'));
+    readiness = new DatabaseReadiness(dataSource);
+  });
+  afterAll(async () => {
+    await readiness.close();
+    await close();
+  });
+
+  it('answers while every connection of the pool is taken by work (a busy service is not a down one)', async () => {
+    const busy: QueryRunner[] = [];
+    try {
+      // The service pool's 10 connections, each inside a transaction.
+      for (let i = 0; i < 10; i += 1) {
+        const runner = dataSource.createQueryRunner();
+        await runner.connect();
+        await runner.startTransaction();
+        busy.push(runner);
+      }
+      const poolQuery = dataSource.query('SELECT 1').then(() => 'answered');
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        readiness.check().then(() => 'ready'),
+        new Promise((resolve) => (timer = setTimeout(() => resolve('still waiting'), 2_000))),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe('ready');
+      for (const runner of busy.splice(0)) {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+      expect(await poolQuery).toBe('answered');
+    } finally {
+      for (const runner of busy) await runner.release();
+    }
+  });
+
+  it('opens a new connection when its own was ended by the server', async () => {
+    await readiness.check();
+    await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      'test-db_ready-readiness',
+    ]);
+    // The first check after may fail (the connection is gone); the next one is answered on a new one.
+    await readiness.check().catch(() => undefined);
+    await expect(readiness.check()).resolves.toBeUndefined();
+  });
+});
