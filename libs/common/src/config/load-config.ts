@@ -19,19 +19,13 @@ export function isSecretVariable(name: string): boolean {
 }
 
 /**
- * A user:password@ in any text shaped like a URL, whether it parses or not: a refused URL is usually a
- * mistyped one (`postgres//u:pw@h/db`), which the URL-aware masking does not recognise.
- */
-const USERINFO = /([^\s@/,;"'=:]+):[^\s@/]*@/g;
-
-/**
  * How a refused variable is shown: its name and, unless it is a secret, its value with anything that
  * could be a URL's credentials masked, so that the line can be pasted into an issue.
  */
 function describeVariable(name: string, value: unknown): string {
   if (value === undefined) return `${name} (unset)`;
   if (isSecretVariable(name)) return `${name} (value not shown)`;
-  return `${name}=${JSON.stringify(redactText(String(value)).replace(USERINFO, '$1:[REDACTED]@'))}`;
+  return `${name}=${JSON.stringify(redactText(String(value)))}`;
 }
 
 /**

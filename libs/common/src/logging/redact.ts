@@ -34,13 +34,19 @@ export function containsKeyShape(text: string): boolean {
   return KEY_SHAPE.test(text);
 }
 const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
+/**
+ * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
+ * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes.
+ */
+const USERINFO = /([^\s@/,;"'=:]+):[^\s@/]*@/g;
 
 export const REDACTED = '[REDACTED]';
 
 export function redactText(text: string): string {
-  return text
+  const masked = text
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
     .replace(DSN_PASSWORD, `$1${REDACTED}@`);
+  return masked.includes('@') ? masked.replace(USERINFO, `$1:${REDACTED}@`) : masked;
 }
 
 export function redact(value: unknown, depth = 0): unknown {

@@ -23,6 +23,14 @@ describe('redact', () => {
     expect(redactText('postgres://postgres:s3cret@127.0.0.1/keys')).not.toContain('s3cret');
   });
 
+  it('masks the credentials of a mistyped URL too, keeping the user name', () => {
+    expect(redactText('cannot parse postgres//app:S3cret@db/keys')).toBe(
+      'cannot parse postgres//app:[REDACTED]@db/keys',
+    );
+    expect(redactText('u:S3cret@h:5432/db')).toBe('u:[REDACTED]@h:5432/db');
+    expect(redactText('mail ada@example.com at 10:30')).toBe('mail ada@example.com at 10:30');
+  });
+
   it('masks secret fields by name at any depth', () => {
     const sut = redact({
       headers: { authorization: 'Bearer x', other: 'ok' },
