@@ -36,9 +36,10 @@ export function containsKeyShape(text: string): boolean {
 const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
 /**
  * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
- * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes.
+ * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes. A host must follow, so
+ * prose such as "(user:password@)" is left alone.
  */
-const USERINFO = /([^\s@/,;"'=:]+):[^\s@/]*@/g;
+const USERINFO = /([^\s@/,;"'=:(]+):[^\s@/]*@(?=[A-Za-z0-9[])/g;
 
 export const REDACTED = '[REDACTED]';
 

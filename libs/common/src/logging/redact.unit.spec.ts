@@ -29,6 +29,9 @@ describe('redact', () => {
     );
     expect(redactText('u:S3cret@h:5432/db')).toBe('u:[REDACTED]@h:5432/db');
     expect(redactText('mail ada@example.com at 10:30')).toBe('mail ada@example.com at 10:30');
+    expect(redactText('must not contain credentials (user:password@)')).toBe(
+      'must not contain credentials (user:password@)',
+    );
   });
 
   it('masks secret fields by name at any depth', () => {
