@@ -4,7 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, Metrics, cacheValidationMetadata } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
-import { configureHttp, listenOrExit, loadConfigOrExit, onShutdown, waitFor } from '#runtime';
+import {
+  PrototypeStableExpressAdapter,
+  configureHttp,
+  listenOrExit,
+  loadConfigOrExit,
+  onShutdown,
+  waitFor,
+} from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { GatewayEnv } from './config/gateway.env';
 import { serveDashboard } from './dashboard/dashboard';
@@ -25,7 +32,14 @@ async function bootstrap(): Promise<void> {
   await provisionStreams(await nats.manager());
 
   cacheValidationMetadata();
-  const app = await NestFactory.create(GatewayModule.forRoot({ config, nats, metrics }), { logger, bodyParser: false });
+  const app = await NestFactory.create(
+    GatewayModule.forRoot({ config, nats, metrics }),
+    new PrototypeStableExpressAdapter(),
+    {
+      logger,
+      bodyParser: false,
+    },
+  );
   // The client address is read by the gateway itself (TRUSTED_PROXIES), never by Express.
   app.getHttpAdapter().getInstance().set('trust proxy', false);
   configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);

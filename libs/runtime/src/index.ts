@@ -1,3 +1,4 @@
+export * from './express-adapter';
 export * from './malformed-request.interceptor';
 export * from './ping.controller';
 export * from './rpc-exception.filter';

@@ -21,6 +21,7 @@ import {
 } from '#common';
 import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
 import { NatsConnectionHolder, natsServerOptions, provisionStreams } from '#messaging';
+import { PrototypeStableExpressAdapter } from './express-adapter';
 import { MalformedRequestInterceptor } from './malformed-request.interceptor';
 import { createPingController } from './ping.controller';
 import { RpcErrorFilter } from './rpc-exception.filter';
@@ -204,7 +205,7 @@ export async function runService<Env extends ServiceEnv>(
   };
 
   cacheValidationMetadata();
-  const app = await NestFactory.create(root, { logger, bodyParser: false });
+  const app = await NestFactory.create(root, new PrototypeStableExpressAdapter(), { logger, bodyParser: false });
   configureHttp(app, metrics, logger);
   app.connectMicroservice<MicroserviceOptions>(natsServerOptions(config.NATS_URL, definition.name), {
     inheritAppConfig: true,
