@@ -4,13 +4,15 @@
 // platform (bench/lib/platform.mjs) and stops it afterwards. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createContent, createKey, createPrompts, measureUsageDelay, signup, unlimit } from './lib/accounts.mjs';
 import { launchPlatform, startExtraGateway } from './lib/platform.mjs';
+import { openLoop } from './lib/open-loop.mjs';
 import { measureRevocation } from './lib/revocation.mjs';
-import { auditTable, delayTable, headerLine, resultsTable, revocationTable } from './lib/table.mjs';
+import { auditTable, delayTable, fixedRateTable, headerLine, resultsTable, revocationTable } from './lib/table.mjs';
 import {
   auditDatabaseUrl,
   measureAlertLatency,
@@ -31,6 +33,8 @@ import {
  *            (e.g. create an API key or a content item) and returns fields to merge into the entry
  *            ({ path, headers, body, ... }). `adminToken` is the platform's ADMIN_TOKEN: random when the
  *            runner started the platform, BENCH_ADMIN_TOKEN when it targets BENCH_URL.
+ *   fixedRate  also measure its latency at a fixed request rate (GET only; see bench/lib/open-loop.mjs),
+ *            compared with the baseline's at the same rate
  */
 /** A fresh account without an effective hourly limit (load tests would otherwise measure 429s). */
 async function loadAccount(url, adminToken) {
@@ -50,13 +54,14 @@ async function contentAccount(url, adminToken) {
 const PROMPT_COUNT = 10_000;
 
 const benchmarks = [
-  { name: '/healthz', method: 'GET', path: '/healthz' },
+  { name: '/healthz', method: 'GET', path: '/healthz', fixedRate: true },
   {
     // Authentication overhead with usage events and rate limiting on: the same gateway, a valid API key,
     // answered from the verification cache.
     name: '/api/v1/auth/me (API key)',
     method: 'GET',
     path: '/api/v1/auth/me',
+    fixedRate: true,
     setup: async ({ url, adminToken }) => {
       const key = await createKey(await loadAccount(url, adminToken));
       return { headers: { authorization: `Bearer ${key.fullKey}` } };
@@ -120,6 +125,7 @@ const USAGE = `Usage: node bench/run.mjs [--connections N] [--duration S] [--war
   -w, --warmup S       unmeasured seconds before each one  (env BENCH_WARMUP, default 2)
   -u, --url URL        a running platform on this machine   (env BENCH_URL; default: start one)
   -t, --trials N       revocation propagation trials        (env BENCH_TRIALS, default 200)
+  -r, --rate N         req/s of the fixed-rate latency runs  (env BENCH_RATE, default 3000; 0: none)
       --skip-audit     skip the audit-service benchmarks    (env BENCH_SKIP_AUDIT=1)
       --only REGEX     run only the HTTP benchmarks whose name matches (the /healthz baseline always
                        runs); skips usage visibility, revocation and audit (env BENCH_ONLY)
@@ -135,6 +141,7 @@ function options() {
       warmup: { type: 'string', short: 'w' },
       url: { type: 'string', short: 'u' },
       trials: { type: 'string', short: 't' },
+      rate: { type: 'string', short: 'r' },
       'skip-audit': { type: 'boolean' },
       only: { type: 'string' },
       'audit-only': { type: 'boolean' },
@@ -160,6 +167,7 @@ function options() {
     warmup: number('warmup', values.warmup ?? env.BENCH_WARMUP, 2, { min: 0, integer: true }),
     url: values.url ?? (env.BENCH_URL || undefined),
     trials: number('trials', values.trials ?? env.BENCH_TRIALS, 200, { min: 1, integer: true }),
+    rate: number('rate', values.rate ?? env.BENCH_RATE, 3000, { min: 0, integer: true }),
     skipAudit: values['skip-audit'] === true || env.BENCH_SKIP_AUDIT === '1',
     only: values.only ?? (env.BENCH_ONLY || undefined),
     auditOnly: values['audit-only'] === true || env.BENCH_AUDIT_ONLY === '1',
@@ -204,9 +212,39 @@ function load(definition, url, seconds, connections) {
   });
 }
 
+/** Share of CPU time busy on this machine over `ms`. */
+async function busyShare(ms) {
+  const total = () =>
+    cpus().reduce(
+      (sum, { times }) => {
+        sum.all += times.user + times.nice + times.sys + times.irq + times.idle;
+        sum.idle += times.idle;
+        return sum;
+      },
+      { all: 0, idle: 0 },
+    );
+  const before = total();
+  await sleep(ms);
+  const after = total();
+  return 1 - (after.idle - before.idle) / Math.max(1, after.all - before.all);
+}
+
+/**
+ * Waits (at most 60 s) until the machine is quiet: a saturated run leaves the consumers of its key.used
+ * events a backlog, which would otherwise compete with the next measurement.
+ */
+async function untilQuiet() {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (await busyShare(1000)) > 0.15);
+}
+
+/** The requests the benchmarks sent (after their setup), by name: the fixed-rate runs send them again. */
+const sentRequests = new Map();
+
 async function measure(definition, context, { connections, duration, warmup }) {
   const overrides = definition.setup ? await definition.setup(context) : undefined;
   const request = { ...definition, ...overrides };
+  sentRequests.set(definition.name, request);
   if (warmup > 0) await load(request, context.url, warmup, connections);
   const result = await load(request, context.url, duration, connections);
   return {
@@ -292,6 +330,27 @@ async function main() {
       }
     }
 
+    // Latency at a fixed rate, below saturation: what a request adds, without the queue of a saturated run.
+    const fixedRate = [];
+    if (opts.rate > 0 && !interrupted && !baseline?.failure) {
+      for (const result of results.filter((r) => !r.failure && sentRequests.get(r.name)?.fixedRate)) {
+        if (interrupted) return;
+        const request = sentRequests.get(result.name);
+        const run = (seconds) =>
+          openLoop({
+            url: new URL(request.path, context.url).toString(),
+            headers: request.headers,
+            rate: opts.rate,
+            seconds,
+          });
+        say(`${result.name}: ${opts.warmup} s warm-up, ${opts.duration} s at a fixed ${opts.rate} req/s`);
+        await untilQuiet();
+        if (opts.warmup > 0) await run(opts.warmup);
+        fixedRate.push({ name: result.name, ...(await run(opts.duration)) });
+      }
+      for (const row of fixedRate) row.addedP99 = row.p99 - fixedRate[0].p99;
+    }
+
     // Usage visibility: from a request to its key's request_count showing it.
     let usageDelay;
     if (!interrupted && !only && !opts.auditOnly && context.adminToken) {
@@ -332,15 +391,21 @@ async function main() {
 
     const report = {
       machine,
-      options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup },
+      options: { connections: opts.connections, duration: opts.duration, warmup: opts.warmup, rate: opts.rate },
       target,
       results,
+      fixedRate,
       revocation,
       usageDelay,
       audit,
     };
     process.stdout.write(`${headerLine(report)}\n`);
     if (results.length > 0) process.stdout.write(`\n${resultsTable(results)}\n`);
+    if (fixedRate.length > 0) {
+      process.stdout.write(
+        `\nLatency at a fixed ${opts.rate.toLocaleString('en-US')} req/s (open loop, ${opts.duration} s each):\n\n${fixedRateTable(fixedRate)}\n`,
+      );
+    }
     if (usageDelay) {
       process.stdout.write(
         `\nUsage visibility (a request → its key's request_count shows it):\n\n${delayTable(usageDelay)}\n`,

@@ -44,6 +44,32 @@ export function resultsTable(results) {
   return markdownTable(COLUMNS, rows);
 }
 
+/** One row per fixed-rate run: { name, completed, errors, non2xx, p50, p90, p99, max, addedP99 } (ms). */
+export function fixedRateTable(rows) {
+  return markdownTable(
+    [
+      { title: 'benchmark', align: 'left' },
+      { title: 'answered', align: 'right' },
+      { title: 'p50 ms', align: 'right' },
+      { title: 'p90 ms', align: 'right' },
+      { title: 'p99 ms', align: 'right' },
+      { title: 'max ms', align: 'right' },
+      { title: 'added p99 ms', align: 'right' },
+      { title: 'errors', align: 'right' },
+    ],
+    rows.map((r) => [
+      r.name,
+      integer(r.completed),
+      decimal(r.p50, 2),
+      decimal(r.p90, 2),
+      decimal(r.p99, 2),
+      decimal(r.max, 1),
+      decimal(r.addedP99, 2),
+      integer(r.errors + r.non2xx),
+    ]),
+  );
+}
+
 /** A markdown table whose columns are padded to line up in a terminal too. */
 export function markdownTable(columns, rows) {
   const widths = columns.map((column, i) =>
