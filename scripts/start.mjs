@@ -12,8 +12,9 @@ import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild, super
 
 /**
  * Node flags per service. The gateway allocates a little for every request at thousands of requests
- * per second: a larger young generation means fewer scavenges (measured in bench/: +3 to 5 % req/s).
- * Keep in step with docker-compose.yml.
+ * per second: a larger young generation means fewer scavenges (measured in bench/: +3 to 5 % req/s, at a
+ * time when requests survived scavenges; since PrototypeStableExpressAdapter they do not, and an A/B
+ * against the default showed no difference beyond the noise). Keep in step with docker-compose.yml.
  */
 const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
 
