@@ -1,14 +1,10 @@
 // Formatting of a benchmark run: one header line of machine facts and a markdown table.
 
-const COLUMNS = [
-  { title: 'benchmark', align: 'left' },
-  { title: 'req/s', align: 'right' },
-  { title: 'p50 ms', align: 'right' },
-  { title: 'p99 ms', align: 'right' },
-  { title: 'ratio to /healthz', align: 'right' },
-  { title: 'added p99 ms', align: 'right' },
-  { title: 'errors', align: 'right' },
-];
+/** Right-aligned (numeric) columns. */
+const right = (...titles) => titles.map((title) => ({ title, align: 'right' }));
+const LABEL = { title: 'benchmark', align: 'left' };
+
+const COLUMNS = [LABEL, ...right('req/s', 'p50 ms', 'p99 ms', 'ratio to /healthz', 'added p99 ms', 'errors')];
 
 const DASH = '–';
 const integer = (value) => Math.round(value).toLocaleString('en-US');
@@ -47,16 +43,7 @@ export function resultsTable(results) {
 /** One row per fixed-rate run: { name, completed, errors, non2xx, p50, p90, p99, max, addedP99 } (ms). */
 export function fixedRateTable(rows) {
   return markdownTable(
-    [
-      { title: 'benchmark', align: 'left' },
-      { title: 'answered', align: 'right' },
-      { title: 'p50 ms', align: 'right' },
-      { title: 'p90 ms', align: 'right' },
-      { title: 'p99 ms', align: 'right' },
-      { title: 'max ms', align: 'right' },
-      { title: 'added p99 ms', align: 'right' },
-      { title: 'errors', align: 'right' },
-    ],
+    [LABEL, ...right('answered', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'added p99 ms', 'errors')],
     rows.map((r) => [
       r.name,
       integer(r.completed),
@@ -84,29 +71,16 @@ export function markdownTable(columns, rows) {
 
 /** { trials, p50, p99, max, failures } in milliseconds. */
 export function revocationTable(result) {
-  return markdownTable(
-    [
-      { title: 'trials', align: 'right' },
-      { title: 'p50 ms', align: 'right' },
-      { title: 'p99 ms', align: 'right' },
-      { title: 'max ms', align: 'right' },
-      { title: 'not refused within 5 s', align: 'right' },
-    ],
-    [[result.trials, decimal(result.p50, 2), decimal(result.p99, 2), decimal(result.max, 2), result.failures]],
-  );
+  return markdownTable(right('trials', 'p50 ms', 'p99 ms', 'max ms', 'not refused within 5 s'), [
+    [result.trials, decimal(result.p50, 2), decimal(result.p99, 2), decimal(result.max, 2), result.failures],
+  ]);
 }
 
 /** { trials, p50, p99, max } in milliseconds. */
 export function delayTable(result) {
-  return markdownTable(
-    [
-      { title: 'trials', align: 'right' },
-      { title: 'p50 ms', align: 'right' },
-      { title: 'p99 ms', align: 'right' },
-      { title: 'max ms', align: 'right' },
-    ],
-    [[result.trials, decimal(result.p50, 0), decimal(result.p99, 0), decimal(result.max, 0)]],
-  );
+  return markdownTable(right('trials', 'p50 ms', 'p99 ms', 'max ms'), [
+    [result.trials, decimal(result.p50, 0), decimal(result.p99, 0), decimal(result.max, 0)],
+  ]);
 }
 
 /** The audit-service figures: ingest rate, detector rate, alert latency, audit-log query latency. */
