@@ -345,10 +345,17 @@ async function main() {
           });
         say(`${result.name}: ${opts.warmup} s warm-up, ${opts.duration} s at a fixed ${opts.rate} req/s`);
         await untilQuiet();
-        if (opts.warmup > 0) await run(opts.warmup);
-        fixedRate.push({ name: result.name, ...(await run(opts.duration)) });
+        try {
+          if (opts.warmup > 0) await run(opts.warmup);
+          fixedRate.push({ name: result.name, ...(await run(opts.duration)) });
+        } catch (error) {
+          fixedRate.push({ name: result.name, failure: `at a fixed rate: ${error.message}` });
+        }
       }
-      for (const row of fixedRate) row.addedP99 = row.p99 - fixedRate[0].p99;
+      const [fixedBaseline] = fixedRate;
+      for (const row of fixedRate) {
+        if (!row.failure && !fixedBaseline.failure) row.addedP99 = row.p99 - fixedBaseline.p99;
+      }
     }
 
     // Usage visibility: from a request to its key's request_count showing it.
@@ -416,7 +423,7 @@ async function main() {
         `\nRevocation propagation (DELETE answered on gateway A → first 401 on gateway B):\n\n${revocationTable(revocation)}\n`,
       );
     if (audit) process.stdout.write(`\nAudit service:\n\n${auditTable(audit)}\n`);
-    for (const failed of results.filter((result) => result.failure)) {
+    for (const failed of [...results, ...fixedRate].filter((result) => result.failure)) {
       process.stdout.write(`\n${failed.name} failed: ${failed.failure}\n`);
     }
 
@@ -424,7 +431,7 @@ async function main() {
     mkdirSync(join(root, 'bench', 'results'), { recursive: true });
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     say(`raw results: ${file}`);
-    if (results.some((result) => result.failure)) process.exitCode = 1;
+    if ([...results, ...fixedRate].some((result) => result.failure)) process.exitCode = 1;
   } finally {
     if (platform && !interrupted) {
       say('stopping the platform...');

@@ -31,13 +31,18 @@ export async function openLoop({ url, headers = {}, rate, seconds, connections =
   const total = Math.max(1, Math.round(rate * seconds));
   const latencies = new Float64Array(total);
   let completed = 0;
+  let lostInFlight = 0; // sent on a connection that closed before answering
   let non2xx = 0;
   let failure;
+  let stopping = false;
+  const pool = new Set(); // open (or opening) connections
+  // Idle connections are taken in turn (first in, first out): each stays in use, so none sits idle long
+  // enough for the server's keep-alive timeout (Node's 5 s) to close it.
   const idle = [];
   const backlog = []; // due times of requests that found every connection busy
   let settle;
   const finished = new Promise((resolve) => (settle = resolve));
-  const done = () => completed === total || failure || !pool.some((connection) => connection.alive);
+  const done = () => completed + lostInFlight >= total || failure !== undefined || pool.size === 0;
 
   const send = (connection, startedAt) => {
     connection.startedAt = startedAt;
@@ -50,12 +55,14 @@ export async function openLoop({ url, headers = {}, rate, seconds, connections =
     else idle.push(connection);
   };
 
+  /** Opens a connection; resolves once it is connected, rejects if it cannot connect. */
   function open() {
     const socket = net.connect({ host, port: Number(port), noDelay: true });
-    const connection = { socket, busy: false, startedAt: 0, buffered: Buffer.alloc(0), alive: true };
+    const connection = { socket, busy: false, startedAt: 0, buffered: Buffer.alloc(0), connected: false };
+    pool.add(connection);
     socket.on('data', (chunk) => {
       connection.buffered = connection.buffered.length ? Buffer.concat([connection.buffered, chunk]) : chunk;
-      for (;;) {
+      while (connection.busy) {
         const end = connection.buffered.indexOf(HEADER_END);
         if (end < 0) return;
         const head = connection.buffered.subarray(0, end).toString('latin1');
@@ -73,30 +80,32 @@ export async function openLoop({ url, headers = {}, rate, seconds, connections =
         if (done()) settle();
       }
     });
-    // A dropped connection's request in flight is never answered (an error); the rest go to the others.
-    const lost = () => {
-      if (!connection.alive) return;
-      connection.alive = false;
+    socket.on('error', () => undefined); // 'close' follows and does the accounting
+    // A closed connection's request in flight is never answered (an error). A connection that had been
+    // open is replaced; one that never connected is not (the server is gone, or refuses).
+    socket.on('close', () => {
+      pool.delete(connection);
+      if (connection.busy) lostInFlight++;
       const at = idle.indexOf(connection);
       if (at >= 0) idle.splice(at, 1);
+      if (connection.connected && !stopping) open().then(release, () => undefined);
       if (done()) settle();
-    };
-    socket.on('error', lost);
-    socket.on('close', lost);
-    return connection;
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => {
+        connection.connected = true;
+        resolve(connection);
+      });
+      socket.once('error', reject);
+    });
   }
 
-  const pool = Array.from({ length: connections }, open);
-  await Promise.all(
-    pool.map(
-      (connection) =>
-        new Promise((resolve, reject) => {
-          connection.socket.once('connect', resolve);
-          connection.socket.once('error', reject);
-        }),
-    ),
-  );
-  idle.push(...pool);
+  try {
+    idle.push(...(await Promise.all(Array.from({ length: connections }, open))));
+  } catch (error) {
+    for (const connection of pool) connection.socket.destroy();
+    throw error;
+  }
 
   const start = performance.now();
   const interval = 1000 / rate;
@@ -108,7 +117,7 @@ export async function openLoop({ url, headers = {}, rate, seconds, connections =
       while (next < total && start + next * interval <= now) {
         const due = start + next * interval;
         next++;
-        const connection = idle.pop();
+        const connection = idle.shift();
         if (connection) send(connection, performance.now());
         else backlog.push(due);
       }
@@ -122,6 +131,7 @@ export async function openLoop({ url, headers = {}, rate, seconds, connections =
   if (done()) settle();
   await finished;
   clearTimeout(deadline);
+  stopping = true;
   for (const connection of pool) connection.socket.destroy();
   if (failure) throw failure;
 

@@ -44,16 +44,20 @@ export function resultsTable(results) {
 export function fixedRateTable(rows) {
   return markdownTable(
     [LABEL, ...right('answered', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'added p99 ms', 'errors')],
-    rows.map((r) => [
-      r.name,
-      integer(r.completed),
-      decimal(r.p50, 2),
-      decimal(r.p90, 2),
-      decimal(r.p99, 2),
-      decimal(r.max, 1),
-      decimal(r.addedP99, 2),
-      integer(r.errors + r.non2xx),
-    ]),
+    rows.map((r) =>
+      r.failure
+        ? [r.name, DASH, DASH, DASH, DASH, DASH, DASH, 'failed']
+        : [
+            r.name,
+            integer(r.completed),
+            decimal(r.p50, 2),
+            decimal(r.p90, 2),
+            decimal(r.p99, 2),
+            decimal(r.max, 1),
+            r.addedP99 === undefined ? DASH : decimal(r.addedP99, 2),
+            integer(r.errors + r.non2xx),
+          ],
+    ),
   );
 }
 
