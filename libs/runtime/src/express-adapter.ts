@@ -40,7 +40,7 @@ export class PrototypeStableExpressAdapter extends ExpressAdapter {
   override initHttpServer(options: NestApplicationOptions): void {
     // HTTPS, 503-while-closing and forced connection closing are left to Nest's own server setup; none
     // of our applications asks for them.
-    if (options.httpsOptions || options.return503OnClosing || options.forceCloseConnections) {
+    if (options?.httpsOptions || options?.return503OnClosing || options?.forceCloseConnections) {
       super.initHttpServer(options);
       return;
     }
