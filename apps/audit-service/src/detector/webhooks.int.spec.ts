@@ -9,6 +9,34 @@ import { type ResolveHost, WebhookDispatcher, publicOnlyLookup } from './webhook
 
 const logger = new JsonLogger('test', 'silent');
 
+/** An account whose security settings send its alerts to `url`. */
+async function subscribe(dataSource: DataSource, accountId: string, url: string): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
+    [accountId, url],
+  );
+}
+
+/**
+ * `count` pending deliveries of an alert to `url`, due now (or `overdueSeconds` ago), after `attempts`
+ * earlier attempts; their ids.
+ */
+async function queueDeliveries(
+  dataSource: DataSource,
+  accountId: string,
+  url: string,
+  { count = 1, attempts = 0, overdueSeconds = 0 } = {},
+): Promise<string[]> {
+  const rows = (await dataSource.query(
+    `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, attempts, next_attempt_at)
+     SELECT $1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb, $4, now() - make_interval(secs => $5)
+       FROM generate_series(1, $3)
+     RETURNING id`,
+    [accountId, url, count, attempts, overdueSeconds],
+  )) as { id: string }[];
+  return rows.map(({ id }) => id);
+}
+
 describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
   let dataSource: DataSource;
   let closeDb: () => Promise<void>;
@@ -33,16 +61,8 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
 
   it('posts each delivery once when two replicas deliver at the same time', async () => {
     const accountId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-      [accountId, url],
-    );
-    const ids = (await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
-       SELECT $1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb FROM generate_series(1, 30)
-       RETURNING id`,
-      [accountId, url],
-    )) as { id: string }[];
+    await subscribe(dataSource, accountId, url);
+    const ids = await queueDeliveries(dataSource, accountId, url, { count: 30 });
     const replicas = [0, 1].map(() => new WebhookDispatcher(dataSource, logger, true));
 
     // One attempt per account at a time in each replica: rounds until nothing is due.
@@ -55,7 +75,7 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     for (let round = 0; round < 100 && (await pending()) > 0; round += 1)
       await Promise.all(replicas.map((replica) => replica.deliverDue()));
 
-    expect(received.sort()).toEqual(ids.map(({ id }) => id).sort());
+    expect(received.sort()).toEqual(ids.sort());
     const [{ attempts, delivered }] = (await dataSource.query(
       `SELECT (SELECT count(*)::int FROM webhook_attempts) AS attempts,
               (SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered') AS delivered`,
@@ -66,18 +86,12 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
   it('cancels, without sending them, the pending deliveries to a webhook URL the account cleared or changed', async () => {
     const accounts = [randomUUID(), randomUUID(), randomUUID()];
     const [cleared, changed, kept] = accounts;
-    for (const accountId of accounts)
-      await dataSource.query(
-        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-        [accountId, url],
-      );
     // Each waiting for its retry after a failed first attempt.
-    const deliveries = (await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, attempts)
-       SELECT account_id, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb, 1 FROM unnest($1::uuid[]) AS account_id
-       RETURNING id, account_id`,
-      [accounts, url],
-    )) as { id: string; account_id: string }[];
+    const deliveryOf: Record<string, string> = {};
+    for (const accountId of accounts) {
+      await subscribe(dataSource, accountId, url);
+      [deliveryOf[accountId]] = await queueDeliveries(dataSource, accountId, url, { attempts: 1 });
+    }
     await dataSource.query(`UPDATE security_settings SET webhook_url = NULL WHERE account_id = $1`, [cleared]);
     await dataSource.query(`UPDATE security_settings SET webhook_url = $2 WHERE account_id = $1`, [
       changed,
@@ -93,24 +107,16 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     )) as { id: string; account_id: string; status: string; attempts: number }[];
     const byAccount = Object.fromEntries(outcome.map((row) => [row.account_id, [row.status, row.attempts]]));
     expect(byAccount).toEqual({ [cleared]: ['cancelled', 0], [changed]: ['cancelled', 0], [kept]: ['delivered', 1] });
-    const idOf = (accountId: string) => deliveries.find((delivery) => delivery.account_id === accountId)!.id;
-    expect(received).not.toContain(idOf(cleared));
-    expect(received).not.toContain(idOf(changed));
-    expect(received).toContain(idOf(kept));
+    expect(received).not.toContain(deliveryOf[cleared]);
+    expect(received).not.toContain(deliveryOf[changed]);
+    expect(received).toContain(deliveryOf[kept]);
   });
 
   it('refuses at delivery a private target written as a fully qualified name (trailing dot)', async () => {
     const accountId = randomUUID();
     const dotted = url.replace('127.0.0.1', 'localhost.');
-    await dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-      [accountId, dotted],
-    );
-    const [{ id }] = (await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
-       VALUES ($1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb) RETURNING id`,
-      [accountId, dotted],
-    )) as { id: string }[];
+    await subscribe(dataSource, accountId, dotted);
+    const [id] = await queueDeliveries(dataSource, accountId, dotted);
 
     await new WebhookDispatcher(dataSource, logger, false).deliverDue();
 
@@ -149,15 +155,8 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     try {
       const hugeUrl = `http://127.0.0.1:${(huge.address() as AddressInfo).port}/hook`;
       const accountId = randomUUID();
-      await dataSource.query(
-        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-        [accountId, hugeUrl],
-      );
-      const [{ id }] = (await dataSource.query(
-        `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
-         VALUES ($1, gen_random_uuid(), $2, '{"type":"alert.raised"}'::jsonb) RETURNING id`,
-        [accountId, hugeUrl],
-      )) as { id: string }[];
+      await subscribe(dataSource, accountId, hugeUrl);
+      const [id] = await queueDeliveries(dataSource, accountId, hugeUrl);
 
       await new WebhookDispatcher(dataSource, logger, true).deliverDue();
       await connectionClosed;
@@ -202,24 +201,11 @@ describe('WebhookDispatcher with a receiver that hangs (PostgreSQL)', () => {
     const hanging = await listen(() => (hangingRequests += 1));
     const answering = await listen((_, response) => response.writeHead(204).end());
     const [slow, quick] = [randomUUID(), randomUUID()];
-    for (const [accountId, url] of [
-      [slow, hanging],
-      [quick, answering],
-    ])
-      await dataSource.query(
-        `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-        [accountId, url],
-      );
+    await subscribe(dataSource, slow, hanging);
+    await subscribe(dataSource, quick, answering);
     // The hanging receiver's 30 deliveries are due first, more than a replica attempts at once.
-    await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload, next_attempt_at)
-       SELECT $1, gen_random_uuid(), $2, '{}'::jsonb, now() - interval '1 minute' FROM generate_series(1, 30)`,
-      [slow, hanging],
-    );
-    await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload) VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb)`,
-      [quick, answering],
-    );
+    await queueDeliveries(dataSource, slow, hanging, { count: 30, overdueSeconds: 60 });
+    await queueDeliveries(dataSource, quick, answering);
     const dispatcher = new WebhookDispatcher(dataSource, logger, true, 50);
     dispatcher.start();
     try {
@@ -271,14 +257,8 @@ describe('WebhookDispatcher and a name that resolves to a private address (Postg
   it('refuses it when the connection resolves it, and sends nothing', async () => {
     const url = `http://hooks.example.test:${(server.address() as AddressInfo).port}/hook`;
     const accountId = randomUUID();
-    await dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, webhook_url, webhook_secret) VALUES ($1, 'UTC', $2, 'secret')`,
-      [accountId, url],
-    );
-    await dataSource.query(
-      `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload) VALUES ($1, gen_random_uuid(), $2, '{}'::jsonb)`,
-      [accountId, url],
-    );
+    await subscribe(dataSource, accountId, url);
+    await queueDeliveries(dataSource, accountId, url);
     // A public-looking name (it passes the URL rules) whose DNS answers a private address.
     const resolveHost: ResolveHost = (_, __, callback) => callback(null, [{ address: '127.0.0.1', family: 4 }]);
 
