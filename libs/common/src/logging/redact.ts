@@ -33,13 +33,18 @@ const KEY_SHAPE = new RegExp(SECRET_PATTERN.source);
 export function containsKeyShape(text: string): boolean {
   return KEY_SHAPE.test(text);
 }
-const DSN_PASSWORD = /(\w+:\/\/[^:/\s]+:)[^@\s]+@/g;
+/*
+ * The two URL-credential patterns below run on every logged path and error answer, so they must stay
+ * linear in the text's length, also for a crafted one: each match may start only where its first part
+ * begins (the lookbehinds), and the parts have bounds. Without them, a 16 KB path cost 0.2 to 0.3 s.
+ */
+const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{1,1024}:)[^@\s]{1,1024}@/g;
 /**
  * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
  * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes. A host must follow, so
  * prose such as "(user:password@)" is left alone.
  */
-const USERINFO = /([^\s@/,;"'=:(]+):[^\s@/]*@(?=[A-Za-z0-9[])/g;
+const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/]{0,1024}@(?=[A-Za-z0-9[])/g;
 
 export const REDACTED = '[REDACTED]';
 

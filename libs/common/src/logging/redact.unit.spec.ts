@@ -34,6 +34,25 @@ describe('redact', () => {
     );
   });
 
+  it('takes time linear in the text for crafted paths (a request path is logged and echoed in errors)', () => {
+    // A denial-of-service guard, not a speed target: with unanchored, unbounded patterns each of these took
+    // about 3 s (quadratic: 0.2 to 0.3 s at 16 KB); linear ones take well under a millisecond. The bound is
+    // a thousand times what they need.
+    const size = 50_000;
+    const crafted = [
+      `/${'a'.repeat(size)}:${'b'.repeat(size)}/@x`,
+      `/${'a'.repeat(size)}@x`,
+      `x://${'h'.repeat(size)}@`,
+    ];
+    for (const text of crafted) {
+      const startedAt = performance.now();
+      // Nothing here is a credential: the text comes back as it was (compared as a boolean, not printed).
+      expect(redactText(text) === text).toBe(true);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    }
+    expect(redactText(`${'x'.repeat(size)} postgres://u:S3cret@h/db`)).toContain('postgres://u:[REDACTED]@h/db');
+  });
+
   it('masks secret fields by name at any depth', () => {
     const sut = redact({
       headers: { authorization: 'Bearer x', other: 'ok' },
