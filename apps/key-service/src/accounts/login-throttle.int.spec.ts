@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { KeyServiceMigrations } from '../migrations';
@@ -123,6 +124,21 @@ describe('LoginThrottle (PostgreSQL)', () => {
     expect(await other.delayFor(email, undefined)).toBe(500);
   });
 
+  it('keeps addresses that look like key prefixes apart, clears them on success, and never stores a pasted key', async () => {
+    // Masking (as logs do) made both of these `vib-engineer…[REDACTED]@corp.com`: one shared count, which a
+    // success then failed to clear.
+    const [first, second] = ['vib-engineering1@corp.com', 'vib-engineering2@corp.com'];
+    await fail(6, first, undefined);
+    expect(await sut.delayFor(second, undefined)).toBe(0);
+    await sut.recordSuccess(first);
+    expect(await sut.delayFor(first, undefined)).toBe(0);
+
+    const pasted = `vxk_${'ab'.repeat(32)}`;
+    await fail(1, pasted, undefined);
+    const stored = (await dataSource.query(`SELECT subject FROM login_failures`)) as { subject: string }[];
+    expect(stored.some((row) => row.subject.includes('abab'))).toBe(false);
+  });
+
   it('deletes counts past their window', async () => {
     await fail(2);
     clock += DEFAULT_LOGIN_THROTTLE.windowMs + 1;
@@ -131,6 +147,8 @@ describe('LoginThrottle (PostgreSQL)', () => {
     const rows = (await dataSource.query(`SELECT subject FROM login_failures ORDER BY subject`)) as {
       subject: string;
     }[];
-    expect(rows.map((row) => row.subject)).toEqual(['email:bob@example.com']);
+    expect(rows.map((row) => row.subject)).toEqual([
+      `email:${createHash('sha256').update('bob@example.com').digest('hex')}`,
+    ]);
   });
 });

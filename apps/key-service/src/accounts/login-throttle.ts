@@ -1,4 +1,4 @@
-import { redactText } from '#common';
+import { createHash } from 'node:crypto';
 import type { OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 
@@ -60,7 +60,7 @@ export class LoginThrottle implements OnModuleDestroy {
 
   /** A successful login clears its email (the IP keeps counting: one address may try many accounts). */
   async recordSuccess(email: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM login_failures WHERE subject = $1`, [`email:${email}`]);
+    await this.dataSource.query(`DELETE FROM login_failures WHERE subject = $1`, [emailSubject(email)]);
   }
 
   async forgetExpired(): Promise<void> {
@@ -76,8 +76,15 @@ export class LoginThrottle implements OnModuleDestroy {
   }
 }
 
-/** What is counted: the email as typed, with an API key pasted into it masked (it is stored), and the IP. */
+/**
+ * The email's row: a hash of what was typed. It is stored, so an API key pasted into the email field must
+ * not be; and unlike masking, a hash never makes two addresses share one count.
+ */
+function emailSubject(email: string): string {
+  return `email:${createHash('sha256').update(email).digest('hex')}`;
+}
+
+/** What is counted: the email as typed and the IP. */
 function subjects(email: string, ip: string | undefined): string[] {
-  const typed = `email:${redactText(email)}`;
-  return ip ? [typed, `ip:${ip}`] : [typed];
+  return ip ? [emailSubject(email), `ip:${ip}`] : [emailSubject(email)];
 }
