@@ -44,6 +44,24 @@ describe('DatabaseReadiness (PostgreSQL)', () => {
     }
   });
 
+  it('notices a connection the server ended while idle: the next check is answered on a new one', async () => {
+    await readiness.check();
+    await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      'test-db_ready-readiness',
+    ]);
+    // Until the server has closed it, and a moment for the client to hear of it.
+    const open = async () =>
+      (
+        (await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+          'test-db_ready-readiness',
+        ])) as { n: number }[]
+      )[0].n;
+    while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    await expect(readiness.check()).resolves.toBeUndefined();
+  });
+
   it('opens a new connection when its own was ended by the server', async () => {
     await readiness.check();
     await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [

@@ -76,7 +76,7 @@ export class DatabaseReadiness implements ReadinessCheck {
     await connection?.then((client) => client.end()).catch(() => undefined);
   }
 
-  private async connect(): Promise<Client> {
+  private connect(): Promise<Client> {
     // What createServiceDataSource set: the service's URL and name.
     const options = this.dataSource.options as { url?: string; applicationName?: string };
     const client = new Client({
@@ -86,10 +86,11 @@ export class DatabaseReadiness implements ReadinessCheck {
       query_timeout: READINESS_QUERY_TIMEOUT_MS,
       keepAlive: true,
     });
-    // A connection the server drops while idle reports it here; the next check opens another.
-    client.on('error', () => this.forget(Promise.resolve(client)));
-    await client.connect();
-    return client;
+    const connection = client.connect().then(() => client);
+    // A connection the server drops while idle reports it here, and the next check opens another (the
+    // same promise as `this.connection`, which `forget` compares with).
+    client.on('error', () => this.forget(connection));
+    return connection;
   }
 
   private forget(connection: Promise<Client>): void {
