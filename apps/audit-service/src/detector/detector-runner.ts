@@ -90,6 +90,8 @@ export class DetectorRunner {
   private readonly store: DetectorStateStore;
   private readonly workingHours = new Map<string, WorkingHours>();
   private readonly autoRevokeOn = new Map<string, Set<string>>();
+  /** Accounts whose stored working hours the detector cannot use, already logged. */
+  private readonly unusableHoursReported = new Set<string>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -226,11 +228,15 @@ export class DetectorRunner {
     const hours = usableWorkingHours(settings);
     if (hours) this.workingHours.set(accountId, hours);
     else this.workingHours.delete(accountId);
-    if (!hours && settings.working_hours !== null)
+    const unusable = !hours && settings.working_hours !== null;
+    // Once per such row: a changed row is read again on every refresh of its overlap window.
+    if (unusable && !this.unusableHoursReported.has(accountId))
       this.logger.warn(
         { msg: 'unusable working hours in security settings: learned hours apply', account_id: accountId },
         'DetectorRunner',
       );
+    if (unusable) this.unusableHoursReported.add(accountId);
+    else this.unusableHoursReported.delete(accountId);
     this.autoRevokeOn.set(accountId, new Set(settings.auto_revoke_on));
   }
 
