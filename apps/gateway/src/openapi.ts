@@ -3,8 +3,7 @@ import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '#common';
 import { AdminTokenGuard } from './admin/admin-token.guard';
-import { ACCESS_POLICY } from './auth/access.decorator';
-import type { AccessPolicy } from './auth/identity';
+import { accessPolicyOf } from './auth/access.decorator';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type Controller = new (...args: never[]) => object;
@@ -40,9 +39,7 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
     ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? []),
   ];
   if (guards.includes(AdminTokenGuard)) return [{ admin_token: [] }];
-  const policy: AccessPolicy = Reflect.getMetadata(ACCESS_POLICY, handler) ??
-    Reflect.getMetadata(ACCESS_POLICY, controller) ?? { mode: 'session_or_key' };
-  switch (policy.mode) {
+  switch (accessPolicyOf(controller, handler).mode) {
     case 'public':
       return [];
     case 'session':

@@ -1,5 +1,4 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
@@ -13,7 +12,7 @@ import { type HourlyRateLimiter, type RateDecision, rateLimitHeaders } from '../
 import { RATE_LIMITER, RateLimitSync } from '../usage/rate-limit-sync';
 import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { parseAuthorization, sha256Hex } from './api-key-format';
-import { ACCESS_POLICY } from './access.decorator';
+import { accessPolicyOf } from './access.decorator';
 import { AuthEventsPublisher, type AuthFailure, type RequestUsage } from './auth-events.publisher';
 import { AuthProblems } from './auth.errors';
 import type { AccessPolicy, Identity } from './identity';
@@ -22,7 +21,6 @@ import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './ses
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
-const DEFAULT_POLICY: AccessPolicy = { mode: 'session_or_key' };
 
 function authorizationHeaderCount(rawHeaders: string[]): number {
   let count = 0;
@@ -47,7 +45,6 @@ export class AuthGuard implements CanActivate {
   private readonly policies = new WeakMap<Function, WeakMap<Function, AccessPolicy>>();
 
   constructor(
-    private readonly reflector: Reflector,
     private readonly verifier: KeyVerifier,
     private readonly rpc: RpcClient,
     private readonly events: AuthEventsPublisher,
@@ -77,7 +74,7 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** A route's policy never changes: looked up once per route (the reflector walks metadata on every call). */
+  /** A route's policy never changes: looked up once per route (reading metadata on every call costs more). */
   private policyOf(context: ExecutionContext): AccessPolicy {
     // By class and handler: a handler inherited by two controllers may have two policies.
     const controller = context.getClass();
@@ -86,9 +83,7 @@ export class AuthGuard implements CanActivate {
     if (!byHandler) this.policies.set(controller, (byHandler = new WeakMap()));
     let policy = byHandler.get(handler);
     if (!policy) {
-      policy =
-        this.reflector.getAllAndOverride<AccessPolicy | undefined>(ACCESS_POLICY, [handler, controller]) ??
-        DEFAULT_POLICY;
+      policy = accessPolicyOf(controller, handler);
       byHandler.set(handler, policy);
     }
     return policy;
