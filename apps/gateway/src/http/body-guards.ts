@@ -1,9 +1,16 @@
-import type { Server } from 'node:http';
+import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpStatus } from '@nestjs/common';
-import { ProblemError, SECURITY_HEADERS, renderProblem } from '#common';
+import {
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+  ProblemError,
+  SECURITY_HEADERS,
+  problemTypeUri,
+  renderProblem,
+} from '#common';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
@@ -38,33 +45,21 @@ export function requireJsonBodies(otherTypes: Record<string, RegExp>) {
 /** How a request Node's HTTP parser refused is answered, by the parser's error code. */
 interface ParserRefusal {
   status: number;
-  reason: string;
   code: string;
-  slug: string;
   detail: string;
 }
 
 const HEADERS_TOO_LARGE: ParserRefusal = {
   status: 431,
-  reason: 'Request Header Fields Too Large',
   code: 'HEADERS_TOO_LARGE',
-  slug: 'headers-too-large',
   detail: 'the request line and headers are larger than 16 KiB',
 };
 const REQUEST_TIMEOUT: ParserRefusal = {
   status: 408,
-  reason: 'Request Timeout',
   code: 'REQUEST_TIMEOUT',
-  slug: 'request-timeout',
   detail: 'the request was not received in time: send the whole request without pausing',
 };
-const malformed = (detail: string): ParserRefusal => ({
-  status: 400,
-  reason: 'Bad Request',
-  code: 'MALFORMED_REQUEST',
-  slug: 'malformed-request',
-  detail,
-});
+const malformed = (detail: string): ParserRefusal => ({ status: 400, code: 'MALFORMED_REQUEST', detail });
 
 export function parserRefusal(errorCode: string | undefined): ParserRefusal {
   switch (errorCode) {
@@ -100,21 +95,24 @@ export function answerMalformedHttp(server: Server): void {
     // still streaming) must not get status bytes in the middle of its body: the connection just ends.
     const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (!socket.writable || answering?.headersSent) return socket.destroy();
-    const refusal = parserRefusal(error.code);
+    const { status, code, detail } = parserRefusal(error.code);
+    // Node's reason phrases: titleForStatus knows no name for 431.
+    const reason = STATUS_CODES[status] ?? 'Error';
     const requestId = randomUUID();
-    const body = JSON.stringify({
-      type: `https://docs.vibexp.io/errors/${refusal.slug}`,
-      title: refusal.reason,
-      status: refusal.status,
-      detail: refusal.detail,
-      code: refusal.code,
+    const problem: ProblemDetails = {
+      type: problemTypeUri(code),
+      title: reason,
+      status,
+      detail,
+      code,
       request_id: requestId,
       instance: '',
-    });
+    };
+    const body = JSON.stringify(problem);
     socket.end(
       [
-        `HTTP/1.1 ${refusal.status} ${refusal.reason}`,
-        'Content-Type: application/problem+json',
+        `HTTP/1.1 ${status} ${reason}`,
+        `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
         `Content-Length: ${Buffer.byteLength(body)}`,
         `X-Request-Id: ${requestId}`,
         ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
