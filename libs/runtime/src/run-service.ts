@@ -29,6 +29,9 @@ import { createRpcValidationPipe } from './rpc-validation.pipe';
 import { SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 import { describeDatabaseUrl, waitFor } from './wait-for';
 
+/** Exit code of a refused configuration (sysexits EX_CONFIG): the launcher does not restart such a service. */
+export const EX_CONFIG = 78;
+
 /** What a running service hands to its feature modules. */
 export interface ServiceContext<Env extends ServiceEnv> {
   name: ServiceName;
@@ -59,7 +62,7 @@ export function loadConfigOrExit<T extends object>(service: string, schema: Clas
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${service}: ${error.message}\n`);
-      process.exit(78); // EX_CONFIG
+      process.exit(EX_CONFIG);
     }
     throw error;
   }
@@ -100,7 +103,7 @@ export async function listenOrExit(
     const problem = listenProblem(error as NodeJS.ErrnoException, port, host);
     if (problem === undefined) throw error;
     process.stderr.write(`${service}: cannot listen: ${problem}\n`);
-    process.exit(78); // EX_CONFIG
+    process.exit(EX_CONFIG);
   }
 }
 
