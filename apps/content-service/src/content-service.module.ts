@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ArtifactsHandler } from './artifacts/artifacts.handler';
+import { HooksHandler } from './hooks/hooks.handler';
 import { MemoriesHandler } from './memories/memories.handler';
 import { PromptsHandler } from './prompts/prompts.handler';
 import { SearchHandler } from './search/search.handler';
@@ -7,7 +8,7 @@ import { ContentChangeNotifier } from './shared/content-change.notifier';
 import { CLOCK, ContentStore } from './shared/content-store';
 
 @Module({
-  controllers: [PromptsHandler, ArtifactsHandler, MemoriesHandler, SearchHandler],
+  controllers: [PromptsHandler, ArtifactsHandler, MemoriesHandler, SearchHandler, HooksHandler],
   providers: [{ provide: CLOCK, useValue: () => new Date() }, ContentChangeNotifier, ContentStore],
 })
 export class ContentServiceModule {}

@@ -11,3 +11,4 @@ export * from './audit';
 export * from './alerts';
 export * from './pagination';
 export * from './timestamps';
+export * from './hooks';

@@ -36,7 +36,7 @@ export const STREAMS = {
   content: {
     name: 'CONTENT',
     subjectPrefix: 'content.events',
-    eventTypes: ['prompt.*', 'artifact.*', 'memory.*'],
+    eventTypes: ['prompt.*', 'artifact.*', 'memory.*', 'hook.*'],
   },
   alerts: {
     name: 'ALERTS',

@@ -1,4 +1,8 @@
 import { CreateContentSchema1764160000000 } from './1764160000000-create-content-schema';
+import { CreateAiToolSessions1764230000000 } from './1764230000000-create-ai-tool-sessions';
 
 /** This service's own schema changes, in order, after the event store's. */
-export const ContentServiceMigrations: Function[] = [CreateContentSchema1764160000000];
+export const ContentServiceMigrations: Function[] = [
+  CreateContentSchema1764160000000,
+  CreateAiToolSessions1764230000000,
+];

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { ContentKind, EventMeta } from '#contracts';
 import { EventStore, type ExpectedVersion } from '#event-store';
 import { ARTIFACTS_TABLE } from '../artifacts/artifact.kind';
+import { HookSessionsProjection } from '../hooks/hook-sessions.projection';
 import { MEMORIES_TABLE } from '../memories/memory.kind';
 import { PROMPTS_TABLE } from '../prompts/prompt.kind';
 import { ContentChangeNotifier } from './content-change.notifier';
@@ -12,7 +13,7 @@ import { type ContentEvent, type Fields, type RecordedContentEvent, contentStrea
 export const CLOCK = Symbol('CLOCK');
 export type Clock = () => Date;
 
-/** content-service's event store with the three read models as inline projections. */
+/** content-service's event store with the read models as inline projections: the three content kinds, and hook sessions. */
 @Injectable()
 export class ContentStore {
   readonly events: EventStore;
@@ -21,6 +22,7 @@ export class ContentStore {
     artifact: new ContentProjection(ARTIFACTS_TABLE),
     memory: new ContentProjection(MEMORIES_TABLE),
   } satisfies Record<ContentKind, ContentProjection>;
+  readonly hookSessions = new HookSessionsProjection();
 
   constructor(
     readonly dataSource: DataSource,
@@ -28,7 +30,10 @@ export class ContentStore {
     /** Absent where no gateway listens (a projection rebuild). */
     @Optional() private readonly changes?: ContentChangeNotifier,
   ) {
-    this.events = new EventStore(dataSource, { projections: Object.values(this.projections), clock });
+    this.events = new EventStore(dataSource, {
+      projections: [...Object.values(this.projections), this.hookSessions],
+      clock,
+    });
   }
 
   async history<F extends Fields>(

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import {
+  type AiToolSessionView,
+  CONTEXT_HOOK_EVENTS,
+  type EventEnvelope,
+  HOOK_TOOLS,
+  type HookReceipt,
+  type HookTool,
+  HooksRpc,
+  ListAiToolSessionsQuery,
+  type Page,
+} from '#contracts';
+import { Conditions } from '../shared/content-query';
+import { ActorDto, eventMeta } from '../shared/content-rpc.dto';
+import { ContentStore } from '../shared/content-store';
+import type { HookReceivedData } from './hook-sessions.projection';
+import { type ContextMemory, anyWordTsQuery, contextText, projectCandidates } from './project-context';
+
+class RecordHookCommand {
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+
+  @IsIn(HOOK_TOOLS)
+  tool: HookTool;
+
+  @IsString()
+  @Length(1, 255)
+  session_id: string;
+
+  @IsString()
+  @Length(1, 100)
+  hook_event_name: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  tool_name?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  cwd?: string;
+
+  @IsOptional()
+  @IsString()
+  prompt?: string;
+
+  @IsObject()
+  payload: Record<string, unknown>;
+}
+
+class ListSessionsCommand {
+  @ValidateNested()
+  @Type(() => ActorDto)
+  actor: ActorDto;
+
+  @IsIn(HOOK_TOOLS)
+  tool: HookTool;
+
+  @ValidateNested()
+  @Type(() => ListAiToolSessionsQuery)
+  query: ListAiToolSessionsQuery;
+}
+
+const SESSION_START_MEMORIES = 5;
+const PROMPT_MEMORIES = 3;
+
+/** One stream per session of a tool in an account; the session id is the client's text, so it is hashed. */
+function sessionStream(accountId: string, tool: HookTool, sessionId: string): string {
+  const digest = createHash('sha256').update(sessionId).digest('hex').slice(0, 32);
+  return `ai_session-${accountId}:${tool}:${digest}`;
+}
+
+const SORT = { last_seen: 'last_seen', first_seen: 'first_seen', hook_count: 'hook_count' } as const;
+
+/** IDE hook endpoints (PRODUCT.md §10): each hook is a `hook.received` event of its session's stream. */
+@Controller()
+export class HooksHandler {
+  constructor(private readonly store: ContentStore) {}
+
+  @MessagePattern(HooksRpc.record)
+  async record(@Payload() command: RecordHookCommand): Promise<HookReceipt> {
+    const accountId = command.actor.account_id;
+    const data: HookReceivedData = {
+      tool_type: command.tool,
+      session_id: command.session_id,
+      hook_event_name: command.hook_event_name,
+      ...(command.tool_name !== undefined ? { tool_name: command.tool_name } : {}),
+      ...(command.cwd !== undefined ? { cwd: command.cwd } : {}),
+      payload: command.payload,
+    };
+    const event = await this.append(sessionStream(accountId, command.tool, command.session_id), data, command);
+    const receipt: HookReceipt = { id: event.id, created_at: event.occurred_at };
+    if (
+      command.tool === 'claude_code' &&
+      (CONTEXT_HOOK_EVENTS as readonly string[]).includes(command.hook_event_name)
+    ) {
+      const prompt = command.hook_event_name === 'UserPromptSubmit' ? (command.prompt ?? '') : undefined;
+      receipt.additional_context = contextText(await this.memoriesFor(accountId, command.cwd, prompt));
+    }
+    return receipt;
+  }
+
+  @MessagePattern(HooksRpc.sessions)
+  async sessions(@Payload() command: ListSessionsCommand): Promise<Page<AiToolSessionView>> {
+    const { query } = command;
+    const conditions = new Conditions(command.actor.account_id).add('tool = ?', command.tool);
+    const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
+    const params = [...conditions.params, query.limit, (query.page - 1) * query.limit];
+    const rows = (await this.store.dataSource.query(
+      `SELECT session_id, tool, first_seen, last_seen, hook_count, tools_used, cwd, last_hook_event,
+              count(*) OVER () AS total_count
+         FROM ai_tool_sessions WHERE ${conditions.clauses.join(' AND ')}
+        ORDER BY ${SORT[query.sort_by]} ${direction}, session_id ${direction}
+        LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    )) as (Record<string, unknown> & { total_count: string })[];
+    let total = rows.length > 0 ? Number(rows[0].total_count) : 0;
+    if (rows.length === 0 && query.page > 1) {
+      const [row] = (await this.store.dataSource.query(
+        `SELECT count(*)::int AS count FROM ai_tool_sessions WHERE ${conditions.clauses.join(' AND ')}`,
+        conditions.params,
+      )) as { count: number }[];
+      total = row.count;
+    }
+    return {
+      items: rows.map((row) => ({
+        session_id: row.session_id as string,
+        tool: row.tool as HookTool,
+        first_seen: (row.first_seen as Date).toISOString(),
+        last_seen: (row.last_seen as Date).toISOString(),
+        hook_count: row.hook_count as number,
+        tools_used: row.tools_used as string[],
+        cwd: (row.cwd as string | null) ?? null,
+        last_hook_event: row.last_hook_event as string,
+      })),
+      total_count: total,
+      page: query.page,
+      per_page: query.limit,
+      total_pages: Math.ceil(total / query.limit),
+    };
+  }
+
+  /**
+   * Appends to the session's stream. Hooks of one session can arrive at once (Claude Code runs a tool's
+   * hooks in parallel); a transaction lock on the stream orders them, so none loses a version race.
+   */
+  private append(stream: string, data: HookReceivedData, command: RecordHookCommand): Promise<EventEnvelope> {
+    return this.store.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [stream]);
+      const { events } = await this.store.events.append(
+        stream,
+        [{ type: 'hook.received', data: data as unknown as Record<string, unknown> }],
+        { expectedVersion: 'any', meta: eventMeta(command.actor), manager },
+      );
+      return events[0];
+    });
+  }
+
+  /**
+   * The active memories of the projects `cwd` can be in. At SessionStart: the most specific project
+   * first, then the most recently changed. At UserPromptSubmit: only memories that share a word with the
+   * prompt, best match first, so each prompt does not repeat the same context.
+   */
+  private async memoriesFor(accountId: string, cwd: string | undefined, prompt: string | undefined) {
+    const projects = cwd ? projectCandidates(cwd) : [];
+    if (projects.length === 0) return [];
+    const depth = `cardinality(string_to_array(project, '/'))`;
+    if (prompt === undefined) {
+      return (await this.store.dataSource.query(
+        `SELECT title, text, project FROM memories
+          WHERE account_id = $1 AND status = 'active' AND project = ANY ($2::text[])
+          ORDER BY ${depth} DESC, updated_at DESC, id LIMIT $3`,
+        [accountId, projects, SESSION_START_MEMORIES],
+      )) as ContextMemory[];
+    }
+    const tsquery = anyWordTsQuery(prompt);
+    if (!tsquery) return [];
+    return (await this.store.dataSource.query(
+      `SELECT title, text, project FROM memories, to_tsquery('english', $3) AS query
+        WHERE account_id = $1 AND status = 'active' AND project = ANY ($2::text[]) AND search @@ query
+        ORDER BY ts_rank_cd(search, query) DESC, ${depth} DESC, updated_at DESC, id LIMIT $4`,
+      [accountId, projects, tsquery, PROMPT_MEMORIES],
+    )) as ContextMemory[];
+  }
+}
