@@ -29,6 +29,7 @@ import { ServicePingReadiness } from './health/service-ping.readiness';
 import { GatewayProblemFilter } from './http/gateway-problem.filter';
 import { TRUSTED_PROXIES } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
+import { HooksController } from './hooks/hooks.controller';
 import { McpController } from './mcp/mcp.controller';
 import { RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
 import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
@@ -49,6 +50,7 @@ export const GATEWAY_CONTROLLERS = [
   ArtifactsController,
   MemoriesController,
   SearchController,
+  HooksController,
   AuditLogController,
   SecurityAlertsController,
   SecuritySettingsController,

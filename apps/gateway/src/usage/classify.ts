@@ -83,6 +83,8 @@ export function actionOf(method: string, route: string, path: string): string {
   if (first === 'search') return 'search.query';
   if (first === 'claude-code') return 'hooks.claude_code';
   if (first === 'cursor-ide') return 'hooks.cursor';
+  // /ai-tools/{claude-code|cursor-ide}/sessions: one list, whichever tool's.
+  if (first === 'ai-tools') return 'ai_tool_sessions.list';
   if (first === 'artifacts' && second?.startsWith('*')) {
     if (/\/versions\/[^/]+\/restore\/?$/.test(path)) return 'artifacts.restore';
     if (/\/versions\/?$/.test(path)) return 'artifacts.versions';

@@ -130,6 +130,8 @@ describe('actionOf', () => {
     ['GET', '/api/v1/auth/me', '/api/v1/auth/me', 'auth.me'],
     ['POST', '/api/v1/claude-code/hooks', '/api/v1/claude-code/hooks', 'hooks.claude_code'],
     ['POST', '/api/v1/cursor-ide/hooks', '/api/v1/cursor-ide/hooks', 'hooks.cursor'],
+    ['GET', '/api/v1/ai-tools/claude-code/sessions', '/api/v1/ai-tools/claude-code/sessions', 'ai_tool_sessions.list'],
+    ['GET', '/api/v1/ai-tools/cursor-ide/sessions', '/api/v1/ai-tools/cursor-ide/sessions', 'ai_tool_sessions.list'],
     ['GET', '/api/v1/settings/api-keys', '/api/v1/settings/api-keys', 'api_keys.list'],
     ['GET', '/api/v1/api-keys', '/api/v1/api-keys', 'api_keys.list'],
     ['POST', '/api/v1/settings/api-keys/:id/rotate', '/api/v1/settings/api-keys/x/rotate', 'api_keys.rotate'],

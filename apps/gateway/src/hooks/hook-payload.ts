@@ -1,0 +1,100 @@
+import { HttpStatus } from '@nestjs/common';
+import { ProblemError, type ValidationErrorItem, redactText } from '#common';
+import type { HookTool, RecordHookRequest } from '#contracts';
+
+/** Hook JSON is the tools' own format, not a DTO of ours; it is still bounded, like every body. */
+const MAX_DEPTH = 32;
+/** A NUL or a lone surrogate: valid JSON, but text PostgreSQL cannot store. */
+const UNSTORABLE = /[\0\p{Cs}]/gu;
+
+class TooDeep extends Error {}
+
+/**
+ * The hook JSON as it is stored: every string (and key) with key-shaped text and URL passwords masked,
+ * as in logs (a tool's input or output may hold a secret: it must not land in an event), and with
+ * characters PostgreSQL cannot store replaced by U+FFFD rather than refusing a hook for them.
+ * `Object.fromEntries` keeps a `__proto__` key as a plain property instead of setting a prototype.
+ */
+function storable(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value.replace(UNSTORABLE, '\uFFFD'));
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= MAX_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return value.map((item) => storable(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [storable(key, depth) as string, storable(inner, depth + 1)]),
+  );
+}
+
+const invalid = (validationErrors: ValidationErrorItem[]): ProblemError =>
+  new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the hook JSON is not valid: see validation_errors', {
+    validationErrors,
+  });
+
+/** Where each tool puts the session id: Cursor's `conversation_id` stands in for Claude Code's `session_id`. */
+const SESSION_FIELD: Record<HookTool, string> = { claude_code: 'session_id', cursor: 'conversation_id' };
+
+interface FieldRule {
+  field: string;
+  max: number;
+  required: boolean;
+}
+
+function textField(body: Record<string, unknown>, rule: FieldRule, errors: ValidationErrorItem[]): string | undefined {
+  const value = body[rule.field];
+  if (value === undefined || value === null) {
+    if (rule.required) errors.push({ field: rule.field, message: 'is required' });
+    return undefined;
+  }
+  if (typeof value !== 'string') errors.push({ field: rule.field, message: 'must be a string' });
+  else if (rule.required && value.trim() === '') errors.push({ field: rule.field, message: 'must not be empty' });
+  else if (value.length > rule.max)
+    errors.push({ field: rule.field, message: `must be at most ${rule.max} characters` });
+  else return value;
+  return undefined;
+}
+
+/**
+ * A hook as Claude Code or Cursor posts it (PRODUCT.md §10), taken unchanged: any other field is kept.
+ * The fields the platform reads must have their documented type; the session id and the event name are
+ * required. Throws 400 VALIDATION_FAILED naming each bad field.
+ */
+export function parseHook(tool: HookTool, body: unknown): RecordHookRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid([{ field: '(body)', message: 'must be a JSON object' }]);
+  let payload: Record<string, unknown>;
+  try {
+    payload = storable(body, 0) as Record<string, unknown>;
+  } catch (error) {
+    if (error instanceof TooDeep)
+      throw invalid([{ field: '(body)', message: `is nested more than ${MAX_DEPTH} levels deep` }]);
+    throw error;
+  }
+  const errors: ValidationErrorItem[] = [];
+  const sessionId = textField(payload, { field: SESSION_FIELD[tool], max: 255, required: true }, errors);
+  const hookEventName = textField(payload, { field: 'hook_event_name', max: 100, required: true }, errors);
+  const toolName = textField(payload, { field: 'tool_name', max: 200, required: false }, errors);
+  let cwd = textField(payload, { field: 'cwd', max: 4096, required: false }, errors);
+  const prompt = textField(payload, { field: 'prompt', max: Number.MAX_SAFE_INTEGER, required: false }, errors);
+  if (cwd === undefined && tool === 'cursor') cwd = firstWorkspaceRoot(payload.workspace_roots, errors);
+  if (errors.length > 0 || sessionId === undefined || hookEventName === undefined) throw invalid(errors);
+  return {
+    tool,
+    session_id: sessionId,
+    hook_event_name: hookEventName,
+    ...(toolName !== undefined ? { tool_name: toolName } : {}),
+    ...(cwd !== undefined ? { cwd } : {}),
+    ...(prompt !== undefined ? { prompt } : {}),
+    payload,
+  };
+}
+
+/** Cursor names the open folders in `workspace_roots`; the first is the session's directory. */
+function firstWorkspaceRoot(roots: unknown, errors: ValidationErrorItem[]): string | undefined {
+  if (roots === undefined || roots === null) return undefined;
+  if (!Array.isArray(roots) || roots.some((root) => typeof root !== 'string')) {
+    errors.push({ field: 'workspace_roots', message: 'must be an array of strings' });
+    return undefined;
+  }
+  const [first] = roots as string[];
+  return first !== undefined && first.length <= 4096 ? first : undefined;
+}

@@ -1,0 +1,114 @@
+import { ProblemError } from '#common';
+import { parseHook } from './hook-payload';
+
+const KEY = `vxk_${'ab'.repeat(32)}`;
+
+function refusal(run: () => unknown): { status: number; code: string; fields: string[] } {
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof ProblemError)) throw error;
+    return {
+      status: error.status,
+      code: error.code,
+      fields: (error.extras.validationErrors ?? []).map((item) => item.field),
+    };
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('parseHook (PRODUCT.md §10)', () => {
+  it('takes Claude Code hook JSON unchanged, reading the fields it uses', () => {
+    const body = {
+      session_id: 's-1',
+      hook_event_name: 'PostToolUse',
+      cwd: '/home/ann/src/my-app',
+      tool_name: 'Bash',
+      tool_input: { command: 'npm test', timeout: 1000 },
+      tool_response: { stdout: 'ok', interrupted: false },
+      transcript_path: '/tmp/t.jsonl',
+      something_new: [1, null, true],
+    };
+    expect(parseHook('claude_code', body)).toEqual({
+      tool: 'claude_code',
+      session_id: 's-1',
+      hook_event_name: 'PostToolUse',
+      tool_name: 'Bash',
+      cwd: '/home/ann/src/my-app',
+      payload: body,
+    });
+  });
+
+  it('reads Cursor’s conversation_id as the session and its first workspace root as the directory', () => {
+    const hook = parseHook('cursor', {
+      conversation_id: 'c-1',
+      hook_event_name: 'beforeShellExecution',
+      workspace_roots: ['/w/app', '/w/lib'],
+    });
+    expect([hook.session_id, hook.cwd]).toEqual(['c-1', '/w/app']);
+    const missing = refusal(() => parseHook('cursor', { session_id: 'c-1', hook_event_name: 'stop' }));
+    expect(missing.fields).toEqual(['conversation_id']);
+  });
+
+  it('keeps the prompt for ranking memories', () => {
+    expect(
+      parseHook('claude_code', { session_id: 's', hook_event_name: 'UserPromptSubmit', prompt: 'fix login' }).prompt,
+    ).toBe('fix login');
+  });
+
+  it.each([
+    ['an array', [], ['(body)']],
+    ['a string', 'hello', ['(body)']],
+    ['null', null, ['(body)']],
+    ['no body', undefined, ['(body)']],
+    ['no session_id', { hook_event_name: 'Stop' }, ['session_id']],
+    ['no hook_event_name', { session_id: 's' }, ['hook_event_name']],
+    ['neither', {}, ['session_id', 'hook_event_name']],
+    ['an empty session_id', { session_id: ' ', hook_event_name: 'Stop' }, ['session_id']],
+    ['a numeric session_id', { session_id: 7, hook_event_name: 'Stop' }, ['session_id']],
+    ['a 256-character session_id', { session_id: 's'.repeat(256), hook_event_name: 'Stop' }, ['session_id']],
+    ['a cwd that is not text', { session_id: 's', hook_event_name: 'Stop', cwd: ['/a'] }, ['cwd']],
+    ['a tool_name that is an object', { session_id: 's', hook_event_name: 'Stop', tool_name: {} }, ['tool_name']],
+  ])('refuses %s with 400 VALIDATION_FAILED naming the field', (_, body, fields) => {
+    expect(refusal(() => parseHook('claude_code', body))).toEqual({ status: 400, code: 'VALIDATION_FAILED', fields });
+  });
+
+  it('refuses JSON nested deeper than 32 levels instead of walking it', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 200_000; i += 1) deep = { a: deep };
+    const refused = refusal(() => parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop', x: deep }));
+    expect(refused.fields).toEqual(['(body)']);
+  });
+
+  it('masks keys and URL passwords anywhere in the JSON, keys of objects included', () => {
+    const hook = parseHook('claude_code', {
+      session_id: 's',
+      hook_event_name: 'PreToolUse',
+      tool_input: { command: `curl -H "Authorization: Bearer ${KEY}" https://u:hunter2@example.com/x` },
+      [KEY]: 'as a key',
+      prompt: `my key is ${KEY}`,
+    });
+    const stored = JSON.stringify(hook);
+    expect(stored).not.toContain(KEY);
+    expect(stored).not.toContain('hunter2');
+    expect(stored).toContain('[REDACTED]');
+    expect(hook.prompt).not.toContain(KEY);
+  });
+
+  it('stores NUL characters and lone surrogates as U+FFFD rather than refusing the hook', () => {
+    const hook = parseHook('claude_code', {
+      session_id: 's',
+      hook_event_name: 'PostToolUse',
+      tool_response: 'a\u0000b\ud800c',
+    });
+    expect(hook.payload.tool_response).toBe('a\uFFFDb\uFFFDc');
+  });
+
+  it('keeps a __proto__ key as data, never as the prototype of what is stored', () => {
+    const body = JSON.parse('{"session_id":"s","hook_event_name":"Stop","__proto__":{"polluted":true}}') as object;
+    const hook = parseHook('claude_code', body);
+    expect(Object.getPrototypeOf(hook.payload)).toBe(Object.prototype);
+    expect((hook.payload as { polluted?: boolean }).polluted).toBeUndefined();
+    expect(JSON.stringify(hook.payload)).toContain('"__proto__":{"polluted":true}');
+  });
+});
