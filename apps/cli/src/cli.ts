@@ -1,0 +1,98 @@
+import { UsageError, parseArgs } from './args';
+import { ApiError, ConnectionError } from './client';
+import { alerts } from './commands/alerts';
+import { api } from './commands/api';
+import { audit } from './commands/audit';
+import { auth, whoami } from './commands/auth';
+import { CONTENT_KINDS, content } from './commands/content';
+import { HookNotDelivered, hooks } from './commands/hooks';
+import { search } from './commands/search';
+import { CLI_VERSION, Context, type Io, NotLoggedIn } from './context';
+
+/** Exit codes of PRODUCT.md §12. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
+
+export const USAGE = `vibexp ${CLI_VERSION}: the VibeXP command-line client
+
+Usage: vibexp <command> [options] [--format table|json]
+
+  auth login --with-api-key     store a key (typed at a hidden prompt, or piped on stdin)
+  auth logout | auth status
+  whoami                        the account and key the API sees
+  prompt list|get|create|update|delete|versions|restore|render
+  artifact list|get|create|update|delete|versions|restore      (addressed as project/slug)
+  memory list|get|create|update|delete|versions|restore
+  search <words…> [--types prompts,artifacts,memories] [--limit n]
+  audit list [--type --key-id --action --outcome --ip --from --to --limit --cursor]
+  audit export [--as ndjson|csv] [--output file] [same filters]
+  alerts list [--status --rule --key-id] | alerts show|ack <id>
+  alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]
+  hooks install claude-code [--dir <project> | --global]
+  api <METHOD> <path> [--data JSON|@file|-]
+
+Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',
+--body/--content/--text (or --body-file path, - for stdin), --expected-version n.
+Configuration: VIBEXP_API_KEY, VIBEXP_BASE_URL (default http://localhost:3000), ~/.vibexp/credentials.json.
+Exit codes: 0 ok, 1 API or runtime error, 2 usage error, 4 authentication or permission error.
+`;
+
+type Command = (context: Context) => Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  auth,
+  whoami,
+  search,
+  audit,
+  alerts,
+  hooks,
+  api,
+  ...Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, content])),
+};
+
+/** Runs one command line; returns the exit code. Never throws. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const args = parseArgs(argv);
+    if (args.flags.has('version')) {
+      io.stdout.write(`vibexp-cli ${CLI_VERSION}\n`);
+      return EXIT.ok;
+    }
+    const name = args.positionals[0];
+    if (name === undefined || name === 'help' || args.flags.has('help')) {
+      (name === undefined && !args.flags.has('help') ? io.stderr : io.stdout).write(USAGE);
+      return name === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`unknown command: ${name}`);
+    await command(new Context(args, io));
+    return EXIT.ok;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: Io): number {
+  const say = (message: string) => io.stderr.write(`vibexp: ${message}\n`);
+  if (error instanceof UsageError) {
+    say(`${error.message}\nRun \`vibexp --help\` for the commands.`);
+    return EXIT.usage;
+  }
+  if (error instanceof HookNotDelivered) {
+    say(error.message);
+    return EXIT.failed;
+  }
+  if (error instanceof NotLoggedIn) {
+    say(error.message);
+    return EXIT.auth;
+  }
+  if (error instanceof ApiError) {
+    say(error.message);
+    return error.status === 401 || error.status === 403 ? EXIT.auth : EXIT.failed;
+  }
+  if (error instanceof ConnectionError) {
+    say(error.message);
+    return EXIT.failed;
+  }
+  say((error as Error).message ?? String(error));
+  return EXIT.failed;
+}

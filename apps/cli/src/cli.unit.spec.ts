@@ -1,0 +1,396 @@
+import { mkdtemp, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from './args';
+import { MAX_RETRIES, backoffMs, retryAfterMs } from './client';
+import { run } from './cli';
+import { withPlatformHooks, shellQuote } from './commands/hooks';
+import type { Io } from './context';
+import { table } from './output';
+
+interface Sent {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** An in-process run with a scripted API: each answer is [status, body, headers?]. */
+async function cli(
+  argv: string[],
+  answers: [number, unknown, Record<string, string>?][] = [],
+  overrides: Partial<Io> = {},
+) {
+  const sent: Sent[] = [];
+  const slept: number[] = [];
+  let stdout = '';
+  let stderr = '';
+  const home = overrides.home ?? (await mkdtemp(join(tmpdir(), 'vibexp-cli-')));
+  const io: Io = {
+    env: { VIBEXP_API_KEY: `vxk_${'a'.repeat(64)}`, VIBEXP_BASE_URL: 'http://api.test' },
+    home,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    stdinIsTTY: false,
+    readStdin: async () => '',
+    promptHidden: async () => '',
+    selfCommand: ['/usr/bin/node', '/opt/vibexp/main.js'],
+    fetch: (async (url: string, init: RequestInit) => {
+      sent.push({
+        method: init.method!,
+        url,
+        headers: init.headers as Record<string, string>,
+        body: init.body as string,
+      });
+      const next = answers.shift();
+      if (!next) throw new TypeError('fetch failed');
+      const [status, body, headers = {}] = next;
+      const text = body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body);
+      return new Response(text, { status, headers: { 'content-type': 'application/json', ...headers } });
+    }) as typeof fetch,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+    },
+    random: () => 0.5,
+    ...overrides,
+  };
+  const code = await run(argv, io);
+  return { code, stdout, stderr, sent, slept, home };
+}
+
+const ME = { id: 'a1', email: 'ann@example.com', name: 'Ann', tier: 'free', status: 'active', created_at: 'x' };
+const problem = (status: number, code: string) => ({ status, code, detail: `${code} detail` });
+
+describe('vibexp CLI (PRODUCT.md §12)', () => {
+  describe('requests', () => {
+    it('sends the key as a Bearer token with User-Agent vibexp-cli/<version>', async () => {
+      const { code, stdout, sent } = await cli(['whoami'], [[200, ME]]);
+      expect(code).toBe(0);
+      expect(sent[0]).toMatchObject({ method: 'GET', url: 'http://api.test/api/v1/auth/me' });
+      expect(sent[0].headers.authorization).toBe(`Bearer vxk_${'a'.repeat(64)}`);
+      expect(sent[0].headers['user-agent']).toMatch(/^vibexp-cli\/\d+\.\d+\.\d+$/);
+      expect(stdout).toContain('ann@example.com');
+    });
+
+    it('prints JSON with --format json, and refuses another format with exit 2', async () => {
+      const { stdout } = await cli(['whoami', '--format', 'json'], [[200, ME]]);
+      expect(JSON.parse(stdout)).toEqual(ME);
+      expect((await cli(['whoami', '--format', 'yaml'])).code).toBe(2);
+    });
+
+    it('retries an idempotent request on 429 and 5xx, waiting as Retry-After says, else backing off', async () => {
+      const { code, sent, slept, stderr } = await cli(
+        ['memory', 'get', 'm1'],
+        [
+          [429, problem(429, 'RATE_LIMIT_EXCEEDED'), { 'retry-after': '2' }],
+          [503, problem(503, 'SERVICE_UNAVAILABLE')],
+          [502, 'bad gateway'],
+          [200, { id: 'm1', text: 'hello' }],
+        ],
+      );
+      expect(code).toBe(0);
+      expect(sent).toHaveLength(4);
+      expect(slept).toEqual([2000, backoffMs(1, () => 0.5), backoffMs(2, () => 0.5)]);
+      expect(stderr).toContain('429 from the API; retrying in 2.0 s');
+    });
+
+    it('gives up after the last retry and exits 1 with the problem', async () => {
+      const answers = Array.from(
+        { length: MAX_RETRIES + 1 },
+        () => [500, problem(500, 'INTERNAL_ERROR')] as [number, unknown],
+      );
+      const { code, sent, stderr } = await cli(['prompt', 'list'], answers);
+      expect([code, sent.length]).toEqual([1, MAX_RETRIES + 1]);
+      expect(stderr).toContain('500 INTERNAL_ERROR');
+    });
+
+    it('never retries a POST, and does not wait out an hourly limit', async () => {
+      const post = await cli(['memory', 'create', '--text', 'x'], [[503, problem(503, 'SERVICE_UNAVAILABLE')]]);
+      expect([post.code, post.sent.length]).toEqual([1, 1]);
+      const limited = await cli(
+        ['prompt', 'list'],
+        [[429, problem(429, 'RATE_LIMIT_EXCEEDED'), { 'retry-after': '1800' }]],
+      );
+      expect([limited.code, limited.sent.length, limited.slept]).toEqual([1, 1, []]);
+      expect(limited.stderr).toContain('resets in 1800 s');
+    });
+
+    it('retries a lost connection for idempotent requests, then exits 1', async () => {
+      const { code, sent, stderr } = await cli(['prompt', 'list'], []);
+      expect([code, sent.length]).toEqual([1, MAX_RETRIES + 1]);
+      expect(stderr).toContain('cannot reach http://api.test');
+    });
+  });
+
+  describe('exit codes', () => {
+    it.each([
+      [401, 4],
+      [403, 4],
+      [404, 1],
+      [409, 1],
+      [400, 1],
+    ])('answers %i with exit %i', async (status, exit) => {
+      expect((await cli(['memory', 'get', 'x'], [[status, problem(status, 'X')]])).code).toBe(exit);
+    });
+
+    it('exits 2 for usage errors and 4 without any key', async () => {
+      for (const argv of [
+        ['nope'],
+        ['memory'],
+        ['memory', 'fly'],
+        ['memory', 'list', '--colour', 'red'],
+        ['alerts', 'resolve', 'id'],
+        ['api', 'FETCH', '/x'],
+        [],
+      ])
+        expect([argv, (await cli(argv)).code]).toEqual([argv, 2]);
+      const noKey = await cli(['whoami'], [], { env: {} });
+      expect(noKey.code).toBe(4);
+      expect(noKey.stderr).toContain('vibexp auth login --with-api-key');
+    });
+  });
+
+  describe('auth login --with-api-key', () => {
+    const key = `vxk_${'b'.repeat(64)}`;
+
+    it('reads the key from stdin, checks it, and stores it with mode 0600 in a 0700 directory', async () => {
+      const { code, sent, home, stdout } = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => `${key}\n`,
+      });
+      expect(code).toBe(0);
+      expect(sent[0].headers.authorization).toBe(`Bearer ${key}`);
+      const path = join(home, '.vibexp', 'credentials.json');
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ api_key: key, base_url: 'http://api.test' });
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await stat(join(home, '.vibexp'))).mode & 0o777).toBe(0o700);
+      expect(stdout).not.toContain(key);
+      // The stored key is used from then on.
+      const after = await cli(['whoami'], [[200, ME]], { env: {}, home });
+      expect([after.code, after.sent[0].headers.authorization, after.sent[0].url]).toEqual([
+        0,
+        `Bearer ${key}`,
+        'http://api.test/api/v1/auth/me',
+      ]);
+    });
+
+    it('asks at a hidden prompt on a terminal', async () => {
+      const asked: string[] = [];
+      const { code } = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        stdinIsTTY: true,
+        promptHidden: async (question) => {
+          asked.push(question);
+          return key;
+        },
+      });
+      expect([code, asked]).toEqual([0, ['API key: ']]);
+    });
+
+    it('stores nothing when the API refuses the key, and takes no key as an argument', async () => {
+      const refused = await cli(['auth', 'login', '--with-api-key'], [[401, problem(401, 'AUTH_INVALID')]], {
+        readStdin: async () => key,
+      });
+      expect(refused.code).toBe(4);
+      await expect(stat(join(refused.home, '.vibexp', 'credentials.json'))).rejects.toThrow();
+      expect((await cli(['auth', 'login', '--with-api-key', key])).code).toBe(2);
+      expect((await cli(['auth', 'login', '--key', key])).code).toBe(2);
+      expect((await cli(['auth', 'login'])).code).toBe(2);
+    });
+  });
+
+  describe('content commands', () => {
+    it('creates with only the fields given, lists with filters, addresses artifacts by project/slug', async () => {
+      const created = await cli(
+        ['prompt', 'create', '--name', 'Hi', '--body', 'Hello {{who}}', '--labels', 'a, b', '--mcp-expose', 'false'],
+        [[201, { id: 'p1' }]],
+      );
+      expect(JSON.parse(created.sent[0].body!)).toEqual({
+        name: 'Hi',
+        body: 'Hello {{who}}',
+        labels: ['a', 'b'],
+        mcp_expose: false,
+      });
+      const listed = await cli(
+        ['artifact', 'list', '--project', 'my-app/api', '--sort-by', 'title'],
+        [[200, { artifacts: [], page: 1, total_pages: 0, total_count: 0 }]],
+      );
+      expect(listed.sent[0].url).toBe('http://api.test/api/v1/artifacts?sort_by=title&project=my-app%2Fapi');
+      const got = await cli(['artifact', 'get', 'my app/notes'], [[200, { id: 'a' }]]);
+      expect(got.sent[0].url).toBe('http://api.test/api/v1/artifacts/my%20app/notes');
+      const updated = await cli(
+        ['memory', 'update', 'm1', '--title', 'T', '--expected-version', '3'],
+        [[200, { id: 'm1' }]],
+      );
+      expect([updated.sent[0].method, JSON.parse(updated.sent[0].body!)]).toEqual([
+        'PUT',
+        { title: 'T', expected_version: 3 },
+      ]);
+    });
+
+    it('reads the long text from a file or stdin, and refuses bad values before sending', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-body-'));
+      await writeFile(join(dir, 'body.md'), '# Title\n');
+      const fromFile = await cli(['prompt', 'create', '--name', 'n', '--body-file', join(dir, 'body.md')], [[201, {}]]);
+      expect(JSON.parse(fromFile.sent[0].body!).body).toBe('# Title\n');
+      const fromStdin = await cli(['memory', 'create', '--text-file', '-'], [[201, {}]], {
+        readStdin: async () => 'piped',
+      });
+      expect(JSON.parse(fromStdin.sent[0].body!).text).toBe('piped');
+      for (const argv of [
+        ['memory', 'create', '--metadata', '{bad'],
+        ['prompt', 'create', '--mcp-expose', 'maybe'],
+        ['memory', 'update', 'm1'],
+        ['memory', 'update', 'm1', '--expected-version', 'two'],
+        ['prompt', 'render', 'p', '--set', 'novalue'],
+      ]) {
+        const refused = await cli(argv);
+        expect([argv, refused.code, refused.sent.length]).toEqual([argv, 2, 0]);
+      }
+    });
+
+    it('renders a prompt with --set values and warns of missing ones', async () => {
+      const { stdout, stderr, sent } = await cli(
+        ['prompt', 'render', 'greeting', '--set', 'who=Ann', '--set', 'x=a=b'],
+        [
+          [
+            200,
+            { rendered_body: 'Hello Ann {{day}}', placeholders_missing: ['day'], references_used: [], warnings: [] },
+          ],
+        ],
+      );
+      expect(JSON.parse(sent[0].body!)).toEqual({ placeholders: { who: 'Ann', x: 'a=b' } });
+      expect(stdout).toBe('Hello Ann {{day}}\n');
+      expect(stderr).toContain('no value for {{day}}');
+    });
+  });
+
+  describe('hooks', () => {
+    it('installs a hook per event into settings.local.json, keeping what is there, and only once', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-proj-'));
+      await mkdir(join(dir, '.claude'));
+      const path = join(dir, '.claude', 'settings.local.json');
+      await writeFile(
+        path,
+        JSON.stringify({ model: 'opus', hooks: { Stop: [{ hooks: [{ type: 'command', command: 'say done' }] }] } }),
+      );
+      const me = { ...ME, api_key: { integrations: ['ai_tools', 'cli'] } };
+      expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, me]])).code).toBe(0);
+      expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, me]])).code).toBe(0);
+      const settings = JSON.parse(await readFile(path, 'utf8'));
+      expect(settings.model).toBe('opus');
+      const command = '/usr/bin/node /opt/vibexp/main.js hooks send claude-code';
+      expect(settings.hooks.Stop).toEqual([
+        { hooks: [{ type: 'command', command: 'say done' }] },
+        { hooks: [{ type: 'command', command, timeout: 15 }] },
+      ]);
+      expect(settings.hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command, timeout: 15 }] }]);
+      expect(Object.keys(settings.hooks)).toEqual(
+        expect.arrayContaining(['SessionStart', 'UserPromptSubmit', 'PostToolUse']),
+      );
+    });
+
+    it('warns when the key lacks ai_tools, and leaves a settings file that is not JSON alone', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-proj-'));
+      const warned = await cli(
+        ['hooks', 'install', 'claude-code', '--dir', dir],
+        [[200, { ...ME, api_key: { integrations: ['cli'] } }]],
+      );
+      expect([warned.code, warned.stderr]).toEqual([0, expect.stringContaining('lacks the ai_tools integration')]);
+      await writeFile(join(dir, '.claude', 'settings.local.json'), '{ not json');
+      const broken = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, ME]]);
+      expect(broken.code).toBe(1);
+      expect(await readFile(join(dir, '.claude', 'settings.local.json'), 'utf8')).toBe('{ not json');
+    });
+
+    it('updates its own entry when the CLI moved', () => {
+      const old = withPlatformHooks({}, '/old/node /old/main.js hooks send claude-code').settings;
+      const { settings, added } = withPlatformHooks(old, '/new/node /new/main.js hooks send claude-code');
+      expect(added).toBe(0);
+      expect(JSON.stringify(settings)).not.toContain('/old/');
+    });
+
+    it('sends stdin to the hook endpoint and prints only hookSpecificOutput; every failure exits 1, never 2', async () => {
+      const hookJson = '{"session_id":"s","hook_event_name":"SessionStart","cwd":"/w/app"}';
+      const output = { hookEventName: 'SessionStart', additionalContext: 'Memories…' };
+      const sent = await cli(
+        ['hooks', 'send', 'claude-code'],
+        [[201, { status: 'success', data: { id: 'e' }, hookSpecificOutput: output }]],
+        {
+          readStdin: async () => hookJson,
+        },
+      );
+      expect([sent.code, sent.sent[0].url, sent.sent[0].body]).toEqual([
+        0,
+        'http://api.test/api/v1/claude-code/hooks',
+        hookJson,
+      ]);
+      expect(JSON.parse(sent.stdout)).toEqual({ hookSpecificOutput: output });
+      const quiet = await cli(['hooks', 'send', 'cursor-ide'], [[201, { status: 'success', data: { id: 'e' } }]], {
+        readStdin: async () => '{}',
+      });
+      expect([quiet.code, quiet.stdout, quiet.sent[0].url]).toEqual([0, '', 'http://api.test/api/v1/cursor-ide/hooks']);
+      for (const [argv, answers] of [
+        [['hooks', 'send', 'vscode'], []],
+        [['hooks', 'send', 'claude-code'], [[403, problem(403, 'INTEGRATION_NOT_PERMITTED')]]],
+        [['hooks', 'send', 'claude-code'], []],
+      ] as [string[], [number, unknown][]][])
+        expect((await cli(argv, answers)).code).toBe(1);
+    });
+
+    it('quotes what a shell would split', () => {
+      expect(shellQuote('/usr/bin/node')).toBe('/usr/bin/node');
+      expect(shellQuote("/home/o'neil/my app/main.js")).toBe("'/home/o'\\''neil/my app/main.js'");
+    });
+  });
+
+  describe('api', () => {
+    it('sends any request with the key and exits by status', async () => {
+      const ok = await cli(['api', 'post', 'memories', '--data', '{"text":"x"}'], [[201, { id: 'm' }]]);
+      expect([ok.code, ok.sent[0].method, ok.sent[0].url, ok.sent[0].body]).toEqual([
+        0,
+        'POST',
+        'http://api.test/api/v1/memories',
+        '{"text":"x"}',
+      ]);
+      expect(JSON.parse(ok.stdout)).toEqual({ id: 'm' });
+      const denied = await cli(['api', 'GET', '/api/v1/settings/api-keys'], [[403, problem(403, 'SESSION_REQUIRED')]]);
+      expect([denied.code, JSON.parse(denied.stdout).code]).toEqual([4, 'SESSION_REQUIRED']);
+      expect((await cli(['api', 'GET', 'https://evil.test/x'])).code).toBe(2);
+      expect((await cli(['api', 'POST', 'memories', '--data', '{x'])).code).toBe(2);
+    });
+  });
+});
+
+describe('CLI helpers', () => {
+  it('parses options, flags, repeated options and --', () => {
+    const args = parseArgs(['prompt', 'render', 'p', '--set', 'a=1', '--set=b=2', '--with-api-key', '--', '--literal']);
+    expect(args.positionals).toEqual(['prompt', 'render', 'p', '--literal']);
+    expect(args.options.get('set')).toEqual(['a=1', 'b=2']);
+    expect(args.flags.has('with-api-key')).toBe(true);
+    expect(() => parseArgs(['--name'])).toThrow('--name needs a value');
+    expect(() => parseArgs(['--help=yes'])).toThrow('takes no value');
+  });
+
+  it('reads Retry-After as seconds or a date, and backs off exponentially with jitter, capped', () => {
+    expect(retryAfterMs('7')).toBe(7000);
+    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString(), Date.now())).toBeGreaterThan(3000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
+    expect([backoffMs(0, () => 0), backoffMs(0, () => 1), backoffMs(3, () => 0), backoffMs(20, () => 1)]).toEqual([
+      250, 500, 2000, 30000,
+    ]);
+  });
+
+  it('lays out tables', () => {
+    expect(
+      table(
+        [
+          { id: 'a', name: 'long name' },
+          { id: 'bb', name: null },
+        ],
+        ['id', 'name'],
+      ),
+    ).toBe('ID  NAME\na   long name\nbb  -\n');
+    expect(table([], ['id'])).toBe('(none)\n');
+  });
+});

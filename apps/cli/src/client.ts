@@ -1,0 +1,142 @@
+/**
+ * The API client of the CLI: the key as a Bearer token, `User-Agent: vibexp-cli/<version>`, and retries of
+ * idempotent requests on 429 and 5xx (and lost connections), honouring Retry-After, else exponential
+ * backoff with jitter (PRODUCT.md §12).
+ */
+
+export const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+export const MAX_RETRIES = 4;
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+/** A Retry-After longer than this (an hourly limit that resets in 40 minutes) is reported, not waited for. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+const TIMEOUT_MS = 30_000;
+
+export interface ClientDeps {
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  /** Where "retrying in…" notes go. */
+  warn: (line: string) => void;
+}
+
+/** An answer of the API that is not a success, with its problem+json body when it has one. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly problem: { code?: string; detail?: string; title?: string; validation_errors?: unknown[] } | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Could not reach the API at all. */
+export class ConnectionError extends Error {
+  override readonly name = 'ConnectionError';
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+}
+
+/** Seconds or an HTTP date, as milliseconds from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Attempt n's delay (n from 0): half of the exponential step fixed, half random, capped. */
+export function backoffMs(attempt: number, random: () => number): number {
+  const step = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return Math.round(step / 2 + (random() * step) / 2);
+}
+
+const retryable = (status: number): boolean => status === 429 || status >= 500;
+
+export class ApiClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+    readonly userAgent: string,
+    private readonly deps: ClientDeps,
+  ) {}
+
+  url(path: string, query: RequestOptions['query'] = {}): string {
+    const url = new URL(path, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    return url.toString();
+  }
+
+  /** The raw response of a request (after retries), whatever its status. */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+      ...options.headers,
+    };
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const url = this.url(path, options.query);
+    const canRetry = IDEMPOTENT.has(method);
+    for (let attempt = 0; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await this.deps.fetch(url, { method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      } catch (error) {
+        if (!canRetry || attempt >= MAX_RETRIES)
+          throw new ConnectionError(
+            `cannot reach ${this.baseUrl}: ${(error as Error).cause ?? (error as Error).message}`,
+          );
+        const delay = backoffMs(attempt, this.deps.random);
+        this.deps.warn(`connection failed; retrying in ${(delay / 1000).toFixed(1)} s`);
+        await this.deps.sleep(delay);
+        continue;
+      }
+      if (!canRetry || !retryable(response.status) || attempt >= MAX_RETRIES) return response;
+      const asked = retryAfterMs(response.headers.get('retry-after'));
+      if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return response;
+      const delay = asked ?? backoffMs(attempt, this.deps.random);
+      await response.body?.cancel();
+      this.deps.warn(`${response.status} from the API; retrying in ${(delay / 1000).toFixed(1)} s`);
+      await this.deps.sleep(delay);
+    }
+  }
+
+  /** A JSON request whose answer must be a success: its body, or an ApiError. */
+  async json<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options);
+    if (!response.ok) throw await apiError(response);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+export async function apiError(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  let problem: ApiError['problem'];
+  try {
+    problem = JSON.parse(text) as ApiError['problem'];
+  } catch {
+    problem = undefined;
+  }
+  let message = `${response.status} ${problem?.code ?? response.statusText}: ${problem?.detail ?? (text.slice(0, 200) || 'no details')}`;
+  if (response.status === 429) {
+    const wait = retryAfterMs(response.headers.get('retry-after'));
+    if (wait !== undefined) message += ` (the limit resets in ${Math.ceil(wait / 1000)} s)`;
+  }
+  for (const item of (problem?.validation_errors ?? []) as { field?: string; message?: string }[])
+    message += `\n  ${item.field}: ${item.message}`;
+  return new ApiError(response.status, problem, message);
+}

@@ -1,0 +1,65 @@
+import { UsageError, allowOnly, option, positional } from '../args';
+import type { Context } from '../context';
+import { details, table } from '../output';
+
+const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'];
+
+/** `vibexp alerts list|show|ack|resolve` (PRODUCT.md §9.2). */
+export async function alerts(context: Context): Promise<void> {
+  const { args } = context;
+  const action = positional(args, 1, 'what to do: list, show, ack or resolve');
+  const path = () => `/api/v1/security/alerts/${encodeURIComponent(positional(args, 2, 'the alert id'))}`;
+  const show = (alert: Record<string, unknown>) =>
+    context.print(alert, () =>
+      details(alert, [
+        'id',
+        'rule',
+        'severity',
+        'status',
+        'summary',
+        'key_prefix',
+        'count',
+        'first_seen',
+        'last_seen',
+        'evidence',
+        'resolution',
+      ]),
+    );
+  if (action === 'list') {
+    const filters = ['status', 'rule', 'key-id', 'page', 'limit', 'sort-by', 'sort-order'];
+    allowOnly(args, filters);
+    const query = Object.fromEntries(filters.map((name) => [name.replace(/-/g, '_'), option(args, name)]));
+    const page = await (
+      await context.client()
+    ).json<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts', {
+      query,
+    });
+    context.print(page, () =>
+      table(page.alerts, ['id', 'rule', 'severity', 'status', 'count', 'last_seen', 'summary']),
+    );
+    return;
+  }
+  if (action === 'show') {
+    allowOnly(args, []);
+    return show(await (await context.client()).json('GET', path()));
+  }
+  if (action === 'ack' || action === 'acknowledge') {
+    allowOnly(args, []);
+    return show(await (await context.client()).json('POST', `${path()}/acknowledge`));
+  }
+  if (action === 'resolve') {
+    allowOnly(args, ['resolution', 'note']);
+    const resolution = option(args, 'resolution');
+    if (!resolution || !RESOLUTIONS.includes(resolution))
+      throw new UsageError(`--resolution is required: one of ${RESOLUTIONS.join(', ')}`);
+    const note = option(args, 'note');
+    return show(
+      await (
+        await context.client()
+      ).json('POST', `${path()}/resolve`, {
+        body: { resolution, ...(note !== undefined ? { note } : {}) },
+      }),
+    );
+  }
+  throw new UsageError(`unknown command: alerts ${action}`);
+}

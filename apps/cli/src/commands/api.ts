@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError, allowOnly, option, positional } from '../args';
+import { ApiError } from '../client';
+import type { Context } from '../context';
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * `vibexp api <METHOD> <path> [--data JSON|@file|-]`: any request with the CLI's key, printing the answer's
+ * body (JSON pretty-printed). The exit code follows the status: 0, 4 for 401/403, else 1.
+ */
+export async function api(context: Context): Promise<void> {
+  const { args, io } = context;
+  allowOnly(args, ['data']);
+  const method = positional(args, 1, 'the HTTP method').toUpperCase();
+  if (!METHODS.has(method)) throw new UsageError(`unknown HTTP method ${method}`);
+  let path = positional(args, 2, 'the path, e.g. /api/v1/prompts');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(path))
+    throw new UsageError('give a path, not a URL: the base URL is VIBEXP_BASE_URL');
+  if (!path.startsWith('/')) path = `/api/v1/${path}`;
+  const data = option(args, 'data');
+  let body: string | undefined;
+  if (data !== undefined)
+    body = data === '-' ? await io.readStdin() : data.startsWith('@') ? await readFile(data.slice(1), 'utf8') : data;
+  if (body !== undefined) {
+    try {
+      JSON.parse(body);
+    } catch {
+      throw new UsageError('--data must be JSON');
+    }
+  }
+  const response = await (await context.client()).send(method, path, { body });
+  const text = await response.text();
+  let shown = text;
+  try {
+    shown = `${JSON.stringify(JSON.parse(text), null, 2)}`;
+  } catch {
+    // Not JSON: shown as it came.
+  }
+  if (shown) io.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
+  if (!response.ok) throw new ApiError(response.status, undefined, `${response.status} ${response.statusText}`);
+}

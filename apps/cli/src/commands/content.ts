@@ -1,0 +1,213 @@
+import { readFile } from 'node:fs/promises';
+import { type Args, UsageError, allowOnly, integerOption, option, positional } from '../args';
+import type { Context } from '../context';
+import { details, table } from '../output';
+
+type FieldKind = 'text' | 'list' | 'json' | 'boolean';
+
+interface KindSpec {
+  path: string;
+  plural: string;
+  /** Table columns of a list. */
+  columns: readonly string[];
+  /** Fields a create or update takes, as `--<name-with-dashes>`. */
+  fields: Record<string, FieldKind>;
+  /** The long text field, which may also come from a file (`--body-file path`, `-` for stdin). */
+  textField: string;
+  /** List filters, as query parameters. */
+  filters: readonly string[];
+  /** How a resource is addressed in a path: an id or slug, or (artifacts) `project/slug`. */
+  reference: string;
+}
+
+const LIST = ['page', 'limit', 'sort-by', 'sort-order', 'search', 'labels'];
+
+const KINDS: Record<string, KindSpec> = {
+  prompt: {
+    path: '/api/v1/prompts',
+    plural: 'prompts',
+    columns: ['id', 'slug', 'name', 'status', 'version', 'updated_at'],
+    fields: {
+      name: 'text',
+      slug: 'text',
+      description: 'text',
+      body: 'text',
+      status: 'text',
+      labels: 'list',
+      mcp_expose: 'boolean',
+    },
+    textField: 'body',
+    filters: [...LIST, 'status'],
+    reference: 'id or slug',
+  },
+  artifact: {
+    path: '/api/v1/artifacts',
+    plural: 'artifacts',
+    columns: ['project', 'slug', 'title', 'type', 'status', 'version', 'updated_at'],
+    fields: {
+      project: 'text',
+      slug: 'text',
+      title: 'text',
+      description: 'text',
+      content: 'text',
+      type: 'text',
+      status: 'text',
+      labels: 'list',
+      metadata: 'json',
+    },
+    textField: 'content',
+    filters: [...LIST, 'project', 'type', 'status'],
+    reference: 'project/slug',
+  },
+  memory: {
+    path: '/api/v1/memories',
+    plural: 'memories',
+    columns: ['id', 'title', 'project', 'status', 'version', 'updated_at'],
+    fields: { text: 'text', title: 'text', project: 'text', status: 'text', labels: 'list', metadata: 'json' },
+    textField: 'text',
+    filters: [...LIST, 'project', 'status', 'metadata'],
+    reference: 'id',
+  },
+};
+
+const dashed = (field: string): string => field.replace(/_/g, '-');
+const snake = (option: string): string => option.replace(/-/g, '_');
+
+/** The path of one resource: each segment of an artifact's `project/slug` encoded on its own. */
+function resourcePath(spec: KindSpec, reference: string): string {
+  return `${spec.path}/${reference.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The body of a create or update from its options; only what was given is sent (updates are partial). */
+async function bodyOf(context: Context, spec: KindSpec): Promise<Record<string, unknown>> {
+  const { args } = context;
+  const body: Record<string, unknown> = {};
+  for (const [field, kind] of Object.entries(spec.fields)) {
+    const value = option(args, dashed(field));
+    if (value === undefined) continue;
+    if (kind === 'list')
+      body[field] = value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+    else if (kind === 'boolean') {
+      if (value !== 'true' && value !== 'false') throw new UsageError(`--${dashed(field)} must be true or false`);
+      body[field] = value === 'true';
+    } else if (kind === 'json') {
+      try {
+        body[field] = JSON.parse(value);
+      } catch {
+        throw new UsageError(`--${dashed(field)} must be JSON, e.g. '{"team":"web"}'`);
+      }
+    } else body[field] = value;
+  }
+  const file = option(args, `${spec.textField}-file`);
+  if (file !== undefined) {
+    if (body[spec.textField] !== undefined)
+      throw new UsageError(`give --${spec.textField} or --${spec.textField}-file, not both`);
+    body[spec.textField] = file === '-' ? await context.io.readStdin() : await readFile(file, 'utf8');
+  }
+  const expected = integerOption(args, 'expected-version');
+  if (expected !== undefined) body.expected_version = expected;
+  return body;
+}
+
+function bodyOptions(spec: KindSpec): string[] {
+  return [...Object.keys(spec.fields).map(dashed), `${spec.textField}-file`];
+}
+
+function queryOf(args: Args, names: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(names.map((name) => [snake(name), option(args, name)]));
+}
+
+/** `vibexp prompt|artifact|memory <action> …` (PRODUCT.md §5, §12). */
+export async function content(context: Context): Promise<void> {
+  const { args } = context;
+  const kindName = positional(args, 0, 'a kind');
+  const spec = KINDS[kindName];
+  const action = positional(args, 1, `what to do with the ${kindName}`);
+  const actions = [
+    'list',
+    'get',
+    'create',
+    'update',
+    'delete',
+    'versions',
+    'restore',
+    ...(kindName === 'prompt' ? ['render'] : []),
+  ];
+  if (!actions.includes(action))
+    throw new UsageError(`unknown command: ${kindName} ${action} (one of: ${actions.join(', ')})`);
+  const client = await context.client();
+  const reference = () => positional(args, 2, `the ${kindName}'s ${spec.reference}`);
+  const show = (view: Record<string, unknown>) => context.print(view, () => details(view));
+
+  switch (action) {
+    case 'list': {
+      allowOnly(args, spec.filters);
+      const page = await client.json<Record<string, unknown>>('GET', spec.path, { query: queryOf(args, spec.filters) });
+      const rows = page[spec.plural] as Record<string, unknown>[];
+      context.print(page, () => {
+        const pages = `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;
+        return table(rows, spec.columns) + pages;
+      });
+      return;
+    }
+    case 'get':
+      allowOnly(args, []);
+      return show(await client.json('GET', resourcePath(spec, reference())));
+    case 'create': {
+      allowOnly(args, bodyOptions(spec));
+      return show(await client.json('POST', spec.path, { body: await bodyOf(context, spec) }));
+    }
+    case 'update': {
+      allowOnly(args, [...bodyOptions(spec), 'expected-version']);
+      const path = resourcePath(spec, reference());
+      const body = await bodyOf(context, spec);
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give at least one field');
+      return show(await client.json('PUT', path, { body }));
+    }
+    case 'delete':
+      allowOnly(args, []);
+      await client.json('DELETE', resourcePath(spec, reference()));
+      context.print({ deleted: true }, () => `Deleted ${kindName} ${args.positionals[2]}\n`);
+      return;
+    case 'versions': {
+      allowOnly(args, []);
+      const answer = await client.json<{ versions: Record<string, unknown>[] }>(
+        'GET',
+        `${resourcePath(spec, reference())}/versions`,
+      );
+      context.print(answer, () => table(answer.versions, ['version', 'created_at', 'actor', 'status']));
+      return;
+    }
+    case 'restore': {
+      allowOnly(args, []);
+      const path = resourcePath(spec, reference());
+      const version = positional(args, 3, 'the version number to restore');
+      return show(await client.json('POST', `${path}/versions/${encodeURIComponent(version)}/restore`));
+    }
+    case 'render': {
+      allowOnly(args, ['set']);
+      const placeholders: Record<string, string> = {};
+      for (const pair of args.options.get('set') ?? []) {
+        const equals = pair.indexOf('=');
+        if (equals < 1) throw new UsageError(`--set takes name=value, not "${pair}"`);
+        placeholders[pair.slice(0, equals)] = pair.slice(equals + 1);
+      }
+      const rendered = await client.json<{ rendered_body: string; placeholders_missing: string[]; warnings: string[] }>(
+        'POST',
+        `${resourcePath(spec, reference())}/render`,
+        { body: { placeholders } },
+      );
+      context.print(rendered, () => {
+        for (const name of rendered.placeholders_missing) context.note(`vibexp: no value for {{${name}}}`);
+        for (const warning of rendered.warnings) context.note(`vibexp: ${warning}`);
+        return rendered.rendered_body.endsWith('\n') ? rendered.rendered_body : `${rendered.rendered_body}\n`;
+      });
+      return;
+    }
+  }
+}
+
+export const CONTENT_KINDS = Object.keys(KINDS);

@@ -1,0 +1,160 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, allowOnly, option, positional } from '../args';
+import type { Context } from '../context';
+
+/** Claude Code's hook events that `hooks install` sends to the platform (PRODUCT.md §10). */
+export const CLAUDE_CODE_EVENTS = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PostToolUse',
+  'Notification',
+  'Stop',
+  'SubagentStop',
+  'PreCompact',
+  'SessionEnd',
+] as const;
+/** Events about a tool call take a matcher; `*` is every tool. */
+const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse']);
+const HOOK_TIMEOUT_SECONDS = 15;
+const SEND_MARKER = 'hooks send claude-code';
+
+const TOOL_PATHS = { 'claude-code': 'claude-code', 'cursor-ide': 'cursor-ide' } as const;
+
+interface CommandHook {
+  type: string;
+  command?: string;
+  timeout?: number;
+}
+interface MatcherGroup {
+  matcher?: string;
+  hooks?: CommandHook[];
+}
+type Settings = Record<string, unknown> & { hooks?: Record<string, MatcherGroup[]> };
+
+/** A word for a POSIX shell: single-quoted, with its own quotes escaped. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The settings with this CLI's hook on every event, keeping whatever else is there. Run again, it
+ * updates its own entries (a moved installation) instead of adding more.
+ */
+export function withPlatformHooks(settings: Settings, command: string): { settings: Settings; added: number } {
+  const hooks: Record<string, MatcherGroup[]> = { ...(settings.hooks ?? {}) };
+  let added = 0;
+  for (const event of CLAUDE_CODE_EVENTS) {
+    const groups = (hooks[event] ?? []).map((group) => ({
+      ...group,
+      hooks: (group.hooks ?? []).map((hook) =>
+        hook.type === 'command' && hook.command?.includes(SEND_MARKER) ? { ...hook, command } : hook,
+      ),
+    }));
+    if (!groups.some((group) => group.hooks.some((hook) => hook.command === command))) {
+      groups.push({
+        ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}),
+        hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }],
+      });
+      added += 1;
+    }
+    hooks[event] = groups;
+  }
+  return { settings: { ...settings, hooks }, added };
+}
+
+/**
+ * `vibexp hooks install claude-code [--dir <project>] [--global]`: adds a command hook for each event to
+ * `<project>/.claude/settings.local.json` (personal, not committed) or, with --global,
+ * `~/.claude/settings.json`. The hook runs `vibexp hooks send claude-code`, which reads the key from
+ * VIBEXP_API_KEY or the stored credentials: the key is never written into the settings.
+ */
+async function install(context: Context): Promise<void> {
+  const { args, io } = context;
+  allowOnly(args, ['dir']);
+  const tool = positional(args, 2, 'the tool: claude-code');
+  if (tool !== 'claude-code') throw new UsageError(`hooks install supports claude-code, not ${tool}`);
+  if (args.flags.has('global') && option(args, 'dir') !== undefined)
+    throw new UsageError('give --dir or --global, not both');
+  const path = args.flags.has('global')
+    ? join(io.home, '.claude', 'settings.json')
+    : join(resolve(option(args, 'dir') ?? '.'), '.claude', 'settings.local.json');
+  let current: Settings = {};
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('not an object');
+    current = parsed as Settings;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(
+        `${path} is not a JSON object (${(error as Error).message}); fix it or move it away, nothing was changed`,
+        { cause: error },
+      );
+  }
+  const command = [...io.selfCommand, 'hooks', 'send', 'claude-code'].map(shellQuote).join(' ');
+  const { settings, added } = withPlatformHooks(current, command);
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
+  await rename(temporary, path);
+  const baseUrl = await context.baseUrl();
+  await warnWithoutAiTools(context);
+  context.print(
+    { path, events: CLAUDE_CODE_EVENTS, added, command },
+    () =>
+      `${added > 0 ? 'Installed' : 'Already installed:'} Claude Code hooks for ${CLAUDE_CODE_EVENTS.length} events in ${path}\n` +
+      `They post to ${baseUrl}/api/v1/claude-code/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
+  );
+}
+
+/** The hooks need a key with `ai_tools`: says so now rather than on every hook. Only a hint: never fails the install. */
+async function warnWithoutAiTools(context: Context): Promise<void> {
+  try {
+    const me = await (await context.client()).json<{ api_key?: { integrations: string[] } }>('GET', '/api/v1/auth/me');
+    if (me.api_key && !me.api_key.integrations.includes('ai_tools'))
+      context.note(
+        'vibexp: warning: the stored key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for Claude Code',
+      );
+  } catch {
+    context.note(
+      'vibexp: warning: could not check the key (not logged in, or the API is unreachable); the hooks need a key with ai_tools',
+    );
+  }
+}
+
+/** A hook could not be delivered: reported on stderr with exit 1, which Claude Code treats as non-blocking. */
+export class HookNotDelivered extends Error {
+  override readonly name = 'HookNotDelivered';
+}
+
+/**
+ * `vibexp hooks send <claude-code|cursor-ide>`: what the installed hook runs. Posts the hook JSON from stdin
+ * and prints only what the tool reads back (Claude Code's hookSpecificOutput), so nothing else lands in the
+ * conversation. Every failure exits 1, never 2 (which would block Claude Code's tool call).
+ */
+async function send(context: Context): Promise<void> {
+  const { args, io } = context;
+  try {
+    allowOnly(args, []);
+    const tool = positional(args, 2, 'the tool: claude-code or cursor-ide');
+    if (!(tool in TOOL_PATHS)) throw new UsageError(`unknown tool ${tool}`);
+    const body = await io.readStdin();
+    const answer = await (
+      await context.client()
+    ).json<{ hookSpecificOutput?: unknown }>('POST', `/api/v1/${TOOL_PATHS[tool as keyof typeof TOOL_PATHS]}/hooks`, {
+      body,
+    });
+    if (answer?.hookSpecificOutput)
+      io.stdout.write(`${JSON.stringify({ hookSpecificOutput: answer.hookSpecificOutput })}\n`);
+  } catch (error) {
+    throw new HookNotDelivered(`hook not delivered: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export async function hooks(context: Context): Promise<void> {
+  const action = positional(context.args, 1, 'what to do: install or send');
+  if (action === 'install') return install(context);
+  if (action === 'send') return send(context);
+  throw new UsageError(`unknown command: hooks ${action}`);
+}

@@ -1,0 +1,26 @@
+import { allowOnly, positional } from '../args';
+import { option } from '../args';
+import type { Context } from '../context';
+import { table } from '../output';
+
+/** `vibexp search <words…> [--types prompts,memories] [--limit n]` (PRODUCT.md §6). */
+export async function search(context: Context): Promise<void> {
+  const { args } = context;
+  allowOnly(args, ['types', 'limit']);
+  positional(args, 1, 'what to search for');
+  const q = args.positionals.slice(1).join(' ');
+  const answer = await (
+    await context.client()
+  ).json<{ results: Record<string, unknown>[] }>('GET', '/api/v1/search', {
+    query: { q, types: option(args, 'types'), limit: option(args, 'limit') },
+  });
+  context.print(answer, () =>
+    table(
+      answer.results.map((result) => ({
+        ...result,
+        ref: result.slug ? `${result.project ? `${String(result.project)}/` : ''}${String(result.slug)}` : result.id,
+      })),
+      ['type', 'ref', 'title', 'score', 'updated_at'],
+    ),
+  );
+}

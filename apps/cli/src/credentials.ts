@@ -1,0 +1,50 @@
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** `~/.vibexp/credentials.json` (PRODUCT.md §12): the stored key, readable by its owner only. */
+export interface StoredCredentials {
+  api_key: string;
+  base_url?: string;
+}
+
+export function credentialsPath(home: string): string {
+  return join(home, '.vibexp', 'credentials.json');
+}
+
+export async function readCredentials(home: string): Promise<StoredCredentials | undefined> {
+  let text: string;
+  try {
+    text = await readFile(credentialsPath(home), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed = JSON.parse(text) as Partial<StoredCredentials>;
+  return typeof parsed.api_key === 'string' ? (parsed as StoredCredentials) : undefined;
+}
+
+/**
+ * Written to a new file created with mode 0600, then renamed over the old one: the key is never, even for
+ * a moment, in a file others can read. The directory is 0700.
+ */
+export async function writeCredentials(home: string, credentials: StoredCredentials): Promise<string> {
+  const path = credentialsPath(home);
+  const directory = join(home, '.vibexp');
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  await chmod(directory, 0o700);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600, flag: 'w' });
+  await chmod(temporary, 0o600);
+  await rename(temporary, path);
+  return path;
+}
+
+export async function removeCredentials(home: string): Promise<boolean> {
+  try {
+    await rm(credentialsPath(home));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
