@@ -1,4 +1,4 @@
-/** Field names whose values are secrets wherever they appear in a log object. */
+/** Field names whose values are secrets wherever they appear in a log object (or in stored hook JSON). */
 const SECRET_FIELDS = new Set([
   'authorization',
   'password',
@@ -26,6 +26,11 @@ const SECRET_FIELDS = new Set([
  */
 const SECRET_PATTERN = /vxk_[0-9A-Fa-f]{8,}|\b(ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
 
+/** Whether a field of that name holds a secret (compared without regard to case). */
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELDS.has(name.toLowerCase());
+}
+
 /** The same shapes, without the global flag's shared position: for a yes/no test. */
 const KEY_SHAPE = new RegExp(SECRET_PATTERN.source);
 
@@ -46,12 +51,27 @@ const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{1,1024}:)[^@\s]{1,1024}@/g;
  */
 const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/]{0,1024}@(?=[A-Za-z0-9[])/g;
 
+/**
+ * Secrets quoted in free text, e.g. a command line a tool ran (`curl -H "Authorization: Bearer …"`,
+ * `-b vx_session=…`, `-d '{"password":"…"}'`): a bearer token other than our key shape (which
+ * SECRET_PATTERN masks with its display prefix), the dashboard's session cookie, a password in JSON or
+ * in a query or form. Bounded and anchored like the patterns above.
+ */
+const BEARER_TOKEN = /(?<![\w-])(Bearer\s{1,8})(?!vxk_)[A-Za-z0-9._~+/-]{8,4096}=*/gi;
+const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
+const JSON_PASSWORD = /("(?:password|passwd)"\s{0,8}:\s{0,8}")[^"]{1,1024}"/gi;
+const FORM_PASSWORD = /(?<![\w-])((?:password|passwd)=)[^&\s"']{1,1024}/gi;
+
 export const REDACTED = '[REDACTED]';
 
 export function redactText(text: string): string {
   const masked = text
+    .replace(BEARER_TOKEN, `$1${REDACTED}`)
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
-    .replace(DSN_PASSWORD, `$1${REDACTED}@`);
+    .replace(DSN_PASSWORD, `$1${REDACTED}@`)
+    .replace(SESSION_COOKIE, `$1${REDACTED}`)
+    .replace(JSON_PASSWORD, `$1${REDACTED}"`)
+    .replace(FORM_PASSWORD, `$1${REDACTED}`);
   return masked.includes('@') ? masked.replace(USERINFO, `$1:${REDACTED}@`) : masked;
 }
 
@@ -66,7 +86,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const result: Record<string, unknown> = {};
   for (const [field, inner] of Object.entries(value)) {
-    result[field] = SECRET_FIELDS.has(field.toLowerCase()) ? REDACTED : redact(inner, depth + 1);
+    result[field] = isSecretField(field) ? REDACTED : redact(inner, depth + 1);
   }
   return result;
 }

@@ -43,14 +43,48 @@ describe('redact', () => {
       `/${'a'.repeat(size)}:${'b'.repeat(size)}/@x`,
       `/${'a'.repeat(size)}@x`,
       `x://${'h'.repeat(size)}@`,
+      'Bearer '.repeat(size / 7),
+      `"password":"${'"password":"'.repeat(size / 12)}`,
+      `a${'password=&'.repeat(size / 10)}`,
     ];
     for (const text of crafted) {
       const startedAt = performance.now();
       // Nothing here is a credential: the text comes back as it was (compared as a boolean, not printed).
-      expect(redactText(text) === text).toBe(true);
+      expect([text.slice(0, 20), redactText(text) === text]).toEqual([text.slice(0, 20), true]);
       expect(performance.now() - startedAt).toBeLessThan(1_000);
     }
     expect(redactText(`${'x'.repeat(size)} postgres://u:S3cret@h/db`)).toContain('postgres://u:[REDACTED]@h/db');
+  });
+
+  it.each([
+    [
+      'a bearer token',
+      'curl -H "Authorization: Bearer ghp_abcdefghijklmnop123456" x',
+      'ghp_abcdefghijklmnop123456',
+      'Bearer [REDACTED]',
+    ],
+    ['a session cookie', 'curl -b vx_session=s3ss10nT0k3n; echo', 's3ss10nT0k3n', 'vx_session=[REDACTED];'],
+    [
+      'a password in JSON',
+      `curl -d '{"email":"a@b.c","password":"hunter2hunter2"}'`,
+      'hunter2',
+      '"password":"[REDACTED]"',
+    ],
+    ['a password in a form', 'login?user=ann&password=hunter2hunter2&x=1', 'hunter2', 'password=[REDACTED]&x=1'],
+  ])('masks %s quoted in text', (_, text, secret, shown) => {
+    const sut = redactText(text);
+    expect(sut).not.toContain(secret);
+    expect(sut).toContain(shown);
+  });
+
+  it('leaves prose about these things alone, and shows our own keys by their prefix after Bearer', () => {
+    for (const text of [
+      'send Authorization: Bearer vxk_…',
+      'password must be at least 12 characters',
+      'the Bearer scheme',
+    ])
+      expect(redactText(text)).toBe(text);
+    expect(redactText(`Bearer ${key}`)).toBe(`Bearer ${key.slice(0, 12)}…[REDACTED]`);
   });
 
   it('masks secret fields by name at any depth', () => {
