@@ -129,6 +129,19 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
     expect((await sessions('cursor-ide')).body.sessions.map((s) => s.session_id)).not.toContain(sessionId);
   });
 
+  it('keeps the last directory sent when later hooks send none, and at most 100 tool names', async () => {
+    const sessionId = randomUUID();
+    const send = (extra: Body) =>
+      hook('/claude-code/hooks', { session_id: sessionId, hook_event_name: 'PostToolUse', ...extra });
+    expect((await send({ cwd: '/w/first' })).status).toBe(201);
+    expect((await send({ cwd: '/w/second' })).status).toBe(201);
+    for (let i = 0; i < 101; i += 1) expect((await send({ tool_name: `tool-${i}` })).status).toBe(201);
+    const session = (await sessions('claude-code', '?limit=100')).body.sessions.find((s) => s.session_id === sessionId);
+    expect(session).toMatchObject({ cwd: '/w/second', hook_count: 103 });
+    expect(session?.tools_used).toHaveLength(100);
+    expect(session?.tools_used[99]).toBe('tool-99');
+  }, 30_000);
+
   it('counts every hook of a session sent at once', async () => {
     const sessionId = randomUUID();
     const answers = await Promise.all(
@@ -304,6 +317,31 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
       expect(page.body.sessions).toHaveLength(1);
     });
 
+    it('stores __proto__ and constructor keys as sent, and long strings cut with a flag; refuses over 1 MiB with 413', async () => {
+      const sessionId = randomUUID();
+      const rawBody = `{"session_id":"${sessionId}","hook_event_name":"PostToolUse","tool_input":{"constructor":"c","__proto__":{"p":1}},"tool_response":"${'r'.repeat(20_000)}"}`;
+      const response = await post(rawBody);
+      expect(response.status).toBe(201);
+      const stored = await waitFor(
+        () => owner.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=hook.received&limit=100'),
+        (page) => page.body.events.some((event) => event.data.session_id === sessionId),
+      );
+      const data = stored.body.events.find((e) => e.data.session_id === sessionId)!.data;
+      // Both as own properties (PostgreSQL's jsonb orders keys its own way).
+      const toolInput = (data.payload as Body).tool_input as Body;
+      expect(Object.keys(toolInput).sort()).toEqual(['__proto__', 'constructor']);
+      expect([
+        toolInput.constructor,
+        JSON.stringify(Object.getOwnPropertyDescriptor(toolInput, '__proto__')?.value),
+      ]).toEqual(['c', '{"p":1}']);
+      expect(data.truncated).toBe(true);
+      expect(((data.payload as Body).tool_response as string).length).toBeLessThan(17_000);
+
+      const huge = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`f${i}`, 'z'.repeat(16_384)]));
+      const tooLarge = await hook('/claude-code/hooks', { session_id: randomUUID(), hook_event_name: 'Stop', ...huge });
+      expect([tooLarge.status, tooLarge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    });
+
     it('stores a key or password inside a hook masked, and NUL characters as U+FFFD', async () => {
       const leaked = `vxk_${'c'.repeat(64)}`;
       const sessionId = randomUUID();
@@ -311,7 +349,10 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
         session_id: sessionId,
         hook_event_name: 'PreToolUse',
         tool_name: 'Bash',
-        tool_input: { command: `curl -H "Authorization: Bearer ${leaked}" https://me:hunter2@example.com` },
+        tool_input: {
+          command: `curl -H "Authorization: Bearer ${leaked}" https://me:hunter2@example.com -b vx_session=s3ss10nvalue`,
+          password: 'correct horse',
+        },
         tool_response: 'binary\u0000output',
       });
       expect(response.status).toBe(201);
@@ -322,7 +363,7 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
       const event = stored.body.events.find((e) => e.data.session_id === sessionId)!;
       const text = JSON.stringify(event);
       expect(text).not.toContain(leaked);
-      expect(text).not.toContain('hunter2');
+      for (const secret of ['hunter2', 's3ss10nvalue', 'correct horse']) expect(text).not.toContain(secret);
       expect((event.data.payload as Body).tool_response).toBe('binary\uFFFDoutput');
     });
   });

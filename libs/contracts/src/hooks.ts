@@ -31,9 +31,15 @@ export interface RecordHookRequest {
   hook_event_name: string;
   tool_name?: string;
   cwd?: string;
-  /** The user's prompt (UserPromptSubmit), to rank memories by. */
+  /** The start of the user's prompt (UserPromptSubmit), to rank memories by. */
   prompt?: string;
-  payload: Record<string, unknown>;
+  /**
+   * The hook's whole JSON as stored (masked, long strings cut), as text: content-service parses it in one
+   * step instead of letting the RPC's DTO transformation walk a client-made object key by key.
+   */
+  payload_json: string;
+  /** Whether a string of it was cut. */
+  truncated: boolean;
 }
 
 export interface HookReceipt {

@@ -9,7 +9,10 @@ export interface HookReceivedData {
   hook_event_name: string;
   tool_name?: string;
   cwd?: string;
+  /** The hook's JSON as stored (masked, long strings cut). */
   payload: Record<string, unknown>;
+  /** Present, true, when a string of the payload was cut. */
+  truncated?: true;
 }
 
 /** A session keeps at most this many distinct tool names: the list is a summary, not a log. */

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Controller } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import {
   type AiToolSessionView,
   CONTEXT_HOOK_EVENTS,
+  DomainError,
   type EventEnvelope,
   HOOK_TOOLS,
   type HookReceipt,
@@ -13,12 +14,16 @@ import {
   HooksRpc,
   ListAiToolSessionsQuery,
   type Page,
+  RpcErrorCode,
 } from '#contracts';
 import { Conditions } from '../shared/content-query';
 import { ActorDto, eventMeta } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import type { HookReceivedData } from './hook-sessions.projection';
 import { type ContextMemory, anyWordTsQuery, contextText, projectCandidates } from './project-context';
+
+/** The gateway refuses hooks over 1 MiB stored (in bytes); as characters, that is at most this many. */
+const MAX_PAYLOAD_JSON = 1024 * 1024;
 
 class RecordHookCommand {
   @ValidateNested()
@@ -48,10 +53,15 @@ class RecordHookCommand {
 
   @IsOptional()
   @IsString()
+  @MaxLength(2_000)
   prompt?: string;
 
-  @IsObject()
-  payload: Record<string, unknown>;
+  @IsString()
+  @MaxLength(MAX_PAYLOAD_JSON)
+  payload_json: string;
+
+  @IsBoolean()
+  truncated: boolean;
 }
 
 class ListSessionsCommand {
@@ -76,11 +86,26 @@ function sessionStream(accountId: string, tool: HookTool, sessionId: string): st
   return `ai_session-${accountId}:${tool}:${digest}`;
 }
 
+/** The hook JSON the gateway prepared; anything else is a broken caller, refused as invalid input. */
+function parsePayload(json: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new DomainError(RpcErrorCode.ValidationFailed, 'payload_json must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
 const SORT = { last_seen: 'last_seen', first_seen: 'first_seen', hook_count: 'hook_count' } as const;
 
 /** IDE hook endpoints (PRODUCT.md §10): each hook is a `hook.received` event of its session's stream. */
 @Controller()
 export class HooksHandler {
+  private readonly logger = new Logger(HooksHandler.name);
+
   constructor(private readonly store: ContentStore) {}
 
   @MessagePattern(HooksRpc.record)
@@ -92,7 +117,8 @@ export class HooksHandler {
       hook_event_name: command.hook_event_name,
       ...(command.tool_name !== undefined ? { tool_name: command.tool_name } : {}),
       ...(command.cwd !== undefined ? { cwd: command.cwd } : {}),
-      payload: command.payload,
+      payload: parsePayload(command.payload_json),
+      ...(command.truncated ? { truncated: true as const } : {}),
     };
     const event = await this.append(sessionStream(accountId, command.tool, command.session_id), data, command);
     const receipt: HookReceipt = { id: event.id, created_at: event.occurred_at };
@@ -101,7 +127,7 @@ export class HooksHandler {
       (CONTEXT_HOOK_EVENTS as readonly string[]).includes(command.hook_event_name)
     ) {
       const prompt = command.hook_event_name === 'UserPromptSubmit' ? (command.prompt ?? '') : undefined;
-      receipt.additional_context = contextText(await this.memoriesFor(accountId, command.cwd, prompt));
+      receipt.additional_context = await this.contextFor(accountId, command.cwd, prompt);
     }
     return receipt;
   }
@@ -160,6 +186,19 @@ export class HooksHandler {
       );
       return events[0];
     });
+  }
+
+  /**
+   * The hook is stored by now: a failure to look up memories costs the context, not the answer (a 500
+   * would have the tool send the hook again).
+   */
+  private async contextFor(accountId: string, cwd: string | undefined, prompt: string | undefined): Promise<string> {
+    try {
+      return contextText(await this.memoriesFor(accountId, cwd, prompt));
+    } catch (error) {
+      this.logger.warn(`memories for a hook could not be read; answering without context: ${String(error)}`);
+      return '';
+    }
   }
 
   /**

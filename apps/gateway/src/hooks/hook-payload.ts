@@ -1,28 +1,56 @@
 import { HttpStatus } from '@nestjs/common';
-import { ProblemError, type ValidationErrorItem, redactText } from '#common';
+import { ProblemError, REDACTED, type ValidationErrorItem, isSecretField, redactText } from '#common';
 import type { HookTool, RecordHookRequest } from '#contracts';
 
 /** Hook JSON is the tools' own format, not a DTO of ours; it is still bounded, like every body. */
 const MAX_DEPTH = 32;
+/**
+ * What is kept of one string: a tool's whole output (a file it read, a build log) is not audit material,
+ * and hooks are frequent. Its beginning is kept, with a note of how much was cut.
+ */
+export const MAX_STORED_STRING = 16 * 1024;
+/** The stored JSON as a whole (after masking and cutting): an event, a NATS message and an audit row. */
+export const MAX_STORED_HOOK_BYTES = 1024 * 1024;
+/** Only ranks memories: a few sentences are plenty. */
+const MAX_PROMPT_FOR_RANKING = 2_000;
 /** A NUL or a lone surrogate: valid JSON, but text PostgreSQL cannot store. */
 const UNSTORABLE = /[\0\p{Cs}]/gu;
 
 class TooDeep extends Error {}
 
 /**
- * The hook JSON as it is stored: every string (and key) with key-shaped text and URL passwords masked,
- * as in logs (a tool's input or output may hold a secret: it must not land in an event), and with
- * characters PostgreSQL cannot store replaced by U+FFFD rather than refusing a hook for them.
+ * Makes the hook JSON storable, recording whether anything was cut:
+ * - every string (and key) masked as in logs: key shapes, bearer tokens, session cookies, passwords and
+ *   URL passwords in text, and the whole value of a field named like a secret (`password`, `token`…).
+ *   A tool's input or output may hold one; it must not land in an event;
+ * - characters PostgreSQL cannot store replaced by U+FFFD, rather than refusing a hook for them;
+ * - strings cut at MAX_STORED_STRING.
  * `Object.fromEntries` keeps a `__proto__` key as a plain property instead of setting a prototype.
  */
-function storable(value: unknown, depth: number): unknown {
-  if (typeof value === 'string') return redactText(value.replace(UNSTORABLE, '\uFFFD'));
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH) throw new TooDeep();
-  if (Array.isArray(value)) return value.map((item) => storable(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [storable(key, depth) as string, storable(inner, depth + 1)]),
-  );
+class StorableCopy {
+  truncated = false;
+
+  of(value: unknown, depth: number): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth >= MAX_DEPTH) throw new TooDeep();
+    if (Array.isArray(value)) return value.map((item) => this.of(item, depth + 1));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [
+        this.text(key),
+        isSecretField(key) && inner !== null && inner !== '' ? REDACTED : this.of(inner, depth + 1),
+      ]),
+    );
+  }
+
+  private text(value: string): string {
+    let text = value;
+    if (text.length > MAX_STORED_STRING) {
+      this.truncated = true;
+      text = `${text.slice(0, MAX_STORED_STRING)}…[${text.length - MAX_STORED_STRING} more characters not stored]`;
+    }
+    return redactText(text.replace(UNSTORABLE, '\uFFFD'));
+  }
 }
 
 const invalid = (validationErrors: ValidationErrorItem[]): ProblemError =>
@@ -61,14 +89,23 @@ function textField(body: Record<string, unknown>, rule: FieldRule, errors: Valid
 export function parseHook(tool: HookTool, body: unknown): RecordHookRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw invalid([{ field: '(body)', message: 'must be a JSON object' }]);
+  const copy = new StorableCopy();
   let payload: Record<string, unknown>;
   try {
-    payload = storable(body, 0) as Record<string, unknown>;
+    payload = copy.of(body, 0) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TooDeep)
       throw invalid([{ field: '(body)', message: `is nested more than ${MAX_DEPTH} levels deep` }]);
     throw error;
   }
+  // Sent on as text: content-service parses it whole, never walking it key by key through a DTO.
+  const payloadJson = JSON.stringify(payload);
+  if (Buffer.byteLength(payloadJson) > MAX_STORED_HOOK_BYTES)
+    throw new ProblemError(
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      'PAYLOAD_TOO_LARGE',
+      `the hook JSON is over ${MAX_STORED_HOOK_BYTES / 1024 / 1024} MiB once its strings are cut to ${MAX_STORED_STRING / 1024} KiB each`,
+    );
   const errors: ValidationErrorItem[] = [];
   const sessionId = textField(payload, { field: SESSION_FIELD[tool], max: 255, required: true }, errors);
   const hookEventName = textField(payload, { field: 'hook_event_name', max: 100, required: true }, errors);
@@ -83,8 +120,9 @@ export function parseHook(tool: HookTool, body: unknown): RecordHookRequest {
     hook_event_name: hookEventName,
     ...(toolName !== undefined ? { tool_name: toolName } : {}),
     ...(cwd !== undefined ? { cwd } : {}),
-    ...(prompt !== undefined ? { prompt } : {}),
-    payload,
+    ...(prompt !== undefined ? { prompt: prompt.slice(0, MAX_PROMPT_FOR_RANKING) } : {}),
+    payload_json: payloadJson,
+    truncated: copy.truncated,
   };
 }
 

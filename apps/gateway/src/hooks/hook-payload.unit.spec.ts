@@ -1,5 +1,7 @@
 import { ProblemError } from '#common';
-import { parseHook } from './hook-payload';
+import { MAX_STORED_STRING, parseHook } from './hook-payload';
+
+const stored = (hook: { payload_json: string }) => JSON.parse(hook.payload_json) as Record<string, unknown>;
 
 const KEY = `vxk_${'ab'.repeat(32)}`;
 
@@ -35,7 +37,8 @@ describe('parseHook (PRODUCT.md §10)', () => {
       hook_event_name: 'PostToolUse',
       tool_name: 'Bash',
       cwd: '/home/ann/src/my-app',
-      payload: body,
+      payload_json: JSON.stringify(body),
+      truncated: false,
     });
   });
 
@@ -101,14 +104,54 @@ describe('parseHook (PRODUCT.md §10)', () => {
       hook_event_name: 'PostToolUse',
       tool_response: 'a\u0000b\ud800c',
     });
-    expect(hook.payload.tool_response).toBe('a\uFFFDb\uFFFDc');
+    expect(stored(hook).tool_response).toBe('a\uFFFDb\uFFFDc');
   });
 
-  it('keeps a __proto__ key as data, never as the prototype of what is stored', () => {
-    const body = JSON.parse('{"session_id":"s","hook_event_name":"Stop","__proto__":{"polluted":true}}') as object;
+  it('keeps __proto__ and constructor keys as data, never as the prototype of what is stored', () => {
+    const body = JSON.parse(
+      '{"session_id":"s","hook_event_name":"Stop","__proto__":{"polluted":true},"tool_input":{"constructor":"x"}}',
+    ) as object;
     const hook = parseHook('claude_code', body);
-    expect(Object.getPrototypeOf(hook.payload)).toBe(Object.prototype);
-    expect((hook.payload as { polluted?: boolean }).polluted).toBeUndefined();
-    expect(JSON.stringify(hook.payload)).toContain('"__proto__":{"polluted":true}');
+    expect(hook.payload_json).toContain('"__proto__":{"polluted":true}');
+    expect(hook.payload_json).toContain('"constructor":"x"');
+    expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it('masks the value of a field named like a secret, and secrets quoted in commands', () => {
+    const hook = parseHook('claude_code', {
+      session_id: 's',
+      hook_event_name: 'PreToolUse',
+      tool_input: {
+        password: 'hunter2hunter2',
+        nested: { Token: 'abc', api: { authorization: 'Basic eDp5' } },
+        command: `curl -b vx_session=s3ss10n -H 'Authorization: Bearer ghp_abcdefghijklmnop' -d '{"password":"pw123456"}'`,
+      },
+    });
+    for (const secret of ['hunter2', 'abc', 'eDp5', 's3ss10n', 'ghp_abcdefghijklmnop', 'pw123456'])
+      expect([secret, hook.payload_json.includes(secret)]).toEqual([secret, false]);
+    expect(stored(hook).tool_input).toMatchObject({ password: '[REDACTED]', nested: { Token: '[REDACTED]' } });
+  });
+
+  it('keeps the first 16 KiB of a long string, says how much was cut, and flags the hook', () => {
+    const output = 'y'.repeat(MAX_STORED_STRING + 500);
+    const hook = parseHook('claude_code', { session_id: 's', hook_event_name: 'PostToolUse', tool_response: output });
+    expect(hook.truncated).toBe(true);
+    expect(stored(hook).tool_response).toBe(`${'y'.repeat(MAX_STORED_STRING)}…[500 more characters not stored]`);
+    expect(parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop' }).truncated).toBe(false);
+  });
+
+  it('refuses with 413 a hook whose stored JSON would still be over 1 MiB', () => {
+    const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`f${i}`, 'z'.repeat(MAX_STORED_STRING)]));
+    const refused = refusal(() => parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop', ...many }));
+    expect([refused.status, refused.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('sends on only the start of a long prompt, to rank memories by', () => {
+    const hook = parseHook('claude_code', {
+      session_id: 's',
+      hook_event_name: 'UserPromptSubmit',
+      prompt: 'p'.repeat(10_000),
+    });
+    expect(hook.prompt).toHaveLength(2_000);
   });
 });
