@@ -34,6 +34,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY apps/gateway/public ./apps/gateway/public
+COPY --from=build /app/apps/web/dist ./apps/web/dist
 USER node
 EXPOSE 3000 8080
 # `exec` replaces the shell so node is PID 1 and receives SIGTERM directly.

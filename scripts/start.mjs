@@ -18,6 +18,7 @@ import {
   stopChild,
   superviseServer,
 } from './lib/servers.mjs';
+import { buildPlatform } from './lib/build.mjs';
 
 /**
  * Node flags per service. The gateway allocates a little for every request at thousands of requests
@@ -126,10 +127,11 @@ if (!existsSync(join(root, 'node_modules'))) {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 say('building (incremental)...');
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+try {
+  buildPlatform(root);
+} catch (error) {
+  fail(error.message);
+}
 
 mkdirSync(dataDir, { recursive: true });
 const lockFile = join(dataDir, 'start.pid');

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: builds, starts a throw-away PostgreSQL (embedded, fsync off) on a free port, runs every
 // jest suite against it, and always tears it down. Ends with a line `N passed, N failed`.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildPlatform } from './lib/build.mjs';
 import { ensureNatsServer, startPostgres } from './lib/servers.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -45,12 +46,7 @@ let exitCode = 1;
 try {
   ensureNatsServer(say);
   say('building...');
-  const build = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    { cwd: root, stdio: 'inherit' },
-  );
-  if (build.status !== 0) throw new Error('the build failed');
+  buildPlatform(root);
   postgres = await startPostgres({ dataDir: join(workDir, 'postgres'), fast: true });
   say(`PostgreSQL on 127.0.0.1:${postgres.port}`);
   const jestArgs = [

@@ -101,6 +101,25 @@ describe('walking skeleton: the platform end to end', () => {
     expect((await fetch(`${platform.url('key-service')}/healthz`)).status).toBe(200);
   });
 
+  it('serves the dashboard at / with its script and styles (PRODUCT.md §13)', async () => {
+    const base = platform.url('gateway');
+    const page = await fetch(`${base}/`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>');
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(js|css))"/g)];
+    expect(assets.map((asset) => asset[2]).sort()).toEqual(['css', 'js']);
+    for (const [, path, kind] of assets) {
+      const asset = await fetch(`${base}${path}`);
+      expect([path, asset.status, asset.headers.get('content-type')]).toEqual([
+        path,
+        200,
+        kind === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+      ]);
+    }
+  });
+
   it('answers problem+json with the request id for an unknown route', async () => {
     const response = await fetch(`${platform.url('gateway')}/api/v1/nowhere`, {
       headers: { 'X-Request-Id': 'skeleton-1' },

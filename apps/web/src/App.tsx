@@ -1,0 +1,98 @@
+import { useEffect, useState } from 'react';
+import { api, rememberCsrf } from './api';
+import { AlertsPage } from './pages/AlertsPage';
+import { ApiKeysPage } from './pages/ApiKeysPage';
+import { AuditLogPage } from './pages/AuditLogPage';
+import { AuthPage } from './pages/AuthPage';
+import { ContentPage } from './pages/ContentPage';
+import { KeyUsagePage } from './pages/KeyUsagePage';
+import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
+import type { User } from './types';
+
+/** Pages by hash (`#/keys`), so the gateway serves one file for every page. */
+function useRoute(): string {
+  const [route, setRoute] = useState(() => location.hash.slice(1) || '/keys');
+  useEffect(() => {
+    const changed = () => setRoute(location.hash.slice(1) || '/keys');
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}
+
+const NAV = [
+  ['/keys', 'API Keys'],
+  ['/alerts', 'Security alerts'],
+  ['/audit', 'Audit log'],
+  ['/prompts', 'Prompts'],
+  ['/artifacts', 'Artifacts'],
+  ['/memories', 'Memories'],
+  ['/settings/security', 'Security settings'],
+] as const;
+
+function Page({ route }: { route: string }) {
+  const usage = /^\/keys\/([^/]+)\/usage$/.exec(route);
+  if (usage) return <KeyUsagePage keyId={usage[1]} />;
+  switch (route) {
+    case '/alerts':
+      return <AlertsPage />;
+    case '/audit':
+      return <AuditLogPage />;
+    case '/prompts':
+    case '/artifacts':
+    case '/memories':
+      return <ContentPage kind={route.slice(1) as 'prompts' | 'artifacts' | 'memories'} />;
+    case '/settings/security':
+      return <SecuritySettingsPage />;
+    default:
+      return <ApiKeysPage />;
+  }
+}
+
+export function App() {
+  const [user, setUser] = useState<User | null | undefined>(undefined);
+  const route = useRoute();
+
+  useEffect(() => {
+    api<User>('GET', '/api/v1/auth/me')
+      .then(setUser)
+      .catch(() => setUser(null));
+  }, []);
+
+  async function logout() {
+    await api('POST', '/api/v1/auth/logout').catch(() => undefined);
+    rememberCsrf(null);
+    setUser(null);
+  }
+
+  if (user === undefined) return <p className="loading">Loading…</p>;
+  if (user === null) return <AuthPage onSignedIn={setUser} />;
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="main">
+        <div className="brand">VibeXP</div>
+        {NAV.map(([path, label]) => (
+          <a
+            key={path}
+            href={`#${path}`}
+            aria-current={route === path || (path === '/keys' && route.startsWith('/keys')) ? 'page' : undefined}
+          >
+            {label}
+          </a>
+        ))}
+        <div className="account">
+          <div>{user.name}</div>
+          <div className="muted">
+            {user.email} · {user.tier}
+          </div>
+          <button type="button" className="link" onClick={() => void logout()}>
+            Log out
+          </button>
+        </div>
+      </nav>
+      <main className="content">
+        <Page route={route} />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * The dashboard's calls to the REST API: same origin, the session cookie, and the CSRF token of the
+ * session on every unsafe method (PRODUCT.md §2). The token comes with login/signup and is kept in
+ * localStorage so a reload or a second tab still has it; logout forgets it.
+ */
+const CSRF_STORAGE = 'vx_csrf';
+
+export interface Problem {
+  status: number;
+  code?: string;
+  detail?: string;
+  validation_errors?: { field: string; message: string }[];
+}
+
+export class ApiProblem extends Error {
+  constructor(readonly problem: Problem) {
+    super(problemText(problem));
+  }
+}
+
+export function problemText(problem: Problem): string {
+  const detail = problem.detail ?? `request failed (${problem.status})`;
+  // Field messages the detail does not already say.
+  const fields = (problem.validation_errors ?? [])
+    .filter((error) => !detail.includes(error.message))
+    .map((error) => `${error.field}: ${error.message}`);
+  return [detail, ...fields].join(' — ');
+}
+
+export function rememberCsrf(token: string | null): void {
+  if (token) localStorage.setItem(CSRF_STORAGE, token);
+  else localStorage.removeItem(CSRF_STORAGE);
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (UNSAFE.has(method)) headers['x-csrf-token'] = localStorage.getItem(CSRF_STORAGE) ?? '';
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const parsed: unknown = text ? JSON.parse(text) : undefined;
+  if (!response.ok) throw new ApiProblem({ status: response.status, ...(parsed as object) });
+  return parsed as T;
+}
+
+/** A query string of the values that are set. */
+export function query(values: Record<string, string | number | undefined | null>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values))
+    if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

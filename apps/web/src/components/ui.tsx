@@ -1,0 +1,139 @@
+import { type ReactNode, useEffect, useRef } from 'react';
+import { INTEGRATION_BADGES, shares } from '../format';
+import type { Integration } from '../types';
+
+export function IntegrationBadge({ integration }: { integration: Integration }) {
+  const badge = INTEGRATION_BADGES[integration];
+  return (
+    <span className={`badge badge-${badge.colour}`} title={badge.legacy ? 'legacy: MCP uses OAuth 2.1 now' : undefined}>
+      {badge.label}
+      {badge.legacy ? ' (legacy)' : ''}
+    </span>
+  );
+}
+
+export function LegacyBadge() {
+  return <span className="badge badge-yellow">Legacy</span>;
+}
+
+export function ErrorBanner({ error }: { error: string | null }) {
+  return error ? (
+    <p className="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+/** A modal dialog on the native <dialog> element (focus trap and Escape for free), open while `open` is. */
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return (
+    // Escape fires `cancel`: the parent decides. Not `close`, which also fires when the parent closes it.
+    <dialog
+      ref={ref}
+      onCancel={(event) => {
+        event.preventDefault();
+        onClose();
+      }}
+      aria-label={title}
+    >
+      <h2>{title}</h2>
+      {open ? children : null}
+    </dialog>
+  );
+}
+
+/** Horizontal bars, labelled, each sized against the largest. */
+export function Bars({
+  items,
+  empty = 'No requests in this range',
+}: {
+  items: { label: string; count: number }[];
+  empty?: string;
+}) {
+  if (items.length === 0) return <p className="muted">{empty}</p>;
+  return (
+    <ul className="bars">
+      {shares(items).map((item) => (
+        <li key={item.label}>
+          <span className="bar-label">{item.label}</span>
+          <span className="bar" style={{ width: `${Math.max(item.share * 100, 1)}%` }} />
+          <span className="bar-count">{item.count.toLocaleString('en-US')}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Requests over time as an SVG column chart. */
+export function Columns({ series }: { series: { start: string; count: number }[] }) {
+  const width = 720;
+  const height = 160;
+  const gap = 2;
+  const column = series.length > 0 ? width / series.length : width;
+  const bars = shares(series);
+  const max = Math.max(0, ...series.map((point) => point.count));
+  return (
+    <figure className="columns">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="requests over time">
+        {bars.map((point, index) => (
+          <rect
+            key={point.start}
+            x={index * column + gap / 2}
+            y={height - point.share * (height - 4)}
+            width={Math.max(column - gap, 1)}
+            height={point.share * (height - 4)}
+          >
+            <title>{`${point.start}: ${point.count}`}</title>
+          </rect>
+        ))}
+      </svg>
+      <figcaption className="muted">
+        {series.length > 0
+          ? `${series[0].start.slice(0, 16)} → ${series[series.length - 1].start.slice(0, 16)} UTC, peak ${max}`
+          : 'no data'}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function Pager({
+  page,
+  totalPages,
+  onPage,
+}: {
+  page: number;
+  totalPages: number;
+  onPage: (page: number) => void;
+}) {
+  if (totalPages <= 1) return null;
+  return (
+    <nav className="pager">
+      <button type="button" disabled={page <= 1} onClick={() => onPage(page - 1)}>
+        Previous
+      </button>
+      <span>
+        page {page} of {totalPages}
+      </span>
+      <button type="button" disabled={page >= totalPages} onClick={() => onPage(page + 1)}>
+        Next
+      </button>
+    </nav>
+  );
+}

@@ -1,0 +1,66 @@
+/** How values are shown in the dashboard. Pure, unit-tested. */
+import type { ApiKey, Integration } from './types';
+
+/** The badges of PRODUCT.md §3.2: label and colour per integration. */
+export const INTEGRATION_BADGES: Record<
+  Integration,
+  { label: string; colour: 'blue' | 'green' | 'purple'; legacy?: true }
+> = {
+  ai_tools: { label: 'AI Tools', colour: 'blue' },
+  cli: { label: 'CLI', colour: 'green' },
+  mcp_server: { label: 'MCP Server', colour: 'purple', legacy: true },
+};
+
+/** `vxk_1a2b3c4d…`: the stored prefix and an ellipsis for the rest, which the platform never has. */
+export function displayPrefix(prefix: string): string {
+  return `${prefix}…`;
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+];
+
+/** "3 hours ago", "just now"; "Never" for a key that was never used. */
+export function lastUsed(at: string | null, now = Date.now()): string {
+  if (!at) return 'Never';
+  const elapsed = now - Date.parse(at);
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  for (const [unit, size] of UNITS)
+    if (Math.abs(elapsed) >= size) return format.format(-Math.round(elapsed / size), unit);
+  return 'just now';
+}
+
+export function dateTime(at: string | null): string {
+  return at
+    ? new Date(at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC'
+    : '—';
+}
+
+/** The hint next to a key: rotation due (older than 90 days), expiry soon, or nothing. */
+export function keyHint(key: ApiKey, now = Date.now()): string | null {
+  if (key.status === 'revoked') return key.revoked_reason ? `revoked (${key.revoked_reason})` : 'revoked';
+  if (key.expires_at) {
+    const left = Date.parse(key.expires_at) - now;
+    if (left < 7 * 86_400_000) return `expires ${lastUsed(key.expires_at, now)}`;
+  }
+  if (key.replaced_by) return 'rotated: stops working when its grace period ends';
+  if (key.rotation_due) return 'rotation due: older than 90 days';
+  return null;
+}
+
+/** Bars of a chart, each as a share (0–1) of the largest. */
+export function shares<T extends { count: number }>(items: readonly T[]): (T & { share: number })[] {
+  const max = Math.max(0, ...items.map((item) => item.count));
+  return items.map((item) => ({ ...item, share: max === 0 ? 0 : item.count / max }));
+}
+
+/** `{a: 3, b: 5}` → `[{label: 'b', count: 5}, {label: 'a', count: 3}]`. */
+export function ranked(counts: Record<string, number>): { label: string; count: number }[] {
+  return Object.entries(counts)
+    .map(([label, count]) => ({ label, count }))
+    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+}

@@ -1,0 +1,61 @@
+import { displayPrefix, keyHint, lastUsed, ranked, shares } from './format';
+import type { ApiKey } from './types';
+
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const key = (overrides: Partial<ApiKey>): ApiKey => ({
+  id: 'k',
+  name: 'Laptop',
+  key_prefix: 'vxk_1a2b3c4d',
+  integrations: ['cli'],
+  is_legacy: false,
+  migration_notes: null,
+  status: 'active',
+  created_at: '2026-11-01T00:00:00Z',
+  updated_at: '2026-11-01T00:00:00Z',
+  last_used_at: null,
+  request_count: 0,
+  last_used_ip: null,
+  last_used_location: null,
+  last_tool_type: null,
+  expires_at: null,
+  revoked_at: null,
+  revoked_reason: null,
+  rotation_due: false,
+  replaced_by: null,
+  ...overrides,
+});
+
+describe('dashboard formatting (PRODUCT.md §13)', () => {
+  it('shows a key as its prefix and an ellipsis', () => {
+    expect(displayPrefix('vxk_1a2b3c4d')).toBe('vxk_1a2b3c4d…');
+  });
+
+  it('says Never for a key never used, else how long ago', () => {
+    expect(lastUsed(null, NOW)).toBe('Never');
+    expect(lastUsed('2026-11-27T11:59:30Z', NOW)).toBe('just now');
+    expect(lastUsed('2026-11-27T09:00:00Z', NOW)).toBe('3 hours ago');
+    expect(lastUsed('2026-11-26T12:00:00Z', NOW)).toBe('yesterday');
+    expect(lastUsed('2026-08-27T12:00:00Z', NOW)).toBe('3 months ago');
+  });
+
+  it('hints at rotation, a close expiry, or why a key was revoked', () => {
+    expect(keyHint(key({}), NOW)).toBeNull();
+    expect(keyHint(key({ rotation_due: true }), NOW)).toBe('rotation due: older than 90 days');
+    expect(keyHint(key({ expires_at: '2026-11-30T12:00:00Z' }), NOW)).toBe('expires in 3 days');
+    expect(keyHint(key({ expires_at: '2027-03-01T00:00:00Z' }), NOW)).toBeNull();
+    expect(keyHint(key({ status: 'revoked', revoked_reason: 'rotated' }), NOW)).toBe('revoked (rotated)');
+    expect(keyHint(key({ replaced_by: 'k2', rotation_due: true }), NOW)).toBe(
+      'rotated: stops working when its grace period ends',
+    );
+  });
+
+  it('sizes bars against the largest and ranks counts', () => {
+    expect(shares([{ count: 5 }, { count: 10 }, { count: 0 }]).map((item) => item.share)).toEqual([0.5, 1, 0]);
+    expect(shares([{ count: 0 }]).map((item) => item.share)).toEqual([0]);
+    expect(ranked({ cli: 3, api: 5, claude_code: 3 })).toEqual([
+      { label: 'api', count: 5 },
+      { label: 'claude_code', count: 3 },
+      { label: 'cli', count: 3 },
+    ]);
+  });
+});

@@ -1,0 +1,114 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiProblem, api, query } from '../api';
+import { ErrorBanner, Pager } from '../components/ui';
+import { dateTime, lastUsed } from '../format';
+import type { Alert, ListPage } from '../types';
+
+const RESOLUTIONS = [
+  { value: 'legitimate', label: 'Legitimate (teach the detector)' },
+  { value: 'revoked_key', label: 'I revoked the key' },
+  { value: 'false_positive', label: 'False positive' },
+];
+
+/** Security alerts (PRODUCT.md §9.2): list, acknowledge, resolve. */
+export function AlertsPage() {
+  const [status, setStatus] = useState('open');
+  const [page, setPage] = useState(1);
+  const [list, setList] = useState<ListPage<'alerts', Alert> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setList(
+        await api('GET', `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`),
+      );
+      setError(null);
+    } catch (caught) {
+      setError(caught instanceof ApiProblem ? caught.message : String(caught));
+    }
+  }, [status, page]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function act(alert: Alert, path: string, body?: unknown) {
+    try {
+      await api('POST', `/api/v1/security/alerts/${alert.id}/${path}`, body);
+      await load();
+    } catch (caught) {
+      setError(caught instanceof ApiProblem ? caught.message : String(caught));
+    }
+  }
+
+  return (
+    <section>
+      <header className="page-header">
+        <h1>Security alerts</h1>
+        <select
+          aria-label="status"
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value);
+            setPage(1);
+          }}
+        >
+          <option value="open">open</option>
+          <option value="acknowledged">acknowledged</option>
+          <option value="resolved">resolved</option>
+          <option value="all">all</option>
+        </select>
+      </header>
+      <ErrorBanner error={error} />
+      {list && list.alerts.length === 0 ? <p className="empty">No {status === 'all' ? '' : status} alerts.</p> : null}
+      <ul className="alerts">
+        {list?.alerts.map((alert) => (
+          <li key={alert.id} className={`alert severity-${alert.severity}`}>
+            <div className="alert-head">
+              <span className={`badge severity-${alert.severity}`}>{alert.severity}</span> <strong>{alert.rule}</strong>{' '}
+              <span className="muted">
+                {alert.count} × · last {lastUsed(alert.last_seen)} · {alert.status}
+              </span>
+            </div>
+            <p>{alert.summary}</p>
+            <details>
+              <summary>Evidence</summary>
+              <p className="muted">
+                first {dateTime(alert.first_seen)}, last {dateTime(alert.last_seen)}
+                {alert.key_prefix ? `, key ${alert.key_prefix}…` : ''}
+              </p>
+              <pre>{JSON.stringify(alert.evidence, null, 2)}</pre>
+            </details>
+            {alert.status !== 'resolved' ? (
+              <div className="actions">
+                {alert.status === 'open' ? (
+                  <button type="button" onClick={() => void act(alert, 'acknowledge')}>
+                    Acknowledge
+                  </button>
+                ) : null}
+                <select
+                  aria-label="resolve as"
+                  defaultValue=""
+                  onChange={(event) =>
+                    event.target.value && void act(alert, 'resolve', { resolution: event.target.value })
+                  }
+                >
+                  <option value="" disabled>
+                    Resolve as…
+                  </option>
+                  {RESOLUTIONS.map((resolution) => (
+                    <option key={resolution.value} value={resolution.value}>
+                      {resolution.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : (
+              <p className="muted">resolved: {alert.resolution?.resolution}</p>
+            )}
+          </li>
+        ))}
+      </ul>
+      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,117 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiProblem, api, query } from '../api';
+import { ErrorBanner } from '../components/ui';
+import { dateTime } from '../format';
+import type { AuditEvent } from '../types';
+
+const FILTERS = ['type', 'key_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
+type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
+
+/** The audit log (PRODUCT.md §9.1): filters, newest first, cursor pages, export. */
+export function AuditLogPage() {
+  const [filters, setFilters] = useState<Filters>({});
+  const [events, setEvents] = useState<AuditEvent[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(
+    async (after: string | null) => {
+      try {
+        const page = await api<{ events: AuditEvent[]; next_cursor: string | null }>(
+          'GET',
+          `/api/v1/audit-log${query({ ...filters, limit: 50, cursor: after })}`,
+        );
+        setEvents((shown) => (after ? [...shown, ...page.events] : page.events));
+        setCursor(page.next_cursor);
+        setError(null);
+      } catch (caught) {
+        setError(caught instanceof ApiProblem ? caught.message : String(caught));
+      }
+    },
+    [filters],
+  );
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  function apply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const next: Filters = {};
+    for (const name of FILTERS) {
+      const value = String(form.get(name) ?? '').trim();
+      if (value) next[name] = name === 'from' || name === 'to' ? new Date(value).toISOString() : value;
+    }
+    setFilters(next);
+  }
+
+  return (
+    <section>
+      <header className="page-header">
+        <h1>Audit log</h1>
+        <span>
+          Export: <a href={`/api/v1/audit-log/export${query({ ...filters, format: 'csv' })}`}>CSV</a> ·{' '}
+          <a href={`/api/v1/audit-log/export${query({ ...filters, format: 'ndjson' })}`}>NDJSON</a>
+        </span>
+      </header>
+      <form className="filters" onSubmit={apply} aria-label="filters">
+        <input name="type" placeholder="type, e.g. key.*" />
+        <input name="key_id" placeholder="key id" />
+        <input name="action" placeholder="action, e.g. prompts.list" />
+        <select name="outcome" defaultValue="">
+          <option value="">any outcome</option>
+          <option value="success">success</option>
+          <option value="failure">failure</option>
+        </select>
+        <input name="ip" placeholder="IP" />
+        <label>
+          from <input name="from" type="datetime-local" />
+        </label>
+        <label>
+          to <input name="to" type="datetime-local" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorBanner error={error} />
+      {events.length === 0 && !error ? <p className="empty">No events match.</p> : null}
+      {events.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th>Time (UTC)</th>
+              <th>Event</th>
+              <th>Action</th>
+              <th>Outcome</th>
+              <th>Key</th>
+              <th>IP</th>
+              <th>Tool</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((event) => (
+              <tr key={event.id} className={event.outcome === 'failure' ? 'failure' : undefined}>
+                <td>{dateTime(event.occurred_at)}</td>
+                <td>
+                  <code>{event.type}</code>
+                </td>
+                <td>{event.action}</td>
+                <td>{event.outcome}</td>
+                <td>{event.key_prefix ? <code>{event.key_prefix}…</code> : '—'}</td>
+                <td>
+                  {event.ip ?? '—'}
+                  {event.location?.country ? <span className="muted"> {event.location.country}</span> : null}
+                </td>
+                <td>{event.tool_type ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {cursor ? (
+        <button type="button" onClick={() => void load(cursor)}>
+          Older events
+        </button>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,237 @@
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiProblem, api, query } from '../api';
+import { ErrorBanner, Pager } from '../components/ui';
+import { lastUsed } from '../format';
+
+type Kind = 'prompts' | 'artifacts' | 'memories';
+type Item = Record<string, unknown> & { id: string; version: number; updated_at: string };
+
+interface Field {
+  name: string;
+  label: string;
+  type?: 'textarea' | 'select' | 'labels';
+  options?: string[];
+  /** Set at creation only (slugs, an artifact's project: they address the item). */
+  createOnly?: boolean;
+  required?: boolean;
+}
+
+const KINDS: Record<Kind, { title: string; titleField: string; fields: Field[]; path: (item: Item) => string }> = {
+  prompts: {
+    title: 'Prompts',
+    titleField: 'name',
+    fields: [
+      { name: 'name', label: 'Name', required: true },
+      { name: 'slug', label: 'Slug (derived from the name when empty)', createOnly: true },
+      { name: 'description', label: 'Description' },
+      { name: 'body', label: 'Body ({{placeholders}}, @slug includes)', type: 'textarea', required: true },
+      { name: 'status', label: 'Status', type: 'select', options: ['draft', 'published'] },
+      { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
+    ],
+    path: (item) => `/api/v1/prompts/${item.id}`,
+  },
+  artifacts: {
+    title: 'Artifacts',
+    titleField: 'title',
+    fields: [
+      { name: 'project', label: 'Project (e.g. my-app/backend)', createOnly: true, required: true },
+      { name: 'slug', label: 'Slug (derived from the title when empty)', createOnly: true },
+      { name: 'title', label: 'Title', required: true },
+      { name: 'description', label: 'Description' },
+      { name: 'content', label: 'Content (Markdown)', type: 'textarea', required: true },
+      { name: 'type', label: 'Type', type: 'select', options: ['general', 'work_reports', 'static_contexts'] },
+      { name: 'status', label: 'Status', type: 'select', options: ['active', 'draft', 'archived'] },
+      { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
+    ],
+    path: (item) =>
+      `/api/v1/artifacts/${String(item.project).split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(String(item.slug))}`,
+  },
+  memories: {
+    title: 'Memories',
+    titleField: 'title',
+    fields: [
+      { name: 'title', label: 'Title' },
+      { name: 'project', label: 'Project (Claude Code gets the memories of the project it works in)' },
+      { name: 'text', label: 'Text', type: 'textarea', required: true },
+      { name: 'status', label: 'Status', type: 'select', options: ['active', 'draft', 'archived'] },
+      { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
+    ],
+    path: (item) => `/api/v1/memories/${item.id}`,
+  },
+};
+
+const message = (caught: unknown) => (caught instanceof ApiProblem ? caught.message : String(caught));
+
+/** Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). */
+export function ContentPage({ kind }: { kind: Kind }) {
+  const spec = KINDS[kind];
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState(1);
+  const [list, setList] = useState<{ items: Item[]; page: number; total_pages: number; total_count: number } | null>(
+    null,
+  );
+  const [editing, setEditing] = useState<Item | 'new' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const answer = await api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
+        'GET',
+        `/api/v1/${kind}${query({ search: search || undefined, page, limit: 20, sort_by: 'updated_at' })}`,
+      );
+      setList({
+        items: answer[kind] as Item[],
+        page: answer.page,
+        total_pages: answer.total_pages,
+        total_count: answer.total_count,
+      });
+      setError(null);
+    } catch (caught) {
+      setError(message(caught));
+    }
+  }, [kind, search, page]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useEffect(() => {
+    setEditing(null);
+    setPage(1);
+    setSearch('');
+  }, [kind]);
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const body: Record<string, unknown> = {};
+    for (const field of spec.fields) {
+      if (field.createOnly && editing !== 'new') continue;
+      const value = String(form.get(field.name) ?? '');
+      if (field.type === 'labels')
+        body[field.name] = value
+          .split(',')
+          .map((label) => label.trim())
+          .filter(Boolean);
+      // An empty optional field is left out (the API keeps or defaults it); a description may be emptied.
+      else if (value !== '' || field.name === 'description') body[field.name] = value;
+    }
+    try {
+      if (editing === 'new') await api('POST', `/api/v1/${kind}`, body);
+      else if (editing) await api('PUT', spec.path(editing), { ...body, expected_version: editing.version });
+      setEditing(null);
+      await load();
+    } catch (caught) {
+      setError(message(caught));
+    }
+  }
+
+  async function remove(item: Item) {
+    if (!window.confirm(`Delete “${String(item[spec.titleField] ?? item.id)}”? Its versions stay in the history.`))
+      return;
+    try {
+      await api('DELETE', spec.path(item));
+      setEditing(null);
+      await load();
+    } catch (caught) {
+      setError(message(caught));
+    }
+  }
+
+  return (
+    <section>
+      <header className="page-header">
+        <h1>{spec.title}</h1>
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          New
+        </button>
+      </header>
+      <form
+        className="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSearch(String(new FormData(event.currentTarget).get('search') ?? '').trim());
+          setPage(1);
+        }}
+      >
+        <input name="search" type="search" placeholder={`Search ${kind}`} defaultValue={search} key={kind} />
+        <button type="submit">Search</button>
+      </form>
+      <ErrorBanner error={error} />
+      {editing ? (
+        <form className="editor" onSubmit={save} key={editing === 'new' ? 'new' : editing.id}>
+          <h2>
+            {editing === 'new'
+              ? `New ${kind.slice(0, -1).replace(/ie$/, 'y')}`
+              : String(editing[spec.titleField] ?? 'Untitled')}
+          </h2>
+          {spec.fields
+            .filter((field) => editing === 'new' || !field.createOnly)
+            .map((field) => {
+              const current = editing === 'new' ? undefined : editing[field.name];
+              const value = Array.isArray(current)
+                ? current.join(', ')
+                : ((current as string | null | undefined) ?? '');
+              return (
+                <label key={field.name}>
+                  {field.label}
+                  {field.type === 'textarea' ? (
+                    <textarea name={field.name} defaultValue={value} required={field.required} rows={10} />
+                  ) : field.type === 'select' ? (
+                    <select name={field.name} defaultValue={value || field.options?.[0]}>
+                      {field.options?.map((option) => (
+                        <option key={option}>{option}</option>
+                      ))}
+                    </select>
+                  ) : (
+                    <input name={field.name} defaultValue={value} required={field.required} />
+                  )}
+                </label>
+              );
+            })}
+          <div className="dialog-actions">
+            {editing !== 'new' ? (
+              <button type="button" className="danger" onClick={() => void remove(editing)}>
+                Delete
+              </button>
+            ) : null}
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+            <button type="submit" className="primary">
+              Save
+            </button>
+          </div>
+        </form>
+      ) : null}
+      {list && list.items.length === 0 ? <p className="empty">Nothing here yet.</p> : null}
+      {list && list.items.length > 0 ? (
+        <table>
+          <thead>
+            <tr>
+              <th>{spec.titleField === 'name' ? 'Name' : 'Title'}</th>
+              {kind !== 'prompts' ? <th>Project</th> : <th>Slug</th>}
+              <th>Status</th>
+              <th>Version</th>
+              <th>Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((item) => (
+              <tr key={item.id}>
+                <td>
+                  <button type="button" className="link" onClick={() => setEditing(item)}>
+                    {String(item[spec.titleField] ?? '') || String(item.text ?? '').slice(0, 60) || item.id}
+                  </button>
+                </td>
+                <td>{String((kind !== 'prompts' ? item.project : item.slug) ?? '—')}</td>
+                <td>{String(item.status)}</td>
+                <td>{item.version}</td>
+                <td>{lastUsed(item.updated_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+    </section>
+  );
+}

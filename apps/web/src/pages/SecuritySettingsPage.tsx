@@ -1,0 +1,116 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { ApiProblem, api } from '../api';
+import { ErrorBanner } from '../components/ui';
+import type { SecuritySettings } from '../types';
+
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const RULES = ['request_spike', 'off_hours', 'new_location', 'failed_auth_burst', 'revoked_key_use'];
+
+/** Security settings (PRODUCT.md §9.2): time zone, working hours, webhook, auto-revoke. */
+export function SecuritySettingsPage() {
+  const [settings, setSettings] = useState<SecuritySettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  useEffect(() => {
+    api<SecuritySettings>('GET', '/api/v1/settings/security')
+      .then(setSettings)
+      .catch((caught: unknown) => setError(caught instanceof ApiProblem ? caught.message : String(caught)));
+  }, []);
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const days = form.getAll('days').map(Number);
+    const body = {
+      timezone: String(form.get('timezone')),
+      working_hours: form.get('has_hours')
+        ? { days, start: String(form.get('start')), end: String(form.get('end')) }
+        : null,
+      webhook_url: String(form.get('webhook_url') ?? '').trim() || null,
+      auto_revoke_on: form.getAll('auto_revoke_on').map(String),
+    };
+    try {
+      setSettings(await api<SecuritySettings>('PUT', '/api/v1/settings/security', body));
+      setError(null);
+      setSaved(true);
+    } catch (caught) {
+      setSaved(false);
+      setError(caught instanceof ApiProblem ? caught.message : String(caught));
+    }
+  }
+
+  if (!settings) return <ErrorBanner error={error} />;
+  const hours = settings.working_hours;
+  return (
+    <section>
+      <h1>Security settings</h1>
+      <form onSubmit={save} className="settings" onChange={() => setSaved(false)}>
+        <label>
+          Time zone (IANA)
+          <input name="timezone" defaultValue={settings.timezone} required placeholder="Europe/Berlin" />
+        </label>
+        <fieldset>
+          <legend>
+            <label className="check">
+              <input type="checkbox" name="has_hours" defaultChecked={hours !== null} /> Working hours (use outside them
+              raises an off-hours alert)
+            </label>
+          </legend>
+          <div className="days">
+            {DAYS.map((day, index) => (
+              <label key={day} className="check">
+                <input
+                  type="checkbox"
+                  name="days"
+                  value={index + 1}
+                  defaultChecked={hours ? hours.days.includes(index + 1) : index < 5}
+                />{' '}
+                {day}
+              </label>
+            ))}
+          </div>
+          <label>
+            from <input name="start" type="time" defaultValue={hours?.start ?? '09:00'} />
+          </label>{' '}
+          <label>
+            to <input name="end" type="time" defaultValue={hours?.end ?? '18:00'} />
+          </label>
+        </fieldset>
+        <label>
+          Webhook URL <span className="muted">(alerts are POSTed here, signed with X-VibeXP-Signature)</span>
+          <input
+            name="webhook_url"
+            type="url"
+            defaultValue={settings.webhook_url ?? ''}
+            placeholder="https://hooks.example.com/vibexp"
+          />
+        </label>
+        {settings.webhook_secret ? (
+          <p className="muted">
+            Signing secret: <code>{settings.webhook_secret}</code>
+          </p>
+        ) : null}
+        <fieldset>
+          <legend>Revoke the key automatically on</legend>
+          {RULES.map((rule) => (
+            <label key={rule} className="check">
+              <input
+                type="checkbox"
+                name="auto_revoke_on"
+                value={rule}
+                defaultChecked={settings.auto_revoke_on.includes(rule)}
+              />{' '}
+              {rule}
+            </label>
+          ))}
+        </fieldset>
+        <ErrorBanner error={error} />
+        <button type="submit" className="primary">
+          Save
+        </button>
+        {saved ? <span className="ok"> Saved</span> : null}
+      </form>
+    </section>
+  );
+}
