@@ -13,9 +13,27 @@ const NOT_STATIC = /^\/(api|admin|mcp)\/|^\/(healthz|readyz|metrics)$/;
 export function serveDashboard(app: INestApplication): void {
   const root = process.cwd();
   const built = join(root, 'apps/web/dist');
-  const directory = existsSync(built) ? built : join(root, 'apps/gateway/public');
-  const serveStatic = express.static(directory, { index: 'index.html', maxAge: '5m' });
+  const isBuilt = existsSync(built);
+  const serveStatic = express.static(isBuilt ? built : join(root, 'apps/gateway/public'), {
+    index: 'index.html',
+    maxAge: '5m',
+    // The built app loads only its own files and talks only to this origin; a script injected into a
+    // page could not load more code or send the session's data elsewhere.
+    setHeaders: isBuilt ? (response) => response.setHeader('Content-Security-Policy', DASHBOARD_CSP) : undefined,
+  });
   app.use((request: Request, response: Response, next: NextFunction) =>
     NOT_STATIC.test(request.path) ? next() : serveStatic(request, response, next),
   );
 }
+
+export const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
