@@ -62,6 +62,12 @@ export function allowOnly(args: Args, known: readonly string[]): void {
   for (const name of args.options.keys()) if (!allowed.has(name)) throw new UsageError(`unknown option --${name}`);
 }
 
+/** Refuses words after the ones a command takes (`whoami extra`), so nothing is silently ignored. */
+export function noMoreArguments(args: Args, count: number): void {
+  const extra = args.positionals.slice(count);
+  if (extra.length > 0) throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''}: ${extra.join(' ')}`);
+}
+
 export function positional(args: Args, index: number, what: string): string {
   const value = args.positionals[index];
   if (value === undefined || value === '') throw new UsageError(`missing ${what}`);

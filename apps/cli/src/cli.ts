@@ -1,5 +1,5 @@
 import { UsageError, parseArgs } from './args';
-import { ApiError, ConnectionError } from './client';
+import { ApiError, ConnectionError, RefusedPath } from './client';
 import { alerts } from './commands/alerts';
 import { api } from './commands/api';
 import { audit } from './commands/audit';
@@ -73,7 +73,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
 function report(error: unknown, io: Io): number {
   const say = (message: string) => io.stderr.write(`vibexp: ${message}\n`);
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof RefusedPath) {
     say(`${error.message}\nRun \`vibexp --help\` for the commands.`);
     return EXIT.usage;
   }

@@ -57,18 +57,55 @@ export function backoffMs(attempt: number, random: () => number): number {
   return Math.round(step / 2 + (random() * step) / 2);
 }
 
-const retryable = (status: number): boolean => status === 429 || status >= 500;
+/** Worth another try: the limit, and the server errors that pass (not 501 Not Implemented, 505 Version). */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * What fetch throws when the request never got an answer: a network failure (a TypeError with its cause)
+ * or our timeout. Anything else (a header it refuses, a GET with a body) is a mistake, never retried.
+ */
+function networkFailure(error: unknown): boolean {
+  const name = (error as Error)?.name;
+  return name === 'AbortError' || name === 'TimeoutError' || (error instanceof TypeError && error.cause !== undefined);
+}
+
+/** A key as it may go into a header: printable ASCII, no spaces. Never echoed when it is not. */
+export function checkKeyShape(apiKey: string): string {
+  const trimmed = apiKey.trim();
+  if (!/^[\x21-\x7e]+$/.test(trimmed))
+    throw new ConnectionError('the API key contains spaces or control characters: check for copy-paste errors');
+  return trimmed;
+}
 
 export class ApiClient {
+  private readonly base: URL;
+
   constructor(
-    readonly baseUrl: string,
-    private readonly apiKey: string | undefined,
+    baseUrl: string,
+    private apiKey: string | undefined,
     readonly userAgent: string,
     private readonly deps: ClientDeps,
-  ) {}
+    /** How long to wait for an answer's headers (a body, such as an export, may stream for longer). */
+    private readonly timeoutMs = TIMEOUT_MS,
+  ) {
+    this.base = parseBaseUrl(baseUrl);
+    if (apiKey !== undefined) this.apiKey = checkKeyShape(apiKey);
+  }
 
+  get baseUrl(): string {
+    return this.base.href.replace(/\/$/, '');
+  }
+
+  /**
+   * The URL of a path under the base URL (whose own path is kept: `https://h/vibexp` + `/api/v1/x`). A path
+   * that would leave the base URL's origin (`//other.host/x`, `/\\other.host`) is refused: the key
+   * goes to the configured API only.
+   */
   url(path: string, query: RequestOptions['query'] = {}): string {
-    const url = new URL(path, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
+    const prefix = this.base.pathname.replace(/\/$/, '');
+    const url = new URL(`${prefix}${path.startsWith('/') ? '' : '/'}${path}`, this.base.origin);
+    if (url.origin !== this.base.origin)
+      throw new RefusedPath(`the path ${JSON.stringify(path)} leaves ${this.base.origin}`);
     for (const [name, value] of Object.entries(query))
       if (value !== undefined) url.searchParams.set(name, String(value));
     return url.toString();
@@ -92,18 +129,20 @@ export class ApiClient {
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {
-        response = await this.deps.fetch(url, { method, headers, body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        response = await this.fetchHeaders(url, { method, headers, body });
       } catch (error) {
-        if (!canRetry || attempt >= MAX_RETRIES)
-          throw new ConnectionError(
-            `cannot reach ${this.baseUrl}: ${(error as Error).cause ?? (error as Error).message}`,
-          );
+        if (!networkFailure(error)) throw error;
+        const reason =
+          (error as Error).name === 'TimeoutError'
+            ? `no answer within ${this.timeoutMs / 1000} s`
+            : String((error as Error).cause ?? (error as Error).message);
+        if (!canRetry || attempt >= MAX_RETRIES) throw new ConnectionError(`cannot reach ${this.baseUrl}: ${reason}`);
         const delay = backoffMs(attempt, this.deps.random);
-        this.deps.warn(`connection failed; retrying in ${(delay / 1000).toFixed(1)} s`);
+        this.deps.warn(`connection failed (${reason}); retrying in ${(delay / 1000).toFixed(1)} s`);
         await this.deps.sleep(delay);
         continue;
       }
-      if (!canRetry || !retryable(response.status) || attempt >= MAX_RETRIES) return response;
+      if (!canRetry || !RETRYABLE.has(response.status) || attempt >= MAX_RETRIES) return response;
       const asked = retryAfterMs(response.headers.get('retry-after'));
       if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return response;
       const delay = asked ?? backoffMs(attempt, this.deps.random);
@@ -113,14 +152,57 @@ export class ApiClient {
     }
   }
 
+  /** fetch, timed out only until the headers arrive: the body is the caller's to read, at its own pace. */
+  private async fetchHeaders(url: string, init: RequestInit): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('no answer in time', 'TimeoutError')),
+      this.timeoutMs,
+    );
+    try {
+      return await this.deps.fetch(url, { ...init, signal: controller.signal });
+    } catch (error) {
+      throw controller.signal.aborted ? controller.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** A JSON request whose answer must be a success: its body, or an ApiError. */
   async json<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.send(method, path, options);
     if (!response.ok) throw await apiError(response);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    try {
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch {
+      throw new ConnectionError(
+        `${this.baseUrl} answered ${response.status} with something that is not JSON: is it the VibeXP API?`,
+      );
+    }
   }
+}
+
+/** A path a command was given that would take the key elsewhere. */
+export class RefusedPath extends Error {
+  override readonly name = 'RefusedPath';
+}
+
+function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConnectionError(
+      `VIBEXP_BASE_URL must be an http(s) URL such as http://localhost:3000, not ${JSON.stringify(baseUrl)}`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ConnectionError(`VIBEXP_BASE_URL must be an http(s) URL, not ${url.protocol}`);
+  url.search = '';
+  url.hash = '';
+  return url;
 }
 
 export async function apiError(response: Response): Promise<ApiError> {

@@ -5,9 +5,12 @@ import { type Format, json } from './output';
 
 export const CLI_VERSION = '0.1.0';
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export interface Output {
-  write(text: string): unknown;
+  /** false when the text was queued: wait for `drained` before writing more. */
+  write(text: string | Uint8Array): boolean | unknown;
+  drained?(): Promise<void>;
   isTTY?: boolean;
 }
 
@@ -46,19 +49,29 @@ export class Context {
   }
 
   /** A client with VIBEXP_API_KEY, else the stored key; without either, a clear error (exit 4). */
-  async client(): Promise<ApiClient> {
+  async client(timeoutMs?: number): Promise<ApiClient> {
     const apiKey = this.io.env.VIBEXP_API_KEY || (await readCredentials(this.io.home))?.api_key;
     if (!apiKey) throw new NotLoggedIn();
-    return this.clientWith(apiKey, await this.baseUrl());
+    return this.clientWith(apiKey, await this.baseUrl(), timeoutMs);
   }
 
-  clientWith(apiKey: string | undefined, baseUrl: string): ApiClient {
-    return new ApiClient(baseUrl, apiKey, `vibexp-cli/${CLI_VERSION}`, {
-      fetch: this.io.fetch,
-      sleep: (ms) => this.io.sleep(ms),
-      random: () => this.io.random(),
-      warn: (line) => this.io.stderr.write(`vibexp: ${line}\n`),
-    });
+  clientWith(apiKey: string | undefined, baseUrl: string, timeoutMs?: number): ApiClient {
+    const client = new ApiClient(
+      baseUrl,
+      apiKey,
+      `vibexp-cli/${CLI_VERSION}`,
+      {
+        fetch: this.io.fetch,
+        sleep: (ms) => this.io.sleep(ms),
+        random: () => this.io.random(),
+        warn: (line) => this.io.stderr.write(`vibexp: ${line}\n`),
+      },
+      timeoutMs,
+    );
+    const { protocol, hostname } = new URL(client.baseUrl);
+    if (apiKey && protocol === 'http:' && !LOOPBACK.has(hostname))
+      this.note(`vibexp: warning: ${client.baseUrl} is plain http; the key crosses the network unencrypted`);
+    return client;
   }
 
   /** Prints an answer: as JSON with `--format json`, else as the command renders it for people. */

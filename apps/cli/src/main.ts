@@ -3,7 +3,9 @@
 import { homedir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { UsageError } from './args';
 import { run } from './cli';
+import { once } from 'node:events';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -11,24 +13,40 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Reads a line from the terminal while echoing nothing of it. */
+/** Reads a line from the terminal while echoing nothing of it; Ctrl-C or Ctrl-D gives up (exit 2). */
 function promptHidden(question: string): Promise<string> {
   process.stderr.write(question);
   const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
   const reader = createInterface({ input: process.stdin, output: silent, terminal: true });
-  return new Promise((resolve) => {
-    reader.question('', (answer) => {
-      reader.close();
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    reader.on('SIGINT', () => reader.close());
+    reader.on('close', () => {
       process.stderr.write('\n');
+      if (!answered) reject(new UsageError('no API key was entered'));
+    });
+    reader.question('', (answer) => {
+      answered = true;
+      reader.close();
       resolve(answer);
     });
   });
 }
 
+// `vibexp memory list | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 void run(process.argv.slice(2), {
   env: process.env,
   home: homedir(),
-  stdout: process.stdout,
+  stdout: {
+    write: (text) => process.stdout.write(text),
+    drained: () => once(process.stdout, 'drain').then(() => undefined),
+    isTTY: process.stdout.isTTY,
+  },
   stderr: process.stderr,
   stdinIsTTY: process.stdin.isTTY === true,
   readStdin,

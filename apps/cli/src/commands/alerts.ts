@@ -1,4 +1,4 @@
-import { UsageError, allowOnly, option, positional } from '../args';
+import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import type { Context } from '../context';
 import { details, table } from '../output';
 
@@ -8,6 +8,7 @@ const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'];
 export async function alerts(context: Context): Promise<void> {
   const { args } = context;
   const action = positional(args, 1, 'what to do: list, show, ack or resolve');
+  noMoreArguments(args, action === 'list' ? 2 : 3);
   const path = () => `/api/v1/security/alerts/${encodeURIComponent(positional(args, 2, 'the alert id'))}`;
   const show = (alert: Record<string, unknown>) =>
     context.print(alert, () =>

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { UsageError, allowOnly, option, positional } from '../args';
+import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import { ApiError } from '../client';
 import type { Context } from '../context';
 
@@ -18,7 +18,10 @@ export async function api(context: Context): Promise<void> {
   if (/^[a-z][a-z0-9+.-]*:/i.test(path))
     throw new UsageError('give a path, not a URL: the base URL is VIBEXP_BASE_URL');
   if (!path.startsWith('/')) path = `/api/v1/${path}`;
+  noMoreArguments(args, 3);
   const data = option(args, 'data');
+  if (data !== undefined && (method === 'GET' || method === 'HEAD'))
+    throw new UsageError(`a ${method} request has no body: drop --data`);
   let body: string | undefined;
   if (data !== undefined)
     body = data === '-' ? await io.readStdin() : data.startsWith('@') ? await readFile(data.slice(1), 'utf8') : data;

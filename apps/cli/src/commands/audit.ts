@@ -1,6 +1,8 @@
-import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { UsageError, allowOnly, option, positional } from '../args';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import { apiError } from '../client';
 import type { Context } from '../context';
 import { table } from '../output';
@@ -13,6 +15,7 @@ function filtersOf(context: Context): Record<string, string | undefined> {
 
 async function list(context: Context): Promise<void> {
   allowOnly(context.args, [...FILTERS, 'limit', 'cursor']);
+  noMoreArguments(context.args, 2);
   const page = await (
     await context.client()
   ).json<{ events: Record<string, unknown>[]; next_cursor: string | null }>('GET', '/api/v1/audit-log', {
@@ -27,6 +30,7 @@ async function list(context: Context): Promise<void> {
 /** Shows how far an export is, on a terminal only, at most ten times a second. */
 class Progress {
   private lastDrawn = 0;
+  private drawn = false;
   constructor(
     private readonly context: Context,
     private readonly enabled: boolean,
@@ -44,16 +48,30 @@ class Progress {
       : `${' '.repeat(Math.max(0, filled - 3))}${'='.repeat(Math.min(3, filled))}`.padEnd(width);
     const size = bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
     this.context.io.stderr.write(`\r[${bar}] ${events.toLocaleString('en-US')} events, ${size}${done ? '\n' : ''}`);
+    this.drawn = !done;
+  }
+
+  /** Ends the progress line, so what follows (an error) starts on a line of its own. */
+  stop(): void {
+    if (this.drawn) this.context.io.stderr.write('\n');
+    this.drawn = false;
   }
 }
 
+/** An export that sends nothing for this long has stalled. */
+export const EXPORT_IDLE_MS = 60_000;
+
 /**
  * `vibexp audit export [--as ndjson|csv] [--output file] [filters]`: streams the whole selection
- * (GET /api/v1/audit-log/export), to a file or stdout, with a progress bar on the terminal.
+ * (GET /api/v1/audit-log/export) to a file or stdout, at the pace the output takes it, with a progress
+ * line on the terminal. A file is written under a temporary name and renamed when complete, so a failed
+ * export never leaves a partial file that looks whole. The count is of lines (a CSV field with a newline
+ * counts twice).
  */
 async function exportLog(context: Context): Promise<void> {
   const { args, io } = context;
   allowOnly(args, [...FILTERS, 'as', 'output']);
+  noMoreArguments(args, 2);
   const format = option(args, 'as') ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--as must be ndjson or csv');
   const response = await (
@@ -64,30 +82,58 @@ async function exportLog(context: Context): Promise<void> {
   });
   if (!response.ok || !response.body) throw await apiError(response);
   const path = option(args, 'output');
-  const file = path ? createWriteStream(path, { mode: 0o600 }) : undefined;
+  const temporary = path ? `${path}.${randomBytes(6).toString('hex')}.partial` : undefined;
+  const file = temporary
+    ? createWriteStream(temporary, { mode: 0o600, flags: 'wx', highWaterMark: 1024 * 1024 })
+    : undefined;
   const progress = new Progress(
     context,
     args.flags.has('progress') || (!args.flags.has('no-progress') && io.stderr.isTTY === true),
   );
-  // Chunks can end inside a multi-byte character: the decoder carries it over.
-  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
   let lines = 0;
   let bytes = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    bytes += chunk.length;
-    for (const byte of chunk) if (byte === 10) lines += 1;
-    if (file) {
-      if (!file.write(chunk)) await once(file, 'drain');
-    } else io.stdout.write(decoder.decode(chunk, { stream: true }));
-    progress.update(format === 'csv' ? Math.max(0, lines - 1) : lines, bytes);
+  const events = () => (format === 'csv' ? Math.max(0, lines - 1) : lines);
+  try {
+    for (;;) {
+      const { done, value } = await withIdleLimit(reader.read(), () => void reader.cancel());
+      if (done) break;
+      bytes += value.length;
+      for (const byte of value) if (byte === 10) lines += 1;
+      if (file) {
+        if (!file.write(value)) await once(file, 'drain');
+      } else if (io.stdout.write(value) === false) await io.stdout.drained?.();
+      progress.update(events(), bytes);
+    }
+    if (file && temporary && path) {
+      file.end();
+      await once(file, 'finish');
+      await rename(temporary, path);
+    }
+  } catch (error) {
+    progress.stop();
+    if (file && !file.closed) {
+      // Opening is asynchronous: the file may appear after destroy(), so remove it once the stream is closed.
+      const closed = once(file, 'close');
+      file.destroy();
+      await closed;
+    }
+    if (temporary) await rm(temporary, { force: true });
+    throw error;
   }
-  const events = format === 'csv' ? Math.max(0, lines - 1) : lines;
-  progress.update(events, bytes, true);
-  if (file) {
-    file.end();
-    await once(file, 'finish');
-    context.note(`Exported ${events} events to ${path}`);
-  }
+  progress.update(events(), bytes, true);
+  if (path) context.note(`Exported ${events()} events to ${path}`);
+}
+
+function withIdleLimit<T>(read: Promise<T>, onStall: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onStall();
+      reject(new Error(`the export stalled: nothing arrived for ${EXPORT_IDLE_MS / 1000} s`));
+    }, EXPORT_IDLE_MS);
+  });
+  return Promise.race([read, stalled]).finally(() => clearTimeout(timer));
 }
 
 export async function audit(context: Context): Promise<void> {

@@ -1,5 +1,4 @@
-import { UsageError, allowOnly, positional } from '../args';
-import { ApiError } from '../client';
+import { UsageError, allowOnly, noMoreArguments, positional } from '../args';
 import type { Context } from '../context';
 import { removeCredentials, writeCredentials } from '../credentials';
 import { details } from '../output';
@@ -26,6 +25,7 @@ function describe(me: Me): string {
 /** `vibexp whoami`: the account and key the API sees (GET /api/v1/auth/me). */
 export async function whoami(context: Context): Promise<void> {
   allowOnly(context.args, []);
+  noMoreArguments(context.args, context.args.positionals[0] === 'auth' ? 2 : 1);
   const me = await (await context.client()).json<Me>('GET', '/api/v1/auth/me');
   context.print(me, () => describe(me));
 }
@@ -36,6 +36,10 @@ export async function whoami(context: Context): Promise<void> {
  */
 async function login(context: Context): Promise<void> {
   allowOnly(context.args, []);
+  if (context.args.positionals.length > 2)
+    throw new UsageError(
+      'never pass the key as an argument (it is now in your shell history: consider rotating it); paste it at the prompt or pipe it on stdin',
+    );
   if (!context.args.flags.has('with-api-key'))
     throw new UsageError(
       'sign in with an API key: vibexp auth login --with-api-key (create one in Settings → API Keys)',
@@ -44,20 +48,10 @@ async function login(context: Context): Promise<void> {
   const entered = io.stdinIsTTY ? await io.promptHidden('API key: ') : await io.readStdin();
   const apiKey = entered.trim();
   if (!apiKey) throw new UsageError('no API key was given (paste it at the prompt, or pipe it on stdin)');
-  if (/\s/.test(apiKey)) throw new UsageError('the API key contains whitespace: check for copy-paste errors');
   const baseUrl = await context.baseUrl();
-  let me: Me;
-  try {
-    me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401)
-      throw new ApiError(401, error.problem, 'the API refused this key: it is unknown, revoked or expired');
-    throw error;
-  }
-  const path = await writeCredentials(io.home, {
-    api_key: apiKey,
-    ...(io.env.VIBEXP_BASE_URL ? { base_url: io.env.VIBEXP_BASE_URL } : {}),
-  });
+  const me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
+  // The URL the key was checked against is the one it belongs to.
+  const path = await writeCredentials(io.home, { api_key: apiKey, base_url: baseUrl });
   context.print(
     { logged_in: true, credentials: path, ...me },
     () => `Logged in to ${baseUrl}\n${describe(me)}Key stored in ${path}\n`,
@@ -66,6 +60,7 @@ async function login(context: Context): Promise<void> {
 
 async function logout(context: Context): Promise<void> {
   allowOnly(context.args, []);
+  noMoreArguments(context.args, 2);
   const removed = await removeCredentials(context.io.home);
   context.print({ logged_out: removed }, () => (removed ? 'Stored key removed\n' : 'No key was stored\n'));
 }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Args, UsageError, allowOnly, integerOption, option, positional } from '../args';
+import { type Args, UsageError, allowOnly, integerOption, noMoreArguments, option, positional } from '../args';
 import type { Context } from '../context';
 import { details, table } from '../output';
 
@@ -73,9 +73,15 @@ const KINDS: Record<string, KindSpec> = {
 const dashed = (field: string): string => field.replace(/_/g, '-');
 const snake = (option: string): string => option.replace(/-/g, '_');
 
-/** The path of one resource: each segment of an artifact's `project/slug` encoded on its own. */
+/**
+ * The path of one resource. Only an artifact's `project/slug` has several segments, each encoded on its
+ * own; `.` and `..` are refused, so a reference never addresses another route (`memory delete ../prompts/x`).
+ */
 function resourcePath(spec: KindSpec, reference: string): string {
-  return `${spec.path}/${reference.split('/').map(encodeURIComponent).join('/')}`;
+  const segments = spec.reference === 'project/slug' ? reference.split('/') : [reference];
+  if (segments.some((segment) => segment === '.' || segment === '..' || segment === ''))
+    throw new UsageError(`not a ${spec.reference}: ${reference}`);
+  return `${spec.path}/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 /** The body of a create or update from its options; only what was given is sent (updates are partial). */
@@ -138,6 +144,8 @@ export async function content(context: Context): Promise<void> {
   ];
   if (!actions.includes(action))
     throw new UsageError(`unknown command: ${kindName} ${action} (one of: ${actions.join(', ')})`);
+  const takes = ['list', 'create'].includes(action) ? 2 : action === 'restore' ? 4 : 3;
+  noMoreArguments(args, takes);
   const client = await context.client();
   const reference = () => positional(args, 2, `the ${kindName}'s ${spec.reference}`);
   const show = (view: Record<string, unknown>) => context.print(view, () => details(view));

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, allowOnly, option, positional } from '../args';
+import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import type { Context } from '../context';
 
 /** Claude Code's hook events that `hooks install` sends to the platform (PRODUCT.md §10). */
@@ -18,7 +19,16 @@ export const CLAUDE_CODE_EVENTS = [
 /** Events about a tool call take a matcher; `*` is every tool. */
 const TOOL_EVENTS = new Set(['PreToolUse', 'PostToolUse']);
 const HOOK_TIMEOUT_SECONDS = 15;
-const SEND_MARKER = 'hooks send claude-code';
+/**
+ * The entries this CLI wrote: its node and script by absolute path, then `hooks send claude-code`. A user's
+ * own wrapper (`VIBEXP_API_KEY=$(pass …) vibexp hooks send claude-code`) does not match and is left alone.
+ */
+const OWN_ENTRY = /main\.js'? hooks send claude-code$/;
+/** Claude Code waits for the hook; an API that does not answer must not hold every prompt for long. */
+export const HOOK_SEND_TIMEOUT_MS = 5_000;
+/** Claude Code's limit for additionalContext. */
+const MAX_ADDITIONAL_CONTEXT = 10_000;
+const CONTEXT_EVENTS = new Set(['SessionStart', 'UserPromptSubmit']);
 
 const TOOL_PATHS = { 'claude-code': 'claude-code', 'cursor-ide': 'cursor-ide' } as const;
 
@@ -49,7 +59,9 @@ export function withPlatformHooks(settings: Settings, command: string): { settin
     const groups = (hooks[event] ?? []).map((group) => ({
       ...group,
       hooks: (group.hooks ?? []).map((hook) =>
-        hook.type === 'command' && hook.command?.includes(SEND_MARKER) ? { ...hook, command } : hook,
+        hook.type === 'command' && hook.command !== undefined && OWN_ENTRY.test(hook.command)
+          ? { ...hook, command }
+          : hook,
       ),
     }));
     if (!groups.some((group) => group.hooks.some((hook) => hook.command === command))) {
@@ -73,13 +85,15 @@ export function withPlatformHooks(settings: Settings, command: string): { settin
 async function install(context: Context): Promise<void> {
   const { args, io } = context;
   allowOnly(args, ['dir']);
+  noMoreArguments(args, 3);
   const tool = positional(args, 2, 'the tool: claude-code');
   if (tool !== 'claude-code') throw new UsageError(`hooks install supports claude-code, not ${tool}`);
   if (args.flags.has('global') && option(args, 'dir') !== undefined)
     throw new UsageError('give --dir or --global, not both');
-  const path = args.flags.has('global')
+  const requested = args.flags.has('global')
     ? join(io.home, '.claude', 'settings.json')
     : join(resolve(option(args, 'dir') ?? '.'), '.claude', 'settings.local.json');
+  const path = await realTarget(requested);
   let current: Settings = {};
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
@@ -94,10 +108,7 @@ async function install(context: Context): Promise<void> {
   }
   const command = [...io.selfCommand, 'hooks', 'send', 'claude-code'].map(shellQuote).join(' ');
   const { settings, added } = withPlatformHooks(current, command);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`);
-  await rename(temporary, path);
+  await writeSettings(path, settings);
   const baseUrl = await context.baseUrl();
   await warnWithoutAiTools(context);
   context.print(
@@ -108,13 +119,38 @@ async function install(context: Context): Promise<void> {
   );
 }
 
+/** A settings file that is a symlink (dotfiles) is written where it points, not replaced by a file. */
+async function realTarget(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return path;
+    throw error;
+  }
+}
+
+/**
+ * Written to an unguessable temporary file created exclusively (a planted symlink is never followed),
+ * with the mode the file had (settings may hold secrets in `env`), then renamed over it.
+ */
+async function writeSettings(path: string, settings: Settings): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const mode = await stat(path).then(
+    (found) => found.mode & 0o777,
+    () => 0o644,
+  );
+  const temporary = `${path}.${randomBytes(8).toString('hex')}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(settings, null, 2)}\n`, { flag: 'wx', mode });
+  await rename(temporary, path);
+}
+
 /** The hooks need a key with `ai_tools`: says so now rather than on every hook. Only a hint: never fails the install. */
 async function warnWithoutAiTools(context: Context): Promise<void> {
   try {
     const me = await (await context.client()).json<{ api_key?: { integrations: string[] } }>('GET', '/api/v1/auth/me');
     if (me.api_key && !me.api_key.integrations.includes('ai_tools'))
       context.note(
-        'vibexp: warning: the stored key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for Claude Code',
+        'vibexp: warning: the key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for Claude Code',
       );
   } catch {
     context.note(
@@ -137,19 +173,41 @@ async function send(context: Context): Promise<void> {
   const { args, io } = context;
   try {
     allowOnly(args, []);
+    noMoreArguments(args, 3);
     const tool = positional(args, 2, 'the tool: claude-code or cursor-ide');
     if (!(tool in TOOL_PATHS)) throw new UsageError(`unknown tool ${tool}`);
     const body = await io.readStdin();
     const answer = await (
-      await context.client()
+      await context.client(HOOK_SEND_TIMEOUT_MS)
     ).json<{ hookSpecificOutput?: unknown }>('POST', `/api/v1/${TOOL_PATHS[tool as keyof typeof TOOL_PATHS]}/hooks`, {
       body,
     });
-    if (answer?.hookSpecificOutput)
-      io.stdout.write(`${JSON.stringify({ hookSpecificOutput: answer.hookSpecificOutput })}\n`);
+    const output = tool === 'claude-code' ? contextOutput(body, answer?.hookSpecificOutput) : undefined;
+    if (output) io.stdout.write(`${JSON.stringify({ hookSpecificOutput: output })}\n`);
   } catch (error) {
     throw new HookNotDelivered(`hook not delivered: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * What Claude Code may read back: context for the two events that take it, and nothing else. Whatever else
+ * the server sent (a permission decision, a rewritten tool input) is dropped, so a compromised or spoofed
+ * API can add text to a conversation but never approve or change a tool call.
+ */
+export function contextOutput(
+  hookJson: string,
+  output: unknown,
+): { hookEventName: string; additionalContext: string } | undefined {
+  let event: unknown;
+  try {
+    event = (JSON.parse(hookJson) as { hook_event_name?: unknown }).hook_event_name;
+  } catch {
+    return undefined;
+  }
+  const context = (output as { additionalContext?: unknown } | undefined)?.additionalContext;
+  if (typeof event !== 'string' || !CONTEXT_EVENTS.has(event) || typeof context !== 'string' || context === '')
+    return undefined;
+  return { hookEventName: event, additionalContext: context.slice(0, MAX_ADDITIONAL_CONTEXT) };
 }
 
 export async function hooks(context: Context): Promise<void> {

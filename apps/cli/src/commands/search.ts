@@ -1,5 +1,4 @@
-import { allowOnly, positional } from '../args';
-import { option } from '../args';
+import { allowOnly, option, positional } from '../args';
 import type { Context } from '../context';
 import { table } from '../output';
 
