@@ -64,14 +64,21 @@ const FORM_PASSWORD = /(?<![\w-])((?:password|passwd)=)[^&\s"']{1,1024}/gi;
 
 export const REDACTED = '[REDACTED]';
 
+/** Whether a text may quote one of those: one scan instead of four on the usual text (a User-Agent, a path). */
+const QUOTED_SECRET_HINT = /bearer|vx_session|passw/i;
+
 export function redactText(text: string): string {
-  const masked = text
-    .replace(BEARER_TOKEN, `$1${REDACTED}`)
+  let masked = text;
+  if (QUOTED_SECRET_HINT.test(masked)) {
+    masked = masked
+      .replace(BEARER_TOKEN, `$1${REDACTED}`)
+      .replace(SESSION_COOKIE, `$1${REDACTED}`)
+      .replace(JSON_PASSWORD, `$1${REDACTED}"`)
+      .replace(FORM_PASSWORD, `$1${REDACTED}`);
+  }
+  masked = masked
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
-    .replace(DSN_PASSWORD, `$1${REDACTED}@`)
-    .replace(SESSION_COOKIE, `$1${REDACTED}`)
-    .replace(JSON_PASSWORD, `$1${REDACTED}"`)
-    .replace(FORM_PASSWORD, `$1${REDACTED}`);
+    .replace(DSN_PASSWORD, `$1${REDACTED}@`);
   return masked.includes('@') ? masked.replace(USERINFO, `$1:${REDACTED}@`) : masked;
 }
 
