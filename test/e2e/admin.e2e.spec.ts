@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
-import { DataSource } from 'typeorm';
 import { KeysRpc, type LoginCredentials } from '#contracts';
-import { createServiceDataSource } from '#event-store';
 import { KeyStore } from '../../apps/key-service/src/shared/key-store';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
@@ -326,13 +324,7 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
   });
 
   it('rebuilds the accounts and api_keys projections from the events with the same rows', async () => {
-    const dataSource: DataSource = createServiceDataSource({
-      url: platform.databases.get('key-service')!.url,
-      migrations: [],
-      applicationName: 'rebuild-test',
-    });
-    await dataSource.initialize();
-    try {
+    await platform.withDatabase('key-service', async (dataSource) => {
       const store = new KeyStore(dataSource, () => new Date());
       const snapshot = async () => ({
         accounts: await dataSource.query(`SELECT * FROM accounts ORDER BY id`),
@@ -345,8 +337,6 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       await store.events.rebuild(store.accounts);
       await store.events.rebuild(store.apiKeys);
       expect(await snapshot()).toEqual(before);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
   });
 });

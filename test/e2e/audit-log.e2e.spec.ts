@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createServiceDataSource } from '#event-store';
 import { JsonLogger } from '#common';
 import { AuditPartitions, partitionName } from '../../apps/audit-service/src/audit-log/audit-partitions';
 import { DashboardUser, call } from '../support/api-client';
@@ -274,13 +272,7 @@ describe('audit log (PRODUCT.md §9.1)', () => {
   }, 120_000);
 
   it('keeps monthly partitions ahead and drops those past the retention', async () => {
-    const dataSource: DataSource = createServiceDataSource({
-      url: platform.databases.get('audit-service')!.url,
-      migrations: [],
-      applicationName: 'partitions-test',
-    });
-    await dataSource.initialize();
-    try {
+    await platform.withDatabase('audit-service', async (dataSource) => {
       const now = new Date();
       const current = partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
       const names = async () =>
@@ -306,9 +298,7 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       expect(dropped).toContain(current);
       expect(created.length).toBeGreaterThan(0);
       expect(await names()).not.toContain(current);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
   });
 
   it('records an unknown event type as such and sets a malformed message aside, without stopping', async () => {

@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import axios from 'axios';
-import { DataSource } from 'typeorm';
-import { createServiceDataSource } from '#event-store';
 import { ContentStore } from '../../apps/content-service/src/shared/content-store';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
@@ -812,13 +810,7 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
   });
 
   it('rebuilds prompts, artifacts and memories from their events with the same rows (runs last)', async () => {
-    const dataSource: DataSource = createServiceDataSource({
-      url: platform.databases.get('content-service')!.url,
-      migrations: [],
-      applicationName: 'rebuild-test',
-    });
-    await dataSource.initialize();
-    try {
+    await platform.withDatabase('content-service', async (dataSource) => {
       const store = new ContentStore(dataSource, () => new Date());
       const snapshot = async () => ({
         prompts: await dataSource.query(`SELECT * FROM prompts ORDER BY id`),
@@ -832,8 +824,6 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(before.memories.length).toBeGreaterThan(5);
       for (const projection of Object.values(store.projections)) await store.events.rebuild(projection);
       expect(await snapshot()).toEqual(before);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
   });
 });

@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { createServiceDataSource } from '#event-store';
+import type { AiToolSessionView as Session } from '#contracts';
 import { ContentStore } from '../../apps/content-service/src/shared/content-store';
 import { type ApiResponse, DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
 type Body = Record<string, unknown>;
-interface Session {
-  session_id: string;
-  tool: string;
-  first_seen: string;
-  last_seen: string;
-  hook_count: number;
-  tools_used: string[];
-  cwd: string | null;
-  last_hook_event: string;
-}
 interface SessionList {
   sessions: Session[];
   total_count: number;
@@ -369,21 +358,13 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
   });
 
   it('rebuilds the session list from the hook events with the same rows (runs last)', async () => {
-    const dataSource: DataSource = createServiceDataSource({
-      url: platform.databases.get('content-service')!.url,
-      migrations: [],
-      applicationName: 'rebuild-test',
-    });
-    await dataSource.initialize();
-    try {
+    await platform.withDatabase('content-service', async (dataSource) => {
       const store = new ContentStore(dataSource, () => new Date());
       const snapshot = () => dataSource.query(`SELECT * FROM ai_tool_sessions ORDER BY account_id, tool, session_id`);
       const before = (await snapshot()) as unknown[];
       expect(before.length).toBeGreaterThan(5);
       await store.events.rebuild(store.hookSessions);
       expect(await snapshot()).toEqual(before);
-    } finally {
-      await dataSource.destroy();
-    }
+    });
   });
 });

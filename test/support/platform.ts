@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { createServiceDataSource } from '#event-store';
 import { type TestDatabase, createTestDatabase } from './test-database';
 import { type TestNatsServer, freePort, startNatsServer } from './nats-server';
 
@@ -87,6 +89,21 @@ export class TestPlatform {
     } catch (error) {
       await platform.stop();
       throw error;
+    }
+  }
+
+  /** A test's own connection to a service's database, closed when `use` is done. */
+  async withDatabase<T>(service: BackendService, use: (dataSource: DataSource) => Promise<T>): Promise<T> {
+    const dataSource = createServiceDataSource({
+      url: this.databases.get(service)!.url,
+      migrations: [],
+      applicationName: 'e2e-test',
+    });
+    await dataSource.initialize();
+    try {
+      return await use(dataSource);
+    } finally {
+      await dataSource.destroy();
     }
   }
 

@@ -59,6 +59,33 @@ export function Dialog({
   );
 }
 
+/** The buttons under a form or dialog: Cancel, then the action (submitting the form unless `onAction`). */
+export function FormActions({
+  label,
+  onCancel,
+  onAction,
+  danger = false,
+  children,
+}: {
+  label: string;
+  onCancel: () => void;
+  onAction?: () => void;
+  danger?: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="dialog-actions">
+      {children}
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+      <button type={onAction ? 'button' : 'submit'} className={danger ? 'danger' : 'primary'} onClick={onAction}>
+        {label}
+      </button>
+    </div>
+  );
+}
+
 /** Horizontal bars, labelled, each sized against the largest. */
 export function Bars({
   items,

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiProblem, api, query } from '../api';
-import { Dialog, ErrorBanner, IntegrationBadge, LegacyBadge, Pager } from '../components/ui';
+import { Dialog, ErrorBanner, FormActions, IntegrationBadge, LegacyBadge, Pager } from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, ListPage } from '../types';
 
@@ -220,14 +220,7 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
         <input name="expires_at" type="date" min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)} />
       </label>
       <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Create key
-        </button>
-      </div>
+      <FormActions label="Create key" onCancel={onCancel} />
     </form>
   );
 }
@@ -312,14 +305,7 @@ function RotateForm({
         </select>
       </label>
       <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Rotate
-        </button>
-      </div>
+      <FormActions label="Rotate" onCancel={onCancel} />
     </form>
   );
 }
@@ -349,14 +335,7 @@ function RevokeForm({
         that uses it is refused at once. This cannot be undone.
       </p>
       <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={() => void revoke()}>
-          Revoke key
-        </button>
-      </div>
+      <FormActions label="Revoke key" danger onCancel={onCancel} onAction={() => void revoke()} />
     </div>
   );
 }
@@ -389,14 +368,7 @@ function RenameForm({
         <input name="name" required maxLength={255} defaultValue={keyToRename.name} autoFocus />
       </label>
       <ErrorBanner error={error} />
-      <div className="dialog-actions">
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="submit" className="primary">
-          Save
-        </button>
-      </div>
+      <FormActions label="Save" onCancel={onCancel} />
     </form>
   );
 }

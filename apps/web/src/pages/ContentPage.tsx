@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiProblem, api, query } from '../api';
-import { ErrorBanner, Pager } from '../components/ui';
+import { ErrorBanner, FormActions, Pager } from '../components/ui';
 import { lastUsed } from '../format';
 
 type Kind = 'prompts' | 'artifacts' | 'memories';
@@ -187,19 +187,13 @@ export function ContentPage({ kind }: { kind: Kind }) {
                 </label>
               );
             })}
-          <div className="dialog-actions">
+          <FormActions label="Save" onCancel={() => setEditing(null)}>
             {editing !== 'new' ? (
               <button type="button" className="danger" onClick={() => void remove(editing)}>
                 Delete
               </button>
             ) : null}
-            <button type="button" onClick={() => setEditing(null)}>
-              Cancel
-            </button>
-            <button type="submit" className="primary">
-              Save
-            </button>
-          </div>
+          </FormActions>
         </form>
       ) : null}
       {list && list.items.length === 0 ? <p className="empty">Nothing here yet.</p> : null}
