@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   oxc: { jsx: { runtime: 'automatic' } },
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+  build: { outDir: 'dist', emptyOutDir: true },
   // `npx vite apps/web` against a platform on :3000: the API is proxied, so cookies stay same-origin.
   server: { proxy: { '/api': 'http://localhost:3000' } },
 });

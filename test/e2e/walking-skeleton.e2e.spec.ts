@@ -107,6 +107,8 @@ describe('walking skeleton: the platform end to end', () => {
     expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // The page is revalidated (it names the current build's files); the hashed files are kept.
+    expect(page.headers.get('cache-control')).toBe('no-cache');
     const html = await page.text();
     expect(html).toContain('<div id="root"></div>');
     const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(js|css))"/g)];
@@ -118,6 +120,7 @@ describe('walking skeleton: the platform end to end', () => {
         200,
         kind === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
       ]);
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     }
   });
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, rememberCsrf } from './api';
+import { ApiProblem, CSRF_STORAGE, api, messageOf, onSessionEnded, rememberCsrf } from './api';
 import { AlertsPage } from './pages/AlertsPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditLogPage } from './pages/AuditLogPage';
@@ -32,7 +32,8 @@ const NAV = [
 
 function Page({ route }: { route: string }) {
   const usage = /^\/keys\/([^/]+)\/usage$/.exec(route);
-  if (usage) return <KeyUsagePage keyId={usage[1]} />;
+  // Keyed by what they show: another key or kind is a fresh page, not the last one's state.
+  if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} />;
   switch (route) {
     case '/alerts':
       return <AlertsPage />;
@@ -41,7 +42,7 @@ function Page({ route }: { route: string }) {
     case '/prompts':
     case '/artifacts':
     case '/memories':
-      return <ContentPage kind={route.slice(1) as 'prompts' | 'artifacts' | 'memories'} />;
+      return <ContentPage key={route} kind={route.slice(1) as 'prompts' | 'artifacts' | 'memories'} />;
     case '/settings/security':
       return <SecuritySettingsPage />;
     default:
@@ -51,6 +52,7 @@ function Page({ route }: { route: string }) {
 
 export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
+  const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
 
   useEffect(() => {
@@ -59,14 +61,58 @@ export function App() {
       .catch(() => setUser(null));
   }, []);
 
+  useEffect(() => {
+    onSessionEnded((message) => {
+      setUser((current) => {
+        if (current) setNotice(message);
+        return null;
+      });
+    });
+    // Another tab logged in or out: this one would otherwise act for an account it does not show.
+    const changedElsewhere = (event: StorageEvent) => {
+      if (event.key === CSRF_STORAGE) location.reload();
+    };
+    window.addEventListener('storage', changedElsewhere);
+    return () => window.removeEventListener('storage', changedElsewhere);
+  }, []);
+
+  useEffect(() => {
+    if (!user) return;
+    // Back to this tab: still the same account?
+    const recheck = () =>
+      void api<User>('GET', '/api/v1/auth/me')
+        .then((me) => me.id !== user.id && location.reload())
+        .catch(() => undefined);
+    window.addEventListener('focus', recheck);
+    return () => window.removeEventListener('focus', recheck);
+  }, [user]);
+
   async function logout() {
-    await api('POST', '/api/v1/auth/logout').catch(() => undefined);
+    try {
+      await api('POST', '/api/v1/auth/logout');
+    } catch (caught) {
+      // A 401 means there was no session to end; anything else leaves it alive, and the user must know.
+      if (!(caught instanceof ApiProblem && caught.problem.status === 401)) {
+        window.alert(`Logging out failed: ${messageOf(caught)}`);
+        return;
+      }
+    }
     rememberCsrf(null);
+    setNotice(null);
     setUser(null);
   }
 
   if (user === undefined) return <p className="loading">Loading…</p>;
-  if (user === null) return <AuthPage onSignedIn={setUser} />;
+  if (user === null)
+    return (
+      <AuthPage
+        notice={notice}
+        onSignedIn={(signedIn) => {
+          setNotice(null);
+          setUser(signedIn);
+        }}
+      />
+    );
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="main">

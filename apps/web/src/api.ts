@@ -3,7 +3,7 @@
  * session on every unsafe method (PRODUCT.md §2). The token comes with login/signup and is kept in
  * localStorage so a reload or a second tab still has it; logout forgets it.
  */
-const CSRF_STORAGE = 'vx_csrf';
+export const CSRF_STORAGE = 'vx_csrf';
 
 export interface Problem {
   status: number;
@@ -32,6 +32,22 @@ export function rememberCsrf(token: string | null): void {
   else localStorage.removeItem(CSRF_STORAGE);
 }
 
+/** Why the dashboard must show the sign-in page again, when an answer says the session is gone. */
+export function sessionEndedBy(path: string, problem: Problem): string | null {
+  if (path.startsWith('/api/v1/auth/login') || path.startsWith('/api/v1/auth/signup')) return null;
+  if (problem.status === 401) return 'Your session has ended: sign in again.';
+  if (problem.code === 'CSRF_FAILED')
+    return 'Sign in again to continue: this browser no longer has the security token of your session.';
+  return null;
+}
+
+let sessionEnded: (message: string) => void = () => undefined;
+
+/** Who to tell when a call finds the session gone (the app shows the sign-in page). */
+export function onSessionEnded(handler: (message: string) => void): void {
+  sessionEnded = handler;
+}
+
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
@@ -46,8 +62,18 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new ApiProblem({ status: response.status, ...(parsed as object) });
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = { detail: `the platform answered ${response.status} ${response.statusText}` };
+  }
+  if (!response.ok) {
+    const problem: Problem = { status: response.status, ...(parsed as object) };
+    const ended = sessionEndedBy(path, problem);
+    if (ended) sessionEnded(ended);
+    throw new ApiProblem(problem);
+  }
   return parsed as T;
 }
 
@@ -59,3 +85,5 @@ export function query(values: Record<string, string | number | undefined | null>
   const text = params.toString();
   return text ? `?${text}` : '';
 }
+
+export const messageOf = (caught: unknown): string => (caught instanceof ApiProblem ? caught.message : String(caught));

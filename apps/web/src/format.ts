@@ -40,16 +40,14 @@ export function dateTime(at: string | null): string {
     : '—';
 }
 
-/** The hint next to a key: rotation due (older than 90 days), expiry soon, or nothing. */
+/** The hint under a key's name: why it was revoked, a close expiry, a rotation under way or due, or its expiry. */
 export function keyHint(key: ApiKey, now = Date.now()): string | null {
   if (key.status === 'revoked') return key.revoked_reason ? `revoked (${key.revoked_reason})` : 'revoked';
-  if (key.expires_at) {
-    const left = Date.parse(key.expires_at) - now;
-    if (left < 7 * 86_400_000) return `expires ${lastUsed(key.expires_at, now)}`;
-  }
+  const expiry = key.expires_at ? `expires ${lastUsed(key.expires_at, now)}` : null;
+  if (expiry && Date.parse(key.expires_at!) - now < 7 * 86_400_000) return expiry;
   if (key.replaced_by) return 'rotated: stops working when its grace period ends';
   if (key.rotation_due) return 'rotation due: older than 90 days';
-  return null;
+  return expiry;
 }
 
 /** Bars of a chart, each as a share (0–1) of the largest. */

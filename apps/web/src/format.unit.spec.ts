@@ -42,7 +42,10 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(keyHint(key({}), NOW)).toBeNull();
     expect(keyHint(key({ rotation_due: true }), NOW)).toBe('rotation due: older than 90 days');
     expect(keyHint(key({ expires_at: '2026-11-30T12:00:00Z' }), NOW)).toBe('expires in 3 days');
-    expect(keyHint(key({ expires_at: '2027-03-01T00:00:00Z' }), NOW)).toBeNull();
+    expect(keyHint(key({ expires_at: '2027-03-01T00:00:00Z' }), NOW)).toBe('expires in 3 months');
+    expect(keyHint(key({ expires_at: '2027-03-01T00:00:00Z', rotation_due: true }), NOW)).toBe(
+      'rotation due: older than 90 days',
+    );
     expect(keyHint(key({ status: 'revoked', revoked_reason: 'rotated' }), NOW)).toBe('revoked (rotated)');
     expect(keyHint(key({ replaced_by: 'k2', rotation_due: true }), NOW)).toBe(
       'rotated: stops working when its grace period ends',

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
@@ -16,10 +16,17 @@ export function serveDashboard(app: INestApplication): void {
   const isBuilt = existsSync(built);
   const serveStatic = express.static(isBuilt ? built : join(root, 'apps/gateway/public'), {
     index: 'index.html',
-    maxAge: '5m',
-    // The built app loads only its own files and talks only to this origin; a script injected into a
-    // page could not load more code or send the session's data elsewhere.
-    setHeaders: isBuilt ? (response) => response.setHeader('Content-Security-Policy', DASHBOARD_CSP) : undefined,
+    setHeaders: (response, path) => {
+      // The page is asked for again each time (it names the current build's files); those files have the
+      // hash of their content in their name, so they never change and are kept.
+      response.setHeader(
+        'Cache-Control',
+        path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+      // The built app loads only its own files and talks only to this origin; a script injected into a
+      // page could not load more code or send the session's data elsewhere.
+      if (isBuilt) response.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+    },
   });
   app.use((request: Request, response: Response, next: NextFunction) =>
     NOT_STATIC.test(request.path) ? next() : serveStatic(request, response, next),

@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { messageOf } from '../api';
 import { INTEGRATION_BADGES, shares } from '../format';
 import type { Integration } from '../types';
 
@@ -29,11 +30,14 @@ export function Dialog({
   open,
   title,
   onClose,
+  dismissible = true,
   children,
 }: {
   open: boolean;
   title: string;
   onClose: () => void;
+  /** false: Escape does not close it (the one-time key must be closed on purpose). */
+  dismissible?: boolean;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -49,7 +53,7 @@ export function Dialog({
       ref={ref}
       onCancel={(event) => {
         event.preventDefault();
-        onClose();
+        if (dismissible) onClose();
       }}
       aria-label={title}
     >
@@ -65,12 +69,15 @@ export function FormActions({
   onCancel,
   onAction,
   danger = false,
+  busy = false,
   children,
 }: {
   label: string;
   onCancel: () => void;
   onAction?: () => void;
   danger?: boolean;
+  /** While the request runs: the action cannot be sent twice. */
+  busy?: boolean;
   children?: ReactNode;
 }) {
   return (
@@ -79,7 +86,12 @@ export function FormActions({
       <button type="button" onClick={onCancel}>
         Cancel
       </button>
-      <button type={onAction ? 'button' : 'submit'} className={danger ? 'danger' : 'primary'} onClick={onAction}>
+      <button
+        type={onAction ? 'button' : 'submit'}
+        className={danger ? 'danger' : 'primary'}
+        onClick={onAction}
+        disabled={busy}
+      >
         {label}
       </button>
     </div>
@@ -163,4 +175,29 @@ export function Pager({
       </button>
     </nav>
   );
+}
+
+/**
+ * One request at a time for a form or button: `busy` while it runs (a double click sends it once), and
+ * its error, if it failed.
+ */
+export function useRequest() {
+  const running = useRef(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run(request: () => Promise<void>): Promise<void> {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      await request();
+    } catch (caught) {
+      setError(messageOf(caught));
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, run };
 }

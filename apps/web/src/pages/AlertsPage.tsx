@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ApiProblem, api, query } from '../api';
-import { ErrorBanner, Pager } from '../components/ui';
+import { ErrorBanner, Pager, useRequest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
 
@@ -12,7 +12,8 @@ const RESOLUTIONS = [
 
 /** Security alerts (PRODUCT.md §9.2): list, acknowledge, resolve. */
 export function AlertsPage() {
-  const [status, setStatus] = useState('open');
+  // Every status by default: an alert acknowledged here stays in view.
+  const [status, setStatus] = useState('all');
   const [page, setPage] = useState(1);
   const [list, setList] = useState<ListPage<'alerts', Alert> | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -52,10 +53,10 @@ export function AlertsPage() {
             setPage(1);
           }}
         >
+          <option value="all">all</option>
           <option value="open">open</option>
           <option value="acknowledged">acknowledged</option>
           <option value="resolved">resolved</option>
-          <option value="all">all</option>
         </select>
       </header>
       <ErrorBanner error={error} />
@@ -85,30 +86,50 @@ export function AlertsPage() {
                     Acknowledge
                   </button>
                 ) : null}
-                <select
-                  aria-label="resolve as"
-                  defaultValue=""
-                  onChange={(event) =>
-                    event.target.value && void act(alert, 'resolve', { resolution: event.target.value })
-                  }
-                >
-                  <option value="" disabled>
-                    Resolve as…
-                  </option>
-                  {RESOLUTIONS.map((resolution) => (
-                    <option key={resolution.value} value={resolution.value}>
-                      {resolution.label}
-                    </option>
-                  ))}
-                </select>
+                <ResolveForm
+                  onResolve={(resolution, note) => act(alert, 'resolve', { resolution, ...(note ? { note } : {}) })}
+                />
               </div>
             ) : (
-              <p className="muted">resolved: {alert.resolution?.resolution}</p>
+              <p className="muted">
+                resolved: {alert.resolution?.resolution}
+                {alert.resolution?.note ? ` — ${alert.resolution.note}` : ''}
+              </p>
             )}
           </li>
         ))}
       </ul>
       {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
     </section>
+  );
+}
+
+/** Resolving is a decision (as legitimate, it teaches the detector): choose, add a note, then confirm. */
+function ResolveForm({ onResolve }: { onResolve: (resolution: string, note: string) => Promise<void> }) {
+  const { busy, run } = useRequest();
+  return (
+    <form
+      className="resolve"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = new FormData(event.currentTarget);
+        void run(() => onResolve(String(form.get('resolution')), String(form.get('note') ?? '').trim()));
+      }}
+    >
+      <select name="resolution" aria-label="resolve as" required defaultValue="">
+        <option value="" disabled>
+          Resolve as…
+        </option>
+        {RESOLUTIONS.map((resolution) => (
+          <option key={resolution.value} value={resolution.value}>
+            {resolution.label}
+          </option>
+        ))}
+      </select>
+      <input name="note" aria-label="note" placeholder="note (optional)" maxLength={1000} />
+      <button type="submit" disabled={busy}>
+        Resolve
+      </button>
+    </form>
   );
 }

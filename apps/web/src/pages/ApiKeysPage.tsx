@@ -1,8 +1,8 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiProblem, api, query } from '../api';
-import { Dialog, ErrorBanner, FormActions, IntegrationBadge, LegacyBadge, Pager } from '../components/ui';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { api, messageOf, query } from '../api';
+import { Dialog, ErrorBanner, FormActions, IntegrationBadge, LegacyBadge, Pager, useRequest } from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
-import type { ApiKey, CreatedKey, ListPage } from '../types';
+import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 
 const GRACE_PERIODS = [
   { label: 'Revoke the old key now', seconds: 0 },
@@ -11,13 +11,21 @@ const GRACE_PERIODS = [
   { label: 'Keep it working for 7 days', seconds: 604_800 },
 ];
 
+/** The integrations a key can be given (PRODUCT.md §3.2); `mcp_server` is retired. */
+const GRANTABLE: { code: Integration; badge: string; grants: string }[] = [
+  {
+    code: 'ai_tools',
+    badge: 'blue',
+    grants: 'Claude Code and Cursor hooks, and requests that declare X-VibeXP-Integration: ai_tools',
+  },
+  { code: 'cli', badge: 'green', grants: 'the vibexp CLI, scripts and your own applications' },
+];
+
 type Pending =
   | { kind: 'create' }
-  | { kind: 'rotate' | 'revoke' | 'rename'; key: ApiKey }
+  | { kind: 'rotate' | 'revoke' | 'edit'; key: ApiKey }
   | { kind: 'created'; created: CreatedKey }
   | null;
-
-const message = (caught: unknown) => (caught instanceof ApiProblem ? caught.message : String(caught));
 
 /** Settings → API Keys (PRODUCT.md §3.3, §13). */
 export function ApiKeysPage() {
@@ -29,15 +37,16 @@ export function ApiKeysPage() {
 
   const load = useCallback(async () => {
     try {
-      setList(
-        await api<ListPage<'api_keys', ApiKey>>(
-          'GET',
-          `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`,
-        ),
+      const loaded = await api<ListPage<'api_keys', ApiKey>>(
+        'GET',
+        `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`,
       );
+      // The last key of the last page went (revoked): show the page that is now last.
+      if (loaded.total_pages > 0 && page > loaded.total_pages) return setPage(loaded.total_pages);
+      setList(loaded);
       setError(null);
     } catch (caught) {
-      setError(message(caught));
+      setError(messageOf(caught));
     }
   }, [status, page]);
 
@@ -104,40 +113,64 @@ export function ApiKeysPage() {
                   <td>
                     <strong>{key.name}</strong>
                     {hint ? <div className={key.rotation_due ? 'hint warn' : 'hint'}>{hint}</div> : null}
+                    {key.migration_notes ? <div className="hint">{key.migration_notes}</div> : null}
                   </td>
                   <td>
                     <code>{displayPrefix(key.key_prefix)}</code>
                   </td>
-                  <td className="badges">
-                    {key.integrations.map((integration) => (
-                      <IntegrationBadge key={integration} integration={integration} />
-                    ))}
-                    {key.is_legacy ? <LegacyBadge /> : null}
+                  <td>
+                    <div className="badges">
+                      {key.integrations.map((integration) => (
+                        <IntegrationBadge key={integration} integration={integration} />
+                      ))}
+                      {key.is_legacy ? <LegacyBadge /> : null}
+                    </div>
                   </td>
                   <td title={dateTime(key.created_at)}>{lastUsed(key.created_at)}</td>
                   <td
                     title={
-                      key.last_used_at ? `${dateTime(key.last_used_at)} from ${key.last_used_ip ?? '?'}` : undefined
+                      key.last_used_at
+                        ? `${dateTime(key.last_used_at)} from ${key.last_used_ip ?? '?'}${key.last_used_location ? ` (${key.last_used_location.city ? `${key.last_used_location.city}, ` : ''}${key.last_used_location.country})` : ''}`
+                        : undefined
                     }
                   >
                     {lastUsed(key.last_used_at)}
                   </td>
                   <td className="number">{key.request_count.toLocaleString('en-US')}</td>
-                  <td className="actions">
-                    <a href={`#/keys/${key.id}/usage`}>Usage</a>
-                    {key.status === 'active' ? (
-                      <>
-                        <button type="button" onClick={() => setPending({ kind: 'rename', key })}>
-                          Rename
-                        </button>
-                        <button type="button" onClick={() => setPending({ kind: 'rotate', key })}>
-                          Rotate
-                        </button>
-                        <button type="button" className="danger" onClick={() => setPending({ kind: 'revoke', key })}>
-                          Revoke
-                        </button>
-                      </>
-                    ) : null}
+                  <td>
+                    <div className="row-actions">
+                      <a href={`#/keys/${key.id}/usage`} aria-label={`Usage of ${key.name}`}>
+                        Usage
+                      </a>
+                      {key.status === 'active' ? (
+                        <>
+                          <button
+                            type="button"
+                            aria-label={`Edit ${key.name}`}
+                            onClick={() => setPending({ kind: 'edit', key })}
+                          >
+                            Edit
+                          </button>
+                          {key.replaced_by ? null : (
+                            <button
+                              type="button"
+                              aria-label={`Rotate ${key.name}`}
+                              onClick={() => setPending({ kind: 'rotate', key })}
+                            >
+                              Rotate
+                            </button>
+                          )}
+                          <button
+                            type="button"
+                            className="danger"
+                            aria-label={`Revoke ${key.name}`}
+                            onClick={() => setPending({ kind: 'revoke', key })}
+                          >
+                            Revoke
+                          </button>
+                        </>
+                      ) : null}
+                    </div>
                   </td>
                 </tr>
               );
@@ -150,7 +183,7 @@ export function ApiKeysPage() {
       <Dialog open={pending?.kind === 'create'} title="Create API key" onClose={close}>
         <CreateKeyForm onCancel={close} onCreated={(created) => void done({ kind: 'created', created })} />
       </Dialog>
-      <Dialog open={pending?.kind === 'created'} title="Your new API key" onClose={close}>
+      <Dialog open={pending?.kind === 'created'} title="Your new API key" onClose={close} dismissible={false}>
         {pending?.kind === 'created' ? <NewKey created={pending.created} onDone={close} /> : null}
       </Dialog>
       <Dialog open={pending?.kind === 'rotate'} title="Rotate API key" onClose={close}>
@@ -167,34 +200,55 @@ export function ApiKeysPage() {
           <RevokeForm keyToRevoke={pending.key} onCancel={close} onRevoked={() => void done()} />
         ) : null}
       </Dialog>
-      <Dialog open={pending?.kind === 'rename'} title="Rename API key" onClose={close}>
-        {pending?.kind === 'rename' ? (
-          <RenameForm keyToRename={pending.key} onCancel={close} onRenamed={() => void done()} />
+      <Dialog open={pending?.kind === 'edit'} title="Edit API key" onClose={close}>
+        {pending?.kind === 'edit' ? (
+          <EditForm keyToEdit={pending.key} onCancel={close} onSaved={() => void done()} />
         ) : null}
       </Dialog>
     </section>
   );
 }
 
+function IntegrationChoices({ chosen }: { chosen: Integration[] }) {
+  return (
+    <fieldset>
+      <legend>Integrations</legend>
+      {GRANTABLE.map((integration) => (
+        <label key={integration.code} className="check">
+          <input
+            type="checkbox"
+            name="integrations"
+            value={integration.code}
+            defaultChecked={chosen.includes(integration.code)}
+          />
+          <span className={`badge badge-${integration.badge}`}>
+            {integration.code === 'ai_tools' ? 'AI Tools' : 'CLI'}
+          </span>{' '}
+          {integration.grants}
+        </label>
+      ))}
+      <p className="muted">MCP clients use OAuth 2.1, not API keys.</p>
+    </fieldset>
+  );
+}
+
 function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (created: CreatedKey) => void }) {
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  const { busy, error, setError, run } = useRequest();
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const integrations = form.getAll('integrations').map(String);
     if (integrations.length === 0) return setError('choose at least one integration');
     const expires = String(form.get('expires_at') ?? '');
-    try {
+    void run(async () =>
       onCreated(
         await api<CreatedKey>('POST', '/api/v1/settings/api-keys', {
           name: String(form.get('name')).trim(),
           integrations,
           ...(expires ? { expires_at: new Date(`${expires}T23:59:59Z`).toISOString() } : {}),
         }),
-      );
-    } catch (caught) {
-      setError(message(caught));
-    }
+      ),
+    );
   }
   return (
     <form onSubmit={submit}>
@@ -202,51 +256,52 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
         Name
         <input name="name" required maxLength={255} placeholder="e.g. Laptop CLI" autoFocus />
       </label>
-      <fieldset>
-        <legend>Integrations</legend>
-        <label className="check">
-          <input type="checkbox" name="integrations" value="ai_tools" />{' '}
-          <span className="badge badge-blue">AI Tools</span> Claude Code and Cursor hooks, and requests that declare{' '}
-          <code>X-VibeXP-Integration: ai_tools</code>
-        </label>
-        <label className="check">
-          <input type="checkbox" name="integrations" value="cli" defaultChecked />{' '}
-          <span className="badge badge-green">CLI</span> the vibexp CLI, scripts and your own applications
-        </label>
-        <p className="muted">MCP clients use OAuth 2.1, not API keys.</p>
-      </fieldset>
+      <IntegrationChoices chosen={['cli']} />
       <label>
-        Expires <span className="muted">(optional)</span>
+        Expires <span className="muted">(optional; at the end of that day, UTC)</span>
         <input name="expires_at" type="date" min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)} />
       </label>
       <ErrorBanner error={error} />
-      <FormActions label="Create key" onCancel={onCancel} />
+      <FormActions label="Create key" onCancel={onCancel} busy={busy} />
     </form>
   );
 }
 
 /** The full key, shown this once, with a copy button and the warning that it cannot be shown again. */
 function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
-  const [copied, setCopied] = useState(false);
+  const [copy, setCopy] = useState<'idle' | 'copied' | 'manual'>('idle');
+  const keyText = useRef<HTMLElement>(null);
+  async function copyKey() {
+    try {
+      // Only in a secure context (https, localhost); elsewhere the text is selected for Ctrl+C.
+      if (!navigator.clipboard) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(created.full_key);
+      setCopy('copied');
+    } catch {
+      const selection = window.getSelection();
+      if (keyText.current && selection) {
+        const range = document.createRange();
+        range.selectNodeContents(keyText.current);
+        selection.removeAllRanges();
+        selection.addRange(range);
+      }
+      setCopy('manual');
+    }
+  }
   return (
     <div>
       <p className="warning" role="alert">
         Copy this key now. It is shown only once: VibeXP keeps a hash of it, not the key itself.
       </p>
       <div className="full-key">
-        <code data-testid="full-key">{created.full_key}</code>
-        <button
-          type="button"
-          onClick={() =>
-            void navigator.clipboard
-              ?.writeText(created.full_key)
-              .then(() => setCopied(true))
-              .catch(() => setCopied(false))
-          }
-        >
-          {copied ? 'Copied' : 'Copy'}
+        <code ref={keyText} data-testid="full-key">
+          {created.full_key}
+        </code>
+        <button type="button" onClick={() => void copyKey()}>
+          {copy === 'copied' ? 'Copied' : 'Copy'}
         </button>
       </div>
+      {copy === 'manual' ? <p className="muted">The key is selected: press Ctrl+C (⌘C) to copy it.</p> : null}
       {created.replaces ? (
         <p className="muted">It replaces the rotated key, which stops working as you chose.</p>
       ) : null}
@@ -274,19 +329,17 @@ function RotateForm({
   onCancel: () => void;
   onRotated: (created: CreatedKey) => void;
 }) {
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
+  const { busy, error, run } = useRequest();
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const grace = Number(new FormData(event.currentTarget).get('grace'));
-    try {
+    void run(async () =>
       onRotated(
         await api<CreatedKey>('POST', `/api/v1/settings/api-keys/${keyToRotate.id}/rotate`, {
           grace_period_seconds: grace,
         }),
-      );
-    } catch (caught) {
-      setError(message(caught));
-    }
+      ),
+    );
   }
   return (
     <form onSubmit={submit}>
@@ -305,7 +358,7 @@ function RotateForm({
         </select>
       </label>
       <ErrorBanner error={error} />
-      <FormActions label="Rotate" onCancel={onCancel} />
+      <FormActions label="Rotate" onCancel={onCancel} busy={busy} />
     </form>
   );
 }
@@ -319,15 +372,12 @@ function RevokeForm({
   onCancel: () => void;
   onRevoked: () => void;
 }) {
-  const [error, setError] = useState<string | null>(null);
-  async function revoke() {
-    try {
+  const { busy, error, run } = useRequest();
+  const revoke = () =>
+    void run(async () => {
       await api('DELETE', `/api/v1/settings/api-keys/${keyToRevoke.id}`);
       onRevoked();
-    } catch (caught) {
-      setError(message(caught));
-    }
-  }
+    });
   return (
     <div>
       <p>
@@ -335,40 +385,40 @@ function RevokeForm({
         that uses it is refused at once. This cannot be undone.
       </p>
       <ErrorBanner error={error} />
-      <FormActions label="Revoke key" danger onCancel={onCancel} onAction={() => void revoke()} />
+      <FormActions label="Revoke key" danger onCancel={onCancel} onAction={revoke} busy={busy} />
     </div>
   );
 }
 
-function RenameForm({
-  keyToRename,
-  onCancel,
-  onRenamed,
-}: {
-  keyToRename: ApiKey;
-  onCancel: () => void;
-  onRenamed: () => void;
-}) {
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: FormEvent<HTMLFormElement>) {
+/** Name and integrations (PATCH); integrations are sent only when changed, so a legacy key's stay as they are. */
+function EditForm({ keyToEdit, onCancel, onSaved }: { keyToEdit: ApiKey; onCancel: () => void; onSaved: () => void }) {
+  const { busy, error, setError, run } = useRequest();
+  function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    try {
-      await api('PATCH', `/api/v1/settings/api-keys/${keyToRename.id}`, {
-        name: String(new FormData(event.currentTarget).get('name')).trim(),
+    const form = new FormData(event.currentTarget);
+    const integrations = form.getAll('integrations').map(String) as Integration[];
+    if (integrations.length === 0) return setError('choose at least one integration');
+    const current: Integration[] = keyToEdit.integrations.filter((integration) => integration !== 'mcp_server');
+    const changed =
+      integrations.length !== current.length || integrations.some((integration) => !current.includes(integration));
+    void run(async () => {
+      await api('PATCH', `/api/v1/settings/api-keys/${keyToEdit.id}`, {
+        name: String(form.get('name')).trim(),
+        ...(changed ? { integrations } : {}),
       });
-      onRenamed();
-    } catch (caught) {
-      setError(message(caught));
-    }
+      onSaved();
+    });
   }
   return (
     <form onSubmit={submit}>
       <label>
         Name
-        <input name="name" required maxLength={255} defaultValue={keyToRename.name} autoFocus />
+        <input name="name" required maxLength={255} defaultValue={keyToEdit.name} autoFocus />
       </label>
+      <IntegrationChoices chosen={keyToEdit.integrations} />
+      {keyToEdit.expires_at ? <p className="muted">Expires {dateTime(keyToEdit.expires_at)}.</p> : null}
       <ErrorBanner error={error} />
-      <FormActions label="Save" onCancel={onCancel} />
+      <FormActions label="Save" onCancel={onCancel} busy={busy} />
     </form>
   );
 }

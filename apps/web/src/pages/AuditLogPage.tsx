@@ -14,8 +14,11 @@ export function AuditLogPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const [busy, setBusy] = useState(false);
+
   const load = useCallback(
     async (after: string | null) => {
+      setBusy(true);
       try {
         const page = await api<{ events: AuditEvent[]; next_cursor: string | null }>(
           'GET',
@@ -25,7 +28,12 @@ export function AuditLogPage() {
         setCursor(page.next_cursor);
         setError(null);
       } catch (caught) {
+        // Rows of another filter under this filter's error would be read as its answer.
+        setEvents([]);
+        setCursor(null);
         setError(caught instanceof ApiProblem ? caught.message : String(caught));
+      } finally {
+        setBusy(false);
       }
     },
     [filters],
@@ -40,7 +48,8 @@ export function AuditLogPage() {
     const next: Filters = {};
     for (const name of FILTERS) {
       const value = String(form.get(name) ?? '').trim();
-      if (value) next[name] = name === 'from' || name === 'to' ? new Date(value).toISOString() : value;
+      // The table shows UTC, so the times typed here are UTC too.
+      if (value) next[name] = name === 'from' || name === 'to' ? new Date(`${value}:00Z`).toISOString() : value;
     }
     setFilters(next);
   }
@@ -55,25 +64,25 @@ export function AuditLogPage() {
         </span>
       </header>
       <form className="filters" onSubmit={apply} aria-label="filters">
-        <input name="type" placeholder="type, e.g. key.*" />
-        <input name="key_id" placeholder="key id" />
-        <input name="action" placeholder="action, e.g. prompts.list" />
-        <select name="outcome" defaultValue="">
+        <input name="type" aria-label="event type" placeholder="type, e.g. key.*" />
+        <input name="key_id" aria-label="key id" placeholder="key id" />
+        <input name="action" aria-label="action" placeholder="action, e.g. prompts.list" />
+        <select name="outcome" aria-label="outcome" defaultValue="">
           <option value="">any outcome</option>
           <option value="success">success</option>
           <option value="failure">failure</option>
         </select>
-        <input name="ip" placeholder="IP" />
+        <input name="ip" aria-label="IP address" placeholder="IP" />
         <label>
-          from <input name="from" type="datetime-local" />
+          from (UTC) <input name="from" type="datetime-local" />
         </label>
         <label>
-          to <input name="to" type="datetime-local" />
+          to (UTC) <input name="to" type="datetime-local" />
         </label>
         <button type="submit">Filter</button>
       </form>
       <ErrorBanner error={error} />
-      {events.length === 0 && !error ? <p className="empty">No events match.</p> : null}
+      {events.length === 0 && !error && !busy ? <p className="empty">No events match.</p> : null}
       {events.length > 0 ? (
         <table>
           <thead>
@@ -108,7 +117,7 @@ export function AuditLogPage() {
         </table>
       ) : null}
       {cursor ? (
-        <button type="button" onClick={() => void load(cursor)}>
+        <button type="button" disabled={busy} onClick={() => void load(cursor)}>
           Older events
         </button>
       ) : null}

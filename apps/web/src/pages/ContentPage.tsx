@@ -14,9 +14,14 @@ interface Field {
   /** Set at creation only (slugs, an artifact's project: they address the item). */
   createOnly?: boolean;
   required?: boolean;
+  /** Emptied in an edit, it is sent as null (removed). */
+  nullable?: boolean;
 }
 
-const KINDS: Record<Kind, { title: string; titleField: string; fields: Field[]; path: (item: Item) => string }> = {
+const KINDS: Record<
+  Kind,
+  { title: string; titleField: string; fields: Field[]; statuses: string[]; path: (item: Item) => string }
+> = {
   prompts: {
     title: 'Prompts',
     titleField: 'name',
@@ -28,6 +33,7 @@ const KINDS: Record<Kind, { title: string; titleField: string; fields: Field[]; 
       { name: 'status', label: 'Status', type: 'select', options: ['draft', 'published'] },
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
     ],
+    statuses: ['draft', 'published'],
     path: (item) => `/api/v1/prompts/${item.id}`,
   },
   artifacts: {
@@ -43,6 +49,7 @@ const KINDS: Record<Kind, { title: string; titleField: string; fields: Field[]; 
       { name: 'status', label: 'Status', type: 'select', options: ['active', 'draft', 'archived'] },
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
     ],
+    statuses: ['active', 'draft', 'archived'],
     path: (item) =>
       `/api/v1/artifacts/${String(item.project).split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(String(item.slug))}`,
   },
@@ -50,12 +57,13 @@ const KINDS: Record<Kind, { title: string; titleField: string; fields: Field[]; 
     title: 'Memories',
     titleField: 'title',
     fields: [
-      { name: 'title', label: 'Title' },
-      { name: 'project', label: 'Project (Claude Code gets the memories of the project it works in)' },
+      { name: 'title', label: 'Title', nullable: true },
+      { name: 'project', label: 'Project (Claude Code gets the memories of the project it works in)', nullable: true },
       { name: 'text', label: 'Text', type: 'textarea', required: true },
       { name: 'status', label: 'Status', type: 'select', options: ['active', 'draft', 'archived'] },
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
     ],
+    statuses: ['active', 'draft', 'archived'],
     path: (item) => `/api/v1/memories/${item.id}`,
   },
 };
@@ -66,6 +74,8 @@ const message = (caught: unknown) => (caught instanceof ApiProblem ? caught.mess
 export function ContentPage({ kind }: { kind: Kind }) {
   const spec = KINDS[kind];
   const [search, setSearch] = useState('');
+  /** '' is the API's default: everything but archived (prompts: every status). */
+  const [status, setStatus] = useState('');
   const [page, setPage] = useState(1);
   const [list, setList] = useState<{ items: Item[]; page: number; total_pages: number; total_count: number } | null>(
     null,
@@ -77,7 +87,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
     try {
       const answer = await api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
         'GET',
-        `/api/v1/${kind}${query({ search: search || undefined, page, limit: 20, sort_by: 'updated_at' })}`,
+        `/api/v1/${kind}${query({ search: search || undefined, status, page, limit: 20, sort_by: 'updated_at' })}`,
       );
       setList({
         items: answer[kind] as Item[],
@@ -89,15 +99,10 @@ export function ContentPage({ kind }: { kind: Kind }) {
     } catch (caught) {
       setError(message(caught));
     }
-  }, [kind, search, page]);
+  }, [kind, search, status, page]);
   useEffect(() => {
     void load();
   }, [load]);
-  useEffect(() => {
-    setEditing(null);
-    setPage(1);
-    setSearch('');
-  }, [kind]);
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -111,8 +116,10 @@ export function ContentPage({ kind }: { kind: Kind }) {
           .split(',')
           .map((label) => label.trim())
           .filter(Boolean);
-      // An empty optional field is left out (the API keeps or defaults it); a description may be emptied.
+      // An empty optional field is left out of a create; in an edit it is removed (null) where the API allows
+      // it, and a description may be emptied.
       else if (value !== '' || field.name === 'description') body[field.name] = value;
+      else if (editing !== 'new' && field.nullable) body[field.name] = null;
     }
     try {
       if (editing === 'new') await api('POST', `/api/v1/${kind}`, body);
@@ -120,6 +127,13 @@ export function ContentPage({ kind }: { kind: Kind }) {
       setEditing(null);
       await load();
     } catch (caught) {
+      if (caught instanceof ApiProblem && caught.problem.code === 'VERSION_CONFLICT' && editing && editing !== 'new') {
+        // Someone else saved first: show their version, so the edit can be made again on top of it.
+        const fresh = await api<Item>('GET', spec.path(editing)).catch(() => null);
+        if (fresh) setEditing(fresh);
+        setError('This item was changed elsewhere: it now shows the latest version; make your change again.');
+        return;
+      }
       setError(message(caught));
     }
   }
@@ -152,8 +166,29 @@ export function ContentPage({ kind }: { kind: Kind }) {
           setPage(1);
         }}
       >
-        <input name="search" type="search" placeholder={`Search ${kind}`} defaultValue={search} key={kind} />
+        <input
+          name="search"
+          type="search"
+          aria-label={`search ${kind}`}
+          placeholder={`Search ${kind}`}
+          defaultValue={search}
+        />
         <button type="submit">Search</button>
+        <select
+          aria-label="status"
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value);
+            setPage(1);
+          }}
+        >
+          <option value="">{kind === 'prompts' ? 'any status' : 'all but archived'}</option>
+          {spec.statuses.map((option) => (
+            <option key={option} value={option}>
+              {option}
+            </option>
+          ))}
+        </select>
       </form>
       <ErrorBanner error={error} />
       {editing ? (
@@ -187,7 +222,13 @@ export function ContentPage({ kind }: { kind: Kind }) {
                 </label>
               );
             })}
-          <FormActions label="Save" onCancel={() => setEditing(null)}>
+          <FormActions
+            label="Save"
+            onCancel={() => {
+              setEditing(null);
+              setError(null);
+            }}
+          >
             {editing !== 'new' ? (
               <button type="button" className="danger" onClick={() => void remove(editing)}>
                 Delete

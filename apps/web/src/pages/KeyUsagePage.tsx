@@ -25,7 +25,11 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
         setUsage(loadedUsage);
         setError(null);
       })
-      .catch((caught: unknown) => current && setError(caught instanceof ApiProblem ? caught.message : String(caught)));
+      .catch((caught: unknown) => {
+        if (!current) return;
+        setUsage(null);
+        setError(caught instanceof ApiProblem ? caught.message : String(caught));
+      });
     return () => {
       current = false;
     };
@@ -57,7 +61,7 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
               </dd>
             </div>
             <div>
-              <dt>Requests ({range})</dt>
+              <dt>Requests ({usage.range})</dt>
               <dd>{usage.request_count.toLocaleString('en-US')}</dd>
             </div>
             <div>
