@@ -1,0 +1,30 @@
+import { problemText, query, sessionEndedBy } from './api';
+
+describe('dashboard API helpers', () => {
+  it('takes a 401 or a lost CSRF token as the end of the session, except on the sign-in calls themselves', () => {
+    expect(sessionEndedBy('/api/v1/settings/api-keys', { status: 401, code: 'AUTH_REQUIRED' })).toContain(
+      'session has ended',
+    );
+    expect(sessionEndedBy('/api/v1/memories', { status: 403, code: 'CSRF_FAILED' })).toContain('Sign in again');
+    expect(sessionEndedBy('/api/v1/auth/login', { status: 401, code: 'AUTH_INVALID' })).toBeNull();
+    expect(sessionEndedBy('/api/v1/memories', { status: 403, code: 'FORBIDDEN' })).toBeNull();
+  });
+
+  it('says each field problem once', () => {
+    expect(
+      problemText({
+        status: 400,
+        detail: 'webhook_url must not point at this machine',
+        validation_errors: [
+          { field: 'webhook_url', message: 'must not point at this machine' },
+          { field: 'timezone', message: 'unknown time zone' },
+        ],
+      }),
+    ).toBe('webhook_url must not point at this machine — timezone: unknown time zone');
+  });
+
+  it('builds a query of the values that are set', () => {
+    expect(query({ a: 'x y', b: undefined, c: '', d: 0, e: null })).toBe('?a=x+y&d=0');
+    expect(query({})).toBe('');
+  });
+});
