@@ -27,7 +27,7 @@ Usage: vibexp <command> [options] [--format table|json]
   audit export [--as ndjson|csv] [--output file] [same filters]
   alerts list [--status --rule --key-id] | alerts show|ack <id>
   alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]
-  hooks install claude-code [--dir <project> | --global]
+  hooks install claude-code [--dir <project> | --global] [--events default|all]
   api <METHOD> <path> [--data JSON|@file|-]
 
 Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',

@@ -366,10 +366,25 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         { hooks: [{ type: 'command', command: 'say done' }] },
         { hooks: [{ type: 'command', command, timeout: 15 }] },
       ]);
-      expect(settings.hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command, timeout: 15 }] }]);
-      expect(Object.keys(settings.hooks)).toEqual(
-        expect.arrayContaining(['SessionStart', 'UserPromptSubmit', 'PostToolUse']),
+      expect(settings.hooks.PostToolUse).toEqual([
+        { matcher: '*', hooks: [{ type: 'command', command, timeout: 15 }] },
+      ]);
+      // One hook per tool call by default: each is a request against the hourly limit.
+      expect(Object.keys(settings.hooks).sort()).toEqual([
+        'PostToolUse',
+        'SessionEnd',
+        'SessionStart',
+        'Stop',
+        'UserPromptSubmit',
+      ]);
+      expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir, '--events', 'all'], [[200, me]])).code).toBe(
+        0,
       );
+      const all = JSON.parse(await readFile(path, 'utf8'));
+      expect(Object.keys(all.hooks)).toHaveLength(9);
+      expect(all.hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command, timeout: 15 }] }]);
+      expect(all.hooks.Stop).toHaveLength(2);
+      expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir, '--events', 'some'])).code).toBe(2);
     });
 
     it('warns when the key lacks ai_tools, and leaves a settings file that is not JSON alone', async () => {

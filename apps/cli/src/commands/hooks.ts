@@ -4,8 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import type { Context } from '../context';
 
-/** Claude Code's hook events that `hooks install` sends to the platform (PRODUCT.md §10). */
-export const CLAUDE_CODE_EVENTS = [
+/**
+ * Claude Code's hook events that `hooks install` sends to the platform (PRODUCT.md §10). Every hook is a
+ * request that counts against the account's hourly limit, so by default one per tool call (PostToolUse,
+ * which names the tool and has its result) and the session's milestones; `--events all` adds the rest.
+ */
+export const DEFAULT_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop', 'SessionEnd'] as const;
+export const ALL_EVENTS = [
   'SessionStart',
   'UserPromptSubmit',
   'PreToolUse',
@@ -52,10 +57,14 @@ export function shellQuote(word: string): string {
  * The settings with this CLI's hook on every event, keeping whatever else is there. Run again, it
  * updates its own entries (a moved installation) instead of adding more.
  */
-export function withPlatformHooks(settings: Settings, command: string): { settings: Settings; added: number } {
+export function withPlatformHooks(
+  settings: Settings,
+  command: string,
+  events: readonly string[] = DEFAULT_EVENTS,
+): { settings: Settings; added: number } {
   const hooks: Record<string, MatcherGroup[]> = { ...(settings.hooks ?? {}) };
   let added = 0;
-  for (const event of CLAUDE_CODE_EVENTS) {
+  for (const event of events) {
     const groups = (hooks[event] ?? []).map((group) => ({
       ...group,
       hooks: (group.hooks ?? []).map((hook) =>
@@ -84,9 +93,12 @@ export function withPlatformHooks(settings: Settings, command: string): { settin
  */
 async function install(context: Context): Promise<void> {
   const { args, io } = context;
-  allowOnly(args, ['dir']);
+  allowOnly(args, ['dir', 'events']);
   noMoreArguments(args, 3);
   const tool = positional(args, 2, 'the tool: claude-code');
+  const eventsOption = option(args, 'events') ?? 'default';
+  if (eventsOption !== 'default' && eventsOption !== 'all') throw new UsageError('--events must be default or all');
+  const events = eventsOption === 'all' ? ALL_EVENTS : DEFAULT_EVENTS;
   if (tool !== 'claude-code') throw new UsageError(`hooks install supports claude-code, not ${tool}`);
   if (args.flags.has('global') && option(args, 'dir') !== undefined)
     throw new UsageError('give --dir or --global, not both');
@@ -107,14 +119,14 @@ async function install(context: Context): Promise<void> {
       );
   }
   const command = [...io.selfCommand, 'hooks', 'send', 'claude-code'].map(shellQuote).join(' ');
-  const { settings, added } = withPlatformHooks(current, command);
+  const { settings, added } = withPlatformHooks(current, command, events);
   await writeSettings(path, settings);
   const baseUrl = await context.baseUrl();
   await warnWithoutAiTools(context);
   context.print(
-    { path, events: CLAUDE_CODE_EVENTS, added, command },
+    { path, events, added, command },
     () =>
-      `${added > 0 ? 'Installed' : 'Already installed:'} Claude Code hooks for ${CLAUDE_CODE_EVENTS.length} events in ${path}\n` +
+      `${added > 0 ? 'Installed' : 'Already installed:'} Claude Code hooks for ${events.join(', ')} in ${path}\n` +
       `They post to ${baseUrl}/api/v1/claude-code/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
   );
 }
