@@ -809,6 +809,85 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     });
   });
 
+  describe('Idempotency-Key on creates', () => {
+    const create = (path: string, body: Body, idempotencyKey: string, withKey = key) =>
+      call<Body>(base, 'POST', `/api/v1${path}`, {
+        key: withKey,
+        body,
+        headers: { 'idempotency-key': idempotencyKey },
+      });
+
+    it('answers a create sent again with the same key with the item the first one made', async () => {
+      const idempotencyKey = `retry-${Date.now()}`;
+      const first = await create('/memories', { text: 'made once', project: 'idem' }, idempotencyKey);
+      const again = await create('/memories', { text: 'made once', project: 'idem' }, idempotencyKey);
+      expect([first.status, again.status]).toEqual([201, 201]);
+      expect(again.body.id).toBe(first.body.id);
+      const listed = await api<{ memories: Body[] }>('GET', '/memories?project=idem');
+      expect(listed.body.memories.filter((memory) => memory.text === 'made once')).toHaveLength(1);
+      // Prompts and artifacts, whose slugs are derived, too.
+      const prompt = await create('/prompts', { name: 'Idempotent prompt', body: 'b' }, `${idempotencyKey}-p`);
+      expect((await create('/prompts', { name: 'Idempotent prompt', body: 'b' }, `${idempotencyKey}-p`)).body.id).toBe(
+        prompt.body.id,
+      );
+      const artifact = await create(
+        '/artifacts',
+        { project: 'idem', title: 'Once', content: 'c' },
+        `${idempotencyKey}-a`,
+      );
+      const artifactAgain = await create(
+        '/artifacts',
+        { project: 'idem', title: 'Once', content: 'c' },
+        `${idempotencyKey}-a`,
+      );
+      expect([artifactAgain.body.id, artifactAgain.body.slug]).toEqual([artifact.body.id, 'once']);
+    });
+
+    it('makes one item for requests with the same key sent at once', async () => {
+      const idempotencyKey = `race-${Date.now()}`;
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => create('/memories', { text: 'raced', project: 'idem-race' }, idempotencyKey)),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(201));
+      expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+      expect((await api<{ memories: Body[] }>('GET', '/memories?project=idem-race')).body.memories).toHaveLength(1);
+    });
+
+    it('refuses the key with another body (422) or another kind, and keeps keys per account', async () => {
+      const idempotencyKey = `reuse-${Date.now()}`;
+      expect((await create('/memories', { text: 'first' }, idempotencyKey)).status).toBe(201);
+      const other = await create('/memories', { text: 'second' }, idempotencyKey);
+      expect([other.status, other.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      const otherKind = await create('/prompts', { name: 'p', body: 'first' }, idempotencyKey);
+      expect([otherKind.status, otherKind.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
+      const stranger = await create('/memories', { text: 'second' }, idempotencyKey, strangerKey);
+      expect(stranger.status).toBe(201);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['over 255 characters', 'k'.repeat(256)],
+      ['with a space', 'a b'],
+      ['with a non-ASCII character', 'clé'],
+    ])('refuses a key %s with 400 naming the header', async (_, idempotencyKey) => {
+      const response = await fetch(`${base}/api/v1/memories`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'idempotency-key': Buffer.from(idempotencyKey, 'utf8').toString('latin1'),
+        },
+        body: JSON.stringify({ text: 'never stored' }),
+      });
+      const body = (await response.json()) as Body;
+      expect([response.status, body.code, body.validation_errors]).toEqual([
+        400,
+        'VALIDATION_FAILED',
+        [{ field: 'Idempotency-Key', message: expect.any(String) }],
+      ]);
+    });
+  });
+
   it('rebuilds prompts, artifacts and memories from their events with the same rows (runs last)', async () => {
     await platform.withDatabase('content-service', async (dataSource) => {
       const store = new ContentStore(dataSource, () => new Date());

@@ -99,6 +99,19 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stderr).toContain('429 from the API; retrying in 2.0 s');
     });
 
+    it('retries a create with the same Idempotency-Key, so a lost answer never makes two items', async () => {
+      const { code, sent } = await cli(
+        ['memory', 'create', '--text', 'x'],
+        [
+          [503, problem(503, 'SERVICE_UNAVAILABLE')],
+          [201, { id: 'm1', text: 'x' }],
+        ],
+      );
+      expect([code, sent.length, sent[0].method]).toEqual([0, 2, 'POST']);
+      expect(sent[0].headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(sent[1].headers['idempotency-key']).toBe(sent[0].headers['idempotency-key']);
+    });
+
     it('gives up after the last retry and exits 1 with the problem', async () => {
       const answers = Array.from(
         { length: MAX_RETRIES + 1 },
@@ -109,8 +122,11 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stderr).toContain('500 INTERNAL_ERROR');
     });
 
-    it('never retries a POST, and does not wait out an hourly limit', async () => {
-      const post = await cli(['memory', 'create', '--text', 'x'], [[503, problem(503, 'SERVICE_UNAVAILABLE')]]);
+    it('never retries a POST without an Idempotency-Key, and does not wait out an hourly limit', async () => {
+      const post = await cli(
+        ['api', 'POST', 'memories', '--data', '{"text":"x"}'],
+        [[503, problem(503, 'SERVICE_UNAVAILABLE')]],
+      );
       expect([post.code, post.sent.length]).toEqual([1, 1]);
       const limited = await cli(
         ['prompt', 'list'],

@@ -125,7 +125,8 @@ export class ApiClient {
       headers['content-type'] ??= 'application/json';
     }
     const url = this.url(path, options.query);
-    const canRetry = IDEMPOTENT.has(method);
+    // A POST with an Idempotency-Key may be sent again: the API answers a repeat with what the first made.
+    const canRetry = IDEMPOTENT.has(method) || headers['idempotency-key'] !== undefined;
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {

@@ -17,6 +17,8 @@ export enum RpcErrorCode {
   TemplateCycle = 'TEMPLATE_CYCLE',
   TemplateTooDeep = 'TEMPLATE_TOO_DEEP',
   ResourceInUse = 'RESOURCE_IN_USE',
+  /** An Idempotency-Key sent again with another request body. */
+  IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',
   /** An answer larger than the RPC transport carries (MAX_REPLY_CHUNKS chunks). */
   ResponseTooLarge = 'RESPONSE_TOO_LARGE',
   Unavailable = 'SERVICE_UNAVAILABLE',

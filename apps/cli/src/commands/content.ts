@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Args, UsageError, allowOnly, integerOption, noMoreArguments, option, positional } from '../args';
 import type { Context } from '../context';
@@ -166,7 +167,9 @@ export async function content(context: Context): Promise<void> {
       return show(await client.json('GET', resourcePath(spec, reference())));
     case 'create': {
       allowOnly(args, bodyOptions(spec));
-      return show(await client.json('POST', spec.path, { body: await bodyOf(context, spec) }));
+      // One key per command: its retries after a lost answer make one item, not several.
+      const body = await bodyOf(context, spec);
+      return show(await client.json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() } }));
     }
     case 'update': {
       allowOnly(args, [...bodyOptions(spec), 'expected-version']);

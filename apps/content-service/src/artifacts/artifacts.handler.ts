@@ -13,6 +13,7 @@ import { ContentEngine } from '../shared/content-engine';
 import { Conditions, addLabelAndSearchFilters, createWithSlug, freeSlug, pageOf } from '../shared/content-query';
 import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
 import { eventMeta } from '../shared/content-rpc.dto';
+import { idempotencyClaim } from '../shared/idempotency';
 import { ContentStore } from '../shared/content-store';
 import { ARTIFACT_SPEC, type ArtifactFields } from './artifact.kind';
 
@@ -62,6 +63,7 @@ export class ArtifactsHandler extends Handlers {
           metadata: body.metadata ?? {},
         },
         eventMeta(actor),
+        idempotencyClaim(command.idempotency_key, command.body),
       ),
     );
   }

@@ -13,6 +13,7 @@ import { ContentEngine } from '../shared/content-engine';
 import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
 import { Conditions, addLabelAndSearchFilters, pageOf } from '../shared/content-query';
 import { eventMeta } from '../shared/content-rpc.dto';
+import { idempotencyClaim } from '../shared/idempotency';
 import { ContentStore } from '../shared/content-store';
 import { MEMORY_SPEC, type MemoryFields } from './memory.kind';
 
@@ -51,6 +52,7 @@ export class MemoriesHandler extends Handlers {
         metadata: body.metadata ?? {},
       },
       eventMeta(command.actor),
+      idempotencyClaim(command.idempotency_key, command.body),
     );
   }
 

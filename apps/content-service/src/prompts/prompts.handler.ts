@@ -20,6 +20,7 @@ import { ContentHandlers, createCommand, listCommand } from '../shared/content-h
 import { Conditions, addLabelAndSearchFilters, createWithSlug, freeSlug, pageOf } from '../shared/content-query';
 import { Addressed, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
+import { idempotencyClaim } from '../shared/idempotency';
 import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
 import { MAX_REFERENCE_DEPTH, type RenderOutcome, referencedSlugs, render } from './template';
 
@@ -71,6 +72,7 @@ export class PromptsHandler extends Handlers {
           mcp_expose: body.mcp_expose ?? true,
         },
         eventMeta(actor),
+        idempotencyClaim(command.idempotency_key, command.body),
       ),
     );
   }

@@ -11,8 +11,17 @@ import {
 } from '#contracts';
 import { ConcurrencyError, preparedQuery } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
-import { type Fields, decideDelete, decideRestore, decideUpdate, fold, versionsOf } from './content-resource';
+import {
+  type ContentEvent,
+  type Fields,
+  decideDelete,
+  decideRestore,
+  decideUpdate,
+  fold,
+  versionsOf,
+} from './content-resource';
 import type { ContentStore } from './content-store';
+import { type IdempotencyClaim, earlierResource, isKeyTaken, recordClaim } from './idempotency';
 
 export interface ContentKindSpec<V> extends ContentTableSpec {
   toView(row: Record<string, unknown>): V;
@@ -133,11 +142,36 @@ export class ContentEngine<F extends Fields, V> {
     return this.spec.toView(row);
   }
 
-  async create(fields: F, meta: EventMeta): Promise<V> {
+  /**
+   * Creates a resource. With an idempotency claim, a request sent again with the same key (a retry after a
+   * lost answer) gets the resource the first one made instead of a second one.
+   */
+  async create(fields: F, meta: EventMeta, claim?: IdempotencyClaim): Promise<V> {
     const id = randomUUID();
-    await this.translate(() =>
-      this.store.append(this.kind, id, [{ type: `${this.kind}.created`, data: { id, fields } }], 'no_stream', meta),
-    );
+    const events = [{ type: `${this.kind}.created`, data: { id, fields } }] as ContentEvent<F>[];
+    if (!claim) {
+      await this.translate(() => this.store.append(this.kind, id, events, 'no_stream', meta));
+      return this.view(id);
+    }
+    // Content is always an account's (the actor's): a create without one is a broken caller.
+    const accountId = meta.account_id as string;
+    const earlier = await earlierResource(this.store.dataSource.manager, accountId, this.kind, claim);
+    if (earlier) return this.view(earlier);
+    try {
+      await this.translate(() =>
+        this.store.dataSource.transaction(async (manager) => {
+          await recordClaim(manager, accountId, this.kind, claim, id);
+          await this.store.append(this.kind, id, events, 'no_stream', meta, manager);
+        }),
+      );
+    } catch (error) {
+      // The same key, sent at the same time: the first request made the resource, this one answers with it.
+      const winner = isKeyTaken(error)
+        ? await earlierResource(this.store.dataSource.manager, accountId, this.kind, claim)
+        : undefined;
+      if (!winner) throw error;
+      return this.view(winner);
+    }
     return this.view(id);
   }
 

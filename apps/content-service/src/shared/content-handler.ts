@@ -1,6 +1,6 @@
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
+import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import { type ContentKind, ContentRpc } from '#contracts';
 import type { ContentEngine } from './content-engine';
 import type { Fields } from './content-resource';
@@ -8,8 +8,8 @@ import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from './con
 
 type DtoClass = new () => object;
 
-/** The RPC payload of a create: who acts, and the kind's create body. */
-export function createCommand(body: DtoClass): new () => { actor: ActorDto; body: object } {
+/** The RPC payload of a create: who acts, the kind's create body, and the client's Idempotency-Key if any. */
+export function createCommand(body: DtoClass): new () => { actor: ActorDto; body: object; idempotency_key?: string } {
   class CreateCommand {
     @ValidateNested()
     @Type(() => ActorDto)
@@ -18,6 +18,11 @@ export function createCommand(body: DtoClass): new () => { actor: ActorDto; body
     @ValidateNested()
     @Type(() => body)
     body: object;
+
+    @IsOptional()
+    @IsString()
+    @Length(1, 255)
+    idempotency_key?: string;
   }
   return CreateCommand;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import {
@@ -14,6 +14,7 @@ import { ProblemError } from '#common';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { type ArtifactPath, parseArtifactPath } from './artifact-path';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor, listEnvelope } from './content-actor';
 import { parseVersionNumber } from './version-number';
 
@@ -50,9 +51,14 @@ export class ArtifactsController {
   }
 
   @Post()
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiOperation({ summary: 'Create an artifact (slug derived from the title when omitted)' })
   create(@Body() body: CreateArtifactDto, @Req() request: Request): Promise<ArtifactView> {
-    return this.rpc.request(ContentRpc.create('artifact'), { actor: contentActor(request, this.trusted), body });
+    return this.rpc.request(ContentRpc.create('artifact'), {
+      actor: contentActor(request, this.trusted),
+      body,
+      ...idempotencyKeyOf(request),
+    });
   }
 
   @Get('*path')

@@ -12,7 +12,7 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import {
@@ -29,6 +29,7 @@ import {
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { ContentReads } from './content-reads';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor, listEnvelope } from './content-actor';
 import { parseVersionNumber } from './version-number';
 
@@ -56,9 +57,14 @@ export class PromptsController {
   }
 
   @Post()
+  @ApiHeader(IDEMPOTENCY_KEY_HEADER)
   @ApiOperation({ summary: 'Create a prompt (slug derived from the name when omitted)' })
   create(@Body() body: CreatePromptDto, @Req() request: Request): Promise<PromptView> {
-    return this.rpc.request(ContentRpc.create('prompt'), { actor: contentActor(request, this.trusted), body });
+    return this.rpc.request(ContentRpc.create('prompt'), {
+      actor: contentActor(request, this.trusted),
+      body,
+      ...idempotencyKeyOf(request),
+    });
   }
 
   @Get(':id')

@@ -45,6 +45,8 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
       return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'RESPONSE_TOO_LARGE', message);
     case RpcErrorCode.ResourceInUse:
       return new ProblemError(HttpStatus.CONFLICT, 'RESOURCE_IN_USE', message);
+    case RpcErrorCode.IdempotencyKeyReused:
+      return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'IDEMPOTENCY_KEY_REUSED', message);
     case RpcErrorCode.Unavailable:
       return new ProblemError(
         HttpStatus.SERVICE_UNAVAILABLE,
