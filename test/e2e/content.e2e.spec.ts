@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import axios from 'axios';
 import { ContentStore } from '../../apps/content-service/src/shared/content-store';
+import { sweepExpiredKeys } from '../../apps/content-service/src/shared/idempotency';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
@@ -862,6 +863,36 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect([otherKind.status, otherKind.body.code]).toEqual([422, 'IDEMPOTENCY_KEY_REUSED']);
       const stranger = await create('/memories', { text: 'second' }, idempotencyKey, strangerKey);
       expect(stranger.status).toBe(201);
+    });
+
+    it('leaves no key behind when a create fails, and answers a replay of the same body in another key order', async () => {
+      const idempotencyKey = `rollback-${Date.now()}`;
+      expect((await api('POST', '/prompts', { name: 'Taken slug', slug: 'idem-taken', body: 'x' })).status).toBe(201);
+      const taken = await create('/prompts', { name: 'Mine', slug: 'idem-taken', body: 'x' }, idempotencyKey);
+      expect([taken.status, taken.body.code]).toEqual([409, 'RESOURCE_EXISTS']);
+      const free = await create('/prompts', { name: 'Mine', slug: 'idem-free', body: 'x' }, idempotencyKey);
+      expect([free.status, free.body.slug]).toEqual([201, 'idem-free']);
+
+      const reordered = `reorder-${Date.now()}`;
+      const first = await create('/memories', { text: 'm', metadata: { team: 'web', env: 'prod' } }, reordered);
+      const again = await create('/memories', { metadata: { env: 'prod', team: 'web' }, text: 'm' }, reordered);
+      expect(again.body.id).toBe(first.body.id);
+    });
+
+    it('forgets keys after 24 hours: the sweep removes them and the key can make a new item', async () => {
+      const idempotencyKey = `expired-${Date.now()}`;
+      const first = await create('/memories', { text: 'old' }, idempotencyKey);
+      await platform.withDatabase('content-service', async (dataSource) => {
+        await dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = $1`, [
+          idempotencyKey,
+        ]);
+        // An expired key no longer answers: the same key with a new body makes a new item.
+        const reused = await create('/memories', { text: 'new' }, idempotencyKey);
+        expect([reused.status, reused.body.id === first.body.id]).toEqual([201, false]);
+        await dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours'`);
+        expect(await sweepExpiredKeys(dataSource.manager, 2)).toBeGreaterThanOrEqual(3);
+        expect(await dataSource.query(`SELECT 1 FROM idempotency_keys`)).toEqual([]);
+      });
     });
 
     it.each([

@@ -38,6 +38,8 @@ export class ConnectionError extends Error {
 }
 
 export interface RequestOptions {
+  /** Retry this non-idempotent request too: the API answers a repeat as it answered the first. */
+  retry?: boolean;
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
@@ -125,8 +127,8 @@ export class ApiClient {
       headers['content-type'] ??= 'application/json';
     }
     const url = this.url(path, options.query);
-    // A POST with an Idempotency-Key may be sent again: the API answers a repeat with what the first made.
-    const canRetry = IDEMPOTENT.has(method) || headers['idempotency-key'] !== undefined;
+    // A POST is retried only where the caller says it is safe (a create with an Idempotency-Key).
+    const canRetry = IDEMPOTENT.has(method) || options.retry === true;
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {

@@ -169,7 +169,9 @@ export async function content(context: Context): Promise<void> {
       allowOnly(args, bodyOptions(spec));
       // One key per command: its retries after a lost answer make one item, not several.
       const body = await bodyOf(context, spec);
-      return show(await client.json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() } }));
+      return show(
+        await client.json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() }, retry: true }),
+      );
     }
     case 'update': {
       allowOnly(args, [...bodyOptions(spec), 'expected-version']);

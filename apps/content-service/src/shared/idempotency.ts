@@ -15,7 +15,23 @@ export interface IdempotencyClaim {
 
 export function idempotencyClaim(key: string | undefined, body: unknown): IdempotencyClaim | undefined {
   if (key === undefined) return undefined;
-  return { key, requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
+  return { key, requestHash: createHash('sha256').update(canonicalJson(body)).digest('hex') };
+}
+
+/**
+ * JSON with every object's keys in sorted order, so the same body hashes the same whichever order its
+ * fields (or its metadata's) were sent in. Fields left out are not the same as fields sent with their
+ * default: the hash is of what the client sent.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 interface ClaimRow {
@@ -48,7 +64,7 @@ export async function earlierResource(
 /**
  * Records the key inside the create's transaction. A concurrent request with the same key waits on the
  * primary key until this one commits, then fails with a unique violation (`isKeyTaken`) and reads the
- * winner's resource. An expired row of this key is replaced; the account's other expired rows go too.
+ * winner's resource. An expired row of this key is replaced (the others are swept: sweepExpiredKeys).
  */
 export async function recordClaim(
   manager: EntityManager,
@@ -58,8 +74,9 @@ export async function recordClaim(
   resourceId: string,
 ): Promise<void> {
   await manager.query(
-    `DELETE FROM idempotency_keys WHERE account_id = $1 AND created_at <= now() - make_interval(hours => $2)`,
-    [accountId, IDEMPOTENCY_WINDOW_HOURS],
+    `DELETE FROM idempotency_keys
+      WHERE account_id = $1 AND key = $2 AND created_at <= now() - make_interval(hours => $3)`,
+    [accountId, claim.key, IDEMPOTENCY_WINDOW_HOURS],
   );
   await manager.query(
     `INSERT INTO idempotency_keys (account_id, key, request_hash, kind, resource_id, created_at)
@@ -71,4 +88,23 @@ export async function recordClaim(
 export function isKeyTaken(error: unknown): boolean {
   const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
   return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === 'idempotency_keys_pkey';
+}
+
+/** Removes the keys past the window, oldest first, in batches (the `created_at` index). Returns how many. */
+export async function sweepExpiredKeys(manager: EntityManager, batch = 5_000): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    // Counted in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count], not the rows.
+    const [{ count }] = (await manager.query(
+      `WITH deleted AS (
+         DELETE FROM idempotency_keys WHERE ctid IN (
+           SELECT ctid FROM idempotency_keys WHERE created_at <= now() - make_interval(hours => $1)
+            ORDER BY created_at LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM deleted`,
+      [IDEMPOTENCY_WINDOW_HOURS, batch],
+    )) as { count: number }[];
+    removed += count;
+    if (count < batch) return removed;
+  }
 }
