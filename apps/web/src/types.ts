@@ -1,56 +1,21 @@
-/** The API's shapes the dashboard shows (PRODUCT.md §2, §3.3, §7, §9). */
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  tier: string;
-  status: string;
-  created_at: string;
-}
+/**
+ * The API's shapes the dashboard shows (PRODUCT.md §2, §3.3, §7, §9). Those of key-service come from the
+ * contracts library itself (type-only: nothing of it is bundled), so the dashboard cannot drift from them.
+ */
+import type { AccountView, ApiKeyView, KeyUsage } from '../../../libs/contracts/src/keys';
 
-export type Integration = 'ai_tools' | 'cli' | 'mcp_server';
+export type { Integration } from '../../../libs/contracts/src/keys';
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  key_prefix: string;
-  integrations: Integration[];
-  is_legacy: boolean;
-  migration_notes: string | null;
-  status: 'active' | 'revoked';
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
-  request_count: number;
-  last_used_ip: string | null;
-  last_used_location: { country: string; city: string | null } | null;
-  last_tool_type: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  revoked_reason: string | null;
-  rotation_due: boolean;
-  replaced_by: string | null;
-}
+/** `GET /api/v1/auth/me` with a session: the account without its limit. */
+export type User = Omit<AccountView, 'rate_limit_per_hour'>;
+export type ApiKey = ApiKeyView;
+export type Usage = KeyUsage;
 
 export interface CreatedKey {
   api_key: ApiKey;
   full_key: string;
   key_prefix: string;
   replaces?: string;
-}
-
-export interface Usage {
-  key_id: string;
-  range: string;
-  request_count: number;
-  failed_auth_count: number;
-  last_used_at: string | null;
-  by_tool_type: Record<string, number>;
-  by_action: Record<string, number>;
-  by_status: Record<string, number>;
-  series: { start: string; count: number }[];
-  locations: { country: string; city: string | null; count: number; first_seen: string; last_seen: string }[];
-  ips: unknown[];
 }
 
 export interface Alert {
