@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiProblem, api, query } from '../api';
-import { ErrorBanner, FormActions, Pager } from '../components/ui';
-import { lastUsed } from '../format';
+import { ErrorBanner, FormActions, Pager, useRequest } from '../components/ui';
+import { dateTime, lastUsed } from '../format';
 
 type Kind = 'prompts' | 'artifacts' | 'memories';
 type Item = Record<string, unknown> & { id: string; version: number; updated_at: string };
@@ -192,7 +192,11 @@ export function ContentPage({ kind }: { kind: Kind }) {
       </form>
       <ErrorBanner error={error} />
       {editing ? (
-        <form className="editor" onSubmit={save} key={editing === 'new' ? 'new' : editing.id}>
+        <form
+          className="editor"
+          onSubmit={save}
+          key={editing === 'new' ? 'new' : `form-${editing.id}-${editing.version}`}
+        >
           <h2>
             {editing === 'new'
               ? `New ${kind.slice(0, -1).replace(/ie$/, 'y')}`
@@ -237,6 +241,17 @@ export function ContentPage({ kind }: { kind: Kind }) {
           </FormActions>
         </form>
       ) : null}
+      {editing && editing !== 'new' ? (
+        <History
+          key={`history-${editing.id}-${editing.version}`}
+          kind={kind}
+          path={spec.path(editing)}
+          onRestored={(restored) => {
+            setEditing(restored);
+            void load();
+          }}
+        />
+      ) : null}
       {list && list.items.length === 0 ? <p className="empty">Nothing here yet.</p> : null}
       {list && list.items.length > 0 ? (
         <table>
@@ -267,6 +282,91 @@ export function ContentPage({ kind }: { kind: Kind }) {
         </table>
       ) : null}
       {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+    </section>
+  );
+}
+
+interface Version {
+  version: number;
+  created_at: string;
+  actor: { type: string; key_id?: string };
+}
+
+/**
+ * An item's versions, each restorable (a restore is a new version with that content), and for a prompt a
+ * preview of its rendered body with the placeholders it still needs (PRODUCT.md §5.1).
+ */
+function History({ kind, path, onRestored }: { kind: Kind; path: string; onRestored: (item: Item) => void }) {
+  const [versions, setVersions] = useState<Version[] | null>(null);
+  const [preview, setPreview] = useState<{ rendered_body: string; placeholders_missing: string[] } | null>(null);
+  const { busy, error, run } = useRequest();
+
+  // Once per item version: the parent keys this component by it.
+  useEffect(() => {
+    void run(async () => setVersions((await api<{ versions: Version[] }>('GET', `${path}/versions`)).versions));
+  }, [path]);
+
+  return (
+    <section className="editor">
+      <h2>History</h2>
+      <ErrorBanner error={error} />
+      {versions ? (
+        <table>
+          <thead>
+            <tr>
+              <th>Version</th>
+              <th>Saved</th>
+              <th>By</th>
+              <th aria-label="actions" />
+            </tr>
+          </thead>
+          <tbody>
+            {[...versions].reverse().map((version, index) => (
+              <tr key={version.version}>
+                <td>{version.version}</td>
+                <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
+                <td>{version.actor.type === 'api_key' ? 'an API key' : 'the dashboard'}</td>
+                <td>
+                  {index === 0 ? (
+                    <span className="muted">current</span>
+                  ) : (
+                    <button
+                      type="button"
+                      disabled={busy}
+                      onClick={() =>
+                        void run(async () =>
+                          onRestored(await api<Item>('POST', `${path}/versions/${version.version}/restore`)),
+                        )
+                      }
+                    >
+                      Restore
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {kind === 'prompts' ? (
+        <>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() => void run(async () => setPreview(await api('POST', `${path}/render`, { placeholders: {} })))}
+          >
+            Preview render
+          </button>
+          {preview ? (
+            <>
+              {preview.placeholders_missing.length > 0 ? (
+                <p className="muted">Placeholders to fill: {preview.placeholders_missing.join(', ')}</p>
+              ) : null}
+              <pre>{preview.rendered_body}</pre>
+            </>
+          ) : null}
+        </>
+      ) : null}
     </section>
   );
 }
