@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildPlatform } from './lib/build.mjs';
-import { ensureNatsServer, startPostgres } from './lib/servers.mjs';
+import { ensureChromium, ensureNatsServer, startPostgres } from './lib/servers.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const say = (message) => process.stderr.write(`[test] ${message}\n`);
@@ -45,6 +45,8 @@ function summary() {
 let exitCode = 1;
 try {
   ensureNatsServer(say);
+  // The dashboard's browser tests (test/e2e/dashboard.browser.e2e.spec.ts) drive it.
+  process.env.CHROMIUM_PATH ??= ensureChromium(say);
   say('building...');
   buildPlatform(root);
   postgres = await startPostgres({ dataDir: join(workDir, 'postgres'), fast: true });

@@ -73,21 +73,35 @@ function which(command) {
 
 /** Finds nats-server; installs Debian's package when missing and we are root. */
 export function ensureNatsServer(log = console.log) {
-  const found = which('nats-server');
+  return ensureDebianPackage(
+    'nats-server',
+    'nats-server',
+    'download it from the NATS project, or set NATS_URL to a running NATS server with JetStream',
+    log,
+  );
+}
+
+/** Debian's Chromium, which the dashboard's browser tests drive (playwright-core brings no browser of its own). */
+export function ensureChromium(log = console.log) {
+  return ensureDebianPackage('chromium', 'chromium', 'or install Chromium some other way and put it on PATH', log);
+}
+
+/** A command from a Debian package: found on PATH, else installed with apt-get when we are root. */
+function ensureDebianPackage(command, pkg, otherwise, log) {
+  const found = which(command);
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !which('apt-get')) {
     throw new Error(
-      'nats-server is not installed. Install it with `sudo apt-get install -y nats-server` (Debian/Ubuntu), ' +
-        'or download it from the NATS project, or set NATS_URL to a running NATS server with JetStream.',
+      `${command} is not installed. Install it with \`sudo apt-get install -y ${pkg}\` (Debian/Ubuntu), ${otherwise}.`,
     );
   }
-  log('nats-server is missing: installing Debian package nats-server (apt-get)...');
+  log(`${command} is missing: installing Debian package ${pkg} (apt-get)...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit', env });
-  const installed = which('nats-server');
-  if (!installed) throw new Error('apt-get install nats-server finished but nats-server is still not on PATH');
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  const installed = which(command);
+  if (!installed) throw new Error(`apt-get install ${pkg} finished but ${command} is still not on PATH`);
   return installed;
 }
 

@@ -1,0 +1,177 @@
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
+
+type Body = Record<string, unknown>;
+
+/**
+ * The dashboard (PRODUCT.md §13) in a real browser: Debian's Chromium, driven by playwright-core
+ * (`npm test` installs the package as root when it is missing, as it does nats-server).
+ */
+describe('dashboard in a browser (PRODUCT.md §13)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start();
+    base = platform.url('gateway');
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  async function signUp(page: Page, name: string): Promise<string> {
+    const email = `browser-${Date.now()}-${Math.random().toString(16).slice(2, 8)}@example.com`;
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password/).fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'API Keys' }).waitFor();
+    return email;
+  }
+
+  it('creates a key shown once, then lists it with its prefix, badges and use', async () => {
+    const page = await browser.newPage();
+    await signUp(page, 'Dana');
+    await page.getByText('No active keys yet.').waitFor();
+
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create API key' });
+    await dialog.getByLabel('Name').fill('Laptop');
+    await dialog.locator('input[value=ai_tools]').check();
+    // A double click sends one request: one key, not a second one nobody ever saw.
+    await dialog.getByRole('button', { name: 'Create key' }).dblclick();
+    const shown = page.getByRole('dialog', { name: 'Your new API key' });
+    const fullKey = (await shown.getByTestId('full-key').textContent()) ?? '';
+    expect(fullKey).toMatch(/^vxk_[0-9a-f]{64}$/);
+    await expect(shown.getByRole('alert').textContent()).resolves.toContain('shown only once');
+    // Escape does not lose it: only the button closes it.
+    await page.keyboard.press('Escape');
+    expect(await shown.isVisible()).toBe(true);
+    await shown.getByRole('button', { name: 'I have stored the key' }).click();
+
+    const row = page.locator('table.keys tbody tr');
+    expect(await row.count()).toBe(1);
+    const text = (await row.innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain('Laptop');
+    expect(text).toContain(`${fullKey.slice(0, 12)}…`);
+    expect(text).toContain('AI Tools');
+    expect(text).toContain('CLI');
+    expect(text).toContain('Never');
+    expect(await page.content()).not.toContain(fullKey);
+
+    // The key works; its use shows after a reload.
+    const me = await call<Body>(base, 'GET', '/api/v1/auth/me', { key: fullKey });
+    expect(me.status).toBe(200);
+    await waitFor(
+      async () => {
+        await page.reload();
+        return (await page.locator('table.keys tbody tr td.number').first().innerText()).trim();
+      },
+      (requests) => requests === '1',
+    );
+    await page.close();
+  });
+
+  it('rotates with a grace period and revokes after a confirmation', async () => {
+    const page = await browser.newPage();
+    await signUp(page, 'Rhea');
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    await page.getByRole('dialog', { name: 'Create API key' }).getByLabel('Name').fill('CI');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('button', { name: 'I have stored the key' }).click();
+
+    await page.getByRole('button', { name: 'Rotate CI' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Rotate API key' });
+    await rotate.getByLabel('The old key').selectOption('3600');
+    await rotate.getByRole('button', { name: 'Rotate' }).click();
+    const replacement = (await page.getByTestId('full-key').textContent()) ?? '';
+    expect(replacement).toMatch(/^vxk_/);
+    await page.getByRole('button', { name: 'I have stored the key' }).click();
+
+    const rows = page.locator('table.keys tbody tr');
+    await waitFor(
+      () => rows.count(),
+      (count) => count === 2,
+    );
+    const old = rows.filter({ hasText: 'rotated: stops working' });
+    expect(await old.count()).toBe(1);
+    // The key in its grace period cannot be rotated again; the new one can.
+    expect(await old.getByRole('button', { name: 'Rotate CI' }).count()).toBe(0);
+
+    const fresh = rows.filter({ hasText: `${replacement.slice(0, 12)}…` });
+    await fresh.getByRole('button', { name: 'Revoke CI' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke API key' });
+    await confirm.getByRole('button', { name: 'Revoke key' }).click();
+    await waitFor(
+      () => rows.count(),
+      (count) => count === 1,
+    );
+    const refused = await call<Body>(base, 'GET', '/api/v1/auth/me', { key: replacement });
+    expect([refused.status, refused.body.code]).toEqual([401, 'AUTH_INVALID']);
+    await page.close();
+  });
+
+  it('edits a memory, restores an earlier version, and previews a prompt', async () => {
+    const page = await browser.newPage();
+    await signUp(page, 'Mo');
+    await page.goto(`${base}/#/memories`);
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.locator('form.editor input[name=project]').fill('shop/api');
+    await page.locator('form.editor textarea[name=text]').fill('first text');
+    await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'first text' }).click();
+    await page.locator('form.editor textarea[name=text]').fill('second text');
+    await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'second text' }).click();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await waitFor(
+      () => page.locator('form.editor textarea[name=text]').inputValue(),
+      (text) => text === 'first text',
+    );
+    expect(await page.locator('form.editor').count()).toBe(1);
+    await expect(page.locator('section.editor tbody tr').count()).resolves.toBe(3);
+
+    await page.goto(`${base}/#/prompts`);
+    await page.getByRole('button', { name: 'New' }).click();
+    await page.locator('form.editor input[name=name]').fill('Greeting');
+    await page.locator('form.editor textarea[name=body]').fill('Hello {{who}}');
+    await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Greeting' }).click();
+    await page.getByRole('button', { name: 'Preview render' }).click();
+    await expect(page.locator('section.editor pre').innerText()).resolves.toBe('Hello {{who}}');
+    await expect(page.getByText('Placeholders to fill: who').count()).resolves.toBe(1);
+    await page.close();
+  });
+
+  it('brings back sign-in when the session ends, and logs out', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signUp(page, 'Sam');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+
+    await signUp(page, 'Sam again');
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByText('Your session has ended: sign in again.').waitFor();
+    await context.close();
+  });
+});
