@@ -136,7 +136,10 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('button', { name: 'New' }).click();
     await page.locator('form.editor input[name=project]').fill('shop/api');
     await page.locator('form.editor textarea[name=text]').fill('first text');
-    await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();
+    // A double click saves one memory (one request, and an Idempotency-Key per opened form).
+    await page.locator('form.editor').getByRole('button', { name: 'Save' }).dblclick();
+    await page.getByRole('button', { name: 'first text' }).waitFor();
+    expect(await page.getByRole('button', { name: 'first text' }).count()).toBe(1);
     await page.getByRole('button', { name: 'first text' }).click();
     await page.locator('form.editor textarea[name=text]').fill('second text');
     await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();

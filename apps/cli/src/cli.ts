@@ -28,6 +28,7 @@ Usage: vibexp <command> [options] [--format table|json]
   alerts list [--status --rule --key-id] | alerts show|ack <id>
   alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]
   hooks install claude-code [--dir <project> | --global] [--events default|all]
+  hooks send <claude-code|cursor-ide>   post the hook JSON on stdin (what an installed hook runs)
   api <METHOD> <path> [--data JSON|@file|-]
 
 Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',

@@ -400,6 +400,18 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(Object.keys(all.hooks)).toHaveLength(9);
       expect(all.hooks.PreToolUse).toEqual([{ matcher: '*', hooks: [{ type: 'command', command, timeout: 15 }] }]);
       expect(all.hooks.Stop).toHaveLength(2);
+      // Back to the default: the four extra events lose our hook; the user's own Stop hook stays.
+      const back = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, me]]);
+      expect(back.stdout).toContain('removed 4');
+      const after = JSON.parse(await readFile(path, 'utf8'));
+      expect(Object.keys(after.hooks).sort()).toEqual([
+        'PostToolUse',
+        'SessionEnd',
+        'SessionStart',
+        'Stop',
+        'UserPromptSubmit',
+      ]);
+      expect(after.hooks.Stop[0]).toEqual({ hooks: [{ type: 'command', command: 'say done' }] });
       expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir, '--events', 'some'])).code).toBe(2);
     });
 
@@ -418,8 +430,8 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
 
     it('updates its own entry when the CLI moved', () => {
       const old = withPlatformHooks({}, '/old/node /old/main.js hooks send claude-code').settings;
-      const { settings, added } = withPlatformHooks(old, '/new/node /new/main.js hooks send claude-code');
-      expect(added).toBe(0);
+      const { settings, added, updated } = withPlatformHooks(old, '/new/node /new/main.js hooks send claude-code');
+      expect([added, updated]).toEqual([0, 5]);
       expect(JSON.stringify(settings)).not.toContain('/old/');
     });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { type WriteStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import { apiError } from '../client';
@@ -83,21 +83,28 @@ async function exportLog(context: Context): Promise<void> {
   if (!response.ok || !response.body) throw await apiError(response);
   const path = option(args, 'output');
   const temporary = path ? `${path}.${randomBytes(6).toString('hex')}.partial` : undefined;
-  const file = temporary
-    ? createWriteStream(temporary, { mode: 0o600, flags: 'wx', highWaterMark: 1024 * 1024 })
-    : undefined;
   const progress = new Progress(
     context,
     args.flags.has('progress') || (!args.flags.has('no-progress') && io.stderr.isTTY === true),
   );
   const reader = response.body.getReader();
+  let file: WriteStream | undefined;
+  // A write can fail between two awaits (a full disk): kept here and thrown at the next chunk, never unhandled.
+  let writeFailure: Error | undefined;
   let lines = 0;
   let bytes = 0;
   const events = () => (format === 'csv' ? Math.max(0, lines - 1) : lines);
   try {
+    if (temporary) {
+      file = createWriteStream(temporary, { mode: 0o600, flags: 'wx', highWaterMark: 1024 * 1024 });
+      file.on('error', (error) => (writeFailure ??= error));
+      // A folder that does not exist or cannot be written fails here, before anything is downloaded.
+      await once(file, 'open');
+    }
     for (;;) {
       const { done, value } = await withIdleLimit(reader.read(), () => void reader.cancel());
       if (done) break;
+      if (writeFailure) throw writeFailure;
       bytes += value.length;
       for (const byte of value) if (byte === 10) lines += 1;
       if (file) {
@@ -112,14 +119,15 @@ async function exportLog(context: Context): Promise<void> {
     }
   } catch (error) {
     progress.stop();
+    await reader.cancel().catch(() => undefined);
     if (file && !file.closed) {
       // Opening is asynchronous: the file may appear after destroy(), so remove it once the stream is closed.
-      const closed = once(file, 'close');
+      const closed = once(file, 'close').catch(() => undefined);
       file.destroy();
       await closed;
     }
     if (temporary) await rm(temporary, { force: true });
-    throw error;
+    throw new Error(`the export failed: ${(error as Error).message}`, { cause: error });
   }
   progress.update(events(), bytes, true);
   if (path) context.note(`Exported ${events()} events to ${path}`);

@@ -53,36 +53,58 @@ export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+const isOwn = (hook: CommandHook): boolean =>
+  hook.type === 'command' && hook.command !== undefined && OWN_ENTRY.test(hook.command);
+
+export interface HookChanges {
+  settings: Settings;
+  /** Events that got this CLI's hook. */
+  added: number;
+  /** Own entries whose command changed (the CLI moved). */
+  updated: number;
+  /** Own entries of events no longer chosen (`--events all`, then the default). */
+  removed: number;
+}
+
 /**
- * The settings with this CLI's hook on every event, keeping whatever else is there. Run again, it
- * updates its own entries (a moved installation) instead of adding more.
+ * The settings with this CLI's hook on each chosen event and on no other, keeping everything else there.
+ * Run again, it updates its own entries (a moved installation) instead of adding more.
  */
 export function withPlatformHooks(
   settings: Settings,
   command: string,
   events: readonly string[] = DEFAULT_EVENTS,
-): { settings: Settings; added: number } {
+): HookChanges {
   const hooks: Record<string, MatcherGroup[]> = { ...(settings.hooks ?? {}) };
-  let added = 0;
-  for (const event of events) {
-    const groups = (hooks[event] ?? []).map((group) => ({
-      ...group,
-      hooks: (group.hooks ?? []).map((hook) =>
-        hook.type === 'command' && hook.command !== undefined && OWN_ENTRY.test(hook.command)
-          ? { ...hook, command }
-          : hook,
-      ),
-    }));
-    if (!groups.some((group) => group.hooks.some((hook) => hook.command === command))) {
+  const changes = { added: 0, updated: 0, removed: 0 };
+  for (const event of ALL_EVENTS) {
+    const chosen = events.includes(event);
+    const groups: MatcherGroup[] = [];
+    for (const group of hooks[event] ?? []) {
+      const kept = (group.hooks ?? []).flatMap((hook) => {
+        if (!isOwn(hook)) return [hook];
+        if (!chosen) {
+          changes.removed += 1;
+          return [];
+        }
+        if (hook.command === command) return [hook];
+        changes.updated += 1;
+        return [{ ...hook, command }];
+      });
+      // A group that only held our hook goes with it; anything else of the user's stays as it was.
+      if (kept.length > 0 || (group.hooks ?? []).length === 0) groups.push({ ...group, hooks: kept });
+    }
+    if (chosen && !groups.some((group) => (group.hooks ?? []).some((hook) => hook.command === command))) {
       groups.push({
         ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}),
         hooks: [{ type: 'command', command, timeout: HOOK_TIMEOUT_SECONDS }],
       });
-      added += 1;
+      changes.added += 1;
     }
-    hooks[event] = groups;
+    if (groups.length > 0) hooks[event] = groups;
+    else delete hooks[event];
   }
-  return { settings: { ...settings, hooks }, added };
+  return { settings: { ...settings, hooks }, ...changes };
 }
 
 /**
@@ -119,16 +141,25 @@ async function install(context: Context): Promise<void> {
       );
   }
   const command = [...io.selfCommand, 'hooks', 'send', 'claude-code'].map(shellQuote).join(' ');
-  const { settings, added } = withPlatformHooks(current, command, events);
+  const { settings, added, updated, removed } = withPlatformHooks(current, command, events);
   await writeSettings(path, settings);
   const baseUrl = await context.baseUrl();
   await warnWithoutAiTools(context);
   context.print(
-    { path, events, added, command },
+    { path, events, added, updated, removed, command },
     () =>
-      `${added > 0 ? 'Installed' : 'Already installed:'} Claude Code hooks for ${events.join(', ')} in ${path}\n` +
+      `${installReport(added, updated, removed)} Claude Code hooks for ${events.join(', ')} in ${path}\n` +
       `They post to ${baseUrl}/api/v1/claude-code/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
   );
+}
+
+function installReport(added: number, updated: number, removed: number): string {
+  const done = [
+    added > 0 ? `added ${added}` : '',
+    updated > 0 ? `updated ${updated}` : '',
+    removed > 0 ? `removed ${removed} (events no longer chosen)` : '',
+  ].filter(Boolean);
+  return done.length > 0 ? `Hooks ${done.join(', ')}:` : 'Already installed:';
 }
 
 /** A settings file that is a symlink (dotfiles) is written where it points, not replaced by a file. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
@@ -14,14 +14,15 @@ export function serveDashboard(app: INestApplication): void {
   const root = process.cwd();
   const built = join(root, 'apps/web/dist');
   const isBuilt = existsSync(built);
-  const serveStatic = express.static(isBuilt ? built : join(root, 'apps/gateway/public'), {
+  const directory = isBuilt ? built : join(root, 'apps/gateway/public');
+  const serveStatic = express.static(directory, {
     index: 'index.html',
     setHeaders: (response, path) => {
       // The page is asked for again each time (it names the current build's files); those files have the
       // hash of their content in their name, so they never change and are kept.
       response.setHeader(
         'Cache-Control',
-        path.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        relative(directory, path).startsWith(`assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
       // The built app loads only its own files and talks only to this origin; a script injected into a
       // page could not load more code or send the session's data elsewhere.

@@ -201,3 +201,15 @@ export function useRequest() {
   }
   return { busy, error, setError, run };
 }
+
+/**
+ * Which of a page's loads is the latest: an answer to an earlier one (another filter or page, still in
+ * flight when the user changed it) is dropped instead of shown under the new selection.
+ */
+export function useLatest() {
+  const latest = useRef(0);
+  return {
+    next: (): number => ++latest.current,
+    isLatest: (ticket: number): boolean => ticket === latest.current,
+  };
+}

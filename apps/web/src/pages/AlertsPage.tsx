@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiProblem, api, query } from '../api';
-import { ErrorBanner, Pager, useRequest } from '../components/ui';
+import { api, messageOf, query } from '../api';
+import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
 
@@ -18,28 +18,34 @@ export function AlertsPage() {
   const [list, setList] = useState<ListPage<'alerts', Alert> | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const loads = useLatest();
+  const acting = useRequest();
+
   const load = useCallback(async () => {
+    const ticket = loads.next();
     try {
-      setList(
-        await api('GET', `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`),
+      const loaded = await api<ListPage<'alerts', Alert>>(
+        'GET',
+        `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`,
       );
+      if (!loads.isLatest(ticket)) return;
+      setList(loaded);
       setError(null);
     } catch (caught) {
-      setError(caught instanceof ApiProblem ? caught.message : String(caught));
+      if (loads.isLatest(ticket)) setError(messageOf(caught));
     }
+    // `loads` is a ref's functions: not a dependency.
   }, [status, page]);
   useEffect(() => {
     void load();
   }, [load]);
 
-  async function act(alert: Alert, path: string, body?: unknown) {
-    try {
+  /** Acknowledge or resolve: one at a time, then the list again. */
+  const act = (alert: Alert, path: string, body?: unknown): Promise<void> =>
+    acting.run(async () => {
       await api('POST', `/api/v1/security/alerts/${alert.id}/${path}`, body);
       await load();
-    } catch (caught) {
-      setError(caught instanceof ApiProblem ? caught.message : String(caught));
-    }
-  }
+    });
 
   return (
     <section>
@@ -59,7 +65,7 @@ export function AlertsPage() {
           <option value="resolved">resolved</option>
         </select>
       </header>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={error ?? acting.error} />
       {list && list.alerts.length === 0 ? <p className="empty">No {status === 'all' ? '' : status} alerts.</p> : null}
       <ul className="alerts">
         {list?.alerts.map((alert) => (
@@ -82,7 +88,7 @@ export function AlertsPage() {
             {alert.status !== 'resolved' ? (
               <div className="actions">
                 {alert.status === 'open' ? (
-                  <button type="button" onClick={() => void act(alert, 'acknowledge')}>
+                  <button type="button" disabled={acting.busy} onClick={() => void act(alert, 'acknowledge')}>
                     Acknowledge
                   </button>
                 ) : null}

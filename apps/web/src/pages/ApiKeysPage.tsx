@@ -1,6 +1,15 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { api, messageOf, query } from '../api';
-import { Dialog, ErrorBanner, FormActions, IntegrationBadge, LegacyBadge, Pager, useRequest } from '../components/ui';
+import {
+  Dialog,
+  ErrorBanner,
+  FormActions,
+  IntegrationBadge,
+  LegacyBadge,
+  Pager,
+  useLatest,
+  useRequest,
+} from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 
@@ -11,14 +20,13 @@ const GRACE_PERIODS = [
   { label: 'Keep it working for 7 days', seconds: 604_800 },
 ];
 
-/** The integrations a key can be given (PRODUCT.md §3.2); `mcp_server` is retired. */
-const GRANTABLE: { code: Integration; badge: string; grants: string }[] = [
+/** The integrations a key can be given (PRODUCT.md §3.2), with what each grants; `mcp_server` is retired. */
+const GRANTABLE: { code: Integration; grants: string }[] = [
   {
     code: 'ai_tools',
-    badge: 'blue',
     grants: 'Claude Code and Cursor hooks, and requests that declare X-VibeXP-Integration: ai_tools',
   },
-  { code: 'cli', badge: 'green', grants: 'the vibexp CLI, scripts and your own applications' },
+  { code: 'cli', grants: 'the vibexp CLI, scripts and your own applications' },
 ];
 
 type Pending =
@@ -35,19 +43,24 @@ export function ApiKeysPage() {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending>(null);
 
+  const loads = useLatest();
+
   const load = useCallback(async () => {
+    const ticket = loads.next();
     try {
       const loaded = await api<ListPage<'api_keys', ApiKey>>(
         'GET',
         `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`,
       );
+      if (!loads.isLatest(ticket)) return;
       // The last key of the last page went (revoked): show the page that is now last.
       if (loaded.total_pages > 0 && page > loaded.total_pages) return setPage(loaded.total_pages);
       setList(loaded);
       setError(null);
     } catch (caught) {
-      setError(messageOf(caught));
+      if (loads.isLatest(ticket)) setError(messageOf(caught));
     }
+    // `loads` is a ref's functions: not a dependency.
   }, [status, page]);
 
   useEffect(() => {
@@ -221,10 +234,7 @@ function IntegrationChoices({ chosen }: { chosen: Integration[] }) {
             value={integration.code}
             defaultChecked={chosen.includes(integration.code)}
           />
-          <span className={`badge badge-${integration.badge}`}>
-            {integration.code === 'ai_tools' ? 'AI Tools' : 'CLI'}
-          </span>{' '}
-          {integration.grants}
+          <IntegrationBadge integration={integration.code} /> {integration.grants}
         </label>
       ))}
       <p className="muted">MCP clients use OAuth 2.1, not API keys.</p>

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiProblem, api, query } from '../api';
-import { ErrorBanner } from '../components/ui';
+import { api, messageOf, query } from '../api';
+import { ErrorBanner, useLatest } from '../components/ui';
 import { dateTime } from '../format';
 import type { AuditEvent } from '../types';
 
@@ -15,27 +15,32 @@ export function AuditLogPage() {
   const [error, setError] = useState<string | null>(null);
 
   const [busy, setBusy] = useState(false);
+  const loads = useLatest();
 
   const load = useCallback(
     async (after: string | null) => {
+      const ticket = loads.next();
       setBusy(true);
       try {
         const page = await api<{ events: AuditEvent[]; next_cursor: string | null }>(
           'GET',
           `/api/v1/audit-log${query({ ...filters, limit: 50, cursor: after })}`,
         );
+        if (!loads.isLatest(ticket)) return;
         setEvents((shown) => (after ? [...shown, ...page.events] : page.events));
         setCursor(page.next_cursor);
         setError(null);
       } catch (caught) {
+        if (!loads.isLatest(ticket)) return;
         // Rows of another filter under this filter's error would be read as its answer.
         setEvents([]);
         setCursor(null);
-        setError(caught instanceof ApiProblem ? caught.message : String(caught));
+        setError(messageOf(caught));
       } finally {
-        setBusy(false);
+        if (loads.isLatest(ticket)) setBusy(false);
       }
     },
+    // `loads` is a ref's functions: not a dependency.
     [filters],
   );
   useEffect(() => {

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiProblem, api, query } from '../api';
-import { ErrorBanner, FormActions, Pager, useRequest } from '../components/ui';
+import { ApiProblem, api, messageOf, query } from '../api';
+import { ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 
 type Kind = 'prompts' | 'artifacts' | 'memories';
@@ -16,6 +16,11 @@ interface Field {
   required?: boolean;
   /** Emptied in an edit, it is sent as null (removed). */
   nullable?: boolean;
+}
+
+/** 128 random bits as hex: `crypto.randomUUID` exists only in secure contexts, `getRandomValues` everywhere. */
+function newIdempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 const KINDS: Record<
@@ -68,8 +73,6 @@ const KINDS: Record<
   },
 };
 
-const message = (caught: unknown) => (caught instanceof ApiProblem ? caught.message : String(caught));
-
 /** Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). */
 export function ContentPage({ kind }: { kind: Kind }) {
   const spec = KINDS[kind];
@@ -83,12 +86,19 @@ export function ContentPage({ kind }: { kind: Kind }) {
   const [editing, setEditing] = useState<Item | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  const loads = useLatest();
+  const saving = useRequest();
+  /** One per opened "New" form: a second click or Enter while it saves answers with the same item. */
+  const [createKey, setCreateKey] = useState(newIdempotencyKey);
+
   const load = useCallback(async () => {
+    const ticket = loads.next();
     try {
       const answer = await api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
         'GET',
         `/api/v1/${kind}${query({ search: search || undefined, status, page, limit: 20, sort_by: 'updated_at' })}`,
       );
+      if (!loads.isLatest(ticket)) return;
       setList({
         items: answer[kind] as Item[],
         page: answer.page,
@@ -97,14 +107,15 @@ export function ContentPage({ kind }: { kind: Kind }) {
       });
       setError(null);
     } catch (caught) {
-      setError(message(caught));
+      if (loads.isLatest(ticket)) setError(messageOf(caught));
     }
+    // `loads` is a ref's functions: not a dependency.
   }, [kind, search, status, page]);
   useEffect(() => {
     void load();
   }, [load]);
 
-  async function save(event: FormEvent<HTMLFormElement>) {
+  function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const body: Record<string, unknown> = {};
@@ -121,21 +132,36 @@ export function ContentPage({ kind }: { kind: Kind }) {
       else if (value !== '' || field.name === 'description') body[field.name] = value;
       else if (editing !== 'new' && field.nullable) body[field.name] = null;
     }
-    try {
-      if (editing === 'new') await api('POST', `/api/v1/${kind}`, body);
-      else if (editing) await api('PUT', spec.path(editing), { ...body, expected_version: editing.version });
-      setEditing(null);
-      await load();
-    } catch (caught) {
-      if (caught instanceof ApiProblem && caught.problem.code === 'VERSION_CONFLICT' && editing && editing !== 'new') {
-        // Someone else saved first: show their version, so the edit can be made again on top of it.
-        const fresh = await api<Item>('GET', spec.path(editing)).catch(() => null);
-        if (fresh) setEditing(fresh);
-        setError('This item was changed elsewhere: it now shows the latest version; make your change again.');
-        return;
+    void saving.run(async () => {
+      try {
+        if (editing === 'new') await api('POST', `/api/v1/${kind}`, body, { 'idempotency-key': createKey });
+        else if (editing) await api('PUT', spec.path(editing), { ...body, expected_version: editing.version });
+      } catch (caught) {
+        if (
+          caught instanceof ApiProblem &&
+          caught.problem.code === 'VERSION_CONFLICT' &&
+          editing &&
+          editing !== 'new'
+        ) {
+          // Someone else saved first: show their version, so the edit can be made again on top of it.
+          const fresh = await api<Item>('GET', spec.path(editing)).catch(() => null);
+          if (fresh) setEditing(fresh);
+          throw new Error('This item was changed elsewhere: it now shows the latest version; make your change again.', {
+            cause: caught,
+          });
+        }
+        throw caught;
       }
-      setError(message(caught));
-    }
+      setEditing(null);
+      setError(null);
+      await load();
+    });
+  }
+
+  function openNew() {
+    setCreateKey(newIdempotencyKey());
+    saving.setError(null);
+    setEditing('new');
   }
 
   async function remove(item: Item) {
@@ -146,7 +172,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
       setEditing(null);
       await load();
     } catch (caught) {
-      setError(message(caught));
+      setError(messageOf(caught));
     }
   }
 
@@ -154,7 +180,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
     <section>
       <header className="page-header">
         <h1>{spec.title}</h1>
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
+        <button type="button" className="primary" onClick={openNew}>
           New
         </button>
       </header>
@@ -190,7 +216,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
           ))}
         </select>
       </form>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={error ?? saving.error} />
       {editing ? (
         <form
           className="editor"
@@ -228,9 +254,11 @@ export function ContentPage({ kind }: { kind: Kind }) {
             })}
           <FormActions
             label="Save"
+            busy={saving.busy}
             onCancel={() => {
               setEditing(null);
               setError(null);
+              saving.setError(null);
             }}
           >
             {editing !== 'new' ? (
@@ -268,7 +296,14 @@ export function ContentPage({ kind }: { kind: Kind }) {
             {list.items.map((item) => (
               <tr key={item.id}>
                 <td>
-                  <button type="button" className="link" onClick={() => setEditing(item)}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      saving.setError(null);
+                      setEditing(item);
+                    }}
+                  >
                     {String(item[spec.titleField] ?? '') || String(item.text ?? '').slice(0, 60) || item.id}
                   </button>
                 </td>

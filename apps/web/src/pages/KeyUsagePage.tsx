@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { ApiProblem, api } from '../api';
+import { api, messageOf } from '../api';
 import { Bars, Columns, ErrorBanner } from '../components/ui';
 import { dateTime, displayPrefix, lastUsed, ranked } from '../format';
 import type { ApiKey, Usage } from '../types';
@@ -28,7 +28,7 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
       .catch((caught: unknown) => {
         if (!current) return;
         setUsage(null);
-        setError(caught instanceof ApiProblem ? caught.message : String(caught));
+        setError(messageOf(caught));
       });
     return () => {
       current = false;

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
-import { ApiProblem, api } from '../api';
-import { ErrorBanner } from '../components/ui';
+import { api, messageOf } from '../api';
+import { ErrorBanner, useRequest } from '../components/ui';
 import type { SecuritySettings } from '../types';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -15,10 +15,12 @@ export function SecuritySettingsPage() {
   useEffect(() => {
     api<SecuritySettings>('GET', '/api/v1/settings/security')
       .then(setSettings)
-      .catch((caught: unknown) => setError(caught instanceof ApiProblem ? caught.message : String(caught)));
+      .catch((caught: unknown) => setError(messageOf(caught)));
   }, []);
 
-  async function save(event: FormEvent<HTMLFormElement>) {
+  const saving = useRequest();
+
+  function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const days = form.getAll('days').map(Number);
@@ -30,14 +32,12 @@ export function SecuritySettingsPage() {
       webhook_url: String(form.get('webhook_url') ?? '').trim() || null,
       auto_revoke_on: form.getAll('auto_revoke_on').map(String),
     };
-    try {
+    setSaved(false);
+    void saving.run(async () => {
       setSettings(await api<SecuritySettings>('PUT', '/api/v1/settings/security', body));
       setError(null);
       setSaved(true);
-    } catch (caught) {
-      setSaved(false);
-      setError(caught instanceof ApiProblem ? caught.message : String(caught));
-    }
+    });
   }
 
   if (!settings) return <ErrorBanner error={error} />;
@@ -105,8 +105,8 @@ export function SecuritySettingsPage() {
             </label>
           ))}
         </fieldset>
-        <ErrorBanner error={error} />
-        <button type="submit" className="primary">
+        <ErrorBanner error={error ?? saving.error} />
+        <button type="submit" className="primary" disabled={saving.busy}>
           Save
         </button>
         {saved ? <span className="ok"> Saved</span> : null}
