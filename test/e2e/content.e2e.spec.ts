@@ -889,9 +889,15 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
         // An expired key no longer answers: the same key with a new body makes a new item.
         const reused = await create('/memories', { text: 'new' }, idempotencyKey);
         expect([reused.status, reused.body.id === first.body.id]).toEqual([201, false]);
-        await dataSource.query(`UPDATE idempotency_keys SET created_at = now() - interval '25 hours'`);
-        expect(await sweepExpiredKeys(dataSource.manager, 2)).toBeGreaterThanOrEqual(3);
-        expect(await dataSource.query(`SELECT 1 FROM idempotency_keys`)).toEqual([]);
+        // Only this test's keys are aged: the sweep removes them, in batches, and nothing younger.
+        await dataSource.query(
+          `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key LIKE 'expired-%'`,
+        );
+        const younger = (await dataSource.query(`SELECT count(*)::int AS n FROM idempotency_keys`)) as { n: number }[];
+        expect(await sweepExpiredKeys(dataSource.manager, 1)).toBe(1);
+        expect(await dataSource.query(`SELECT 1 FROM idempotency_keys WHERE key LIKE 'expired-%'`)).toEqual([]);
+        const left = (await dataSource.query(`SELECT count(*)::int AS n FROM idempotency_keys`)) as { n: number }[];
+        expect(left[0].n).toBe(younger[0].n - 1);
       });
     });
 

@@ -304,6 +304,11 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
       const page = await sessions('claude-code', '?limit=1&page=2&sort_by=hook_count&sort_order=asc');
       expect(page.body).toMatchObject({ page: 2, per_page: 1 });
       expect(page.body.sessions).toHaveLength(1);
+      const ascending = (await sessions('claude-code', '?limit=100&sort_by=hook_count&sort_order=asc')).body.sessions;
+      const counts = ascending.map((session) => session.hook_count);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      expect(counts[counts.length - 1]).toBeGreaterThan(counts[0]);
+      expect(ascending[1].session_id).toBe(page.body.sessions[0].session_id);
     });
 
     it('stores __proto__ and constructor keys as sent, and long strings cut with a flag; refuses over 1 MiB with 413', async () => {

@@ -9,13 +9,6 @@ import { PaginationQuery } from './pagination';
 export const HOOK_TOOLS = ['claude_code', 'cursor'] as const;
 export type HookTool = (typeof HOOK_TOOLS)[number];
 
-/** The path segment that names a tool in `/api/v1/{segment}/hooks` and `/api/v1/ai-tools/{segment}/sessions`. */
-export const HOOK_TOOL_BY_PATH = { 'claude-code': 'claude_code', 'cursor-ide': 'cursor' } as const satisfies Record<
-  string,
-  HookTool
->;
-export type HookToolPath = keyof typeof HOOK_TOOL_BY_PATH;
-
 export const HooksRpc = {
   record: 'content.rpc.hooks.record',
   sessions: 'content.rpc.hooks.sessions',

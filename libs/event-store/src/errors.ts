@@ -12,3 +12,9 @@ export class ConcurrencyError extends Error {
     super(`stream ${streamId} is at version ${actualVersion}, expected ${expectedVersion}`);
   }
 }
+
+/** Whether a database error is a unique violation of one of these constraints (by name). */
+export function isUniqueViolation(error: unknown, ...constraints: string[]): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
+  return driverError?.code === UNIQUE_VIOLATION && constraints.includes(driverError.constraint ?? '');
+}

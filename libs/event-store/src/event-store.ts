@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type EventEnvelope, type EventMeta, subjectForEventType } from '#contracts';
-import { ConcurrencyError, UNIQUE_VIOLATION } from './errors';
+import { ConcurrencyError, isUniqueViolation } from './errors';
 import type { Projection } from './projection';
 
 export interface NewEvent<TData extends object = Record<string, unknown>> {
@@ -65,11 +65,6 @@ export function rowToEnvelope(row: EventRow): EventEnvelope {
     data: row.data,
     meta: row.meta,
   };
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
-  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
 }
 
 export class EventStore {

@@ -35,7 +35,8 @@ export const HOOK_SEND_TIMEOUT_MS = 5_000;
 const MAX_ADDITIONAL_CONTEXT = 10_000;
 const CONTEXT_EVENTS = new Set(['SessionStart', 'UserPromptSubmit']);
 
-const TOOL_PATHS = { 'claude-code': 'claude-code', 'cursor-ide': 'cursor-ide' } as const;
+/** The tools' path segments in `/api/v1/<tool>/hooks`. */
+const HOOK_TOOLS = new Set(['claude-code', 'cursor-ide']);
 
 interface CommandHook {
   type: string;
@@ -218,11 +219,11 @@ async function send(context: Context): Promise<void> {
     allowOnly(args, []);
     noMoreArguments(args, 3);
     const tool = positional(args, 2, 'the tool: claude-code or cursor-ide');
-    if (!(tool in TOOL_PATHS)) throw new UsageError(`unknown tool ${tool}`);
+    if (!HOOK_TOOLS.has(tool)) throw new UsageError(`unknown tool ${tool}`);
     const body = await io.readStdin();
     const answer = await (
       await context.client(HOOK_SEND_TIMEOUT_MS)
-    ).json<{ hookSpecificOutput?: unknown }>('POST', `/api/v1/${TOOL_PATHS[tool as keyof typeof TOOL_PATHS]}/hooks`, {
+    ).json<{ hookSpecificOutput?: unknown }>('POST', `/api/v1/${tool}/hooks`, {
       body,
     });
     const output = tool === 'claude-code' ? contextOutput(body, answer?.hookSpecificOutput) : undefined;

@@ -49,6 +49,8 @@ export class ArtifactsHandler extends Handlers {
         new Conditions(actor.account_id).add('project = ?', body.project),
         slugify(body.title, 'artifact'),
       );
+    // Computed once: every slug attempt carries the same claim.
+    const claim = idempotencyClaim(command.idempotency_key, command.body);
     return createWithSlug(body.slug, pick, (slug) =>
       this.engine.create(
         {
@@ -63,7 +65,7 @@ export class ArtifactsHandler extends Handlers {
           metadata: body.metadata ?? {},
         },
         eventMeta(actor),
-        idempotencyClaim(command.idempotency_key, command.body),
+        claim,
       ),
     );
   }

@@ -16,7 +16,7 @@ import {
   type Page,
   RpcErrorCode,
 } from '#contracts';
-import { Conditions } from '../shared/content-query';
+import { Conditions, pageOf } from '../shared/content-query';
 import { ActorDto, eventMeta } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import type { HookReceivedData } from './hook-sessions.projection';
@@ -100,6 +100,16 @@ function parsePayload(json: string): Record<string, unknown> {
 }
 
 const SORT = { last_seen: 'last_seen', first_seen: 'first_seen', hook_count: 'hook_count' } as const;
+const SESSION_COLUMNS = [
+  'session_id',
+  'tool',
+  'first_seen',
+  'last_seen',
+  'hook_count',
+  'tools_used',
+  'cwd',
+  'last_hook_event',
+] as const;
 
 /** IDE hook endpoints (PRODUCT.md §10): each hook is a `hook.received` event of its session's stream. */
 @Controller()
@@ -133,29 +143,16 @@ export class HooksHandler {
   }
 
   @MessagePattern(HooksRpc.sessions)
-  async sessions(@Payload() command: ListSessionsCommand): Promise<Page<AiToolSessionView>> {
+  sessions(@Payload() command: ListSessionsCommand): Promise<Page<AiToolSessionView>> {
     const { query } = command;
-    const conditions = new Conditions(command.actor.account_id).add('tool = ?', command.tool);
-    const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
-    const params = [...conditions.params, query.limit, (query.page - 1) * query.limit];
-    const rows = (await this.store.dataSource.query(
-      `SELECT session_id, tool, first_seen, last_seen, hook_count, tools_used, cwd, last_hook_event,
-              count(*) OVER () AS total_count
-         FROM ai_tool_sessions WHERE ${conditions.clauses.join(' AND ')}
-        ORDER BY ${SORT[query.sort_by]} ${direction}, session_id ${direction}
-        LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    )) as (Record<string, unknown> & { total_count: string })[];
-    let total = rows.length > 0 ? Number(rows[0].total_count) : 0;
-    if (rows.length === 0 && query.page > 1) {
-      const [row] = (await this.store.dataSource.query(
-        `SELECT count(*)::int AS count FROM ai_tool_sessions WHERE ${conditions.clauses.join(' AND ')}`,
-        conditions.params,
-      )) as { count: number }[];
-      total = row.count;
-    }
-    return {
-      items: rows.map((row) => ({
+    return pageOf(
+      this.store.dataSource,
+      'ai_tool_sessions',
+      SESSION_COLUMNS,
+      new Conditions(command.actor.account_id).add('tool = ?', command.tool),
+      SORT[query.sort_by],
+      query,
+      (row) => ({
         session_id: row.session_id as string,
         tool: row.tool as HookTool,
         first_seen: (row.first_seen as Date).toISOString(),
@@ -164,12 +161,9 @@ export class HooksHandler {
         tools_used: row.tools_used as string[],
         cwd: (row.cwd as string | null) ?? null,
         last_hook_event: row.last_hook_event as string,
-      })),
-      total_count: total,
-      page: query.page,
-      per_page: query.limit,
-      total_pages: Math.ceil(total / query.limit),
-    };
+      }),
+      { select: SESSION_COLUMNS.join(', '), tieBreak: 'session_id' },
+    );
   }
 
   /**

@@ -60,6 +60,8 @@ export class PromptsHandler extends Handlers {
     const { body, actor } = command;
     const pick = () =>
       freeSlug(this.store.dataSource, 'prompts', new Conditions(actor.account_id), slugify(body.name, 'prompt'));
+    // Computed once: every slug attempt carries the same claim.
+    const claim = idempotencyClaim(command.idempotency_key, command.body);
     return createWithSlug(body.slug, pick, (slug) =>
       this.engine.create(
         {
@@ -72,7 +74,7 @@ export class PromptsHandler extends Handlers {
           mcp_expose: body.mcp_expose ?? true,
         },
         eventMeta(actor),
-        idempotencyClaim(command.idempotency_key, command.body),
+        claim,
       ),
     );
   }

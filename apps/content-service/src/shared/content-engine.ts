@@ -9,7 +9,7 @@ import {
   RpcErrorCode,
   isUuid,
 } from '#contracts';
-import { ConcurrencyError, preparedQuery } from '#event-store';
+import { ConcurrencyError, isUniqueViolation, preparedQuery } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
 import {
   type ContentEvent,
@@ -36,12 +36,8 @@ export interface VersionEntry<F extends Fields> {
   fields: F;
 }
 
-const UNIQUE_CONSTRAINTS = new Set(['prompts_account_slug', 'artifacts_account_project_slug']);
-
-function uniqueViolation(error: unknown): boolean {
-  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
-  return driverError?.code === '23505' && UNIQUE_CONSTRAINTS.has(driverError.constraint ?? '');
-}
+/** The slug constraints: a taken slug is 409 RESOURCE_EXISTS. */
+const SLUG_CONSTRAINTS = ['prompts_account_slug', 'artifacts_account_project_slug'];
 
 /**
  * Commands and reads common to prompts, artifacts and memories: locate with ownership, create,
@@ -220,7 +216,7 @@ export class ContentEngine<F extends Fields, V> {
     try {
       await write();
     } catch (error) {
-      if (uniqueViolation(error))
+      if (isUniqueViolation(error, ...SLUG_CONSTRAINTS))
         throw new DomainError(RpcErrorCode.ResourceExists, `another ${this.spec.label} already uses this slug`);
       if (error instanceof ConcurrencyError) {
         throw new DomainError(

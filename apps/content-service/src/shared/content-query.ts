@@ -53,14 +53,19 @@ export async function pageOf<T>(
   orderBy: string,
   request: PageRequest,
   toView: (row: Record<string, unknown>) => T,
+  /** A table that is not a content kind's: its whole column list, and the unique column that breaks ties. */
+  shape: { select: string; tieBreak: string } = {
+    select: `id, ${columns.join(', ')}, version, created_at, updated_at`,
+    tieBreak: 'id',
+  },
 ): Promise<Page<T>> {
   const where = conditions.clauses.join(' AND ');
   const direction = request.sort_order === 'asc' ? 'ASC' : 'DESC';
   const params = [...conditions.params, request.limit, (request.page - 1) * request.limit];
   const rows = (await dataSource.query(
-    `SELECT id, ${columns.join(', ')}, version, created_at, updated_at, count(*) OVER () AS total_count
+    `SELECT ${shape.select}, count(*) OVER () AS total_count
        FROM ${table} WHERE ${where}
-      ORDER BY ${orderBy} ${direction}, id ${direction} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      ORDER BY ${orderBy} ${direction}, ${shape.tieBreak} ${direction} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   )) as (Record<string, unknown> & { total_count: string })[];
   let count = rows.length > 0 ? Number(rows[0].total_count) : 0;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type ContentKind, DomainError, RpcErrorCode } from '#contracts';
-import { UNIQUE_VIOLATION } from '#event-store';
+import { isUniqueViolation } from '#event-store';
 
 /** How long a key answers with the resource it made (as common for Idempotency-Key: a day of retries). */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
@@ -86,8 +86,7 @@ export async function recordClaim(
 }
 
 export function isKeyTaken(error: unknown): boolean {
-  const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
-  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === 'idempotency_keys_pkey';
+  return isUniqueViolation(error, 'idempotency_keys_pkey');
 }
 
 /** Removes the keys past the window, oldest first, in batches (the `created_at` index). Returns how many. */

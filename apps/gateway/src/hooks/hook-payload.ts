@@ -63,7 +63,8 @@ const SESSION_FIELD: Record<HookTool, string> = { claude_code: 'session_id', cur
 
 interface FieldRule {
   field: string;
-  max: number;
+  /** The longest text taken, if there is a limit. */
+  max?: number;
   required: boolean;
 }
 
@@ -75,7 +76,7 @@ function textField(body: Record<string, unknown>, rule: FieldRule, errors: Valid
   }
   if (typeof value !== 'string') errors.push({ field: rule.field, message: 'must be a string' });
   else if (rule.required && value.trim() === '') errors.push({ field: rule.field, message: 'must not be empty' });
-  else if (value.length > rule.max)
+  else if (rule.max !== undefined && value.length > rule.max)
     errors.push({ field: rule.field, message: `must be at most ${rule.max} characters` });
   else return value;
   return undefined;
@@ -111,7 +112,7 @@ export function parseHook(tool: HookTool, body: unknown): RecordHookRequest {
   const hookEventName = textField(payload, { field: 'hook_event_name', max: 100, required: true }, errors);
   const toolName = textField(payload, { field: 'tool_name', max: 200, required: false }, errors);
   let cwd = textField(payload, { field: 'cwd', max: 4096, required: false }, errors);
-  const prompt = textField(payload, { field: 'prompt', max: Number.MAX_SAFE_INTEGER, required: false }, errors);
+  const prompt = textField(payload, { field: 'prompt', required: false }, errors);
   if (cwd === undefined && tool === 'cursor') cwd = firstWorkspaceRoot(payload.workspace_roots, errors);
   if (errors.length > 0 || sessionId === undefined || hookEventName === undefined) throw invalid(errors);
   return {
