@@ -2,7 +2,7 @@ import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from './args';
-import { MAX_RETRIES, backoffMs, retryAfterMs } from './client';
+import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from './client';
 import { run } from './cli';
 import { withPlatformHooks, shellQuote } from './commands/hooks';
 import type { Io } from './context';
@@ -588,6 +588,58 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect((await cli(['api', 'GET', 'https://evil.test/x'])).code).toBe(2);
       expect((await cli(['api', 'POST', 'memories', '--data', '{x'])).code).toBe(2);
     });
+  });
+});
+
+describe('ApiClient timeouts', () => {
+  it('gives up on an answer whose headers never come, retrying idempotent requests, and says why', async () => {
+    let attempts = 0;
+    const hanging = ((_url: string, init: RequestInit) => {
+      attempts += 1;
+      // Answers only by failing when the client aborts it, as a real fetch does.
+      return new Promise<Response>((_, reject) =>
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+      );
+    }) as typeof fetch;
+    const warnings: string[] = [];
+    const client = new ApiClient(
+      'http://api.test',
+      'vxk_x',
+      'vibexp-cli/test',
+      { fetch: hanging, sleep: async () => undefined, random: () => 0.5, warn: (line) => warnings.push(line) },
+      20,
+    );
+    await expect(client.send('GET', '/api/v1/auth/me')).rejects.toThrow('no answer within 0.02 s');
+    expect(attempts).toBe(MAX_RETRIES + 1);
+    expect(warnings[0]).toContain('no answer within 0.02 s');
+    attempts = 0;
+    await expect(client.send('POST', '/api/v1/memories', { body: {} })).rejects.toBeInstanceOf(ConnectionError);
+    expect(attempts).toBe(1);
+  });
+
+  it('does not time out a body that is still streaming once the headers came', async () => {
+    const slowBody = (async (_url: string, init: RequestInit) =>
+      new Response(
+        new ReadableStream({
+          async start(controller) {
+            // As a real fetch: aborting the request errors the body too.
+            init.signal?.addEventListener('abort', () => controller.error(init.signal?.reason));
+            await new Promise((resolve) => setTimeout(resolve, 60));
+            if (init.signal?.aborted) return;
+            controller.enqueue(new TextEncoder().encode('{"ok":true}'));
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      )) as typeof fetch;
+    const client = new ApiClient(
+      'http://api.test',
+      'vxk_x',
+      'vibexp-cli/test',
+      { fetch: slowBody, sleep: async () => undefined, random: () => 0.5, warn: () => undefined },
+      20,
+    );
+    await expect(client.json('GET', '/x')).resolves.toEqual({ ok: true });
   });
 });
 
