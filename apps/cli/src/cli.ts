@@ -27,7 +27,7 @@ Usage: vibexp <command> [options] [--format table|json]
   audit export [--as ndjson|csv] [--output file] [same filters]
   alerts list [--status --rule --key-id] | alerts show|ack <id>
   alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]
-  hooks install claude-code [--dir <project> | --global] [--events default|all]
+  hooks install claude-code|cursor-ide [--dir <project> | --global] [--events default|all]
   hooks send <claude-code|cursor-ide>   post the hook JSON on stdin (what an installed hook runs)
   api <METHOD> <path> [--data JSON|@file|-]
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from './args';
 import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from './client';
 import { run } from './cli';
-import { withPlatformHooks, shellQuote } from './commands/hooks';
+import { shellQuote, withCursorHooks, withPlatformHooks } from './commands/hooks';
 import type { Io } from './context';
 import { table } from './output';
 
@@ -426,6 +426,38 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const broken = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, ME]]);
       expect(broken.code).toBe(1);
       expect(await readFile(join(dir, '.claude', 'settings.local.json'), 'utf8')).toBe('{ not json');
+    });
+
+    it('installs Cursor hooks in .cursor/hooks.json for the observing events, keeping the user’s own', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-cursor-'));
+      await mkdir(join(dir, '.cursor'));
+      const path = join(dir, '.cursor', 'hooks.json');
+      await writeFile(path, JSON.stringify({ version: 1, hooks: { afterFileEdit: [{ command: './format.sh' }] } }));
+      const me = { ...ME, api_key: { integrations: ['ai_tools'] } };
+      const first = await cli(['hooks', 'install', 'cursor-ide', '--dir', dir], [[200, me]]);
+      expect([first.code, first.stdout]).toEqual([0, expect.stringContaining('Hooks added 4: Cursor hooks')]);
+      const again = await cli(['hooks', 'install', 'cursor-ide', '--dir', dir], [[200, me]]);
+      expect(again.stdout).toContain('Already installed:');
+      const file = JSON.parse(await readFile(path, 'utf8'));
+      const command = '/usr/bin/node /opt/vibexp/main.js hooks send cursor-ide';
+      expect(file).toEqual({
+        version: 1,
+        hooks: {
+          afterFileEdit: [{ command: './format.sh' }, { command }],
+          afterShellExecution: [{ command }],
+          afterMCPExecution: [{ command }],
+          stop: [{ command }],
+        },
+      });
+      expect((await cli(['hooks', 'install', 'cursor-ide', '--dir', dir, '--events', 'all'])).code).toBe(2);
+      expect((await cli(['hooks', 'install', 'vscode'])).code).toBe(2);
+    });
+
+    it('updates its own Cursor entries when the CLI moved', () => {
+      const old = withCursorHooks({}, '/old/node /old/main.js hooks send cursor-ide').file;
+      const { file, added, updated } = withCursorHooks(old, '/new/node /new/main.js hooks send cursor-ide');
+      expect([added, updated]).toEqual([0, 4]);
+      expect(JSON.stringify(file)).not.toContain('/old/');
     });
 
     it('updates its own entry when the CLI moved', () => {

@@ -109,49 +109,106 @@ export function withPlatformHooks(
 }
 
 /**
- * `vibexp hooks install claude-code [--dir <project>] [--global]`: adds a command hook for each event to
- * `<project>/.claude/settings.local.json` (personal, not committed) or, with --global,
- * `~/.claude/settings.json`. The hook runs `vibexp hooks send claude-code`, which reads the key from
- * VIBEXP_API_KEY or the stored credentials: the key is never written into the settings.
+ * Cursor's hook events that `hooks install cursor-ide` sends: the ones that only observe (a `before…` hook
+ * would have to answer whether the agent may go on). Cursor names the file's entries by event, each a list of
+ * `{ command }` (`.cursor/hooks.json`, `version: 1`).
+ */
+export const CURSOR_EVENTS = ['afterFileEdit', 'afterShellExecution', 'afterMCPExecution', 'stop'] as const;
+const OWN_CURSOR_ENTRY = /main\.js'? hooks send cursor-ide$/;
+
+interface CursorHooksFile extends Record<string, unknown> {
+  version?: number;
+  hooks?: Record<string, { command?: string }[]>;
+}
+
+/** The Cursor hooks file with this CLI's hook on each event, keeping everything else; updates its own entries. */
+export function withCursorHooks(
+  file: CursorHooksFile,
+  command: string,
+): { file: CursorHooksFile } & Omit<HookChanges, 'settings'> {
+  const hooks: Record<string, { command?: string }[]> = { ...(file.hooks ?? {}) };
+  const changes = { added: 0, updated: 0, removed: 0 };
+  for (const event of CURSOR_EVENTS) {
+    const entries = (hooks[event] ?? []).map((entry) => {
+      if (entry.command === undefined || !OWN_CURSOR_ENTRY.test(entry.command) || entry.command === command)
+        return entry;
+      changes.updated += 1;
+      return { ...entry, command };
+    });
+    if (!entries.some((entry) => entry.command === command)) {
+      entries.push({ command });
+      changes.added += 1;
+    }
+    hooks[event] = entries;
+  }
+  return { file: { ...file, version: file.version ?? 1, hooks }, ...changes };
+}
+
+/**
+ * `vibexp hooks install claude-code|cursor-ide [--dir <project>] [--global]`: adds a command hook for each
+ * event to `<project>/.claude/settings.local.json` (personal, not committed) or, with --global,
+ * `~/.claude/settings.json`; for Cursor to `<project or ~>/.cursor/hooks.json`. The hook runs
+ * `vibexp hooks send <tool>`, which reads the key from VIBEXP_API_KEY or the stored credentials: the key is
+ * never written into the settings.
  */
 async function install(context: Context): Promise<void> {
   const { args, io } = context;
   allowOnly(args, ['dir', 'events']);
   noMoreArguments(args, 3);
-  const tool = positional(args, 2, 'the tool: claude-code');
+  const tool = positional(args, 2, 'the tool: claude-code or cursor-ide');
+  if (tool !== 'claude-code' && tool !== 'cursor-ide')
+    throw new UsageError(`hooks install supports claude-code and cursor-ide, not ${tool}`);
   const eventsOption = option(args, 'events') ?? 'default';
   if (eventsOption !== 'default' && eventsOption !== 'all') throw new UsageError('--events must be default or all');
-  const events = eventsOption === 'all' ? ALL_EVENTS : DEFAULT_EVENTS;
-  if (tool !== 'claude-code') throw new UsageError(`hooks install supports claude-code, not ${tool}`);
+  if (tool === 'cursor-ide' && option(args, 'events') !== undefined)
+    throw new UsageError('--events is for claude-code: cursor-ide gets its four observing events');
   if (args.flags.has('global') && option(args, 'dir') !== undefined)
     throw new UsageError('give --dir or --global, not both');
-  const requested = args.flags.has('global')
-    ? join(io.home, '.claude', 'settings.json')
-    : join(resolve(option(args, 'dir') ?? '.'), '.claude', 'settings.local.json');
+  const folder = args.flags.has('global') ? io.home : resolve(option(args, 'dir') ?? '.');
+  const requested =
+    tool === 'claude-code'
+      ? join(folder, '.claude', args.flags.has('global') ? 'settings.json' : 'settings.local.json')
+      : join(folder, '.cursor', 'hooks.json');
   const path = await realTarget(requested);
-  let current: Settings = {};
-  try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('not an object');
-    current = parsed as Settings;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new Error(
-        `${path} is not a JSON object (${(error as Error).message}); fix it or move it away, nothing was changed`,
-        { cause: error },
-      );
+  const current = await readJsonObject(path);
+  const command = [...io.selfCommand, 'hooks', 'send', tool].map(shellQuote).join(' ');
+  let events: readonly string[];
+  let result: { added: number; updated: number; removed: number };
+  if (tool === 'claude-code') {
+    events = eventsOption === 'all' ? ALL_EVENTS : DEFAULT_EVENTS;
+    const changed = withPlatformHooks(current as Settings, command, events);
+    await writeSettings(path, changed.settings);
+    result = changed;
+  } else {
+    events = CURSOR_EVENTS;
+    const changed = withCursorHooks(current as CursorHooksFile, command);
+    await writeSettings(path, changed.file);
+    result = changed;
   }
-  const command = [...io.selfCommand, 'hooks', 'send', 'claude-code'].map(shellQuote).join(' ');
-  const { settings, added, updated, removed } = withPlatformHooks(current, command, events);
-  await writeSettings(path, settings);
   const baseUrl = await context.baseUrl();
   await warnWithoutAiTools(context);
+  const { added, updated, removed } = result;
   context.print(
     { path, events, added, updated, removed, command },
     () =>
-      `${installReport(added, updated, removed)} Claude Code hooks for ${events.join(', ')} in ${path}\n` +
-      `They post to ${baseUrl}/api/v1/claude-code/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
+      `${installReport(added, updated, removed)} ${tool === 'claude-code' ? 'Claude Code' : 'Cursor'} hooks for ${events.join(', ')} in ${path}\n` +
+      `They post to ${baseUrl}/api/v1/${tool}/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
   );
+}
+
+/** A JSON settings file as an object: {} when there is none; refused (nothing written) when it is not JSON. */
+async function readJsonObject(path: string): Promise<Record<string, unknown>> {
+  try {
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SyntaxError('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new Error(
+      `${path} is not a JSON object (${(error as Error).message}); fix it or move it away, nothing was changed`,
+      { cause: error },
+    );
+  }
 }
 
 function installReport(added: number, updated: number, removed: number): string {
@@ -177,7 +234,7 @@ async function realTarget(path: string): Promise<string> {
  * Written to an unguessable temporary file created exclusively (a planted symlink is never followed),
  * with the mode the file had (settings may hold secrets in `env`), then renamed over it.
  */
-async function writeSettings(path: string, settings: Settings): Promise<void> {
+async function writeSettings(path: string, settings: object): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const mode = await stat(path).then(
     (found) => found.mode & 0o777,
@@ -194,7 +251,7 @@ async function warnWithoutAiTools(context: Context): Promise<void> {
     const me = await (await context.client()).json<{ api_key?: { integrations: string[] } }>('GET', '/api/v1/auth/me');
     if (me.api_key && !me.api_key.integrations.includes('ai_tools'))
       context.note(
-        'vibexp: warning: the key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for Claude Code',
+        'vibexp: warning: the key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for the tool',
       );
   } catch {
     context.note(
