@@ -2,6 +2,7 @@
 // `npm run bench`: HTTP benchmarks against the platform, printed as a markdown table.
 // Targets BENCH_URL when set (a running platform, loopback only); otherwise starts a throw-away
 // platform (bench/lib/platform.mjs) and stops it afterwards. See bench/README.md.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,6 +114,15 @@ const benchmarks = [
     body: { text: 'A memory written by the benchmark', labels: ['bench'], metadata: { source: 'bench' } },
     setup: async ({ url, adminToken }) => ({ headers: (await contentAccount(url, adminToken)).headers }),
   },
+  {
+    // What every `vibexp memory create` sends: the same write with a fresh Idempotency-Key per request.
+    name: 'POST /api/v1/memories (Idempotency-Key)',
+    method: 'POST',
+    path: '/api/v1/memories',
+    body: { text: 'A memory written by the benchmark', labels: ['bench'], metadata: { source: 'bench' } },
+    perRequestHeaders: () => ({ 'idempotency-key': randomUUID() }),
+    setup: async ({ url, adminToken }) => ({ headers: (await contentAccount(url, adminToken)).headers }),
+  },
 ];
 
 const root = resolve(import.meta.dirname, '..');
@@ -196,7 +206,7 @@ let running; // the autocannon run in progress, stopped on Ctrl-C
 let interrupted = false;
 
 function load(definition, url, seconds, connections) {
-  const { method, path, headers = {}, body } = definition;
+  const { method, path, headers = {}, body, perRequestHeaders } = definition;
   const json = body !== undefined && typeof body !== 'string';
   const tracker = autocannon({
     url: new URL(path, url).toString(),
@@ -205,6 +215,14 @@ function load(definition, url, seconds, connections) {
     body: json ? JSON.stringify(body) : body,
     connections,
     duration: seconds,
+    // Headers that must differ on every request (an Idempotency-Key), added as each one is sent.
+    ...(perRequestHeaders
+      ? {
+          requests: [
+            { setupRequest: (request) => ({ ...request, headers: { ...request.headers, ...perRequestHeaders() } }) },
+          ],
+        }
+      : {}),
   });
   running = tracker;
   return Promise.resolve(tracker).finally(() => {
