@@ -203,13 +203,28 @@ export function useRequest() {
 }
 
 /**
- * Which of a page's loads is the latest: an answer to an earlier one (another filter or page, still in
- * flight when the user changed it) is dropped instead of shown under the new selection.
+ * A page's loads: only the latest one's answer is shown. An answer to an earlier load (another filter or
+ * page, still in flight when the user changed it) is dropped instead of shown under the new selection.
+ * Success clears the page's error; failure sets it (and runs `onFailure`, e.g. to clear stale rows).
  */
-export function useLatest() {
+export function useLatest(setError: (message: string | null) => void) {
   const latest = useRef(0);
-  return {
-    next: (): number => ++latest.current,
-    isLatest: (ticket: number): boolean => ticket === latest.current,
-  };
+  const [loading, setLoading] = useState(false);
+  async function load<T>(request: () => Promise<T>, apply: (value: T) => void, onFailure?: () => void): Promise<void> {
+    const ticket = ++latest.current;
+    setLoading(true);
+    try {
+      const value = await request();
+      if (ticket !== latest.current) return;
+      setError(null);
+      apply(value);
+    } catch (caught) {
+      if (ticket !== latest.current) return;
+      onFailure?.();
+      setError(messageOf(caught));
+    } finally {
+      if (ticket === latest.current) setLoading(false);
+    }
+  }
+  return { load, loading };
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, messageOf, query } from '../api';
+import { api, query } from '../api';
 import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
@@ -18,24 +18,22 @@ export function AlertsPage() {
   const [list, setList] = useState<ListPage<'alerts', Alert> | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const loads = useLatest();
+  const latest = useLatest(setError);
   const acting = useRequest();
 
-  const load = useCallback(async () => {
-    const ticket = loads.next();
-    try {
-      const loaded = await api<ListPage<'alerts', Alert>>(
-        'GET',
-        `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`,
-      );
-      if (!loads.isLatest(ticket)) return;
-      setList(loaded);
-      setError(null);
-    } catch (caught) {
-      if (loads.isLatest(ticket)) setError(messageOf(caught));
-    }
-    // `loads` is a ref's functions: not a dependency.
-  }, [status, page]);
+  const load = useCallback(
+    () =>
+      latest.load(
+        () =>
+          api<ListPage<'alerts', Alert>>(
+            'GET',
+            `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`,
+          ),
+        setList,
+      ),
+    // `latest` keeps its state in a ref: not a dependency.
+    [status, page],
+  );
   useEffect(() => {
     void load();
   }, [load]);

@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, messageOf, query } from '../api';
+import { api, query } from '../api';
 import {
   Dialog,
   ErrorBanner,
@@ -43,25 +43,22 @@ export function ApiKeysPage() {
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending>(null);
 
-  const loads = useLatest();
+  const latest = useLatest(setError);
 
-  const load = useCallback(async () => {
-    const ticket = loads.next();
-    try {
-      const loaded = await api<ListPage<'api_keys', ApiKey>>(
-        'GET',
-        `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`,
-      );
-      if (!loads.isLatest(ticket)) return;
-      // The last key of the last page went (revoked): show the page that is now last.
-      if (loaded.total_pages > 0 && page > loaded.total_pages) return setPage(loaded.total_pages);
-      setList(loaded);
-      setError(null);
-    } catch (caught) {
-      if (loads.isLatest(ticket)) setError(messageOf(caught));
-    }
-    // `loads` is a ref's functions: not a dependency.
-  }, [status, page]);
+  const load = useCallback(
+    () =>
+      latest.load(
+        () =>
+          api<ListPage<'api_keys', ApiKey>>('GET', `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`),
+        (loaded) => {
+          // The last key of the last page went (revoked): show the page that is now last.
+          if (loaded.total_pages > 0 && page > loaded.total_pages) setPage(loaded.total_pages);
+          else setList(loaded);
+        },
+      ),
+    // `latest` keeps its state in a ref: not a dependency.
+    [status, page],
+  );
 
   useEffect(() => {
     void load();

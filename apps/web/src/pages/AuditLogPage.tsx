@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { api, messageOf, query } from '../api';
+import { api, query } from '../api';
 import { ErrorBanner, useLatest } from '../components/ui';
 import { dateTime } from '../format';
 import type { AuditEvent } from '../types';
@@ -14,33 +14,28 @@ export function AuditLogPage() {
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const [busy, setBusy] = useState(false);
-  const loads = useLatest();
+  const latest = useLatest(setError);
+  const busy = latest.loading;
 
   const load = useCallback(
-    async (after: string | null) => {
-      const ticket = loads.next();
-      setBusy(true);
-      try {
-        const page = await api<{ events: AuditEvent[]; next_cursor: string | null }>(
-          'GET',
-          `/api/v1/audit-log${query({ ...filters, limit: 50, cursor: after })}`,
-        );
-        if (!loads.isLatest(ticket)) return;
-        setEvents((shown) => (after ? [...shown, ...page.events] : page.events));
-        setCursor(page.next_cursor);
-        setError(null);
-      } catch (caught) {
-        if (!loads.isLatest(ticket)) return;
-        // Rows of another filter under this filter's error would be read as its answer.
-        setEvents([]);
-        setCursor(null);
-        setError(messageOf(caught));
-      } finally {
-        if (loads.isLatest(ticket)) setBusy(false);
-      }
-    },
-    // `loads` is a ref's functions: not a dependency.
+    (after: string | null) =>
+      latest.load(
+        () =>
+          api<{ events: AuditEvent[]; next_cursor: string | null }>(
+            'GET',
+            `/api/v1/audit-log${query({ ...filters, limit: 50, cursor: after })}`,
+          ),
+        (page) => {
+          setEvents((shown) => (after ? [...shown, ...page.events] : page.events));
+          setCursor(page.next_cursor);
+        },
+        () => {
+          // Rows of another filter under this filter's error would be read as its answer.
+          setEvents([]);
+          setCursor(null);
+        },
+      ),
+    // `latest` keeps its state in a ref: not a dependency.
     [filters],
   );
   useEffect(() => {

@@ -86,31 +86,30 @@ export function ContentPage({ kind }: { kind: Kind }) {
   const [editing, setEditing] = useState<Item | 'new' | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const loads = useLatest();
+  const latest = useLatest(setError);
   const saving = useRequest();
   /** One per opened "New" form: a second click or Enter while it saves answers with the same item. */
   const [createKey, setCreateKey] = useState(newIdempotencyKey);
 
-  const load = useCallback(async () => {
-    const ticket = loads.next();
-    try {
-      const answer = await api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
-        'GET',
-        `/api/v1/${kind}${query({ search: search || undefined, status, page, limit: 20, sort_by: 'updated_at' })}`,
-      );
-      if (!loads.isLatest(ticket)) return;
-      setList({
-        items: answer[kind] as Item[],
-        page: answer.page,
-        total_pages: answer.total_pages,
-        total_count: answer.total_count,
-      });
-      setError(null);
-    } catch (caught) {
-      if (loads.isLatest(ticket)) setError(messageOf(caught));
-    }
-    // `loads` is a ref's functions: not a dependency.
-  }, [kind, search, status, page]);
+  const load = useCallback(
+    () =>
+      latest.load(
+        () =>
+          api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
+            'GET',
+            `/api/v1/${kind}${query({ search: search || undefined, status, page, limit: 20, sort_by: 'updated_at' })}`,
+          ),
+        (answer) =>
+          setList({
+            items: answer[kind] as Item[],
+            page: answer.page,
+            total_pages: answer.total_pages,
+            total_count: answer.total_count,
+          }),
+      ),
+    // `latest` keeps its state in a ref: not a dependency.
+    [kind, search, status, page],
+  );
   useEffect(() => {
     void load();
   }, [load]);
