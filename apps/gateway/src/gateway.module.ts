@@ -31,6 +31,9 @@ import { TRUSTED_PROXIES } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
 import { HooksController } from './hooks/hooks.controller';
 import { McpController } from './mcp/mcp.controller';
+import { AuthorizationRequests } from './oauth/authorization-requests';
+import { ConsentController } from './oauth/consent.controller';
+import { OAuthController } from './oauth/oauth.controller';
 import { RPC_TIMEOUT_MS, RpcClient } from './rpc/rpc-client';
 import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
 import { RATE_LIMITER, RateLimitSync } from './usage/rate-limit-sync';
@@ -56,6 +59,8 @@ export const GATEWAY_CONTROLLERS = [
   SecuritySettingsController,
   AdminAlertsController,
   McpController,
+  OAuthController,
+  ConsentController,
 ];
 
 export interface GatewayDependencies {
@@ -76,6 +81,7 @@ export class GatewayModule {
         RpcClient,
         KeyVerifier,
         ContentReads,
+        AuthorizationRequests,
         AuthEventsPublisher,
         Passwords,
         AdminTokenGuard,

@@ -19,6 +19,9 @@ import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
 import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
 import { buildOpenApiDocument } from './openapi';
 
+/** OAuth's token and revocation requests are forms (they may also be sent as JSON). */
+const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway', GatewayEnv);
   const logger = new JsonLogger('gateway', config.LOG_LEVEL);
@@ -42,7 +45,9 @@ async function bootstrap(): Promise<void> {
   );
   // The client address is read by the gateway itself (TRUSTED_PROXIES), never by Express.
   app.getHttpAdapter().getInstance().set('trust proxy', false);
-  configureHttp(app, metrics, logger, [requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE })]);
+  configureHttp(app, metrics, logger, [
+    requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE, '/oauth/token': FORM_TYPE, '/oauth/revoke': FORM_TYPE }),
+  ]);
   serveDashboard(app);
 
   const openApi = buildOpenApiDocument(app, GATEWAY_CONTROLLERS);

@@ -5,13 +5,14 @@ import { AccountsRepository } from './accounts/accounts.repository';
 import { LoginThrottle } from './accounts/login-throttle';
 import { ApiKeysHandler } from './api-keys/api-keys.handler';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { OAuthHandler } from './oauth/oauth.handler';
 import { SessionsHandler } from './sessions/sessions.handler';
 import { InvalidationPublisher } from './shared/invalidation.publisher';
 import { CLOCK, KeyStore } from './shared/key-store';
 import { UsageHandler } from './usage/usage.handler';
 
 @Module({
-  controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler, UsageHandler],
+  controllers: [AccountsHandler, SessionsHandler, ApiKeysHandler, UsageHandler, OAuthHandler],
   providers: [
     { provide: CLOCK, useValue: () => new Date() },
     {

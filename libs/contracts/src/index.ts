@@ -12,3 +12,4 @@ export * from './alerts';
 export * from './pagination';
 export * from './timestamps';
 export * from './hooks';
+export * from './oauth';

@@ -13,7 +13,7 @@ export const STREAMS = {
   accounts: {
     name: 'ACCOUNTS',
     subjectPrefix: 'accounts.events',
-    eventTypes: ['account.*', 'session.*', 'auth.login_failed'],
+    eventTypes: ['account.*', 'session.*', 'auth.login_failed', 'oauth.*'],
   },
   keys: {
     name: 'KEYS',

@@ -32,6 +32,16 @@ export const AuthProblems = {
         },
       },
     ),
+  /** §14: an access token that is unknown, expired, revoked or for another resource. */
+  invalidAccessToken: (
+    resourceMetadata: string,
+    detail = 'the access token is not valid: it is unknown, expired or revoked',
+  ) =>
+    new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', detail, {
+      headers: {
+        'WWW-Authenticate': `Bearer realm="vibexp", error="invalid_token", resource_metadata="${resourceMetadata}"`,
+      },
+    }),
   suspended: () =>
     new ProblemError(HttpStatus.FORBIDDEN, 'ACCOUNT_SUSPENDED', 'the account is suspended; contact support'),
   integration: (integration: string) =>

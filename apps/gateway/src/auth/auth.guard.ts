@@ -2,9 +2,18 @@ import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable
 import { timingSafeEqual } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
-import { type Integration, KeysRpc, type VerifiedKey, type VerifiedSession } from '#contracts';
+import {
+  type Integration,
+  KeysRpc,
+  OAuthRpc,
+  type VerifiedAccessToken,
+  type VerifiedKey,
+  type VerifiedSession,
+} from '#contracts';
 import { ProblemError } from '#common';
+import { GatewayEnv } from '../config/gateway.env';
 import { isHttps } from '../http/client-address';
+import { ACCESS_TOKEN, bearerToken, mcpResource, publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { classify } from '../usage/classify';
 import { GEO_LOCATOR, type GeoLocator } from '../usage/geo';
@@ -52,6 +61,7 @@ export class AuthGuard implements CanActivate {
     @Inject(RATE_LIMITER) private readonly limiter: HourlyRateLimiter,
     @Inject(GEO_LOCATOR) private readonly geo: GeoLocator,
     private readonly rateLimitSync: RateLimitSync,
+    private readonly config: GatewayEnv,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -61,8 +71,10 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader('Cache-Control', 'no-store');
-    if (policy.mode === 'oauth') this.refuseWithoutOAuth(request);
-
+    if (policy.mode === 'oauth') {
+      request.identity = await this.authenticateOAuth(request, response);
+      return true;
+    }
     if (request.headers.authorization !== undefined) {
       request.identity = await this.authenticateKey(request, response, policy);
     } else if (readSessionCookie(request) !== undefined) {
@@ -182,25 +194,59 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * The MCP endpoint accepts OAuth 2.1 access tokens, which this platform does not issue yet (§14): every
-   * request is refused with 401 OAUTH_REQUIRED, pointing at the protected-resource metadata as RFC 9728
-   * asks, and recorded as auth.failed (`oauth_required` for a token such as an API key, `missing` without).
+   * The MCP endpoint (PRODUCT.md §14) takes OAuth 2.1 access tokens issued for it, never API keys. Every
+   * refusal points at the protected-resource metadata (RFC 9728) so that an MCP client can start its
+   * OAuth flow: no token → AUTH_REQUIRED-like `missing`; an API key or other token → OAUTH_REQUIRED; an
+   * unknown, expired, revoked or other resource's access token → AUTH_INVALID with `invalid_token`.
+   * The token is checked with key-service on every request (no cache), so a disconnected app is refused
+   * at once; MCP requests count against the account's hourly limit like API-key requests.
    */
-  private refuseWithoutOAuth(request: Request): never {
-    const host = request.headers.host ?? '';
-    const origin = `${isHttps(request, this.trustedProxies) ? 'https' : 'http'}://${/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host) ? host : 'localhost'}`;
-    const metadata = `${origin}/.well-known/oauth-protected-resource${request.path}`;
+  private async authenticateOAuth(request: Request, response: Response): Promise<Identity> {
+    const origin = publicOrigin(request, this.trustedProxies, this.config.PUBLIC_URL);
+    const metadata = resourceMetadataUrl(origin);
     if (request.headers.authorization === undefined) {
       this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
       throw AuthProblems.oauthRequired(metadata, false);
     }
-    const parsed = parseAuthorization(request.headers.authorization);
-    this.fail(request, {
-      reason: 'oauth_required',
-      status: HttpStatus.UNAUTHORIZED,
-      keyPrefix: parsed.kind === 'missing' ? undefined : parsed.keyPrefix || undefined,
-    });
-    throw AuthProblems.oauthRequired(metadata, true);
+    const parsed = bearerToken(request.headers.authorization);
+    if (parsed === undefined || !ACCESS_TOKEN.test(parsed)) {
+      const key = parseAuthorization(request.headers.authorization);
+      this.fail(request, {
+        reason: 'oauth_required',
+        status: HttpStatus.UNAUTHORIZED,
+        keyPrefix: key.kind === 'missing' ? undefined : key.keyPrefix || undefined,
+      });
+      throw AuthProblems.oauthRequired(metadata, true);
+    }
+    let token: VerifiedAccessToken | null;
+    try {
+      token = await this.rpc.request<VerifiedAccessToken | null>(OAuthRpc.verifyAccessToken, {
+        token_hash: sha256Hex(parsed),
+      });
+    } catch (error) {
+      if (error instanceof RpcCallError) throw AuthProblems.unavailable();
+      throw error;
+    }
+    if (!token || token.resource !== mcpResource(origin)) {
+      this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED, accountId: token?.account.id });
+      throw AuthProblems.invalidAccessToken(
+        metadata,
+        token ? 'the access token was issued for another resource' : undefined,
+      );
+    }
+    const { account } = token;
+    if (account.status !== 'active') {
+      this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, accountId: account.id });
+      throw AuthProblems.suspended();
+    }
+    if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
+    const decision = this.limiter.consume(account.id, account.hourly_limit);
+    const headers = this.setRateHeaders(response, decision);
+    if (!decision.allowed) {
+      this.fail(request, { reason: 'rate_limited', status: HttpStatus.TOO_MANY_REQUESTS, accountId: account.id });
+      throw AuthProblems.rateLimited(decision.secondsToReset, headers);
+    }
+    return { kind: 'oauth', account, grantId: token.grant_id, clientId: token.client_id, scopes: token.scopes };
   }
 
   /** `X-VibeXP-Integration` when sent (only ai_tools or cli), otherwise the route's own. */

@@ -1,11 +1,13 @@
-import type { AccountView, Integration, VerifiedKey } from '#contracts';
+import type { AccountView, Integration, OAuthScope, VerifiedKey } from '#contracts';
 
 export type Account = AccountView & { hourly_limit: number };
 
 /** Who made a request, once the guard has let it through. */
 export type Identity =
   | { kind: 'api_key'; account: Account; key: VerifiedKey['key'] }
-  | { kind: 'session'; account: Account; sessionId: string; sessionExpiresAt: string };
+  | { kind: 'session'; account: Account; sessionId: string; sessionExpiresAt: string }
+  /** An OAuth 2.1 access token of the MCP endpoint (PRODUCT.md §14): a user's grant to an MCP client. */
+  | { kind: 'oauth'; account: Account; grantId: string; clientId: string; scopes: OAuthScope[] };
 
 /** How a route may be reached (decorated with `@Access`). */
 export type AccessPolicy =

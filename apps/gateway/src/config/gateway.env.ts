@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { IsOptional, MinLength, ValidateBy } from 'class-validator';
+import { IsOptional, Matches, MinLength, ValidateBy } from 'class-validator';
 import { BaseEnv, IntegerVariable } from '#common';
 
 /** Parses `TRUSTED_PROXIES` (comma-separated CIDRs or addresses) into a BlockList; throws on a bad entry. */
@@ -34,6 +34,16 @@ export class GatewayEnv extends BaseEnv {
   @IsOptional()
   @MinLength(16, { message: 'must be at least 16 characters when set' })
   ADMIN_TOKEN?: string;
+
+  /**
+   * The origin clients reach this platform at (`https://connect.example.com`): the OAuth issuer and the MCP
+   * resource (PRODUCT.md §14). Unset: taken from each request's Host (and X-Forwarded-Proto from a trusted proxy).
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, {
+    message: 'must be an origin such as https://connect.example.com (scheme, host and port only)',
+  })
+  PUBLIC_URL?: string;
 
   /** Peers whose X-Forwarded-For is believed (PRODUCT.md §7). */
   @ValidateBy({

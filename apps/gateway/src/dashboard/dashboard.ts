@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import express, { type NextFunction, type Request, type Response } from 'express';
 
 /** Paths that are never files: skip the static handler (and its stat call) on the API's hot path. */
-const NOT_STATIC = /^\/(api|admin|mcp)\/|^\/(healthz|readyz|metrics)$/;
+const NOT_STATIC = /^\/(api|admin|mcp|oauth|\.well-known)\/|^\/(healthz|readyz|metrics)$/;
 
 /**
  * The dashboard's static files: the built web app when present (apps/web/dist), otherwise the

@@ -1,19 +1,322 @@
-import { All, Controller, HttpStatus } from '@nestjs/common';
+import { All, Controller, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request, Response } from 'express';
+import { ContentRpc, type Page, type PromptView, RenderPromptDto, type RenderResult, RpcErrorCode } from '#contracts';
 import { ProblemError } from '#common';
+import { GatewayEnv } from '../config/gateway.env';
+import { TRUSTED_PROXIES } from '../http/request-meta';
+import { HttpValidationPipe } from '../http/validation.pipe';
+import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
+import type { Identity } from '../auth/identity';
+import { ContentReads } from '../content/content-reads';
+import { contentActor } from '../content/content-actor';
+import { publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
+import { MCP_TOOLS, type McpTool, ToolArgumentError, type ToolContext } from './mcp-tools';
+
+/** Protocol revisions this server speaks, newest first (MCP 2025-06-18, Streamable HTTP). */
+const PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26'];
+/** Assumed when a client sends no MCP-Protocol-Version header (the transport spec's rule). */
+const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
+const PROMPTS_PER_PAGE = 100;
+
+const JsonRpcError = {
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internal: -32603,
+} as const;
+
+type JsonRpcId = string | number;
+
+class JsonRpcFailure extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a failed tool call tells the model: the REST API's error code, message and field errors. */
+function toolErrorText(error: unknown): string {
+  if (error instanceof ToolArgumentError) return `VALIDATION_FAILED: ${error.message}`;
+  if (error instanceof ProblemError) {
+    const fields = error.extras.validationErrors?.map((item) => `${item.field} ${item.message}`).join('; ');
+    return `${error.code}: ${error.detail}${fields ? ` (${fields})` : ''}`;
+  }
+  if (error instanceof RpcCallError) {
+    const fields = error.body.validation_errors?.map((item) => `${item.field} ${item.message}`).join('; ');
+    return `${error.body.code}: ${error.body.message}${fields ? ` (${fields})` : ''}`;
+  }
+  return 'INTERNAL_ERROR: the tool failed; retry later';
+}
 
 /**
- * The MCP endpoint (PRODUCT.md §14). It takes OAuth 2.1 access tokens only; the guard refuses every
- * request (API keys with 401 OAUTH_REQUIRED, §3.4) until the OAuth server and the MCP tools exist.
+ * The MCP endpoint (PRODUCT.md §14): Streamable HTTP, MCP 2025-06-18, stateless. Each POST carries one
+ * JSON-RPC message and gets one JSON answer (no server-initiated stream, so GET and DELETE are 405).
+ * The guard admits OAuth access tokens issued for this resource only; the tools act as the token's
+ * account through the same content RPCs as the REST API.
  */
 @ApiExcludeController()
 @Access({ mode: 'oauth' })
 @Controller('mcp/v1/common')
 export class McpController {
+  private readonly validation = new HttpValidationPipe();
+
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly reads: ContentReads,
+    private readonly config: GatewayEnv,
+    @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
+  ) {}
+
   @All()
-  serve(): never {
-    // Not reached: the guard answers first. Kept so that a request never falls through to a 404.
-    throw new ProblemError(HttpStatus.NOT_IMPLEMENTED, 'NOT_IMPLEMENTED', 'the MCP tools are not available yet');
+  async serve(@Req() request: Request, @Res() response: Response): Promise<void> {
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      throw new ProblemError(
+        HttpStatus.METHOD_NOT_ALLOWED,
+        'METHOD_NOT_ALLOWED',
+        'this MCP endpoint answers each POST with JSON and offers no event stream: send JSON-RPC messages with POST',
+      );
+    }
+    const origin = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
+    // A web page must not drive a local MCP session (DNS rebinding): only this origin's own pages may.
+    const from = request.headers.origin;
+    if (from !== undefined && from !== origin)
+      throw new ProblemError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'requests from another web origin are refused');
+    const version = request.headers['mcp-protocol-version'];
+    if (version !== undefined && !PROTOCOL_VERSIONS.includes(String(version))) {
+      response.status(HttpStatus.BAD_REQUEST).json({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: JsonRpcError.invalidRequest,
+          message: `unsupported MCP-Protocol-Version "${String(version).slice(0, 40)}": this server speaks ${PROTOCOL_VERSIONS.join(', ')}`,
+        },
+      });
+      return;
+    }
+
+    const message = request.body as Record<string, unknown> | undefined;
+    const isObject = typeof message === 'object' && message !== null && !Array.isArray(message);
+    const id = isObject && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
+    if (!isObject || message.jsonrpc !== '2.0') {
+      return this.answerError(
+        response,
+        id,
+        JsonRpcError.invalidRequest,
+        'send one JSON-RPC 2.0 message (batches are not part of MCP 2025-06-18)',
+      );
+    }
+    if (typeof message.method !== 'string') {
+      // A response to a server request (this server sends none) or garbage: acknowledged, nothing to answer.
+      if ('result' in message || 'error' in message) return void response.status(HttpStatus.ACCEPTED).end();
+      return this.answerError(response, id, JsonRpcError.invalidRequest, 'method is required');
+    }
+    if (!('id' in message)) {
+      // Notifications (notifications/initialized, notifications/cancelled…) need no answer.
+      return void response.status(HttpStatus.ACCEPTED).end();
+    }
+    if (id === null)
+      return this.answerError(response, null, JsonRpcError.invalidRequest, 'id must be a string or a number');
+
+    const identity = request.identity as Extract<Identity, { kind: 'oauth' }>;
+    try {
+      const result = await this.dispatch(message.method, message.params, identity, request, origin);
+      response.status(HttpStatus.OK).json({ jsonrpc: '2.0', id, result });
+    } catch (error) {
+      if (error instanceof JsonRpcFailure) return this.answerError(response, id, error.code, error.message);
+      throw error;
+    }
+  }
+
+  private answerError(response: Response, id: JsonRpcId | null, code: number, message: string): void {
+    response.status(HttpStatus.OK).json({ jsonrpc: '2.0', id, error: { code, message } });
+  }
+
+  private async dispatch(
+    method: string,
+    rawParams: unknown,
+    identity: Extract<Identity, { kind: 'oauth' }>,
+    request: Request,
+    origin: string,
+  ): Promise<unknown> {
+    const params = (typeof rawParams === 'object' && rawParams !== null ? rawParams : {}) as Record<string, unknown>;
+    switch (method) {
+      case 'initialize': {
+        const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : DEFAULT_PROTOCOL_VERSION;
+        return {
+          protocolVersion: PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0],
+          capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } },
+          serverInfo: { name: 'vibexp', title: 'VibeXP', version: '0.1.0' },
+          instructions:
+            'Your VibeXP prompts, artifacts and memories. Search first, then get what you need; memories record facts and decisions per project.',
+        };
+      }
+      case 'ping':
+        return {};
+      case 'tools/list':
+        return {
+          tools: this.toolsFor(identity).map(({ name, title, description, inputSchema, annotations }) => ({
+            name,
+            title,
+            description,
+            inputSchema,
+            annotations,
+          })),
+        };
+      case 'tools/call':
+        return this.callTool(params, identity, request, origin);
+      case 'prompts/list':
+        return this.listPrompts(params, identity, request);
+      case 'prompts/get':
+        return this.getPrompt(params, identity, request);
+      default:
+        throw new JsonRpcFailure(JsonRpcError.methodNotFound, `unknown method "${method.slice(0, 100)}"`);
+    }
+  }
+
+  private toolsFor(identity: Extract<Identity, { kind: 'oauth' }>): McpTool[] {
+    return MCP_TOOLS.filter((tool) => identity.scopes.includes(tool.scope));
+  }
+
+  private context(request: Request): ToolContext {
+    return {
+      rpc: this.rpc,
+      reads: this.reads,
+      actor: contentActor(request, this.trusted),
+      validate: async <T>(dto: new () => T, input: unknown) =>
+        (await this.validation.transform(input, { type: 'body', metatype: dto })) as T,
+    };
+  }
+
+  /** A tool's failure is its result (`isError`), so the model reads why; an unknown tool is a protocol error. */
+  private async callTool(
+    params: Record<string, unknown>,
+    identity: Extract<Identity, { kind: 'oauth' }>,
+    request: Request,
+    origin: string,
+  ): Promise<unknown> {
+    const tool = MCP_TOOLS.find((candidate) => candidate.name === params.name);
+    if (!tool)
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, `unknown tool "${String(params.name).slice(0, 100)}"`);
+    if (!identity.scopes.includes(tool.scope)) {
+      // MCP authorization: a token without the scope gets 403 insufficient_scope, naming the scope to ask for.
+      throw new ProblemError(
+        HttpStatus.FORBIDDEN,
+        'INSUFFICIENT_SCOPE',
+        `the tool ${tool.name} needs the ${tool.scope} scope`,
+        {
+          headers: {
+            'WWW-Authenticate': `Bearer realm="vibexp", error="insufficient_scope", scope="${tool.scope}", resource_metadata="${resourceMetadataUrl(origin)}"`,
+          },
+        },
+      );
+    }
+    const args = params.arguments ?? {};
+    if (typeof args !== 'object' || args === null || Array.isArray(args))
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, 'arguments must be an object');
+    try {
+      const result = await tool.run(args as Record<string, unknown>, this.context(request));
+      return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
+    } catch (error) {
+      if (error instanceof ProblemError || error instanceof RpcCallError || error instanceof ToolArgumentError) {
+        if (error instanceof RpcCallError && error.body.code === RpcErrorCode.Unavailable) throw error;
+        return { content: [{ type: 'text', text: toolErrorText(error) }], isError: true };
+      }
+      throw error;
+    }
+  }
+
+  /** Published prompts with `mcp_expose`, as MCP prompts named by slug; the cursor is the next page number. */
+  private async listPrompts(
+    params: Record<string, unknown>,
+    identity: Extract<Identity, { kind: 'oauth' }>,
+    request: Request,
+  ): Promise<unknown> {
+    this.requireRead(identity);
+    const page = params.cursor === undefined ? 1 : Number(params.cursor);
+    if (!Number.isInteger(page) || page < 1 || page > 10_000)
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, 'cursor is not one this server gave');
+    const list = await this.rpc.request<Page<PromptView>>(ContentRpc.list('prompt'), {
+      actor: contentActor(request, this.trusted),
+      query: { page, limit: PROMPTS_PER_PAGE, status: 'published', sort_by: 'name', sort_order: 'asc' },
+    });
+    const placeholders = await Promise.all(
+      list.items
+        .filter((prompt) => prompt.mcp_expose)
+        .map(async (prompt) => ({
+          prompt,
+          names: (
+            await this.rpc.request<{ placeholders: string[] }>(ContentRpc.placeholders, {
+              actor: contentActor(request, this.trusted),
+              locator: { id: prompt.id },
+            })
+          ).placeholders,
+        })),
+    );
+    return {
+      prompts: placeholders.map(({ prompt, names }) => ({
+        name: prompt.slug,
+        title: prompt.name,
+        ...(prompt.description ? { description: prompt.description } : {}),
+        arguments: names.map((name) => ({ name, required: false })),
+      })),
+      ...(page < list.total_pages ? { nextCursor: String(page + 1) } : {}),
+    };
+  }
+
+  private async getPrompt(
+    params: Record<string, unknown>,
+    identity: Extract<Identity, { kind: 'oauth' }>,
+    request: Request,
+  ): Promise<unknown> {
+    this.requireRead(identity);
+    const name = params.name;
+    const args = params.arguments ?? {};
+    if (typeof name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || name.length > 255)
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, 'name must be the slug of a listed prompt');
+    if (
+      typeof args !== 'object' ||
+      args === null ||
+      Array.isArray(args) ||
+      Object.values(args).some((value) => typeof value !== 'string')
+    )
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, 'arguments must map names to strings');
+    const actor = contentActor(request, this.trusted);
+    let prompt: PromptView;
+    try {
+      prompt = await this.reads.get<PromptView>('prompt', { slug: name }, actor);
+    } catch (error) {
+      if (error instanceof RpcCallError && error.body.code === RpcErrorCode.ResourceNotFound)
+        throw new JsonRpcFailure(JsonRpcError.invalidParams, `no prompt "${name}" is offered`);
+      throw error;
+    }
+    if (prompt.status !== 'published' || !prompt.mcp_expose)
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, `no prompt "${name}" is offered`);
+    let rendered: RenderResult;
+    try {
+      const body = await this.validation.transform({ placeholders: args }, { type: 'body', metatype: RenderPromptDto });
+      rendered = await this.rpc.request<RenderResult>(ContentRpc.render, { actor, locator: { id: prompt.id }, body });
+    } catch (error) {
+      if (
+        error instanceof ProblemError ||
+        (error instanceof RpcCallError && error.body.code !== RpcErrorCode.Unavailable)
+      )
+        throw new JsonRpcFailure(JsonRpcError.invalidParams, toolErrorText(error));
+      throw error;
+    }
+    return {
+      ...(prompt.description ? { description: prompt.description } : {}),
+      messages: [{ role: 'user', content: { type: 'text', text: rendered.rendered_body } }],
+    };
+  }
+
+  private requireRead(identity: Extract<Identity, { kind: 'oauth' }>): void {
+    if (!identity.scopes.includes('content:read'))
+      throw new JsonRpcFailure(JsonRpcError.invalidRequest, 'prompts need the content:read scope');
   }
 }

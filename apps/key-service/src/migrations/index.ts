@@ -1,10 +1,12 @@
 import { CreateKeysSchema1764150000000 } from './1764150000000-create-keys-schema';
 import { CreateUsageSchema1764170000000 } from './1764170000000-create-usage-schema';
 import { CreateLoginFailures1764220000000 } from './1764220000000-create-login-failures';
+import { CreateOAuth1764300000000 } from './1764300000000-create-oauth';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
   CreateKeysSchema1764150000000,
   CreateUsageSchema1764170000000,
   CreateLoginFailures1764220000000,
+  CreateOAuth1764300000000,
 ];

@@ -1,0 +1,149 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { BlockList } from 'node:net';
+import type { Request } from 'express';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { OAUTH_SCOPES, type OAuthGrantView, OAuthRpc, type Page, PaginationQuery, isUuid } from '#contracts';
+import { ProblemError } from '#common';
+import { GatewayEnv } from '../config/gateway.env';
+import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { RpcClient } from '../rpc/rpc-client';
+import { Access } from '../auth/access.decorator';
+import { sha256Hex } from '../auth/api-key-format';
+import type { Identity } from '../auth/identity';
+import { listEnvelope } from '../content/content-actor';
+import { type AuthorizationCheck, AuthorizationRequests, type ValidAuthorization } from './authorization-requests';
+import {
+  AUTHORIZATION_PARAM_NAMES,
+  type AuthorizationParams,
+  newAuthorizationCode,
+  publicOrigin,
+  readParams,
+  withQuery,
+} from './oauth-protocol';
+
+/** The user's answer to an authorization request: the request's own parameters, and the decision. */
+export class AuthorizationDecisionDto implements AuthorizationParams {
+  @IsIn(['allow', 'deny'])
+  decision: 'allow' | 'deny';
+
+  @IsOptional() @IsString() @MaxLength(100) response_type?: string;
+  @IsOptional() @IsString() @MaxLength(100) client_id?: string;
+  @IsOptional() @IsString() @MaxLength(2000) redirect_uri?: string;
+  @IsOptional() @IsString() @MaxLength(200) code_challenge?: string;
+  @IsOptional() @IsString() @MaxLength(100) code_challenge_method?: string;
+  @IsOptional() @IsString() @MaxLength(4096) state?: string;
+  @IsOptional() @IsString() @MaxLength(1000) scope?: string;
+  @IsOptional() @IsString() @MaxLength(2000) resource?: string;
+}
+
+function invalidRequest(detail: string, status: HttpStatus = HttpStatus.BAD_REQUEST): ProblemError {
+  return new ProblemError(
+    status,
+    status === HttpStatus.NOT_FOUND ? 'RESOURCE_NOT_FOUND' : 'OAUTH_REQUEST_INVALID',
+    detail,
+  );
+}
+
+/** A request the consent page may show or answer; anything else is a problem+json for the page to show. */
+function requireValid(check: AuthorizationCheck): ValidAuthorization {
+  if (check.kind === 'valid') return check;
+  if (check.kind === 'not_redirectable') throw invalidRequest(check.detail, check.status);
+  throw invalidRequest(`${check.error}: ${check.description}`);
+}
+
+/**
+ * The dashboard's side of the OAuth flow (PRODUCT.md §14): the consent page reads an authorization
+ * request and answers it; Settings lists the connected apps (grants) and disconnects them. Sessions only:
+ * an API key can never consent on a user's behalf.
+ */
+@ApiTags('oauth')
+@Access({ mode: 'session' })
+@Controller('api/v1')
+export class ConsentController {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly requests: AuthorizationRequests,
+    private readonly config: GatewayEnv,
+    @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
+  ) {}
+
+  private async checked(source: unknown, request: Request): Promise<ValidAuthorization> {
+    const read = readParams(source, AUTHORIZATION_PARAM_NAMES);
+    if (!('params' in read))
+      throw invalidRequest(`${'repeated' in read ? read.repeated : read.notString} must be sent once, as a string`);
+    return requireValid(
+      await this.requests.check(read.params, publicOrigin(request, this.trusted, this.config.PUBLIC_URL)),
+    );
+  }
+
+  @Get('oauth/authorization')
+  @ApiOperation({ summary: 'What an OAuth authorization request asks for (the consent page)' })
+  async describe(@Query() query: Record<string, unknown>, @Req() request: Request) {
+    const valid = await this.checked(query, request);
+    return {
+      client: {
+        client_id: valid.client.client_id,
+        client_name: valid.client.client_name,
+        client_uri: valid.client.client_uri,
+      },
+      redirect_uri: valid.redirectUri,
+      scopes: valid.scopes.map((name) => ({ name, description: OAUTH_SCOPES[name] })),
+      resource: valid.resource,
+    };
+  }
+
+  /** Allow: a one-time code for the client; deny: `access_denied`. Either way, where the browser goes next. */
+  @Post('oauth/authorization')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Answer an OAuth authorization request: allow or deny' })
+  async decide(@Body() body: AuthorizationDecisionDto, @Req() request: Request): Promise<{ redirect_to: string }> {
+    const { decision, ...params } = body;
+    const valid = await this.checked(params, request);
+    const iss = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
+    if (decision === 'deny')
+      return {
+        redirect_to: withQuery(valid.redirectUri, {
+          error: 'access_denied',
+          error_description: 'the user denied access',
+          state: valid.state,
+          iss,
+        }),
+      };
+    const code = newAuthorizationCode();
+    await this.rpc.request(OAuthRpc.issueCode, {
+      account_id: (request.identity as Identity).account.id,
+      client_id: valid.client.client_id,
+      redirect_uri: valid.redirectUri,
+      code_challenge: valid.codeChallenge,
+      scopes: valid.scopes,
+      resource: valid.resource,
+      code_hash: sha256Hex(code),
+      meta: requestMeta(request, this.trusted),
+    });
+    return { redirect_to: withQuery(valid.redirectUri, { code, state: valid.state, iss }) };
+  }
+
+  @Get('settings/oauth/grants')
+  @ApiOperation({ summary: 'Connected apps: the MCP clients this account has authorized' })
+  async grants(@Query() query: PaginationQuery, @Req() request: Request) {
+    const page = await this.rpc.request<Page<OAuthGrantView>>(OAuthRpc.listGrants, {
+      account_id: (request.identity as Identity).account.id,
+      page: query.page,
+      limit: query.limit,
+    });
+    return listEnvelope('grants', page);
+  }
+
+  @Delete('settings/oauth/grants/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'Disconnect an app: its access and refresh tokens stop working at once' })
+  async disconnect(@Param('id') id: string, @Req() request: Request): Promise<void> {
+    if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no such connected app');
+    await this.rpc.request(OAuthRpc.revokeGrant, {
+      account_id: (request.identity as Identity).account.id,
+      grant_id: id,
+      meta: requestMeta(request, this.trusted),
+    });
+  }
+}

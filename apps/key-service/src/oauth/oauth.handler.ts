@@ -1,0 +1,473 @@
+import { Controller, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import {
+  DomainError,
+  ExchangeCodeCommand,
+  GetClientQuery,
+  IssueCodeCommand,
+  ListGrantsQuery,
+  OAuthRpc,
+  OAUTH_ACCESS_TOKEN_TTL_S,
+  OAUTH_CODE_TTL_S,
+  OAUTH_REFRESH_TOKEN_TTL_S,
+  type OAuthClientView,
+  type OAuthGrantView,
+  type OAuthScope,
+  type OAuthTokenOutcome,
+  type Page,
+  RefreshTokenCommand,
+  RegisterClientCommand,
+  RevokeGrantCommand,
+  RevokeTokenCommand,
+  RpcErrorCode,
+  type VerifiedAccessToken,
+  VerifyAccessTokenQuery,
+} from '#contracts';
+import { toAccountView } from '../accounts/accounts.repository';
+import { KeyStore, eventMeta } from '../shared/key-store';
+
+/** How often expired codes and tokens are deleted. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
+/** A grant's `last_used_at` moves at most this often (not a write per MCP request). */
+const TOUCH_EVERY_MS = 60 * 1000;
+
+type RevokeReason = 'user' | 'code_reuse' | 'refresh_token_reuse' | 'token_revocation';
+
+interface ClientRow {
+  client_id: string;
+  client_name: string;
+  redirect_uris: string[];
+  client_uri: string | null;
+  created_at: Date;
+}
+
+const grantStream = (grantId: string): string => `oauth-grant-${grantId}`;
+const after = (now: Date, seconds: number): Date => new Date(now.getTime() + seconds * 1000);
+const refused = (
+  error: 'invalid_grant' | 'invalid_scope' | 'invalid_target',
+  description: string,
+): OAuthTokenOutcome => ({ ok: false, error, error_description: description });
+
+function toClientView(row: ClientRow): OAuthClientView {
+  return {
+    client_id: row.client_id,
+    client_name: row.client_name,
+    redirect_uris: row.redirect_uris,
+    client_uri: row.client_uri,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * The OAuth 2.1 authorization server's state (PRODUCT.md §14): registered clients, grants (one per
+ * exchanged authorization code), and the hashes of codes, access tokens and rotating refresh tokens.
+ * Protocol checks that need no state (URIs, PKCE encoding, grant types) are the gateway's.
+ */
+@Controller()
+export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(OAuthHandler.name);
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(private readonly store: KeyStore) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => {
+      this.sweepExpired().catch((error: unknown) =>
+        this.logger.warn({ msg: 'OAuth sweep failed', error: String(error) }),
+      );
+    }, SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+
+  @MessagePattern(OAuthRpc.registerClient)
+  async registerClient(@Payload() command: RegisterClientCommand): Promise<OAuthClientView> {
+    const clientId = randomUUID();
+    const now = this.store.clock();
+    const row: ClientRow = {
+      client_id: clientId,
+      client_name: command.client_name,
+      redirect_uris: command.redirect_uris,
+      client_uri: command.client_uri ?? null,
+      created_at: now,
+    };
+    await this.store.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO oauth_clients (client_id, client_name, redirect_uris, client_uri, created_at) VALUES ($1, $2, $3, $4, $5)`,
+        [clientId, row.client_name, JSON.stringify(row.redirect_uris), row.client_uri, now],
+      );
+      await this.store.append(
+        `oauth-client-${clientId}`,
+        [
+          {
+            type: 'oauth.client_registered',
+            data: {
+              client_id: clientId,
+              client_name: row.client_name,
+              redirect_uris: row.redirect_uris,
+              client_uri: row.client_uri,
+            },
+          },
+        ],
+        'no_stream',
+        eventMeta(command.meta, null),
+        manager,
+      );
+    });
+    return toClientView(row);
+  }
+
+  @MessagePattern(OAuthRpc.getClient)
+  async getClient(@Payload() query: GetClientQuery): Promise<OAuthClientView | null> {
+    const [row] = (await this.store.dataSource.query(`SELECT * FROM oauth_clients WHERE client_id = $1`, [
+      query.client_id,
+    ])) as ClientRow[];
+    return row ? toClientView(row) : null;
+  }
+
+  /** The user allowed the client: a one-time code, valid for OAUTH_CODE_TTL_S, bound to the PKCE challenge. */
+  @MessagePattern(OAuthRpc.issueCode)
+  async issueCode(@Payload() command: IssueCodeCommand): Promise<{ expires_at: string }> {
+    const [client] = (await this.store.dataSource.query(
+      `SELECT redirect_uris FROM oauth_clients WHERE client_id = $1`,
+      [command.client_id],
+    )) as Pick<ClientRow, 'redirect_uris'>[];
+    if (!client) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such client');
+    if (!client.redirect_uris.includes(command.redirect_uri))
+      throw DomainError.invalidField('redirect_uri', 'is not one of the client’s registered redirect URIs');
+    const now = this.store.clock();
+    const expiresAt = after(now, OAUTH_CODE_TTL_S);
+    await this.store.dataSource.query(
+      `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, code_challenge, scopes, resource, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        command.code_hash,
+        command.client_id,
+        command.account_id,
+        command.redirect_uri,
+        command.code_challenge,
+        command.scopes,
+        command.resource,
+        expiresAt,
+      ],
+    );
+    return { expires_at: expiresAt.toISOString() };
+  }
+
+  /**
+   * Authorization code → grant, access token and refresh token (RFC 6749 §4.1.3, RFC 7636 §4.6). A code
+   * works once: a second exchange revokes the grant the first one made (OAuth 2.1 §4.1.3), and a wrong
+   * verifier uses the code up as well, so a stolen code cannot be tried twice.
+   */
+  @MessagePattern(OAuthRpc.exchangeCode)
+  async exchangeCode(@Payload() command: ExchangeCodeCommand): Promise<OAuthTokenOutcome> {
+    const now = this.store.clock();
+    return this.store.dataSource.transaction(async (manager) => {
+      const [code] = (await manager.query(
+        `SELECT c.*, a.status AS account_status, cl.client_name
+           FROM oauth_codes c
+           JOIN accounts a ON a.id = c.account_id
+           JOIN oauth_clients cl ON cl.client_id = c.client_id
+          WHERE c.code_hash = $1 FOR UPDATE OF c`,
+        [command.code_hash],
+      )) as {
+        client_id: string;
+        account_id: string;
+        redirect_uri: string;
+        code_challenge: string;
+        scopes: OAuthScope[];
+        resource: string;
+        expires_at: Date;
+        used_at: Date | null;
+        grant_id: string | null;
+        account_status: string;
+        client_name: string;
+      }[];
+      if (!code || code.client_id !== command.client_id)
+        return refused('invalid_grant', 'the authorization code is not known for this client');
+      if (code.used_at) {
+        if (code.grant_id) await this.revoke(manager, code.grant_id, code.account_id, 'code_reuse', command.meta, now);
+        return refused('invalid_grant', 'the authorization code was already used; the tokens it gave are revoked');
+      }
+      if (code.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the authorization code expired');
+      await manager.query(`UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1`, [command.code_hash, now]);
+      if (code.redirect_uri !== command.redirect_uri)
+        return refused('invalid_grant', 'redirect_uri is not the one the authorization request used');
+      if (code.code_challenge !== command.code_challenge)
+        return refused('invalid_grant', 'code_verifier does not match the code_challenge');
+      if (command.resource !== undefined && command.resource !== code.resource)
+        return refused('invalid_target', 'resource is not the one the user authorized');
+      if (code.account_status !== 'active') return refused('invalid_grant', 'the account is suspended');
+
+      const grantId = randomUUID();
+      await manager.query(
+        `INSERT INTO oauth_grants (id, account_id, client_id, scopes, resource, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [grantId, code.account_id, code.client_id, code.scopes, code.resource, now],
+      );
+      await manager.query(`UPDATE oauth_codes SET grant_id = $2 WHERE code_hash = $1`, [command.code_hash, grantId]);
+      await this.insertTokens(
+        manager,
+        grantId,
+        code.scopes,
+        command.access_token_hash,
+        command.refresh_token_hash,
+        now,
+      );
+      await this.store.append(
+        grantStream(grantId),
+        [
+          {
+            type: 'oauth.grant_created',
+            data: {
+              grant_id: grantId,
+              client_id: code.client_id,
+              client_name: code.client_name,
+              scopes: code.scopes,
+              resource: code.resource,
+            },
+          },
+        ],
+        'no_stream',
+        eventMeta(command.meta, code.account_id),
+        manager,
+      );
+      return { ok: true, grant_id: grantId, scopes: code.scopes, resource: code.resource };
+    });
+  }
+
+  /**
+   * Refresh token → a new access token and a new refresh token (OAuth 2.1 §4.3: public clients' refresh
+   * tokens rotate). Presenting a refresh token that was already used means two parties hold it: the
+   * grant is revoked.
+   */
+  @MessagePattern(OAuthRpc.refresh)
+  async refresh(@Payload() command: RefreshTokenCommand): Promise<OAuthTokenOutcome> {
+    const now = this.store.clock();
+    return this.store.dataSource.transaction(async (manager) => {
+      const [token] = (await manager.query(
+        `SELECT r.scopes, r.expires_at, r.used_at, g.id AS grant_id, g.client_id, g.account_id, g.resource,
+                g.revoked_at, a.status AS account_status
+           FROM oauth_refresh_tokens r
+           JOIN oauth_grants g ON g.id = r.grant_id
+           JOIN accounts a ON a.id = g.account_id
+          WHERE r.token_hash = $1 FOR UPDATE OF r`,
+        [command.refresh_token_hash],
+      )) as {
+        scopes: OAuthScope[];
+        expires_at: Date;
+        used_at: Date | null;
+        grant_id: string;
+        client_id: string;
+        account_id: string;
+        resource: string;
+        revoked_at: Date | null;
+        account_status: string;
+      }[];
+      if (!token || token.client_id !== command.client_id || token.revoked_at)
+        return refused('invalid_grant', 'the refresh token is not valid for this client');
+      if (token.used_at) {
+        await this.revoke(manager, token.grant_id, token.account_id, 'refresh_token_reuse', command.meta, now);
+        return refused('invalid_grant', 'the refresh token was already used; the grant is revoked');
+      }
+      if (token.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the refresh token expired');
+      if (token.account_status !== 'active') return refused('invalid_grant', 'the account is suspended');
+      const scopes = command.scopes ?? token.scopes;
+      if (scopes.length === 0 || scopes.some((scope) => !token.scopes.includes(scope)))
+        return refused('invalid_scope', `scope may only narrow the granted scopes: ${token.scopes.join(' ')}`);
+      if (command.resource !== undefined && command.resource !== token.resource)
+        return refused('invalid_target', 'resource is not the one the user authorized');
+
+      await manager.query(`UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1`, [
+        command.refresh_token_hash,
+        now,
+      ]);
+      await this.insertTokens(
+        manager,
+        token.grant_id,
+        scopes,
+        command.access_token_hash,
+        command.new_refresh_token_hash,
+        now,
+      );
+      return { ok: true, grant_id: token.grant_id, scopes, resource: token.resource };
+    });
+  }
+
+  /** The grant behind a live access token, and its account; `null` when unknown, expired or revoked. */
+  @MessagePattern(OAuthRpc.verifyAccessToken)
+  async verifyAccessToken(@Payload() query: VerifyAccessTokenQuery): Promise<VerifiedAccessToken | null> {
+    const now = this.store.clock();
+    const [row] = (await this.store.dataSource.query(
+      `SELECT t.scopes AS token_scopes, t.expires_at AS token_expires_at, g.id AS grant_id, g.client_id,
+              g.resource, g.last_used_at AS grant_last_used_at, a.*
+         FROM oauth_access_tokens t
+         JOIN oauth_grants g ON g.id = t.grant_id
+         JOIN accounts a ON a.id = g.account_id
+        WHERE t.token_hash = $1 AND t.expires_at > $2 AND g.revoked_at IS NULL`,
+      [query.token_hash, now],
+    )) as (Parameters<typeof toAccountView>[0] & {
+      token_scopes: OAuthScope[];
+      token_expires_at: Date;
+      grant_id: string;
+      client_id: string;
+      resource: string;
+      grant_last_used_at: Date | null;
+    })[];
+    if (!row) return null;
+    if (!row.grant_last_used_at || now.getTime() - row.grant_last_used_at.getTime() > TOUCH_EVERY_MS)
+      await this.store.dataSource.query(`UPDATE oauth_grants SET last_used_at = $2 WHERE id = $1`, [row.grant_id, now]);
+    return {
+      grant_id: row.grant_id,
+      client_id: row.client_id,
+      scopes: row.token_scopes,
+      resource: row.resource,
+      expires_at: row.token_expires_at.toISOString(),
+      account: toAccountView(row),
+    };
+  }
+
+  /**
+   * RFC 7009. A refresh token revokes its whole grant; an access token only itself. An unknown token,
+   * or another client's, changes nothing (and the endpoint still answers 200).
+   */
+  @MessagePattern(OAuthRpc.revokeToken)
+  async revokeToken(@Payload() command: RevokeTokenCommand): Promise<{ revoked: boolean }> {
+    const now = this.store.clock();
+    return this.store.dataSource.transaction(async (manager) => {
+      const [refresh] = (await manager.query(
+        `SELECT g.id, g.account_id, g.client_id FROM oauth_refresh_tokens r JOIN oauth_grants g ON g.id = r.grant_id
+          WHERE r.token_hash = $1 AND g.revoked_at IS NULL`,
+        [command.token_hash],
+      )) as { id: string; account_id: string; client_id: string }[];
+      if (refresh && (!command.client_id || command.client_id === refresh.client_id)) {
+        await this.revoke(manager, refresh.id, refresh.account_id, 'token_revocation', command.meta, now);
+        return { revoked: true };
+      }
+      const result = (await manager.query(
+        `DELETE FROM oauth_access_tokens t USING oauth_grants g
+          WHERE t.token_hash = $1 AND g.id = t.grant_id AND ($2::uuid IS NULL OR g.client_id = $2::uuid)
+          RETURNING t.token_hash`,
+        [command.token_hash, command.client_id ?? null],
+      )) as [unknown[], number];
+      return { revoked: result[1] > 0 };
+    });
+  }
+
+  /** The account's connected apps: grants not revoked, newest first. */
+  @MessagePattern(OAuthRpc.listGrants)
+  async listGrants(@Payload() query: ListGrantsQuery): Promise<Page<OAuthGrantView>> {
+    const rows = (await this.store.dataSource.query(
+      `SELECT g.id, g.client_id, c.client_name, g.scopes, g.resource, g.created_at, g.last_used_at,
+              count(*) OVER () AS total
+         FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
+        WHERE g.account_id = $1 AND g.revoked_at IS NULL
+        ORDER BY g.created_at DESC, g.id
+        LIMIT $2 OFFSET $3`,
+      [query.account_id, query.limit, (query.page - 1) * query.limit],
+    )) as {
+      id: string;
+      client_id: string;
+      client_name: string;
+      scopes: OAuthScope[];
+      resource: string;
+      created_at: Date;
+      last_used_at: Date | null;
+      total: string;
+    }[];
+    const total = rows.length > 0 ? Number(rows[0].total) : await this.countGrants(query.account_id);
+    return {
+      items: rows.map((row) => ({
+        id: row.id,
+        client_id: row.client_id,
+        client_name: row.client_name,
+        scopes: row.scopes,
+        resource: row.resource,
+        created_at: row.created_at.toISOString(),
+        last_used_at: row.last_used_at?.toISOString() ?? null,
+      })),
+      total_count: total,
+      page: query.page,
+      per_page: query.limit,
+      total_pages: Math.ceil(total / query.limit),
+    };
+  }
+
+  /** The user disconnects an app: its grant and every token of it stop working at once. */
+  @MessagePattern(OAuthRpc.revokeGrant)
+  async revokeGrant(@Payload() command: RevokeGrantCommand): Promise<{ revoked: true }> {
+    const now = this.store.clock();
+    return this.store.dataSource.transaction(async (manager) => {
+      const [grant] = (await manager.query(
+        `SELECT id FROM oauth_grants WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL FOR UPDATE`,
+        [command.grant_id, command.account_id],
+      )) as { id: string }[];
+      if (!grant) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such connected app');
+      await this.revoke(manager, grant.id, command.account_id, 'user', command.meta, now);
+      return { revoked: true };
+    });
+  }
+
+  private async countGrants(accountId: string): Promise<number> {
+    const [row] = (await this.store.dataSource.query(
+      `SELECT count(*) AS total FROM oauth_grants WHERE account_id = $1 AND revoked_at IS NULL`,
+      [accountId],
+    )) as { total: string }[];
+    return Number(row.total);
+  }
+
+  private async insertTokens(
+    manager: EntityManager,
+    grantId: string,
+    scopes: OAuthScope[],
+    accessTokenHash: string,
+    refreshTokenHash: string,
+    now: Date,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO oauth_access_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, $4)`,
+      [accessTokenHash, grantId, scopes, after(now, OAUTH_ACCESS_TOKEN_TTL_S)],
+    );
+    await manager.query(
+      `INSERT INTO oauth_refresh_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, $4)`,
+      [refreshTokenHash, grantId, scopes, after(now, OAUTH_REFRESH_TOKEN_TTL_S)],
+    );
+  }
+
+  private async revoke(
+    manager: EntityManager,
+    grantId: string,
+    accountId: string,
+    reason: RevokeReason,
+    meta: RevokeGrantCommand['meta'],
+    now: Date,
+  ): Promise<void> {
+    const result = (await manager.query(
+      `UPDATE oauth_grants SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      [grantId, now, reason],
+    )) as [unknown[], number];
+    await manager.query(`DELETE FROM oauth_access_tokens WHERE grant_id = $1`, [grantId]);
+    if (result[1] === 0) return;
+    await this.store.append(
+      grantStream(grantId),
+      [{ type: 'oauth.grant_revoked', data: { grant_id: grantId, reason } }],
+      'any',
+      eventMeta(meta, accountId),
+      manager,
+    );
+  }
+
+  /** Expired codes and tokens are of no use to anyone; a used refresh token is kept until it would have expired. */
+  async sweepExpired(): Promise<void> {
+    const now = this.store.clock();
+    await this.store.dataSource.query(`DELETE FROM oauth_codes WHERE expires_at < $1`, [
+      new Date(now.getTime() - 24 * 3600 * 1000),
+    ]);
+    await this.store.dataSource.query(`DELETE FROM oauth_access_tokens WHERE expires_at < $1`, [now]);
+    await this.store.dataSource.query(`DELETE FROM oauth_refresh_tokens WHERE expires_at < $1`, [now]);
+  }
+}

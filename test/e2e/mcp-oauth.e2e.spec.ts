@@ -1,0 +1,791 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { DashboardUser, call } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
+
+type Body = Record<string, unknown>;
+interface Tokens {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+interface RpcAnswer {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  result?: Body & { content?: { type: string; text: string }[]; structuredContent?: Body; isError?: boolean };
+  error?: { code: number; message: string };
+}
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+const pkce = () => {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+};
+
+describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let resource: string;
+  let owner: DashboardUser;
+  let clientId: string;
+
+  const form = (path: string, fields: Record<string, string>) =>
+    call<Body>(base, 'POST', path, {
+      rawBody: new URLSearchParams(fields).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+
+  const register = async (metadata: Body = {}) =>
+    call<Body>(base, 'POST', '/oauth/register', {
+      body: {
+        client_name: 'Test MCP client',
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+        ...metadata,
+      },
+    });
+
+  const authorizeQuery = (overrides: Record<string, string | undefined> = {}, challenge = pkce().challenge) => {
+    const params: Record<string, string> = {};
+    const all = {
+      response_type: 'code',
+      client_id: clientId,
+      redirect_uri: REDIRECT,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'state-123',
+      resource,
+      ...overrides,
+    };
+    for (const [name, value] of Object.entries(all)) if (value !== undefined) params[name] = value;
+    return params;
+  };
+
+  /** The whole flow as a client and its user run it: consent, then the code for tokens. */
+  const connect = async (user = owner, overrides: Record<string, string | undefined> = {}): Promise<Tokens> => {
+    const { verifier, challenge } = pkce();
+    const query = authorizeQuery(overrides, challenge);
+    const decided = await user.request<{ redirect_to: string }>('POST', '/api/v1/oauth/authorization', {
+      body: { ...query, decision: 'allow' },
+    });
+    expect(decided.status).toBe(200);
+    const code = new URL(decided.body.redirect_to).searchParams.get('code') as string;
+    const exchanged = await form('/oauth/token', {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT,
+      client_id: overrides.client_id ?? clientId,
+      code_verifier: verifier,
+      resource,
+    });
+    expect(exchanged.status).toBe(200);
+    return exchanged.body as unknown as Tokens;
+  };
+
+  const mcp = (token: string, message: unknown, headers: Record<string, string> = {}) =>
+    call<RpcAnswer>(base, 'POST', '/mcp/v1/common', {
+      key: token,
+      body: message,
+      headers: { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', ...headers },
+    });
+  let sequence = 0;
+  const rpc = async (token: string, method: string, params?: Body) => {
+    const answer = await mcp(token, { jsonrpc: '2.0', id: ++sequence, method, ...(params ? { params } : {}) });
+    expect(answer.status).toBe(200);
+    return answer.body;
+  };
+  const tool = async (token: string, name: string, args: Body) => {
+    const answer = await rpc(token, 'tools/call', { name, arguments: args });
+    expect(answer.error).toBeUndefined();
+    return answer.result as NonNullable<RpcAnswer['result']>;
+  };
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start();
+    base = platform.url('gateway');
+    resource = `${base}/mcp/v1/common`;
+    owner = await DashboardUser.signup(base);
+    const registered = await register();
+    expect(registered.status).toBe(201);
+    clientId = registered.body.client_id as string;
+  }, 90_000);
+  afterAll(() => platform?.stop());
+
+  describe('discovery', () => {
+    it('answers the MCP endpoint without a token 401, pointing at the protected-resource metadata', async () => {
+      const response = await call(base, 'POST', '/mcp/v1/common', { body: { jsonrpc: '2.0', id: 1, method: 'ping' } });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="vibexp", resource_metadata="${base}/.well-known/oauth-protected-resource/mcp/v1/common"`,
+      );
+    });
+
+    it('serves RFC 9728 and RFC 8414 metadata that name each other', async () => {
+      for (const path of [
+        '/.well-known/oauth-protected-resource/mcp/v1/common',
+        '/.well-known/oauth-protected-resource',
+      ]) {
+        const metadata = await call<Body>(base, 'GET', path);
+        expect(metadata.status).toBe(200);
+        expect(metadata.body).toMatchObject({
+          resource,
+          authorization_servers: [base],
+          bearer_methods_supported: ['header'],
+        });
+      }
+      const server = await call<Body>(base, 'GET', '/.well-known/oauth-authorization-server');
+      expect(server.body).toMatchObject({
+        issuer: base,
+        authorization_endpoint: `${base}/oauth/authorize`,
+        token_endpoint: `${base}/oauth/token`,
+        registration_endpoint: `${base}/oauth/register`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        token_endpoint_auth_methods_supported: ['none'],
+      });
+    });
+  });
+
+  describe('dynamic client registration (RFC 7591)', () => {
+    it('registers a public client', async () => {
+      const response = await register({
+        client_name: '  Claude Code  ',
+        grant_types: ['authorization_code', 'refresh_token'],
+      });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.body).toMatchObject({
+        client_name: 'Claude Code',
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: 'none',
+        response_types: ['code'],
+      });
+      expect(response.body).not.toHaveProperty('client_secret');
+    });
+
+    it.each([
+      [{ redirect_uris: [] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['http://evil.example.com/cb'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['https://app.example.com/cb#frag'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['https://user:pw@app.example.com/cb'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['not a uri'] }, 'invalid_redirect_uri'],
+      [{ token_endpoint_auth_method: 'client_secret_basic' }, 'invalid_client_metadata'],
+      [{ grant_types: ['client_credentials'] }, 'invalid_client_metadata'],
+      [{ response_types: ['token'] }, 'invalid_client_metadata'],
+      [{ client_name: 'a\u0000b' }, 'invalid_client_metadata'],
+      [{ client_name: 'x'.repeat(101) }, 'invalid_client_metadata'],
+      [{ scope: 'admin' }, 'invalid_client_metadata'],
+    ])('refuses %j with %s', async (metadata, error) => {
+      const response = await register(metadata);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ error });
+      expect(typeof response.body.error_description).toBe('string');
+    });
+
+    it('accepts https, loopback http and private-use scheme redirect URIs', async () => {
+      const response = await register({
+        redirect_uris: [
+          'https://app.example.com/cb',
+          'http://localhost:3334/cb',
+          'http://[::1]/cb',
+          'cursor://anysphere.cursor-mcp/oauth/callback',
+        ],
+      });
+      expect(response.status).toBe(201);
+    });
+  });
+
+  describe('authorization endpoint', () => {
+    const authorize = (params: Record<string, string>) =>
+      fetch(`${base}/oauth/authorize?${new URLSearchParams(params)}`, { redirect: 'manual' });
+
+    it('sends a valid request to the dashboard’s consent page', async () => {
+      const query = authorizeQuery();
+      const response = await authorize(query);
+      expect(response.status).toBe(302);
+      const location = response.headers.get('location') as string;
+      expect(location.startsWith('/#/oauth/authorize?')).toBe(true);
+      expect(Object.fromEntries(new URLSearchParams(location.split('?')[1]))).toEqual(query);
+    });
+
+    it('never redirects to a URI that is not the client’s own: the dashboard shows the error', async () => {
+      for (const query of [
+        authorizeQuery({ client_id: '00000000-0000-4000-8000-000000000000' }),
+        authorizeQuery({ client_id: 'garbage' }),
+        authorizeQuery({ redirect_uri: 'http://127.0.0.1:9/elsewhere' }),
+      ]) {
+        const response = await authorize(query);
+        expect(response.status).toBe(302);
+        expect(response.headers.get('location')).toMatch(/^\/#\/oauth\/authorize\?/);
+      }
+    });
+
+    it.each([
+      [{ response_type: 'token' }, 'unsupported_response_type'],
+      [{ code_challenge: undefined }, 'invalid_request'],
+      [{ code_challenge: 'short' }, 'invalid_request'],
+      [{ code_challenge_method: 'plain' }, 'invalid_request'],
+      [{ code_challenge_method: undefined }, 'invalid_request'],
+      [{ scope: 'content:read admin' }, 'invalid_scope'],
+      [{ resource: 'https://other.example.com/mcp' }, 'invalid_target'],
+    ])('sends %j back to the client as %s, with the state and the issuer', async (overrides, error) => {
+      const response = await authorize(authorizeQuery(overrides));
+      expect(response.status).toBe(302);
+      const location = new URL(response.headers.get('location') as string);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
+      expect(location.searchParams.get('error')).toBe(error);
+      expect(location.searchParams.get('state')).toBe('state-123');
+      expect(location.searchParams.get('iss')).toBe(base);
+    });
+  });
+
+  describe('consent (dashboard sessions only)', () => {
+    it('describes the request for the consent page', async () => {
+      const response = await owner.request<Body>(
+        'GET',
+        `/api/v1/oauth/authorization?${new URLSearchParams(authorizeQuery())}`,
+      );
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        client: { client_id: clientId, client_name: 'Test MCP client', client_uri: null },
+        redirect_uri: REDIRECT,
+        scopes: [
+          { name: 'content:read', description: expect.any(String) },
+          { name: 'content:write', description: expect.any(String) },
+        ],
+        resource,
+      });
+    });
+
+    it('answers an unknown client 404 and a bad request 400 with the reason', async () => {
+      const unknown = await owner.request<Body>(
+        'GET',
+        `/api/v1/oauth/authorization?${new URLSearchParams(authorizeQuery({ client_id: '00000000-0000-4000-8000-000000000000' }))}`,
+      );
+      expect(unknown.status).toBe(404);
+      const bad = await owner.request<Body>(
+        'GET',
+        `/api/v1/oauth/authorization?${new URLSearchParams(authorizeQuery({ code_challenge_method: 'plain' }))}`,
+      );
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ code: 'OAUTH_REQUEST_INVALID' });
+    });
+
+    it('refuses API keys, requests without the CSRF token, and signed-out browsers', async () => {
+      const key = (await owner.createKey({ integrations: ['cli', 'ai_tools'] })).full_key;
+      const body = { ...authorizeQuery(), decision: 'allow' };
+      expect((await call(base, 'POST', '/api/v1/oauth/authorization', { key, body })).body).toMatchObject({
+        code: 'SESSION_REQUIRED',
+      });
+      expect((await owner.request('POST', '/api/v1/oauth/authorization', { body, csrf: false })).body).toMatchObject({
+        code: 'CSRF_FAILED',
+      });
+      expect((await call(base, 'POST', '/api/v1/oauth/authorization', { body })).status).toBe(401);
+    });
+
+    it('refuses unknown fields and a decision that is neither allow nor deny', async () => {
+      const unknownField = await owner.request<Body>('POST', '/api/v1/oauth/authorization', {
+        body: { ...authorizeQuery(), decision: 'allow', extra: 1 },
+      });
+      expect(unknownField.status).toBe(400);
+      const badDecision = await owner.request<Body>('POST', '/api/v1/oauth/authorization', {
+        body: { ...authorizeQuery(), decision: 'maybe' },
+      });
+      expect(badDecision.status).toBe(400);
+    });
+
+    it('denied: access_denied with the state, and no code', async () => {
+      const response = await owner.request<{ redirect_to: string }>('POST', '/api/v1/oauth/authorization', {
+        body: { ...authorizeQuery(), decision: 'deny' },
+      });
+      const location = new URL(response.body.redirect_to);
+      expect(location.searchParams.get('error')).toBe('access_denied');
+      expect(location.searchParams.get('state')).toBe('state-123');
+      expect(location.searchParams.get('code')).toBeNull();
+    });
+  });
+
+  describe('token endpoint', () => {
+    const consented = async (overrides: Record<string, string | undefined> = {}) => {
+      const { verifier, challenge } = pkce();
+      const decided = await owner.request<{ redirect_to: string }>('POST', '/api/v1/oauth/authorization', {
+        body: { ...authorizeQuery(overrides, challenge), decision: 'allow' },
+      });
+      const location = new URL(decided.body.redirect_to);
+      expect(location.searchParams.get('state')).toBe('state-123');
+      expect(location.searchParams.get('iss')).toBe(base);
+      return { code: location.searchParams.get('code') as string, verifier };
+    };
+    const exchange = (code: string, verifier: string, extra: Record<string, string> = {}) =>
+      form('/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        code_verifier: verifier,
+        ...extra,
+      });
+
+    it('exchanges a code and its verifier for tokens, once', async () => {
+      const { code, verifier } = await consented();
+      const response = await exchange(code, verifier);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.body).toEqual({
+        access_token: expect.stringMatching(/^vxo_[0-9a-f]{64}$/),
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: expect.stringMatching(/^vxr_[0-9a-f]{64}$/),
+        scope: 'content:read content:write',
+      });
+      const tokens = response.body as unknown as Tokens;
+      expect((await rpc(tokens.access_token, 'ping')).result).toEqual({});
+
+      // The same code again: refused, and the tokens it gave are revoked (OAuth 2.1 §4.1.3).
+      const again = await exchange(code, verifier);
+      expect(again.status).toBe(400);
+      expect(again.body).toMatchObject({ error: 'invalid_grant' });
+      expect((await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
+      const refreshed = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+      });
+      expect(refreshed.body).toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('uses the code up on a wrong verifier, so a stolen code cannot be tried twice', async () => {
+      const { code, verifier } = await consented();
+      const wrong = await exchange(code, pkce().verifier);
+      expect(wrong.body).toMatchObject({
+        error: 'invalid_grant',
+        error_description: expect.stringContaining('code_verifier'),
+      });
+      expect((await exchange(code, verifier)).body).toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it.each([
+      [{ redirect_uri: 'http://127.0.0.1:9/other' }, 'invalid_grant'],
+      [{ client_id: '00000000-0000-4000-8000-000000000000' }, 'invalid_grant'],
+      [{ resource: 'https://other.example.com/mcp' }, 'invalid_target'],
+    ])('refuses an exchange with %j: %s', async (extra, error) => {
+      const { code, verifier } = await consented();
+      const response = await exchange(code, verifier, extra);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ error });
+    });
+
+    it.each([
+      [{ grant_type: 'password' }, 400, 'unsupported_grant_type'],
+      [
+        {
+          grant_type: 'authorization_code',
+          client_id: 'x',
+          code: 'c',
+          redirect_uri: REDIRECT,
+          code_verifier: 'v'.repeat(43),
+        },
+        401,
+        'invalid_client',
+      ],
+      [
+        { grant_type: 'authorization_code', code: 'c', redirect_uri: REDIRECT, code_verifier: 'v'.repeat(43) },
+        400,
+        'invalid_request',
+      ],
+      [
+        {
+          grant_type: 'authorization_code',
+          client_id: '00000000-0000-4000-8000-000000000000',
+          code: 'c',
+          redirect_uri: REDIRECT,
+          code_verifier: 'short',
+        },
+        400,
+        'invalid_request',
+      ],
+      [
+        {
+          grant_type: 'authorization_code',
+          client_id: '00000000-0000-4000-8000-000000000000',
+          code: 'c',
+          redirect_uri: REDIRECT,
+          code_verifier: 'v'.repeat(43),
+        },
+        400,
+        'invalid_grant',
+      ],
+      [{}, 400, 'invalid_request'],
+    ])('answers %j with %s', async (fields, status, error) => {
+      const response = await form('/oauth/token', fields as Record<string, string>);
+      expect(response.status).toBe(status);
+      expect(response.body).toMatchObject({ error });
+    });
+
+    it('refuses a parameter sent twice, and a body that is neither a form nor JSON', async () => {
+      const twice = await call<Body>(base, 'POST', '/oauth/token', {
+        rawBody: 'grant_type=refresh_token&grant_type=authorization_code',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(twice.body).toMatchObject({ error: 'invalid_request' });
+      const text = await call<Body>(base, 'POST', '/oauth/token', {
+        rawBody: 'x',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(text.status).toBe(415);
+    });
+
+    it('rotates refresh tokens; presenting a used one revokes the grant', async () => {
+      const first = await connect();
+      const second = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token,
+        client_id: clientId,
+      });
+      expect(second.status).toBe(200);
+      const rotated = second.body as unknown as Tokens;
+      expect(rotated.refresh_token).not.toBe(first.refresh_token);
+      expect((await rpc(rotated.access_token, 'ping')).result).toEqual({});
+
+      const replayed = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token,
+        client_id: clientId,
+      });
+      expect(replayed.body).toMatchObject({ error: 'invalid_grant' });
+      expect((await mcp(rotated.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
+      const afterTheft = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: rotated.refresh_token,
+        client_id: clientId,
+      });
+      expect(afterTheft.body).toMatchObject({ error: 'invalid_grant' });
+    });
+
+    it('narrows the scope on refresh but never widens it', async () => {
+      const readOnly = await connect(owner, { scope: 'content:read' });
+      expect(readOnly.scope).toBe('content:read');
+      const wider = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: readOnly.refresh_token,
+        client_id: clientId,
+        scope: 'content:read content:write',
+      });
+      expect(wider.body).toMatchObject({ error: 'invalid_scope' });
+    });
+
+    it('revokes a grant through its refresh token (RFC 7009), and answers 200 for an unknown token', async () => {
+      const tokens = await connect();
+      expect((await form('/oauth/revoke', { token: tokens.refresh_token, client_id: clientId })).status).toBe(200);
+      expect((await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
+      expect((await form('/oauth/revoke', { token: 'vxr_unknown' })).status).toBe(200);
+      expect((await form('/oauth/revoke', {})).body).toMatchObject({ error: 'invalid_request' });
+    });
+  });
+
+  describe('the MCP endpoint', () => {
+    let token: string;
+    beforeAll(async () => {
+      token = (await connect()).access_token;
+    });
+
+    it('initializes (MCP 2025-06-18), and acknowledges notifications with 202', async () => {
+      const answer = await rpc(token, 'initialize', {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'test', version: '1' },
+      });
+      expect(answer.result).toMatchObject({
+        protocolVersion: '2025-06-18',
+        capabilities: { tools: {}, prompts: {} },
+        serverInfo: { name: 'vibexp' },
+      });
+      const older = await rpc(token, 'initialize', {
+        protocolVersion: '2024-11-05',
+        capabilities: {},
+        clientInfo: { name: 't', version: '1' },
+      });
+      expect(older.result?.protocolVersion).toBe('2025-06-18');
+      const notification = await mcp(token, { jsonrpc: '2.0', method: 'notifications/initialized' });
+      expect(notification.status).toBe(202);
+    });
+
+    it('answers protocol errors as JSON-RPC errors, and HTTP errors for the transport', async () => {
+      expect((await rpc(token, 'no/such/method')).error?.code).toBe(-32601);
+      expect((await mcp(token, [{ jsonrpc: '2.0', id: 1, method: 'ping' }])).body.error?.code).toBe(-32600);
+      expect((await mcp(token, { id: 1, method: 'ping' })).body.error?.code).toBe(-32600);
+      expect((await rpc(token, 'tools/call', { name: 'no_such_tool', arguments: {} })).error?.code).toBe(-32602);
+      expect((await rpc(token, 'tools/call', { name: 'search', arguments: [] })).error?.code).toBe(-32602);
+      expect(
+        (await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-protocol-version': '1999-01-01' })).status,
+      ).toBe(400);
+      expect(
+        (await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { origin: 'https://evil.example.com' })).status,
+      ).toBe(403);
+      const get = await call(base, 'GET', '/mcp/v1/common', { key: token });
+      expect(get.status).toBe(405);
+      expect(get.headers.get('allow')).toBe('POST');
+    });
+
+    it('refuses API keys with OAUTH_REQUIRED and unknown access tokens with invalid_token', async () => {
+      const key = (await owner.createKey({ integrations: ['cli', 'ai_tools'] })).full_key;
+      const withKey = await mcp(key, { jsonrpc: '2.0', id: 1, method: 'ping' });
+      expect(withKey.status).toBe(401);
+      expect(withKey.body).toMatchObject({ code: 'OAUTH_REQUIRED' });
+      const unknown = await mcp(`vxo_${'0'.repeat(64)}`, { jsonrpc: '2.0', id: 1, method: 'ping' });
+      expect(unknown.status).toBe(401);
+      expect(unknown.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      expect(unknown.headers.get('www-authenticate')).toContain('resource_metadata=');
+    });
+
+    it('lists the tools with their input schemas', async () => {
+      const answer = await rpc(token, 'tools/list');
+      const tools = (answer.result?.tools as { name: string; inputSchema: Body }[]).map((tool) => tool.name);
+      expect(tools.sort()).toEqual(
+        [
+          'search',
+          'get_memory',
+          'create_memory',
+          'update_memory',
+          'get_artifact',
+          'create_artifact',
+          'update_artifact',
+          'get_prompt',
+          'create_prompt',
+          'update_prompt',
+          'render_prompt',
+        ].sort(),
+      );
+    });
+
+    it('creates, reads, updates and finds memories, with the REST API’s rules', async () => {
+      const created = await tool(token, 'create_memory', {
+        text: 'Deploys go out on Tuesdays',
+        project: 'shop/api',
+        labels: ['ops'],
+      });
+      expect(created.isError).toBeUndefined();
+      const memory = created.structuredContent as Body;
+      expect(memory).toMatchObject({ text: 'Deploys go out on Tuesdays', project: 'shop/api', version: 1 });
+      expect(JSON.parse(created.content?.[0].text as string)).toEqual(memory);
+
+      const viaRest = await owner.request<Body>('GET', `/api/v1/memories/${memory.id as string}`);
+      expect(viaRest.body).toMatchObject({ text: 'Deploys go out on Tuesdays' });
+
+      const updated = await tool(token, 'update_memory', {
+        id: memory.id,
+        text: 'Deploys go out on Wednesdays',
+        expected_version: 1,
+      });
+      expect(updated.structuredContent).toMatchObject({ version: 2, project: 'shop/api' });
+      const stale = await tool(token, 'update_memory', { id: memory.id, text: 'x', expected_version: 1 });
+      expect(stale.isError).toBe(true);
+      expect(stale.content?.[0].text).toMatch(/^VERSION_CONFLICT/);
+      expect((await owner.request<Body>('GET', `/api/v1/memories/${memory.id as string}`)).body).toMatchObject({
+        text: 'Deploys go out on Wednesdays',
+      });
+
+      const found = await tool(token, 'search', { query: 'Wednesdays', types: ['memories'] });
+      expect((found.structuredContent as { results: Body[] }).results.map((hit) => hit.id)).toContain(memory.id);
+    });
+
+    it('reports bad arguments as a tool error the model can read, and stores nothing', async () => {
+      const before = await owner.request<{ total_count: number }>('GET', '/api/v1/memories');
+      for (const args of [
+        {},
+        { text: '' },
+        { text: 'ok', unknown: 1 },
+        { text: 'ok', project: '../etc' },
+        { text: 'a\u0000b' },
+      ]) {
+        const result = await tool(token, 'create_memory', args);
+        expect(result.isError).toBe(true);
+        expect(result.content?.[0].text).toMatch(/^VALIDATION_FAILED/);
+      }
+      expect((await tool(token, 'get_memory', { id: 'not-a-uuid' })).isError).toBe(true);
+      const after = await owner.request<{ total_count: number }>('GET', '/api/v1/memories');
+      expect(after.body.total_count).toBe(before.body.total_count);
+    });
+
+    it('works with artifacts by project and slug, and prompts by slug, including render', async () => {
+      const artifact = await tool(token, 'create_artifact', {
+        project: 'shop/api',
+        title: 'Runbook',
+        content: '# Steps',
+      });
+      expect(artifact.structuredContent).toMatchObject({ project: 'shop/api', slug: 'runbook' });
+      expect(
+        (await tool(token, 'get_artifact', { project: 'shop/api', slug: 'runbook' })).structuredContent,
+      ).toMatchObject({ title: 'Runbook' });
+      expect(
+        (await tool(token, 'update_artifact', { project: 'shop/api', slug: 'runbook', content: '# New' }))
+          .structuredContent,
+      ).toMatchObject({ version: 2 });
+
+      await tool(token, 'create_prompt', {
+        name: 'Review',
+        slug: 'review',
+        body: 'Review {{file}} carefully',
+        status: 'published',
+      });
+      expect((await tool(token, 'get_prompt', { prompt: 'review' })).structuredContent).toMatchObject({
+        name: 'Review',
+      });
+      const rendered = await tool(token, 'render_prompt', { prompt: 'review', placeholders: { file: 'app.ts' } });
+      expect(rendered.structuredContent).toMatchObject({ rendered_body: 'Review app.ts carefully' });
+      expect(
+        (await tool(token, 'update_prompt', { prompt: 'review', description: 'Code review' })).structuredContent,
+      ).toMatchObject({ version: 2 });
+    });
+
+    it('offers published prompts with mcp_expose as MCP prompts, with their placeholders as arguments', async () => {
+      await tool(token, 'create_prompt', { name: 'Draft one', slug: 'draft-one', body: 'x', status: 'draft' });
+      await tool(token, 'create_prompt', {
+        name: 'Hidden',
+        slug: 'hidden',
+        body: 'x',
+        status: 'published',
+        mcp_expose: false,
+      });
+      await tool(token, 'create_prompt', {
+        name: 'Summary',
+        slug: 'summary',
+        body: 'Summarize {{topic}} for {{audience}}',
+        status: 'published',
+      });
+      const listed = await rpc(token, 'prompts/list');
+      const prompts = listed.result?.prompts as { name: string; arguments: { name: string }[] }[];
+      expect(prompts.map((prompt) => prompt.name)).toEqual(expect.arrayContaining(['review', 'summary']));
+      expect(prompts.map((prompt) => prompt.name)).not.toEqual(expect.arrayContaining(['draft-one']));
+      expect(prompts.map((prompt) => prompt.name)).not.toContain('hidden');
+      expect(
+        prompts
+          .find((prompt) => prompt.name === 'summary')
+          ?.arguments.map((argument) => argument.name)
+          .sort(),
+      ).toEqual(['audience', 'topic']);
+
+      const got = await rpc(token, 'prompts/get', {
+        name: 'summary',
+        arguments: { topic: 'the release', audience: 'ops' },
+      });
+      expect(got.result?.messages).toEqual([
+        { role: 'user', content: { type: 'text', text: 'Summarize the release for ops' } },
+      ]);
+      expect((await rpc(token, 'prompts/get', { name: 'hidden' })).error?.code).toBe(-32602);
+      expect((await rpc(token, 'prompts/get', { name: 'draft-one' })).error?.code).toBe(-32602);
+    });
+
+    it('keeps tenants apart: another account’s token cannot read this account’s memory', async () => {
+      const memory = (await tool(token, 'create_memory', { text: 'private note' })).structuredContent as Body;
+      const stranger = await DashboardUser.signup(base);
+      const strangerToken = (await connect(stranger)).access_token;
+      const result = await tool(strangerToken, 'get_memory', { id: memory.id });
+      expect(result.isError).toBe(true);
+      expect(result.content?.[0].text).not.toContain('private note');
+      const search = await tool(strangerToken, 'search', { query: 'private' });
+      expect((search.structuredContent as { results: unknown[] }).results).toEqual([]);
+    });
+
+    it('gives a read-only grant only the read tools, and 403 insufficient_scope for a write', async () => {
+      const readOnly = (await connect(owner, { scope: 'content:read' })).access_token;
+      const tools = ((await rpc(readOnly, 'tools/list')).result?.tools as { name: string }[]).map(
+        (entry) => entry.name,
+      );
+      expect(tools).toContain('search');
+      expect(tools).not.toContain('create_memory');
+      const write = await mcp(readOnly, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'create_memory', arguments: { text: 'x' } },
+      });
+      expect(write.status).toBe(403);
+      expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope", scope="content:write"');
+    });
+  });
+
+  describe('connected apps', () => {
+    it('lists the grants, and disconnecting one refuses its tokens at once', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const listed = await user.request<{ grants: Body[]; total_count: number }>(
+        'GET',
+        '/api/v1/settings/oauth/grants',
+      );
+      expect(listed.status).toBe(200);
+      expect(listed.body.total_count).toBe(1);
+      const [grant] = listed.body.grants;
+      expect(grant).toMatchObject({
+        client_id: clientId,
+        client_name: 'Test MCP client',
+        scopes: ['content:read', 'content:write'],
+        resource,
+      });
+
+      const otherUser = await DashboardUser.signup(base);
+      expect((await otherUser.request('DELETE', `/api/v1/settings/oauth/grants/${grant.id as string}`)).status).toBe(
+        404,
+      );
+      expect((await rpc(tokens.access_token, 'ping')).result).toEqual({});
+
+      expect((await user.request('DELETE', `/api/v1/settings/oauth/grants/${grant.id as string}`)).status).toBe(204);
+      expect((await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
+      expect(
+        (
+          await form('/oauth/token', {
+            grant_type: 'refresh_token',
+            refresh_token: tokens.refresh_token,
+            client_id: clientId,
+          })
+        ).body,
+      ).toMatchObject({
+        error: 'invalid_grant',
+      });
+      expect(
+        (await user.request<{ total_count: number }>('GET', '/api/v1/settings/oauth/grants')).body.total_count,
+      ).toBe(0);
+      expect((await user.request('DELETE', '/api/v1/settings/oauth/grants/not-a-uuid')).status).toBe(404);
+    });
+
+    it('records grants as events, in the account’s audit log, and never a code or token in the clear', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const logged = await waitFor(
+        () =>
+          user.request<{ events: { type: string; data: Body }[] }>('GET', '/api/v1/audit-log?type=oauth.grant_created'),
+        (response) => response.body.events?.length === 1,
+      );
+      expect(logged.body.events[0].data).toMatchObject({
+        client_name: 'Test MCP client',
+        scopes: ['content:read', 'content:write'],
+      });
+      await platform.withDatabase('key-service', async (dataSource) => {
+        const events = (await dataSource.query(
+          `SELECT event_type AS type, data::text AS data FROM es_events WHERE event_type LIKE 'oauth.%'`,
+        )) as {
+          type: string;
+          data: string;
+        }[];
+        expect(new Set(events.map((event) => event.type))).toEqual(
+          new Set(['oauth.client_registered', 'oauth.grant_created', 'oauth.grant_revoked']),
+        );
+        for (const secret of [tokens.access_token, tokens.refresh_token]) {
+          const [found] = (await dataSource.query(
+            `SELECT
+               (SELECT count(*) FROM es_events WHERE data::text LIKE $1 OR meta::text LIKE $1) +
+               (SELECT count(*) FROM oauth_access_tokens WHERE token_hash LIKE $1) +
+               (SELECT count(*) FROM oauth_refresh_tokens WHERE token_hash LIKE $1) AS n`,
+            [`%${secret.slice(4)}%`],
+          )) as { n: string }[];
+          expect(Number(found.n)).toBe(0);
+        }
+      });
+    });
+  });
+});
