@@ -533,9 +533,9 @@ describe('API keys (PRODUCT.md §3)', () => {
       expect(withKey.headers.get('www-authenticate')).toBe(
         `Bearer realm="vibexp", error="invalid_token", resource_metadata="http://${host}/.well-known/oauth-protected-resource${mcp}"`,
       );
-      // Without credentials: the same refusal, no error attribute (RFC 6750), so that a client can discover OAuth.
+      // Without credentials: §3.4's first row, no error attribute (RFC 6750), and the metadata to discover OAuth.
       const anonymous = await call(base, 'GET', mcp);
-      expect([anonymous.status, anonymous.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+      expect([anonymous.status, anonymous.body.code]).toEqual([401, 'AUTH_REQUIRED']);
       expect(anonymous.headers.get('www-authenticate')).toBe(
         `Bearer realm="vibexp", resource_metadata="http://${host}/.well-known/oauth-protected-resource${mcp}"`,
       );

@@ -180,6 +180,9 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       [{ client_name: 'a\u0000b' }, 'invalid_client_metadata'],
       [{ client_name: 'x'.repeat(101) }, 'invalid_client_metadata'],
       [{ scope: 'admin' }, 'invalid_client_metadata'],
+      [{ client_name: 'Claude\u202eedoC' }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['ms-msdt:/id'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['search-ms:query=x'] }, 'invalid_redirect_uri'],
     ])('refuses %j with %s', async (metadata, error) => {
       const response = await register(metadata);
       expect(response.status).toBe(400);
@@ -194,6 +197,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
           'http://localhost:3334/cb',
           'http://[::1]/cb',
           'cursor://anysphere.cursor-mcp/oauth/callback',
+          'com.example.app:/oauth2redirect',
         ],
       });
       expect(response.status).toBe(201);
@@ -370,14 +374,38 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
     });
 
     it.each([
-      [{ redirect_uri: 'http://127.0.0.1:9/other' }, 'invalid_grant'],
-      [{ client_id: '00000000-0000-4000-8000-000000000000' }, 'invalid_grant'],
-      [{ resource: 'https://other.example.com/mcp' }, 'invalid_target'],
-    ])('refuses an exchange with %j: %s', async (extra, error) => {
+      [{ redirect_uri: 'http://127.0.0.1:9/other' }, 400, 'invalid_grant'],
+      [{ redirect_uri: 'http://127.0.0.1:10/callback' }, 400, 'invalid_grant'],
+      [{ client_id: '00000000-0000-4000-8000-000000000000' }, 401, 'invalid_client'],
+      [{ resource: 'https://other.example.com/mcp' }, 400, 'invalid_target'],
+      [{ redirect_uri: `http://127.0.0.1:9/${'x'.repeat(2000)}` }, 400, 'invalid_request'],
+    ])('refuses an exchange with %j: %s', async (extra, status, error) => {
       const { code, verifier } = await consented();
       const response = await exchange(code, verifier, extra);
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(status);
       expect(response.body).toMatchObject({ error });
+    });
+
+    it('takes a loopback redirect URI on any port, and then wants exactly that one back', async () => {
+      const onAnotherPort = 'http://127.0.0.1:43123/callback';
+      const { code, verifier } = await consented({ redirect_uri: onAnotherPort });
+      expect((await exchange(code, verifier)).body).toMatchObject({ error: 'invalid_grant' });
+      const other = await consented({ redirect_uri: onAnotherPort });
+      expect((await exchange(other.code, other.verifier, { redirect_uri: onAnotherPort })).status).toBe(200);
+      // Another path is another URI, whatever the port.
+      const elsewhere = new URLSearchParams(authorizeQuery({ redirect_uri: 'http://127.0.0.1:43123/elsewhere' }));
+      expect((await owner.request('GET', `/api/v1/oauth/authorization?${elsewhere}`)).status).toBe(400);
+    });
+
+    it('lets a request that named no redirect URI leave it out of the exchange (OAuth 2.1 §4.1.3)', async () => {
+      const { code, verifier } = await consented({ redirect_uri: undefined });
+      const response = await form('/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        client_id: clientId,
+        code_verifier: verifier,
+      });
+      expect(response.status).toBe(200);
     });
 
     it.each([
@@ -404,27 +432,26 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
           client_id: '00000000-0000-4000-8000-000000000000',
           code: 'c',
           redirect_uri: REDIRECT,
-          code_verifier: 'short',
-        },
-        400,
-        'invalid_request',
-      ],
-      [
-        {
-          grant_type: 'authorization_code',
-          client_id: '00000000-0000-4000-8000-000000000000',
-          code: 'c',
-          redirect_uri: REDIRECT,
           code_verifier: 'v'.repeat(43),
         },
-        400,
-        'invalid_grant',
+        401,
+        'invalid_client',
       ],
       [{}, 400, 'invalid_request'],
     ])('answers %j with %s', async (fields, status, error) => {
       const response = await form('/oauth/token', fields as Record<string, string>);
       expect(response.status).toBe(status);
       expect(response.body).toMatchObject({ error });
+    });
+
+    it('refuses a verifier that is not 43 to 128 unreserved characters, and an unknown code', async () => {
+      const base = { grant_type: 'authorization_code', client_id: clientId, redirect_uri: REDIRECT };
+      expect((await form('/oauth/token', { ...base, code: 'c', code_verifier: 'short' })).body).toMatchObject({
+        error: 'invalid_request',
+      });
+      expect((await form('/oauth/token', { ...base, code: 'c', code_verifier: 'v'.repeat(43) })).body).toMatchObject({
+        error: 'invalid_grant',
+      });
     });
 
     it('refuses a parameter sent twice, and a body that is neither a form nor JSON', async () => {
@@ -451,6 +478,12 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const rotated = second.body as unknown as Tokens;
       expect(rotated.refresh_token).not.toBe(first.refresh_token);
       expect((await rpc(rotated.access_token, 'ping')).result).toEqual({});
+      // Past the grace period for a client's own concurrent refreshes (30 s), a reuse is theft.
+      await platform.withDatabase('key-service', (dataSource) =>
+        dataSource.query(
+          `UPDATE oauth_refresh_tokens SET used_at = used_at - interval '1 minute' WHERE used_at IS NOT NULL`,
+        ),
+      );
 
       const replayed = await form('/oauth/token', {
         grant_type: 'refresh_token',
@@ -467,16 +500,64 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(afterTheft.body).toMatchObject({ error: 'invalid_grant' });
     });
 
-    it('narrows the scope on refresh but never widens it', async () => {
-      const readOnly = await connect(owner, { scope: 'content:read' });
-      expect(readOnly.scope).toBe('content:read');
-      const wider = await form('/oauth/token', {
+    it('refuses the loser of two refreshes at once without revoking the grant', async () => {
+      const tokens = await connect();
+      const refresh = () =>
+        form('/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+      const answers = await Promise.all([refresh(), refresh()]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+      const winner = answers.find((answer) => answer.status === 200)?.body as unknown as Tokens;
+      expect((await rpc(winner.access_token, 'ping')).result).toEqual({});
+    });
+
+    it('narrows an access token on refresh, keeps the grant’s scopes for the next one, and never widens', async () => {
+      const tokens = await connect();
+      const narrowed = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+        scope: 'content:read',
+      });
+      expect(narrowed.body).toMatchObject({ scope: 'content:read' });
+      const readOnly = narrowed.body as unknown as Tokens;
+      const listed = (await rpc(readOnly.access_token, 'tools/list')).result?.tools as { name: string }[];
+      expect(listed.map((entry) => entry.name)).not.toContain('create_memory');
+      const full = await form('/oauth/token', {
         grant_type: 'refresh_token',
         refresh_token: readOnly.refresh_token,
+        client_id: clientId,
+      });
+      expect(full.body).toMatchObject({ scope: 'content:read content:write' });
+
+      const readOnlyGrant = await connect(owner, { scope: 'content:read' });
+      const wider = await form('/oauth/token', {
+        grant_type: 'refresh_token',
+        refresh_token: readOnlyGrant.refresh_token,
         client_id: clientId,
         scope: 'content:read content:write',
       });
       expect(wider.body).toMatchObject({ error: 'invalid_scope' });
+    });
+
+    it('answers browser-based clients with CORS on the OAuth and MCP routes, preflight included', async () => {
+      const fromInspector = { origin: 'http://localhost:6274' };
+      const preflight = await fetch(`${base}/oauth/token`, {
+        method: 'OPTIONS',
+        headers: { ...fromInspector, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-headers')).toContain('Authorization');
+      const metadata = await fetch(`${base}/.well-known/oauth-authorization-server`, { headers: fromInspector });
+      expect(metadata.headers.get('access-control-allow-origin')).toBe('*');
+      const mcpPreflight = await fetch(`${base}/mcp/v1/common`, {
+        method: 'OPTIONS',
+        headers: { ...fromInspector, 'access-control-request-method': 'POST' },
+      });
+      expect(mcpPreflight.status).toBe(204);
+      // The dashboard's cookie routes stay same-origin.
+      const consent = await fetch(`${base}/api/v1/oauth/authorization`, { headers: fromInspector });
+      expect(consent.headers.get('access-control-allow-origin')).toBeNull();
     });
 
     it('revokes a grant through its refresh token (RFC 7009), and answers 200 for an unknown token', async () => {
@@ -524,12 +605,29 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(
         (await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-protocol-version': '1999-01-01' })).status,
       ).toBe(400);
-      expect(
-        (await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { origin: 'https://evil.example.com' })).status,
-      ).toBe(403);
+      // Any web origin may call with a token (CORS): the token is what authenticates.
+      const fromAnotherOrigin = await mcp(
+        token,
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        { origin: 'http://localhost:6274' },
+      );
+      expect(fromAnotherOrigin.status).toBe(200);
+      expect(fromAnotherOrigin.headers.get('access-control-allow-origin')).toBe('*');
       const get = await call(base, 'GET', '/mcp/v1/common', { key: token });
       expect(get.status).toBe(405);
       expect(get.headers.get('allow')).toBe('POST');
+    });
+
+    it('keeps the §3.4 order: no header AUTH_REQUIRED, a malformed one AUTH_MALFORMED, with the metadata', async () => {
+      const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+      const anonymous = await call<Body>(base, 'POST', '/mcp/v1/common', { body: ping });
+      expect(anonymous.body).toMatchObject({ code: 'AUTH_REQUIRED' });
+      const malformed = await call<Body>(base, 'POST', '/mcp/v1/common', {
+        body: ping,
+        headers: { authorization: 'Basic abc' },
+      });
+      expect(malformed.body).toMatchObject({ code: 'AUTH_MALFORMED' });
+      expect(malformed.headers.get('www-authenticate')).toContain('resource_metadata=');
     });
 
     it('refuses API keys with OAUTH_REQUIRED and unknown access tokens with invalid_token', async () => {
@@ -711,6 +809,19 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
   });
 
   describe('connected apps', () => {
+    it('keeps one grant per app: connecting it again replaces the older grant and its tokens', async () => {
+      const user = await DashboardUser.signup(base);
+      const first = await connect(user);
+      const second = await connect(user);
+      const listed = await user.request<{ total_count: number }>('GET', '/api/v1/settings/oauth/grants');
+      expect(listed.body.total_count).toBe(1);
+      expect((await mcp(first.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
+      expect((await rpc(second.access_token, 'ping')).result).toEqual({});
+      expect((await user.request('GET', '/api/v1/settings/oauth/grants?sort_by=zzz')).status).toBe(400);
+      const sorted = await user.request('GET', '/api/v1/settings/oauth/grants?sort_by=last_used_at&sort_order=asc');
+      expect(sorted.status).toBe(200);
+    });
+
     it('lists the grants, and disconnecting one refuses its tokens at once', async () => {
       const user = await DashboardUser.signup(base);
       const tokens = await connect(user);
@@ -755,7 +866,19 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
 
     it('records grants as events, in the account’s audit log, and never a code or token in the clear', async () => {
       const user = await DashboardUser.signup(base);
-      const tokens = await connect(user);
+      const { verifier, challenge } = pkce();
+      const decided = await user.request<{ redirect_to: string }>('POST', '/api/v1/oauth/authorization', {
+        body: { ...authorizeQuery({}, challenge), decision: 'allow' },
+      });
+      const code = new URL(decided.body.redirect_to).searchParams.get('code') as string;
+      const exchanged = await form('/oauth/token', {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: clientId,
+        code_verifier: verifier,
+      });
+      const tokens = exchanged.body as unknown as Tokens;
       const logged = await waitFor(
         () =>
           user.request<{ events: { type: string; data: Body }[] }>('GET', '/api/v1/audit-log?type=oauth.grant_created'),
@@ -775,13 +898,14 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         expect(new Set(events.map((event) => event.type))).toEqual(
           new Set(['oauth.client_registered', 'oauth.grant_created', 'oauth.grant_revoked']),
         );
-        for (const secret of [tokens.access_token, tokens.refresh_token]) {
+        for (const secret of [tokens.access_token.slice(4), tokens.refresh_token.slice(4), code, verifier]) {
           const [found] = (await dataSource.query(
             `SELECT
                (SELECT count(*) FROM es_events WHERE data::text LIKE $1 OR meta::text LIKE $1) +
+               (SELECT count(*) FROM oauth_codes WHERE code_hash LIKE $1 OR code_challenge LIKE $1) +
                (SELECT count(*) FROM oauth_access_tokens WHERE token_hash LIKE $1) +
                (SELECT count(*) FROM oauth_refresh_tokens WHERE token_hash LIKE $1) AS n`,
-            [`%${secret.slice(4)}%`],
+            [`%${secret}%`],
           )) as { n: string }[];
           expect(Number(found.n)).toBe(0);
         }

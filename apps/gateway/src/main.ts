@@ -17,6 +17,7 @@ import { GatewayEnv } from './config/gateway.env';
 import { serveDashboard } from './dashboard/dashboard';
 import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
 import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
+import { oauthCors } from './oauth/oauth-cors';
 import { buildOpenApiDocument } from './openapi';
 
 /** OAuth's token and revocation requests are forms (they may also be sent as JSON). */
@@ -46,6 +47,7 @@ async function bootstrap(): Promise<void> {
   // The client address is read by the gateway itself (TRUSTED_PROXIES), never by Express.
   app.getHttpAdapter().getInstance().set('trust proxy', false);
   configureHttp(app, metrics, logger, [
+    oauthCors,
     requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE, '/oauth/token': FORM_TYPE, '/oauth/revoke': FORM_TYPE }),
   ]);
   serveDashboard(app);

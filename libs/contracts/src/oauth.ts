@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -51,6 +52,33 @@ export const OAUTH_REFRESH_TOKEN_TTL_S = 30 * 24 * 3_600;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** base64url of a SHA-256 digest, no padding (RFC 7636 S256). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a requested redirect URI is one the client registered: the same string, or, for http on the
+ * loopback interface, the same URI on any port (RFC 8252 §7.3, OAuth 2.1 §8.4.2): a native app such as
+ * Claude Code listens on a new port for each sign-in but registers once.
+ */
+export function redirectUriRegistered(registered: readonly string[], requested: string): boolean {
+  if (registered.includes(requested)) return true;
+  let asked: URL;
+  try {
+    asked = new URL(requested);
+  } catch {
+    return false;
+  }
+  if (asked.protocol !== 'http:' || !LOOPBACK_HOSTS.has(asked.hostname)) return false;
+  const withoutPort = (url: URL) => `${url.protocol}//${url.hostname}${url.pathname}${url.search}`;
+  return registered.some((uri) => {
+    try {
+      const known = new URL(uri);
+      return known.protocol === 'http:' && withoutPort(known) === withoutPort(asked);
+    } catch {
+      return false;
+    }
+  });
+}
 
 export interface OAuthClientView {
   client_id: string;
@@ -137,6 +165,10 @@ export class IssueCodeCommand extends Metaed {
   @MaxLength(2000)
   resource: string;
 
+  /** Whether the authorization request named the redirect URI: then the token request must name it too. */
+  @IsBoolean()
+  redirect_uri_given: boolean;
+
   @Matches(SHA256_HEX)
   code_hash: string;
 }
@@ -148,9 +180,11 @@ export class ExchangeCodeCommand extends Metaed {
   @IsUUID()
   client_id: string;
 
+  /** Required when the authorization request named one (OAuth 2.1 §4.1.3). */
+  @IsOptional()
   @IsString()
   @MaxLength(2000)
-  redirect_uri: string;
+  redirect_uri?: string;
 
   /** S256 of the verifier the client sent, computed by the gateway. */
   @Matches(S256_CHALLENGE)
@@ -209,9 +243,17 @@ export class RevokeTokenCommand extends Metaed {
   client_id?: string;
 }
 
+export const GRANT_SORT_FIELDS = ['created_at', 'last_used_at'] as const;
+
 export class ListGrantsQuery {
   @IsUUID()
   account_id: string;
+
+  @IsIn(GRANT_SORT_FIELDS)
+  sort_by: (typeof GRANT_SORT_FIELDS)[number];
+
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc';
 
   @Type(() => Number)
   @IsInt()

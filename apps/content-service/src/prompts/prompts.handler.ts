@@ -84,6 +84,7 @@ export class PromptsHandler extends Handlers {
     const { query } = command;
     const conditions = new Conditions(command.actor.account_id);
     if (query.status) conditions.add('status = ?', query.status);
+    if (query.mcp_expose !== undefined) conditions.add('mcp_expose = ?', query.mcp_expose);
     addLabelAndSearchFilters(conditions, query);
     return pageOf(
       this.store.dataSource,

@@ -2,14 +2,18 @@ import { HttpStatus } from '@nestjs/common';
 import { ProblemError } from '#common';
 
 /** The §3.4 answers. 401s carry WWW-Authenticate, with `error="invalid_token"` whenever a token was sent. */
+/** The challenge of a 401; on the MCP endpoint it also names the resource metadata (RFC 9728 §5.1). */
+const challenge = (tokenSent: boolean, resourceMetadata?: string): string =>
+  `Bearer realm="vibexp"${tokenSent ? ', error="invalid_token"' : ''}${resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : ''}`;
+
 export const AuthProblems = {
-  required: (detail = 'send `Authorization: Bearer vxk_…` (an API key) or sign in') =>
+  required: (detail = 'send `Authorization: Bearer vxk_…` (an API key) or sign in', resourceMetadata?: string) =>
     new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', detail, {
-      headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' },
+      headers: { 'WWW-Authenticate': challenge(false, resourceMetadata) },
     }),
-  malformed: (detail: string) =>
+  malformed: (detail: string, resourceMetadata?: string) =>
     new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_MALFORMED', detail, {
-      headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
+      headers: { 'WWW-Authenticate': challenge(true, resourceMetadata) },
     }),
   invalid: () =>
     new ProblemError(
@@ -27,9 +31,7 @@ export const AuthProblems = {
       'OAUTH_REQUIRED',
       'the MCP endpoint uses OAuth 2.1, not API keys: connect your MCP client through its OAuth sign-in',
       {
-        headers: {
-          'WWW-Authenticate': `Bearer realm="vibexp"${tokenSent ? ', error="invalid_token"' : ''}, resource_metadata="${resourceMetadata}"`,
-        },
+        headers: { 'WWW-Authenticate': challenge(tokenSent, resourceMetadata) },
       },
     ),
   /** §14: an access token that is unknown, expired, revoked or for another resource. */
@@ -38,9 +40,7 @@ export const AuthProblems = {
     detail = 'the access token is not valid: it is unknown, expired or revoked',
   ) =>
     new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', detail, {
-      headers: {
-        'WWW-Authenticate': `Bearer realm="vibexp", error="invalid_token", resource_metadata="${resourceMetadata}"`,
-      },
+      headers: { 'WWW-Authenticate': challenge(true, resourceMetadata) },
     }),
   suspended: () =>
     new ProblemError(HttpStatus.FORBIDDEN, 'ACCOUNT_SUSPENDED', 'the account is suspended; contact support'),

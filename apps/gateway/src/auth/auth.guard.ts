@@ -13,7 +13,14 @@ import {
 import { ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { isHttps } from '../http/client-address';
-import { ACCESS_TOKEN, bearerToken, mcpResource, publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
+import {
+  ACCESS_TOKEN,
+  bearerToken,
+  mcpResource,
+  publicOrigin,
+  resourceMetadataUrl,
+  sameResource,
+} from '../oauth/oauth-protocol';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { classify } from '../usage/classify';
 import { GEO_LOCATOR, type GeoLocator } from '../usage/geo';
@@ -194,28 +201,33 @@ export class AuthGuard implements CanActivate {
   }
 
   /**
-   * The MCP endpoint (PRODUCT.md §14) takes OAuth 2.1 access tokens issued for it, never API keys. Every
-   * refusal points at the protected-resource metadata (RFC 9728) so that an MCP client can start its
-   * OAuth flow: no token → AUTH_REQUIRED-like `missing`; an API key or other token → OAUTH_REQUIRED; an
-   * unknown, expired, revoked or other resource's access token → AUTH_INVALID with `invalid_token`.
-   * The token is checked with key-service on every request (no cache), so a disconnected app is refused
-   * at once; MCP requests count against the account's hourly limit like API-key requests.
+   * The MCP endpoint (PRODUCT.md §14) takes OAuth 2.1 access tokens issued for it, never API keys. The
+   * §3.4 checks keep their order (missing → AUTH_REQUIRED, malformed → AUTH_MALFORMED); an API key (any
+   * other well-formed token) → OAUTH_REQUIRED; an unknown, expired, revoked or other resource's access
+   * token → AUTH_INVALID. Every 401 points at the protected-resource metadata (RFC 9728) so that an MCP
+   * client can start its OAuth flow. The token is checked with key-service on every request (no cache),
+   * so a disconnected app is refused at once; MCP requests count against the account's hourly limit.
    */
   private async authenticateOAuth(request: Request, response: Response): Promise<Identity> {
     const origin = publicOrigin(request, this.trustedProxies, this.config.PUBLIC_URL);
     const metadata = resourceMetadataUrl(origin);
     if (request.headers.authorization === undefined) {
       this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
-      throw AuthProblems.oauthRequired(metadata, false);
+      throw AuthProblems.required(
+        'send `Authorization: Bearer <access token>`: connect your MCP client through its OAuth sign-in',
+        metadata,
+      );
     }
-    const parsed = bearerToken(request.headers.authorization);
-    if (parsed === undefined || !ACCESS_TOKEN.test(parsed)) {
+    const bearer = bearerToken(request.headers.authorization);
+    const parsed = bearer !== undefined && ACCESS_TOKEN.test(bearer) ? bearer : undefined;
+    if (parsed === undefined) {
       const key = parseAuthorization(request.headers.authorization);
-      this.fail(request, {
-        reason: 'oauth_required',
-        status: HttpStatus.UNAUTHORIZED,
-        keyPrefix: key.kind === 'missing' ? undefined : key.keyPrefix || undefined,
-      });
+      const keyPrefix = key.kind === 'missing' ? undefined : key.keyPrefix || undefined;
+      if (key.kind === 'malformed') {
+        this.fail(request, { reason: 'malformed', status: HttpStatus.UNAUTHORIZED, keyPrefix });
+        throw AuthProblems.malformed(key.detail.replace(/vxk_…/g, '<access token>'), metadata);
+      }
+      this.fail(request, { reason: 'oauth_required', status: HttpStatus.UNAUTHORIZED, keyPrefix });
       throw AuthProblems.oauthRequired(metadata, true);
     }
     let token: VerifiedAccessToken | null;
@@ -227,7 +239,7 @@ export class AuthGuard implements CanActivate {
       if (error instanceof RpcCallError) throw AuthProblems.unavailable();
       throw error;
     }
-    if (!token || token.resource !== mcpResource(origin)) {
+    if (!token || !sameResource(token.resource, mcpResource(origin))) {
       this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED, accountId: token?.account.id });
       throw AuthProblems.invalidAccessToken(
         metadata,

@@ -126,11 +126,14 @@ export const MCP_TOOLS: readonly McpTool[] = [
     },
     annotations: readOnly,
     async run(args, context) {
-      const { query, types, ...rest } = args;
+      // Only the declared arguments reach the REST DTO, renamed to its fields (`query` is its `q`).
+      const { query, types, limit, ...unknown } = args;
+      const extra = Object.keys(unknown)[0];
+      if (extra !== undefined) throw new ToolArgumentError(`${extra.slice(0, 50)} is not an argument of search`);
       const search = await context.validate(SearchQuery, {
         q: query,
         ...(Array.isArray(types) ? { types: types.join(',') } : types === undefined ? {} : { types }),
-        ...rest,
+        ...(limit === undefined ? {} : { limit }),
       });
       return context.rpc.request(ContentRpc.search, { actor: context.actor, query: search });
     },

@@ -2,7 +2,15 @@ import { All, Controller, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
-import { ContentRpc, type Page, type PromptView, RenderPromptDto, type RenderResult, RpcErrorCode } from '#contracts';
+import {
+  ContentRpc,
+  type OAuthScope,
+  type Page,
+  type PromptView,
+  RenderPromptDto,
+  type RenderResult,
+  RpcErrorCode,
+} from '#contracts';
 import { ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { TRUSTED_PROXIES } from '../http/request-meta';
@@ -19,7 +27,7 @@ import { MCP_TOOLS, type McpTool, ToolArgumentError, type ToolContext } from './
 const PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26'];
 /** Assumed when a client sends no MCP-Protocol-Version header (the transport spec's rule). */
 const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
-const PROMPTS_PER_PAGE = 100;
+const PROMPTS_PER_PAGE = 50;
 
 const JsonRpcError = {
   invalidRequest: -32600,
@@ -29,6 +37,7 @@ const JsonRpcError = {
 } as const;
 
 type JsonRpcId = string | number;
+type OAuthIdentity = Extract<Identity, { kind: 'oauth' }>;
 
 class JsonRpcFailure extends Error {
   constructor(
@@ -82,11 +91,9 @@ export class McpController {
         'this MCP endpoint answers each POST with JSON and offers no event stream: send JSON-RPC messages with POST',
       );
     }
+    // No Origin check: every request needs a bearer token, which a browser never sends on its own, so a
+    // page that rebinds a name to this server has nothing to act with; browser-based clients may call (CORS).
     const origin = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
-    // A web page must not drive a local MCP session (DNS rebinding): only this origin's own pages may.
-    const from = request.headers.origin;
-    if (from !== undefined && from !== origin)
-      throw new ProblemError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'requests from another web origin are refused');
     const version = request.headers['mcp-protocol-version'];
     if (version !== undefined && !PROTOCOL_VERSIONS.includes(String(version))) {
       response.status(HttpStatus.BAD_REQUEST).json({
@@ -123,7 +130,7 @@ export class McpController {
     if (id === null)
       return this.answerError(response, null, JsonRpcError.invalidRequest, 'id must be a string or a number');
 
-    const identity = request.identity as Extract<Identity, { kind: 'oauth' }>;
+    const identity = request.identity as OAuthIdentity;
     try {
       const result = await this.dispatch(message.method, message.params, identity, request, origin);
       response.status(HttpStatus.OK).json({ jsonrpc: '2.0', id, result });
@@ -140,7 +147,7 @@ export class McpController {
   private async dispatch(
     method: string,
     rawParams: unknown,
-    identity: Extract<Identity, { kind: 'oauth' }>,
+    identity: OAuthIdentity,
     request: Request,
     origin: string,
   ): Promise<unknown> {
@@ -171,15 +178,15 @@ export class McpController {
       case 'tools/call':
         return this.callTool(params, identity, request, origin);
       case 'prompts/list':
-        return this.listPrompts(params, identity, request);
+        return this.listPrompts(params, identity, request, origin);
       case 'prompts/get':
-        return this.getPrompt(params, identity, request);
+        return this.getPrompt(params, identity, request, origin);
       default:
         throw new JsonRpcFailure(JsonRpcError.methodNotFound, `unknown method "${method.slice(0, 100)}"`);
     }
   }
 
-  private toolsFor(identity: Extract<Identity, { kind: 'oauth' }>): McpTool[] {
+  private toolsFor(identity: OAuthIdentity): McpTool[] {
     return MCP_TOOLS.filter((tool) => identity.scopes.includes(tool.scope));
   }
 
@@ -196,26 +203,14 @@ export class McpController {
   /** A tool's failure is its result (`isError`), so the model reads why; an unknown tool is a protocol error. */
   private async callTool(
     params: Record<string, unknown>,
-    identity: Extract<Identity, { kind: 'oauth' }>,
+    identity: OAuthIdentity,
     request: Request,
     origin: string,
   ): Promise<unknown> {
     const tool = MCP_TOOLS.find((candidate) => candidate.name === params.name);
     if (!tool)
       throw new JsonRpcFailure(JsonRpcError.invalidParams, `unknown tool "${String(params.name).slice(0, 100)}"`);
-    if (!identity.scopes.includes(tool.scope)) {
-      // MCP authorization: a token without the scope gets 403 insufficient_scope, naming the scope to ask for.
-      throw new ProblemError(
-        HttpStatus.FORBIDDEN,
-        'INSUFFICIENT_SCOPE',
-        `the tool ${tool.name} needs the ${tool.scope} scope`,
-        {
-          headers: {
-            'WWW-Authenticate': `Bearer realm="vibexp", error="insufficient_scope", scope="${tool.scope}", resource_metadata="${resourceMetadataUrl(origin)}"`,
-          },
-        },
-      );
-    }
+    this.requireScope(identity, tool.scope, origin);
     const args = params.arguments ?? {};
     if (typeof args !== 'object' || args === null || Array.isArray(args))
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'arguments must be an object');
@@ -234,47 +229,57 @@ export class McpController {
   /** Published prompts with `mcp_expose`, as MCP prompts named by slug; the cursor is the next page number. */
   private async listPrompts(
     params: Record<string, unknown>,
-    identity: Extract<Identity, { kind: 'oauth' }>,
+    identity: OAuthIdentity,
     request: Request,
+    origin: string,
   ): Promise<unknown> {
-    this.requireRead(identity);
+    this.requireScope(identity, 'content:read', origin);
     const page = params.cursor === undefined ? 1 : Number(params.cursor);
     if (!Number.isInteger(page) || page < 1 || page > 10_000)
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'cursor is not one this server gave');
+    const actor = contentActor(request, this.trusted);
     const list = await this.rpc.request<Page<PromptView>>(ContentRpc.list('prompt'), {
-      actor: contentActor(request, this.trusted),
-      query: { page, limit: PROMPTS_PER_PAGE, status: 'published', sort_by: 'name', sort_order: 'asc' },
+      actor,
+      query: {
+        page,
+        limit: PROMPTS_PER_PAGE,
+        status: 'published',
+        mcp_expose: true,
+        sort_by: 'name',
+        sort_order: 'asc',
+      },
     });
-    const placeholders = await Promise.all(
-      list.items
-        .filter((prompt) => prompt.mcp_expose)
-        .map(async (prompt) => ({
-          prompt,
-          names: (
-            await this.rpc.request<{ placeholders: string[] }>(ContentRpc.placeholders, {
-              actor: contentActor(request, this.trusted),
-              locator: { id: prompt.id },
-            })
-          ).placeholders,
-        })),
-    );
-    return {
-      prompts: placeholders.map(({ prompt, names }) => ({
+    const prompts = [];
+    // One at a time: a page is at most 50 small reads, and a burst of them would crowd out other requests.
+    for (const prompt of list.items) {
+      let names: string[] = [];
+      try {
+        const answer = await this.rpc.request<{ placeholders: string[] }>(ContentRpc.placeholders, {
+          actor,
+          locator: { id: prompt.id },
+        });
+        names = answer.placeholders;
+      } catch (error) {
+        // A prompt whose references are broken (a cycle) is still listed; prompts/get says what is wrong.
+        if (!(error instanceof RpcCallError) || error.body.code === RpcErrorCode.Unavailable) throw error;
+      }
+      prompts.push({
         name: prompt.slug,
         title: prompt.name,
         ...(prompt.description ? { description: prompt.description } : {}),
         arguments: names.map((name) => ({ name, required: false })),
-      })),
-      ...(page < list.total_pages ? { nextCursor: String(page + 1) } : {}),
-    };
+      });
+    }
+    return { prompts, ...(page < list.total_pages ? { nextCursor: String(page + 1) } : {}) };
   }
 
   private async getPrompt(
     params: Record<string, unknown>,
-    identity: Extract<Identity, { kind: 'oauth' }>,
+    identity: OAuthIdentity,
     request: Request,
+    origin: string,
   ): Promise<unknown> {
-    this.requireRead(identity);
+    this.requireScope(identity, 'content:read', origin);
     const name = params.name;
     const args = params.arguments ?? {};
     if (typeof name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || name.length > 255)
@@ -315,8 +320,18 @@ export class McpController {
     };
   }
 
-  private requireRead(identity: Extract<Identity, { kind: 'oauth' }>): void {
-    if (!identity.scopes.includes('content:read'))
-      throw new JsonRpcFailure(JsonRpcError.invalidRequest, 'prompts need the content:read scope');
+  /** MCP authorization: a token without the scope gets 403 insufficient_scope, naming the scope to ask for. */
+  private requireScope(identity: OAuthIdentity, scope: OAuthScope, origin: string): void {
+    if (identity.scopes.includes(scope)) return;
+    throw new ProblemError(
+      HttpStatus.FORBIDDEN,
+      'INSUFFICIENT_SCOPE',
+      `this needs the ${scope} scope: connect again and allow it`,
+      {
+        headers: {
+          'WWW-Authenticate': `Bearer realm="vibexp", error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(origin)}"`,
+        },
+      },
+    );
   }
 }

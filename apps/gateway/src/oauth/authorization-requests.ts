@@ -1,13 +1,15 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { type OAuthClientView, OAuthRpc, type OAuthScope, isUuid } from '#contracts';
+import { type OAuthClientView, OAuthRpc, type OAuthScope, isUuid, redirectUriRegistered } from '#contracts';
 import { RpcClient } from '../rpc/rpc-client';
-import { type AuthorizationParams, CODE_CHALLENGE, mcpResource, parseScopes } from './oauth-protocol';
+import { type AuthorizationParams, CODE_CHALLENGE, mcpResource, parseScopes, sameResource } from './oauth-protocol';
 
 /** A request the user may be asked to consent to, with every default applied. */
 export interface ValidAuthorization {
   kind: 'valid';
   client: OAuthClientView;
   redirectUri: string;
+  /** The request named its redirect URI (rather than relying on the client's only one). */
+  redirectUriGiven: boolean;
   codeChallenge: string;
   scopes: OAuthScope[];
   resource: string;
@@ -47,7 +49,7 @@ export class AuthorizationRequests {
     // A client with one redirect URI may leave it out (OAuth 2.1 §4.1.1); with several it must choose.
     const redirectUri =
       params.redirect_uri ?? (client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined);
-    if (!redirectUri || !client.redirect_uris.includes(redirectUri))
+    if (!redirectUri || !redirectUriRegistered(client.redirect_uris, redirectUri))
       return {
         kind: 'not_redirectable',
         status: HttpStatus.BAD_REQUEST,
@@ -66,12 +68,13 @@ export class AuthorizationRequests {
     const scopes = parseScopes(params.scope);
     if (!scopes) return refuse('invalid_scope', 'scope may name only content:read and content:write');
     const resource = mcpResource(origin);
-    if (params.resource !== undefined && params.resource !== resource)
+    if (params.resource !== undefined && !sameResource(params.resource, resource))
       return refuse('invalid_target', `resource must be ${resource}, the MCP endpoint`);
     return {
       kind: 'valid',
       client,
       redirectUri,
+      redirectUriGiven: params.redirect_uri !== undefined,
       codeChallenge: params.code_challenge,
       scopes,
       resource,

@@ -1,9 +1,17 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { OAUTH_SCOPES, type OAuthGrantView, OAuthRpc, type Page, PaginationQuery, isUuid } from '#contracts';
+import {
+  GRANT_SORT_FIELDS,
+  OAUTH_SCOPES,
+  type OAuthGrantView,
+  OAuthRpc,
+  type Page,
+  PaginationQuery,
+  isUuid,
+} from '#contracts';
 import { ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
@@ -32,9 +40,21 @@ export class AuthorizationDecisionDto implements AuthorizationParams {
   @IsOptional() @IsString() @MaxLength(2000) redirect_uri?: string;
   @IsOptional() @IsString() @MaxLength(200) code_challenge?: string;
   @IsOptional() @IsString() @MaxLength(100) code_challenge_method?: string;
-  @IsOptional() @IsString() @MaxLength(4096) state?: string;
+  @IsOptional() @IsString() @MaxLength(2048) state?: string;
   @IsOptional() @IsString() @MaxLength(1000) scope?: string;
   @IsOptional() @IsString() @MaxLength(2000) resource?: string;
+}
+
+export class ListGrantsParams extends PaginationQuery {
+  @ApiPropertyOptional({ enum: GRANT_SORT_FIELDS, default: 'created_at' })
+  @IsOptional()
+  @IsIn(GRANT_SORT_FIELDS)
+  sort_by: (typeof GRANT_SORT_FIELDS)[number] = 'created_at';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
 }
 
 function invalidRequest(detail: string, status: HttpStatus = HttpStatus.BAD_REQUEST): ProblemError {
@@ -115,6 +135,7 @@ export class ConsentController {
       account_id: (request.identity as Identity).account.id,
       client_id: valid.client.client_id,
       redirect_uri: valid.redirectUri,
+      redirect_uri_given: valid.redirectUriGiven,
       code_challenge: valid.codeChallenge,
       scopes: valid.scopes,
       resource: valid.resource,
@@ -126,11 +147,13 @@ export class ConsentController {
 
   @Get('settings/oauth/grants')
   @ApiOperation({ summary: 'Connected apps: the MCP clients this account has authorized' })
-  async grants(@Query() query: PaginationQuery, @Req() request: Request) {
+  async grants(@Query() query: ListGrantsParams, @Req() request: Request) {
     const page = await this.rpc.request<Page<OAuthGrantView>>(OAuthRpc.listGrants, {
       account_id: (request.identity as Identity).account.id,
       page: query.page,
       limit: query.limit,
+      sort_by: query.sort_by,
+      sort_order: query.sort_order,
     });
     return listEnvelope('grants', page);
   }

@@ -14,9 +14,30 @@ const HOST = /^[A-Za-z0-9.:[\]-]{1,255}$/;
  * that is not a plain host name or address is replaced by `localhost`, so it cannot inject text).
  */
 export function publicOrigin(request: Request, trusted: BlockList, configured: string | undefined): string {
-  if (configured) return configured;
+  if (configured) return normalizedOrigin(configured);
   const host = request.headers.host ?? '';
-  return `${isHttps(request, trusted) ? 'https' : 'http'}://${HOST.test(host) ? host : 'localhost'}`;
+  return normalizedOrigin(`${isHttps(request, trusted) ? 'https' : 'http'}://${HOST.test(host) ? host : 'localhost'}`);
+}
+
+/**
+ * An origin as clients write it (`new URL(…).origin`: lower-case host, no default port), so that the
+ * resource they send (the MCP SDK sends `new URL(url).href`) compares equal to ours.
+ */
+function normalizedOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return 'http://localhost';
+  }
+}
+
+/** Whether two resource URIs name the same resource, compared in their normalized form (RFC 8707). */
+export function sameResource(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
 }
 
 export const mcpResource = (origin: string): string => `${origin}${MCP_PATH}`;
@@ -45,24 +66,17 @@ export function parseScopes(scope: string | undefined): OAuthScope[] | null {
   return names.every((name) => (OAUTH_SCOPE_NAMES as string[]).includes(name)) ? (names as OAuthScope[]) : null;
 }
 
-/** Schemes a redirect may never use, whatever the client registers. */
-const FORBIDDEN_SCHEMES = new Set([
-  'javascript:',
-  'data:',
-  'file:',
-  'vbscript:',
-  'about:',
-  'blob:',
-  'ftp:',
-  'ws:',
-  'wss:',
-]);
+/** Editors whose MCP clients use their own one-word scheme for the OAuth callback. */
+const APP_SCHEMES = new Set(['cursor:', 'vscode:', 'vscode-insiders:', 'windsurf:', 'zed:', 'claude:']);
+/** A private-use scheme in the reverse-domain form RFC 8252 §7.1 asks for (`com.example.app:`). */
+const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:$/;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Why a redirect URI cannot be registered, or `null` when it can (OAuth 2.1 §2.3.1, RFC 8252 §7): https;
- * http only to this machine's loopback (native apps listen there); or an app's own private-use scheme
- * (`cursor://…`, `com.example.app:/cb`). Never a fragment or credentials.
+ * http only to this machine's loopback (native apps listen there); or an app's own private-use scheme,
+ * in reverse-domain form (`com.example.app:/cb`) or a known editor's (`cursor://…`). An allow-list: an
+ * operating system's own schemes (`ms-msdt:`, `search-ms:`) start programs. Never a fragment or credentials.
  */
 export function redirectUriProblem(value: string): string | null {
   if (value.length > 2000) return 'is longer than 2000 characters';
@@ -78,8 +92,8 @@ export function redirectUriProblem(value: string): string | null {
   if (url.protocol === 'https:') return url.hostname ? null : 'has no host';
   if (url.protocol === 'http:')
     return LOOPBACK_HOSTS.has(url.hostname) ? null : 'must use https (http only for localhost, 127.0.0.1 or [::1])';
-  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `must not use the ${url.protocol} scheme`;
-  return null;
+  if (APP_SCHEMES.has(url.protocol) || REVERSE_DOMAIN_SCHEME.test(url.protocol)) return null;
+  return `must not use the ${url.protocol} scheme: use https, http on the loopback, or an app scheme such as com.example.app:`;
 }
 
 /** `uri` with `params` added to its query (RFC 6749 §4.1.2 keeps the URI's own query). */

@@ -1,4 +1,16 @@
-import { bearerToken, parseScopes, readParams, redirectUriProblem, s256, withQuery } from './oauth-protocol';
+import { BlockList } from 'node:net';
+import type { Request } from 'express';
+import { redirectUriRegistered } from '#contracts';
+import {
+  bearerToken,
+  parseScopes,
+  publicOrigin,
+  readParams,
+  redirectUriProblem,
+  s256,
+  sameResource,
+  withQuery,
+} from './oauth-protocol';
 
 describe('OAuth protocol helpers', () => {
   it('computes S256 as RFC 7636 appendix B does', () => {
@@ -57,5 +69,30 @@ describe('OAuth protocol helpers', () => {
     expect(bearerToken('Basic abc')).toBeUndefined();
     expect(bearerToken('Bearer a b')).toBeUndefined();
     expect(bearerToken(undefined)).toBeUndefined();
+  });
+
+  it('normalizes the origin as clients do, so their resource compares equal to ours', () => {
+    const request = (host: string) =>
+      ({ headers: { host }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as Request;
+    expect(publicOrigin(request('ignored'), new BlockList(), 'https://Connect.Example.com:443')).toBe(
+      'https://connect.example.com',
+    );
+    expect(publicOrigin(request('LOCALHOST:3990'), new BlockList(), undefined)).toBe('http://localhost:3990');
+    expect(publicOrigin(request('evil"host'), new BlockList(), undefined)).toBe('http://localhost');
+    expect(sameResource('HTTP://LOCALHOST:80/mcp/v1/common', 'http://localhost/mcp/v1/common')).toBe(true);
+    expect(sameResource('http://localhost/mcp/v1/common/', 'http://localhost/mcp/v1/common')).toBe(false);
+    expect(sameResource('not a url', 'not a url')).toBe(false);
+  });
+
+  it('matches a loopback redirect URI on any port, everything else exactly', () => {
+    const registered = ['http://127.0.0.1:9/callback', 'https://app.example.com/cb', 'http://localhost/cb?x=1'];
+    expect(redirectUriRegistered(registered, 'http://127.0.0.1:9/callback')).toBe(true);
+    expect(redirectUriRegistered(registered, 'http://127.0.0.1:55555/callback')).toBe(true);
+    expect(redirectUriRegistered(registered, 'http://localhost:4000/cb?x=1')).toBe(true);
+    expect(redirectUriRegistered(registered, 'http://127.0.0.1:55555/other')).toBe(false);
+    expect(redirectUriRegistered(registered, 'http://localhost:4000/cb?x=2')).toBe(false);
+    expect(redirectUriRegistered(registered, 'http://localhost:9/callback')).toBe(false);
+    expect(redirectUriRegistered(registered, 'https://app.example.com:8443/cb')).toBe(false);
+    expect(redirectUriRegistered(registered, 'garbage')).toBe(false);
   });
 });

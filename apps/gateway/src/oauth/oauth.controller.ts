@@ -30,6 +30,7 @@ import {
   readParams,
   redirectUriProblem,
   s256,
+  sameResource,
   withQuery,
 } from './oauth-protocol';
 
@@ -38,7 +39,10 @@ const REGISTRATIONS_PER_HOUR = 30;
 /** Token requests per address and minute. */
 const TOKEN_REQUESTS_PER_MINUTE = 120;
 const GRANT_TYPES = ['authorization_code', 'refresh_token'];
-const CLIENT_NAME = /^\P{Cc}{1,100}$/u;
+/** Printable text: no control characters, and no format characters (bidirectional overrides would let a name read backwards). */
+const CLIENT_NAME = /^[^\p{Cc}\p{Cf}]{1,100}$/u;
+/** Longest value of a token request's parameters: codes and tokens are 43 to 68 characters, URIs at most 2000. */
+const MAX_PARAMETER_LENGTH = 2000;
 
 type OAuthErrorCode =
   | 'invalid_request'
@@ -80,6 +84,12 @@ export class OAuthController {
 
   private origin(request: Request): string {
     return publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
+  }
+
+  /** The MCP resource in our spelling when the client's names it (RFC 8707), else the client's as sent. */
+  private normalizedResource(resource: string, request: Request): string {
+    const ours = mcpResource(this.origin(request));
+    return sameResource(resource, ours) ? ours : resource;
   }
 
   /** RFC 8414. */
@@ -151,10 +161,10 @@ export class OAuthController {
       return refuse('response_types may only be ["code"]');
     const name = metadata.client_name ?? 'MCP client';
     if (typeof name !== 'string' || !CLIENT_NAME.test(name.trim()))
-      return refuse('client_name must be 1 to 100 characters without control characters');
+      return refuse('client_name must be 1 to 100 characters without control or formatting characters');
     const clientUri = metadata.client_uri;
-    if (clientUri !== undefined && (typeof clientUri !== 'string' || !/^https:\/\/[^\s]{1,1990}$/.test(clientUri)))
-      return refuse('client_uri must be an https URL');
+    if (clientUri !== undefined && (typeof clientUri !== 'string' || !/^https?:\/\/[^\s]{1,1990}$/.test(clientUri)))
+      return refuse('client_uri must be an http(s) URL');
     if (metadata.scope !== undefined && (typeof metadata.scope !== 'string' || !parseScopes(metadata.scope)))
       return refuse(`scope may name only: ${OAUTH_SCOPE_NAMES.join(' ')}`);
 
@@ -233,6 +243,14 @@ export class OAuthController {
       return sendOAuthError(response, 400, 'invalid_request', `${name} must be sent once, as a string`);
     }
     const params = read.params;
+    const tooLong = Object.entries(params).find(([, value]) => (value as string).length > MAX_PARAMETER_LENGTH);
+    if (tooLong)
+      return sendOAuthError(
+        response,
+        400,
+        'invalid_request',
+        `${tooLong[0]} is longer than ${MAX_PARAMETER_LENGTH} characters`,
+      );
     if (!params.grant_type) return sendOAuthError(response, 400, 'invalid_request', 'grant_type is required');
     if (!GRANT_TYPES.includes(params.grant_type))
       return sendOAuthError(
@@ -242,15 +260,19 @@ export class OAuthController {
         'grant_type must be authorization_code or refresh_token',
       );
     if (!params.client_id) return sendOAuthError(response, 400, 'invalid_request', 'client_id is required');
-    if (!isUuid(params.client_id))
-      return sendOAuthError(response, 401, 'invalid_client', 'client_id is not a registered client');
+    // An unknown client is invalid_client (401): a client that was forgotten registers again, rather than
+    // sending its user back to a consent page that cannot know it.
+    const client = isUuid(params.client_id)
+      ? await this.rpc.request<OAuthClientView | null>(OAuthRpc.getClient, { client_id: params.client_id })
+      : null;
+    if (!client)
+      return sendOAuthError(response, 401, 'invalid_client', 'client_id is not a registered client: register again');
     const meta = requestMeta(request, this.trusted);
     const accessToken = newAccessToken();
     const refreshToken = newRefreshToken();
     let outcome: OAuthTokenOutcome;
     if (params.grant_type === 'authorization_code') {
-      if (!params.code || !params.redirect_uri)
-        return sendOAuthError(response, 400, 'invalid_request', 'code and redirect_uri are required');
+      if (!params.code) return sendOAuthError(response, 400, 'invalid_request', 'code is required');
       if (!params.code_verifier || !CODE_VERIFIER.test(params.code_verifier))
         return sendOAuthError(
           response,
@@ -261,9 +283,9 @@ export class OAuthController {
       outcome = await this.rpc.request<OAuthTokenOutcome>(OAuthRpc.exchangeCode, {
         code_hash: sha256Hex(params.code),
         client_id: params.client_id,
-        redirect_uri: params.redirect_uri,
+        ...(params.redirect_uri === undefined ? {} : { redirect_uri: params.redirect_uri }),
         code_challenge: s256(params.code_verifier),
-        ...(params.resource === undefined ? {} : { resource: params.resource }),
+        ...(params.resource === undefined ? {} : { resource: this.normalizedResource(params.resource, request) }),
         access_token_hash: sha256Hex(accessToken),
         refresh_token_hash: sha256Hex(refreshToken),
         meta,
@@ -280,7 +302,7 @@ export class OAuthController {
         refresh_token_hash: sha256Hex(params.refresh_token),
         client_id: params.client_id,
         ...(scopes ? { scopes } : {}),
-        ...(params.resource === undefined ? {} : { resource: params.resource }),
+        ...(params.resource === undefined ? {} : { resource: this.normalizedResource(params.resource, request) }),
         access_token_hash: sha256Hex(accessToken),
         new_refresh_token_hash: sha256Hex(refreshToken),
         meta,

@@ -37,6 +37,7 @@ export class CreateOAuth1764300000000 implements MigrationInterface {
         client_id uuid NOT NULL,
         account_id uuid NOT NULL,
         redirect_uri text NOT NULL,
+        redirect_uri_given boolean NOT NULL,
         code_challenge text NOT NULL,
         scopes text[] NOT NULL,
         resource text NOT NULL,

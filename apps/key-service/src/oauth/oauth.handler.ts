@@ -24,6 +24,7 @@ import {
   RpcErrorCode,
   type VerifiedAccessToken,
   VerifyAccessTokenQuery,
+  redirectUriRegistered,
 } from '#contracts';
 import { toAccountView } from '../accounts/accounts.repository';
 import { KeyStore, eventMeta } from '../shared/key-store';
@@ -32,8 +33,15 @@ import { KeyStore, eventMeta } from '../shared/key-store';
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** A grant's `last_used_at` moves at most this often (not a write per MCP request). */
 const TOUCH_EVERY_MS = 60 * 1000;
+/**
+ * A refresh token presented again this soon after its first use is a race of the same client (two of its
+ * processes refreshing at once, or a retry), not theft: refused, but the grant stays.
+ */
+const REFRESH_REUSE_GRACE_MS = 30 * 1000;
+/** A registered client that never got a grant is forgotten after this long (registration is anonymous). */
+const UNUSED_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
 
-type RevokeReason = 'user' | 'code_reuse' | 'refresh_token_reuse' | 'token_revocation';
+type RevokeReason = 'user' | 'replaced' | 'code_reuse' | 'refresh_token_reuse' | 'token_revocation';
 
 interface ClientRow {
   client_id: string;
@@ -42,6 +50,12 @@ interface ClientRow {
   client_uri: string | null;
   created_at: Date;
 }
+
+/** Sort columns by `sort_by` (validated against GRANT_SORT_FIELDS before it gets here). */
+const GRANT_ORDER: Record<ListGrantsQuery['sort_by'], string> = {
+  created_at: 'g.created_at',
+  last_used_at: 'g.last_used_at',
+};
 
 const grantStream = (grantId: string): string => `oauth-grant-${grantId}`;
 const after = (now: Date, seconds: number): Date => new Date(now.getTime() + seconds * 1000);
@@ -138,18 +152,19 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       [command.client_id],
     )) as Pick<ClientRow, 'redirect_uris'>[];
     if (!client) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such client');
-    if (!client.redirect_uris.includes(command.redirect_uri))
+    if (!redirectUriRegistered(client.redirect_uris, command.redirect_uri))
       throw DomainError.invalidField('redirect_uri', 'is not one of the client’s registered redirect URIs');
     const now = this.store.clock();
     const expiresAt = after(now, OAUTH_CODE_TTL_S);
     await this.store.dataSource.query(
-      `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, code_challenge, scopes, resource, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO oauth_codes (code_hash, client_id, account_id, redirect_uri, redirect_uri_given, code_challenge, scopes, resource, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [
         command.code_hash,
         command.client_id,
         command.account_id,
         command.redirect_uri,
+        command.redirect_uri_given,
         command.code_challenge,
         command.scopes,
         command.resource,
@@ -179,6 +194,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         client_id: string;
         account_id: string;
         redirect_uri: string;
+        redirect_uri_given: boolean;
         code_challenge: string;
         scopes: OAuthScope[];
         resource: string;
@@ -196,7 +212,12 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       }
       if (code.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the authorization code expired');
       await manager.query(`UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1`, [command.code_hash, now]);
-      if (code.redirect_uri !== command.redirect_uri)
+      // OAuth 2.1 §4.1.3: the same redirect_uri as the authorization request, required when that one named it.
+      if (
+        code.redirect_uri_given
+          ? command.redirect_uri !== code.redirect_uri
+          : (command.redirect_uri ?? code.redirect_uri) !== code.redirect_uri
+      )
         return refused('invalid_grant', 'redirect_uri is not the one the authorization request used');
       if (code.code_challenge !== command.code_challenge)
         return refused('invalid_grant', 'code_verifier does not match the code_challenge');
@@ -204,6 +225,12 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         return refused('invalid_target', 'resource is not the one the user authorized');
       if (code.account_status !== 'active') return refused('invalid_grant', 'the account is suspended');
 
+      // One live grant per account and client: connecting the same app again replaces the older grant.
+      const older = (await manager.query(
+        `SELECT id FROM oauth_grants WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL FOR UPDATE`,
+        [code.account_id, code.client_id],
+      )) as { id: string }[];
+      for (const grant of older) await this.revoke(manager, grant.id, code.account_id, 'replaced', command.meta, now);
       const grantId = randomUUID();
       await manager.query(
         `INSERT INTO oauth_grants (id, account_id, client_id, scopes, resource, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -213,6 +240,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       await this.insertTokens(
         manager,
         grantId,
+        code.scopes,
         code.scopes,
         command.access_token_hash,
         command.refresh_token_hash,
@@ -271,6 +299,8 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       if (!token || token.client_id !== command.client_id || token.revoked_at)
         return refused('invalid_grant', 'the refresh token is not valid for this client');
       if (token.used_at) {
+        if (now.getTime() - token.used_at.getTime() < REFRESH_REUSE_GRACE_MS)
+          return refused('invalid_grant', 'the refresh token was just used by another request: use the tokens it got');
         await this.revoke(manager, token.grant_id, token.account_id, 'refresh_token_reuse', command.meta, now);
         return refused('invalid_grant', 'the refresh token was already used; the grant is revoked');
       }
@@ -286,10 +316,12 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         command.refresh_token_hash,
         now,
       ]);
+      // RFC 6749 §6: a narrower access token, but the new refresh token keeps the grant's scopes.
       await this.insertTokens(
         manager,
         token.grant_id,
         scopes,
+        token.scopes,
         command.access_token_hash,
         command.new_refresh_token_hash,
         now,
@@ -366,7 +398,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
               count(*) OVER () AS total
          FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
         WHERE g.account_id = $1 AND g.revoked_at IS NULL
-        ORDER BY g.created_at DESC, g.id
+        ORDER BY ${GRANT_ORDER[query.sort_by]} ${query.sort_order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, g.id
         LIMIT $2 OFFSET $3`,
       [query.account_id, query.limit, (query.page - 1) * query.limit],
     )) as {
@@ -423,18 +455,19 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
   private async insertTokens(
     manager: EntityManager,
     grantId: string,
-    scopes: OAuthScope[],
+    accessScopes: OAuthScope[],
+    refreshScopes: OAuthScope[],
     accessTokenHash: string,
     refreshTokenHash: string,
     now: Date,
   ): Promise<void> {
     await manager.query(
       `INSERT INTO oauth_access_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, $4)`,
-      [accessTokenHash, grantId, scopes, after(now, OAUTH_ACCESS_TOKEN_TTL_S)],
+      [accessTokenHash, grantId, accessScopes, after(now, OAUTH_ACCESS_TOKEN_TTL_S)],
     );
     await manager.query(
       `INSERT INTO oauth_refresh_tokens (token_hash, grant_id, scopes, expires_at) VALUES ($1, $2, $3, $4)`,
-      [refreshTokenHash, grantId, scopes, after(now, OAUTH_REFRESH_TOKEN_TTL_S)],
+      [refreshTokenHash, grantId, refreshScopes, after(now, OAUTH_REFRESH_TOKEN_TTL_S)],
     );
   }
 
@@ -469,5 +502,9 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     ]);
     await this.store.dataSource.query(`DELETE FROM oauth_access_tokens WHERE expires_at < $1`, [now]);
     await this.store.dataSource.query(`DELETE FROM oauth_refresh_tokens WHERE expires_at < $1`, [now]);
+    await this.store.dataSource.query(
+      `DELETE FROM oauth_clients c WHERE c.created_at < $1 AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)`,
+      [new Date(now.getTime() - UNUSED_CLIENT_TTL_MS)],
+    );
   }
 }

@@ -281,6 +281,15 @@ export class ListPromptsQuery extends PageQuery {
   @IsOptional()
   @IsIn(PROMPT_STATUSES)
   status?: (typeof PROMPT_STATUSES)[number];
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'only prompts offered (true) or not offered (false) to MCP clients',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  mcp_expose?: boolean;
 }
 
 export class ListArtifactsQuery extends PageQuery {
