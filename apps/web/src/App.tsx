@@ -1,9 +1,12 @@
 import { useEffect, useState } from 'react';
 import { ApiProblem, CSRF_STORAGE, api, messageOf, onSessionEnded, rememberCsrf } from './api';
+import { consentQuery } from './oauth';
 import { AlertsPage } from './pages/AlertsPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { AuditLogPage } from './pages/AuditLogPage';
 import { AuthPage } from './pages/AuthPage';
+import { ConnectedAppsPage } from './pages/ConnectedAppsPage';
+import { ConsentPage } from './pages/ConsentPage';
 import { ContentPage } from './pages/ContentPage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
@@ -28,6 +31,7 @@ const NAV = [
   ['/artifacts', 'Artifacts'],
   ['/memories', 'Memories'],
   ['/settings/security', 'Security settings'],
+  ['/settings/apps', 'Connected apps'],
 ] as const;
 
 function Page({ route }: { route: string }) {
@@ -45,6 +49,8 @@ function Page({ route }: { route: string }) {
       return <ContentPage key={route} kind={route.slice(1) as 'prompts' | 'artifacts' | 'memories'} />;
     case '/settings/security':
       return <SecuritySettingsPage />;
+    case '/settings/apps':
+      return <ConnectedAppsPage />;
     default:
       return <ApiKeysPage />;
   }
@@ -54,6 +60,8 @@ export function App() {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [notice, setNotice] = useState<string | null>(null);
   const route = useRoute();
+  // An MCP client's authorization request: it stays in the address while the user signs in.
+  const consent = consentQuery(route);
 
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')
@@ -107,12 +115,14 @@ export function App() {
     return (
       <AuthPage
         notice={notice}
+        purpose={consent === null ? null : 'Log in or sign up to review an app that asks to connect to your account.'}
         onSignedIn={(signedIn) => {
           setNotice(null);
           setUser(signedIn);
         }}
       />
     );
+  if (consent !== null) return <ConsentPage key={consent} query={consent} user={user} onLogout={() => void logout()} />;
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="main">

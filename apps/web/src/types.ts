@@ -1,5 +1,5 @@
 /**
- * The API's shapes the dashboard shows (PRODUCT.md §2, §3.3, §7, §9). Those of key-service come from the
+ * The API's shapes the dashboard shows (PRODUCT.md §2, §3.3, §7, §9, §14). Those of key-service come from the
  * contracts library itself (type-only: nothing of it is bundled), so the dashboard cannot drift from them.
  */
 import type { AccountView, ApiKeyView, KeyUsage } from '../../../libs/contracts/src/keys';
@@ -62,3 +62,40 @@ export interface SecuritySettings {
   auto_revoke_on: string[];
   webhook_secret?: string | null;
 }
+
+/** A permission an MCP client asks for, as the consent page explains it. */
+export interface OAuthScope {
+  name: string;
+  description: string;
+}
+
+/** `GET /api/v1/oauth/authorization?<query>`: the checked authorization request the consent page shows. */
+export interface OAuthAuthorization {
+  client: { client_id: string; client_name: string; client_uri: string | null };
+  redirect_uri: string;
+  scopes: OAuthScope[];
+  resource: string;
+}
+
+export type OAuthDecision = 'allow' | 'deny';
+
+/** `POST /api/v1/oauth/authorization`: the query's parameters and the user's answer. */
+export interface OAuthDecisionRequest {
+  client_id: string;
+  redirect_uri?: string;
+  response_type: string;
+  code_challenge: string;
+  code_challenge_method: string;
+  state?: string;
+  scope?: string;
+  resource?: string;
+  decision: OAuthDecision;
+}
+
+/** Where the browser goes next: the client's redirect URI with the code (or the refusal) and the state. */
+export interface OAuthRedirect {
+  redirect_to: string;
+}
+
+/** `GET /api/v1/settings/oauth/grants`: an app the user allowed, until disconnected. */
+export type { OAuthGrantView as OAuthGrant } from '../../../libs/contracts/src/oauth-views';

@@ -15,8 +15,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import type { AccountView } from './keys';
 import { RequestMetaDto } from './request-meta.dto';
+import { OAUTH_SCOPE_NAMES, type OAuthScope } from './oauth-views';
+
+export * from './oauth-views';
 
 /**
  * OAuth 2.1 for the MCP endpoint (PRODUCT.md §14). key-service owns clients, grants and tokens; the
@@ -36,82 +38,9 @@ export const OAuthRpc = {
   revokeGrant: 'keys.rpc.oauth.grants.revoke',
 } as const;
 
-/** What a grant may do on the MCP endpoint. */
-export const OAUTH_SCOPES = {
-  'content:read': 'Search and read your prompts, artifacts and memories',
-  'content:write': 'Create and change your prompts, artifacts and memories',
-} as const;
-export type OAuthScope = keyof typeof OAUTH_SCOPES;
-export const OAUTH_SCOPE_NAMES = Object.keys(OAUTH_SCOPES) as OAuthScope[];
-
-/** Lifetimes (seconds). Access tokens are short; refresh tokens rotate on every use. */
-export const OAUTH_CODE_TTL_S = 60;
-export const OAUTH_ACCESS_TOKEN_TTL_S = 3_600;
-export const OAUTH_REFRESH_TOKEN_TTL_S = 30 * 24 * 3_600;
-
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** base64url of a SHA-256 digest, no padding (RFC 7636 S256). */
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * Whether a requested redirect URI is one the client registered: the same string, or, for http on the
- * loopback interface, the same URI on any port (RFC 8252 §7.3, OAuth 2.1 §8.4.2): a native app such as
- * Claude Code listens on a new port for each sign-in but registers once.
- */
-export function redirectUriRegistered(registered: readonly string[], requested: string): boolean {
-  if (registered.includes(requested)) return true;
-  let asked: URL;
-  try {
-    asked = new URL(requested);
-  } catch {
-    return false;
-  }
-  if (asked.protocol !== 'http:' || !LOOPBACK_HOSTS.has(asked.hostname)) return false;
-  const withoutPort = (url: URL) => `${url.protocol}//${url.hostname}${url.pathname}${url.search}`;
-  return registered.some((uri) => {
-    try {
-      const known = new URL(uri);
-      return known.protocol === 'http:' && withoutPort(known) === withoutPort(asked);
-    } catch {
-      return false;
-    }
-  });
-}
-
-export interface OAuthClientView {
-  client_id: string;
-  client_name: string;
-  redirect_uris: string[];
-  client_uri: string | null;
-  created_at: string;
-}
-
-export interface OAuthGrantView {
-  id: string;
-  client_id: string;
-  client_name: string;
-  scopes: OAuthScope[];
-  resource: string;
-  created_at: string;
-  last_used_at: string | null;
-}
-
-/** The answer to a token request: the grant's facts, or the RFC 6749 §5.2 error to send. */
-export type OAuthTokenOutcome =
-  | { ok: true; grant_id: string; scopes: OAuthScope[]; resource: string }
-  | { ok: false; error: 'invalid_grant' | 'invalid_scope' | 'invalid_target'; error_description: string };
-
-/** A valid access token: whom it acts for, and what it may do where. */
-export interface VerifiedAccessToken {
-  grant_id: string;
-  client_id: string;
-  scopes: OAuthScope[];
-  resource: string;
-  expires_at: string;
-  account: AccountView & { hourly_limit: number };
-}
 
 class Metaed {
   @ValidateNested()

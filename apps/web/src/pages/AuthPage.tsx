@@ -4,7 +4,16 @@ import { ErrorBanner } from '../components/ui';
 import type { User } from '../types';
 
 /** Sign up and log in (PRODUCT.md §2). */
-export function AuthPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: (user: User) => void }) {
+export function AuthPage({
+  notice,
+  purpose = null,
+  onSignedIn,
+}: {
+  notice: string | null;
+  /** Why the user is asked to sign in here, when it is not for the dashboard itself. */
+  purpose?: string | null;
+  onSignedIn: (user: User) => void;
+}) {
   const [mode, setMode] = useState<'login' | 'signup'>('login');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -31,6 +40,7 @@ export function AuthPage({ notice, onSignedIn }: { notice: string | null; onSign
     <main className="auth">
       <h1>VibeXP</h1>
       <p className="muted">Your prompts, artifacts and memories, and the API keys your tools use to reach them.</p>
+      {purpose ? <p>{purpose}</p> : null}
       {notice ? <p className="warning">{notice}</p> : null}
       <form onSubmit={submit} aria-label={mode === 'login' ? 'Log in' : 'Sign up'}>
         {mode === 'signup' ? (

@@ -1,0 +1,79 @@
+import type { AccountView } from './keys';
+
+/**
+ * The shapes and rules of OAuth 2.1 for the MCP endpoint (PRODUCT.md §14) that the dashboard shares:
+ * no decorators here, so that it can import them type-only, as it does the keys' (see ./oauth for the RPC
+ * commands).
+ */
+/** What a grant may do on the MCP endpoint. */
+export const OAUTH_SCOPES = {
+  'content:read': 'Search and read your prompts, artifacts and memories',
+  'content:write': 'Create and change your prompts, artifacts and memories',
+} as const;
+export type OAuthScope = keyof typeof OAUTH_SCOPES;
+export const OAUTH_SCOPE_NAMES = Object.keys(OAUTH_SCOPES) as OAuthScope[];
+
+/** Lifetimes (seconds). Access tokens are short; refresh tokens rotate on every use. */
+export const OAUTH_CODE_TTL_S = 60;
+export const OAUTH_ACCESS_TOKEN_TTL_S = 3_600;
+export const OAUTH_REFRESH_TOKEN_TTL_S = 30 * 24 * 3_600;
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether a requested redirect URI is one the client registered: the same string, or, for http on the
+ * loopback interface, the same URI on any port (RFC 8252 §7.3, OAuth 2.1 §8.4.2): a native app such as
+ * Claude Code listens on a new port for each sign-in but registers once.
+ */
+export function redirectUriRegistered(registered: readonly string[], requested: string): boolean {
+  if (registered.includes(requested)) return true;
+  let asked: URL;
+  try {
+    asked = new URL(requested);
+  } catch {
+    return false;
+  }
+  if (asked.protocol !== 'http:' || !LOOPBACK_HOSTS.has(asked.hostname)) return false;
+  const withoutPort = (url: URL) => `${url.protocol}//${url.hostname}${url.pathname}${url.search}`;
+  return registered.some((uri) => {
+    try {
+      const known = new URL(uri);
+      return known.protocol === 'http:' && withoutPort(known) === withoutPort(asked);
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface OAuthClientView {
+  client_id: string;
+  client_name: string;
+  redirect_uris: string[];
+  client_uri: string | null;
+  created_at: string;
+}
+
+export interface OAuthGrantView {
+  id: string;
+  client_id: string;
+  client_name: string;
+  scopes: OAuthScope[];
+  resource: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** The answer to a token request: the grant's facts, or the RFC 6749 §5.2 error to send. */
+export type OAuthTokenOutcome =
+  | { ok: true; grant_id: string; scopes: OAuthScope[]; resource: string }
+  | { ok: false; error: 'invalid_grant' | 'invalid_scope' | 'invalid_target'; error_description: string };
+
+/** A valid access token: whom it acts for, and what it may do where. */
+export interface VerifiedAccessToken {
+  grant_id: string;
+  client_id: string;
+  scopes: OAuthScope[];
+  resource: string;
+  expires_at: string;
+  account: AccountView & { hourly_limit: number };
+}
