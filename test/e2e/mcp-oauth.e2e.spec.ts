@@ -19,6 +19,9 @@ interface RpcAnswer {
 }
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
+const ADMIN_TOKEN = 'mcp-oauth-admin-token-0123456789';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const pkce = () => {
   const verifier = randomBytes(32).toString('base64url');
@@ -104,7 +107,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
   };
 
   beforeAll(async () => {
-    platform = await TestPlatform.start();
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
     base = platform.url('gateway');
     resource = `${base}/mcp/v1/common`;
     owner = await DashboardUser.signup(base);
@@ -215,6 +218,34 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const location = response.headers.get('location') as string;
       expect(location.startsWith('/#/oauth/authorize?')).toBe(true);
       expect(Object.fromEntries(new URLSearchParams(location.split('?')[1]))).toEqual(query);
+    });
+
+    it('sends errors of a client with an https redirect URI to the dashboard, never straight to it', async () => {
+      // Registration is anonymous: an automatic redirect to any registered https URI would be an open redirector.
+      const web = await register({ redirect_uris: ['https://evil.example/landing'] });
+      const query = authorizeQuery({
+        client_id: web.body.client_id as string,
+        redirect_uri: 'https://evil.example/landing',
+        response_type: 'token',
+      });
+      const response = await authorize(query);
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toMatch(/^\/#\/oauth\/authorize\?/);
+      const shown = await owner.request<Body>('GET', `/api/v1/oauth/authorization?${new URLSearchParams(query)}`);
+      expect(shown.body).toMatchObject({
+        code: 'OAUTH_REQUEST_INVALID',
+        detail: expect.stringContaining('response_type'),
+      });
+    });
+
+    it('refuses a requested loopback URI that carries credentials or a fragment, whatever the port', async () => {
+      for (const redirect_uri of ['http://evil@127.0.0.1:7777/callback', 'http://127.0.0.1:7777/callback#x']) {
+        const shown = await owner.request<Body>(
+          'GET',
+          `/api/v1/oauth/authorization?${new URLSearchParams(authorizeQuery({ redirect_uri }))}`,
+        );
+        expect(shown.status).toBe(400);
+      }
     });
 
     it('never redirects to a URI that is not the client’s own: the dashboard shows the error', async () => {
@@ -508,6 +539,11 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
       const winner = answers.find((answer) => answer.status === 200)?.body as unknown as Tokens;
       expect((await rpc(winner.access_token, 'ping')).result).toEqual({});
+      // Refused without revoking, but recorded: a thief racing the client would leave this trace.
+      const recorded = await platform.withDatabase('key-service', (dataSource) =>
+        dataSource.query(`SELECT data FROM es_events WHERE event_type = 'oauth.refresh_token_reused'`),
+      );
+      expect((recorded as unknown[]).length).toBeGreaterThanOrEqual(1);
     });
 
     it('narrows an access token on refresh, keeps the grant’s scopes for the next one, and never widens', async () => {
@@ -628,6 +664,55 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       });
       expect(malformed.body).toMatchObject({ code: 'AUTH_MALFORMED' });
       expect(malformed.headers.get('www-authenticate')).toContain('resource_metadata=');
+    });
+
+    it('tells a refresh token and a mis-shaped access token apart from an API key', async () => {
+      // Another user: connecting the owner again would replace the grant the other tests here use.
+      const tokens = await connect(await DashboardUser.signup(base));
+      const withRefresh = await mcp(tokens.refresh_token, { jsonrpc: '2.0', id: 1, method: 'ping' });
+      expect([withRefresh.status, withRefresh.body]).toEqual([401, expect.objectContaining({ code: 'AUTH_INVALID' })]);
+      const misShaped = await mcp('vxo_abc', { jsonrpc: '2.0', id: 1, method: 'ping' });
+      expect([misShaped.status, misShaped.body]).toEqual([401, expect.objectContaining({ code: 'AUTH_MALFORMED' })]);
+      expect(misShaped.headers.get('access-control-allow-origin')).toBe('*');
+    });
+
+    it('refuses an expired access token, and one issued for another resource', async () => {
+      const expired = await connect(await DashboardUser.signup(base));
+      const elsewhere = await connect(await DashboardUser.signup(base));
+      await platform.withDatabase('key-service', async (dataSource) => {
+        await dataSource.query(
+          `UPDATE oauth_access_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`,
+          [sha256(expired.access_token)],
+        );
+        await dataSource.query(
+          `UPDATE oauth_grants SET resource = 'https://other.example.com/mcp' WHERE id = (SELECT grant_id FROM oauth_access_tokens WHERE token_hash = $1)`,
+          [sha256(elsewhere.access_token)],
+        );
+      });
+      for (const token of [expired.access_token, elsewhere.access_token]) {
+        const answer = await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' });
+        expect([answer.status, answer.body]).toEqual([401, expect.objectContaining({ code: 'AUTH_INVALID' })]);
+      }
+    });
+
+    it('refuses a suspended account’s token, and counts MCP requests against the hourly limit', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const admin = (method: string, body: Body) =>
+        call(base, method, `/admin/v1/accounts/${user.account.id}`, {
+          body,
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        });
+      expect((await admin('PATCH', { tier: 'enterprise', rate_limit_per_hour: 3 })).status).toBe(200);
+      const answers = [];
+      for (let index = 0; index < 4; index += 1)
+        answers.push(await mcp(tokens.access_token, { jsonrpc: '2.0', id: index, method: 'ping' }));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 429]);
+      expect(answers[0].headers.get('x-ratelimit-limit')).toBe('3');
+      expect(answers[3].headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await admin('PATCH', { status: 'suspended' })).status).toBe(200);
+      const suspended = await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' });
+      expect([suspended.status, suspended.body]).toEqual([403, expect.objectContaining({ code: 'ACCOUNT_SUSPENDED' })]);
     });
 
     it('refuses API keys with OAUTH_REQUIRED and unknown access tokens with invalid_token', async () => {
@@ -809,6 +894,38 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
   });
 
   describe('connected apps', () => {
+    it('keeps one grant per app when two codes are exchanged at once', async () => {
+      const user = await DashboardUser.signup(base);
+      const consents = await Promise.all(
+        [pkce(), pkce()].map(async ({ verifier, challenge }) => {
+          const decided = await user.request<{ redirect_to: string }>('POST', '/api/v1/oauth/authorization', {
+            body: { ...authorizeQuery({}, challenge), decision: 'allow' },
+          });
+          return { code: new URL(decided.body.redirect_to).searchParams.get('code') as string, verifier };
+        }),
+      );
+      const exchanged = await Promise.all(
+        consents.map(({ code, verifier }) =>
+          form('/oauth/token', {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: REDIRECT,
+            client_id: clientId,
+            code_verifier: verifier,
+          }),
+        ),
+      );
+      expect(exchanged.map((answer) => answer.status)).toEqual([200, 200]);
+      const listed = await user.request<{ total_count: number }>('GET', '/api/v1/settings/oauth/grants');
+      expect(listed.body.total_count).toBe(1);
+      const working = await Promise.all(
+        exchanged.map((answer) =>
+          mcp((answer.body as unknown as Tokens).access_token, { jsonrpc: '2.0', id: 1, method: 'ping' }),
+        ),
+      );
+      expect(working.map((answer) => answer.status).sort()).toEqual([200, 401]);
+    });
+
     it('keeps one grant per app: connecting it again replaces the older grant and its tokens', async () => {
       const user = await DashboardUser.signup(base);
       const first = await connect(user);
@@ -879,6 +996,8 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         code_verifier: verifier,
       });
       const tokens = exchanged.body as unknown as Tokens;
+      const [grant] = (await user.request<{ grants: Body[] }>('GET', '/api/v1/settings/oauth/grants')).body.grants;
+      expect((await user.request('DELETE', `/api/v1/settings/oauth/grants/${grant.id as string}`)).status).toBe(204);
       const logged = await waitFor(
         () =>
           user.request<{ events: { type: string; data: Body }[] }>('GET', '/api/v1/audit-log?type=oauth.grant_created'),
@@ -890,19 +1009,22 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       });
       await platform.withDatabase('key-service', async (dataSource) => {
         const events = (await dataSource.query(
-          `SELECT event_type AS type, data::text AS data FROM es_events WHERE event_type LIKE 'oauth.%'`,
-        )) as {
-          type: string;
-          data: string;
-        }[];
-        expect(new Set(events.map((event) => event.type))).toEqual(
-          new Set(['oauth.client_registered', 'oauth.grant_created', 'oauth.grant_revoked']),
-        );
+          `SELECT event_type AS type, data FROM es_events WHERE event_type LIKE 'oauth.%' AND meta->>'account_id' = $1 ORDER BY global_position`,
+          [user.account.id],
+        )) as { type: string; data: Body }[];
+        expect(events.map((event) => event.type)).toEqual(['oauth.grant_created', 'oauth.grant_revoked']);
+        expect(events[1].data).toEqual({ grant_id: grant.id, client_id: clientId, reason: 'user' });
+        const registered = (await dataSource.query(`SELECT data FROM es_events WHERE stream_id = $1`, [
+          `oauth-client-${clientId}`,
+        ])) as { data: Body }[];
+        expect(registered.map((event) => event.data)).toEqual([
+          { client_id: clientId, client_name: 'Test MCP client', redirect_uris: [REDIRECT], client_uri: null },
+        ]);
         for (const secret of [tokens.access_token.slice(4), tokens.refresh_token.slice(4), code, verifier]) {
           const [found] = (await dataSource.query(
             `SELECT
                (SELECT count(*) FROM es_events WHERE data::text LIKE $1 OR meta::text LIKE $1) +
-               (SELECT count(*) FROM oauth_codes WHERE code_hash LIKE $1 OR code_challenge LIKE $1) +
+               (SELECT count(*) FROM oauth_codes WHERE code_hash LIKE $1) +
                (SELECT count(*) FROM oauth_access_tokens WHERE token_hash LIKE $1) +
                (SELECT count(*) FROM oauth_refresh_tokens WHERE token_hash LIKE $1) AS n`,
             [`%${secret}%`],

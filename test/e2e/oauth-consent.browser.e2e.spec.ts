@@ -202,6 +202,8 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
       if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/oauth/authorization')
         decisions.push(request.postData() ?? '');
     });
+    // Not live at once (double-clickjacking): Allow takes clicks after a moment of the page in view.
+    expect(await page.getByRole('button', { name: 'Allow' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Allow' }).dblclick();
     const answer = await landedOnCallback(page);
     expect(decisions).toHaveLength(1);

@@ -219,6 +219,19 @@ export class AuthGuard implements CanActivate {
       );
     }
     const bearer = bearerToken(request.headers.authorization);
+    // Tokens this server issues are told apart by their prefix: a refresh token is no access token, and an
+    // access token of the wrong shape is malformed; anything else (an API key above all) is not OAuth.
+    if (bearer?.startsWith('vxr_')) {
+      this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED });
+      throw AuthProblems.invalidAccessToken(metadata, 'a refresh token cannot be used here: send the access token');
+    }
+    if (bearer?.startsWith('vxo_') && !ACCESS_TOKEN.test(bearer)) {
+      this.fail(request, { reason: 'malformed', status: HttpStatus.UNAUTHORIZED });
+      throw AuthProblems.malformed(
+        'the access token is not vxo_ and 64 hex characters: check for copy-paste errors',
+        metadata,
+      );
+    }
     const parsed = bearer !== undefined && ACCESS_TOKEN.test(bearer) ? bearer : undefined;
     if (parsed === undefined) {
       const key = parseAuthorization(request.headers.authorization);

@@ -1,7 +1,14 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { type OAuthClientView, OAuthRpc, type OAuthScope, isUuid, redirectUriRegistered } from '#contracts';
 import { RpcClient } from '../rpc/rpc-client';
-import { type AuthorizationParams, CODE_CHALLENGE, mcpResource, parseScopes, sameResource } from './oauth-protocol';
+import {
+  type AuthorizationParams,
+  CODE_CHALLENGE,
+  mcpResource,
+  parseScopes,
+  redirectUriProblem,
+  sameResource,
+} from './oauth-protocol';
 
 /** A request the user may be asked to consent to, with every default applied. */
 export interface ValidAuthorization {
@@ -49,7 +56,9 @@ export class AuthorizationRequests {
     // A client with one redirect URI may leave it out (OAuth 2.1 §4.1.1); with several it must choose.
     const redirectUri =
       params.redirect_uri ?? (client.redirect_uris.length === 1 ? client.redirect_uris[0] : undefined);
-    if (!redirectUri || !redirectUriRegistered(client.redirect_uris, redirectUri))
+    // The requested URI is checked as a registered one is: the any-port loopback match must not let a
+    // fragment or credentials in.
+    if (!redirectUri || redirectUriProblem(redirectUri) || !redirectUriRegistered(client.redirect_uris, redirectUri))
       return {
         kind: 'not_redirectable',
         status: HttpStatus.BAD_REQUEST,

@@ -96,6 +96,16 @@ export function redirectUriProblem(value: string): string | null {
   return `must not use the ${url.protocol} scheme: use https, http on the loopback, or an app scheme such as com.example.app:`;
 }
 
+/** Whether a redirect URI is http on this machine's loopback interface (a native app listening for the answer). */
+export function isLoopbackRedirect(uri: string): boolean {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** `uri` with `params` added to its query (RFC 6749 §4.1.2 keeps the URI's own query). */
 export function withQuery(uri: string, params: Record<string, string | undefined>): string {
   const url = new URL(uri);

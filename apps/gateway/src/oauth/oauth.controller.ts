@@ -29,6 +29,7 @@ import {
   publicOrigin,
   readParams,
   redirectUriProblem,
+  isLoopbackRedirect,
   s256,
   sameResource,
   withQuery,
@@ -191,28 +192,24 @@ export class OAuthController {
   }
 
   /**
-   * The authorization endpoint. A request that names no registered client or redirect URI is never sent
-   * back to the URI it names (RFC 6749 §4.1.2.1): the dashboard shows the error. Other errors go back to
-   * the client; a valid request goes to the dashboard's sign-in and consent page.
+   * The authorization endpoint: the request goes to the dashboard's sign-in and consent page, which shows
+   * it, or shows why it cannot be granted. An error goes straight back to the client only when its redirect
+   * URI is on this machine's loopback (a native app waiting for the answer): registration is anonymous, so
+   * sending errors to any registered https URI without a user's action would make this an open redirector
+   * (RFC 9700 §4.11.2).
    */
   @Get('oauth/authorize')
   async authorize(@Req() request: Request, @Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
+    const query = request.originalUrl.includes('?')
+      ? request.originalUrl.slice(request.originalUrl.indexOf('?') + 1)
+      : '';
+    const toConsentPage = () => response.redirect(HttpStatus.FOUND, `/#/oauth/authorize?${query}`);
     const read = readParams(request.query, AUTHORIZATION_PARAM_NAMES);
-    if (!('params' in read)) {
-      const name = 'repeated' in read ? read.repeated : read.notString;
-      return response.redirect(
-        HttpStatus.FOUND,
-        `/#/oauth/authorize?${new URLSearchParams({ error_parameter: name })}`,
-      );
-    }
+    // A parameter sent twice: the consent page asks again and shows which (readParams there refuses it).
+    if (!('params' in read)) return toConsentPage();
     const check = await this.requests.check(read.params, this.origin(request));
-    if (check.kind === 'valid' || check.kind === 'not_redirectable') {
-      return response.redirect(
-        HttpStatus.FOUND,
-        `/#/oauth/authorize?${new URLSearchParams(read.params as Record<string, string>)}`,
-      );
-    }
+    if (check.kind !== 'redirectable' || !isLoopbackRedirect(check.redirectUri)) return toConsentPage();
     response.redirect(
       HttpStatus.FOUND,
       withQuery(check.redirectUri, {

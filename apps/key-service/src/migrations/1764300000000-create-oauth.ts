@@ -62,7 +62,8 @@ export class CreateOAuth1764300000000 implements MigrationInterface {
         grant_id uuid NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
         scopes text[] NOT NULL,
         expires_at timestamptz NOT NULL,
-        used_at timestamptz
+        used_at timestamptz,
+        used_from_ip text
       )`);
     await queryRunner.query(`CREATE INDEX oauth_refresh_tokens_grant ON oauth_refresh_tokens (grant_id)`);
     await queryRunner.query(`CREATE INDEX oauth_refresh_tokens_expiry ON oauth_refresh_tokens (expires_at)`);

@@ -34,10 +34,11 @@ const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** A grant's `last_used_at` moves at most this often (not a write per MCP request). */
 const TOUCH_EVERY_MS = 60 * 1000;
 /**
- * A refresh token presented again this soon after its first use is a race of the same client (two of its
- * processes refreshing at once, or a retry), not theft: refused, but the grant stays.
+ * A refresh token presented again this soon after its first use, from the same address, is taken for a race
+ * of the same client (two of its processes refreshing at once, or a retry), not theft: refused, recorded,
+ * and the grant stays. From another address, or later, it revokes the grant.
  */
-const REFRESH_REUSE_GRACE_MS = 30 * 1000;
+const REFRESH_REUSE_GRACE_MS = 10 * 1000;
 /** A registered client that never got a grant is forgotten after this long (registration is anonymous). */
 const UNUSED_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
 
@@ -225,7 +226,11 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         return refused('invalid_target', 'resource is not the one the user authorized');
       if (code.account_status !== 'active') return refused('invalid_grant', 'the account is suspended');
 
-      // One live grant per account and client: connecting the same app again replaces the older grant.
+      // One live grant per account and client: connecting the same app again replaces the older grant. The
+      // lock orders two exchanges for the same pair, so that the second sees (and replaces) the first's grant.
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `oauth-grant:${code.account_id}:${code.client_id}`,
+      ]);
       const older = (await manager.query(
         `SELECT id FROM oauth_grants WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL FOR UPDATE`,
         [code.account_id, code.client_id],
@@ -278,7 +283,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     const now = this.store.clock();
     return this.store.dataSource.transaction(async (manager) => {
       const [token] = (await manager.query(
-        `SELECT r.scopes, r.expires_at, r.used_at, g.id AS grant_id, g.client_id, g.account_id, g.resource,
+        `SELECT r.scopes, r.expires_at, r.used_at, r.used_from_ip, g.id AS grant_id, g.client_id, g.account_id, g.resource,
                 g.revoked_at, a.status AS account_status
            FROM oauth_refresh_tokens r
            JOIN oauth_grants g ON g.id = r.grant_id
@@ -289,6 +294,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         scopes: OAuthScope[];
         expires_at: Date;
         used_at: Date | null;
+        used_from_ip: string | null;
         grant_id: string;
         client_id: string;
         account_id: string;
@@ -299,8 +305,25 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       if (!token || token.client_id !== command.client_id || token.revoked_at)
         return refused('invalid_grant', 'the refresh token is not valid for this client');
       if (token.used_at) {
-        if (now.getTime() - token.used_at.getTime() < REFRESH_REUSE_GRACE_MS)
+        const sameClientRace =
+          now.getTime() - token.used_at.getTime() < REFRESH_REUSE_GRACE_MS &&
+          token.used_from_ip !== null &&
+          token.used_from_ip === (command.meta.ip ?? null);
+        if (sameClientRace) {
+          await this.store.append(
+            grantStream(token.grant_id),
+            [
+              {
+                type: 'oauth.refresh_token_reused',
+                data: { grant_id: token.grant_id, client_id: token.client_id, revoked: false },
+              },
+            ],
+            'any',
+            eventMeta(command.meta, token.account_id),
+            manager,
+          );
           return refused('invalid_grant', 'the refresh token was just used by another request: use the tokens it got');
+        }
         await this.revoke(manager, token.grant_id, token.account_id, 'refresh_token_reuse', command.meta, now);
         return refused('invalid_grant', 'the refresh token was already used; the grant is revoked');
       }
@@ -312,9 +335,10 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       if (command.resource !== undefined && command.resource !== token.resource)
         return refused('invalid_target', 'resource is not the one the user authorized');
 
-      await manager.query(`UPDATE oauth_refresh_tokens SET used_at = $2 WHERE token_hash = $1`, [
+      await manager.query(`UPDATE oauth_refresh_tokens SET used_at = $2, used_from_ip = $3 WHERE token_hash = $1`, [
         command.refresh_token_hash,
         now,
+        command.meta.ip ?? null,
       ]);
       // RFC 6749 §6: a narrower access token, but the new refresh token keeps the grant's scopes.
       await this.insertTokens(
@@ -480,14 +504,15 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     now: Date,
   ): Promise<void> {
     const result = (await manager.query(
-      `UPDATE oauth_grants SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+      `UPDATE oauth_grants SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING client_id`,
       [grantId, now, reason],
-    )) as [unknown[], number];
+    )) as [{ client_id: string }[], number];
     await manager.query(`DELETE FROM oauth_access_tokens WHERE grant_id = $1`, [grantId]);
-    if (result[1] === 0) return;
+    const [revoked] = result[0];
+    if (!revoked) return;
     await this.store.append(
       grantStream(grantId),
-      [{ type: 'oauth.grant_revoked', data: { grant_id: grantId, reason } }],
+      [{ type: 'oauth.grant_revoked', data: { grant_id: grantId, client_id: revoked.client_id, reason } }],
       'any',
       eventMeta(meta, accountId),
       manager,
@@ -502,9 +527,25 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     ]);
     await this.store.dataSource.query(`DELETE FROM oauth_access_tokens WHERE expires_at < $1`, [now]);
     await this.store.dataSource.query(`DELETE FROM oauth_refresh_tokens WHERE expires_at < $1`, [now]);
-    await this.store.dataSource.query(
-      `DELETE FROM oauth_clients c WHERE c.created_at < $1 AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c.client_id)`,
-      [new Date(now.getTime() - UNUSED_CLIENT_TTL_MS)],
-    );
+    // Unused clients go with an event each, so that a rebuild from the events does not bring them back.
+    await this.store.dataSource.transaction(async (manager) => {
+      const forgotten = (await manager.query(
+        `DELETE FROM oauth_clients c
+          WHERE c.client_id IN (SELECT c2.client_id FROM oauth_clients c2
+                                 WHERE c2.created_at < $1
+                                   AND NOT EXISTS (SELECT 1 FROM oauth_grants g WHERE g.client_id = c2.client_id)
+                                 LIMIT 1000)
+          RETURNING c.client_id`,
+        [new Date(now.getTime() - UNUSED_CLIENT_TTL_MS)],
+      )) as [{ client_id: string }[], number];
+      for (const { client_id: clientId } of forgotten[0])
+        await this.store.append(
+          `oauth-client-${clientId}`,
+          [{ type: 'oauth.client_forgotten', data: { client_id: clientId, reason: 'unused' } }],
+          'any',
+          { request_id: `oauth-sweep-${now.toISOString()}`, account_id: null },
+          manager,
+        );
+    });
   }
 }

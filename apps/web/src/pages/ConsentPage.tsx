@@ -4,6 +4,38 @@ import { ErrorBanner, useRequest } from '../components/ui';
 import { appName, decisionBody, redirectTarget } from '../oauth';
 import type { OAuthAuthorization, OAuthDecision, OAuthRedirect, User } from '../types';
 
+/** How long the page must have been visible and focused before Allow takes a click. */
+const SETTLE_MS = 1_000;
+
+/**
+ * True once the page has been visible and focused for `delayMs`; false again whenever it loses either.
+ * Against double-clickjacking: a page that asks for a double click and swaps this one in under the pointer
+ * between the two clicks must not land the second click on Allow.
+ */
+function useSettled(delayMs: number): boolean {
+  const [settled, setSettled] = useState(false);
+  useEffect(() => {
+    let timer: number | undefined;
+    const restart = () => {
+      window.clearTimeout(timer);
+      setSettled(false);
+      if (document.visibilityState === 'visible' && document.hasFocus())
+        timer = window.setTimeout(() => setSettled(true), delayMs);
+    };
+    restart();
+    window.addEventListener('focus', restart);
+    window.addEventListener('blur', restart);
+    document.addEventListener('visibilitychange', restart);
+    return () => {
+      window.clearTimeout(timer);
+      window.removeEventListener('focus', restart);
+      window.removeEventListener('blur', restart);
+      document.removeEventListener('visibilitychange', restart);
+    };
+  }, [delayMs]);
+  return settled;
+}
+
 /**
  * An MCP client asks for access (PRODUCT.md §14): who asks (by the name it gave itself), where the answer
  * goes, which account it acts as and what it may do; Allow or Deny sends the browser back to the client.
@@ -14,6 +46,7 @@ export function ConsentPage({ query, user, onLogout }: { query: string; user: Us
   // Set once the answer is in: the page is on its way to the client and must not be answered again.
   const [leaving, setLeaving] = useState(false);
   const deciding = useRequest();
+  const settled = useSettled(SETTLE_MS);
 
   useEffect(() => {
     api<OAuthAuthorization>('GET', `/api/v1/oauth/authorization?${query}`)
@@ -110,7 +143,12 @@ export function ConsentPage({ query, user, onLogout }: { query: string; user: Us
         <button type="button" onClick={() => decide('deny')} disabled={deciding.busy || leaving}>
           Deny
         </button>
-        <button type="button" className="primary" onClick={() => decide('allow')} disabled={deciding.busy || leaving}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => decide('allow')}
+          disabled={deciding.busy || leaving || !settled}
+        >
           Allow
         </button>
       </div>
