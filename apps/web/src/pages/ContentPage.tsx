@@ -1,10 +1,19 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { ApiProblem, api, messageOf, query } from '../api';
+import { type ChangeEvent, type FormEvent, useCallback, useEffect, useState } from 'react';
+import { ApiProblem, api, messageOf } from '../api';
+import { RenderPreview } from '../components/RenderPreview';
 import { ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
+import {
+  type ContentFilters,
+  type ContentKind as Kind,
+  FILTERS_OF,
+  NO_FILTERS,
+  isFiltered,
+  labelList,
+  listQuery,
+} from '../content';
 import { dateTime, lastUsed } from '../format';
 
-type Kind = 'prompts' | 'artifacts' | 'memories';
-type Item = Record<string, unknown> & { id: string; version: number; updated_at: string };
+type Item = Record<string, unknown> & { id: string; version: number; updated_at: string; labels: string[] };
 
 interface Field {
   name: string;
@@ -22,6 +31,8 @@ interface Field {
 function newIdempotencyKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
+
+const ARTIFACT_TYPES = ['general', 'work_reports', 'static_contexts'];
 
 const KINDS: Record<
   Kind,
@@ -50,7 +61,7 @@ const KINDS: Record<
       { name: 'title', label: 'Title', required: true },
       { name: 'description', label: 'Description' },
       { name: 'content', label: 'Content (Markdown)', type: 'textarea', required: true },
-      { name: 'type', label: 'Type', type: 'select', options: ['general', 'work_reports', 'static_contexts'] },
+      { name: 'type', label: 'Type', type: 'select', options: ARTIFACT_TYPES },
       { name: 'status', label: 'Status', type: 'select', options: ['active', 'draft', 'archived'] },
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
     ],
@@ -76,9 +87,11 @@ const KINDS: Record<
 /** Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). */
 export function ContentPage({ kind }: { kind: Kind }) {
   const spec = KINDS[kind];
-  const [search, setSearch] = useState('');
-  /** '' is the API's default: everything but archived (prompts: every status). */
-  const [status, setStatus] = useState('');
+  const offers = (filter: keyof ContentFilters) => FILTERS_OF[kind].includes(filter);
+  /** The list's filters; a status of '' is the API's default: everything but archived (prompts: every status). */
+  const [filters, setFilters] = useState<ContentFilters>(NO_FILTERS);
+  /** The filter bar as typed: its text fields apply on submit, its selects and a click on a label at once. */
+  const [draft, setDraft] = useState<ContentFilters>(NO_FILTERS);
   const [page, setPage] = useState(1);
   const [list, setList] = useState<{ items: Item[]; page: number; total_pages: number; total_count: number } | null>(
     null,
@@ -97,7 +110,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
         () =>
           api<Record<string, unknown> & { page: number; total_pages: number; total_count: number }>(
             'GET',
-            `/api/v1/${kind}${query({ search: search || undefined, status, page, limit: 20, sort_by: 'updated_at' })}`,
+            `/api/v1/${kind}${listQuery(kind, filters, page)}`,
           ),
         (answer) =>
           setList({
@@ -106,13 +119,26 @@ export function ContentPage({ kind }: { kind: Kind }) {
             total_pages: answer.total_pages,
             total_count: answer.total_count,
           }),
+        // Rows of other filters under this filter's error (a malformed project) would be read as its answer.
+        () => setList(null),
       ),
     // `latest` keeps its state in a ref: not a dependency.
-    [kind, search, status, page],
+    [kind, filters, page],
   );
   useEffect(() => {
     void load();
   }, [load]);
+
+  function applyFilters(next: ContentFilters) {
+    setDraft(next);
+    setFilters(next);
+    setPage(1);
+  }
+
+  const typed = (name: keyof ContentFilters) => (event: ChangeEvent<HTMLInputElement>) => {
+    const value = event.target.value;
+    setDraft((shown) => ({ ...shown, [name]: value }));
+  };
 
   function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -121,11 +147,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
     for (const field of spec.fields) {
       if (field.createOnly && editing !== 'new') continue;
       const value = String(form.get(field.name) ?? '');
-      if (field.type === 'labels')
-        body[field.name] = value
-          .split(',')
-          .map((label) => label.trim())
-          .filter(Boolean);
+      if (field.type === 'labels') body[field.name] = labelList(value);
       // An empty optional field is left out of a create; in an edit it is removed (null) where the API allows
       // it, and a description may be emptied.
       else if (value !== '' || field.name === 'description') body[field.name] = value;
@@ -185,10 +207,10 @@ export function ContentPage({ kind }: { kind: Kind }) {
       </header>
       <form
         className="filters"
+        aria-label="filters"
         onSubmit={(event) => {
           event.preventDefault();
-          setSearch(String(new FormData(event.currentTarget).get('search') ?? '').trim());
-          setPage(1);
+          applyFilters(draft);
         }}
       >
         <input
@@ -196,16 +218,43 @@ export function ContentPage({ kind }: { kind: Kind }) {
           type="search"
           aria-label={`search ${kind}`}
           placeholder={`Search ${kind}`}
-          defaultValue={search}
+          value={draft.search}
+          onChange={typed('search')}
         />
-        <button type="submit">Search</button>
+        <input
+          name="labels"
+          aria-label="labels"
+          placeholder="labels: a, b (any of them)"
+          value={draft.labels}
+          onChange={typed('labels')}
+        />
+        {offers('project') ? (
+          <input
+            name="project"
+            aria-label="project"
+            placeholder="project, e.g. my-app/api"
+            value={draft.project}
+            onChange={typed('project')}
+          />
+        ) : null}
+        {offers('type') ? (
+          <select
+            aria-label="type"
+            value={draft.type}
+            onChange={(event) => applyFilters({ ...draft, type: event.target.value })}
+          >
+            <option value="">any type</option>
+            {ARTIFACT_TYPES.map((option) => (
+              <option key={option} value={option}>
+                {option}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <select
           aria-label="status"
-          value={status}
-          onChange={(event) => {
-            setStatus(event.target.value);
-            setPage(1);
-          }}
+          value={draft.status}
+          onChange={(event) => applyFilters({ ...draft, status: event.target.value })}
         >
           <option value="">{kind === 'prompts' ? 'any status' : 'all but archived'}</option>
           {spec.statuses.map((option) => (
@@ -214,6 +263,12 @@ export function ContentPage({ kind }: { kind: Kind }) {
             </option>
           ))}
         </select>
+        <button type="submit">Filter</button>
+        {isFiltered(kind, filters) ? (
+          <button type="button" onClick={() => applyFilters(NO_FILTERS)}>
+            Clear filters
+          </button>
+        ) : null}
       </form>
       <ErrorBanner error={error ?? saving.error} />
       {editing ? (
@@ -279,13 +334,17 @@ export function ContentPage({ kind }: { kind: Kind }) {
           }}
         />
       ) : null}
-      {list && list.items.length === 0 ? <p className="empty">Nothing here yet.</p> : null}
+      {list && list.items.length === 0 ? (
+        <p className="empty">{isFiltered(kind, filters) ? 'Nothing matches these filters.' : 'Nothing here yet.'}</p>
+      ) : null}
       {list && list.items.length > 0 ? (
         <table>
           <thead>
             <tr>
               <th>{spec.titleField === 'name' ? 'Name' : 'Title'}</th>
-              {kind !== 'prompts' ? <th>Project</th> : <th>Slug</th>}
+              {offers('project') ? <th>Project</th> : <th>Slug</th>}
+              {offers('type') ? <th>Type</th> : null}
+              <th>Labels</th>
               <th>Status</th>
               <th>Version</th>
               <th>Updated</th>
@@ -306,7 +365,38 @@ export function ContentPage({ kind }: { kind: Kind }) {
                     {String(item[spec.titleField] ?? '') || String(item.text ?? '').slice(0, 60) || item.id}
                   </button>
                 </td>
-                <td>{String((kind !== 'prompts' ? item.project : item.slug) ?? '—')}</td>
+                <td>
+                  {!offers('project') ? (
+                    String(item.slug)
+                  ) : item.project ? (
+                    <button
+                      type="button"
+                      className="link"
+                      aria-label={`Filter by project ${String(item.project)}`}
+                      onClick={() => applyFilters({ ...draft, project: String(item.project) })}
+                    >
+                      {String(item.project)}
+                    </button>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                {offers('type') ? <td>{String(item.type)}</td> : null}
+                <td>
+                  <span className="badges">
+                    {item.labels.map((label) => (
+                      <button
+                        key={label}
+                        type="button"
+                        className="label-chip"
+                        aria-label={`Filter by label ${label}`}
+                        onClick={() => applyFilters({ ...draft, labels: label })}
+                      >
+                        {label}
+                      </button>
+                    ))}
+                  </span>
+                </td>
                 <td>{String(item.status)}</td>
                 <td>{item.version}</td>
                 <td>{lastUsed(item.updated_at)}</td>
@@ -328,11 +418,10 @@ interface Version {
 
 /**
  * An item's versions, each restorable (a restore is a new version with that content), and for a prompt a
- * preview of its rendered body with the placeholders it still needs (PRODUCT.md §5.1).
+ * preview of its rendered body with values for its placeholders (PRODUCT.md §5.1).
  */
 function History({ kind, path, onRestored }: { kind: Kind; path: string; onRestored: (item: Item) => void }) {
   const [versions, setVersions] = useState<Version[] | null>(null);
-  const [preview, setPreview] = useState<{ rendered_body: string; placeholders_missing: string[] } | null>(null);
   const { busy, error, run } = useRequest();
 
   // Once per item version: the parent keys this component by it.
@@ -382,25 +471,7 @@ function History({ kind, path, onRestored }: { kind: Kind; path: string; onResto
           </tbody>
         </table>
       ) : null}
-      {kind === 'prompts' ? (
-        <>
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() => void run(async () => setPreview(await api('POST', `${path}/render`, { placeholders: {} })))}
-          >
-            Preview render
-          </button>
-          {preview ? (
-            <>
-              {preview.placeholders_missing.length > 0 ? (
-                <p className="muted">Placeholders to fill: {preview.placeholders_missing.join(', ')}</p>
-              ) : null}
-              <pre>{preview.rendered_body}</pre>
-            </>
-          ) : null}
-        </>
-      ) : null}
+      {kind === 'prompts' ? <RenderPreview path={path} /> : null}
     </section>
   );
 }

@@ -1,0 +1,323 @@
+import { type Browser, type Page, type Request, chromium } from 'playwright-core';
+import { DashboardUser, PASSWORD } from '../support/api-client';
+import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
+
+/**
+ * The Prompts, Artifacts and Memories pages (PRODUCT.md §5, §13) in Debian's Chromium: the project, label and
+ * type filters with search and status, and a prompt's preview with values typed for its placeholders. Content
+ * is created through the API first, as a tool would.
+ */
+describe('dashboard content filters and render preview in a browser (PRODUCT.md §5, §13)', () => {
+  let platform: TestPlatform;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    platform = await TestPlatform.start();
+    base = platform.url('gateway');
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  async function create(user: DashboardUser, kind: string, body: Record<string, unknown>): Promise<void> {
+    const response = await user.request('POST', `/api/v1/${kind}`, { body });
+    if (response.status !== 201)
+      throw new Error(`creating ${kind}: ${response.status} ${JSON.stringify(response.body)}`);
+  }
+
+  async function openAs(user: DashboardUser, route: string): Promise<Page> {
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel(/^Password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'API Keys' }).waitFor();
+    await page.goto(`${base}/#${route}`);
+    return page;
+  }
+
+  /** The titles the list shows, sorted; [] once it says nothing matches. */
+  async function titles(page: Page): Promise<string[]> {
+    if (await page.locator('p.empty').isVisible()) return [];
+    const cells = await page.locator('table tbody tr td:first-child').allInnerTexts();
+    return cells.map((text) => text.trim()).sort();
+  }
+
+  const shows = (page: Page, expected: string[]) =>
+    waitFor(
+      () => titles(page),
+      (shown) => JSON.stringify(shown) === JSON.stringify([...expected].sort()),
+    );
+
+  /** Holds the answers to the requests `matches` picks for `delayMs`; resolves once every one has reached the page. */
+  async function delayAnswers(page: Page, matches: (request: Request) => boolean, delayMs: number) {
+    const delivered: Promise<unknown>[] = [];
+    await page.route(
+      (url) => url.pathname.startsWith('/api/v1/'),
+      async (route) => {
+        if (!matches(route.request())) return route.fallback();
+        delivered.push(page.waitForEvent('requestfinished', (finished) => finished === route.request()));
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await route.fulfill({ response: await route.fetch() });
+      },
+    );
+    return {
+      count: () => delivered.length,
+      /** Every held answer has reached the page, and the page has had time to handle it. */
+      settled: async () => {
+        await Promise.all(delivered);
+        await page.waitForTimeout(300);
+      },
+    };
+  }
+
+  it('filters memories by project and by labels (any), with search and status, from page 1; a label filters by it', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Flo' });
+    // Older than the others: the last page holds some of these only.
+    for (let index = 1; index <= 20; index++) await create(user, 'memories', { title: `Loose ${index}`, text: 'x' });
+    await create(user, 'memories', {
+      title: 'Shop deploy notes',
+      text: 'deploy with blue-green',
+      project: 'shop/api',
+      labels: ['deploy', 'ops'],
+    });
+    await create(user, 'memories', {
+      title: 'Shop style guide',
+      text: 'tabs',
+      project: 'shop/web',
+      labels: ['style'],
+    });
+    await create(user, 'memories', { title: 'Blog drafts', text: 'three drafts', project: 'blog', labels: ['ops'] });
+    await create(user, 'memories', {
+      title: 'Old ops memo',
+      text: 'pager rota',
+      project: 'blog',
+      labels: ['ops'],
+      status: 'archived',
+    });
+
+    const page = await openAs(user, '/memories');
+    const filters = page.getByRole('form', { name: 'filters' });
+    await page.getByText('page 1 of 2').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('page 2 of 2').waitFor();
+
+    // A new filter starts again at page 1: its one match would not be on page 2.
+    await filters.getByLabel('project', { exact: true }).fill('shop/api');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Shop deploy notes']);
+    expect(await page.locator('nav.pager').count()).toBe(0);
+    expect((await page.locator('table tbody tr').innerText()).replace(/\s+/g, ' ')).toContain('shop/api deploy ops');
+
+    await filters.getByLabel('project', { exact: true }).fill('');
+    await filters.getByLabel('labels', { exact: true }).fill('ops');
+    await filters.getByLabel('labels', { exact: true }).press('Enter');
+    await shows(page, ['Blog drafts', 'Shop deploy notes']);
+
+    // Any of the labels matches.
+    await filters.getByLabel('labels', { exact: true }).fill('style, deploy');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Shop deploy notes', 'Shop style guide']);
+
+    // Labels, project, search and status combine.
+    await filters.getByLabel('project', { exact: true }).fill('shop/web');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Shop style guide']);
+    await filters.getByLabel('project', { exact: true }).fill('');
+    await filters.getByLabel('labels', { exact: true }).fill('ops');
+    await filters.getByLabel('search memories').fill('drafts');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Blog drafts']);
+    await filters.getByLabel('search memories').fill('');
+    await filters.getByLabel('status').selectOption('archived');
+    await shows(page, ['Old ops memo']);
+    await filters.getByLabel('project', { exact: true }).fill('shop/api');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await page.getByText('Nothing matches these filters.').waitFor();
+
+    // A project the API refuses says why, with no rows of another filter under it.
+    await filters.getByLabel('project', { exact: true }).fill('shop/../etc');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toContain('project');
+    expect(await page.locator('table tbody tr').count()).toBe(0);
+
+    await filters.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByText('page 1 of 2').waitFor();
+    expect(await filters.getByLabel('project', { exact: true }).inputValue()).toBe('');
+
+    // A click on a label or a project shows the items with it.
+    await page.getByRole('button', { name: 'Filter by label style' }).click();
+    await shows(page, ['Shop style guide']);
+    expect(await filters.getByLabel('labels', { exact: true }).inputValue()).toBe('style');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('button', { name: 'Filter by project blog' }).click();
+    await shows(page, ['Blog drafts']);
+    await page.close();
+  });
+
+  it('shows only the answer to the latest filter, however late an earlier one comes', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Lee' });
+    await create(user, 'memories', { title: 'Blog memory', text: 'a', project: 'blog', labels: ['slow'] });
+    await create(user, 'memories', { title: 'Shop memory', text: 'b', project: 'shop', labels: ['fast'] });
+    const page = await openAs(user, '/memories');
+    await shows(page, ['Blog memory', 'Shop memory']);
+    const held = await delayAnswers(
+      page,
+      (request) => new URL(request.url()).searchParams.get('labels') === 'slow',
+      1_500,
+    );
+
+    const filters = page.getByRole('form', { name: 'filters' });
+    await filters.getByLabel('labels', { exact: true }).fill('slow');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await waitFor(
+      async () => held.count(),
+      (count) => count === 1,
+    );
+    await filters.getByLabel('labels', { exact: true }).fill('fast');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Shop memory']);
+    await held.settled();
+    expect(await titles(page)).toEqual(['Shop memory']);
+    await page.close();
+  });
+
+  it('filters artifacts by type, with project and labels, and shows each one’s type and labels', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Art' });
+    const artifact = (title: string, fields: Record<string, unknown>) =>
+      create(user, 'artifacts', { title, content: `# ${title}`, ...fields });
+    await artifact('Sprint report', { project: 'shop/api', type: 'work_reports', labels: ['weekly'] });
+    await artifact('Architecture', { project: 'shop/api', type: 'static_contexts', labels: ['design'] });
+    await artifact('Ideas', { project: 'blog' });
+    await artifact('Blog report', { project: 'blog', type: 'work-reports', labels: ['weekly', 'design'] });
+
+    const page = await openAs(user, '/artifacts');
+    const filters = page.getByRole('form', { name: 'filters' });
+    await shows(page, ['Architecture', 'Blog report', 'Ideas', 'Sprint report']);
+    const row = (title: string) =>
+      page
+        .locator('table tbody tr', { hasText: title })
+        .innerText()
+        .then((text) => text.replace(/\s+/g, ' '));
+    await expect(row('Blog report')).resolves.toContain('blog work_reports weekly design');
+
+    await filters.getByLabel('type', { exact: true }).selectOption('work_reports');
+    await shows(page, ['Blog report', 'Sprint report']);
+    await filters.getByLabel('type', { exact: true }).selectOption('static_contexts');
+    await shows(page, ['Architecture']);
+    await filters.getByLabel('type', { exact: true }).selectOption('general');
+    await shows(page, ['Ideas']);
+
+    await filters.getByLabel('type', { exact: true }).selectOption('work_reports');
+    await filters.getByLabel('project', { exact: true }).fill('blog');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Blog report']);
+    await filters.getByLabel('project', { exact: true }).fill('');
+    await filters.getByLabel('type', { exact: true }).selectOption('');
+    await shows(page, ['Architecture', 'Blog report', 'Ideas', 'Sprint report']);
+
+    await page
+      .locator('table tbody tr', { hasText: 'Architecture' })
+      .getByRole('button', { name: /label design/ })
+      .click();
+    await shows(page, ['Architecture', 'Blog report']);
+    await page.close();
+  });
+
+  it('renders a prompt with the values typed for its placeholders, one request per pause, the latest answer only', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Pat' });
+    await create(user, 'prompts', {
+      name: 'Signature',
+      slug: 'signature',
+      body: 'Regards, {{sender}}',
+      labels: ['parts'],
+    });
+    await create(user, 'prompts', {
+      name: 'Greeting',
+      body: 'Hello {{who}}, welcome to {{place}}. @signature @nowhere',
+      labels: ['mail'],
+    });
+    const page = await openAs(user, '/prompts');
+    const filters = page.getByRole('form', { name: 'filters' });
+    await shows(page, ['Greeting', 'Signature']);
+    await filters.getByLabel('labels', { exact: true }).fill('parts');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Signature']);
+    await filters.getByRole('button', { name: 'Clear filters' }).click();
+
+    const renders: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/render')) renders.push(request.postData() ?? '');
+    });
+    await page.getByRole('button', { name: 'Greeting' }).click();
+    await page.getByRole('button', { name: 'Preview render' }).click();
+    const body = page.getByLabel('rendered body');
+    await waitFor(
+      () => body.innerText(),
+      (text) => text === 'Hello {{who}}, welcome to {{place}}. Regards, {{sender}} @nowhere',
+    );
+    await page.getByText('Placeholders to fill: who, place, sender').waitFor();
+    await page.getByText('unknown reference @nowhere was left as it is').waitFor();
+
+    const rendersBefore = renders.length;
+    await page.getByLabel('{{who}}', { exact: true }).pressSequentially('World', { delay: 40 });
+    await waitFor(
+      () => body.innerText(),
+      (text) => text.startsWith('Hello World, welcome to {{place}}.'),
+    );
+    // Five keys, one pause: not a request per key.
+    expect(renders.length - rendersBefore).toBeLessThanOrEqual(2);
+    await page.getByText('Placeholders to fill: place, sender').waitFor();
+
+    await page.getByLabel('{{place}}', { exact: true }).fill('Lyon');
+    await page.getByLabel('{{sender}}', { exact: true }).fill('Ada');
+    await waitFor(
+      () => body.innerText(),
+      (text) => text === 'Hello World, welcome to Lyon. Regards, Ada @nowhere',
+    );
+    expect(await page.getByText('Placeholders to fill').count()).toBe(0);
+    expect(JSON.parse(renders[renders.length - 1])).toEqual({
+      placeholders: { who: 'World', place: 'Lyon', sender: 'Ada' },
+    });
+
+    // A slow answer to earlier values never replaces the answer to the current ones.
+    const held = await delayAnswers(
+      page,
+      (request) => request.url().endsWith('/render') && (request.postData() ?? '').includes('Slowpoke'),
+      1_500,
+    );
+    await page.getByLabel('{{who}}', { exact: true }).fill('Slowpoke');
+    await waitFor(
+      async () => held.count(),
+      (count) => count === 1,
+    );
+    await page.getByLabel('{{who}}', { exact: true }).fill('Quick');
+    await waitFor(
+      () => body.innerText(),
+      (text) => text.startsWith('Hello Quick,'),
+    );
+    await held.settled();
+    expect(await body.innerText()).toBe('Hello Quick, welcome to Lyon. Regards, Ada @nowhere');
+
+    // Emptied, a placeholder is missing again.
+    await page.getByLabel('{{sender}}', { exact: true }).fill('');
+    await page.getByText('Placeholders to fill: sender').waitFor();
+    expect(await body.innerText()).toBe('Hello Quick, welcome to Lyon. Regards, {{sender}} @nowhere');
+    await page.close();
+  });
+});
