@@ -4,13 +4,15 @@ import { ErrorBanner, useRequest } from '../components/ui';
 import { appName, decisionBody, redirectTarget } from '../oauth';
 import type { OAuthAuthorization, OAuthDecision, OAuthRedirect, User } from '../types';
 
-/** How long the page must have been visible and focused before Allow takes a click. */
+/** How long the page must have been in view, undisturbed, before Allow takes a click. */
 const SETTLE_MS = 1_000;
 
 /**
- * True once the page has been visible and focused for `delayMs`; false again whenever it loses either.
- * Against double-clickjacking: a page that asks for a double click and swaps this one in under the pointer
- * between the two clicks must not land the second click on Allow.
+ * True once the page has been visible for `delayMs` without gaining or losing focus or visibility; any of
+ * those starts the wait again. Against double-clickjacking: a page that asks for a double click and swaps
+ * this one in under the pointer between the two clicks must not land the second click on Allow. (Not
+ * `document.hasFocus()` as a condition: a browser that opened the page without focusing its window would
+ * never arm it.)
  */
 function useSettled(delayMs: number): boolean {
   const [settled, setSettled] = useState(false);
@@ -19,8 +21,7 @@ function useSettled(delayMs: number): boolean {
     const restart = () => {
       window.clearTimeout(timer);
       setSettled(false);
-      if (document.visibilityState === 'visible' && document.hasFocus())
-        timer = window.setTimeout(() => setSettled(true), delayMs);
+      if (document.visibilityState === 'visible') timer = window.setTimeout(() => setSettled(true), delayMs);
     };
     restart();
     window.addEventListener('focus', restart);
