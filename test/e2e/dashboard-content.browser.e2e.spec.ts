@@ -1,4 +1,5 @@
-import { type Browser, type Page, type Request, chromium } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { DashboardUser, PASSWORD } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
@@ -16,18 +17,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
   beforeAll(async () => {
     platform = await TestPlatform.start();
     base = platform.url('gateway');
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,4 +1,5 @@
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
 import { call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
@@ -17,18 +18,7 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
   beforeAll(async () => {
     platform = await TestPlatform.start();
     base = platform.url('gateway');
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
