@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
+import express from 'express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, Metrics, cacheValidationMetadata } from '#common';
 import { NatsConnectionHolder, provisionStreams } from '#messaging';
@@ -22,6 +23,11 @@ import { buildOpenApiDocument } from './openapi';
 
 /** OAuth's token and revocation requests are forms (they may also be sent as JSON). */
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
+const FORM_PATHS = new Set(['/oauth/token', '/oauth/revoke']);
+/** Forms are parsed on those two routes only (flat name=value pairs), off every other request's path. */
+const parseForm = express.urlencoded({ limit: '64kb', extended: false, parameterLimit: 50 });
+const oauthForms: express.RequestHandler = (request, response, next) =>
+  FORM_PATHS.has(request.path) ? parseForm(request, response, next) : next();
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit('gateway', GatewayEnv);
@@ -49,6 +55,7 @@ async function bootstrap(): Promise<void> {
   configureHttp(app, metrics, logger, [
     oauthCors,
     requireJsonBodies({ [LEGACY_IMPORT_PATH]: NDJSON_TYPE, '/oauth/token': FORM_TYPE, '/oauth/revoke': FORM_TYPE }),
+    oauthForms,
   ]);
   serveDashboard(app);
 

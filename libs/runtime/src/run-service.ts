@@ -144,9 +144,6 @@ export function configureHttp(
   // strict: false: `null` or `3` is valid JSON, answered by validation ("must be a JSON object"), not INVALID_JSON.
   app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'], strict: false }));
   app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
-  // OAuth's token and revocation endpoints take forms (RFC 6749 §4.1.3); only routes listed by a
-  // `requireJsonBodies` exception ever receive one. `extended: false`: flat name=value pairs only.
-  app.use(express.urlencoded({ limit: '64kb', extended: false, parameterLimit: 50 }));
 }
 
 /**
