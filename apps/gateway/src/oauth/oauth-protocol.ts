@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { BlockList } from 'node:net';
+import { type BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
 import { OAUTH_SCOPE_NAMES, type OAuthScope } from '#contracts';
 import { isHttps } from '../http/client-address';
@@ -159,4 +159,22 @@ export function readParams<K extends string>(
 /** The token of `Authorization: Bearer <token>` (RFC 6750 §2.1: the scheme is case-insensitive), if any. */
 export function bearerToken(header: string | undefined): string | undefined {
   return header === undefined ? undefined : /^bearer +([^\s]+)$/i.exec(header)?.[1];
+}
+
+/**
+ * What anonymous OAuth requests are throttled by: the address, or for IPv6 its /64 (one host usually holds a
+ * whole /64, so counting single addresses would let it register without limit).
+ */
+export function throttleKey(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const compressed = ip.includes('::');
+  const [head, tail = ''] = ip.split('::');
+  const headParts = head ? head.split(':') : [];
+  const tailParts = compressed && tail ? tail.split(':') : [];
+  const zeros = compressed ? Array<string>(Math.max(0, 8 - headParts.length - tailParts.length)).fill('0') : [];
+  const parts = [...headParts, ...zeros, ...tailParts];
+  return `${parts
+    .slice(0, 4)
+    .map((part) => part.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -9,6 +9,7 @@ import {
   redirectUriProblem,
   s256,
   sameResource,
+  throttleKey,
   withQuery,
 } from './oauth-protocol';
 
@@ -94,5 +95,14 @@ describe('OAuth protocol helpers', () => {
     expect(redirectUriRegistered(registered, 'http://localhost:9/callback')).toBe(false);
     expect(redirectUriRegistered(registered, 'https://app.example.com:8443/cb')).toBe(false);
     expect(redirectUriRegistered(registered, 'garbage')).toBe(false);
+  });
+
+  it('throttles IPv6 clients by their /64, IPv4 clients by their address', () => {
+    expect(throttleKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8::5')).toBe('2001:db8:0:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('unknown')).toBe('unknown');
   });
 });

@@ -32,6 +32,7 @@ import {
   isLoopbackRedirect,
   s256,
   sameResource,
+  throttleKey,
   withQuery,
 } from './oauth-protocol';
 
@@ -132,7 +133,7 @@ export class OAuthController {
   /** RFC 7591 dynamic registration, public clients only (no secret: `token_endpoint_auth_method: none`). */
   @Post('oauth/register')
   async register(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.registrations.hit(requestClientIp(request, this.trusted));
+    this.registrations.hit(throttleKey(requestClientIp(request, this.trusted)));
     const metadata = (request.body ?? {}) as Record<string, unknown>;
     if (typeof metadata !== 'object' || Array.isArray(metadata))
       return sendOAuthError(response, 400, 'invalid_client_metadata', 'the body must be a JSON object');
@@ -224,7 +225,7 @@ export class OAuthController {
   /** RFC 6749 §3.2 / OAuth 2.1 §3.2: authorization_code (with PKCE) and refresh_token grants. */
   @Post('oauth/token')
   async token(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.tokenRequests.hit(requestClientIp(request, this.trusted));
+    this.tokenRequests.hit(throttleKey(requestClientIp(request, this.trusted)));
     const read = readParams(request.body, [
       'grant_type',
       'code',
@@ -322,7 +323,7 @@ export class OAuthController {
   /** RFC 7009: always 200 for a well-formed request, whether or not the token was known. */
   @Post('oauth/revoke')
   async revoke(@Req() request: Request, @Res() response: Response): Promise<void> {
-    this.tokenRequests.hit(requestClientIp(request, this.trusted));
+    this.tokenRequests.hit(throttleKey(requestClientIp(request, this.trusted)));
     const read = readParams(request.body, ['token', 'token_type_hint', 'client_id'] as const);
     if (!('params' in read) || !read.params.token)
       return sendOAuthError(response, 400, 'invalid_request', 'token is required, once, as a string');
