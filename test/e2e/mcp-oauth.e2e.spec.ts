@@ -677,7 +677,8 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
     });
 
     it('refuses an expired access token, and one issued for another resource', async () => {
-      const expired = await connect(await DashboardUser.signup(base));
+      const expiredUser = await DashboardUser.signup(base);
+      const expired = await connect(expiredUser);
       const elsewhere = await connect(await DashboardUser.signup(base));
       await platform.withDatabase('key-service', async (dataSource) => {
         await dataSource.query(
@@ -693,6 +694,12 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         const answer = await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' });
         expect([answer.status, answer.body]).toEqual([401, expect.objectContaining({ code: 'AUTH_INVALID' })]);
       }
+      // The same answer for both, but the account's audit log says the token had expired.
+      const logged = await waitFor(
+        () => expiredUser.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=auth.failed'),
+        (response) => response.body.events?.length === 1,
+      );
+      expect(logged.body.events[0].data).toMatchObject({ reason: 'expired' });
     });
 
     it('refuses a suspended account’s token, and counts MCP requests against the hourly limit', async () => {

@@ -68,6 +68,12 @@ export type OAuthTokenOutcome =
   | { ok: true; grant_id: string; scopes: OAuthScope[]; resource: string }
   | { ok: false; error: 'invalid_grant' | 'invalid_scope' | 'invalid_target'; error_description: string };
 
+/** An access token that exists but expired: refused, and recorded as `expired` for its account. */
+export interface ExpiredAccessToken {
+  refused: 'expired';
+  account_id: string;
+}
+
 /** A valid access token: whom it acts for, and what it may do where. */
 export interface VerifiedAccessToken {
   grant_id: string;

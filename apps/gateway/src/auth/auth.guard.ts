@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import {
   type Integration,
   KeysRpc,
+  type ExpiredAccessToken,
   OAuthRpc,
   type VerifiedAccessToken,
   type VerifiedKey,
@@ -243,14 +244,19 @@ export class AuthGuard implements CanActivate {
       this.fail(request, { reason: 'oauth_required', status: HttpStatus.UNAUTHORIZED, keyPrefix });
       throw AuthProblems.oauthRequired(metadata, true);
     }
-    let token: VerifiedAccessToken | null;
+    let token: VerifiedAccessToken | ExpiredAccessToken | null;
     try {
-      token = await this.rpc.request<VerifiedAccessToken | null>(OAuthRpc.verifyAccessToken, {
+      token = await this.rpc.request<VerifiedAccessToken | ExpiredAccessToken | null>(OAuthRpc.verifyAccessToken, {
         token_hash: sha256Hex(parsed),
       });
     } catch (error) {
       if (error instanceof RpcCallError) throw AuthProblems.unavailable();
       throw error;
+    }
+    if (token && 'refused' in token) {
+      // The same answer as for an unknown token (no oracle); the audit trail records which.
+      this.fail(request, { reason: 'expired', status: HttpStatus.UNAUTHORIZED, accountId: token.account_id });
+      throw AuthProblems.invalidAccessToken(metadata);
     }
     if (!token || !sameResource(token.resource, mcpResource(origin))) {
       this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED, accountId: token?.account.id });

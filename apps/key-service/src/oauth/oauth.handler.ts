@@ -22,6 +22,7 @@ import {
   RevokeGrantCommand,
   RevokeTokenCommand,
   RpcErrorCode,
+  type ExpiredAccessToken,
   type VerifiedAccessToken,
   VerifyAccessTokenQuery,
   redirectUriRegistered,
@@ -356,7 +357,9 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
 
   /** The grant behind a live access token, and its account; `null` when unknown, expired or revoked. */
   @MessagePattern(OAuthRpc.verifyAccessToken)
-  async verifyAccessToken(@Payload() query: VerifyAccessTokenQuery): Promise<VerifiedAccessToken | null> {
+  async verifyAccessToken(
+    @Payload() query: VerifyAccessTokenQuery,
+  ): Promise<VerifiedAccessToken | ExpiredAccessToken | null> {
     const now = this.store.clock();
     const [row] = (await this.store.dataSource.query(
       `SELECT t.scopes AS token_scopes, t.expires_at AS token_expires_at, g.id AS grant_id, g.client_id,
@@ -364,8 +367,8 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
          FROM oauth_access_tokens t
          JOIN oauth_grants g ON g.id = t.grant_id
          JOIN accounts a ON a.id = g.account_id
-        WHERE t.token_hash = $1 AND t.expires_at > $2 AND g.revoked_at IS NULL`,
-      [query.token_hash, now],
+        WHERE t.token_hash = $1 AND g.revoked_at IS NULL`,
+      [query.token_hash],
     )) as (Parameters<typeof toAccountView>[0] & {
       token_scopes: OAuthScope[];
       token_expires_at: Date;
@@ -374,7 +377,9 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       resource: string;
       grant_last_used_at: Date | null;
     })[];
+    // A revoked grant's access tokens are deleted with it: only an expired one is still here to be told apart.
     if (!row) return null;
+    if (row.token_expires_at.getTime() <= now.getTime()) return { refused: 'expired', account_id: row.id };
     if (!row.grant_last_used_at || now.getTime() - row.grant_last_used_at.getTime() > TOUCH_EVERY_MS)
       await this.store.dataSource.query(`UPDATE oauth_grants SET last_used_at = $2 WHERE id = $1`, [row.grant_id, now]);
     return {
