@@ -146,8 +146,13 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('button', { name: 'New' }).click();
     await page.locator('form.editor input[name=name]').fill('Greeting');
     await page.locator('form.editor textarea[name=body]').fill('Hello {{who}}');
+    // Offered to MCP clients by default (mcp_expose); unticked here, and saved so.
+    const offered = page.locator('form.editor input[name=mcp_expose]');
+    await expect(offered.isChecked()).resolves.toBe(true);
+    await offered.uncheck();
     await page.locator('form.editor').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Greeting' }).click();
+    await expect(page.locator('form.editor input[name=mcp_expose]').isChecked()).resolves.toBe(false);
     await page.getByRole('button', { name: 'Preview render' }).click();
     await expect(page.locator('section.editor pre').innerText()).resolves.toBe('Hello {{who}}');
     await expect(page.getByText('Placeholders to fill: who').count()).resolves.toBe(1);

@@ -509,7 +509,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const rotated = second.body as unknown as Tokens;
       expect(rotated.refresh_token).not.toBe(first.refresh_token);
       expect((await rpc(rotated.access_token, 'ping')).result).toEqual({});
-      // Past the grace period for a client's own concurrent refreshes (30 s), a reuse is theft.
+      // Past the grace period for a client's own concurrent refreshes (10 s, same address), a reuse is theft.
       await platform.withDatabase('key-service', (dataSource) =>
         dataSource.query(
           `UPDATE oauth_refresh_tokens SET used_at = used_at - interval '1 minute' WHERE used_at IS NOT NULL`,

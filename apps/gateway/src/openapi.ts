@@ -45,7 +45,8 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
     case 'session':
       return [{ session: [] }];
     case 'oauth':
-      // Only the MCP endpoint, which this document leaves out (@ApiExcludeController) until OAuth exists (§14).
+      // Only the MCP endpoint (JSON-RPC), which this document leaves out (@ApiExcludeController); README
+      // "MCP endpoint and OAuth 2.1" describes it and the OAuth protocol routes.
       return undefined;
     default:
       return [{ api_key: [] }, { session: [] }];

@@ -22,7 +22,7 @@ export const FILTERS_OF: Record<ContentKind, readonly (keyof ContentFilters)[]> 
   memories: ['search', 'status', 'labels', 'project'],
 };
 
-export const PAGE_SIZE = 20;
+const PAGE_SIZE = 20;
 
 /** `" a, b,,a "` → `['a', 'b']`: trimmed, empty ones dropped, each once (as the API stores labels). */
 export function labelList(text: string): string[] {

@@ -63,19 +63,11 @@ export interface SecuritySettings {
   webhook_secret?: string | null;
 }
 
-/** A permission an MCP client asks for, as the consent page explains it. */
-export interface OAuthScope {
-  name: string;
-  description: string;
-}
-
-/** `GET /api/v1/oauth/authorization?<query>`: the checked authorization request the consent page shows. */
-export interface OAuthAuthorization {
-  client: { client_id: string; client_name: string; client_uri: string | null };
-  redirect_uri: string;
-  scopes: OAuthScope[];
-  resource: string;
-}
+/** The consent page's request, and where its answer sends the browser (PRODUCT.md §14). */
+export type {
+  OAuthAuthorizationView as OAuthAuthorization,
+  OAuthRedirectView as OAuthRedirect,
+} from '../../../libs/contracts/src/oauth-views';
 
 export type OAuthDecision = 'allow' | 'deny';
 
@@ -90,11 +82,6 @@ export interface OAuthDecisionRequest {
   scope?: string;
   resource?: string;
   decision: OAuthDecision;
-}
-
-/** Where the browser goes next: the client's redirect URI with the code (or the refusal) and the state. */
-export interface OAuthRedirect {
-  redirect_to: string;
 }
 
 /** `GET /api/v1/settings/oauth/grants`: an app the user allowed, until disconnected. */

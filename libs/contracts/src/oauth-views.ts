@@ -1,7 +1,7 @@
 import type { AccountView } from './keys';
 
 /**
- * The shapes and rules of OAuth 2.1 for the MCP endpoint (PRODUCT.md §14) that the dashboard shares:
+ * The shapes and rules of OAuth 2.1 for the MCP endpoint (PRODUCT.md §14) that the dashboard also uses:
  * no decorators here, so that it can import them type-only, as it does the keys' (see ./oauth for the RPC
  * commands).
  */
@@ -18,7 +18,8 @@ export const OAUTH_CODE_TTL_S = 60;
 export const OAUTH_ACCESS_TOKEN_TTL_S = 3_600;
 export const OAUTH_REFRESH_TOKEN_TTL_S = 30 * 24 * 3_600;
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** The loopback host names a native app's redirect URI may use (RFC 8252 §7.3), as `URL#hostname` writes them. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Whether a requested redirect URI is one the client registered: the same string, or, for http on the
@@ -51,6 +52,19 @@ export interface OAuthClientView {
   redirect_uris: string[];
   client_uri: string | null;
   created_at: string;
+}
+
+/** `GET /api/v1/oauth/authorization`: what an authorization request asks for, as the consent page shows it. */
+export interface OAuthAuthorizationView {
+  client: { client_id: string; client_name: string; client_uri: string | null };
+  redirect_uri: string;
+  scopes: { name: OAuthScope; description: string }[];
+  resource: string;
+}
+
+/** `POST /api/v1/oauth/authorization`: where the browser goes next (the code, or `access_denied`). */
+export interface OAuthRedirectView {
+  redirect_to: string;
 }
 
 export interface OAuthGrantView {

@@ -1,11 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
 import { ProblemError } from '#common';
 
-/** The §3.4 answers. 401s carry WWW-Authenticate, with `error="invalid_token"` whenever a token was sent. */
 /** The challenge of a 401; on the MCP endpoint it also names the resource metadata (RFC 9728 §5.1). */
 const challenge = (tokenSent: boolean, resourceMetadata?: string): string =>
   `Bearer realm="vibexp"${tokenSent ? ', error="invalid_token"' : ''}${resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : ''}`;
 
+/** The §3.4 answers. 401s carry WWW-Authenticate, with `error="invalid_token"` whenever a token was sent. */
 export const AuthProblems = {
   required: (detail = 'send `Authorization: Bearer vxk_…` (an API key) or sign in', resourceMetadata?: string) =>
     new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', detail, {
@@ -21,17 +21,18 @@ export const AuthProblems = {
       'AUTH_INVALID',
       'the API key is not valid: it is unknown, revoked or expired',
       {
-        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
+        headers: { 'WWW-Authenticate': challenge(true) },
       },
     ),
   /** PRODUCT.md §3.4 / §14: the MCP endpoint takes OAuth 2.1 access tokens, never API keys. */
-  oauthRequired: (resourceMetadata: string, tokenSent: boolean) =>
+  /** A token was sent (an API key or another): a missing header is AUTH_REQUIRED. */
+  oauthRequired: (resourceMetadata: string) =>
     new ProblemError(
       HttpStatus.UNAUTHORIZED,
       'OAUTH_REQUIRED',
       'the MCP endpoint uses OAuth 2.1, not API keys: connect your MCP client through its OAuth sign-in',
       {
-        headers: { 'WWW-Authenticate': challenge(tokenSent, resourceMetadata) },
+        headers: { 'WWW-Authenticate': challenge(true, resourceMetadata) },
       },
     ),
   /** §14: an access token that is unknown, expired, revoked or for another resource. */

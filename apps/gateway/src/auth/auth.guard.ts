@@ -242,7 +242,7 @@ export class AuthGuard implements CanActivate {
         throw AuthProblems.malformed(key.detail.replace(/vxk_…/g, '<access token>'), metadata);
       }
       this.fail(request, { reason: 'oauth_required', status: HttpStatus.UNAUTHORIZED, keyPrefix });
-      throw AuthProblems.oauthRequired(metadata, true);
+      throw AuthProblems.oauthRequired(metadata);
     }
     let token: VerifiedAccessToken | ExpiredAccessToken | null;
     try {

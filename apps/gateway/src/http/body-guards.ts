@@ -22,7 +22,7 @@ function hasBody(request: Request): boolean {
 
 /**
  * A body that is not JSON where JSON is expected is 415 (PRODUCT.md §1). Routes that take another
- * type (the NDJSON import) are listed by path.
+ * type (the NDJSON import, the OAuth token and revocation forms) are listed by path.
  */
 export function requireJsonBodies(otherTypes: Record<string, RegExp>) {
   return (request: Request, response: Response, next: NextFunction): void => {

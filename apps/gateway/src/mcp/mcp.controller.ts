@@ -20,7 +20,7 @@ import { Access } from '../auth/access.decorator';
 import type { Identity } from '../auth/identity';
 import { ContentReads } from '../content/content-reads';
 import { contentActor } from '../content/content-actor';
-import { publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
+import { MCP_PATH, publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
 import { MCP_TOOLS, type McpTool, ToolArgumentError, type ToolContext } from './mcp-tools';
 
 /** Protocol revisions this server speaks, newest first (MCP 2025-06-18, Streamable HTTP). */
@@ -70,7 +70,7 @@ function toolErrorText(error: unknown): string {
  */
 @ApiExcludeController()
 @Access({ mode: 'oauth' })
-@Controller('mcp/v1/common')
+@Controller(MCP_PATH.slice(1))
 export class McpController {
   private readonly validation = new HttpValidationPipe();
 

@@ -1,5 +1,12 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { type OAuthClientView, OAuthRpc, type OAuthScope, isUuid, redirectUriRegistered } from '#contracts';
+import {
+  OAUTH_SCOPE_NAMES,
+  type OAuthClientView,
+  OAuthRpc,
+  type OAuthScope,
+  isUuid,
+  redirectUriRegistered,
+} from '#contracts';
 import { RpcClient } from '../rpc/rpc-client';
 import {
   type AuthorizationParams,
@@ -75,7 +82,7 @@ export class AuthorizationRequests {
     if (params.state !== undefined && params.state.length > 2048)
       return refuse('invalid_request', 'state is longer than 2048 characters');
     const scopes = parseScopes(params.scope);
-    if (!scopes) return refuse('invalid_scope', 'scope may name only content:read and content:write');
+    if (!scopes) return refuse('invalid_scope', `scope may name only ${OAUTH_SCOPE_NAMES.join(' ')}`);
     const resource = mcpResource(origin);
     if (params.resource !== undefined && !sameResource(params.resource, resource))
       return refuse('invalid_target', `resource must be ${resource}, the MCP endpoint`);

@@ -1,11 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   GRANT_SORT_FIELDS,
   OAUTH_SCOPES,
+  type OAuthAuthorizationView,
+  type OAuthRedirectView,
   type OAuthGrantView,
   OAuthRpc,
   type Page,
@@ -30,19 +32,27 @@ import {
   withQuery,
 } from './oauth-protocol';
 
+/** An authorization request's parameters as the consent page passes them on (checked by AuthorizationRequests). */
+export class AuthorizationRequestQuery implements AuthorizationParams {
+  @ApiPropertyOptional({ example: 'code' }) @IsOptional() @IsString() @MaxLength(100) response_type?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) client_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) redirect_uri?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) code_challenge?: string;
+  @ApiPropertyOptional({ example: 'S256' }) @IsOptional() @IsString() @MaxLength(100) code_challenge_method?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2048) state?: string;
+  @ApiPropertyOptional({ example: 'content:read content:write' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  scope?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(2000) resource?: string;
+}
+
 /** The user's answer to an authorization request: the request's own parameters, and the decision. */
-export class AuthorizationDecisionDto implements AuthorizationParams {
+export class AuthorizationDecisionDto extends AuthorizationRequestQuery {
+  @ApiProperty({ enum: ['allow', 'deny'] })
   @IsIn(['allow', 'deny'])
   decision: 'allow' | 'deny';
-
-  @IsOptional() @IsString() @MaxLength(100) response_type?: string;
-  @IsOptional() @IsString() @MaxLength(100) client_id?: string;
-  @IsOptional() @IsString() @MaxLength(2000) redirect_uri?: string;
-  @IsOptional() @IsString() @MaxLength(200) code_challenge?: string;
-  @IsOptional() @IsString() @MaxLength(100) code_challenge_method?: string;
-  @IsOptional() @IsString() @MaxLength(2048) state?: string;
-  @IsOptional() @IsString() @MaxLength(1000) scope?: string;
-  @IsOptional() @IsString() @MaxLength(2000) resource?: string;
 }
 
 export class ListGrantsParams extends PaginationQuery {
@@ -99,7 +109,7 @@ export class ConsentController {
 
   @Get('oauth/authorization')
   @ApiOperation({ summary: 'What an OAuth authorization request asks for (the consent page)' })
-  async describe(@Query() query: Record<string, unknown>, @Req() request: Request) {
+  async describe(@Query() query: AuthorizationRequestQuery, @Req() request: Request): Promise<OAuthAuthorizationView> {
     const valid = await this.checked(query, request);
     return {
       client: {
@@ -117,7 +127,7 @@ export class ConsentController {
   @Post('oauth/authorization')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Answer an OAuth authorization request: allow or deny' })
-  async decide(@Body() body: AuthorizationDecisionDto, @Req() request: Request): Promise<{ redirect_to: string }> {
+  async decide(@Body() body: AuthorizationDecisionDto, @Req() request: Request): Promise<OAuthRedirectView> {
     const { decision, ...params } = body;
     const valid = await this.checked(params, request);
     const iss = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
-import { OAUTH_SCOPE_NAMES, type OAuthScope } from '#contracts';
+import { LOOPBACK_HOSTS, OAUTH_SCOPE_NAMES, type OAuthScope } from '#contracts';
 import { isHttps } from '../http/client-address';
 
 /** The MCP endpoint (PRODUCT.md §14): the one protected resource the authorization server issues tokens for. */
@@ -70,7 +70,6 @@ export function parseScopes(scope: string | undefined): OAuthScope[] | null {
 const APP_SCHEMES = new Set(['cursor:', 'vscode:', 'vscode-insiders:', 'windsurf:', 'zed:', 'claude:']);
 /** A private-use scheme in the reverse-domain form RFC 8252 §7.1 asks for (`com.example.app:`). */
 const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Why a redirect URI cannot be registered, or `null` when it can (OAuth 2.1 §2.3.1, RFC 8252 §7): https;

@@ -320,7 +320,7 @@ export class OAuthController {
       });
   }
 
-  /** RFC 7009: always 200 for a well-formed request, whether or not the token was known. */
+  /** RFC 7009: 200 whether or not the token was known; 400 without a token, 401 for a client_id that cannot be a client. */
   @Post('oauth/revoke')
   async revoke(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.tokenRequests.hit(throttleKey(requestClientIp(request, this.trusted)));

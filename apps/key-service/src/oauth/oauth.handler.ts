@@ -277,7 +277,8 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
   /**
    * Refresh token → a new access token and a new refresh token (OAuth 2.1 §4.3: public clients' refresh
    * tokens rotate). Presenting a refresh token that was already used means two parties hold it: the
-   * grant is revoked.
+   * grant is revoked, except within REFRESH_REUSE_GRACE_MS from the same address (refused and recorded,
+   * the grant kept).
    */
   @MessagePattern(OAuthRpc.refresh)
   async refresh(@Payload() command: RefreshTokenCommand): Promise<OAuthTokenOutcome> {
@@ -355,7 +356,10 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** The grant behind a live access token, and its account; `null` when unknown, expired or revoked. */
+  /**
+   * The grant behind a live access token, and its account; `{ refused: 'expired' }` for an expired one not yet
+   * swept; `null` when unknown (or swept), or when its grant was revoked (its tokens go with it).
+   */
   @MessagePattern(OAuthRpc.verifyAccessToken)
   async verifyAccessToken(
     @Payload() query: VerifyAccessTokenQuery,
@@ -419,7 +423,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** The account's connected apps: grants not revoked, newest first. */
+  /** The account's connected apps: grants not revoked, in the order asked (the gateway defaults to newest first). */
   @MessagePattern(OAuthRpc.listGrants)
   async listGrants(@Payload() query: ListGrantsQuery): Promise<Page<OAuthGrantView>> {
     const rows = (await this.store.dataSource.query(

@@ -4,7 +4,7 @@ import { filledPlaceholders } from '../content';
 import { ErrorBanner, useLatest } from './ui';
 
 /** How long typing must pause before the preview renders again: one request per pause, not one per key. */
-export const RENDER_DELAY_MS = 300;
+const RENDER_DELAY_MS = 300;
 
 interface Rendered {
   rendered_body: string;
@@ -46,6 +46,8 @@ export function RenderPreview({ path }: { path: string }) {
   function type(name: string, value: string) {
     const next = { ...values, [name]: value };
     setValues(next);
+    // The answer to the values before this keystroke must not show under the new ones while typing pauses.
+    latest.supersede();
     clearTimeout(pending.current);
     pending.current = setTimeout(
       () =>

@@ -226,5 +226,10 @@ export function useLatest(setError: (message: string | null) => void) {
       if (ticket === latest.current) setLoading(false);
     }
   }
-  return { load, loading };
+  /** Answers to requests already sent no longer apply (the values they were for have changed since). */
+  function supersede(): void {
+    latest.current += 1;
+    setLoading(false);
+  }
+  return { load, loading, supersede };
 }

@@ -50,9 +50,13 @@ export function ConsentPage({ query, user, onLogout }: { query: string; user: Us
   const settled = useSettled(SETTLE_MS);
 
   useEffect(() => {
+    let shown = true; // false once the page is gone (a logout): its answer is no one's any more
     api<OAuthAuthorization>('GET', `/api/v1/oauth/authorization?${query}`)
-      .then(setRequest)
-      .catch((caught: unknown) => setError(messageOf(caught)));
+      .then((answer) => shown && setRequest(answer))
+      .catch((caught: unknown) => shown && setError(messageOf(caught)));
+    return () => {
+      shown = false;
+    };
   }, [query]);
 
   const decide = (decision: OAuthDecision) =>

@@ -18,7 +18,7 @@ type Item = Record<string, unknown> & { id: string; version: number; updated_at:
 interface Field {
   name: string;
   label: string;
-  type?: 'textarea' | 'select' | 'labels';
+  type?: 'textarea' | 'select' | 'labels' | 'checkbox';
   options?: string[];
   /** Set at creation only (slugs, an artifact's project: they address the item). */
   createOnly?: boolean;
@@ -48,6 +48,8 @@ const KINDS: Record<
       { name: 'body', label: 'Body ({{placeholders}}, @slug includes)', type: 'textarea', required: true },
       { name: 'status', label: 'Status', type: 'select', options: ['draft', 'published'] },
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
+      // PRODUCT.md §14: a published prompt with mcp_expose is offered to the user's MCP clients (default on).
+      { name: 'mcp_expose', label: 'Offer to MCP clients once published', type: 'checkbox' },
     ],
     statuses: ['draft', 'published'],
     path: (item) => `/api/v1/prompts/${item.id}`,
@@ -90,7 +92,10 @@ export function ContentPage({ kind }: { kind: Kind }) {
   const offers = (filter: keyof ContentFilters) => FILTERS_OF[kind].includes(filter);
   /** The list's filters; a status of '' is the API's default: everything but archived (prompts: every status). */
   const [filters, setFilters] = useState<ContentFilters>(NO_FILTERS);
-  /** The filter bar as typed: its text fields apply on submit, its selects and a click on a label at once. */
+  /**
+   * The filter bar as shown. Typing changes only the bar; Enter or Filter applies it, and so does a select or a
+   * click on a label or project, which applies the whole bar as shown (typed text included).
+   */
   const [draft, setDraft] = useState<ContentFilters>(NO_FILTERS);
   const [page, setPage] = useState(1);
   const [list, setList] = useState<{ items: Item[]; page: number; total_pages: number; total_count: number } | null>(
@@ -148,6 +153,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
       if (field.createOnly && editing !== 'new') continue;
       const value = String(form.get(field.name) ?? '');
       if (field.type === 'labels') body[field.name] = labelList(value);
+      else if (field.type === 'checkbox') body[field.name] = form.get(field.name) === 'on';
       // An empty optional field is left out of a create; in an edit it is removed (null) where the API allows
       // it, and a description may be emptied.
       else if (value !== '' || field.name === 'description') body[field.name] = value;
@@ -289,6 +295,17 @@ export function ContentPage({ kind }: { kind: Kind }) {
               const value = Array.isArray(current)
                 ? current.join(', ')
                 : ((current as string | null | undefined) ?? '');
+              if (field.type === 'checkbox')
+                return (
+                  <label key={field.name} className="check">
+                    <input
+                      type="checkbox"
+                      name={field.name}
+                      defaultChecked={editing === 'new' ? true : current === true}
+                    />
+                    {field.label}
+                  </label>
+                );
               return (
                 <label key={field.name}>
                   {field.label}
