@@ -186,19 +186,27 @@ export class AuthGuard implements CanActivate {
    */
   private admit(request: Request, response: Response, verified: VerifiedKey, integration: Integration | null): void {
     const { key, account } = verified;
+    this.consumeHourlyLimit(request, response, account, { keyPrefix: key.key_prefix, keyId: key.id });
+    this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
+  }
+
+  /** One request of the account's hourly limit (PRODUCT.md §4), with its headers; 429 once it is used up. */
+  private consumeHourlyLimit(
+    request: Request,
+    response: Response,
+    account: Identity['account'],
+    attribution: Pick<AuthFailure, 'keyPrefix' | 'keyId'> = {},
+  ): void {
     const decision = this.limiter.consume(account.id, account.hourly_limit);
     const headers = this.setRateHeaders(response, decision);
-    if (!decision.allowed) {
-      this.fail(request, {
-        reason: 'rate_limited',
-        status: HttpStatus.TOO_MANY_REQUESTS,
-        keyPrefix: key.key_prefix,
-        keyId: key.id,
-        accountId: account.id,
-      });
-      throw AuthProblems.rateLimited(decision.secondsToReset, headers);
-    }
-    this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, integration);
+    if (decision.allowed) return;
+    this.fail(request, {
+      reason: 'rate_limited',
+      status: HttpStatus.TOO_MANY_REQUESTS,
+      ...attribution,
+      accountId: account.id,
+    });
+    throw AuthProblems.rateLimited(decision.secondsToReset, headers);
   }
 
   /**
@@ -271,12 +279,7 @@ export class AuthGuard implements CanActivate {
       throw AuthProblems.suspended();
     }
     if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
-    const decision = this.limiter.consume(account.id, account.hourly_limit);
-    const headers = this.setRateHeaders(response, decision);
-    if (!decision.allowed) {
-      this.fail(request, { reason: 'rate_limited', status: HttpStatus.TOO_MANY_REQUESTS, accountId: account.id });
-      throw AuthProblems.rateLimited(decision.secondsToReset, headers);
-    }
+    this.consumeHourlyLimit(request, response, account);
     return { kind: 'oauth', account, grantId: token.grant_id, clientId: token.client_id, scopes: token.scopes };
   }
 
