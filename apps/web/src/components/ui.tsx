@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { messageOf } from '../api';
+import { api, messageOf } from '../api';
 import { INTEGRATION_BADGES, shares } from '../format';
 import type { Integration } from '../types';
 
@@ -232,4 +232,36 @@ export function useLatest(setError: (message: string | null) => void) {
     setLoading(false);
   }
   return { load, loading, supersede };
+}
+
+/**
+ * A confirmation before a DELETE that cannot be undone (revoke a key, disconnect an app): the question, then
+ * the action, sent once however often it is clicked, with its error shown in place.
+ */
+export function ConfirmDelete({
+  path,
+  label,
+  onCancel,
+  onDeleted,
+  children,
+}: {
+  path: string;
+  label: string;
+  onCancel: () => void;
+  onDeleted: () => void;
+  children: ReactNode;
+}) {
+  const { busy, error, run } = useRequest();
+  const confirm = () =>
+    void run(async () => {
+      await api('DELETE', path);
+      onDeleted();
+    });
+  return (
+    <div>
+      <p>{children}</p>
+      <ErrorBanner error={error} />
+      <FormActions label={label} danger onCancel={onCancel} onAction={confirm} busy={busy} />
+    </div>
+  );
 }

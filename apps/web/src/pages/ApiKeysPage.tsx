@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { api, query } from '../api';
 import {
+  ConfirmDelete,
   Dialog,
   ErrorBanner,
   FormActions,
@@ -207,7 +208,15 @@ export function ApiKeysPage() {
       </Dialog>
       <Dialog open={pending?.kind === 'revoke'} title="Revoke API key" onClose={close}>
         {pending?.kind === 'revoke' ? (
-          <RevokeForm keyToRevoke={pending.key} onCancel={close} onRevoked={() => void done()} />
+          <ConfirmDelete
+            path={`/api/v1/settings/api-keys/${pending.key.id}`}
+            label="Revoke key"
+            onCancel={close}
+            onDeleted={() => void done()}
+          >
+            Revoke <strong>{pending.key.name}</strong> (<code>{displayPrefix(pending.key.key_prefix)}</code>)? Every
+            tool that uses it is refused at once. This cannot be undone.
+          </ConfirmDelete>
         ) : null}
       </Dialog>
       <Dialog open={pending?.kind === 'edit'} title="Edit API key" onClose={close}>
@@ -367,33 +376,6 @@ function RotateForm({
       <ErrorBanner error={error} />
       <FormActions label="Rotate" onCancel={onCancel} busy={busy} />
     </form>
-  );
-}
-
-function RevokeForm({
-  keyToRevoke,
-  onCancel,
-  onRevoked,
-}: {
-  keyToRevoke: ApiKey;
-  onCancel: () => void;
-  onRevoked: () => void;
-}) {
-  const { busy, error, run } = useRequest();
-  const revoke = () =>
-    void run(async () => {
-      await api('DELETE', `/api/v1/settings/api-keys/${keyToRevoke.id}`);
-      onRevoked();
-    });
-  return (
-    <div>
-      <p>
-        Revoke <strong>{keyToRevoke.name}</strong> (<code>{displayPrefix(keyToRevoke.key_prefix)}</code>)? Every tool
-        that uses it is refused at once. This cannot be undone.
-      </p>
-      <ErrorBanner error={error} />
-      <FormActions label="Revoke key" danger onCancel={onCancel} onAction={revoke} busy={busy} />
-    </div>
   );
 }
 

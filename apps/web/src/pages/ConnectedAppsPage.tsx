@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
-import { Dialog, ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
+import { ConfirmDelete, Dialog, ErrorBanner, Pager, useLatest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 import { appName } from '../oauth';
 import type { ListPage, OAuthGrant } from '../types';
@@ -104,43 +104,20 @@ export function ConnectedAppsPage() {
 
       <Dialog open={disconnecting !== null} title="Disconnect app" onClose={() => setDisconnecting(null)}>
         {disconnecting ? (
-          <DisconnectForm
-            grant={disconnecting}
+          <ConfirmDelete
+            path={`/api/v1/settings/oauth/grants/${encodeURIComponent(disconnecting.id)}`}
+            label="Disconnect"
             onCancel={() => setDisconnecting(null)}
-            onDisconnected={() => {
+            onDeleted={() => {
               setDisconnecting(null);
               void load();
             }}
-          />
+          >
+            Disconnect <strong>{appName(disconnecting)}</strong>? Its access and refresh tokens stop working at once. To
+            use it again you have to approve it again.
+          </ConfirmDelete>
         ) : null}
       </Dialog>
     </section>
-  );
-}
-
-function DisconnectForm({
-  grant,
-  onCancel,
-  onDisconnected,
-}: {
-  grant: OAuthGrant;
-  onCancel: () => void;
-  onDisconnected: () => void;
-}) {
-  const { busy, error, run } = useRequest();
-  const disconnect = () =>
-    void run(async () => {
-      await api('DELETE', `/api/v1/settings/oauth/grants/${encodeURIComponent(grant.id)}`);
-      onDisconnected();
-    });
-  return (
-    <div>
-      <p>
-        Disconnect <strong>{appName(grant)}</strong>? Its access and refresh tokens stop working at once. To use it
-        again you have to approve it again.
-      </p>
-      <ErrorBanner error={error} />
-      <FormActions label="Disconnect" danger onCancel={onCancel} onAction={disconnect} busy={busy} />
-    </div>
   );
 }
