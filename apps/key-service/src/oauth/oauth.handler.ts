@@ -215,11 +215,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       if (code.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the authorization code expired');
       await manager.query(`UPDATE oauth_codes SET used_at = $2 WHERE code_hash = $1`, [command.code_hash, now]);
       // OAuth 2.1 §4.1.3: the same redirect_uri as the authorization request, required when that one named it.
-      if (
-        code.redirect_uri_given
-          ? command.redirect_uri !== code.redirect_uri
-          : (command.redirect_uri ?? code.redirect_uri) !== code.redirect_uri
-      )
+      if ((code.redirect_uri_given || command.redirect_uri !== undefined) && command.redirect_uri !== code.redirect_uri)
         return refused('invalid_grant', 'redirect_uri is not the one the authorization request used');
       if (code.code_challenge !== command.code_challenge)
         return refused('invalid_grant', 'code_verifier does not match the code_challenge');
