@@ -498,8 +498,9 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(text.status).toBe(415);
     });
 
-    it('rotates refresh tokens; presenting a used one revokes the grant', async () => {
-      const first = await connect();
+    it('rotates refresh tokens; presenting a used one revokes the grant and alerts its owner', async () => {
+      const user = await DashboardUser.signup(base);
+      const first = await connect(user);
       const second = await form('/oauth/token', {
         grant_type: 'refresh_token',
         refresh_token: first.refresh_token,
@@ -529,6 +530,26 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         client_id: clientId,
       });
       expect(afterTheft.body).toMatchObject({ error: 'invalid_grant' });
+
+      // The owner learns of it: a high alert that names the app and where the replay came from.
+      const alerts = await waitFor(
+        () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts?rule=oauth_token_reuse'),
+        (response) => response.body.alerts?.length === 1,
+      );
+      expect(alerts.body.alerts[0]).toMatchObject({
+        rule: 'oauth_token_reuse',
+        severity: 'high',
+        status: 'open',
+        count: 1,
+        summary: expect.stringContaining('refresh tokens was used twice'),
+        evidence: {
+          observed: 'a refresh token used a second time',
+          ips: ['127.0.0.1'],
+          samples: ['Test MCP client'],
+          client_id: clientId,
+        },
+      });
+      expect(alerts.body.alerts[0]).not.toHaveProperty('key_id');
     });
 
     it('refuses the loser of two refreshes at once without revoking the grant', async () => {
@@ -1020,7 +1041,12 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
           [user.account.id],
         )) as { type: string; data: Body }[];
         expect(events.map((event) => event.type)).toEqual(['oauth.grant_created', 'oauth.grant_revoked']);
-        expect(events[1].data).toEqual({ grant_id: grant.id, client_id: clientId, reason: 'user' });
+        expect(events[1].data).toEqual({
+          grant_id: grant.id,
+          client_id: clientId,
+          client_name: 'Test MCP client',
+          reason: 'user',
+        });
         const registered = (await dataSource.query(`SELECT data FROM es_events WHERE stream_id = $1`, [
           `oauth-client-${clientId}`,
         ])) as { data: Body }[];

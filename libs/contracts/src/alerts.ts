@@ -28,8 +28,11 @@ export const AUTO_REVOKE_RULES = [
   'failed_auth_burst',
   'revoked_key_use',
 ] as const;
-/** Every rule an alert can have: the above, and a key reported as leaked (§11, already revoked). */
-export const ALERT_RULES = [...AUTO_REVOKE_RULES, 'key_leaked'] as const;
+/**
+ * Every rule an alert can have: the above, a key reported as leaked (§11), and an OAuth code or refresh
+ * token used twice (§14). Both have revoked what was exposed already.
+ */
+export const ALERT_RULES = [...AUTO_REVOKE_RULES, 'key_leaked', 'oauth_token_reuse'] as const;
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
 export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
 /** How the alerts list can be sorted (PRODUCT.md §1); `severity` orders low < medium < high. */

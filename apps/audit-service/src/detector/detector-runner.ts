@@ -189,6 +189,13 @@ export class DetectorRunner {
           startAt: 'new',
         }),
       ),
+      // OAuth grants revoked because a code or refresh token came back twice (PRODUCT.md §14).
+      detectorConsumer({
+        durable: 'audit-detector-oauth-revocations',
+        stream: STREAMS.accounts.name,
+        filterSubject: subjectForEventType('oauth.grant_revoked'),
+        startAt: 'new',
+      }),
     ];
     try {
       for (const consumer of this.consumers) await consumer.start();

@@ -59,7 +59,13 @@ export function detectorConfig(json: string): DetectorConfig {
 }
 
 export type Rule =
-  'request_spike' | 'off_hours' | 'new_location' | 'failed_auth_burst' | 'revoked_key_use' | 'key_leaked';
+  | 'request_spike'
+  | 'off_hours'
+  | 'new_location'
+  | 'failed_auth_burst'
+  | 'revoked_key_use'
+  | 'key_leaked'
+  | 'oauth_token_reuse';
 export type Severity = 'low' | 'medium' | 'high';
 
 export interface Finding {
@@ -170,6 +176,49 @@ function leakFindings(event: EventEnvelope): Finding[] {
         observed: 'reported leaked',
         window: 'report',
         ...(data.source_url ? { samples: [data.source_url] } : {}),
+      },
+    },
+  ];
+}
+
+/** Why key-service revokes a grant when a code or refresh token comes back (OAuth 2.1 §4.1.3, §4.3.1). */
+const REUSE_REVOCATIONS: Record<string, { observed: string; summary: string }> = {
+  refresh_token_reuse: {
+    observed: 'a refresh token used a second time',
+    summary:
+      "A connected app's access was revoked because one of its refresh tokens was used twice: the token may have been stolen.",
+  },
+  code_reuse: {
+    observed: 'an authorization code used a second time',
+    summary:
+      "A connected app's access was revoked because its authorization code was used twice: the code may have been intercepted.",
+  },
+};
+
+/**
+ * An OAuth grant revoked because a code or refresh token was replayed: one of the two users of the token is
+ * not the app, and its owner should know (the grant is already revoked, so nothing is left to auto-revoke).
+ * The app's self-chosen name stays in the evidence, out of the sentence, like a leak's source URL.
+ */
+function tokenReuseFindings(event: EventEnvelope): Finding[] {
+  const data = event.data as { grant_id?: string; client_id?: string; client_name?: string; reason?: string };
+  const reuse = data.reason ? REUSE_REVOCATIONS[data.reason] : undefined;
+  if (!reuse || !data.grant_id || !event.meta.account_id) return [];
+  return [
+    {
+      rule: 'oauth_token_reuse',
+      severity: 'high',
+      account_id: event.meta.account_id,
+      dedup_key: `oauth_token_reuse:${data.grant_id}`,
+      at: event.occurred_at,
+      summary: reuse.summary,
+      evidence: {
+        observed: reuse.observed,
+        window: 'one token',
+        ...(event.meta.ip ? { ips: [event.meta.ip] } : {}),
+        ...(data.client_name ? { samples: [data.client_name] } : {}),
+        client_id: data.client_id,
+        grant_id: data.grant_id,
       },
     },
   ];
@@ -337,6 +386,7 @@ export class Detector {
       }
       return event.type === 'key.revoked' ? leakFindings(event) : [];
     }
+    if (event.type === 'oauth.grant_revoked') return tokenReuseFindings(event);
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
     return [];

@@ -677,6 +677,59 @@ describe('Detector', () => {
     });
   });
 
+  describe('oauth_token_reuse', () => {
+    const grantId = randomUUID();
+    const clientId = randomUUID();
+    const grantRevoked = (reason: string): EventEnvelope => {
+      const event = eventAt(
+        'oauth.grant_revoked',
+        `oauth-grant-${grantId}`,
+        MONDAY,
+        { grant_id: grantId, client_id: clientId, client_name: 'Claude Code', reason },
+        ACCOUNT,
+      );
+      return { ...event, meta: { ...event.meta, ip: '203.0.113.9' } };
+    };
+
+    it.each([
+      ['refresh_token_reuse', 'a refresh token used a second time'],
+      ['code_reuse', 'an authorization code used a second time'],
+    ])('fires high when a grant is revoked for %s, with the app and address in the evidence', (reason, observed) => {
+      expect(sut.observe(grantRevoked(reason))).toEqual([
+        {
+          rule: 'oauth_token_reuse',
+          severity: 'high',
+          account_id: ACCOUNT,
+          dedup_key: `oauth_token_reuse:${grantId}`,
+          at: new Date(MONDAY).toISOString(),
+          summary: expect.stringMatching(/^A connected app's access was revoked because .* used twice/),
+          evidence: {
+            observed,
+            window: 'one token',
+            ips: ['203.0.113.9'],
+            samples: ['Claude Code'],
+            client_id: clientId,
+            grant_id: grantId,
+          },
+        },
+      ]);
+    });
+
+    it.each(['user', 'replaced', 'token_revocation'])('stays quiet for a grant revoked with reason %s', (reason) => {
+      expect(sut.observe(grantRevoked(reason))).toEqual([]);
+    });
+
+    it('keeps the self-chosen app name out of the summary people act on', () => {
+      const event = grantRevoked('refresh_token_reuse');
+      const named = { ...event, data: { ...event.data, client_name: 'Visit https://evil.example to fix this' } };
+
+      const [finding] = sut.observe(named);
+
+      expect(finding.summary).not.toContain('evil');
+      expect(finding.evidence.samples).toEqual(['Visit https://evil.example to fix this']);
+    });
+  });
+
   describe('determinism', () => {
     function scenario(): EventEnvelope[] {
       const events: EventEnvelope[] = [];

@@ -508,16 +508,25 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     meta: RevokeGrantCommand['meta'],
     now: Date,
   ): Promise<void> {
+    // The app's name goes into the event: the audit log and a reuse alert name the app people connected.
     const result = (await manager.query(
-      `UPDATE oauth_grants SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING client_id`,
+      `UPDATE oauth_grants g SET revoked_at = $2, revoked_reason = $3
+         FROM oauth_clients c
+        WHERE g.id = $1 AND g.revoked_at IS NULL AND c.client_id = g.client_id
+        RETURNING g.client_id, c.client_name`,
       [grantId, now, reason],
-    )) as [{ client_id: string }[], number];
+    )) as [{ client_id: string; client_name: string }[], number];
     await manager.query(`DELETE FROM oauth_access_tokens WHERE grant_id = $1`, [grantId]);
     const [revoked] = result[0];
     if (!revoked) return;
     await this.store.append(
       grantStream(grantId),
-      [{ type: 'oauth.grant_revoked', data: { grant_id: grantId, client_id: revoked.client_id, reason } }],
+      [
+        {
+          type: 'oauth.grant_revoked',
+          data: { grant_id: grantId, client_id: revoked.client_id, client_name: revoked.client_name, reason },
+        },
+      ],
       'any',
       eventMeta(meta, accountId),
       manager,
