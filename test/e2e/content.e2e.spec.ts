@@ -724,6 +724,34 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(security('/api/v1/settings/api-keys')).toEqual(['session']);
     expect(security('/api/v1/memories')).toEqual(['api_key', 'session']);
     expect(security('/admin/v1/accounts')).toEqual(['admin_token']);
+    // The MCP endpoint and its OAuth server (PRODUCT.md §14) are in the document too: MCP takes POST only.
+    expect(Object.keys(document.body.paths['/mcp/v1/common'])).toEqual(['post']);
+    expect(security('/mcp/v1/common', 'post')).toEqual(['oauth2']);
+    for (const [path, method] of [
+      ['/.well-known/oauth-authorization-server', 'get'],
+      ['/.well-known/oauth-protected-resource/mcp/v1/common', 'get'],
+      ['/oauth/register', 'post'],
+      ['/oauth/authorize', 'get'],
+      ['/oauth/token', 'post'],
+      ['/oauth/revoke', 'post'],
+    ])
+      expect([path, security(path, method)]).toEqual([path, []]);
+    const token = document.body.paths['/oauth/token'].post as Operation & {
+      requestBody: { content: Record<string, unknown> };
+    };
+    expect(Object.keys(token.requestBody.content).sort()).toEqual([
+      'application/json',
+      'application/x-www-form-urlencoded',
+    ]);
+    expect(token.responses['400'].content?.['application/json']).toMatchObject({
+      schema: { required: ['error', 'error_description'] },
+    });
+    const schemes = (document.body as unknown as { components: { securitySchemes: Record<string, unknown> } })
+      .components.securitySchemes;
+    expect(schemes.oauth2).toMatchObject({
+      type: 'oauth2',
+      flows: { authorizationCode: { tokenUrl: '/oauth/token', scopes: { 'content:read': expect.any(String) } } },
+    });
     // Fields that take a string or null are strings in the document, not objects.
     const memory = document.body.components.schemas.CreateMemoryDto as {
       properties: Record<string, { type: string; nullable?: boolean }>;

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '#common';
+import { OAUTH_SCOPES } from '#contracts';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { accessPolicyOf } from './auth/access.decorator';
 
@@ -45,9 +46,8 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
     case 'session':
       return [{ session: [] }];
     case 'oauth':
-      // Only the MCP endpoint (JSON-RPC), which this document leaves out (@ApiExcludeController); README
-      // "MCP endpoint and OAuth 2.1" describes it and the OAuth protocol routes.
-      return undefined;
+      // The MCP endpoint: an OAuth access token (its write tools also need content:write).
+      return [{ oauth2: ['content:read'] }];
     default:
       return [{ api_key: [] }, { session: [] }];
   }
@@ -63,7 +63,9 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
     app,
     new DocumentBuilder()
       .setTitle('VibeXP API')
-      .setDescription('Accounts, API keys, content and audit. Errors are application/problem+json (RFC 9457).')
+      .setDescription(
+        'Accounts, API keys, content and audit, and the MCP endpoint with its OAuth 2.1 server. Errors are application/problem+json (RFC 9457), except the OAuth protocol errors (RFC 6749 JSON) and JSON-RPC errors of the MCP endpoint.',
+      )
       .setVersion('1')
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', bearerFormat: 'vxk_ + 64 hex', description: 'an API key' },
@@ -73,6 +75,22 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN of the deployment (/admin/v1 only)' },
         'admin_token',
+      )
+      .addOAuth2(
+        {
+          type: 'oauth2',
+          description:
+            'OAuth 2.1 for the MCP endpoint only: public clients (RFC 7591), PKCE S256, `vxo_` access tokens',
+          flows: {
+            authorizationCode: {
+              authorizationUrl: '/oauth/authorize',
+              tokenUrl: '/oauth/token',
+              refreshUrl: '/oauth/token',
+              scopes: OAUTH_SCOPES,
+            },
+          },
+        },
+        'oauth2',
       )
       .build(),
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey}_${methodKey}` },

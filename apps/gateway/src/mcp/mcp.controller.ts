@@ -1,5 +1,5 @@
-import { All, Controller, HttpStatus, Inject, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { All, Controller, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
 import {
@@ -21,6 +21,7 @@ import type { Identity } from '../auth/identity';
 import { ContentReads } from '../content/content-reads';
 import { contentActor } from '../content/content-actor';
 import { MCP_PATH, publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
+import { McpEndpointDoc } from '../oauth/oauth.openapi';
 import { MCP_TOOLS, type McpTool, ToolArgumentError, type ToolContext } from './mcp-tools';
 
 /** Protocol revisions this server speaks, newest first (MCP 2025-06-18, Streamable HTTP). */
@@ -68,7 +69,6 @@ function toolErrorText(error: unknown): string {
  * The guard admits OAuth access tokens issued for this resource only; the tools act as the token's
  * account through the same content RPCs as the REST API.
  */
-@ApiExcludeController()
 @Access({ mode: 'oauth' })
 @Controller(MCP_PATH.slice(1))
 export class McpController {
@@ -81,16 +81,9 @@ export class McpController {
     @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
   ) {}
 
-  @All()
+  @Post()
+  @McpEndpointDoc()
   async serve(@Req() request: Request, @Res() response: Response): Promise<void> {
-    if (request.method !== 'POST') {
-      response.setHeader('Allow', 'POST');
-      throw new ProblemError(
-        HttpStatus.METHOD_NOT_ALLOWED,
-        'METHOD_NOT_ALLOWED',
-        'this MCP endpoint answers each POST with JSON and offers no event stream: send JSON-RPC messages with POST',
-      );
-    }
     // No Origin check: every request needs a bearer token, which a browser never sends on its own, so a
     // page that rebinds a name to this server has nothing to act with; browser-based clients may call (CORS).
     const origin = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
@@ -138,6 +131,18 @@ export class McpController {
       if (error instanceof JsonRpcFailure) return this.answerError(response, id, error.code, error.message);
       throw error;
     }
+  }
+
+  /** Any other method, after the same authentication: there is no event stream to GET and no session to DELETE. */
+  @All()
+  @ApiExcludeEndpoint()
+  refuseOtherMethods(@Res({ passthrough: true }) response: Response): never {
+    response.setHeader('Allow', 'POST');
+    throw new ProblemError(
+      HttpStatus.METHOD_NOT_ALLOWED,
+      'METHOD_NOT_ALLOWED',
+      'this MCP endpoint answers each POST with JSON and offers no event stream: send JSON-RPC messages with POST',
+    );
   }
 
   private answerError(response: Response, id: JsonRpcId | null, code: number, message: string): void {

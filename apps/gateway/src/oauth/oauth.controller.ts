@@ -1,5 +1,4 @@
 import { Controller, Get, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
 import {
@@ -18,6 +17,15 @@ import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { sha256Hex } from '../auth/api-key-format';
 import { AuthorizationRequests } from './authorization-requests';
+import {
+  AuthorizationServerMetadataDoc,
+  AuthorizeDoc,
+  OAuthApiTag,
+  ProtectedResourceMetadataDoc,
+  RegisterClientDoc,
+  RevokeDoc,
+  TokenDoc,
+} from './oauth.openapi';
 import {
   AUTHORIZATION_PARAM_NAMES,
   CODE_VERIFIER,
@@ -70,7 +78,7 @@ function sendOAuthError(response: Response, status: number, error: OAuthErrorCod
  * audience-bound to the MCP URL, RFC 8707) and revocation (RFC 7009). Codes and tokens are made here;
  * key-service stores only their hashes.
  */
-@ApiExcludeController()
+@OAuthApiTag()
 @Access({ mode: 'public' })
 @Controller()
 export class OAuthController {
@@ -96,6 +104,7 @@ export class OAuthController {
 
   /** RFC 8414. */
   @Get('.well-known/oauth-authorization-server')
+  @AuthorizationServerMetadataDoc()
   authorizationServerMetadata(@Req() request: Request) {
     const origin = this.origin(request);
     return {
@@ -118,6 +127,7 @@ export class OAuthController {
 
   /** RFC 9728, at the path-suffixed address of the MCP endpoint and at the bare one. */
   @Get(['.well-known/oauth-protected-resource', `.well-known/oauth-protected-resource${MCP_PATH}`])
+  @ProtectedResourceMetadataDoc()
   protectedResourceMetadata(@Req() request: Request) {
     const origin = this.origin(request);
     return {
@@ -132,6 +142,7 @@ export class OAuthController {
 
   /** RFC 7591 dynamic registration, public clients only (no secret: `token_endpoint_auth_method: none`). */
   @Post('oauth/register')
+  @RegisterClientDoc()
   async register(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.registrations.hit(throttleKey(requestClientIp(request, this.trusted)));
     const metadata = (request.body ?? {}) as Record<string, unknown>;
@@ -200,6 +211,7 @@ export class OAuthController {
    * (RFC 9700 §4.11.2).
    */
   @Get('oauth/authorize')
+  @AuthorizeDoc()
   async authorize(@Req() request: Request, @Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
     const query = request.originalUrl.includes('?')
@@ -224,6 +236,7 @@ export class OAuthController {
 
   /** RFC 6749 §3.2 / OAuth 2.1 §3.2: authorization_code (with PKCE) and refresh_token grants. */
   @Post('oauth/token')
+  @TokenDoc()
   async token(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.tokenRequests.hit(throttleKey(requestClientIp(request, this.trusted)));
     const read = readParams(request.body, [
@@ -322,6 +335,7 @@ export class OAuthController {
 
   /** RFC 7009: 200 whether or not the token was known; 400 without a token, 401 for a client_id that cannot be a client. */
   @Post('oauth/revoke')
+  @RevokeDoc()
   async revoke(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.tokenRequests.hit(throttleKey(requestClientIp(request, this.trusted)));
     const read = readParams(request.body, ['token', 'token_type_hint', 'client_id'] as const);
