@@ -805,6 +805,42 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect((found.structuredContent as { results: Body[] }).results.map((hit) => hit.id)).toContain(memory.id);
     });
 
+    it('records each accepted request as oauth_token.used in the audit log, under the REST API’s action', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const created = await tool(tokens.access_token, 'create_memory', { text: 'Audited through MCP' });
+      expect((await rpc(tokens.access_token, 'ping')).result).toEqual({});
+      const grants = await user.request<{ grants: { id: string }[] }>('GET', '/api/v1/settings/oauth/grants');
+      type Logged = { type: string; action: string; outcome: string; data: Body; meta: Body };
+
+      const logged = await waitFor(
+        () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=oauth_token.used'),
+        (response) => response.body.events?.length === 2,
+      );
+      const [ping, write] = logged.body.events;
+      expect(write).toMatchObject({
+        action: 'memories.create',
+        outcome: 'success',
+        data: {
+          grant_id: grants.body.grants[0].id,
+          client_id: clientId,
+          status: 200,
+          route: '/mcp/v1/common',
+          mcp_method: 'tools/call',
+          mcp_tool: 'create_memory',
+          location: { country: 'local' },
+        },
+        meta: { account_id: user.account.id },
+      });
+      expect(ping).toMatchObject({ action: 'mcp.ping', data: { mcp_method: 'ping', mcp_tool: null } });
+      expect(write.data).not.toHaveProperty('coordinates');
+      // The memory's own event is tied to the request that made it.
+      const memoryEvents = await user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=memory.created');
+      expect(memoryEvents.body.events.map((event) => event.meta.request_id)).toEqual([write.meta.request_id]);
+      expect((created.structuredContent as Body).text).toBe('Audited through MCP');
+      expect(JSON.stringify(logged.body)).not.toContain(tokens.access_token.slice(4));
+    });
+
     it('reports bad arguments as a tool error the model can read, and stores nothing', async () => {
       const before = await owner.request<{ total_count: number }>('GET', '/api/v1/memories');
       for (const args of [

@@ -31,7 +31,8 @@ export const STREAMS = {
   auth: {
     name: 'AUTH',
     subjectPrefix: 'auth.events',
-    eventTypes: ['key.used', 'auth.failed'],
+    // oauth_token.used: an accepted MCP request (PRODUCT.md §14), the OAuth counterpart of key.used.
+    eventTypes: ['key.used', 'auth.failed', 'oauth_token.used'],
   },
   content: {
     name: 'CONTENT',

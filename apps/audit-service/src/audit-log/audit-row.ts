@@ -29,7 +29,7 @@ function text(value: unknown): string | null {
 
 export function outcomeOf(event: EventEnvelope): 'success' | 'failure' {
   if (FAILURES.has(event.type)) return 'failure';
-  if (event.type === 'key.used') {
+  if (event.type === 'key.used' || event.type === 'oauth_token.used') {
     const status = Number((event.data as { status?: unknown }).status);
     return Number.isFinite(status) && status >= 400 ? 'failure' : 'success';
   }

@@ -34,6 +34,20 @@ export interface KeyUse {
   integration: string | null;
 }
 
+/** An accepted MCP request: the grant whose access token it carried, and what it asked. */
+export interface TokenUse {
+  grantId: string;
+  clientId: string;
+  accountId: string;
+  status: number;
+  route: string;
+  latencyMs: number;
+  /** The REST API's action for the same work, or `mcp.<method>` (see mcpRequestFacts). */
+  action: string;
+  mcpMethod: string | null;
+  mcpTool: string | null;
+}
+
 /** Where a request came from and what it was (PRODUCT.md §7), on every auth event. */
 export interface RequestUsage {
   meta: Omit<EventMeta, 'account_id' | 'key_id'>;
@@ -47,7 +61,7 @@ export interface RequestUsage {
 }
 
 /**
- * Publishes `auth.failed` and `key.used` to the AUTH stream without ever making a request wait.
+ * Publishes `auth.failed`, `key.used` and `oauth_token.used` to the AUTH stream without ever making a request wait.
  * Events of one type that occur within a few milliseconds go out as one batch message (EventBatch) on
  * that type's subject: under load NATS stores, and each AUTH consumer receives and acknowledges, one
  * message per batch instead of one per request, which is most of what usage tracking costs.
@@ -115,6 +129,31 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
         ...facts,
       },
       { ...meta, account_id: use.accountId, key_id: use.keyId },
+    );
+  }
+
+  /**
+   * `oauth_token.used`: who used which app's access, for what, from where. No coordinates: the detector
+   * does not watch OAuth tokens, and nothing else needs them.
+   */
+  tokenUsed(use: TokenUse, usage: RequestUsage): void {
+    const { meta, coordinates: _unused, ...facts } = usage;
+    this.publish(
+      'oauth_token.used',
+      `oauth-usage-${use.grantId}`,
+      {
+        grant_id: use.grantId,
+        client_id: use.clientId,
+        status: use.status,
+        method: 'POST',
+        route: use.route,
+        latency_ms: use.latencyMs,
+        mcp_method: use.mcpMethod,
+        mcp_tool: use.mcpTool,
+        ...facts,
+        action: use.action,
+      },
+      { ...meta, account_id: use.accountId },
     );
   }
 

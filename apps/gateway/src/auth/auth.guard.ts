@@ -35,6 +35,7 @@ import { AuthProblems } from './auth.errors';
 import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
+import { mcpRequestFacts } from '../mcp/mcp-action';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
@@ -280,6 +281,7 @@ export class AuthGuard implements CanActivate {
     }
     if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
     this.consumeHourlyLimit(request, response, account);
+    this.recordTokenUseWhenSent(request, response, token);
     return { kind: 'oauth', account, grantId: token.grant_id, clientId: token.client_id, scopes: token.scopes };
   }
 
@@ -364,6 +366,29 @@ export class AuthGuard implements CanActivate {
 
   private fail(request: Request, failure: AuthFailure): void {
     this.events.failed(failure, this.usage(request));
+  }
+
+  /** One `oauth_token.used` per accepted MCP request, when its answer is sent, named by what it asked. */
+  private recordTokenUseWhenSent(request: Request, response: Response, token: VerifiedAccessToken): void {
+    const startedAt = process.hrtime.bigint();
+    const usage = this.usage(request);
+    response.once('finish', () => {
+      const asked = mcpRequestFacts(request.body);
+      this.events.tokenUsed(
+        {
+          grantId: token.grant_id,
+          clientId: token.client_id,
+          accountId: token.account.id,
+          status: response.statusCode,
+          route: (request.route as { path?: string } | undefined)?.path ?? request.path,
+          latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
+          action: asked.action,
+          mcpMethod: asked.mcp_method,
+          mcpTool: asked.mcp_tool,
+        },
+        usage,
+      );
+    });
   }
 
   private recordUseWhenSent(

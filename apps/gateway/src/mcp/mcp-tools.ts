@@ -31,6 +31,8 @@ export interface McpTool {
   name: string;
   title: string;
   description: string;
+  /** The REST API's action for the same work (PRODUCT.md §7): a call is recorded under it in the audit log. */
+  action: string;
   /** The grant's scope this tool needs: tools outside the token's scopes are neither listed nor callable. */
   scope: OAuthScope;
   inputSchema: {
@@ -108,6 +110,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'search',
     title: 'Search',
+    action: 'search.query',
     description: 'Ranked full-text search over your prompts, artifacts and memories.',
     scope: 'content:read',
     inputSchema: {
@@ -141,6 +144,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'get_memory',
     title: 'Get a memory',
+    action: 'memories.get',
     description: 'One memory, by id.',
     scope: 'content:read',
     inputSchema: {
@@ -155,6 +159,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'create_memory',
     title: 'Create a memory',
+    action: 'memories.create',
     description: 'Remember a fact, decision or preference, optionally tied to a project.',
     scope: 'content:write',
     inputSchema: {
@@ -179,6 +184,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'update_memory',
     title: 'Update a memory',
+    action: 'memories.update',
     description: 'Change some fields of a memory; the others stay. Every change is a new version.',
     scope: 'content:write',
     inputSchema: {
@@ -206,6 +212,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'get_artifact',
     title: 'Get an artifact',
+    action: 'artifacts.get',
     description: 'One artifact (a Markdown document of a project), by project and slug.',
     scope: 'content:read',
     inputSchema: {
@@ -220,6 +227,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'create_artifact',
     title: 'Create an artifact',
+    action: 'artifacts.create',
     description: 'Store a Markdown document (a work report, a static context…) in a project.',
     scope: 'content:write',
     inputSchema: {
@@ -247,6 +255,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'update_artifact',
     title: 'Update an artifact',
+    action: 'artifacts.update',
     description: 'Change some fields of an artifact, addressed by project and slug. Every change is a new version.',
     scope: 'content:write',
     inputSchema: {
@@ -276,6 +285,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'get_prompt',
     title: 'Get a prompt',
+    action: 'prompts.get',
     description: 'One prompt template, by id or slug.',
     scope: 'content:read',
     inputSchema: {
@@ -290,6 +300,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'create_prompt',
     title: 'Create a prompt',
+    action: 'prompts.create',
     description:
       'Store a prompt template: {{name}} placeholders, @slug includes another prompt. Published prompts with mcp_expose appear as MCP prompts.',
     scope: 'content:write',
@@ -316,6 +327,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'update_prompt',
     title: 'Update a prompt',
+    action: 'prompts.update',
     description: 'Change some fields of a prompt, by id or slug. Every change is a new version.',
     scope: 'content:write',
     inputSchema: {
@@ -344,6 +356,7 @@ export const MCP_TOOLS: readonly McpTool[] = [
   {
     name: 'render_prompt',
     title: 'Render a prompt',
+    action: 'prompts.render',
     description:
       'A prompt with its {{placeholders}} filled in and @references included; missing values stay as {{name}}.',
     scope: 'content:read',
