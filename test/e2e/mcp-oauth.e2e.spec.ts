@@ -834,9 +834,19 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       });
       expect(ping).toMatchObject({ action: 'mcp.ping', data: { mcp_method: 'ping', mcp_tool: null } });
       expect(write.data).not.toHaveProperty('coordinates');
-      // The memory's own event is tied to the request that made it.
+      // The memory's own event is tied to the request that made it, and names the app; so does its version.
       const memoryEvents = await user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=memory.created');
-      expect(memoryEvents.body.events.map((event) => event.meta.request_id)).toEqual([write.meta.request_id]);
+      expect(memoryEvents.body.events.map((event) => event.meta)).toEqual([
+        expect.objectContaining({ request_id: write.meta.request_id, client_id: clientId }),
+      ]);
+      expect(memoryEvents.body.events[0].meta).not.toHaveProperty('key_id');
+      const versions = await user.request<{ versions: { actor: Body }[] }>(
+        'GET',
+        `/api/v1/memories/${(created.structuredContent as Body).id as string}/versions`,
+      );
+      expect(versions.body.versions.map((version) => version.actor)).toEqual([
+        { type: 'oauth_app', client_id: clientId },
+      ]);
       expect((created.structuredContent as Body).text).toBe('Audited through MCP');
       expect(JSON.stringify(logged.body)).not.toContain(tokens.access_token.slice(4));
     });

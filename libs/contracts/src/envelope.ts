@@ -5,6 +5,8 @@ export interface EventMeta {
   request_id: string;
   account_id: string | null;
   key_id?: string;
+  /** The OAuth app (MCP client) a content change came through, beyond §8's minimum; its grant is in oauth_token.used. */
+  client_id?: string;
   ip?: string;
   user_agent?: string;
 }
@@ -62,6 +64,7 @@ export function parseEventEnvelope(input: unknown): EventEnvelope {
       problems.push('meta.account_id must be a UUID or null');
     }
     if (meta.key_id !== undefined && !isUuid(meta.key_id)) problems.push('meta.key_id must be a UUID');
+    if (meta.client_id !== undefined && !isUuid(meta.client_id)) problems.push('meta.client_id must be a UUID');
     for (const field of ['ip', 'user_agent'] as const) {
       if (meta[field] !== undefined && typeof meta[field] !== 'string') {
         problems.push(`meta.${field} must be a string`);

@@ -11,6 +11,10 @@ export class ActorDto {
   @IsUUID()
   key_id?: string;
 
+  @IsOptional()
+  @IsUUID()
+  client_id?: string;
+
   @ValidateNested()
   @Type(() => RequestMetaDto)
   meta: RequestMetaDto;
@@ -19,6 +23,7 @@ export class ActorDto {
 export function eventMeta(actor: ActorDto): EventMeta {
   const meta: EventMeta = { request_id: actor.meta.request_id, account_id: actor.account_id };
   if (actor.key_id) meta.key_id = actor.key_id;
+  if (actor.client_id) meta.client_id = actor.client_id;
   if (actor.meta.ip) meta.ip = actor.meta.ip;
   if (actor.meta.user_agent) meta.user_agent = actor.meta.user_agent;
   return meta;

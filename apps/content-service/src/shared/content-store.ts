@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ContentKind, EventMeta } from '#contracts';
+import type { Actor, ContentKind, EventMeta } from '#contracts';
 import { EventStore, type ExpectedVersion } from '#event-store';
 import { ARTIFACTS_TABLE } from '../artifacts/artifact.kind';
 import { HookSessionsProjection } from '../hooks/hook-sessions.projection';
@@ -11,6 +11,13 @@ import { ContentProjection } from './content-projection';
 import { type ContentEvent, type Fields, type RecordedContentEvent, contentStream } from './content-resource';
 
 export const CLOCK = Symbol('CLOCK');
+
+/** A version's `actor`: the API key, else the OAuth app (MCP), else the dashboard session that made it. */
+function actorOf(meta: EventMeta): Actor {
+  if (meta.key_id) return { type: 'api_key', key_id: meta.key_id };
+  if (meta.client_id) return { type: 'oauth_app', client_id: meta.client_id };
+  return { type: 'session' };
+}
 export type Clock = () => Date;
 
 /** content-service's event store with the read models as inline projections: the three content kinds, and hook sessions. */
@@ -45,7 +52,7 @@ export class ContentStore {
     return events.map((envelope) => ({
       event: { type: envelope.type, data: envelope.data } as ContentEvent<F>,
       occurredAt: envelope.occurred_at,
-      actor: envelope.meta.key_id ? { type: 'api_key', key_id: envelope.meta.key_id } : { type: 'session' },
+      actor: actorOf(envelope.meta),
     }));
   }
 

@@ -430,8 +430,15 @@ export function ContentPage({ kind }: { kind: Kind }) {
 interface Version {
   version: number;
   created_at: string;
-  actor: { type: string; key_id?: string };
+  actor: { type: string; key_id?: string; client_id?: string };
 }
+
+/** Who saved a version, in words: a key's tool, an app connected over MCP (Settings → Connected apps), or this dashboard. */
+const ACTOR_LABELS: Record<string, string> = {
+  api_key: 'an API key',
+  oauth_app: 'a connected app',
+  session: 'the dashboard',
+};
 
 /**
  * An item's versions, each restorable (a restore is a new version with that content), and for a prompt a
@@ -465,7 +472,7 @@ function History({ kind, path, onRestored }: { kind: Kind; path: string; onResto
               <tr key={version.version}>
                 <td>{version.version}</td>
                 <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
-                <td>{version.actor.type === 'api_key' ? 'an API key' : 'the dashboard'}</td>
+                <td>{ACTOR_LABELS[version.actor.type] ?? version.actor.type}</td>
                 <td>
                   {index === 0 ? (
                     <span className="muted">current</span>

@@ -4,16 +4,21 @@ import type { RequestMeta } from '../keys';
 export const CONTENT_KINDS = ['prompt', 'artifact', 'memory'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
 
-/** Who acts: the account always, the key when the request came with one (for versions' `actor`). */
+/**
+ * Who acts: the account always, the key when the request came with one, the OAuth app when it came through
+ * the MCP endpoint (for versions' `actor`).
+ */
 export interface ContentActor {
   account_id: string;
   key_id?: string;
+  client_id?: string;
   meta: RequestMeta;
 }
 
 export interface Actor {
-  type: 'api_key' | 'session';
+  type: 'api_key' | 'oauth_app' | 'session';
   key_id?: string;
+  client_id?: string;
 }
 
 export interface PromptView {
