@@ -160,6 +160,61 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.close();
   });
 
+  it('keeps the filters and page in the address: a reload, a link and Back show the same list', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Uri' });
+    for (let index = 1; index <= 21; index++) await create(user, 'memories', { title: `Note ${index}`, text: 'x' });
+    await create(user, 'memories', { title: 'Web team', text: 'a', metadata: { team: 'web', env: 'prod' } });
+    await create(user, 'memories', { title: 'Api team', text: 'b', metadata: { team: 'api', env: 'prod' } });
+    await create(user, 'memories', { title: 'Web staging', text: 'c', metadata: { team: 'web', env: 'staging' } });
+
+    const page = await openAs(user, '/memories');
+    const filters = page.getByRole('form', { name: 'filters' });
+    await page.getByText('page 1 of 2').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('page 2 of 2').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/memories?page=2');
+
+    // Metadata: values of one key any, keys all (PRODUCT.md §5.3).
+    await filters.getByLabel('metadata', { exact: true }).fill('team=web, team=api, env=prod');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Api team', 'Web team']);
+    expect(new URL(page.url()).hash).toBe('#/memories?metadata=team%3Dweb%2C+team%3Dapi%2C+env%3Dprod');
+    await page.reload();
+    await shows(page, ['Api team', 'Web team']);
+    expect(await filters.getByLabel('metadata', { exact: true }).inputValue()).toBe('team=web, team=api, env=prod');
+
+    // Back: the page before the filter, with an empty bar.
+    await page.goBack();
+    await page.getByText('page 2 of 2').waitFor();
+    expect(await filters.getByLabel('metadata', { exact: true }).inputValue()).toBe('');
+    // A link with filters opens on them.
+    await page.goto(`${base}/#/memories?metadata=${encodeURIComponent('env=staging')}`);
+    await shows(page, ['Web staging']);
+
+    // A metadata entry that is not key=value says so, and the list stays as it was.
+    await filters.getByLabel('metadata', { exact: true }).fill('team');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect(page.getByRole('alert').innerText()).resolves.toContain('key=value');
+    expect(new URL(page.url()).hash).toBe(`#/memories?metadata=${encodeURIComponent('env=staging')}`);
+    await shows(page, ['Web staging']);
+    await page.close();
+  });
+
+  it('filters prompts by whether they are offered to MCP clients', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Mo' });
+    await create(user, 'prompts', { name: 'Offered', body: 'a', status: 'published' });
+    await create(user, 'prompts', { name: 'Kept back', body: 'b', status: 'published', mcp_expose: false });
+    const page = await openAs(user, '/prompts');
+    const filters = page.getByRole('form', { name: 'filters' });
+    await shows(page, ['Kept back', 'Offered']);
+    await filters.getByLabel('offered to MCP', { exact: true }).selectOption('true');
+    await shows(page, ['Offered']);
+    await filters.getByLabel('offered to MCP', { exact: true }).selectOption('false');
+    await shows(page, ['Kept back']);
+    expect(new URL(page.url()).hash).toBe('#/prompts?mcp_expose=false');
+    await page.close();
+  });
+
   it('shows only the answer to the latest filter, however late an earlier one comes', async () => {
     const user = await DashboardUser.signup(base, { name: 'Lee' });
     await create(user, 'memories', { title: 'Blog memory', text: 'a', project: 'blog', labels: ['slow'] });

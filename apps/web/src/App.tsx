@@ -35,10 +35,12 @@ const NAV = [
 ] as const;
 
 function Page({ route }: { route: string }) {
-  const usage = /^\/keys\/([^/]+)\/usage$/.exec(route);
+  // `/memories?project=shop`: the page, then what it shows (content lists keep their filters there).
+  const [path, search = ''] = route.split('?', 2);
+  const usage = /^\/keys\/([^/]+)\/usage$/.exec(path);
   // Keyed by what they show: another key or kind is a fresh page, not the last one's state.
   if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} />;
-  switch (route) {
+  switch (path) {
     case '/alerts':
       return <AlertsPage />;
     case '/audit':
@@ -46,7 +48,7 @@ function Page({ route }: { route: string }) {
     case '/prompts':
     case '/artifacts':
     case '/memories':
-      return <ContentPage key={route} kind={route.slice(1) as 'prompts' | 'artifacts' | 'memories'} />;
+      return <ContentPage key={path} kind={path.slice(1) as 'prompts' | 'artifacts' | 'memories'} search={search} />;
     case '/settings/security':
       return <SecuritySettingsPage />;
     case '/settings/apps':
@@ -131,7 +133,9 @@ export function App() {
           <a
             key={path}
             href={`#${path}`}
-            aria-current={route === path || (path === '/keys' && route.startsWith('/keys')) ? 'page' : undefined}
+            aria-current={
+              route.split('?')[0] === path || (path === '/keys' && route.startsWith('/keys')) ? 'page' : undefined
+            }
           >
             {label}
           </a>

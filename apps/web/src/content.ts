@@ -11,18 +11,58 @@ export interface ContentFilters {
   labels: string;
   project: string;
   type: string;
+  /** Memories: `key=value, key=other, env=prod` (values of one key: any; keys: all). */
+  metadata: string;
+  /** Prompts: '' (either), 'true' (offered to MCP clients) or 'false'. */
+  mcp_expose: string;
 }
 
-export const NO_FILTERS: ContentFilters = { search: '', status: '', labels: '', project: '', type: '' };
+export const NO_FILTERS: ContentFilters = {
+  search: '',
+  status: '',
+  labels: '',
+  project: '',
+  type: '',
+  metadata: '',
+  mcp_expose: '',
+};
 
-/** The filters each list takes (§5.1–5.3): prompts have no project or type, memories no type. */
+/** The filters each list takes (§5.1–5.3, §14): prompts have no project or type, memories no type. */
 export const FILTERS_OF: Record<ContentKind, readonly (keyof ContentFilters)[]> = {
-  prompts: ['search', 'status', 'labels'],
+  prompts: ['search', 'status', 'labels', 'mcp_expose'],
   artifacts: ['search', 'status', 'labels', 'project', 'type'],
-  memories: ['search', 'status', 'labels', 'project'],
+  memories: ['search', 'status', 'labels', 'project', 'metadata'],
 };
 
 const PAGE_SIZE = 20;
+
+/**
+ * `team=web, team=api, env=prod` → `{ team: ['web', 'api'], env: ['prod'] }`, the API's metadata filter (§5.3);
+ * '' → null (no filter). An entry without `key=` is an Error naming it.
+ */
+export function metadataFilter(text: string): Record<string, string[]> | null {
+  const filter: Record<string, string[]> = {};
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const equals = entry.indexOf('=');
+    const key = entry.slice(0, Math.max(equals, 0)).trim();
+    if (equals < 0 || key === '') throw new Error(`metadata filter: write key=value, not “${entry.trim()}”`);
+    const values = (filter[key] ??= []);
+    const value = entry.slice(equals + 1).trim();
+    if (!values.includes(value)) values.push(value);
+  }
+  return Object.keys(filter).length > 0 ? filter : null;
+}
+
+/** A filter as sent: labels as the API stores them, metadata as JSON, the rest trimmed ('' is not sent). */
+function sentValue(name: keyof ContentFilters, filters: ContentFilters): string {
+  if (name === 'labels') return labelList(filters.labels).join(',');
+  if (name === 'metadata') {
+    const filter = metadataFilter(filters.metadata);
+    return filter ? JSON.stringify(filter) : '';
+  }
+  return filters[name].trim();
+}
 
 /** `" a, b,,a "` → `['a', 'b']`: trimmed, empty ones dropped, each once (as the API stores labels). */
 export function labelList(text: string): string[] {
@@ -39,8 +79,7 @@ export function labelList(text: string): string[] {
 /** The query of `GET /api/v1/{kind}` for these filters and page, newest change first. */
 export function listQuery(kind: ContentKind, filters: ContentFilters, page: number): string {
   const sent: Partial<ContentFilters> = {};
-  for (const name of FILTERS_OF[kind])
-    sent[name] = name === 'labels' ? labelList(filters.labels).join(',') : filters[name].trim();
+  for (const name of FILTERS_OF[kind]) sent[name] = sentValue(name, filters);
   return query({ ...sent, page, limit: PAGE_SIZE, sort_by: 'updated_at' });
 }
 
@@ -49,6 +88,25 @@ export function isFiltered(kind: ContentKind, filters: ContentFilters): boolean 
   return FILTERS_OF[kind].some((name) =>
     name === 'labels' ? labelList(filters.labels).length > 0 : filters[name].trim() !== '',
   );
+}
+
+/**
+ * The page's address for these filters and page (`/memories?project=shop&page=2`), so that a reload, a link
+ * or Back shows the same list. Filters as typed, set ones only; page 1 is left out.
+ */
+export function contentLocation(kind: ContentKind, filters: ContentFilters, page: number): string {
+  const shown: Record<string, string | number> = {};
+  for (const name of FILTERS_OF[kind]) if (filters[name].trim() !== '') shown[name] = filters[name];
+  return `/${kind}${query({ ...shown, page: page > 1 ? page : undefined })}`;
+}
+
+/** The filters and page an address holds (see contentLocation); anything else in it is ignored. */
+export function parseContentLocation(kind: ContentKind, search: string): { filters: ContentFilters; page: number } {
+  const params = new URLSearchParams(search);
+  const filters = { ...NO_FILTERS };
+  for (const name of FILTERS_OF[kind]) filters[name] = params.get(name) ?? '';
+  const page = Number(params.get('page'));
+  return { filters, page: Number.isInteger(page) && page >= 1 ? page : 1 };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type ChangeEvent, type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type ChangeEvent, type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
 import { RenderPreview } from '../components/RenderPreview';
 import { ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
@@ -7,9 +7,12 @@ import {
   type ContentKind as Kind,
   FILTERS_OF,
   NO_FILTERS,
+  contentLocation,
   isFiltered,
   labelList,
   listQuery,
+  metadataFilter,
+  parseContentLocation,
 } from '../content';
 import { dateTime, lastUsed } from '../format';
 
@@ -86,18 +89,25 @@ const KINDS: Record<
   },
 };
 
-/** Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). */
-export function ContentPage({ kind }: { kind: Kind }) {
+/**
+ * Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). `search` is the query part of
+ * the page's address, which holds the list's filters and page.
+ */
+export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   const spec = KINDS[kind];
   const offers = (filter: keyof ContentFilters) => FILTERS_OF[kind].includes(filter);
-  /** The list's filters; a status of '' is the API's default: everything but archived (prompts: every status). */
-  const [filters, setFilters] = useState<ContentFilters>(NO_FILTERS);
+  /**
+   * The list's filters and page, from the address: a reload, a shared link or Back shows the same list. A
+   * status of '' is the API's default: everything but archived (prompts: every status).
+   */
+  const { filters, page } = useMemo(() => parseContentLocation(kind, search), [kind, search]);
   /**
    * The filter bar as shown. Typing changes only the bar; Enter or Filter applies it, and so does a select or a
    * click on a label or project, which applies the whole bar as shown (typed text included).
    */
-  const [draft, setDraft] = useState<ContentFilters>(NO_FILTERS);
-  const [page, setPage] = useState(1);
+  const [draft, setDraft] = useState<ContentFilters>(filters);
+  // The address changed (Back, a link): the bar shows its filters.
+  useEffect(() => setDraft(filters), [filters]);
   const [list, setList] = useState<{ items: Item[]; page: number; total_pages: number; total_count: number } | null>(
     null,
   );
@@ -134,10 +144,23 @@ export function ContentPage({ kind }: { kind: Kind }) {
     void load();
   }, [load]);
 
+  /** Shows this list in the address (a history entry, so Back returns to the previous list). */
+  function show(next: ContentFilters, nextPage: number) {
+    const target = `#${contentLocation(kind, next, nextPage)}`;
+    // The same list again (Filter clicked twice): no address change, so load it here.
+    if (target === location.hash) void load();
+    else location.hash = target;
+  }
+
   function applyFilters(next: ContentFilters) {
     setDraft(next);
-    setFilters(next);
-    setPage(1);
+    try {
+      metadataFilter(next.metadata);
+    } catch (invalid) {
+      setError((invalid as Error).message);
+      return;
+    }
+    show(next, 1);
   }
 
   const typed = (name: keyof ContentFilters) => (event: ChangeEvent<HTMLInputElement>) => {
@@ -242,6 +265,26 @@ export function ContentPage({ kind }: { kind: Kind }) {
             value={draft.project}
             onChange={typed('project')}
           />
+        ) : null}
+        {offers('metadata') ? (
+          <input
+            name="metadata"
+            aria-label="metadata"
+            placeholder="metadata: key=value, …"
+            value={draft.metadata}
+            onChange={typed('metadata')}
+          />
+        ) : null}
+        {offers('mcp_expose') ? (
+          <select
+            aria-label="offered to MCP"
+            value={draft.mcp_expose}
+            onChange={(event) => applyFilters({ ...draft, mcp_expose: event.target.value })}
+          >
+            <option value="">offered to MCP or not</option>
+            <option value="true">offered to MCP clients</option>
+            <option value="false">not offered to MCP</option>
+          </select>
         ) : null}
         {offers('type') ? (
           <select
@@ -422,7 +465,7 @@ export function ContentPage({ kind }: { kind: Kind }) {
           </tbody>
         </table>
       ) : null}
-      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={(next) => show(filters, next)} /> : null}
     </section>
   );
 }
