@@ -67,6 +67,7 @@ describe('API keys (PRODUCT.md §3)', () => {
         revoked_reason: null,
         rotation_due: false,
         replaced_by: null,
+        revokes_at: null,
       });
       const whoami = await me(created.full_key);
       expect(whoami.status).toBe(200);
@@ -328,9 +329,16 @@ describe('API keys (PRODUCT.md §3)', () => {
       remember(rotated.body);
       expect((await me(old.full_key)).status).toBe(200);
       expect((await me(rotated.body.full_key)).status).toBe(200);
-      // During the grace period the old key is still active, but it has a successor.
+      // During the grace period the old key is still active, but it has a successor and a revocation time.
       const twice = await user.request('POST', `${KEYS}/${old.api_key.id}/rotate`, { body: {} });
       expect([twice.status, twice.body.code]).toEqual([409, 'KEY_ALREADY_ROTATED']);
+      const during = await user.request<{ status: string; replaced_by: string; revokes_at: string }>(
+        'GET',
+        `${KEYS}/${old.api_key.id}`,
+      );
+      expect(during.body).toMatchObject({ status: 'active', replaced_by: rotated.body.api_key.id });
+      expect(Date.parse(during.body.revokes_at) - Date.now()).toBeGreaterThan(-3_000);
+      expect(Date.parse(during.body.revokes_at) - Date.now()).toBeLessThanOrEqual(3_000);
 
       await platform.restart('key-service');
       const refused = await waitFor(
@@ -343,7 +351,7 @@ describe('API keys (PRODUCT.md §3)', () => {
         () => user.request<{ status: string; revoked_reason: string }>('GET', `${KEYS}/${old.api_key.id}`),
         (r) => r.body.status === 'revoked',
       );
-      expect(oldView.body.revoked_reason).toBe('rotated');
+      expect(oldView.body).toMatchObject({ revoked_reason: 'rotated', revokes_at: null });
       expect((await me(rotated.body.full_key)).status).toBe(200);
     }, 60_000);
 

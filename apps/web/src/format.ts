@@ -45,7 +45,10 @@ export function keyHint(key: ApiKey, now = Date.now()): string | null {
   if (key.status === 'revoked') return key.revoked_reason ? `revoked (${key.revoked_reason})` : 'revoked';
   const expiry = key.expires_at ? `expires ${lastUsed(key.expires_at, now)}` : null;
   if (expiry && Date.parse(key.expires_at!) - now < 7 * 86_400_000) return expiry;
-  if (key.replaced_by) return 'rotated: stops working when its grace period ends';
+  if (key.replaced_by)
+    return key.revokes_at
+      ? `rotated: stops working ${lastUsed(key.revokes_at, now)} (${dateTime(key.revokes_at)})`
+      : 'rotated: stops working when its grace period ends';
   if (key.rotation_due) return 'rotation due: older than 90 days';
   return expiry;
 }

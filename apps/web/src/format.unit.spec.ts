@@ -22,6 +22,7 @@ const key = (overrides: Partial<ApiKey>): ApiKey => ({
   revoked_reason: null,
   rotation_due: false,
   replaced_by: null,
+  revokes_at: null,
   ...overrides,
 });
 
@@ -49,6 +50,9 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(keyHint(key({ status: 'revoked', revoked_reason: 'rotated' }), NOW)).toBe('revoked (rotated)');
     expect(keyHint(key({ replaced_by: 'k2', rotation_due: true }), NOW)).toBe(
       'rotated: stops working when its grace period ends',
+    );
+    expect(keyHint(key({ replaced_by: 'k2', revokes_at: '2026-11-27T15:00:00Z' }), NOW)).toBe(
+      'rotated: stops working in 3 hours (27 Nov 2026, 15:00 UTC)',
     );
   });
 

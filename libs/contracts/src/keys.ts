@@ -67,6 +67,8 @@ export interface ApiKeyView {
   revoked_reason: RevokeReason | null;
   rotation_due: boolean;
   replaced_by: string | null;
+  /** When an active key that was rotated with a grace period will be revoked; null otherwise (beyond §3.3's list). */
+  revokes_at: string | null;
 }
 
 /** `keys.rpc.verify`: everything the gateway needs to authorise a request, or `null` for an unknown hash. */

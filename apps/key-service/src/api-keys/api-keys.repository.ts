@@ -21,6 +21,7 @@ interface ApiKeyRow {
   revoked_at: Date | null;
   revoked_reason: RevokeReason | null;
   replaced_by: string | null;
+  revoke_at: Date | null;
   last_used_at: Date | null;
   request_count: string;
   last_used_ip: string | null;
@@ -51,6 +52,7 @@ export function toApiKeyView(row: ApiKeyRow, now: Date): ApiKeyView {
     revoked_reason: row.revoked_reason,
     rotation_due: row.status === 'active' && now.getTime() - row.created_at.getTime() > ROTATION_DUE_AFTER_MS,
     replaced_by: row.replaced_by,
+    revokes_at: row.status === 'active' ? iso(row.revoke_at) : null,
   };
 }
 
