@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { SERVICE_NAMES } from '#contracts';
-import { HealthController, Metrics, READINESS_CHECKS } from '#common';
+import { HealthController, METRICS_TOKEN, Metrics, READINESS_CHECKS } from '#common';
 import { NatsConnectionHolder } from '#messaging';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { AdminController } from './admin/admin.controller';
@@ -39,7 +39,7 @@ import { GEO_LOCATOR, GeoIpLiteLocator } from './usage/geo';
 import { RATE_LIMITER, RateLimitSync } from './usage/rate-limit-sync';
 import { HourlyRateLimiter } from './usage/rate-limiter';
 
-// Probes and metrics answer without credentials.
+// Probes and metrics answer without a key or session (metrics may want METRICS_TOKEN: see HealthController).
 Access({ mode: 'public' })(HealthController);
 
 /** Every HTTP controller of the gateway (the OpenAPI document reads their access policies too). */
@@ -90,6 +90,7 @@ export class GatewayModule {
         { provide: TRUSTED_PROXIES, useValue: parseTrustedProxies(config.TRUSTED_PROXIES) },
         { provide: NatsConnectionHolder, useValue: nats },
         { provide: Metrics, useValue: metrics },
+        { provide: METRICS_TOKEN, useValue: config.METRICS_TOKEN },
         {
           provide: READINESS_CHECKS,
           inject: [RpcClient],

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsIn, ValidateBy } from 'class-validator';
+import { IsIn, IsOptional, MinLength, ValidateBy } from 'class-validator';
 
 /** The raw string a variable was given, whatever class-transformer made of it. */
 function raw(params: { obj: Record<string, unknown>; key: string }): unknown {
@@ -99,6 +99,11 @@ export class BaseEnv {
 
   @VariableRule('host', isHost, 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name of this machine')
   HOST = '127.0.0.1';
+
+  /** When set, `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` (open when unset). */
+  @IsOptional()
+  @MinLength(16, { message: 'must be at least 16 characters when set' })
+  METRICS_TOKEN?: string;
 
   /** How long an RPC request waits for its reply before it is answered 503. */
   @IntegerVariable(50, 60_000, 'milliseconds')

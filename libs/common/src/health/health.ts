@@ -1,7 +1,9 @@
-import { Controller, Get, Header, HttpCode, HttpStatus, Inject, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, HttpCode, HttpStatus, Inject, Optional, Req, Res } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
 import { withTimeout } from '../async/with-timeout';
 import { Metrics } from '../metrics/metrics';
+import { ProblemError } from '../http/problem';
 
 /** A dependency whose reachability decides `/readyz`. */
 export interface ReadinessCheck {
@@ -11,6 +13,10 @@ export interface ReadinessCheck {
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+/** The METRICS_TOKEN variable: when set, `/metrics` wants it as a bearer token. */
+export const METRICS_TOKEN = Symbol('METRICS_TOKEN');
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -28,6 +34,7 @@ export class HealthController {
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
     private readonly metrics: Metrics,
+    @Optional() @Inject(METRICS_TOKEN) private readonly metricsToken?: string,
   ) {}
 
   /** Liveness: the process answers. */
@@ -48,9 +55,24 @@ export class HealthController {
     return { status: ready ? 'ok' : 'unavailable', checks: results };
   }
 
+  /**
+   * Prometheus metrics. Open by default (a local platform, a scraper inside the network); with METRICS_TOKEN set,
+   * only for `Authorization: Bearer <METRICS_TOKEN>`, so that a service reachable from outside does not tell
+   * anyone its traffic and error rates. Compared as digests: the time taken says nothing about the token.
+   */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  async prometheus(): Promise<string> {
+  async prometheus(@Req() request: Request): Promise<string> {
+    if (this.metricsToken) {
+      const sent = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      if (!timingSafeEqual(digest(sent), digest(this.metricsToken)))
+        throw new ProblemError(
+          HttpStatus.UNAUTHORIZED,
+          'AUTH_REQUIRED',
+          'metrics need `Authorization: Bearer <METRICS_TOKEN>` on this deployment',
+          { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } },
+        );
+    }
     return this.metrics.registry.metrics();
   }
 }
