@@ -85,6 +85,13 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     expect(payload).toMatchObject({ type: 'alert.raised', alert: { id: alert.id } });
     const expected = `sha256=${createHmac('sha256', settings.body.webhook_secret).update(second.body).digest('hex')}`;
     expect(second.headers['x-vibexp-signature']).toBe(expected);
+    // Signed again with the attempt's time, so a receiver can refuse an old copy (a replay).
+    const [, t, stamped] =
+      /^t=(\d+),sha256=([0-9a-f]{64})$/.exec(String(second.headers['x-vibexp-signature-timestamped'])) ?? [];
+    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
+    expect(stamped).toBe(
+      createHmac('sha256', settings.body.webhook_secret).update(`${t}.${second.body}`).digest('hex'),
+    );
     expect(second.body).not.toContain(key.full_key);
 
     const client = new Client({ connectionString: platform.databases.get('audit-service')!.url });

@@ -22,8 +22,19 @@ const MAX_IN_FLIGHT = 20;
  */
 const CLAIM_LEASE_S = 60;
 
+/** `X-VibeXP-Signature` (PRODUCT.md §9.2): the HMAC of the body alone. */
 export function signature(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/**
+ * `X-VibeXP-Signature-Timestamped: t=<unix seconds>,sha256=<HMAC of "<t>.<body>">`, made for each attempt. The
+ * body-only signature stays valid for a copy of the request forever; this one lets a receiver refuse a request
+ * whose `t` is older than a few minutes, so that a captured delivery cannot be replayed later.
+ */
+export function timestampedSignature(secret: string, body: string, sentAt: Date): string {
+  const t = Math.floor(sentAt.getTime() / 1000);
+  return `t=${t},sha256=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
 /** Queues the delivery of an alert to the account's webhook, in the transaction that raised it. */
@@ -175,6 +186,7 @@ export class WebhookDispatcher {
           'content-type': 'application/json',
           'user-agent': 'VibeXP-Webhooks/1',
           'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
+          'x-vibexp-signature-timestamped': timestampedSignature(delivery.webhook_secret ?? '', body, new Date()),
           'x-vibexp-delivery': delivery.id,
         },
         publicOnlyLookup(this.allowPrivateTargets, this.resolveHost),
