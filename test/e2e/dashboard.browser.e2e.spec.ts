@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
-import { call } from '../support/api-client';
+import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -156,6 +156,50 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('button', { name: 'Preview render' }).click();
     await expect(page.locator('section.editor pre').innerText()).resolves.toBe('Hello {{who}}');
     await expect(page.getByText('Placeholders to fill: who').count()).resolves.toBe(1);
+    await page.close();
+  });
+
+  it('lists security alerts with where to look next, and acknowledges and resolves one', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Ali' });
+    const key = await user.createKey({ name: 'Old laptop' });
+    expect((await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`)).status).toBe(204);
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+    await waitFor(
+      () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts'),
+      (response) => response.body.alerts?.length === 1,
+    );
+
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel(/^Password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('link', { name: 'Security alerts' }).click();
+    const alert = page.locator('li.alert');
+    await alert.getByText('revoked_key_use').waitFor();
+    await alert.getByText('Someone tried to use a revoked key').waitFor();
+    expect(await alert.innerText()).toContain('open');
+
+    // The alert leads to the key's usage, and back.
+    await alert.getByRole('link', { name: 'See the key’s usage' }).click();
+    await page.getByRole('heading', { name: 'Usage of Old laptop' }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/keys/${key.api_key.id}/usage`);
+    await page.goBack();
+
+    await alert.getByRole('button', { name: 'Acknowledge' }).click();
+    await waitFor(
+      () => alert.innerText(),
+      (text) => text.includes('acknowledged'),
+    );
+    await alert.getByLabel('resolve as').selectOption('revoked_key');
+    await alert.getByLabel('note').fill('the old laptop was wiped');
+    await alert.getByRole('button', { name: 'Resolve' }).click();
+    await alert.getByText('resolved: revoked_key — the old laptop was wiped').waitFor();
+    const stored = await user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts');
+    expect(stored.body.alerts[0]).toMatchObject({
+      status: 'resolved',
+      resolution: expect.objectContaining({ resolution: 'revoked_key', note: 'the old laptop was wiped' }),
+    });
     await page.close();
   });
 

@@ -75,6 +75,7 @@ export function AlertsPage() {
               </span>
             </div>
             <p>{alert.summary}</p>
+            <AlertLinks alert={alert} />
             <details>
               <summary>Evidence</summary>
               <p className="muted">
@@ -105,6 +106,23 @@ export function AlertsPage() {
       </ul>
       {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
     </section>
+  );
+}
+
+/** Where to look next: the key's usage, or the connected apps for an app whose token was replayed. */
+function AlertLinks({ alert }: { alert: Alert }) {
+  const links: [string, string][] = [];
+  if (alert.key_id) links.push([`#/keys/${alert.key_id}/usage`, 'See the key’s usage']);
+  if (alert.rule === 'oauth_token_reuse') links.push(['#/settings/apps', 'Review connected apps']);
+  if (links.length === 0) return null;
+  return (
+    <p className="links">
+      {links.map(([href, label]) => (
+        <a key={href} href={href}>
+          {label}
+        </a>
+      ))}
+    </p>
   );
 }
 
