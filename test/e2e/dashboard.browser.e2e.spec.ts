@@ -185,6 +185,21 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('heading', { name: 'Usage of Old laptop' }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/keys/${key.api_key.id}/usage`);
     await page.goBack();
+    // And to the key's events in the audit log, whose filters stay in the address across a reload.
+    await alert.getByRole('link', { name: 'Its events in the audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/audit?key_id=${key.api_key.id}`);
+    await page.reload();
+    const types = () => page.locator('table tbody tr td:nth-child(2)').allInnerTexts();
+    await waitFor(types, (shown) => shown.includes('auth.failed') && shown.includes('key.created'));
+    expect(await page.getByLabel('key id').inputValue()).toBe(key.api_key.id);
+    await page.getByLabel('outcome').selectOption('failure');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await waitFor(types, (shown) => shown.length > 0 && shown.every((type) => type === 'auth.failed'));
+    expect(new URL(page.url()).hash).toBe(`#/audit?key_id=${key.api_key.id}&outcome=failure`);
+    await page.goBack();
+    await waitFor(types, (shown) => shown.includes('key.created'));
+    await page.getByRole('link', { name: 'Security alerts' }).click();
 
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
     await waitFor(

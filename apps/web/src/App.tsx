@@ -44,7 +44,7 @@ function Page({ route }: { route: string }) {
     case '/alerts':
       return <AlertsPage />;
     case '/audit':
-      return <AuditLogPage />;
+      return <AuditLogPage search={search} />;
     case '/prompts':
     case '/artifacts':
     case '/memories':

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
 import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
+import { auditLocation } from '../audit';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
 
@@ -109,10 +110,20 @@ export function AlertsPage() {
   );
 }
 
-/** Where to look next: the key's usage, or the connected apps for an app whose token was replayed. */
+/**
+ * Where to look next: the key's usage and events, the failures from an address, or the connected apps for an
+ * app whose token was replayed.
+ */
 function AlertLinks({ alert }: { alert: Alert }) {
   const links: [string, string][] = [];
-  if (alert.key_id) links.push([`#/keys/${alert.key_id}/usage`, 'See the key’s usage']);
+  if (alert.key_id) {
+    links.push([`#/keys/${alert.key_id}/usage`, 'See the key’s usage']);
+    links.push([`#${auditLocation({ key_id: alert.key_id })}`, 'Its events in the audit log']);
+  } else if (alert.rule === 'failed_auth_burst') {
+    const [ip] = Array.isArray(alert.evidence.ips) ? (alert.evidence.ips as unknown[]) : [];
+    if (typeof ip === 'string')
+      links.push([`#${auditLocation({ ip, outcome: 'failure' })}`, 'The failures in the audit log']);
+  }
   if (alert.rule === 'oauth_token_reuse') links.push(['#/settings/apps', 'Review connected apps']);
   if (links.length === 0) return null;
   return (

@@ -1,15 +1,23 @@
-import { type FormEvent, useCallback, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
+import {
+  AUDIT_FILTERS,
+  type AuditFilters,
+  auditLocation,
+  inputFromUtc,
+  parseAuditLocation,
+  utcFromInput,
+} from '../audit';
 import { ErrorBanner, useLatest } from '../components/ui';
 import { dateTime } from '../format';
 import type { AuditEvent } from '../types';
 
-const FILTERS = ['type', 'key_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
-type Filters = Partial<Record<(typeof FILTERS)[number], string>>;
-
-/** The audit log (PRODUCT.md §9.1): filters, newest first, cursor pages, export. */
-export function AuditLogPage() {
-  const [filters, setFilters] = useState<Filters>({});
+/**
+ * The audit log (PRODUCT.md §9.1): filters, newest first, cursor pages, export. `search` is the query part of
+ * the page's address, which holds the filters (an alert links here with its key or address).
+ */
+export function AuditLogPage({ search }: { search: string }) {
+  const filters = useMemo(() => parseAuditLocation(search), [search]);
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,13 +53,16 @@ export function AuditLogPage() {
   function apply(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const next: Filters = {};
-    for (const name of FILTERS) {
+    const next: AuditFilters = {};
+    for (const name of AUDIT_FILTERS) {
       const value = String(form.get(name) ?? '').trim();
       // The table shows UTC, so the times typed here are UTC too.
-      if (value) next[name] = name === 'from' || name === 'to' ? new Date(`${value}:00Z`).toISOString() : value;
+      if (value) next[name] = name === 'from' || name === 'to' ? utcFromInput(value) : value;
     }
-    setFilters(next);
+    const target = `#${auditLocation(next)}`;
+    // The same selection again: no address change, so load it here.
+    if (target === location.hash) void load(null);
+    else location.hash = target;
   }
 
   return (
@@ -63,21 +74,27 @@ export function AuditLogPage() {
           <a href={`/api/v1/audit-log/export${query({ ...filters, format: 'ndjson' })}`}>NDJSON</a>
         </span>
       </header>
-      <form className="filters" onSubmit={apply} aria-label="filters">
-        <input name="type" aria-label="event type" placeholder="type, e.g. key.*" />
-        <input name="key_id" aria-label="key id" placeholder="key id" />
-        <input name="action" aria-label="action" placeholder="action, e.g. prompts.list" />
-        <select name="outcome" aria-label="outcome" defaultValue="">
+      {/* Keyed by the address: Back or a link shows its filters in the inputs. */}
+      <form key={search} className="filters" onSubmit={apply} aria-label="filters">
+        <input name="type" aria-label="event type" placeholder="type, e.g. key.*" defaultValue={filters.type} />
+        <input name="key_id" aria-label="key id" placeholder="key id" defaultValue={filters.key_id} />
+        <input
+          name="action"
+          aria-label="action"
+          placeholder="action, e.g. prompts.list"
+          defaultValue={filters.action}
+        />
+        <select name="outcome" aria-label="outcome" defaultValue={filters.outcome ?? ''}>
           <option value="">any outcome</option>
           <option value="success">success</option>
           <option value="failure">failure</option>
         </select>
-        <input name="ip" aria-label="IP address" placeholder="IP" />
+        <input name="ip" aria-label="IP address" placeholder="IP" defaultValue={filters.ip} />
         <label>
-          from (UTC) <input name="from" type="datetime-local" />
+          from (UTC) <input name="from" type="datetime-local" defaultValue={inputFromUtc(filters.from)} />
         </label>
         <label>
-          to (UTC) <input name="to" type="datetime-local" />
+          to (UTC) <input name="to" type="datetime-local" defaultValue={inputFromUtc(filters.to)} />
         </label>
         <button type="submit">Filter</button>
       </form>

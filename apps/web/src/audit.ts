@@ -1,0 +1,38 @@
+/** What the Audit log page sends and keeps in its address (PRODUCT.md §9.1). Pure, unit-tested. */
+import { query } from './api';
+
+export const AUDIT_FILTERS = ['type', 'key_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
+export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
+
+/** The filters an address holds (`type=key.*&from=2026-11-27T08:00:00.000Z`); anything else is ignored. */
+export function parseAuditLocation(search: string): AuditFilters {
+  const params = new URLSearchParams(search);
+  const filters: AuditFilters = {};
+  for (const name of AUDIT_FILTERS) {
+    const value = params.get(name)?.trim();
+    if (value) filters[name] = value;
+  }
+  return filters;
+}
+
+/** The page's address for these filters, so that a reload, a link or Back shows the same selection. */
+export function auditLocation(filters: AuditFilters): string {
+  return `/audit${query(filters)}`;
+}
+
+/**
+ * A `datetime-local` input's value (no zone) read as UTC, the zone the table shows: `2026-11-27T08:00` →
+ * `2026-11-27T08:00:00.000Z`; '' or nonsense → undefined.
+ */
+export function utcFromInput(value: string): string | undefined {
+  // Checked first: Date.parse makes a time of almost anything (`tomorrow:00Z` is 1 January 2000).
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value)) return undefined;
+  const at = Date.parse(`${value}:00Z`);
+  return Number.isNaN(at) ? undefined : new Date(at).toISOString();
+}
+
+/** The other way, for showing a filter in the input: an RFC 3339 time → `YYYY-MM-DDTHH:MM` in UTC. */
+export function inputFromUtc(value: string | undefined): string {
+  const at = value ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(at) ? '' : new Date(at).toISOString().slice(0, 16);
+}
