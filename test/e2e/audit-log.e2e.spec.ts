@@ -225,7 +225,7 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const rows = (await csv.text()).trim().split('\r\n');
     expect(rows[0]).toBe(
-      'id,occurred_at,type,outcome,action,key_id,key_prefix,ip,country,city,tool_type,request_id,stream,version,data',
+      'id,occurred_at,type,outcome,action,key_id,key_prefix,client_id,ip,country,city,tool_type,request_id,stream,version,data',
     );
     expect(rows.length - 1).toBe(all.filter((e) => e.type.startsWith('key.')).length);
     expect((await call(base, 'GET', '/api/v1/audit-log/export?format=xml', { key: key.full_key })).status).toBe(400);

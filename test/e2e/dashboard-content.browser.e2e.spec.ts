@@ -166,6 +166,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await create(user, 'memories', { title: 'Web team', text: 'a', metadata: { team: 'web', env: 'prod' } });
     await create(user, 'memories', { title: 'Api team', text: 'b', metadata: { team: 'api', env: 'prod' } });
     await create(user, 'memories', { title: 'Web staging', text: 'c', metadata: { team: 'web', env: 'staging' } });
+    await create(user, 'memories', { title: 'Priority two', text: 'd', metadata: { priority: 2, reviewed: true } });
 
     const page = await openAs(user, '/memories');
     const filters = page.getByRole('form', { name: 'filters' });
@@ -182,6 +183,13 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.reload();
     await shows(page, ['Api team', 'Web team']);
     expect(await filters.getByLabel('metadata', { exact: true }).inputValue()).toBe('team=web, team=api, env=prod');
+
+    // Numbers and booleans were stored as JSON, not text: typed, they still match.
+    await filters.getByLabel('metadata', { exact: true }).fill('priority=2, reviewed=true');
+    await filters.getByRole('button', { name: 'Filter', exact: true }).click();
+    await shows(page, ['Priority two']);
+    await page.goBack();
+    await shows(page, ['Api team', 'Web team']);
 
     // Back: the page before the filter, with an empty bar.
     await page.goBack();

@@ -392,6 +392,14 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         client_id: clientId,
       });
       expect(refreshed.body).toMatchObject({ error: 'invalid_grant' });
+      // The account's owner is told: an intercepted code is the likely story.
+      await waitFor(
+        () => owner.request<{ alerts: { evidence: Body }[] }>('GET', '/api/v1/security/alerts?rule=oauth_token_reuse'),
+        (response) =>
+          (response.body.alerts ?? []).some(
+            (alert) => alert.evidence.observed === 'an authorization code used a second time',
+          ),
+      );
     });
 
     it('uses the code up on a wrong verifier, so a stolen code cannot be tried twice', async () => {
@@ -849,6 +857,46 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       ]);
       expect((created.structuredContent as Body).text).toBe('Audited through MCP');
       expect(JSON.stringify(logged.body)).not.toContain(tokens.access_token.slice(4));
+      // The CSV export names the app of both.
+      const csv = await fetch(`${base}/api/v1/audit-log/export?format=csv&type=oauth_token.used,memory.created`, {
+        headers: { cookie: `vx_session=${user.cookie}` },
+      });
+      const [header, ...rows] = (await csv.text()).trim().split('\r\n');
+      const column = header.split(',').indexOf('client_id');
+      expect(rows.map((row) => row.split(',')[column])).toEqual([clientId, clientId, clientId]);
+    });
+
+    it('records a refused tool call, a protocol error and a wrong HTTP method as failures', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const refused = await tool(tokens.access_token, 'create_memory', { text: '' });
+      expect(refused.isError).toBe(true);
+      const unknown = await rpc(tokens.access_token, 'tools/call', { name: 'drop_tables', arguments: {} });
+      expect(unknown.error?.code).toBe(-32602);
+      expect((await rpc(tokens.access_token, 'resources/list')).error?.code).toBe(-32601);
+      const get = await call(base, 'GET', '/mcp/v1/common', { key: tokens.access_token });
+      expect(get.status).toBe(405);
+      type Logged = { action: string; outcome: string; data: Body };
+
+      const logged = await waitFor(
+        () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=oauth_token.used'),
+        (response) => response.body.events?.length === 4,
+      );
+      expect(
+        logged.body.events
+          .map((event) => [event.action, event.outcome, event.data.method, event.data.status, event.data.error_code])
+          .reverse(),
+      ).toEqual([
+        ['memories.create', 'failure', 'POST', 200, 'VALIDATION_FAILED'],
+        ['mcp.tools_call', 'failure', 'POST', 200, 'INVALID_PARAMS'],
+        ['mcp.other', 'failure', 'POST', 200, 'METHOD_NOT_FOUND'],
+        ['mcp.other', 'failure', 'GET', 405, null],
+      ]);
+      const failures = await user.request<{ events: Logged[] }>(
+        'GET',
+        '/api/v1/audit-log?type=oauth_token.used&outcome=failure',
+      );
+      expect(failures.body.events).toHaveLength(4);
     });
 
     it('reports bad arguments as a tool error the model can read, and stores nothing', async () => {

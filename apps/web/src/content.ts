@@ -36,20 +36,29 @@ export const FILTERS_OF: Record<ContentKind, readonly (keyof ContentFilters)[]> 
 
 const PAGE_SIZE = 20;
 
+type Scalar = string | number | boolean;
+
+/** `2` may be stored as the number or the string, `true` as the boolean or the string: match each. */
+function storedForms(value: string): Scalar[] {
+  if (value === 'true' || value === 'false') return [value, value === 'true'];
+  if (/^-?\d+(\.\d+)?$/.test(value) && Number.isFinite(Number(value))) return [value, Number(value)];
+  return [value];
+}
+
 /**
- * `team=web, team=api, env=prod` → `{ team: ['web', 'api'], env: ['prod'] }`, the API's metadata filter (§5.3);
+ * `team=web, team=api, env=prod` → `{ team: ['web', 'api'], env: ['prod'] }`, the API's metadata filter (§5.3):
+ * values of one key any, keys all; a number or true/false also matches the JSON number or boolean.
  * '' → null (no filter). An entry without `key=` is an Error naming it.
  */
-export function metadataFilter(text: string): Record<string, string[]> | null {
-  const filter: Record<string, string[]> = {};
+export function metadataFilter(text: string): Record<string, Scalar[]> | null {
+  const filter: Record<string, Scalar[]> = {};
   for (const entry of text.split(',')) {
     if (entry.trim() === '') continue;
     const equals = entry.indexOf('=');
     const key = entry.slice(0, Math.max(equals, 0)).trim();
     if (equals < 0 || key === '') throw new Error(`metadata filter: write key=value, not “${entry.trim()}”`);
     const values = (filter[key] ??= []);
-    const value = entry.slice(equals + 1).trim();
-    if (!values.includes(value)) values.push(value);
+    for (const form of storedForms(entry.slice(equals + 1).trim())) if (!values.includes(form)) values.push(form);
   }
   return Object.keys(filter).length > 0 ? filter : null;
 }

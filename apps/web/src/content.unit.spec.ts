@@ -63,6 +63,13 @@ describe('content list filters and render values (PRODUCT.md §5)', () => {
     expect(metadataFilter('team=web, team=api,env = prod')).toEqual({ team: ['web', 'api'], env: ['prod'] });
     expect(metadataFilter('url=https://x.example/?a=b')).toEqual({ url: ['https://x.example/?a=b'] });
     expect(metadataFilter('empty=')).toEqual({ empty: [''] });
+    // Typed text cannot say whether 2 was stored as a number or a string: both match.
+    expect(metadataFilter('priority=2, reviewed=true, ratio=-0.5, version=1.2.3')).toEqual({
+      priority: ['2', 2],
+      reviewed: ['true', true],
+      ratio: ['-0.5', -0.5],
+      version: ['1.2.3'],
+    });
     expect(metadataFilter(' , ')).toBeNull();
     expect(() => metadataFilter('team=web, prod')).toThrow('“prod”');
     expect(() => metadataFilter('=web')).toThrow('key=value');

@@ -30,7 +30,10 @@ function text(value: unknown): string | null {
 export function outcomeOf(event: EventEnvelope): 'success' | 'failure' {
   if (FAILURES.has(event.type)) return 'failure';
   if (event.type === 'key.used' || event.type === 'oauth_token.used') {
-    const status = Number((event.data as { status?: unknown }).status);
+    const data = event.data as { status?: unknown; error_code?: unknown };
+    const status = Number(data.status);
+    // An MCP request can fail inside a 200 answer (a JSON-RPC error, a refused tool call): error_code says so.
+    if (typeof data.error_code === 'string') return 'failure';
     return Number.isFinite(status) && status >= 400 ? 'failure' : 'success';
   }
   return 'success';

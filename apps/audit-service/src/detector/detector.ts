@@ -1,9 +1,9 @@
-import type { EventEnvelope } from '#contracts';
+import type { ALERT_RULES, EventEnvelope, OAuthGrantRevokeReason } from '#contracts';
 
 /**
  * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
- * and auth.failed events in order (and key.revoked / key.expired: leaks, and keys to forget) and returns
- * findings. Its state is plain JSON, saved per key and per failure-window entry with the alerts (see
+ * and auth.failed events in order (and key.revoked / key.expired: leaks, and keys to forget; and
+ * oauth.grant_revoked: replayed OAuth tokens) and returns findings. Its state is plain JSON, saved per key and per failure-window entry with the alerts (see
  * `takeChanges`), so a restart does not reset what it learned. Thresholds are configurable.
  */
 export interface DetectorConfig {
@@ -58,14 +58,7 @@ export function detectorConfig(json: string): DetectorConfig {
   return { ...DEFAULT_DETECTOR_CONFIG, ...(overrides as Partial<DetectorConfig>) };
 }
 
-export type Rule =
-  | 'request_spike'
-  | 'off_hours'
-  | 'new_location'
-  | 'failed_auth_burst'
-  | 'revoked_key_use'
-  | 'key_leaked'
-  | 'oauth_token_reuse';
+export type Rule = (typeof ALERT_RULES)[number];
 export type Severity = 'low' | 'medium' | 'high';
 
 export interface Finding {
@@ -182,7 +175,7 @@ function leakFindings(event: EventEnvelope): Finding[] {
 }
 
 /** Why key-service revokes a grant when a code or refresh token comes back (OAuth 2.1 §4.1.3, §4.3.1). */
-const REUSE_REVOCATIONS: Record<string, { observed: string; summary: string }> = {
+const REUSE_REVOCATIONS: Partial<Record<OAuthGrantRevokeReason, { observed: string; summary: string }>> = {
   refresh_token_reuse: {
     observed: 'a refresh token used a second time',
     summary:
@@ -201,9 +194,17 @@ const REUSE_REVOCATIONS: Record<string, { observed: string; summary: string }> =
  * The app's self-chosen name stays in the evidence, out of the sentence, like a leak's source URL.
  */
 function tokenReuseFindings(event: EventEnvelope): Finding[] {
-  const data = event.data as { grant_id?: string; client_id?: string; client_name?: string; reason?: string };
-  const reuse = data.reason ? REUSE_REVOCATIONS[data.reason] : undefined;
+  const data = event.data as {
+    grant_id?: string;
+    client_id?: string;
+    client_name?: string;
+    reason?: string;
+    first_use_ip?: string | null;
+  };
+  const reuse = data.reason ? REUSE_REVOCATIONS[data.reason as OAuthGrantRevokeReason] : undefined;
   if (!reuse || !data.grant_id || !event.meta.account_id) return [];
+  // The thief may have used the token first: both addresses, neither called the app's.
+  const ips = [...new Set([data.first_use_ip, event.meta.ip].filter((ip): ip is string => typeof ip === 'string'))];
   return [
     {
       rule: 'oauth_token_reuse',
@@ -215,7 +216,9 @@ function tokenReuseFindings(event: EventEnvelope): Finding[] {
       evidence: {
         observed: reuse.observed,
         window: 'one token',
-        ...(event.meta.ip ? { ips: [event.meta.ip] } : {}),
+        ...(ips.length > 0 ? { ips } : {}),
+        ...(data.first_use_ip ? { first_use_ip: data.first_use_ip } : {}),
+        ...(event.meta.ip ? { reuse_ip: event.meta.ip } : {}),
         ...(data.client_name ? { samples: [data.client_name] } : {}),
         client_id: data.client_id,
         grant_id: data.grant_id,

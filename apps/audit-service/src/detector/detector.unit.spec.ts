@@ -680,12 +680,12 @@ describe('Detector', () => {
   describe('oauth_token_reuse', () => {
     const grantId = randomUUID();
     const clientId = randomUUID();
-    const grantRevoked = (reason: string): EventEnvelope => {
+    const grantRevoked = (reason: string, details: object = {}): EventEnvelope => {
       const event = eventAt(
         'oauth.grant_revoked',
         `oauth-grant-${grantId}`,
         MONDAY,
-        { grant_id: grantId, client_id: clientId, client_name: 'Claude Code', reason },
+        { grant_id: grantId, client_id: clientId, client_name: 'Claude Code', reason, ...details },
         ACCOUNT,
       );
       return { ...event, meta: { ...event.meta, ip: '203.0.113.9' } };
@@ -707,12 +707,34 @@ describe('Detector', () => {
             observed,
             window: 'one token',
             ips: ['203.0.113.9'],
+            reuse_ip: '203.0.113.9',
             samples: ['Claude Code'],
             client_id: clientId,
             grant_id: grantId,
           },
         },
       ]);
+    });
+
+    it('names both addresses of a reused refresh token: either may be the thief', () => {
+      const [finding] = sut.observe(grantRevoked('refresh_token_reuse', { first_use_ip: '198.51.100.4' }));
+      expect(finding.evidence).toMatchObject({
+        ips: ['198.51.100.4', '203.0.113.9'],
+        first_use_ip: '198.51.100.4',
+        reuse_ip: '203.0.113.9',
+      });
+    });
+
+    it('learns nothing of a key from an MCP request', () => {
+      const used = eventAt(
+        'oauth_token.used',
+        `oauth-usage-${grantId}`,
+        MONDAY,
+        { grant_id: grantId, client_id: clientId, status: 200, ip: '203.0.113.9', location: SYDNEY },
+        ACCOUNT,
+      );
+      expect(sut.observe(used)).toEqual([]);
+      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
     });
 
     it.each(['user', 'replaced', 'token_revocation'])('stays quiet for a grant revoked with reason %s', (reason) => {

@@ -16,6 +16,7 @@ const CSV_COLUMNS = [
   'action',
   'key_id',
   'key_prefix',
+  'client_id',
   'ip',
   'country',
   'city',
@@ -42,6 +43,8 @@ function csvLine(event: AuditEvent): string {
     action: event.action,
     key_id: event.key_id,
     key_prefix: event.key_prefix,
+    // The OAuth app (MCP) of a request or a content change made through it.
+    client_id: event.meta.client_id ?? (event.data as { client_id?: unknown }).client_id ?? null,
     ip: event.ip,
     country: event.location?.country ?? null,
     city: event.location?.city ?? null,

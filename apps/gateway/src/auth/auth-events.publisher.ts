@@ -23,29 +23,33 @@ export interface AuthFailure {
   accountId?: string;
 }
 
-export interface KeyUse {
+/** What an accepted request's answer was, known once it is sent. */
+export interface RequestAnswer {
+  status: number;
+  method: string;
+  /** The route template (`/api/v1/prompts/:id`). */
+  route: string;
+  latencyMs: number;
+}
+
+export interface KeyUse extends RequestAnswer {
   keyId: string;
   keyPrefix: string;
   accountId: string;
-  status: number;
-  method: string;
-  route: string;
-  latencyMs: number;
   integration: string | null;
 }
 
 /** An accepted MCP request: the grant whose access token it carried, and what it asked. */
-export interface TokenUse {
+export interface TokenUse extends RequestAnswer {
   grantId: string;
   clientId: string;
   accountId: string;
-  status: number;
-  route: string;
-  latencyMs: number;
   /** The REST API's action for the same work, or `mcp.<method>` (see mcpRequestFacts). */
   action: string;
   mcpMethod: string | null;
   mcpTool: string | null;
+  /** A failure inside a 200 answer: a refused tool call's REST code, or a JSON-RPC error's name. */
+  errorCode: string | null;
 }
 
 /** Where a request came from and what it was (PRODUCT.md §7), on every auth event. */
@@ -96,7 +100,7 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
   ) {
     this.published = metrics.counter(
       'gateway_auth_events_total',
-      'auth.failed / key.used events by outcome of the publish',
+      'auth.failed / key.used / oauth_token.used events by outcome of the publish',
       ['type', 'outcome'],
     );
   }
@@ -145,11 +149,12 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
         grant_id: use.grantId,
         client_id: use.clientId,
         status: use.status,
-        method: 'POST',
+        method: use.method,
         route: use.route,
         latency_ms: use.latencyMs,
         mcp_method: use.mcpMethod,
         mcp_tool: use.mcpTool,
+        error_code: use.errorCode,
         ...facts,
         action: use.action,
       },

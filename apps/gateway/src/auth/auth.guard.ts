@@ -30,12 +30,12 @@ import { RATE_LIMITER, RateLimitSync } from '../usage/rate-limit-sync';
 import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { parseAuthorization, sha256Hex } from './api-key-format';
 import { accessPolicyOf } from './access.decorator';
-import { AuthEventsPublisher, type AuthFailure, type RequestUsage } from './auth-events.publisher';
+import { AuthEventsPublisher, type AuthFailure, type RequestAnswer, type RequestUsage } from './auth-events.publisher';
 import { AuthProblems } from './auth.errors';
 import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
-import { mcpRequestFacts } from '../mcp/mcp-action';
+import { mcpErrorOf, mcpRequestFacts } from '../mcp/mcp-action';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
@@ -47,6 +47,11 @@ function authorizationHeaderCount(rawHeaders: string[]): number {
     if (name.length === 13 && name.toLowerCase() === 'authorization') count += 1;
   }
   return count;
+}
+
+/** The route template the router matched (`/api/v1/prompts/:id`), or the path when none did. */
+function routeOf(request: Request): string {
+  return (request.route as { path?: string } | undefined)?.path ?? request.path;
 }
 
 function safeEqualHex(a: string, b: string): boolean {
@@ -349,7 +354,7 @@ export class AuthGuard implements CanActivate {
     const meta = requestMeta(request, this.trustedProxies);
     const ip = meta.ip ?? '';
     const declared = request.headers['x-vibexp-integration'];
-    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    const route = routeOf(request);
     return {
       meta,
       ip,
@@ -370,21 +375,18 @@ export class AuthGuard implements CanActivate {
 
   /** One `oauth_token.used` per accepted MCP request, when its answer is sent, named by what it asked. */
   private recordTokenUseWhenSent(request: Request, response: Response, token: VerifiedAccessToken): void {
-    const startedAt = process.hrtime.bigint();
-    const usage = this.usage(request);
-    response.once('finish', () => {
+    this.whenSent(request, response, (answer, usage) => {
       const asked = mcpRequestFacts(request.body);
       this.events.tokenUsed(
         {
+          ...answer,
           grantId: token.grant_id,
           clientId: token.client_id,
           accountId: token.account.id,
-          status: response.statusCode,
-          route: (request.route as { path?: string } | undefined)?.path ?? request.path,
-          latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
           action: asked.action,
           mcpMethod: asked.mcp_method,
           mcpTool: asked.mcp_tool,
+          errorCode: mcpErrorOf(request),
         },
         usage,
       );
@@ -399,23 +401,29 @@ export class AuthGuard implements CanActivate {
     accountId: string,
     integration: Integration | null,
   ): void {
+    this.whenSent(request, response, (answer, usage) =>
+      this.events.used({ ...answer, keyId, keyPrefix, accountId, integration }, usage),
+    );
+  }
+
+  /** Calls `record` once the answer is sent, with what it was; the usage facts are read now, while the request is whole. */
+  private whenSent(
+    request: Request,
+    response: Response,
+    record: (answer: RequestAnswer, usage: RequestUsage) => void,
+  ): void {
     const startedAt = process.hrtime.bigint();
     const usage = this.usage(request);
-    response.once('finish', () => {
-      const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
-      this.events.used(
+    response.once('finish', () =>
+      record(
         {
-          keyId,
-          keyPrefix,
-          accountId,
           status: response.statusCode,
           method: request.method,
-          route,
+          route: routeOf(request),
           latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
-          integration,
         },
         usage,
-      );
-    });
+      ),
+    );
   }
 }

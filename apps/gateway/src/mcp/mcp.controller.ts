@@ -22,6 +22,7 @@ import { ContentReads } from '../content/content-reads';
 import { contentActor } from '../content/content-actor';
 import { MCP_PATH, publicOrigin, resourceMetadataUrl } from '../oauth/oauth-protocol';
 import { McpEndpointDoc } from '../oauth/oauth.openapi';
+import { JsonRpcError, isMcpMethod, noteMcpError } from './mcp-action';
 import { MCP_TOOLS, type McpTool, ToolArgumentError, type ToolContext } from './mcp-tools';
 
 /** Protocol revisions this server speaks, newest first (MCP 2025-06-18, Streamable HTTP). */
@@ -29,13 +30,6 @@ const PROTOCOL_VERSIONS = ['2025-06-18', '2025-03-26'];
 /** Assumed when a client sends no MCP-Protocol-Version header (the transport spec's rule). */
 const DEFAULT_PROTOCOL_VERSION = '2025-03-26';
 const PROMPTS_PER_PAGE = 50;
-
-const JsonRpcError = {
-  invalidRequest: -32600,
-  methodNotFound: -32601,
-  invalidParams: -32602,
-  internal: -32603,
-} as const;
 
 type JsonRpcId = string | number;
 type OAuthIdentity = Extract<Identity, { kind: 'oauth' }>;
@@ -50,17 +44,16 @@ class JsonRpcFailure extends Error {
 }
 
 /** What a failed tool call tells the model: the REST API's error code, message and field errors. */
-function toolErrorText(error: unknown): string {
-  if (error instanceof ToolArgumentError) return `VALIDATION_FAILED: ${error.message}`;
-  if (error instanceof ProblemError) {
-    const fields = error.extras.validationErrors?.map((item) => `${item.field} ${item.message}`).join('; ');
-    return `${error.code}: ${error.detail}${fields ? ` (${fields})` : ''}`;
-  }
-  if (error instanceof RpcCallError) {
-    const fields = error.body.validation_errors?.map((item) => `${item.field} ${item.message}`).join('; ');
-    return `${error.body.code}: ${error.body.message}${fields ? ` (${fields})` : ''}`;
-  }
-  return 'INTERNAL_ERROR: the tool failed; retry later';
+function toolError(error: unknown): { code: string; text: string } {
+  const described = (code: string, message: string, fields?: { field: string; message: string }[]) => {
+    const listed = fields?.map((item) => `${item.field} ${item.message}`).join('; ');
+    return { code, text: `${code}: ${message}${listed ? ` (${listed})` : ''}` };
+  };
+  if (error instanceof ToolArgumentError) return described('VALIDATION_FAILED', error.message);
+  if (error instanceof ProblemError) return described(error.code, error.detail, error.extras.validationErrors);
+  if (error instanceof RpcCallError)
+    return described(error.body.code, error.body.message, error.body.validation_errors);
+  return described('INTERNAL_ERROR', 'the tool failed; retry later');
 }
 
 /**
@@ -105,6 +98,7 @@ export class McpController {
     const id = isObject && (typeof message.id === 'string' || typeof message.id === 'number') ? message.id : null;
     if (!isObject || message.jsonrpc !== '2.0') {
       return this.answerError(
+        request,
         response,
         id,
         JsonRpcError.invalidRequest,
@@ -114,21 +108,21 @@ export class McpController {
     if (typeof message.method !== 'string') {
       // A response to a server request (this server sends none) or garbage: acknowledged, nothing to answer.
       if ('result' in message || 'error' in message) return void response.status(HttpStatus.ACCEPTED).end();
-      return this.answerError(response, id, JsonRpcError.invalidRequest, 'method is required');
+      return this.answerError(request, response, id, JsonRpcError.invalidRequest, 'method is required');
     }
     if (!('id' in message)) {
       // Notifications (notifications/initialized, notifications/cancelled…) need no answer.
       return void response.status(HttpStatus.ACCEPTED).end();
     }
     if (id === null)
-      return this.answerError(response, null, JsonRpcError.invalidRequest, 'id must be a string or a number');
+      return this.answerError(request, response, null, JsonRpcError.invalidRequest, 'id must be a string or a number');
 
     const identity = request.identity as OAuthIdentity;
     try {
       const result = await this.dispatch(message.method, message.params, identity, request, origin);
       response.status(HttpStatus.OK).json({ jsonrpc: '2.0', id, result });
     } catch (error) {
-      if (error instanceof JsonRpcFailure) return this.answerError(response, id, error.code, error.message);
+      if (error instanceof JsonRpcFailure) return this.answerError(request, response, id, error.code, error.message);
       throw error;
     }
   }
@@ -145,7 +139,8 @@ export class McpController {
     );
   }
 
-  private answerError(response: Response, id: JsonRpcId | null, code: number, message: string): void {
+  private answerError(request: Request, response: Response, id: JsonRpcId | null, code: number, message: string): void {
+    noteMcpError(request, code);
     response.status(HttpStatus.OK).json({ jsonrpc: '2.0', id, error: { code, message } });
   }
 
@@ -157,6 +152,8 @@ export class McpController {
     origin: string,
   ): Promise<unknown> {
     const params = (typeof rawParams === 'object' && rawParams !== null ? rawParams : {}) as Record<string, unknown>;
+    if (!isMcpMethod(method))
+      throw new JsonRpcFailure(JsonRpcError.methodNotFound, `unknown method "${method.slice(0, 100)}"`);
     switch (method) {
       case 'initialize': {
         const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : DEFAULT_PROTOCOL_VERSION;
@@ -186,8 +183,11 @@ export class McpController {
         return this.listPrompts(params, identity, request, origin);
       case 'prompts/get':
         return this.getPrompt(params, identity, request, origin);
-      default:
-        throw new JsonRpcFailure(JsonRpcError.methodNotFound, `unknown method "${method.slice(0, 100)}"`);
+      default: {
+        // Every method of MCP_METHODS has its case (the audit trail names requests by that list).
+        const unanswered: never = method;
+        throw new Error(`no case for MCP method ${String(unanswered)}`);
+      }
     }
   }
 
@@ -225,7 +225,9 @@ export class McpController {
     } catch (error) {
       if (error instanceof ProblemError || error instanceof RpcCallError || error instanceof ToolArgumentError) {
         if (error instanceof RpcCallError && error.body.code === RpcErrorCode.Unavailable) throw error;
-        return { content: [{ type: 'text', text: toolErrorText(error) }], isError: true };
+        const refused = toolError(error);
+        noteMcpError(request, refused.code);
+        return { content: [{ type: 'text', text: refused.text }], isError: true };
       }
       throw error;
     }
@@ -316,7 +318,7 @@ export class McpController {
         error instanceof ProblemError ||
         (error instanceof RpcCallError && error.body.code !== RpcErrorCode.Unavailable)
       )
-        throw new JsonRpcFailure(JsonRpcError.invalidParams, toolErrorText(error));
+        throw new JsonRpcFailure(JsonRpcError.invalidParams, toolError(error).text);
       throw error;
     }
     return {

@@ -60,6 +60,19 @@ export const newRefreshToken = (): string => `vxr_${randomBytes(32).toString('he
 export const newAuthorizationCode = (): string => randomBytes(32).toString('base64url');
 
 /** Space-separated scopes (RFC 6749 §3.3); none asked → every scope. `null` when one is unknown. */
+/** The `error` values of the token, registration and revocation endpoints (RFC 6749 §5.2, RFC 7591, RFC 8707). */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
 export function parseScopes(scope: string | undefined): OAuthScope[] | null {
   if (scope === undefined || scope.trim() === '') return [...OAUTH_SCOPE_NAMES];
   const names = [...new Set(scope.trim().split(/ +/))];

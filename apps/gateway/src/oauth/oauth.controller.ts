@@ -28,6 +28,7 @@ import {
 } from './oauth.openapi';
 import {
   AUTHORIZATION_PARAM_NAMES,
+  type OAuthErrorCode,
   CODE_VERIFIER,
   MCP_PATH,
   mcpResource,
@@ -53,16 +54,6 @@ const GRANT_TYPES = ['authorization_code', 'refresh_token'];
 const CLIENT_NAME = /^[^\p{Cc}\p{Cf}]{1,100}$/u;
 /** Longest value of a token request's parameters: codes and tokens are 43 to 68 characters, URIs at most 2000. */
 const MAX_PARAMETER_LENGTH = 2000;
-
-type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'invalid_grant'
-  | 'unsupported_grant_type'
-  | 'invalid_scope'
-  | 'invalid_target'
-  | 'invalid_redirect_uri'
-  | 'invalid_client_metadata';
 
 /** RFC 6749 §5.2: OAuth endpoints answer errors as `{ error, error_description }`, never problem+json. */
 function sendOAuthError(response: Response, status: number, error: OAuthErrorCode, description: string): void {

@@ -9,7 +9,8 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { OAUTH_ACCESS_TOKEN_TTL_S, OAUTH_SCOPES, OAUTH_SCOPE_NAMES } from '#contracts';
+import { OAUTH_ACCESS_TOKEN_TTL_S, OAUTH_CODE_TTL_S, OAUTH_SCOPES, OAUTH_SCOPE_NAMES } from '#contracts';
+import { OAUTH_ERROR_CODES } from './oauth-protocol';
 
 /*
  * How the OAuth protocol routes and the MCP endpoint appear in /api/openapi.json. Their handlers read the
@@ -26,19 +27,7 @@ const OAUTH_ERROR: SchemaObject = {
   description: 'An OAuth error (RFC 6749 §5.2, RFC 7591 §3.2.2)',
   required: ['error', 'error_description'],
   properties: {
-    error: {
-      type: 'string',
-      enum: [
-        'invalid_request',
-        'invalid_client',
-        'invalid_grant',
-        'unsupported_grant_type',
-        'invalid_scope',
-        'invalid_target',
-        'invalid_redirect_uri',
-        'invalid_client_metadata',
-      ],
-    },
+    error: { type: 'string', enum: [...OAUTH_ERROR_CODES] },
     error_description: { type: 'string' },
   },
 };
@@ -194,7 +183,7 @@ export const TokenDoc = () =>
   applyDecorators(
     ApiOperation({
       summary: 'Token endpoint: exchange a code (with its PKCE verifier) or a refresh token',
-      description: `Access tokens (\`vxo_…\`) last ${OAUTH_ACCESS_TOKEN_TTL_S} s and work only at the MCP endpoint; refresh tokens (\`vxr_…\`) rotate on every use, and a used one presented again revokes the grant (an \`oauth_token_reuse\` alert). A code works once, for 60 s. Throttled per address.`,
+      description: `Access tokens (\`vxo_…\`) last ${OAUTH_ACCESS_TOKEN_TTL_S} s and work only at the MCP endpoint; refresh tokens (\`vxr_…\`) rotate on every use, and a used one presented again revokes the grant (an \`oauth_token_reuse\` alert). A code works once, for ${OAUTH_CODE_TTL_S} s. Throttled per address.`,
     }),
     formOrJsonBody({
       type: 'object',

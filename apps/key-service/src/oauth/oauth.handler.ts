@@ -13,6 +13,7 @@ import {
   OAUTH_CODE_TTL_S,
   OAUTH_REFRESH_TOKEN_TTL_S,
   type OAuthClientView,
+  type OAuthGrantRevokeReason,
   type OAuthGrantView,
   type OAuthScope,
   type OAuthTokenOutcome,
@@ -42,8 +43,6 @@ const TOUCH_EVERY_MS = 60 * 1000;
 const REFRESH_REUSE_GRACE_MS = 10 * 1000;
 /** A registered client that never got a grant is forgotten after this long (registration is anonymous). */
 const UNUSED_CLIENT_TTL_MS = 30 * 24 * 3600 * 1000;
-
-type RevokeReason = 'user' | 'replaced' | 'code_reuse' | 'refresh_token_reuse' | 'token_revocation';
 
 interface ClientRow {
   client_id: string;
@@ -322,7 +321,10 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
           );
           return refused('invalid_grant', 'the refresh token was just used by another request: use the tokens it got');
         }
-        await this.revoke(manager, token.grant_id, token.account_id, 'refresh_token_reuse', command.meta, now);
+        await this.revoke(manager, token.grant_id, token.account_id, 'refresh_token_reuse', command.meta, now, {
+          // Which of the two holders is the app is unknown: the alert shows both addresses.
+          first_use_ip: token.used_from_ip,
+        });
         return refused('invalid_grant', 'the refresh token was already used; the grant is revoked');
       }
       if (token.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the refresh token expired');
@@ -504,9 +506,11 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     manager: EntityManager,
     grantId: string,
     accountId: string,
-    reason: RevokeReason,
+    reason: OAuthGrantRevokeReason,
     meta: RevokeGrantCommand['meta'],
     now: Date,
+    /** More facts for the event (a reuse's first address). */
+    details: Record<string, unknown> = {},
   ): Promise<void> {
     // The app's name goes into the event: the audit log and a reuse alert name the app people connected.
     const result = (await manager.query(
@@ -524,7 +528,13 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       [
         {
           type: 'oauth.grant_revoked',
-          data: { grant_id: grantId, client_id: revoked.client_id, client_name: revoked.client_name, reason },
+          data: {
+            grant_id: grantId,
+            client_id: revoked.client_id,
+            client_name: revoked.client_name,
+            reason,
+            ...details,
+          },
         },
       ],
       'any',

@@ -62,8 +62,10 @@ export class HealthController {
    */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  async prometheus(@Req() request: Request): Promise<string> {
+  async prometheus(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string> {
     if (this.metricsToken) {
+      // Authenticated: like every authenticated answer (PRODUCT.md §1), never kept by a cache.
+      response.setHeader('Cache-Control', 'no-store');
       const sent = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (!timingSafeEqual(digest(sent), digest(this.metricsToken)))
         throw new ProblemError(

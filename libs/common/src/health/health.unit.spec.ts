@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { HttpStatus } from '@nestjs/common';
 import { ProblemError } from '../http/problem';
 import { Metrics } from '../metrics/metrics';
@@ -9,20 +9,29 @@ import { HealthController } from './health';
 const TOKEN = 'metrics-token-0123456789';
 const asking = (authorization?: string) =>
   ({ headers: authorization === undefined ? {} : { authorization } }) as unknown as Request;
+/** The headers an answer was given. */
+function answering(): Response & { headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  return { headers, setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value) } as never;
+}
 
 describe('GET /metrics', () => {
   const metrics = new Metrics('unit');
 
   it('is open when no METRICS_TOKEN is set', async () => {
-    await expect(new HealthController([], metrics).prometheus(asking())).resolves.toContain('service="unit"');
+    const response = answering();
+    await expect(new HealthController([], metrics).prometheus(asking(), response)).resolves.toContain('service="unit"');
+    expect(response.headers).toEqual({});
   });
 
   it('wants the METRICS_TOKEN as a bearer token when one is set', async () => {
     const sut = new HealthController([], metrics, TOKEN);
-    await expect(sut.prometheus(asking(`Bearer ${TOKEN}`))).resolves.toContain('service="unit"');
-    await expect(sut.prometheus(asking(`bearer ${TOKEN}`))).resolves.toContain('service="unit"');
+    const response = answering();
+    await expect(sut.prometheus(asking(`Bearer ${TOKEN}`), response)).resolves.toContain('service="unit"');
+    expect(response.headers['cache-control']).toBe('no-store');
+    await expect(sut.prometheus(asking(`bearer ${TOKEN}`), answering())).resolves.toContain('service="unit"');
     for (const refused of [undefined, '', 'Bearer', `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, TOKEN, `Bearer ${TOKEN} x`]) {
-      const answer = sut.prometheus(asking(refused));
+      const answer = sut.prometheus(asking(refused), answering());
       await expect(answer).rejects.toBeInstanceOf(ProblemError);
       await expect(answer).rejects.toMatchObject({ status: HttpStatus.UNAUTHORIZED, code: 'AUTH_REQUIRED' });
     }
