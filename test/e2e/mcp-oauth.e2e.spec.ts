@@ -107,7 +107,8 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
   };
 
   beforeAll(async () => {
-    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
+    // Loopback is a trusted proxy: a test can say where a request came from (X-Forwarded-For).
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN, TRUSTED_PROXIES: '127.0.0.1/32' } });
     base = platform.url('gateway');
     resource = `${base}/mcp/v1/common`;
     owner = await DashboardUser.signup(base);
@@ -841,7 +842,6 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         meta: { account_id: user.account.id },
       });
       expect(ping).toMatchObject({ action: 'mcp.ping', data: { mcp_method: 'ping', mcp_tool: null } });
-      expect(write.data).not.toHaveProperty('coordinates');
       // The memory's own event is tied to the request that made it, and names the app; so does its version.
       const memoryEvents = await user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=memory.created');
       expect(memoryEvents.body.events.map((event) => event.meta)).toEqual([
@@ -864,6 +864,28 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const [header, ...rows] = (await csv.text()).trim().split('\r\n');
       const column = header.split(',').indexOf('client_id');
       expect(rows.map((row) => row.split(',')[column])).toEqual([clientId, clientId, clientId]);
+    });
+
+    it('watches a connected app like a key: a new country raises an alert naming the app', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const from = (ip: string) =>
+        mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'x-forwarded-for': ip });
+      expect((await from('81.2.69.160')).status).toBe(200); // London
+      expect((await from('1.128.0.1')).status).toBe(200); // Australia, a moment later
+      const grants = await user.request<{ grants: { id: string }[] }>('GET', '/api/v1/settings/oauth/grants');
+
+      const alerts = await waitFor(
+        () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts?rule=new_location'),
+        (response) => response.body.alerts?.length === 1,
+      );
+      expect(alerts.body.alerts[0]).toMatchObject({
+        rule: 'new_location',
+        severity: 'high',
+        summary: expect.stringMatching(/^A connected app was used from AU/),
+        evidence: expect.objectContaining({ country: 'AU', grant_id: grants.body.grants[0].id, client_id: clientId }),
+      });
+      expect(alerts.body.alerts[0]).not.toHaveProperty('key_id');
     });
 
     it('records a refused tool call, a protocol error and a wrong HTTP method as failures', async () => {

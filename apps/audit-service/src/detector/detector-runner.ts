@@ -14,6 +14,8 @@ import {
   type DetectorConfig,
   RETIRED_STATE_MS,
   type WorkingHours,
+  grantStateId,
+  watchedStateId,
 } from './detector';
 import { DetectorLeadership, FencedError } from './detector-leadership';
 import { DetectorStateStore } from './detector-state-store';
@@ -32,6 +34,12 @@ interface Lesson {
   rule: Alert['rule'];
   key_id: string | null;
   evidence: Record<string, unknown>;
+}
+
+/** The state a resolution teaches: the alert's key, or the app (grant) an app's alert names in its evidence. */
+function lessonStateId(lesson: Lesson): string | undefined {
+  if (lesson.key_id) return lesson.key_id;
+  return typeof lesson.evidence.grant_id === 'string' ? grantStateId(lesson.evidence.grant_id) : undefined;
 }
 
 /** An account's security settings as stored: read as untrusted (a row may predate a validation rule). */
@@ -305,17 +313,20 @@ export class DetectorRunner {
     // The states of the keys these events and lessons are about, read once for those not in memory.
     const keyIds = new Set<string>();
     for (const { event } of timed) {
-      const keyId = event.type === 'key.used' ? (event.data as { key_id?: unknown }).key_id : event.meta.key_id;
-      if (typeof keyId === 'string') keyIds.add(keyId);
+      const stateId = watchedStateId(event);
+      if (stateId !== undefined) keyIds.add(stateId);
     }
-    for (const lesson of lessons) if (lesson.key_id) keyIds.add(lesson.key_id);
+    for (const lesson of lessons) {
+      const stateId = lessonStateId(lesson);
+      if (stateId !== undefined) keyIds.add(stateId);
+    }
     detector.adoptKeys(
       await this.store.loadKeys(
         [...keyIds].filter((keyId) => !detector.holds(keyId)),
         manager,
       ),
     );
-    for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lesson.key_id ?? undefined, lesson.evidence);
+    for (const lesson of lessons) detector.learnLegitimate(lesson.rule, lessonStateId(lesson), lesson.evidence);
     await this.observeAll(detector, timed, manager);
     // Sorted: the last event is the latest (an empty batch gives NaN, which the sweep ignores).
     await this.sweepRetiredKeys(timed.at(-1)?.at ?? NaN, manager);

@@ -139,6 +139,10 @@ const REFUSED_AFTER_AUTHENTICATION = new Set(['rate_limited', 'integration']);
 interface UsedData {
   key_id?: string;
   key_prefix?: string;
+  /** oauth_token.used: the grant (an app connected over MCP) whose token made the request. */
+  grant_id?: string;
+  client_id?: string;
+  error_code?: string | null;
   status?: number;
   ip?: string;
   location?: { country: string; city: string | null } | null;
@@ -225,6 +229,33 @@ function tokenReuseFindings(event: EventEnvelope): Finding[] {
       },
     },
   ];
+}
+
+/**
+ * Whose use the rules watch: an API key (`key.used`), or an app connected over MCP (`oauth_token.used`, one
+ * OAuth grant). Both are learned alike; an app's state is kept under `grant:<grant id>`, and its findings
+ * name the grant and client in their evidence instead of a key.
+ */
+interface Watched {
+  /** Where its state is kept (`state.keys`, `detector_key_state`). */
+  stateId: string;
+  /** How the summaries name it. */
+  noun: 'The key' | 'A connected app';
+  /** What its findings carry: the key and prefix, or nothing (the app is in `evidence`). */
+  named: Pick<Finding, 'key_id' | 'key_prefix'>;
+  evidence: Record<string, unknown>;
+}
+
+/** The state id of a grant's use (see Watched). */
+export const grantStateId = (grantId: string): string => `grant:${grantId}`;
+
+/** The state an event is about, for the runner to read before the detector sees it; undefined for none. */
+export function watchedStateId(event: EventEnvelope): string | undefined {
+  const data = event.data as { key_id?: unknown; grant_id?: unknown };
+  if (event.type === 'key.used') return typeof data.key_id === 'string' ? data.key_id : undefined;
+  if (event.type === 'oauth_token.used' || event.type === 'oauth.grant_revoked')
+    return typeof data.grant_id === 'string' ? grantStateId(data.grant_id) : undefined;
+  return event.meta.key_id;
 }
 
 /** Great-circle distance in km (haversine). */
@@ -379,20 +410,40 @@ export class Detector {
   private findingsOf(event: EventEnvelope, at: number): Finding[] {
     const data = event.data as UsedData;
     if (event.type === 'key.revoked' || event.type === 'key.expired') {
-      // A revoked or expired key is not used again: what was learned of it goes, once uses in flight are in.
-      const keyId = event.meta.key_id;
-      const key = keyId ? own(this.state.keys, keyId) : undefined;
-      if (keyId && key && key.retiredAt === undefined) {
-        key.retiredAt = at;
-        this.retiredKeys.add(keyId);
-        this.changedKeys.add(keyId);
-      }
+      if (event.meta.key_id) this.retire(event.meta.key_id, at);
       return event.type === 'key.revoked' ? leakFindings(event) : [];
     }
-    if (event.type === 'oauth.grant_revoked') return tokenReuseFindings(event);
+    if (event.type === 'oauth.grant_revoked') {
+      if (data.grant_id) this.retire(grantStateId(data.grant_id), at);
+      return tokenReuseFindings(event);
+    }
     if (event.type === 'auth.failed') return this.failed(event, data, at);
-    if (event.type === 'key.used' && data.key_id && (data.status ?? 200) < 400) return this.used(event, data, at);
+    const succeeded = (data.status ?? 200) < 400;
+    if (event.type === 'key.used' && data.key_id && succeeded)
+      return this.used(event, data, at, {
+        stateId: data.key_id,
+        noun: 'The key',
+        named: { key_id: data.key_id, ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}) },
+        evidence: {},
+      });
+    // An MCP request refused inside its 200 (error_code) did nothing, like a failed key request.
+    if (event.type === 'oauth_token.used' && data.grant_id && succeeded && !data.error_code)
+      return this.used(event, data, at, {
+        stateId: grantStateId(data.grant_id),
+        noun: 'A connected app',
+        named: {},
+        evidence: { grant_id: data.grant_id, ...(data.client_id ? { client_id: data.client_id } : {}) },
+      });
     return [];
+  }
+
+  /** A revoked key or grant is not used again: what was learned of it goes, once uses in flight are in. */
+  private retire(stateId: string, at: number): void {
+    const state = own(this.state.keys, stateId);
+    if (!state || state.retiredAt !== undefined) return;
+    state.retiredAt = at;
+    this.retiredKeys.add(stateId);
+    this.changedKeys.add(stateId);
   }
 
   /**
@@ -436,10 +487,10 @@ export class Detector {
     }
   }
 
-  private used(event: EventEnvelope, data: UsedData, at: number): Finding[] {
-    const keyId = data.key_id as string;
+  private used(event: EventEnvelope, data: UsedData, at: number, watched: Watched): Finding[] {
+    const { stateId, noun } = watched;
     const accountId = event.meta.account_id;
-    const key = (this.state.keys[keyId] = own(this.state.keys, keyId) ?? {
+    const key = (this.state.keys[stateId] = own(this.state.keys, stateId) ?? {
       firstSeen: at,
       window: Math.floor(at / this.config.spikeWindowMs),
       windowCount: 0,
@@ -449,20 +500,24 @@ export class Detector {
       countries: {},
       trustedCountries: [],
     });
-    this.changedKeys.add(keyId);
-    const base = {
-      account_id: accountId,
-      key_id: keyId,
-      ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}),
-      at: event.occurred_at,
-    };
+    this.changedKeys.add(stateId);
+    const base = { account_id: accountId, ...watched.named, at: event.occurred_at };
     const findings: Finding[] = [];
-    const spike = this.spike(key, at);
-    if (spike) findings.push({ ...base, ...spike, dedup_key: `request_spike:${keyId}` });
-    const offHours = this.offHours(key, accountId, at);
-    if (offHours) findings.push({ ...base, ...offHours, dedup_key: `off_hours:${keyId}` });
-    const location = this.newLocation(key, data, at);
-    if (location) findings.push({ ...base, ...location, dedup_key: `new_location:${keyId}:${data.location?.country}` });
+    const found = (
+      finding: Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined,
+      dedupKey: string,
+    ): void => {
+      if (finding)
+        findings.push({
+          ...base,
+          ...finding,
+          evidence: { ...finding.evidence, ...watched.evidence },
+          dedup_key: dedupKey,
+        });
+    };
+    found(this.spike(key, at, noun), `request_spike:${stateId}`);
+    found(this.offHours(key, accountId, at, noun), `off_hours:${stateId}`);
+    found(this.newLocation(key, data, at, noun), `new_location:${stateId}:${data.location?.country}`);
     // A success right after a burst from the same address escalates the burst's own alert: the same
     // account's, or the operators' (then without naming a key, which belongs to some tenant). Both kinds
     // of burst: failures from the address, and failures from it against one key prefix.
@@ -474,7 +529,7 @@ export class Detector {
         rule: 'failed_auth_burst',
         severity: 'high',
         account_id: burst.account_id,
-        ...(burst.account_id === accountId ? { key_id: keyId } : {}),
+        ...(burst.account_id === accountId && watched.named.key_id ? { key_id: watched.named.key_id } : {}),
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,
@@ -486,7 +541,11 @@ export class Detector {
     return findings;
   }
 
-  private spike(key: KeyState, at: number): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
+  private spike(
+    key: KeyState,
+    at: number,
+    noun: Watched['noun'],
+  ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
     const { spikeWindowMs, spikeAlpha, spikeMinCount, spikeFactor, spikeHighFactor, newKeyGraceMs, spikeExtremeCount } =
       this.config;
     const window = Math.floor(at / spikeWindowMs);
@@ -511,7 +570,7 @@ export class Detector {
     return {
       rule: 'request_spike',
       severity: high ? 'high' : 'medium',
-      summary: `The key made more than ${Math.floor(threshold)} requests in 5 minutes, against a usual ${baseline.toFixed(1)}.`,
+      summary: `${noun} made more than ${Math.floor(threshold)} requests in 5 minutes, against a usual ${baseline.toFixed(1)}.`,
       evidence: {
         observed: key.windowCount,
         baseline: Number(baseline.toFixed(2)),
@@ -525,6 +584,7 @@ export class Detector {
     key: KeyState,
     accountId: string | null,
     at: number,
+    noun: Watched['noun'],
   ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
     const hours = accountId ? this.workingHours(accountId) : null;
     if (hours) {
@@ -534,7 +594,7 @@ export class Detector {
       return {
         rule: 'off_hours',
         severity: 'low',
-        summary: `The key was used outside the account's working hours (${hours.start}–${hours.end}, ${hours.timezone}).`,
+        summary: `${noun} was used outside the account's working hours (${hours.start}–${hours.end}, ${hours.timezone}).`,
         evidence: {
           observed: new Date(at).toISOString(),
           window: `${hours.start}-${hours.end}`,
@@ -551,7 +611,7 @@ export class Detector {
     return {
       rule: 'off_hours',
       severity: 'low',
-      summary: `The key was used in an hour of the week (UTC) in which it was never used in ${Math.floor((at - key.firstSeen) / 86_400_000)} days.`,
+      summary: `${noun} was used in an hour of the week (UTC) in which it was never used in ${Math.floor((at - key.firstSeen) / 86_400_000)} days.`,
       evidence: {
         observed: new Date(at).toISOString(),
         baseline: 'hours of the week seen so far',
@@ -566,6 +626,7 @@ export class Detector {
     key: KeyState,
     data: UsedData,
     at: number,
+    noun: Watched['noun'],
   ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
     const country = data.location?.country;
     if (!country || country === 'local') return undefined;
@@ -586,7 +647,7 @@ export class Detector {
     return {
       rule: 'new_location',
       severity: impossible ? 'high' : 'medium',
-      summary: `The key was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days${impossible ? `, implying travel at ${Math.round(speedKmh as number)} km/h` : ''}.`,
+      summary: `${noun} was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days${impossible ? `, implying travel at ${Math.round(speedKmh as number)} km/h` : ''}.`,
       evidence: {
         observed: country,
         baseline: known.filter((c) => c !== country),

@@ -725,18 +725,10 @@ describe('Detector', () => {
       });
     });
 
-    it('learns nothing of a key from an MCP request', () => {
-      const used = eventAt(
-        'oauth_token.used',
-        `oauth-usage-${grantId}`,
-        MONDAY,
-        { grant_id: grantId, client_id: clientId, status: 200, ip: '203.0.113.9', location: SYDNEY },
-        ACCOUNT,
-      );
-      expect(sut.observe(used)).toEqual([]);
-      expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
+    it('stays quiet for a grant revoked with a reuse but no account (nothing to tell)', () => {
+      const event = grantRevoked('refresh_token_reuse');
+      expect(sut.observe({ ...event, meta: { ...event.meta, account_id: null } })).toEqual([]);
     });
-
     it.each(['user', 'replaced', 'token_revocation'])('stays quiet for a grant revoked with reason %s', (reason) => {
       expect(sut.observe(grantRevoked(reason))).toEqual([]);
     });
@@ -749,6 +741,94 @@ describe('Detector', () => {
 
       expect(finding.summary).not.toContain('evil');
       expect(finding.evidence.samples).toEqual(['Visit https://evil.example to fix this']);
+    });
+  });
+
+  describe('apps connected over MCP (oauth_token.used)', () => {
+    const grantId = randomUUID();
+    const clientId = randomUUID();
+    const appUsed = (at: number, data: object = {}): EventEnvelope =>
+      eventAt(
+        'oauth_token.used',
+        `oauth-usage-${grantId}`,
+        at,
+        { grant_id: grantId, client_id: clientId, status: 200, ip: '192.0.2.10', location: LONDON, ...data },
+        ACCOUNT,
+      );
+
+    it('watches an app like a key: a new country, named by its grant and client, without a key', () => {
+      sut.observe(appUsed(MONDAY));
+      const findings = sut.observe(appUsed(MONDAY + 2 * DAY, { location: SYDNEY, ip: '203.0.113.50' }));
+
+      expect(findings).toEqual([
+        expect.objectContaining({
+          rule: 'new_location',
+          severity: 'medium',
+          account_id: ACCOUNT,
+          dedup_key: `new_location:grant:${grantId}:AU`,
+          summary: expect.stringMatching(/^A connected app was used from AU/),
+          evidence: expect.objectContaining({ country: 'AU', grant_id: grantId, client_id: clientId }),
+        }),
+      ]);
+      expect(findings[0]).not.toHaveProperty('key_id');
+      expect(findings[0]).not.toHaveProperty('key_prefix');
+    });
+
+    it('keeps an app apart from the keys: its state is its grant’s', () => {
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      sut.observe(appUsed(MONDAY + DAY, { location: SYDNEY }));
+
+      expect(sut.takeChanges().keys.map(([id]) => id)).toEqual([keyId, `grant:${grantId}`]);
+      // The key never saw Sydney, nor the app London before: each has its own first country.
+      expect(ofRule(sut.observe(keyUsed(keyId, MONDAY + 2 * DAY, { location: LONDON })), 'new_location')).toEqual([]);
+      expect(ofRule(sut.observe(appUsed(MONDAY + 2 * DAY, { location: SYDNEY })), 'new_location')).toEqual([]);
+    });
+
+    it('spikes on an app’s requests, and ignores requests refused inside their answer or with an error status', () => {
+      const findings: Finding[] = [];
+      for (let index = 0; index < 1_001; index += 1)
+        findings.push(...sut.observe(appUsed(MONDAY + index * 100, { location: null })));
+      expect(ofRule(findings, 'request_spike')).toEqual([
+        expect.objectContaining({
+          dedup_key: `request_spike:grant:${grantId}`,
+          evidence: expect.objectContaining({ grant_id: grantId }),
+        }),
+      ]);
+
+      const other = new Detector();
+      const refused: Finding[] = [];
+      for (let index = 0; index < 1_001; index += 1)
+        refused.push(
+          ...other.observe(appUsed(MONDAY + index * 100, { location: null, error_code: 'VALIDATION_FAILED' })),
+          ...other.observe(appUsed(MONDAY + index * 100, { location: null, status: 403 })),
+        );
+      expect(refused).toEqual([]);
+      expect(other.takeChanges().keys).toEqual([]);
+    });
+
+    it('forgets an app an hour after its grant is revoked, whatever the reason', () => {
+      sut.observe(appUsed(MONDAY));
+      sut.takeChanges();
+      const revoked = eventAt(
+        'oauth.grant_revoked',
+        `oauth-grant-${grantId}`,
+        MONDAY + MINUTE,
+        { grant_id: grantId, client_id: clientId, reason: 'user' },
+        ACCOUNT,
+      );
+      expect(sut.observe(revoked)).toEqual([]);
+      expect(sut.holds(`grant:${grantId}`)).toBe(true);
+      sut.observe(keyUsed(keyId, MONDAY + 2 * HOUR));
+      expect(sut.holds(`grant:${grantId}`)).toBe(false);
+    });
+
+    it('learns a country resolved as legitimate for the app', () => {
+      sut.observe(appUsed(MONDAY));
+      const [finding] = sut.observe(appUsed(MONDAY + DAY, { location: SYDNEY }));
+      sut.learnLegitimate('new_location', `grant:${grantId}`, finding.evidence);
+      sut.observe(appUsed(MONDAY + 2 * DAY, { location: LONDON }));
+
+      expect(ofRule(sut.observe(appUsed(MONDAY + 40 * DAY, { location: SYDNEY })), 'new_location')).toEqual([]);
     });
   });
 

@@ -137,11 +137,11 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
   }
 
   /**
-   * `oauth_token.used`: who used which app's access, for what, from where. No coordinates: the detector
-   * does not watch OAuth tokens, and nothing else needs them.
+   * `oauth_token.used`: who used which app's access, for what, from where (with coordinates, like key.used,
+   * for the detector's travel-speed check on the app).
    */
   tokenUsed(use: TokenUse, usage: RequestUsage): void {
-    const { meta, coordinates: _unused, ...facts } = usage;
+    const { meta, ...facts } = usage;
     this.publish(
       'oauth_token.used',
       `oauth-usage-${use.grantId}`,

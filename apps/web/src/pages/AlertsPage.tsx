@@ -112,7 +112,7 @@ export function AlertsPage() {
 
 /**
  * Where to look next: the key's usage and events, the failures from an address, or the connected apps for an
- * app whose token was replayed.
+ * app whose token was replayed or whose use was unusual.
  */
 function AlertLinks({ alert }: { alert: Alert }) {
   const links: [string, string][] = [];
@@ -124,7 +124,9 @@ function AlertLinks({ alert }: { alert: Alert }) {
     if (typeof ip === 'string')
       links.push([`#${auditLocation({ ip, outcome: 'failure' })}`, 'The failures in the audit log']);
   }
-  if (alert.rule === 'oauth_token_reuse') links.push(['#/settings/apps', 'Review connected apps']);
+  // A replayed OAuth token, or an app's own unusual use (its alert names the grant).
+  if (alert.rule === 'oauth_token_reuse' || typeof alert.evidence.grant_id === 'string')
+    links.push(['#/settings/apps', 'Review connected apps']);
   if (links.length === 0) return null;
   return (
     <p className="links">
