@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 const SCOPES = {
   'content:read': 'Search and read your prompts, artifacts and memories',
@@ -218,6 +219,19 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     const initialized = await initializeMcp(token.body.access_token);
     expect(initialized.status).toBe(200);
     expect(initialized.result).toHaveProperty('protocolVersion');
+    // The audit log shows the request, made by the app.
+    await page.goto(`${base}/#/audit?type=oauth_token.used`);
+    const logged = page.locator('table tbody tr').filter({ hasText: 'mcp.initialize' });
+    // Filter again until audit-service has it (the page does not poll).
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Filter', exact: true }).click();
+        await page.waitForTimeout(200);
+        return logged.count();
+      },
+      (count) => count === 1,
+    );
+    expect((await logged.innerText()).replace(/\s+/g, ' ')).toContain(`app ${clientId.slice(0, 8)}…`);
 
     await page.goto(`${base}/#/settings/apps`);
     const row = page.locator('table.grants tbody tr').filter({ hasText: clientName });

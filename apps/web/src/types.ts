@@ -45,6 +45,7 @@ export interface AuditEvent {
   key_id: string | null;
   key_prefix: string | null;
   data: Record<string, unknown>;
+  meta?: { client_id?: string };
 }
 
 /** The list envelope of PRODUCT.md §1, with the list under its plural name. */

@@ -7,7 +7,7 @@ import type { Alert, ListPage } from '../types';
 
 const RESOLUTIONS = [
   { value: 'legitimate', label: 'Legitimate (teach the detector)' },
-  { value: 'revoked_key', label: 'I revoked the key' },
+  { value: 'revoked_key', label: 'I revoked the key (or disconnected the app)' },
   { value: 'false_positive', label: 'False positive' },
 ];
 

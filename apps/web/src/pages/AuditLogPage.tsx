@@ -12,6 +12,14 @@ import { ErrorBanner, useLatest } from '../components/ui';
 import { dateTime } from '../format';
 import type { AuditEvent } from '../types';
 
+/** Who acted: the key's prefix, or a connected app (MCP) by its client id. */
+function Credential({ event }: { event: AuditEvent }) {
+  if (event.key_prefix) return <code>{event.key_prefix}…</code>;
+  const clientId = event.meta?.client_id ?? event.data.client_id;
+  if (typeof clientId === 'string') return <span title={`OAuth client ${clientId}`}>app {clientId.slice(0, 8)}…</span>;
+  return <>—</>;
+}
+
 /**
  * The audit log (PRODUCT.md §9.1): filters, newest first, cursor pages, export. `search` is the query part of
  * the page's address, which holds the filters (an alert links here with its key or address).
@@ -108,7 +116,7 @@ export function AuditLogPage({ search }: { search: string }) {
               <th>Event</th>
               <th>Action</th>
               <th>Outcome</th>
-              <th>Key</th>
+              <th>Key / app</th>
               <th>IP</th>
               <th>Tool</th>
             </tr>
@@ -122,7 +130,9 @@ export function AuditLogPage({ search }: { search: string }) {
                 </td>
                 <td>{event.action}</td>
                 <td>{event.outcome}</td>
-                <td>{event.key_prefix ? <code>{event.key_prefix}…</code> : '—'}</td>
+                <td>
+                  <Credential event={event} />
+                </td>
                 <td>
                   {event.ip ?? '—'}
                   {event.location?.country ? <span className="muted"> {event.location.country}</span> : null}
