@@ -857,6 +857,21 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       ]);
       expect((created.structuredContent as Body).text).toBe('Audited through MCP');
       expect(JSON.stringify(logged.body)).not.toContain(tokens.access_token.slice(4));
+      // Filtered by the app: its connection, requests and changes, nothing else of the account (its sign-up, …).
+      const ofApp = await user.request<{ events: Logged[] }>('GET', `/api/v1/audit-log?client_id=${clientId}`);
+      expect(ofApp.body.events.map((event) => event.type).sort()).toEqual([
+        'memory.created',
+        'oauth.grant_created',
+        'oauth_token.used',
+        'oauth_token.used',
+      ]);
+      const otherApp = await user.request<{ events: Logged[] }>(
+        'GET',
+        '/api/v1/audit-log?client_id=00000000-0000-4000-8000-000000000000',
+      );
+      expect(otherApp.body.events).toEqual([]);
+      const notAnId = await user.request<{ code: string }>('GET', '/api/v1/audit-log?client_id=x');
+      expect([notAnId.status, notAnId.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       // The CSV export names the app of both.
       const csv = await fetch(`${base}/api/v1/audit-log/export?format=csv&type=oauth_token.used,memory.created`, {
         headers: { cookie: `vx_session=${user.cookie}` },

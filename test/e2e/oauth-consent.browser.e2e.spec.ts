@@ -239,6 +239,12 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     const listed = (await row.innerText()).replace(/\s+/g, ' ');
     expect(listed).toContain('content:read');
     expect(listed).toContain('content:write');
+    // Its activity: the audit log filtered by the app.
+    await row.getByRole('link', { name: `Activity of ${clientName}` }).click();
+    await page.locator('table tbody tr').filter({ hasText: 'mcp.initialize' }).waitFor();
+    expect(new URL(page.url()).hash).toBe(`#/audit?client_id=${clientId}`);
+    await page.goBack();
+    await row.waitFor();
     await row.getByRole('button', { name: `Disconnect ${clientName}` }).click();
     await page
       .getByRole('dialog', { name: 'Disconnect app' })

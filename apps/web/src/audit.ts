@@ -1,7 +1,7 @@
 /** What the Audit log page sends and keeps in its address (PRODUCT.md §9.1). Pure, unit-tested. */
 import { query } from './api';
 
-export const AUDIT_FILTERS = ['type', 'key_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
+export const AUDIT_FILTERS = ['type', 'key_id', 'client_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
 export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
 
 /** The filters an address holds (`type=key.*&from=2026-11-27T08:00:00.000Z`); anything else is ignored. */

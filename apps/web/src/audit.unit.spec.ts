@@ -2,9 +2,17 @@ import { auditLocation, inputFromUtc, parseAuditLocation, utcFromInput } from '.
 
 describe('audit log filters in the address (PRODUCT.md §9.1)', () => {
   it('writes the set filters and reads them back the same', () => {
-    const filters = { type: 'key.*', key_id: 'k-1', outcome: 'failure', from: '2026-11-27T08:00:00.000Z' };
+    const filters = {
+      type: 'key.*',
+      key_id: 'k-1',
+      client_id: 'c-1',
+      outcome: 'failure',
+      from: '2026-11-27T08:00:00.000Z',
+    };
     const address = auditLocation(filters);
-    expect(address).toBe('/audit?type=key.*&key_id=k-1&outcome=failure&from=2026-11-27T08%3A00%3A00.000Z');
+    expect(address).toBe(
+      '/audit?type=key.*&key_id=k-1&client_id=c-1&outcome=failure&from=2026-11-27T08%3A00%3A00.000Z',
+    );
     expect(parseAuditLocation(address.split('?')[1])).toEqual(filters);
     expect(auditLocation({})).toBe('/audit');
   });

@@ -23,6 +23,13 @@ export class AuditLogQuery {
   @IsUUID()
   key_id?: string;
 
+  @ApiPropertyOptional({
+    description: 'an app connected over MCP (its OAuth client id): its requests, and the changes made through it',
+  })
+  @IsOptional()
+  @IsUUID()
+  client_id?: string;
+
   @ApiPropertyOptional({ example: 'prompts.list' })
   @IsOptional()
   @IsString()

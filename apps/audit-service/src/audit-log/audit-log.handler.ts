@@ -101,6 +101,12 @@ export class AuditLogHandler {
       clauses.push(`(${alternatives.join(' OR ')})`);
     }
     if (query.key_id) add('key_id = ?', query.key_id);
+    // An app's requests name it in data (oauth_token.used), the changes made through it in meta. Within one
+    // account's rows (the index narrows to those first), so no index of its own.
+    if (query.client_id) {
+      params.push(query.client_id);
+      clauses.push(`(meta->>'client_id' = $${params.length} OR data->>'client_id' = $${params.length})`);
+    }
     if (query.action) add('action = ?', query.action);
     if (query.outcome) add('outcome = ?', query.outcome);
     if (query.ip) add('ip = ?', query.ip);

@@ -87,6 +87,12 @@ export function AuditLogPage({ search }: { search: string }) {
         <input name="type" aria-label="event type" placeholder="type, e.g. key.*" defaultValue={filters.type} />
         <input name="key_id" aria-label="key id" placeholder="key id" defaultValue={filters.key_id} />
         <input
+          name="client_id"
+          aria-label="app client id"
+          placeholder="app (client id)"
+          defaultValue={filters.client_id}
+        />
+        <input
           name="action"
           aria-label="action"
           placeholder="action, e.g. prompts.list"

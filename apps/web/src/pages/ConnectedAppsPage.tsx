@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
+import { auditLocation } from '../audit';
 import { ConfirmDelete, Dialog, ErrorBanner, Pager, useLatest } from '../components/ui';
 import { dateTime, lastUsed } from '../format';
 import { appName } from '../oauth';
@@ -84,7 +85,10 @@ export function ConnectedAppsPage() {
                   <td title={grant.last_used_at ? dateTime(grant.last_used_at) : undefined}>
                     {lastUsed(grant.last_used_at)}
                   </td>
-                  <td>
+                  <td className="actions">
+                    <a href={`#${auditLocation({ client_id: grant.client_id })}`} aria-label={`Activity of ${name}`}>
+                      Activity
+                    </a>
                     <button
                       type="button"
                       className="danger"
