@@ -210,6 +210,19 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await alert.getByLabel('note').fill('the old laptop was wiped');
     await alert.getByRole('button', { name: 'Resolve' }).click();
     await alert.getByText('resolved: revoked_key — the old laptop was wiped').waitFor();
+    // The status and rule filters stay in the address.
+    await page.getByLabel('status').selectOption('open');
+    await page.getByText('No open alerts.').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/alerts?status=open');
+    await page.getByLabel('status').selectOption('resolved');
+    await page.getByLabel('rule').selectOption('revoked_key_use');
+    await alert.getByText('resolved: revoked_key').waitFor();
+    await page.reload();
+    await alert.getByText('resolved: revoked_key').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/alerts?status=resolved&rule=revoked_key_use');
+    expect(await page.getByLabel('rule').inputValue()).toBe('revoked_key_use');
+    await page.getByLabel('rule').selectOption('key_leaked');
+    await page.getByText('No resolved alerts.').waitFor();
     const stored = await user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts');
     expect(stored.body.alerts[0]).toMatchObject({
       status: 'resolved',

@@ -42,7 +42,7 @@ function Page({ route }: { route: string }) {
   if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} />;
   switch (path) {
     case '/alerts':
-      return <AlertsPage />;
+      return <AlertsPage search={search} />;
     case '/audit':
       return <AuditLogPage search={search} />;
     case '/prompts':

@@ -20,20 +20,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-/** The rules that watch a key's use (PRODUCT.md §9.2): the ones auto-revoke can act on. */
-export const AUTO_REVOKE_RULES = [
-  'request_spike',
-  'off_hours',
-  'new_location',
-  'failed_auth_burst',
-  'revoked_key_use',
-] as const;
-/**
- * Every rule an alert can have: the above, a key reported as leaked (§11), and an OAuth code or refresh
- * token used twice (§14). Both have revoked what was exposed already.
- */
-export const ALERT_RULES = [...AUTO_REVOKE_RULES, 'key_leaked', 'oauth_token_reuse'] as const;
-export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const;
+import { ALERT_RULES, ALERT_STATUSES, AUTO_REVOKE_RULES } from './alert-rules';
+
+export { ALERT_RULES, ALERT_STATUSES, AUTO_REVOKE_RULES };
 export const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
 /** How the alerts list can be sorted (PRODUCT.md §1); `severity` orders low < medium < high. */
 export const ALERT_SORTS = ['last_seen', 'first_seen', 'severity', 'count'] as const;

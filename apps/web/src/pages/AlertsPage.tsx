@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
 import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
+import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation } from '../alerts';
 import { auditLocation } from '../audit';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
@@ -11,11 +12,16 @@ const RESOLUTIONS = [
   { value: 'false_positive', label: 'False positive' },
 ];
 
-/** Security alerts (PRODUCT.md §9.2): list, acknowledge, resolve. */
-export function AlertsPage() {
-  // Every status by default: an alert acknowledged here stays in view.
-  const [status, setStatus] = useState('all');
-  const [page, setPage] = useState(1);
+/**
+ * Security alerts (PRODUCT.md §9.2): list, acknowledge, resolve. `search` is the query part of the page's
+ * address, which holds the status and rule filters and the page.
+ */
+export function AlertsPage({ search }: { search: string }) {
+  const view = useMemo(() => parseAlertsLocation(search), [search]);
+  const { status, rule, page } = view;
+  const show = (next: AlertsView) => {
+    location.hash = `#${alertsLocation(next)}`;
+  };
   const [list, setList] = useState<ListPage<'alerts', Alert> | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -28,12 +34,12 @@ export function AlertsPage() {
         () =>
           api<ListPage<'alerts', Alert>>(
             'GET',
-            `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, page })}`,
+            `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, rule: rule || undefined, page })}`,
           ),
         setList,
       ),
     // `latest` keeps its state in a ref: not a dependency.
-    [status, page],
+    [status, rule, page],
   );
   useEffect(() => {
     void load();
@@ -53,15 +59,24 @@ export function AlertsPage() {
         <select
           aria-label="status"
           value={status}
-          onChange={(event) => {
-            setStatus(event.target.value);
-            setPage(1);
-          }}
+          onChange={(event) => show({ ...view, status: event.target.value, page: 1 })}
         >
           <option value="all">all</option>
           <option value="open">open</option>
           <option value="acknowledged">acknowledged</option>
           <option value="resolved">resolved</option>
+        </select>
+        <select
+          aria-label="rule"
+          value={rule}
+          onChange={(event) => show({ ...view, rule: event.target.value, page: 1 })}
+        >
+          <option value="">every rule</option>
+          {ALERT_RULES.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
         </select>
       </header>
       <ErrorBanner error={error ?? acting.error} />
@@ -105,7 +120,9 @@ export function AlertsPage() {
           </li>
         ))}
       </ul>
-      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+      {list ? (
+        <Pager page={list.page} totalPages={list.total_pages} onPage={(next) => show({ ...view, page: next })} />
+      ) : null}
     </section>
   );
 }

@@ -2,9 +2,9 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
 import { ErrorBanner, useRequest } from '../components/ui';
 import type { SecuritySettings } from '../types';
+import { AUTO_REVOKE_RULES } from '../../../../libs/contracts/src/alert-rules';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-const RULES = ['request_spike', 'off_hours', 'new_location', 'failed_auth_burst', 'revoked_key_use'];
 
 /** Security settings (PRODUCT.md §9.2): time zone, working hours, webhook, auto-revoke. */
 export function SecuritySettingsPage() {
@@ -93,7 +93,7 @@ export function SecuritySettingsPage() {
         ) : null}
         <fieldset>
           <legend>Revoke the key automatically on</legend>
-          {RULES.map((rule) => (
+          {AUTO_REVOKE_RULES.map((rule) => (
             <label key={rule} className="check">
               <input
                 type="checkbox"
