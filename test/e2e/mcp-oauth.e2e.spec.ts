@@ -865,6 +865,11 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         'oauth_token.used',
         'oauth_token.used',
       ]);
+      const spelledUpper = await user.request<{ events: Logged[] }>(
+        'GET',
+        `/api/v1/audit-log?client_id=${clientId.toUpperCase()}`,
+      );
+      expect(spelledUpper.body.events).toHaveLength(4);
       const otherApp = await user.request<{ events: Logged[] }>(
         'GET',
         '/api/v1/audit-log?client_id=00000000-0000-4000-8000-000000000000',

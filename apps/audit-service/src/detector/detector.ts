@@ -414,12 +414,13 @@ export class Detector {
       return event.type === 'key.revoked' ? leakFindings(event) : [];
     }
     if (event.type === 'oauth.grant_revoked') {
-      if (data.grant_id) this.retire(grantStateId(data.grant_id), at);
+      if (typeof data.grant_id === 'string') this.retire(grantStateId(data.grant_id), at);
       return tokenReuseFindings(event);
     }
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     const succeeded = (data.status ?? 200) < 400;
-    if (event.type === 'key.used' && data.key_id && succeeded)
+    // String ids only: the runner read the state of exactly these (watchedStateId).
+    if (event.type === 'key.used' && typeof data.key_id === 'string' && succeeded)
       return this.used(event, data, at, {
         stateId: data.key_id,
         noun: 'The key',
@@ -427,7 +428,7 @@ export class Detector {
         evidence: {},
       });
     // An MCP request refused inside its 200 (error_code) did nothing, like a failed key request.
-    if (event.type === 'oauth_token.used' && data.grant_id && succeeded && !data.error_code)
+    if (event.type === 'oauth_token.used' && typeof data.grant_id === 'string' && succeeded && !data.error_code)
       return this.used(event, data, at, {
         stateId: grantStateId(data.grant_id),
         noun: 'A connected app',
@@ -525,15 +526,22 @@ export class Detector {
       const burst = own(this.state.burstIps, name);
       const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
       if (!burst || !sameOwner || at - burst.at > this.config.burstWindowMs) continue;
+      // The account's own burst names what succeeded (the key, or the app); the operators' names no tenant's.
+      const ours = burst.account_id === accountId;
       findings.push({
         rule: 'failed_auth_burst',
         severity: 'high',
         account_id: burst.account_id,
-        ...(burst.account_id === accountId && watched.named.key_id ? { key_id: watched.named.key_id } : {}),
+        ...(ours && watched.named.key_id ? { key_id: watched.named.key_id } : {}),
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,
-        evidence: { observed: 'success after burst', window: '5m', ips: [data.ip as string] },
+        evidence: {
+          observed: 'success after burst',
+          window: '5m',
+          ips: [data.ip as string],
+          ...(ours ? watched.evidence : {}),
+        },
       });
       delete this.state.burstIps[name];
       this.windowChanged('burstIps', name);

@@ -806,6 +806,28 @@ describe('Detector', () => {
       expect(other.takeChanges().keys).toEqual([]);
     });
 
+    it('escalates the account’s burst when the app succeeds from that address, naming the app; the operators’ names none', () => {
+      const attacker = '198.51.100.77';
+      const burst = (accountId: string | null) =>
+        Array.from({ length: 10 }, (_, i) =>
+          authFailed(MONDAY + i * 10_000, { reason: 'unknown', ip: attacker }, accountId),
+        );
+      burst(ACCOUNT).forEach((event) => sut.observe(event));
+      const [ours] = ofRule(sut.observe(appUsed(MONDAY + 3 * MINUTE, { ip: attacker })), 'failed_auth_burst');
+      expect(ours).toMatchObject({
+        severity: 'high',
+        account_id: ACCOUNT,
+        evidence: { observed: 'success after burst', grant_id: grantId, client_id: clientId },
+      });
+      expect(ours).not.toHaveProperty('key_id');
+
+      const other = new Detector();
+      burst(null).forEach((event) => other.observe(event));
+      const [operators] = ofRule(other.observe(appUsed(MONDAY + 3 * MINUTE, { ip: attacker })), 'failed_auth_burst');
+      expect(operators).toMatchObject({ severity: 'high', account_id: null });
+      expect(operators.evidence).not.toHaveProperty('grant_id');
+    });
+
     it('forgets an app an hour after its grant is revoked, whatever the reason', () => {
       sut.observe(appUsed(MONDAY));
       sut.takeChanges();

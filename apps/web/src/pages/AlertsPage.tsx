@@ -141,7 +141,9 @@ function AlertLinks({ alert }: { alert: Alert }) {
     if (typeof ip === 'string')
       links.push([`#${auditLocation({ ip, outcome: 'failure' })}`, 'The failures in the audit log']);
   }
-  // A replayed OAuth token, or an app's own unusual use (its alert names the grant).
+  // A replayed OAuth token, or an app's own unusual use (its alert names the grant and client).
+  if (typeof alert.evidence.client_id === 'string')
+    links.push([`#${auditLocation({ client_id: alert.evidence.client_id })}`, 'The app’s activity in the audit log']);
   if (alert.rule === 'oauth_token_reuse' || typeof alert.evidence.grant_id === 'string')
     links.push(['#/settings/apps', 'Review connected apps']);
   if (links.length === 0) return null;
