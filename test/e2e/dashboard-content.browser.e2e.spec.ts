@@ -1,6 +1,6 @@
 import type { Browser, Page, Request } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { DashboardUser, PASSWORD } from '../support/api-client';
+import { launchChromium, signedInPage } from '../support/browser';
+import { DashboardUser } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -30,16 +30,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
       throw new Error(`creating ${kind}: ${response.status} ${JSON.stringify(response.body)}`);
   }
 
-  async function openAs(user: DashboardUser, route: string): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel(/^Password/).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'API Keys' }).waitFor();
-    await page.goto(`${base}/#${route}`);
-    return page;
-  }
+  const openAs = (user: DashboardUser, route: string): Promise<Page> => signedInPage(browser, base, user, route);
 
   /** The titles the list shows, sorted; [] once it says nothing matches. */
   async function titles(page: Page): Promise<string[]> {

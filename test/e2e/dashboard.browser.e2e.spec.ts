@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { DashboardUser, PASSWORD, call } from '../support/api-client';
+import { launchChromium, signedInPage } from '../support/browser';
+import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -169,11 +169,7 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
       (response) => response.body.alerts?.length === 1,
     );
 
-    const page = await browser.newPage();
-    await page.goto(`${base}/`);
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel(/^Password/).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const page = await signedInPage(browser, base, user, '/keys');
     await page.getByRole('link', { name: 'Security alerts' }).click();
     const alert = page.locator('li.alert');
     await alert.getByText('revoked_key_use').waitFor();

@@ -1,4 +1,5 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { type DashboardUser, PASSWORD } from './api-client';
 
 /**
  * Debian's Chromium (installed by `npm test` and `.ci/run` when missing; `CHROMIUM_PATH` for another build),
@@ -17,4 +18,16 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A new page signed in as `user` through the dashboard's form, then at `#<route>`. */
+export async function signedInPage(browser: Browser, base: string, user: DashboardUser, route: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${base}/`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'API Keys' }).waitFor();
+  await page.goto(`${base}/#${route}`);
+  return page;
 }

@@ -168,6 +168,12 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
     setDraft((shown) => ({ ...shown, [name]: value }));
   };
 
+  /** A typed filter of the bar, when this list takes it (labelled by its name). */
+  const textFilter = (name: keyof ContentFilters, placeholder: string) =>
+    offers(name) ? (
+      <input name={name} aria-label={name} placeholder={placeholder} value={draft[name]} onChange={typed(name)} />
+    ) : null;
+
   function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -250,31 +256,9 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           value={draft.search}
           onChange={typed('search')}
         />
-        <input
-          name="labels"
-          aria-label="labels"
-          placeholder="labels: a, b (any of them)"
-          value={draft.labels}
-          onChange={typed('labels')}
-        />
-        {offers('project') ? (
-          <input
-            name="project"
-            aria-label="project"
-            placeholder="project, e.g. my-app/api"
-            value={draft.project}
-            onChange={typed('project')}
-          />
-        ) : null}
-        {offers('metadata') ? (
-          <input
-            name="metadata"
-            aria-label="metadata"
-            placeholder="metadata: key=value, …"
-            value={draft.metadata}
-            onChange={typed('metadata')}
-          />
-        ) : null}
+        {textFilter('labels', 'labels: a, b (any of them)')}
+        {textFilter('project', 'project, e.g. my-app/api')}
+        {textFilter('metadata', 'metadata: key=value, …')}
         {offers('mcp_expose') ? (
           <select
             aria-label="offered to MCP"
