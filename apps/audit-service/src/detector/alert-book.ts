@@ -20,6 +20,35 @@ export interface Alert {
 }
 
 export const DEFAULT_COOLDOWN_MS = 3_600_000;
+/** How many addresses and places a folded alert's evidence keeps (the latest ones). */
+export const EVIDENCE_LIST_MAX = 20;
+/** Evidence lists that grow as repeats fold in, rather than show the latest occurrence only. */
+const ACCUMULATED = ['ips', 'locations'] as const;
+
+/**
+ * The evidence of a repeat folded into an alert: the latest occurrence's, with the addresses and places of
+ * every occurrence so far (each once, oldest first, at most EVIDENCE_LIST_MAX), and what was done about the
+ * alert (`auto_revoked`) kept. Pure.
+ */
+export function mergeEvidence(
+  previous: Record<string, unknown>,
+  latest: Record<string, unknown>,
+): Record<string, unknown> {
+  const merged = { ...latest };
+  for (const field of ACCUMULATED) {
+    const items = [previous[field], latest[field]].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []));
+    if (items.length === 0) continue;
+    const seen = new Set<string>();
+    const union = items.filter((item) => {
+      const identity = JSON.stringify(item);
+      return seen.has(identity) ? false : (seen.add(identity), true);
+    });
+    merged[field] = union.slice(-EVIDENCE_LIST_MAX);
+  }
+  if (previous.auto_revoked !== undefined && latest.auto_revoked === undefined)
+    merged.auto_revoked = previous.auto_revoked;
+  return merged;
+}
 const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high'];
 
 /** The same findings give the same alert ids: a replay is reproducible, a reprocessing idempotent. */
@@ -50,7 +79,7 @@ export function foldFinding(
         count: existing.count + 1,
         last_seen: finding.at,
         summary: finding.summary,
-        evidence: finding.evidence,
+        evidence: mergeEvidence(existing.evidence, finding.evidence),
       },
       opened: false,
     };

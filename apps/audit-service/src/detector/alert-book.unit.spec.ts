@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isUuid } from '#contracts';
-import { type Alert, AlertBook, DEFAULT_COOLDOWN_MS, alertId, foldFinding } from './alert-book';
+import { type Alert, AlertBook, DEFAULT_COOLDOWN_MS, EVIDENCE_LIST_MAX, alertId, foldFinding } from './alert-book';
 import type { Finding, Severity } from './detector';
 
 const MINUTE = 60_000;
@@ -45,6 +45,34 @@ describe('AlertBook', () => {
       summary: `Someone tried to use a revoked key at ${new Date(START + 20 * MINUTE).toISOString()}.`,
     });
     expect(sut.alerts[0]).toEqual(last);
+  });
+
+  it('keeps the addresses and places of every repeat in the evidence, each once, and what was done', () => {
+    const attempt = (at: number, ip: string, country: string, extra: Record<string, unknown> = {}) =>
+      finding(at, {
+        evidence: { observed: 'revoked', window: 'each attempt', ips: [ip], locations: [{ country }], ...extra },
+      });
+    sut.record(attempt(START, '192.0.2.1', 'GB', { auto_revoked: true }));
+    sut.record(attempt(START + MINUTE, '192.0.2.2', 'FR'));
+    const last = sut.record(attempt(START + 2 * MINUTE, '192.0.2.1', 'GB'));
+
+    expect(last.evidence).toEqual({
+      observed: 'revoked',
+      window: 'each attempt',
+      ips: ['192.0.2.1', '192.0.2.2'],
+      locations: [{ country: 'GB' }, { country: 'FR' }],
+      auto_revoked: true,
+    });
+  });
+
+  it(`keeps the latest ${EVIDENCE_LIST_MAX} addresses of a long run of repeats`, () => {
+    let last: Alert | undefined;
+    for (let i = 0; i < EVIDENCE_LIST_MAX + 5; i += 1)
+      last = sut.record(finding(START + i * MINUTE, { evidence: { observed: 'revoked', ips: [`192.0.2.${i}`] } }));
+
+    expect(last?.evidence.ips).toHaveLength(EVIDENCE_LIST_MAX);
+    expect((last?.evidence.ips as string[]).at(-1)).toBe(`192.0.2.${EVIDENCE_LIST_MAX + 4}`);
+    expect((last?.evidence.ips as string[])[0]).toBe('192.0.2.5');
   });
 
   it.each<[Severity[], Severity]>([
