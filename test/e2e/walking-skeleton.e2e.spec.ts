@@ -140,6 +140,15 @@ describe('walking skeleton: the platform end to end', () => {
     });
   });
 
+  it('matches paths with their case: another spelling is an unknown route', async () => {
+    for (const path of ['/API/V1/PROMPTS', '/api/v1/Prompts', '/HEALTHZ']) {
+      const response = await fetch(`${platform.url('gateway')}${path}`);
+      const body = (await response.json()) as { code: string };
+      expect([path, response.status, body.code]).toEqual([path, 404, 'NOT_FOUND']);
+    }
+    expect((await fetch(`${platform.url('gateway')}/healthz`)).status).toBe(200);
+  });
+
   it('answers a method the path does not accept with 405 METHOD_NOT_ALLOWED and Allow', async () => {
     const response = await fetch(`${platform.url('gateway')}/api/v1/prompts`, { method: 'PATCH' });
     expect(response.status).toBe(405);

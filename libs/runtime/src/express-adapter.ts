@@ -2,7 +2,7 @@ import { IncomingMessage, type Server, ServerResponse, createServer } from 'node
 import type { Socket } from 'node:net';
 import type { NestApplicationOptions } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import type { Express } from 'express';
+import express, { type Express } from 'express';
 
 /**
  * Request and response classes whose prototypes are the Express app's own `request` and `response`.
@@ -35,8 +35,19 @@ export function expressMessageClasses(app: Express): {
   };
 }
 
-/** Nest's Express adapter, with an HTTP server that creates requests and responses on Express's prototypes. */
+/**
+ * Nest's Express adapter, with an HTTP server that creates requests and responses on Express's prototypes,
+ * and case-sensitive routes: `/API/V1/PROMPTS` is not `/api/v1/prompts` (one spelling per resource, as the
+ * OpenAPI document and every client write it, and no second spelling for a proxy's rules to miss).
+ */
 export class PrototypeStableExpressAdapter extends ExpressAdapter {
+  constructor() {
+    // Read when Express creates its router, which Nest's adapter does at once: set on the app it is given.
+    const app = express();
+    app.set('case sensitive routing', true);
+    super(app);
+  }
+
   override initHttpServer(options: NestApplicationOptions): void {
     // HTTPS, 503-while-closing and forced connection closing are left to Nest's own server setup; none
     // of our applications asks for them.
