@@ -908,6 +908,36 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(alerts.body.alerts[0]).not.toHaveProperty('key_id');
     });
 
+    it('disconnects an app whose alert’s rule the account named for auto-revoke', async () => {
+      const user = await DashboardUser.signup(base);
+      const settings = await user.request('PUT', '/api/v1/settings/security', {
+        body: { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: ['new_location'] },
+      });
+      expect(settings.status).toBe(200);
+      const tokens = await connect(user);
+      const from = (ip: string) =>
+        mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'x-forwarded-for': ip });
+      expect((await from('81.2.69.160')).status).toBe(200);
+      expect((await from('1.128.0.1')).status).toBe(200);
+
+      const alerts = await waitFor(
+        () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts?rule=new_location'),
+        (response) => response.body.alerts?.length === 1,
+      );
+      expect(alerts.body.alerts[0]).toMatchObject({
+        summary: expect.stringMatching(/The app was disconnected automatically\.$/),
+        evidence: expect.objectContaining({ auto_revoked: true }),
+      });
+      expect((await from('81.2.69.160')).status).toBe(401);
+      const grants = await user.request<{ grants: unknown[] }>('GET', '/api/v1/settings/oauth/grants');
+      expect(grants.body.grants).toEqual([]);
+      const logged = await waitFor(
+        () => user.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=oauth.grant_revoked'),
+        (response) => response.body.events?.length === 1,
+      );
+      expect(logged.body.events[0].data).toMatchObject({ reason: 'anomaly', client_id: clientId });
+    });
+
     it('records a refused tool call, a protocol error and a wrong HTTP method as failures', async () => {
       const user = await DashboardUser.signup(base);
       const tokens = await connect(user);

@@ -15,13 +15,17 @@ export const OAUTH_SCOPE_NAMES = Object.keys(OAUTH_SCOPES) as OAuthScope[];
 
 /** Lifetimes (seconds). Access tokens are short; refresh tokens rotate on every use. */
 export const OAUTH_CODE_TTL_S = 60;
-/** Why a grant was revoked (`oauth.grant_revoked`): the user, a newer grant, a replayed code or refresh token, RFC 7009. */
+/**
+ * Why a grant was revoked (`oauth.grant_revoked`): the user, a newer grant, a replayed code or refresh token,
+ * RFC 7009, or an alert on the app's use whose rule the account's auto-revoke settings name.
+ */
 export const OAUTH_GRANT_REVOKE_REASONS = [
   'user',
   'replaced',
   'code_reuse',
   'refresh_token_reuse',
   'token_revocation',
+  'anomaly',
 ] as const;
 export type OAuthGrantRevokeReason = (typeof OAUTH_GRANT_REVOKE_REASONS)[number];
 export const OAUTH_ACCESS_TOKEN_TTL_S = 3_600;

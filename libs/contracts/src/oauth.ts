@@ -202,4 +202,9 @@ export class RevokeGrantCommand extends Metaed {
 
   @IsUUID()
   grant_id: string;
+
+  /** `user` (Disconnect, the default) or `anomaly` (the detector's auto-revoke). */
+  @IsOptional()
+  @IsIn(['user', 'anomaly'])
+  reason?: 'user' | 'anomaly';
 }

@@ -2,7 +2,15 @@ import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { type EventEnvelope, KeysRpc, STREAMS, WorkingHoursDto, isTimeZone, subjectForEventType } from '#contracts';
+import {
+  type EventEnvelope,
+  KeysRpc,
+  OAuthRpc,
+  STREAMS,
+  WorkingHoursDto,
+  isTimeZone,
+  subjectForEventType,
+} from '#contracts';
 import { EventStore, IdempotentConsumer, type IdempotentConsumerOptions } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding } from './alert-book';
@@ -380,8 +388,11 @@ export class DetectorRunner {
         const folded = foldFinding(await this.alerts.latest(finding.account_id, finding.dedup_key, manager), finding);
         const { opened } = folded;
         let alert = folded.alert;
-        if (opened && alert.account_id && alert.key_id && this.autoRevokeOn.get(alert.account_id)?.has(alert.rule)) {
-          alert = await this.autoRevoke(alert, event.meta.request_id);
+        if (opened && alert.account_id && this.autoRevokeOn.get(alert.account_id)?.has(alert.rule)) {
+          // A key's alert revokes the key; an app's (its grant in the evidence) disconnects the app.
+          if (alert.key_id) alert = await this.autoRevoke(alert, event.meta.request_id);
+          else if (typeof alert.evidence.grant_id === 'string')
+            alert = await this.autoDisconnect(alert, alert.evidence.grant_id, event.meta.request_id);
         }
         await this.alerts.save(alert, manager);
         if (opened) await queueWebhook(alert, manager);
@@ -416,23 +427,33 @@ export class DetectorRunner {
   }
 
   /** Asks key-service to revoke the key (reason `anomaly`) and says so in the alert. */
-  private async autoRevoke(alert: Alert, requestId: string): Promise<Alert> {
+  private autoRevoke(alert: Alert, requestId: string): Promise<Alert> {
+    return this.revokeFor(alert, KeysRpc.revokeKey, { key_id: alert.key_id }, requestId, 'The key was revoked');
+  }
+
+  /** Asks key-service to revoke the app's grant (reason `anomaly`): the app is disconnected, as by the user. */
+  private autoDisconnect(alert: Alert, grantId: string, requestId: string): Promise<Alert> {
+    return this.revokeFor(alert, OAuthRpc.revokeGrant, { grant_id: grantId }, requestId, 'The app was disconnected');
+  }
+
+  private async revokeFor(
+    alert: Alert,
+    subject: string,
+    target: Record<string, unknown>,
+    requestId: string,
+    done: string,
+  ): Promise<Alert> {
     try {
       const reply = await this.nats.connection.request(
-        KeysRpc.revokeKey,
-        JSON.stringify({
-          account_id: alert.account_id,
-          key_id: alert.key_id,
-          reason: 'anomaly',
-          meta: { request_id: requestId },
-        }),
+        subject,
+        JSON.stringify({ account_id: alert.account_id, ...target, reason: 'anomaly', meta: { request_id: requestId } }),
         { timeout: 5_000 },
       );
       const answer = reply.json<{ err?: unknown }>();
       if (answer.err) throw new Error(JSON.stringify(answer.err));
       return {
         ...alert,
-        summary: `${alert.summary} The key was revoked automatically.`,
+        summary: `${alert.summary} ${done} automatically.`,
         evidence: { ...alert.evidence, auto_revoked: true },
       };
     } catch (error) {

@@ -460,7 +460,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     };
   }
 
-  /** The user disconnects an app: its grant and every token of it stop working at once. */
+  /** The user (or the detector's auto-revoke) disconnects an app: its grant and every token of it stop working at once. */
   @MessagePattern(OAuthRpc.revokeGrant)
   async revokeGrant(@Payload() command: RevokeGrantCommand): Promise<{ revoked: true }> {
     const now = this.store.clock();
@@ -470,7 +470,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
         [command.grant_id, command.account_id],
       )) as { id: string }[];
       if (!grant) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such connected app');
-      await this.revoke(manager, grant.id, command.account_id, 'user', command.meta, now);
+      await this.revoke(manager, grant.id, command.account_id, command.reason ?? 'user', command.meta, now);
       return { revoked: true };
     });
   }

@@ -92,7 +92,7 @@ export function SecuritySettingsPage() {
           </p>
         ) : null}
         <fieldset>
-          <legend>Revoke the key automatically on</legend>
+          <legend>Revoke the key (or disconnect the app) automatically on</legend>
           {AUTO_REVOKE_RULES.map((rule) => (
             <label key={rule} className="check">
               <input
