@@ -41,6 +41,10 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
 
+  /** A refresh-token grant of the test client (OAuth 2.1 §4.3). */
+  const refreshWith = (refreshToken: string, extra: Record<string, string> = {}) =>
+    form('/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...extra });
+
   const register = async (metadata: Body = {}) =>
     call<Body>(base, 'POST', '/oauth/register', {
       body: {
@@ -387,11 +391,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(again.status).toBe(400);
       expect(again.body).toMatchObject({ error: 'invalid_grant' });
       expect((await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
-      const refreshed = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: clientId,
-      });
+      const refreshed = await refreshWith(tokens.refresh_token);
       expect(refreshed.body).toMatchObject({ error: 'invalid_grant' });
       // The account's owner is told: an intercepted code is the likely story.
       await waitFor(
@@ -510,11 +510,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
     it('rotates refresh tokens; presenting a used one revokes the grant and alerts its owner', async () => {
       const user = await DashboardUser.signup(base);
       const first = await connect(user);
-      const second = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: first.refresh_token,
-        client_id: clientId,
-      });
+      const second = await refreshWith(first.refresh_token);
       expect(second.status).toBe(200);
       const rotated = second.body as unknown as Tokens;
       expect(rotated.refresh_token).not.toBe(first.refresh_token);
@@ -526,18 +522,10 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         ),
       );
 
-      const replayed = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: first.refresh_token,
-        client_id: clientId,
-      });
+      const replayed = await refreshWith(first.refresh_token);
       expect(replayed.body).toMatchObject({ error: 'invalid_grant' });
       expect((await mcp(rotated.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
-      const afterTheft = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: rotated.refresh_token,
-        client_id: clientId,
-      });
+      const afterTheft = await refreshWith(rotated.refresh_token);
       expect(afterTheft.body).toMatchObject({ error: 'invalid_grant' });
 
       // The owner learns of it: a high alert that names the app and where the replay came from.
@@ -563,8 +551,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
 
     it('refuses the loser of two refreshes at once without revoking the grant', async () => {
       const tokens = await connect();
-      const refresh = () =>
-        form('/oauth/token', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+      const refresh = () => refreshWith(tokens.refresh_token);
       const answers = await Promise.all([refresh(), refresh()]);
       expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
       const winner = answers.find((answer) => answer.status === 200)?.body as unknown as Tokens;
@@ -578,30 +565,16 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
 
     it('narrows an access token on refresh, keeps the grant’s scopes for the next one, and never widens', async () => {
       const tokens = await connect();
-      const narrowed = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: tokens.refresh_token,
-        client_id: clientId,
-        scope: 'content:read',
-      });
+      const narrowed = await refreshWith(tokens.refresh_token, { scope: 'content:read' });
       expect(narrowed.body).toMatchObject({ scope: 'content:read' });
       const readOnly = narrowed.body as unknown as Tokens;
       const listed = (await rpc(readOnly.access_token, 'tools/list')).result?.tools as { name: string }[];
       expect(listed.map((entry) => entry.name)).not.toContain('create_memory');
-      const full = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: readOnly.refresh_token,
-        client_id: clientId,
-      });
+      const full = await refreshWith(readOnly.refresh_token);
       expect(full.body).toMatchObject({ scope: 'content:read content:write' });
 
       const readOnlyGrant = await connect(owner, { scope: 'content:read' });
-      const wider = await form('/oauth/token', {
-        grant_type: 'refresh_token',
-        refresh_token: readOnlyGrant.refresh_token,
-        client_id: clientId,
-        scope: 'content:read content:write',
-      });
+      const wider = await refreshWith(readOnlyGrant.refresh_token, { scope: 'content:read content:write' });
       expect(wider.body).toMatchObject({ error: 'invalid_scope' });
     });
 
@@ -1158,15 +1131,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
 
       expect((await user.request('DELETE', `/api/v1/settings/oauth/grants/${grant.id as string}`)).status).toBe(204);
       expect((await mcp(tokens.access_token, { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(401);
-      expect(
-        (
-          await form('/oauth/token', {
-            grant_type: 'refresh_token',
-            refresh_token: tokens.refresh_token,
-            client_id: clientId,
-          })
-        ).body,
-      ).toMatchObject({
+      expect((await refreshWith(tokens.refresh_token)).body).toMatchObject({
         error: 'invalid_grant',
       });
       expect(
