@@ -795,10 +795,20 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const grants = await user.request<{ grants: { id: string }[] }>('GET', '/api/v1/settings/oauth/grants');
       type Logged = { type: string; action: string; outcome: string; data: Body; meta: Body };
 
-      const logged = await waitFor(
-        () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=oauth_token.used'),
-        (response) => response.body.events?.length === 2,
+      // The requests (AUTH stream), the grant (ACCOUNTS) and the memory (CONTENT) reach the audit log through
+      // separate consumers, so wait until all of them have landed before looking at any.
+      // Filtered by the app: its connection, requests and changes, nothing else of the account (its sign-up, …).
+      const ofApp = await waitFor(
+        () => user.request<{ events: Logged[] }>('GET', `/api/v1/audit-log?client_id=${clientId}`),
+        (response) => response.body.events?.length >= 4,
       );
+      expect(ofApp.body.events.map((event) => event.type).sort()).toEqual([
+        'memory.created',
+        'oauth.grant_created',
+        'oauth_token.used',
+        'oauth_token.used',
+      ]);
+      const logged = await user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=oauth_token.used');
       const [ping, write] = logged.body.events;
       expect(write).toMatchObject({
         action: 'memories.create',
@@ -830,14 +840,6 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       ]);
       expect((created.structuredContent as Body).text).toBe('Audited through MCP');
       expect(JSON.stringify(logged.body)).not.toContain(tokens.access_token.slice(4));
-      // Filtered by the app: its connection, requests and changes, nothing else of the account (its sign-up, …).
-      const ofApp = await user.request<{ events: Logged[] }>('GET', `/api/v1/audit-log?client_id=${clientId}`);
-      expect(ofApp.body.events.map((event) => event.type).sort()).toEqual([
-        'memory.created',
-        'oauth.grant_created',
-        'oauth_token.used',
-        'oauth_token.used',
-      ]);
       const spelledUpper = await user.request<{ events: Logged[] }>(
         'GET',
         `/api/v1/audit-log?client_id=${clientId.toUpperCase()}`,
