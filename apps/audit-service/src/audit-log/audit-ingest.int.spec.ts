@@ -5,6 +5,7 @@ import { createMigratedDataSource } from '../../../../test/support/test-database
 import { eventAt } from '../../../../test/support/events';
 import { AuditServiceMigrations } from '../migrations';
 import { AuditLogJsonText1764250000000 } from '../migrations/1764250000000-audit-log-json-text';
+import { AuditLogClientId1764310000000 } from '../migrations/1764310000000-audit-log-client-id';
 import { storeAuditEvents } from './audit-ingest';
 
 const START = Date.UTC(2026, 10, 2, 9, 0);
@@ -159,6 +160,59 @@ describe('storeAuditEvents (PostgreSQL)', () => {
         location: JSON.stringify(event.data.location),
       })),
     );
+  });
+
+  /** Events of an app and around it: only the app's own events and the changes made through it name it. */
+  function appEvents(account: string, clientId: string): EventEnvelope[] {
+    const request = eventAt('oauth_token.used', 'usage', START, { client_id: clientId.toUpperCase() }, account);
+    const grant = eventAt('oauth.grant_created', 'grant', START + 1, { client_id: clientId }, account);
+    const change = eventAt('memory.created', 'memory', START + 2, { text: 'through MCP' }, account);
+    change.meta.client_id = clientId;
+    // A user's own document may hold any field: it names no app.
+    const document = eventAt('memory.created', 'memory', START + 3, { client_id: clientId }, account);
+    const keyUse = used(account, START + 4);
+    const notAnId = eventAt('oauth.grant_created', 'grant', START + 5, { client_id: 'not-a-uuid' }, account);
+    return [request, grant, change, document, keyUse, notAnId];
+  }
+  const clientIdsOf = async (accountId: string) =>
+    (
+      (await dataSource.query(`SELECT client_id FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`, [
+        accountId,
+      ])) as { client_id: string | null }[]
+    ).map((row) => row.client_id);
+
+  it('stores the app an event is of or came through as client_id, lowercase, and nothing for the rest', async () => {
+    const account = randomUUID();
+    const clientId = randomUUID();
+    await store(appEvents(account, clientId));
+    expect(await clientIdsOf(account)).toEqual([clientId, clientId, clientId, null, null, null]);
+  });
+
+  it('the client_id migration fills the column of rows stored before it, as the ingest would', async () => {
+    const account = randomUUID();
+    const clientId = randomUUID();
+    await store(appEvents(account, clientId));
+    const queryRunner = dataSource.createQueryRunner();
+    try {
+      const migration = new AuditLogClientId1764310000000();
+      await migration.down(queryRunner);
+      await migration.up(queryRunner);
+    } finally {
+      await queryRunner.release();
+    }
+    expect(await clientIdsOf(account)).toEqual([clientId, clientId, clientId, null, null, null]);
+    // The filter's query reads the app's rows through the new index (the table is too small here for the
+    // planner to prefer it over a scan on its own).
+    const plan = await dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_seqscan = off');
+      const [row] = (await manager.query(
+        `EXPLAIN (FORMAT JSON) SELECT event_id FROM audit_log WHERE account_id = $1 AND client_id = $2
+          ORDER BY occurred_at DESC, event_id DESC LIMIT 50`,
+        [account, clientId],
+      )) as { 'QUERY PLAN': unknown }[];
+      return JSON.stringify(row['QUERY PLAN']);
+    });
+    expect(plan).toMatch(/"Index Cond":"\(\(account_id = '[^']+'::uuid\) AND \(client_id = '[^']+'::uuid\)\)"/);
   });
 
   it('the json migration goes down and up again, keeping every row (runs last)', async () => {

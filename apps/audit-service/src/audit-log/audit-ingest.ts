@@ -14,6 +14,7 @@ const AUDIT_COLUMNS = [
   'stream_version',
   'account_id',
   'key_id',
+  'client_id',
   'key_prefix',
   'request_id',
   'outcome',
@@ -99,7 +100,7 @@ async function appendRows(rows: AuditRow[], manager: EntityManager): Promise<voi
     `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')})
      SELECT ${AUDIT_COLUMNS.join(', ')}
        FROM json_to_recordset($1::json) AS r(event_id uuid, occurred_at timestamptz, event_type text, stream text, stream_version int,
-            account_id uuid, key_id uuid, key_prefix text, request_id text, outcome text, action text, ip text, location json,
+            account_id uuid, key_id uuid, client_id uuid, key_prefix text, request_id text, outcome text, action text, ip text, location json,
             tool_type text, data json, meta json, source_stream text)
      ON CONFLICT (event_id, occurred_at) DO NOTHING`,
     [JSON.stringify(rows)],

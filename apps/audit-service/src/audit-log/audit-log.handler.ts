@@ -101,14 +101,8 @@ export class AuditLogHandler {
       clauses.push(`(${alternatives.join(' OR ')})`);
     }
     if (query.key_id) add('key_id = ?', query.key_id);
-    // The changes made through an app name it in meta, its own events (oauth.*, oauth_token.used) in data.
-    // `data` is read only for those: a content event's data may be a whole document. Within one account's rows
-    // (the account index narrows to those first), so no index of its own. Ids are stored lowercase.
-    if (query.client_id) {
-      params.push(query.client_id.toLowerCase());
-      const n = params.length;
-      clauses.push(`(meta->>'client_id' = $${n} OR (event_type LIKE 'oauth%' AND data->>'client_id' = $${n}))`);
-    }
+    // Stored lowercase at ingest (see clientIdOf), with a partial index of its own.
+    if (query.client_id) add('client_id = ?', query.client_id.toLowerCase());
     if (query.action) add('action = ?', query.action);
     if (query.outcome) add('outcome = ?', query.outcome);
     if (query.ip) add('ip = ?', query.ip);

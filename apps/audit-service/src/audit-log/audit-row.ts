@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '#contracts';
+import { type EventEnvelope, isUuid } from '#contracts';
 
 /** One audit-log row: the envelope plus the fields the filters and PRODUCT.md §9.1 put at top level. Pure. */
 export interface AuditRow {
@@ -9,6 +9,8 @@ export interface AuditRow {
   stream_version: number;
   account_id: string | null;
   key_id: string | null;
+  /** The OAuth app the event is of or came through (lowercase), for the audit log's app filter. */
+  client_id: string | null;
   key_prefix: string | null;
   request_id: string;
   outcome: 'success' | 'failure';
@@ -39,6 +41,17 @@ export function outcomeOf(event: EventEnvelope): 'success' | 'failure' {
   return 'success';
 }
 
+/**
+ * The app of an event: the changes made through it name it in `meta`, its own events (oauth.*,
+ * oauth_token.used) in `data`. Only those are read: any other event's data is the user's own document.
+ */
+export function clientIdOf(event: EventEnvelope): string | null {
+  const named =
+    (event.meta as { client_id?: unknown }).client_id ??
+    (event.type.startsWith('oauth') ? (event.data as { client_id?: unknown }).client_id : undefined);
+  return isUuid(named) ? named.toLowerCase() : null;
+}
+
 export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow {
   const data = event.data as Record<string, unknown>;
   return {
@@ -49,6 +62,7 @@ export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow
     stream_version: event.version,
     account_id: event.meta.account_id,
     key_id: event.meta.key_id ?? text(data.key_id),
+    client_id: clientIdOf(event),
     key_prefix: text(data.key_prefix),
     request_id: event.meta.request_id,
     outcome: outcomeOf(event),

@@ -6,6 +6,7 @@ import { DetectorLeadership1764230000000 } from './1764230000000-detector-leader
 import { DetectorRetiredKeysIndex1764240000000 } from './1764240000000-detector-retired-keys-index';
 import { AuditLogJsonText1764250000000 } from './1764250000000-audit-log-json-text';
 import { AuditKeyPrefixesByKey1764260000000 } from './1764260000000-audit-key-prefixes-by-key';
+import { AuditLogClientId1764310000000 } from './1764310000000-audit-log-client-id';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -17,4 +18,5 @@ export const AuditServiceMigrations: Function[] = [
   DetectorRetiredKeysIndex1764240000000,
   AuditLogJsonText1764250000000,
   AuditKeyPrefixesByKey1764260000000,
+  AuditLogClientId1764310000000,
 ];
