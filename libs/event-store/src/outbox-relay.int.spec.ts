@@ -26,6 +26,22 @@ class FailingAfter implements EventPublisher {
   }
 }
 
+/** The real JetStream publisher, running `during` inside its first publish: work that lands mid-batch. */
+class CallingDuringFirst implements EventPublisher {
+  private called = false;
+  constructor(
+    private readonly inner: EventPublisher,
+    private readonly during: () => Promise<unknown>,
+  ) {}
+  async publish(subject: string, event: EventEnvelope): Promise<void> {
+    if (!this.called) {
+      this.called = true;
+      await this.during();
+    }
+    await this.inner.publish(subject, event);
+  }
+}
+
 describe('OutboxRelay (PostgreSQL + JetStream)', () => {
   let nats: TestNatsServer;
   let connection: NatsConnectionHolder;
@@ -135,6 +151,24 @@ describe('OutboxRelay (PostgreSQL + JetStream)', () => {
     await sut.publishBatch();
     expect(await outboxSize()).toBe(0);
     expect(await storedEventIds()).toEqual(ids);
+  });
+
+  it('publishes an event committed while a batch was being published at once, not after the poll interval', async () => {
+    const [first] = await appendMany(1);
+    let second: string[] = [];
+    // The second event's NOTIFY arrives while the relay publishes the first, when no sleep is waiting for it.
+    const midBatch = new CallingDuringFirst(publisher, async () => {
+      second = await appendMany(1);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the notification reaches the relay meanwhile
+    });
+    const sut = new OutboxRelay(dataSource, midBatch, logger, { lockName: 'notified', pollIntervalMs: 60_000 });
+    sut.start();
+    try {
+      await waitUntil(async () => (await outboxSize()) === 0, 5_000);
+    } finally {
+      await sut.stop();
+    }
+    expect(await storedEventIds()).toEqual([first, ...second]);
   });
 
   it('lets only one of two relays on the same database publish', async () => {

@@ -46,6 +46,8 @@ export class OutboxRelay {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A NOTIFY came while no sleep was waiting for it (a batch was being published): don't sleep next. */
+  private notified = false;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
 
@@ -134,7 +136,7 @@ export class OutboxRelay {
       return false;
     }
     const client = (await runner.connect()) as { on(event: 'notification', listener: () => void): void };
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.notify());
     await runner.query(`LISTEN ${OUTBOX_CHANNEL}`);
     this.runner = runner;
     return true;
@@ -153,13 +155,25 @@ export class OutboxRelay {
     await runner.release().catch(() => undefined);
   }
 
+  private notify(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  /** Waits `ms`, or less when new outbox rows are announced, including while the last batch was published. */
   private sleep(ms: number): Promise<void> {
+    if (this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.notified = false;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }
