@@ -100,6 +100,76 @@ describe('storeAuditEvents (PostgreSQL)', () => {
     });
   });
 
+  describe('events stored before their key’s birth arrived (another consumer, another stream)', () => {
+    const birthOf = (accountId: string, keyId: string, keyPrefix: string, at: number) => ({
+      ...eventAt('key.created', `key-${keyId}`, at, { key_prefix: keyPrefix }, accountId),
+      meta: { request_id: randomUUID(), account_id: accountId, key_id: keyId },
+    });
+    const failureAt = (keyPrefix: string, at: number) =>
+      eventAt('auth.failed', 'auth-early', at, { reason: 'unknown', key_prefix: keyPrefix }, null);
+    const rowsWithPrefix = async (keyPrefix: string, keyId: string) =>
+      (await dataSource.query(
+        `SELECT event_type, account_id, key_prefix FROM audit_log WHERE key_prefix = $1 OR key_id = $2 ORDER BY occurred_at`,
+        [keyPrefix, keyId],
+      )) as { event_type: string; account_id: string | null; key_prefix: string | null }[];
+
+    it('are completed when the birth comes: the account of a failure, the prefix of a change made with the key', async () => {
+      const owner = randomUUID();
+      const keyId = randomUUID();
+      const prefix = `vxk_${randomUUID().slice(0, 8)}`;
+      const change = {
+        ...eventAt('memory.created', 'memory-early', START + 2_000, { text: 'written with the new key' }, owner),
+        meta: { request_id: randomUUID(), account_id: owner, key_id: keyId },
+      };
+      // A failure from before the key existed (beyond clock skew) is not about it and stays unattributed.
+      await store([failureAt(prefix, START - 10 * 60_000), failureAt(prefix, START + 1_000), change]);
+      await store([birthOf(owner, keyId, prefix, START)]);
+      expect(await rowsWithPrefix(prefix, keyId)).toEqual([
+        { event_type: 'auth.failed', account_id: null, key_prefix: prefix },
+        { event_type: 'key.created', account_id: owner, key_prefix: prefix },
+        { event_type: 'auth.failed', account_id: owner, key_prefix: prefix },
+        { event_type: 'memory.created', account_id: owner, key_prefix: prefix },
+      ]);
+    });
+
+    it('stay unattributed when two accounts have a key with the prefix', async () => {
+      const prefix = `vxk_${randomUUID().slice(0, 8)}`;
+      await store([failureAt(prefix, START + 1_000)]);
+      await store([
+        birthOf(randomUUID(), randomUUID(), prefix, START),
+        birthOf(randomUUID(), randomUUID(), prefix, START),
+      ]);
+      const failures = (await dataSource.query(
+        `SELECT account_id FROM audit_log WHERE key_prefix = $1 AND event_type = 'auth.failed'`,
+        [prefix],
+      )) as { account_id: string | null }[];
+      expect(failures).toEqual([{ account_id: null }]);
+    });
+
+    it('are completed when the failure’s transaction is still open as the birth is stored', async () => {
+      const owner = randomUUID();
+      const keyId = randomUUID();
+      const prefix = `vxk_${randomUUID().slice(0, 8)}`;
+      let failureStored!: () => void;
+      const stored = new Promise<void>((resolve) => (failureStored = resolve));
+      // The AUTH consumer's transaction has stored the failure (unattributed) but not committed yet.
+      const auth = dataSource.transaction(async (manager) => {
+        await storeAuditEvents([failureAt(prefix, START + 1_000)], 'AUTH', manager);
+        failureStored();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      });
+      await stored;
+      const keys = dataSource.transaction((manager) =>
+        storeAuditEvents([birthOf(owner, keyId, prefix, START)], 'KEYS', manager),
+      );
+      await Promise.all([auth, keys]);
+      expect((await rowsWithPrefix(prefix, keyId)).map((row) => [row.event_type, row.account_id])).toEqual([
+        ['key.created', owner],
+        ['auth.failed', owner],
+      ]);
+    });
+  });
+
   it('fails the whole batch on an event PostgreSQL cannot store, so the consumer can split it', async () => {
     const account = randomUUID();
     const bad = used(account, START);

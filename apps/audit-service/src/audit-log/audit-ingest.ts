@@ -38,20 +38,87 @@ export async function storeAuditEvents(
   manager: EntityManager,
 ): Promise<void> {
   const rows = events.map((event) => toAuditRow(event, sourceStream));
-  await rememberKeyPrefixes(rows, manager);
+  await serializePrefixKnowledge(rows, manager);
+  const learned = await rememberKeyPrefixes(rows, manager);
+  await completeEarlierArrivals(learned, manager);
   await prefixByKeyId(rows, manager);
   await attributeByPrefix(rows, manager);
   await appendRows(rows, manager);
 }
 
-async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Promise<void> {
+/**
+ * A key's birth (KEYS stream) and the events that need it (a failure showing the key's prefix on AUTH, a
+ * change made with the key on CONTENT) are stored by different consumers, in either order. The consumer that
+ * stores a birth fills in what arrived before it (completeEarlierArrivals); this lock keeps the two from
+ * passing each other unseen, each in a transaction the other cannot see yet. Most batches (key.used names
+ * its prefix and account) never take it.
+ */
+async function serializePrefixKnowledge(rows: AuditRow[], manager: EntityManager): Promise<void> {
+  const needs = rows.some(
+    (row) =>
+      KEY_BIRTHS.has(row.event_type) ||
+      (row.key_prefix === null && isUuid(row.key_id)) ||
+      (row.account_id === null && row.key_prefix !== null),
+  );
+  if (needs) await manager.query(`SELECT pg_advisory_xact_lock(hashtext('audit-key-prefixes'))`);
+}
+
+interface LearnedKey {
+  key_prefix: string;
+  key_id: string;
+  account_id: string;
+  born_at: string;
+}
+
+/** Remembers the prefix of each key born in the batch; returns the keys not known before. */
+async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Promise<LearnedKey[]> {
   const births = rows.filter((row) => KEY_BIRTHS.has(row.event_type) && row.key_prefix && row.key_id && row.account_id);
-  if (births.length === 0) return;
-  await manager.query(
+  if (births.length === 0) return [];
+  const inserted = (await manager.query(
     `INSERT INTO audit_key_prefixes (key_prefix, key_id, account_id)
      SELECT key_prefix, key_id, account_id FROM jsonb_to_recordset($1::jsonb) AS p(key_prefix text, key_id uuid, account_id uuid)
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT DO NOTHING
+     RETURNING key_prefix, key_id`,
     [JSON.stringify(births.map(({ key_prefix, key_id, account_id }) => ({ key_prefix, key_id, account_id })))],
+  )) as { key_prefix: string; key_id: string }[];
+  const isNew = new Set(inserted.map((key) => `${key.key_prefix}/${key.key_id}`));
+  return births
+    .filter((row) => isNew.has(`${row.key_prefix}/${row.key_id}`))
+    .map((row) => ({
+      key_prefix: row.key_prefix as string,
+      key_id: row.key_id as string,
+      account_id: row.account_id as string,
+      born_at: row.occurred_at,
+    }));
+}
+
+/** How far a gateway's clock may run behind key-service's for a failure still to count as after a key's birth. */
+const CLOCK_SKEW = '1 minute';
+
+/**
+ * Events about a newly learned key that were stored before its birth arrived: changes made with the key
+ * get its display prefix, and failures showing only its prefix (from its birth on) its account, when that
+ * account is the only one with a key of that prefix.
+ */
+async function completeEarlierArrivals(learned: LearnedKey[], manager: EntityManager): Promise<void> {
+  if (learned.length === 0) return;
+  await manager.query(
+    `UPDATE audit_log l SET key_prefix = k.key_prefix
+       FROM jsonb_to_recordset($1::jsonb) AS k(key_id uuid, account_id uuid, key_prefix text)
+      WHERE l.account_id = k.account_id AND l.key_id = k.key_id AND l.key_prefix IS NULL`,
+    [JSON.stringify(learned)],
+  );
+  const owners = await prefixOwners(
+    learned.map((key) => key.key_prefix),
+    manager,
+  );
+  const owned = learned.filter((key) => owners.get(key.key_prefix) === key.account_id);
+  if (owned.length === 0) return;
+  await manager.query(
+    `UPDATE audit_log l SET account_id = k.account_id
+       FROM jsonb_to_recordset($1::jsonb) AS k(key_prefix text, account_id uuid, born_at timestamptz)
+      WHERE l.account_id IS NULL AND l.key_prefix = k.key_prefix AND l.occurred_at >= k.born_at - interval '${CLOCK_SKEW}'`,
+    [JSON.stringify(owned)],
   );
 }
 
