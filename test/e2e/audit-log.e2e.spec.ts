@@ -32,9 +32,14 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     });
     await call(base, 'GET', '/api/v1/auth/me', { key: `${key.key_prefix}${'0'.repeat(56)}` });
     await call(base, 'POST', '/api/v1/memories', { key: key.full_key, body: { text: 'audited memory' } });
+    // Each stream reaches the log through its own consumer: wait for every event these made, not a count.
+    const made = ['account.created', 'session.created', 'key.created', 'auth.failed', 'memory.created'];
     await waitFor(
       () => log('?limit=100'),
-      (r) => r.status === 200 && r.body.events.length >= 6,
+      (r) =>
+        r.status === 200 &&
+        made.every((type) => r.body.events.some((e) => e.type === type)) &&
+        r.body.events.filter((e) => e.type === 'key.used').length === 2,
     );
   }, 90_000);
   afterAll(() => platform?.stop());

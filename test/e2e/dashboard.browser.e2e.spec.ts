@@ -187,7 +187,13 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     expect(new URL(page.url()).hash).toBe(`#/audit?key_id=${key.api_key.id}`);
     await page.reload();
     const types = () => page.locator('table tbody tr td:nth-child(2)').allInnerTexts();
-    await waitFor(types, (shown) => shown.includes('auth.failed') && shown.includes('key.created'));
+    // The page does not poll: the key's birth (KEYS) and the failure (AUTH) reach the log through separate
+    // consumers, so ask again until both are there.
+    const refreshedTypes = async () => {
+      await page.getByRole('button', { name: 'Filter', exact: true }).click();
+      return types();
+    };
+    await waitFor(refreshedTypes, (shown) => shown.includes('auth.failed') && shown.includes('key.created'));
     expect(await page.getByLabel('key id').inputValue()).toBe(key.api_key.id);
     await page.getByLabel('outcome').selectOption('failure');
     await page.getByRole('button', { name: 'Filter', exact: true }).click();

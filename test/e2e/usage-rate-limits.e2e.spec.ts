@@ -131,6 +131,7 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
 
   describe('usage', () => {
     it('records IP, location, tool type, client and action per request; answers the usage of a key', async () => {
+      await awayFromTheTopOfTheHour(); // all five requests in the last hourly bucket
       const user = await DashboardUser.signup(base);
       const created = await user.createKey();
       const key = created.full_key;

@@ -97,9 +97,16 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     const client = new Client({ connectionString: platform.databases.get('audit-service')!.url });
     await client.connect();
     try {
-      const { rows } = await client.query(
-        `SELECT a.attempt, a.status_code, d.status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.alert_id = $1 ORDER BY a.attempt`,
-        [alert.id],
+      // The receiver has answered; the dispatcher records the attempt just after it reads that answer.
+      const rows = await waitFor(
+        async () =>
+          (
+            await client.query(
+              `SELECT a.attempt, a.status_code, d.status FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.alert_id = $1 ORDER BY a.attempt`,
+              [alert.id],
+            )
+          ).rows as { attempt: number; status_code: number; status: string }[],
+        (found) => found.length === 2 && found[1].status === 'delivered',
       );
       expect(rows).toEqual([
         { attempt: 1, status_code: 500, status: 'delivered' },
