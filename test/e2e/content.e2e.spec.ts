@@ -686,6 +686,7 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       '/api/v1/artifacts',
       '/api/v1/search',
       '/api/v1/settings/api-keys',
+      '/api/v1/settings/oauth/grants/{id}/usage',
     ]) {
       expect(Object.keys(document.body.paths)).toContain(path);
     }

@@ -1142,6 +1142,73 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect((await user.request('DELETE', '/api/v1/settings/oauth/grants/not-a-uuid')).status).toBe(404);
     });
 
+    it('answers an app’s usage from its requests, to its own account only', async () => {
+      const user = await DashboardUser.signup(base);
+      const tokens = await connect(user);
+      const from = (ip: string, body: Body) => mcp(tokens.access_token, body, { 'x-forwarded-for': ip });
+      expect((await from('81.2.69.160', { jsonrpc: '2.0', id: 1, method: 'ping' })).status).toBe(200);
+      const write = { name: 'create_memory', arguments: { text: 'counted' } };
+      expect((await from('81.2.69.160', { jsonrpc: '2.0', id: 2, method: 'tools/call', params: write })).status).toBe(
+        200,
+      );
+      const refused = { name: 'create_memory', arguments: { text: '' } };
+      expect((await from('1.128.0.1', { jsonrpc: '2.0', id: 3, method: 'tools/call', params: refused })).status).toBe(
+        200,
+      );
+      const [grant] = (await user.request<{ grants: { id: string }[] }>('GET', '/api/v1/settings/oauth/grants')).body
+        .grants;
+      const usageOf = (range: string, as = user, id = grant.id) =>
+        as.request<Body>('GET', `/api/v1/settings/oauth/grants/${id}/usage?range=${range}`);
+
+      const usage = await waitFor(
+        () => usageOf('24h'),
+        (response) => response.body.request_count === 3,
+      );
+      expect(usage.status).toBe(200);
+      expect(usage.body).toMatchObject({
+        grant_id: grant.id,
+        client_id: clientId,
+        client_name: 'Test MCP client',
+        range: '24h',
+        request_count: 3,
+        failure_count: 1,
+        last_used_at: expect.any(String),
+        by_action: { 'mcp.ping': 1, 'memories.create': 2 },
+        by_status: { '200': 3 },
+        by_mcp_tool: { create_memory: 2 },
+        ips: [
+          expect.objectContaining({ ip: '81.2.69.160', count: 2 }),
+          expect.objectContaining({ ip: '1.128.0.1', count: 1 }),
+        ],
+      });
+      const series = usage.body.series as { start: string; count: number }[];
+      expect(series).toHaveLength(24);
+      expect(series.reduce((sum, bucket) => sum + bucket.count, 0)).toBe(3);
+      expect((usage.body.locations as { country: string }[]).map((place) => place.country).sort()).toEqual([
+        'AU',
+        'GB',
+      ]);
+      const daily = await usageOf('90d');
+      expect([daily.body.request_count, (daily.body.series as unknown[]).length]).toEqual([3, 90]);
+      expect(JSON.stringify(usage.body)).not.toContain(tokens.access_token.slice(4));
+
+      // Another account, an unknown grant, a bad range, an API key: as for a key's usage.
+      const otherUser = await DashboardUser.signup(base);
+      expect((await usageOf('24h', otherUser)).status).toBe(404);
+      expect((await usageOf('24h', user, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await usageOf('24h', user, 'not-a-uuid')).status).toBe(404);
+      const badRange = await usageOf('1y');
+      expect([badRange.status, badRange.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      const key = await user.createKey();
+      const withKey = await call(base, 'GET', `/api/v1/settings/oauth/grants/${grant.id}/usage`, {
+        key: key.full_key,
+      });
+      expect([withKey.status, (withKey.body as Body).code]).toEqual([403, 'SESSION_REQUIRED']);
+      // A disconnected app's history stays readable.
+      expect((await user.request('DELETE', `/api/v1/settings/oauth/grants/${grant.id}`)).status).toBe(204);
+      expect((await usageOf('7d')).body).toMatchObject({ request_count: 3 });
+    });
+
     it('records grants as events, in the account’s audit log, and never a code or token in the clear', async () => {
       const user = await DashboardUser.signup(base);
       const { verifier, challenge } = pkce();

@@ -244,6 +244,18 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     await page.locator('table tbody tr').filter({ hasText: 'mcp.initialize' }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/audit?client_id=${clientId}`);
     await page.goBack();
+    // Its usage: the request above, counted, with the app's name (the audit log has it by now).
+    await row.getByRole('link', { name: `Usage of ${clientName}` }).click();
+    await page.getByRole('heading', { name: `Usage of ${clientName}` }).waitFor();
+    const summary = page.locator('dl.summary');
+    expect((await summary.innerText()).replace(/\s+/g, ' ')).toMatch(/Requests \(7d\) 1 Failed requests 0/);
+    await page.getByRole('button', { name: '24h' }).click();
+    await summary.getByText('Requests (24h)').waitFor();
+    expect(await page.getByRole('heading', { name: 'By MCP tool' }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: 'Connected apps', exact: true }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+    await page.getByRole('link', { name: '← Connected apps' }).click();
     await row.waitFor();
     await row.getByRole('button', { name: `Disconnect ${clientName}` }).click();
     await page

@@ -3,13 +3,14 @@ import { DataSource } from 'typeorm';
 import { NatsConnectionHolder } from '#messaging';
 import { SERVICE_CONFIG } from '#runtime';
 import type { AuditServiceEnv } from './audit-service.env';
+import { AppUsageHandler } from './audit-log/app-usage.handler';
 import { AuditLogHandler } from './audit-log/audit-log.handler';
 import { ALLOW_PRIVATE_WEBHOOKS, AlertsHandler } from './detector/alerts.handler';
 import { detectorConfig } from './detector/detector';
 import { DetectorRunner } from './detector/detector-runner';
 
 @Module({
-  controllers: [AuditLogHandler, AlertsHandler],
+  controllers: [AuditLogHandler, AppUsageHandler, AlertsHandler],
   providers: [
     {
       provide: ALLOW_PRIVATE_WEBHOOKS,

@@ -8,6 +8,7 @@ import { AuthPage } from './pages/AuthPage';
 import { ConnectedAppsPage } from './pages/ConnectedAppsPage';
 import { ConsentPage } from './pages/ConsentPage';
 import { ContentPage } from './pages/ContentPage';
+import { AppUsagePage } from './pages/AppUsagePage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
@@ -40,6 +41,8 @@ function Page({ route }: { route: string }) {
   const usage = /^\/keys\/([^/]+)\/usage$/.exec(path);
   // Keyed by what they show: another key or kind is a fresh page, not the last one's state.
   if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} />;
+  const appUsage = /^\/settings\/apps\/([^/]+)\/usage$/.exec(path);
+  if (appUsage) return <AppUsagePage key={appUsage[1]} grantId={appUsage[1]} />;
   switch (path) {
     case '/alerts':
       return <AlertsPage search={search} />;
@@ -133,9 +136,8 @@ export function App() {
           <a
             key={path}
             href={`#${path}`}
-            aria-current={
-              route.split('?')[0] === path || (path === '/keys' && route.startsWith('/keys')) ? 'page' : undefined
-            }
+            // A page under an entry (a key's or an app's usage) keeps its entry current.
+            aria-current={route.split('?')[0] === path || route.startsWith(`${path}/`) ? 'page' : undefined}
           >
             {label}
           </a>

@@ -86,4 +86,4 @@ export interface OAuthDecisionRequest {
 }
 
 /** `GET /api/v1/settings/oauth/grants`: an app the user allowed, until disconnected. */
-export type { OAuthGrantView as OAuthGrant } from '../../../libs/contracts/src/oauth-views';
+export type { AppUsage, OAuthGrantView as OAuthGrant } from '../../../libs/contracts/src/oauth-views';

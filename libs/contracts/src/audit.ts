@@ -96,4 +96,5 @@ export interface AuditPage {
 
 export const AuditRpc = {
   query: 'audit.rpc.log.query',
+  appUsage: 'audit.rpc.app_usage',
 } as const;

@@ -175,6 +175,30 @@ export interface RateLimitTotals {
 export const USAGE_RANGES = ['24h', '7d', '30d', '90d'] as const;
 export type UsageRange = (typeof USAGE_RANGES)[number];
 
+/**
+ * The buckets of a usage range (PRODUCT.md §7): hourly for 24h, daily (UTC) otherwise, the last one being the
+ * hour (or day) that contains `now`, going back over the range. Pure.
+ */
+export interface UsageWindow {
+  hourly: boolean;
+  /** Start of the first bucket. */
+  from: Date;
+  /** Start of the last bucket. */
+  end: Date;
+  /** `'1 hour'` or `'1 day'`, for PostgreSQL's generate_series. */
+  interval: '1 hour' | '1 day';
+}
+
+const RANGE_DAYS: Record<UsageRange, number> = { '24h': 1, '7d': 7, '30d': 30, '90d': 90 };
+
+export function usageWindow(range: UsageRange, now: Date): UsageWindow {
+  const hourly = range === '24h';
+  const step = hourly ? 3_600_000 : 86_400_000;
+  const end = new Date(Math.floor(now.getTime() / step) * step);
+  const buckets = hourly ? 24 : RANGE_DAYS[range];
+  return { hourly, from: new Date(end.getTime() - (buckets - 1) * step), end, interval: hourly ? '1 hour' : '1 day' };
+}
+
 /** PRODUCT.md §7 `Usage`. */
 export interface KeyUsage {
   key_id: string;

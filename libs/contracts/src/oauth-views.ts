@@ -1,4 +1,4 @@
-import type { AccountView } from './keys';
+import type { AccountView, KeyUsage, UsageRange } from './keys';
 
 /**
  * The shapes and rules of OAuth 2.1 for the MCP endpoint (PRODUCT.md §14) that the dashboard also uses:
@@ -109,4 +109,22 @@ export interface VerifiedAccessToken {
   resource: string;
   expires_at: string;
   account: AccountView & { hourly_limit: number };
+}
+
+/**
+ * `GET /api/v1/settings/oauth/grants/{id}/usage`: a connected app's MCP requests over a range, the counterpart
+ * of a key's usage (PRODUCT.md §7), from the audit log's `oauth_token.used` events of the grant. Beyond the
+ * contract; `client_name` is the app's self-chosen (unverified) name.
+ */
+export interface AppUsage extends Pick<KeyUsage, 'by_action' | 'by_status' | 'series' | 'locations' | 'ips'> {
+  grant_id: string;
+  client_id: string;
+  client_name: string;
+  range: UsageRange;
+  request_count: number;
+  /** Requests refused inside or outside a 200 answer (a JSON-RPC error, a refused tool call, an HTTP error). */
+  failure_count: number;
+  last_used_at: string | null;
+  /** `tools/call` by the tool's name (ours: create_memory, search, …). */
+  by_mcp_tool: Record<string, number>;
 }

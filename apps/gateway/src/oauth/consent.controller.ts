@@ -4,6 +4,8 @@ import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
+  type AppUsage,
+  AuditRpc,
   GRANT_SORT_FIELDS,
   OAUTH_SCOPES,
   type OAuthAuthorizationView,
@@ -22,6 +24,7 @@ import { Access } from '../auth/access.decorator';
 import { sha256Hex } from '../auth/api-key-format';
 import type { Identity } from '../auth/identity';
 import { listEnvelope } from '../content/content-actor';
+import { UsageQuery } from '../api-keys/api-keys.dto';
 import { type AuthorizationCheck, AuthorizationRequests, type ValidAuthorization } from './authorization-requests';
 import {
   AUTHORIZATION_PARAM_NAMES,
@@ -166,6 +169,22 @@ export class ConsentController {
       sort_order: query.sort_order,
     });
     return listEnvelope('grants', page);
+  }
+
+  @Get('settings/oauth/grants/:id/usage')
+  @ApiOperation({
+    summary: 'Usage of a connected app over 24h, 7d, 30d or 90d: totals, breakdowns, series, locations, IPs',
+    description:
+      'The counterpart of a key’s usage for an app connected over MCP, from its `oauth_token.used` events in the ' +
+      'audit log (a revoked grant’s history too). 404 for a grant this account never made.',
+  })
+  usage(@Param('id') id: string, @Query() query: UsageQuery, @Req() request: Request): Promise<AppUsage> {
+    if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no such connected app');
+    return this.rpc.request<AppUsage>(AuditRpc.appUsage, {
+      account_id: (request.identity as Identity).account.id,
+      grant_id: id,
+      range: query.range,
+    });
   }
 
   @Delete('settings/oauth/grants/:id')

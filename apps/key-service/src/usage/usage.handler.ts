@@ -10,6 +10,7 @@ import {
   RpcErrorCode,
   USAGE_RANGES,
   type UsageRange,
+  usageWindow,
 } from '#contracts';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository';
 import { KeyStore } from '../shared/key-store';
@@ -55,8 +56,6 @@ class RateLimitSyncCommand {
   accounts: string[];
 }
 
-const RANGE_HOURS: Record<UsageRange, number> = { '24h': 24, '7d': 7 * 24, '30d': 30 * 24, '90d': 90 * 24 };
-
 /** Usage of a key (PRODUCT.md §7) and the rate-limit ledger shared by gateway instances (§4). */
 @Controller()
 export class UsageHandler {
@@ -69,16 +68,8 @@ export class UsageHandler {
   async usage(@Payload() query: UsageQuery): Promise<KeyUsage> {
     const key = await this.keys.findOwned(query.account_id, query.key_id);
     if (!key) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no API key with this id');
-    const now = this.store.clock();
-    const hourly = query.range === '24h';
+    const { hourly, from, end, interval } = usageWindow(query.range, this.store.clock());
     const bucket = hourly ? 'hour' : 'day';
-    // Buckets start at the top of the hour (or UTC midnight) that contains `now`, going back over the range.
-    const end = hourly
-      ? new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000)
-      : new Date(`${now.toISOString().slice(0, 10)}T00:00:00Z`);
-    const buckets = hourly ? 24 : RANGE_HOURS[query.range] / 24;
-    const step = hourly ? 3_600_000 : 86_400_000;
-    const from = new Date(end.getTime() - (buckets - 1) * step);
     const db = this.store.dataSource;
     const params = [query.key_id, from];
     const [groups, series, failures, locations, ips] = await Promise.all([
@@ -91,7 +82,7 @@ export class UsageHandler {
            FROM generate_series($2::timestamptz, $3::timestamptz, $4::interval) AS b(start)
            LEFT JOIN key_usage_hourly u ON u.key_id = $1 AND date_trunc('${bucket}', u.hour, 'UTC') = b.start
           GROUP BY b.start ORDER BY b.start`,
-        [query.key_id, from, end, hourly ? '1 hour' : '1 day'],
+        [query.key_id, from, end, interval],
       ),
       db.query(
         `SELECT coalesce(sum(count), 0)::int AS count FROM key_failures_hourly WHERE key_id = $1 AND hour >= $2`,

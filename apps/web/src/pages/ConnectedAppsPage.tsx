@@ -86,6 +86,9 @@ export function ConnectedAppsPage() {
                     {lastUsed(grant.last_used_at)}
                   </td>
                   <td className="actions">
+                    <a href={`#/settings/apps/${encodeURIComponent(grant.id)}/usage`} aria-label={`Usage of ${name}`}>
+                      Usage
+                    </a>
                     <a href={`#${auditLocation({ client_id: grant.client_id })}`} aria-label={`Activity of ${name}`}>
                       Activity
                     </a>

@@ -1,39 +1,27 @@
 import { useEffect, useState } from 'react';
-import { api, messageOf } from '../api';
-import { Bars, Columns, ErrorBanner } from '../components/ui';
-import { dateTime, displayPrefix, lastUsed, ranked } from '../format';
+import { api } from '../api';
+import { ErrorBanner } from '../components/ui';
+import { RangePicker, UsageCharts, type UsageRange, useUsage } from '../components/usage';
+import { dateTime, displayPrefix, lastUsed } from '../format';
 import type { ApiKey, Usage } from '../types';
-
-const RANGES = ['24h', '7d', '30d', '90d'] as const;
 
 /** A key's usage (PRODUCT.md §7): requests over time, by tool, by action, by status, and where from. */
 export function KeyUsagePage({ keyId }: { keyId: string }) {
-  const [range, setRange] = useState<(typeof RANGES)[number]>('7d');
+  const [range, setRange] = useState<UsageRange>('7d');
   const [key, setKey] = useState<ApiKey | null>(null);
-  const [usage, setUsage] = useState<Usage | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const path = `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}`;
+  const { usage, error } = useUsage<Usage>((chosen) => `${path}/usage?range=${chosen}`, range, keyId);
 
   useEffect(() => {
     let current = true;
-    Promise.all([
-      api<ApiKey>('GET', `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}`),
-      api<Usage>('GET', `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}/usage?range=${range}`),
-    ])
-      .then(([loadedKey, loadedUsage]) => {
-        if (!current) return;
-        setKey(loadedKey);
-        setUsage(loadedUsage);
-        setError(null);
-      })
-      .catch((caught: unknown) => {
-        if (!current) return;
-        setUsage(null);
-        setError(messageOf(caught));
-      });
+    // The usage call reports a failure (an unknown key is its 404 too).
+    api<ApiKey>('GET', path)
+      .then((loaded) => current && setKey(loaded))
+      .catch(() => undefined);
     return () => {
       current = false;
     };
-  }, [keyId, range]);
+  }, [keyId]);
 
   return (
     <section>
@@ -42,13 +30,7 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
       </p>
       <header className="page-header">
         <h1>{key ? `Usage of ${key.name}` : 'Usage'}</h1>
-        <div className="segmented" role="group" aria-label="range">
-          {RANGES.map((option) => (
-            <button key={option} type="button" aria-pressed={option === range} onClick={() => setRange(option)}>
-              {option}
-            </button>
-          ))}
-        </div>
+        <RangePicker range={range} onRange={setRange} />
       </header>
       <ErrorBanner error={error} />
       {key && usage ? (
@@ -73,31 +55,14 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
               <dd title={dateTime(usage.last_used_at)}>{lastUsed(usage.last_used_at)}</dd>
             </div>
           </dl>
-          <h2>Requests over time</h2>
-          <Columns series={usage.series} />
-          <div className="grid">
-            <div>
-              <h2>By tool</h2>
-              <Bars items={ranked(usage.by_tool_type)} />
-            </div>
-            <div>
-              <h2>By action</h2>
-              <Bars items={ranked(usage.by_action)} />
-            </div>
-            <div>
-              <h2>By status</h2>
-              <Bars items={ranked(usage.by_status)} />
-            </div>
-            <div>
-              <h2>Locations</h2>
-              <Bars
-                items={usage.locations.map((location) => ({
-                  label: location.city ? `${location.city}, ${location.country}` : location.country,
-                  count: location.count,
-                }))}
-              />
-            </div>
-          </div>
+          <UsageCharts
+            usage={usage}
+            breakdowns={[
+              ['By tool', usage.by_tool_type],
+              ['By action', usage.by_action],
+              ['By status', usage.by_status],
+            ]}
+          />
         </>
       ) : null}
     </section>

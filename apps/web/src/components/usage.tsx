@@ -1,0 +1,79 @@
+import { useEffect, useState } from 'react';
+import { api, messageOf } from '../api';
+import { ranked } from '../format';
+import type { Usage } from '../types';
+import { Bars, Columns } from './ui';
+
+export const USAGE_RANGES = ['24h', '7d', '30d', '90d'] as const;
+export type UsageRange = (typeof USAGE_RANGES)[number];
+
+/** The range buttons of a usage page. */
+export function RangePicker({ range, onRange }: { range: UsageRange; onRange: (range: UsageRange) => void }) {
+  return (
+    <div className="segmented" role="group" aria-label="range">
+      {USAGE_RANGES.map((option) => (
+        <button key={option} type="button" aria-pressed={option === range} onClick={() => onRange(option)}>
+          {option}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Loads a usage answer for the chosen range; a failed load clears the last one and says why. */
+export function useUsage<T>(path: (range: UsageRange) => string, range: UsageRange, dependency: string) {
+  const [usage, setUsage] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    api<T>('GET', path(range))
+      .then((loaded) => {
+        if (!current) return;
+        setUsage(loaded);
+        setError(null);
+      })
+      .catch((caught: unknown) => {
+        if (!current) return;
+        setUsage(null);
+        setError(messageOf(caught));
+      });
+    return () => {
+      current = false;
+    };
+    // `path` is rebuilt on every render; what it depends on is `dependency`.
+  }, [dependency, range]);
+  return { usage, error };
+}
+
+/** Requests over time, then a chart per breakdown, then where they came from. */
+export function UsageCharts({
+  usage,
+  breakdowns,
+}: {
+  usage: Pick<Usage, 'series' | 'locations'>;
+  breakdowns: [title: string, counts: Record<string, number>][];
+}) {
+  return (
+    <>
+      <h2>Requests over time</h2>
+      <Columns series={usage.series} />
+      <div className="grid">
+        {breakdowns.map(([title, counts]) => (
+          <div key={title}>
+            <h2>{title}</h2>
+            <Bars items={ranked(counts)} />
+          </div>
+        ))}
+        <div>
+          <h2>Locations</h2>
+          <Bars
+            items={usage.locations.map((location) => ({
+              label: location.city ? `${location.city}, ${location.country}` : location.country,
+              count: location.count,
+            }))}
+          />
+        </div>
+      </div>
+    </>
+  );
+}
