@@ -1197,6 +1197,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect((await usageOf('24h', otherUser)).status).toBe(404);
       expect((await usageOf('24h', user, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
       expect((await usageOf('24h', user, 'not-a-uuid')).status).toBe(404);
+      expect((await usageOf('24h', user, grant.id.toUpperCase())).body).toMatchObject({ request_count: 3 });
       const badRange = await usageOf('1y');
       expect([badRange.status, badRange.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       const key = await user.createKey();

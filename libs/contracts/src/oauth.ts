@@ -35,6 +35,7 @@ export const OAuthRpc = {
   verifyAccessToken: 'keys.rpc.oauth.tokens.verify',
   revokeToken: 'keys.rpc.oauth.tokens.revoke',
   listGrants: 'keys.rpc.oauth.grants.list',
+  getGrant: 'keys.rpc.oauth.grants.get',
   revokeGrant: 'keys.rpc.oauth.grants.revoke',
 } as const;
 
@@ -194,6 +195,15 @@ export class ListGrantsQuery {
   @Min(1)
   @Max(100)
   limit: number;
+}
+
+/** One grant of the account, disconnected or not (an app's usage page outlives the connection). */
+export class GetGrantQuery {
+  @IsUUID()
+  account_id: string;
+
+  @IsUUID()
+  grant_id: string;
 }
 
 export class RevokeGrantCommand extends Metaed {

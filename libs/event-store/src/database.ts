@@ -19,6 +19,8 @@ const SERVER_SESSION_OPTIONS = [
   '-c tcp_keepalives_interval=5',
   '-c tcp_keepalives_count=3',
   '-c idle_in_transaction_session_timeout=60000',
+  // Day buckets (generate_series by '1 day', date_trunc) and json timestamps are UTC, whatever the server's zone.
+  '-c TimeZone=UTC',
 ].join(' ');
 
 /** A service's PostgreSQL database: event store + its read models, migrated at start. */

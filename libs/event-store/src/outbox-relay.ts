@@ -117,6 +117,7 @@ export class OutboxRelay {
       } catch (error) {
         this.logger.warn({ msg: 'outbox relay: publish failed, retrying', error: String(error) }, 'OutboxRelay');
         await this.releaseConnection();
+        this.notified = false; // after a failure, wait out the interval whatever was committed meanwhile
         await this.sleep(this.pollIntervalMs);
       }
     }

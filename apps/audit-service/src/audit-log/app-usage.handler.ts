@@ -2,26 +2,25 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { IsIn, IsUUID } from 'class-validator';
 import { DataSource } from 'typeorm';
-import {
-  type AppUsage,
-  AuditRpc,
-  DomainError,
-  RpcErrorCode,
-  USAGE_RANGES,
-  type UsageRange,
-  usageWindow,
-} from '#contracts';
+import { type AppUsage, AuditRpc, USAGE_RANGES, type UsageRange, usageWindow } from '#contracts';
 
 class AppUsageQuery {
   @IsUUID()
   account_id: string;
 
+  /** The gateway names the grant and its app as key-service knows them (lowercase ids). */
   @IsUUID()
   grant_id: string;
+
+  @IsUUID()
+  client_id: string;
 
   @IsIn(USAGE_RANGES)
   range: UsageRange;
 }
+
+/** What audit-service knows of an app's usage; the gateway adds the app's name from key-service. */
+export type AppUsageCounts = Omit<AppUsage, 'client_name'>;
 
 /**
  * A connected app's usage, the counterpart of a key's (PRODUCT.md §7), answered from the audit log: an app's
@@ -33,12 +32,15 @@ export class AppUsageHandler {
   constructor(private readonly dataSource: DataSource) {}
 
   @MessagePattern(AuditRpc.appUsage)
-  usage(@Payload() query: AppUsageQuery): Promise<AppUsage> {
+  usage(@Payload() query: AppUsageQuery): Promise<AppUsageCounts> {
     return appUsage(this.dataSource, query, new Date());
   }
 }
 
-interface GroupRow {
+/** An app's requests over 90 days are a few thousand rows, usually; this bounds the unusual one. */
+const STATEMENT_TIMEOUT = '5s';
+
+interface Breakdown {
   action: string;
   status: string | null;
   mcp_tool: string | null;
@@ -46,115 +48,97 @@ interface GroupRow {
   count: number;
 }
 
-interface PlaceRow {
-  country: string;
-  city: string | null;
+interface Dated {
   count: number;
-  first_seen: Date;
-  last_seen: Date;
+  first_seen: string;
+  last_seen: string;
 }
 
-interface AddressRow {
-  ip: string;
-  count: number;
-  first_seen: Date;
-  last_seen: Date;
+interface UsageRow {
+  breakdowns: Breakdown[] | null;
+  series: { start: string; count: number }[];
+  places: ({ country: string; city: string | null } & Dated)[] | null;
+  addresses: ({ ip: string } & Dated)[] | null;
+  last_used_at: Date | null;
 }
 
-export async function appUsage(db: DataSource, query: AppUsageQuery, now: Date): Promise<AppUsage> {
-  // The grant as it was made (its app), from the account's own events: another account's grant is not found.
-  const [grant] = (await db.query(
-    `SELECT client_id, data->>'client_name' AS client_name FROM audit_log
-      WHERE account_id = $1 AND event_type = 'oauth.grant_created' AND client_id IS NOT NULL AND data->>'grant_id' = $2
-      LIMIT 1`,
-    [query.account_id, query.grant_id],
-  )) as { client_id: string; client_name: string | null }[];
-  if (!grant) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no connected app with this id');
-
+export async function appUsage(db: DataSource, query: AppUsageQuery, now: Date): Promise<AppUsageCounts> {
   const { hourly, from, end, interval } = usageWindow(query.range, now);
-  // The grant's requests in the range: `data` is parsed once a row (json is kept as text).
-  const requests = `
-    WITH used AS MATERIALIZED (
-      SELECT occurred_at, action, outcome, ip, location::jsonb AS location, data::jsonb AS data
-        FROM audit_log
-       WHERE account_id = $1 AND client_id = $2 AND event_type = 'oauth_token.used' AND occurred_at >= $3
-    ), ofGrant AS (SELECT * FROM used WHERE data->>'grant_id' = $4)`;
-  const params = [query.account_id, grant.client_id, from, query.grant_id];
-  const [groups, series, places, addresses, last] = await Promise.all([
-    db.query(
-      `${requests}
-       SELECT action, data->>'status' AS status, data->>'mcp_tool' AS mcp_tool,
-              count(*) FILTER (WHERE outcome = 'failure')::int AS failures, count(*)::int AS count
-         FROM ofGrant GROUP BY 1, 2, 3`,
-      params,
-    ) as Promise<GroupRow[]>,
-    db.query(
-      `${requests}
-       SELECT b.start, count(u.occurred_at)::int AS count
-         FROM generate_series($5::timestamptz, $6::timestamptz, $7::interval) AS b(start)
-         LEFT JOIN ofGrant u ON date_trunc('${hourly ? 'hour' : 'day'}', u.occurred_at, 'UTC') = b.start
-        GROUP BY b.start ORDER BY b.start`,
-      [...params, from, end, interval],
-    ) as Promise<{ start: Date; count: number }[]>,
-    db.query(
-      `${requests}
-       SELECT location->>'country' AS country, location->>'city' AS city, count(*)::int AS count,
-              min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
-         FROM ofGrant WHERE location->>'country' IS NOT NULL
-        GROUP BY 1, 2 ORDER BY count DESC, country LIMIT 100`,
-      params,
-    ) as Promise<PlaceRow[]>,
-    db.query(
-      `${requests}
-       SELECT ip, count(*)::int AS count, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
-         FROM ofGrant WHERE ip IS NOT NULL GROUP BY ip ORDER BY count DESC, ip LIMIT 100`,
-      params,
-    ) as Promise<AddressRow[]>,
-    // Last use whatever the range, as a key's `last_used_at` is.
-    db.query(
-      `SELECT max(occurred_at) AS at FROM audit_log
-        WHERE account_id = $1 AND client_id = $2 AND event_type = 'oauth_token.used' AND data->>'grant_id' = $3`,
-      [query.account_id, grant.client_id, query.grant_id],
-    ) as Promise<{ at: Date | null }[]>,
-  ]);
+  // One statement on one connection: the grant's requests in the range are read (and their json parsed) once,
+  // in the materialized `used`, and every breakdown is made from it.
+  const row = await db.transaction(async (manager) => {
+    await manager.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
+    const [answer] = (await manager.query(
+      `WITH used AS MATERIALIZED (
+         SELECT occurred_at, action, outcome, ip, d.data->>'status' AS status, d.data->>'mcp_tool' AS mcp_tool,
+                location::jsonb->>'country' AS country, location::jsonb->>'city' AS city
+           FROM audit_log, LATERAL (SELECT data::jsonb AS data) d
+          WHERE account_id = $1 AND client_id = $2 AND event_type = 'oauth_token.used' AND occurred_at >= $3
+            AND d.data->>'grant_id' = $4
+       )
+       SELECT
+         (SELECT json_agg(b) FROM (
+            SELECT action, status, mcp_tool, count(*) FILTER (WHERE outcome = 'failure')::int AS failures,
+                   count(*)::int AS count
+              FROM used GROUP BY 1, 2, 3) b) AS breakdowns,
+         (SELECT json_agg(json_build_object('start', s.start, 'count', s.count) ORDER BY s.start) FROM (
+            SELECT b.start, count(u.occurred_at)::int AS count
+              FROM generate_series($5::timestamptz, $6::timestamptz, $7::interval) AS b(start)
+              LEFT JOIN used u ON date_trunc('${hourly ? 'hour' : 'day'}', u.occurred_at, 'UTC') = b.start
+             GROUP BY b.start) s) AS series,
+         (SELECT json_agg(p ORDER BY p.count DESC, p.country) FROM (
+            SELECT country, city, count(*)::int AS count, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+              FROM used WHERE country IS NOT NULL GROUP BY 1, 2 ORDER BY count DESC, country LIMIT 100) p) AS places,
+         (SELECT json_agg(a ORDER BY a.count DESC, a.ip) FROM (
+            SELECT ip, count(*)::int AS count, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen
+              FROM used WHERE ip IS NOT NULL GROUP BY ip ORDER BY count DESC, ip LIMIT 100) a) AS addresses,
+         -- Last use whatever the range, as a key's last_used_at is: the newest of the app's rows is the grant's,
+         -- nearly always (one grant per app at a time), so this stops at once.
+         (SELECT occurred_at FROM audit_log
+           WHERE account_id = $1 AND client_id = $2 AND event_type = 'oauth_token.used' AND data::jsonb->>'grant_id' = $4
+           ORDER BY occurred_at DESC LIMIT 1) AS last_used_at`,
+      [query.account_id, query.client_id, from, query.grant_id, from, end, interval],
+    )) as UsageRow[];
+    return answer;
+  });
 
   const byAction: Record<string, number> = {};
   const byStatus: Record<string, number> = {};
   const byTool: Record<string, number> = {};
   let total = 0;
   let failures = 0;
-  for (const row of groups) {
-    total += row.count;
-    failures += row.failures;
-    byAction[row.action] = (byAction[row.action] ?? 0) + row.count;
-    if (row.status !== null) byStatus[row.status] = (byStatus[row.status] ?? 0) + row.count;
-    if (row.mcp_tool !== null) byTool[row.mcp_tool] = (byTool[row.mcp_tool] ?? 0) + row.count;
+  for (const group of row.breakdowns ?? []) {
+    total += group.count;
+    failures += group.failures;
+    byAction[group.action] = (byAction[group.action] ?? 0) + group.count;
+    if (group.status !== null) byStatus[group.status] = (byStatus[group.status] ?? 0) + group.count;
+    if (group.mcp_tool !== null) byTool[group.mcp_tool] = (byTool[group.mcp_tool] ?? 0) + group.count;
   }
-  const iso = (value: Date): string => value.toISOString();
+  // json_agg writes timestamptz in the session's time zone: back to UTC ISO 8601 as everywhere else.
+  const iso = (value: string | Date): string => new Date(value).toISOString();
   return {
     grant_id: query.grant_id,
-    client_id: grant.client_id,
-    client_name: grant.client_name ?? '',
+    client_id: query.client_id,
     range: query.range,
     request_count: total,
     failure_count: failures,
-    last_used_at: last[0]?.at ? iso(last[0].at) : null,
+    last_used_at: row.last_used_at ? iso(row.last_used_at) : null,
     by_action: byAction,
     by_status: byStatus,
     by_mcp_tool: byTool,
-    series: series.map((row) => ({ start: iso(row.start), count: row.count })),
-    locations: places.map((row) => ({
-      country: row.country,
-      city: row.city,
-      count: row.count,
-      first_seen: iso(row.first_seen),
-      last_seen: iso(row.last_seen),
+    series: row.series.map((bucket) => ({ start: iso(bucket.start), count: bucket.count })),
+    locations: (row.places ?? []).map((place) => ({
+      country: place.country,
+      city: place.city,
+      count: place.count,
+      first_seen: iso(place.first_seen),
+      last_seen: iso(place.last_seen),
     })),
-    ips: addresses.map((row) => ({
-      ip: row.ip,
-      count: row.count,
-      first_seen: iso(row.first_seen),
-      last_seen: iso(row.last_seen),
+    ips: (row.addresses ?? []).map((address) => ({
+      ip: address.ip,
+      count: address.count,
+      first_seen: iso(address.first_seen),
+      last_seen: iso(address.last_seen),
     })),
   };
 }

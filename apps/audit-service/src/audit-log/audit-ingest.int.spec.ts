@@ -168,6 +168,28 @@ describe('storeAuditEvents (PostgreSQL)', () => {
         ['auth.failed', owner],
       ]);
     });
+
+    it('never wait for one another when none holds a birth (a spray of unknown keys slows no other ingest)', async () => {
+      const account = randomUUID();
+      let failureStored!: () => void;
+      const stored = new Promise<void>((resolve) => (failureStored = resolve));
+      let released = false;
+      const spray = dataSource.transaction(async (manager) => {
+        await storeAuditEvents([failureAt(`vxk_${randomUUID().slice(0, 8)}`, START)], 'AUTH', manager);
+        failureStored();
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        released = true;
+      });
+      await stored;
+      // A change made with a key not yet known (CONTENT) needs a birth too: it goes in while the spray's is open.
+      const change = {
+        ...eventAt('memory.created', 'memory-shared', START, { text: 'x' }, account),
+        meta: { request_id: randomUUID(), account_id: account, key_id: randomUUID() },
+      };
+      await dataSource.transaction((manager) => storeAuditEvents([change], 'CONTENT', manager));
+      expect(released).toBe(false);
+      await spray;
+    });
   });
 
   it('fails the whole batch on an event PostgreSQL cannot store, so the consumer can split it', async () => {
@@ -244,6 +266,13 @@ describe('storeAuditEvents (PostgreSQL)', () => {
     const notAnId = eventAt('oauth.grant_created', 'grant', START + 5, { client_id: 'not-a-uuid' }, account);
     return [request, grant, change, document, keyUse, notAnId];
   }
+  /** Each event through the consumer of its stream, as audit-service stores them. */
+  const storeFromTheirStreams = async (events: EventEnvelope[]) => {
+    const streamOf = (type: string) =>
+      type.startsWith('memory.') ? 'CONTENT' : type.startsWith('oauth.') ? 'ACCOUNTS' : 'AUTH';
+    for (const event of events)
+      await dataSource.transaction((manager) => storeAuditEvents([event], streamOf(event.type), manager));
+  };
   const clientIdsOf = async (accountId: string) =>
     (
       (await dataSource.query(`SELECT client_id FROM audit_log WHERE account_id = $1 ORDER BY occurred_at`, [
@@ -254,14 +283,14 @@ describe('storeAuditEvents (PostgreSQL)', () => {
   it('stores the app an event is of or came through as client_id, lowercase, and nothing for the rest', async () => {
     const account = randomUUID();
     const clientId = randomUUID();
-    await store(appEvents(account, clientId));
+    await storeFromTheirStreams(appEvents(account, clientId));
     expect(await clientIdsOf(account)).toEqual([clientId, clientId, clientId, null, null, null]);
   });
 
   it('the client_id migration fills the column of rows stored before it, as the ingest would', async () => {
     const account = randomUUID();
     const clientId = randomUUID();
-    await store(appEvents(account, clientId));
+    await storeFromTheirStreams(appEvents(account, clientId));
     const queryRunner = dataSource.createQueryRunner();
     try {
       const migration = new AuditLogClientId1764310000000();

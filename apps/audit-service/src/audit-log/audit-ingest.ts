@@ -50,17 +50,18 @@ export async function storeAuditEvents(
  * A key's birth (KEYS stream) and the events that need it (a failure showing the key's prefix on AUTH, a
  * change made with the key on CONTENT) are stored by different consumers, in either order. The consumer that
  * stores a birth fills in what arrived before it (completeEarlierArrivals); this lock keeps the two from
- * passing each other unseen, each in a transaction the other cannot see yet. Most batches (key.used names
- * its prefix and account) never take it.
+ * passing each other unseen, each in a transaction the other cannot see yet. Batches that need births share
+ * it, so they never wait for one another (a spray of unknown keys slows no other ingest); a batch holding a
+ * birth takes it alone, waiting for those in progress. Batches of `key.used` (it names its prefix and
+ * account) never take it.
  */
 async function serializePrefixKnowledge(rows: AuditRow[], manager: EntityManager): Promise<void> {
-  const needs = rows.some(
-    (row) =>
-      KEY_BIRTHS.has(row.event_type) ||
-      (row.key_prefix === null && isUuid(row.key_id)) ||
-      (row.account_id === null && row.key_prefix !== null),
+  const holdsBirth = rows.some((row) => KEY_BIRTHS.has(row.event_type));
+  const needsBirth = rows.some(
+    (row) => (row.key_prefix === null && isUuid(row.key_id)) || (row.account_id === null && row.key_prefix !== null),
   );
-  if (needs) await manager.query(`SELECT pg_advisory_xact_lock(hashtext('audit-key-prefixes'))`);
+  if (holdsBirth) await manager.query(`SELECT pg_advisory_xact_lock(hashtext('audit-key-prefixes'))`);
+  else if (needsBirth) await manager.query(`SELECT pg_advisory_xact_lock_shared(hashtext('audit-key-prefixes'))`);
 }
 
 interface LearnedKey {
@@ -92,7 +93,7 @@ async function rememberKeyPrefixes(rows: AuditRow[], manager: EntityManager): Pr
     }));
 }
 
-/** How far a gateway's clock may run behind key-service's for a failure still to count as after a key's birth. */
+/** How far another service's clock may run behind key-service's for an event still to count as after a key's birth. */
 const CLOCK_SKEW = '1 minute';
 
 /**
@@ -104,8 +105,9 @@ async function completeEarlierArrivals(learned: LearnedKey[], manager: EntityMan
   if (learned.length === 0) return;
   await manager.query(
     `UPDATE audit_log l SET key_prefix = k.key_prefix
-       FROM jsonb_to_recordset($1::jsonb) AS k(key_id uuid, account_id uuid, key_prefix text)
-      WHERE l.account_id = k.account_id AND l.key_id = k.key_id AND l.key_prefix IS NULL`,
+       FROM jsonb_to_recordset($1::jsonb) AS k(key_id uuid, account_id uuid, key_prefix text, born_at timestamptz)
+      WHERE l.account_id = k.account_id AND l.key_id = k.key_id AND l.key_prefix IS NULL
+        AND l.occurred_at >= k.born_at - interval '${CLOCK_SKEW}'`,
     [JSON.stringify(learned)],
   );
   const owners = await prefixOwners(

@@ -176,15 +176,21 @@ export class ConsentController {
     summary: 'Usage of a connected app over 24h, 7d, 30d or 90d: totals, breakdowns, series, locations, IPs',
     description:
       'The counterpart of a key’s usage for an app connected over MCP, from its `oauth_token.used` events in the ' +
-      'audit log (a revoked grant’s history too). 404 for a grant this account never made.',
+      'audit log (a disconnected app’s history too). 404 for a grant this account never made.',
   })
-  usage(@Param('id') id: string, @Query() query: UsageQuery, @Req() request: Request): Promise<AppUsage> {
+  async usage(@Param('id') id: string, @Query() query: UsageQuery, @Req() request: Request): Promise<AppUsage> {
     if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no such connected app');
-    return this.rpc.request<AppUsage>(AuditRpc.appUsage, {
-      account_id: (request.identity as Identity).account.id,
-      grant_id: id,
+    const accountId = (request.identity as Identity).account.id;
+    // The grant from key-service (this account's, disconnected or not; ids as it spells them), its counts from
+    // the audit log.
+    const grant = await this.rpc.request<OAuthGrantView>(OAuthRpc.getGrant, { account_id: accountId, grant_id: id });
+    const counts = await this.rpc.request<Omit<AppUsage, 'client_name'>>(AuditRpc.appUsage, {
+      account_id: accountId,
+      grant_id: grant.id,
+      client_id: grant.client_id,
       range: query.range,
     });
+    return { ...counts, client_name: grant.client_name };
   }
 
   @Delete('settings/oauth/grants/:id')

@@ -7,6 +7,7 @@ import {
   ExchangeCodeCommand,
   GetClientQuery,
   IssueCodeCommand,
+  GetGrantQuery,
   ListGrantsQuery,
   OAuthRpc,
   OAUTH_ACCESS_TOKEN_TTL_S,
@@ -57,6 +58,30 @@ const GRANT_ORDER: Record<ListGrantsQuery['sort_by'], string> = {
   created_at: 'g.created_at',
   last_used_at: 'g.last_used_at',
 };
+
+const GRANT_VIEW_COLUMNS = 'g.id, g.client_id, c.client_name, g.scopes, g.resource, g.created_at, g.last_used_at';
+
+interface GrantViewRow {
+  id: string;
+  client_id: string;
+  client_name: string;
+  scopes: OAuthScope[];
+  resource: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+function toGrantView(row: GrantViewRow): OAuthGrantView {
+  return {
+    id: row.id,
+    client_id: row.client_id,
+    client_name: row.client_name,
+    scopes: row.scopes,
+    resource: row.resource,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+  };
+}
 
 const grantStream = (grantId: string): string => `oauth-grant-${grantId}`;
 const after = (now: Date, seconds: number): Date => new Date(now.getTime() + seconds * 1000);
@@ -425,39 +450,34 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
   @MessagePattern(OAuthRpc.listGrants)
   async listGrants(@Payload() query: ListGrantsQuery): Promise<Page<OAuthGrantView>> {
     const rows = (await this.store.dataSource.query(
-      `SELECT g.id, g.client_id, c.client_name, g.scopes, g.resource, g.created_at, g.last_used_at,
-              count(*) OVER () AS total
+      `SELECT ${GRANT_VIEW_COLUMNS}, count(*) OVER () AS total
          FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
         WHERE g.account_id = $1 AND g.revoked_at IS NULL
         ORDER BY ${GRANT_ORDER[query.sort_by]} ${query.sort_order === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, g.id
         LIMIT $2 OFFSET $3`,
       [query.account_id, query.limit, (query.page - 1) * query.limit],
-    )) as {
-      id: string;
-      client_id: string;
-      client_name: string;
-      scopes: OAuthScope[];
-      resource: string;
-      created_at: Date;
-      last_used_at: Date | null;
-      total: string;
-    }[];
+    )) as (GrantViewRow & { total: string })[];
     const total = rows.length > 0 ? Number(rows[0].total) : await this.countGrants(query.account_id);
     return {
-      items: rows.map((row) => ({
-        id: row.id,
-        client_id: row.client_id,
-        client_name: row.client_name,
-        scopes: row.scopes,
-        resource: row.resource,
-        created_at: row.created_at.toISOString(),
-        last_used_at: row.last_used_at?.toISOString() ?? null,
-      })),
+      items: rows.map(toGrantView),
       total_count: total,
       page: query.page,
       per_page: query.limit,
       total_pages: Math.ceil(total / query.limit),
     };
+  }
+
+  /** One grant of the account, a disconnected one too; another account's is not found. */
+  @MessagePattern(OAuthRpc.getGrant)
+  async getGrant(@Payload() query: GetGrantQuery): Promise<OAuthGrantView> {
+    const [row] = (await this.store.dataSource.query(
+      `SELECT ${GRANT_VIEW_COLUMNS}
+         FROM oauth_grants g JOIN oauth_clients c ON c.client_id = g.client_id
+        WHERE g.id = $1 AND g.account_id = $2`,
+      [query.grant_id, query.account_id],
+    )) as GrantViewRow[];
+    if (!row) throw new DomainError(RpcErrorCode.ResourceNotFound, 'no connected app with this id');
+    return toGrantView(row);
   }
 
   /** The user (or the detector's auto-revoke) disconnects an app: its grant and every token of it stop working at once. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api';
+import { api, messageOf } from '../api';
 import { ErrorBanner } from '../components/ui';
 import { RangePicker, UsageCharts, type UsageRange, useUsage } from '../components/usage';
 import { dateTime, displayPrefix, lastUsed } from '../format';
@@ -10,14 +10,14 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
   const [range, setRange] = useState<UsageRange>('7d');
   const [key, setKey] = useState<ApiKey | null>(null);
   const path = `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}`;
+  const [keyError, setKeyError] = useState<string | null>(null);
   const { usage, error } = useUsage<Usage>((chosen) => `${path}/usage?range=${chosen}`, range, keyId);
 
   useEffect(() => {
     let current = true;
-    // The usage call reports a failure (an unknown key is its 404 too).
     api<ApiKey>('GET', path)
       .then((loaded) => current && setKey(loaded))
-      .catch(() => undefined);
+      .catch((caught: unknown) => current && setKeyError(messageOf(caught)));
     return () => {
       current = false;
     };
@@ -32,7 +32,7 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
         <h1>{key ? `Usage of ${key.name}` : 'Usage'}</h1>
         <RangePicker range={range} onRange={setRange} />
       </header>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={error ?? keyError} />
       {key && usage ? (
         <>
           <dl className="summary">
