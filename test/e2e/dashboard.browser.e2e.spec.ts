@@ -180,6 +180,11 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await alert.getByRole('link', { name: 'See the key’s usage' }).click();
     await page.getByRole('heading', { name: 'Usage of Old laptop' }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/keys/${key.api_key.id}/usage`);
+    const keySummary = page.locator('dl.summary');
+    await keySummary.waitFor();
+    expect((await keySummary.innerText()).replace(/\s+/g, ' ')).toMatch(
+      new RegExp(`^Key ${key.key_prefix}… Requests \\(7d\\) \\d+ Failed authentications \\d+ Last used `),
+    );
     await page.goBack();
     // And to the key's events in the audit log, whose filters stay in the address across a reload.
     await alert.getByRole('link', { name: 'Its events in the audit log' }).click();

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
-import { ranked } from '../format';
+import { dateTime, lastUsed, ranked } from '../format';
 import type { Usage } from '../types';
 import { Bars, Columns } from './ui';
 
@@ -75,5 +75,41 @@ export function UsageCharts({
         </div>
       </div>
     </>
+  );
+}
+
+/** The line of totals above the charts: what the usage is of, then its requests, failures and last use. */
+export function UsageSummary({
+  subject,
+  range,
+  requestCount,
+  failures,
+  lastUsedAt,
+}: {
+  subject: [label: string, value: ReactNode];
+  range: string;
+  requestCount: number;
+  failures: [label: string, count: number];
+  lastUsedAt: string | null;
+}) {
+  return (
+    <dl className="summary">
+      <div>
+        <dt>{subject[0]}</dt>
+        <dd>{subject[1]}</dd>
+      </div>
+      <div>
+        <dt>Requests ({range})</dt>
+        <dd>{requestCount.toLocaleString('en-US')}</dd>
+      </div>
+      <div>
+        <dt>{failures[0]}</dt>
+        <dd>{failures[1].toLocaleString('en-US')}</dd>
+      </div>
+      <div>
+        <dt>Last used</dt>
+        <dd title={dateTime(lastUsedAt)}>{lastUsed(lastUsedAt)}</dd>
+      </div>
+    </dl>
   );
 }

@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import { auditLocation } from '../audit';
 import { ErrorBanner } from '../components/ui';
-import { RangePicker, UsageCharts, type UsageRange, useUsage } from '../components/usage';
-import { dateTime, lastUsed } from '../format';
+import { RangePicker, UsageCharts, type UsageRange, UsageSummary, useUsage } from '../components/usage';
 import { appName } from '../oauth';
 import type { AppUsage } from '../types';
 
@@ -27,26 +26,18 @@ export function AppUsagePage({ grantId }: { grantId: string }) {
       <ErrorBanner error={error} />
       {usage ? (
         <>
-          <dl className="summary">
-            <div>
-              <dt>App</dt>
-              <dd>
+          <UsageSummary
+            subject={[
+              'App',
+              <>
                 <code>{usage.client_id}</code> <span className="badge badge-grey">unverified</span>
-              </dd>
-            </div>
-            <div>
-              <dt>Requests ({usage.range})</dt>
-              <dd>{usage.request_count.toLocaleString('en-US')}</dd>
-            </div>
-            <div>
-              <dt>Failed requests</dt>
-              <dd>{usage.failure_count.toLocaleString('en-US')}</dd>
-            </div>
-            <div>
-              <dt>Last used</dt>
-              <dd title={dateTime(usage.last_used_at)}>{lastUsed(usage.last_used_at)}</dd>
-            </div>
-          </dl>
+              </>,
+            ]}
+            range={usage.range}
+            requestCount={usage.request_count}
+            failures={['Failed requests', usage.failure_count]}
+            lastUsedAt={usage.last_used_at}
+          />
           <p>
             <a href={`#${auditLocation({ client_id: usage.client_id })}`}>Its requests in the audit log</a>
           </p>

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
 import { ErrorBanner } from '../components/ui';
-import { RangePicker, UsageCharts, type UsageRange, useUsage } from '../components/usage';
-import { dateTime, displayPrefix, lastUsed } from '../format';
+import { RangePicker, UsageCharts, type UsageRange, UsageSummary, useUsage } from '../components/usage';
+import { displayPrefix } from '../format';
 import type { ApiKey, Usage } from '../types';
 
 /** A key's usage (PRODUCT.md §7): requests over time, by tool, by action, by status, and where from. */
@@ -35,26 +35,13 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
       <ErrorBanner error={error ?? keyError} />
       {key && usage ? (
         <>
-          <dl className="summary">
-            <div>
-              <dt>Key</dt>
-              <dd>
-                <code>{displayPrefix(key.key_prefix)}</code>
-              </dd>
-            </div>
-            <div>
-              <dt>Requests ({usage.range})</dt>
-              <dd>{usage.request_count.toLocaleString('en-US')}</dd>
-            </div>
-            <div>
-              <dt>Failed authentications</dt>
-              <dd>{usage.failed_auth_count.toLocaleString('en-US')}</dd>
-            </div>
-            <div>
-              <dt>Last used</dt>
-              <dd title={dateTime(usage.last_used_at)}>{lastUsed(usage.last_used_at)}</dd>
-            </div>
-          </dl>
+          <UsageSummary
+            subject={['Key', <code>{displayPrefix(key.key_prefix)}</code>]}
+            range={usage.range}
+            requestCount={usage.request_count}
+            failures={['Failed authentications', usage.failed_auth_count]}
+            lastUsedAt={usage.last_used_at}
+          />
           <UsageCharts
             usage={usage}
             breakdowns={[
