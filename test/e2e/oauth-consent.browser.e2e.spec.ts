@@ -300,4 +300,54 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     expect(await page.getByRole('button', { name: 'Allow' }).count()).toBe(0);
     await context.close();
   });
+  it('gives the CLI a key from its login page: the user signs in, names it, and the browser carries a code to the CLI', async () => {
+    // The CLI's request as `vibexp auth login --web` prints it; this test's callback server plays the CLI's.
+    const { verifier, challenge } = pkce();
+    const state = randomBytes(24).toString('base64url');
+    const port = new URL(callbackUrl).port;
+    const query = new URLSearchParams({ port, state, code_challenge: challenge, name: 'vibexp CLI on laptop' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/#/cli/authorize?${query}`);
+    await page.getByText('give the vibexp CLI on this computer an API key').waitFor();
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByLabel('Name').fill('Cleo');
+    const email = `cli-${randomBytes(4).toString('hex')}@example.com`;
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel(/^Password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Log in the vibexp CLI' }).waitFor();
+    const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+    expect(text).toContain(email);
+    expect(text).toContain(`127.0.0.1:${port}`);
+    const create = page.getByRole('button', { name: 'Create key for the CLI' });
+    expect(await create.isDisabled()).toBe(true); // armed after a moment in view, as the consent page
+    await page.getByLabel('Key name').fill('Build box');
+    await page.getByRole('checkbox', { name: /ai_tools/ }).check();
+    await create.click();
+    const answer = await landedOnCallback(page);
+    expect(answer.get('state')).toBe(state);
+    const traded = await call<{ full_key: string; api_key: { name: string; integrations: string[] } }>(
+      base,
+      'POST',
+      '/api/v1/cli/token',
+      { body: { code: answer.get('code'), code_verifier: verifier } },
+    );
+    expect(traded.status).toBe(201);
+    expect(traded.body.api_key).toMatchObject({ name: 'Build box', integrations: ['ai_tools', 'cli'] });
+
+    // Cancel tells the CLI, and makes no key; an address the CLI never makes offers nothing.
+    await page.goto(`${base}/#/cli/authorize?${query}`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    const cancelled = await landedOnCallback(page);
+    expect([cancelled.get('error'), cancelled.get('state'), cancelled.get('code')]).toEqual([
+      'access_denied',
+      state,
+      null,
+    ]);
+    await page.goto(`${base}/#/cli/authorize?port=80&state=x`);
+    await page.getByText('This address is not a login request of the vibexp CLI').waitFor();
+    expect(await page.getByRole('button', { name: 'Create key for the CLI' }).count()).toBe(0);
+    await context.close();
+  });
 });

@@ -6,7 +6,7 @@ export class UsageError extends Error {
 }
 
 /** Options that take no value. Every other `--option` takes one (repeatable ones collect a list). */
-const FLAGS = new Set(['with-api-key', 'help', 'version', 'global', 'progress', 'no-progress']);
+const FLAGS = new Set(['with-api-key', 'web', 'no-browser', 'help', 'version', 'global', 'progress', 'no-progress']);
 
 export interface Args {
   positionals: string[];

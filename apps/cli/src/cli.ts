@@ -7,6 +7,7 @@ import { auth, whoami } from './commands/auth';
 import { CONTENT_KINDS, content } from './commands/content';
 import { HookNotDelivered, hooks } from './commands/hooks';
 import { search } from './commands/search';
+import { LoginRefused } from './commands/web-login';
 import { CLI_VERSION, Context, type Io, NotLoggedIn } from './context';
 
 /** Exit codes of PRODUCT.md §12. */
@@ -16,6 +17,7 @@ export const USAGE = `vibexp ${CLI_VERSION}: the VibeXP command-line client
 
 Usage: vibexp <command> [options] [--format table|json]
 
+  auth login --web [--name n] [--no-browser]   a new key, approved in the browser where you are signed in
   auth login --with-api-key     store a key (typed at a hidden prompt, or piped on stdin)
   auth logout | auth status
   whoami                        the account and key the API sees
@@ -82,7 +84,7 @@ function report(error: unknown, io: Io): number {
     say(error.message);
     return EXIT.failed;
   }
-  if (error instanceof NotLoggedIn) {
+  if (error instanceof NotLoggedIn || error instanceof LoginRefused) {
     say(error.message);
     return EXIT.auth;
   }

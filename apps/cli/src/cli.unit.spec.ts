@@ -1,4 +1,5 @@
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from './args';
@@ -57,6 +58,8 @@ async function cli(
       slept.push(ms);
     },
     random: () => 0.5,
+    openBrowser: () => undefined,
+    hostname: 'laptop',
     ...overrides,
   };
   const code = await run(argv, io);
@@ -294,6 +297,107 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(asArgument.stderr).toContain('never pass the key as an argument');
       expect((await cli(['auth', 'login', '--key', key])).code).toBe(2);
       expect((await cli(['auth', 'login'])).code).toBe(2);
+    });
+  });
+
+  describe('auth login --web', () => {
+    const created = {
+      full_key: `vxk_${'c'.repeat(64)}`,
+      key_prefix: 'vxk_cccccccc',
+      api_key: { id: 'k1', name: 'vibexp CLI on laptop', integrations: ['cli'] },
+    };
+    /**
+     * Runs the login; `browser` plays the user's browser once the CLI has shown the address (opened it, or
+     * printed it on stderr, which this returns as `said`).
+     */
+    async function webLogin(
+      argv: string[],
+      answers: [number, unknown][],
+      browser: (address: URL) => Promise<void>,
+      overrides: Partial<Io> = {},
+    ) {
+      let show!: (url: string) => void;
+      const shown = new Promise<string>((resolve) => (show = resolve));
+      let said = '';
+      const opened: string[] = [];
+      const run = cli(['auth', 'login', '--web', ...argv], answers, {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        openBrowser: (url) => opened.push(url),
+        stderr: {
+          write: (text: string) => {
+            said += text;
+            const printed = /(http:\/\/\S+#\/cli\/authorize\?\S+)/.exec(said);
+            if (printed) show(printed[1]);
+          },
+        },
+        ...overrides,
+      });
+      await browser(new URL(await shown));
+      return { ...(await run), said, opened };
+    }
+    const paramsOf = (address: URL) => new URLSearchParams(address.hash.slice(address.hash.indexOf('?') + 1));
+    const callback = (address: URL, query: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${paramsOf(address).get('port')}/callback?${new URLSearchParams(query)}`);
+
+    it('opens the dashboard’s approval page, takes the code on 127.0.0.1, trades it with its verifier and stores the key', async () => {
+      let challenge = '';
+      const result = await webLogin(
+        [],
+        [
+          [201, created],
+          [200, ME],
+        ],
+        async (address) => {
+          expect(`${address.origin}${address.pathname}${address.hash.split('?')[0]}`).toBe(
+            'http://api.test/#/cli/authorize',
+          );
+          const params = paramsOf(address);
+          expect(params.get('name')).toBe('vibexp CLI on laptop');
+          challenge = params.get('code_challenge') ?? '';
+          const answered = await callback(address, { code: 'one-time-code', state: params.get('state') ?? '' });
+          expect(answered.status).toBe(200);
+          expect(await answered.text()).toContain('You can close this tab');
+        },
+      );
+      expect(result.code).toBe(0);
+      expect(result.sent[0]).toMatchObject({ method: 'POST', url: 'http://api.test/api/v1/cli/token' });
+      expect(result.sent[0].headers.authorization).toBeUndefined();
+      const body = JSON.parse(result.sent[0].body ?? '{}') as { code: string; code_verifier: string };
+      expect(body.code).toBe('one-time-code');
+      expect(createHash('sha256').update(body.code_verifier).digest('base64url')).toBe(challenge);
+      expect(result.sent[1].headers.authorization).toBe(`Bearer ${created.full_key}`);
+      const stored = JSON.parse(await readFile(join(result.home, '.vibexp', 'credentials.json'), 'utf8'));
+      expect(stored).toEqual({ api_key: created.full_key, base_url: 'http://api.test' });
+      expect(result.opened).toHaveLength(1);
+      expect(result.stdout).toContain(ME.email);
+      expect(result.stdout + result.said).not.toContain(created.full_key);
+    });
+
+    it('refuses an answer of another login, and stops with exit 4 when the user cancels', async () => {
+      const result = await webLogin([], [], async (address) => {
+        const foreign = await callback(address, { code: 'x', state: 'not-this-login-state' });
+        expect(foreign.status).toBe(400);
+        expect((await fetch(`http://127.0.0.1:${paramsOf(address).get('port')}/elsewhere`)).status).toBe(404);
+        await callback(address, { error: 'access_denied', state: paramsOf(address).get('state') ?? '' });
+      });
+      expect([result.code, result.sent.length]).toEqual([4, 0]);
+      expect(result.said).toContain('cancelled in the browser');
+      await expect(stat(join(result.home, '.vibexp', 'credentials.json'))).rejects.toThrow();
+    });
+
+    it('stores nothing when the API refuses the code, and checks its options', async () => {
+      const refused = await webLogin(
+        ['--name', 'CI runner', '--no-browser'],
+        [[400, problem(400, 'INVALID_GRANT')]],
+        (address) =>
+          callback(address, { code: 'used-up', state: paramsOf(address).get('state') ?? '' }).then(() => undefined),
+      );
+      expect([refused.code, refused.opened]).toEqual([1, []]); // --no-browser: only printed
+      expect(refused.said).toContain('INVALID_GRANT detail');
+      await expect(stat(join(refused.home, '.vibexp', 'credentials.json'))).rejects.toThrow();
+      expect((await cli(['auth', 'login', '--web', '--with-api-key'])).code).toBe(2);
+      expect((await cli(['auth', 'login', '--web', '--name', ''])).code).toBe(2);
+      expect((await cli(['auth', 'login', '--web', '--key', 'x'])).code).toBe(2);
     });
   });
 

@@ -29,6 +29,10 @@ export interface Io {
   fetch: typeof fetch;
   sleep(ms: number): Promise<void>;
   random(): number;
+  /** Opens a URL in the user's browser, if one can be started here (best effort, never throws). */
+  openBrowser(url: string): void;
+  /** This computer's name, for the name of a key made by `auth login --web`. */
+  hostname: string;
 }
 
 export class Context {

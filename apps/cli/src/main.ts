@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `vibexp` command (PRODUCT.md §12). Node built-ins only, so it starts fast. */
-import { homedir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { homedir, hostname } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { UsageError } from './args';
@@ -33,6 +34,23 @@ function promptHidden(question: string): Promise<string> {
   });
 }
 
+/** The desktop's way to open a URL; nothing happens where there is none (a server over SSH). */
+function openBrowser(url: string): void {
+  const [command, ...args] =
+    process.platform === 'darwin'
+      ? ['open', url]
+      : process.platform === 'win32'
+        ? ['cmd', '/c', 'start', '""', url]
+        : ['xdg-open', url];
+  try {
+    const child = spawn(command, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // The URL is printed as well.
+  }
+}
+
 // `vibexp memory list | head`: a reader that stops early is not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
@@ -55,6 +73,8 @@ void run(process.argv.slice(2), {
   fetch: (...parameters) => fetch(...parameters),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
+  openBrowser,
+  hostname: hostname(),
 }).then((code) => {
   process.exitCode = code;
 });

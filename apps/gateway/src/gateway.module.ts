@@ -12,6 +12,7 @@ import {
   SecuritySettingsController,
 } from './audit/security.controller';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { CliLoginController } from './api-keys/cli-login.controller';
 import { LeakReportController } from './api-keys/leak-report.controller';
 import { Access } from './auth/access.decorator';
 import { AuthEventsPublisher } from './auth/auth-events.publisher';
@@ -48,6 +49,7 @@ export const GATEWAY_CONTROLLERS = [
   AuthController,
   ApiKeysController,
   LeakReportController,
+  CliLoginController,
   AdminController,
   PromptsController,
   ArtifactsController,

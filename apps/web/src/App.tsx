@@ -9,6 +9,7 @@ import { ConnectedAppsPage } from './pages/ConnectedAppsPage';
 import { ConsentPage } from './pages/ConsentPage';
 import { ContentPage } from './pages/ContentPage';
 import { AppUsagePage } from './pages/AppUsagePage';
+import { CliLoginPage } from './pages/CliLoginPage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
@@ -67,6 +68,9 @@ export function App() {
   const route = useRoute();
   // An MCP client's authorization request: it stays in the address while the user signs in.
   const consent = consentQuery(route);
+  // `vibexp auth login --web`: the CLI's request, likewise kept while the user signs in.
+  const [routePath, routeSearch = ''] = route.split('?', 2);
+  const cliLogin = routePath === '/cli/authorize' ? routeSearch : null;
 
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')
@@ -120,7 +124,13 @@ export function App() {
     return (
       <AuthPage
         notice={notice}
-        purpose={consent === null ? null : 'Log in or sign up to review an app that asks to connect to your account.'}
+        purpose={
+          consent !== null
+            ? 'Log in or sign up to review an app that asks to connect to your account.'
+            : cliLogin !== null
+              ? 'Log in or sign up to give the vibexp CLI on this computer an API key.'
+              : null
+        }
         onSignedIn={(signedIn) => {
           setNotice(null);
           setUser(signedIn);
@@ -128,6 +138,7 @@ export function App() {
       />
     );
   if (consent !== null) return <ConsentPage key={consent} query={consent} user={user} onLogout={() => void logout()} />;
+  if (cliLogin !== null) return <CliLoginPage key={cliLogin} search={cliLogin} user={user} />;
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="main">

@@ -162,7 +162,12 @@ export const KeysRpc = {
   adminImportLegacy: 'keys.rpc.admin.legacy_import',
   rateLimitSync: 'keys.rpc.ratelimit.sync',
   keyUsage: 'keys.rpc.keys.usage',
+  authorizeCliLogin: 'keys.rpc.cli_login.authorize',
+  exchangeCliLogin: 'keys.rpc.cli_login.exchange',
 } as const;
+
+/** How long the CLI has to fetch a key the user approved in the browser (`vibexp auth login --web`). */
+export const CLI_LOGIN_TTL_S = 120;
 
 export const KEY_INVALIDATION_SUBJECT = 'keys.invalidate';
 

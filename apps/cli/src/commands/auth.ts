@@ -2,6 +2,7 @@ import { UsageError, allowOnly, noMoreArguments, positional } from '../args';
 import type { Context } from '../context';
 import { removeCredentials, writeCredentials } from '../credentials';
 import { details } from '../output';
+import { loginWithBrowser } from './web-login';
 
 interface Me {
   id: string;
@@ -33,16 +34,23 @@ export async function whoami(context: Context): Promise<void> {
 /**
  * `vibexp auth login --with-api-key`: the key comes from a hidden prompt or from stdin, never from an
  * argument (where shell history and `ps` would keep it). It is checked against the API before it is stored.
+ * `vibexp auth login --web`: a new key approved in the browser (see web-login).
  */
 async function login(context: Context): Promise<void> {
-  allowOnly(context.args, []);
+  const web = context.args.flags.has('web');
+  allowOnly(context.args, web ? ['name'] : []);
   if (context.args.positionals.length > 2)
     throw new UsageError(
       'never pass the key as an argument (it is now in your shell history: consider rotating it); paste it at the prompt or pipe it on stdin',
     );
+  if (web && context.args.flags.has('with-api-key')) throw new UsageError('choose --web or --with-api-key, not both');
+  if (web) {
+    const { apiKey, baseUrl, path } = await loginWithBrowser(context);
+    return welcome(context, apiKey, baseUrl, path);
+  }
   if (!context.args.flags.has('with-api-key'))
     throw new UsageError(
-      'sign in with an API key: vibexp auth login --with-api-key (create one in Settings → API Keys)',
+      'sign in through the browser: vibexp auth login --web, or with a key: vibexp auth login --with-api-key (create one in Settings → API Keys)',
     );
   const { io } = context;
   const entered = io.stdinIsTTY ? await io.promptHidden('API key: ') : await io.readStdin();
@@ -52,6 +60,16 @@ async function login(context: Context): Promise<void> {
   const me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
   // The URL the key was checked against is the one it belongs to.
   const path = await writeCredentials(io.home, { api_key: apiKey, base_url: baseUrl });
+  printLoggedIn(context, me, baseUrl, path);
+}
+
+/** After a browser login: who the new key is (it was stored already; the API made it a moment ago). */
+async function welcome(context: Context, apiKey: string, baseUrl: string, path: string): Promise<void> {
+  const me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
+  printLoggedIn(context, me, baseUrl, path);
+}
+
+function printLoggedIn(context: Context, me: Me, baseUrl: string, path: string): void {
   context.print(
     { logged_in: true, credentials: path, ...me },
     () => `Logged in to ${baseUrl}\n${describe(me)}Key stored in ${path}\n`,

@@ -49,7 +49,7 @@ export interface ApiKeyList {
 }
 
 /** A new key never gets mcp_server. (A change of integrations may keep it on a legacy key: key-service decides.) */
-function refuseRetired(integrations: Integration[] | undefined): void {
+export function refuseRetired(integrations: Integration[] | undefined): void {
   if (integrations?.includes('mcp_server')) throw integrationRetired(MCP_SERVER_RETIRED);
 }
 

@@ -29,6 +29,8 @@ import { RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const VXK_PREFIX = /^vxk_[0-9a-f]{8}$/;
+/** base64url of a SHA-256 digest, no padding (RFC 7636 S256). */
+const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 export class VerifyKeyQuery {
   @Matches(SHA256_HEX)
@@ -203,6 +205,53 @@ export class LegacyImportCommand {
   @ValidateNested({ each: true })
   @Type(() => LegacyImportLineDto)
   lines: LegacyImportLineDto[];
+
+  @ValidateNested()
+  @Type(() => RequestMetaDto)
+  meta: RequestMetaDto;
+}
+
+/**
+ * `vibexp auth login --web`, step 1: the signed-in user approved a key for the CLI. Only the one-time code's
+ * hash and the CLI's PKCE challenge are kept; the key itself is made at the exchange.
+ */
+export class AuthorizeCliLoginCommand {
+  @IsUUID()
+  account_id: string;
+
+  @Matches(SHA256_HEX)
+  code_hash: string;
+
+  @Matches(S256_CHALLENGE)
+  code_challenge: string;
+
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  name: string;
+
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(2)
+  @ArrayUnique()
+  @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
+  integrations: GrantableIntegration[];
+}
+
+/** Step 2: the CLI's code (hashed) and its verifier's S256, with the key the gateway generated for it. */
+export class ExchangeCliLoginCommand {
+  @Matches(SHA256_HEX)
+  code_hash: string;
+
+  /** S256 of the CLI's code_verifier, made by the gateway: the verifier itself never crosses NATS. */
+  @Matches(S256_CHALLENGE)
+  verifier_challenge: string;
+
+  @Matches(SHA256_HEX)
+  key_hash: string;
+
+  @Matches(VXK_PREFIX)
+  key_prefix: string;
 
   @ValidateNested()
   @Type(() => RequestMetaDto)

@@ -1,9 +1,10 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import {
   type ApiKeyView,
+  CLI_LOGIN_TTL_S,
   type Integration,
   KeysRpc,
   type LegacyImportResult,
@@ -16,7 +17,9 @@ import { DomainError } from '#contracts';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import {
+  AuthorizeCliLoginCommand,
   CreateKeyCommand,
+  ExchangeCliLoginCommand,
   GetKeyQuery,
   LegacyImportCommand,
   ListKeysQuery,
@@ -72,6 +75,75 @@ export class ApiKeysHandler {
     // The answer carries the new key's only copy: a notice NATS does not confirm must not lose it.
     await this.invalidations.publishOrLog({ new_key: true });
     return this.view(command.account_id, keyId);
+  }
+
+  /**
+   * `vibexp auth login --web`, step 1: remembers what the user approved (the key's name and integrations) under
+   * the one-time code's hash, for CLI_LOGIN_TTL_S. Expired approvals go on the way.
+   */
+  @MessagePattern(KeysRpc.authorizeCliLogin)
+  async authorizeCliLogin(@Payload() command: AuthorizeCliLoginCommand): Promise<{ expires_at: string }> {
+    const now = this.store.clock();
+    if (!(await this.accounts.findById(command.account_id)))
+      throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such account');
+    const expiresAt = new Date(now.getTime() + CLI_LOGIN_TTL_S * 1000);
+    const db = this.store.dataSource;
+    await db.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
+    await db.query(
+      `INSERT INTO cli_logins (code_hash, account_id, name, integrations, code_challenge, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        command.code_hash,
+        command.account_id,
+        command.name,
+        command.integrations,
+        command.code_challenge,
+        now,
+        expiresAt,
+      ],
+    );
+    return { expires_at: expiresAt.toISOString() };
+  }
+
+  /**
+   * Step 2: the CLI trades the code and its PKCE verifier for the new key, once. Whatever the outcome, the code
+   * is used up (a wrong verifier too: a stolen code cannot be tried twice). `null`: no such code, expired, used,
+   * or the verifier does not match, told apart to nobody.
+   */
+  @MessagePattern(KeysRpc.exchangeCliLogin)
+  async exchangeCliLogin(@Payload() command: ExchangeCliLoginCommand): Promise<{ api_key: ApiKeyView | null }> {
+    const now = this.store.clock();
+    const keyId = randomUUID();
+    const accountId = await this.store.dataSource.transaction(async (manager) => {
+      // A DELETE … RETURNING answers [rows, count] through TypeORM.
+      const [[login]] = (await manager.query(`DELETE FROM cli_logins WHERE code_hash = $1 RETURNING *`, [
+        command.code_hash,
+      ])) as [
+        { account_id: string; name: string; integrations: Integration[]; code_challenge: string; expires_at: Date }[],
+        number,
+      ];
+      if (!login || login.expires_at.getTime() <= now.getTime()) return null;
+      const expected = Buffer.from(login.code_challenge);
+      const given = Buffer.from(command.verifier_challenge);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+      await this.createKey(
+        manager,
+        keyId,
+        {
+          account_id: login.account_id,
+          name: login.name,
+          integrations: login.integrations,
+          key_hash: command.key_hash,
+          key_prefix: command.key_prefix,
+          meta: command.meta,
+        },
+        null,
+      );
+      return login.account_id;
+    });
+    if (accountId === null) return { api_key: null };
+    await this.invalidations.publishOrLog({ new_key: true });
+    return { api_key: await this.view(accountId, keyId) };
   }
 
   @MessagePattern(KeysRpc.listKeys)

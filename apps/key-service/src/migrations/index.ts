@@ -2,6 +2,7 @@ import { CreateKeysSchema1764150000000 } from './1764150000000-create-keys-schem
 import { CreateUsageSchema1764170000000 } from './1764170000000-create-usage-schema';
 import { CreateLoginFailures1764220000000 } from './1764220000000-create-login-failures';
 import { CreateOAuth1764300000000 } from './1764300000000-create-oauth';
+import { CreateCliLogins1764320000000 } from './1764320000000-create-cli-logins';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
@@ -9,4 +10,5 @@ export const KeyServiceMigrations: Function[] = [
   CreateUsageSchema1764170000000,
   CreateLoginFailures1764220000000,
   CreateOAuth1764300000000,
+  CreateCliLogins1764320000000,
 ];

@@ -265,3 +265,33 @@ export function ConfirmDelete({
     </div>
   );
 }
+
+/**
+ * True once the page has been visible for `delayMs` without gaining or losing focus or visibility; any of
+ * those starts the wait again. Against double-clickjacking: a page that asks for a double click and swaps
+ * this one in under the pointer between the two clicks must not land the second click on Allow. (Not
+ * `document.hasFocus()` as a condition: a browser that opened the page without focusing its window would
+ * never arm it.)
+ */
+export function useSettled(delayMs: number): boolean {
+  const [settled, setSettled] = useState(false);
+  useEffect(() => {
+    let timer: number | undefined;
+    const restart = () => {
+      window.clearTimeout(timer);
+      setSettled(false);
+      if (document.visibilityState === 'visible') timer = window.setTimeout(() => setSettled(true), delayMs);
+    };
+    restart();
+    window.addEventListener('focus', restart);
+    window.addEventListener('blur', restart);
+    document.addEventListener('visibilitychange', restart);
+    return () => {
+      window.clearTimeout(timer);
+      window.removeEventListener('focus', restart);
+      window.removeEventListener('blur', restart);
+      document.removeEventListener('visibilitychange', restart);
+    };
+  }, [delayMs]);
+  return settled;
+}

@@ -13,21 +13,13 @@ import {
 } from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
+import { IntegrationChoices } from '../components/integrations';
 
 const GRACE_PERIODS = [
   { label: 'Revoke the old key now', seconds: 0 },
   { label: 'Keep it working for 1 hour', seconds: 3_600 },
   { label: 'Keep it working for 24 hours', seconds: 86_400 },
   { label: 'Keep it working for 7 days', seconds: 604_800 },
-];
-
-/** The integrations a key can be given (PRODUCT.md §3.2), with what each grants; `mcp_server` is retired. */
-const GRANTABLE: { code: Integration; grants: string }[] = [
-  {
-    code: 'ai_tools',
-    grants: 'Claude Code and Cursor hooks, and requests that declare X-VibeXP-Integration: ai_tools',
-  },
-  { code: 'cli', grants: 'the vibexp CLI, scripts and your own applications' },
 ];
 
 type Pending =
@@ -225,26 +217,6 @@ export function ApiKeysPage() {
         ) : null}
       </Dialog>
     </section>
-  );
-}
-
-function IntegrationChoices({ chosen }: { chosen: Integration[] }) {
-  return (
-    <fieldset>
-      <legend>Integrations</legend>
-      {GRANTABLE.map((integration) => (
-        <label key={integration.code} className="check">
-          <input
-            type="checkbox"
-            name="integrations"
-            value={integration.code}
-            defaultChecked={chosen.includes(integration.code)}
-          />
-          <IntegrationBadge integration={integration.code} /> {integration.grants}
-        </label>
-      ))}
-      <p className="muted">MCP clients use OAuth 2.1, not API keys.</p>
-    </fieldset>
   );
 }
 

@@ -1,41 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
-import { ErrorBanner, useRequest } from '../components/ui';
+import { ErrorBanner, useRequest, useSettled } from '../components/ui';
 import { appName, decisionBody, redirectTarget } from '../oauth';
 import type { OAuthAuthorization, OAuthDecision, OAuthRedirect, User } from '../types';
 
 /** How long the page must have been in view, undisturbed, before Allow takes a click. */
 const SETTLE_MS = 1_000;
-
-/**
- * True once the page has been visible for `delayMs` without gaining or losing focus or visibility; any of
- * those starts the wait again. Against double-clickjacking: a page that asks for a double click and swaps
- * this one in under the pointer between the two clicks must not land the second click on Allow. (Not
- * `document.hasFocus()` as a condition: a browser that opened the page without focusing its window would
- * never arm it.)
- */
-function useSettled(delayMs: number): boolean {
-  const [settled, setSettled] = useState(false);
-  useEffect(() => {
-    let timer: number | undefined;
-    const restart = () => {
-      window.clearTimeout(timer);
-      setSettled(false);
-      if (document.visibilityState === 'visible') timer = window.setTimeout(() => setSettled(true), delayMs);
-    };
-    restart();
-    window.addEventListener('focus', restart);
-    window.addEventListener('blur', restart);
-    document.addEventListener('visibilitychange', restart);
-    return () => {
-      window.clearTimeout(timer);
-      window.removeEventListener('focus', restart);
-      window.removeEventListener('blur', restart);
-      document.removeEventListener('visibilitychange', restart);
-    };
-  }, [delayMs]);
-  return settled;
-}
 
 /**
  * An MCP client asks for access (PRODUCT.md §14): who asks (by the name it gave itself), where the answer

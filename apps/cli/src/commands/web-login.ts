@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError, option } from '../args';
+import type { Context } from '../context';
+import { writeCredentials } from '../credentials';
+
+/** How long `vibexp auth login --web` waits for the user to approve in the browser. */
+export const WEB_LOGIN_WAIT_MS = 5 * 60_000;
+
+/** The user said no in the browser, or never answered: exit 4, as for a refused key. */
+export class LoginRefused extends Error {
+  override readonly name = 'LoginRefused';
+}
+
+interface CreatedKey {
+  full_key: string;
+  key_prefix: string;
+  api_key: { id: string; name: string; integrations: string[] };
+}
+
+const page = (title: string, text: string): string =>
+  `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
+  `<body style="font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem"><h1>${title}</h1><p>${text}</p>`;
+
+/**
+ * The CLI's end of the browser login: a server on 127.0.0.1 (a port the system picks) that takes one answer
+ * at `/callback` with this login's `state`, then closes. An answer with another state is not this login's
+ * (another tab, another program): it is refused and the wait goes on.
+ */
+async function awaitCallback(state: string): Promise<{ port: number; code: Promise<string>; close: () => void }> {
+  let settle!: { resolve: (code: string) => void; reject: (error: Error) => void };
+  const code = new Promise<string>((resolve, reject) => (settle = { resolve, reject }));
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const answer = (status: number, title: string, text: string): void => {
+      response.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(page(title, text));
+    };
+    if (request.method !== 'GET' || url.pathname !== '/callback') return answer(404, 'Not found', 'Nothing here.');
+    if (url.searchParams.get('state') !== state)
+      return answer(400, 'Not this login', 'This answer is not for the login waiting in your terminal.');
+    const error = url.searchParams.get('error');
+    const given = url.searchParams.get('code');
+    if (error || !given) {
+      answer(200, 'Login cancelled', 'No key was made. You can close this tab.');
+      return settle.reject(new LoginRefused('the login was cancelled in the browser; no key was made'));
+    }
+    answer(200, 'Back to your terminal', 'The VibeXP CLI is fetching its key. You can close this tab.');
+    settle.resolve(given);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const timer = setTimeout(
+    () => settle.reject(new LoginRefused('no answer from the browser within 5 minutes; no key was made')),
+    WEB_LOGIN_WAIT_MS,
+  );
+  return {
+    port: (server.address() as AddressInfo).port,
+    code,
+    close: () => {
+      clearTimeout(timer);
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+/**
+ * `vibexp auth login --web [--name …] [--no-browser]`: a new key for this CLI, approved in the browser where
+ * the user is signed in (they choose its name and integrations there). PKCE (RFC 7636) ties the one-time code
+ * the browser brings back to this process, so a code seen by anyone else is worth nothing.
+ */
+export async function loginWithBrowser(context: Context): Promise<{ apiKey: string; baseUrl: string; path: string }> {
+  const { io } = context;
+  const baseUrl = await context.baseUrl();
+  const name = option(context.args, 'name') ?? `vibexp CLI on ${io.hostname}`;
+  if (name.trim() === '' || name.length > 255) throw new UsageError('--name must be 1 to 255 characters');
+  const state = randomBytes(24).toString('base64url');
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const callback = await awaitCallback(state);
+  try {
+    const query = new URLSearchParams({ port: String(callback.port), state, code_challenge: challenge, name });
+    const url = `${new URL(baseUrl).origin}/#/cli/authorize?${query}`;
+    io.stderr.write(
+      `Approve a key for this CLI in the browser where you are signed in to VibeXP:\n\n  ${url}\n\n` +
+        'Waiting for the browser (up to 5 minutes; Ctrl-C to give up)…\n',
+    );
+    if (!context.args.flags.has('no-browser')) io.openBrowser(url);
+    const code = await callback.code;
+    const created = await context
+      .clientWith(undefined, baseUrl)
+      .json<CreatedKey>('POST', '/api/v1/cli/token', { body: { code, code_verifier: verifier } });
+    const path = await writeCredentials(io.home, { api_key: created.full_key, base_url: baseUrl });
+    return { apiKey: created.full_key, baseUrl, path };
+  } finally {
+    callback.close();
+  }
+}

@@ -1,0 +1,32 @@
+import type { Integration } from '../types';
+import { IntegrationBadge } from './ui';
+
+/** The integrations a key can be given (PRODUCT.md §3.2), with what each grants; `mcp_server` is retired. */
+const GRANTABLE: { code: Integration; grants: string }[] = [
+  {
+    code: 'ai_tools',
+    grants: 'Claude Code and Cursor hooks, and requests that declare X-VibeXP-Integration: ai_tools',
+  },
+  { code: 'cli', grants: 'the vibexp CLI, scripts and your own applications' },
+];
+
+/** Checkboxes named `integrations`, one per grantable integration, for a form to read. */
+export function IntegrationChoices({ chosen }: { chosen: Integration[] }) {
+  return (
+    <fieldset>
+      <legend>Integrations</legend>
+      {GRANTABLE.map((integration) => (
+        <label key={integration.code} className="check">
+          <input
+            type="checkbox"
+            name="integrations"
+            value={integration.code}
+            defaultChecked={chosen.includes(integration.code)}
+          />
+          <IntegrationBadge integration={integration.code} /> {integration.grants}
+        </label>
+      ))}
+      <p className="muted">MCP clients use OAuth 2.1, not API keys.</p>
+    </fieldset>
+  );
+}
