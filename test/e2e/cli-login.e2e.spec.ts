@@ -8,6 +8,7 @@ import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
+const ADMIN_TOKEN = `cli-login-admin-${randomBytes(8).toString('hex')}`;
 const CLI = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'main.js');
 type Body = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
   let user: DashboardUser;
 
   beforeAll(async () => {
-    platform = await TestPlatform.start();
+    platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
     base = platform.url('gateway');
     user = await DashboardUser.signup(base, { name: 'Web Login' });
   }, 90_000);
@@ -142,6 +143,30 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
       await keys.end();
     }
     expect((await exchange(lateCode, late.verifier)).body.code).toBe('INVALID_GRANT');
+  });
+
+  it('approves a CLI’s challenge once, and gives no key to an account suspended before the trade', async () => {
+    // Another account answering the same waiting CLI first: the user's own approval then fails, visibly.
+    const first = cliRequest();
+    await approve(first.approval);
+    const other = await DashboardUser.signup(base);
+    const second = await other.request<Body>('POST', '/api/v1/cli/authorizations', {
+      body: { ...first.approval, state: randomBytes(24).toString('base64url') },
+    });
+    expect([second.status, second.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+
+    const suspended = await DashboardUser.signup(base);
+    const pending = cliRequest();
+    const approved = await suspended.request<{ redirect_to: string }>('POST', '/api/v1/cli/authorizations', {
+      body: pending.approval,
+    });
+    const code = new URL(approved.body.redirect_to).searchParams.get('code') ?? '';
+    const suspension = await call(base, 'PATCH', `/admin/v1/accounts/${suspended.account.id}`, {
+      key: ADMIN_TOKEN,
+      body: { status: 'suspended' },
+    });
+    expect(suspension.status).toBe(200);
+    expect((await exchange(code, pending.verifier)).body.code).toBe('INVALID_GRANT');
   });
 
   it('takes approvals from a signed-in dashboard only, checked like a key’s creation', async () => {

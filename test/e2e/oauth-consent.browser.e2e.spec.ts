@@ -320,6 +320,10 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     const text = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
     expect(text).toContain(email);
     expect(text).toContain(`127.0.0.1:${port}`);
+    // The code the CLI prints beside the address, from its challenge: a link made by someone else shows another.
+    expect(await page.getByTestId('confirmation-code').textContent()).toBe(
+      `${challenge.slice(0, 4)}-${challenge.slice(4, 8)}`,
+    );
     const create = page.getByRole('button', { name: 'Create key for the CLI' });
     expect(await create.isDisabled()).toBe(true); // armed after a moment in view, as the consent page
     await page.getByLabel('Key name').fill('Build box');

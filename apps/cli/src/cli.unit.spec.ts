@@ -1,5 +1,6 @@
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from './args';
@@ -354,6 +355,14 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
           const params = paramsOf(address);
           expect(params.get('name')).toBe('vibexp CLI on laptop');
           challenge = params.get('code_challenge') ?? '';
+          // A page on another host name (DNS rebinding) is not answered.
+          const rebound = await new Promise<number | undefined>((resolve) =>
+            httpGet(
+              { host: '127.0.0.1', port: params.get('port'), path: '/callback', headers: { host: 'evil.example' } },
+              (response) => resolve(response.statusCode),
+            ),
+          );
+          expect(rebound).toBe(421);
           const answered = await callback(address, { code: 'one-time-code', state: params.get('state') ?? '' });
           expect(answered.status).toBe(200);
           expect(await answered.text()).toContain('You can close this tab');
@@ -369,6 +378,7 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const stored = JSON.parse(await readFile(join(result.home, '.vibexp', 'credentials.json'), 'utf8'));
       expect(stored).toEqual({ api_key: created.full_key, base_url: 'http://api.test' });
       expect(result.opened).toHaveLength(1);
+      expect(result.said).toContain(`confirmation code ${challenge.slice(0, 4)}-${challenge.slice(4, 8)}`);
       expect(result.stdout).toContain(ME.email);
       expect(result.stdout + result.said).not.toContain(created.full_key);
     });
@@ -386,12 +396,17 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
     });
 
     it('stores nothing when the API refuses the code, and checks its options', async () => {
+      let page = '';
       const refused = await webLogin(
         ['--name', 'CI runner', '--no-browser'],
         [[400, problem(400, 'INVALID_GRANT')]],
-        (address) =>
-          callback(address, { code: 'used-up', state: paramsOf(address).get('state') ?? '' }).then(() => undefined),
+        async (address) => {
+          page = await (
+            await callback(address, { code: 'used-up', state: paramsOf(address).get('state') ?? '' })
+          ).text();
+        },
       );
+      expect(page).toContain('Login failed'); // the browser is told the truth, once the trade is over
       expect([refused.code, refused.opened]).toEqual([1, []]); // --no-browser: only printed
       expect(refused.said).toContain('INVALID_GRANT detail');
       await expect(stat(join(refused.home, '.vibexp', 'credentials.json'))).rejects.toThrow();

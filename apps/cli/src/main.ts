@@ -40,7 +40,8 @@ function openBrowser(url: string): void {
     process.platform === 'darwin'
       ? ['open', url]
       : process.platform === 'win32'
-        ? ['cmd', '/c', 'start', '""', url]
+        ? // Not `cmd /c start`: cmd would split the URL at its `&`s.
+          ['rundll32', 'url.dll,FileProtocolHandler', url]
         : ['xdg-open', url];
   try {
     const child = spawn(command, args, { stdio: 'ignore', detached: true });

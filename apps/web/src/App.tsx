@@ -138,7 +138,8 @@ export function App() {
       />
     );
   if (consent !== null) return <ConsentPage key={consent} query={consent} user={user} onLogout={() => void logout()} />;
-  if (cliLogin !== null) return <CliLoginPage key={cliLogin} search={cliLogin} user={user} />;
+  if (cliLogin !== null)
+    return <CliLoginPage key={cliLogin} search={cliLogin} user={user} onLogout={() => void logout()} />;
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="main">

@@ -36,3 +36,8 @@ export function isCliCallback(target: string, request: CliLoginRequest): boolean
     return false;
   }
 }
+
+/** The code the CLI prints beside the address (apps/cli web-login `confirmationCode`): from its PKCE challenge. */
+export function confirmationCode(request: CliLoginRequest): string {
+  return `${request.code_challenge.slice(0, 4)}-${request.code_challenge.slice(4, 8)}`;
+}

@@ -1,4 +1,4 @@
-import { cancelTarget, cliLoginRequest, isCliCallback } from './cli-login';
+import { cancelTarget, cliLoginRequest, confirmationCode, isCliCallback } from './cli-login';
 
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const state = 'abcdefghijklmnopqrstuvwx';
@@ -20,6 +20,7 @@ describe('the CLI login address', () => {
       name: 'vibexp CLI on laptop',
     });
     expect(cliLoginRequest(search({ name: '  ' }))?.name).toBe('vibexp CLI');
+    expect(confirmationCode(cliLoginRequest(search({}))!)).toBe('E9Me-lhoa');
     expect(cliLoginRequest(search({ name: 'x'.repeat(300) }))?.name).toHaveLength(255);
   });
 

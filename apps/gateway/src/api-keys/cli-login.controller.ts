@@ -12,6 +12,7 @@ import type { Identity } from '../auth/identity';
 import { requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { throttleKey } from '../oauth/oauth-protocol';
 import { RpcClient } from '../rpc/rpc-client';
 import { type CreatedApiKey, refuseRetired } from './api-keys.controller';
 import { CreateApiKeyDto } from './api-keys.dto';
@@ -60,7 +61,7 @@ export class CliTokenDto {
 @ApiTags('api-keys')
 @Controller('api/v1/cli')
 export class CliLoginController {
-  /** The trade is anonymous (the code is the credential): limited per client address, as leak reports are. */
+  /** The trade is anonymous (the code is the credential): limited per client address (an IPv6 /64), as OAuth's is. */
   private readonly exchanges = new FixedWindowLimiter(60, 3_600_000, 'CLI logins');
 
   constructor(
@@ -100,7 +101,7 @@ export class CliLoginController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<CreatedApiKey> {
     response.setHeader('Cache-Control', 'no-store');
-    this.exchanges.hit(requestClientIp(request, this.trustedProxies));
+    this.exchanges.hit(throttleKey(requestClientIp(request, this.trustedProxies)));
     const key = generateApiKey();
     const { api_key } = await this.rpc.request<{ api_key: ApiKeyView | null }>(KeysRpc.exchangeCliLogin, {
       code_hash: sha256Hex(body.code),

@@ -43,6 +43,9 @@ import {
   fold,
 } from './domain/api-key';
 
+/** Approvals of one account that may wait for their CLI at once. */
+const CLI_LOGINS_PENDING = 5;
+
 const notFound = (): DomainError => new DomainError(RpcErrorCode.ResourceNotFound, 'no API key with this id');
 
 /** RPC handlers of the api-key aggregate: load, decide, append, tell the gateways. */
@@ -84,26 +87,37 @@ export class ApiKeysHandler {
   @MessagePattern(KeysRpc.authorizeCliLogin)
   async authorizeCliLogin(@Payload() command: AuthorizeCliLoginCommand): Promise<{ expires_at: string }> {
     const now = this.store.clock();
-    if (!(await this.accounts.findById(command.account_id)))
+    const account = await this.accounts.findById(command.account_id);
+    if (!account || account.status !== 'active')
       throw new DomainError(RpcErrorCode.ResourceNotFound, 'no such account');
     const expiresAt = new Date(now.getTime() + CLI_LOGIN_TTL_S * 1000);
-    const db = this.store.dataSource;
-    await db.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
-    await db.query(
-      `INSERT INTO cli_logins (code_hash, account_id, name, integrations, code_challenge, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        command.code_hash,
-        command.account_id,
-        command.name,
-        command.integrations,
-        command.code_challenge,
-        now,
-        expiresAt,
-      ],
-    );
+    await this.store.dataSource.transaction(async (manager) => {
+      await manager.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
+      const [inserted] = (await manager.query(
+        `INSERT INTO cli_logins (code_hash, account_id, name, integrations, code_challenge, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code_challenge) DO NOTHING RETURNING code_hash`,
+        [
+          command.code_hash,
+          command.account_id,
+          command.name,
+          command.integrations,
+          command.code_challenge,
+          now,
+          expiresAt,
+        ],
+      )) as unknown[];
+      if (!inserted)
+        throw DomainError.invalidField('code_challenge', 'was approved already: run `vibexp auth login --web` again');
+      // A user cannot pile approvals up: the newest few wait, older ones go.
+      await manager.query(
+        `DELETE FROM cli_logins WHERE account_id = $1 AND code_hash NOT IN (
+           SELECT code_hash FROM cli_logins WHERE account_id = $1 ORDER BY created_at DESC LIMIT ${CLI_LOGINS_PENDING})`,
+        [command.account_id],
+      );
+    });
     return { expires_at: expiresAt.toISOString() };
   }
+
 
   /**
    * Step 2: the CLI trades the code and its PKCE verifier for the new key, once. Whatever the outcome, the code
@@ -116,13 +130,22 @@ export class ApiKeysHandler {
     const keyId = randomUUID();
     const accountId = await this.store.dataSource.transaction(async (manager) => {
       // A DELETE … RETURNING answers [rows, count] through TypeORM.
-      const [[login]] = (await manager.query(`DELETE FROM cli_logins WHERE code_hash = $1 RETURNING *`, [
-        command.code_hash,
-      ])) as [
-        { account_id: string; name: string; integrations: Integration[]; code_challenge: string; expires_at: Date }[],
+      const [[login]] = (await manager.query(
+        `DELETE FROM cli_logins l USING accounts a WHERE l.code_hash = $1 AND a.id = l.account_id
+          RETURNING l.*, a.status AS account_status`,
+        [command.code_hash],
+      )) as [
+        {
+          account_id: string;
+          account_status: string;
+          name: string;
+          integrations: Integration[];
+          code_challenge: string;
+          expires_at: Date;
+        }[],
         number,
       ];
-      if (!login || login.expires_at.getTime() <= now.getTime()) return null;
+      if (!login || login.expires_at.getTime() <= now.getTime() || login.account_status !== 'active') return null;
       const expected = Buffer.from(login.code_challenge);
       const given = Buffer.from(command.verifier_challenge);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;

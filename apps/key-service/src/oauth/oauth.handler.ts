@@ -571,6 +571,8 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
     ]);
     await this.store.dataSource.query(`DELETE FROM oauth_access_tokens WHERE expires_at < $1`, [now]);
     await this.store.dataSource.query(`DELETE FROM oauth_refresh_tokens WHERE expires_at < $1`, [now]);
+    // CLI logins (`vibexp auth login --web`) approved but never fetched: a short-lived code, like those above.
+    await this.store.dataSource.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
     // Unused clients go with an event each, so that a rebuild from the events does not bring them back.
     await this.store.dataSource.transaction(async (manager) => {
       const forgotten = (await manager.query(

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api';
-import { cancelTarget, cliLoginRequest, isCliCallback } from '../cli-login';
+import { cancelTarget, cliLoginRequest, confirmationCode, isCliCallback } from '../cli-login';
 import { IntegrationChoices } from '../components/integrations';
 import { ErrorBanner, useRequest, useSettled } from '../components/ui';
 import type { User } from '../types';
@@ -13,7 +13,7 @@ const SETTLE_MS = 1_000;
  * integrations; Create sends the browser to the CLI's server on 127.0.0.1 with a one-time code, which the CLI
  * trades for the key. The key never shows here.
  */
-export function CliLoginPage({ search, user }: { search: string; user: User }) {
+export function CliLoginPage({ search, user, onLogout }: { search: string; user: User; onLogout: () => void }) {
   const request = cliLoginRequest(search);
   const { busy, error, setError, run } = useRequest();
   const settled = useSettled(SETTLE_MS);
@@ -54,11 +54,17 @@ export function CliLoginPage({ search, user }: { search: string; user: User }) {
     <main className="auth consent">
       <h1>Log in the vibexp CLI</h1>
       <p>
-        The <strong>vibexp</strong> command-line client asks for a new API key for <strong>{user.email}</strong>. It
-        gets the key from the program waiting at <code>127.0.0.1:{request.port}</code> on this computer.
+        The <strong>vibexp</strong> command-line client asks for a new API key for <strong>{user.email}</strong>.{' '}
+        <button type="button" className="link" onClick={onLogout}>
+          Not you? Log out
+        </button>
+      </p>
+      <p>
+        The key goes to the program waiting at <code>127.0.0.1:{request.port}</code> on this computer.
       </p>
       <p className="warning">
-        Create the key only if you just ran <code>vibexp auth login --web</code> in a terminal on this computer.
+        Create the key only if you just ran <code>vibexp auth login --web</code> in a terminal on this computer, and it
+        shows this confirmation code: <strong data-testid="confirmation-code">{confirmationCode(request)}</strong>
       </p>
       <form onSubmit={create}>
         <label>
