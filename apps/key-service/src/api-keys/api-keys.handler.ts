@@ -118,7 +118,6 @@ export class ApiKeysHandler {
     return { expires_at: expiresAt.toISOString() };
   }
 
-
   /**
    * Step 2: the CLI trades the code and its PKCE verifier for the new key, once. Whatever the outcome, the code
    * is used up (a wrong verifier too: a stolen code cannot be tried twice). `null`: no such code, expired, used,
