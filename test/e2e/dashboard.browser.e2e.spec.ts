@@ -246,6 +246,8 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('button', { name: 'Log in' }).waitFor();
 
     await signUp(page, 'Sam again');
+    // Not while the keys page's own requests are out: an answer slides the session and sets its cookie again.
+    await page.waitForLoadState('networkidle');
     await context.clearCookies();
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.getByText('Your session has ended: sign in again.').waitFor();
