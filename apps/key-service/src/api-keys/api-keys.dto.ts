@@ -47,7 +47,8 @@ class OwnedKey {
 
 export class GetKeyQuery extends OwnedKey {}
 
-export class CreateKeyCommand {
+/** What the user chooses for a new key, and whose it is. */
+class KeyChoice {
   @IsUUID()
   account_id: string;
 
@@ -62,7 +63,9 @@ export class CreateKeyCommand {
   @ArrayUnique()
   @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
   integrations: GrantableIntegration[];
+}
 
+export class CreateKeyCommand extends KeyChoice {
   @IsOptional()
   @IsISO8601({ strict: true })
   expires_at?: string;
@@ -215,27 +218,12 @@ export class LegacyImportCommand {
  * `vibexp auth login --web`, step 1: the signed-in user approved a key for the CLI. Only the one-time code's
  * hash and the CLI's PKCE challenge are kept; the key itself is made at the exchange.
  */
-export class AuthorizeCliLoginCommand {
-  @IsUUID()
-  account_id: string;
-
+export class AuthorizeCliLoginCommand extends KeyChoice {
   @Matches(SHA256_HEX)
   code_hash: string;
 
   @Matches(S256_CHALLENGE)
   code_challenge: string;
-
-  @IsString()
-  @MinLength(1)
-  @MaxLength(255)
-  name: string;
-
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(2)
-  @ArrayUnique()
-  @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
-  integrations: GrantableIntegration[];
 }
 
 /** Step 2: the CLI's code (hashed) and its verifier's S256, with the key the gateway generated for it. */
