@@ -110,8 +110,12 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
     expect(traded.body).toMatchObject({
       full_key: expect.stringMatching(/^vxk_[0-9a-f]{64}$/),
       key_prefix: expect.stringMatching(/^vxk_[0-9a-f]{8}$/),
-      api_key: { name: 'Once', integrations: ['cli'], status: 'active' },
+      api_key: { name: 'Once', integrations: ['cli'], status: 'active', expires_at: null },
     });
+    // The lifetime chosen at the approval is the key's.
+    const lasting = cliRequest({ expires_at: '2031-01-01T00:00:00Z' });
+    const lastingKey = await exchange(await approve(lasting.approval), lasting.verifier);
+    expect((lastingKey.body.api_key as Body).expires_at).toBe('2031-01-01T00:00:00.000Z');
     const again = await exchange(code, verifier);
     expect([again.status, again.body.code]).toEqual([400, 'INVALID_GRANT']);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
@@ -191,6 +195,8 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
       ['integrations', ['cli', 'cli']],
       ['integrations', ['root']],
       ['redirect_uri', 'https://evil.example/'],
+      ['expires_at', '2020-01-01T00:00:00Z'],
+      ['expires_at', 'tomorrow'],
     ] as const) {
       const refused = await user.request<Body>('POST', '/api/v1/cli/authorizations', {
         body: { ...approval, [field]: value },

@@ -331,14 +331,15 @@ describe('OAuth consent in a browser (PRODUCT.md §14)', () => {
     await create.click();
     const answer = await landedOnCallback(page);
     expect(answer.get('state')).toBe(state);
-    const traded = await call<{ full_key: string; api_key: { name: string; integrations: string[] } }>(
-      base,
-      'POST',
-      '/api/v1/cli/token',
-      { body: { code: answer.get('code'), code_verifier: verifier } },
-    );
+    const traded = await call<{
+      full_key: string;
+      api_key: { name: string; integrations: string[]; expires_at: string | null };
+    }>(base, 'POST', '/api/v1/cli/token', { body: { code: answer.get('code'), code_verifier: verifier } });
     expect(traded.status).toBe(201);
     expect(traded.body.api_key).toMatchObject({ name: 'Build box', integrations: ['ai_tools', 'cli'] });
+    // 90 days unless the user picks another lifetime.
+    const lifetime = Date.parse(traded.body.api_key.expires_at ?? '') - Date.now();
+    expect(Math.abs(lifetime - 90 * 86_400_000)).toBeLessThan(3_600_000);
 
     // Cancel tells the CLI, and makes no key; an address the CLI never makes offers nothing.
     await page.goto(`${base}/#/cli/authorize?${query}`);

@@ -41,3 +41,17 @@ export function isCliCallback(target: string, request: CliLoginRequest): boolean
 export function confirmationCode(request: CliLoginRequest): string {
   return `${request.code_challenge.slice(0, 4)}-${request.code_challenge.slice(4, 8)}`;
 }
+
+/** How long a key made for the CLI works; 90 days unless the user picks otherwise (a CLI logs in again easily). */
+export const CLI_KEY_LIFETIMES = [
+  { label: '30 days', days: 30 },
+  { label: '90 days', days: 90 },
+  { label: '1 year', days: 365 },
+  { label: 'No expiry', days: 0 },
+] as const;
+export const DEFAULT_CLI_KEY_DAYS = 90;
+
+/** The `expires_at` of the approval for a lifetime in days (0: none), from `now`. */
+export function keyExpiry(days: number, now: Date): string | undefined {
+  return days > 0 ? new Date(now.getTime() + days * 86_400_000).toISOString() : undefined;
+}

@@ -1,4 +1,4 @@
-import { cancelTarget, cliLoginRequest, confirmationCode, isCliCallback } from './cli-login';
+import { cancelTarget, cliLoginRequest, confirmationCode, isCliCallback, keyExpiry } from './cli-login';
 
 const challenge = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const state = 'abcdefghijklmnopqrstuvwx';
@@ -45,5 +45,11 @@ describe('the CLI login address', () => {
     expect(isCliCallback('http://evil.example/callback?code=c', request)).toBe(false);
     expect(isCliCallback('http://127.0.0.1:49152/other', request)).toBe(false);
     expect(isCliCallback('not a url', request)).toBe(false);
+  });
+
+  it('gives the key its chosen lifetime, or none', () => {
+    const now = new Date('2026-11-27T10:00:00.000Z');
+    expect(keyExpiry(90, now)).toBe('2027-02-25T10:00:00.000Z');
+    expect(keyExpiry(0, now)).toBeUndefined();
   });
 });

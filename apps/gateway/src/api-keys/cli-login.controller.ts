@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProperty, ApiTags, OmitType } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { createHash, randomBytes } from 'node:crypto';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
@@ -20,8 +20,8 @@ import { CreateApiKeyDto } from './api-keys.dto';
 /** base64url without padding, 43 characters: 32 random bytes, or a SHA-256 digest (RFC 7636 S256). */
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
 
-/** The user's approval of a CLI login, on the dashboard's page: the key's name and integrations, and the CLI's request. */
-export class CliAuthorizationDto extends OmitType(CreateApiKeyDto, ['expires_at'] as const) {
+/** The user's approval of a CLI login, on the dashboard's page: the key's name, integrations and expiry, and the CLI's request. */
+export class CliAuthorizationDto extends CreateApiKeyDto {
   @ApiProperty({ minimum: 1024, maximum: 65535, description: 'the port of the CLI’s server on 127.0.0.1' })
   @IsInt()
   @Min(1024)
@@ -85,6 +85,7 @@ export class CliLoginController {
       code_challenge: body.code_challenge,
       name: body.name,
       integrations: body.integrations,
+      ...(body.expires_at ? { expires_at: new Date(body.expires_at).toISOString() } : {}),
     });
     // Always the loopback address and this path: the approval can send the browser nowhere else.
     const callback = `http://127.0.0.1:${body.port}/callback?${new URLSearchParams({ code, state: body.state })}`;

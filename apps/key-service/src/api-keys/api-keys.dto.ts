@@ -219,6 +219,11 @@ export class LegacyImportCommand {
  * hash and the CLI's PKCE challenge are kept; the key itself is made at the exchange.
  */
 export class AuthorizeCliLoginCommand extends KeyChoice {
+  /** When the key, once made, stops working; absent: never. */
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expires_at?: string;
+
   @Matches(SHA256_HEX)
   code_hash: string;
 

@@ -94,13 +94,14 @@ export class ApiKeysHandler {
     await this.store.dataSource.transaction(async (manager) => {
       await manager.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
       const [inserted] = (await manager.query(
-        `INSERT INTO cli_logins (code_hash, account_id, name, integrations, code_challenge, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code_challenge) DO NOTHING RETURNING code_hash`,
+        `INSERT INTO cli_logins (code_hash, account_id, name, integrations, key_expires_at, code_challenge, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code_challenge) DO NOTHING RETURNING code_hash`,
         [
           command.code_hash,
           command.account_id,
           command.name,
           command.integrations,
+          command.expires_at ?? null,
           command.code_challenge,
           now,
           expiresAt,
@@ -139,12 +140,14 @@ export class ApiKeysHandler {
           account_status: string;
           name: string;
           integrations: Integration[];
+          key_expires_at: Date | null;
           code_challenge: string;
           expires_at: Date;
         }[],
         number,
       ];
       if (!login || login.expires_at.getTime() <= now.getTime() || login.account_status !== 'active') return null;
+      if (login.key_expires_at && login.key_expires_at.getTime() <= now.getTime()) return null;
       const expected = Buffer.from(login.code_challenge);
       const given = Buffer.from(command.verifier_challenge);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
@@ -155,6 +158,7 @@ export class ApiKeysHandler {
           account_id: login.account_id,
           name: login.name,
           integrations: login.integrations,
+          ...(login.key_expires_at ? { expires_at: login.key_expires_at.toISOString() } : {}),
           key_hash: command.key_hash,
           key_prefix: command.key_prefix,
           meta: command.meta,

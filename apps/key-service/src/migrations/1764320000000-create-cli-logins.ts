@@ -16,6 +16,7 @@ export class CreateCliLogins1764320000000 implements MigrationInterface {
         account_id uuid NOT NULL,
         name text NOT NULL,
         integrations text[] NOT NULL,
+        key_expires_at timestamptz,
         code_challenge text NOT NULL UNIQUE,
         created_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL

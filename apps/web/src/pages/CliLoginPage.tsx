@@ -1,6 +1,14 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../api';
-import { cancelTarget, cliLoginRequest, confirmationCode, isCliCallback } from '../cli-login';
+import {
+  CLI_KEY_LIFETIMES,
+  DEFAULT_CLI_KEY_DAYS,
+  cancelTarget,
+  cliLoginRequest,
+  confirmationCode,
+  isCliCallback,
+  keyExpiry,
+} from '../cli-login';
 import { IntegrationChoices } from '../components/integrations';
 import { ErrorBanner, useRequest, useSettled } from '../components/ui';
 import type { User } from '../types';
@@ -34,10 +42,12 @@ export function CliLoginPage({ search, user, onLogout }: { search: string; user:
     const integrations = form.getAll('integrations').map(String);
     if (integrations.length === 0) return setError('choose at least one integration');
     void run(async () => {
+      const expiresAt = keyExpiry(Number(form.get('lifetime')), new Date());
       const answer = await api<{ redirect_to: string }>('POST', '/api/v1/cli/authorizations', {
         ...request,
         name: String(form.get('name') ?? ''),
         integrations,
+        ...(expiresAt ? { expires_at: expiresAt } : {}),
       });
       if (!isCliCallback(answer.redirect_to, request!)) throw new Error('the answer does not lead to the CLI');
       setLeaving(true);
@@ -72,6 +82,16 @@ export function CliLoginPage({ search, user, onLogout }: { search: string; user:
           <input name="name" defaultValue={request.name} required maxLength={255} />
         </label>
         <IntegrationChoices chosen={['cli']} />
+        <label>
+          Key lifetime
+          <select name="lifetime" defaultValue={DEFAULT_CLI_KEY_DAYS}>
+            {CLI_KEY_LIFETIMES.map((lifetime) => (
+              <option key={lifetime.days} value={lifetime.days}>
+                {lifetime.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <ErrorBanner error={error} />
         {leaving ? <p className="muted">Back to your terminal…</p> : null}
         <div className="dialog-actions">
