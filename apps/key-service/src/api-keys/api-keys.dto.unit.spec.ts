@@ -1,0 +1,49 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { AuthorizeCliLoginCommand, CreateKeyCommand, ExchangeCliLoginCommand } from './api-keys.dto';
+
+const meta = { request_id: 'r1' };
+const choice = { account_id: '0190a7b8-0000-7000-8000-000000000001', name: 'laptop', integrations: ['cli'] };
+const generated = { key_hash: 'a'.repeat(64), key_prefix: 'vxk_1a2b3c4d', meta };
+const s256 = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
+
+/** The properties a command refuses in `body`, as key-service's validation pipe checks them. */
+function refused(type: new () => object, body: object): string[] {
+  return validateSync(plainToInstance(type, body), { whitelist: true, forbidNonWhitelisted: true })
+    .map((error) => error.property)
+    .sort();
+}
+
+describe('the key commands key-service takes', () => {
+  it('a key’s creation: the user’s choice and the key the gateway generated', () => {
+    expect(refused(CreateKeyCommand, { ...choice, ...generated })).toEqual([]);
+    expect(refused(CreateKeyCommand, { ...choice, ...generated, expires_at: '2031-01-01T00:00:00.000Z' })).toEqual([]);
+    expect(refused(CreateKeyCommand, { ...choice, key_prefix: 'vxk_x', meta: { request_id: 5 } })).toEqual([
+      'key_hash',
+      'key_prefix',
+      'meta',
+    ]);
+    expect(refused(CreateKeyCommand, { ...generated, integrations: ['mcp_server'], expires_at: 'soon' })).toEqual([
+      'account_id',
+      'expires_at',
+      'integrations',
+      'name',
+    ]);
+  });
+
+  it('a CLI login’s approval and its trade', () => {
+    expect(refused(AuthorizeCliLoginCommand, { ...choice, code_hash: 'b'.repeat(64), code_challenge: s256 })).toEqual(
+      [],
+    );
+    expect(
+      refused(AuthorizeCliLoginCommand, { ...choice, code_hash: 'x', code_challenge: 'y', key_hash: 'z' }),
+    ).toEqual(['code_challenge', 'code_hash', 'key_hash']);
+    expect(
+      refused(ExchangeCliLoginCommand, { ...generated, code_hash: 'b'.repeat(64), verifier_challenge: s256 }),
+    ).toEqual([]);
+    expect(
+      refused(ExchangeCliLoginCommand, { code_hash: 'b'.repeat(64), verifier_challenge: s256, name: 'x' }),
+      // An absent meta passes, as it always has for these commands (the gateway always sends one).
+    ).toEqual(['key_hash', 'key_prefix', 'name']);
+  });
+});
