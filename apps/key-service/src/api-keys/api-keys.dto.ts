@@ -1,3 +1,4 @@
+import { IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -63,14 +64,15 @@ class KeyChoice {
   @ArrayUnique()
   @IsIn(GRANTABLE_INTEGRATIONS, { each: true })
   integrations: GrantableIntegration[];
-}
 
-export class CreateKeyCommand extends KeyChoice {
+  /** When the key stops working; absent: never. */
   @IsOptional()
   @IsISO8601({ strict: true })
   expires_at?: string;
+}
 
-  /** Generated and hashed by the gateway: the key itself never crosses NATS. */
+/** Generated and hashed by the gateway: the key itself never crosses NATS. */
+class GeneratedKey {
   @Matches(SHA256_HEX)
   key_hash: string;
 
@@ -81,6 +83,8 @@ export class CreateKeyCommand extends KeyChoice {
   @Type(() => RequestMetaDto)
   meta: RequestMetaDto;
 }
+
+export class CreateKeyCommand extends IntersectionType(KeyChoice, GeneratedKey) {}
 
 export class ListKeysQuery {
   @IsUUID()
@@ -219,11 +223,6 @@ export class LegacyImportCommand {
  * hash and the CLI's PKCE challenge are kept; the key itself is made at the exchange.
  */
 export class AuthorizeCliLoginCommand extends KeyChoice {
-  /** When the key, once made, stops working; absent: never. */
-  @IsOptional()
-  @IsISO8601({ strict: true })
-  expires_at?: string;
-
   @Matches(SHA256_HEX)
   code_hash: string;
 
@@ -232,21 +231,11 @@ export class AuthorizeCliLoginCommand extends KeyChoice {
 }
 
 /** Step 2: the CLI's code (hashed) and its verifier's S256, with the key the gateway generated for it. */
-export class ExchangeCliLoginCommand {
+export class ExchangeCliLoginCommand extends GeneratedKey {
   @Matches(SHA256_HEX)
   code_hash: string;
 
   /** S256 of the CLI's code_verifier, made by the gateway: the verifier itself never crosses NATS. */
   @Matches(S256_CHALLENGE)
   verifier_challenge: string;
-
-  @Matches(SHA256_HEX)
-  key_hash: string;
-
-  @Matches(VXK_PREFIX)
-  key_prefix: string;
-
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
-  meta: RequestMetaDto;
 }
