@@ -20,13 +20,13 @@ export function RangePicker({ range, onRange }: { range: UsageRange; onRange: (r
   );
 }
 
-/** Loads a usage answer for the chosen range; a failed load clears the last one and says why. */
-export function useUsage<T>(path: (range: UsageRange) => string, range: UsageRange, dependency: string) {
+/** Loads a usage answer (its URL names the range); a failed load clears the last one and says why. */
+export function useUsage<T>(url: string) {
   const [usage, setUsage] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let current = true;
-    api<T>('GET', path(range))
+    api<T>('GET', url)
       .then((loaded) => {
         if (!current) return;
         setUsage(loaded);
@@ -40,8 +40,7 @@ export function useUsage<T>(path: (range: UsageRange) => string, range: UsageRan
     return () => {
       current = false;
     };
-    // `path` is rebuilt on every render; what it depends on is `dependency`.
-  }, [dependency, range]);
+  }, [url]);
   return { usage, error };
 }
 

@@ -9,9 +9,7 @@ import type { AppUsage } from '../types';
 export function AppUsagePage({ grantId }: { grantId: string }) {
   const [range, setRange] = useState<UsageRange>('7d');
   const { usage, error } = useUsage<AppUsage>(
-    (chosen) => `/api/v1/settings/oauth/grants/${encodeURIComponent(grantId)}/usage?range=${chosen}`,
-    range,
-    grantId,
+    `/api/v1/settings/oauth/grants/${encodeURIComponent(grantId)}/usage?range=${range}`,
   );
 
   return (

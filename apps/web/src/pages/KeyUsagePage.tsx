@@ -11,7 +11,7 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
   const [key, setKey] = useState<ApiKey | null>(null);
   const path = `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}`;
   const [keyError, setKeyError] = useState<string | null>(null);
-  const { usage, error } = useUsage<Usage>((chosen) => `${path}/usage?range=${chosen}`, range, keyId);
+  const { usage, error } = useUsage<Usage>(`${path}/usage?range=${range}`);
 
   useEffect(() => {
     let current = true;
