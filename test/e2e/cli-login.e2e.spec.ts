@@ -41,11 +41,11 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
   afterAll(() => platform?.stop());
 
   /** Approves as the signed-in user; answers the one-time code the browser would carry to the CLI. */
-  async function approve(approval: Body): Promise<string> {
+  async function approve(approval: Body, headers: Record<string, string> = {}): Promise<string> {
     const approved = await user.request<{ redirect_to: string; expires_at: string }>(
       'POST',
       '/api/v1/cli/authorizations',
-      { body: approval },
+      { body: approval, headers },
     );
     expect(approved.status).toBe(201);
     const target = new URL(approved.body.redirect_to);
@@ -101,9 +101,10 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
     expect((await exchange(code, 'x'.repeat(43))).status).toBe(400);
   });
 
-  it('gives the key once for the code and its verifier, and records its creation like any key', async () => {
+  it('gives the key once for the code and its verifier, and records its creation with who approved it', async () => {
     const { verifier, approval } = cliRequest({ name: 'Once' });
-    const code = await approve(approval);
+    const browser = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0';
+    const code = await approve(approval, { 'user-agent': browser, 'x-request-id': 'approval-of-once' });
     const traded = await exchange(code, verifier);
     expect(traded.status).toBe(201);
     expect(traded.headers.get('cache-control')).toBe('no-store');
@@ -120,11 +121,24 @@ describe('vibexp auth login --web: an API key for the CLI, approved in the brows
     expect([again.status, again.body.code]).toEqual([400, 'INVALID_GRANT']);
     expect(again.headers.get('content-type')).toContain('application/problem+json');
 
+    type Logged = { type: string; key_id?: string; data: Body; meta: Body };
     const created = await waitFor(
-      () => user.request<{ events: { type: string; key_id: string }[] }>('GET', '/api/v1/audit-log?type=key.created'),
+      () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=key.created,session.created'),
       (response) => response.body.events?.some((event) => event.key_id === (traded.body.api_key as Body).id) === true,
     );
     expect(JSON.stringify(created.body)).not.toContain(traded.body.full_key as string);
+    // The event's meta is the CLI's trade; `approved_by` is the dashboard session and request that allowed it.
+    const birth = created.body.events.find((event) => event.key_id === (traded.body.api_key as Body).id)!;
+    const session = created.body.events.find((event) => event.type === 'session.created')!;
+    expect(birth.data.approved_by).toEqual({
+      session_id: session.data.session_id,
+      request_id: 'approval-of-once',
+      ip: '127.0.0.1',
+      user_agent: browser,
+      approved_at: expect.any(String),
+    });
+    expect(birth.meta.request_id).not.toBe('approval-of-once');
+    expect(JSON.stringify(birth)).not.toContain(user.cookie);
   });
 
   it('uses a code up on a wrong verifier, and refuses an expired one', async () => {

@@ -13,9 +13,8 @@ import {
   Max,
   MaxLength,
   Min,
-  ValidateNested,
 } from 'class-validator';
-import { RequestMetaDto } from './request-meta.dto';
+import { IsRequestMeta, RequestMetaDto } from './request-meta.dto';
 import { OAUTH_SCOPE_NAMES, type OAuthScope } from './oauth-views';
 
 export * from './oauth-views';
@@ -44,8 +43,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
 
 class Metaed {
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 

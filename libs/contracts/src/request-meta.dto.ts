@@ -1,4 +1,5 @@
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsDefined, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import type { RequestMeta } from './keys';
 
 export class RequestMetaDto implements RequestMeta {
@@ -15,4 +16,16 @@ export class RequestMetaDto implements RequestMeta {
   @IsString()
   @MaxLength(2048)
   user_agent?: string;
+}
+
+/**
+ * The `meta` of a command: who asked, recorded in the command's event. Required: `@ValidateNested()` alone lets
+ * an absent object through, and an event without its request id and address tells an audit nothing.
+ */
+export function IsRequestMeta(): PropertyDecorator {
+  return (target, property) => {
+    IsDefined()(target, property);
+    ValidateNested()(target, property);
+    Type(() => RequestMetaDto)(target, property);
+  };
 }

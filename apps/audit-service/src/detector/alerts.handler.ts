@@ -10,6 +10,7 @@ import {
   DomainError,
   type Page,
   ResolveAlertDto,
+  IsRequestMeta,
   RequestMetaDto,
   RpcErrorCode,
   SecuritySettingsDto,
@@ -40,8 +41,7 @@ class AlertRef extends Scope {
 
 class AlertCommand extends AlertRef {
   /** Who asked (request id, IP, User-Agent): the meta of the alert.acknowledged / alert.resolved event. */
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { type ContentLocator, type EventMeta, RequestMetaDto } from '#contracts';
+import { type ContentLocator, type EventMeta, IsRequestMeta, RequestMetaDto } from '#contracts';
 
 /** Who acts, as the gateway verified it. content-service only ever sees this account id. */
 export class ActorDto {
@@ -15,8 +15,7 @@ export class ActorDto {
   @IsUUID()
   client_id?: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 

@@ -79,8 +79,11 @@ export class CliLoginController {
   ): Promise<{ redirect_to: string; expires_at: string }> {
     refuseRetired(body.integrations);
     const code = randomBytes(32).toString('base64url');
+    const identity = request.identity as Extract<Identity, { kind: 'session' }>;
     const { expires_at } = await this.rpc.request<{ expires_at: string }>(KeysRpc.authorizeCliLogin, {
-      account_id: (request.identity as Identity).account.id,
+      account_id: identity.account.id,
+      session_id: identity.sessionId,
+      meta: requestMeta(request, this.trustedProxies),
       code_hash: sha256Hex(code),
       code_challenge: body.code_challenge,
       name: body.name,

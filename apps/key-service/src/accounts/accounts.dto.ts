@@ -1,4 +1,3 @@
-import { Type } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
@@ -12,10 +11,15 @@ import {
   Min,
   MinLength,
   ValidateIf,
-  ValidateNested,
 } from 'class-validator';
-import { ACCOUNT_STATUSES, type AccountStatus, TIERS, type Tier } from '#contracts';
-import { RequestMetaDto } from '#contracts';
+import {
+  ACCOUNT_STATUSES,
+  type AccountStatus,
+  IsRequestMeta,
+  RequestMetaDto,
+  TIERS,
+  type Tier,
+} from '#contracts';
 
 export class SignupCommand {
   @IsEmail()
@@ -32,8 +36,7 @@ export class SignupCommand {
   @MaxLength(512)
   password_hash: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -60,8 +63,7 @@ export class LoginFailedCommand {
   @IsIn(['unknown_email', 'wrong_password'])
   reason: 'unknown_email' | 'wrong_password';
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -91,7 +93,6 @@ export class AdminUpdateAccountCommand {
   @IsIn(ACCOUNT_STATUSES)
   status?: AccountStatus;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }

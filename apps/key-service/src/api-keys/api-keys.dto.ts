@@ -26,7 +26,7 @@ import {
   REVOKE_REASONS,
   type RevokeReason,
 } from '#contracts';
-import { RequestMetaDto } from '#contracts';
+import { IsRequestMeta, RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const VXK_PREFIX = /^vxk_[0-9a-f]{8}$/;
@@ -79,8 +79,7 @@ class GeneratedKey {
   @Matches(VXK_PREFIX)
   key_prefix: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -125,8 +124,7 @@ export class UpdateKeyCommand extends OwnedKey {
   @IsIn(INTEGRATIONS, { each: true })
   integrations?: Integration[];
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -134,8 +132,7 @@ export class RevokeKeyCommand extends OwnedKey {
   @IsIn(REVOKE_REASONS)
   reason: RevokeReason;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -151,8 +148,7 @@ export class RotateKeyCommand extends OwnedKey {
   @Matches(VXK_PREFIX)
   key_prefix: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -165,8 +161,7 @@ export class ReportLeakCommand {
   @MaxLength(512)
   source_url?: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -213,8 +208,7 @@ export class LegacyImportCommand {
   @Type(() => LegacyImportLineDto)
   lines: LegacyImportLineDto[];
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -228,6 +222,13 @@ export class AuthorizeCliLoginCommand extends KeyChoice {
 
   @Matches(S256_CHALLENGE)
   code_challenge: string;
+
+  /** The dashboard session that approves, recorded with the request's meta in the key's `key.created`. */
+  @IsUUID()
+  session_id: string;
+
+  @IsRequestMeta()
+  meta: RequestMetaDto;
 }
 
 /** Step 2: the CLI's code (hashed) and its verifier's S256, with the key the gateway generated for it. */

@@ -32,18 +32,23 @@ describe('the key commands key-service takes', () => {
   });
 
   it('a CLI login’s approval and its trade', () => {
-    expect(refused(AuthorizeCliLoginCommand, { ...choice, code_hash: 'b'.repeat(64), code_challenge: s256 })).toEqual(
-      [],
-    );
+    const approval = { code_hash: 'b'.repeat(64), code_challenge: s256, session_id: choice.account_id, meta };
+    expect(refused(AuthorizeCliLoginCommand, { ...choice, ...approval })).toEqual([]);
     expect(
-      refused(AuthorizeCliLoginCommand, { ...choice, code_hash: 'x', code_challenge: 'y', key_hash: 'z' }),
-    ).toEqual(['code_challenge', 'code_hash', 'key_hash']);
+      refused(AuthorizeCliLoginCommand, {
+        ...choice,
+        code_hash: 'x',
+        code_challenge: 'y',
+        key_hash: 'z',
+        session_id: 'me',
+      }),
+    ).toEqual(['code_challenge', 'code_hash', 'key_hash', 'meta', 'session_id']);
     expect(
       refused(ExchangeCliLoginCommand, { ...generated, code_hash: 'b'.repeat(64), verifier_challenge: s256 }),
     ).toEqual([]);
     expect(
       refused(ExchangeCliLoginCommand, { code_hash: 'b'.repeat(64), verifier_challenge: s256, name: 'x' }),
-      // An absent meta passes, as it always has for these commands (the gateway always sends one).
-    ).toEqual(['key_hash', 'key_prefix', 'name']);
+      // No meta: an event would not say who asked.
+    ).toEqual(['key_hash', 'key_prefix', 'meta', 'name']);
   });
 });

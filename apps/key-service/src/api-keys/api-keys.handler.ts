@@ -34,6 +34,7 @@ import {
   ALL_INTEGRATIONS,
   type ApiKeyEvent,
   type ApiKeyState,
+  type BrowserApproval,
   apiKeyStream,
   decideIntegrations,
   decideRename,
@@ -45,6 +46,18 @@ import {
 
 /** Approvals of one account that may wait for their CLI at once. */
 const CLI_LOGINS_PENDING = 5;
+
+/** What `key.created` will say about the approval: the session and the request, as an event's meta says it. */
+function browserApproval(command: AuthorizeCliLoginCommand, now: Date): BrowserApproval {
+  const { request_id, ip, user_agent } = eventMeta(command.meta, command.account_id);
+  return {
+    session_id: command.session_id,
+    request_id,
+    ...(ip ? { ip } : {}),
+    ...(user_agent ? { user_agent } : {}),
+    approved_at: now.toISOString(),
+  };
+}
 
 const notFound = (): DomainError => new DomainError(RpcErrorCode.ResourceNotFound, 'no API key with this id');
 
@@ -94,8 +107,8 @@ export class ApiKeysHandler {
     await this.store.dataSource.transaction(async (manager) => {
       await manager.query(`DELETE FROM cli_logins WHERE expires_at <= $1`, [now]);
       const [inserted] = (await manager.query(
-        `INSERT INTO cli_logins (code_hash, account_id, name, integrations, key_expires_at, code_challenge, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (code_challenge) DO NOTHING RETURNING code_hash`,
+        `INSERT INTO cli_logins (code_hash, account_id, name, integrations, key_expires_at, code_challenge, created_at, expires_at, approved_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (code_challenge) DO NOTHING RETURNING code_hash`,
         [
           command.code_hash,
           command.account_id,
@@ -105,6 +118,7 @@ export class ApiKeysHandler {
           command.code_challenge,
           now,
           expiresAt,
+          browserApproval(command, now),
         ],
       )) as unknown[];
       if (!inserted)
@@ -143,6 +157,7 @@ export class ApiKeysHandler {
           key_expires_at: Date | null;
           code_challenge: string;
           expires_at: Date;
+          approved_by: BrowserApproval | null;
         }[],
         number,
       ];
@@ -162,6 +177,7 @@ export class ApiKeysHandler {
           key_hash: command.key_hash,
           key_prefix: command.key_prefix,
           meta: command.meta,
+          ...(login.approved_by ? { approved_by: login.approved_by } : {}),
         },
         null,
       );
@@ -345,6 +361,7 @@ export class ApiKeysHandler {
     command: Pick<CreateKeyCommand, 'account_id' | 'name' | 'key_hash' | 'key_prefix' | 'meta'> & {
       integrations: Integration[];
       expires_at?: string;
+      approved_by?: BrowserApproval;
     },
     replaces: string | null,
     inheritedExpiry: string | null = null,
@@ -360,6 +377,7 @@ export class ApiKeysHandler {
         integrations: command.integrations,
         expires_at: command.expires_at ?? inheritedExpiry,
         replaces,
+        ...(command.approved_by ? { approved_by: command.approved_by } : {}),
       },
     };
     await this.store.append(

@@ -3,6 +3,7 @@ import { CreateUsageSchema1764170000000 } from './1764170000000-create-usage-sch
 import { CreateLoginFailures1764220000000 } from './1764220000000-create-login-failures';
 import { CreateOAuth1764300000000 } from './1764300000000-create-oauth';
 import { CreateCliLogins1764320000000 } from './1764320000000-create-cli-logins';
+import { RecordCliLoginApprovals1764330000000 } from './1764330000000-record-cli-login-approvals';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
@@ -11,4 +12,5 @@ export const KeyServiceMigrations: Function[] = [
   CreateLoginFailures1764220000000,
   CreateOAuth1764300000000,
   CreateCliLogins1764320000000,
+  RecordCliLoginApprovals1764330000000,
 ];

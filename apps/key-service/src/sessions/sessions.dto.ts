@@ -1,6 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsUUID, Matches, ValidateNested } from 'class-validator';
-import { RequestMetaDto } from '#contracts';
+import { IsUUID, Matches } from 'class-validator';
+import { IsRequestMeta, RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -14,8 +13,7 @@ export class CreateSessionCommand {
   @Matches(SHA256_HEX)
   csrf_token_hash: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }
 
@@ -28,7 +26,6 @@ export class EndSessionCommand {
   @Matches(SHA256_HEX)
   token_hash: string;
 
-  @ValidateNested()
-  @Type(() => RequestMetaDto)
+  @IsRequestMeta()
   meta: RequestMetaDto;
 }

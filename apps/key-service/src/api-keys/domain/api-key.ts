@@ -14,6 +14,8 @@ export type ApiKeyEvent =
         integrations: Integration[];
         expires_at: string | null;
         replaces: string | null;
+        /** Only for a key made by `vibexp auth login --web`: who approved it (the event's meta is the CLI's trade). */
+        approved_by?: BrowserApproval;
       };
     }
   | {
@@ -34,6 +36,18 @@ export type ApiKeyEvent =
   | { type: 'key.rotated'; data: { replaced_by: string; grace_period_seconds: number; revoke_at: string } }
   | { type: 'key.revoked'; data: { reason: RevokeReason; key_prefix?: string; source_url?: string } }
   | { type: 'key.expired'; data: { expires_at: string } };
+
+/**
+ * The dashboard request that approved a CLI login: the session (its id, never its token) and where it came from,
+ * so that the audit log shows which browser let which terminal have a key.
+ */
+export interface BrowserApproval {
+  session_id: string;
+  request_id: string;
+  ip?: string;
+  user_agent?: string;
+  approved_at: string;
+}
 
 export interface ApiKeyState {
   id: string;
