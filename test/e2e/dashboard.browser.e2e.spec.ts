@@ -204,6 +204,14 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByRole('button', { name: 'Filter', exact: true }).click();
     await waitFor(types, (shown) => shown.length > 0 && shown.every((type) => type === 'auth.failed'));
     expect(new URL(page.url()).hash).toBe(`#/audit?key_id=${key.api_key.id}&outcome=failure`);
+    // A row opens to what the columns do not show: here, why the key was refused.
+    const failure = page.getByRole('button', { name: 'auth.failed' }).first();
+    await failure.click();
+    expect(await failure.getAttribute('aria-expanded')).toBe('true');
+    const details = page.locator('tr.details dl.event-details');
+    expect((await details.innerText()).replace(/\s+/g, ' ')).toMatch(/reason revoked .*meta\.request_id \S+/);
+    await failure.click();
+    await expect(details.count()).resolves.toBe(0);
     await page.goBack();
     await waitFor(types, (shown) => shown.includes('key.created'));
     await page.getByRole('link', { name: 'Security alerts' }).click();

@@ -1,5 +1,6 @@
 /** What the Audit log page sends and keeps in its address (PRODUCT.md §9.1). Pure, unit-tested. */
 import { query } from './api';
+import type { AuditEvent } from './types';
 
 export const AUDIT_FILTERS = ['type', 'key_id', 'client_id', 'action', 'outcome', 'ip', 'from', 'to'] as const;
 export type AuditFilters = Partial<Record<(typeof AUDIT_FILTERS)[number], string>>;
@@ -35,4 +36,26 @@ export function utcFromInput(value: string): string | undefined {
 export function inputFromUtc(value: string | undefined): string {
   const at = value ? Date.parse(value) : Number.NaN;
   return Number.isNaN(at) ? '' : new Date(at).toISOString().slice(0, 16);
+}
+
+/** Fields of `meta` the table's columns already show, or that say nothing to a reader (PRODUCT.md §8). */
+const SHOWN_META = new Set(['account_id', 'key_id', 'ip']);
+
+/**
+ * What a row's details list: everything the event says beyond the table's columns, as label and text. `data`
+ * first (why a request failed, what changed, who approved a key), then who asked (`meta`: request id,
+ * User-Agent) and where the event lives. A nested value is shown as compact JSON; nothing is left out.
+ */
+export function eventDetails(event: AuditEvent): [label: string, text: string][] {
+  const text = (value: unknown): string =>
+    typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
+  const details: [string, string][] = Object.entries(event.data ?? {}).map(([field, value]) => [field, text(value)]);
+  for (const [field, value] of Object.entries(event.meta ?? {})) {
+    if (!SHOWN_META.has(field)) details.push([`meta.${field}`, text(value)]);
+  }
+  const place = [event.location?.city, event.location?.country].filter(Boolean).join(', ');
+  if (place) details.push(['location', place]);
+  details.push(['event id', event.id]);
+  if (event.stream) details.push(['stream', `${event.stream}${event.version ? ` (version ${event.version})` : ''}`]);
+  return details;
 }

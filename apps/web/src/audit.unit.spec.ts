@@ -1,4 +1,5 @@
-import { auditLocation, inputFromUtc, parseAuditLocation, utcFromInput } from './audit';
+import { auditLocation, eventDetails, inputFromUtc, parseAuditLocation, utcFromInput } from './audit';
+import type { AuditEvent } from './types';
 
 describe('audit log filters in the address (PRODUCT.md §9.1)', () => {
   it('writes the set filters and reads them back the same', () => {
@@ -30,5 +31,47 @@ describe('audit log filters in the address (PRODUCT.md §9.1)', () => {
     expect(inputFromUtc('2026-11-27T09:30:00+01:00')).toBe('2026-11-27T08:30');
     expect(inputFromUtc(undefined)).toBe('');
     expect(inputFromUtc('nonsense')).toBe('');
+  });
+});
+
+describe('an audit row’s details', () => {
+  const event: AuditEvent = {
+    id: 'e-1',
+    type: 'key.created',
+    stream: 'api_key-k-1',
+    version: 1,
+    occurred_at: '2026-11-27T08:30:00.000Z',
+    outcome: 'success',
+    action: 'key.created',
+    ip: '81.2.69.160',
+    location: { country: 'GB', city: 'London' },
+    tool_type: 'cli',
+    key_id: 'k-1',
+    key_prefix: 'vxk_1a2b3c4d',
+    data: { name: '<b>laptop</b>', integrations: ['cli'], expires_at: null, approved_by: { session_id: 's-1' } },
+    meta: { request_id: 'r-1', account_id: 'a-1', key_id: 'k-1', ip: '81.2.69.160', user_agent: 'vibexp-cli/1.0' },
+  };
+
+  it('lists the event’s data, then who asked and where it lives, leaving out what the columns show', () => {
+    expect(eventDetails(event)).toEqual([
+      ['name', '<b>laptop</b>'],
+      ['integrations', '["cli"]'],
+      ['expires_at', '—'],
+      ['approved_by', '{"session_id":"s-1"}'],
+      ['meta.request_id', 'r-1'],
+      ['meta.user_agent', 'vibexp-cli/1.0'],
+      ['location', 'London, GB'],
+      ['event id', 'e-1'],
+      ['stream', 'api_key-k-1 (version 1)'],
+    ]);
+  });
+
+  it('copes with an event that has no meta, place or stream', () => {
+    expect(
+      eventDetails({ ...event, data: { reason: 'unknown' }, meta: undefined, location: null, stream: undefined }),
+    ).toEqual([
+      ['reason', 'unknown'],
+      ['event id', 'e-1'],
+    ]);
   });
 });

@@ -44,8 +44,10 @@ export interface AuditEvent {
   tool_type: string | null;
   key_id: string | null;
   key_prefix: string | null;
+  stream?: string;
+  version?: number;
   data: Record<string, unknown>;
-  meta?: { client_id?: string };
+  meta?: { request_id?: string; user_agent?: string; client_id?: string; [field: string]: unknown };
 }
 
 /** The list envelope of PRODUCT.md §1, with the list under its plural name. */

@@ -1,9 +1,10 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
 import {
   AUDIT_FILTERS,
   type AuditFilters,
   auditLocation,
+  eventDetails,
   inputFromUtc,
   parseAuditLocation,
   utcFromInput,
@@ -20,6 +21,22 @@ function Credential({ event }: { event: AuditEvent }) {
   return <>—</>;
 }
 
+/** Everything an event says that the columns do not: why it failed, what changed, the request, the User-Agent. */
+function EventDetails({ event }: { event: AuditEvent }) {
+  return (
+    <dl className="event-details">
+      {eventDetails(event).map(([label, text]) => (
+        <Fragment key={label}>
+          <dt>{label}</dt>
+          <dd>
+            <code>{text}</code>
+          </dd>
+        </Fragment>
+      ))}
+    </dl>
+  );
+}
+
 /**
  * The audit log (PRODUCT.md §9.1): filters, newest first, cursor pages, export. `search` is the query part of
  * the page's address, which holds the filters (an alert links here with its key or address).
@@ -29,6 +46,13 @@ export function AuditLogPage({ search }: { search: string }) {
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [opened, setOpened] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (id: string) =>
+    setOpened((shown) => {
+      const next = new Set(shown);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   const latest = useLatest(setError);
   const busy = latest.loading;
@@ -129,22 +153,39 @@ export function AuditLogPage({ search }: { search: string }) {
           </thead>
           <tbody>
             {events.map((event) => (
-              <tr key={event.id} className={event.outcome === 'failure' ? 'failure' : undefined}>
-                <td>{dateTime(event.occurred_at)}</td>
-                <td>
-                  <code>{event.type}</code>
-                </td>
-                <td>{event.action}</td>
-                <td>{event.outcome}</td>
-                <td>
-                  <Credential event={event} />
-                </td>
-                <td>
-                  {event.ip ?? '—'}
-                  {event.location?.country ? <span className="muted"> {event.location.country}</span> : null}
-                </td>
-                <td>{event.tool_type ?? '—'}</td>
-              </tr>
+              <Fragment key={event.id}>
+                <tr className={event.outcome === 'failure' ? 'failure' : undefined}>
+                  <td>{dateTime(event.occurred_at)}</td>
+                  <td>
+                    <button
+                      type="button"
+                      className="link disclosure"
+                      aria-expanded={opened.has(event.id)}
+                      title="Show or hide the event’s details"
+                      onClick={() => toggle(event.id)}
+                    >
+                      <code>{event.type}</code>
+                    </button>
+                  </td>
+                  <td>{event.action}</td>
+                  <td>{event.outcome}</td>
+                  <td>
+                    <Credential event={event} />
+                  </td>
+                  <td>
+                    {event.ip ?? '—'}
+                    {event.location?.country ? <span className="muted"> {event.location.country}</span> : null}
+                  </td>
+                  <td>{event.tool_type ?? '—'}</td>
+                </tr>
+                {opened.has(event.id) ? (
+                  <tr className="details">
+                    <td colSpan={7}>
+                      <EventDetails event={event} />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>
