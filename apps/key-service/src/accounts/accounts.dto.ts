@@ -12,14 +12,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import {
-  ACCOUNT_STATUSES,
-  type AccountStatus,
-  IsRequestMeta,
-  RequestMetaDto,
-  TIERS,
-  type Tier,
-} from '#contracts';
+import { ACCOUNT_STATUSES, type AccountStatus, IsRequestMeta, RequestMetaDto, TIERS, type Tier } from '#contracts';
 
 export class SignupCommand {
   @IsEmail()
