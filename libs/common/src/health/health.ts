@@ -44,21 +44,29 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: every dependency answers; 503 names the ones that do not. */
+  /**
+   * Readiness: every dependency answers; 503 names the ones that do not. Why one fails (an error message, which
+   * can name an internal address) is told to everyone on a local platform, and with METRICS_TOKEN set only to
+   * its holder: a load balancer's probe needs the status alone.
+   */
   @Get('readyz')
   async ready(
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ status: string; checks: Record<string, string> }> {
     const results = Object.fromEntries(await Promise.all(this.checks.map(runCheck)));
     const ready = Object.values(results).every((result) => result === 'ok');
     response.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    response.setHeader('Cache-Control', 'no-store');
+    if (this.metricsToken && !this.holdsMetricsToken(request))
+      for (const [name, result] of Object.entries(results)) if (result !== 'ok') results[name] = 'unavailable';
     return { status: ready ? 'ok' : 'unavailable', checks: results };
   }
 
   /**
    * Prometheus metrics. Open by default (a local platform, a scraper inside the network); with METRICS_TOKEN set,
    * only for `Authorization: Bearer <METRICS_TOKEN>`, so that a service reachable from outside does not tell
-   * anyone its traffic and error rates. Compared as digests: the time taken says nothing about the token.
+   * anyone its traffic and error rates.
    */
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
@@ -66,8 +74,7 @@ export class HealthController {
     if (this.metricsToken) {
       // Authenticated: like every authenticated answer (PRODUCT.md §1), never kept by a cache.
       response.setHeader('Cache-Control', 'no-store');
-      const sent = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
-      if (!timingSafeEqual(digest(sent), digest(this.metricsToken)))
+      if (!this.holdsMetricsToken(request))
         throw new ProblemError(
           HttpStatus.UNAUTHORIZED,
           'AUTH_REQUIRED',
@@ -76,5 +83,11 @@ export class HealthController {
         );
     }
     return this.metrics.registry.metrics();
+  }
+
+  /** `Authorization: Bearer <METRICS_TOKEN>`, compared as digests: the time taken says nothing about the token. */
+  private holdsMetricsToken(request: Request): boolean {
+    const sent = /^Bearer (\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
+    return this.metricsToken !== undefined && timingSafeEqual(digest(sent), digest(this.metricsToken));
   }
 }

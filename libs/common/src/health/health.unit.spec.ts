@@ -10,9 +10,18 @@ const TOKEN = 'metrics-token-0123456789';
 const asking = (authorization?: string) =>
   ({ headers: authorization === undefined ? {} : { authorization } }) as unknown as Request;
 /** The headers an answer was given. */
-function answering(): Response & { headers: Record<string, string> } {
+function answering(): Response & { headers: Record<string, string>; statusCode: number } {
   const headers: Record<string, string> = {};
-  return { headers, setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value) } as never;
+  const response = {
+    headers,
+    statusCode: 200,
+    setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = value),
+    status: (code: number) => {
+      response.statusCode = code;
+      return response;
+    },
+  };
+  return response as never;
 }
 
 describe('GET /metrics', () => {
@@ -43,5 +52,44 @@ describe('GET /metrics', () => {
     expect(() => loadConfig(ServiceEnv, { ...env, METRICS_TOKEN: 'short-secret' })).toThrow(
       /METRICS_TOKEN \(value not shown\).*16 characters/,
     );
+  });
+});
+
+describe('GET /readyz', () => {
+  const metrics = new Metrics('unit');
+  const checks = [
+    { name: 'nats', check: () => Promise.resolve() },
+    { name: 'database', check: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.3.7:5432')) },
+  ];
+
+  it('is 200 when every dependency answers, 503 naming the ones that do not, and why, on a local platform', async () => {
+    const up = answering();
+    await expect(new HealthController([checks[0]], metrics).ready(asking(), up)).resolves.toEqual({
+      status: 'ok',
+      checks: { nats: 'ok' },
+    });
+    expect([up.statusCode, up.headers['cache-control']]).toEqual([200, 'no-store']);
+    const down = answering();
+    await expect(new HealthController(checks, metrics).ready(asking(), down)).resolves.toEqual({
+      status: 'unavailable',
+      checks: { nats: 'ok', database: 'connect ECONNREFUSED 10.0.3.7:5432' },
+    });
+    expect(down.statusCode).toBe(503);
+  });
+
+  it('with METRICS_TOKEN set, tells why only to its holder: a probe still sees which dependency is down', async () => {
+    const sut = new HealthController(checks, metrics, TOKEN);
+    const probe = answering();
+    await expect(sut.ready(asking(), probe)).resolves.toEqual({
+      status: 'unavailable',
+      checks: { nats: 'ok', database: 'unavailable' },
+    });
+    expect(probe.statusCode).toBe(503);
+    await expect(sut.ready(asking(`Bearer ${TOKEN}x`), answering())).resolves.toMatchObject({
+      checks: { database: 'unavailable' },
+    });
+    await expect(sut.ready(asking(`Bearer ${TOKEN}`), answering())).resolves.toMatchObject({
+      checks: { database: 'connect ECONNREFUSED 10.0.3.7:5432' },
+    });
   });
 });
