@@ -261,4 +261,19 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.getByText('Your session has ended: sign in again.').waitFor();
     await context.close();
   });
+
+  it('shows the API documentation (Swagger UI) under its own content security policy', async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') refused.push(message.text());
+    });
+    const answer = await page.goto(`${base}/api/docs`);
+    expect(answer?.headers()['content-security-policy']).toContain("script-src 'self';");
+    await page.getByText('/api/v1/auth/me').first().waitFor();
+    await page.getByRole('heading', { name: /VibeXP API/ }).waitFor();
+    // Swagger UI runs whole under the policy: nothing of it was refused.
+    expect(refused).toEqual([]);
+    await page.close();
+  });
 });

@@ -15,7 +15,7 @@ import {
 } from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { GatewayEnv } from './config/gateway.env';
-import { serveDashboard } from './dashboard/dashboard';
+import { protectApiDocs, serveDashboard } from './dashboard/dashboard';
 import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
 import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
 import { oauthCors } from './oauth/oauth-cors';
@@ -60,6 +60,7 @@ async function bootstrap(): Promise<void> {
   serveDashboard(app);
 
   const openApi = buildOpenApiDocument(app, GATEWAY_CONTROLLERS);
+  protectApiDocs(app, '/api/docs');
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
 
   const server = app.getHttpServer() as Server;

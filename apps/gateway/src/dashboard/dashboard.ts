@@ -45,3 +45,18 @@ export const DASHBOARD_CSP = [
   "form-action 'self'",
   "frame-ancestors 'none'",
 ].join('; ');
+
+/**
+ * Swagger UI at /api/docs: the dashboard's policy, but its page carries inline `<style>` blocks and the UI sets
+ * style attributes, so styles may be inline. Scripts stay the gateway's own files: anyone reaching the page
+ * with a session cookie (its "Try it out" sends it) runs no script but Swagger UI's.
+ */
+export const API_DOCS_CSP = DASHBOARD_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+
+/** Puts API_DOCS_CSP on everything under `path` (Swagger UI's page, scripts and the document). */
+export function protectApiDocs(app: INestApplication, path: string): void {
+  app.use(path, (_request: Request, response: Response, next: NextFunction) => {
+    response.setHeader('Content-Security-Policy', API_DOCS_CSP);
+    next();
+  });
+}
