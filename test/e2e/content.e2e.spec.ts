@@ -423,6 +423,47 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect((response.body.validation_errors as { field: string }[]).map((e) => e.field)).toContain(field);
     });
 
+    it('reaches an artifact whose slug is `versions` or `restore`: the last path segment is the slug', async () => {
+      // One project segment: `p/versions` can only be the artifact, for every method.
+      const named = await api<Body>('POST', '/artifacts', { project: 'paths', title: 'Versions', content: 'v1' });
+      expect([named.status, named.body.slug]).toEqual([201, 'versions']);
+      expect((await api<Body>('GET', '/artifacts/paths/versions')).body).toMatchObject({ id: named.body.id });
+      const changed = await api<Body>('PUT', '/artifacts/paths/versions', { content: 'v2' });
+      expect([changed.status, changed.body.version]).toEqual([200, 2]);
+      const history = await api<{ versions: Body[] }>('GET', '/artifacts/paths/versions/versions');
+      expect(history.body.versions.map((version) => version.version)).toEqual([1, 2]);
+      const restored = await api<Body>('POST', '/artifacts/paths/versions/versions/1/restore');
+      expect([restored.status, restored.body.content]).toEqual([200, 'v1']);
+
+      // Two readings of `deep/app/versions`: the versions of `deep/app` when it exists, else the artifact.
+      const deep = await api<Body>('POST', '/artifacts', {
+        project: 'deep/app',
+        slug: 'versions',
+        title: 'V',
+        content: 'x',
+      });
+      expect(deep.status).toBe(201);
+      expect((await api<Body>('GET', '/artifacts/deep/app/versions')).body).toMatchObject({ id: deep.body.id });
+      const app = await api<Body>('POST', '/artifacts', { project: 'deep', slug: 'app', title: 'App', content: 'y' });
+      expect(app.status).toBe(201);
+      const appHistory = await api<{ versions: Body[] }>('GET', '/artifacts/deep/app/versions');
+      expect(appHistory.body.versions).toHaveLength(1);
+      expect(appHistory.body.versions[0]).toMatchObject({ version: 1, title: 'App' });
+      // PUT and DELETE have no history reading: always the artifact.
+      expect((await api('PUT', '/artifacts/deep/app/versions', { content: 'z' })).status).toBe(200);
+      expect((await api('DELETE', '/artifacts/deep/app/versions')).status).toBe(204);
+      expect((await api('GET', `/artifacts/${deep.body.id as string}`)).status).toBe(404);
+      const restore = await api<Body>('POST', '/artifacts', {
+        project: 'paths',
+        slug: 'restore',
+        title: 'R',
+        content: 'r',
+      });
+      expect((await api<Body>('GET', '/artifacts/paths/restore')).body).toMatchObject({ id: restore.body.id });
+      expect((await api('DELETE', '/artifacts/paths/versions')).status).toBe(204);
+      expect((await api('GET', '/artifacts/paths/versions')).status).toBe(404);
+    });
+
     it('answers 404 for paths that cannot name an artifact (including %2F..%2F)', async () => {
       for (const path of [
         '/artifacts/only-one',

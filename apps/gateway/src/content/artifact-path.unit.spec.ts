@@ -1,4 +1,4 @@
-import { type ArtifactPath, parseArtifactPath } from './artifact-path';
+import { type ArtifactPath, artifactReadings } from './artifact-path';
 
 const ID = '3f2b8c1e-7a4d-4e5f-9b6a-1c2d3e4f5a6b';
 
@@ -45,21 +45,19 @@ describe('parseArtifactPath', () => {
     ['a restore by id', `${ID}/versions/12/restore`, { action: 'restore', locator: { id: ID }, version: '12' }],
     ['an id-shaped slug in a project', `a/${ID}`, { action: 'resource', locator: { project: 'a', slug: ID } }],
   ])('reads %s', (_, raw, expected) => {
-    expect(parseArtifactPath(raw)).toEqual(expected);
+    expect(artifactReadings(raw)[0]).toEqual(expected);
   });
 
   it('accepts a project of exactly 80 characters', () => {
     const project = `${'p'.repeat(40)}/${'q'.repeat(39)}`;
-    expect(parseArtifactPath(`${project}/report`)).toEqual({
-      action: 'resource',
-      locator: { project, slug: 'report' },
-    });
+    expect(artifactReadings(`${project}/report`)).toEqual([
+      { action: 'resource', locator: { project, slug: 'report' } },
+    ]);
   });
 
   it.each([
     ['an empty path', ''],
     ['a single segment that is not an id', 'report'],
-    ['a single segment with versions', 'report/versions'],
     ['a "." segment', 'a/./report'],
     ['a ".." segment', 'a/../report'],
     ['a ".." project', '../report'],
@@ -79,6 +77,31 @@ describe('parseArtifactPath', () => {
     ['invalid percent-encoding', 'a%zz/report'],
     ['a truncated percent-encoding', 'a/report%2'],
   ])('refuses %s', (_, raw) => {
-    expect(parseArtifactPath(raw)).toBeUndefined();
+    expect(artifactReadings(raw)).toEqual([]);
+  });
+
+  it('gives every reading of a path that ends like the history, the history first', () => {
+    // The last segment is the slug (PRODUCT.md §5.2): `versions` and `restore` are slugs like any other.
+    expect(artifactReadings('a/b/versions')).toEqual([
+      { action: 'versions', locator: { project: 'a', slug: 'b' } },
+      { action: 'resource', locator: { project: 'a/b', slug: 'versions' } },
+    ]);
+    expect(artifactReadings('a/b/versions/3/restore')).toEqual([
+      { action: 'restore', locator: { project: 'a', slug: 'b' }, version: '3' },
+      { action: 'resource', locator: { project: 'a/b/versions/3', slug: 'restore' } },
+    ]);
+    expect(artifactReadings(`${ID}/versions`)).toEqual([
+      { action: 'versions', locator: { id: ID } },
+      { action: 'resource', locator: { project: ID, slug: 'versions' } },
+    ]);
+  });
+
+  it('reads `project/versions` as the artifact: a project is never empty', () => {
+    expect(artifactReadings('report/versions')).toEqual([
+      { action: 'resource', locator: { project: 'report', slug: 'versions' } },
+    ]);
+    expect(artifactReadings('a/versions/3/restore')).toEqual([
+      { action: 'resource', locator: { project: 'a/versions/3', slug: 'restore' } },
+    ]);
   });
 });

@@ -8,12 +8,13 @@ import {
   CreateArtifactDto,
   ListArtifactsQuery,
   type Page,
+  RpcErrorCode,
   UpdateArtifactDto,
 } from '#contracts';
 import { ProblemError } from '#common';
 import { TRUSTED_PROXIES } from '../http/request-meta';
-import { RpcClient } from '../rpc/rpc-client';
-import { type ArtifactPath, parseArtifactPath } from './artifact-path';
+import { RpcCallError, RpcClient } from '../rpc/rpc-client';
+import { type ArtifactPath, artifactReadings } from './artifact-path';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor, listEnvelope } from './content-actor';
 import { parseVersionNumber } from './version-number';
@@ -22,13 +23,20 @@ const PREFIX = '/api/v1/artifacts/';
 const notFound = (): ProblemError =>
   new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no artifact here has this project and slug');
 
-/** Reads the raw (undecoded) path so that `%2F` and `/` in a project mean the same. */
-function pathOf(request: Request, ...actions: ArtifactPath['action'][]): ArtifactPath {
+/**
+ * The readings of the raw (undecoded) path that `actions` allow, in order (`%2F` and `/` in a project mean the
+ * same); 404 when there are none.
+ */
+function readingsOf(request: Request, ...actions: ArtifactPath['action'][]): ArtifactPath[] {
   const raw = request.originalUrl.split('?')[0];
-  const parsed = raw.startsWith(PREFIX) ? parseArtifactPath(raw.slice(PREFIX.length)) : undefined;
-  if (!parsed || !actions.includes(parsed.action)) throw notFound();
-  return parsed;
+  const readings = raw.startsWith(PREFIX) ? artifactReadings(raw.slice(PREFIX.length)) : [];
+  const allowed = readings.filter((reading) => actions.includes(reading.action));
+  if (allowed.length === 0) throw notFound();
+  return allowed;
 }
+
+const isNotFound = (error: unknown): boolean =>
+  error instanceof RpcCallError && error.body.code === RpcErrorCode.ResourceNotFound;
 
 @ApiTags('artifacts')
 @Controller('api/v1/artifacts')
@@ -63,16 +71,25 @@ export class ArtifactsController {
 
   @Get('*path')
   @ApiOperation({ summary: 'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions' })
-  get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
-    const path = pathOf(request, 'resource', 'versions');
-    const subject = path.action === 'versions' ? ContentRpc.versions('artifact') : ContentRpc.get('artifact');
-    return this.rpc.request(subject, { actor: contentActor(request, this.trusted), locator: path.locator });
+  async get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
+    const actor = contentActor(request, this.trusted);
+    const readings = readingsOf(request, 'resource', 'versions');
+    // `a/b/versions`: the versions of `a/b`, or else the artifact `versions` of project `a/b`.
+    for (const [index, path] of readings.entries()) {
+      const subject = path.action === 'versions' ? ContentRpc.versions('artifact') : ContentRpc.get('artifact');
+      try {
+        return await this.rpc.request(subject, { actor, locator: path.locator });
+      } catch (error) {
+        if (index === readings.length - 1 || !isNotFound(error)) throw error;
+      }
+    }
+    throw notFound();
   }
 
   @Put('*path')
   @ApiOperation({ summary: 'Change an artifact (partial; expected_version guards against lost updates)' })
   update(@Body() body: UpdateArtifactDto, @Req() request: Request): Promise<ArtifactView> {
-    const path = pathOf(request, 'resource');
+    const [path] = readingsOf(request, 'resource');
     return this.rpc.request(ContentRpc.update('artifact'), {
       actor: contentActor(request, this.trusted),
       locator: path.locator,
@@ -84,7 +101,7 @@ export class ArtifactsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an artifact' })
   async remove(@Req() request: Request): Promise<void> {
-    const path = pathOf(request, 'resource');
+    const [path] = readingsOf(request, 'resource');
     await this.rpc.request(ContentRpc.remove('artifact'), {
       actor: contentActor(request, this.trusted),
       locator: path.locator,
@@ -95,7 +112,7 @@ export class ArtifactsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'POST /{project}/{slug}/versions/{n}/restore' })
   restore(@Req() request: Request): Promise<ArtifactView> {
-    const path = pathOf(request, 'restore');
+    const [path] = readingsOf(request, 'restore');
     if (path.action !== 'restore') throw notFound();
     return this.rpc.request(ContentRpc.restore('artifact'), {
       actor: contentActor(request, this.trusted),
