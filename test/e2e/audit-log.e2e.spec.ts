@@ -124,6 +124,9 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     ['type=DROP TABLE', 'type'],
     ['key_id=nope', 'key_id'],
     ['ip=999.1.1.1', 'ip'],
+    ['sort_by=bogus', 'sort_by'],
+    ['sort_by=key_id', 'sort_by'],
+    ['sort_order=sideways', 'sort_order'],
   ])('refuses %s with 400', async (query) => {
     const response = await log(`?${query}`);
     expect([response.status, (response.body as unknown as { code: string }).code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -169,6 +172,32 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       cursor = page.body.next_cursor;
     }
     expect(seen).toEqual(before);
+  });
+
+  it('pages 20 events by default, newest first, and oldest first with sort_order=asc', async () => {
+    const newest = (await log('?limit=500')).body.events.map((e) => e.id);
+    expect(newest.length).toBeGreaterThan(6);
+    const byDefault = await log('');
+    expect(byDefault.body.events.map((e) => e.id)).toEqual(newest.slice(0, 20));
+    expect((await log('?sort_by=occurred_at&sort_order=desc&limit=500')).body.events.map((e) => e.id)).toEqual(newest);
+
+    const oldest: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof log>> = await log(
+        `?sort_order=asc&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      oldest.push(...page.body.events.map((e) => e.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(oldest).toEqual([...newest].reverse());
+    // A cursor goes on in the order it was read in.
+    const descending = (await log('?limit=2')).body.next_cursor!;
+    const mixed = await log(`?sort_order=asc&cursor=${descending}`);
+    expect([mixed.status, (mixed.body as unknown as { validation_errors: unknown }).validation_errors]).toEqual([
+      400,
+      [{ field: 'cursor', message: 'was given out for sort_order=desc: send that order with it' }],
+    ]);
   });
 
   it('answers with the own account’s events only, for a session too', async () => {

@@ -56,13 +56,28 @@ export class AuditLogQuery {
   @IsRfc3339DateTime()
   to?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(500)
-  limit: number = 50;
+  limit: number = 20;
+
+  @ApiPropertyOptional({ enum: ['occurred_at'], default: 'occurred_at' })
+  @IsOptional()
+  @IsIn(['occurred_at'])
+  sort_by = 'occurred_at' as const;
+
+  @ApiPropertyOptional({
+    enum: ['asc', 'desc'],
+    default: 'desc',
+    description:
+      'desc (newest first) never misses an event while paging; asc pages past a late arrival older than the cursor',
+  })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' })
   @IsOptional()

@@ -25,21 +25,31 @@ class AuditQueryCommand {
 interface Cursor {
   t: string;
   id: string;
+  /** Only for `sort_order=asc` (cursors given out before it existed are all newest-first). */
+  o?: 'asc';
 }
 
-/** The cursor is the position (time, id) of the last row: opaque to clients, checked on the way back in. */
+/**
+ * The cursor is the position (time, id) of the last row, and the order it was read in: opaque to clients, checked
+ * on the way back in.
+ */
 export function encodeCursor(position: Cursor): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Cursor {
+export function decodeCursor(cursor: string, order: 'asc' | 'desc' = 'desc'): Cursor {
+  let position: Partial<Cursor> = {};
   try {
-    const { t, id } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
-    if (isRfc3339DateTime(t) && isUuid(id)) return { t, id };
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
   } catch {
-    // fall through
+    // not ours: refused below
   }
-  throw DomainError.invalidField('cursor', 'is not a cursor this API gave out');
+  const { t, id, o } = position;
+  if (!isRfc3339DateTime(t) || !isUuid(id) || (o !== undefined && o !== 'asc'))
+    throw DomainError.invalidField('cursor', 'is not a cursor this API gave out');
+  if ((o ?? 'desc') !== order)
+    throw DomainError.invalidField('cursor', `was given out for sort_order=${o ?? 'desc'}: send that order with it`);
+  return o ? { t, id, o } : { t, id };
 }
 
 /** The event data one page carries at most (more than one event's worth only when they are small). */
@@ -67,7 +77,8 @@ interface AuditLogRow {
  * `GET /api/v1/audit-log` (PRODUCT.md §9.1): the account's events, newest first, with a keyset cursor
  * on (occurred_at, event_id). Positions never change, so paging never repeats an event nor skips one
  * that was there when paging began, however many arrive meanwhile (a late arrival older than the
- * cursor is still ahead of it).
+ * cursor is still ahead of it). `sort_order=asc` reads the other way: oldest first, where a late arrival
+ * older than the cursor is behind it.
  */
 @Controller()
 export class AuditLogHandler {
@@ -108,16 +119,20 @@ export class AuditLogHandler {
     if (query.ip) add('ip = ?', query.ip);
     if (query.from) add('occurred_at >= ?', query.from);
     if (query.to) add('occurred_at <= ?', query.to);
+    const ascending = query.sort_order === 'asc';
     if (query.cursor) {
-      const position = decodeCursor(query.cursor);
+      const position = decodeCursor(query.cursor, query.sort_order);
       params.push(position.t, position.id);
-      clauses.push(`(occurred_at, event_id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      clauses.push(
+        `(occurred_at, event_id) ${ascending ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
     }
+    const order = ascending ? 'ASC' : 'DESC';
     params.push(query.limit + 1);
     const rows = (await this.dataSource.query(
       `SELECT event_id, event_type, stream, stream_version, occurred_at, data, meta, outcome, action, ip, location, tool_type, key_id, key_prefix,
               octet_length(data::text) AS data_bytes
-         FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY occurred_at DESC, event_id DESC LIMIT $${params.length}`,
+         FROM audit_log WHERE ${clauses.join(' AND ')} ORDER BY occurred_at ${order}, event_id ${order} LIMIT $${params.length}`,
       params,
     )) as AuditLogRow[];
     // Content events carry whole documents (up to 1 MiB each): a page stops at PAGE_BYTES of event data, at
@@ -147,7 +162,11 @@ export class AuditLogHandler {
       })),
       next_cursor:
         rows.length > page.length
-          ? encodeCursor({ t: page[page.length - 1].occurred_at.toISOString(), id: page[page.length - 1].event_id })
+          ? encodeCursor({
+              t: page[page.length - 1].occurred_at.toISOString(),
+              id: page[page.length - 1].event_id,
+              ...(ascending ? { o: 'asc' as const } : {}),
+            })
           : null,
     };
   }

@@ -7,7 +7,7 @@ import { apiError } from '../client';
 import type { Context } from '../context';
 import { table } from '../output';
 
-const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to'];
+const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to', 'sort-order'];
 
 function filtersOf(context: Context): Record<string, string | undefined> {
   return Object.fromEntries(FILTERS.map((name) => [name.replace(/-/g, '_'), option(context.args, name)]));
