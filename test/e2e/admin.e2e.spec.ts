@@ -26,10 +26,10 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     it('refuses a missing or wrong admin token; an API key is not an admin token', async () => {
       const missing = await call(base, 'GET', '/admin/v1/accounts');
       expect([missing.status, missing.body.code]).toEqual([401, 'AUTH_REQUIRED']);
-      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="vibexp-admin"');
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="vibexp"');
       const wrong = await call(base, 'GET', '/admin/v1/accounts', { key: 'not-the-admin-token' });
       expect([wrong.status, wrong.body.code]).toEqual([401, 'AUTH_INVALID']);
-      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="vibexp-admin", error="invalid_token"');
+      expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="vibexp", error="invalid_token"');
       const user = await DashboardUser.signup(base);
       const key = await user.createKey();
       expect((await call(base, 'GET', '/admin/v1/accounts', { key: key.full_key })).status).toBe(401);
@@ -248,12 +248,26 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     it('always answers 202; a live vxk_ key is revoked with reason leaked', async () => {
       const user = await DashboardUser.signup(base);
       const key = await user.createKey();
+      // A source that is no plain http(s) URL is left out; the report still revokes the key.
+      const scannedOwner = await DashboardUser.signup(base);
+      const scanned = await scannedOwner.createKey({ name: 'Scanned' });
       for (const source_url of ['javascript:alert(1)', 'ftp://files.example.com/k', 'https://me:pw@example.com/k']) {
-        const refused = await call(base, 'POST', '/api/v1/keys/report-leak', {
-          body: { token: key.full_key, source_url },
+        const accepted = await call(base, 'POST', '/api/v1/keys/report-leak', {
+          body: { token: scanned.full_key, source_url, type: 'vibexp_api_key' },
         });
-        expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+        expect([accepted.status, accepted.body]).toEqual([202, { status: 'accepted' }]);
       }
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: scanned.full_key })).status).toBe(401);
+      const revocation = await waitFor(
+        () =>
+          scannedOwner.request<{ events: { data: Record<string, unknown> }[] }>(
+            'GET',
+            `/api/v1/audit-log?type=key.revoked&key_id=${scanned.api_key.id}`,
+          ),
+        (response) => response.body.events?.length === 1,
+      );
+      expect(revocation.body.events[0].data).toMatchObject({ reason: 'leaked' });
+      expect(revocation.body.events[0].data).not.toHaveProperty('source_url');
       // The scanner quotes the key in its link: the link is kept, the key in it is not.
       const report = await call(base, 'POST', '/api/v1/keys/report-leak', {
         body: { token: key.full_key, source_url: `https://gist.example.com/x?found=${key.full_key}` },
@@ -282,7 +296,8 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         expect(answer.status).toBe(202);
         expect(answer.body).toEqual({ status: 'accepted' });
       }
-      expect((await call(base, 'POST', '/api/v1/keys/report-leak', { body: { token: 5 } })).status).toBe(400);
+      for (const body of [{ token: 5 }, {}, [{ token: key.full_key }], { token: null, source_url: 'x' }])
+        expect((await call(base, 'POST', '/api/v1/keys/report-leak', { body })).status).toBe(202);
       const again = await user.request<{ alerts: { count: number }[] }>(
         'GET',
         '/api/v1/security/alerts?rule=key_leaked',
