@@ -133,6 +133,9 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       expect(wrong.body.code).toBe('AUTH_INVALID');
       const strip = (body: Record<string, unknown>) => ({ ...body, request_id: undefined });
       expect(strip(wrong.body)).toEqual(strip(unknown.body));
+      // Every 401 names its scheme (PRODUCT.md §3.4); no token was presented, so no error attribute.
+      for (const answer of [wrong, unknown])
+        expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="vibexp"');
     });
 
     it('logs out: 204, the cookie is cleared and the session no longer works', async () => {

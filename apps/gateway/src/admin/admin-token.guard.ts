@@ -22,14 +22,14 @@ export class AdminTokenGuard implements CanActivate {
     const header = request.headers.authorization;
     if (header === undefined) {
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', 'send `Authorization: Bearer <ADMIN_TOKEN>`', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp-admin"' },
+        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' },
       });
     }
     const match = /^bearer\s+(\S+)$/i.exec(header.trim());
     // Compare hashes: equal length, constant time, whatever was sent.
     if (!match || !timingSafeEqual(Buffer.from(sha256Hex(match[1])), this.tokenHash)) {
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', 'the admin token is not valid', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp-admin", error="invalid_token"' },
+        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
       });
     }
     return true;

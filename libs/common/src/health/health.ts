@@ -79,7 +79,7 @@ export class HealthController {
           HttpStatus.UNAUTHORIZED,
           'AUTH_REQUIRED',
           'metrics need `Authorization: Bearer <METRICS_TOKEN>` on this deployment',
-          { headers: { 'WWW-Authenticate': 'Bearer realm="metrics"' } },
+          { headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' } },
         );
     }
     return this.metrics.registry.metrics();

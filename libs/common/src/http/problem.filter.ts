@@ -107,6 +107,9 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
  * Every text of an error body that can echo what the client sent (the path, a field name, a value) is
  * masked for API-key shapes (PRODUCT.md §1: no secret in an error), as logs are.
  */
+/** The challenge of PRODUCT.md §3.4, for a 401 that names no other. */
+export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="vibexp"';
+
 export function renderProblem(error: ProblemError, request: Request, response: Response): void {
   const body: ProblemDetails = {
     type: problemTypeUri(error.code),
@@ -122,7 +125,12 @@ export function renderProblem(error: ProblemError, request: Request, response: R
       field: redactText(field),
       message: redactText(message),
     }));
-  for (const [name, value] of Object.entries(error.extras.headers ?? {})) response.setHeader(name, value);
+  const headers = error.extras.headers ?? {};
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  // Every 401 names its scheme (RFC 9110 §15.5.2, PRODUCT.md §3.4), a wrong password's too; the guards that know
+  // more (error="invalid_token", the MCP resource metadata) set their own.
+  if (error.status === 401 && !Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate'))
+    response.setHeader('WWW-Authenticate', UNAUTHORIZED_CHALLENGE);
   response.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
