@@ -568,9 +568,13 @@ describe('API keys (PRODUCT.md §3)', () => {
         await suspend('suspended');
         const refused = await me(key);
         expect([refused.status, refused.body.code]).toEqual([403, 'ACCOUNT_SUSPENDED']);
+        // An API-key answer carries the limit headers (PRODUCT.md §4), but a suspended account's request is not counted.
+        expect(refused.headers.get('x-ratelimit-remaining')).toBe('999');
+        expect((await me(key)).headers.get('x-ratelimit-remaining')).toBe('999');
         expect((await victim.request('GET', KEYS)).body.code).toBe('ACCOUNT_SUSPENDED');
         await suspend('active');
-        expect((await me(key)).status).toBe(200);
+        const back = await me(key);
+        expect([back.status, back.headers.get('x-ratelimit-remaining')]).toEqual([200, '998']);
       } finally {
         await nats.close();
       }

@@ -155,6 +155,9 @@ export class AuthGuard implements CanActivate {
       throw AuthProblems.invalid();
     }
     if (account.status !== 'active') {
+      // Not counted (only an active account's requests are, PRODUCT.md §4), but an API-key answer all the same:
+      // it carries the limit headers.
+      this.setRateHeaders(response, this.limiter.peek(account.id, account.hourly_limit));
       this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.suspended();
     }

@@ -52,6 +52,12 @@ export class HourlyRateLimiter {
     return this.decision(true, limit, this.used(accountId));
   }
 
+  /** Where the account stands, without counting: the headers of a request that does not count (a suspended account's). */
+  peek(accountId: string, limit: number): RateDecision {
+    this.roll();
+    return this.decision(true, limit, this.used(accountId));
+  }
+
   /** Whether the ledger's count of this account for the current hour is still to be read. */
   needsPriming(accountId: string): boolean {
     this.roll();

@@ -51,6 +51,14 @@ describe('HourlyRateLimiter', () => {
     expect(sut.consume('acc-1', 10)).toMatchObject({ allowed: true, remaining: 7 });
   });
 
+  it('tells where an account stands without counting (peek)', () => {
+    sut.consume('acc-1', 10);
+
+    expect(sut.peek('acc-1', 10)).toMatchObject({ allowed: true, limit: 10, remaining: 9 });
+    expect(sut.peek('acc-1', 10)).toMatchObject({ remaining: 9 });
+    expect(sut.consume('acc-1', 10)).toMatchObject({ remaining: 8 });
+  });
+
   it('lets countRefused use up the limit', () => {
     for (let i = 0; i < 3; i++) sut.countRefused('acc-1', 3);
 
