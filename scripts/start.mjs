@@ -283,7 +283,9 @@ async function waitUntilReady(url, timeoutMs) {
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(url);
+      // With METRICS_TOKEN set, /readyz says why a dependency is down only to its holder.
+      const token = process.env.METRICS_TOKEN;
+      const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       if (response.ok) return;
       last = JSON.stringify((await response.json()).checks);
     } catch (error) {

@@ -25,7 +25,7 @@ Usage: vibexp <command> [options] [--format table|json]
   artifact list|get|create|update|delete|versions|restore      (addressed as project/slug)
   memory list|get|create|update|delete|versions|restore
   search <words…> [--types prompts,artifacts,memories] [--limit n]
-  audit list [--type --key-id --client-id --action --outcome --ip --from --to --limit --cursor]
+  audit list [--type --key-id --client-id --action --outcome --ip --from --to --sort-order asc|desc --limit --cursor]
   audit export [--as ndjson|csv] [--output file] [same filters]
   alerts list [--status --rule --key-id] | alerts show|ack <id>
   alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]

@@ -40,20 +40,34 @@ export function inputFromUtc(value: string | undefined): string {
 
 /** Fields of `meta` the table's columns already show, or that say nothing to a reader (PRODUCT.md §8). */
 const SHOWN_META = new Set(['account_id', 'key_id', 'ip']);
+/** Request events carry the address's coordinates for the detector's travel check: not for reading. */
+const HIDDEN_DATA = new Set(['coordinates']);
+
+/** `London, GB` of a `{ country, city }`, or nothing for anything else. */
+function placeOf(location: unknown): string {
+  if (typeof location !== 'object' || location === null) return '';
+  const { city, country } = location as { city?: unknown; country?: unknown };
+  return [city, country].filter((part) => typeof part === 'string' && part).join(', ');
+}
 
 /**
- * What a row's details list: everything the event says beyond the table's columns, as label and text. `data`
- * first (why a request failed, what changed, who approved a key), then who asked (`meta`: request id,
- * User-Agent) and where the event lives. A nested value is shown as compact JSON; nothing is left out.
+ * What a row's details list: the event's `data` (why a request failed, what changed, who approved a key), then
+ * who asked (`meta`: request id, User-Agent), the place and where the event lives, as label and text. A nested
+ * value is shown as compact JSON.
  */
 export function eventDetails(event: AuditEvent): [label: string, text: string][] {
   const text = (value: unknown): string =>
     typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
-  const details: [string, string][] = Object.entries(event.data ?? {}).map(([field, value]) => [field, text(value)]);
+  const details: [string, string][] = [];
+  for (const [field, value] of Object.entries(event.data ?? {})) {
+    if (HIDDEN_DATA.has(field)) continue;
+    // A request's own location (key.used, auth.failed) reads as the place; the row adds none of its own then.
+    if (field !== 'location') details.push([field, text(value)]);
+  }
   for (const [field, value] of Object.entries(event.meta ?? {})) {
     if (!SHOWN_META.has(field)) details.push([`meta.${field}`, text(value)]);
   }
-  const place = [event.location?.city, event.location?.country].filter(Boolean).join(', ');
+  const place = placeOf(event.location) || placeOf(event.data?.location);
   if (place) details.push(['location', place]);
   details.push(['event id', event.id]);
   if (event.stream) details.push(['stream', `${event.stream}${event.version ? ` (version ${event.version})` : ''}`]);

@@ -66,6 +66,23 @@ describe('an audit row’s details', () => {
     ]);
   });
 
+  it('shows a request event’s place once, and not its coordinates', () => {
+    const used: AuditEvent = {
+      ...event,
+      type: 'key.used',
+      data: {
+        ip: '81.2.69.160',
+        location: { country: 'GB', city: 'London' },
+        coordinates: [51.5, -0.1],
+        status: 200,
+      },
+    };
+    const labels = eventDetails(used).map(([label]) => label);
+    expect(labels).toEqual(['ip', 'status', 'meta.request_id', 'meta.user_agent', 'location', 'event id', 'stream']);
+    expect(new Set(labels).size).toBe(labels.length);
+    expect(eventDetails({ ...used, location: null })).toContainEqual(['location', 'London, GB']);
+  });
+
   it('copes with an event that has no meta, place or stream', () => {
     expect(
       eventDetails({ ...event, data: { reason: 'unknown' }, meta: undefined, location: null, stream: undefined }),

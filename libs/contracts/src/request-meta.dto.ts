@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import type { RequestMeta } from './keys';
 
 export class RequestMetaDto implements RequestMeta {
@@ -19,12 +19,13 @@ export class RequestMetaDto implements RequestMeta {
 }
 
 /**
- * The `meta` of a command: who asked, recorded in the command's event. Required: `@ValidateNested()` alone lets
- * an absent object through, and an event without its request id and address tells an audit nothing.
+ * The `meta` of a command: who asked, recorded in the command's event. Required, and one object:
+ * `@ValidateNested()` alone lets an absent value or a list through, and an event without its request id and
+ * address tells an audit nothing.
  */
 export function IsRequestMeta(): PropertyDecorator {
   return (target, property) => {
-    IsDefined()(target, property);
+    IsObject()(target, property);
     ValidateNested()(target, property);
     Type(() => RequestMetaDto)(target, property);
   };

@@ -38,13 +38,14 @@ export function encodeCursor(position: Cursor): string {
 }
 
 export function decodeCursor(cursor: string, order: 'asc' | 'desc' = 'desc'): Cursor {
-  let position: Partial<Cursor> = {};
+  let position: unknown;
   try {
-    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<Cursor>;
+    position = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     // not ours: refused below
   }
-  const { t, id, o } = position;
+  // `null`, a number, a list: no position at all.
+  const { t, id, o } = (typeof position === 'object' && position !== null ? position : {}) as Partial<Cursor>;
   if (!isRfc3339DateTime(t) || !isUuid(id) || (o !== undefined && o !== 'asc'))
     throw DomainError.invalidField('cursor', 'is not a cursor this API gave out');
   if ((o ?? 'desc') !== order)

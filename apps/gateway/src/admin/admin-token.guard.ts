@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { ProblemError } from '#common';
+import { BEARER_CHALLENGE, ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { sha256Hex } from '../auth/api-key-format';
 
@@ -22,14 +22,14 @@ export class AdminTokenGuard implements CanActivate {
     const header = request.headers.authorization;
     if (header === undefined) {
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_REQUIRED', 'send `Authorization: Bearer <ADMIN_TOKEN>`', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' },
+        headers: { 'WWW-Authenticate': BEARER_CHALLENGE },
       });
     }
     const match = /^bearer\s+(\S+)$/i.exec(header.trim());
     // Compare hashes: equal length, constant time, whatever was sent.
     if (!match || !timingSafeEqual(Buffer.from(sha256Hex(match[1])), this.tokenHash)) {
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', 'the admin token is not valid', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="vibexp", error="invalid_token"' },
+        headers: { 'WWW-Authenticate': `${BEARER_CHALLENGE}, error="invalid_token"` },
       });
     }
     return true;

@@ -74,7 +74,9 @@ export class AuditLogController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get()
-  @ApiOperation({ summary: 'Audit events, newest first, with cursor pagination (`next_cursor`)' })
+  @ApiOperation({
+    summary: 'Audit events, newest first (sort_order=asc: oldest first), with cursor pagination (`next_cursor`)',
+  })
   list(@Query() query: AuditLogQuery, @Req() request: Request): Promise<AuditPage> {
     checkRange(query);
     return this.rpc.request<AuditPage>(AuditRpc.query, {

@@ -57,7 +57,10 @@ export interface RequestUsage {
   meta: Omit<EventMeta, 'account_id' | 'key_id'>;
   ip: string;
   location: { country: string; city: string | null } | null;
-  /** [latitude, longitude] of the address, for the detector's travel-speed check; never shown in the API. */
+  /**
+   * [latitude, longitude] of the address (GeoIP, city level), for the detector's travel-speed check. No API field
+   * but the audit log's raw event `data` carries it; the dashboard does not show it.
+   */
   coordinates: [number, number] | null;
   tool_type: string;
   client: string | null;

@@ -1,9 +1,9 @@
 import { HttpStatus } from '@nestjs/common';
-import { ProblemError } from '#common';
+import { BEARER_CHALLENGE, ProblemError } from '#common';
 
 /** The challenge of a 401; on the MCP endpoint it also names the resource metadata (RFC 9728 §5.1). */
 const challenge = (tokenSent: boolean, resourceMetadata?: string): string =>
-  `Bearer realm="vibexp"${tokenSent ? ', error="invalid_token"' : ''}${resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : ''}`;
+  `${BEARER_CHALLENGE}${tokenSent ? ', error="invalid_token"' : ''}${resourceMetadata ? `, resource_metadata="${resourceMetadata}"` : ''}`;
 
 /** The §3.4 answers. 401s carry WWW-Authenticate, with `error="invalid_token"` whenever a token was sent. */
 export const AuthProblems = {

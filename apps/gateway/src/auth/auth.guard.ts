@@ -154,6 +154,9 @@ export class AuthGuard implements CanActivate {
       this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
       throw AuthProblems.invalid();
     }
+    // Once per account and hour in this instance: the hour's count so far, so a restart starts from it (a
+    // suspended account's answer shows it too).
+    if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
     if (account.status !== 'active') {
       // Not counted (only an active account's requests are, PRODUCT.md §4), but an API-key answer all the same:
       // it carries the limit headers.
@@ -161,8 +164,6 @@ export class AuthGuard implements CanActivate {
       this.fail(request, { reason: 'suspended', status: HttpStatus.FORBIDDEN, ...attribution });
       throw AuthProblems.suspended();
     }
-    // Once per account and hour in this instance: the hour's count so far, so a restart starts from it.
-    if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
     // Session-only routes refuse every key (SESSION_REQUIRED), whatever its integrations; /auth/me takes any key.
     let integration: Integration | null;
     try {

@@ -2,7 +2,7 @@ import { type ArtifactPath, artifactReadings } from './artifact-path';
 
 const ID = '3f2b8c1e-7a4d-4e5f-9b6a-1c2d3e4f5a6b';
 
-describe('parseArtifactPath', () => {
+describe('artifactReadings', () => {
   it.each<[string, string, ArtifactPath]>([
     [
       'a project with a plain slash',

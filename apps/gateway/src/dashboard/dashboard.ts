@@ -34,26 +34,28 @@ export function serveDashboard(app: INestApplication): void {
   );
 }
 
-export const DASHBOARD_CSP = [
+/** The policy's directives but `style-src`, which differs between the dashboard and the API docs. */
+const SHARED_CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+
+export const DASHBOARD_CSP = [...SHARED_CSP, "style-src 'self'"].join('; ');
 
 /**
  * Swagger UI at /api/docs: the dashboard's policy, but its page carries inline `<style>` blocks and the UI sets
  * style attributes, so styles may be inline. Scripts stay the gateway's own files: anyone reaching the page
  * with a session cookie (its "Try it out" sends it) runs no script but Swagger UI's.
  */
-export const API_DOCS_CSP = DASHBOARD_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
+export const API_DOCS_CSP = [...SHARED_CSP, "style-src 'self' 'unsafe-inline'"].join('; ');
 
-/** Puts API_DOCS_CSP on everything under `path` (Swagger UI's page, scripts and the document). */
+/** Puts API_DOCS_CSP on everything under `path`: Swagger UI's page and its files. */
 export function protectApiDocs(app: INestApplication, path: string): void {
   app.use(path, (_request: Request, response: Response, next: NextFunction) => {
     response.setHeader('Content-Security-Policy', API_DOCS_CSP);

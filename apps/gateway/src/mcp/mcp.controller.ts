@@ -11,7 +11,7 @@ import {
   type RenderResult,
   RpcErrorCode,
 } from '#contracts';
-import { ProblemError } from '#common';
+import { BEARER_CHALLENGE, ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { HttpValidationPipe } from '../http/validation.pipe';
@@ -336,7 +336,7 @@ export class McpController {
       `this needs the ${scope} scope: connect again and allow it`,
       {
         headers: {
-          'WWW-Authenticate': `Bearer realm="vibexp", error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(origin)}"`,
+          'WWW-Authenticate': `${BEARER_CHALLENGE}, error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(origin)}"`,
         },
       },
     );

@@ -9,6 +9,7 @@ import {
   type OAuthTokenOutcome,
   isUuid,
 } from '#contracts';
+import { BEARER_CHALLENGE } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
 import { requestClientIp } from '../http/client-address';
@@ -58,7 +59,7 @@ const MAX_PARAMETER_LENGTH = 2000;
 /** RFC 6749 §5.2: OAuth endpoints answer errors as `{ error, error_description }`, never problem+json. */
 function sendOAuthError(response: Response, status: number, error: OAuthErrorCode, description: string): void {
   response.status(status).setHeader('Cache-Control', 'no-store');
-  if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer realm="vibexp"');
+  if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
   response.json({ error, error_description: description });
 }
 

@@ -18,6 +18,8 @@ describe('the key commands key-service takes', () => {
   it('a key’s creation: the user’s choice and the key the gateway generated', () => {
     expect(refused(CreateKeyCommand, { ...choice, ...generated })).toEqual([]);
     expect(refused(CreateKeyCommand, { ...choice, ...generated, expires_at: '2031-01-01T00:00:00.000Z' })).toEqual([]);
+    for (const meta of [undefined, null, [], [{ request_id: 'r1' }], 'r1'])
+      expect(refused(CreateKeyCommand, { ...choice, ...generated, meta })).toEqual(['meta']);
     expect(refused(CreateKeyCommand, { ...choice, key_prefix: 'vxk_x', meta: { request_id: 5 } })).toEqual([
       'key_hash',
       'key_prefix',

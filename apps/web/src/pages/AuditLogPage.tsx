@@ -25,8 +25,8 @@ function Credential({ event }: { event: AuditEvent }) {
 function EventDetails({ event }: { event: AuditEvent }) {
   return (
     <dl className="event-details">
-      {eventDetails(event).map(([label, text]) => (
-        <Fragment key={label}>
+      {eventDetails(event).map(([label, text], index) => (
+        <Fragment key={`${index}-${label}`}>
           <dt>{label}</dt>
           <dd>
             <code>{text}</code>

@@ -71,8 +71,8 @@ const KINDS: Record<
       { name: 'labels', label: 'Labels (comma-separated)', type: 'labels' },
     ],
     statuses: ['active', 'draft', 'archived'],
-    path: (item) =>
-      `/api/v1/artifacts/${String(item.project).split('/').map(encodeURIComponent).join('/')}/${encodeURIComponent(String(item.slug))}`,
+    // By id, not /{project}/{slug}: `a/b/versions` could also be read as the history of `a/b` (PRODUCT.md §5.2).
+    path: (item) => `/api/v1/artifacts/${item.id}`,
   },
   memories: {
     title: 'Memories',

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { withTimeout } from '../async/with-timeout';
 import { Metrics } from '../metrics/metrics';
-import { ProblemError } from '../http/problem';
+import { BEARER_CHALLENGE, ProblemError } from '../http/problem';
 
 /** A dependency whose reachability decides `/readyz`. */
 export interface ReadinessCheck {
@@ -79,7 +79,7 @@ export class HealthController {
           HttpStatus.UNAUTHORIZED,
           'AUTH_REQUIRED',
           'metrics need `Authorization: Bearer <METRICS_TOKEN>` on this deployment',
-          { headers: { 'WWW-Authenticate': 'Bearer realm="vibexp"' } },
+          { headers: { 'WWW-Authenticate': BEARER_CHALLENGE } },
         );
     }
     return this.metrics.registry.metrics();

@@ -2,7 +2,14 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { redactText } from '../logging/redact';
 import { currentRequestId } from '../logging/request-context';
-import { PROBLEM_CONTENT_TYPE, ProblemError, type ProblemDetails, problemTypeUri, titleForStatus } from './problem';
+import {
+  BEARER_CHALLENGE,
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  type ProblemDetails,
+  problemTypeUri,
+  titleForStatus,
+} from './problem';
 
 /** body-parser marks its errors with a `type`; they arrive before any route runs. */
 interface BodyParserError {
@@ -107,9 +114,6 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
  * Every text of an error body that can echo what the client sent (the path, a field name, a value) is
  * masked for API-key shapes (PRODUCT.md §1: no secret in an error), as logs are.
  */
-/** The challenge of PRODUCT.md §3.4, for a 401 that names no other. */
-export const UNAUTHORIZED_CHALLENGE = 'Bearer realm="vibexp"';
-
 export function renderProblem(error: ProblemError, request: Request, response: Response): void {
   const body: ProblemDetails = {
     type: problemTypeUri(error.code),
@@ -129,8 +133,11 @@ export function renderProblem(error: ProblemError, request: Request, response: R
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   // Every 401 names its scheme (RFC 9110 §15.5.2, PRODUCT.md §3.4), a wrong password's too; the guards that know
   // more (error="invalid_token", the MCP resource metadata) set their own.
-  if (error.status === 401 && !Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate'))
-    response.setHeader('WWW-Authenticate', UNAUTHORIZED_CHALLENGE);
+  if (
+    error.status === HttpStatus.UNAUTHORIZED &&
+    !Object.keys(headers).some((name) => name.toLowerCase() === 'www-authenticate')
+  )
+    response.setHeader('WWW-Authenticate', BEARER_CHALLENGE);
   response.status(error.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 

@@ -23,6 +23,12 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
  * The one error type that becomes an HTTP answer. Features throw it (or a subclass carrying their
  * own codes); the exception filter renders it.
  */
+/**
+ * The challenge of every 401 (PRODUCT.md §3.4, RFC 6750 §3). Answers that know more add to it:
+ * `, error="invalid_token"` once a token was presented, the MCP endpoint its `resource_metadata`.
+ */
+export const BEARER_CHALLENGE = 'Bearer realm="vibexp"';
+
 export class ProblemError extends Error {
   override readonly name = 'ProblemError';
   constructor(
