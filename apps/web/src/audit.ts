@@ -60,9 +60,12 @@ export function eventDetails(event: AuditEvent): [label: string, text: string][]
     typeof value === 'string' ? value : value === null || value === undefined ? '—' : JSON.stringify(value);
   const details: [string, string][] = [];
   for (const [field, value] of Object.entries(event.data ?? {})) {
-    if (HIDDEN_DATA.has(field)) continue;
-    // A request's own location (key.used, auth.failed) reads as the place; the row adds none of its own then.
-    if (field !== 'location') details.push([field, text(value)]);
+    // A request's own location (key.used, auth.failed) reads as the place below.
+    if (HIDDEN_DATA.has(field) || field === 'location') continue;
+    // One level of an object reads field by field (a CLI key's `approved_by.ip`); deeper ones as JSON.
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      for (const [inner, innerValue] of Object.entries(value)) details.push([`${field}.${inner}`, text(innerValue)]);
+    else details.push([field, text(value)]);
   }
   for (const [field, value] of Object.entries(event.meta ?? {})) {
     if (!SHOWN_META.has(field)) details.push([`meta.${field}`, text(value)]);

@@ -48,7 +48,13 @@ describe('an audit row’s details', () => {
     tool_type: 'cli',
     key_id: 'k-1',
     key_prefix: 'vxk_1a2b3c4d',
-    data: { name: '<b>laptop</b>', integrations: ['cli'], expires_at: null, approved_by: { session_id: 's-1' } },
+    data: {
+      name: '<b>laptop</b>',
+      integrations: ['cli'],
+      expires_at: null,
+      approved_by: { session_id: 's-1', ip: '10.0.0.1' },
+      nested: { deeper: { a: 1 } },
+    },
     meta: { request_id: 'r-1', account_id: 'a-1', key_id: 'k-1', ip: '81.2.69.160', user_agent: 'vibexp-cli/1.0' },
   };
 
@@ -57,7 +63,9 @@ describe('an audit row’s details', () => {
       ['name', '<b>laptop</b>'],
       ['integrations', '["cli"]'],
       ['expires_at', '—'],
-      ['approved_by', '{"session_id":"s-1"}'],
+      ['approved_by.session_id', 's-1'],
+      ['approved_by.ip', '10.0.0.1'],
+      ['nested.deeper', '{"a":1}'],
       ['meta.request_id', 'r-1'],
       ['meta.user_agent', 'vibexp-cli/1.0'],
       ['location', 'London, GB'],

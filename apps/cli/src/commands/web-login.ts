@@ -19,8 +19,9 @@ interface CreatedKey {
   api_key: { id: string; name: string; integrations: string[] };
 }
 
+// No icon to fetch: the browser would ask this server for /favicon.ico after the CLI has closed it.
 const page = (title: string, text: string): string =>
-  `<!doctype html><meta charset="utf-8"><title>${title}</title>` +
+  `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title>` +
   `<body style="font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem"><h1>${title}</h1><p>${text}</p>`;
 
 /** The CLI's answer page, sent once the login is over (or refused). */
