@@ -36,9 +36,13 @@ export function clientProduct(userAgent: string | undefined): string | null {
 
 function toolType(facts: RequestFacts, resource: string): ToolType {
   const agent = facts.userAgent ?? '';
+  // A hook route names its tool whoever carries the call: the hooks `vibexp hooks install` writes run
+  // `vibexp hooks send`, whose User-Agent is the CLI's, but the work is Claude Code's or Cursor's.
+  if (resource === 'hooks.claude_code') return 'claude_code';
+  if (resource === 'hooks.cursor') return 'cursor';
   if (CLI_AGENT.test(agent)) return 'cli';
-  if (resource === 'hooks.claude_code' || CLAUDE_AGENT.test(agent)) return 'claude_code';
-  if (resource === 'hooks.cursor' || CURSOR_AGENT.test(agent)) return 'cursor';
+  if (CLAUDE_AGENT.test(agent)) return 'claude_code';
+  if (CURSOR_AGENT.test(agent)) return 'cursor';
   if (facts.declaredIntegration === 'ai_tools') return 'ai_tools';
   return 'api';
 }

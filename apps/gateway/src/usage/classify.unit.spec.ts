@@ -93,6 +93,9 @@ describe('classify', () => {
     ['/api/v1/claude-code/hooks', undefined, 'claude_code', null, 'hooks.claude_code'],
     ['/api/v1/cursor-ide/hooks', 'curl/8.5.0', 'cursor', 'curl', 'hooks.cursor'],
     ['/api/v1/cursor-ide/hooks', 'node', 'cursor', 'node', 'hooks.cursor'],
+    // What an installed hook sends: `vibexp hooks send`, with the CLI's User-Agent.
+    ['/api/v1/claude-code/hooks', 'vibexp-cli/0.1.0', 'claude_code', 'vibexp-cli', 'hooks.claude_code'],
+    ['/api/v1/cursor-ide/hooks', 'vibexp-cli/0.1.0', 'cursor', 'vibexp-cli', 'hooks.cursor'],
   ])('classifies POST %s with User-Agent %j as %s', (route, userAgent, toolType, client, action) => {
     const sut = classify(facts({ method: 'POST', route, path: route, userAgent, declaredIntegration: 'ai_tools' }));
 
