@@ -551,6 +551,32 @@ describe('API keys (PRODUCT.md §3)', () => {
       expect((await me(cliOnly)).status).toBe(200);
     });
 
+    it('records an API key on the MCP endpoint as any refusal: the key, and why (§8 reasons)', async () => {
+      const owner = await DashboardUser.signup(base);
+      const usable = remember(await owner.createKey({ name: 'usable' }));
+      const revoked = remember(await owner.createKey({ name: 'revoked' }));
+      expect((await owner.request('DELETE', `/api/v1/settings/api-keys/${revoked.api_key.id}`)).status).toBe(204);
+      const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+      for (const key of [usable.full_key, revoked.full_key]) {
+        const refused = await call(base, 'POST', '/mcp/v1/common', { key, body: ping });
+        expect([refused.status, refused.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+      }
+      type Failure = { key_id: string | null; data: { reason: string } };
+      const failures = await waitFor(
+        () => owner.request<{ events: Failure[] }>('GET', '/api/v1/audit-log?type=auth.failed'),
+        (response) => response.body.events?.length === 2,
+      );
+      const reasons = Object.fromEntries(failures.body.events.map((event) => [event.key_id, event.data.reason]));
+      // A usable key lacks what the route needs; a revoked one is recorded as revoked (and alerts as such).
+      expect(reasons).toEqual({ [usable.api_key.id]: 'integration', [revoked.api_key.id]: 'revoked' });
+      await waitFor(
+        () => owner.request<{ alerts: { rule: string; key_id: string }[] }>('GET', '/api/v1/security/alerts'),
+        (response) => response.body.alerts?.some((alert) => alert.rule === 'revoked_key_use') === true,
+      );
+      // The account's limit is not touched by a refusal that is a 401.
+      expect((await me(usable.full_key)).headers.get('x-ratelimit-remaining')).toBe('999');
+    });
+
     it('403 ACCOUNT_SUSPENDED once an admin suspends the account, and back after reactivation', async () => {
       // This platform runs without ADMIN_TOKEN (the admin suite covers the HTTP route): ask key-service directly.
       const victim = await DashboardUser.signup(base);

@@ -4,16 +4,7 @@ import { Metrics, uuidV7 } from '#common';
 import { NatsConnectionHolder } from '#messaging';
 
 export type AuthFailureReason =
-  | 'missing'
-  | 'malformed'
-  | 'unknown'
-  | 'revoked'
-  | 'expired'
-  | 'integration'
-  | 'suspended'
-  | 'rate_limited'
-  /** A token (an API key) sent to the MCP endpoint, which takes OAuth access tokens only. */
-  | 'oauth_required';
+  'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'integration' | 'suspended' | 'rate_limited';
 
 export interface AuthFailure {
   reason: AuthFailureReason;

@@ -63,6 +63,18 @@ function safeEqualHex(a: string, b: string): boolean {
  * table's order, each refusal with its own code and an `auth.failed` event, each API-key request
  * with a `key.used` event when its response is sent.
  */
+/**
+ * Why a key that resolved cannot be used, in the order §3.4 checks: expiry first (an expired key is recorded as
+ * `expired` whether or not key-service has yet marked it), then revocation (including a rotation's grace that
+ * ran out), then the account; null for a usable key.
+ */
+function keyRefusal({ key, account }: VerifiedKey, now: number): 'expired' | 'revoked' | 'suspended' | null {
+  if ((key.expires_at && Date.parse(key.expires_at) <= now) || key.revoked_reason === 'expired') return 'expired';
+  if (key.status !== 'active' || (key.revoke_at && Date.parse(key.revoke_at) <= now)) return 'revoked';
+  if (account.status !== 'active') return 'suspended';
+  return null;
+}
+
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly policies = new WeakMap<Function, WeakMap<Function, AccessPolicy>>();
@@ -145,19 +157,15 @@ export class AuthGuard implements CanActivate {
     }
     const { key, account } = verified;
     const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
-    // Expiry first: an expired key is recorded as `expired`, whether or not key-service has yet marked it.
-    if ((key.expires_at && Date.parse(key.expires_at) <= Date.now()) || key.revoked_reason === 'expired') {
-      this.fail(request, { reason: 'expired', status: HttpStatus.UNAUTHORIZED, ...attribution });
-      throw AuthProblems.invalid();
-    }
-    if (key.status !== 'active' || (key.revoke_at && Date.parse(key.revoke_at) <= Date.now())) {
-      this.fail(request, { reason: 'revoked', status: HttpStatus.UNAUTHORIZED, ...attribution });
+    const refusal = keyRefusal(verified, Date.now());
+    if (refusal === 'expired' || refusal === 'revoked') {
+      this.fail(request, { reason: refusal, status: HttpStatus.UNAUTHORIZED, ...attribution });
       throw AuthProblems.invalid();
     }
     // Once per account and hour in this instance: the hour's count so far, so a restart starts from it (a
     // suspended account's answer shows it too).
     if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
-    if (account.status !== 'active') {
+    if (refusal === 'suspended') {
       // Not counted (only an active account's requests are, PRODUCT.md §4), but an API-key answer all the same:
       // it carries the limit headers.
       this.setRateHeaders(response, this.limiter.peek(account.id, account.hourly_limit));
@@ -227,6 +235,30 @@ export class AuthGuard implements CanActivate {
    * client can start its OAuth flow. The token is checked with key-service on every request (no cache),
    * so a disconnected app is refused at once; MCP requests count against the account's hourly limit.
    */
+  /**
+   * What an API key sent to the MCP endpoint is recorded as. The answer is OAUTH_REQUIRED whatever the key, but the
+   * audit trail names it as on any route: an unknown, expired or revoked key (so a revoked key tried here raises
+   * its alert too), a suspended account, or else a key that lacks what the route needs (`integration`, the
+   * reason of §8 for a key that authenticated but may not do this, kept out of failed-authentication bursts).
+   */
+  private async apiKeyAtMcp(
+    key: ReturnType<typeof parseAuthorization>,
+    keyPrefix: string | undefined,
+  ): Promise<Omit<AuthFailure, 'status'>> {
+    if (key.kind !== 'token') return { reason: 'unknown', keyPrefix };
+    let verified: VerifiedKey | null;
+    try {
+      verified = await this.verifier.verify(sha256Hex(key.token));
+    } catch (error) {
+      // NATS is down: the answer does not depend on the key, so it is not refused as unavailable.
+      if (error instanceof RpcCallError) return { reason: 'unknown', keyPrefix };
+      throw error;
+    }
+    if (!verified) return { reason: 'unknown', keyPrefix };
+    const attribution = { keyPrefix: verified.key.key_prefix, keyId: verified.key.id, accountId: verified.account.id };
+    return { reason: keyRefusal(verified, Date.now()) ?? 'integration', ...attribution };
+  }
+
   private async authenticateOAuth(request: Request, response: Response): Promise<Identity> {
     const origin = publicOrigin(request, this.trustedProxies, this.config.PUBLIC_URL);
     const metadata = resourceMetadataUrl(origin);
@@ -259,7 +291,7 @@ export class AuthGuard implements CanActivate {
         this.fail(request, { reason: 'malformed', status: HttpStatus.UNAUTHORIZED, keyPrefix });
         throw AuthProblems.malformed(key.detail.replace(/vxk_…/g, '<access token>'), metadata);
       }
-      this.fail(request, { reason: 'oauth_required', status: HttpStatus.UNAUTHORIZED, keyPrefix });
+      this.fail(request, { status: HttpStatus.UNAUTHORIZED, ...(await this.apiKeyAtMcp(key, keyPrefix)) });
       throw AuthProblems.oauthRequired(metadata);
     }
     let token: VerifiedAccessToken | ExpiredAccessToken | null;
