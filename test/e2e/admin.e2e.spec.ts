@@ -13,8 +13,8 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () => {
   let platform: TestPlatform;
   let base: string;
-  const admin = (method: string, path: string, options: Parameters<typeof call>[3] = {}) =>
-    call(base, method, path, { key: ADMIN_TOKEN, ...options });
+  const admin = <T = Record<string, unknown>>(method: string, path: string, options: Parameters<typeof call>[3] = {}) =>
+    call<T>(base, method, path, { key: ADMIN_TOKEN, ...options });
 
   beforeAll(async () => {
     platform = await TestPlatform.start({ gatewayEnv: { ADMIN_TOKEN } });
@@ -49,6 +49,24 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
   });
 
   describe('accounts', () => {
+    it('lists accounts a page at a time, as every list of §1', async () => {
+      for (let i = 0; i < 3; i += 1) await DashboardUser.signup(base);
+      type Listed = { accounts: { id: string; email: string }[]; total_count: number; total_pages: number };
+      const all = await admin<Listed>('GET', '/admin/v1/accounts?limit=100');
+      expect(all.body.total_count).toBeGreaterThanOrEqual(3);
+      const ids = all.body.accounts.map((account) => account.id);
+      const second = await admin<Listed>('GET', '/admin/v1/accounts?limit=1&page=2');
+      expect(second.body).toMatchObject({ page: 2, per_page: 1, total_count: all.body.total_count });
+      expect(second.body.accounts.map((account) => account.id)).toEqual([ids[1]]);
+      const byEmail = await admin<Listed>('GET', '/admin/v1/accounts?sort_by=email&sort_order=asc&limit=100');
+      const emails = byEmail.body.accounts.map((account) => account.email.toLowerCase());
+      expect(emails).toEqual([...emails].sort());
+      for (const query of ['limit=101', 'limit=0', 'page=0', 'sort_by=tier', 'sort_order=up']) {
+        const refused = await admin('GET', `/admin/v1/accounts?${query}`);
+        expect([query, refused.status, refused.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
     it('finds an account by email (any case) and changes its tier and custom limit', async () => {
       const user = await DashboardUser.signup(base);
       const found = await admin('GET', `/admin/v1/accounts?email=${encodeURIComponent(user.email.toUpperCase())}`);
@@ -66,6 +84,10 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
             created_at: user.account.created_at,
           },
         ],
+        total_count: 1,
+        page: 1,
+        per_page: 20,
+        total_pages: 1,
       });
       const pro = await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { tier: 'pro' } });
       expect(pro.body).toMatchObject({ tier: 'pro', rate_limit_per_hour: null });

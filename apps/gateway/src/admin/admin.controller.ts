@@ -15,12 +15,13 @@ import {
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
-import { type AccountView, KeysRpc, type LegacyImportResult, isUuid } from '#contracts';
+import { type AccountView, KeysRpc, type LegacyImportResult, type Page, isUuid } from '#contracts';
 import { ProblemError } from '#common';
 import { Access } from '../auth/access.decorator';
 import { KeyVerifier } from '../auth/key-verifier';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
+import { listEnvelope } from '../content/content-actor';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ListAccountsQuery, UpdateAccountDto } from './admin.dto';
 import { parseImportLine } from './legacy-import.parser';
@@ -42,9 +43,9 @@ export class AdminController {
   ) {}
 
   @Get('accounts')
-  @ApiOperation({ summary: 'Find accounts (by email)' })
-  list(@Query() query: ListAccountsQuery): Promise<{ accounts: AccountView[] }> {
-    return this.rpc.request(KeysRpc.adminListAccounts, query.email ? { email: query.email } : {});
+  @ApiOperation({ summary: 'List accounts, or find one by email (paged: page, limit, sort_by, sort_order)' })
+  async list(@Query() query: ListAccountsQuery) {
+    return listEnvelope('accounts', await this.rpc.request<Page<AccountView>>(KeysRpc.adminListAccounts, query));
   }
 
   @Patch('accounts/:id')

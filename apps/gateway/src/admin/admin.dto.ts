@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { ACCOUNT_STATUSES, type AccountStatus, TIERS, type Tier } from '#contracts';
+import { ACCOUNT_STATUSES, type AccountStatus, PaginationQuery, TIERS, type Tier } from '#contracts';
 
 export class UpdateAccountDto {
   @ApiPropertyOptional({ enum: TIERS })
@@ -28,10 +28,21 @@ export class UpdateAccountDto {
   status?: AccountStatus;
 }
 
-export class ListAccountsQuery {
-  @ApiPropertyOptional()
+/** `GET /admin/v1/accounts`: a list like every list of PRODUCT.md §1 (paged, sorted), narrowed by email. */
+export class ListAccountsQuery extends PaginationQuery {
+  @ApiPropertyOptional({ description: 'the account with this email, in any case' })
   @IsOptional()
   @IsString()
   @MaxLength(254)
   email?: string;
+
+  @ApiPropertyOptional({ enum: ['created_at', 'email'], default: 'created_at' })
+  @IsOptional()
+  @IsIn(['created_at', 'email'])
+  sort_by: 'created_at' | 'email' = 'created_at';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
 }

@@ -65,6 +65,21 @@ export class AdminListAccountsQuery {
   @IsString()
   @MaxLength(254)
   email?: string;
+
+  @IsInt()
+  @Min(1)
+  page: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit: number;
+
+  @IsIn(['created_at', 'email'])
+  sort_by: 'created_at' | 'email';
+
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc';
 }
 
 export class AdminUpdateAccountCommand {

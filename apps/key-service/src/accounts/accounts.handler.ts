@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
-import { type AccountView, KeysRpc, type LoginCredentials, RpcErrorCode } from '#contracts';
+import { type AccountView, KeysRpc, type LoginCredentials, type Page, RpcErrorCode } from '#contracts';
 import { DomainError } from '#contracts';
 import { redactText } from '#common';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
@@ -91,8 +91,9 @@ export class AccountsHandler {
   }
 
   @MessagePattern(KeysRpc.adminListAccounts)
-  async list(@Payload() query: AdminListAccountsQuery): Promise<{ accounts: AccountView[] }> {
-    return { accounts: (await this.accounts.list(query.email)).map((row) => withoutLimit(toAccountView(row))) };
+  async list(@Payload() query: AdminListAccountsQuery): Promise<Page<AccountView>> {
+    const page = await this.accounts.list(query);
+    return { ...page, items: page.items.map((row) => withoutLimit(toAccountView(row))) };
   }
 
   @MessagePattern(KeysRpc.adminUpdateAccount)

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStatus, type AccountView, type Tier, hourlyLimit } from '#contracts';
+import { type AccountStatus, type AccountView, type Page, type Tier, hourlyLimit } from '#contracts';
+import type { AdminListAccountsQuery } from './accounts.dto';
 
 interface AccountRow {
   id: string;
@@ -43,10 +44,26 @@ export class AccountsRepository {
     return row;
   }
 
-  async list(email: string | undefined, limit = 100): Promise<AccountRow[]> {
-    return (await this.dataSource.query(
-      `SELECT * FROM accounts WHERE ($1::text IS NULL OR email_normalized = $1) ORDER BY created_at DESC LIMIT $2`,
-      [email ? email.trim().toLowerCase() : null, limit],
+  /** The administrator's list: one page, with the count of the whole selection. */
+  async list(query: AdminListAccountsQuery): Promise<Page<AccountRow>> {
+    const email = query.email ? query.email.trim().toLowerCase() : null;
+    const [{ count }] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM accounts WHERE ($1::text IS NULL OR email_normalized = $1)`,
+      [email],
+    )) as { count: number }[];
+    const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
+    const column = query.sort_by === 'email' ? 'email_normalized' : 'created_at';
+    const rows = (await this.dataSource.query(
+      `SELECT * FROM accounts WHERE ($1::text IS NULL OR email_normalized = $1)
+        ORDER BY ${column} ${direction}, id ${direction} LIMIT $2 OFFSET $3`,
+      [email, query.limit, (query.page - 1) * query.limit],
     )) as AccountRow[];
+    return {
+      items: rows,
+      total_count: count,
+      page: query.page,
+      per_page: query.limit,
+      total_pages: Math.ceil(count / query.limit),
+    };
   }
 }
