@@ -55,6 +55,17 @@ describe('EventStore (PostgreSQL)', () => {
     expect(events[0].meta).toEqual(meta);
   });
 
+  it('gives events appended together one time and ids that sort in their order', async () => {
+    const stream = `prompt-${randomUUID()}`;
+    const changes = Array.from({ length: 20 }, (_, index) => updated(`v${index}`));
+    await sut.append(stream, [created('a'), ...changes], { expectedVersion: 'no_stream', meta });
+    const events = await sut.readStream(stream);
+    expect(new Set(events.map((e) => e.occurred_at)).size).toBe(1);
+    // An audit log ordered by (time, id) lists them as they happened.
+    const ids = events.map((e) => e.id);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it('writes one outbox row per event in the same transaction', async () => {
     const stream = `prompt-${randomUUID()}`;
     const { events } = await sut.append(stream, [created('x')], { expectedVersion: 'no_stream', meta });

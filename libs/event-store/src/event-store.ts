@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { MonotonicUuidV7 } from '#common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { type EventEnvelope, type EventMeta, subjectForEventType } from '#contracts';
 import { ConcurrencyError, isUniqueViolation } from './errors';
@@ -78,7 +78,10 @@ export class EventStore {
   ) {
     this.projections = options.projections ?? [];
     this.clock = options.clock ?? (() => new Date());
-    this.newId = options.newId ?? randomUUID;
+    // Time-ordered ids, in append order: events appended together share their time, and the audit log lists
+    // by (time, id).
+    const ids = new MonotonicUuidV7();
+    this.newId = options.newId ?? (() => ids.next());
   }
 
   /**

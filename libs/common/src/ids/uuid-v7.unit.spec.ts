@@ -1,4 +1,4 @@
-import { uuidV7 } from './uuid-v7';
+import { MonotonicUuidV7, uuidV7 } from './uuid-v7';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -26,5 +26,28 @@ describe('uuidV7', () => {
   it('never repeats', () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => uuidV7(1_800_000_000_000)));
     expect(ids.size).toBe(20_000);
+  });
+});
+
+describe('MonotonicUuidV7', () => {
+  it('makes version 7 UUIDs that sort in the order they were made, within one millisecond too', () => {
+    const sut = new MonotonicUuidV7();
+    const ids = Array.from({ length: 10_000 }, () => sut.next(1_800_000_000_000));
+    for (const id of ids) {
+      expect(id).toMatch(UUID);
+      expect(id[14]).toBe('7');
+      expect('89ab').toContain(id[19]);
+    }
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('keeps its order when the clock steps back, and carries the time otherwise', () => {
+    const sut = new MonotonicUuidV7();
+    const first = sut.next(1_800_000_000_500);
+    const earlier = sut.next(1_800_000_000_000);
+    expect([first, earlier].sort()).toEqual([first, earlier]);
+    const later = sut.next(1_800_000_001_000);
+    expect(parseInt(later.slice(0, 8) + later.slice(9, 13), 16)).toBe(1_800_000_001_000);
   });
 });
