@@ -410,7 +410,11 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         error: 'invalid_grant',
         error_description: expect.stringContaining('code_verifier'),
       });
-      expect((await exchange(code, verifier)).body).toMatchObject({ error: 'invalid_grant' });
+      // Refused, and said as it is: the code never gave tokens, so none are said to be revoked.
+      expect((await exchange(code, verifier)).body).toEqual({
+        error: 'invalid_grant',
+        error_description: 'the authorization code was used up by an earlier refused exchange',
+      });
     });
 
     it.each([
@@ -785,6 +789,14 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
 
       const found = await tool(token, 'search', { query: 'Wednesdays', types: ['memories'] });
       expect((found.structuredContent as { results: Body[] }).results.map((hit) => hit.id)).toContain(memory.id);
+      // A refused call names the tool's own argument, not the REST field behind it.
+      for (const args of [{}, { query: '' }, { query: 7 }]) {
+        const refused = await tool(token, 'search', args);
+        expect([refused.isError, refused.content?.[0].text]).toEqual([
+          true,
+          expect.stringContaining('query must be a string of 1 to 200 characters'),
+        ]);
+      }
     });
 
     it('records each accepted request as oauth_token.used in the audit log, under the REST API’s action', async () => {

@@ -133,6 +133,9 @@ export const MCP_TOOLS: readonly McpTool[] = [
       const { query, types, limit, ...unknown } = args;
       const extra = Object.keys(unknown)[0];
       if (extra !== undefined) throw new ToolArgumentError(`${extra.slice(0, 50)} is not an argument of search`);
+      // Told here in the tool's own words: the DTO would name its `q`.
+      if (typeof query !== 'string' || query.trim() === '' || query.length > 200)
+        throw new ToolArgumentError('query must be a string of 1 to 200 characters: the words to search for');
       const search = await context.validate(SearchQuery, {
         q: query,
         ...(Array.isArray(types) ? { types: types.join(',') } : types === undefined ? {} : { types }),

@@ -233,7 +233,10 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       if (!code || code.client_id !== command.client_id)
         return refused('invalid_grant', 'the authorization code is not known for this client');
       if (code.used_at) {
-        if (code.grant_id) await this.revoke(manager, code.grant_id, code.account_id, 'code_reuse', command.meta, now);
+        if (!code.grant_id)
+          // Used up by a refused exchange (a wrong code_verifier or redirect_uri): it never gave tokens.
+          return refused('invalid_grant', 'the authorization code was used up by an earlier refused exchange');
+        await this.revoke(manager, code.grant_id, code.account_id, 'code_reuse', command.meta, now);
         return refused('invalid_grant', 'the authorization code was already used; the tokens it gave are revoked');
       }
       if (code.expires_at.getTime() <= now.getTime()) return refused('invalid_grant', 'the authorization code expired');
