@@ -42,7 +42,12 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
   it('revokes the key of a new_location alert when the account asked for it, and delivers a signed webhook, retrying a 500', async () => {
     const user = await DashboardUser.signup(base);
     const settings = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
-      body: { timezone: 'UTC', working_hours: null, webhook_url: receiverUrl, auto_revoke_on: ['new_location'] },
+      body: {
+        timezone: 'UTC',
+        working_hours: null,
+        webhook_url: receiverUrl,
+        auto_revoke_on: ['new_location', 'revoked_key_use'],
+      },
     });
     expect(settings.status).toBe(200);
     expect(settings.body.webhook_secret).toMatch(/^[0-9a-f]{64}$/);
@@ -72,6 +77,13 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
     expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'anomaly' });
     expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+    // That attempt's revoked_key_use alert claims no revocation: its key was revoked already.
+    const attempt = await waitFor(
+      () => user.request<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts?rule=revoked_key_use'),
+      (r) => (r.body.alerts ?? []).length === 1,
+    );
+    expect(attempt.body.alerts[0].summary).not.toContain('automatically');
+    expect(attempt.body.alerts[0].evidence).not.toHaveProperty('auto_revoked');
 
     // The refused request above raises a revoked_key_use alert too: look at this alert's deliveries.
     const forAlert = () => received.filter((delivery) => delivery.body.includes(String(alert.id)));

@@ -140,28 +140,31 @@ describe('DetectorRunner with several replicas (JetStream + PostgreSQL)', () => 
   });
 
   it('security settings changed through a standby replica reach the leader', async () => {
-    // As the standby's settings handler writes them: auto-revoke keys used after their revocation.
+    // As the standby's settings handler writes them: auto-revoke keys used from a new country.
     await dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, auto_revoke_on) VALUES ($1, 'UTC', '{revoked_key_use}')`,
+      `INSERT INTO security_settings (account_id, timezone, auto_revoke_on) VALUES ($1, 'UTC', '{new_location}')`,
       [accountId],
     );
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the leader reads changes at most every second
-    use(1); // a batch before the attempt, so the change is read
+    use(1); // a batch before the use from afar, so the change is read
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const attempt = eventAt(
-      'auth.failed',
-      `auth-${accountId}`,
-      Date.now(),
-      { reason: 'revoked', status: 401, key_id: keyId, key_prefix: 'vxk_0123abcd', ip: '192.0.2.10' },
-      accountId,
+    // The key's first place, then another country.
+    const events = [
+      ['198.51.100.7', { country: 'GB', city: 'London' }],
+      ['203.0.113.7', { country: 'JP', city: 'Tokyo' }],
+    ].map(([ip, location], index) =>
+      eventAt(
+        'key.used',
+        `usage-${keyId}`,
+        Date.now() + index,
+        { key_id: keyId, status: 200, ip, location },
+        accountId,
+      ),
     );
-    connection.connection.publish(
-      subjectForEventType('auth.failed'),
-      JSON.stringify({ batch_id: randomUUID(), events: [attempt] }),
-    );
+    connection.connection.publish(subjectForEventType('key.used'), JSON.stringify({ batch_id: randomUUID(), events }));
     const autoRevoked = async () =>
       (
-        (await dataSource.query(`SELECT evidence FROM alerts WHERE rule = 'revoked_key_use' AND key_id = $1`, [
+        (await dataSource.query(`SELECT evidence FROM alerts WHERE rule = 'new_location' AND key_id = $1`, [
           keyId,
         ])) as { evidence: { auto_revoked?: boolean } }[]
       )[0]?.evidence.auto_revoked;

@@ -388,7 +388,11 @@ export class DetectorRunner {
         const folded = foldFinding(await this.alerts.latest(finding.account_id, finding.dedup_key, manager), finding);
         const { opened } = folded;
         let alert = folded.alert;
-        if (opened && alert.account_id && this.autoRevokeOn.get(alert.account_id)?.has(alert.rule)) {
+        // A revoked_key_use alert's key is revoked or expired already: the rule is accepted in auto_revoke_on
+        // (PRODUCT.md §9.2 lists every rule there), but there is nothing to revoke and nothing to claim.
+        const autoRevokes =
+          alert.rule !== 'revoked_key_use' && this.autoRevokeOn.get(alert.account_id ?? '')?.has(alert.rule);
+        if (opened && alert.account_id && autoRevokes) {
           // A key's alert revokes the key; an app's (its grant in the evidence) disconnects the app.
           if (alert.key_id) alert = await this.autoRevoke(alert, event.meta.request_id);
           else if (typeof alert.evidence.grant_id === 'string')
