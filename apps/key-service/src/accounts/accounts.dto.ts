@@ -13,6 +13,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { ACCOUNT_STATUSES, type AccountStatus, IsRequestMeta, RequestMetaDto, TIERS, type Tier } from '#contracts';
+import { PageRequest } from '../shared/page-request';
 
 export class SignupCommand {
   @IsEmail()
@@ -60,26 +61,14 @@ export class LoginFailedCommand {
   meta: RequestMetaDto;
 }
 
-export class AdminListAccountsQuery {
+export class AdminListAccountsQuery extends PageRequest {
   @IsOptional()
   @IsString()
   @MaxLength(254)
   email?: string;
 
-  @IsInt()
-  @Min(1)
-  page: number;
-
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number;
-
   @IsIn(['created_at', 'email'])
   sort_by: 'created_at' | 'email';
-
-  @IsIn(['asc', 'desc'])
-  sort_order: 'asc' | 'desc';
 }
 
 export class AdminUpdateAccountCommand {

@@ -27,6 +27,7 @@ import {
   type RevokeReason,
 } from '#contracts';
 import { IsRequestMeta, RequestMetaDto } from '#contracts';
+import { PageRequest } from '../shared/page-request';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const VXK_PREFIX = /^vxk_[0-9a-f]{8}$/;
@@ -85,27 +86,15 @@ class GeneratedKey {
 
 export class CreateKeyCommand extends IntersectionType(KeyChoice, GeneratedKey) {}
 
-export class ListKeysQuery {
+export class ListKeysQuery extends PageRequest {
   @IsUUID()
   account_id: string;
 
   @IsIn(['active', 'revoked', 'all'])
   status: 'active' | 'revoked' | 'all';
 
-  @IsInt()
-  @Min(1)
-  page: number;
-
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit: number;
-
   @IsIn(['created_at', 'last_used_at', 'name'])
   sort_by: 'created_at' | 'last_used_at' | 'name';
-
-  @IsIn(['asc', 'desc'])
-  sort_order: 'asc' | 'desc';
 }
 
 export class UpdateKeyCommand extends OwnedKey {
