@@ -140,7 +140,11 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
       (text) => text === 'first text',
     );
     expect(await page.locator('form.editor').count()).toBe(1);
-    await expect(page.locator('section.editor tbody tr').count()).resolves.toBe(3);
+    // The history is asked for again after the restore: wait for its answer, not just the text's.
+    await waitFor(
+      () => page.locator('section.editor tbody tr').count(),
+      (rows) => rows === 3,
+    );
 
     await page.goto(`${base}/#/prompts`);
     await page.getByRole('button', { name: 'New' }).click();
