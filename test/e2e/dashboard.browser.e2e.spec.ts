@@ -215,7 +215,7 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     const details = page.locator('tr.details dl.event-details');
     expect((await details.innerText()).replace(/\s+/g, ' ')).toMatch(/reason revoked .*meta\.request_id \S+/);
     await failure.click();
-    await expect(details.count()).resolves.toBe(0);
+    await details.waitFor({ state: 'detached' });
     await page.goBack();
     await waitFor(types, (shown) => shown.includes('key.created'));
     await page.getByRole('link', { name: 'Security alerts' }).click();
