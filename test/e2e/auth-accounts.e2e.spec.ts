@@ -52,6 +52,7 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       ['a short password', { email: 'a@example.com', password: 'short', name: 'A' }, 'password'],
       ['an invalid email', { email: 'not-an-email', password: PASSWORD, name: 'A' }, 'email'],
       ['an empty name', { email: 'b@example.com', password: PASSWORD, name: '' }, 'name'],
+      ['a name of spaces only', { email: 'b@example.com', password: PASSWORD, name: '   ' }, 'name'],
       ['a 101-character name', { email: 'b@example.com', password: PASSWORD, name: 'x'.repeat(101) }, 'name'],
       ['a wrong type', { email: 'c@example.com', password: 12345678901234, name: 'C' }, 'password'],
       ['an unknown field', { email: 'd@example.com', password: PASSWORD, name: 'D', admin: true }, 'admin'],

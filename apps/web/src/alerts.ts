@@ -4,6 +4,19 @@ import { query } from './api';
 
 export { ALERT_RULES, ALERT_STATUSES };
 
+/** Each rule in words, for people; its code (`new_location`) is shown beside it, as the API and webhooks name it. */
+export const RULE_TITLES: Record<(typeof ALERT_RULES)[number], string> = {
+  request_spike: 'Request spike',
+  off_hours: 'Use outside working hours',
+  new_location: 'Use from a new place',
+  failed_auth_burst: 'Burst of failed authentications',
+  revoked_key_use: 'Revoked or expired key used',
+  key_leaked: 'Key reported as leaked',
+  oauth_token_reuse: 'OAuth token used twice',
+};
+
+export const ruleTitle = (rule: string): string => RULE_TITLES[rule as keyof typeof RULE_TITLES] ?? rule;
+
 export interface AlertsView {
   /** 'all' (the default: an alert acknowledged here stays in view) or one status. */
   status: string;

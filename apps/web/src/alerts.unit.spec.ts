@@ -1,4 +1,4 @@
-import { alertsLocation, parseAlertsLocation } from './alerts';
+import { ALERT_RULES, alertsLocation, parseAlertsLocation, ruleTitle } from './alerts';
 
 describe('security alerts in the address (PRODUCT.md §9.2)', () => {
   it('writes the status, rule and page, and reads them back the same', () => {
@@ -17,5 +17,13 @@ describe('security alerts in the address (PRODUCT.md §9.2)', () => {
       rule: 'oauth_token_reuse',
       page: 1,
     });
+  });
+});
+
+describe('rule titles', () => {
+  it('names every rule in words, and falls back to the code for one it does not know', () => {
+    for (const rule of ALERT_RULES) expect(ruleTitle(rule)).toMatch(/^[A-Z][A-Za-z]* [a-z]/);
+    expect(ruleTitle('new_location')).toBe('Use from a new place');
+    expect(ruleTitle('some_future_rule')).toBe('some_future_rule');
   });
 });

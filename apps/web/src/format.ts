@@ -40,6 +40,13 @@ export function dateTime(at: string | null): string {
     : '—';
 }
 
+/** To the second, for rows read side by side (the audit log, an address's first and last request). */
+export function preciseTime(at: string | null): string {
+  return at
+    ? new Date(at).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }) + ' UTC'
+    : '—';
+}
+
 /** The hint under a key's name: why it was revoked, a close expiry, a rotation under way or due, or its expiry. */
 export function keyHint(key: ApiKey, now = Date.now()): string | null {
   if (key.status === 'revoked') return key.revoked_reason ? `revoked (${key.revoked_reason})` : 'revoked';

@@ -1,4 +1,4 @@
-import { displayPrefix, keyHint, lastUsed, ranked, shares } from './format';
+import { dateTime, displayPrefix, keyHint, lastUsed, preciseTime, ranked, shares } from './format';
 import type { ApiKey } from './types';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -37,6 +37,12 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(lastUsed('2026-11-27T09:00:00Z', NOW)).toBe('3 hours ago');
     expect(lastUsed('2026-11-26T12:00:00Z', NOW)).toBe('yesterday');
     expect(lastUsed('2026-08-27T12:00:00Z', NOW)).toBe('3 months ago');
+  });
+
+  it('shows times in UTC, to the minute or, side by side, to the second', () => {
+    expect(dateTime('2026-11-27T09:05:07.123Z')).toBe('27 Nov 2026, 09:05 UTC');
+    expect(preciseTime('2026-11-27T09:05:07.123Z')).toBe('27 Nov 2026, 09:05:07 UTC');
+    expect(preciseTime(null)).toBe('—');
   });
 
   it('hints at rotation, a close expiry, or why a key was revoked', () => {

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class SignupDto {
@@ -13,9 +14,10 @@ export class SignupDto {
   @MaxLength(1024)
   password: string;
 
-  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Ada Lovelace' })
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'Ada Lovelace', description: 'trimmed; not blank' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'must not be empty' })
   @MaxLength(100)
   name: string;
 }

@@ -1,6 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
-import { dateTime, lastUsed, ranked } from '../format';
+import { dateTime, lastUsed, preciseTime, ranked } from '../format';
 import type { Usage } from '../types';
 import { Bars, Columns } from './ui';
 
@@ -44,12 +44,12 @@ export function useUsage<T>(url: string) {
   return { usage, error };
 }
 
-/** Requests over time, then a chart per breakdown, then where they came from. */
+/** Requests over time, then a chart per breakdown, then where they came from: places, and each address. */
 export function UsageCharts({
   usage,
   breakdowns,
 }: {
-  usage: Pick<Usage, 'series' | 'locations'>;
+  usage: Pick<Usage, 'series' | 'locations' | 'ips'>;
   breakdowns: [title: string, counts: Record<string, number>][];
 }) {
   return (
@@ -73,6 +73,37 @@ export function UsageCharts({
           />
         </div>
       </div>
+      <h2>Addresses</h2>
+      {usage.ips.length === 0 ? (
+        <p className="empty">No requests in this range.</p>
+      ) : (
+        <table className="addresses">
+          <thead>
+            <tr>
+              <th>IP address</th>
+              <th className="number">Requests</th>
+              <th>First seen (UTC)</th>
+              <th>Last seen (UTC)</th>
+              <th aria-label="audit log" />
+            </tr>
+          </thead>
+          <tbody>
+            {usage.ips.map((address) => (
+              <tr key={address.ip}>
+                <td>
+                  <code>{address.ip}</code>
+                </td>
+                <td className="number">{address.count.toLocaleString('en-US')}</td>
+                <td className="time">{preciseTime(address.first_seen)}</td>
+                <td className="time">{preciseTime(address.last_seen)}</td>
+                <td>
+                  <a href={`#/audit?ip=${encodeURIComponent(address.ip)}`}>Its requests in the audit log</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }

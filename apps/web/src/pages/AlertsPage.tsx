@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
 import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
-import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation } from '../alerts';
+import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation, ruleTitle } from '../alerts';
 import { auditLocation } from '../audit';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
@@ -56,28 +56,36 @@ export function AlertsPage({ search }: { search: string }) {
     <section>
       <header className="page-header">
         <h1>Security alerts</h1>
-        <select
-          aria-label="status"
-          value={status}
-          onChange={(event) => show({ ...view, status: event.target.value, page: 1 })}
-        >
-          <option value="all">all</option>
-          <option value="open">open</option>
-          <option value="acknowledged">acknowledged</option>
-          <option value="resolved">resolved</option>
-        </select>
-        <select
-          aria-label="rule"
-          value={rule}
-          onChange={(event) => show({ ...view, rule: event.target.value, page: 1 })}
-        >
-          <option value="">every rule</option>
-          {ALERT_RULES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
+        <span className="filters-inline">
+          <label>
+            Status{' '}
+            <select
+              aria-label="status"
+              value={status}
+              onChange={(event) => show({ ...view, status: event.target.value, page: 1 })}
+            >
+              <option value="all">all</option>
+              <option value="open">open</option>
+              <option value="acknowledged">acknowledged</option>
+              <option value="resolved">resolved</option>
+            </select>
+          </label>
+          <label>
+            Rule{' '}
+            <select
+              aria-label="rule"
+              value={rule}
+              onChange={(event) => show({ ...view, rule: event.target.value, page: 1 })}
+            >
+              <option value="">every rule</option>
+              {ALERT_RULES.map((name) => (
+                <option key={name} value={name}>
+                  {ruleTitle(name)}
+                </option>
+              ))}
+            </select>
+          </label>
+        </span>
       </header>
       <ErrorBanner error={error ?? acting.error} />
       {list && list.alerts.length === 0 ? <p className="empty">No {status === 'all' ? '' : status} alerts.</p> : null}
@@ -85,7 +93,8 @@ export function AlertsPage({ search }: { search: string }) {
         {list?.alerts.map((alert) => (
           <li key={alert.id} className={`alert severity-${alert.severity}`}>
             <div className="alert-head">
-              <span className={`badge severity-${alert.severity}`}>{alert.severity}</span> <strong>{alert.rule}</strong>{' '}
+              <span className={`badge severity-${alert.severity}`}>{alert.severity}</span>{' '}
+              <strong>{ruleTitle(alert.rule)}</strong> <code>{alert.rule}</code>{' '}
               <span className="muted">
                 {alert.count} × · last {lastUsed(alert.last_seen)} · {alert.status}
               </span>

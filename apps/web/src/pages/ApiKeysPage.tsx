@@ -113,7 +113,7 @@ export function ApiKeysPage() {
               const hint = keyHint(key);
               return (
                 <tr key={key.id} className={key.status === 'revoked' ? 'revoked' : undefined}>
-                  <td>
+                  <td className="wrap">
                     <strong>{key.name}</strong>
                     {hint ? <div className={key.rotation_due ? 'hint warn' : 'hint'}>{hint}</div> : null}
                     {key.migration_notes ? <div className="hint">{key.migration_notes}</div> : null}
@@ -333,7 +333,11 @@ function RotateForm({
     <form onSubmit={submit}>
       <p>
         A new key replaces <strong>{keyToRotate.name}</strong> (<code>{displayPrefix(keyToRotate.key_prefix)}</code>)
-        with the same name and integrations.
+        with the same name and integrations
+        {keyToRotate.integrations.includes('mcp_server')
+          ? ', except the retired MCP Server, which no new key gets (MCP connects with OAuth now)'
+          : ''}
+        .
       </p>
       <label>
         The old key

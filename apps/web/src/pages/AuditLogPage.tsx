@@ -10,7 +10,7 @@ import {
   utcFromInput,
 } from '../audit';
 import { ErrorBanner, useLatest } from '../components/ui';
-import { dateTime } from '../format';
+import { preciseTime } from '../format';
 import type { AuditEvent } from '../types';
 
 /** Who acted: the key's prefix, or a connected app (MCP) by its client id. */
@@ -155,7 +155,7 @@ export function AuditLogPage({ search }: { search: string }) {
             {events.map((event) => (
               <Fragment key={event.id}>
                 <tr className={event.outcome === 'failure' ? 'failure' : undefined}>
-                  <td>{dateTime(event.occurred_at)}</td>
+                  <td className="time">{preciseTime(event.occurred_at)}</td>
                   <td>
                     <button
                       type="button"

@@ -69,7 +69,7 @@ export function ConnectedAppsPage() {
               const name = appName(grant);
               return (
                 <tr key={grant.id}>
-                  <td>
+                  <td className="wrap">
                     <strong>{name}</strong> <span className="badge badge-grey">unverified</span>
                     <div className="hint">client {grant.client_id}</div>
                   </td>

@@ -397,7 +397,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           <tbody>
             {list.items.map((item) => (
               <tr key={item.id}>
-                <td>
+                <td className="wrap">
                   <button
                     type="button"
                     className="link"

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
 import { ErrorBanner } from '../components/ui';
 import { RangePicker, UsageCharts, type UsageRange, UsageSummary, useUsage } from '../components/usage';
-import { displayPrefix } from '../format';
+import { dateTime, displayPrefix } from '../format';
 import type { ApiKey, Usage } from '../types';
 
 /** A key's usage (PRODUCT.md §7): requests over time, by tool, by action, by status, and where from. */
@@ -33,6 +33,13 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
         <RangePicker range={range} onRange={setRange} />
       </header>
       <ErrorBanner error={error ?? keyError} />
+      {key?.status === 'revoked' ? (
+        <p className="warning" role="status">
+          This key is revoked{key.revoked_at ? ` since ${dateTime(key.revoked_at)}` : ''}
+          {key.revoked_reason ? ` (${key.revoked_reason})` : ''}: every attempt with it is refused and counted as a
+          failed authentication.
+        </p>
+      ) : null}
       {key && usage ? (
         <>
           <UsageSummary

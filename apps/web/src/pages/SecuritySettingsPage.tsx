@@ -1,10 +1,24 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
 import { ErrorBanner, useRequest } from '../components/ui';
+import { ruleTitle } from '../alerts';
 import type { SecuritySettings } from '../types';
 import { AUTO_REVOKE_RULES } from '../../../../libs/contracts/src/alert-rules';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** The webhook's signing secret, hidden until asked for: a shared screen should not hand it out. */
+function SigningSecret({ secret }: { secret: string }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <p className="muted">
+      Signing secret: <code>{shown ? secret : `${secret.slice(0, 4)}${'•'.repeat(12)}`}</code>{' '}
+      <button type="button" className="link" aria-pressed={shown} onClick={() => setShown(!shown)}>
+        {shown ? 'Hide' : 'Show'}
+      </button>
+    </p>
+  );
+}
 
 /** Security settings (PRODUCT.md §9.2): time zone, working hours, webhook, auto-revoke. */
 export function SecuritySettingsPage() {
@@ -86,14 +100,11 @@ export function SecuritySettingsPage() {
             placeholder="https://hooks.example.com/vibexp"
           />
         </label>
-        {settings.webhook_secret ? (
-          <p className="muted">
-            Signing secret: <code>{settings.webhook_secret}</code>
-          </p>
-        ) : null}
+        {settings.webhook_url && settings.webhook_secret ? <SigningSecret secret={settings.webhook_secret} /> : null}
         <fieldset>
           <legend>Revoke the key (or disconnect the app) automatically on</legend>
-          {AUTO_REVOKE_RULES.map((rule) => (
+          {/* revoked_key_use is left out: its key is revoked already, so the API accepts it and does nothing. */}
+          {AUTO_REVOKE_RULES.filter((rule) => rule !== 'revoked_key_use').map((rule) => (
             <label key={rule} className="check">
               <input
                 type="checkbox"
@@ -101,7 +112,7 @@ export function SecuritySettingsPage() {
                 value={rule}
                 defaultChecked={settings.auto_revoke_on.includes(rule)}
               />{' '}
-              {rule}
+              {ruleTitle(rule)} <code>{rule}</code>
             </label>
           ))}
         </fieldset>
