@@ -20,11 +20,14 @@ export class ApiProblem extends Error {
 
 export function problemText(problem: Problem): string {
   const detail = problem.detail ?? `request failed (${problem.status})`;
-  // Field messages the detail does not already say.
-  const fields = (problem.validation_errors ?? [])
-    .filter((error) => !detail.includes(error.message))
-    .map((error) => `${error.field}: ${error.message}`);
-  return [detail, ...fields].join(' — ');
+  const errors = problem.validation_errors ?? [];
+  // "the request is not valid: see validation_errors" speaks to a program: a person reads the fields instead.
+  const generic = errors.length > 0 && detail.includes('see validation_errors');
+  // Field messages the detail does not already say (it may name the field, or say the very message).
+  const fields = errors
+    .filter((error) => generic || !(detail.includes(error.message) || detail.includes(`\`${error.field}\``)))
+    .map((error) => `${error.field.replace(/_/g, ' ')}: ${error.message}`);
+  return (generic ? fields : [detail, ...fields]).join(' — ');
 }
 
 export function rememberCsrf(token: string | null): void {
@@ -91,4 +94,6 @@ export function query(values: Record<string, string | number | undefined | null>
   return text ? `?${text}` : '';
 }
 
-export const messageOf = (caught: unknown): string => (caught instanceof ApiProblem ? caught.message : String(caught));
+/** What to tell the user: a problem's text, an Error's message (without "Error:"), or the thing itself. */
+export const messageOf = (caught: unknown): string =>
+  caught instanceof ApiProblem || caught instanceof Error ? caught.message : String(caught);

@@ -23,6 +23,30 @@ describe('dashboard API helpers', () => {
     ).toBe('webhook_url must not point at this machine — timezone: unknown time zone');
   });
 
+  it('reads the fields instead of a detail written for programs, and says a named field once', () => {
+    expect(
+      problemText({
+        status: 400,
+        detail: 'the request is not valid: see validation_errors',
+        validation_errors: [{ field: 'name', message: 'must not be empty' }],
+      }),
+    ).toBe('name: must not be empty');
+    expect(
+      problemText({
+        status: 400,
+        detail: '`from` is after `to`',
+        validation_errors: [{ field: 'from', message: 'must not be after `to`' }],
+      }),
+    ).toBe('`from` is after `to`');
+    expect(
+      problemText({
+        status: 400,
+        detail: 'the request is not valid: see validation_errors',
+        validation_errors: [{ field: 'working_hours.days', message: 'choose at least one day' }],
+      }),
+    ).toBe('working hours.days: choose at least one day');
+  });
+
   it('builds a query of the values that are set', () => {
     expect(query({ a: 'x y', b: undefined, c: '', d: 0, e: null })).toBe('?a=x+y&d=0');
     expect(query({})).toBe('');
