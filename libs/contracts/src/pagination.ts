@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { Page } from './keys';
 
 /**
  * The last page a list is asked for. Far beyond any list a person pages through, and it keeps the row
@@ -25,4 +26,15 @@ export class PaginationQuery {
   @Min(1)
   @Max(100)
   limit: number = 20;
+}
+
+/** One page of a list (PRODUCT.md §1): its items, and where they stand in a selection of `total`. */
+export function toPage<T>(items: T[], total: number, request: { page: number; limit: number }): Page<T> {
+  return {
+    items,
+    total_count: total,
+    page: request.page,
+    per_page: request.limit,
+    total_pages: Math.ceil(total / request.limit),
+  };
 }

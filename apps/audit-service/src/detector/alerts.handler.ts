@@ -15,6 +15,7 @@ import {
   RpcErrorCode,
   SecuritySettingsDto,
   isSafeWebhookUrl,
+  toPage,
 } from '#contracts';
 import { EventStore } from '#event-store';
 import type { Alert } from './alert-book';
@@ -95,13 +96,7 @@ export class AlertsHandler {
   async list(@Payload() command: ListAlertsCommand): Promise<Page<AlertView>> {
     const { query } = command;
     const { items, total } = await this.alerts.list(command.account_id, query, query.page, query.limit);
-    return {
-      items: items.map(view),
-      total_count: total,
-      page: query.page,
-      per_page: query.limit,
-      total_pages: Math.ceil(total / query.limit),
-    };
+    return toPage(items.map(view), total, query);
   }
 
   @MessagePattern(AlertsRpc.get)

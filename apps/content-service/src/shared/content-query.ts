@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { DomainError, type Page, RpcErrorCode } from '#contracts';
+import { DomainError, type Page, RpcErrorCode, toPage } from '#contracts';
 
 /**
  * A prefix full-text query from what a user typed: every word must match, each as a prefix
@@ -77,13 +77,7 @@ export async function pageOf<T>(
     )) as { count: number }[];
     count = row.count;
   }
-  return {
-    items: rows.map(toView),
-    total_count: count,
-    page: request.page,
-    per_page: request.limit,
-    total_pages: Math.ceil(count / request.limit),
-  };
+  return toPage(rows.map(toView), count, request);
 }
 
 /** The filters every list has: labels (any of them) and full-text search (every word as a prefix). */

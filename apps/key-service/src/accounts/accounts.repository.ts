@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStatus, type AccountView, type Page, type Tier, hourlyLimit } from '#contracts';
+import { type AccountStatus, type AccountView, type Page, type Tier, hourlyLimit, toPage } from '#contracts';
 import type { AdminListAccountsQuery } from './accounts.dto';
 
 interface AccountRow {
@@ -58,12 +58,6 @@ export class AccountsRepository {
         ORDER BY ${column} ${direction}, id ${direction} LIMIT $2 OFFSET $3`,
       [email, query.limit, (query.page - 1) * query.limit],
     )) as AccountRow[];
-    return {
-      items: rows,
-      total_count: count,
-      page: query.page,
-      per_page: query.limit,
-      total_pages: Math.ceil(count / query.limit),
-    };
+    return toPage(rows, count, query);
   }
 }

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ApiKeyView, Integration, KeyStatus, Page, RevokeReason, VerifiedKey } from '#contracts';
+import {
+  toPage,
+  type ApiKeyView,
+  type Integration,
+  type KeyStatus,
+  type Page,
+  type RevokeReason,
+  type VerifiedKey,
+} from '#contracts';
 import { toAccountView } from '../accounts/accounts.repository';
 import type { ListKeysQuery } from './api-keys.dto';
 
@@ -141,13 +149,11 @@ export class ApiKeysRepository {
         LIMIT $3 OFFSET $4`,
       [query.account_id, status, query.limit, (query.page - 1) * query.limit],
     )) as ApiKeyRow[];
-    return {
-      items: rows.map((row) => toApiKeyView(row, now)),
-      total_count: count,
-      page: query.page,
-      per_page: query.limit,
-      total_pages: Math.ceil(count / query.limit),
-    };
+    return toPage(
+      rows.map((row) => toApiKeyView(row, now)),
+      count,
+      query,
+    );
   }
 
   /** Keys whose grace period ended or that expired, for the scheduler. */

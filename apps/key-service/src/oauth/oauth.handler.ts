@@ -28,6 +28,7 @@ import {
   type VerifiedAccessToken,
   VerifyAccessTokenQuery,
   redirectUriRegistered,
+  toPage,
 } from '#contracts';
 import { toAccountView } from '../accounts/accounts.repository';
 import { KeyStore, eventMeta } from '../shared/key-store';
@@ -461,13 +462,7 @@ export class OAuthHandler implements OnModuleInit, OnModuleDestroy {
       [query.account_id, query.limit, (query.page - 1) * query.limit],
     )) as (GrantViewRow & { total: string })[];
     const total = rows.length > 0 ? Number(rows[0].total) : await this.countGrants(query.account_id);
-    return {
-      items: rows.map(toGrantView),
-      total_count: total,
-      page: query.page,
-      per_page: query.limit,
-      total_pages: Math.ceil(total / query.limit),
-    };
+    return toPage(rows.map(toGrantView), total, query);
   }
 
   /** One grant of the account, a disconnected one too; another account's is not found. */
