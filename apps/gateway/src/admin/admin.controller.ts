@@ -21,7 +21,7 @@ import { Access } from '../auth/access.decorator';
 import { KeyVerifier } from '../auth/key-verifier';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
-import { listEnvelope } from '../content/content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { AdminTokenGuard } from './admin-token.guard';
 import { ListAccountsQuery, UpdateAccountDto } from './admin.dto';
 import { parseImportLine } from './legacy-import.parser';

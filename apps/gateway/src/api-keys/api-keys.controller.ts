@@ -26,6 +26,7 @@ import {
 } from '#contracts';
 import { ProblemError } from '#common';
 import { integrationRetired } from '../http/gateway-problem.filter';
+import { listEnvelope } from '../http/list-envelope';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
@@ -94,13 +95,7 @@ export class ApiKeysController {
       account_id: this.accountId(request),
       ...query,
     });
-    return {
-      api_keys: page.items,
-      total_count: page.total_count,
-      page: page.page,
-      per_page: page.per_page,
-      total_pages: page.total_pages,
-    };
+    return listEnvelope('api_keys', page);
   }
 
   @Get(':id')

@@ -20,7 +20,7 @@ import { ProblemError } from '#common';
 import { AdminTokenGuard } from '../admin/admin-token.guard';
 import { Access } from '../auth/access.decorator';
 import type { Identity } from '../auth/identity';
-import { listEnvelope } from '../content/content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { RpcClient } from '../rpc/rpc-client';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
 

@@ -16,7 +16,8 @@ import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcCallError, RpcClient } from '../rpc/rpc-client';
 import { type ArtifactPath, artifactReadings } from './artifact-path';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
-import { contentActor, listEnvelope } from './content-actor';
+import { contentActor } from './content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 
 const PREFIX = '/api/v1/artifacts/';

@@ -1,6 +1,5 @@
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
-import type { Page } from '#contracts';
 import type { Identity } from '../auth/identity';
 import { requestMeta } from '../http/request-meta';
 
@@ -16,15 +15,4 @@ export function contentActor(
     ...(identity.kind === 'oauth' ? { client_id: identity.clientId } : {}),
     meta: requestMeta(request, trusted),
   };
-}
-
-/** The list envelope of PRODUCT.md §1: `{ <plural>: [...], total_count, page, per_page, total_pages }`. */
-export function listEnvelope<T, K extends string>(plural: K, page: Page<T>): Record<K, T[]> & Omit<Page<T>, 'items'> {
-  return {
-    [plural]: page.items,
-    total_count: page.total_count,
-    page: page.page,
-    per_page: page.per_page,
-    total_pages: page.total_pages,
-  } as Record<K, T[]> & Omit<Page<T>, 'items'>;
 }

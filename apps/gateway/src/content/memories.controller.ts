@@ -27,7 +27,8 @@ import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { ContentReads } from './content-reads';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
-import { contentActor, listEnvelope } from './content-actor';
+import { contentActor } from './content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 
 @ApiTags('memories')

@@ -30,7 +30,8 @@ import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { ContentReads } from './content-reads';
 import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
-import { contentActor, listEnvelope } from './content-actor';
+import { contentActor } from './content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 
 /** `{id}` is the prompt's id or its slug (PRODUCT.md §5.1). */

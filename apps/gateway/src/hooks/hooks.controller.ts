@@ -11,7 +11,8 @@ import {
   type Page,
 } from '#contracts';
 import { Access } from '../auth/access.decorator';
-import { contentActor, listEnvelope } from '../content/content-actor';
+import { contentActor } from '../content/content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { parseHook } from './hook-payload';

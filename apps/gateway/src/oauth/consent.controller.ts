@@ -23,7 +23,7 @@ import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { sha256Hex } from '../auth/api-key-format';
 import type { Identity } from '../auth/identity';
-import { listEnvelope } from '../content/content-actor';
+import { listEnvelope } from '../http/list-envelope';
 import { UsageQuery } from '../api-keys/api-keys.dto';
 import { type AuthorizationCheck, AuthorizationRequests, type ValidAuthorization } from './authorization-requests';
 import {
