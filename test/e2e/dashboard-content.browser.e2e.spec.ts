@@ -283,6 +283,99 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.close();
   });
 
+  it('asks before unsaved text is lost, keeps a draft through a version conflict, and shows a version’s content', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Una' });
+    await create(user, 'memories', { title: 'Deploy', text: 'blue-green' });
+    await create(user, 'memories', { title: 'Style', text: 'tabs' });
+    const listed = (await user.request('GET', '/api/v1/memories')).body as {
+      memories: { id: string; title: string }[];
+    };
+    const deploy = listed.memories.find((memory) => memory.title === 'Deploy')!;
+    const page = await openAs(user, '/memories');
+    const editor = page.locator('form.editor');
+    const text = editor.locator('textarea[name=text]');
+    const questions: string[] = [];
+    /** Answers the next confirmation with `accept`, keeping its question. */
+    const answerNext = (accept: boolean) =>
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message());
+        void (accept ? dialog.accept() : dialog.dismiss());
+      });
+
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await text.fill('canary first');
+    await editor.getByText('(unsaved changes)').waitFor();
+
+    // Another item, Cancel and another page each ask; declined, the text stays.
+    answerNext(false);
+    await page.getByRole('button', { name: 'Style' }).click();
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    answerNext(false);
+    await editor.getByRole('button', { name: 'Cancel' }).click();
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    answerNext(false);
+    await page.getByRole('link', { name: 'Prompts' }).click();
+    // Asked on `hashchange`, which comes after the click.
+    await waitFor(
+      async () => questions.length,
+      (count) => count === 1,
+    );
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    await waitFor(
+      async () => new URL(page.url()).hash,
+      (hash) => hash === '#/memories',
+    );
+    expect(await text.inputValue()).toBe('canary first');
+    expect(await page.getByRole('heading', { name: 'Memories' }).count()).toBe(1);
+
+    // Meanwhile the memory is changed elsewhere (version 2); saving the draft meets the conflict and keeps it.
+    const elsewhere = await user.request('PUT', `/api/v1/memories/${deploy.id}`, { body: { text: 'rolling' } });
+    expect(elsewhere.status).toBe(200);
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Version 2 was saved elsewhere while you edited.').waitFor();
+    expect(await text.inputValue()).toBe('canary first');
+    const theirs = page.getByRole('region', { name: 'the version saved elsewhere' });
+    expect(await theirs.locator('pre').innerText()).toBe('rolling');
+    // Saved again, the draft goes over version 2.
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Deploy' }).waitFor();
+    await waitFor(
+      () => page.locator('form.editor').count(),
+      (forms) => forms === 0,
+    );
+    const saved = (await user.request('GET', `/api/v1/memories/${deploy.id}`)).body as {
+      text: string;
+      version: number;
+    };
+    expect(saved).toMatchObject({ text: 'canary first', version: 3 });
+
+    // The history shows a version's content, marking what differs from the current one; a restore asks
+    // first when the editor holds unsaved text.
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByRole('button', { name: 'Show version 1' }).click();
+    const first = page.locator('dl.version-fields');
+    expect(await first.locator('pre').innerText()).toBe('blue-green');
+    expect(await first.locator('div.changed dt').allInnerTexts()).toEqual([expect.stringContaining('Text')]);
+    await text.fill('half typed');
+    answerNext(false);
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    expect(await text.inputValue()).toBe('half typed');
+    answerNext(true);
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await waitFor(
+      () => text.inputValue(),
+      (value) => value === 'blue-green',
+    );
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    expect(await editor.getByText('(unsaved changes)').count()).toBe(0);
+    // Nothing unsaved now: another page opens without a question.
+    await page.getByRole('link', { name: 'Prompts' }).click();
+    await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+    expect(questions).toEqual([]);
+    await page.close();
+  });
+
   it('renders a prompt with the values typed for its placeholders, one request per pause, the latest answer only', async () => {
     const user = await DashboardUser.signup(base, { name: 'Pat' });
     await create(user, 'prompts', {

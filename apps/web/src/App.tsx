@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiProblem, CSRF_STORAGE, api, messageOf, onSessionEnded, rememberCsrf } from './api';
 import { consentQuery } from './oauth';
 import { AlertsPage } from './pages/AlertsPage';
@@ -13,12 +13,28 @@ import { CliLoginPage } from './pages/CliLoginPage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
+import { mayLeave } from './unsaved';
 
-/** Pages by hash (`#/keys`), so the gateway serves one file for every page. */
+/** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
+const pageOf = (route: string): string => route.split('?', 2)[0];
+
+/**
+ * Pages by hash (`#/keys`), so the gateway serves one file for every page. Another page (a link, Back) is
+ * shown only once the page's unsaved work may be lost; if not, the address goes back to the page shown.
+ */
 function useRoute(): string {
   const [route, setRoute] = useState(() => location.hash.slice(1) || '/keys');
+  const shown = useRef(route);
   useEffect(() => {
-    const changed = () => setRoute(location.hash.slice(1) || '/keys');
+    const changed = () => {
+      const next = location.hash.slice(1) || '/keys';
+      if (pageOf(next) !== pageOf(shown.current) && !mayLeave()) {
+        history.replaceState(history.state, '', `#${shown.current}`);
+        return;
+      }
+      shown.current = next;
+      setRoute(next);
+    };
     window.addEventListener('hashchange', changed);
     return () => window.removeEventListener('hashchange', changed);
   }, []);
@@ -105,6 +121,7 @@ export function App() {
   }, [user]);
 
   async function logout() {
+    if (!mayLeave()) return;
     try {
       await api('POST', '/api/v1/auth/logout');
     } catch (caught) {

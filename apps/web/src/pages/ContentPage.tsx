@@ -1,4 +1,4 @@
-import { type ChangeEvent, type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
 import { RenderPreview } from '../components/RenderPreview';
 import { ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
@@ -15,8 +15,12 @@ import {
   parseContentLocation,
 } from '../content';
 import { dateTime, lastUsed } from '../format';
+import { mayLeave, useUnsavedChanges } from '../unsaved';
 
 type Item = Record<string, unknown> & { id: string; version: number; updated_at: string; labels: string[] };
+
+/** The editor's fields as typed (a checkbox: whether it is ticked), kept across a version conflict. */
+type Draft = Record<string, string | boolean>;
 
 interface Field {
   name: string;
@@ -28,6 +32,63 @@ interface Field {
   required?: boolean;
   /** Emptied in an edit, it is sent as null (removed). */
   nullable?: boolean;
+}
+
+/** `memories` → `memory`, `prompts` → `prompt`. */
+const singular = (kind: Kind): string => kind.slice(0, -1).replace(/ie$/, 'y');
+
+const titleOf = (item: Item, titleField: string): string => String(item[titleField] ?? '') || 'Untitled';
+
+/** The editor's fields as typed, by name (checkboxes: ticked or not). */
+function draftOf(form: FormData, fields: Field[]): Draft {
+  const draft: Draft = {};
+  for (const field of fields) {
+    if (field.type === 'checkbox') draft[field.name] = form.get(field.name) === 'on';
+    else if (form.has(field.name)) draft[field.name] = String(form.get(field.name));
+  }
+  return draft;
+}
+
+/** A field's saved value as the editor would show it ('' when unset). */
+function shownValue(value: unknown): string {
+  if (Array.isArray(value)) return value.join(', ');
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The content of one version (an item as saved, or an entry of its history), field by field; with `current`,
+ * the fields that differ from it are marked.
+ */
+function VersionFields({
+  fields,
+  version,
+  current,
+}: {
+  fields: Field[];
+  version: Record<string, unknown>;
+  current?: Record<string, unknown>;
+}) {
+  return (
+    <dl className="version-fields">
+      {fields
+        .filter((field) => field.name in version)
+        .map((field) => {
+          const text = shownValue(version[field.name]);
+          const changed = current !== undefined && text !== shownValue(current[field.name]);
+          return (
+            <div key={field.name} className={changed ? 'changed' : undefined}>
+              <dt>
+                {field.label.replace(/ \(.*\)$/, '')}
+                {changed ? <span className="badge badge-yellow">differs from the current version</span> : null}
+              </dt>
+              <dd>{field.type === 'textarea' ? <pre>{text}</pre> : text || <span className="muted">(none)</span>}</dd>
+            </div>
+          );
+        })}
+    </dl>
+  );
 }
 
 /** 128 random bits as hex: `crypto.randomUUID` exists only in secure contexts, `getRandomValues` everywhere. */
@@ -112,7 +173,18 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
     null,
   );
   const [editing, setEditing] = useState<Item | 'new' | null>(null);
+  /** Typed into the editor and not saved: leaving it (another item, page or tab, a restore) asks first. */
+  const [dirty, setDirty] = useState(false);
+  /**
+   * After a version conflict: the user's draft, shown in the editor on top of the newer version, and that
+   * version as it was saved elsewhere, shown beside it.
+   */
+  const [kept, setKept] = useState<{ draft: Draft; theirs: Item } | null>(null);
+  const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const editedName =
+    editing === 'new' ? `the new ${singular(kind)}` : editing ? `“${titleOf(editing, spec.titleField)}”` : '';
+  useUnsavedChanges(dirty ? `Discard your unsaved changes to ${editedName}?` : null);
 
   const latest = useLatest(setError);
   const saving = useRequest();
@@ -174,9 +246,25 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
       <input name={name} aria-label={name} placeholder={placeholder} value={draft[name]} onChange={typed(name)} />
     ) : null;
 
+  /**
+   * Shows `next` in the editor (an item, a new form, or none), once unsaved text may be lost. False when the
+   * user chose to keep editing.
+   */
+  function openEditor(next: Item | 'new' | null, { discard = false } = {}): boolean {
+    if (dirty && !discard && !mayLeave()) return false;
+    setDirty(false);
+    setKept(null);
+    saving.setError(null);
+    setEditing(next);
+    // A fresh form even for the item shown (Discard my changes): its fields show what is saved again.
+    setGeneration((count) => count + 1);
+    return true;
+  }
+
   function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    const draft = draftOf(form, spec.fields);
     const body: Record<string, unknown> = {};
     for (const field of spec.fields) {
       if (field.createOnly && editing !== 'new') continue;
@@ -199,15 +287,25 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           editing &&
           editing !== 'new'
         ) {
-          // Someone else saved first: show their version, so the edit can be made again on top of it.
-          const fresh = await api<Item>('GET', spec.path(editing)).catch(() => null);
-          if (fresh) setEditing(fresh);
-          throw new Error('This item was changed elsewhere: it now shows the latest version; make your change again.', {
-            cause: caught,
-          });
+          // Someone else saved first: keep the draft in the form, now on top of their version (shown beside
+          // it), so that Save writes the draft over it, or Discard takes theirs.
+          const theirs = await api<Item>('GET', spec.path(editing)).catch(() => null);
+          if (!theirs)
+            throw new Error('This item was changed or deleted elsewhere; your text is still in the form.', {
+              cause: caught,
+            });
+          setKept({ draft, theirs });
+          setEditing(theirs);
+          throw new Error(
+            `Version ${theirs.version} was saved elsewhere while you edited. Your changes are kept in the form: ` +
+              'Save puts them over that version, Discard my changes shows it as saved.',
+            { cause: caught },
+          );
         }
         throw caught;
       }
+      setDirty(false);
+      setKept(null);
       setEditing(null);
       setError(null);
       await load();
@@ -215,9 +313,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   }
 
   function openNew() {
-    setCreateKey(newIdempotencyKey());
-    saving.setError(null);
-    setEditing('new');
+    if (openEditor('new')) setCreateKey(newIdempotencyKey());
   }
 
   async function remove(item: Item) {
@@ -225,7 +321,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
       return;
     try {
       await api('DELETE', spec.path(item));
-      setEditing(null);
+      openEditor(null, { discard: true });
       await load();
     } catch (caught) {
       setError(messageOf(caught));
@@ -308,27 +404,34 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
         <form
           className="editor"
           onSubmit={save}
-          key={editing === 'new' ? 'new' : `form-${editing.id}-${editing.version}`}
+          // Any typing or choice: the form holds unsaved changes.
+          onChange={() => setDirty(true)}
+          key={editing === 'new' ? `new-${generation}` : `form-${editing.id}-${editing.version}-${generation}`}
         >
           <h2>
-            {editing === 'new'
-              ? `New ${kind.slice(0, -1).replace(/ie$/, 'y')}`
-              : String(editing[spec.titleField] ?? 'Untitled')}
+            {editing === 'new' ? `New ${singular(kind)}` : titleOf(editing, spec.titleField)}
+            {dirty ? <span className="muted"> (unsaved changes)</span> : null}
           </h2>
           {spec.fields
             .filter((field) => editing === 'new' || !field.createOnly)
             .map((field) => {
               const current = editing === 'new' ? undefined : editing[field.name];
-              const value = Array.isArray(current)
-                ? current.join(', ')
-                : ((current as string | null | undefined) ?? '');
+              const keptValue = kept?.draft[field.name];
+              const value =
+                typeof keptValue === 'string'
+                  ? keptValue
+                  : Array.isArray(current)
+                    ? current.join(', ')
+                    : ((current as string | null | undefined) ?? '');
               if (field.type === 'checkbox')
                 return (
                   <label key={field.name} className="check">
                     <input
                       type="checkbox"
                       name={field.name}
-                      defaultChecked={editing === 'new' ? true : current === true}
+                      defaultChecked={
+                        typeof keptValue === 'boolean' ? keptValue : editing === 'new' ? true : current === true
+                      }
                     />
                     {field.label}
                   </label>
@@ -354,11 +457,14 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
             label="Save"
             busy={saving.busy}
             onCancel={() => {
-              setEditing(null);
-              setError(null);
-              saving.setError(null);
+              if (openEditor(null)) setError(null);
             }}
           >
+            {kept ? (
+              <button type="button" onClick={() => openEditor(kept.theirs, { discard: true })}>
+                Discard my changes
+              </button>
+            ) : null}
             {editing !== 'new' ? (
               <button type="button" className="danger" onClick={() => void remove(editing)}>
                 Delete
@@ -367,12 +473,22 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           </FormActions>
         </form>
       ) : null}
+      {kept ? (
+        <section className="editor" aria-label="the version saved elsewhere">
+          <h2>Version {kept.theirs.version}, saved elsewhere</h2>
+          <VersionFields fields={spec.fields} version={kept.theirs} />
+        </section>
+      ) : null}
       {editing && editing !== 'new' ? (
         <History
           key={`history-${editing.id}-${editing.version}`}
           kind={kind}
+          fields={spec.fields}
           path={spec.path(editing)}
+          mayReplaceDraft={() => !dirty || mayLeave()}
           onRestored={(restored) => {
+            setDirty(false);
+            setKept(null);
             setEditing(restored);
             void load();
           }}
@@ -398,14 +514,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
             {list.items.map((item) => (
               <tr key={item.id}>
                 <td className="wrap">
-                  <button
-                    type="button"
-                    className="link"
-                    onClick={() => {
-                      saving.setError(null);
-                      setEditing(item);
-                    }}
-                  >
+                  <button type="button" className="link" onClick={() => openEditor(item)}>
                     {String(item[spec.titleField] ?? '') || String(item.text ?? '').slice(0, 60) || item.id}
                   </button>
                 </td>
@@ -454,11 +563,11 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   );
 }
 
-interface Version {
+type Version = Record<string, unknown> & {
   version: number;
   created_at: string;
   actor: { type: string; key_id?: string; client_id?: string };
-}
+};
 
 /** Who saved a version, in words: a key's tool, an app connected over MCP (Settings → Connected apps), or this dashboard. */
 const ACTOR_LABELS: Record<string, string> = {
@@ -468,11 +577,25 @@ const ACTOR_LABELS: Record<string, string> = {
 };
 
 /**
- * An item's versions, each restorable (a restore is a new version with that content), and for a prompt a
- * preview of its rendered body with values for its placeholders (PRODUCT.md §5.1).
+ * An item's versions, each one's content on request and restorable (a restore is a new version with that
+ * content), and for a prompt a preview of its rendered body with values for its placeholders (PRODUCT.md §5.1).
  */
-function History({ kind, path, onRestored }: { kind: Kind; path: string; onRestored: (item: Item) => void }) {
+function History({
+  kind,
+  fields,
+  path,
+  mayReplaceDraft,
+  onRestored,
+}: {
+  kind: Kind;
+  fields: Field[];
+  path: string;
+  /** Asked before a restore replaces what the editor shows. */
+  mayReplaceDraft: () => boolean;
+  onRestored: (item: Item) => void;
+}) {
   const [versions, setVersions] = useState<Version[] | null>(null);
+  const [open, setOpen] = useState<number | null>(null);
   const { busy, error, run } = useRequest();
 
   // Once per item version: the parent keys this component by it.
@@ -495,29 +618,54 @@ function History({ kind, path, onRestored }: { kind: Kind; path: string; onResto
             </tr>
           </thead>
           <tbody>
-            {[...versions].reverse().map((version, index) => (
-              <tr key={version.version}>
-                <td>{version.version}</td>
-                <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
-                <td>{ACTOR_LABELS[version.actor.type] ?? version.actor.type}</td>
-                <td>
-                  {index === 0 ? (
-                    <span className="muted">current</span>
-                  ) : (
-                    <button
-                      type="button"
-                      disabled={busy}
-                      onClick={() =>
-                        void run(async () =>
-                          onRestored(await api<Item>('POST', `${path}/versions/${version.version}/restore`)),
-                        )
-                      }
-                    >
-                      Restore
-                    </button>
-                  )}
-                </td>
-              </tr>
+            {[...versions].reverse().map((version, index, newestFirst) => (
+              <Fragment key={version.version}>
+                <tr>
+                  <td>{version.version}</td>
+                  <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
+                  <td>{ACTOR_LABELS[version.actor.type] ?? version.actor.type}</td>
+                  <td>
+                    <div className="row-actions">
+                      <button
+                        type="button"
+                        aria-expanded={open === version.version}
+                        aria-label={`${open === version.version ? 'Hide' : 'Show'} version ${version.version}`}
+                        onClick={() => setOpen(open === version.version ? null : version.version)}
+                      >
+                        {open === version.version ? 'Hide' : 'Show'}
+                      </button>
+                      {index === 0 ? (
+                        <span className="muted">current</span>
+                      ) : (
+                        <button
+                          type="button"
+                          disabled={busy}
+                          aria-label={`Restore version ${version.version}`}
+                          onClick={() => {
+                            if (!mayReplaceDraft()) return;
+                            void run(async () =>
+                              onRestored(await api<Item>('POST', `${path}/versions/${version.version}/restore`)),
+                            );
+                          }}
+                        >
+                          Restore
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+                {open === version.version ? (
+                  <tr className="details">
+                    <td colSpan={4}>
+                      <VersionFields
+                        fields={fields}
+                        version={version}
+                        current={index === 0 ? undefined : newestFirst[0]}
+                      />
+                    </td>
+                  </tr>
+                ) : null}
+              </Fragment>
             ))}
           </tbody>
         </table>
