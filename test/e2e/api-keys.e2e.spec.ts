@@ -199,6 +199,41 @@ describe('API keys (PRODUCT.md §3)', () => {
       }
     });
 
+    it('searches by a part of the name in any case or by the start of the display prefix, within the status', async () => {
+      const owner = await DashboardUser.signup(base);
+      const laptop = remember(await owner.createKey({ name: 'Laptop CLI' }));
+      remember(await owner.createKey({ name: 'CI runner (100%_done)' }));
+      const oldLaptop = remember(await owner.createKey({ name: 'old laptop' }));
+      expect((await owner.request('DELETE', `${KEYS}/${oldLaptop.api_key.id}`)).status).toBe(204);
+      const names = async (query: string) => {
+        const answer = await owner.request<{ api_keys: { name: string }[]; total_count: number }>(
+          'GET',
+          `${KEYS}?sort_by=name&sort_order=asc&${query}`,
+        );
+        expect(answer.status).toBe(200);
+        expect(answer.body.total_count).toBe(answer.body.api_keys.length);
+        return answer.body.api_keys.map((key) => key.name);
+      };
+      expect(await names('search=LAPTOP')).toEqual(['Laptop CLI']);
+      expect(await names('search=laptop&status=all')).toEqual(['Laptop CLI', 'old laptop']);
+      // `%` and `_` are matched as typed, not as wildcards.
+      expect(await names(`search=${encodeURIComponent('0%_')}`)).toEqual(['CI runner (100%_done)']);
+      expect(await names('search=_')).toEqual(['CI runner (100%_done)']);
+      // The display prefix from its start, in any case; its middle is no match.
+      expect(await names(`search=${laptop.key_prefix.toUpperCase()}`)).toEqual(['Laptop CLI']);
+      expect(await names(`search=${laptop.key_prefix.slice(4, 10)}`)).toEqual([]);
+      expect(await names('search=nothing-like-it')).toEqual([]);
+      // Another account's keys are never found.
+      const other = await DashboardUser.signup(base);
+      expect(
+        (await other.request<{ api_keys: unknown[] }>('GET', `${KEYS}?search=laptop&status=all`)).body.api_keys,
+      ).toEqual([]);
+      for (const query of ['search=', `search=${'x'.repeat(256)}`, 'search=a&search=b']) {
+        const bad = await owner.request('GET', `${KEYS}?${query}`);
+        expect([query, bad.status, bad.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
     it('renames and changes integrations; an integration removed takes effect at once', async () => {
       const created = remember(await user.createKey({ name: 'before', integrations: ['ai_tools', 'cli'] }));
       expect((await me(created.full_key)).body).toMatchObject({ api_key: { name: 'before' } });

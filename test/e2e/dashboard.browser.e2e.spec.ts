@@ -119,6 +119,58 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
+  it('sorts the keys by a column, searches them, and keeps status, search, sort and page in the address', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Sol' });
+    for (let index = 1; index <= 21; index++)
+      await user.createKey({ name: `Worker ${String(index).padStart(2, '0')}` });
+    await user.createKey({ name: 'Laptop' });
+    const build = await user.createKey({ name: 'Build server' });
+    const page = await signedInPage(browser, base, user, '/keys');
+    const names = async () =>
+      (await page.locator('table.keys tbody tr td:first-child strong').allInnerTexts()).map((name) => name.trim());
+    const hash = () => new URL(page.url()).hash;
+    await page.getByText('page 1 of 2').waitFor();
+    // Newest first by default, as the API.
+    expect((await names())[0]).toBe('Build server');
+
+    const byName = page.getByRole('columnheader', { name: 'Name' });
+    await byName.getByRole('button').click();
+    await waitFor(names, (shown) => shown[0] === 'Build server' && shown[1] === 'Laptop');
+    expect(await byName.getAttribute('aria-sort')).toBe('ascending');
+    await byName.getByRole('button').click();
+    await waitFor(names, (shown) => shown[0] === 'Worker 21');
+    expect(await byName.getAttribute('aria-sort')).toBe('descending');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('page 2 of 2').waitFor();
+    expect(hash()).toBe('#/keys?sort_by=name&page=2');
+    // A reload shows the same page of the same order.
+    await page.reload();
+    await page.getByText('page 2 of 2').waitFor();
+    await waitFor(names, (shown) => JSON.stringify(shown) === JSON.stringify(['Worker 01', 'Laptop', 'Build server']));
+
+    // A search by name (any case) or by the key's prefix starts at page 1.
+    const filters = page.getByRole('form', { name: 'filters' });
+    await filters.getByLabel('search keys').fill('LAP');
+    await filters.getByRole('button', { name: 'Search' }).click();
+    await waitFor(names, (shown) => JSON.stringify(shown) === JSON.stringify(['Laptop']));
+    expect(hash()).toBe('#/keys?search=LAP&sort_by=name');
+    await filters.getByLabel('search keys').fill(build.key_prefix);
+    await filters.getByLabel('search keys').press('Enter');
+    await waitFor(names, (shown) => JSON.stringify(shown) === JSON.stringify(['Build server']));
+    await filters.getByLabel('search keys').fill('nobody');
+    await filters.getByLabel('search keys').press('Enter');
+    await page.getByText('No active key matches “nobody”.').waitFor();
+
+    // Back returns to the earlier lists, with their search in the box.
+    await page.goBack();
+    await waitFor(names, (shown) => JSON.stringify(shown) === JSON.stringify(['Build server']));
+    expect(await filters.getByLabel('search keys').inputValue()).toBe(build.key_prefix);
+    await filters.getByRole('button', { name: 'Clear search' }).click();
+    await page.getByText('page 1 of 2').waitFor();
+    expect(hash()).toBe('#/keys?sort_by=name');
+    await page.close();
+  });
+
   it('edits a memory, restores an earlier version, and previews a prompt', async () => {
     const page = await browser.newPage();
     await signUp(page, 'Mo');

@@ -74,7 +74,7 @@ function Page({ route }: { route: string }) {
     case '/settings/apps':
       return <ConnectedAppsPage />;
     default:
-      return <ApiKeysPage />;
+      return <ApiKeysPage search={search} />;
   }
 }
 

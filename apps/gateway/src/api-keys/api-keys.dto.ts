@@ -111,6 +111,17 @@ export class ListApiKeysQuery extends PaginationQuery {
   @IsOptional()
   @IsIn(['asc', 'desc'])
   sort_order: 'asc' | 'desc' = 'desc';
+
+  @ApiPropertyOptional({
+    description:
+      'keys whose name contains this text (any case) or whose display prefix (`vxk_` and 8 hex) starts with it',
+    maxLength: 255,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  search?: string;
 }
 
 export class UsageQuery {

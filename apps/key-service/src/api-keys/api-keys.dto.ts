@@ -95,6 +95,13 @@ export class ListKeysQuery extends PageRequest {
 
   @IsIn(['created_at', 'last_used_at', 'name'])
   sort_by: 'created_at' | 'last_used_at' | 'name';
+
+  /** Name contains it (any case), or the display prefix starts with it. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(255)
+  search?: string;
 }
 
 export class UpdateKeyCommand extends OwnedKey {

@@ -138,16 +138,21 @@ export class ApiKeysRepository {
 
   async list(query: ListKeysQuery, now: Date): Promise<Page<ApiKeyView>> {
     const status = query.status === 'all' ? null : query.status;
-    const [{ count }] = (await this.dataSource.query(
-      `SELECT count(*)::int AS count FROM api_keys WHERE account_id = $1 AND ($2::text IS NULL OR status = $2)`,
-      [query.account_id, status],
-    )) as { count: number }[];
+    // strpos rather than LIKE: the text is matched as typed, `%` and `_` included.
+    const selection = `account_id = $1 AND ($2::text IS NULL OR status = $2)
+      AND ($3::text IS NULL OR strpos(lower(name), lower($3)) > 0 OR strpos(key_prefix, lower($3)) = 1)`;
+    const search = query.search ?? null;
+    const [{ count }] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM api_keys WHERE ${selection}`, [
+      query.account_id,
+      status,
+      search,
+    ])) as { count: number }[];
     const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
     const rows = (await this.dataSource.query(
-      `SELECT * FROM api_keys WHERE account_id = $1 AND ($2::text IS NULL OR status = $2)
+      `SELECT * FROM api_keys WHERE ${selection}
         ORDER BY ${SORT_COLUMNS[query.sort_by]} ${direction} NULLS LAST, id ${direction}
-        LIMIT $3 OFFSET $4`,
-      [query.account_id, status, query.limit, (query.page - 1) * query.limit],
+        LIMIT $4 OFFSET $5`,
+      [query.account_id, status, search, query.limit, (query.page - 1) * query.limit],
     )) as ApiKeyRow[];
     return toPage(
       rows.map((row) => toApiKeyView(row, now)),

@@ -1,5 +1,5 @@
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { api, query } from '../api';
+import { type FormEvent, type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { api } from '../api';
 import {
   ConfirmDelete,
   Dialog,
@@ -14,6 +14,7 @@ import {
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 import { IntegrationChoices } from '../components/integrations';
+import { type KeySort, type KeysView, keysLocation, keysQuery, parseKeysLocation, sortedBy } from '../keys';
 
 const GRACE_PERIODS = [
   { label: 'Revoke the old key now', seconds: 0 },
@@ -28,10 +29,16 @@ type Pending =
   | { kind: 'created'; created: CreatedKey }
   | null;
 
-/** Settings → API Keys (PRODUCT.md §3.3, §13). */
-export function ApiKeysPage() {
-  const [status, setStatus] = useState<'active' | 'revoked' | 'all'>('active');
-  const [page, setPage] = useState(1);
+/**
+ * Settings → API Keys (PRODUCT.md §3.3, §13). `search` is the query part of the page's address, which holds
+ * the status shown, the search, the sort and the page: a reload, a link or Back shows the same list.
+ */
+export function ApiKeysPage({ search }: { search: string }) {
+  const view = useMemo(() => parseKeysLocation(search), [search]);
+  /** The search box as typed; Enter or Search applies it. */
+  const [typed, setTyped] = useState(view.search);
+  // The address changed (Back, a link): the box shows its search.
+  useEffect(() => setTyped(view.search), [view.search]);
   const [list, setList] = useState<ListPage<'api_keys', ApiKey> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<Pending>(null);
@@ -41,16 +48,36 @@ export function ApiKeysPage() {
   const load = useCallback(
     () =>
       latest.load(
-        () =>
-          api<ListPage<'api_keys', ApiKey>>('GET', `/api/v1/settings/api-keys${query({ status, page, limit: 20 })}`),
+        () => api<ListPage<'api_keys', ApiKey>>('GET', `/api/v1/settings/api-keys${keysQuery(view)}`),
         (loaded) => {
-          // The last key of the last page went (revoked): show the page that is now last.
-          if (loaded.total_pages > 0 && page > loaded.total_pages) setPage(loaded.total_pages);
+          // The last key of the last page went (revoked): show the page that is now last, in place of this one.
+          if (loaded.total_pages > 0 && view.page > loaded.total_pages)
+            location.replace(`#${keysLocation({ ...view, page: loaded.total_pages })}`);
           else setList(loaded);
         },
       ),
     // `latest` keeps its state in a ref: not a dependency.
-    [status, page],
+    [view],
+  );
+
+  /** Shows `next` in the address (a history entry, so Back returns to the previous list). */
+  function show(next: KeysView) {
+    const target = `#${keysLocation(next)}`;
+    if (target === location.hash || (target === '#/keys' && location.hash === '')) void load();
+    else location.hash = target;
+  }
+
+  /** A column heading that sorts the list by it, saying how it is sorted now. */
+  const sortable = (column: KeySort, label: string, className?: string): ReactNode => (
+    <th
+      className={className}
+      aria-sort={view.sort_by === column ? (view.sort_order === 'asc' ? 'ascending' : 'descending') : undefined}
+    >
+      <button type="button" className="sort" onClick={() => show(sortedBy(view, column))}>
+        {label}
+        <span aria-hidden="true">{view.sort_by === column ? (view.sort_order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+      </button>
+    </th>
   );
 
   useEffect(() => {
@@ -75,35 +102,57 @@ export function ApiKeysPage() {
         Keys let the vibexp CLI, Claude Code and Cursor hooks and your scripts reach your prompts, artifacts and
         memories. Send one as <code>Authorization: Bearer vxk_…</code>.
       </p>
-      <div className="filters">
+      <form
+        className="filters"
+        aria-label="filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          show({ ...view, search: typed.trim(), page: 1 });
+        }}
+      >
+        <input
+          type="search"
+          aria-label="search keys"
+          placeholder="Name or key prefix (vxk_…)"
+          maxLength={255}
+          value={typed}
+          onChange={(event) => setTyped(event.target.value)}
+        />
+        <button type="submit">Search</button>
         <label>
           Show{' '}
           <select
-            value={status}
-            onChange={(event) => {
-              setStatus(event.target.value as typeof status);
-              setPage(1);
-            }}
+            value={view.status}
+            onChange={(event) => show({ ...view, status: event.target.value as KeysView['status'], page: 1 })}
           >
             <option value="active">active keys</option>
             <option value="revoked">revoked keys</option>
             <option value="all">all keys</option>
           </select>
         </label>
-      </div>
+        {view.search ? (
+          <button type="button" onClick={() => show({ ...view, search: '', page: 1 })}>
+            Clear search
+          </button>
+        ) : null}
+      </form>
       <ErrorBanner error={error} />
       {list && list.api_keys.length === 0 ? (
-        <p className="empty">No {status === 'all' ? '' : status} keys yet.</p>
+        <p className="empty">
+          {view.search
+            ? `No ${view.status === 'all' ? '' : `${view.status} `}key matches “${view.search}”.`
+            : `No ${view.status === 'all' ? '' : view.status} keys yet.`}
+        </p>
       ) : null}
       {list && list.api_keys.length > 0 ? (
         <table className="keys">
           <thead>
             <tr>
-              <th>Name</th>
+              {sortable('name', 'Name')}
               <th>Key</th>
               <th>Integrations</th>
-              <th>Created</th>
-              <th>Last used</th>
+              {sortable('created_at', 'Created')}
+              {sortable('last_used_at', 'Last used')}
               <th className="number">Requests</th>
               <th aria-label="actions" />
             </tr>
@@ -181,7 +230,9 @@ export function ApiKeysPage() {
           </tbody>
         </table>
       ) : null}
-      {list ? <Pager page={list.page} totalPages={list.total_pages} onPage={setPage} /> : null}
+      {list ? (
+        <Pager page={list.page} totalPages={list.total_pages} onPage={(page) => show({ ...view, page })} />
+      ) : null}
 
       <Dialog open={pending?.kind === 'create'} title="Create API key" onClose={close}>
         <CreateKeyForm onCancel={close} onCreated={(created) => void done({ kind: 'created', created })} />
