@@ -734,6 +734,11 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(Object.keys(document.body.components.schemas)).toEqual(
       expect.arrayContaining(['CreatePromptDto', 'CreateArtifactDto', 'CreateMemoryDto', 'Problem']),
     );
+    // An action that takes no body (it refuses any field) documents none as required.
+    const restore = document.body.paths['/api/v1/memories/{id}/versions/{n}/restore'].post as {
+      requestBody?: { required?: boolean };
+    };
+    expect(restore.requestBody?.required ?? false).toBe(false);
     type Operation = {
       parameters?: { name: string; in: string }[];
       security?: Record<string, string[]>[];

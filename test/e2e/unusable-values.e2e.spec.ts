@@ -197,4 +197,80 @@ describe('values no field can take (PRODUCT.md §1)', () => {
       expect(outcome(admin)).toEqual(refusedNull('tier'));
     });
   });
+
+  /** Restore, revoke, delete and logout take no body: a field sent to them is refused, not ignored (§1 strict DTOs). */
+  describe('a body sent to an action that takes none', () => {
+    const json = { 'content-type': 'application/json' };
+    const refusedBody = {
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      validation_errors: [{ field: '(body)', message: 'must be a JSON object' }],
+    };
+
+    it('refuses any field or a body that is no object on restore, and restores nothing; {} restores', async () => {
+      const memory = await call<{ id: string }>(base, 'POST', '/api/v1/memories', { key, body: { text: 'one' } });
+      const path = `/api/v1/memories/${memory.body.id}`;
+      expect((await call(base, 'PUT', path, { key, body: { text: 'two' } })).status).toBe(200);
+      const withField = await call(base, 'POST', `${path}/versions/1/restore`, { key, body: { bogus_field: 1 } });
+      expect(outcome(withField)).toEqual(refusedFor('bogus_field', 'property bogus_field should not exist'));
+      for (const rawBody of ['null', '[]', '"x"', 'true'])
+        expect([
+          rawBody,
+          outcome(await call(base, 'POST', `${path}/versions/1/restore`, { key, rawBody, headers: json })),
+        ]).toEqual([rawBody, refusedBody]);
+      expect((await call<{ version: number; text: string }>(base, 'GET', path, { key })).body).toMatchObject({
+        version: 2,
+        text: 'two',
+      });
+      const restored = await call<{ version: number; text: string }>(base, 'POST', `${path}/versions/1/restore`, {
+        key,
+        body: {},
+      });
+      expect([restored.status, restored.body.version, restored.body.text]).toEqual([200, 3, 'one']);
+
+      await call(base, 'POST', '/api/v1/prompts', { key, body: { name: 'Kept', slug: 'kept-prompt', body: 'b' } });
+      const prompt = await call(base, 'POST', '/api/v1/prompts/kept-prompt/versions/1/restore', {
+        key,
+        body: { x: 1 },
+      });
+      expect(outcome(prompt)).toEqual(refusedFor('x', 'property x should not exist'));
+      await call(base, 'POST', '/api/v1/artifacts', {
+        key,
+        body: { project: 'p', slug: 'kept', title: 'T', content: 'c' },
+      });
+      const artifact = await call(base, 'POST', '/api/v1/artifacts/p/kept/versions/1/restore', { key, body: { x: 1 } });
+      expect(outcome(artifact)).toEqual(refusedFor('x', 'property x should not exist'));
+    });
+
+    it('refuses a field on a delete, a revoke and a logout, and each leaves its resource in place', async () => {
+      const memory = await call<{ id: string }>(base, 'POST', '/api/v1/memories', { key, body: { text: 'stays' } });
+      const removed = await call(base, 'DELETE', `/api/v1/memories/${memory.body.id}`, { key, body: { force: true } });
+      expect(outcome(removed)).toEqual(refusedFor('force', 'property force should not exist'));
+      expect((await call(base, 'GET', `/api/v1/memories/${memory.body.id}`, { key })).status).toBe(200);
+
+      const other = await user.createKey({ name: 'not revoked' });
+      const revoked = await user.request('DELETE', `/api/v1/settings/api-keys/${other.api_key.id}`, {
+        body: { reason: 'x' },
+      });
+      expect(outcome(revoked)).toEqual(refusedFor('reason', 'property reason should not exist'));
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: other.full_key })).status).toBe(200);
+
+      const loggedOut = await user.request('POST', '/api/v1/auth/logout', { body: { everywhere: true } });
+      expect(outcome(loggedOut)).toEqual(refusedFor('everywhere', 'property everywhere should not exist'));
+      expect((await user.request('GET', '/api/v1/auth/me')).status).toBe(200);
+      // Without a body, or with {}, each works as before.
+      expect((await user.request('DELETE', `/api/v1/settings/api-keys/${other.api_key.id}`, { body: {} })).status).toBe(
+        204,
+      );
+      expect((await call(base, 'DELETE', `/api/v1/memories/${memory.body.id}`, { key })).status).toBe(204);
+    });
+
+    it('answers a leak report 202 whatever JSON it holds, null too (it was a 500)', async () => {
+      for (const rawBody of ['null', ' null ', '[]', '"x"', '1', 'true', '{}'])
+        expect([
+          rawBody,
+          (await call(base, 'POST', '/api/v1/keys/report-leak', { rawBody, headers: json })).status,
+        ]).toEqual([rawBody, 202]);
+    });
+  });
 });

@@ -34,6 +34,7 @@ import { generateApiKey } from '../auth/api-key-format';
 import { KeyVerifier } from '../auth/key-verifier';
 import type { Identity } from '../auth/identity';
 import { CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, UpdateApiKeyDto, UsageQuery } from './api-keys.dto';
+import { NoBody } from '../http/no-body';
 
 export interface CreatedApiKey {
   api_key: ApiKeyView;
@@ -125,7 +126,7 @@ export class ApiKeysController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Revoke a key, at once, on every gateway' })
-  async revoke(@Param('id') id: string, @Req() request: Request): Promise<void> {
+  async revoke(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
     const revoked = await this.rpc.request<ApiKeyView>(KeysRpc.revokeKey, {
       ...this.owned(id, request),
       reason: 'user',

@@ -23,6 +23,7 @@ import type { Identity } from '../auth/identity';
 import { listEnvelope } from '../http/list-envelope';
 import { RpcClient } from '../rpc/rpc-client';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { NoBody } from '../http/no-body';
 
 const accountOf = (request: Request): string => (request.identity as Identity).account.id;
 
@@ -62,7 +63,7 @@ export class SecurityAlertsController {
   @Post(':id/acknowledge')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Acknowledge an alert' })
-  acknowledge(@Param('id') id: string, @Req() request: Request): Promise<unknown> {
+  acknowledge(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<unknown> {
     return this.rpc.request(AlertsRpc.acknowledge, {
       account_id: accountOf(request),
       alert_id: alertId(id),

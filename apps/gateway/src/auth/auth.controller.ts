@@ -15,6 +15,7 @@ import { AuthProblems } from './auth.errors';
 import type { Identity } from './identity';
 import { Passwords } from './passwords';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
+import { NoBody } from '../http/no-body';
 
 export interface UserView {
   id: string;
@@ -114,7 +115,11 @@ export class AuthController {
   @Access({ mode: 'session' })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the dashboard session (X-CSRF-Token required)' })
-  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+  async logout(
+    @NoBody() _none: undefined,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
     const token = readSessionCookie(request) ?? '';
     await this.rpc.request(KeysRpc.endSession, {
       token_hash: sha256Hex(token),

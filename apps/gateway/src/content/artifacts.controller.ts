@@ -19,6 +19,7 @@ import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
+import { NoBody } from '../http/no-body';
 
 const PREFIX = '/api/v1/artifacts/';
 const notFound = (): ProblemError =>
@@ -101,7 +102,7 @@ export class ArtifactsController {
   @Delete('*path')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete an artifact' })
-  async remove(@Req() request: Request): Promise<void> {
+  async remove(@NoBody() _none: undefined, @Req() request: Request): Promise<void> {
     const [path] = readingsOf(request, 'resource');
     await this.rpc.request(ContentRpc.remove('artifact'), {
       actor: contentActor(request, this.trusted),
@@ -112,7 +113,7 @@ export class ArtifactsController {
   @Post('*path')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'POST /{project}/{slug}/versions/{n}/restore' })
-  restore(@Req() request: Request): Promise<ArtifactView> {
+  restore(@NoBody() _none: undefined, @Req() request: Request): Promise<ArtifactView> {
     const [path] = readingsOf(request, 'restore');
     if (path.action !== 'restore') throw notFound();
     return this.rpc.request(ContentRpc.restore('artifact'), {

@@ -30,6 +30,7 @@ import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
+import { NoBody } from '../http/no-body';
 
 @ApiTags('memories')
 @Controller('api/v1/memories')
@@ -84,7 +85,7 @@ export class MemoriesController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a memory' })
-  async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
+  async remove(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
     await this.reads.change('memory', { id }, () =>
       this.rpc.request(ContentRpc.remove('memory'), {
         actor: contentActor(request, this.trusted),
@@ -105,7 +106,12 @@ export class MemoriesController {
   @Post(':id/versions/:n/restore')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
-  restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<MemoryView> {
+  restore(
+    @NoBody() _none: undefined,
+    @Param('id') id: string,
+    @Param('n') n: string,
+    @Req() request: Request,
+  ): Promise<MemoryView> {
     return this.reads.change('memory', { id }, () =>
       this.rpc.request(ContentRpc.restore('memory'), {
         actor: contentActor(request, this.trusted),

@@ -33,6 +33,7 @@ import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './idempotency-key';
 import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
+import { NoBody } from '../http/no-body';
 
 /** `{id}` is the prompt's id or its slug (PRODUCT.md §5.1). */
 const locator = (idOrSlug: string): { id: string } | { slug: string } =>
@@ -89,7 +90,7 @@ export class PromptsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a prompt (409 while other prompts reference it)' })
-  async remove(@Param('id') id: string, @Req() request: Request): Promise<void> {
+  async remove(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
     await this.reads.change('prompt', locator(id), () =>
       this.rpc.request(ContentRpc.remove('prompt'), {
         actor: contentActor(request, this.trusted),
@@ -130,7 +131,12 @@ export class PromptsController {
   @Post(':id/versions/:n/restore')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
-  restore(@Param('id') id: string, @Param('n') n: string, @Req() request: Request): Promise<PromptView> {
+  restore(
+    @NoBody() _none: undefined,
+    @Param('id') id: string,
+    @Param('n') n: string,
+    @Req() request: Request,
+  ): Promise<PromptView> {
     return this.reads.change('prompt', locator(id), () =>
       this.rpc.request(ContentRpc.restore('prompt'), {
         actor: contentActor(request, this.trusted),

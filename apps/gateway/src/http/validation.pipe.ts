@@ -9,11 +9,20 @@ import {
 import { ProblemError, type ValidationErrorItem } from '#common';
 import { flattenValidationErrors } from '#runtime';
 
-const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
+export const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
   new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the request is not valid: see validation_errors', {
     validationErrors,
   });
 const failed = (errors: ValidationError[]): ProblemError => validationProblem(flattenValidationErrors(errors));
+
+export const isJsonObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A body that is JSON but no object (`null`, `[]`, `"x"`) where a DTO's object is expected. */
+export const notAnObject = (): ProblemError =>
+  new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the request body must be a JSON object', {
+    validationErrors: [{ field: '(body)', message: 'must be a JSON object' }],
+  });
 
 const MAX_DEPTH = 32;
 
@@ -128,18 +137,12 @@ export class HttpValidationPipe implements PipeTransform {
     if (metadata.type === 'body') {
       // No body at all (POST …/rotate without one) is an empty object; anything else must be one.
       if (value === undefined) value = {};
-      if (
-        metadata.metatype &&
-        metadata.metatype !== Object &&
-        (typeof value !== 'object' || value === null || Array.isArray(value))
-      ) {
-        throw new ProblemError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'the request body must be a JSON object', {
-          validationErrors: [{ field: '(body)', message: 'must be a JSON object' }],
-        });
-      }
+      if (metadata.metatype && metadata.metatype !== Object && !isJsonObject(value)) throw notAnObject();
       const forbidden = forbiddenInput(value, '');
       if (forbidden) throw validationProblem([forbidden]);
-      const nullField = metadata.metatype && nullNotAllowed(metadata.metatype, value as object);
+      // A body read as it comes (`@Body() body: unknown`, the leak report) has no DTO to say which fields may be null.
+      const nullField =
+        metadata.metatype && metadata.metatype !== Object && nullNotAllowed(metadata.metatype, value as object);
       if (nullField) throw validationProblem([nullField]);
       return this.body.transform(value, metadata);
     }

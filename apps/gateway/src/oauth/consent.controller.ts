@@ -34,6 +34,7 @@ import {
   readParams,
   withQuery,
 } from './oauth-protocol';
+import { NoBody } from '../http/no-body';
 
 /** An authorization request's parameters as the consent page passes them on (checked by AuthorizationRequests). */
 export class AuthorizationRequestQuery implements AuthorizationParams {
@@ -196,7 +197,7 @@ export class ConsentController {
   @Delete('settings/oauth/grants/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Disconnect an app: its access and refresh tokens stop working at once' })
-  async disconnect(@Param('id') id: string, @Req() request: Request): Promise<void> {
+  async disconnect(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
     if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no such connected app');
     await this.rpc.request(OAuthRpc.revokeGrant, {
       account_id: (request.identity as Identity).account.id,
