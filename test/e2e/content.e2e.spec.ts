@@ -714,6 +714,42 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     });
   });
 
+  it('masks a whole API key pasted into stored text (content, metadata, a key name) before any event carries it', async () => {
+    const pasted = (await owner.createKey({ name: 'pasted one' })).full_key;
+    const shown = `${pasted.slice(0, 12)}…[REDACTED]`;
+    const created = await api<{ id: string; text: string; title: string; metadata: Body }>('POST', '/memories', {
+      title: `key ${pasted}`,
+      text: `use ${pasted}. Not a key: vxk_${'a'.repeat(70)} nor ak_live_1234567890`,
+      metadata: { [pasted]: [pasted], note: 'kept' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      title: `key ${shown}`,
+      text: `use ${shown}. Not a key: vxk_${'a'.repeat(70)} nor ak_live_1234567890`,
+      metadata: { [shown]: [shown], note: 'kept' },
+    });
+    // Its hex in capitals is still the key (the gateway refuses it, but a reader could correct it).
+    const upper = `vxk_${pasted.slice(4).toUpperCase()}`;
+    const updated = await api<{ text: string }>('PUT', `/memories/${created.body.id}`, { text: upper });
+    expect(updated.body.text).toBe(`${upper.slice(0, 12)}…[REDACTED]`);
+    const prompt = await api<{ body: string }>('POST', '/prompts', { name: 'Setup', body: `export KEY=${pasted}` });
+    expect(prompt.body.body).toBe(`export KEY=${shown}`);
+    const renamed = await owner.request<{ name: string }>('POST', '/api/v1/settings/api-keys', {
+      body: { name: `for ${pasted}`, integrations: ['cli'] },
+    });
+    expect(renamed.body).toMatchObject({ api_key: { name: `for ${shown}` } });
+
+    // The events (the audit log's data) hold the mask, not the key.
+    const log = await waitFor(
+      () => api<{ events: unknown[] }>('GET', '/audit-log?type=memory.*,prompt.created&limit=50'),
+      (response) => JSON.stringify(response.body).includes(`export KEY=${shown}`),
+    );
+    expect(JSON.stringify(log.body)).not.toContain(pasted.slice(12));
+    expect(JSON.stringify(log.body)).not.toContain(upper.slice(12));
+    // The key itself still works: it was masked in the text, not revoked.
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: pasted })).status).toBe(200);
+  });
+
   it('documents the routes with their schemas at /api/openapi.json and serves the UI at /api/docs', async () => {
     const document = await call<{
       paths: Record<string, Record<string, unknown>>;

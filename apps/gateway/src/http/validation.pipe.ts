@@ -6,7 +6,7 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { ProblemError, type ValidationErrorItem } from '#common';
+import { ProblemError, type ValidationErrorItem, maskPastedKeys } from '#common';
 import { flattenValidationErrors } from '#runtime';
 
 export const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
@@ -115,6 +115,29 @@ export function nullNotAllowed(
 }
 
 /**
+ * A validated body with every whole API key pasted into its text masked (maskPastedKeys), in place, before any
+ * service, event or NATS message sees it: a memory that quotes a key, a key named after one, an alert note.
+ * A password is left as typed: it is hashed, never stored or sent on. (The leak report, which must read the
+ * key, takes its body as it comes.)
+ */
+function withPastedKeysMasked(body: unknown): unknown {
+  if (body === null || typeof body !== 'object') return body;
+  const fields = body as Record<string, unknown>;
+  for (const [field, value] of Object.entries(fields)) if (field !== 'password') fields[field] = masked(value);
+  return body;
+}
+
+function masked(value: unknown): unknown {
+  if (typeof value === 'string') return maskPastedKeys(value);
+  if (Array.isArray(value)) return value.map(masked);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  // A nested DTO keeps its class; a free-form object (metadata) is rebuilt, since its keys are text too.
+  if (prototype !== Object.prototype && prototype !== null) return withPastedKeysMasked(value);
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [maskPastedKeys(key), masked(inner)]));
+}
+
+/**
  * Strict DTOs (PRODUCT.md §1): an unknown body field is a 400; unknown query parameters are ignored
  * (clients add cache-busters), but every known one is validated.
  */
@@ -133,7 +156,7 @@ export class HttpValidationPipe implements PipeTransform {
     exceptionFactory: failed,
   });
 
-  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+  async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       // No body at all (POST …/rotate without one) is an empty object; anything else must be one.
       if (value === undefined) value = {};
@@ -144,7 +167,8 @@ export class HttpValidationPipe implements PipeTransform {
       const nullField =
         metadata.metatype && metadata.metatype !== Object && nullNotAllowed(metadata.metatype, value as object);
       if (nullField) throw validationProblem([nullField]);
-      return this.body.transform(value, metadata);
+      const body: unknown = await this.body.transform(value, metadata);
+      return metadata.metatype && metadata.metatype !== Object ? withPastedKeysMasked(body) : body;
     }
     if (metadata.type === 'query' || metadata.type === 'param') {
       // A query parameter or path segment such as `%00` decodes to a NUL too.
