@@ -313,6 +313,31 @@ describe('API keys (PRODUCT.md §3)', () => {
       expect((await user.request('DELETE', `${KEYS}/${created.api_key.id}`)).status).toBe(204);
     });
 
+    it('answers concurrent revocations of one key 204 each, and revokes it once', async () => {
+      const created = remember(await user.createKey({ name: 'revoked by many' }));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => user.request('DELETE', `${KEYS}/${created.api_key.id}`)),
+      );
+      expect(answers.map((answer) => answer.status)).toEqual(Array(8).fill(204));
+      expect((await me(created.full_key)).status).toBe(401);
+      const log = await waitFor(
+        () =>
+          user.request<{ events: { type: string }[] }>(
+            'GET',
+            `/api/v1/audit-log?key_id=${created.api_key.id}&type=key.revoked`,
+          ),
+        (response) => response.body.events.length > 0,
+      );
+      expect(log.body.events).toHaveLength(1);
+      // A second revocation would have been appended with the first (the audit log takes them in order).
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const again = await user.request<{ events: unknown[] }>(
+        'GET',
+        `/api/v1/audit-log?key_id=${created.api_key.id}&type=key.revoked`,
+      );
+      expect(again.body.events).toHaveLength(1);
+    });
+
     it('is refused immediately by a second gateway instance that had the key cached', async () => {
       const second = await platform.startExtraGateway();
       const created = remember(await user.createKey());

@@ -124,6 +124,26 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(outcomes.filter((o) => o.status === 409).every((o) => o.body.code === 'VERSION_CONFLICT')).toBe(true);
     });
 
+    it('applies every concurrent update sent without expected_version, and answers concurrent deletes as one after another', async () => {
+      const created = await api('POST', '/prompts', { name: 'Shared', body: 'start' });
+      const path = `/prompts/${created.body.id}`;
+      // Each writer changes its own field: none is lost, none is told to retry a version it never named.
+      const changes = [
+        { body: 'new body' },
+        { description: 'new description' },
+        { labels: ['x'] },
+        { status: 'published' },
+      ];
+      const outcomes = await Promise.all(changes.map((change) => api('PUT', path, change)));
+      expect(outcomes.map((o) => o.status)).toEqual([200, 200, 200, 200]);
+      expect((await api('GET', path)).body).toMatchObject({ ...Object.assign({}, ...changes), version: 5 });
+
+      const memory = await api('POST', '/memories', { text: 'to delete' });
+      const deletes = await Promise.all(Array.from({ length: 6 }, () => api('DELETE', `/memories/${memory.body.id}`)));
+      // One deleted it; the others found it deleted (404, as a DELETE sent later would), never a 409.
+      expect(deletes.map((o) => o.status).sort()).toEqual([204, 404, 404, 404, 404, 404]);
+    });
+
     it('renders templates: placeholders, nested references, escapes, missing values, cycles', async () => {
       await api('POST', '/prompts', {
         name: 'Voice',
@@ -318,10 +338,15 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect([versions.status, versions.body.versions.length]).toEqual([200, 2]);
 
       // The content events went out (the outbox did not stall on them), and so does the next one.
-      expect((await api('POST', '/memories', { text: 'after the big ones' })).status).toBe(201);
+      const after = await api('POST', '/memories', { text: 'after the big ones' });
+      expect(after.status).toBe(201);
       const log = await waitFor(
-        () => api<{ events: { type: string }[] }>('GET', '/audit-log?type=memory.created,artifact.*&limit=10'),
-        (response) => response.body.events.some((event) => event.type === 'memory.created'),
+        () =>
+          api<{ events: { type: string; stream?: string }[] }>(
+            'GET',
+            '/audit-log?type=memory.created,artifact.*&limit=10',
+          ),
+        (response) => response.body.events.some((event) => event.stream === `memory-${String(after.body.id)}`),
       );
       // Newest first: this test's three (other tests of this account made artifacts before).
       expect(

@@ -18,3 +18,19 @@ export function isUniqueViolation(error: unknown, ...constraints: string[]): boo
   const driverError = (error as { driverError?: { code?: string; constraint?: string } }).driverError;
   return driverError?.code === UNIQUE_VIOLATION && constraints.includes(driverError.constraint ?? '');
 }
+
+/**
+ * Runs `decideAndAppend` (load the stream, decide, append) again when another writer appended first, for a
+ * command whose caller named no version: its outcome does not depend on which writer came first (a revoke,
+ * a delete, a partial update without `expected_version`), so it is decided again on the new state rather than
+ * answered 409. After `attempts` lost races in a row the ConcurrencyError goes to the caller.
+ */
+export async function retryOnConcurrency<T>(decideAndAppend: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await decideAndAppend();
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+    }
+  }
+}

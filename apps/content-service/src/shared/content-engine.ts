@@ -9,7 +9,7 @@ import {
   RpcErrorCode,
   isUuid,
 } from '#contracts';
-import { ConcurrencyError, isUniqueViolation, preparedQuery } from '#event-store';
+import { ConcurrencyError, isUniqueViolation, preparedQuery, retryOnConcurrency } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
 import {
   type ContentEvent,
@@ -171,19 +171,32 @@ export class ContentEngine<F extends Fields, V> {
     return this.view(id);
   }
 
+  /**
+   * A partial update. With `expected_version` a lost race is 409 VERSION_CONFLICT (the caller asked to change
+   * that version only); without one, the changes are applied again on top of the other writer's version.
+   */
   async update(id: string, changes: Partial<F>, expectedVersion: number | undefined, meta: EventMeta): Promise<V> {
-    const history = await this.store.history<F>(this.kind, id);
-    const state = fold(history);
-    if (!state || state.deleted) throw this.notFound();
-    const events = decideUpdate(this.kind, state, changes, expectedVersion);
-    await this.translate(() => this.store.append(this.kind, id, events, state.version, meta));
+    const decideAndAppend = async () => {
+      const state = fold(await this.store.history<F>(this.kind, id));
+      if (!state || state.deleted) throw this.notFound();
+      const events = decideUpdate(this.kind, state, changes, expectedVersion);
+      await this.store.append(this.kind, id, events, state.version, meta);
+    };
+    await this.translate(() =>
+      expectedVersion === undefined ? retryOnConcurrency(decideAndAppend) : decideAndAppend(),
+    );
     return this.view(id);
   }
 
+  /** A delete that lost a race is decided again: 404 when the other writer deleted it, as one sent after it. */
   async remove(id: string, meta: EventMeta): Promise<void> {
-    const state = fold(await this.store.history<F>(this.kind, id));
-    if (!state || state.deleted) throw this.notFound();
-    await this.translate(() => this.store.append(this.kind, id, decideDelete(this.kind, state), state.version, meta));
+    await this.translate(() =>
+      retryOnConcurrency(async () => {
+        const state = fold(await this.store.history<F>(this.kind, id));
+        if (!state || state.deleted) throw this.notFound();
+        await this.store.append(this.kind, id, decideDelete(this.kind, state), state.version, meta);
+      }),
+    );
   }
 
   async versions(id: string): Promise<VersionEntry<F>[]> {

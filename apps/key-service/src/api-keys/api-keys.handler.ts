@@ -14,6 +14,7 @@ import {
 } from '#contracts';
 import { AccountsRepository } from '../accounts/accounts.repository';
 import { DomainError } from '#contracts';
+import { retryOnConcurrency } from '#event-store';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import {
@@ -219,13 +220,18 @@ export class ApiKeysHandler {
 
   @MessagePattern(KeysRpc.revokeKey)
   async revoke(@Payload() command: RevokeKeyCommand): Promise<ApiKeyView> {
-    const state = await this.loadOwned(command.account_id, command.key_id);
-    await this.store.append(
-      apiKeyStream(state.id),
-      decideRevoke(state, command.reason),
-      state.version,
-      eventMeta(command.meta, state.accountId, state.id),
-    );
+    // Revoking is idempotent: a revoke that lost a race to another change of the key is decided again (and
+    // finds the key revoked, or revokes it now), as a DELETE sent after the other would be.
+    const state = await retryOnConcurrency(async () => {
+      const current = await this.loadOwned(command.account_id, command.key_id);
+      await this.store.append(
+        apiKeyStream(current.id),
+        decideRevoke(current, command.reason),
+        current.version,
+        eventMeta(command.meta, current.accountId, current.id),
+      );
+      return current;
+    });
     await this.invalidations.publish({ key_id: state.id });
     return this.view(command.account_id, command.key_id);
   }
