@@ -198,6 +198,27 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     });
   });
 
+  it('refuses a newline or a right-to-left override in a key or account name, which would make it read as another', async () => {
+    const message = 'must not contain control characters or bidirectional controls (such as U+202E)';
+    for (const name of ['line\nbreak', 'report\u202Etxt.exe']) {
+      const created = await user.request('POST', '/api/v1/settings/api-keys', {
+        body: { name, integrations: ['cli'] },
+      });
+      expect(outcome(created)).toEqual(refusedFor('name', message));
+    }
+    const { api_key } = await user.createKey({ name: 'Équipe 👨‍👩‍👧' });
+    const renamed = await user.request('PATCH', `/api/v1/settings/api-keys/${api_key.id}`, {
+      body: { name: 'evil\u2066name' },
+    });
+    expect(outcome(renamed)).toEqual(refusedFor('name', message));
+    const kept = await user.request<{ name: string }>('GET', `/api/v1/settings/api-keys/${api_key.id}`);
+    expect(kept.body.name).toBe('Équipe 👨‍👩‍👧');
+    const signup = await call(base, 'POST', '/api/v1/auth/signup', {
+      body: { email: `bidi-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD, name: 'Ada\u202E' },
+    });
+    expect(outcome(signup)).toEqual(refusedFor('name', message));
+  });
+
   /** Restore, revoke, delete and logout take no body: a field sent to them is refused, not ignored (§1 strict DTOs). */
   describe('a body sent to an action that takes none', () => {
     const json = { 'content-type': 'application/json' };

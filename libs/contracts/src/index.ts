@@ -13,3 +13,4 @@ export * from './pagination';
 export * from './timestamps';
 export * from './hooks';
 export * from './oauth';
+export * from './display-name';

@@ -18,6 +18,7 @@ import {
 import {
   INTEGRATIONS,
   type Integration,
+  IsDisplayName,
   IsRfc3339DateTime,
   PaginationQuery,
   USAGE_RANGES,
@@ -54,6 +55,7 @@ export class CreateApiKeyDto extends IntegrationsField {
   @IsString()
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(255)
+  @IsDisplayName()
   name: string;
 
   @ApiPropertyOptional({
@@ -75,6 +77,7 @@ export class UpdateApiKeyDto {
   @IsString()
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(255)
+  @IsDisplayName()
   name?: string;
 
   @ApiPropertyOptional({ enum: ['ai_tools', 'cli'], isArray: true })

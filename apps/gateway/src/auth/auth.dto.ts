@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsDisplayName } from '#contracts';
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com' })
@@ -19,6 +20,7 @@ export class SignupDto {
   @IsString()
   @MinLength(1, { message: 'must not be empty' })
   @MaxLength(100)
+  @IsDisplayName()
   name: string;
 }
 

@@ -1,0 +1,15 @@
+import { Matches } from 'class-validator';
+
+/**
+ * Characters a name shown to people must not hold: control characters (a newline splits a key's row in the
+ * dashboard and a line of the CLI's table) and the bidirectional controls (U+202E makes `txt.exe` of
+ * `exe.txt`, so a name would read as something else in the dashboard and the audit log). Other format
+ * characters stay allowed: the zero-width joiner builds emoji.
+ */
+const NOT_DISPLAYABLE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** A name people read (an account's, a key's): no control characters, no bidirectional controls. */
+export const IsDisplayName = () =>
+  Matches(new RegExp(`^(?:(?!${NOT_DISPLAYABLE.source}).)*$`, 'su'), {
+    message: 'must not contain control characters or bidirectional controls (such as U+202E)',
+  });
