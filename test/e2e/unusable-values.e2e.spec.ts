@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 
@@ -217,6 +218,29 @@ describe('values no field can take (PRODUCT.md §1)', () => {
       body: { email: `bidi-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD, name: 'Ada\u202E' },
     });
     expect(outcome(signup)).toEqual(refusedFor('name', message));
+  });
+
+  it('answers a body that does not decompress as its Content-Encoding says 400 INVALID_JSON, and takes one that does', async () => {
+    for (const encoding of ['deflate', 'gzip', 'br']) {
+      const garbled = await call(base, 'POST', '/api/v1/memories', {
+        key,
+        rawBody: '{"text":"x"}',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      });
+      expect([encoding, garbled.status, garbled.body.code, garbled.body.detail]).toEqual([
+        encoding,
+        400,
+        'INVALID_JSON',
+        `the request body is not ${encoding} data, as its Content-Encoding says`,
+      ]);
+    }
+    const response = await fetch(`${base}/api/v1/memories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync('{"text":"sent compressed"}'),
+    });
+    expect(response.status).toBe(201);
+    expect(((await response.json()) as { text: string }).text).toBe('sent compressed');
   });
 
   /** Restore, revoke, delete and logout take no body: a field sent to them is refused, not ignored (§1 strict DTOs). */

@@ -44,6 +44,15 @@ function allowedMethods(request: Request | undefined): string[] {
 }
 
 /**
+ * zlib's or brotli's failure to decompress a body body-parser read with its Content-Encoding (`Z_DATA_ERROR`,
+ * `ERR__ERROR_FORMAT_…`): the body cannot be read, which is not a field's validation error.
+ */
+function isDecompressionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return error instanceof Error && typeof code === 'string' && /^(Z_|ERR__)/.test(code);
+}
+
+/**
  * Turns every error into problem+json. Unknown errors are logged and answered without details. With
  * the request, an unmatched route whose path other methods accept is 405 with `Allow`.
  */
@@ -69,6 +78,16 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
           'the request body encoding is not supported',
         );
     }
+  }
+  if (isDecompressionError(error instanceof HttpException ? error.cause : error)) {
+    // Only the encodings body-parser decompresses get here; the header is not echoed otherwise.
+    const header = String(request?.headers['content-encoding'] ?? '').toLowerCase();
+    const encoding = ['gzip', 'x-gzip', 'deflate', 'br'].includes(header) ? header : 'compressed';
+    return new ProblemError(
+      HttpStatus.BAD_REQUEST,
+      'INVALID_JSON',
+      `the request body is not ${encoding} data, as its Content-Encoding says`,
+    );
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
