@@ -193,6 +193,12 @@ describe('API keys (PRODUCT.md §3)', () => {
         'sort_by=secret',
         'sort_order=up',
         'status=gone',
+        // Only digits are a number: Number() would read these as 16, 100, 5 and 5.
+        'limit=0x10',
+        'limit=1e2',
+        'limit=%205',
+        'limit=+5',
+        'page=1.0',
       ]) {
         const bad = await owner.request('GET', `${KEYS}?${query}`);
         expect([query, bad.status, bad.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);

@@ -114,6 +114,8 @@ describe('audit log (PRODUCT.md §9.1)', () => {
   it.each([
     ['limit=501', 'limit'],
     ['limit=0', 'limit'],
+    ['limit=1e2', 'limit'],
+    ['limit=0x10', 'limit'],
     ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from'],
     ['from=yesterday', 'from'],
     // ISO 8601 but not RFC 3339 (PRODUCT.md §1): a week date once reached PostgreSQL and failed there (500).

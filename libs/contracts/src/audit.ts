@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { QueryInteger } from './pagination';
 import { IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { EventEnvelope } from './envelope';
 import { IsRfc3339DateTime } from './timestamps';
@@ -58,7 +58,7 @@ export class AuditLogQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(500)

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Page } from './keys';
 
@@ -9,11 +9,20 @@ import type { Page } from './keys';
  */
 export const MAX_PAGE = 1_000_000;
 
+/**
+ * A query parameter of digits as a number. Anything else stays text and fails `@IsInt` with a 400: `Number()`
+ * would also read `0x10` as 16, `1e2` as 100 and ` 5` or `+5` as 5, values no client means as a page size.
+ */
+export const QueryInteger = () =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
+  );
+
 /** `page` (1-based, at most MAX_PAGE) and `limit` (at most 100) of every list (PRODUCT.md §1). */
 export class PaginationQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE)
@@ -21,7 +30,7 @@ export class PaginationQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(100)

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType, PartialType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -29,7 +29,7 @@ import {
   SLUG_PATTERN,
 } from './content-fields';
 import { isUuid } from '../envelope';
-import { PaginationQuery } from '../pagination';
+import { PaginationQuery, QueryInteger } from '../pagination';
 
 export const PROMPT_STATUSES = ['draft', 'published'] as const;
 export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as const;
@@ -390,7 +390,7 @@ export class SearchQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInteger()
   @IsInt()
   @Min(1)
   @Max(100)
