@@ -13,10 +13,15 @@ export interface Args {
   /** Each option's values in the order given (`--set a=1 --set b=2`). */
   options: Map<string, string[]>;
   flags: Set<string>;
+  /**
+   * Options given last or before another option, without their value. Refused once the command says which
+   * options it knows: an unknown one as unknown (`--bogus`), a known one as needing a value.
+   */
+  withoutValue: Set<string>;
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { positionals: [], options: new Map(), flags: new Set() };
+  const args: Args = { positionals: [], options: new Map(), flags: new Set(), withoutValue: new Set() };
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i];
     if (word === '--') {
@@ -40,8 +45,10 @@ export function parseArgs(argv: readonly string[]): Args {
     if (equals !== -1) value = word.slice(equals + 1);
     else {
       const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2))
-        throw new UsageError(`--${name} needs a value`);
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        args.withoutValue.add(name);
+        continue;
+      }
       value = next;
       i += 1;
     }
@@ -52,6 +59,7 @@ export function parseArgs(argv: readonly string[]): Args {
 
 /** The last value of an option, or undefined. */
 export function option(args: Args, name: string): string | undefined {
+  if (args.withoutValue.has(name)) throw new UsageError(`--${name} needs a value`);
   const values = args.options.get(name);
   return values?.[values.length - 1];
 }
@@ -59,7 +67,9 @@ export function option(args: Args, name: string): string | undefined {
 /** Refuses options a command does not know, so a typo is never silently ignored. */
 export function allowOnly(args: Args, known: readonly string[]): void {
   const allowed = new Set([...known, 'format']);
-  for (const name of args.options.keys()) if (!allowed.has(name)) throw new UsageError(`unknown option --${name}`);
+  for (const name of [...args.options.keys(), ...args.withoutValue])
+    if (!allowed.has(name)) throw new UsageError(`unknown option --${name}`);
+  for (const name of args.withoutValue) throw new UsageError(`--${name} needs a value`);
 }
 
 /** Refuses words after the ones a command takes (`whoami extra`), so nothing is silently ignored. */

@@ -1,5 +1,5 @@
 import { UsageError, parseArgs } from './args';
-import { ApiError, ConnectionError, RefusedPath } from './client';
+import { ApiError, ConnectionError, MalformedKey, RefusedPath } from './client';
 import { alerts } from './commands/alerts';
 import { api } from './commands/api';
 import { audit } from './commands/audit';
@@ -74,6 +74,20 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+/** A file named on the command line that cannot be read or written, in words (not `ENOENT: …, open '…'`). */
+function fileProblem(error: unknown): string | undefined {
+  const { code, path, syscall } = error as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EEXIST: 'it exists already',
+  };
+  if (typeof path !== 'string' || code === undefined || !(code in reasons)) return undefined;
+  return `cannot ${syscall ?? 'open'} ${path}: ${reasons[code]}`;
+}
+
 function report(error: unknown, io: Io): number {
   const say = (message: string) => io.stderr.write(`vibexp: ${message}\n`);
   if (error instanceof UsageError || error instanceof RefusedPath) {
@@ -84,7 +98,7 @@ function report(error: unknown, io: Io): number {
     say(error.message);
     return EXIT.failed;
   }
-  if (error instanceof NotLoggedIn || error instanceof LoginRefused) {
+  if (error instanceof NotLoggedIn || error instanceof LoginRefused || error instanceof MalformedKey) {
     say(error.message);
     return EXIT.auth;
   }
@@ -94,6 +108,11 @@ function report(error: unknown, io: Io): number {
   }
   if (error instanceof ConnectionError) {
     say(error.message);
+    return EXIT.failed;
+  }
+  const file = fileProblem(error);
+  if (file) {
+    say(file);
     return EXIT.failed;
   }
   say((error as Error).message ?? String(error));

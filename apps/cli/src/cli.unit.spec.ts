@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from './args';
+import { allowOnly, option, parseArgs } from './args';
 import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from './client';
 import { run } from './cli';
 import { shellQuote, withCursorHooks, withPlatformHooks } from './commands/hooks';
@@ -166,7 +166,7 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const broken = await cli(['whoami'], [], {
         env: { VIBEXP_API_KEY: 'vxk_SECRETPART\ncd', VIBEXP_BASE_URL: 'http://api.test' },
       });
-      expect([broken.code, broken.sent.length]).toEqual([1, 0]);
+      expect([broken.code, broken.sent.length]).toEqual([4, 0]);
       expect(broken.stderr).not.toContain('SECRETPART');
       const noScheme = await cli(['whoami'], [], {
         env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'api.test:3000' },
@@ -231,6 +231,68 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const noKey = await cli(['whoami'], [], { env: {} });
       expect(noKey.code).toBe(4);
       expect(noKey.stderr).toContain('vibexp auth login --with-api-key');
+    });
+
+    it('names what is wrong in a usage error: an unknown option, a missing value, the alert id before the resolution', async () => {
+      const said = async (argv: string[]) => {
+        const { code, stderr, sent } = await cli(argv);
+        expect([argv, code, sent.length]).toEqual([argv, 2, 0]);
+        // The first line that is not the plain-http warning.
+        return stderr.split('\n').find((line) => !line.startsWith('vibexp: warning'));
+      };
+      expect(await said(['prompt', 'list', '--bogus'])).toBe('vibexp: unknown option --bogus');
+      expect(await said(['prompt', 'list', '--bogus', '--limit', '5'])).toBe('vibexp: unknown option --bogus');
+      expect(await said(['prompt', 'list', '--limit'])).toBe('vibexp: --limit needs a value');
+      expect(await said(['alerts', 'resolve'])).toBe('vibexp: missing the alert id');
+      expect(await said(['alerts', 'resolve', 'a1'])).toBe(
+        'vibexp: --resolution is required: one of legitimate, revoked_key, false_positive',
+      );
+      expect(await said(['alerts', 'resolve', 'a1', '--resolution', 'bogus'])).toBe(
+        'vibexp: --resolution must be one of legitimate, revoked_key, false_positive, not "bogus"',
+      );
+      // A create without what it needs is refused before any request (the API would answer 400, exit 1).
+      expect(await said(['memory', 'create', '--title', 'T'])).toBe(
+        'vibexp: memory create needs --text (or --text-file)',
+      );
+      expect(await said(['artifact', 'create', '--content', 'c'])).toBe(
+        'vibexp: artifact create needs --project, --title',
+      );
+    });
+
+    it('exits 4 for a key no request could carry, as for one the API refuses', async () => {
+      const quoted = await cli(['whoami'], [], {
+        env: { VIBEXP_API_KEY: 'vxk_ab cd', VIBEXP_BASE_URL: 'http://api.test' },
+      });
+      expect([quoted.code, quoted.sent.length]).toEqual([4, 0]);
+      expect(quoted.stderr).toContain('spaces or control characters');
+    });
+
+    it('says which file it cannot read or write, in words', async () => {
+      const missing = await cli(['api', 'POST', '/api/v1/memories', '--data', '@/nonexistent/body.json']);
+      expect([missing.code, missing.stderr]).toEqual([
+        1,
+        'vibexp: cannot open /nonexistent/body.json: no such file or directory\n',
+      ]);
+      const home = await mkdtemp(join(tmpdir(), 'vibexp-corrupt-'));
+      await mkdir(join(home, '.vibexp'));
+      const path = join(home, '.vibexp', 'credentials.json');
+      for (const text of ['{not json', 'null', '[]']) {
+        await writeFile(path, text);
+        const corrupt = await cli(['whoami'], [], { env: {}, home });
+        expect([text, corrupt.code, corrupt.sent.length]).toEqual([text, 1, 0]);
+        expect(corrupt.stderr).toBe(
+          `vibexp: ${path} is not the JSON object vibexp writes: run \`vibexp auth login --with-api-key\` to write it again\n`,
+        );
+      }
+      // Logging in again replaces it.
+      const key = `vxk_${'c'.repeat(64)}`;
+      const again = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: {},
+        home,
+        readStdin: async () => key,
+      });
+      expect(again.code).toBe(0);
+      expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ api_key: key });
     });
   });
 
@@ -800,7 +862,10 @@ describe('CLI helpers', () => {
     expect(args.positionals).toEqual(['prompt', 'render', 'p', '--literal']);
     expect(args.options.get('set')).toEqual(['a=1', 'b=2']);
     expect(args.flags.has('with-api-key')).toBe(true);
-    expect(() => parseArgs(['--name'])).toThrow('--name needs a value');
+    // An option without its value is refused once the command names its options: unknown, or needing a value.
+    expect(() => allowOnly(parseArgs(['--name']), ['name'])).toThrow('--name needs a value');
+    expect(() => allowOnly(parseArgs(['--name']), [])).toThrow('unknown option --name');
+    expect(() => option(parseArgs(['--name', '--other']), 'name')).toThrow('--name needs a value');
     expect(() => parseArgs(['--help=yes'])).toThrow('takes no value');
   });
 

@@ -37,6 +37,11 @@ export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';
 }
 
+/** A key no request could carry (caught before sending): an authentication error, as the API's 401 would be. */
+export class MalformedKey extends Error {
+  override readonly name = 'MalformedKey';
+}
+
 export interface RequestOptions {
   /** Retry this non-idempotent request too: the API answers a repeat as it answered the first. */
   retry?: boolean;
@@ -75,7 +80,7 @@ function networkFailure(error: unknown): boolean {
 export function checkKeyShape(apiKey: string): string {
   const trimmed = apiKey.trim();
   if (!/^[\x21-\x7e]+$/.test(trimmed))
-    throw new ConnectionError('the API key contains spaces or control characters: check for copy-paste errors');
+    throw new MalformedKey('the API key contains spaces or control characters: check for copy-paste errors');
   return trimmed;
 }
 

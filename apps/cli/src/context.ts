@@ -1,6 +1,6 @@
 import { type Args, UsageError, option } from './args';
 import { ApiClient } from './client';
-import { readCredentials } from './credentials';
+import { CorruptCredentials, readCredentials } from './credentials';
 import { type Format, json } from './output';
 
 export const CLI_VERSION = '0.1.0';
@@ -47,9 +47,17 @@ export class Context {
     this.format = format;
   }
 
-  /** VIBEXP_BASE_URL, else the URL stored at login, else http://localhost:3000. */
-  async baseUrl(): Promise<string> {
-    return this.io.env.VIBEXP_BASE_URL || (await readCredentials(this.io.home))?.base_url || DEFAULT_BASE_URL;
+  /**
+   * VIBEXP_BASE_URL, else the URL stored at login, else http://localhost:3000. A login, which writes the
+   * credentials file again, passes `replacingCredentials`: a file it cannot read is then the one it replaces.
+   */
+  async baseUrl({ replacingCredentials = false } = {}): Promise<string> {
+    if (this.io.env.VIBEXP_BASE_URL) return this.io.env.VIBEXP_BASE_URL;
+    const stored = await readCredentials(this.io.home).catch((error: unknown) => {
+      if (replacingCredentials && error instanceof CorruptCredentials) return undefined;
+      throw error;
+    });
+    return stored?.base_url || DEFAULT_BASE_URL;
   }
 
   /** A client with VIBEXP_API_KEY, else the stored key; without either, a clear error (exit 4). */

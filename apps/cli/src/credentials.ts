@@ -8,6 +8,14 @@ export interface StoredCredentials {
   base_url?: string;
 }
 
+/** The credentials file is not the JSON object `auth login` writes (edited by hand, cut short). */
+export class CorruptCredentials extends Error {
+  override readonly name = 'CorruptCredentials';
+  constructor(path: string) {
+    super(`${path} is not the JSON object vibexp writes: run \`vibexp auth login --with-api-key\` to write it again`);
+  }
+}
+
 export function credentialsPath(home: string): string {
   return join(home, '.vibexp', 'credentials.json');
 }
@@ -20,8 +28,16 @@ export async function readCredentials(home: string): Promise<StoredCredentials |
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed = JSON.parse(text) as Partial<StoredCredentials>;
-  return typeof parsed.api_key === 'string' ? (parsed as StoredCredentials) : undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new CorruptCredentials(credentialsPath(home));
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new CorruptCredentials(credentialsPath(home));
+  const stored = parsed as Partial<StoredCredentials>;
+  return typeof stored.api_key === 'string' ? (stored as StoredCredentials) : undefined;
 }
 
 /**

@@ -50,14 +50,17 @@ export async function alerts(context: Context): Promise<void> {
   }
   if (action === 'resolve') {
     allowOnly(args, ['resolution', 'note']);
+    // The alert first: without it, the resolution is not what is missing.
+    const alertPath = path();
     const resolution = option(args, 'resolution');
-    if (!resolution || !RESOLUTIONS.includes(resolution))
-      throw new UsageError(`--resolution is required: one of ${RESOLUTIONS.join(', ')}`);
+    if (resolution === undefined) throw new UsageError(`--resolution is required: one of ${RESOLUTIONS.join(', ')}`);
+    if (!RESOLUTIONS.includes(resolution))
+      throw new UsageError(`--resolution must be one of ${RESOLUTIONS.join(', ')}, not "${resolution}"`);
     const note = option(args, 'note');
     return show(
       await (
         await context.client()
-      ).json('POST', `${path()}/resolve`, {
+      ).json('POST', `${alertPath}/resolve`, {
         body: { resolution, ...(note !== undefined ? { note } : {}) },
       }),
     );

@@ -56,7 +56,7 @@ async function login(context: Context): Promise<void> {
   const entered = io.stdinIsTTY ? await io.promptHidden('API key: ') : await io.readStdin();
   const apiKey = entered.trim();
   if (!apiKey) throw new UsageError('no API key was given (paste it at the prompt, or pipe it on stdin)');
-  const baseUrl = await context.baseUrl();
+  const baseUrl = await context.baseUrl({ replacingCredentials: true });
   const me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
   // The URL the key was checked against is the one it belongs to.
   const path = await writeCredentials(io.home, { api_key: apiKey, base_url: baseUrl });

@@ -15,6 +15,8 @@ interface KindSpec {
   fields: Record<string, FieldKind>;
   /** The long text field, which may also come from a file (`--body-file path`, `-` for stdin). */
   textField: string;
+  /** Fields a create must have (PRODUCT.md §5): missing, it is a usage error before any request. */
+  required: readonly string[];
   /** List filters, as query parameters. */
   filters: readonly string[];
   /** How a resource is addressed in a path: an id or slug, or (artifacts) `project/slug`. */
@@ -38,6 +40,7 @@ const KINDS: Record<string, KindSpec> = {
       mcp_expose: 'boolean',
     },
     textField: 'body',
+    required: ['name', 'body'],
     filters: [...LIST, 'status'],
     reference: 'id or slug',
   },
@@ -57,6 +60,7 @@ const KINDS: Record<string, KindSpec> = {
       metadata: 'json',
     },
     textField: 'content',
+    required: ['project', 'title', 'content'],
     filters: [...LIST, 'project', 'type', 'status'],
     reference: 'project/slug',
   },
@@ -66,6 +70,7 @@ const KINDS: Record<string, KindSpec> = {
     columns: ['id', 'title', 'project', 'status', 'version', 'updated_at'],
     fields: { text: 'text', title: 'text', project: 'text', status: 'text', labels: 'list', metadata: 'json' },
     textField: 'text',
+    required: ['text'],
     filters: [...LIST, 'project', 'status', 'metadata'],
     reference: 'id',
   },
@@ -169,6 +174,15 @@ export async function content(context: Context): Promise<void> {
       allowOnly(args, bodyOptions(spec));
       // One key per command: its retries after a lost answer make one item, not several.
       const body = await bodyOf(context, spec);
+      const missing = spec.required.filter((field) => body[field] === undefined);
+      if (missing.length > 0)
+        throw new UsageError(
+          `${kindName} create needs ${missing
+            .map((field) =>
+              field === spec.textField ? `--${dashed(field)} (or --${dashed(field)}-file)` : `--${dashed(field)}`,
+            )
+            .join(', ')}`,
+        );
       return show(
         await client.json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() }, retry: true }),
       );

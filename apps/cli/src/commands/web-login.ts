@@ -93,7 +93,7 @@ export function confirmationCode(challenge: string): string {
  */
 export async function loginWithBrowser(context: Context): Promise<{ apiKey: string; baseUrl: string; path: string }> {
   const { io } = context;
-  const baseUrl = await context.baseUrl();
+  const baseUrl = await context.baseUrl({ replacingCredentials: true });
   const name = option(context.args, 'name') ?? `vibexp CLI on ${io.hostname}`;
   if (name.trim() === '' || name.length > 255) throw new UsageError('--name must be 1 to 255 characters');
   const state = randomBytes(24).toString('base64url');
