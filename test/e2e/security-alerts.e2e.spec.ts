@@ -234,6 +234,46 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       );
     });
 
+    it('refuses a PUT that leaves a field out (it would drop a webhook), saying it is required', async () => {
+      const user = await DashboardUser.signup(base);
+      const full = {
+        timezone: 'UTC',
+        working_hours: null,
+        webhook_url: 'https://hooks.example.com/kept',
+        auto_revoke_on: [],
+      };
+      expect((await user.request('PUT', '/api/v1/settings/security', { body: full })).status).toBe(200);
+      const hints: Record<string, string> = {
+        timezone: 'is required: an IANA time zone such as Europe/Berlin',
+        working_hours: 'is required: { days, start, end }, or null for none',
+        webhook_url: 'is required: an http(s) URL, or null for none',
+        auto_revoke_on: 'is required: a list of rules, [] for none',
+      };
+      for (const [field, message] of Object.entries(hints)) {
+        const { [field]: _left, ...rest } = full as Record<string, unknown>;
+        const response = await user.request('PUT', '/api/v1/settings/security', { body: rest });
+        expect([field, response.status, response.body.validation_errors]).toEqual([field, 400, [{ field, message }]]);
+      }
+      expect((await user.request('GET', '/api/v1/settings/security')).body.webhook_url).toBe(
+        'https://hooks.example.com/kept',
+      );
+    });
+
+    it('stores a time zone in the case the time zone database spells it, and a current name as sent', async () => {
+      const user = await DashboardUser.signup(base);
+      for (const [typed, stored] of [
+        ['utc', 'UTC'],
+        ['europe/paris', 'Europe/Paris'],
+        ['America/Argentina/Buenos_Aires', 'America/Argentina/Buenos_Aires'],
+        ['Asia/Kolkata', 'Asia/Kolkata'],
+      ]) {
+        const put = await user.request('PUT', '/api/v1/settings/security', {
+          body: { timezone: typed, working_hours: null, webhook_url: null, auto_revoke_on: [] },
+        });
+        expect([typed, put.status, put.body.timezone]).toEqual([typed, 200, stored]);
+      }
+    });
+
     it('says that credentials are not allowed in a webhook URL', async () => {
       const user = await DashboardUser.signup(base);
       const response = await user.request('PUT', '/api/v1/settings/security', {

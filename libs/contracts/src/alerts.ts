@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationQuery } from './pagination';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -17,6 +17,7 @@ import {
   MaxLength,
   Min,
   ValidateBy,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -213,8 +214,30 @@ export function isSafeWebhookUrl(value: unknown): boolean {
   return !isPrivateAddress(host);
 }
 
+/**
+ * A field PUT must send (the settings are replaced as a whole): left out, it would otherwise be taken for null
+ * and drop a webhook the client never meant to touch. Named `isDefined` so that it is the one message shown.
+ */
+const Required = (hint: string) =>
+  ValidateBy({
+    name: 'isDefined',
+    validator: { validate: (value) => value !== undefined, defaultMessage: () => `is required: ${hint}` },
+  });
+
+/**
+ * `utc` → `UTC`, `europe/paris` → `Europe/Paris`: the name in the time zone database's case. Only the case:
+ * ICU would also turn a current name into an old alias (`Asia/Kolkata` → `Asia/Calcutta`), which is kept as sent.
+ */
+function canonicalTimeZone({ value }: { value: unknown }): unknown {
+  if (!isTimeZone(value)) return value;
+  const resolved = new Intl.DateTimeFormat('en', { timeZone: value }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === value.toLowerCase() ? resolved : value;
+}
+
 export class SecuritySettingsDto {
-  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone' })
+  @ApiProperty({ example: 'Europe/Berlin', description: 'IANA time zone (stored as the database spells it)' })
+  @Required('an IANA time zone such as Europe/Berlin')
+  @Transform(canonicalTimeZone)
   @ValidateBy({
     name: 'isTimeZone',
     validator: { validate: isTimeZone, defaultMessage: () => 'must be an IANA time zone such as Europe/Berlin' },
@@ -222,7 +245,8 @@ export class SecuritySettingsDto {
   timezone: string;
 
   @ApiProperty({ type: WorkingHoursDto, nullable: true })
-  @IsOptional()
+  @Required('{ days, start, end }, or null for none')
+  @ValidateIf((_settings, value) => value !== null)
   // Not an array: @ValidateNested would check each element, so `[]` passed and was stored as working hours.
   @IsObject({ message: 'must be an object { days, start, end }, or null for none' })
   @ValidateNested()
@@ -230,7 +254,8 @@ export class SecuritySettingsDto {
   working_hours: WorkingHoursDto | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'https://hooks.example.com/vibexp' })
-  @IsOptional()
+  @Required('an http(s) URL, or null for none')
+  @ValidateIf((_settings, value) => value !== null)
   // Private and local targets are refused by audit-service (unless WEBHOOK_ALLOW_PRIVATE_TARGETS).
   @ValidateBy({
     name: 'isHttpUrl',
@@ -242,6 +267,7 @@ export class SecuritySettingsDto {
   webhook_url: string | null;
 
   @ApiProperty({ enum: AUTO_REVOKE_RULES, isArray: true })
+  @Required('a list of rules, [] for none')
   @IsArray()
   @ArrayUnique()
   @IsIn(AUTO_REVOKE_RULES, { each: true })
