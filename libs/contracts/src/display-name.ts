@@ -8,8 +8,13 @@ import { Matches } from 'class-validator';
  */
 const NOT_DISPLAYABLE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 
-/** A name people read (an account's, a key's): no control characters, no bidirectional controls. */
+const DISPLAYABLE = new RegExp(`^(?:(?!${NOT_DISPLAYABLE.source}).)*$`, 'su');
+
+/** Whether a name people read (an account's, a key's) holds no control characters and no bidirectional controls. */
+export const isDisplayName = (text: string): boolean => DISPLAYABLE.test(text);
+
+/** The same, as a DTO field's check. */
 export const IsDisplayName = () =>
-  Matches(new RegExp(`^(?:(?!${NOT_DISPLAYABLE.source}).)*$`, 'su'), {
+  Matches(DISPLAYABLE, {
     message: 'must not contain control characters or bidirectional controls (such as U+202E)',
   });

@@ -1,4 +1,4 @@
-import { type LegacyImportLine, isCalendarDate } from '#contracts';
+import { type LegacyImportLine, isCalendarDate, isDisplayName } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { forbiddenInput } from '../http/validation.pipe';
 
@@ -9,20 +9,26 @@ const FIELDS = new Set(['email', 'key_sha256', 'key', 'name', 'created_at', 'las
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function optionalTimestamp(value: unknown, field: string): string | undefined {
+/** How far ahead of this machine's clock an old system's timestamp may be (its clock may run a little fast). */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+function optionalTimestamp(value: unknown, field: string, now: number): string | undefined {
   if (value === undefined || value === null) return undefined;
   const match = typeof value === 'string' ? RFC3339.exec(value) : null;
   if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) {
     throw new Error(`${field} must be an RFC 3339 timestamp`);
   }
-  return new Date(value as string).toISOString();
+  const time = new Date(value as string);
+  // A key the old system made or used: never later than now (a 2099 date would sort it first for good).
+  if (time.getTime() > now + CLOCK_SKEW_MS) throw new Error(`${field} must not be in the future`);
+  return time.toISOString();
 }
 
 /**
  * One NDJSON line of a legacy import (PRODUCT.md §11). A plaintext `key` is hashed here, on arrival:
  * only its SHA-256 and display prefix go further.
  */
-export function parseImportLine(text: string, line: number): ParsedImportLine | undefined {
+export function parseImportLine(text: string, line: number, now = Date.now()): ParsedImportLine | undefined {
   if (text.trim() === '') return undefined;
   try {
     let input: unknown;
@@ -41,6 +47,8 @@ export function parseImportLine(text: string, line: number): ParsedImportLine | 
     if (typeof record.email !== 'string' || !record.email.includes('@')) throw new Error('email is required');
     if (typeof record.name !== 'string' || record.name.trim() === '' || record.name.length > 255)
       throw new Error('name is required (1–255 characters)');
+    if (!isDisplayName(record.name))
+      throw new Error('name must not contain control characters or bidirectional controls (such as U+202E)');
     let keySha256: string;
     let keyPrefix: string;
     if (record.key !== undefined && record.key_sha256 !== undefined)
@@ -66,8 +74,8 @@ export function parseImportLine(text: string, line: number): ParsedImportLine | 
       key_prefix: keyPrefix,
       name: record.name.trim(),
     };
-    const createdAt = optionalTimestamp(record.created_at, 'created_at');
-    const lastUsedAt = optionalTimestamp(record.last_used_at, 'last_used_at');
+    const createdAt = optionalTimestamp(record.created_at, 'created_at', now);
+    const lastUsedAt = optionalTimestamp(record.last_used_at, 'last_used_at', now);
     if (createdAt) value.created_at = createdAt;
     if (lastUsedAt) value.last_used_at = lastUsedAt;
     if (record.notes !== undefined && record.notes !== null) {

@@ -177,4 +177,23 @@ describe('parseImportLine', () => {
       /created_at must be an RFC 3339 timestamp/,
     );
   });
+
+  it('rejects a timestamp in the future, beyond a few minutes of clock skew', () => {
+    const now = Date.parse('2026-11-27T12:00:00Z');
+    const at = (created_at: string) =>
+      parseImportLine(line({ email: 'a@example.com', name: 'k', key_sha256: hash, created_at }), 1, now);
+    expect(at('2099-01-01T00:00:00Z')).toEqual({ ok: false, line: 1, error: 'created_at must not be in the future' });
+    expect(at('2026-11-27T12:04:00Z')?.ok).toBe(true);
+    const used = parseImportLine(
+      line({ email: 'a@example.com', name: 'k', key_sha256: hash, last_used_at: '2026-11-28T00:00:00Z' }),
+      1,
+      now,
+    );
+    expect(used).toEqual({ ok: false, line: 1, error: 'last_used_at must not be in the future' });
+  });
+
+  it('rejects a name with a control character or a bidirectional control', () => {
+    for (const name of ['two\nlines', 'gnp.\u202Eexe'])
+      expect(errorOf(line({ email: 'a@example.com', name, key_sha256: hash }))).toMatch(/bidirectional controls/);
+  });
 });
