@@ -171,6 +171,46 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
+  it('keeps keyboard focus on the page: a skip link, back to the opener after a dialog, to the page when its row goes', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Kay' });
+    await user.createKey({ name: 'Kept' });
+    await user.createKey({ name: 'Doomed' });
+    const page = await signedInPage(browser, base, user, '/keys');
+    await page.getByRole('button', { name: 'Edit Kept' }).waitFor();
+    /** What has keyboard focus: a button by its label, else an element by its id. */
+    const focused = async () => {
+      const active = page.locator('*:focus');
+      if ((await active.count()) === 0) return '';
+      return (await active.getAttribute('aria-label')) ?? (await active.getAttribute('id')) ?? '';
+    };
+
+    // The first Tab stop skips the menu.
+    await page.keyboard.press('Tab');
+    expect(await page.locator('*:focus').innerText()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await focused()).toBe('main');
+
+    // A dialog closed (saved or cancelled) gives focus back to the button that opened it.
+    await page.getByRole('button', { name: 'Edit Kept' }).focus();
+    await page.keyboard.press('Enter');
+    const edit = page.getByRole('dialog', { name: 'Edit API key' });
+    await edit.getByLabel('Name').fill('Kept too');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Edit Kept too' }).waitFor();
+    await waitFor(focused, (label) => label === 'Edit Kept too');
+
+    // A revoked key's row goes from the list, and its Revoke button with it: focus goes to the page, not <body>.
+    await page.getByRole('button', { name: 'Revoke Doomed' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Revoke API key' }).getByRole('button', { name: 'Revoke key' }).click();
+    await waitFor(
+      () => page.getByRole('button', { name: 'Revoke Doomed' }).count(),
+      (count) => count === 0,
+    );
+    await waitFor(focused, (label) => label === 'main');
+    await page.close();
+  });
+
   it('edits a memory, restores an earlier version, and previews a prompt', async () => {
     const page = await browser.newPage();
     await signUp(page, 'Mo');

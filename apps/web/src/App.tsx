@@ -14,6 +14,7 @@ import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
 import { mayLeave } from './unsaved';
+import { MAIN_ID, focusMain, rescueFocusIn } from './focus';
 
 /** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
 const pageOf = (route: string): string => route.split('?', 2)[0];
@@ -159,6 +160,10 @@ export function App() {
     return <CliLoginPage key={cliLogin} search={cliLogin} user={user} onLogout={() => void logout()} />;
   return (
     <div className="shell">
+      {/* The first stop of Tab: past the menu, to the page (an <a href="#main"> would change the route). */}
+      <button type="button" className="skip-link" onClick={focusMain}>
+        Skip to content
+      </button>
       <nav className="sidebar" aria-label="main">
         <div className="brand">VibeXP</div>
         {NAV.map(([path, label]) => (
@@ -181,7 +186,7 @@ export function App() {
           </button>
         </div>
       </nav>
-      <main className="content">
+      <main className="content" id={MAIN_ID} tabIndex={-1} ref={rescueFocusIn}>
         <Page route={route} />
       </main>
     </div>
