@@ -171,7 +171,7 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
-  it('keeps keyboard focus on the page: a skip link, back to the opener after a dialog, to the page when its row goes', async () => {
+  it('shows a refused field’s message beside it, and keeps keyboard focus on the page (skip link, dialogs, a row that goes)', async () => {
     const user = await DashboardUser.signup(base, { name: 'Kay' });
     await user.createKey({ name: 'Kept' });
     await user.createKey({ name: 'Doomed' });
@@ -189,6 +189,22 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     expect(await page.locator('*:focus').innerText()).toBe('Skip to content');
     await page.keyboard.press('Enter');
     expect(await focused()).toBe('main');
+
+    // A field the API refuses carries its message beside it, and is marked invalid.
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const create = page.getByRole('dialog', { name: 'Create API key' });
+    await create.getByLabel('Name').fill('report\u202Etxt.exe');
+    await create.getByRole('button', { name: 'Create key' }).click();
+    const message = 'must not contain control characters or bidirectional controls (such as U+202E)';
+    await create.locator('#error-name').getByText(message).waitFor();
+    expect(await create.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await create.getByLabel('Name').getAttribute('aria-describedby')).toBe('error-name');
+    await create.getByLabel('Name').fill('fine');
+    await create.locator('input[value=cli]').uncheck();
+    await create.getByRole('button', { name: 'Create key' }).click();
+    await create.locator('#error-integrations').getByText('choose at least one').waitFor();
+    expect(await create.locator('#error-name').count()).toBe(0);
+    await create.getByRole('button', { name: 'Cancel' }).click();
 
     // A dialog closed (saved or cancelled) gives focus back to the button that opened it.
     await page.getByRole('button', { name: 'Edit Kept' }).focus();

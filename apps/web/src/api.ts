@@ -30,6 +30,25 @@ export function problemText(problem: Problem): string {
   return (generic ? fields : [detail, ...fields]).join(' — ');
 }
 
+/** A form field's messages, by the field's top-level name: `working_hours.start` is shown at `working_hours`. */
+export type FieldErrors = Record<string, string>;
+
+/**
+ * The messages of an answer's `validation_errors` by the form field they belong to, to show beside it. A
+ * nested field keeps its inner path (`start: must be HH:MM`); `(body)` and `(request)` belong to no field.
+ */
+export function fieldErrorsOf(caught: unknown): FieldErrors {
+  if (!(caught instanceof ApiProblem)) return {};
+  const errors: FieldErrors = {};
+  for (const { field, message } of caught.problem.validation_errors ?? []) {
+    const [top, ...inner] = field.split(/[.[]/);
+    if (!top || top.startsWith('(')) continue;
+    const text = inner.length > 0 ? `${field.slice(top.length).replace(/^\./, '')}: ${message}` : message;
+    errors[top] = errors[top] ? `${errors[top]}; ${text}` : text;
+  }
+  return errors;
+}
+
 export function rememberCsrf(token: string | null): void {
   if (token) localStorage.setItem(CSRF_STORAGE, token);
   else localStorage.removeItem(CSRF_STORAGE);

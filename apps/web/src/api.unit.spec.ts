@@ -1,4 +1,4 @@
-import { problemText, query, sessionEndedBy } from './api';
+import { ApiProblem, fieldErrorsOf, problemText, query, sessionEndedBy } from './api';
 
 describe('dashboard API helpers', () => {
   it('takes a 401 or a lost CSRF token as the end of the session, except on the sign-in calls themselves', () => {
@@ -50,5 +50,32 @@ describe('dashboard API helpers', () => {
   it('builds a query of the values that are set', () => {
     expect(query({ a: 'x y', b: undefined, c: '', d: 0, e: null })).toBe('?a=x+y&d=0');
     expect(query({})).toBe('');
+  });
+});
+
+describe('fieldErrorsOf', () => {
+  const refused = (validation_errors: { field: string; message: string }[]) =>
+    new ApiProblem({ status: 400, code: 'VALIDATION_FAILED', detail: 'see validation_errors', validation_errors });
+
+  it('gives each form field its messages, a nested one at its top-level field with its inner path', () => {
+    expect(
+      fieldErrorsOf(
+        refused([
+          { field: 'name', message: 'must not be empty' },
+          { field: 'working_hours.start', message: 'must be HH:MM' },
+          { field: 'working_hours.days', message: 'must not be empty' },
+          { field: 'labels[2]', message: 'is too long' },
+        ]),
+      ),
+    ).toEqual({
+      name: 'must not be empty',
+      working_hours: 'start: must be HH:MM; days: must not be empty',
+      labels: '[2]: is too long',
+    });
+  });
+
+  it('leaves out what belongs to no field, and anything that is not an answer of the API', () => {
+    expect(fieldErrorsOf(refused([{ field: '(body)', message: 'must be a JSON object' }]))).toEqual({});
+    expect(fieldErrorsOf(new Error('offline'))).toEqual({});
   });
 });

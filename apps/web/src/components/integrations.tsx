@@ -1,5 +1,6 @@
 import type { Integration } from '../types';
-import { IntegrationBadge } from './ui';
+import type { FieldErrors } from '../api';
+import { FieldError, IntegrationBadge, invalidProps } from './ui';
 
 /** The integrations a key can be given (PRODUCT.md §3.2), with what each grants; `mcp_server` is retired. */
 const GRANTABLE: { code: Integration; grants: string }[] = [
@@ -11,10 +12,11 @@ const GRANTABLE: { code: Integration; grants: string }[] = [
 ];
 
 /** Checkboxes named `integrations`, one per grantable integration, for a form to read. */
-export function IntegrationChoices({ chosen }: { chosen: Integration[] }) {
+export function IntegrationChoices({ chosen, errors = {} }: { chosen: Integration[]; errors?: FieldErrors }) {
   return (
-    <fieldset>
+    <fieldset {...invalidProps(errors, 'integrations')}>
       <legend>Integrations</legend>
+      <FieldError errors={errors} name="integrations" />
       {GRANTABLE.map((integration) => (
         <label key={integration.code} className="check">
           <input

@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
-import { api, messageOf } from '../api';
+import { type FieldErrors, api, fieldErrorsOf, messageOf } from '../api';
 import { INTEGRATION_BADGES, shares } from '../format';
 import type { Integration } from '../types';
 
@@ -15,6 +15,26 @@ export function IntegrationBadge({ integration }: { integration: Integration }) 
 
 export function LegacyBadge() {
   return <span className="badge badge-yellow">Legacy</span>;
+}
+
+/**
+ * An answer's message for one field, beside it; the banner above the form still sums them all up (for screen
+ * readers it is the alert). Pair with `invalidProps` on the field's control.
+ */
+export function FieldError({ errors, name }: { errors: FieldErrors; name: string }) {
+  return errors[name] ? (
+    <span className="field-error" id={`error-${name}`}>
+      {errors[name]}
+    </span>
+  ) : null;
+}
+
+/** A control whose field the last answer refused: marked invalid, and described by its message. */
+export function invalidProps(
+  errors: FieldErrors,
+  name: string,
+): { 'aria-invalid'?: true; 'aria-describedby'?: string } {
+  return errors[name] ? { 'aria-invalid': true, 'aria-describedby': `error-${name}` } : {};
 }
 
 export function ErrorBanner({ error }: { error: string | null }) {
@@ -185,21 +205,30 @@ export function useRequest() {
   const running = useRef(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The fields the last answer refused, with their messages, to show beside them. */
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   async function run(request: () => Promise<void>): Promise<void> {
     if (running.current) return;
     running.current = true;
     setBusy(true);
     setError(null);
+    setFieldErrors({});
     try {
       await request();
     } catch (caught) {
       setError(messageOf(caught));
+      setFieldErrors(fieldErrorsOf(caught));
     } finally {
       running.current = false;
       setBusy(false);
     }
   }
-  return { busy, error, setError, run };
+  /** A message of the form's own (a check before sending), with the fields it is about; null clears both. */
+  function setFormError(message: string | null, fields: FieldErrors = {}): void {
+    setError(message);
+    setFieldErrors(fields);
+  }
+  return { busy, error, setError: setFormError, fieldErrors, run };
 }
 
 /**

@@ -4,10 +4,12 @@ import {
   ConfirmDelete,
   Dialog,
   ErrorBanner,
+  FieldError,
   FormActions,
   IntegrationBadge,
   LegacyBadge,
   Pager,
+  invalidProps,
   useLatest,
   useRequest,
 } from '../components/ui';
@@ -272,12 +274,13 @@ export function ApiKeysPage({ search }: { search: string }) {
 }
 
 function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreated: (created: CreatedKey) => void }) {
-  const { busy, error, setError, run } = useRequest();
+  const { busy, error, setError, fieldErrors, run } = useRequest();
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const integrations = form.getAll('integrations').map(String);
-    if (integrations.length === 0) return setError('choose at least one integration');
+    if (integrations.length === 0)
+      return setError('choose at least one integration', { integrations: 'choose at least one' });
     const expires = String(form.get('expires_at') ?? '');
     void run(async () =>
       onCreated(
@@ -293,12 +296,26 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
     <form onSubmit={submit}>
       <label>
         Name
-        <input name="name" required maxLength={255} placeholder="e.g. Laptop CLI" autoFocus />
+        <input
+          name="name"
+          required
+          maxLength={255}
+          placeholder="e.g. Laptop CLI"
+          autoFocus
+          {...invalidProps(fieldErrors, 'name')}
+        />
+        <FieldError errors={fieldErrors} name="name" />
       </label>
-      <IntegrationChoices chosen={['cli']} />
+      <IntegrationChoices chosen={['cli']} errors={fieldErrors} />
       <label>
         Expires <span className="muted">(optional; at the end of that day, UTC)</span>
-        <input name="expires_at" type="date" min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)} />
+        <input
+          name="expires_at"
+          type="date"
+          min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}
+          {...invalidProps(fieldErrors, 'expires_at')}
+        />
+        <FieldError errors={fieldErrors} name="expires_at" />
       </label>
       <ErrorBanner error={error} />
       <FormActions label="Create key" onCancel={onCancel} busy={busy} />
@@ -408,12 +425,13 @@ function RotateForm({
 
 /** Name and integrations (PATCH); integrations are sent only when changed, so a legacy key's stay as they are. */
 function EditForm({ keyToEdit, onCancel, onSaved }: { keyToEdit: ApiKey; onCancel: () => void; onSaved: () => void }) {
-  const { busy, error, setError, run } = useRequest();
+  const { busy, error, setError, fieldErrors, run } = useRequest();
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const integrations = form.getAll('integrations').map(String) as Integration[];
-    if (integrations.length === 0) return setError('choose at least one integration');
+    if (integrations.length === 0)
+      return setError('choose at least one integration', { integrations: 'choose at least one' });
     const current: Integration[] = keyToEdit.integrations.filter((integration) => integration !== 'mcp_server');
     const changed =
       integrations.length !== current.length || integrations.some((integration) => !current.includes(integration));
@@ -429,9 +447,17 @@ function EditForm({ keyToEdit, onCancel, onSaved }: { keyToEdit: ApiKey; onCance
     <form onSubmit={submit}>
       <label>
         Name
-        <input name="name" required maxLength={255} defaultValue={keyToEdit.name} autoFocus />
+        <input
+          name="name"
+          required
+          maxLength={255}
+          defaultValue={keyToEdit.name}
+          autoFocus
+          {...invalidProps(fieldErrors, 'name')}
+        />
+        <FieldError errors={fieldErrors} name="name" />
       </label>
-      <IntegrationChoices chosen={keyToEdit.integrations} />
+      <IntegrationChoices chosen={keyToEdit.integrations} errors={fieldErrors} />
       {keyToEdit.expires_at ? <p className="muted">Expires {dateTime(keyToEdit.expires_at)}.</p> : null}
       <ErrorBanner error={error} />
       <FormActions label="Save" onCancel={onCancel} busy={busy} />

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
-import { ApiProblem, api, rememberCsrf } from '../api';
-import { ErrorBanner } from '../components/ui';
+import { ApiProblem, type FieldErrors, api, fieldErrorsOf, rememberCsrf } from '../api';
+import { ErrorBanner, FieldError, invalidProps } from '../components/ui';
 import type { User } from '../types';
 
 /** Sign up and log in (PRODUCT.md §2). */
@@ -16,6 +16,7 @@ export function AuthPage({
 }) {
   const [mode, setMode] = useState<'login' | 'signup'>('login');
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -25,12 +26,14 @@ export function AuthPage({
     if (mode === 'signup') body.name = String(form.get('name'));
     setBusy(true);
     setError(null);
+    setFieldErrors({});
     try {
       const answer = await api<{ user: User; csrf_token: string }>('POST', `/api/v1/auth/${mode}`, body);
       rememberCsrf(answer.csrf_token);
       onSignedIn(answer.user);
     } catch (caught) {
       setError(caught instanceof ApiProblem ? caught.message : 'the platform cannot be reached');
+      setFieldErrors(fieldErrorsOf(caught));
     } finally {
       setBusy(false);
     }
@@ -46,12 +49,14 @@ export function AuthPage({
         {mode === 'signup' ? (
           <label>
             Name
-            <input name="name" required maxLength={255} autoComplete="name" />
+            <input name="name" required maxLength={255} autoComplete="name" {...invalidProps(fieldErrors, 'name')} />
+            <FieldError errors={fieldErrors} name="name" />
           </label>
         ) : null}
         <label>
           Email
-          <input name="email" type="email" required autoComplete="email" />
+          <input name="email" type="email" required autoComplete="email" {...invalidProps(fieldErrors, 'email')} />
+          <FieldError errors={fieldErrors} name="email" />
         </label>
         <label>
           Password {mode === 'signup' ? <span className="muted">(at least 12 characters)</span> : null}
@@ -61,7 +66,9 @@ export function AuthPage({
             required
             minLength={mode === 'signup' ? 12 : 1}
             autoComplete={mode === 'signup' ? 'new-password' : 'current-password'}
+            {...invalidProps(fieldErrors, 'password')}
           />
+          <FieldError errors={fieldErrors} name="password" />
         </label>
         <ErrorBanner error={error} />
         <button type="submit" className="primary" disabled={busy}>

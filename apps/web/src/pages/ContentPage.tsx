@@ -1,7 +1,7 @@
 import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
 import { RenderPreview } from '../components/RenderPreview';
-import { ErrorBanner, FormActions, Pager, useLatest, useRequest } from '../components/ui';
+import { ErrorBanner, FieldError, FormActions, Pager, invalidProps, useLatest, useRequest } from '../components/ui';
 import {
   type ContentFilters,
   type ContentKind as Kind,
@@ -434,22 +434,25 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
                       }
                     />
                     {field.label}
+                    <FieldError errors={saving.fieldErrors} name={field.name} />
                   </label>
                 );
+              const invalid = invalidProps(saving.fieldErrors, field.name);
               return (
                 <label key={field.name}>
                   {field.label}
                   {field.type === 'textarea' ? (
-                    <textarea name={field.name} defaultValue={value} required={field.required} rows={10} />
+                    <textarea name={field.name} defaultValue={value} required={field.required} rows={10} {...invalid} />
                   ) : field.type === 'select' ? (
-                    <select name={field.name} defaultValue={value || field.options?.[0]}>
+                    <select name={field.name} defaultValue={value || field.options?.[0]} {...invalid}>
                       {field.options?.map((option) => (
                         <option key={option}>{option}</option>
                       ))}
                     </select>
                   ) : (
-                    <input name={field.name} defaultValue={value} required={field.required} />
+                    <input name={field.name} defaultValue={value} required={field.required} {...invalid} />
                   )}
+                  <FieldError errors={saving.fieldErrors} name={field.name} />
                 </label>
               );
             })}

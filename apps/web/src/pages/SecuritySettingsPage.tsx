@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
-import { ErrorBanner, useRequest } from '../components/ui';
+import { ErrorBanner, FieldError, invalidProps, useRequest } from '../components/ui';
 import { ruleTitle } from '../alerts';
 import type { SecuritySettings } from '../types';
 import { AUTO_REVOKE_RULES } from '../../../../libs/contracts/src/alert-rules';
@@ -62,9 +62,16 @@ export function SecuritySettingsPage() {
       <form onSubmit={save} className="settings" onChange={() => setSaved(false)}>
         <label>
           Time zone (IANA)
-          <input name="timezone" defaultValue={settings.timezone} required placeholder="Europe/Berlin" />
+          <input
+            name="timezone"
+            defaultValue={settings.timezone}
+            required
+            placeholder="Europe/Berlin"
+            {...invalidProps(saving.fieldErrors, 'timezone')}
+          />
+          <FieldError errors={saving.fieldErrors} name="timezone" />
         </label>
-        <fieldset>
+        <fieldset {...invalidProps(saving.fieldErrors, 'working_hours')}>
           <legend>
             <label className="check">
               <input type="checkbox" name="has_hours" defaultChecked={hours !== null} /> Working hours (use outside them
@@ -90,6 +97,7 @@ export function SecuritySettingsPage() {
           <label>
             to <input name="end" type="time" defaultValue={hours?.end ?? '18:00'} />
           </label>
+          <FieldError errors={saving.fieldErrors} name="working_hours" />
         </fieldset>
         <label>
           Webhook URL <span className="muted">(alerts are POSTed here, signed with X-VibeXP-Signature)</span>
@@ -98,7 +106,9 @@ export function SecuritySettingsPage() {
             type="url"
             defaultValue={settings.webhook_url ?? ''}
             placeholder="https://hooks.example.com/vibexp"
+            {...invalidProps(saving.fieldErrors, 'webhook_url')}
           />
+          <FieldError errors={saving.fieldErrors} name="webhook_url" />
         </label>
         {settings.webhook_url && settings.webhook_secret ? <SigningSecret secret={settings.webhook_secret} /> : null}
         <fieldset>
