@@ -744,13 +744,13 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     const shown = `${pasted.slice(0, 12)}…[REDACTED]`;
     const created = await api<{ id: string; text: string; title: string; metadata: Body }>('POST', '/memories', {
       title: `key ${pasted}`,
-      text: `use ${pasted}. Not a key: vxk_${'a'.repeat(70)} nor ak_live_1234567890`,
+      text: `use ${pasted}. Not a key: vxk_${'a'.repeat(40)} nor ak_live_1234567890`,
       metadata: { [pasted]: [pasted], note: 'kept' },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       title: `key ${shown}`,
-      text: `use ${shown}. Not a key: vxk_${'a'.repeat(70)} nor ak_live_1234567890`,
+      text: `use ${shown}. Not a key: vxk_${'a'.repeat(40)} nor ak_live_1234567890`,
       metadata: { [shown]: [shown], note: 'kept' },
     });
     // Its hex in capitals is still the key (the gateway refuses it, but a reader could correct it).
@@ -759,10 +759,38 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(updated.body.text).toBe(`${upper.slice(0, 12)}…[REDACTED]`);
     const prompt = await api<{ body: string }>('POST', '/prompts', { name: 'Setup', body: `export KEY=${pasted}` });
     expect(prompt.body.body).toBe(`export KEY=${shown}`);
-    const renamed = await owner.request<{ name: string }>('POST', '/api/v1/settings/api-keys', {
+    const named = await owner.request<{ name: string }>('POST', '/api/v1/settings/api-keys', {
       body: { name: `for ${pasted}`, integrations: ['cli'] },
     });
-    expect(renamed.body).toMatchObject({ api_key: { name: `for ${shown}` } });
+    expect(named.body).toMatchObject({ api_key: { name: `for ${shown}` } });
+
+    // Exact values are not rewritten: a project or a webhook URL that holds a key is refused.
+    const project = await api('POST', '/memories', { text: 'x', project: `team/${pasted}` });
+    expect([project.status, project.body.validation_errors]).toEqual([
+      400,
+      [{ field: 'project', message: 'must not contain an API key' }],
+    ]);
+    const webhook = await owner.request('PUT', '/api/v1/settings/security', {
+      body: {
+        timezone: 'UTC',
+        working_hours: null,
+        webhook_url: `https://hooks.example.com/in?token=${pasted}`,
+        auto_revoke_on: [],
+      },
+    });
+    expect([webhook.status, webhook.body.validation_errors]).toEqual([
+      400,
+      [{ field: 'webhook_url', message: 'must not contain an API key' }],
+    ]);
+    // A search is masked the same way, so it finds the masked text (and the key never travels in the query).
+    const found = await api<{ memories: { id: string }[] }>('GET', `/memories?search=${encodeURIComponent(pasted)}`);
+    expect(found.body.memories.map((memory) => memory.id)).toContain(created.body.id);
+    // The keys list, searched with the whole key, finds it by its prefix.
+    const byKey = await owner.request<{ api_keys: { name: string }[] }>(
+      'GET',
+      `/api/v1/settings/api-keys?search=${pasted}`,
+    );
+    expect(byKey.body.api_keys.map((key) => key.name)).toContain('pasted one');
 
     // The events (the audit log's data) hold the mask, not the key.
     const log = await waitFor(

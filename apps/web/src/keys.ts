@@ -1,4 +1,5 @@
 /** What the API Keys page lists, kept in its address (`#/keys?status=all&sort_by=name`). Pure, unit-tested. */
+import { keySearchText } from '../../../libs/contracts/src/keys';
 import { query } from './api';
 
 export type KeyStatus = 'active' | 'revoked' | 'all';
@@ -30,6 +31,7 @@ export const FIRST_ORDER: Record<KeySort, 'asc' | 'desc'> = { name: 'asc', creat
 
 /** The address of a view: only what differs from the defaults, so the plain page stays `#/keys`. */
 export function keysLocation(view: KeysView): string {
+  view = { ...view, search: keySearchText(view.search) };
   const shown: Record<string, string | number | undefined> = {};
   for (const name of ['status', 'search', 'sort_by', 'sort_order', 'page'] as const)
     if (view[name] !== DEFAULT_KEYS_VIEW[name]) shown[name] = view[name];
@@ -44,13 +46,14 @@ export function parseKeysLocation(search: string): KeysView {
     const value = params.get(name) as T | null;
     return value !== null && allowed.includes(value) ? value : fallback;
   };
-  const page = Number(params.get('page'));
+  const page = params.get('page') ?? '';
   return {
     status: pick('status', STATUSES, DEFAULT_KEYS_VIEW.status),
-    search: (params.get('search') ?? '').slice(0, 255),
+    search: keySearchText(params.get('search') ?? '').slice(0, 255),
     sort_by: pick('sort_by', SORTS, DEFAULT_KEYS_VIEW.sort_by),
     sort_order: pick('sort_order', ['asc', 'desc'] as const, DEFAULT_KEYS_VIEW.sort_order),
-    page: Number.isInteger(page) && page >= 1 ? page : 1,
+    // Digits only, as the API takes them (`0x10` is no page 16), and never past the last page it serves.
+    page: /^\d{1,7}$/.test(page) && Number(page) >= 1 && Number(page) <= 1_000_000 ? Number(page) : 1,
   };
 }
 

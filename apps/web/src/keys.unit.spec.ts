@@ -17,6 +17,8 @@ describe('the API Keys page address', () => {
   it('falls back to the defaults for values the API would refuse', () => {
     expect(parseKeysLocation('status=gone&sort_by=secret&sort_order=up&page=-2')).toEqual(DEFAULT_KEYS_VIEW);
     expect(parseKeysLocation('page=1.5').page).toBe(1);
+    expect(parseKeysLocation('page=0x10').page).toBe(1);
+    expect(parseKeysLocation('page=1000001').page).toBe(1);
     expect(parseKeysLocation(`search=${'x'.repeat(300)}`).search).toHaveLength(255);
   });
 
@@ -33,5 +35,17 @@ describe('sorting by a column', () => {
     expect(sortedBy(byName, 'name').sort_order).toBe('desc');
     expect(sortedBy(byName, 'last_used_at')).toMatchObject({ sort_by: 'last_used_at', sort_order: 'desc' });
     expect(sortedBy(DEFAULT_KEYS_VIEW, 'created_at').sort_order).toBe('asc');
+  });
+});
+
+describe('a search for a key', () => {
+  const key = `vxk_${'ab'.repeat(32)}`;
+  it('is its display prefix when the whole key is pasted, so the key never enters the address', () => {
+    const address = keysLocation({ ...DEFAULT_KEYS_VIEW, search: ` ${key} ` });
+    expect(address).toBe('/keys?search=vxk_abababab');
+    expect(parseKeysLocation(`search=${key}`).search).toBe('vxk_abababab');
+  });
+  it('drops the … the table shows after a prefix', () => {
+    expect(keysLocation({ ...DEFAULT_KEYS_VIEW, search: 'vxk_abababab…' })).toBe('/keys?search=vxk_abababab');
   });
 });

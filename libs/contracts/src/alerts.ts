@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PaginationQuery } from './pagination';
+import { containsPastedKey } from './pasted-keys';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -121,6 +122,8 @@ export function httpUrlProblem(value: unknown): string | undefined {
   if (authority === undefined || !URL.canParse(value)) return 'must be an http(s) URL';
   if (authority.includes('@')) return 'must not contain credentials (user:password@)';
   if (new URL(value).port === '0') return 'must not use port 0';
+  // The URL is stored in settings events and sent to audit-service: no key may ride along in it.
+  if (containsPastedKey(value)) return 'must not contain an API key';
   return undefined;
 }
 

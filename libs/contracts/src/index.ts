@@ -14,3 +14,4 @@ export * from './timestamps';
 export * from './hooks';
 export * from './oauth';
 export * from './display-name';
+export * from './pasted-keys';

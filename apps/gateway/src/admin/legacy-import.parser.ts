@@ -1,4 +1,4 @@
-import { type LegacyImportLine, isCalendarDate, isDisplayName } from '#contracts';
+import { type LegacyImportLine, isCalendarDate, isDisplayName, maskPastedKeys } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { forbiddenInput } from '../http/validation.pipe';
 
@@ -72,7 +72,8 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
       email: record.email.trim(),
       key_sha256: keySha256,
       key_prefix: keyPrefix,
-      name: record.name.trim(),
+      // Free text, masked as in every other body (a key pasted into a name would travel in its events).
+      name: maskPastedKeys(record.name.trim()),
     };
     const createdAt = optionalTimestamp(record.created_at, 'created_at', now);
     const lastUsedAt = optionalTimestamp(record.last_used_at, 'last_used_at', now);
@@ -81,7 +82,7 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
     if (record.notes !== undefined && record.notes !== null) {
       if (typeof record.notes !== 'string' || record.notes.length > 2000)
         throw new Error('notes must be a string of at most 2000 characters');
-      value.notes = record.notes;
+      value.notes = maskPastedKeys(record.notes);
     }
     return { ok: true, value };
   } catch (error) {

@@ -196,4 +196,16 @@ describe('parseImportLine', () => {
     for (const name of ['two\nlines', 'gnp.\u202Eexe'])
       expect(errorOf(line({ email: 'a@example.com', name, key_sha256: hash }))).toMatch(/bidirectional controls/);
   });
+
+  it('masks a whole vxk_ key pasted into a name or the notes, as any stored text', () => {
+    const pasted = `vxk_${'9f'.repeat(32)}`;
+    const sut = parseImportLine(
+      line({ email: 'a@example.com', name: `old ${pasted}`, key_sha256: hash, notes: `was ${pasted}` }),
+      1,
+    );
+    expect(sut).toMatchObject({
+      ok: true,
+      value: { name: 'old vxk_9f9f9f9f…[REDACTED]', notes: 'was vxk_9f9f9f9f…[REDACTED]' },
+    });
+  });
 });

@@ -20,6 +20,8 @@ import {
   type Integration,
   IsDisplayName,
   IsRfc3339DateTime,
+  keySearchText,
+  maskPastedKeys,
   PaginationQuery,
   USAGE_RANGES,
   type UsageRange,
@@ -99,6 +101,14 @@ export class RotateApiKeyDto {
   grace_period_seconds?: number;
 }
 
+/**
+ * What a key is found by: a whole key pasted into the search is its display prefix (the key itself must not
+ * travel to key-service or stay in the address), and the `…` a prefix is shown with in the table goes.
+ */
+function keySearchTerm({ value }: { value: unknown }): unknown {
+  return typeof value === 'string' ? maskPastedKeys(keySearchText(value)) : value;
+}
+
 export class ListApiKeysQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: ['active', 'revoked', 'all'], default: 'active' })
   @IsOptional()
@@ -121,6 +131,7 @@ export class ListApiKeysQuery extends PaginationQuery {
     maxLength: 255,
   })
   @IsOptional()
+  @Transform(keySearchTerm)
   @IsString()
   @MinLength(1)
   @MaxLength(255)

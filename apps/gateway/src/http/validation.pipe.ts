@@ -6,7 +6,8 @@ import {
   ValidationPipe,
   type ValidationError,
 } from '@nestjs/common';
-import { ProblemError, type ValidationErrorItem, maskPastedKeys } from '#common';
+import { ProblemError, type ValidationErrorItem } from '#common';
+import { maskPastedKeys } from '#contracts';
 import { flattenValidationErrors } from '#runtime';
 
 export const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
@@ -115,26 +116,44 @@ export function nullNotAllowed(
 }
 
 /**
- * A validated body with every whole API key pasted into its text masked (maskPastedKeys), in place, before any
- * service, event or NATS message sees it: a memory that quotes a key, a key named after one, an alert note.
- * A password is left as typed: it is hashed, never stored or sent on. (The leak report, which must read the
- * key, takes its body as it comes.)
+ * The body fields people write free text in, on every route that takes them: content (a prompt's `name`,
+ * `description` and `body`, an artifact's `title` and `content`, a memory's `text`, `labels`, `metadata`), a
+ * key's or account's `name`, an alert resolution's `note`, a render's `placeholders`. Exact values (a
+ * project, a URL, an OAuth `state` or PKCE verifier, a password) are not text to rewrite: a project or a
+ * webhook URL that holds a key is refused by its own check instead.
+ */
+const FREE_TEXT_FIELDS = new Set([
+  'name',
+  'description',
+  'body',
+  'title',
+  'content',
+  'text',
+  'labels',
+  'metadata',
+  'note',
+  'placeholders',
+]);
+
+/**
+ * A validated body with every whole API key pasted into its free text masked (maskPastedKeys), in place,
+ * before any service, event or NATS message sees it: a memory that quotes a key, a key named after one, an
+ * alert note. (The leak report, which must read the key, takes its body as it comes.)
  */
 function withPastedKeysMasked(body: unknown): unknown {
   if (body === null || typeof body !== 'object') return body;
   const fields = body as Record<string, unknown>;
-  for (const [field, value] of Object.entries(fields)) if (field !== 'password') fields[field] = masked(value);
+  for (const [field, value] of Object.entries(fields))
+    if (FREE_TEXT_FIELDS.has(field)) fields[field] = maskedText(value);
   return body;
 }
 
-function masked(value: unknown): unknown {
+/** Every string in a free-text value, the keys of a free-form object (metadata) included. */
+function maskedText(value: unknown): unknown {
   if (typeof value === 'string') return maskPastedKeys(value);
-  if (Array.isArray(value)) return value.map(masked);
-  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  // A nested DTO keeps its class; a free-form object (metadata) is rebuilt, since its keys are text too.
-  if (prototype !== Object.prototype && prototype !== null) return withPastedKeysMasked(value);
-  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [maskPastedKeys(key), masked(inner)]));
+  if (Array.isArray(value)) return value.map(maskedText);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [maskPastedKeys(key), maskedText(inner)]));
 }
 
 /**

@@ -140,7 +140,7 @@ export class ApiKeysRepository {
     const status = query.status === 'all' ? null : query.status;
     // strpos rather than LIKE: the text is matched as typed, `%` and `_` included.
     const selection = `account_id = $1 AND ($2::text IS NULL OR status = $2)
-      AND ($3::text IS NULL OR strpos(lower(name), lower($3)) > 0 OR strpos(key_prefix, lower($3)) = 1)`;
+      AND ($3::text IS NULL OR strpos(lower(name), lower($3)) > 0 OR strpos(lower(key_prefix), lower($3)) = 1)`;
     const search = query.search ?? null;
     const [{ count }] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM api_keys WHERE ${selection}`, [
       query.account_id,

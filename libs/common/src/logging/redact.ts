@@ -82,18 +82,6 @@ export function redactText(text: string): string {
   return masked.includes('@') ? masked.replace(USERINFO, `$1:${REDACTED}@`) : masked;
 }
 
-/** A whole `vxk_` key (PRODUCT.md §3.1: `vxk_` and 64 hex), not a longer hex run that merely starts like one. */
-const FULL_KEY = /vxk_[0-9A-Fa-f]{64}(?![0-9A-Fa-f])/g;
-
-/**
- * Text a user stores (a memory, a prompt, a note) with every whole `vxk_` key in it replaced by its display
- * prefix and `…[REDACTED]`: stored as sent, a pasted key would travel in events and NATS messages and sit in
- * the audit log (PRODUCT.md §1). Other text, legacy shapes included (ordinary syllables there), is kept.
- */
-export function maskPastedKeys(text: string): string {
-  return text.includes('vxk_') ? text.replace(FULL_KEY, (key) => `${key.slice(0, 12)}…${REDACTED}`) : text;
-}
-
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;

@@ -1,6 +1,7 @@
 import { Transform, type TransformFnParams } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 import { isUuid } from '../envelope';
+import { containsPastedKey } from '../pasted-keys';
 
 /** Field rules of PRODUCT.md §5 shared by the three content kinds. */
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -13,6 +14,8 @@ export const MAX_ARTIFACT_CONTENT_BYTES = 1024 * 1024;
 /** `my-app/backend`: 1–80 characters, segments of [A-Za-z0-9._-], no empty, `.` or `..` segment. */
 export function isValidProject(value: unknown): value is string {
   if (typeof value !== 'string' || value.length < 1 || value.length > 80) return false;
+  // A project names the item in events and paths: a key pasted there would travel with them.
+  if (containsPastedKey(value)) return false;
   return value.split('/').every((segment) => PROJECT_SEGMENT.test(segment) && segment !== '.' && segment !== '..');
 }
 
@@ -22,8 +25,10 @@ export const IsProject = (options?: ValidationOptions): PropertyDecorator =>
       name: 'isProject',
       validator: {
         validate: isValidProject,
-        defaultMessage: () =>
-          'must be 1–80 characters: segments of letters, digits, ".", "_" or "-" joined by "/" (no empty, "." or ".." segment)',
+        defaultMessage: (args) =>
+          typeof args?.value === 'string' && containsPastedKey(args.value)
+            ? 'must not contain an API key'
+            : 'must be 1–80 characters: segments of letters, digits, ".", "_" or "-" joined by "/" (no empty, "." or ".." segment)',
       },
     },
     options,

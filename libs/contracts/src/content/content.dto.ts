@@ -30,6 +30,7 @@ import {
 } from './content-fields';
 import { isUuid } from '../envelope';
 import { PaginationQuery, QueryInteger } from '../pagination';
+import { MaskPastedKeys } from '../pasted-keys';
 
 export const PROMPT_STATUSES = ['draft', 'published'] as const;
 export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as const;
@@ -256,6 +257,7 @@ export class PageQuery extends PaginationQuery {
 
   @ApiPropertyOptional({ description: 'full-text search' })
   @IsOptional()
+  @MaskPastedKeys()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -335,6 +337,7 @@ export class ListMemoriesQuery extends PageQuery {
 
   @ApiPropertyOptional({ description: 'URL-encoded JSON {"key": ["v1","v2"]}: every key must match one of its values' })
   @IsOptional()
+  @MaskPastedKeys()
   @IsString()
   @MaxLength(4096)
   @ValidateBy({
@@ -372,6 +375,7 @@ export const SEARCH_TYPES = ['prompts', 'artifacts', 'memories'] as const;
 
 export class SearchQuery {
   @ApiProperty({ minLength: 1, maxLength: 200 })
+  @MaskPastedKeys()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
