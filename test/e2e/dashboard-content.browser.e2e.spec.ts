@@ -328,14 +328,21 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     expect(await text.inputValue()).toBe('canary first');
     expect(await page.getByRole('heading', { name: 'Memories' }).count()).toBe(1);
 
-    // Meanwhile the memory is changed elsewhere (version 2); saving the draft meets the conflict and keeps it.
-    const elsewhere = await user.request('PUT', `/api/v1/memories/${deploy.id}`, { body: { text: 'rolling' } });
+    // Meanwhile the memory is changed elsewhere (version 2); saving the draft meets the conflict and keeps the
+    // field the user changed, while the others show the new version (Save must not undo their labels).
+    const elsewhere = await user.request('PUT', `/api/v1/memories/${deploy.id}`, {
+      body: { text: 'rolling', labels: ['ops'] },
+    });
     expect(elsewhere.status).toBe(200);
     await editor.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Version 2 was saved elsewhere while you edited.').waitFor();
     expect(await text.inputValue()).toBe('canary first');
+    expect(await editor.locator('input[name=labels]').inputValue()).toBe('ops');
     const theirs = page.getByRole('region', { name: 'the version saved elsewhere' });
     expect(await theirs.locator('pre').innerText()).toBe('rolling');
+    expect(await theirs.locator('div.changed dt').allInnerTexts()).toEqual([
+      expect.stringContaining('you changed this too'),
+    ]);
     // Saved again, the draft goes over version 2.
     await editor.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Deploy' }).waitFor();
@@ -347,7 +354,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
       text: string;
       version: number;
     };
-    expect(saved).toMatchObject({ text: 'canary first', version: 3 });
+    expect(saved).toMatchObject({ text: 'canary first', labels: ['ops'], version: 3 });
 
     // The history shows a version's content, marking what differs from the current one; a restore asks
     // first when the editor holds unsaved text.
@@ -355,7 +362,10 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.getByRole('button', { name: 'Show version 1' }).click();
     const first = page.locator('dl.version-fields');
     expect(await first.locator('pre').innerText()).toBe('blue-green');
-    expect(await first.locator('div.changed dt').allInnerTexts()).toEqual([expect.stringContaining('Text')]);
+    expect(await first.locator('div.changed dt').allInnerTexts()).toEqual([
+      expect.stringContaining('Text'),
+      expect.stringContaining('Labels'),
+    ]);
     await text.fill('half typed');
     answerNext(false);
     await page.getByRole('button', { name: 'Restore version 1' }).click();
@@ -369,6 +379,18 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     );
     expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
     expect(await editor.getByText('(unsaved changes)').count()).toBe(0);
+    // A conflict with nothing typed keeps nothing: the new version is shown, and nothing is unsaved.
+    const style = listed.memories.find((memory) => memory.title === 'Style')!;
+    await page.getByRole('button', { name: 'Style' }).click();
+    expect((await user.request('PUT', `/api/v1/memories/${style.id}`, { body: { text: 'spaces' } })).status).toBe(200);
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Version 2 was saved elsewhere; it is shown now.').waitFor();
+    await waitFor(
+      () => text.inputValue(),
+      (value) => value === 'spaces',
+    );
+    expect(await editor.getByText('(unsaved changes)').count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'the version saved elsewhere' }).count()).toBe(0);
     // Nothing unsaved now: another page opens without a question.
     await page.getByRole('link', { name: 'Prompts' }).click();
     await page.getByRole('heading', { name: 'Prompts' }).waitFor();

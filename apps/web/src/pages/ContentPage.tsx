@@ -39,6 +39,23 @@ const singular = (kind: Kind): string => kind.slice(0, -1).replace(/ie$/, 'y');
 
 const titleOf = (item: Item, titleField: string): string => String(item[titleField] ?? '') || 'Untitled';
 
+/** What the editor shows for a field of `item` ('new': a new form), as the form would read it back. */
+function editorValue(item: Item | 'new', field: Field): string | boolean {
+  const current = item === 'new' ? undefined : item[field.name];
+  if (field.type === 'checkbox') return item === 'new' ? true : current === true;
+  const text = Array.isArray(current) ? current.join(', ') : ((current as string | null | undefined) ?? '');
+  return field.type === 'select' ? text || (field.options?.[0] ?? '') : text;
+}
+
+/** The fields of a draft the user changed from the version the editor opened: only these are theirs to keep. */
+function changedFields(draft: Draft, base: Item, fields: Field[]): Draft {
+  return Object.fromEntries(
+    fields
+      .filter((field) => field.name in draft && draft[field.name] !== editorValue(base, field))
+      .map((field) => [field.name, draft[field.name]]),
+  );
+}
+
 /** The editor's fields as typed, by name (checkboxes: ticked or not). */
 function draftOf(form: FormData, fields: Field[]): Draft {
   const draft: Draft = {};
@@ -65,10 +82,13 @@ function VersionFields({
   fields,
   version,
   current,
+  difference = 'differs from the current version',
 }: {
   fields: Field[];
   version: Record<string, unknown>;
+  /** What to compare with (another version, or the fields of a draft); a field it lacks is not marked. */
   current?: Record<string, unknown>;
+  difference?: string;
 }) {
   return (
     <dl className="version-fields">
@@ -76,12 +96,12 @@ function VersionFields({
         .filter((field) => field.name in version)
         .map((field) => {
           const text = shownValue(version[field.name]);
-          const changed = current !== undefined && text !== shownValue(current[field.name]);
+          const changed = current !== undefined && field.name in current && text !== shownValue(current[field.name]);
           return (
             <div key={field.name} className={changed ? 'changed' : undefined}>
               <dt>
                 {field.label.replace(/ \(.*\)$/, '')}
-                {changed ? <span className="badge badge-yellow">differs from the current version</span> : null}
+                {changed ? <span className="badge badge-yellow">{difference}</span> : null}
               </dt>
               <dd>{field.type === 'textarea' ? <pre>{text}</pre> : text || <span className="muted">(none)</span>}</dd>
             </div>
@@ -287,18 +307,24 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           editing &&
           editing !== 'new'
         ) {
-          // Someone else saved first: keep the draft in the form, now on top of their version (shown beside
-          // it), so that Save writes the draft over it, or Discard takes theirs.
+          // Someone else saved first. The fields the user changed stay in the form, on top of their version
+          // (shown beside it), so that Save writes those over it, or Discard takes theirs; every other field
+          // shows their value, so that Save does not undo what they changed.
           const theirs = await api<Item>('GET', spec.path(editing)).catch(() => null);
           if (!theirs)
             throw new Error('This item was changed or deleted elsewhere; your text is still in the form.', {
               cause: caught,
             });
-          setKept({ draft, theirs });
+          const mine = changedFields(draft, editing, spec.fields);
+          const keptAny = Object.keys(mine).length > 0;
+          setKept(keptAny ? { draft: mine, theirs } : null);
+          setDirty(keptAny);
           setEditing(theirs);
           throw new Error(
-            `Version ${theirs.version} was saved elsewhere while you edited. Your changes are kept in the form: ` +
-              'Save puts them over that version, Discard my changes shows it as saved.',
+            keptAny
+              ? `Version ${theirs.version} was saved elsewhere while you edited. Your changes are kept in the form ` +
+                  'on top of it: Save puts them over that version, Discard my changes shows it as saved.'
+              : `Version ${theirs.version} was saved elsewhere; it is shown now.`,
             { cause: caught },
           );
         }
@@ -415,24 +441,12 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           {spec.fields
             .filter((field) => editing === 'new' || !field.createOnly)
             .map((field) => {
-              const current = editing === 'new' ? undefined : editing[field.name];
-              const keptValue = kept?.draft[field.name];
-              const value =
-                typeof keptValue === 'string'
-                  ? keptValue
-                  : Array.isArray(current)
-                    ? current.join(', ')
-                    : ((current as string | null | undefined) ?? '');
+              const shown = kept && field.name in kept.draft ? kept.draft[field.name] : editorValue(editing, field);
+              const value = typeof shown === 'string' ? shown : '';
               if (field.type === 'checkbox')
                 return (
                   <label key={field.name} className="check">
-                    <input
-                      type="checkbox"
-                      name={field.name}
-                      defaultChecked={
-                        typeof keptValue === 'boolean' ? keptValue : editing === 'new' ? true : current === true
-                      }
-                    />
+                    <input type="checkbox" name={field.name} defaultChecked={shown === true} />
                     {field.label}
                     <FieldError errors={saving.fieldErrors} name={field.name} />
                   </label>
@@ -444,7 +458,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
                   {field.type === 'textarea' ? (
                     <textarea name={field.name} defaultValue={value} required={field.required} rows={10} {...invalid} />
                   ) : field.type === 'select' ? (
-                    <select name={field.name} defaultValue={value || field.options?.[0]} {...invalid}>
+                    <select name={field.name} defaultValue={value} {...invalid}>
                       {field.options?.map((option) => (
                         <option key={option}>{option}</option>
                       ))}
@@ -479,7 +493,12 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
       {kept ? (
         <section className="editor" aria-label="the version saved elsewhere">
           <h2>Version {kept.theirs.version}, saved elsewhere</h2>
-          <VersionFields fields={spec.fields} version={kept.theirs} />
+          <VersionFields
+            fields={spec.fields}
+            version={kept.theirs}
+            current={kept.draft}
+            difference="you changed this too: Save keeps yours"
+          />
         </section>
       ) : null}
       {editing && editing !== 'new' ? (
