@@ -398,6 +398,44 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.close();
   });
 
+  it('undoes a Back it asked about without losing a history entry', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Bo' });
+    await create(user, 'memories', { title: 'Notes', text: 'one' });
+    const page = await openAs(user, '/prompts');
+    const hash = () => new URL(page.url()).hash;
+    await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+    await page.getByRole('link', { name: 'Memories' }).click();
+    await page.getByRole('button', { name: 'Notes' }).click();
+    await page.locator('form.editor textarea[name=text]').fill('two');
+    const questions: string[] = [];
+    page.once('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.dismiss();
+    });
+    // Back to Prompts, refused: the page stays, with the text, and the address with it.
+    await page.goBack();
+    await waitFor(
+      async () => questions.length,
+      (count) => count === 1,
+    );
+    await waitFor(
+      async () => hash(),
+      (shown) => shown === '#/memories',
+    );
+    expect(await page.locator('form.editor textarea[name=text]').inputValue()).toBe('two');
+    // Discarded, Back still reaches the Prompts entry: the refusal overwrote none.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('form.editor').getByRole('button', { name: 'Cancel' }).click();
+    await waitFor(
+      () => page.locator('form.editor').count(),
+      (count) => count === 0,
+    );
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Prompts' }).waitFor();
+    expect(hash()).toBe('#/prompts');
+    await page.close();
+  });
+
   it('renders a prompt with the values typed for its placeholders, one request per pause, the latest answer only', async () => {
     const user = await DashboardUser.signup(base, { name: 'Pat' });
     await create(user, 'prompts', {

@@ -257,6 +257,9 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(await said(['artifact', 'create', '--content', 'c'])).toBe(
         'vibexp: artifact create needs --project, --title',
       );
+      // Logged out too: the command line is wrong before the key is looked for.
+      const loggedOut = await cli(['memory', 'create', '--title', 'T'], [], { env: {} });
+      expect(loggedOut.code).toBe(2);
     });
 
     it('exits 4 for a key no request could carry, as for one the API refuses', async () => {

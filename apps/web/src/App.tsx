@@ -19,21 +19,40 @@ import { MAIN_ID, focusMain, rescueFocusIn } from './focus';
 /** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
 const pageOf = (route: string): string => route.split('?', 2)[0];
 
+/** This tab's history entries carry their position, so that a refused move is undone in the right direction. */
+const positionOf = (): number | undefined => (history.state as { position?: number } | null)?.position;
+
 /**
- * Pages by hash (`#/keys`), so the gateway serves one file for every page. Another page (a link, Back) is
- * shown only once the page's unsaved work may be lost; if not, the address goes back to the page shown.
+ * Pages by hash (`#/keys`), so the gateway serves one file for every page. Another page (a link, Back,
+ * Forward) is shown only once the page's unsaved work may be lost; if not, the move is undone: a new entry
+ * (a link) by going back to the page shown, Back or Forward by as many steps the other way, so that no entry
+ * of the history is overwritten.
  */
 function useRoute(): string {
   const [route, setRoute] = useState(() => location.hash.slice(1) || '/keys');
-  const shown = useRef(route);
+  const shown = useRef({ route, position: 0 });
   useEffect(() => {
+    if (positionOf() === undefined) history.replaceState({ ...(history.state as object), position: 0 }, '');
+    shown.current.position = positionOf() ?? 0;
+    /** The `hashchange` an undo causes, which shows the page already shown. */
+    let undoing = false;
     const changed = () => {
       const next = location.hash.slice(1) || '/keys';
-      if (pageOf(next) !== pageOf(shown.current) && !mayLeave()) {
-        history.replaceState(history.state, '', `#${shown.current}`);
+      const arrived = positionOf();
+      if (undoing) {
+        undoing = false;
         return;
       }
-      shown.current = next;
+      if (pageOf(next) !== pageOf(shown.current.route) && !mayLeave()) {
+        undoing = true;
+        if (arrived === undefined) history.back();
+        else history.go(shown.current.position - arrived);
+        return;
+      }
+      // A new entry (a link, a filter): the next position. A replaced one (replaceInAddress) keeps its own.
+      const position = arrived ?? shown.current.position + 1;
+      if (arrived === undefined) history.replaceState({ ...(history.state as object), position }, '');
+      shown.current = { route: next, position };
       setRoute(next);
     };
     window.addEventListener('hashchange', changed);

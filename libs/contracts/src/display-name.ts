@@ -1,12 +1,13 @@
 import { Matches } from 'class-validator';
 
 /**
- * Characters a name shown to people must not hold: control characters (a newline splits a key's row in the
- * dashboard and a line of the CLI's table) and the bidirectional controls (U+202E makes `txt.exe` of
- * `exe.txt`, so a name would read as something else in the dashboard and the audit log). Other format
+ * Characters a name shown to people must not hold: control characters and the line and paragraph separators
+ * (a line break splits a key's row in the dashboard and a line of the CLI's table), the bidirectional controls
+ * (U+202E makes `txt.exe` of `exe.txt`, so a name would read as something else in the dashboard and the audit
+ * log), and the invisible zero-width space and byte order mark (two names that look the same). Other format
  * characters stay allowed: the zero-width joiner builds emoji.
  */
-const NOT_DISPLAYABLE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+const NOT_DISPLAYABLE = /[\p{Cc}\p{Zl}\p{Zp}\u061C\u200B\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
 const DISPLAYABLE = new RegExp(`^(?:(?!${NOT_DISPLAYABLE.source}).)*$`, 'su');
 

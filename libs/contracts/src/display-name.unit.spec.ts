@@ -15,7 +15,20 @@ describe('IsDisplayName', () => {
   });
 
   it('refuses control characters and bidirectional controls, which make a name read as something else', () => {
-    for (const name of ['a\nb', 'a\tb', 'a\u0000', 'a\u007f', 'txt\u202Eexe', 'x\u2066y', '\u200F', 'a\u061Cb'])
+    for (const name of [
+      'a\nb',
+      'a\tb',
+      'a\u0000',
+      'a\u007f',
+      'txt\u202Eexe',
+      'x\u2066y',
+      '\u200F',
+      'a\u061Cb',
+      'a\u2028b',
+      'a\u2029b',
+      'Ad\u200Bmin',
+      '\uFEFFname',
+    ])
       expect([name, accepted(name)]).toEqual([name, false]);
   });
 });

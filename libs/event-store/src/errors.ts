@@ -21,9 +21,12 @@ export function isUniqueViolation(error: unknown, ...constraints: string[]): boo
 
 /**
  * Runs `decideAndAppend` (load the stream, decide, append) again when another writer appended first, for a
- * command whose caller named no version: its outcome does not depend on which writer came first (a revoke,
- * a delete, a partial update without `expected_version`), so it is decided again on the new state rather than
- * answered 409. After `attempts` lost races in a row the ConcurrencyError goes to the caller.
+ * command whose caller named no version and so asked for no check: a revoke or a delete (the same outcome
+ * whoever came first) or a partial update without `expected_version` (its fields are applied on top of the
+ * other writer's; where both set the same field, the later one wins, as if sent one after the other). It is
+ * decided again on the new state rather than answered 409. Retries follow at once, without a pause: each
+ * lost race means another writer finished. After `attempts` lost races in a row the ConcurrencyError goes to
+ * the caller.
  */
 export async function retryOnConcurrency<T>(decideAndAppend: () => Promise<T>, attempts = 5): Promise<T> {
   for (let attempt = 1; ; attempt++) {

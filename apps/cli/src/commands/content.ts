@@ -152,14 +152,18 @@ export async function content(context: Context): Promise<void> {
     throw new UsageError(`unknown command: ${kindName} ${action} (one of: ${actions.join(', ')})`);
   const takes = ['list', 'create'].includes(action) ? 2 : action === 'restore' ? 4 : 3;
   noMoreArguments(args, takes);
-  const client = await context.client();
+  // The client (and with it the key) once the command line is known to be right: a usage error is exit 2,
+  // logged in or not.
+  const client = () => context.client();
   const reference = () => positional(args, 2, `the ${kindName}'s ${spec.reference}`);
   const show = (view: Record<string, unknown>) => context.print(view, () => details(view));
 
   switch (action) {
     case 'list': {
       allowOnly(args, spec.filters);
-      const page = await client.json<Record<string, unknown>>('GET', spec.path, { query: queryOf(args, spec.filters) });
+      const page = await (
+        await client()
+      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOf(args, spec.filters) });
       const rows = page[spec.plural] as Record<string, unknown>[];
       context.print(page, () => {
         const pages = `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;
@@ -169,7 +173,7 @@ export async function content(context: Context): Promise<void> {
     }
     case 'get':
       allowOnly(args, []);
-      return show(await client.json('GET', resourcePath(spec, reference())));
+      return show(await (await client()).json('GET', resourcePath(spec, reference())));
     case 'create': {
       allowOnly(args, bodyOptions(spec));
       // One key per command: its retries after a lost answer make one item, not several.
@@ -184,7 +188,9 @@ export async function content(context: Context): Promise<void> {
             .join(', ')}`,
         );
       return show(
-        await client.json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() }, retry: true }),
+        await (
+          await client()
+        ).json('POST', spec.path, { body, headers: { 'idempotency-key': randomUUID() }, retry: true }),
       );
     }
     case 'update': {
@@ -192,19 +198,18 @@ export async function content(context: Context): Promise<void> {
       const path = resourcePath(spec, reference());
       const body = await bodyOf(context, spec);
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give at least one field');
-      return show(await client.json('PUT', path, { body }));
+      return show(await (await client()).json('PUT', path, { body }));
     }
     case 'delete':
       allowOnly(args, []);
-      await client.json('DELETE', resourcePath(spec, reference()));
+      await (await client()).json('DELETE', resourcePath(spec, reference()));
       context.print({ deleted: true }, () => `Deleted ${kindName} ${args.positionals[2]}\n`);
       return;
     case 'versions': {
       allowOnly(args, []);
-      const answer = await client.json<{ versions: Record<string, unknown>[] }>(
-        'GET',
-        `${resourcePath(spec, reference())}/versions`,
-      );
+      const answer = await (
+        await client()
+      ).json<{ versions: Record<string, unknown>[] }>('GET', `${resourcePath(spec, reference())}/versions`);
       context.print(answer, () => table(answer.versions, ['version', 'created_at', 'actor', 'status']));
       return;
     }
@@ -212,7 +217,7 @@ export async function content(context: Context): Promise<void> {
       allowOnly(args, []);
       const path = resourcePath(spec, reference());
       const version = positional(args, 3, 'the version number to restore');
-      return show(await client.json('POST', `${path}/versions/${encodeURIComponent(version)}/restore`));
+      return show(await (await client()).json('POST', `${path}/versions/${encodeURIComponent(version)}/restore`));
     }
     case 'render': {
       allowOnly(args, ['set']);
@@ -222,7 +227,9 @@ export async function content(context: Context): Promise<void> {
         if (equals < 1) throw new UsageError(`--set takes name=value, not "${pair}"`);
         placeholders[pair.slice(0, equals)] = pair.slice(equals + 1);
       }
-      const rendered = await client.json<{ rendered_body: string; placeholders_missing: string[]; warnings: string[] }>(
+      const rendered = await (
+        await client()
+      ).json<{ rendered_body: string; placeholders_missing: string[]; warnings: string[] }>(
         'POST',
         `${resourcePath(spec, reference())}/render`,
         { body: { placeholders } },

@@ -15,6 +15,7 @@ import {
 } from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
+import { replaceInAddress, showInAddress } from '../address';
 import { IntegrationChoices } from '../components/integrations';
 import { type KeySort, type KeysView, keysLocation, keysQuery, parseKeysLocation, sortedBy } from '../keys';
 
@@ -54,7 +55,7 @@ export function ApiKeysPage({ search }: { search: string }) {
         (loaded) => {
           // The last key of the last page went (revoked): show the page that is now last, in place of this one.
           if (loaded.total_pages > 0 && view.page > loaded.total_pages)
-            location.replace(`#${keysLocation({ ...view, page: loaded.total_pages })}`);
+            replaceInAddress(keysLocation({ ...view, page: loaded.total_pages }));
           else setList(loaded);
         },
       ),
@@ -63,11 +64,7 @@ export function ApiKeysPage({ search }: { search: string }) {
   );
 
   /** Shows `next` in the address (a history entry, so Back returns to the previous list). */
-  function show(next: KeysView) {
-    const target = `#${keysLocation(next)}`;
-    if (target === location.hash || (target === '#/keys' && location.hash === '')) void load();
-    else location.hash = target;
-  }
+  const show = (next: KeysView) => showInAddress(keysLocation(next), () => void load());
 
   /** A column heading that sorts the list by it, saying how it is sorted now. */
   const sortable = (column: KeySort, label: string, className?: string): ReactNode => (

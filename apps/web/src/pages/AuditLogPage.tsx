@@ -9,6 +9,7 @@ import {
   parseAuditLocation,
   utcFromInput,
 } from '../audit';
+import { showInAddress } from '../address';
 import { ErrorBanner, useLatest } from '../components/ui';
 import { preciseTime } from '../format';
 import type { AuditEvent } from '../types';
@@ -91,10 +92,7 @@ export function AuditLogPage({ search }: { search: string }) {
       // The table shows UTC, so the times typed here are UTC too.
       if (value) next[name] = name === 'from' || name === 'to' ? utcFromInput(value) : value;
     }
-    const target = `#${auditLocation(next)}`;
-    // The same selection again: no address change, so load it here.
-    if (target === location.hash) void load(null);
-    else location.hash = target;
+    showInAddress(auditLocation(next), () => void load(null));
   }
 
   return (

@@ -1,5 +1,6 @@
 import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
+import { showInAddress } from '../address';
 import { RenderPreview } from '../components/RenderPreview';
 import { ErrorBanner, FieldError, FormActions, Pager, invalidProps, useLatest, useRequest } from '../components/ui';
 import {
@@ -237,12 +238,8 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   }, [load]);
 
   /** Shows this list in the address (a history entry, so Back returns to the previous list). */
-  function show(next: ContentFilters, nextPage: number) {
-    const target = `#${contentLocation(kind, next, nextPage)}`;
-    // The same list again (Filter clicked twice): no address change, so load it here.
-    if (target === location.hash) void load();
-    else location.hash = target;
-  }
+  const show = (next: ContentFilters, nextPage: number) =>
+    showInAddress(contentLocation(kind, next, nextPage), () => void load());
 
   function applyFilters(next: ContentFilters) {
     setDraft(next);
