@@ -122,9 +122,16 @@ export function httpUrlProblem(value: unknown): string | undefined {
   if (authority === undefined || !URL.canParse(value)) return 'must be an http(s) URL';
   if (authority.includes('@')) return 'must not contain credentials (user:password@)';
   if (new URL(value).port === '0') return 'must not use port 0';
-  // The URL is stored in settings events and sent to audit-service: no key may ride along in it.
-  if (containsPastedKey(value)) return 'must not contain an API key';
   return undefined;
+}
+
+/**
+ * Why a value cannot be the account's webhook: `httpUrlProblem`, or an API key in it (the URL is stored in
+ * settings events and sent to audit-service: no key may ride along). A leak report's source URL, which quotes
+ * the key found there, is only an http(s) URL (its key is masked where it is kept).
+ */
+export function webhookUrlProblem(value: unknown): string | undefined {
+  return httpUrlProblem(value) ?? (containsPastedKey(value as string) ? 'must not contain an API key' : undefined);
 }
 
 /** An absolute http(s) URL without credentials (see `httpUrlProblem`). */
@@ -261,10 +268,10 @@ export class SecuritySettingsDto {
   @ValidateIf((_settings, value) => value !== null)
   // Private and local targets are refused by audit-service (unless WEBHOOK_ALLOW_PRIVATE_TARGETS).
   @ValidateBy({
-    name: 'isHttpUrl',
+    name: 'isWebhookUrl',
     validator: {
-      validate: isHttpUrl,
-      defaultMessage: (args) => httpUrlProblem(args?.value) ?? 'must be an http(s) URL',
+      validate: (value) => webhookUrlProblem(value) === undefined,
+      defaultMessage: (args) => webhookUrlProblem(args?.value) ?? 'must be an http(s) URL',
     },
   })
   webhook_url: string | null;
