@@ -338,6 +338,11 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.getByText('Version 2 was saved elsewhere while you edited.').waitFor();
     expect(await text.inputValue()).toBe('canary first');
     expect(await editor.locator('input[name=labels]').inputValue()).toBe('ops');
+    // The list shows the other writer's version too.
+    await waitFor(
+      async () => (await page.locator('table tbody tr', { hasText: 'Deploy' }).last().innerText()).replace(/\s+/g, ' '),
+      (row) => row.includes('ops') && / 2 /.test(row),
+    );
     const theirs = page.getByRole('region', { name: 'the version saved elsewhere' });
     expect(await theirs.locator('pre').innerText()).toBe('rolling');
     expect(await theirs.locator('div.changed dt').allInnerTexts()).toEqual([

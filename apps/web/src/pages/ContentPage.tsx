@@ -317,6 +317,8 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           setKept(keptAny ? { draft: mine, theirs } : null);
           setDirty(keptAny);
           setEditing(theirs);
+          // The list shows the item's version and labels too: the other writer's, from now on.
+          void load();
           throw new Error(
             keptAny
               ? `Version ${theirs.version} was saved elsewhere while you edited. Your changes are kept in the form ` +
