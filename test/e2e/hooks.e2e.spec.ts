@@ -360,6 +360,48 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
       for (const secret of ['hunter2', 's3ss10nvalue', 'correct horse']) expect(text).not.toContain(secret);
       expect((event.data.payload as Body).tool_response).toBe('binary\uFFFDoutput');
     });
+
+    it('masks tokens and third-party secrets by their field names and shapes, and keeps counts', async () => {
+      const access = `vxo_${'1a'.repeat(32)}`;
+      const refresh = `vxr_${'2b'.repeat(32)}`;
+      const github = `ghp_${'Q7w'.repeat(12)}`;
+      const sessionId = randomUUID();
+      const response = await hook('/claude-code/hooks', {
+        session_id: sessionId,
+        hook_event_name: 'PostToolUse',
+        tool_name: 'Bash',
+        tool_input: {
+          access_token: 'opaque-access-value',
+          refresh_token: 'opaque-refresh-value',
+          api_key: 'sk-live-123',
+          GITHUB_TOKEN: 'opaque-github-value',
+          client_secret: 'opaque-client-secret',
+          AWS_SECRET_ACCESS_KEY: 'opaque-aws-value',
+          input_tokens: 1234,
+        },
+        tool_response: `Authorization: Bearer ${access}\nrefresh=${refresh}\ngh=${github}`,
+      });
+      expect(response.status).toBe(201);
+      const stored = await waitFor(
+        () => owner.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=hook.received&limit=100'),
+        (page) => page.body.events.some((event) => event.data.session_id === sessionId),
+      );
+      const event = stored.body.events.find((e) => e.data.session_id === sessionId)!;
+      const text = JSON.stringify(event);
+      for (const secret of [
+        access.slice(12),
+        refresh.slice(12),
+        github.slice(12),
+        'opaque-access-value',
+        'opaque-refresh-value',
+        'sk-live-123',
+        'opaque-github-value',
+        'opaque-client-secret',
+        'opaque-aws-value',
+      ])
+        expect([secret, text.includes(secret)]).toEqual([secret, false]);
+      expect(((event.data.payload as Body).tool_input as Body).input_tokens).toBe(1234);
+    });
   });
 
   it('rebuilds the session list from the hook events with the same rows (runs last)', async () => {

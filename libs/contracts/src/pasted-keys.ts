@@ -1,14 +1,15 @@
 import { Transform } from 'class-transformer';
 
 /**
- * A whole `vxk_` key (PRODUCT.md §3.1: `vxk_` and 64 hex) pasted into text people write. A longer hex run is
- * taken as a key too: it is a key glued to text that happens to start with hex (`vxk_…abc`), never prose.
+ * A whole `vxk_` key (PRODUCT.md §3.1: `vxk_` and 64 hex), or an OAuth access or refresh token (`vxo_`, `vxr_`,
+ * the same shape), pasted into text people write. A longer hex run is taken as one too: it is a key glued to
+ * text that happens to start with hex (`vxk_…abc`), never prose.
  */
-const PASTED_KEY = /vxk_[0-9A-Fa-f]{64,}/g;
+const PASTED_KEY = /vx[kor]_[0-9A-Fa-f]{64,}/g;
 
 /** Whether a text holds a whole `vxk_` key. */
 export function containsPastedKey(text: string): boolean {
-  return text.includes('vxk_') && new RegExp(PASTED_KEY.source).test(text);
+  return text.includes('vx') && new RegExp(PASTED_KEY.source).test(text);
 }
 
 /**
@@ -17,7 +18,7 @@ export function containsPastedKey(text: string): boolean {
  * the audit log (PRODUCT.md §1). Other text, legacy shapes included (ordinary syllables there), is kept.
  */
 export function maskPastedKeys(text: string): string {
-  return text.includes('vxk_') ? text.replace(PASTED_KEY, (key) => `${key.slice(0, 12)}…[REDACTED]`) : text;
+  return text.includes('vx') ? text.replace(PASTED_KEY, (key) => `${key.slice(0, 12)}…[REDACTED]`) : text;
 }
 
 /**

@@ -11,6 +11,12 @@ describe('pasted keys', () => {
     expect(maskPastedKeys(`x${key}.`)).toBe(`x${key.slice(0, 12)}…[REDACTED].`);
   });
 
+  it('masks an OAuth access or refresh token the same way', () => {
+    const access = `vxo_${'1f'.repeat(32)}`;
+    const refresh = `vxr_${'2e'.repeat(32)}`;
+    expect(maskPastedKeys(`${access} ${refresh}`)).toBe('vxo_1f1f1f1f…[REDACTED] vxr_2e2e2e2e…[REDACTED]');
+  });
+
   it('masks a key glued to text that starts with hex, whole', () => {
     expect(maskPastedKeys(`${key}abcdef words`)).toBe(`${key.slice(0, 12)}…[REDACTED] words`);
   });

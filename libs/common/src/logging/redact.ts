@@ -19,16 +19,44 @@ const SECRET_FIELDS = new Set([
 ]);
 
 /**
- * API keys are recognised by shape as well as by field name, so a key pasted into a free-text field
- * (an error message, a URL) is still masked. A `vxk_` key is found wherever it starts, even glued to
- * what precedes it (`x` + key, `%22` + key in a URL); legacy prefixes (PRODUCT.md §3.1), which are
- * ordinary syllables, only at the start of a word.
+ * Secrets are recognised by shape as well as by field name, so one pasted into a free-text field (an error
+ * message, a URL, a tool's output in a hook) is still masked:
+ * - this platform's API keys and OAuth tokens (`vxk_`, `vxo_` access, `vxr_` refresh), found wherever they
+ *   start, even glued to what precedes them (`x` + key, `%22` + key in a URL);
+ * - legacy key prefixes (PRODUCT.md §3.1), which are ordinary syllables, only at the start of a word;
+ * - well-known third-party shapes a developer's tools handle: GitHub (`ghp_…`, `github_pat_…`), Slack
+ *   (`xoxb-…`), AWS access key ids (`AKIA…`), OpenAI, Anthropic and Stripe secret keys (`sk-…`, `sk_live_…`),
+ *   and PEM private key blocks.
+ * Every part is bounded or anchored, so a crafted text costs linear time.
  */
-const SECRET_PATTERN = /vxk_[0-9A-Fa-f]{8,}|\b(ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}/g;
+const SECRET_PATTERN = new RegExp(
+  [
+    'vx[kor]_[0-9A-Fa-f]{8,}',
+    '\\b(?:ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}',
+    '\\bgh[pousr]_[A-Za-z0-9]{20,}',
+    '\\bgithub_pat_[A-Za-z0-9_]{20,}',
+    '\\bxox[abeprs]-[A-Za-z0-9-]{10,}',
+    '\\bAKIA[0-9A-Z]{16}\\b',
+    '\\bsk-(?:ant-|proj-|live-)?[A-Za-z0-9_-]{20,}',
+    '\\b[sr]k_live_[A-Za-z0-9]{16,}',
+    '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\\s\\S]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----',
+  ].join('|'),
+  'g',
+);
 
-/** Whether a field of that name holds a secret (compared without regard to case). */
+/**
+ * A field name whose last word names a secret, in any case and in snake, kebab or camel case: `token`,
+ * `access_token`, `GITHUB_TOKEN`, `apiKey`, `x-api-key`, `client_secret`, `AWS_SECRET_ACCESS_KEY`,
+ * `private_key`, `db_password`, `credentials`. A plural count (`input_tokens`, `max_tokens`) is not one, nor
+ * a key that names data (`sort_key`, `primary_key`).
+ */
+const SECRET_NAME =
+  /(?:^|[_-])(?:password|passwd|passphrase|secret|token|auth|authorization|cookie|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf)[_-]?key)$/;
+
+/** Whether a field of that name holds a secret. */
 export function isSecretField(name: string): boolean {
-  return SECRET_FIELDS.has(name.toLowerCase());
+  if (SECRET_FIELDS.has(name.toLowerCase())) return true;
+  return SECRET_NAME.test(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
 }
 
 /** The same shapes, without the global flag's shared position: for a yes/no test. */

@@ -1,4 +1,4 @@
-import { redact, redactText } from './redact';
+import { containsKeyShape, isSecretField, redact, redactText } from './redact';
 
 const key = `vxk_${'a1'.repeat(32)}`;
 
@@ -94,5 +94,64 @@ describe('redact', () => {
     });
     expect(JSON.stringify(sut)).not.toMatch(/hunter2|Bearer x|a1a1a1a1a1a1a1a1a1a1/);
     expect(JSON.stringify(sut)).toContain('"other":"ok"');
+  });
+});
+
+describe('secrets of other shapes and names', () => {
+  it.each([
+    ['an OAuth access token', `vxo_${'ab'.repeat(32)}`],
+    ['an OAuth refresh token', `vxr_${'cd'.repeat(32)}`],
+    ['a GitHub token', `ghp_${'A1b2'.repeat(9)}`],
+    ['a GitHub fine-grained token', `github_pat_${'11AB_cd'.repeat(5)}`],
+    ['a Slack token', 'xoxb-1234567890-abcdefghij'],
+    ['an AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
+    ['an OpenAI key', `sk-proj-${'x9'.repeat(16)}`],
+    ['an Anthropic key', `sk-ant-api03-${'Zy'.repeat(16)}`],
+    ['a Stripe key', `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`],
+  ])('masks %s in text, keeping 12 characters', (_, secret) => {
+    const sut = redactText(`found: ${secret}.`);
+    expect(sut).toBe(`found: ${secret.slice(0, 12)}…[REDACTED].`);
+    expect(containsKeyShape(secret)).toBe(true);
+  });
+
+  it('masks a PEM private key block whole', () => {
+    const pem = `-----BEGIN RSA PRIVATE KEY-----\nMIIEow${'A'.repeat(200)}\n-----END RSA PRIVATE KEY-----`;
+    expect(redactText(`key:\n${pem}\nend`)).toBe('key:\n-----BEGIN R…[REDACTED]\nend');
+  });
+
+  it('leaves ordinary words alone', () => {
+    for (const text of ['desk-organizer-with-long-name-here', 'risk-assessment-for-the-quarter', 'sk-short', 'AKIA'])
+      expect(redactText(text)).toBe(text);
+  });
+
+  it('knows a secret field by its last word, in any case or spelling', () => {
+    for (const name of [
+      'token',
+      'access_token',
+      'refresh_token',
+      'GITHUB_TOKEN',
+      'apiKey',
+      'api_key',
+      'x-api-key',
+      'secret',
+      'client_secret',
+      'AWS_SECRET_ACCESS_KEY',
+      'private_key',
+      'db_password',
+      'credentials',
+      'Authorization',
+    ])
+      expect([name, isSecretField(name)]).toEqual([name, true]);
+    for (const name of [
+      'input_tokens',
+      'max_tokens',
+      'session_id',
+      'sort_key',
+      'primary_key',
+      'tokenizer',
+      'author',
+      'oauth',
+    ])
+      expect([name, isSecretField(name)]).toEqual([name, false]);
   });
 });
