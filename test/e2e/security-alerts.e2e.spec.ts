@@ -259,6 +259,37 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       );
     });
 
+    it('records each change of the settings as an event, with the webhook by its origin only', async () => {
+      const user = await DashboardUser.signup(base);
+      const put = (body: Record<string, unknown>) =>
+        user.request('PUT', '/api/v1/settings/security', {
+          body: { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [], ...body },
+          headers: { 'x-request-id': 'settings-change-1' },
+        });
+      expect((await put({ webhook_url: 'https://hooks.example.com/services/T0/B0/s3cretpath' })).status).toBe(200);
+      // The same settings again: nothing changed, nothing recorded.
+      expect((await put({ webhook_url: 'https://hooks.example.com/services/T0/B0/s3cretpath' })).status).toBe(200);
+      expect((await put({ webhook_url: null, auto_revoke_on: ['new_location'] })).status).toBe(200);
+      type Logged = { type: string; data: Record<string, unknown>; meta?: Record<string, unknown> };
+      const log = await waitFor(
+        () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=security_settings.changed'),
+        (response) => response.body.events?.length === 2,
+      );
+      const [latest, first] = log.body.events;
+      expect(first.data).toEqual({
+        changed: ['webhook_url'],
+        timezone: 'UTC',
+        working_hours: null,
+        webhook: 'https://hooks.example.com',
+        auto_revoke_on: [],
+      });
+      expect(latest.data).toMatchObject({ changed: ['webhook_url', 'auto_revoke_on'], webhook: null });
+      expect(first.meta?.request_id).toBe('settings-change-1');
+      const text = JSON.stringify(log.body);
+      expect(text).not.toContain('s3cretpath');
+      expect(text).not.toContain('webhook_secret');
+    });
+
     it('stores a time zone in the case the time zone database spells it, and a current name as sent', async () => {
       const user = await DashboardUser.signup(base);
       for (const [typed, stored] of [

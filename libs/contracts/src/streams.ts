@@ -42,7 +42,8 @@ export const STREAMS = {
   alerts: {
     name: 'ALERTS',
     subjectPrefix: 'alerts.events',
-    eventTypes: ['alert.*'],
+    // security_settings.changed: the account's detection settings, kept by audit-service with its alerts.
+    eventTypes: ['alert.*', 'security_settings.*'],
   },
 } as const satisfies Record<string, StreamDefinition>;
 

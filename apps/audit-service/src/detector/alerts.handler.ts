@@ -61,6 +61,20 @@ class PutSettingsCommand extends SettingsQuery {
   @ValidateNested()
   @Type(() => SecuritySettingsDto)
   body: SecuritySettingsDto;
+
+  /** Who changed them: the meta of the security_settings.changed event. */
+  @IsRequestMeta()
+  meta: RequestMetaDto;
+}
+
+/** The settings as an event may carry them: the webhook by its origin only (its path may be its credential). */
+function settingsFacts(settings: SecuritySettingsDto | typeof DEFAULT_SETTINGS) {
+  return {
+    timezone: settings.timezone,
+    working_hours: settings.working_hours ?? null,
+    webhook: settings.webhook_url ? new URL(settings.webhook_url).origin : null,
+    auto_revoke_on: settings.auto_revoke_on,
+  };
 }
 
 type AlertView = Omit<Alert, 'dedup_key' | 'account_id'>;
@@ -176,23 +190,41 @@ export class AlertsHandler {
     if (body.webhook_url && !this.allowPrivateWebhooks && !isSafeWebhookUrl(body.webhook_url)) {
       throw DomainError.invalidField('webhook_url', 'must not point at this machine or a private network');
     }
-    const [row] = (await this.dataSource.query(
-      `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (account_id) DO UPDATE SET timezone = EXCLUDED.timezone, working_hours = EXCLUDED.working_hours,
-         webhook_url = EXCLUDED.webhook_url, auto_revoke_on = EXCLUDED.auto_revoke_on,
-         webhook_secret = coalesce(security_settings.webhook_secret, EXCLUDED.webhook_secret), updated_at = now()
-       RETURNING timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret`,
-      [
-        command.account_id,
-        body.timezone,
-        body.working_hours ?? null,
-        body.webhook_url ?? null,
-        body.auto_revoke_on,
-        // The signing secret is made when a webhook is first set, not before.
-        body.webhook_url ? randomBytes(32).toString('hex') : null,
-      ],
-    )) as SettingsAnswer[];
+    const row = await this.dataSource.transaction(async (manager) => {
+      // The settings before, locked: a change is an event (PRODUCT.md §8), saying which fields changed.
+      const [before] = (await manager.query(
+        `SELECT timezone, working_hours, webhook_url, auto_revoke_on FROM security_settings WHERE account_id = $1 FOR UPDATE`,
+        [command.account_id],
+      )) as SecuritySettingsDto[];
+      const [after] = (await manager.query(
+        `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (account_id) DO UPDATE SET timezone = EXCLUDED.timezone, working_hours = EXCLUDED.working_hours,
+           webhook_url = EXCLUDED.webhook_url, auto_revoke_on = EXCLUDED.auto_revoke_on,
+           webhook_secret = coalesce(security_settings.webhook_secret, EXCLUDED.webhook_secret), updated_at = now()
+         RETURNING timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret`,
+        [
+          command.account_id,
+          body.timezone,
+          body.working_hours ?? null,
+          body.webhook_url ?? null,
+          body.auto_revoke_on,
+          // The signing secret is made when a webhook is first set, not before.
+          body.webhook_url ? randomBytes(32).toString('hex') : null,
+        ],
+      )) as SettingsAnswer[];
+      const old = before ?? DEFAULT_SETTINGS;
+      const changed = (['timezone', 'working_hours', 'webhook_url', 'auto_revoke_on'] as const).filter(
+        (field) => JSON.stringify(old[field] ?? null) !== JSON.stringify(after[field] ?? null),
+      );
+      if (changed.length > 0)
+        await this.events.append(
+          `security-settings-${command.account_id}`,
+          [{ type: 'security_settings.changed', data: { changed, ...settingsFacts(after) } }],
+          { expectedVersion: 'any', meta: { ...command.meta, account_id: command.account_id }, manager },
+        );
+      return after;
+    });
     this.runner.applySettings(command.account_id, row);
     return row;
   }

@@ -89,7 +89,10 @@ export class SecurityAlertsController {
 @Access({ mode: 'session' })
 @Controller('api/v1/settings/security')
 export class SecuritySettingsController {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    @Inject(TRUSTED_PROXIES) private readonly trustedProxies: BlockList,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Time zone, working hours, webhook URL, auto-revoke rules' })
@@ -100,7 +103,11 @@ export class SecuritySettingsController {
   @Put()
   @ApiOperation({ summary: 'Replace the security settings' })
   put(@Body() body: SecuritySettingsDto, @Req() request: Request): Promise<SecuritySettingsDto> {
-    return this.rpc.request(AlertsRpc.putSettings, { account_id: accountOf(request), body });
+    return this.rpc.request(AlertsRpc.putSettings, {
+      account_id: accountOf(request),
+      body,
+      meta: requestMeta(request, this.trustedProxies),
+    });
   }
 }
 
