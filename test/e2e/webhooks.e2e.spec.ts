@@ -129,6 +129,44 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     }
   }, 60_000);
 
+  it('delivers an alert again as alert.escalated when its severity rises, and not for a repeat at the same severity', async () => {
+    const user = await DashboardUser.signup(base);
+    const put = await user.request('PUT', '/api/v1/settings/security', {
+      body: { timezone: 'UTC', working_hours: null, webhook_url: receiverUrl, auto_revoke_on: [] },
+    });
+    expect(put.status).toBe(200);
+    const key = await user.createKey();
+    const from = { 'X-Forwarded-For': '192.0.2.50' };
+    // Five wrong keys with this key's prefix: a burst against the prefix (medium)…
+    const wrong = (index: number) => `${key.full_key.slice(0, 12)}${String(index).repeat(56)}`;
+    for (let index = 1; index <= 5; index++)
+      expect((await call(base, 'GET', '/api/v1/auth/me', { key: wrong(index), headers: from })).status).toBe(401);
+    const burst = await waitFor(
+      () =>
+        user.request<{ alerts: { id: string; severity: string }[] }>(
+          'GET',
+          '/api/v1/security/alerts?rule=failed_auth_burst',
+        ),
+      (r) => (r.body.alerts ?? []).length === 1,
+    );
+    const alertId = burst.body.alerts[0].id;
+    expect(burst.body.alerts[0].severity).toBe('medium');
+    // …then a success from the same address: high.
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key, headers: from })).status).toBe(200);
+    const forAlert = () =>
+      received
+        .map((delivery) => JSON.parse(delivery.body) as { type: string; alert: { id: string; severity: string } })
+        .filter((payload) => payload.alert.id === alertId);
+    await waitFor(
+      async () => forAlert().map((payload) => `${payload.type}:${payload.alert.severity}`),
+      (types) => types.includes('alert.escalated:high'),
+    );
+    expect([...new Set(forAlert().map((payload) => `${payload.type}:${payload.alert.severity}`))]).toEqual([
+      'alert.raised:medium',
+      'alert.escalated:high',
+    ]);
+  }, 60_000);
+
   it('gives up on a receiver that does not answer within 5 s, records the timeout, and delivers on the retry', async () => {
     // A receiver that hangs on its first request (never answers) and accepts the next one.
     let hangs = 1;

@@ -51,6 +51,10 @@ export function mergeEvidence(
 }
 const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high'];
 
+/** Whether `after` is a more severe alert than `before`. */
+export const isEscalation = (before: Severity, after: Severity): boolean =>
+  SEVERITY_ORDER.indexOf(after) > SEVERITY_ORDER.indexOf(before);
+
 /** The same findings give the same alert ids: a replay is reproducible, a reprocessing idempotent. */
 export function alertId(accountId: string | null, dedupKey: string, firstSeen: string): string {
   const hex = createHash('sha256')

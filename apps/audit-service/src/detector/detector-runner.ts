@@ -13,7 +13,7 @@ import {
 } from '#contracts';
 import { EventStore, IdempotentConsumer, type IdempotentConsumerOptions } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
-import { type Alert, foldFinding } from './alert-book';
+import { type Alert, foldFinding, isEscalation } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { AlertsRepository } from './alerts.repository';
 import {
@@ -385,7 +385,8 @@ export class DetectorRunner {
   ): Promise<void> {
     for (const { event, at } of events) {
       for (const finding of detector.observe(event, at)) {
-        const folded = foldFinding(await this.alerts.latest(finding.account_id, finding.dedup_key, manager), finding);
+        const previous = await this.alerts.latest(finding.account_id, finding.dedup_key, manager);
+        const folded = foldFinding(previous, finding);
         const { opened } = folded;
         let alert = folded.alert;
         // A revoked_key_use alert's key is revoked or expired already: the rule is accepted in auto_revoke_on
@@ -400,6 +401,8 @@ export class DetectorRunner {
         }
         await this.alerts.save(alert, manager);
         if (opened) await queueWebhook(alert, manager);
+        else if (previous && isEscalation(previous.severity, alert.severity))
+          await queueWebhook(alert, manager, 'alert.escalated');
         await this.events.append(
           `alert-${alert.id}`,
           [

@@ -83,6 +83,27 @@ describe('WebhookDispatcher on several replicas (PostgreSQL)', () => {
     expect([attempts, delivered]).toEqual([30, 30]);
   });
 
+  it("keeps an account's deliveries in order: a later one waits while an earlier one waits for its retry", async () => {
+    const accountId = randomUUID();
+    await subscribe(dataSource, accountId, url);
+    const [earlier] = await queueDeliveries(dataSource, accountId, url);
+    const [later] = await queueDeliveries(dataSource, accountId, url);
+    // The earlier one failed once and is due again in a minute; the later one is due now.
+    await dataSource.query(
+      `UPDATE webhook_deliveries SET created_at = now() - interval '1 minute', attempts = 1,
+              next_attempt_at = now() + interval '1 minute' WHERE id = $1`,
+      [earlier],
+    );
+    const dispatcher = new WebhookDispatcher(dataSource, logger, true);
+    received.length = 0;
+    await dispatcher.deliverDue();
+    expect(received).toEqual([]);
+    // Its retry is due: it goes first, then the later one.
+    await dataSource.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1`, [earlier]);
+    for (let round = 0; round < 5 && received.length < 2; round += 1) await dispatcher.deliverDue();
+    expect(received).toEqual([earlier, later]);
+  });
+
   it('cancels, without sending them, the pending deliveries to a webhook URL the account cleared or changed', async () => {
     const accounts = [randomUUID(), randomUUID(), randomUUID()];
     const [cleared, changed, kept] = accounts;

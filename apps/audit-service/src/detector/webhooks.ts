@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
+import { MonotonicUuidV7 } from '#common';
 import { httpUrlProblem, isPrivateAddress, isSafeWebhookUrl } from '#contracts';
 import type { Alert } from './alert-book';
 
@@ -37,13 +38,29 @@ export function timestampedSignature(secret: string, body: string, sentAt: Date)
   return `t=${t},sha256=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
-/** Queues the delivery of an alert to the account's webhook, in the transaction that raised it. */
-export async function queueWebhook(alert: Alert, manager: EntityManager): Promise<void> {
+/** Delivery ids that count up in the order deliveries are queued, also within one transaction (see claimNext). */
+const deliveryIds = new MonotonicUuidV7();
+
+/**
+ * Queues the delivery of an alert to the account's webhook, in the transaction that raised it
+ * (`alert.raised`) or raised its severity (`alert.escalated`: a burst followed by a success, a spike grown
+ * tenfold, which a receiver paging on high alerts must hear about too).
+ */
+export async function queueWebhook(
+  alert: Alert,
+  manager: EntityManager,
+  type: 'alert.raised' | 'alert.escalated' = 'alert.raised',
+): Promise<void> {
   if (!alert.account_id) return;
   await manager.query(
-    `INSERT INTO webhook_deliveries (account_id, alert_id, url, payload)
-     SELECT account_id, $2, webhook_url, $3 FROM security_settings WHERE account_id = $1 AND webhook_url IS NOT NULL`,
-    [alert.account_id, alert.id, JSON.stringify({ type: 'alert.raised', alert: { ...alert, dedup_key: undefined } })],
+    `INSERT INTO webhook_deliveries (id, account_id, alert_id, url, payload)
+     SELECT $4, account_id, $2, webhook_url, $3 FROM security_settings WHERE account_id = $1 AND webhook_url IS NOT NULL`,
+    [
+      alert.account_id,
+      alert.id,
+      JSON.stringify({ type, alert: { ...alert, dedup_key: undefined } }),
+      deliveryIds.next(),
+    ],
   );
 }
 
@@ -145,13 +162,21 @@ export class WebhookDispatcher {
     return started;
   }
 
-  /** The next due delivery, claimed by this replica: skipped by the others while locked, then leased. */
+  /**
+   * The next due delivery, claimed by this replica: skipped by the others while locked, then leased. Only an
+   * account's oldest pending delivery is a candidate: while it waits for a retry, the account's later ones
+   * wait behind it, so that a receiver gets an account's alerts in the order they were raised.
+   */
   private async claimNext(busyAccounts: string[]): Promise<ClaimedDelivery | undefined> {
     const [claimed] = (await this.dataSource.query(
-      `WITH due AS (
-         SELECT d.id FROM webhook_deliveries d
-          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.account_id <> ALL($2::uuid[])
-          ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
+      `WITH heads AS (
+         SELECT DISTINCT ON (account_id) id FROM webhook_deliveries
+          WHERE status = 'pending' AND account_id <> ALL($2::uuid[])
+          ORDER BY account_id, created_at, id
+       ), due AS (
+         SELECT d.id FROM webhook_deliveries d JOIN heads h ON h.id = d.id
+          WHERE d.next_attempt_at <= now()
+          ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED
        ), claimed AS (
          UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $1)
            FROM due WHERE d.id = due.id
