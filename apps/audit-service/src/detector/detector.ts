@@ -558,10 +558,11 @@ export class Detector {
       this.config;
     const window = Math.floor(at / spikeWindowMs);
     if (window > key.window) {
-      // Close the finished window, then let every empty window since pull the baseline down.
+      // Close the finished window. Windows without a request are left out: the baseline is the key's usual
+      // volume while it is in use, so a night, a weekend or a lunch break without requests does not make the
+      // next morning's ordinary traffic look like a spike against "a usual 0".
       key.baseline =
         key.baseline === null ? key.windowCount : spikeAlpha * key.windowCount + (1 - spikeAlpha) * key.baseline;
-      key.baseline *= (1 - spikeAlpha) ** Math.max(0, window - key.window - 1);
       key.window = window;
       key.windowCount = 0;
     }

@@ -151,6 +151,26 @@ describe('Detector', () => {
       expect(spike[0]).toMatchObject({ severity: 'high', evidence: { threshold: 100 } });
     });
 
+    it('keeps the baseline through idle hours: office-hours traffic the next morning is not a spike', () => {
+      // 20 requests per window from 09:00 to 17:00 UTC on three days, nothing in between, for two keys.
+      const otherKey = randomUUID();
+      const officeDays = (key: string) =>
+        [0, 1, 2].flatMap((day) =>
+          useOverWindows(sut, key, MONDAY + day * DAY + 9 * HOUR, (8 * HOUR) / WINDOW, () => 20),
+        );
+      const history = [...officeDays(keyId), ...officeDays(otherKey)];
+
+      // The next morning's first window: 150 (7.5 ×) is ordinary; 250 (12.5 ×) a medium spike, not a high one.
+      const ordinary = useDuringWindow(sut, keyId, MONDAY + 3 * DAY + 9 * HOUR, 150);
+      const spike = useDuringWindow(sut, otherKey, MONDAY + 3 * DAY + 9 * HOUR, 250);
+
+      expect(ofRule(history, 'request_spike')).toEqual([]);
+      expect(ofRule(ordinary, 'request_spike')).toEqual([]);
+      expect(ofRule(spike, 'request_spike')).toEqual([
+        expect.objectContaining({ severity: 'medium', evidence: expect.objectContaining({ threshold: 200 }) }),
+      ]);
+    });
+
     it('does not fire in the first day of a key at 500 requests in 5 minutes', () => {
       const findings = useDuringWindow(sut, keyId, MONDAY, 500);
 
