@@ -102,12 +102,15 @@ export interface KeyState {
 
 /** A failed authentication from an IP: when, and the account it was tied to (null: none). */
 export type IpFailure = [at: number, accountId: string | null];
+/** A failed authentication against a key prefix: when, and from which address (null: none known). */
+export type PrefixFailure = [at: number, ip: string | null];
 
 export interface DetectorState {
   keys: Record<string, KeyState>;
   /** Older states hold bare times (failures tied to no account). */
   failuresByIp: Record<string, (IpFailure | number)[]>;
-  failuresByPrefix: Record<string, number[]>;
+  /** Older states hold bare times (their addresses were not kept). */
+  failuresByPrefix: Record<string, (PrefixFailure | number)[]>;
   /** IPs with a recent failed-auth burst: a success from one of them raises the severity. */
   burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
 }
@@ -718,25 +721,29 @@ export class Detector {
       }
     }
     if (data.key_prefix) {
-      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? []).filter(inWindow);
-      recent.push(at);
+      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? [])
+        .map((failure): PrefixFailure => (typeof failure === 'number' ? [failure, null] : failure))
+        .filter(([t]) => inWindow(t));
+      recent.push([at, data.ip ?? null]);
       this.state.failuresByPrefix[data.key_prefix] = recent;
       this.windowChanged('failuresByPrefix', data.key_prefix);
       const count = recent.length;
       if (count >= this.config.burstPerPrefix) {
         const dedup = `failed_auth_burst:prefix:${data.key_prefix}`;
-        if (data.ip) {
-          // Remembered by address, so that a success from it escalates this alert too.
-          this.state.burstIps[prefixBurstName(data.ip)] = { at, account_id: accountId ?? null, dedup_key: dedup };
-          this.windowChanged('burstIps', prefixBurstName(data.ip));
+        // Every address of the burst (a spread attack uses many), the latest 20.
+        const ips = [...new Set(recent.flatMap(([, ip]) => (ip ? [ip] : [])).reverse())].slice(0, 20).reverse();
+        for (const ip of ips) {
+          // Remembered by address, so that a success from any of them escalates this alert too.
+          this.state.burstIps[prefixBurstName(ip)] = { at, account_id: accountId ?? null, dedup_key: dedup };
+          this.windowChanged('burstIps', prefixBurstName(ip));
         }
         findings.push({
           ...base,
           rule: 'failed_auth_burst',
           severity: 'medium',
           dedup_key: dedup,
-          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes.`,
-          evidence: { observed: count, window: '5m', ips: data.ip ? [data.ip] : [] },
+          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes${ips.length > 1 ? ` from ${ips.length} addresses` : ''}.`,
+          evidence: { observed: count, window: '5m', ips },
         });
       }
     }

@@ -548,9 +548,14 @@ describe('Detector', () => {
           severity: 'medium',
           key_prefix: prefix,
           dedup_key: `failed_auth_burst:prefix:${prefix}`,
-          evidence: expect.objectContaining({ observed: 5 }),
+          // Every address of the spread attack, not only the last one's.
+          evidence: expect.objectContaining({
+            observed: 5,
+            ips: ['203.0.113.1', '203.0.113.2', '203.0.113.3', '203.0.113.4', '203.0.113.5'],
+          }),
         }),
       ]);
+      expect(fifth[0].summary).toContain('from 5 addresses');
     });
 
     it('raises the operators’ burst to high when a success from that IP follows, without naming the tenant’s key', () => {
@@ -600,6 +605,27 @@ describe('Detector', () => {
 
       expect(book.alerts.filter((alert) => alert.dedup_key === `failed_auth_burst:prefix:${prefix}`)).toEqual([
         expect.objectContaining({ severity: 'high', account_id: ACCOUNT, count: 2 }),
+      ]);
+    });
+
+    it('raises a spread burst to high when a success comes from any of its addresses, not only the last', () => {
+      const book = new AlertBook();
+      const prefix = 'vxk_9c8d7e6f';
+      const events = [
+        ...Array.from({ length: 5 }, (_, i) =>
+          authFailed(
+            MONDAY + i * 10_000,
+            { reason: 'unknown', ip: `198.51.100.${i + 1}`, key_prefix: prefix },
+            ACCOUNT,
+          ),
+        ),
+        keyUsed(keyId, MONDAY + 2 * MINUTE, { ip: '198.51.100.1' }),
+      ];
+
+      events.forEach((event) => sut.observe(event).forEach((finding) => book.record(finding)));
+
+      expect(book.alerts.filter((alert) => alert.dedup_key === `failed_auth_burst:prefix:${prefix}`)).toEqual([
+        expect.objectContaining({ severity: 'high', count: 2 }),
       ]);
     });
 
@@ -928,7 +954,7 @@ describe('Detector', () => {
       expect(third.windows).toEqual([
         { bucket: 'failuresByIp', name: '198.51.100.7', value: [[MONDAY + 2 * MINUTE, null]] },
         { bucket: 'failuresByIp', name: '198.51.100.8', value: [[MONDAY + 3 * MINUTE, null]] },
-        { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: [MONDAY + 3 * MINUTE] },
+        { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: [[MONDAY + 3 * MINUTE, '198.51.100.8']] },
       ]);
       expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
 
