@@ -266,19 +266,22 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
     });
 
     it.each([
-      [{ response_type: 'token' }, 'unsupported_response_type'],
-      [{ code_challenge: undefined }, 'invalid_request'],
-      [{ code_challenge: 'short' }, 'invalid_request'],
-      [{ code_challenge_method: 'plain' }, 'invalid_request'],
-      [{ code_challenge_method: undefined }, 'invalid_request'],
-      [{ scope: 'content:read admin' }, 'invalid_scope'],
-      [{ resource: 'https://other.example.com/mcp' }, 'invalid_target'],
-    ])('sends %j back to the client as %s, with the state and the issuer', async (overrides, error) => {
+      [{ response_type: 'token' }, 'unsupported_response_type', 'response_type must be code'],
+      [{ code_challenge: undefined }, 'invalid_request', 'code_challenge is required'],
+      [{ code_challenge: 'short' }, 'invalid_request', 'code_challenge must be the base64url SHA-256'],
+      // A plain challenge (the verifier itself) is refused for its method, not taken for a missing challenge.
+      [{ code_challenge_method: 'plain', code_challenge: 'x'.repeat(60) }, 'invalid_request', 'must be S256'],
+      [{ code_challenge_method: 'plain' }, 'invalid_request', 'must be S256'],
+      [{ code_challenge_method: undefined }, 'invalid_request', 'must be S256'],
+      [{ scope: 'content:read admin' }, 'invalid_scope', 'scope may name only'],
+      [{ resource: 'https://other.example.com/mcp' }, 'invalid_target', 'resource must be'],
+    ])('sends %j back to the client as %s, with the state and the issuer', async (overrides, error, description) => {
       const response = await authorize(authorizeQuery(overrides));
       expect(response.status).toBe(302);
       const location = new URL(response.headers.get('location') as string);
       expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
       expect(location.searchParams.get('error')).toBe(error);
+      expect(location.searchParams.get('error_description')).toContain(description);
       expect(location.searchParams.get('state')).toBe('state-123');
       expect(location.searchParams.get('iss')).toBe(base);
     });
@@ -642,12 +645,25 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
     it('answers protocol errors as JSON-RPC errors, and HTTP errors for the transport', async () => {
       expect((await rpc(token, 'no/such/method')).error?.code).toBe(-32601);
       expect((await mcp(token, [{ jsonrpc: '2.0', id: 1, method: 'ping' }])).body.error?.code).toBe(-32600);
-      expect((await mcp(token, { id: 1, method: 'ping' })).body.error?.code).toBe(-32600);
+      const withoutVersion = await mcp(token, { id: 1, method: 'ping' });
+      expect(withoutVersion.body.error).toEqual({ code: -32600, message: 'jsonrpc must be "2.0"' });
       expect((await rpc(token, 'tools/call', { name: 'no_such_tool', arguments: {} })).error?.code).toBe(-32602);
+      expect((await rpc(token, 'tools/call', { arguments: {} })).error).toEqual({
+        code: -32602,
+        message: 'params.name is required: the name of the tool to call',
+      });
       expect((await rpc(token, 'tools/call', { name: 'search', arguments: [] })).error?.code).toBe(-32602);
-      expect(
-        (await mcp(token, { jsonrpc: '2.0', id: 1, method: 'ping' }, { 'mcp-protocol-version': '1999-01-01' })).status,
-      ).toBe(400);
+      // The transport's refusal, before any JSON-RPC message is read: problem+json like every HTTP error.
+      const oldVersion = await mcp(
+        token,
+        { jsonrpc: '2.0', id: 1, method: 'ping' },
+        { 'mcp-protocol-version': '1999-01-01' },
+      );
+      expect([oldVersion.status, (oldVersion.body as unknown as { code: string }).code]).toEqual([
+        400,
+        'UNSUPPORTED_PROTOCOL_VERSION',
+      ]);
+      expect(oldVersion.headers.get('content-type')).toContain('application/problem+json');
       // Any web origin may call with a token (CORS): the token is what authenticates.
       const fromAnotherOrigin = await mcp(
         token,

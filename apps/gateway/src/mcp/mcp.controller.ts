@@ -82,15 +82,13 @@ export class McpController {
     const origin = publicOrigin(request, this.trusted, this.config.PUBLIC_URL);
     const version = request.headers['mcp-protocol-version'];
     if (version !== undefined && !PROTOCOL_VERSIONS.includes(String(version))) {
-      response.status(HttpStatus.BAD_REQUEST).json({
-        jsonrpc: '2.0',
-        id: null,
-        error: {
-          code: JsonRpcError.invalidRequest,
-          message: `unsupported MCP-Protocol-Version "${String(version).slice(0, 40)}": this server speaks ${PROTOCOL_VERSIONS.join(', ')}`,
-        },
-      });
-      return;
+      // A refusal of the transport (MCP: 400), before any JSON-RPC message is read: problem+json, as every
+      // HTTP error of the platform (PRODUCT.md §1).
+      throw new ProblemError(
+        HttpStatus.BAD_REQUEST,
+        'UNSUPPORTED_PROTOCOL_VERSION',
+        `unsupported MCP-Protocol-Version "${String(version).slice(0, 40)}": this server speaks ${PROTOCOL_VERSIONS.join(', ')}`,
+      );
     }
 
     const message = request.body as Record<string, unknown> | undefined;
@@ -102,7 +100,11 @@ export class McpController {
         response,
         id,
         JsonRpcError.invalidRequest,
-        'send one JSON-RPC 2.0 message (batches are not part of MCP 2025-06-18)',
+        Array.isArray(message)
+          ? 'send one JSON-RPC 2.0 message (batches are not part of MCP 2025-06-18)'
+          : isObject
+            ? 'jsonrpc must be "2.0"'
+            : 'send one JSON-RPC 2.0 message: a JSON object',
       );
     }
     if (typeof message.method !== 'string') {
@@ -212,6 +214,8 @@ export class McpController {
     request: Request,
     origin: string,
   ): Promise<unknown> {
+    if (typeof params.name !== 'string')
+      throw new JsonRpcFailure(JsonRpcError.invalidParams, 'params.name is required: the name of the tool to call');
     const tool = MCP_TOOLS.find((candidate) => candidate.name === params.name);
     if (!tool)
       throw new JsonRpcFailure(JsonRpcError.invalidParams, `unknown tool "${String(params.name).slice(0, 100)}"`);

@@ -76,8 +76,16 @@ export class AuthorizationRequests {
       description: string,
     ) => ({ kind: 'redirectable', redirectUri, error, description }) as const;
     if (params.response_type !== 'code') return refuse('unsupported_response_type', 'response_type must be code');
-    if (!params.code_challenge || !CODE_CHALLENGE.test(params.code_challenge))
+    // The method first: a `plain` challenge is refused for its method, not mistaken for a missing one.
+    if (params.code_challenge_method !== undefined && params.code_challenge_method !== 'S256')
+      return refuse('invalid_request', 'code_challenge_method must be S256');
+    if (!params.code_challenge)
       return refuse('invalid_request', 'code_challenge is required: the base64url SHA-256 of the code_verifier (PKCE)');
+    if (!CODE_CHALLENGE.test(params.code_challenge))
+      return refuse(
+        'invalid_request',
+        'code_challenge must be the base64url SHA-256 of the code_verifier: 43 characters of A-Z, a-z, 0-9, - and _',
+      );
     if (params.code_challenge_method !== 'S256') return refuse('invalid_request', 'code_challenge_method must be S256');
     if (params.state !== undefined && params.state.length > 2048)
       return refuse('invalid_request', 'state is longer than 2048 characters');
