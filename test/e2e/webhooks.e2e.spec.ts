@@ -129,6 +129,20 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     }
   }, 60_000);
 
+  it('refuses a link-local webhook (cloud metadata) even here, where private targets are allowed', async () => {
+    const user = await DashboardUser.signup(base);
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/hook']) {
+      const put = await user.request('PUT', '/api/v1/settings/security', {
+        body: { timezone: 'UTC', working_hours: null, webhook_url: url, auto_revoke_on: [] },
+      });
+      expect([url, put.status, put.body.validation_errors]).toEqual([
+        url,
+        400,
+        [{ field: 'webhook_url', message: 'must not point at a link-local address (cloud metadata services)' }],
+      ]);
+    }
+  });
+
   it('delivers an alert again as alert.escalated when its severity rises, and not for a repeat at the same severity', async () => {
     const user = await DashboardUser.signup(base);
     const put = await user.request('PUT', '/api/v1/settings/security', {

@@ -214,6 +214,29 @@ export function isPrivateAddress(address: string): boolean {
   return v6 !== undefined && isPrivateIpv6(v6);
 }
 
+/**
+ * Whether an IP address is link-local (169.254.0.0/16, fe80::/10, or AWS's IPv6 metadata fd00:ec2::254): where
+ * cloud metadata services answer with the machine's credentials. No webhook goes there, even where private
+ * targets are allowed for an on-premises receiver.
+ */
+export function isLinkLocalAddress(address: string): boolean {
+  const host = address.replace(/^\[|\]$/g, '');
+  const v4 = ipv4Number(host);
+  if (v4 !== undefined) return v4 >>> 16 === (169 << 8) + 254;
+  const v6 = host.includes(':') ? ipv6Groups(host) : undefined;
+  if (v6 === undefined) return false;
+  if (v6.slice(0, 5).every((group) => group === 0) && v6[5] === 0xffff)
+    return isLinkLocalAddress(`${v6[6] >> 8}.${v6[6] & 255}.${v6[7] >> 8}.${v6[7] & 255}`);
+  const awsMetadata =
+    v6[0] === 0xfd00 && v6[1] === 0xec2 && v6.slice(2, 7).every((group) => group === 0) && v6[7] === 0x254;
+  return (v6[0] & 0xffc0) === 0xfe80 || awsMetadata;
+}
+
+/** Whether a webhook URL names a link-local address literally (`http://169.254.169.254/…`, `http://[fe80::1]/`). */
+export function isLinkLocalUrl(value: string): boolean {
+  return URL.canParse(value) && isLinkLocalAddress(new URL(value).hostname);
+}
+
 /** A webhook target: http(s), not an address of this machine or a private network (no SSRF into the platform). */
 export function isSafeWebhookUrl(value: unknown): boolean {
   if (!isHttpUrl(value)) return false;

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { SecuritySettingsDto, isHttpUrl, isPrivateAddress, isSafeWebhookUrl } from './alerts';
+import { SecuritySettingsDto, isHttpUrl, isLinkLocalAddress, isPrivateAddress, isSafeWebhookUrl } from './alerts';
 
 /** The fields a SecuritySettingsDto refuses, with their messages (as the gateway's and the services' pipes see them). */
 function problems(body: Record<string, unknown>): Record<string, string[]> {
@@ -151,5 +151,23 @@ describe('webhook URLs', () => {
     ['1:2:3:4:5:6:7:8:9', false],
   ])('takes the resolved address %s for private: %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
+  });
+});
+
+describe('isLinkLocalAddress (where cloud metadata services answer)', () => {
+  it('knows 169.254.0.0/16, fe80::/10, AWS fd00:ec2::254 and their IPv4-mapped forms', () => {
+    for (const address of [
+      '169.254.169.254',
+      '169.254.0.1',
+      '[fe80::1]',
+      'fe80::abcd',
+      'fd00:ec2::254',
+      '::ffff:169.254.169.254',
+    ])
+      expect([address, isLinkLocalAddress(address)]).toEqual([address, true]);
+  });
+  it('leaves other addresses and names', () => {
+    for (const address of ['169.253.1.1', '10.0.0.1', '127.0.0.1', 'fd00::1', 'example.com', '::1'])
+      expect([address, isLinkLocalAddress(address)]).toEqual([address, false]);
   });
 });

@@ -14,6 +14,7 @@ import {
   RequestMetaDto,
   RpcErrorCode,
   SecuritySettingsDto,
+  isLinkLocalUrl,
   isSafeWebhookUrl,
   toPage,
 } from '#contracts';
@@ -189,6 +190,9 @@ export class AlertsHandler {
     const { body } = command;
     if (body.webhook_url && !this.allowPrivateWebhooks && !isSafeWebhookUrl(body.webhook_url)) {
       throw DomainError.invalidField('webhook_url', 'must not point at this machine or a private network');
+    }
+    if (body.webhook_url && isLinkLocalUrl(body.webhook_url)) {
+      throw DomainError.invalidField('webhook_url', 'must not point at a link-local address (cloud metadata services)');
     }
     const row = await this.dataSource.transaction(async (manager) => {
       // The settings before, locked: a change is an event (PRODUCT.md §8), saying which fields changed.

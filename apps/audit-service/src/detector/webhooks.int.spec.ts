@@ -307,6 +307,15 @@ describe('publicOnlyLookup (the address a webhook connection uses)', () => {
     }
   });
 
+  it('refuses a name that resolves to a link-local address (cloud metadata) even when private targets are allowed', async () => {
+    const metadata: ResolveHost = (_name, _options, callback) =>
+      callback(null, [{ address: '169.254.169.254', family: 4 }]);
+    const answer = await new Promise<Error | null>((done) =>
+      publicOnlyLookup(true, metadata)('metadata.example.com', { all: false }, (error) => done(error)),
+    );
+    expect(answer?.message).toBe('the webhook host resolves to a link-local address');
+  });
+
   it('connects to the checked address when private targets are allowed', async () => {
     expect(await resolve(true, false)).toEqual({ error: null, address: expect.stringMatching(/^(127\.0\.0\.1|::1)$/) });
     expect((await resolve(true, true)).address).toEqual(

@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { DataSource, EntityManager } from 'typeorm';
 import { MonotonicUuidV7 } from '#common';
-import { httpUrlProblem, isPrivateAddress, isSafeWebhookUrl } from '#contracts';
+import { httpUrlProblem, isLinkLocalAddress, isLinkLocalUrl, isPrivateAddress, isSafeWebhookUrl } from '#contracts';
 import type { Alert } from './alert-book';
 
 /** Seconds to wait before attempt n+1 after attempt n failed; after the last, the delivery has failed. */
@@ -200,10 +200,14 @@ export class WebhookDispatcher {
     let statusCode: number | null = null;
     let error: string | null = null;
     try {
-      if (!this.allowPrivateTargets && !isSafeWebhookUrl(delivery.url))
-        throw new Error(
-          `the webhook URL is refused: ${httpUrlProblem(delivery.url) ?? 'it points at a private address'}`,
-        );
+      const refusal =
+        httpUrlProblem(delivery.url) ??
+        (isLinkLocalUrl(delivery.url)
+          ? 'it points at a link-local address'
+          : !this.allowPrivateTargets && !isSafeWebhookUrl(delivery.url)
+            ? 'it points at a private address'
+            : undefined);
+      if (refusal) throw new Error(`the webhook URL is refused: ${refusal}`);
       statusCode = await post(
         delivery.url,
         body,
@@ -252,6 +256,10 @@ export function publicOnlyLookup(allowPrivate: boolean, resolveHost: ResolveHost
       if (error) return callback(error, '', 0);
       if (!allowPrivate && addresses.some(({ address }) => isPrivateAddress(address))) {
         return callback(new Error('the webhook host resolves to a private address'), '', 0);
+      }
+      // Cloud metadata services answer on link-local addresses: refused even where private targets are allowed.
+      if (addresses.some(({ address }) => isLinkLocalAddress(address))) {
+        return callback(new Error('the webhook host resolves to a link-local address'), '', 0);
       }
       if ((options as { all?: boolean }).all)
         return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
