@@ -112,7 +112,7 @@ export function ApiKeysPage({ search }: { search: string }) {
         <input
           type="search"
           aria-label="search keys"
-          placeholder="Name or key prefix (vxk_…)"
+          placeholder="Name or key prefix"
           maxLength={255}
           value={typed}
           onChange={(event) => setTyped(event.target.value)}
