@@ -336,6 +336,15 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
       expect([tooLarge.status, tooLarge.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     });
 
+    /** The `hook.received` event of a session, as the audit log shows it once it is there. */
+    async function storedHook(sessionId: string): Promise<{ data: Body }> {
+      const stored = await waitFor(
+        () => owner.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=hook.received&limit=100'),
+        (page) => page.body.events.some((event) => event.data.session_id === sessionId),
+      );
+      return stored.body.events.find((e) => e.data.session_id === sessionId)!;
+    }
+
     it('stores a key or password inside a hook masked, and NUL characters as U+FFFD', async () => {
       const leaked = `vxk_${'c'.repeat(64)}`;
       const sessionId = randomUUID();
@@ -350,11 +359,7 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
         tool_response: 'binary\u0000output',
       });
       expect(response.status).toBe(201);
-      const stored = await waitFor(
-        () => owner.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=hook.received&limit=100'),
-        (page) => page.body.events.some((event) => event.data.session_id === sessionId),
-      );
-      const event = stored.body.events.find((e) => e.data.session_id === sessionId)!;
+      const event = await storedHook(sessionId);
       const text = JSON.stringify(event);
       expect(text).not.toContain(leaked);
       for (const secret of ['hunter2', 's3ss10nvalue', 'correct horse']) expect(text).not.toContain(secret);
@@ -382,11 +387,7 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
         tool_response: `Authorization: Bearer ${access}\nrefresh=${refresh}\ngh=${github}`,
       });
       expect(response.status).toBe(201);
-      const stored = await waitFor(
-        () => owner.request<{ events: { data: Body }[] }>('GET', '/api/v1/audit-log?type=hook.received&limit=100'),
-        (page) => page.body.events.some((event) => event.data.session_id === sessionId),
-      );
-      const event = stored.body.events.find((e) => e.data.session_id === sessionId)!;
+      const event = await storedHook(sessionId);
       const text = JSON.stringify(event);
       for (const secret of [
         access.slice(12),
