@@ -638,6 +638,9 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         clientInfo: { name: 't', version: '1' },
       });
       expect(older.result?.protocolVersion).toBe('2025-06-18');
+      // Without params, the version of the request's header (the helper sends 2025-06-18), not the 2025-03-26 default.
+      const withoutParams = await rpc(token, 'initialize');
+      expect(withoutParams.result?.protocolVersion).toBe('2025-06-18');
       const notification = await mcp(token, { jsonrpc: '2.0', method: 'notifications/initialized' });
       expect(notification.status).toBe(202);
     });

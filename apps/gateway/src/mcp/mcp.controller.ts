@@ -158,7 +158,14 @@ export class McpController {
       throw new JsonRpcFailure(JsonRpcError.methodNotFound, `unknown method "${method.slice(0, 100)}"`);
     switch (method) {
       case 'initialize': {
-        const asked = typeof params.protocolVersion === 'string' ? params.protocolVersion : DEFAULT_PROTOCOL_VERSION;
+        // The version the client asks for; without one in params, the one its header names (checked above).
+        const header = request.headers['mcp-protocol-version'];
+        const asked =
+          typeof params.protocolVersion === 'string'
+            ? params.protocolVersion
+            : typeof header === 'string'
+              ? header
+              : DEFAULT_PROTOCOL_VERSION;
         return {
           protocolVersion: PROTOCOL_VERSIONS.includes(asked) ? asked : PROTOCOL_VERSIONS[0],
           capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } },
