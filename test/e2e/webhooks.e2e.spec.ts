@@ -171,14 +171,21 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
       received
         .map((delivery) => JSON.parse(delivery.body) as { type: string; alert: { id: string; severity: string } })
         .filter((payload) => payload.alert.id === alertId);
+    const sent = () => forAlert().map((payload) => `${payload.type}:${payload.alert.severity}`);
     await waitFor(
-      async () => forAlert().map((payload) => `${payload.type}:${payload.alert.severity}`),
+      async () => sent(),
       (types) => types.includes('alert.escalated:high'),
     );
-    expect([...new Set(forAlert().map((payload) => `${payload.type}:${payload.alert.severity}`))]).toEqual([
-      'alert.raised:medium',
-      'alert.escalated:high',
-    ]);
+    expect(sent()).toEqual(['alert.raised:medium', 'alert.escalated:high']);
+    // One more failure folds into the alert (its count grows) at the same severity: nothing more is sent.
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: wrong(6), headers: from })).status).toBe(401);
+    await waitFor(
+      () => user.request<{ count: number }>('GET', `/api/v1/security/alerts/${alertId}`),
+      (r) => r.body.count === 3,
+    );
+    // The dispatcher looks for due deliveries every 500 ms: give it several turns.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(sent()).toEqual(['alert.raised:medium', 'alert.escalated:high']);
   }, 60_000);
 
   it('gives up on a receiver that does not answer within 5 s, records the timeout, and delivers on the retry', async () => {

@@ -225,8 +225,14 @@ export function isLinkLocalAddress(address: string): boolean {
   if (v4 !== undefined) return v4 >>> 16 === (169 << 8) + 254;
   const v6 = host.includes(':') ? ipv6Groups(host) : undefined;
   if (v6 === undefined) return false;
-  if (v6.slice(0, 5).every((group) => group === 0) && v6[5] === 0xffff)
-    return isLinkLocalAddress(`${v6[6] >> 8}.${v6[6] & 255}.${v6[7] >> 8}.${v6[7] & 255}`);
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = v6;
+  const zeros = (...some: number[]) => some.every((group) => group === 0);
+  const embedded = (high: number, low: number) =>
+    isLinkLocalAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  // An IPv4 address inside IPv6, as isPrivateIpv6 reads them: compatible (::a.b.c.d), mapped (::ffff:…), NAT64, 6to4.
+  if (zeros(g0, g1, g2, g3, g4) && (g5 === 0 || g5 === 0xffff)) return embedded(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return embedded(g6, g7);
+  if (g0 === 0x2002) return embedded(g1, g2);
   const awsMetadata =
     v6[0] === 0xfd00 && v6[1] === 0xec2 && v6.slice(2, 7).every((group) => group === 0) && v6[7] === 0x254;
   return (v6[0] & 0xffc0) === 0xfe80 || awsMetadata;

@@ -163,6 +163,9 @@ describe('isLinkLocalAddress (where cloud metadata services answer)', () => {
       'fe80::abcd',
       'fd00:ec2::254',
       '::ffff:169.254.169.254',
+      '::a9fe:a9fe',
+      '64:ff9b::a9fe:a9fe',
+      '2002:a9fe:a9fe::',
     ])
       expect([address, isLinkLocalAddress(address)]).toEqual([address, true]);
   });

@@ -68,6 +68,8 @@ class PutSettingsCommand extends SettingsQuery {
   meta: RequestMetaDto;
 }
 
+const SETTINGS_FIELDS = ['timezone', 'working_hours', 'webhook_url', 'auto_revoke_on'] as const;
+
 /** The settings as an event may carry them: the webhook by its origin only (its path may be its credential). */
 function settingsFacts(settings: SecuritySettingsDto | typeof DEFAULT_SETTINGS) {
   return {
@@ -195,7 +197,13 @@ export class AlertsHandler {
       throw DomainError.invalidField('webhook_url', 'must not point at a link-local address (cloud metadata services)');
     }
     const row = await this.dataSource.transaction(async (manager) => {
-      // The settings before, locked: a change is an event (PRODUCT.md §8), saying which fields changed.
+      // The settings before, locked: a change is an event (PRODUCT.md §8), saying which fields changed. An
+      // account without a row gets the defaults' row first, so that two first PUTs at once are compared in turn.
+      await manager.query(
+        `INSERT INTO security_settings (account_id, timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret)
+         VALUES ($1, $2, NULL, NULL, '{}', NULL) ON CONFLICT (account_id) DO NOTHING`,
+        [command.account_id, DEFAULT_SETTINGS.timezone],
+      );
       const [before] = (await manager.query(
         `SELECT timezone, working_hours, webhook_url, auto_revoke_on FROM security_settings WHERE account_id = $1 FOR UPDATE`,
         [command.account_id],
@@ -218,9 +226,10 @@ export class AlertsHandler {
         ],
       )) as SettingsAnswer[];
       const old = before ?? DEFAULT_SETTINGS;
-      const changed = (['timezone', 'working_hours', 'webhook_url', 'auto_revoke_on'] as const).filter(
-        (field) => JSON.stringify(old[field] ?? null) !== JSON.stringify(after[field] ?? null),
-      );
+      // The rules as a set: the same ones in another order are no change.
+      const comparable = (settings: typeof old, field: (typeof SETTINGS_FIELDS)[number]) =>
+        JSON.stringify(field === 'auto_revoke_on' ? [...settings.auto_revoke_on].sort() : (settings[field] ?? null));
+      const changed = SETTINGS_FIELDS.filter((field) => comparable(old, field) !== comparable(after, field));
       if (changed.length > 0)
         await this.events.append(
           `security-settings-${command.account_id}`,

@@ -13,6 +13,11 @@ export interface DetectorConfig {
   spikeHighFactor: number;
   /** Weight of the newest window in the baseline (EWMA). */
   spikeAlpha: number;
+  /**
+   * A pause in a key's use up to this long (a night, a weekend) leaves its baseline as it was; beyond it, each
+   * further window without use pulls the baseline down, so a key dormant for long does not keep a high one.
+   */
+  spikeIdleKeepMs: number;
   newKeyGraceMs: number;
   /** In a key's first day, only this many requests in one window is a spike. */
   spikeExtremeCount: number;
@@ -31,6 +36,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   spikeFactor: 10,
   spikeHighFactor: 50,
   spikeAlpha: 0.2,
+  spikeIdleKeepMs: 3 * 24 * 3_600_000,
   newKeyGraceMs: 24 * 3_600_000,
   spikeExtremeCount: 1_000,
   burstWindowMs: 5 * 60_000,
@@ -557,15 +563,27 @@ export class Detector {
     at: number,
     noun: Watched['noun'],
   ): Pick<Finding, 'rule' | 'severity' | 'summary' | 'evidence'> | undefined {
-    const { spikeWindowMs, spikeAlpha, spikeMinCount, spikeFactor, spikeHighFactor, newKeyGraceMs, spikeExtremeCount } =
-      this.config;
+    const {
+      spikeWindowMs,
+      spikeAlpha,
+      spikeIdleKeepMs,
+      spikeMinCount,
+      spikeFactor,
+      spikeHighFactor,
+      newKeyGraceMs,
+      spikeExtremeCount,
+    } = this.config;
     const window = Math.floor(at / spikeWindowMs);
     if (window > key.window) {
       // Close the finished window. Windows without a request are left out: the baseline is the key's usual
       // volume while it is in use, so a night, a weekend or a lunch break without requests does not make the
-      // next morning's ordinary traffic look like a spike against "a usual 0".
+      // next morning's ordinary traffic look like a spike against "a usual 0". A longer pause does count, past
+      // its first days: a key dormant for weeks (perhaps stolen since) starts again from little.
       key.baseline =
         key.baseline === null ? key.windowCount : spikeAlpha * key.windowCount + (1 - spikeAlpha) * key.baseline;
+      const idleWindows = window - key.window - 1;
+      const keptWindows = Math.floor(spikeIdleKeepMs / spikeWindowMs);
+      if (idleWindows > keptWindows) key.baseline *= (1 - spikeAlpha) ** (idleWindows - keptWindows);
       key.window = window;
       key.windowCount = 0;
     }
@@ -730,11 +748,18 @@ export class Detector {
       const count = recent.length;
       if (count >= this.config.burstPerPrefix) {
         const dedup = `failed_auth_burst:prefix:${data.key_prefix}`;
-        // Every address of the burst (a spread attack uses many), the latest 20.
-        const ips = [...new Set(recent.flatMap(([, ip]) => (ip ? [ip] : [])).reverse())].slice(0, 20).reverse();
-        for (const ip of ips) {
-          // Remembered by address, so that a success from any of them escalates this alert too.
-          this.state.burstIps[prefixBurstName(ip)] = { at, account_id: accountId ?? null, dedup_key: dedup };
+        // Every address of the burst (a spread attack uses many), each with its own latest failure.
+        const lastFailureOf = new Map<string, number>();
+        for (const [t, ip] of recent) if (ip) lastFailureOf.set(ip, Math.max(t, lastFailureOf.get(ip) ?? t));
+        const addressCount = lastFailureOf.size;
+        const byRecency = [...lastFailureOf].sort(([, a], [, b]) => a - b);
+        // The latest 20 in the evidence, as every list of an alert.
+        const ips = byRecency.slice(-20).map(([ip]) => ip);
+        // Remembered by address, so that a success from any of them escalates this alert too, for as long as
+        // that address's own failures are recent. Every address when the burst begins; then each new failure's.
+        const remembered = count === this.config.burstPerPrefix ? byRecency : data.ip ? [[data.ip, at] as const] : [];
+        for (const [ip, lastAt] of remembered) {
+          this.state.burstIps[prefixBurstName(ip)] = { at: lastAt, account_id: accountId ?? null, dedup_key: dedup };
           this.windowChanged('burstIps', prefixBurstName(ip));
         }
         findings.push({
@@ -742,7 +767,7 @@ export class Detector {
           rule: 'failed_auth_burst',
           severity: 'medium',
           dedup_key: dedup,
-          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes${ips.length > 1 ? ` from ${ips.length} addresses` : ''}.`,
+          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
           evidence: { observed: count, window: '5m', ips },
         });
       }

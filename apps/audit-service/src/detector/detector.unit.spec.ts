@@ -171,6 +171,15 @@ describe('Detector', () => {
       ]);
     });
 
+    it('lets the baseline of a key dormant for more than three days fade: 150 requests after a week is a spike', () => {
+      const history = useOverWindows(sut, keyId, MONDAY, TWO_DAYS_OF_WINDOWS, () => 30);
+
+      const afterAWeek = useDuringWindow(sut, keyId, MONDAY + 9 * DAY, 150);
+
+      expect(ofRule(history, 'request_spike')).toEqual([]);
+      expect(ofRule(afterAWeek, 'request_spike')).toHaveLength(1);
+    });
+
     it('does not fire in the first day of a key at 500 requests in 5 minutes', () => {
       const findings = useDuringWindow(sut, keyId, MONDAY, 500);
 

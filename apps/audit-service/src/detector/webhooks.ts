@@ -169,14 +169,13 @@ export class WebhookDispatcher {
    */
   private async claimNext(busyAccounts: string[]): Promise<ClaimedDelivery | undefined> {
     const [claimed] = (await this.dataSource.query(
-      `WITH heads AS (
-         SELECT DISTINCT ON (account_id) id FROM webhook_deliveries
-          WHERE status = 'pending' AND account_id <> ALL($2::uuid[])
-          ORDER BY account_id, created_at, id
-       ), due AS (
-         SELECT d.id FROM webhook_deliveries d JOIN heads h ON h.id = d.id
-          WHERE d.next_attempt_at <= now()
-          ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED
+      `WITH due AS (
+         SELECT d.id FROM webhook_deliveries d
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND d.account_id <> ALL($2::uuid[])
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries e
+               WHERE e.account_id = d.account_id AND e.status = 'pending' AND (e.created_at, e.id) < (d.created_at, d.id))
+          ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE webhook_deliveries d SET next_attempt_at = now() + make_interval(secs => $1)
            FROM due WHERE d.id = due.id

@@ -7,6 +7,7 @@ import { DetectorRetiredKeysIndex1764240000000 } from './1764240000000-detector-
 import { AuditLogJsonText1764250000000 } from './1764250000000-audit-log-json-text';
 import { AuditKeyPrefixesByKey1764260000000 } from './1764260000000-audit-key-prefixes-by-key';
 import { AuditLogClientId1764310000000 } from './1764310000000-audit-log-client-id';
+import { WebhookDeliveriesAccountOrder1764340000000 } from './1764340000000-webhook-deliveries-account-order';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -19,4 +20,5 @@ export const AuditServiceMigrations: Function[] = [
   AuditLogJsonText1764250000000,
   AuditKeyPrefixesByKey1764260000000,
   AuditLogClientId1764310000000,
+  WebhookDeliveriesAccountOrder1764340000000,
 ];

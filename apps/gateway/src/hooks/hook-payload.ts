@@ -38,7 +38,10 @@ class StorableCopy {
     return Object.fromEntries(
       Object.entries(value).map(([key, inner]) => [
         this.text(key),
-        isSecretField(key) && inner !== null && inner !== '' ? REDACTED : this.of(inner, depth + 1),
+        // A flag (`requires_auth: true`) says nothing secret: kept, like null and ''.
+        isSecretField(key) && inner !== null && inner !== '' && typeof inner !== 'boolean'
+          ? REDACTED
+          : this.of(inner, depth + 1),
       ]),
     );
   }

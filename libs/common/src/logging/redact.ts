@@ -39,19 +39,20 @@ const SECRET_PATTERN = new RegExp(
     '\\bAKIA[0-9A-Z]{16}\\b',
     '\\bsk-(?:ant-|proj-|live-)?[A-Za-z0-9_-]{20,}',
     '\\b[sr]k_live_[A-Za-z0-9]{16,}',
-    '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----[\\s\\S]{0,16384}?-----END [A-Z ]{0,20}PRIVATE KEY-----',
+    // The block up to the next `-----` (its END line, or none: a block cut short is masked too).
+    '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:[^-]|-(?!----)){0,16384}(?:-----END [A-Z ]{0,20}PRIVATE KEY-----)?',
   ].join('|'),
   'g',
 );
 
 /**
  * A field name whose last word names a secret, in any case and in snake, kebab or camel case: `token`,
- * `access_token`, `GITHUB_TOKEN`, `apiKey`, `x-api-key`, `client_secret`, `AWS_SECRET_ACCESS_KEY`,
- * `private_key`, `db_password`, `credentials`. A plural count (`input_tokens`, `max_tokens`) is not one, nor
- * a key that names data (`sort_key`, `primary_key`).
+ * `access_token`, `GITHUB_TOKEN`, `apiKey`, `x-api-key`, `api_keys`, `client_secret`, `secrets`,
+ * `AWS_SECRET_ACCESS_KEY`, `private_key`, `db_password`, `passwords`, `credentials`. `tokens` is a count
+ * (`input_tokens`, `max_tokens`), not one, nor is a key that names data (`sort_key`, `primary_key`).
  */
 const SECRET_NAME =
-  /(?:^|[_-])(?:password|passwd|passphrase|secret|token|auth|authorization|cookie|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf)[_-]?key)$/;
+  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf)[_-]?keys?)$/;
 
 /** Whether a field of that name holds a secret. */
 export function isSecretField(name: string): boolean {
@@ -121,7 +122,8 @@ export function redact(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const result: Record<string, unknown> = {};
   for (const [field, inner] of Object.entries(value)) {
-    result[field] = isSecretField(field) ? REDACTED : redact(inner, depth + 1);
+    // A flag (`requires_auth: true`, `has_secret: false`) says nothing secret: kept.
+    result[field] = isSecretField(field) && typeof inner !== 'boolean' ? REDACTED : redact(inner, depth + 1);
   }
   return result;
 }

@@ -114,6 +114,14 @@ describe('secrets of other shapes and names', () => {
     expect(containsKeyShape(secret)).toBe(true);
   });
 
+  it('masks a PEM private key block cut short (a hook string cut at 16 KiB), and many headers in linear time', () => {
+    expect(redactText(`-----BEGIN PRIVATE KEY-----\nMIIEvg${'B'.repeat(300)}`)).toBe('-----BEGIN P…[REDACTED]');
+    const headers = '-----BEGIN RSA PRIVATE KEY-----'.repeat(60_000);
+    const startedAt = performance.now();
+    redactText(headers);
+    expect(performance.now() - startedAt).toBeLessThan(1_000);
+  });
+
   it('masks a PEM private key block whole', () => {
     const pem = `-----BEGIN RSA PRIVATE KEY-----\nMIIEow${'A'.repeat(200)}\n-----END RSA PRIVATE KEY-----`;
     expect(redactText(`key:\n${pem}\nend`)).toBe('key:\n-----BEGIN R…[REDACTED]\nend');
@@ -140,6 +148,9 @@ describe('secrets of other shapes and names', () => {
       'db_password',
       'credentials',
       'Authorization',
+      'passwords',
+      'api_keys',
+      'secrets',
     ])
       expect([name, isSecretField(name)]).toEqual([name, true]);
     for (const name of [
@@ -153,5 +164,16 @@ describe('secrets of other shapes and names', () => {
       'oauth',
     ])
       expect([name, isSecretField(name)]).toEqual([name, false]);
+  });
+});
+
+describe('redact (log objects)', () => {
+  it('keeps a flag named like a secret, and masks its value otherwise', () => {
+    expect(redact({ requires_auth: true, has_secret: false, api_key: 'abc', token: 42 })).toEqual({
+      requires_auth: true,
+      has_secret: false,
+      api_key: '[REDACTED]',
+      token: '[REDACTED]',
+    });
   });
 });
