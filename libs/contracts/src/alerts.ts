@@ -186,17 +186,28 @@ function ipv6Groups(text: string): number[] | undefined {
   return groups.map((group) => parseInt(group, 16));
 }
 
-function isPrivateIpv6(groups: number[]): boolean {
+const zeros = (...groups: number[]): boolean => groups.every((group) => group === 0);
+
+/**
+ * The IPv4 address an IPv6 address carries, as a number: IPv4-compatible (::a.b.c.d), IPv4-mapped
+ * (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:aabb:ccdd::); undefined for any other.
+ */
+function embeddedIpv4(groups: number[]): number | undefined {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
-  const embedded4 = (high: number, low: number) => isPrivateIpv4(high * 65536 + low);
-  const zeros = (...some: number[]) => some.every((group) => group === 0);
+  if (zeros(g0, g1, g2, g3, g4) && (g5 === 0 || g5 === 0xffff)) return g6 * 65536 + g7;
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return g6 * 65536 + g7;
+  if (g0 === 0x2002) return g1 * 65536 + g2;
+  return undefined;
+}
+
+function isPrivateIpv6(groups: number[]): boolean {
+  const [g0, g1, g2, g3, g4, g5] = groups;
   // ::/96: unspecified, loopback, and IPv4-compatible (::127.0.0.1) addresses.
   if (zeros(g0, g1, g2, g3, g4, g5)) return true;
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d): the IPv4 address decides.
-  if (zeros(g0, g1, g2, g3, g4) && g5 === 0xffff) return embedded4(g6, g7);
-  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return embedded4(g6, g7);
+  // IPv4-mapped, NAT64 and 6to4: the IPv4 address decides.
+  const v4 = embeddedIpv4(groups);
+  if (v4 !== undefined) return isPrivateIpv4(v4);
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return true; // local-use NAT64
-  if (g0 === 0x2002) return embedded4(g1, g2); // 6to4
   if (g0 === 0x100 && zeros(g1, g2, g3)) return true; // discard-only
   // Unique local fc00::/7, link-local fe80::/10, site-local fec0::/10, multicast ff00::/8.
   return (g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0 || (g0 & 0xff00) === 0xff00;
@@ -220,21 +231,15 @@ export function isPrivateAddress(address: string): boolean {
  * targets are allowed for an on-premises receiver.
  */
 export function isLinkLocalAddress(address: string): boolean {
+  const isLinkLocalIpv4 = (v4: number) => v4 >>> 16 === 0xa9fe; // 169.254.0.0/16
   const host = address.replace(/^\[|\]$/g, '');
   const v4 = ipv4Number(host);
-  if (v4 !== undefined) return v4 >>> 16 === (169 << 8) + 254;
+  if (v4 !== undefined) return isLinkLocalIpv4(v4);
   const v6 = host.includes(':') ? ipv6Groups(host) : undefined;
   if (v6 === undefined) return false;
-  const [g0, g1, g2, g3, g4, g5, g6, g7] = v6;
-  const zeros = (...some: number[]) => some.every((group) => group === 0);
-  const embedded = (high: number, low: number) =>
-    isLinkLocalAddress(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
-  // An IPv4 address inside IPv6, as isPrivateIpv6 reads them: compatible (::a.b.c.d), mapped (::ffff:…), NAT64, 6to4.
-  if (zeros(g0, g1, g2, g3, g4) && (g5 === 0 || g5 === 0xffff)) return embedded(g6, g7);
-  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return embedded(g6, g7);
-  if (g0 === 0x2002) return embedded(g1, g2);
-  const awsMetadata =
-    v6[0] === 0xfd00 && v6[1] === 0xec2 && v6.slice(2, 7).every((group) => group === 0) && v6[7] === 0x254;
+  const embedded = embeddedIpv4(v6);
+  if (embedded !== undefined) return isLinkLocalIpv4(embedded);
+  const awsMetadata = v6[0] === 0xfd00 && v6[1] === 0xec2 && zeros(...v6.slice(2, 7)) && v6[7] === 0x254;
   return (v6[0] & 0xffc0) === 0xfe80 || awsMetadata;
 }
 
