@@ -111,6 +111,10 @@ export type IpFailure = [at: number, accountId: string | null];
 /** A failed authentication against a key prefix: when, and from which address (null: none known). */
 export type PrefixFailure = [at: number, ip: string | null];
 
+/** A failure window's entry as a pair; states written before pairs hold the bare time. */
+const asPair = <T extends IpFailure | PrefixFailure>(failure: T | number): T =>
+  (typeof failure === 'number' ? [failure, null] : failure) as T;
+
 export interface DetectorState {
   keys: Record<string, KeyState>;
   /** Older states hold bare times (failures tied to no account). */
@@ -712,9 +716,7 @@ export class Detector {
     if (data.reason && REFUSED_AFTER_AUTHENTICATION.has(data.reason)) return findings;
     const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
     if (data.ip) {
-      const recent = (own(this.state.failuresByIp, data.ip) ?? [])
-        .map((failure): IpFailure => (typeof failure === 'number' ? [failure, null] : failure))
-        .filter(([t]) => inWindow(t));
+      const recent = (own(this.state.failuresByIp, data.ip) ?? []).map(asPair).filter(([t]) => inWindow(t));
       recent.push([at, accountId ?? null]);
       this.state.failuresByIp[data.ip] = recent;
       this.windowChanged('failuresByIp', data.ip);
@@ -739,9 +741,7 @@ export class Detector {
       }
     }
     if (data.key_prefix) {
-      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? [])
-        .map((failure): PrefixFailure => (typeof failure === 'number' ? [failure, null] : failure))
-        .filter(([t]) => inWindow(t));
+      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? []).map(asPair).filter(([t]) => inWindow(t));
       recent.push([at, data.ip ?? null]);
       this.state.failuresByPrefix[data.key_prefix] = recent;
       this.windowChanged('failuresByPrefix', data.key_prefix);
@@ -790,7 +790,7 @@ export class Detector {
     if (minute <= this.lastPruneMinute) return;
     this.lastPruneMinute = minute;
     const expired = (newest: number) => at - newest > 2 * this.config.burstWindowMs;
-    const timeOf = (failure: IpFailure | number) => (typeof failure === 'number' ? failure : failure[0]);
+    const timeOf = (failure: IpFailure | PrefixFailure | number) => asPair(failure)[0];
     for (const bucket of ['failuresByIp', 'failuresByPrefix'] as const)
       for (const [name, failures] of Object.entries(this.state[bucket]))
         if (expired(Math.max(...failures.map(timeOf)))) {
