@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { createTestDatabase } from '../support/test-database';
 import { freePort, startNatsServer } from '../support/nats-server';
 import { spawnService, stopProcess, waitForHttp } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 const CONFIG_ERROR_EXIT = 78;
 
@@ -78,9 +79,21 @@ describe('service start-up: configuration and missing dependencies', () => {
       HTTP_PORT: String(httpPort),
     });
     try {
-      await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`);
-      await nats.restart();
-      await waitForHttp(`http://127.0.0.1:${httpPort}/readyz`, 30_000);
+      const readyz = `http://127.0.0.1:${httpPort}/readyz`;
+      await waitForHttp(readyz);
+      await nats.pause();
+      const down = await waitFor(
+        async () => {
+          const response = await fetch(readyz);
+          return { status: response.status, body: (await response.json()) as { checks: Record<string, string> } };
+        },
+        (answer) => answer.status === 503,
+      );
+      expect(down.body.checks.database).toBe('ok');
+      expect(down.body.checks.nats).not.toBe('ok');
+      await nats.resume();
+      const ready = await waitForHttp(readyz, 30_000);
+      expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', nats: 'ok' } });
       expect(service.child.exitCode).toBeNull();
     } finally {
       await stopProcess(service);

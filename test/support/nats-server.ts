@@ -53,8 +53,10 @@ export interface TestNatsServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-  /** Starts it again on the same port and store (a NATS restart). */
-  restart(): Promise<void>;
+  /** Stops it and keeps its store, so that `resume` carries on where it stopped (NATS down for a while). */
+  pause(): Promise<void>;
+  /** Starts it again on the same port and store. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -92,9 +94,7 @@ export async function startNatsServer(port?: number): Promise<TestNatsServer> {
       await stop();
       rmSync(storeDir, { recursive: true, force: true });
     },
-    restart: async () => {
-      await stop();
-      await launch();
-    },
+    pause: stop,
+    resume: launch,
   };
 }

@@ -16,6 +16,23 @@ describe('DatabaseReadiness (PostgreSQL)', () => {
     await close();
   });
 
+  /** The readiness check's own connection, by its application name. */
+  const READINESS_CONNECTION = 'test-db_ready-readiness';
+  const open = async (): Promise<number> =>
+    (
+      (await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
+        READINESS_CONNECTION,
+      ])) as { n: number }[]
+    )[0].n;
+  /** Ends it from the server's side; answers how many connections were ended (1, or the test proves nothing). */
+  const terminateReadinessConnection = async (): Promise<number> =>
+    (
+      (await dataSource.query(
+        `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = $1`,
+        [READINESS_CONNECTION],
+      )) as { n: number }[]
+    )[0].n;
+
   it('answers while every connection of the pool is taken by work (a busy service is not a down one)', async () => {
     const busy: QueryRunner[] = [];
     try {
@@ -46,16 +63,8 @@ describe('DatabaseReadiness (PostgreSQL)', () => {
 
   it('notices a connection the server ended while idle: the next check is answered on a new one', async () => {
     await readiness.check();
-    await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
-      'test-db_ready-readiness',
-    ]);
+    expect(await terminateReadinessConnection()).toBe(1);
     // Until the server has closed it, and a moment for the client to hear of it.
-    const open = async () =>
-      (
-        (await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1`, [
-          'test-db_ready-readiness',
-        ])) as { n: number }[]
-      )[0].n;
     while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -64,9 +73,7 @@ describe('DatabaseReadiness (PostgreSQL)', () => {
 
   it('opens a new connection when its own was ended by the server', async () => {
     await readiness.check();
-    await dataSource.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
-      'test-db_ready-readiness',
-    ]);
+    expect(await terminateReadinessConnection()).toBe(1);
     // The first check after may fail (the connection is gone); the next one is answered on a new one.
     await readiness.check().catch(() => undefined);
     await expect(readiness.check()).resolves.toBeUndefined();
