@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import {
+  NATS_THREADS_RULE,
   RESTART_RESET_AFTER_MS,
   SERVICE_DATABASES,
   freePort,
@@ -54,13 +55,20 @@ function fail(message, code = 1) {
 /** Bad variables found before anything starts, reported together, one line each. */
 const problems = [];
 
-function portNumber(name, fallback) {
-  if (env[name] === undefined || env[name] === '') return fallback;
-  const value = Number(env[name]);
-  if (Number.isInteger(value) && value >= 1 && value <= 65535) return value;
-  problems.push(`${name}=${JSON.stringify(env[name])}: must be a port number (1-65535)`);
+/**
+ * A whole decimal number from `min` to `max`, or `fallback` when the variable is unset. As in the services, `0x10`,
+ * `1e3`, `12.5` and an empty value are refused (Number() would take the first three, and read '' as 0).
+ */
+function wholeNumber(name, min, max, fallback, rule) {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const value = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
+  if (value >= min && value <= max) return value;
+  problems.push(`${name}=${JSON.stringify(raw)}: ${rule}`);
   return fallback;
 }
+
+const portNumber = (name, fallback) => wholeNumber(name, 1, 65535, fallback, 'must be a port number (1-65535)');
 
 /** The launcher connects to DATABASE_URL itself, before any service checks it; its password is never printed. */
 function checkDatabaseUrl() {
@@ -94,14 +102,8 @@ function processIsAlive(pid) {
 }
 
 /** Seconds to wait for the platform to be ready: a service migrating a large database answers only when done. */
-function startTimeoutSeconds() {
-  const raw = env.START_TIMEOUT_SECONDS;
-  if (raw === undefined || raw === '') return 120;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= 10 && value <= 86_400) return value;
-  problems.push(`START_TIMEOUT_SECONDS=${JSON.stringify(raw)}: must be a whole number of seconds from 10 to 86400`);
-  return 120;
-}
+const startTimeoutSeconds = () =>
+  wholeNumber('START_TIMEOUT_SECONDS', 10, 86_400, 120, 'must be a whole number of seconds from 10 to 86400');
 
 /** KEY_SERVICE_PORT for key-service: the fixed health/metrics port a user may give a service. */
 const portVariableOf = (service) => `${service.replace('-', '_').toUpperCase()}_PORT`;
@@ -115,6 +117,8 @@ const fixedPorts = {
 for (const service of Object.keys(SERVICE_DATABASES))
   fixedPorts[portVariableOf(service)] = portNumber(portVariableOf(service));
 const readyTimeoutSeconds = startTimeoutSeconds();
+// Read again by the servers' launcher; checked here so that a bad value is refused with the others, before building.
+if (!env.NATS_URL) wholeNumber('NATS_GOMAXPROCS', 1, 9999, undefined, NATS_THREADS_RULE);
 checkDatabaseUrl();
 if (problems.length > 0) {
   for (const problem of problems) say(`error: ${problem}`);

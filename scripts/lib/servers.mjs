@@ -113,11 +113,14 @@ function ensureDebianPackage(command, pkg, otherwise, log) {
  */
 function natsThreads() {
   const configured = process.env.NATS_GOMAXPROCS;
-  if (configured === undefined || configured === '') return Math.max(1, Math.floor(availableParallelism() / 2));
-  if (!/^[1-9][0-9]{0,3}$/.test(configured))
-    throw new Error(`NATS_GOMAXPROCS must be a whole number from 1, not "${configured}"`);
-  return Number(configured);
+  if (configured === undefined) return Math.max(1, Math.floor(availableParallelism() / 2));
+  const threads = /^[0-9]{1,9}$/.test(configured) ? Number(configured) : Number.NaN;
+  if (!(threads >= 1 && threads <= 9999))
+    throw new Error(`NATS_GOMAXPROCS=${JSON.stringify(configured)}: ${NATS_THREADS_RULE}`);
+  return threads;
 }
+
+export const NATS_THREADS_RULE = 'must be a whole number of threads from 1 to 9999';
 
 /** The last three lines a process wrote, on one line: what a log line quotes when it died. */
 function lastLines(output) {

@@ -14,9 +14,13 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** `npm start` as a user runs it (node scripts/start.mjs), without a terminal. */
-function npmStart(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
+/**
+ * `npm start` as a user runs it, without a terminal: the launcher itself (node scripts/start.mjs), or through npm
+ * (`viaNpm`), as a service manager would, which then signals npm's process, not the launcher's.
+ */
+function npmStart(env: Record<string, string>, { viaNpm = false } = {}): Started {
+  const [command, args] = viaNpm ? ['npm', ['start']] : [process.execPath, [join(ROOT, 'scripts/start.mjs')]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,6 +64,11 @@ function pidsOf(...fragments: string[]): number[] {
     if (fragments.every((fragment) => commandLine.includes(fragment))) pids.push(Number(entry));
   }
   return pids;
+}
+
+/** `root` and every process below it. */
+function processTree(root: number): number[] {
+  return [root, ...childrenOf(root).flatMap(processTree)];
 }
 
 /** The processes whose parent is `parent`. */
@@ -108,7 +117,7 @@ describe('npm start', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('refuses a START_TIMEOUT_SECONDS that is not a whole number of seconds from 10 to 86400, before building', async () => {
-    for (const bad of ['abc', '5', '12.5']) {
+    for (const bad of ['abc', '5', '12.5', '1e2', '']) {
       const started = npmStart({ DATA_DIR: dataDir, PORT: String(await freePort()), START_TIMEOUT_SECONDS: bad });
       expect(await started.exited).toBe(CONFIG_ERROR_EXIT);
       expect(started.output()).toContain(`START_TIMEOUT_SECONDS=${JSON.stringify(bad)}: must be a whole number`);
@@ -121,10 +130,14 @@ describe('npm start', () => {
       DATA_DIR: dataDir,
       PORT: 'http',
       PG_PORT: '70000',
+      NATS_PORT: '0x1068',
+      NATS_GOMAXPROCS: 'abc',
       DATABASE_URL: 'postgres://postgres:Pa55SecretWord@127.0.0.1:notaport/keys',
     });
     expect(await started.exited).toBe(CONFIG_ERROR_EXIT);
     expect(started.output()).toContain('PORT="http": must be a port number');
+    expect(started.output()).toContain('NATS_PORT="0x1068": must be a port number');
+    expect(started.output()).toContain('NATS_GOMAXPROCS="abc": must be a whole number of threads');
     expect(started.output()).toContain('DATABASE_URL (value not shown): must be the postgres:// URL');
     expect(started.output()).not.toContain('Pa55SecretWord');
     expect(started.output()).not.toContain('building');
@@ -213,13 +226,28 @@ describe('npm start', () => {
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of new Set(pids)) expect(isAlive(pid)).toBe(false);
 
-    const again = npmStart({ DATA_DIR: dataDir, PORT: String(port) });
+    // Through npm this time: a SIGTERM to npm's process (a service manager's stop) stops everything too.
+    const again = npmStart({ DATA_DIR: dataDir, PORT: String(port) }, { viaNpm: true });
+    let tree: number[] | undefined;
     try {
       await waitForLine(again, `Dashboard: http://localhost:${port}`);
       expect(again.output()).not.toContain('migrations applied');
+      tree = processTree(again.child.pid!);
+      // npm, the launcher, NATS, PostgreSQL (with its own workers) and the four services.
+      expect(tree.length).toBeGreaterThanOrEqual(8);
     } finally {
       again.child.kill('SIGTERM');
     }
-    expect(await again.exited).toBe(0);
+    await again.exited;
+    if (!tree) return; // not reached: the block above either set it or threw
+    const started = tree;
+    try {
+      const deadline = Date.now() + 30_000;
+      while (started.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(started.filter(isAlive)).toEqual([]);
+    } finally {
+      // Left running, they would hold this test's pipes open and keep jest from ending.
+      for (const pid of started.filter(isAlive)) process.kill(pid, 'SIGKILL');
+    }
   }, 300_000);
 });
