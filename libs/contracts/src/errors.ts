@@ -16,6 +16,8 @@ export enum RpcErrorCode {
   KeyAlreadyRotated = 'KEY_ALREADY_ROTATED',
   TemplateCycle = 'TEMPLATE_CYCLE',
   TemplateTooDeep = 'TEMPLATE_TOO_DEEP',
+  /** A render past MAX_RENDERED_LENGTH or MAX_REFERENCE_EXPANSIONS (includes multiplying each other). */
+  TemplateTooLarge = 'TEMPLATE_TOO_LARGE',
   ResourceInUse = 'RESOURCE_IN_USE',
   /** An Idempotency-Key sent again with another request body. */
   IdempotencyKeyReused = 'IDEMPOTENCY_KEY_REUSED',

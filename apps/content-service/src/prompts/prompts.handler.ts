@@ -22,7 +22,7 @@ import { Addressed, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import { idempotencyClaim } from '../shared/idempotency';
 import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
-import { MAX_REFERENCE_DEPTH, type RenderOutcome, referencedSlugs, render } from './template';
+import { MAX_REFERENCE_DEPTH, type RenderOutcome, placeholdersOf, referencedSlugs, render } from './template';
 
 class CreatePromptCommand extends createCommand(CreatePromptDto) {
   declare body: CreatePromptDto;
@@ -122,7 +122,9 @@ export class PromptsHandler extends Handlers {
 
   @MessagePattern(ContentRpc.placeholders)
   async placeholders(@Payload() command: Addressed): Promise<{ placeholders: string[] }> {
-    return { placeholders: (await this.renderFor(command, {})).placeholders };
+    const accountId = command.actor.account_id;
+    const root = await this.engine.find(accountId, toLocator(command.locator));
+    return { placeholders: placeholdersOf(root.slug, await this.reachableBodies(accountId, root)) };
   }
 
   @MessagePattern(ContentRpc.render)

@@ -50,9 +50,37 @@ export interface RenderOutcome {
 }
 
 /**
+ * The most a render may produce, and the most references it may expand. A few prompts that each include the
+ * next ten times would otherwise render 10^n copies: the limits refuse that before it is built. A million
+ * characters is several times what any model's context takes.
+ */
+export const MAX_RENDERED_LENGTH = 1_000_000;
+export const MAX_REFERENCE_EXPANSIONS = 10_000;
+
+const tooDeep = (rootSlug: string): DomainError =>
+  new DomainError(
+    RpcErrorCode.TemplateTooDeep,
+    `references nest more than ${MAX_REFERENCE_DEPTH} levels deep (from @${rootSlug})`,
+  );
+
+const cycle = (path: string[]): DomainError =>
+  new DomainError(RpcErrorCode.TemplateCycle, `reference cycle: ${path.map((s) => `@${s}`).join(' → ')}`);
+
+/** Each body tokenized once, however often it is included. */
+function segmentsOf(bodies: ReadonlyMap<string, string>): (slug: string) => Segment[] {
+  const known = new Map<string, Segment[]>();
+  return (slug) => {
+    let segments = known.get(slug);
+    if (!segments) known.set(slug, (segments = tokenize(bodies.get(slug) ?? '')));
+    return segments;
+  };
+}
+
+/**
  * Renders `rootSlug`'s body with `values`, following references through `bodies` (slug → body of
  * every prompt reachable from the root; a slug absent from it is unknown). A cycle is 422
- * TEMPLATE_CYCLE; a chain deeper than MAX_REFERENCE_DEPTH is 422 TEMPLATE_TOO_DEEP.
+ * TEMPLATE_CYCLE; a chain deeper than MAX_REFERENCE_DEPTH is 422 TEMPLATE_TOO_DEEP; a result longer than
+ * MAX_RENDERED_LENGTH, or more than MAX_REFERENCE_EXPANSIONS references expanded, is 422 TEMPLATE_TOO_LARGE.
  */
 export function render(
   rootSlug: string,
@@ -66,43 +94,89 @@ export function render(
   const note = (list: string[], value: string): void => {
     if (!list.includes(value)) list.push(value);
   };
-
-  const expand = (slug: string, path: string[]): string => {
-    if (path.length > MAX_REFERENCE_DEPTH) {
+  const segments = segmentsOf(bodies);
+  const parts: string[] = [];
+  let length = 0;
+  let expansions = 0;
+  const emit = (text: string): void => {
+    length += text.length;
+    if (length > MAX_RENDERED_LENGTH)
       throw new DomainError(
-        RpcErrorCode.TemplateTooDeep,
-        `references nest more than ${MAX_REFERENCE_DEPTH} levels deep (from @${rootSlug})`,
+        RpcErrorCode.TemplateTooLarge,
+        `the rendered prompt would be longer than ${MAX_RENDERED_LENGTH.toLocaleString('en')} characters (from @${rootSlug})`,
       );
-    }
-    const body = bodies.get(slug) ?? '';
-    return tokenize(body)
-      .map((segment) => {
-        switch (segment.kind) {
-          case 'text':
-            return segment.text;
-          case 'placeholder':
-            note(placeholders, segment.name);
-            if (Object.hasOwn(values, segment.name)) return values[segment.name];
-            note(missing, segment.name);
-            return segment.raw;
-          case 'reference':
-            if (path.includes(segment.slug) || segment.slug === slug) {
-              throw new DomainError(
-                RpcErrorCode.TemplateCycle,
-                `reference cycle: ${[...path, slug, segment.slug].map((s) => `@${s}`).join(' → ')}`,
-              );
-            }
-            if (!bodies.has(segment.slug)) {
-              note(warnings, `unknown reference @${segment.slug} was left as it is`);
-              return segment.raw;
-            }
-            note(used, segment.slug);
-            return expand(segment.slug, [...path, slug]);
-        }
-      })
-      .join('');
+    parts.push(text);
   };
 
-  const rendered = expand(rootSlug, []);
-  return { rendered_body: rendered, placeholders, placeholders_missing: missing, references_used: used, warnings };
+  const expand = (slug: string, path: string[]): void => {
+    if (path.length > MAX_REFERENCE_DEPTH) throw tooDeep(rootSlug);
+    for (const segment of segments(slug)) {
+      switch (segment.kind) {
+        case 'text':
+          emit(segment.text);
+          break;
+        case 'placeholder':
+          note(placeholders, segment.name);
+          if (Object.hasOwn(values, segment.name)) emit(values[segment.name]);
+          else {
+            note(missing, segment.name);
+            emit(segment.raw);
+          }
+          break;
+        case 'reference':
+          if (path.includes(segment.slug) || segment.slug === slug) throw cycle([...path, slug, segment.slug]);
+          if (!bodies.has(segment.slug)) {
+            note(warnings, `unknown reference @${segment.slug} was left as it is`);
+            emit(segment.raw);
+            break;
+          }
+          expansions += 1;
+          if (expansions > MAX_REFERENCE_EXPANSIONS)
+            throw new DomainError(
+              RpcErrorCode.TemplateTooLarge,
+              `the prompt would expand more than ${MAX_REFERENCE_EXPANSIONS.toLocaleString('en')} references (from @${rootSlug})`,
+            );
+          note(used, segment.slug);
+          expand(segment.slug, [...path, slug]);
+      }
+    }
+  };
+
+  expand(rootSlug, []);
+  return {
+    rendered_body: parts.join(''),
+    placeholders,
+    placeholders_missing: missing,
+    references_used: used,
+    warnings,
+  };
+}
+
+/**
+ * The placeholders `render` would list, in the same order, with the same cycle and depth checks, but visiting
+ * each prompt once however often it is included: listing them costs the size of the prompts, not of the result.
+ */
+export function placeholdersOf(rootSlug: string, bodies: ReadonlyMap<string, string>): string[] {
+  const names = new Set<string>();
+  const segments = segmentsOf(bodies);
+  /** Prompts already walked: the longest chain of references below each. */
+  const heights = new Map<string, number>();
+  const visit = (slug: string, path: string[]): number => {
+    if (path.length > MAX_REFERENCE_DEPTH) throw tooDeep(rootSlug);
+    let height = 0;
+    for (const segment of segments(slug)) {
+      if (segment.kind === 'placeholder') names.add(segment.name);
+      if (segment.kind !== 'reference') continue;
+      if (path.includes(segment.slug) || segment.slug === slug) throw cycle([...path, slug, segment.slug]);
+      if (!bodies.has(segment.slug)) continue;
+      const below = heights.get(segment.slug) ?? visit(segment.slug, [...path, slug]);
+      // A prompt walked before from higher up can still make this chain too deep.
+      if (path.length + 1 + below > MAX_REFERENCE_DEPTH) throw tooDeep(rootSlug);
+      height = Math.max(height, below + 1);
+    }
+    heights.set(slug, height);
+    return height;
+  };
+  visit(rootSlug, []);
+  return [...names];
 }

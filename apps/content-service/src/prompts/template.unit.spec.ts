@@ -1,5 +1,13 @@
 import { DomainError, RpcErrorCode } from '#contracts';
-import { referencedSlugs, render, tokenize } from './template';
+import {
+  MAX_REFERENCE_DEPTH,
+  MAX_REFERENCE_EXPANSIONS,
+  MAX_RENDERED_LENGTH,
+  placeholdersOf,
+  referencedSlugs,
+  render,
+  tokenize,
+} from './template';
 
 function bodiesOf(entries: Record<string, string>): Map<string, string> {
   return new Map(Object.entries(entries));
@@ -200,5 +208,82 @@ describe('render', () => {
   it('refuses a chain of 100 prompts with TEMPLATE_TOO_DEEP', () => {
     const error = domainErrorOf(() => render('p0', chain(100)));
     expect(error.code).toBe(RpcErrorCode.TemplateTooDeep);
+  });
+});
+
+/** l0 includes l1 `fanOut` times, l1 includes l2 `fanOut` times, … down to a plain leaf. */
+function fanning(levels: number, fanOut: number, leaf: string): Map<string, string> {
+  const bodies = new Map<string, string>([[`l${levels}`, leaf]]);
+  for (let level = levels - 1; level >= 0; level -= 1)
+    bodies.set(`l${level}`, Array.from({ length: fanOut }, () => `@l${level + 1}`).join(' '));
+  return bodies;
+}
+
+describe('render: size limits', () => {
+  it('refuses prompts that multiply each other (10 × 10 × … of a 1,000-character leaf) before building the result', () => {
+    // 10^8 copies would be 100 GB: without the limit this test runs out of memory.
+    const error = domainErrorOf(() => render('l0', fanning(8, 10, 'L'.repeat(1_000))));
+    expect(error.code).toBe(RpcErrorCode.TemplateTooLarge);
+    expect(error.message).toContain('longer than 1,000,000 characters (from @l0)');
+  });
+
+  it('refuses a placeholder value repeated past the limit', () => {
+    const error = domainErrorOf(() =>
+      render('root', bodiesOf({ root: '{{v}}'.repeat(20_000) }), { v: 'x'.repeat(100) }),
+    );
+    expect(error.code).toBe(RpcErrorCode.TemplateTooLarge);
+  });
+
+  it('refuses more reference expansions than the limit, even when they produce little text', () => {
+    const error = domainErrorOf(() => render('l0', fanning(2, 101, 'x')));
+    expect(error.code).toBe(RpcErrorCode.TemplateTooLarge);
+    expect(error.message).toContain(`more than ${MAX_REFERENCE_EXPANSIONS.toLocaleString('en')} references`);
+  });
+
+  it('renders a result of exactly the limit, and up to the limit of expansions', () => {
+    const exact = render('root', bodiesOf({ root: '{{v}}' }), { v: 'y'.repeat(MAX_RENDERED_LENGTH) });
+    expect(exact.rendered_body).toHaveLength(MAX_RENDERED_LENGTH);
+    // 100 + 100 × 99 = 10,000 expansions.
+    const many = render('l0', fanning(2, 100, 'x').set('l1', Array.from({ length: 99 }, () => '@l2').join(' ')));
+    expect(many.rendered_body).toContain('x x');
+  });
+});
+
+describe('placeholdersOf', () => {
+  it.each([
+    ['references in order of first use', 'a', { a: '{{one}} @b {{two}} @c', b: '{{three}} @c', c: '{{four}} {{one}}' }],
+    ['a diamond', 'a', { a: '@b+@c', b: 'b{{x}}(@d)', c: 'c{{y}}(@d)', d: '{{z}}' }],
+    ['an unknown reference', 'a', { a: '{{p}} @nowhere {{q}}' }],
+    ['a chain of 20', 'p0', Object.fromEntries(chain(20))],
+  ])('lists what render lists: %s', (_, root, bodies) => {
+    expect(placeholdersOf(root, bodiesOf(bodies))).toEqual(render(root, bodiesOf(bodies)).placeholders);
+  });
+
+  it('lists the placeholders of prompts that multiply each other without expanding them', () => {
+    const bodies = fanning(8, 10, '{{name}} and {{other}}');
+    bodies.set('l3', `{{top}} ${bodies.get('l3')}`);
+    expect(placeholdersOf('l0', bodies)).toEqual(['top', 'name', 'other']);
+  });
+
+  it.each([
+    ['a self-reference', 'a', { a: 'me: @a' }],
+    ['a cycle below the root', 'a', { a: '@b', b: '@c', c: '@b' }],
+    ['a cycle through a prompt walked before', 'a', { a: '@b @c', b: '@d', c: '@d', d: '@c' }],
+  ])('refuses %s with TEMPLATE_CYCLE, as render does', (_, root, bodies) => {
+    expect(domainErrorOf(() => placeholdersOf(root, bodiesOf(bodies))).code).toBe(RpcErrorCode.TemplateCycle);
+    expect(domainErrorOf(() => render(root, bodiesOf(bodies))).code).toBe(RpcErrorCode.TemplateCycle);
+  });
+
+  it('refuses a chain one deeper than the limit, also when its lower part was walked before from higher up', () => {
+    const limit = chain(MAX_REFERENCE_DEPTH + 1);
+    expect(placeholdersOf('p0', limit)).toEqual([]);
+    expect(render('p0', limit).rendered_body).toContain('end');
+    const over = chain(MAX_REFERENCE_DEPTH + 2);
+    expect(domainErrorOf(() => placeholdersOf('p0', over)).code).toBe(RpcErrorCode.TemplateTooDeep);
+    expect(domainErrorOf(() => render('p0', over)).code).toBe(RpcErrorCode.TemplateTooDeep);
+    // The root reaches p2 directly first (shallow), then through p1 (one level deeper).
+    over.set('p0', '@p2 @p1');
+    expect(domainErrorOf(() => placeholdersOf('p0', over)).code).toBe(RpcErrorCode.TemplateTooDeep);
+    expect(domainErrorOf(() => render('p0', over)).code).toBe(RpcErrorCode.TemplateTooDeep);
   });
 });

@@ -41,6 +41,8 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
       return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_CYCLE', message);
     case RpcErrorCode.TemplateTooDeep:
       return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_TOO_DEEP', message);
+    case RpcErrorCode.TemplateTooLarge:
+      return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'TEMPLATE_TOO_LARGE', message);
     case RpcErrorCode.ResponseTooLarge:
       return new ProblemError(HttpStatus.UNPROCESSABLE_ENTITY, 'RESPONSE_TOO_LARGE', message);
     case RpcErrorCode.ResourceInUse:
