@@ -198,6 +198,22 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(typeof response.body.error_description).toBe('string');
     });
 
+    it('masks a key pasted as the app’s name, and refuses one in a redirect URI or client_uri without echoing it', async () => {
+      const pasted = `vxk_${'ab12'.repeat(16)}`;
+      const named = await register({ client_name: `tool ${pasted}` });
+      expect(named.status).toBe(201);
+      expect(named.body.client_name).toBe(`tool ${pasted.slice(0, 12)}…[REDACTED]`);
+      for (const metadata of [
+        { redirect_uris: [`https://app.example.com/cb/${pasted}`] },
+        { redirect_uris: [`http://evil.example.com/${pasted}`] },
+        { client_uri: `https://app.example.com/?k=${pasted.replace('vxk_', 'vxr_')}` },
+      ]) {
+        const refused = await register(metadata);
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.body)).not.toContain(pasted.slice(12));
+      }
+    });
+
     it('accepts https, loopback http and private-use scheme redirect URIs', async () => {
       const response = await register({
         redirect_uris: [

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
-import { LOOPBACK_HOSTS, OAUTH_SCOPE_NAMES, type OAuthScope } from '#contracts';
+import { LOOPBACK_HOSTS, OAUTH_SCOPE_NAMES, type OAuthScope, containsPastedKey } from '#contracts';
 import { isHttps } from '../http/client-address';
 
 /** The MCP endpoint (PRODUCT.md §14): the one protected resource the authorization server issues tokens for. */
@@ -93,6 +93,8 @@ const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:$/;
 export function redirectUriProblem(value: string): string | null {
   if (value.length > 2000) return 'is longer than 2000 characters';
   if (/[\s\p{Cc}]/u.test(value)) return 'contains spaces or control characters';
+  // Registered URIs are stored in events and shown to every user who connects the app.
+  if (containsPastedKey(value)) return 'holds an API key or token';
   let url: URL;
   try {
     url = new URL(value);

@@ -7,7 +7,9 @@ import {
   type OAuthClientView,
   OAuthRpc,
   type OAuthTokenOutcome,
+  containsPastedKey,
   isUuid,
+  maskPastedKeys,
 } from '#contracts';
 import { BEARER_CHALLENGE } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
@@ -146,7 +148,12 @@ export class OAuthController {
     for (const uri of uris as string[]) {
       const problem = redirectUriProblem(uri);
       if (problem)
-        return sendOAuthError(response, 400, 'invalid_redirect_uri', `redirect URI "${uri.slice(0, 200)}" ${problem}`);
+        return sendOAuthError(
+          response,
+          400,
+          'invalid_redirect_uri',
+          `redirect URI "${maskPastedKeys(uri).slice(0, 200)}" ${problem}`,
+        );
     }
     const refuse = (description: string) => sendOAuthError(response, 400, 'invalid_client_metadata', description);
     const authMethod = metadata.token_endpoint_auth_method ?? 'none';
@@ -170,11 +177,13 @@ export class OAuthController {
     const clientUri = metadata.client_uri;
     if (clientUri !== undefined && (typeof clientUri !== 'string' || !/^https?:\/\/[^\s]{1,1990}$/.test(clientUri)))
       return refuse('client_uri must be an http(s) URL');
+    if (containsPastedKey(clientUri ?? '')) return refuse('client_uri must not hold an API key or token');
     if (metadata.scope !== undefined && (typeof metadata.scope !== 'string' || !parseScopes(metadata.scope)))
       return refuse(`scope may name only: ${OAUTH_SCOPE_NAMES.join(' ')}`);
 
     const client = await this.rpc.request<OAuthClientView>(OAuthRpc.registerClient, {
-      client_name: name.trim(),
+      // A key pasted as the app's name is masked as in any text people write (it is stored and shown).
+      client_name: maskPastedKeys(name.trim()),
       redirect_uris: uris,
       ...(clientUri === undefined ? {} : { client_uri: clientUri }),
       meta: requestMeta(request, this.trusted),
