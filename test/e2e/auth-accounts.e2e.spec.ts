@@ -48,6 +48,25 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       expect(again.body.code).toBe('EMAIL_TAKEN');
     });
 
+    it('stores a look-alike address (the Kelvin sign for K) as the address it compares equal to', async () => {
+      const local = `kelvin-${Date.now()}`;
+      const lookalike = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email: `\u212A${local}@example.com`, password: PASSWORD, name: 'Look-alike' },
+      });
+      expect(lookalike.status).toBe(201);
+      // Shown as what it is: an account of K…@example.com, written with the plain letter.
+      expect((lookalike.body.user as { email: string }).email).toBe(`K${local}@example.com`);
+      const plain = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email: `k${local}@example.com`, password: PASSWORD, name: 'Plain' },
+      });
+      expect([plain.status, plain.body.code]).toEqual([409, 'EMAIL_TAKEN']);
+      const login = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: `\u212A${local.toUpperCase()}@EXAMPLE.COM`, password: PASSWORD },
+      });
+      expect(login.status).toBe(200);
+      expect((login.body.user as { email: string }).email).toBe(`K${local}@example.com`);
+    });
+
     it.each([
       ['a short password', { email: 'a@example.com', password: 'short', name: 'A' }, 'password'],
       ['an invalid email', { email: 'not-an-email', password: PASSWORD, name: 'A' }, 'email'],
@@ -103,7 +122,10 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
         });
         expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
         expect(response.body.validation_errors).toEqual([
-          { field: expect.stringMatching(/__proto__$/), message: 'property __proto__ should not exist' },
+          {
+            field: expect.stringMatching(/__proto__$/),
+            message: 'is a reserved name: __proto__, constructor, prototype cannot be keys',
+          },
         ]);
       }
       const login = await call(base, 'POST', '/api/v1/auth/login', { body: { email, password: PASSWORD } });

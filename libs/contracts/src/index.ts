@@ -15,3 +15,4 @@ export * from './hooks';
 export * from './oauth';
 export * from './display-name';
 export * from './pasted-keys';
+export * from './email';

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } f
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
-import { type AccountView, KeysRpc, type LoginCredentials } from '#contracts';
+import { type AccountView, KeysRpc, type LoginCredentials, normalizedEmail } from '#contracts';
 import { ProblemError } from '#common';
 import { isHttps, requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
@@ -94,7 +94,7 @@ export class AuthController {
   ): Promise<SessionAnswer> {
     const meta = requestMeta(request, this.trustedProxies);
     this.passwordAttempts.hit(meta.ip ?? '');
-    const email = body.email.trim().toLowerCase();
+    const email = normalizedEmail(body.email);
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
     if (!(await this.passwords.verify(credentials.password_hash, body.password))) {
       if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsDisplayName } from '#contracts';
+import { EmailAsStored, IsDisplayName } from '#contracts';
 
 export class SignupDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ example: 'ada@example.com', description: 'stored trimmed, in Unicode NFKC form' })
+  @EmailAsStored()
   @IsEmail({}, { message: 'must be an email address' })
   @MaxLength(254)
   email: string;

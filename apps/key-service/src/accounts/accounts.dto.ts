@@ -12,10 +12,19 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { ACCOUNT_STATUSES, type AccountStatus, IsRequestMeta, RequestMetaDto, TIERS, type Tier } from '#contracts';
+import {
+  ACCOUNT_STATUSES,
+  type AccountStatus,
+  EmailAsStored,
+  IsRequestMeta,
+  RequestMetaDto,
+  TIERS,
+  type Tier,
+} from '#contracts';
 import { PageRequest } from '../shared/page-request';
 
 export class SignupCommand {
+  @EmailAsStored()
   @IsEmail()
   @MaxLength(254)
   email: string;

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { type AccountView, KeysRpc, type LoginCredentials, type Page, RpcErrorCode } from '#contracts';
-import { DomainError } from '#contracts';
+import { DomainError, normalizedEmail } from '#contracts';
 import { redactText } from '#common';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
@@ -67,7 +67,7 @@ export class AccountsHandler {
   /** What the gateway needs to check a password itself (the password never crosses NATS). */
   @MessagePattern(KeysRpc.credentials)
   async credentials(@Payload() query: CredentialsQuery): Promise<LoginCredentials> {
-    const email = query.email.trim().toLowerCase();
+    const email = normalizedEmail(query.email);
     const account = await this.accounts.findByEmail(email);
     return {
       account: account ? withoutLimit(toAccountView(account)) : null,
@@ -78,7 +78,7 @@ export class AccountsHandler {
 
   @MessagePattern(KeysRpc.loginFailed)
   async loginFailed(@Payload() command: LoginFailedCommand): Promise<{ recorded: true }> {
-    const email = command.email.trim().toLowerCase();
+    const email = normalizedEmail(command.email);
     // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
       'login_failure',

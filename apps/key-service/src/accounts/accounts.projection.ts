@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { EventEnvelope } from '#contracts';
+import { type EventEnvelope, normalizedEmail } from '#contracts';
 import type { Projection } from '#event-store';
 import type { AccountEvent } from './domain/account';
 
@@ -23,7 +23,7 @@ export class AccountsProjection implements Projection {
           [
             accountId,
             event.data.email,
-            event.data.email.toLowerCase(),
+            normalizedEmail(event.data.email),
             event.data.name,
             event.data.tier,
             at,

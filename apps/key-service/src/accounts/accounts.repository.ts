@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { type AccountStatus, type AccountView, type Page, type Tier, hourlyLimit, toPage } from '#contracts';
+import {
+  type AccountStatus,
+  type AccountView,
+  type Page,
+  type Tier,
+  hourlyLimit,
+  normalizedEmail,
+  toPage,
+} from '#contracts';
 import type { AdminListAccountsQuery } from './accounts.dto';
 
 interface AccountRow {
@@ -39,14 +47,14 @@ export class AccountsRepository {
   async findByEmail(email: string): Promise<(AccountRow & { password_hash: string | null }) | undefined> {
     const [row] = (await this.dataSource.query(
       `SELECT a.*, c.password_hash FROM accounts a LEFT JOIN account_credentials c ON c.account_id = a.id WHERE a.email_normalized = $1`,
-      [email.trim().toLowerCase()],
+      [normalizedEmail(email)],
     )) as (AccountRow & { password_hash: string | null })[];
     return row;
   }
 
   /** The administrator's list: one page, with the count of the whole selection. */
   async list(query: AdminListAccountsQuery): Promise<Page<AccountRow>> {
-    const email = query.email ? query.email.trim().toLowerCase() : null;
+    const email = query.email ? normalizedEmail(query.email) : null;
     const [{ count }] = (await this.dataSource.query(
       `SELECT count(*)::int AS count FROM accounts WHERE ($1::text IS NULL OR email_normalized = $1)`,
       [email],

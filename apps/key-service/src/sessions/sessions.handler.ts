@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { KeysRpc, RpcErrorCode, type VerifiedSession } from '#contracts';
 import { AccountsRepository, toAccountView } from '../accounts/accounts.repository';
 import { LoginThrottle } from '../accounts/login-throttle';
-import { DomainError } from '#contracts';
+import { DomainError, normalizedEmail } from '#contracts';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import { CreateSessionCommand, EndSessionCommand, VerifySessionQuery } from './sessions.dto';
 
@@ -44,7 +44,7 @@ export class SessionsHandler {
         manager,
       );
     });
-    await this.throttle.recordSuccess(account.email.toLowerCase());
+    await this.throttle.recordSuccess(normalizedEmail(account.email));
     return { session_id: sessionId, expires_at: expiresAt.toISOString() };
   }
 
