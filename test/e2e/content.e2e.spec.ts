@@ -197,6 +197,35 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       );
     });
 
+    it('refuses prompts that multiply each other past the size limit with 422 TEMPLATE_TOO_LARGE, and still lists their placeholders', async () => {
+      // Five levels, each including the one below ten times, over a 1,000-character leaf: 100 MB rendered.
+      const leaf = await api('POST', '/prompts', {
+        name: 'Bomb leaf',
+        slug: 'bomb-5',
+        body: `{{who}} ${'L'.repeat(1_000)}`,
+      });
+      expect(leaf.status).toBe(201);
+      for (let level = 4; level >= 0; level -= 1) {
+        const body = Array.from({ length: 10 }, () => `@bomb-${level + 1}`).join(' ');
+        expect((await api('POST', '/prompts', { name: `Bomb ${level}`, slug: `bomb-${level}`, body })).status).toBe(
+          201,
+        );
+      }
+      const refused = await api('POST', '/prompts/bomb-0/render', { placeholders: { who: 'x' } });
+      expect([refused.status, refused.body.code]).toEqual([422, 'TEMPLATE_TOO_LARGE']);
+      expect(refused.body.detail).toContain('longer than 1,000,000 characters');
+      // 100 copies of the 1,002-character leaf, 99 spaces between them, stay under the limit.
+      const fine = await api('POST', '/prompts/bomb-3/render', { placeholders: { who: 'x' } });
+      expect(fine.status).toBe(200);
+      expect((fine.body.rendered_body as string).length).toBe(100 * 1_002 + 99);
+      const names = await api('GET', '/prompts/bomb-0/placeholders');
+      expect([names.status, names.body]).toEqual([200, { placeholders: ['who'] }]);
+      // One placeholder repeated with a large value is the same kind of request.
+      await api('POST', '/prompts', { name: 'Echo', slug: 'echo-many', body: '{{v}}'.repeat(20_000) });
+      const echoed = await api('POST', '/prompts/echo-many/render', { placeholders: { v: 'y'.repeat(1_000) } });
+      expect([echoed.status, echoed.body.code]).toEqual([422, 'TEMPLATE_TOO_LARGE']);
+    });
+
     it('refuses to delete or rename a prompt that others reference (409), deletes it once free', async () => {
       await api('POST', '/prompts', { name: 'Base', slug: 'base-rules', body: 'base' });
       const user = await api('POST', '/prompts', { name: 'User', slug: 'uses-base', body: 'see @base-rules' });
@@ -565,9 +594,64 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(await texts({ search: 'deploy' })).toEqual(['Blue-green deploys switch the router']);
       expect(await texts({ project: 'infra' })).toEqual(['Blue-green deploys switch the router']);
       expect(await texts({ status: 'archived' })).toEqual(['Old note']);
-      for (const metadata of ['{not json', '[1,2]', '{"team":{"nested":true}}', '{"team":[]}']) {
+      for (const metadata of [
+        '{not json',
+        '[1,2]',
+        '{"team":{"nested":true}}',
+        '{"team":[]}',
+        '{"__proto__":["v"]}',
+        '{"constructor":"v"}',
+      ]) {
         const bad = await call(base, 'GET', `/api/v1/memories?${new URLSearchParams({ metadata })}`, { key: own });
         expect([metadata, bad.status, bad.body.code]).toEqual([metadata, 400, 'VALIDATION_FAILED']);
+      }
+    });
+
+    it('keeps metadata keys and placeholders named like object members (toString…) as sent, and refuses reserved ones', async () => {
+      const members = { toString: 't', valueOf: 1, hasOwnProperty: 'h', normal: 'n', deep: { toString: 'd' } };
+      const created = await api('POST', '/memories', { text: 'members', metadata: members });
+      expect([created.status, created.body.metadata]).toEqual([201, members]);
+      const id = created.body.id as string;
+      const updated = await api('PUT', `/memories/${id}`, { metadata: { valueOf: 'x' } });
+      expect(updated.body.metadata).toEqual({ valueOf: 'x' });
+      expect((await api('GET', `/memories/${id}`)).body.metadata).toEqual({ valueOf: 'x' });
+      const filtered = await api<{ memories: Body[] }>(
+        'GET',
+        `/memories?${new URLSearchParams({ metadata: '{"valueOf":"x"}' })}`,
+      );
+      expect(filtered.body.memories.map((item) => item.id)).toEqual([id]);
+      const artifact = await api('POST', '/artifacts', {
+        project: 'members',
+        title: 't',
+        content: 'c',
+        metadata: members,
+      });
+      expect(artifact.body.metadata).toEqual(members);
+      await api('POST', '/prompts', { name: 'Members', slug: 'members', body: '{{valueOf}} {{toString}}' });
+      const rendered = await api('POST', '/prompts/members/render', { placeholders: { valueOf: 'V', toString: 'T' } });
+      expect([rendered.body.rendered_body, rendered.body.placeholders_missing]).toEqual(['V T', []]);
+      // Reserved keys, which would be dropped on the way, are refused at any depth; nothing is changed.
+      for (const [method, path, body, field] of [
+        ['PUT', `/memories/${id}`, { metadata: { constructor: 'x' } }, 'metadata.constructor'],
+        ['PUT', `/memories/${id}`, { metadata: { a: [{ prototype: 1 }] } }, 'metadata.a[0].prototype'],
+        ['POST', '/prompts/members/render', { placeholders: { constructor: 'C' } }, 'placeholders.constructor'],
+        ['POST', '/memories', { text: 'x', constructor: { prototype: { x: 1 } } }, 'constructor'],
+      ] as const) {
+        const refused = await api(method, path, body);
+        expect([refused.status, refused.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+        expect(refused.body.validation_errors).toEqual([{ field, message: expect.stringContaining('reserved') }]);
+      }
+      expect((await api('GET', `/memories/${id}`)).body).toMatchObject({ version: 2, metadata: { valueOf: 'x' } });
+      // In a DTO itself a member's name is an unknown field like any other.
+      for (const [path, body, field] of [
+        ['/memories', { text: 'x', toString: 'y' }, 'toString'],
+        ['/prompts', { name: 'p', body: 'b', hasOwnProperty: 1 }, 'hasOwnProperty'],
+      ] as const) {
+        const refused = await api('POST', path, body);
+        expect([refused.status, refused.body.validation_errors]).toEqual([
+          400,
+          [{ field, message: `property ${field} should not exist` }],
+        ]);
       }
     });
 

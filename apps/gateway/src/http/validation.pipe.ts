@@ -46,11 +46,14 @@ function escaped(text: string): string {
   );
 }
 
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * The first part of a request's input that no DTO rule may see, if any, with why:
  * - a `__proto__` key: JSON.parse makes it an own property, which class-transformer would then assign
  *   as the DTO's prototype, so fields the client did not send would be inherited from it, unchecked by
- *   the whitelist. Refused like any unknown field.
+ *   the whitelist. Refused like any unknown field. So are `constructor` and `prototype` keys, at any depth
+ *   (metadata included): Nest's ValidationPipe deletes all three silently, and a write would lose them.
  * - a NUL character or a lone surrogate in a string or key: PostgreSQL cannot store either, so the write
  *   would fail deep in a service as a 500. Refused up front, nothing stored.
  */
@@ -71,7 +74,8 @@ export function forbiddenInput(value: unknown, path: string, depth = 0): Validat
   }
   for (const key of Object.keys(value)) {
     const here = path ? `${path}.${key}` : key;
-    if (key === '__proto__') return { field: here, message: 'property __proto__ should not exist' };
+    if (RESERVED_KEYS.has(key))
+      return { field: here, message: `is a reserved name: ${[...RESERVED_KEYS].join(', ')} cannot be keys` };
     const message = unstorable(key);
     if (message) return { field: escaped(here), message };
     const found = forbiddenInput((value as Record<string, unknown>)[key], here, depth + 1);
@@ -110,6 +114,37 @@ export function nullNotAllowed(
     } else if (isDtoClass(property.type) && typeof value === 'object') {
       const nested = Array.isArray(value) ? undefined : nullNotAllowed(property.type, value, here);
       if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The first field of a DTO (or of a DTO nested in it) named like a member every object has: `constructor`,
+ * `toString`, `hasOwnProperty`… class-transformer skips such names when it copies a body into its DTO, so
+ * the whitelist never sees them and `{"constructor": {}}` would pass as if it were not there. Refused like
+ * any other unknown field. (Free-form objects such as metadata are no DTO: their keys are data.)
+ */
+export function inheritedNameField(
+  dto: abstract new () => unknown,
+  body: object,
+  path = '',
+): ValidationErrorItem | undefined {
+  for (const [field, value] of Object.entries(body)) {
+    const here = path ? `${path}.${field}` : field;
+    if (field in Object.prototype) return { field: here, message: `property ${field} should not exist` };
+    const property = Reflect.getMetadata(API_PROPERTY, dto.prototype as object, field) as
+      { type?: unknown } | undefined;
+    if (property && isDtoClass(property.type) && typeof value === 'object' && value !== null) {
+      for (const [index, item] of (Array.isArray(value) ? value : [value]).entries()) {
+        if (typeof item !== 'object' || item === null) continue;
+        const nested = inheritedNameField(
+          property.type,
+          item as object,
+          Array.isArray(value) ? `${here}[${index}]` : here,
+        );
+        if (nested) return nested;
+      }
     }
   }
   return undefined;
@@ -183,9 +218,10 @@ export class HttpValidationPipe implements PipeTransform {
       const forbidden = forbiddenInput(value, '');
       if (forbidden) throw validationProblem([forbidden]);
       // A body read as it comes (`@Body() body: unknown`, the leak report) has no DTO to say which fields may be null.
-      const nullField =
-        metadata.metatype && metadata.metatype !== Object && nullNotAllowed(metadata.metatype, value as object);
-      if (nullField) throw validationProblem([nullField]);
+      const declared = metadata.metatype && metadata.metatype !== Object ? metadata.metatype : undefined;
+      const misread =
+        declared && (nullNotAllowed(declared, value as object) || inheritedNameField(declared, value as object));
+      if (misread) throw validationProblem([misread]);
       const body: unknown = await this.body.transform(value, metadata);
       return metadata.metatype && metadata.metatype !== Object ? withPastedKeysMasked(body) : body;
     }

@@ -42,6 +42,15 @@ export const NormalizeLabels = (): PropertyDecorator =>
       : value,
   );
 
+/**
+ * A free-form object (metadata, placeholder values) kept exactly as sent. class-transformer, which copies a
+ * body into its DTO, skips keys named like a member every object has (`constructor`, `toString`, `valueOf`…),
+ * so `{"toString": "x"}` would be stored as `{}`. The object's own rules (IsMetadata…) still check it.
+ * (`__proto__`, `constructor` and `prototype` never get here: the gateway refuses them, see forbiddenInput.)
+ */
+export const KeptAsSent = (): PropertyDecorator =>
+  Transform(({ obj, key }: TransformFnParams) => (obj as Record<string, unknown>)[key]);
+
 export const IsMetadata = (): PropertyDecorator =>
   ValidateBy({
     name: 'isMetadata',

@@ -20,6 +20,7 @@ import {
   Canonical,
   IsMetadata,
   IsProject,
+  KeptAsSent,
   MAX_ARTIFACT_CONTENT_BYTES,
   MAX_LABEL_LENGTH,
   MAX_LABELS,
@@ -137,6 +138,7 @@ export class RenderPromptDto {
     example: { language: 'TypeScript' },
   })
   @IsOptional()
+  @KeptAsSent()
   @IsObject()
   @ValidateBy({
     name: 'stringValues',
@@ -205,6 +207,7 @@ export class CreateArtifactDto extends Labelled {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'at most 16 KiB' })
   @IsOptional()
+  @KeptAsSent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -241,6 +244,7 @@ export class CreateMemoryDto extends Labelled {
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'at most 16 KiB' })
   @IsOptional()
+  @KeptAsSent()
   @IsMetadata()
   metadata?: Record<string, unknown>;
 }
@@ -364,6 +368,8 @@ export function parseMetadataFilter(text: string): Record<string, Scalar[]> | un
   const isScalar = (value: unknown): value is Scalar => ['string', 'number', 'boolean'].includes(typeof value);
   const filter: Record<string, Scalar[]> = {};
   for (const [key, value] of Object.entries(parsed)) {
+    // Stored metadata never holds these (refused when written), and validation on the way would drop them.
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return undefined;
     const values = Array.isArray(value) ? value : [value];
     if (values.length === 0 || values.length > 50 || !values.every(isScalar)) return undefined;
     filter[key] = values;
