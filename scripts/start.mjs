@@ -3,12 +3,19 @@
 // (unless NATS_URL / DATABASE_URL point at running servers), builds if needed, runs the four
 // services, restarts one that dies (and NATS or PostgreSQL when they die), and prints the dashboard
 // URL. Ctrl-C / SIGTERM stops it all.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
-import {
+import { buildPlatform } from './lib/build.mjs';
+import { ensureDependencies } from './lib/dependencies.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
+// On a fresh clone nothing is installed yet: what follows needs node_modules.
+ensureDependencies(root, say);
+const { default: pg } = await import('pg');
+const {
   NATS_THREADS_RULE,
   RESTART_RESET_AFTER_MS,
   SERVICE_DATABASES,
@@ -18,8 +25,7 @@ import {
   startPostgres,
   stopChild,
   superviseServer,
-} from './lib/servers.mjs';
-import { buildPlatform } from './lib/build.mjs';
+} = await import('./lib/servers.mjs');
 
 /**
  * Node flags per service. The gateway allocates a little for every request at thousands of requests
@@ -29,7 +35,6 @@ import { buildPlatform } from './lib/build.mjs';
  */
 const NODE_FLAGS = { gateway: ['--max-semi-space-size=32'] };
 
-const root = resolve(import.meta.dirname, '..');
 const env = process.env;
 /**
  * What every service inherits from this environment: all of it but the gateway's own settings, which
@@ -41,8 +46,6 @@ const INHERITED_ENV = Object.fromEntries(Object.entries(env).filter(([name]) => 
 const GATEWAY_ENV = Object.fromEntries(
   Object.entries(env).filter(([name, value]) => GATEWAY_ONLY.includes(name) && value),
 );
-
-const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
 
 /** Exit code of a refused environment (EX_CONFIG), as the services use: nothing to retry until it is changed. */
 const CONFIG_ERROR_EXIT = 78;
@@ -70,6 +73,13 @@ function wholeNumber(name, min, max, fallback, rule) {
 
 const portNumber = (name, fallback) => wholeNumber(name, 1, 65535, fallback, 'must be a port number (1-65535)');
 
+/** `NAME="value"` with a URL's password replaced, as the services show it; the name alone when it cannot be told apart. */
+function shownUrl(name, text) {
+  const credentials = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i;
+  if (credentials.test(text)) return `${name}=${JSON.stringify(text.replace(credentials, '$1:[REDACTED]@'))}`;
+  return text.includes('@') ? `${name} (value not shown: it may hold a password)` : `${name}=${JSON.stringify(text)}`;
+}
+
 /** The launcher connects to DATABASE_URL itself, before any service checks it; its password is never printed. */
 function checkDatabaseUrl() {
   const raw = env.DATABASE_URL;
@@ -80,7 +90,7 @@ function checkDatabaseUrl() {
     // Refused below, like any other URL that is not a postgres:// one.
   }
   problems.push(
-    'DATABASE_URL (value not shown): must be the postgres:// URL of a running PostgreSQL server (postgres://user:password@host:port, the port a number)',
+    `${shownUrl('DATABASE_URL', raw)}: must be the postgres:// URL of a running PostgreSQL server (postgres://user:password@host:port, the port a number)`,
   );
 }
 
@@ -126,17 +136,6 @@ if (problems.length > 0) {
 }
 const dataDir = resolve(env.DATA_DIR || join(root, '.data'));
 
-if (!existsSync(join(root, 'node_modules'))) {
-  say('installing dependencies (npm ci)...');
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-}
-say('building (incremental)...');
-try {
-  buildPlatform(root);
-} catch (error) {
-  fail(error.message);
-}
-
 mkdirSync(dataDir, { recursive: true });
 const lockFile = join(dataDir, 'start.pid');
 if (existsSync(lockFile)) {
@@ -153,6 +152,14 @@ for (const [variable, fixed] of Object.entries(fixedPorts)) {
     rmSync(lockFile, { force: true });
     fail(`${variable}=${fixed} is already in use on 127.0.0.1: set ${variable} to a free port.`, CONFIG_ERROR_EXIT);
   }
+}
+
+// After the checks above: a second copy, or a taken port, is refused at once instead of after a build.
+say('building (incremental)...');
+try {
+  buildPlatform(root);
+} catch (error) {
+  fail(error.message);
 }
 
 const cleanups = [];

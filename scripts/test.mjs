@@ -6,10 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildPlatform } from './lib/build.mjs';
-import { ensureChromium, ensureNatsServer, startPostgres } from './lib/servers.mjs';
+import { ensureDependencies } from './lib/dependencies.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const say = (message) => process.stderr.write(`[test] ${message}\n`);
+// On a fresh clone nothing is installed yet: the servers' module needs node_modules.
+ensureDependencies(root, say);
+const { ensureChromium, ensureNatsServer, startPostgres } = await import('./lib/servers.mjs');
 const workDir = mkdtempSync(join(tmpdir(), 'vibexp-test-'));
 const resultsFile = join(workDir, 'jest-results.json');
 let postgres;
