@@ -34,7 +34,8 @@ Usage: vibexp <command> [options] [--format table|json]
   api <METHOD> <path> [--data JSON|@file|-]
 
 Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',
---body/--content/--text (or --body-file path, - for stdin), --expected-version n.
+--body/--content/--text (or --body-file/--content-file/--text-file path, - for stdin), --expected-version n.
+prompt render <id|slug> [--set name=value]…   fills placeholders (repeat --set for each one).
 Configuration: VIBEXP_API_KEY, VIBEXP_BASE_URL (default http://localhost:3000), ~/.vibexp/credentials.json.
 Exit codes: 0 ok, 1 API or runtime error, 2 usage error, 4 authentication or permission error.
 `;
@@ -52,6 +53,15 @@ const COMMANDS: Record<string, Command> = {
   ...Object.fromEntries(CONTENT_KINDS.map((kind) => [kind, content])),
 };
 
+/** `vibexp <command> --help`: that command's lines of the usage (and the content fields), not all of it. */
+function commandHelp(name: string): string {
+  const lines = USAGE.split('\n');
+  const own = lines.filter((line) => line.startsWith(`  ${name} `));
+  const fieldsAt = lines.findIndex((line) => line.startsWith('Fields of create/update'));
+  const fields = CONTENT_KINDS.includes(name) ? lines.slice(fieldsAt, fieldsAt + (name === 'prompt' ? 3 : 2)) : [];
+  return `Usage: vibexp ${name} …\n\n${[...own, ...fields].join('\n')}\n\nRun \`vibexp --help\` for every command.\n`;
+}
+
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
@@ -61,6 +71,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     const name = args.positionals[0];
+    if (name !== undefined && name in COMMANDS && args.flags.has('help')) {
+      io.stdout.write(commandHelp(name));
+      return EXIT.ok;
+    }
     if (name === undefined || name === 'help' || args.flags.has('help')) {
       (name === undefined && !args.flags.has('help') ? io.stderr : io.stdout).write(USAGE);
       return name === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;

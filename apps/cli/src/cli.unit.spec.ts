@@ -132,12 +132,17 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         [[503, problem(503, 'SERVICE_UNAVAILABLE')]],
       );
       expect([post.code, post.sent.length]).toEqual([1, 1]);
+      const detail = 'hourly limit of 1000 requests reached; it resets at the top of the hour, in 1800 s';
       const limited = await cli(
         ['prompt', 'list'],
-        [[429, problem(429, 'RATE_LIMIT_EXCEEDED'), { 'retry-after': '1800' }]],
+        [[429, { status: 429, code: 'RATE_LIMIT_EXCEEDED', detail }, { 'retry-after': '1800' }]],
       );
       expect([limited.code, limited.sent.length, limited.slept]).toEqual([1, 1, []]);
-      expect(limited.stderr).toContain('resets in 1800 s');
+      // The API's detail says when, once; an answer without a detail (a proxy's) gets it from Retry-After.
+      expect(limited.stderr).toContain(`\nvibexp: 429 RATE_LIMIT_EXCEEDED: ${detail}\n`);
+      expect(limited.stderr.match(/1800 s/g)).toHaveLength(1);
+      const bare = await cli(['prompt', 'list'], [[429, '', { 'retry-after': '1800' }]]);
+      expect(bare.stderr).toContain('(the limit resets in 1800 s)');
     });
 
     it('retries a lost connection for idempotent requests, then exits 1', async () => {
@@ -230,7 +235,7 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         expect([argv, (await cli(argv)).code]).toEqual([argv, 2]);
       const noKey = await cli(['whoami'], [], { env: {} });
       expect(noKey.code).toBe(4);
-      expect(noKey.stderr).toContain('vibexp auth login --with-api-key');
+      expect(noKey.stderr).toContain('run `vibexp auth login --web` (or `--with-api-key`)');
     });
 
     it('names what is wrong in a usage error: an unknown option, a missing value, the alert id before the resolution', async () => {
@@ -801,6 +806,8 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(JSON.parse(ok.stdout)).toEqual({ id: 'm' });
       const denied = await cli(['api', 'GET', '/api/v1/settings/api-keys'], [[403, problem(403, 'SESSION_REQUIRED')]]);
       expect([denied.code, JSON.parse(denied.stdout).code]).toEqual([4, 'SESSION_REQUIRED']);
+      // Like every other command's error: the status, the problem's code and its detail.
+      expect(denied.stderr).toContain('\nvibexp: 403 SESSION_REQUIRED: SESSION_REQUIRED detail\n');
       expect((await cli(['api', 'GET', 'https://evil.test/x'])).code).toBe(2);
       expect((await cli(['api', 'POST', 'memories', '--data', '{x'])).code).toBe(2);
     });
@@ -856,6 +863,20 @@ describe('ApiClient timeouts', () => {
       20,
     );
     await expect(client.json('GET', '/x')).resolves.toEqual({ ok: true });
+  });
+});
+
+describe('vibexp <command> --help', () => {
+  it("prints that command's lines, with the content fields for a content kind", async () => {
+    const alertsHelp = await cli(['alerts', '--help']);
+    expect(alertsHelp.code).toBe(0);
+    expect(alertsHelp.stdout).toContain('alerts resolve <id> --resolution');
+    expect(alertsHelp.stdout).not.toContain('memory list');
+    const promptHelp = (await cli(['prompt', '--help'])).stdout;
+    expect(promptHelp).toContain('--body-file/--content-file/--text-file');
+    expect(promptHelp).toContain('--set name=value');
+    expect((await cli(['memory', '--help'])).stdout).not.toContain('--set');
+    expect((await cli(['--help'])).stdout).toContain('hooks send');
   });
 });
 

@@ -214,7 +214,11 @@ function parseBaseUrl(baseUrl: string): URL {
 }
 
 export async function apiError(response: Response): Promise<ApiError> {
-  const text = await response.text();
+  return apiErrorOf(response, await response.text());
+}
+
+/** The error of an answer whose body was already read: `STATUS CODE: detail`, and each field's message. */
+export function apiErrorOf(response: Response, text: string): ApiError {
   let problem: ApiError['problem'];
   try {
     problem = JSON.parse(text) as ApiError['problem'];
@@ -222,7 +226,8 @@ export async function apiError(response: Response): Promise<ApiError> {
     problem = undefined;
   }
   let message = `${response.status} ${problem?.code ?? response.statusText}: ${problem?.detail ?? (text.slice(0, 200) || 'no details')}`;
-  if (response.status === 429) {
+  // The API's own detail already says when the limit resets; an answer without one gets it from Retry-After.
+  if (response.status === 429 && !problem?.detail) {
     const wait = retryAfterMs(response.headers.get('retry-after'));
     if (wait !== undefined) message += ` (the limit resets in ${Math.ceil(wait / 1000)} s)`;
   }

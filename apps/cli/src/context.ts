@@ -99,6 +99,6 @@ export class Context {
 export class NotLoggedIn extends Error {
   override readonly name = 'NotLoggedIn';
   constructor() {
-    super('no API key: set VIBEXP_API_KEY or run `vibexp auth login --with-api-key`');
+    super('no API key: run `vibexp auth login --web` (or `--with-api-key`), or set VIBEXP_API_KEY');
   }
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
-import { ApiError } from '../client';
+import { apiErrorOf } from '../client';
 import type { Context } from '../context';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -41,5 +41,5 @@ export async function api(context: Context): Promise<void> {
     // Not JSON: shown as it came.
   }
   if (shown) io.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
-  if (!response.ok) throw new ApiError(response.status, undefined, `${response.status} ${response.statusText}`);
+  if (!response.ok) throw apiErrorOf(response, text);
 }
