@@ -170,4 +170,15 @@ describe('replay (built CLI)', () => {
       alertsOf(fromFile.stdout).map((alert) => [alert.rule, alert.count]),
     );
   });
+
+  it('answers --help with its usage, and names an unknown option', () => {
+    const help = replay(['--help']);
+    expect([help.status, help.stdout]).toEqual([
+      0,
+      expect.stringContaining('Usage: node dist/apps/audit-service/src/replay.js'),
+    ]);
+    const unknown = replay(['--verbose']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('replay: unknown option --verbose');
+  });
 });

@@ -10,12 +10,24 @@ import { AlertBook } from './detector/alert-book';
 import { Detector, detectorConfig } from './detector/detector';
 import { PrefixOwners, attributeByPrefix } from './detector/prefix-attribution';
 
+const USAGE = `Usage: node dist/apps/audit-service/src/replay.js [--config '{"burstPerIp":20}'] [events.ndjson | -]
+Runs the anomaly detector over NDJSON events (one event, or a batch message, per line; - or no file: stdin) and
+prints the alerts it would raise as NDJSON on stdout, then a summary on stderr.
+`;
+
 async function main(): Promise<void> {
-  // replay.js [--config '{"burstPerIp":20}'] [file.ndjson | -]
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const configAt = args.indexOf('--config');
   const config = detectorConfig(configAt === -1 ? '' : (args.splice(configAt, 2)[1] ?? ''));
   const path = args[0];
+  if (path?.startsWith('-') && path !== '-') throw new Error(`unknown option ${path}\n${USAGE}`);
+  // Without a file, the events come on stdin: a terminal there means nothing was piped in.
+  if ((!path || path === '-') && process.stdin.isTTY)
+    throw new Error(`no events: give a file or pipe them in\n${USAGE}`);
   const input = path && path !== '-' ? createReadStream(path) : process.stdin;
   const detector = new Detector(config);
   const book = new AlertBook();

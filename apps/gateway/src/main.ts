@@ -39,7 +39,7 @@ async function bootstrap(): Promise<void> {
     logger,
   );
   nats.assertMessageLimit();
-  await provisionStreams(await nats.manager());
+  await provisionStreams(await nats.manager(), config.NATS_STREAM_REPLICAS);
 
   cacheValidationMetadata();
   const app = await NestFactory.create(

@@ -181,7 +181,7 @@ export async function runService<Env extends ServiceEnv>(
     logger,
   );
   nats.assertMessageLimit();
-  await provisionStreams(await nats.manager());
+  await provisionStreams(await nats.manager(), config.NATS_STREAM_REPLICAS);
 
   const context: ServiceContext<Env> = { name: definition.name, config, logger, dataSource, nats, metrics };
 

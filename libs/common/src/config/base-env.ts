@@ -108,6 +108,13 @@ export class BaseEnv {
   /** How long an RPC request waits for its reply before it is answered 503. */
   @IntegerVariable(50, 60_000, 'milliseconds')
   RPC_TIMEOUT_MS = 5_000;
+
+  /**
+   * How many NATS servers keep a copy of each JetStream stream: 1 for one server, 3 on a 3-node cluster.
+   * Every process sets the streams up at start (an update when they exist), so every process must say the same.
+   */
+  @IntegerVariable(1, 5)
+  NATS_STREAM_REPLICAS = 1;
 }
 
 /** Variables of a service that owns a database. */

@@ -3,6 +3,9 @@ import pino, { type Logger as PinoLogger } from 'pino';
 import { redact, redactText } from './redact';
 import { currentRequestId } from './request-context';
 
+/** The contexts of Nest's own start-up lines: the modules it loads and every route it maps. */
+const NEST_START_UP = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
 /**
  * The one logger of the platform: JSON lines on stdout, the current request id on every line,
  * secrets masked by field name and by shape before anything is written.
@@ -24,7 +27,8 @@ export class JsonLogger implements LoggerService {
   }
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    // Nest's start-up lines (a line per module and per route: about 150 for the gateway) are detail, not news.
+    this.write(NEST_START_UP.has(rest[rest.length - 1] as string) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.write('error', message, rest);
