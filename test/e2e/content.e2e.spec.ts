@@ -944,6 +944,8 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(security('/api/v1/settings/api-keys')).toEqual(['session']);
     expect(security('/api/v1/memories')).toEqual(['api_key', 'session']);
     expect(security('/admin/v1/accounts')).toEqual(['admin_token']);
+    // Open (an empty requirement), or with the deployment's METRICS_TOKEN when it sets one.
+    expect((document.body.paths['/metrics'].get as Operation).security).toEqual([{}, { metrics_token: [] }]);
     // The MCP endpoint and its OAuth server (PRODUCT.md §14) are in the document too: MCP takes POST only.
     expect(Object.keys(document.body.paths['/mcp/v1/common'])).toEqual(['post']);
     expect(security('/mcp/v1/common', 'post')).toEqual(['oauth2']);
@@ -968,6 +970,8 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     });
     const schemes = (document.body as unknown as { components: { securitySchemes: Record<string, unknown> } })
       .components.securitySchemes;
+    for (const name of ['admin_token', 'metrics_token'])
+      expect(schemes[name]).toMatchObject({ scheme: 'bearer', bearerFormat: 'opaque, at least 16 characters' });
     expect(schemes.oauth2).toMatchObject({
       type: 'oauth2',
       flows: { authorizationCode: { tokenUrl: '/oauth/token', scopes: { 'content:read': expect.any(String) } } },

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '#common';
+import { HealthController, PROBLEM_CONTENT_TYPE } from '#common';
 import { OAUTH_SCOPES } from '#contracts';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { accessPolicyOf } from './auth/access.decorator';
@@ -40,6 +40,9 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
     ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? []),
   ];
   if (guards.includes(AdminTokenGuard)) return [{ admin_token: [] }];
+  // Open, or for the METRICS_TOKEN's holder only when the deployment sets one (checked by the handler itself).
+  if (controller === HealthController && handler === HealthController.prototype.prometheus)
+    return [{}, { metrics_token: [] }];
   switch (accessPolicyOf(controller, handler).mode) {
     case 'public':
       return [];
@@ -73,8 +76,22 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
       )
       .addCookieAuth('vx_session', { type: 'apiKey', in: 'cookie', name: 'vx_session' }, 'session')
       .addBearerAuth(
-        { type: 'http', scheme: 'bearer', description: 'the ADMIN_TOKEN of the deployment (/admin/v1 only)' },
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'opaque, at least 16 characters',
+          description: 'the ADMIN_TOKEN of the deployment (/admin/v1 only)',
+        },
         'admin_token',
+      )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'opaque, at least 16 characters',
+          description: 'the METRICS_TOKEN of the deployment, when it sets one (/metrics only)',
+        },
+        'metrics_token',
       )
       .addOAuth2(
         {
