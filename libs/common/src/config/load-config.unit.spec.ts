@@ -102,6 +102,14 @@ describe('loadConfig refusals', () => {
     expect(problemsOf({ ...valid, RPC_TIMEOUT_MS: '10' })).toEqual([
       'RPC_TIMEOUT_MS="10": must be a whole number of milliseconds from 50 to 60000',
     ]);
+    expect(problemsOf({ ...valid, NATS_STREAM_REPLICAS: '0' })).toEqual([
+      'NATS_STREAM_REPLICAS="0": must be a whole number from 1 to 5',
+    ]);
+  });
+
+  it('keeps one copy of each stream unless NATS_STREAM_REPLICAS says more (a cluster)', () => {
+    expect(loadConfig(ServiceEnv, valid).NATS_STREAM_REPLICAS).toBe(1);
+    expect(loadConfig(ServiceEnv, { ...valid, NATS_STREAM_REPLICAS: '3' }).NATS_STREAM_REPLICAS).toBe(3);
   });
 
   it.each([
