@@ -16,10 +16,10 @@ const say = (message) => process.stderr.write(`[vibexp] ${message}\n`);
 ensureDependencies(root, say);
 const { default: pg } = await import('pg');
 const {
-  NATS_THREADS_RULE,
   RESTART_RESET_AFTER_MS,
   SERVICE_DATABASES,
   freePort,
+  natsThreads,
   restartDelay,
   startNats,
   startPostgres,
@@ -63,21 +63,30 @@ const problems = [];
  * `1e3`, `12.5` and an empty value are refused (Number() would take the first three, and read '' as 0).
  */
 function wholeNumber(name, min, max, fallback, rule) {
-  const raw = env[name];
-  if (raw === undefined) return fallback;
+  if (env[name] === undefined) return fallback;
+  // Spaces around are forgiven, as the services forgive them.
+  const raw = env[name].trim();
   const value = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   if (value >= min && value <= max) return value;
-  problems.push(`${name}=${JSON.stringify(raw)}: ${rule}`);
+  problems.push(`${name}=${JSON.stringify(env[name])}: ${rule}`);
   return fallback;
 }
 
 const portNumber = (name, fallback) => wholeNumber(name, 1, 65535, fallback, 'must be a port number (1-65535)');
 
-/** `NAME="value"` with a URL's password replaced, as the services show it; the name alone when it cannot be told apart. */
+/**
+ * How a refused connection URL is shown: its scheme, host and path only (never its credentials or options, where a
+ * password can sit too), or nothing when it is no URL with a host (a libpq `key=value` string, a JDBC URL).
+ */
 function shownUrl(name, text) {
-  const credentials = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i;
-  if (credentials.test(text)) return `${name}=${JSON.stringify(text.replace(credentials, '$1:[REDACTED]@'))}`;
-  return text.includes('@') ? `${name} (value not shown: it may hold a password)` : `${name}=${JSON.stringify(text)}`;
+  try {
+    const url = new URL(text);
+    if (url.host)
+      return `${name}=${JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`)} (credentials and options not shown)`;
+  } catch {
+    // Not a URL: shown by name only.
+  }
+  return `${name} (value not shown)`;
 }
 
 /** The launcher connects to DATABASE_URL itself, before any service checks it; its password is never printed. */
@@ -127,8 +136,14 @@ const fixedPorts = {
 for (const service of Object.keys(SERVICE_DATABASES))
   fixedPorts[portVariableOf(service)] = portNumber(portVariableOf(service));
 const readyTimeoutSeconds = startTimeoutSeconds();
-// Read again by the servers' launcher; checked here so that a bad value is refused with the others, before building.
-if (!env.NATS_URL) wholeNumber('NATS_GOMAXPROCS', 1, 9999, undefined, NATS_THREADS_RULE);
+// Read when NATS starts; checked here too, so that a bad value is refused with the others, before building.
+if (!env.NATS_URL) {
+  try {
+    natsThreads();
+  } catch (error) {
+    problems.push(error.message);
+  }
+}
 checkDatabaseUrl();
 if (problems.length > 0) {
   for (const problem of problems) say(`error: ${problem}`);
@@ -147,6 +162,8 @@ if (existsSync(lockFile)) {
   }
 }
 writeFileSync(lockFile, String(process.pid));
+// However it ends (a failed build, a signal before the children start, a crash), the lock goes with it.
+process.on('exit', () => rmSync(lockFile, { force: true }));
 for (const [variable, fixed] of Object.entries(fixedPorts)) {
   if (fixed !== undefined && !(await portIsFree(fixed))) {
     rmSync(lockFile, { force: true });

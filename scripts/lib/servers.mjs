@@ -111,16 +111,14 @@ function ensureDebianPackage(command, pkg, otherwise, log) {
  * Go's scheduler spins idle threads looking for work and takes CPU the services need (measured in
  * bench/ on 2 cores: about 25 % less CPU in nats-server and 20 % more reads by id per second).
  */
-function natsThreads() {
+export function natsThreads() {
   const configured = process.env.NATS_GOMAXPROCS;
   if (configured === undefined) return Math.max(1, Math.floor(availableParallelism() / 2));
-  const threads = /^[0-9]{1,9}$/.test(configured) ? Number(configured) : Number.NaN;
+  const threads = /^[0-9]{1,9}$/.test(configured.trim()) ? Number(configured) : Number.NaN;
   if (!(threads >= 1 && threads <= 9999))
-    throw new Error(`NATS_GOMAXPROCS=${JSON.stringify(configured)}: ${NATS_THREADS_RULE}`);
+    throw new Error(`NATS_GOMAXPROCS=${JSON.stringify(configured)}: must be a whole number of threads from 1 to 9999`);
   return threads;
 }
-
-export const NATS_THREADS_RULE = 'must be a whole number of threads from 1 to 9999';
 
 /** The last three lines a process wrote, on one line: what a log line quotes when it died. */
 function lastLines(output) {

@@ -168,6 +168,6 @@ describe('the vibexp CLI against a running platform (PRODUCT.md §12)', () => {
   it('logs out', async () => {
     expect((await vibexp(['auth', 'logout'])).code).toBe(0);
     const after = await vibexp(['whoami']);
-    expect([after.code, after.stderr]).toEqual([4, expect.stringContaining('auth login --with-api-key')]);
+    expect([after.code, after.stderr]).toEqual([4, expect.stringContaining('auth login --web')]);
   });
 });

@@ -206,6 +206,7 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       for (const metadata of [
         { redirect_uris: [`https://app.example.com/cb/${pasted}`] },
         { redirect_uris: [`http://evil.example.com/${pasted}`] },
+        { redirect_uris: [`https://app.example.com/cb?k=${pasted.replace('_', '%5F')}`] },
         { client_uri: `https://app.example.com/?k=${pasted.replace('vxk_', 'vxr_')}` },
       ]) {
         const refused = await register(metadata);

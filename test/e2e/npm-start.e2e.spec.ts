@@ -138,9 +138,7 @@ describe('npm start', () => {
     expect(started.output()).toContain('PORT="http": must be a port number');
     expect(started.output()).toContain('NATS_PORT="0x1068": must be a port number');
     expect(started.output()).toContain('NATS_GOMAXPROCS="abc": must be a whole number of threads');
-    expect(started.output()).toContain(
-      'DATABASE_URL="postgres://postgres:[REDACTED]@127.0.0.1:notaport/keys": must be the postgres:// URL',
-    );
+    expect(started.output()).toContain('DATABASE_URL (value not shown): must be the postgres:// URL');
     expect(started.output()).not.toContain('Pa55SecretWord');
     expect(started.output()).not.toContain('building');
   });
@@ -243,7 +241,8 @@ describe('npm start', () => {
     } finally {
       again.child.kill('SIGTERM');
     }
-    await again.exited;
+    // npm answers a SIGTERM by exiting with 143 (or 0 once its child has stopped cleanly).
+    expect([0, 143]).toContain(await again.exited);
     if (!tree) return; // not reached: the block above either set it or threw
     const started = tree;
     try {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { RpcErrorCode, RpcSubjects } from '#contracts';
 import { EventStore, createServiceDataSource } from '#event-store';
 import { TestPlatform, stopProcess, waitForHttp } from '../support/platform';
+import { waitFor } from '../support/wait';
 
 describe('walking skeleton: the platform end to end', () => {
   let platform: TestPlatform;
@@ -92,6 +93,11 @@ describe('walking skeleton: the platform end to end', () => {
       const info = await manager.consumers.info('ACCOUNTS', 'audit-accounts');
       return { created: info.created, delivered: info.delivered.consumer_seq, redelivered: info.num_redelivered };
     };
+    // Once everything delivered is acknowledged: an ack still in flight at the stop may be redelivered (at least once).
+    await waitFor(
+      () => manager.consumers.info('ACCOUNTS', 'audit-accounts'),
+      (info) => info.num_ack_pending === 0,
+    );
     const before = await position();
     expect(before.delivered).toBeGreaterThan(0);
     await stopProcess(platform.processes.get('audit-service')!);

@@ -13,6 +13,11 @@ import { CLI_VERSION, Context, type Io, NotLoggedIn } from './context';
 /** Exit codes of PRODUCT.md §12. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
 
+/** The options of a content kind's create and update (and a prompt's render), in the usage and in its own help. */
+const CONTENT_FIELDS = `Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',
+--body/--content/--text (or --body-file/--content-file/--text-file path, - for stdin), --expected-version n.`;
+const PROMPT_RENDER = 'prompt render <id|slug> [--set name=value]…   fills placeholders (repeat --set for each one).';
+
 export const USAGE = `vibexp ${CLI_VERSION}: the VibeXP command-line client
 
 Usage: vibexp <command> [options] [--format table|json]
@@ -33,9 +38,8 @@ Usage: vibexp <command> [options] [--format table|json]
   hooks send <claude-code|cursor-ide>   post the hook JSON on stdin (what an installed hook runs)
   api <METHOD> <path> [--data JSON|@file|-]
 
-Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',
---body/--content/--text (or --body-file/--content-file/--text-file path, - for stdin), --expected-version n.
-prompt render <id|slug> [--set name=value]…   fills placeholders (repeat --set for each one).
+${CONTENT_FIELDS}
+${PROMPT_RENDER}
 Configuration: VIBEXP_API_KEY, VIBEXP_BASE_URL (default http://localhost:3000), ~/.vibexp/credentials.json.
 Exit codes: 0 ok, 1 API or runtime error, 2 usage error, 4 authentication or permission error.
 `;
@@ -55,10 +59,8 @@ const COMMANDS: Record<string, Command> = {
 
 /** `vibexp <command> --help`: that command's lines of the usage (and the content fields), not all of it. */
 function commandHelp(name: string): string {
-  const lines = USAGE.split('\n');
-  const own = lines.filter((line) => line.startsWith(`  ${name} `));
-  const fieldsAt = lines.findIndex((line) => line.startsWith('Fields of create/update'));
-  const fields = CONTENT_KINDS.includes(name) ? lines.slice(fieldsAt, fieldsAt + (name === 'prompt' ? 3 : 2)) : [];
+  const own = USAGE.split('\n').filter((line) => line.startsWith(`  ${name} `));
+  const fields = CONTENT_KINDS.includes(name) ? [CONTENT_FIELDS, ...(name === 'prompt' ? [PROMPT_RENDER] : [])] : [];
   return `Usage: vibexp ${name} …\n\n${[...own, ...fields].join('\n')}\n\nRun \`vibexp --help\` for every command.\n`;
 }
 
@@ -71,7 +73,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     const name = args.positionals[0];
-    if (name !== undefined && name in COMMANDS && args.flags.has('help')) {
+    // Own names only: `toString` or `constructor` is no command.
+    const known = name !== undefined && Object.hasOwn(COMMANDS, name);
+    if (known && args.flags.has('help')) {
       io.stdout.write(commandHelp(name));
       return EXIT.ok;
     }
@@ -79,9 +83,8 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       (name === undefined && !args.flags.has('help') ? io.stderr : io.stdout).write(USAGE);
       return name === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;
     }
-    const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command: ${name}`);
-    await command(new Context(args, io));
+    if (!known) throw new UsageError(`unknown command: ${name}`);
+    await COMMANDS[name](new Context(args, io));
     return EXIT.ok;
   } catch (error) {
     return report(error, io);

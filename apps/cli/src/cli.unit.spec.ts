@@ -878,6 +878,17 @@ describe('vibexp <command> --help', () => {
     expect((await cli(['memory', '--help'])).stdout).not.toContain('--set');
     expect((await cli(['--help'])).stdout).toContain('hooks send');
   });
+
+  it('takes no name every object has for a command', async () => {
+    for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+      const answer = await cli([name]);
+      expect([name, answer.code, answer.stderr]).toEqual([
+        name,
+        2,
+        expect.stringContaining(`unknown command: ${name}`),
+      ]);
+    }
+  });
 });
 
 describe('CLI helpers', () => {

@@ -1,11 +1,12 @@
 import { Transform } from 'class-transformer';
 
 /**
- * An email address as it is stored and shown: trimmed, in Unicode compatibility form (NFKC). Without it, an
+ * An email address as it is stored and shown: in Unicode compatibility form (NFKC), then trimmed (NFKC turns
+ * some accents written alone into a space and the accent). Without it, an
  * address written with a look-alike such as the Kelvin sign (U+212A) would be stored as written, yet compared
  * in lower case as the plain letter's: one account would show an address that is not the one it holds.
  */
-export const emailAsStored = (email: string): string => email.trim().normalize('NFKC');
+export const emailAsStored = (email: string): string => email.normalize('NFKC').trim();
 
 /** The form two addresses are compared in (sign-up uniqueness, login, the administrator's lookup). */
 export const normalizedEmail = (email: string): string => emailAsStored(email).toLowerCase();

@@ -16,3 +16,4 @@ export * from './oauth';
 export * from './display-name';
 export * from './pasted-keys';
 export * from './email';
+export * from './reserved-keys';

@@ -1,8 +1,9 @@
-import { DomainError, RpcErrorCode } from '#contracts';
+import { DomainError, RESERVED_KEYS, RpcErrorCode } from '#contracts';
 
 /**
  * The prompt template language (PRODUCT.md §5.1), pure:
- * - `{{name}}` is a placeholder (letters, digits, `_`, `.`, `-`; spaces inside the braces allowed);
+ * - `{{name}}` is a placeholder (letters, digits, `_`, `.`, `-`; spaces inside the braces allowed), except the
+ *   reserved names `__proto__`, `constructor` and `prototype`, which no request can give a value: plain text;
  * - `@slug` includes the account's prompt with that slug, recursively, when the `@` starts the text
  *   or follows a character that is not a letter, digit or `_` (so `ada@example.com` is plain text);
  * - `@@` is a literal `@`.
@@ -29,6 +30,7 @@ export function tokenize(body: string): Segment[] {
     text(body.slice(last, index));
     if (raw === '@@') text('@');
     else if (slug !== undefined) segments.push({ kind: 'reference', slug, raw });
+    else if (RESERVED_KEYS.has(placeholder)) text(raw);
     else segments.push({ kind: 'placeholder', name: placeholder, raw });
     last = index + raw.length;
   }
@@ -56,6 +58,14 @@ export interface RenderOutcome {
  */
 export const MAX_RENDERED_LENGTH = 1_000_000;
 export const MAX_REFERENCE_EXPANSIONS = 10_000;
+/**
+ * Text, placeholders and references walked in all: 20,000 placeholders given an empty value, included 10,000
+ * times, emit nothing and stay under both limits above, yet are 2 × 10^8 steps.
+ */
+export const MAX_SEGMENTS_VISITED = 1_000_000;
+
+const tooLarge = (what: string, rootSlug: string): DomainError =>
+  new DomainError(RpcErrorCode.TemplateTooLarge, `${what} (from @${rootSlug})`);
 
 const tooDeep = (rootSlug: string): DomainError =>
   new DomainError(
@@ -80,30 +90,31 @@ function segmentsOf(bodies: ReadonlyMap<string, string>): (slug: string) => Segm
  * Renders `rootSlug`'s body with `values`, following references through `bodies` (slug → body of
  * every prompt reachable from the root; a slug absent from it is unknown). A cycle is 422
  * TEMPLATE_CYCLE; a chain deeper than MAX_REFERENCE_DEPTH is 422 TEMPLATE_TOO_DEEP; a result longer than
- * MAX_RENDERED_LENGTH, or more than MAX_REFERENCE_EXPANSIONS references expanded, is 422 TEMPLATE_TOO_LARGE.
+ * MAX_RENDERED_LENGTH, more than MAX_REFERENCE_EXPANSIONS references expanded or MAX_SEGMENTS_VISITED parts
+ * walked is 422 TEMPLATE_TOO_LARGE.
  */
 export function render(
   rootSlug: string,
   bodies: ReadonlyMap<string, string>,
   values: Record<string, string> = {},
 ): RenderOutcome {
-  const placeholders: string[] = [];
-  const missing: string[] = [];
-  const used: string[] = [];
-  const warnings: string[] = [];
-  const note = (list: string[], value: string): void => {
-    if (!list.includes(value)) list.push(value);
-  };
+  // Sets keep their insertion order: each name once, in order of first use, without a search per note.
+  const placeholders = new Set<string>();
+  const missing = new Set<string>();
+  const used = new Set<string>();
+  const warnings = new Set<string>();
   const segments = segmentsOf(bodies);
   const parts: string[] = [];
   let length = 0;
   let expansions = 0;
+  let visited = 0;
   const emit = (text: string): void => {
+    if (text === '') return;
     length += text.length;
     if (length > MAX_RENDERED_LENGTH)
-      throw new DomainError(
-        RpcErrorCode.TemplateTooLarge,
-        `the rendered prompt would be longer than ${MAX_RENDERED_LENGTH.toLocaleString('en')} characters (from @${rootSlug})`,
+      throw tooLarge(
+        `the rendered prompt would be longer than ${MAX_RENDERED_LENGTH.toLocaleString('en')} characters`,
+        rootSlug,
       );
     parts.push(text);
   };
@@ -111,32 +122,38 @@ export function render(
   const expand = (slug: string, path: string[]): void => {
     if (path.length > MAX_REFERENCE_DEPTH) throw tooDeep(rootSlug);
     for (const segment of segments(slug)) {
+      visited += 1;
+      if (visited > MAX_SEGMENTS_VISITED)
+        throw tooLarge(
+          `the prompt would take more than ${MAX_SEGMENTS_VISITED.toLocaleString('en')} steps to render`,
+          rootSlug,
+        );
       switch (segment.kind) {
         case 'text':
           emit(segment.text);
           break;
         case 'placeholder':
-          note(placeholders, segment.name);
+          placeholders.add(segment.name);
           if (Object.hasOwn(values, segment.name)) emit(values[segment.name]);
           else {
-            note(missing, segment.name);
+            missing.add(segment.name);
             emit(segment.raw);
           }
           break;
         case 'reference':
           if (path.includes(segment.slug) || segment.slug === slug) throw cycle([...path, slug, segment.slug]);
           if (!bodies.has(segment.slug)) {
-            note(warnings, `unknown reference @${segment.slug} was left as it is`);
+            warnings.add(`unknown reference @${segment.slug} was left as it is`);
             emit(segment.raw);
             break;
           }
           expansions += 1;
           if (expansions > MAX_REFERENCE_EXPANSIONS)
-            throw new DomainError(
-              RpcErrorCode.TemplateTooLarge,
-              `the prompt would expand more than ${MAX_REFERENCE_EXPANSIONS.toLocaleString('en')} references (from @${rootSlug})`,
+            throw tooLarge(
+              `the prompt would expand more than ${MAX_REFERENCE_EXPANSIONS.toLocaleString('en')} references`,
+              rootSlug,
             );
-          note(used, segment.slug);
+          used.add(segment.slug);
           expand(segment.slug, [...path, slug]);
       }
     }
@@ -145,10 +162,10 @@ export function render(
   expand(rootSlug, []);
   return {
     rendered_body: parts.join(''),
-    placeholders,
-    placeholders_missing: missing,
-    references_used: used,
-    warnings,
+    placeholders: [...placeholders],
+    placeholders_missing: [...missing],
+    references_used: [...used],
+    warnings: [...warnings],
   };
 }
 

@@ -3,6 +3,7 @@ import {
   MAX_REFERENCE_DEPTH,
   MAX_REFERENCE_EXPANSIONS,
   MAX_RENDERED_LENGTH,
+  MAX_SEGMENTS_VISITED,
   placeholdersOf,
   referencedSlugs,
   render,
@@ -240,12 +241,34 @@ describe('render: size limits', () => {
     expect(error.message).toContain(`more than ${MAX_REFERENCE_EXPANSIONS.toLocaleString('en')} references`);
   });
 
+  it('refuses work past the limit of steps even when it emits nothing (empty values included many times)', () => {
+    const bodies = bodiesOf({
+      x: '{{a}}'.repeat(20_000),
+      root: Array.from({ length: 100 }, () => '@x').join(' '),
+    });
+    const error = domainErrorOf(() => render('root', bodies, { a: '' }));
+    expect(error.code).toBe(RpcErrorCode.TemplateTooLarge);
+    expect(error.message).toContain(`more than ${MAX_SEGMENTS_VISITED.toLocaleString('en')} steps`);
+    // Listing the placeholders walks each prompt once: cheap, and answered.
+    expect(placeholdersOf('root', bodies)).toEqual(['a']);
+  });
+
   it('renders a result of exactly the limit, and up to the limit of expansions', () => {
     const exact = render('root', bodiesOf({ root: '{{v}}' }), { v: 'y'.repeat(MAX_RENDERED_LENGTH) });
     expect(exact.rendered_body).toHaveLength(MAX_RENDERED_LENGTH);
     // 100 + 100 × 99 = 10,000 expansions.
     const many = render('l0', fanning(2, 100, 'x').set('l1', Array.from({ length: 99 }, () => '@l2').join(' ')));
     expect(many.rendered_body).toContain('x x');
+  });
+});
+
+describe('reserved names', () => {
+  it('keeps {{constructor}}, {{prototype}} and {{__proto__}} as text: no request can give them a value', () => {
+    const sut = render('root', bodiesOf({ root: '{{constructor}} {{ prototype }} {{__proto__}} {{name}}' }), {
+      name: 'N',
+    });
+    expect(sut.rendered_body).toBe('{{constructor}} {{ prototype }} {{__proto__}} N');
+    expect([sut.placeholders, sut.placeholders_missing]).toEqual([['name'], []]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { type LegacyImportLine, isCalendarDate, isDisplayName, maskPastedKeys } from '#contracts';
+import { type LegacyImportLine, RESERVED_KEYS, isCalendarDate, isDisplayName, maskPastedKeys } from '#contracts';
 import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { forbiddenInput } from '../http/validation.pipe';
 
@@ -42,7 +42,7 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
     const unknown = Object.keys(record).filter((field) => !FIELDS.has(field));
     if (unknown.length > 0) throw new Error(`unknown field(s): ${unknown.join(', ')}`);
     // PostgreSQL's text cannot hold a NUL: refused on its line instead of failing the whole import.
-    const forbidden = forbiddenInput(record, '');
+    const forbidden = forbiddenInput(record, '', RESERVED_KEYS);
     if (forbidden) throw new Error(`${forbidden.field} ${forbidden.message}`);
     if (typeof record.email !== 'string' || !record.email.includes('@')) throw new Error('email is required');
     if (typeof record.name !== 'string' || record.name.trim() === '' || record.name.length > 255)

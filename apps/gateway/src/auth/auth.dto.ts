@@ -27,6 +27,8 @@ export class SignupDto {
 
 export class LoginDto {
   @ApiProperty({ example: 'ada@example.com' })
+  // As stored, so that the length is checked on what key-service receives.
+  @EmailAsStored()
   @IsString()
   @MaxLength(254)
   email: string;

@@ -7,7 +7,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import { ProblemError, type ValidationErrorItem } from '#common';
-import { maskPastedKeys } from '#contracts';
+import { RESERVED_KEYS, maskPastedKeys } from '#contracts';
 import { flattenValidationErrors } from '#runtime';
 
 export const validationProblem = (validationErrors: ValidationErrorItem[]): ProblemError =>
@@ -46,18 +46,25 @@ function escaped(text: string): string {
   );
 }
 
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** What a body read without a DTO, a query or a path may not hold as a key (Nest strips nothing there). */
+const PROTO_KEY: ReadonlySet<string> = new Set(['__proto__']);
 
 /**
  * The first part of a request's input that no DTO rule may see, if any, with why:
  * - a `__proto__` key: JSON.parse makes it an own property, which class-transformer would then assign
  *   as the DTO's prototype, so fields the client did not send would be inherited from it, unchecked by
- *   the whitelist. Refused like any unknown field. So are `constructor` and `prototype` keys, at any depth
- *   (metadata included): Nest's ValidationPipe deletes all three silently, and a write would lose them.
+ *   the whitelist. Refused like any unknown field. In a body validated by a DTO, so are `constructor` and
+ *   `prototype` keys (`reserved`: RESERVED_KEYS), at any depth, metadata included: Nest's ValidationPipe
+ *   deletes all three silently there, and a write would lose them.
  * - a NUL character or a lone surrogate in a string or key: PostgreSQL cannot store either, so the write
  *   would fail deep in a service as a 500. Refused up front, nothing stored.
  */
-export function forbiddenInput(value: unknown, path: string, depth = 0): ValidationErrorItem | undefined {
+export function forbiddenInput(
+  value: unknown,
+  path: string,
+  reserved: ReadonlySet<string> = PROTO_KEY,
+  depth = 0,
+): ValidationErrorItem | undefined {
   if (typeof value === 'string') {
     const message = unstorable(value);
     return message ? { field: path || '(body)', message } : undefined;
@@ -67,18 +74,18 @@ export function forbiddenInput(value: unknown, path: string, depth = 0): Validat
   if (depth >= MAX_DEPTH) return { field: path || '(body)', message: `is nested more than ${MAX_DEPTH} levels deep` };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const found = forbiddenInput(value[index], `${path}[${index}]`, depth + 1);
+      const found = forbiddenInput(value[index], `${path}[${index}]`, reserved, depth + 1);
       if (found) return found;
     }
     return undefined;
   }
   for (const key of Object.keys(value)) {
     const here = path ? `${path}.${key}` : key;
-    if (RESERVED_KEYS.has(key))
-      return { field: here, message: `is a reserved name: ${[...RESERVED_KEYS].join(', ')} cannot be keys` };
+    if (reserved.has(key))
+      return { field: here, message: `is a reserved name: ${[...reserved].join(', ')} cannot be keys` };
     const message = unstorable(key);
     if (message) return { field: escaped(here), message };
-    const found = forbiddenInput((value as Record<string, unknown>)[key], here, depth + 1);
+    const found = forbiddenInput((value as Record<string, unknown>)[key], here, reserved, depth + 1);
     if (found) return found;
   }
   return undefined;
@@ -215,10 +222,11 @@ export class HttpValidationPipe implements PipeTransform {
       // No body at all (POST …/rotate without one) is an empty object; anything else must be one.
       if (value === undefined) value = {};
       if (metadata.metatype && metadata.metatype !== Object && !isJsonObject(value)) throw notAnObject();
-      const forbidden = forbiddenInput(value, '');
-      if (forbidden) throw validationProblem([forbidden]);
-      // A body read as it comes (`@Body() body: unknown`, the leak report) has no DTO to say which fields may be null.
+      // A body read as it comes (`@Body() body: unknown`, the leak report) has no DTO to say which fields may be
+      // null, and Nest strips no key from it.
       const declared = metadata.metatype && metadata.metatype !== Object ? metadata.metatype : undefined;
+      const forbidden = forbiddenInput(value, '', declared ? RESERVED_KEYS : PROTO_KEY);
+      if (forbidden) throw validationProblem([forbidden]);
       const misread =
         declared && (nullNotAllowed(declared, value as object) || inheritedNameField(declared, value as object));
       if (misread) throw validationProblem([misread]);

@@ -84,6 +84,9 @@ const APP_SCHEMES = new Set(['cursor:', 'vscode:', 'vscode-insiders:', 'windsurf
 /** A private-use scheme in the reverse-domain form RFC 8252 §7.1 asks for (`com.example.app:`). */
 const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:$/;
 
+/** The problem of a redirect URI that holds a key: an answer naming it never repeats the URI. */
+export const HOLDS_A_KEY = 'holds an API key or token';
+
 /**
  * Why a redirect URI cannot be registered, or `null` when it can (OAuth 2.1 §2.3.1, RFC 8252 §7): https;
  * http only to this machine's loopback (native apps listen there); or an app's own private-use scheme,
@@ -93,8 +96,8 @@ const REVERSE_DOMAIN_SCHEME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+:$/;
 export function redirectUriProblem(value: string): string | null {
   if (value.length > 2000) return 'is longer than 2000 characters';
   if (/[\s\p{Cc}]/u.test(value)) return 'contains spaces or control characters';
-  // Registered URIs are stored in events and shown to every user who connects the app.
-  if (containsPastedKey(value)) return 'holds an API key or token';
+  // Registered URIs are stored in events and shown to every user who connects the app (`%5F` for `_` too).
+  if (containsPastedKey(value) || containsPastedKey(percentDecoded(value))) return HOLDS_A_KEY;
   let url: URL;
   try {
     url = new URL(value);
@@ -108,6 +111,14 @@ export function redirectUriProblem(value: string): string | null {
     return LOOPBACK_HOSTS.has(url.hostname) ? null : 'must use https (http only for localhost, 127.0.0.1 or [::1])';
   if (APP_SCHEMES.has(url.protocol) || REVERSE_DOMAIN_SCHEME.test(url.protocol)) return null;
   return `must not use the ${url.protocol} scheme: use https, http on the loopback, or an app scheme such as com.example.app:`;
+}
+
+function percentDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // a stray `%`: the URI check refuses what is wrong with it
+  }
 }
 
 /** Whether a redirect URI is http on this machine's loopback interface (a native app listening for the answer). */

@@ -40,6 +40,7 @@ import {
   parseScopes,
   publicOrigin,
   readParams,
+  HOLDS_A_KEY,
   redirectUriProblem,
   isLoopbackRedirect,
   s256,
@@ -152,7 +153,7 @@ export class OAuthController {
           response,
           400,
           'invalid_redirect_uri',
-          `redirect URI "${maskPastedKeys(uri).slice(0, 200)}" ${problem}`,
+          `${problem === HOLDS_A_KEY ? 'a redirect URI' : `redirect URI "${uri.slice(0, 200)}"`} ${problem}`,
         );
     }
     const refuse = (description: string) => sendOAuthError(response, 400, 'invalid_client_metadata', description);

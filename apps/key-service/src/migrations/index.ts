@@ -4,6 +4,7 @@ import { CreateLoginFailures1764220000000 } from './1764220000000-create-login-f
 import { CreateOAuth1764300000000 } from './1764300000000-create-oauth';
 import { CreateCliLogins1764320000000 } from './1764320000000-create-cli-logins';
 import { RecordCliLoginApprovals1764330000000 } from './1764330000000-record-cli-login-approvals';
+import { EmailsInNfkc1764350000000 } from './1764350000000-emails-in-nfkc';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
@@ -13,4 +14,5 @@ export const KeyServiceMigrations: Function[] = [
   CreateOAuth1764300000000,
   CreateCliLogins1764320000000,
   RecordCliLoginApprovals1764330000000,
+  EmailsInNfkc1764350000000,
 ];

@@ -32,6 +32,7 @@ import {
 import { isUuid } from '../envelope';
 import { PaginationQuery, QueryInteger } from '../pagination';
 import { MaskPastedKeys } from '../pasted-keys';
+import { RESERVED_KEYS } from '../reserved-keys';
 
 export const PROMPT_STATUSES = ['draft', 'published'] as const;
 export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as const;
@@ -369,7 +370,7 @@ export function parseMetadataFilter(text: string): Record<string, Scalar[]> | un
   const filter: Record<string, Scalar[]> = {};
   for (const [key, value] of Object.entries(parsed)) {
     // Stored metadata never holds these (refused when written), and validation on the way would drop them.
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return undefined;
+    if (RESERVED_KEYS.has(key)) return undefined;
     const values = Array.isArray(value) ? value : [value];
     if (values.length === 0 || values.length > 50 || !values.every(isScalar)) return undefined;
     filter[key] = values;
