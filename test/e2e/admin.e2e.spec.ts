@@ -111,8 +111,12 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         body: { email: user.email, password: 'correct horse battery staple' },
       });
       expect(login.body.code).toBe('ACCOUNT_SUSPENDED');
+      // The dashboard session is refused too, but can still sign out, and stays signed out.
+      expect((await user.request('GET', '/api/v1/settings/api-keys')).body.code).toBe('ACCOUNT_SUSPENDED');
+      expect((await user.request('POST', '/api/v1/auth/logout')).status).toBe(204);
       await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { status: 'active' } });
       expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(200);
+      expect((await user.request('GET', '/api/v1/settings/api-keys')).status).toBe(401);
     });
 
     it.each([

@@ -68,6 +68,23 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
     });
 
     it.each([
+      ['a zero-width space', 'alice\u200b@example.com'],
+      ['a right-to-left override', '\u202emoc.elpmaxe@ecila'],
+      ['a soft hyphen', 'al\u00adice@example.com'],
+      ['a zero-width joiner in the domain', 'alice@exa\u200dmple.com'],
+      ['a variation selector', 'alice\ufe0f@example.com'],
+      ['a Hangul filler', 'alice\u3164@example.com'],
+    ])('refuses an address holding %s, which would look like another one', async (_, email) => {
+      const response = await call(base, 'POST', '/api/v1/auth/signup', {
+        body: { email, password: PASSWORD, name: 'I' },
+      });
+      expect([response.status, response.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+      const errors = response.body.validation_errors as { field: string; message: string }[];
+      expect(errors).toContainEqual({ field: 'email', message: expect.stringContaining('invisible') });
+      expect(new Set(errors.map((error) => error.field))).toEqual(new Set(['email']));
+    });
+
+    it.each([
       ['a short password', { email: 'a@example.com', password: 'short', name: 'A' }, 'password'],
       ['an invalid email', { email: 'not-an-email', password: PASSWORD, name: 'A' }, 'email'],
       ['an empty name', { email: 'b@example.com', password: PASSWORD, name: '' }, 'name'],

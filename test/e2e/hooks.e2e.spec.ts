@@ -383,8 +383,14 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
           client_secret: 'opaque-client-secret',
           AWS_SECRET_ACCESS_KEY: 'opaque-aws-value',
           input_tokens: 1234,
+          // Environment variables glue the words: each one a secret all the same.
+          env: {
+            PGPASSWORD: 'opaque-pg-value',
+            NGROK_AUTHTOKEN: 'opaque-ngrok-value',
+            MYSQL_PWD: 'opaque-mysql-value',
+          },
         },
-        tool_response: `Authorization: Bearer ${access}\nrefresh=${refresh}\ngh=${github}`,
+        tool_response: `Authorization: Bearer ${access}\nrefresh=${refresh}\ngh=${github}\nGET /me?access_token=opaque-url-value`,
       });
       expect(response.status).toBe(201);
       const event = await storedHook(sessionId);
@@ -399,6 +405,10 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
         'opaque-github-value',
         'opaque-client-secret',
         'opaque-aws-value',
+        'opaque-pg-value',
+        'opaque-ngrok-value',
+        'opaque-mysql-value',
+        'opaque-url-value',
       ])
         expect([secret, text.includes(secret)]).toEqual([secret, false]);
       expect(((event.data.payload as Body).tool_input as Body).input_tokens).toBe(1234);

@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { Matches } from 'class-validator';
 
 /**
  * An email address as it is stored and shown: in Unicode compatibility form (NFKC), then trimmed (NFKC turns
@@ -14,3 +15,21 @@ export const normalizedEmail = (email: string): string => emailAsStored(email).t
 /** Stores an email property as `emailAsStored` (before it is validated, so the stored form is the checked one). */
 export const EmailAsStored = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? emailAsStored(value) : value));
+
+/**
+ * Characters an address must not hold, which NFKC keeps: controls, format characters (zero-width spaces and
+ * joiners, soft hyphens, bidirectional controls such as U+202E, which shows an address reversed), spaces, and the
+ * other code points Unicode says to show as nothing (combining grapheme joiner, variation selectors, Hangul
+ * fillers). Each
+ * would make an account look like another one (`alice\u200b@…` is shown as `alice@…`) in the admin's list.
+ */
+const INVISIBLE_IN_EMAIL = /[\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
+
+/** Whether an address holds nothing invisible (see above). */
+export const isVisibleEmail = (email: string): boolean => !INVISIBLE_IN_EMAIL.test(email);
+
+/** The same, as a sign-up field's check (after EmailAsStored). */
+export const IsVisibleEmail = () =>
+  Matches(new RegExp(`^(?:(?!${INVISIBLE_IN_EMAIL.source}).)*$`, 'su'), {
+    message: 'must not contain invisible, formatting or bidirectional characters (such as U+200B or U+202E)',
+  });

@@ -112,7 +112,8 @@ export class AuthController {
   }
 
   @Post('logout')
-  @Access({ mode: 'session' })
+  // A suspended user can still sign out (the session ends; nothing else is reached).
+  @Access({ mode: 'session', evenSuspended: true })
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'End the dashboard session (X-CSRF-Token required)' })
   async logout(

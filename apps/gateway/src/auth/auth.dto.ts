@@ -1,12 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { EmailAsStored, IsDisplayName } from '#contracts';
+import { EmailAsStored, IsDisplayName, IsVisibleEmail } from '#contracts';
 
 export class SignupDto {
   @ApiProperty({ example: 'ada@example.com', description: 'stored trimmed, in Unicode NFKC form' })
   @EmailAsStored()
   @IsEmail({}, { message: 'must be an email address' })
+  @IsVisibleEmail()
   @MaxLength(254)
   email: string;
 

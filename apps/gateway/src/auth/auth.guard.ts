@@ -104,7 +104,11 @@ export class AuthGuard implements CanActivate {
     if (request.headers.authorization !== undefined) {
       request.identity = await this.authenticateKey(request, response, policy);
     } else if (readSessionCookie(request) !== undefined) {
-      request.identity = await this.authenticateSession(request, response);
+      request.identity = await this.authenticateSession(
+        request,
+        response,
+        policy.mode === 'session' && policy.evenSuspended === true,
+      );
     } else {
       this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
       throw AuthProblems.required();
@@ -346,7 +350,7 @@ export class AuthGuard implements CanActivate {
     return (policy.mode === 'session_or_key' && policy.integration) || 'cli';
   }
 
-  private async authenticateSession(request: Request, response: Response): Promise<Identity> {
+  private async authenticateSession(request: Request, response: Response, evenSuspended: boolean): Promise<Identity> {
     const token = readSessionCookie(request) ?? '';
     const secure = isHttps(request, this.trustedProxies);
     let session: VerifiedSession | null = null;
@@ -364,7 +368,7 @@ export class AuthGuard implements CanActivate {
       clearSessionCookie(response, secure);
       throw AuthProblems.required('your session has ended: sign in again');
     }
-    if (session.account.status !== 'active') throw AuthProblems.suspended();
+    if (session.account.status !== 'active' && !evenSuspended) throw AuthProblems.suspended();
     if (!SAFE_METHODS.has(request.method)) {
       const csrf = request.headers['x-csrf-token'];
       if (typeof csrf !== 'string' || !safeEqualHex(sha256Hex(csrf), session.csrf_token_hash))

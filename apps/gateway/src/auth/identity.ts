@@ -13,8 +13,11 @@ export type Identity =
 export type AccessPolicy =
   /** No authentication (signup, login, report-leak). */
   | { mode: 'public' }
-  /** Dashboard only: an API key gets 403 SESSION_REQUIRED. */
-  | { mode: 'session' }
+  /**
+   * Dashboard only: an API key gets 403 SESSION_REQUIRED. `evenSuspended`: a suspended account's session is
+   * taken too (signing out, which gives the account nothing).
+   */
+  | { mode: 'session'; evenSuspended?: boolean }
   /**
    * A session, or an API key that holds the route's integration. `fixed`: the route needs exactly that
    * integration whatever `X-VibeXP-Integration` declares (the audit log and alerts take `cli` keys only,

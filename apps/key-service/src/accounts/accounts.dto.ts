@@ -17,6 +17,7 @@ import {
   type AccountStatus,
   EmailAsStored,
   IsRequestMeta,
+  IsVisibleEmail,
   RequestMetaDto,
   TIERS,
   type Tier,
@@ -26,6 +27,7 @@ import { PageRequest } from '../shared/page-request';
 export class SignupCommand {
   @EmailAsStored()
   @IsEmail()
+  @IsVisibleEmail()
   @MaxLength(254)
   email: string;
 

@@ -31,7 +31,8 @@ const SECRET_FIELDS = new Set([
  */
 const SECRET_PATTERN = new RegExp(
   [
-    'vx[kor]_[0-9A-Fa-f]{8,}',
+    // Also with its `_` percent-encoded, as it travels in a URL.
+    'vx[kor](?:_|%5[Ff])[0-9A-Fa-f]{8,}',
     '\\b(?:ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}',
     '\\bgh[pousr]_[A-Za-z0-9]{20,}',
     '\\bgithub_pat_[A-Za-z0-9_]{20,}',
@@ -39,6 +40,8 @@ const SECRET_PATTERN = new RegExp(
     '\\bAKIA[0-9A-Z]{16}\\b',
     '\\bsk-(?:ant-|proj-|live-)?[A-Za-z0-9_-]{20,}',
     '\\b[sr]k_live_[A-Za-z0-9]{16,}',
+    // A JSON Web Token (a bearer credential): header, payload and signature, the first two JSON in base64url.
+    '\\beyJ[A-Za-z0-9_-]{8,4096}\\.eyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,4096}',
     // The block up to the next `-----` (its END line, or none: a block cut short is masked too).
     '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:[^-]|-(?!----)){0,16384}(?:-----END [A-Z ]{0,20}PRIVATE KEY-----)?',
   ].join('|'),
@@ -48,15 +51,22 @@ const SECRET_PATTERN = new RegExp(
 /**
  * A field name whose last word names a secret, in any case and in snake, kebab or camel case: `token`,
  * `access_token`, `GITHUB_TOKEN`, `apiKey`, `x-api-key`, `api_keys`, `client_secret`, `secrets`,
- * `AWS_SECRET_ACCESS_KEY`, `private_key`, `db_password`, `passwords`, `credentials`. `tokens` is a count
- * (`input_tokens`, `max_tokens`), not one, nor is a key that names data (`sort_key`, `primary_key`).
+ * `AWS_SECRET_ACCESS_KEY`, `private_key`, `db_password`, `passwords`, `credentials`, `MYSQL_PWD`, `DB_PASS`.
+ * `tokens` is a count (`input_tokens`, `max_tokens`), not one, nor is a key that names data (`sort_key`,
+ * `primary_key`).
  */
 const SECRET_NAME =
-  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf)[_-]?keys?)$/;
+  /(?:^|[_-])(?:passwords?|passwd|pwd|pass|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?)$/;
+/**
+ * The same words glued to what precedes them, as environment variables often are: `PGPASSWORD`,
+ * `NGROK_AUTHTOKEN`, `clientsecret`, `accesstoken`, `APITOKEN`. Only words that end no ordinary name.
+ */
+const SECRET_NAME_GLUED = /(?:password|passwd|passphrase|secret|token|apikey|accesskey|privatekey|secretkey)$/;
 
 /** Whether a field of that name holds a secret. */
 export function isSecretField(name: string): boolean {
-  if (SECRET_FIELDS.has(name.toLowerCase())) return true;
+  const lower = name.toLowerCase();
+  if (SECRET_FIELDS.has(lower) || SECRET_NAME_GLUED.test(lower)) return true;
   return SECRET_NAME.test(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
 }
 
@@ -89,12 +99,14 @@ const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/]{0,1024}@(?
 const BEARER_TOKEN = /(?<![\w-])(Bearer\s{1,8})(?!vxk_)[A-Za-z0-9._~+/-]{8,4096}=*/gi;
 const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
 const JSON_PASSWORD = /("(?:password|passwd)"\s{0,8}:\s{0,8}")[^"]{1,1024}"/gi;
-const FORM_PASSWORD = /(?<![\w-])((?:password|passwd)=)[^&\s"']{1,1024}/gi;
+/** A password, or a token or key in a URL's query (`?access_token=…`, `&api_key=…`) or a form. */
+const FORM_PASSWORD =
+  /(?<![\w-])((?:password|passwd|access_token|refresh_token|id_token|token|api_key|apikey|client_secret|secret)=)[^&\s"']{1,1024}/gi;
 
 export const REDACTED = '[REDACTED]';
 
 /** Whether a text may quote one of those: one scan instead of four on the usual text (a User-Agent, a path). */
-const QUOTED_SECRET_HINT = /bearer|vx_session|passw/i;
+const QUOTED_SECRET_HINT = /bearer|vx_session|passw|token=|key=|secret=/i;
 
 export function redactText(text: string): string {
   let masked = text;

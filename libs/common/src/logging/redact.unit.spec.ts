@@ -71,6 +71,13 @@ describe('redact', () => {
       '"password":"[REDACTED]"',
     ],
     ['a password in a form', 'login?user=ann&password=hunter2hunter2&x=1', 'hunter2', 'password=[REDACTED]&x=1'],
+    [
+      'a token in a URL',
+      'GET https://api.example.com/v1/me?access_token=ya29.a0Af_secret&x=1',
+      'ya29.a0Af_secret',
+      'access_token=[REDACTED]&x=1',
+    ],
+    ['an API key in a URL', 'https://maps.example.com/q?api_key=AIzaSyD-secret-value', 'AIzaSyD', 'api_key=[REDACTED]'],
   ])('masks %s quoted in text', (_, text, secret, shown) => {
     const sut = redactText(text);
     expect(sut).not.toContain(secret);
@@ -108,6 +115,11 @@ describe('secrets of other shapes and names', () => {
     ['an OpenAI key', `sk-proj-${'x9'.repeat(16)}`],
     ['an Anthropic key', `sk-ant-api03-${'Zy'.repeat(16)}`],
     ['a Stripe key', `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`],
+    ['an API key with its _ percent-encoded', `vxk%5F${'ab'.repeat(32)}`],
+    [
+      'a JSON Web Token',
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    ],
   ])('masks %s in text, keeping 12 characters', (_, secret) => {
     const sut = redactText(`found: ${secret}.`);
     expect(sut).toBe(`found: ${secret.slice(0, 12)}…[REDACTED].`);
@@ -151,6 +163,20 @@ describe('secrets of other shapes and names', () => {
       'passwords',
       'api_keys',
       'secrets',
+      // Glued, as environment variables often are, and other secrets' words.
+      'PGPASSWORD',
+      'NGROK_AUTHTOKEN',
+      'clientsecret',
+      'accesstoken',
+      'APITOKEN',
+      'refreshtoken',
+      'SESSIONTOKEN',
+      'MYSQL_PWD',
+      'DB_PASS',
+      'pass',
+      'stripeKey',
+      'licenseKey',
+      'sshKey',
     ])
       expect([name, isSecretField(name)]).toEqual([name, true]);
     for (const name of [
@@ -162,6 +188,11 @@ describe('secrets of other shapes and names', () => {
       'tokenizer',
       'author',
       'oauth',
+      'bypass',
+      'compass',
+      'keyboard',
+      'private_key_id',
+      'total_tokens',
     ])
       expect([name, isSecretField(name)]).toEqual([name, false]);
   });

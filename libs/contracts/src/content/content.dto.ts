@@ -135,7 +135,7 @@ export class UpdatePromptDto extends IntersectionType(PartialType(CreatePromptDt
 export class RenderPromptDto {
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { type: 'string' },
+    additionalProperties: { type: 'string', maxLength: 100_000 },
     example: { language: 'TypeScript' },
   })
   @IsOptional()
@@ -148,7 +148,7 @@ export class RenderPromptDto {
         typeof value === 'object' &&
         value !== null &&
         Object.values(value).every((v) => typeof v === 'string' && v.length <= 100_000),
-      defaultMessage: () => 'every placeholder value must be a string',
+      defaultMessage: () => 'every placeholder value must be a string of at most 100,000 characters',
     },
   })
   placeholders?: Record<string, string>;
