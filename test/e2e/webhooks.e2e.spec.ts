@@ -129,6 +129,65 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     }
   }, 60_000);
 
+  it('rotates the signing secret: the next delivery is signed with the new one, and the change is recorded', async () => {
+    const user = await DashboardUser.signup(base);
+    const rotate = () =>
+      user.request<{ webhook_secret: string; code?: string }>(
+        'POST',
+        '/api/v1/settings/security/webhook-secret/rotate',
+      );
+    const none = await rotate();
+    expect([none.status, none.body.code]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+    const settings = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
+      body: { timezone: 'UTC', working_hours: null, webhook_url: receiverUrl, auto_revoke_on: [] },
+    });
+    const rotated = await rotate();
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ webhook_url: receiverUrl, timezone: 'UTC' });
+    expect(rotated.body.webhook_secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated.body.webhook_secret).not.toBe(settings.body.webhook_secret);
+    expect((await user.request('GET', '/api/v1/settings/security')).body.webhook_secret).toBe(
+      rotated.body.webhook_secret,
+    );
+    // A body, or an API key, is refused.
+    expect(
+      (await user.request('POST', '/api/v1/settings/security/webhook-secret/rotate', { body: { x: 1 } })).status,
+    ).toBe(400);
+    const key = await user.createKey();
+    const byKey = await call(base, 'POST', '/api/v1/settings/security/webhook-secret/rotate', { key: key.full_key });
+    expect([byKey.status, byKey.body.code]).toEqual([403, 'SESSION_REQUIRED']);
+
+    // A revoked key's attempt raises an alert: delivered, signed with the new secret.
+    await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+    const alerts = await waitFor(
+      () => user.request<{ alerts: { id: string }[] }>('GET', '/api/v1/security/alerts?rule=revoked_key_use'),
+      (r) => (r.body.alerts ?? []).length === 1,
+    );
+    const alertId = alerts.body.alerts[0].id;
+    const delivered = await waitFor(
+      async () =>
+        received.find((delivery) => delivery.body.includes(alertId) && delivery.headers['x-vibexp-signature']),
+      (delivery) => delivery !== undefined,
+    );
+    const signedWith = (secret: string) =>
+      `sha256=${createHmac('sha256', secret).update(delivered!.body).digest('hex')}`;
+    expect(delivered!.headers['x-vibexp-signature']).toBe(signedWith(rotated.body.webhook_secret));
+
+    // The audit log says the secret changed, never what it is.
+    const events = await waitFor(
+      () =>
+        user.request<{ events: { data: { changed: string[] } }[] }>(
+          'GET',
+          '/api/v1/audit-log?type=security_settings.changed',
+        ),
+      (r) => (r.body.events ?? []).some((event) => event.data.changed.includes('webhook_secret')),
+    );
+    const text = JSON.stringify(events.body);
+    expect(text).not.toContain(rotated.body.webhook_secret);
+    expect(text).not.toContain(settings.body.webhook_secret);
+  }, 60_000);
+
   it('refuses a link-local webhook (cloud metadata) even here, where private targets are allowed', async () => {
     const user = await DashboardUser.signup(base);
     for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]/hook']) {

@@ -325,4 +325,5 @@ export const AlertsRpc = {
   resolve: 'audit.rpc.alerts.resolve',
   getSettings: 'audit.rpc.settings.get',
   putSettings: 'audit.rpc.settings.put',
+  rotateWebhookSecret: 'audit.rpc.settings.rotate_webhook_secret',
 } as const;

@@ -58,6 +58,11 @@ class SettingsQuery {
   account_id: string;
 }
 
+class RotateWebhookSecretCommand extends SettingsQuery {
+  @IsRequestMeta()
+  meta: RequestMetaDto;
+}
+
 class PutSettingsCommand extends SettingsQuery {
   @ValidateNested()
   @Type(() => SecuritySettingsDto)
@@ -240,6 +245,32 @@ export class AlertsHandler {
     });
     this.runner.applySettings(command.account_id, row);
     return row;
+  }
+
+  /**
+   * A new webhook signing secret, in force at once: every delivery sent from now on, retries of older ones
+   * included, is signed with it. Recorded as `security_settings.changed` naming `webhook_secret` (never its value).
+   */
+  @MessagePattern(AlertsRpc.rotateWebhookSecret)
+  async rotateWebhookSecret(@Payload() command: RotateWebhookSecretCommand): Promise<SettingsAnswer> {
+    return this.dataSource.transaction(async (manager) => {
+      // An UPDATE … RETURNING answers [rows, count] through TypeORM.
+      const [rows] = (await manager.query(
+        `UPDATE security_settings SET webhook_secret = $2, updated_at = now()
+         WHERE account_id = $1 AND webhook_url IS NOT NULL
+         RETURNING timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret`,
+        [command.account_id, randomBytes(32).toString('hex')],
+      )) as [SettingsAnswer[], number];
+      const after = rows[0];
+      if (!after)
+        throw new DomainError(RpcErrorCode.ResourceNotFound, 'no webhook is set: there is no signing secret to rotate');
+      await this.events.append(
+        `security-settings-${command.account_id}`,
+        [{ type: 'security_settings.changed', data: { changed: ['webhook_secret'], ...settingsFacts(after) } }],
+        { expectedVersion: 'any', meta: { ...command.meta, account_id: command.account_id }, manager },
+      );
+      return after;
+    });
   }
 
   private async owned(command: AlertRef): Promise<Alert> {

@@ -109,6 +109,18 @@ export class SecuritySettingsController {
       meta: requestMeta(request, this.trustedProxies),
     });
   }
+
+  @Post('webhook-secret/rotate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'A new webhook signing secret, in force at once (404 when no webhook is set); answers the settings',
+  })
+  rotateWebhookSecret(@NoBody() _none: undefined, @Req() request: Request): Promise<SecuritySettingsDto> {
+    return this.rpc.request(AlertsRpc.rotateWebhookSecret, {
+      account_id: accountOf(request),
+      meta: requestMeta(request, this.trustedProxies),
+    });
+  }
 }
 
 /** Alerts tied to no account (e.g. a failed-auth burst against unknown keys), for operators. */

@@ -7,16 +7,34 @@ import { AUTO_REVOKE_RULES } from '../../../../libs/contracts/src/alert-rules';
 
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
-/** The webhook's signing secret, hidden until asked for: a shared screen should not hand it out. */
-function SigningSecret({ secret }: { secret: string }) {
+/**
+ * The webhook's signing secret, hidden until asked for: a shared screen should not hand it out. Rotating it (when
+ * it may have leaked) signs every delivery from then on with the new one, which is then shown.
+ */
+function SigningSecret({ secret, onRotated }: { secret: string; onRotated: (settings: SecuritySettings) => void }) {
   const [shown, setShown] = useState(false);
+  const rotating = useRequest();
+  function rotate() {
+    if (!window.confirm('Sign webhooks with a new secret from now on? The receiver must then check with the new one.'))
+      return;
+    void rotating.run(async () => {
+      onRotated(await api<SecuritySettings>('POST', '/api/v1/settings/security/webhook-secret/rotate'));
+      setShown(true);
+    });
+  }
   return (
-    <p className="muted">
-      Signing secret: <code>{shown ? secret : `${secret.slice(0, 4)}${'•'.repeat(12)}`}</code>{' '}
-      <button type="button" className="link" aria-pressed={shown} onClick={() => setShown(!shown)}>
-        {shown ? 'Hide' : 'Show'}
-      </button>
-    </p>
+    <div className="muted">
+      <p>
+        Signing secret: <code>{shown ? secret : `${secret.slice(0, 4)}${'•'.repeat(12)}`}</code>{' '}
+        <button type="button" className="link" aria-pressed={shown} onClick={() => setShown(!shown)}>
+          {shown ? 'Hide' : 'Show'}
+        </button>{' '}
+        <button type="button" className="link" disabled={rotating.busy} onClick={rotate}>
+          Rotate
+        </button>
+      </p>
+      <ErrorBanner error={rotating.error} />
+    </div>
   );
 }
 
@@ -110,7 +128,9 @@ export function SecuritySettingsPage() {
           />
           <FieldError errors={saving.fieldErrors} name="webhook_url" />
         </label>
-        {settings.webhook_url && settings.webhook_secret ? <SigningSecret secret={settings.webhook_secret} /> : null}
+        {settings.webhook_url && settings.webhook_secret ? (
+          <SigningSecret secret={settings.webhook_secret} onRotated={setSettings} />
+        ) : null}
         <fieldset>
           <legend>Revoke the key (or disconnect the app) automatically on</legend>
           {/* revoked_key_use is left out: its key is revoked already, so the API accepts it and does nothing. */}
