@@ -138,6 +138,11 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
       );
     const none = await rotate();
     expect([none.status, none.body.code]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+    // Settings without a webhook have no secret to rotate either.
+    await user.request('PUT', '/api/v1/settings/security', {
+      body: { timezone: 'UTC', working_hours: null, webhook_url: null, auto_revoke_on: [] },
+    });
+    expect((await rotate()).status).toBe(404);
     const settings = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
       body: { timezone: 'UTC', working_hours: null, webhook_url: receiverUrl, auto_revoke_on: [] },
     });

@@ -11,9 +11,19 @@ const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
  * The webhook's signing secret, hidden until asked for: a shared screen should not hand it out. Rotating it (when
  * it may have leaked) signs every delivery from then on with the new one, which is then shown.
  */
-function SigningSecret({ secret, onRotated }: { secret: string; onRotated: (settings: SecuritySettings) => void }) {
+function SigningSecret({
+  secret,
+  rotating,
+  saving,
+  onRotated,
+}: {
+  secret: string;
+  rotating: ReturnType<typeof useRequest>;
+  /** A save in flight: its answer, coming after a rotation's, would show the secret it replaced. */
+  saving: boolean;
+  onRotated: (settings: SecuritySettings) => void;
+}) {
   const [shown, setShown] = useState(false);
-  const rotating = useRequest();
   function rotate() {
     if (!window.confirm('Sign webhooks with a new secret from now on? The receiver must then check with the new one.'))
       return;
@@ -29,7 +39,7 @@ function SigningSecret({ secret, onRotated }: { secret: string; onRotated: (sett
         <button type="button" className="link" aria-pressed={shown} onClick={() => setShown(!shown)}>
           {shown ? 'Hide' : 'Show'}
         </button>{' '}
-        <button type="button" className="link" disabled={rotating.busy} onClick={rotate}>
+        <button type="button" className="link" disabled={rotating.busy || saving} onClick={rotate}>
           Rotate
         </button>
       </p>
@@ -51,6 +61,7 @@ export function SecuritySettingsPage() {
   }, []);
 
   const saving = useRequest();
+  const rotating = useRequest();
 
   function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -129,7 +140,12 @@ export function SecuritySettingsPage() {
           <FieldError errors={saving.fieldErrors} name="webhook_url" />
         </label>
         {settings.webhook_url && settings.webhook_secret ? (
-          <SigningSecret secret={settings.webhook_secret} onRotated={setSettings} />
+          <SigningSecret
+            secret={settings.webhook_secret}
+            rotating={rotating}
+            saving={saving.busy}
+            onRotated={setSettings}
+          />
         ) : null}
         <fieldset>
           <legend>Revoke the key (or disconnect the app) automatically on</legend>
@@ -147,7 +163,7 @@ export function SecuritySettingsPage() {
           ))}
         </fieldset>
         <ErrorBanner error={error ?? saving.error} />
-        <button type="submit" className="primary" disabled={saving.busy}>
+        <button type="submit" className="primary" disabled={saving.busy || rotating.busy}>
           Save
         </button>
         {saved ? <span className="ok"> Saved</span> : null}

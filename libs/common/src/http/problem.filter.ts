@@ -129,6 +129,10 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
   );
 }
 
+/** The most of a field name or message an error echoes: an unknown field may be named by a 2 MB key. */
+const ECHO_LIMIT = 512;
+const shortened = (text: string): string => (text.length > ECHO_LIMIT ? `${text.slice(0, ECHO_LIMIT)}…` : text);
+
 /**
  * Every text of an error body that can echo what the client sent (the path, a field name, a value) is
  * masked for API-key shapes (PRODUCT.md §1: no secret in an error), as logs are.
@@ -145,8 +149,8 @@ export function renderProblem(error: ProblemError, request: Request, response: R
   };
   if (error.extras.validationErrors)
     body.validation_errors = error.extras.validationErrors.map(({ field, message }) => ({
-      field: redactText(field),
-      message: redactText(message),
+      field: redactText(shortened(field)),
+      message: redactText(shortened(message)),
     }));
   const headers = error.extras.headers ?? {};
   for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);

@@ -40,8 +40,12 @@ const SECRET_PATTERN = new RegExp(
     '\\bAKIA[0-9A-Z]{16}\\b',
     '\\bsk-(?:ant-|proj-|live-)?[A-Za-z0-9_-]{20,}',
     '\\b[sr]k_live_[A-Za-z0-9]{16,}',
+    // A Google API key.
+    '\\bAIza[0-9A-Za-z_-]{35}',
     // A JSON Web Token (a bearer credential): header, payload and signature, the first two JSON in base64url.
-    '\\beyJ[A-Za-z0-9_-]{8,4096}\\.eyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,4096}',
+    // It starts only where a run of its characters starts (`-` is one, yet no word character for `\\b`): else
+    // `eyJ-eyJ-…` would start a 4 KiB scan at every fourth character.
+    '(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,4096}\\.eyJ[A-Za-z0-9_-]{8,8192}\\.[A-Za-z0-9_-]{8,4096}',
     // The block up to the next `-----` (its END line, or none: a block cut short is masked too).
     '-----BEGIN [A-Z ]{0,20}PRIVATE KEY-----(?:[^-]|-(?!----)){0,16384}(?:-----END [A-Z ]{0,20}PRIVATE KEY-----)?',
   ].join('|'),
@@ -51,12 +55,13 @@ const SECRET_PATTERN = new RegExp(
 /**
  * A field name whose last word names a secret, in any case and in snake, kebab or camel case: `token`,
  * `access_token`, `GITHUB_TOKEN`, `apiKey`, `x-api-key`, `api_keys`, `client_secret`, `secrets`,
- * `AWS_SECRET_ACCESS_KEY`, `private_key`, `db_password`, `passwords`, `credentials`, `MYSQL_PWD`, `DB_PASS`.
+ * `AWS_SECRET_ACCESS_KEY`, `private_key`, `db_password`, `passwords`, `credentials`, `MYSQL_PWD`, `DB_PASS` (the
+ * short words only after another: `PWD` is the working directory, `pass` a count of passed tests).
  * `tokens` is a count (`input_tokens`, `max_tokens`), not one, nor is a key that names data (`sort_key`,
  * `primary_key`).
  */
 const SECRET_NAME =
-  /(?:^|[_-])(?:passwords?|passwd|pwd|pass|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?)$/;
+  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?)$|[_-](?:pwd|pass)$/;
 /**
  * The same words glued to what precedes them, as environment variables often are: `PGPASSWORD`,
  * `NGROK_AUTHTOKEN`, `clientsecret`, `accesstoken`, `APITOKEN`. Only words that end no ordinary name.
@@ -98,15 +103,24 @@ const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/]{0,1024}@(?
  */
 const BEARER_TOKEN = /(?<![\w-])(Bearer\s{1,8})(?!vxk_)[A-Za-z0-9._~+/-]{8,4096}=*/gi;
 const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
-const JSON_PASSWORD = /("(?:password|passwd)"\s{0,8}:\s{0,8}")[^"]{1,1024}"/gi;
-/** A password, or a token or key in a URL's query (`?access_token=…`, `&api_key=…`) or a form. */
-const FORM_PASSWORD =
-  /(?<![\w-])((?:password|passwd|access_token|refresh_token|id_token|token|api_key|apikey|client_secret|secret)=)[^&\s"']{1,1024}/gi;
+/**
+ * A value given to a name that isSecretField takes for a secret's, in text: JSON printed by a tool
+ * (`{"access_token": "…"}`), a URL's query or a form (`?api_key=…`), an environment assignment or an option in a
+ * command line (`PGPASSWORD=… psql`, `--token=…`). The name is bounded and starts where a run of name
+ * characters starts, so a crafted text costs linear time.
+ */
+const JSON_SECRET = /("([A-Za-z_][\w-]{0,63})"\s{0,8}:\s{0,8}")([^"\\]{1,1024})"/g;
+const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1024})/g;
+const maskIfSecret = (whole: string, before: string, name: string): string =>
+  isSecretField(name) ? `${before}${REDACTED}${whole.endsWith('"') ? '"' : ''}` : whole;
 
 export const REDACTED = '[REDACTED]';
 
-/** Whether a text may quote one of those: one scan instead of four on the usual text (a User-Agent, a path). */
-const QUOTED_SECRET_HINT = /bearer|vx_session|passw|token=|key=|secret=/i;
+/**
+ * Whether a text may quote one of those: one scan instead of four on the usual text (a User-Agent, a path). Every
+ * name isSecretField takes holds one of these words.
+ */
+const QUOTED_SECRET_HINT = /bearer|vx_session|pass|pwd|token|key|secret|auth|cookie|credential/i;
 
 export function redactText(text: string): string {
   let masked = text;
@@ -114,8 +128,8 @@ export function redactText(text: string): string {
     masked = masked
       .replace(BEARER_TOKEN, `$1${REDACTED}`)
       .replace(SESSION_COOKIE, `$1${REDACTED}`)
-      .replace(JSON_PASSWORD, `$1${REDACTED}"`)
-      .replace(FORM_PASSWORD, `$1${REDACTED}`);
+      .replace(JSON_SECRET, maskIfSecret)
+      .replace(ASSIGNED_SECRET, maskIfSecret);
   }
   masked = masked
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)

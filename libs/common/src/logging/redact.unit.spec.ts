@@ -56,6 +56,23 @@ describe('redact', () => {
     expect(redactText(`${'x'.repeat(size)} postgres://u:S3cret@h/db`)).toContain('postgres://u:[REDACTED]@h/db');
   });
 
+  it('takes time linear in the text for a body-sized text of almost-tokens (2 MB: a hook, an unknown field name)', () => {
+    // A denial-of-service guard like the one above, at the size of a whole request body: a JWT pattern that could
+    // start inside `eyJ-eyJ-…` took 7 s on this; one that starts only where such a run starts takes milliseconds.
+    for (const text of [
+      'eyJ-'.repeat(500_000),
+      '-eyJ'.repeat(500_000),
+      `${'eyJ-'.repeat(250_000)}.${'eyJ-'.repeat(250_000)}`,
+    ]) {
+      const startedAt = performance.now();
+      expect([text.slice(0, 8), redactText(text) === text]).toEqual([text.slice(0, 8), true]);
+      expect(performance.now() - startedAt).toBeLessThan(1_000);
+    }
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    for (const before of [' ', 'Bearer ', '=', ':', '"'])
+      expect(redactText(`${before}${jwt}`)).not.toContain(jwt.slice(12));
+  });
+
   it.each([
     [
       'a bearer token',
@@ -78,6 +95,15 @@ describe('redact', () => {
       'access_token=[REDACTED]&x=1',
     ],
     ['an API key in a URL', 'https://maps.example.com/q?api_key=AIzaSyD-secret-value', 'AIzaSyD', 'api_key=[REDACTED]'],
+    ['an environment assignment', 'PGPASSWORD=s3cret-pg psql -h db', 's3cret-pg', 'PGPASSWORD=[REDACTED] psql'],
+    ['an option', 'mytool --token=opaque-t0ken --verbose', 'opaque-t0ken', '--token=[REDACTED] --verbose'],
+    [
+      'JSON printed as text',
+      'HTTP/1.1 200 {"access_token": "opaque-access", "expires_in": 3600}',
+      'opaque-access',
+      '"access_token": "[REDACTED]", "expires_in": 3600',
+    ],
+    ['an npmrc line', '//registry.npmjs.org/:_authToken=npm_opaque123', 'npm_opaque123', ':_authToken=[REDACTED]'],
   ])('masks %s quoted in text', (_, text, secret, shown) => {
     const sut = redactText(text);
     expect(sut).not.toContain(secret);
@@ -86,6 +112,9 @@ describe('redact', () => {
 
   it('leaves prose about these things alone, and shows our own keys by their prefix after Bearer', () => {
     for (const text of [
+      'cd $PWD && PWD=/home/ann make',
+      '{"pass": 12, "fail": 0}',
+      'sort?key_order=asc&page=2',
       'send Authorization: Bearer vxk_…',
       'password must be at least 12 characters',
       'the Bearer scheme',
@@ -173,7 +202,6 @@ describe('secrets of other shapes and names', () => {
       'SESSIONTOKEN',
       'MYSQL_PWD',
       'DB_PASS',
-      'pass',
       'stripeKey',
       'licenseKey',
       'sshKey',
@@ -193,6 +221,10 @@ describe('secrets of other shapes and names', () => {
       'keyboard',
       'private_key_id',
       'total_tokens',
+      // The short words alone: the working directory, a count of passed tests.
+      'PWD',
+      'OLDPWD',
+      'pass',
     ])
       expect([name, isSecretField(name)]).toEqual([name, false]);
   });
