@@ -358,6 +358,41 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
+  it('shows the webhook signing secret when asked, and rotates it after a confirmation', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Wen' });
+    const put = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
+      body: {
+        timezone: 'UTC',
+        working_hours: null,
+        webhook_url: 'https://hooks.example.com/vibexp',
+        auto_revoke_on: [],
+      },
+    });
+    expect(put.status).toBe(200);
+    const page = await signedInPage(browser, base, user, '/settings/security');
+    await page.getByRole('heading', { name: 'Security settings' }).waitFor();
+    const secretLine = page.locator('p', { hasText: 'Signing secret' });
+    expect(await secretLine.locator('code').innerText()).not.toContain(put.body.webhook_secret);
+    await page.getByRole('button', { name: 'Show' }).click();
+    expect(await secretLine.locator('code').innerText()).toBe(put.body.webhook_secret);
+    // Declined: nothing changes.
+    page.once('dialog', (dialog) => void dialog.dismiss());
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    expect(
+      (await user.request<{ webhook_secret: string }>('GET', '/api/v1/settings/security')).body.webhook_secret,
+    ).toBe(put.body.webhook_secret);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Rotate' }).click();
+    const rotated = await waitFor(
+      () => secretLine.locator('code').innerText(),
+      (shown) => /^[0-9a-f]{64}$/.test(shown) && shown !== put.body.webhook_secret,
+    );
+    expect(
+      (await user.request<{ webhook_secret: string }>('GET', '/api/v1/settings/security')).body.webhook_secret,
+    ).toBe(rotated);
+    await page.close();
+  });
+
   it('brings back sign-in when the session ends, and logs out', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
