@@ -98,41 +98,16 @@ const isDtoClass = (type: unknown): type is abstract new () => unknown =>
   typeof type === 'function' && !NOT_DTO.has(type) && typeof type.prototype === 'object';
 
 /**
- * The first field sent as `null` that its DTO does not declare nullable (OpenAPI `nullable: true`).
- * class-validator's @IsOptional lets null through as if the field were absent, and a service would then
- * take it for a value: `{"name": null}` on an update reached PostgreSQL as a NOT NULL violation (500).
+ * The first field of a DTO (or of a DTO nested in it, alone or in a list) that the DTO's own checks would misread:
+ * - one sent as `null` that the DTO does not declare nullable (OpenAPI `nullable: true`). class-validator's
+ *   @IsOptional lets null through as if the field were absent, and a service would then take it for a value:
+ *   `{"name": null}` on an update reached PostgreSQL as a NOT NULL violation (500);
+ * - one named like a member every object has: `constructor`, `toString`, `hasOwnProperty`… class-transformer
+ *   skips such names when it copies a body into its DTO, so the whitelist never sees them and `{"toString": 1}`
+ *   would pass as if it were not there. Refused like any other unknown field. (Free-form objects such as
+ *   metadata are no DTO: their keys are data.)
  */
-export function nullNotAllowed(
-  dto: abstract new () => unknown,
-  body: object,
-  path = '',
-): ValidationErrorItem | undefined {
-  for (const [field, value] of Object.entries(body)) {
-    const property = Reflect.getMetadata(API_PROPERTY, dto.prototype as object, field) as
-      { nullable?: boolean; required?: boolean; type?: unknown } | undefined;
-    if (!property) continue; // an unknown field: the whitelist refuses it
-    const here = path ? `${path}.${field}` : field;
-    if (value === null) {
-      if (!property.nullable)
-        return {
-          field: here,
-          message: property.required === false ? 'must not be null: leave the field out instead' : 'must not be null',
-        };
-    } else if (isDtoClass(property.type) && typeof value === 'object') {
-      const nested = Array.isArray(value) ? undefined : nullNotAllowed(property.type, value, here);
-      if (nested) return nested;
-    }
-  }
-  return undefined;
-}
-
-/**
- * The first field of a DTO (or of a DTO nested in it) named like a member every object has: `constructor`,
- * `toString`, `hasOwnProperty`… class-transformer skips such names when it copies a body into its DTO, so
- * the whitelist never sees them and `{"constructor": {}}` would pass as if it were not there. Refused like
- * any other unknown field. (Free-form objects such as metadata are no DTO: their keys are data.)
- */
-export function inheritedNameField(
+export function misreadField(
   dto: abstract new () => unknown,
   body: object,
   path = '',
@@ -141,15 +116,18 @@ export function inheritedNameField(
     const here = path ? `${path}.${field}` : field;
     if (field in Object.prototype) return { field: here, message: `property ${field} should not exist` };
     const property = Reflect.getMetadata(API_PROPERTY, dto.prototype as object, field) as
-      { type?: unknown } | undefined;
-    if (property && isDtoClass(property.type) && typeof value === 'object' && value !== null) {
+      { nullable?: boolean; required?: boolean; type?: unknown } | undefined;
+    if (!property) continue; // an unknown field: the whitelist refuses it
+    if (value === null) {
+      if (!property.nullable)
+        return {
+          field: here,
+          message: property.required === false ? 'must not be null: leave the field out instead' : 'must not be null',
+        };
+    } else if (isDtoClass(property.type) && typeof value === 'object') {
       for (const [index, item] of (Array.isArray(value) ? value : [value]).entries()) {
         if (typeof item !== 'object' || item === null) continue;
-        const nested = inheritedNameField(
-          property.type,
-          item as object,
-          Array.isArray(value) ? `${here}[${index}]` : here,
-        );
+        const nested = misreadField(property.type, item as object, Array.isArray(value) ? `${here}[${index}]` : here);
         if (nested) return nested;
       }
     }
@@ -227,8 +205,7 @@ export class HttpValidationPipe implements PipeTransform {
       const declared = metadata.metatype && metadata.metatype !== Object ? metadata.metatype : undefined;
       const forbidden = forbiddenInput(value, '', declared ? RESERVED_KEYS : PROTO_KEY);
       if (forbidden) throw validationProblem([forbidden]);
-      const misread =
-        declared && (nullNotAllowed(declared, value as object) || inheritedNameField(declared, value as object));
+      const misread = declared && misreadField(declared, value as object);
       if (misread) throw validationProblem([misread]);
       const body: unknown = await this.body.transform(value, metadata);
       return metadata.metatype && metadata.metatype !== Object ? withPastedKeysMasked(body) : body;
