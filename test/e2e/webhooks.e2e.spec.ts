@@ -97,6 +97,8 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     expect(payload).toMatchObject({ type: 'alert.raised', alert: { id: alert.id } });
     const expected = `sha256=${createHmac('sha256', settings.body.webhook_secret).update(second.body).digest('hex')}`;
     expect(second.headers['x-vibexp-signature']).toBe(expected);
+    // A secret never rotated: no signature with a previous one.
+    expect(second.headers['x-vibexp-signature-previous']).toBeUndefined();
     // Signed again with the attempt's time, so a receiver can refuse an old copy (a replay).
     const [, t, stamped] =
       /^t=(\d+),sha256=([0-9a-f]{64})$/.exec(String(second.headers['x-vibexp-signature-timestamped'])) ?? [];
@@ -129,7 +131,7 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     }
   }, 60_000);
 
-  it('rotates the signing secret: the next delivery is signed with the new one, and the change is recorded', async () => {
+  it('rotates the signing secret: the next delivery is signed with the new one (and for a day the old), and the change is recorded', async () => {
     const user = await DashboardUser.signup(base);
     const rotate = () =>
       user.request<{ webhook_secret: string; code?: string }>(
@@ -178,6 +180,14 @@ describe('alert webhooks and auto-revoke (PRODUCT.md §9.2)', () => {
     const signedWith = (secret: string) =>
       `sha256=${createHmac('sha256', secret).update(delivered!.body).digest('hex')}`;
     expect(delivered!.headers['x-vibexp-signature']).toBe(signedWith(rotated.body.webhook_secret));
+    // For a day, signed with the secret it replaced too: a receiver not yet changed still verifies the delivery.
+    expect(delivered!.headers['x-vibexp-signature-previous']).toBe(signedWith(settings.body.webhook_secret));
+    const [, t, stamped] =
+      /^t=(\d+),sha256=([0-9a-f]{64})$/.exec(String(delivered!.headers['x-vibexp-signature-timestamped-previous'])) ??
+      [];
+    expect(stamped).toBe(
+      createHmac('sha256', settings.body.webhook_secret).update(`${t}.${delivered!.body}`).digest('hex'),
+    );
 
     // The audit log says the secret changed, never what it is.
     const events = await waitFor(

@@ -75,6 +75,9 @@ class PutSettingsCommand extends SettingsQuery {
 
 const SETTINGS_FIELDS = ['timezone', 'working_hours', 'webhook_url', 'auto_revoke_on'] as const;
 
+/** How long deliveries are signed with a rotated-out secret too: a day to change the receiver. */
+export const PREVIOUS_SECRET_HOURS = 24;
+
 /** The settings as an event may carry them: the webhook by its origin only (its path may be its credential). */
 function settingsFacts(settings: SecuritySettingsDto | typeof DEFAULT_SETTINGS) {
   return {
@@ -249,17 +252,20 @@ export class AlertsHandler {
 
   /**
    * A new webhook signing secret, in force at once: every delivery sent from now on, retries of older ones
-   * included, is signed with it. Recorded as `security_settings.changed` naming `webhook_secret` (never its value).
+   * included, is signed with it, and for PREVIOUS_SECRET_HOURS with the one it replaces too, in headers of their
+   * own, so that the receiver can be changed after the rotation. Recorded as `security_settings.changed` naming
+   * `webhook_secret` (never its value).
    */
   @MessagePattern(AlertsRpc.rotateWebhookSecret)
   async rotateWebhookSecret(@Payload() command: RotateWebhookSecretCommand): Promise<SettingsAnswer> {
     return this.dataSource.transaction(async (manager) => {
       // An UPDATE … RETURNING answers [rows, count] through TypeORM.
       const [rows] = (await manager.query(
-        `UPDATE security_settings SET webhook_secret = $2, updated_at = now()
+        `UPDATE security_settings SET previous_webhook_secret = webhook_secret,
+           previous_secret_until = now() + make_interval(hours => $3), webhook_secret = $2, updated_at = now()
          WHERE account_id = $1 AND webhook_url IS NOT NULL
          RETURNING timezone, working_hours, webhook_url, auto_revoke_on, webhook_secret`,
-        [command.account_id, randomBytes(32).toString('hex')],
+        [command.account_id, randomBytes(32).toString('hex'), PREVIOUS_SECRET_HOURS],
       )) as [SettingsAnswer[], number];
       const after = rows[0];
       if (!after)

@@ -81,6 +81,8 @@ interface ClaimedDelivery {
   attempts: number;
   webhook_url: string | null;
   webhook_secret: string | null;
+  /** The secret a rotation replaced, while deliveries are still signed with it too; else null. */
+  previous_webhook_secret: string | null;
 }
 
 /**
@@ -181,7 +183,8 @@ export class WebhookDispatcher {
            FROM due WHERE d.id = due.id
          RETURNING d.id, d.url, d.payload, d.attempts, d.account_id
        )
-       SELECT c.id, c.account_id, c.url, c.payload, c.attempts, s.webhook_url, s.webhook_secret
+       SELECT c.id, c.account_id, c.url, c.payload, c.attempts, s.webhook_url, s.webhook_secret,
+              CASE WHEN s.previous_secret_until > now() THEN s.previous_webhook_secret END AS previous_webhook_secret
          FROM claimed c LEFT JOIN security_settings s ON s.account_id = c.account_id`,
       [CLAIM_LEASE_S, busyAccounts],
     )) as ClaimedDelivery[];
@@ -207,6 +210,8 @@ export class WebhookDispatcher {
             ? 'it points at a private address'
             : undefined);
       if (refusal) throw new Error(`the webhook URL is refused: ${refusal}`);
+      const sentAt = new Date();
+      const previous = delivery.previous_webhook_secret;
       statusCode = await post(
         delivery.url,
         body,
@@ -214,7 +219,14 @@ export class WebhookDispatcher {
           'content-type': 'application/json',
           'user-agent': 'VibeXP-Webhooks/1',
           'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
-          'x-vibexp-signature-timestamped': timestampedSignature(delivery.webhook_secret ?? '', body, new Date()),
+          'x-vibexp-signature-timestamped': timestampedSignature(delivery.webhook_secret ?? '', body, sentAt),
+          // After a rotation, the same with the secret it replaced: a receiver not yet changed still verifies.
+          ...(previous
+            ? {
+                'x-vibexp-signature-previous': signature(previous, body),
+                'x-vibexp-signature-timestamped-previous': timestampedSignature(previous, body, sentAt),
+              }
+            : {}),
           'x-vibexp-delivery': delivery.id,
         },
         publicOnlyLookup(this.allowPrivateTargets, this.resolveHost),

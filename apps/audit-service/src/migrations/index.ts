@@ -8,6 +8,7 @@ import { AuditLogJsonText1764250000000 } from './1764250000000-audit-log-json-te
 import { AuditKeyPrefixesByKey1764260000000 } from './1764260000000-audit-key-prefixes-by-key';
 import { AuditLogClientId1764310000000 } from './1764310000000-audit-log-client-id';
 import { WebhookDeliveriesAccountOrder1764340000000 } from './1764340000000-webhook-deliveries-account-order';
+import { PreviousWebhookSecret1764360000000 } from './1764360000000-previous-webhook-secret';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -21,4 +22,5 @@ export const AuditServiceMigrations: Function[] = [
   AuditKeyPrefixesByKey1764260000000,
   AuditLogClientId1764310000000,
   WebhookDeliveriesAccountOrder1764340000000,
+  PreviousWebhookSecret1764360000000,
 ];

@@ -25,7 +25,11 @@ function SigningSecret({
 }) {
   const [shown, setShown] = useState(false);
   function rotate() {
-    if (!window.confirm('Sign webhooks with a new secret from now on? The receiver must then check with the new one.'))
+    if (
+      !window.confirm(
+        'Sign webhooks with a new secret from now on? For 24 hours they also carry X-VibeXP-Signature-Previous, made with the current one, while you give the receiver the new secret.',
+      )
+    )
       return;
     void rotating.run(async () => {
       onRotated(await api<SecuritySettings>('POST', '/api/v1/settings/security/webhook-secret/rotate'));
