@@ -7,9 +7,12 @@ import { Transform } from 'class-transformer';
  */
 const PASTED_KEY = /vx[kor]_[0-9A-Fa-f]{64,}/g;
 
+/** The same, without the global flag's shared position: for a yes/no test. */
+const HOLDS_PASTED_KEY = new RegExp(PASTED_KEY.source);
+
 /** Whether a text holds a whole `vxk_` key. */
 export function containsPastedKey(text: string): boolean {
-  return text.includes('vx') && new RegExp(PASTED_KEY.source).test(text);
+  return text.includes('vx') && HOLDS_PASTED_KEY.test(text);
 }
 
 /**

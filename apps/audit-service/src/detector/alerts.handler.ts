@@ -238,12 +238,7 @@ export class AlertsHandler {
       const comparable = (settings: typeof old, field: (typeof SETTINGS_FIELDS)[number]) =>
         JSON.stringify(field === 'auto_revoke_on' ? [...settings.auto_revoke_on].sort() : (settings[field] ?? null));
       const changed = SETTINGS_FIELDS.filter((field) => comparable(old, field) !== comparable(after, field));
-      if (changed.length > 0)
-        await this.events.append(
-          `security-settings-${command.account_id}`,
-          [{ type: 'security_settings.changed', data: { changed, ...settingsFacts(after) } }],
-          { expectedVersion: 'any', meta: { ...command.meta, account_id: command.account_id }, manager },
-        );
+      if (changed.length > 0) await this.recordSettingsChange(command, changed, after, manager);
       return after;
     });
     this.runner.applySettings(command.account_id, row);
@@ -270,13 +265,23 @@ export class AlertsHandler {
       const after = rows[0];
       if (!after)
         throw new DomainError(RpcErrorCode.ResourceNotFound, 'no webhook is set: there is no signing secret to rotate');
-      await this.events.append(
-        `security-settings-${command.account_id}`,
-        [{ type: 'security_settings.changed', data: { changed: ['webhook_secret'], ...settingsFacts(after) } }],
-        { expectedVersion: 'any', meta: { ...command.meta, account_id: command.account_id }, manager },
-      );
+      await this.recordSettingsChange(command, ['webhook_secret'], after, manager);
       return after;
     });
+  }
+
+  /** `security_settings.changed` (PRODUCT.md §8 "every state change"), in the transaction that made the change. */
+  private async recordSettingsChange(
+    command: RotateWebhookSecretCommand,
+    changed: string[],
+    after: SettingsAnswer,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.events.append(
+      `security-settings-${command.account_id}`,
+      [{ type: 'security_settings.changed', data: { changed, ...settingsFacts(after) } }],
+      { expectedVersion: 'any', meta: { ...command.meta, account_id: command.account_id }, manager },
+    );
   }
 
   private async owned(command: AlertRef): Promise<Alert> {

@@ -199,16 +199,16 @@ export class HttpValidationPipe implements PipeTransform {
     if (metadata.type === 'body') {
       // No body at all (POST …/rotate without one) is an empty object; anything else must be one.
       if (value === undefined) value = {};
-      if (metadata.metatype && metadata.metatype !== Object && !isJsonObject(value)) throw notAnObject();
       // A body read as it comes (`@Body() body: unknown`, the leak report) has no DTO to say which fields may be
       // null, and Nest strips no key from it.
       const declared = metadata.metatype && metadata.metatype !== Object ? metadata.metatype : undefined;
+      if (declared && !isJsonObject(value)) throw notAnObject();
       const forbidden = forbiddenInput(value, '', declared ? RESERVED_KEYS : PROTO_KEY);
       if (forbidden) throw validationProblem([forbidden]);
       const misread = declared && misreadField(declared, value as object);
       if (misread) throw validationProblem([misread]);
       const body: unknown = await this.body.transform(value, metadata);
-      return metadata.metatype && metadata.metatype !== Object ? withPastedKeysMasked(body) : body;
+      return declared ? withPastedKeysMasked(body) : body;
     }
     if (metadata.type === 'query' || metadata.type === 'param') {
       // A query parameter or path segment such as `%00` decodes to a NUL too.
