@@ -31,11 +31,11 @@ export const FIRST_ORDER: Record<KeySort, 'asc' | 'desc'> = { name: 'asc', creat
 
 /** The address of a view: only what differs from the defaults, so the plain page stays `#/keys`. */
 export function keysLocation(view: KeysView): string {
+  // As searched: trimmed (blank is the default, no search), a pasted whole key as its prefix.
   view = { ...view, search: keySearchText(view.search) };
   const shown: Record<string, string | number | undefined> = {};
   for (const name of ['status', 'search', 'sort_by', 'sort_order', 'page'] as const)
     if (view[name] !== DEFAULT_KEYS_VIEW[name]) shown[name] = view[name];
-  if (view.search.trim() === '') delete shown.search;
   return `/keys${query(shown)}`;
 }
 
