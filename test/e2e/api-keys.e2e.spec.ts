@@ -730,6 +730,116 @@ describe('API keys (PRODUCT.md §3)', () => {
         await client.end();
       }
     });
+    describe('a request refused before routing is still an attempt with its key', () => {
+      /** Requests answered before any route sees them: a body that is not JSON, another type, too large, no route, no method. */
+      const refusedBeforeRouting = (key: string) => [
+        () =>
+          call(base, 'POST', '/api/v1/memories', {
+            key,
+            rawBody: '{bad',
+            headers: { 'content-type': 'application/json', 'x-request-id': `early-json-${randomUUID()}` },
+          }),
+        () =>
+          call(base, 'POST', '/api/v1/memories', {
+            key,
+            rawBody: 'text',
+            headers: { 'content-type': 'text/plain', 'x-request-id': `early-type-${randomUUID()}` },
+          }),
+        () =>
+          call(base, 'POST', '/api/v1/memories', {
+            key,
+            rawBody: JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }),
+            headers: { 'content-type': 'application/json', 'x-request-id': `early-size-${randomUUID()}` },
+          }),
+        () => call(base, 'GET', '/api/v1/no-such-route', { key }),
+        () => call(base, 'DELETE', '/api/v1/auth/me', { key }),
+      ];
+      const ANSWERS = [
+        [400, 'INVALID_JSON'],
+        [415, 'UNSUPPORTED_MEDIA_TYPE'],
+        [413, 'PAYLOAD_TOO_LARGE'],
+        [404, 'NOT_FOUND'],
+        [405, 'METHOD_NOT_ALLOWED'],
+      ];
+      let audit: Client;
+      beforeAll(async () => {
+        audit = new Client({ connectionString: platform.databases.get('audit-service')!.url });
+        await audit.connect();
+      });
+      afterAll(() => audit?.end());
+      const eventsOfKey = (type: string, keyId: string, expected: number) =>
+        waitFor(
+          async () =>
+            (
+              await audit.query<{ data: { status: number; reason?: string; route?: string; action: string } }>(
+                `SELECT data FROM audit_log WHERE event_type = $1 AND key_id = $2 ORDER BY occurred_at, event_id`,
+                [type, keyId],
+              )
+            ).rows.map((row) => row.data),
+          (rows) => rows.length >= expected,
+        );
+
+      it('records a revoked key as auth.failed (so its alert counts it), answering as before', async () => {
+        const revoked = remember(await user.createKey({ integrations: ['cli'] }));
+        await user.request('DELETE', `${KEYS}/${revoked.api_key.id}`);
+        const answers = [];
+        for (const send of refusedBeforeRouting(revoked.full_key)) answers.push(await send());
+        expect(answers.map((a) => [a.status, a.body.code])).toEqual(ANSWERS);
+        for (const answer of answers) expect(answer.headers.get('x-ratelimit-remaining')).toBeNull();
+        const failures = await eventsOfKey('auth.failed', revoked.api_key.id, ANSWERS.length);
+        expect(failures.map((f) => [f.reason, f.status])).toEqual(ANSWERS.map(([status]) => ['revoked', status]));
+        // The path is never recorded as a route: it could hold anything.
+        expect(failures.every((f) => f.action === 'unknown')).toBe(true);
+        const alerts = await waitFor(
+          () => user.request('GET', `/api/v1/security/alerts?rule=revoked_key_use&key_id=${revoked.api_key.id}`),
+          (found) => (found.body.alerts as { count: number }[])[0]?.count === ANSWERS.length,
+        );
+        expect((alerts.body.alerts as { count: number }[])[0].count).toBe(ANSWERS.length);
+      });
+
+      it('counts a valid key’s request against the hourly limit, with its headers, and records it as key.used', async () => {
+        const valid = remember(await user.createKey({ integrations: ['cli'] }));
+        const before = Number((await me(valid.full_key)).headers.get('x-ratelimit-remaining'));
+        const answers = [];
+        for (const send of refusedBeforeRouting(valid.full_key)) answers.push(await send());
+        expect(answers.map((a) => [a.status, a.body.code])).toEqual(ANSWERS);
+        expect(answers.map((a) => Number(a.headers.get('x-ratelimit-remaining')))).toEqual(
+          ANSWERS.map((_, index) => before - 1 - index),
+        );
+        for (const answer of answers) {
+          expect(answer.headers.get('ratelimit-policy')).toMatch(/^"hourly";q=\d+;w=3600$/);
+          expect(answer.headers.get('cache-control')).toBe('no-store');
+        }
+        const uses = await eventsOfKey('key.used', valid.api_key.id, ANSWERS.length + 1);
+        expect(uses.slice(1).map((u) => [u.status, u.route, u.action])).toEqual(
+          ANSWERS.map(([status]) => [status, '(unmatched)', 'unknown']),
+        );
+      });
+
+      it('records a malformed key; without credentials nothing is recorded', async () => {
+        const bare = `early-bare-${randomUUID()}`;
+        const malformed = `early-malformed-${randomUUID()}`;
+        expect((await call(base, 'GET', '/api/v1/no-such-route', { headers: { 'x-request-id': bare } })).status).toBe(
+          404,
+        );
+        const answer = await call(base, 'GET', '/api/v1/no-such-route', {
+          headers: { 'x-request-id': malformed, authorization: 'Bearer vxk_short' },
+        });
+        expect([answer.status, answer.body.code]).toEqual([404, 'NOT_FOUND']);
+        const byRequest = (id: string) =>
+          audit.query<{ data: { reason: string; status: number } }>(
+            `SELECT data FROM audit_log WHERE event_type = 'auth.failed' AND request_id = $1`,
+            [id],
+          );
+        const recorded = await waitFor(
+          async () => (await byRequest(malformed)).rows,
+          (rows) => rows.length === 1,
+        );
+        expect([recorded[0].data.reason, recorded[0].data.status]).toEqual(['malformed', 404]);
+        // Published before the malformed one, on the same stream: stored by now if it were recorded at all.
+        expect((await byRequest(bare)).rows).toEqual([]);
+      });
+    });
   });
 
   it('leaves no plaintext key or password in any log line, event, NATS message or table (runs last)', async () => {

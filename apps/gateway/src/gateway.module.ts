@@ -101,7 +101,9 @@ export class GatewayModule {
         { provide: RATE_LIMITER, useFactory: () => new HourlyRateLimiter(Date.now) },
         { provide: GEO_LOCATOR, useFactory: () => new GeoIpLiteLocator() },
         RateLimitSync,
-        { provide: APP_GUARD, useClass: AuthGuard },
+        // One instance: the guard, and the problem filter for requests refused before routing.
+        AuthGuard,
+        { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_PIPE, useClass: HttpValidationPipe },
         { provide: APP_FILTER, useClass: GatewayProblemFilter },
       ],

@@ -23,7 +23,7 @@ import {
   sameResource,
 } from '../oauth/oauth-protocol';
 import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
-import { classify } from '../usage/classify';
+import { UNMATCHED_ROUTE, classify } from '../usage/classify';
 import { GEO_LOCATOR, type GeoLocator } from '../usage/geo';
 import { type HourlyRateLimiter, type RateDecision, rateLimitHeaders } from '../usage/rate-limiter';
 import { RATE_LIMITER, RateLimitSync } from '../usage/rate-limit-sync';
@@ -49,10 +49,29 @@ function authorizationHeaderCount(rawHeaders: string[]): number {
   return count;
 }
 
-/** The route template the router matched (`/api/v1/prompts/:id`), or the path when none did. */
+/**
+ * The route template the router matched (`/api/v1/prompts/:id`). A request refused before routing has none; its
+ * path is never recorded in its stead (it may hold anything, a pasted key included).
+ */
 function routeOf(request: Request): string {
-  return (request.route as { path?: string } | undefined)?.path ?? request.path;
+  return (request.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
 }
+
+/** Paths of the REST API and the IDE hooks, where a refusal before routing still accounts for its API key. */
+const REST_API = /^\/api\/v1(\/|$)/;
+
+/** Set on a request once its credentials were looked at, by canActivate or for a refusal before routing. */
+const AUTH_CHECKED = Symbol('authChecked');
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    [AUTH_CHECKED]?: true;
+  }
+}
+
+/** What the route-independent key checks found: a refusal (what to record, what to answer) or a usable key. */
+type KeyCheck =
+  { failure: Omit<AuthFailure, 'status'>; problem: ProblemError } | { verified: VerifiedKey; suspended: boolean };
 
 function safeEqualHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -92,9 +111,10 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    request[AUTH_CHECKED] = true;
     const policy = this.policyOf(context);
     if (policy.mode === 'public') return true;
-    const request = context.switchToHttp().getRequest<Request>();
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader('Cache-Control', 'no-store');
     if (policy.mode === 'oauth') {
@@ -131,21 +151,22 @@ export class AuthGuard implements CanActivate {
     return policy;
   }
 
-  private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
+  /**
+   * The key checks of §3.4 that need no route: one Authorization header, well formed, a key that exists and is
+   * neither expired nor revoked. A refusal comes with what to record and what to answer.
+   */
+  private async checkKey(request: Request): Promise<KeyCheck> {
     // Node keeps the first of several Authorization headers; a proxy may keep another. Ambiguous: refused.
-    if (authorizationHeaderCount(request.rawHeaders) > 1) {
-      this.fail(request, { reason: 'malformed', status: HttpStatus.UNAUTHORIZED });
-      throw AuthProblems.malformed('the request has more than one Authorization header: send exactly one');
-    }
+    if (authorizationHeaderCount(request.rawHeaders) > 1)
+      return {
+        failure: { reason: 'malformed' },
+        problem: AuthProblems.malformed('the request has more than one Authorization header: send exactly one'),
+      };
     const parsed = parseAuthorization(request.headers.authorization);
     if (parsed.kind !== 'token') {
       const detail = parsed.kind === 'malformed' ? parsed.detail : 'send `Authorization: Bearer vxk_…`';
-      this.fail(request, {
-        reason: 'malformed',
-        status: HttpStatus.UNAUTHORIZED,
-        keyPrefix: parsed.kind === 'malformed' ? parsed.keyPrefix : undefined,
-      });
-      throw AuthProblems.malformed(detail);
+      const keyPrefix = parsed.kind === 'malformed' ? parsed.keyPrefix : undefined;
+      return { failure: { reason: 'malformed', keyPrefix }, problem: AuthProblems.malformed(detail) };
     }
     let verified;
     try {
@@ -154,22 +175,64 @@ export class AuthGuard implements CanActivate {
       if (error instanceof RpcCallError) throw AuthProblems.unavailable();
       throw error;
     }
-    const keyPrefix = parsed.keyPrefix || undefined;
-    if (!verified) {
-      this.fail(request, { reason: 'unknown', status: HttpStatus.UNAUTHORIZED, keyPrefix });
-      throw AuthProblems.invalid();
-    }
-    const { key, account } = verified;
-    const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
+    if (!verified)
+      return {
+        failure: { reason: 'unknown', keyPrefix: parsed.keyPrefix || undefined },
+        problem: AuthProblems.invalid(),
+      };
     const refusal = keyRefusal(verified, Date.now());
     if (refusal === 'expired' || refusal === 'revoked') {
-      this.fail(request, { reason: refusal, status: HttpStatus.UNAUTHORIZED, ...attribution });
-      throw AuthProblems.invalid();
+      const { key, account } = verified;
+      const failure = { reason: refusal, keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
+      return { failure, problem: AuthProblems.invalid() };
     }
     // Once per account and hour in this instance: the hour's count so far, so a restart starts from it (a
     // suspended account's answer shows it too).
-    if (this.limiter.needsPriming(account.id)) await this.rateLimitSync.prime(account.id);
-    if (refusal === 'suspended') {
+    if (this.limiter.needsPriming(verified.account.id)) await this.rateLimitSync.prime(verified.account.id);
+    return { verified, suspended: refusal === 'suspended' };
+  }
+
+  /**
+   * A REST request refused before it reached a route (an unknown route or method; a body that is not JSON, over
+   * 2 MiB or of another type) never meets canActivate, yet it presented an API key: it is an attempt with that
+   * key all the same (PRODUCT.md §3.4 "every outcome is an event", §9.2 "any attempt with a revoked or expired
+   * key", §4 "every request made with a valid key … counts"). Its answer stays what it is; the key is only
+   * accounted for: a malformed, unknown, revoked or expired key or a suspended account is an `auth.failed` with
+   * that answer's status; a valid key's request counts against the hourly limit (unless the limit is used up),
+   * carries the limit headers and is a `key.used`. A session cookie or no Authorization header: nothing (no
+   * credential was tried). Never throws: with key-service unreachable the attempt goes unrecorded.
+   */
+  async accountForRefusalBeforeRouting(request: Request, response: Response, status: number): Promise<void> {
+    if (request[AUTH_CHECKED] || request.headers.authorization === undefined || !REST_API.test(request.path)) return;
+    request[AUTH_CHECKED] = true;
+    response.setHeader('Cache-Control', 'no-store');
+    let check: KeyCheck;
+    try {
+      check = await this.checkKey(request);
+    } catch {
+      return;
+    }
+    if ('failure' in check) return this.fail(request, { ...check.failure, status });
+    const { key, account } = check.verified;
+    const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
+    if (check.suspended) {
+      this.setRateHeaders(response, this.limiter.peek(account.id, account.hourly_limit));
+      return this.fail(request, { reason: 'suspended', status, ...attribution });
+    }
+    this.setRateHeaders(response, this.limiter.consume(account.id, account.hourly_limit));
+    this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, null);
+  }
+
+  private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
+    const check = await this.checkKey(request);
+    if ('failure' in check) {
+      this.fail(request, { ...check.failure, status: check.problem.status });
+      throw check.problem;
+    }
+    const verified = check.verified;
+    const { key, account } = verified;
+    const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
+    if (check.suspended) {
       // Not counted (only an active account's requests are, PRODUCT.md §4), but an API-key answer all the same:
       // it carries the limit headers.
       this.setRateHeaders(response, this.limiter.peek(account.id, account.hourly_limit));

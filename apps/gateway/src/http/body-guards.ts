@@ -3,14 +3,7 @@ import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { HttpStatus } from '@nestjs/common';
-import {
-  PROBLEM_CONTENT_TYPE,
-  type ProblemDetails,
-  ProblemError,
-  SECURITY_HEADERS,
-  problemTypeUri,
-  renderProblem,
-} from '#common';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails, ProblemError, SECURITY_HEADERS, problemTypeUri } from '#common';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
@@ -22,22 +15,21 @@ function hasBody(request: Request): boolean {
 
 /**
  * A body that is not JSON where JSON is expected is 415 (PRODUCT.md §1). Routes that take another
- * type (the NDJSON import, the OAuth token and revocation forms) are listed by path.
+ * type (the NDJSON import, the OAuth token and revocation forms) are listed by path. The refusal goes to the
+ * exception filter, as body-parser's do, so that an API key it carries is still accounted for.
  */
 export function requireJsonBodies(otherTypes: Record<string, RegExp>) {
-  return (request: Request, response: Response, next: NextFunction): void => {
+  return (request: Request, _response: Response, next: NextFunction): void => {
     if (!BODY_METHODS.has(request.method) || !hasBody(request)) return next();
     const type = request.headers['content-type'] ?? '';
     const allowed = otherTypes[request.path];
     if (JSON_TYPE.test(type) || (allowed && allowed.test(type))) return next();
-    renderProblem(
+    next(
       new ProblemError(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         'UNSUPPORTED_MEDIA_TYPE',
         `send the body as application/json${allowed ? ' or as the type this route documents' : ''}`,
       ),
-      request,
-      response,
     );
   };
 }

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } f
 import type { Request, Response } from 'express';
 import { RpcErrorCode } from '#contracts';
 import { ProblemError, renderProblem, toProblemError } from '#common';
+import { AuthGuard } from '../auth/auth.guard';
 import { RpcCallError } from '../rpc/rpc-client';
 
 /** 400 INTEGRATION_RETIRED: refused by the gateway for a new key, or by key-service for a change. */
@@ -65,17 +66,25 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
   }
 }
 
-/** The gateway's edge: RPC errors, problem errors and anything else become problem+json. */
+/**
+ * The gateway's edge: RPC errors, problem errors and anything else become problem+json. A request refused
+ * before routing (unknown route or method, a body that is not JSON, too large or of another type) first has its
+ * API key accounted for, as the guard would have (see AuthGuard.accountForRefusalBeforeRouting).
+ */
 @Catch()
 export class GatewayProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('GatewayProblemFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(private readonly guard: AuthGuard) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
     const problem =
       exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception, request);
     if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) this.logger.error(exception);
-    renderProblem(problem, request, http.getResponse<Response>());
+    await this.guard.accountForRefusalBeforeRouting(request, response, problem.status);
+    renderProblem(problem, request, response);
   }
 }

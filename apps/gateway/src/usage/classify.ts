@@ -74,8 +74,12 @@ function resourceOf(segments: string[]): { resource: string; rest: string[]; sin
   return { resource: snake(first), rest: segments.slice(1), singleton: false };
 }
 
+/** The route of a request refused before routing (an unknown path, a body that is not JSON): no action. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
 /** `<resource>.<verb>`: prompts.list, prompts.get, artifacts.update, hooks.claude_code, search.query, auth.me… */
 export function actionOf(method: string, route: string, path: string): string {
+  if (route === UNMATCHED_ROUTE) return 'unknown';
   const segments = route
     .replace(/^\/api\/v1\//, '')
     .split('/')

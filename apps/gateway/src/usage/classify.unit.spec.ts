@@ -1,4 +1,4 @@
-import { actionOf, classify, clientProduct, type RequestFacts } from './classify';
+import { UNMATCHED_ROUTE, actionOf, classify, clientProduct, type RequestFacts } from './classify';
 
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -154,6 +154,8 @@ describe('actionOf', () => {
     ['POST', '/api/v1/keys/report-leak', '/api/v1/keys/report-leak', 'keys.report_leak'],
     ['GET', '/api/v1/no-such-thing', '/api/v1/no-such-thing', 'no_such_thing.list'],
     ['POST', '/mcp/v1/common', '/mcp/v1/common', 'mcp.common'],
+    // Refused before routing: the path (which may hold anything) names nothing.
+    ['POST', UNMATCHED_ROUTE, `/api/v1/vxk_${'a'.repeat(64)}`, 'unknown'],
   ])('names %s %s (path %s) %s', (method, route, path, expected) => {
     expect(actionOf(method, route, path)).toBe(expected);
   });
