@@ -117,6 +117,15 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       await admin('PATCH', `/admin/v1/accounts/${user.account.id}`, { body: { status: 'active' } });
       expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(200);
       expect((await user.request('GET', '/api/v1/settings/api-keys')).status).toBe(401);
+      // The refused login is in the account's audit trail, named for what it was.
+      const again = await DashboardUser.login(base, user.email);
+      const failures = await waitFor(
+        () => again.request('GET', '/api/v1/audit-log?type=auth.login_failed'),
+        (found) => (found.body.events as unknown[]).length > 0,
+      );
+      expect((failures.body.events as { data: { reason: string } }[]).map((event) => event.data.reason)).toEqual([
+        'account_suspended',
+      ]);
     });
 
     it.each([
@@ -189,7 +198,7 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         created: 0,
         existing: 0,
         failed: 1,
-        results: [{ line: 1, status: 'error', error: 'this key is already imported for another account' }],
+        results: [{ line: 1, status: 'error', error: 'this key already belongs to another account' }],
       });
 
       for (const key of [hashedKey, plainKey]) {

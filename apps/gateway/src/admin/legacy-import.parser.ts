@@ -55,9 +55,14 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
       throw new Error('send key or key_sha256, not both');
     if (typeof record.key === 'string') {
       const key = record.key.trim();
-      if (key.length < 16 || !isPresentableKey(key))
+      if (!isPresentableKey(key))
         throw new Error(
-          'key must be 16–512 printable ASCII characters without whitespace or quotes (a client could not send it otherwise)',
+          'key must be at most 512 printable ASCII characters without whitespace or quotes (a client could not send it otherwise)',
+        );
+      // Such a key authenticates if its hash is imported, but it is not taken in plaintext: it should be replaced.
+      if (key.length < 16)
+        throw new Error(
+          `key is ${key.length} characters: a key under 16 characters is too easy to guess to import (give its owner a new key)`,
         );
       keySha256 = sha256Hex(key);
       keyPrefix = key.slice(0, 12);

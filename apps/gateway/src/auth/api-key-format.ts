@@ -79,9 +79,12 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
     return malformed(`the key is ${token.length} characters long; API keys are much shorter`);
   if (token.toLowerCase().startsWith('vxk_')) {
     if (!VXK_PATTERN.test(token)) {
-      const upper = /[A-Z]/.test(token) ? ', some of them upper-case' : '';
+      const body = token.slice(4);
+      const upper = /[A-Z]/.test(body) || token.startsWith('VXK_');
+      const notHex = /[^0-9a-f]/i.test(body);
+      const wrong = upper ? ', some of them upper-case' : notHex ? ', some of them not hex (0-9, a-f)' : '';
       return malformed(
-        `a vxk_ key is vxk_ followed by 64 lowercase hex characters (68 in all); this one has ${token.length - 4} characters after the prefix${upper}`,
+        `a vxk_ key is vxk_ followed by 64 lowercase hex characters (68 in all); this one has ${body.length} characters after the prefix${wrong}`,
       );
     }
     return { kind: 'token', token, keyPrefix: token.slice(0, 12) };

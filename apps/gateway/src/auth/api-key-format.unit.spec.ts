@@ -34,6 +34,11 @@ describe('parseAuthorization', () => {
     ['a vxk_ key with 65 hex characters', `Bearer ${validKey}0`, /65 characters after the prefix/],
     ['a vxk_ key with upper-case hex', `Bearer ${validKey.toUpperCase().replace('VXK_', 'vxk_')}`, /upper-case/],
     ['an upper-case VXK_ key', `Bearer ${validKey.toUpperCase()}`, /upper-case/],
+    [
+      'a vxk_ key of the right length with letters beyond f',
+      `Bearer vxk_${'z'.repeat(64)}`,
+      /64 characters after the prefix, some of them not hex/,
+    ],
   ])('rejects %s as malformed', (_, header, detail) => {
     expect(malformedDetail(parseAuthorization(header))).toMatch(detail);
   });

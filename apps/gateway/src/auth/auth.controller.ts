@@ -107,7 +107,11 @@ export class AuthController {
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', 'the email or the password is wrong');
     }
     const account = credentials.account as AccountView;
-    if (account.status !== 'active') throw AuthProblems.suspended();
+    if (account.status !== 'active') {
+      // Refused, so recorded like any refused login (PRODUCT.md §3.4: every outcome is an event).
+      await this.rpc.request(KeysRpc.loginFailed, { email, reason: 'account_suspended', account_id: account.id, meta });
+      throw AuthProblems.suspended();
+    }
     return this.startSession(account, request, response);
   }
 

@@ -65,8 +65,9 @@ export class LoginFailedCommand {
   @IsUUID()
   account_id?: string;
 
-  @IsIn(['unknown_email', 'wrong_password'])
-  reason: 'unknown_email' | 'wrong_password';
+  /** `account_suspended`: the right password for a suspended account (recorded, not throttled). */
+  @IsIn(['unknown_email', 'wrong_password', 'account_suspended'])
+  reason: 'unknown_email' | 'wrong_password' | 'account_suspended';
 
   @IsRequestMeta()
   meta: RequestMetaDto;

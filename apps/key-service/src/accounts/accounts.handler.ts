@@ -86,7 +86,8 @@ export class AccountsHandler {
       { type: 'auth.login_failed', data: { email: redactText(email), reason: command.reason } },
       eventMeta(command.meta, command.account_id ?? null),
     );
-    await this.throttle.recordFailure(email, command.meta.ip);
+    // The right password of a suspended account is no guess: it slows nobody down.
+    if (command.reason !== 'account_suspended') await this.throttle.recordFailure(email, command.meta.ip);
     return { recorded: true };
   }
 

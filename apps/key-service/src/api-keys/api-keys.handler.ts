@@ -356,7 +356,7 @@ export class ApiKeysHandler {
       result.results.push({
         line: line.line,
         status: 'error',
-        error: 'this key is already imported for another account',
+        error: 'this key already belongs to another account',
       });
     }
   }
