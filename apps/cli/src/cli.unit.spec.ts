@@ -811,6 +811,19 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect((await cli(['api', 'GET', 'https://evil.test/x'])).code).toBe(2);
       expect((await cli(['api', 'POST', 'memories', '--data', '{x'])).code).toBe(2);
     });
+
+    it.each([
+      ['prompts?limit=1', '/api/v1/prompts?limit=1'],
+      ['/prompts?limit=1', '/api/v1/prompts?limit=1'],
+      ['/api/v1/prompts', '/api/v1/prompts'],
+      ['/admin/v1/accounts', '/admin/v1/accounts'],
+      ['/healthz', '/healthz'],
+      ['/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server'],
+      ['/apis', '/api/v1/apis'],
+    ])('takes %s as %s', async (given, sent) => {
+      const { code, sent: requests } = await cli(['api', 'GET', given], [[200, {}]]);
+      expect([code, requests[0].url]).toEqual([0, `http://api.test${sent}`]);
+    });
   });
 });
 

@@ -4,6 +4,8 @@ import { apiErrorOf } from '../client';
 import type { Context } from '../context';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** What the server answers outside /api/v1; any other path is taken within /api/v1, with or without its `/`. */
+const OUTSIDE_API = /^\/(api|admin|oauth|mcp|\.well-known)(\/|\?|$)|^\/(healthz|readyz|metrics)(\?|$)/;
 
 /**
  * `vibexp api <METHOD> <path> [--data JSON|@file|-]`: any request with the CLI's key, printing the answer's
@@ -17,7 +19,9 @@ export async function api(context: Context): Promise<void> {
   let path = positional(args, 2, 'the path, e.g. /api/v1/prompts');
   if (/^[a-z][a-z0-9+.-]*:/i.test(path))
     throw new UsageError('give a path, not a URL: the base URL is VIBEXP_BASE_URL');
+  // `prompts` and `/prompts` alike are /api/v1/prompts (as `gh api` takes both); `//host` stays refused.
   if (!path.startsWith('/')) path = `/api/v1/${path}`;
+  else if (/^\/[^/\\]/.test(path) && !OUTSIDE_API.test(path)) path = `/api/v1${path}`;
   noMoreArguments(args, 3);
   const data = option(args, 'data');
   if (data !== undefined && (method === 'GET' || method === 'HEAD'))
