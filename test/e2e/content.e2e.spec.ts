@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import axios from 'axios';
@@ -663,6 +664,75 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(restored.body).toMatchObject({ text: 'first', title: null, version: 3 });
       const versions = await api<{ versions: Body[] }>('GET', `/memories/${created.body.id}/versions`);
       expect(versions.body.versions.map((v) => v.text)).toEqual(['first', 'second', 'first']);
+    });
+  });
+
+  describe('a deleted item', () => {
+    it.each([
+      ['prompt', '/prompts', { name: 'Undeletable', body: 'first body' }, { body: 'second body' }, 'body'],
+      [
+        'artifact',
+        '/artifacts',
+        { project: 'undo/app', title: 'Undeletable', content: 'first content' },
+        { content: 'second content' },
+        'content',
+      ],
+      ['memory', '/memories', { text: 'first text' }, { text: 'second text' }, 'text'],
+    ])(
+      '%s: keeps its versions, listed by id, and a restore brings it back',
+      async (_, collection, create, change, field) => {
+        const created = await api(`POST`, collection, create);
+        const id = created.body.id as string;
+        const item =
+          collection === '/artifacts' ? `${collection}/undo/app/${created.body.slug as string}` : `${collection}/${id}`;
+        expect((await api('PUT', item, change)).status).toBe(200);
+        expect((await api('DELETE', item)).status).toBe(204);
+        expect((await api('GET', `${collection}/${id}`)).status).toBe(404);
+        const versions = await api<{ versions: Body[] }>('GET', `${collection}/${id}/versions`);
+        expect(versions.status).toBe(200);
+        expect(versions.body.versions.map((v) => [v.version, v[field]])).toEqual([
+          [1, create[field as keyof typeof create]],
+          [2, change[field as keyof typeof change]],
+        ]);
+        // Another account still cannot see it.
+        const foreign = await call(base, 'GET', `/api/v1${collection}/${id}/versions`, { key: strangerKey });
+        expect([foreign.status, foreign.body.code]).toEqual([403, 'FORBIDDEN']);
+        expect(
+          (await call(base, 'POST', `/api/v1${collection}/${id}/versions/2/restore`, { key: strangerKey })).status,
+        ).toBe(403);
+
+        const back = await api('POST', `${collection}/${id}/versions/1/restore`);
+        expect(back.status).toBe(200);
+        expect(back.body).toMatchObject({ id, version: 4, [field]: create[field as keyof typeof create] });
+        expect(back.body.created_at).toBe(created.body.created_at);
+        expect((await api('GET', `${collection}/${id}`)).body).toEqual(back.body);
+        const listed = await api<Record<string, Body[]>>('GET', collection);
+        expect(
+          Object.values(listed.body)
+            .find(Array.isArray)!
+            .map((entry) => entry.id),
+        ).toContain(id);
+      },
+    );
+
+    it('comes back only to a free slug: 409 RESOURCE_EXISTS when another prompt took it meanwhile', async () => {
+      const first = await api('POST', '/prompts', { name: 'Taken again', body: 'one' });
+      expect((await api('DELETE', `/prompts/${first.body.id as string}`)).status).toBe(204);
+      const second = await api('POST', '/prompts', { name: 'Taken again', body: 'two' });
+      expect(second.body.slug).toBe(first.body.slug);
+      const refused = await api('POST', `/prompts/${first.body.id as string}/versions/1/restore`);
+      expect([refused.status, refused.body.code]).toEqual([409, 'RESOURCE_EXISTS']);
+      expect((await api('GET', `/prompts/${first.body.slug as string}`)).body.id).toBe(second.body.id);
+      expect((await api('GET', `/prompts/${first.body.id as string}`)).status).toBe(404);
+    });
+
+    it('is not found by slug, nor for reads, changes or a second delete', async () => {
+      const created = await api('POST', '/prompts', { name: 'Gone for good', body: 'x' });
+      await api('DELETE', `/prompts/${created.body.id as string}`);
+      expect((await api('GET', `/prompts/${created.body.slug as string}/versions`)).status).toBe(404);
+      expect((await api('PUT', `/prompts/${created.body.id as string}`, { body: 'y' })).status).toBe(404);
+      expect((await api('DELETE', `/prompts/${created.body.id as string}`)).status).toBe(404);
+      expect((await api('GET', `/prompts/${randomUUID()}/versions`)).status).toBe(404);
     });
   });
 

@@ -403,6 +403,36 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await page.close();
   });
 
+  it('deletes an item after asking, and Undo brings it back with its content and id', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Ugo' });
+    await create(user, 'prompts', { name: 'Keeper', body: 'keep {{this}}' });
+    await create(user, 'prompts', { name: 'Other', body: 'x' });
+    const before = (await user.request('GET', '/api/v1/prompts/keeper')).body as { id: string };
+    const page = await openAs(user, '/prompts');
+    await shows(page, ['Keeper', 'Other']);
+    await page.getByRole('button', { name: 'Keeper' }).click();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('form.editor').getByRole('button', { name: 'Delete' }).click();
+    const notice = page.getByRole('status').filter({ hasText: 'Deleted “Keeper”.' });
+    await notice.waitFor();
+    await shows(page, ['Other']);
+    expect((await user.request('GET', `/api/v1/prompts/${before.id}`)).status).toBe(404);
+
+    await notice.getByRole('button', { name: 'Undo' }).click();
+    await notice.waitFor({ state: 'detached' });
+    // Listed again (the editor shows its versions too: 1, and 3 the restore; 2 was the delete).
+    await page.getByRole('button', { name: 'Keeper' }).waitFor();
+    await waitFor(
+      () => titles(page),
+      (shown) => JSON.stringify(shown) === JSON.stringify(['1', '3', 'Keeper', 'Other']),
+    );
+    // Back as it was, under its id, and open in the editor.
+    const after = (await user.request('GET', `/api/v1/prompts/${before.id}`)).body as { body: string; slug: string };
+    expect([after.body, after.slug]).toEqual(['keep {{this}}', 'keeper']);
+    expect(await page.locator('form.editor textarea[name=body]').inputValue()).toBe('keep {{this}}');
+    await page.close();
+  });
+
   it('undoes a Back it asked about without losing a history entry', async () => {
     const user = await DashboardUser.signup(base, { name: 'Bo' });
     await create(user, 'memories', { title: 'Notes', text: 'one' });

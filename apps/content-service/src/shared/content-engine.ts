@@ -16,6 +16,7 @@ import {
   type Fields,
   decideDelete,
   decideRestore,
+  contentStream,
   decideUpdate,
   fold,
   versionsOf,
@@ -64,19 +65,27 @@ export class ContentEngine<F extends Fields, V> {
 
   /**
    * The id of the resource a locator names, in this account. By id, another account's resource is
-   * 403 FORBIDDEN; by slug or project path it is simply not found.
+   * 403 FORBIDDEN; by slug or project path it is simply not found. `deleted: 'included'` (for its versions and
+   * their restore) also finds a deleted resource, by id only: its slug or path may name another one by now.
    */
   async locate(
     accountId: string,
     locator: ContentLocator,
-    manager: EntityManager = this.store.dataSource.manager,
+    { deleted }: { deleted?: 'included' } = {},
   ): Promise<string> {
     const { table } = this.spec;
+    const { manager } = this.store.dataSource;
     if ('id' in locator) {
       if (!isUuid(locator.id)) throw this.notFound();
-      const [row] = (await manager.query(`SELECT account_id FROM ${table} WHERE id = $1`, [locator.id])) as {
+      let [row] = (await manager.query(`SELECT account_id FROM ${table} WHERE id = $1`, [locator.id])) as {
         account_id: string;
       }[];
+      // Gone from the read table, a deleted resource is still its events: its creation names its owner.
+      if (!row && deleted === 'included')
+        [row] = (await manager.query(
+          `SELECT meta->>'account_id' AS account_id FROM es_events WHERE stream_id = $1 AND stream_version = 1`,
+          [contentStream(this.kind, locator.id.toLowerCase())],
+        )) as { account_id: string }[];
       if (!row) throw this.notFound();
       if (row.account_id !== accountId)
         throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
@@ -208,10 +217,11 @@ export class ContentEngine<F extends Fields, V> {
     }));
   }
 
+  /** Restoring a version of a deleted resource brings it back (an undelete), with that version's content. */
   async restore(id: string, versionNumber: number, meta: EventMeta): Promise<V> {
     const history = await this.store.history<F>(this.kind, id);
     const state = fold(history);
-    if (!state || state.deleted) throw this.notFound();
+    if (!state) throw this.notFound();
     const events = decideRestore(this.kind, history, versionNumber);
     await this.translate(() => this.store.append(this.kind, id, events, state.version, meta));
     return this.view(id);

@@ -77,7 +77,10 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
 
     @MessagePattern(ContentRpc.versions(kind))
     async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
-      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      // A deleted resource's versions are listed too (by id), so that one can be chosen to bring it back.
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator), {
+        deleted: 'included',
+      });
       const versions = await this.engine.versions(id);
       return {
         versions: versions.map((entry) => ({
@@ -91,7 +94,9 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
 
     @MessagePattern(ContentRpc.restore(kind))
     async restore(@Payload() command: RestoreCommand): Promise<V> {
-      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator));
+      const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator), {
+        deleted: 'included',
+      });
       return this.engine.restore(id, command.version, eventMeta(command.actor));
     }
   }

@@ -32,13 +32,15 @@ export class ContentProjection implements Projection {
     const action = envelope.type.slice(this.spec.kind.length + 1);
     const at = envelope.occurred_at;
     if (action === 'created') {
+      await this.insert(id, accountId, (envelope.data as { fields: Fields }).fields, envelope.version, at, at, manager);
+    } else if (action === 'restored' && !(await this.hasRow(id, manager))) {
+      // A deleted resource brought back: its row again, created when the resource first was.
+      const [created] = (await manager.query(
+        `SELECT occurred_at FROM es_events WHERE stream_id = $1 AND stream_version = 1`,
+        [envelope.stream],
+      )) as { occurred_at: Date }[];
       const fields = (envelope.data as { fields: Fields }).fields;
-      const names = ['id', 'account_id', ...columns, 'version', 'created_at', 'updated_at'];
-      const values = [id, accountId, ...columns.map((column) => fields[column] ?? null), envelope.version, at, at];
-      await manager.query(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
-        values,
-      );
+      await this.insert(id, accountId, fields, envelope.version, created?.occurred_at ?? at, at, manager);
     } else if (action === 'updated' || action === 'restored') {
       const fields =
         action === 'updated'
@@ -56,6 +58,29 @@ export class ContentProjection implements Projection {
       await manager.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
     }
     await this.spec.afterChange?.(id, accountId, manager);
+  }
+
+  private async hasRow(id: string, manager: EntityManager): Promise<boolean> {
+    const rows = (await manager.query(`SELECT 1 FROM ${this.spec.table} WHERE id = $1`, [id])) as unknown[];
+    return rows.length > 0;
+  }
+
+  private async insert(
+    id: string,
+    accountId: string,
+    fields: Fields,
+    version: number,
+    createdAt: string | Date,
+    updatedAt: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    const { table, columns } = this.spec;
+    const names = ['id', 'account_id', ...columns, 'version', 'created_at', 'updated_at'];
+    const values = [id, accountId, ...columns.map((column) => fields[column] ?? null), version, createdAt, updatedAt];
+    await manager.query(
+      `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+      values,
+    );
   }
 
   async reset(manager: EntityManager): Promise<void> {

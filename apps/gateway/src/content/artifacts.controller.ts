@@ -72,7 +72,10 @@ export class ArtifactsController {
   }
 
   @Get('*path')
-  @ApiOperation({ summary: 'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions' })
+  @ApiOperation({
+    summary:
+      'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions (or /{id}/versions, a deleted one too)',
+  })
   async get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
     const actor = contentActor(request, this.trusted);
     const readings = readingsOf(request, 'resource', 'versions');
@@ -112,7 +115,9 @@ export class ArtifactsController {
 
   @Post('*path')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'POST /{project}/{slug}/versions/{n}/restore' })
+  @ApiOperation({
+    summary: 'POST /{project}/{slug}/versions/{n}/restore (or /{id}/…: on a deleted artifact it comes back)',
+  })
   restore(@NoBody() _none: undefined, @Req() request: Request): Promise<ArtifactView> {
     const [path] = readingsOf(request, 'restore');
     if (path.action !== 'restore') throw notFound();

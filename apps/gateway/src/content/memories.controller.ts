@@ -95,7 +95,7 @@ export class MemoriesController {
   }
 
   @Get(':id/versions')
-  @ApiOperation({ summary: 'Every version of a memory' })
+  @ApiOperation({ summary: 'Every version of a memory, a deleted one too (by id)' })
   versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('memory'), {
       actor: contentActor(request, this.trusted),
@@ -105,7 +105,9 @@ export class MemoriesController {
 
   @Post(':id/versions/:n/restore')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
+  @ApiOperation({
+    summary: 'Restore version n (a new version with its content); on a deleted one (by id) it comes back',
+  })
   restore(
     @NoBody() _none: undefined,
     @Param('id') id: string,

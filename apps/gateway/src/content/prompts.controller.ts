@@ -120,7 +120,7 @@ export class PromptsController {
   }
 
   @Get(':id/versions')
-  @ApiOperation({ summary: 'Every version of a prompt' })
+  @ApiOperation({ summary: 'Every version of a prompt, a deleted one too (by id)' })
   versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('prompt'), {
       actor: contentActor(request, this.trusted),
@@ -130,7 +130,9 @@ export class PromptsController {
 
   @Post(':id/versions/:n/restore')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Restore version n (a new version with its content)' })
+  @ApiOperation({
+    summary: 'Restore version n (a new version with its content); on a deleted one (by id) it comes back',
+  })
   restore(
     @NoBody() _none: undefined,
     @Param('id') id: string,

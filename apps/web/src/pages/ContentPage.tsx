@@ -203,6 +203,9 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   const [kept, setKept] = useState<{ draft: Draft; theirs: Item } | null>(null);
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  /** The item just deleted, as it was: "Undo" restores that version (a delete is a version like any change). */
+  const [deleted, setDeleted] = useState<Item | null>(null);
+  useEffect(() => setDeleted(null), [kind]);
   const editedName =
     editing === 'new' ? `the new ${singular(kind)}` : editing ? `“${titleOf(editing, spec.titleField)}”` : '';
   useUnsavedChanges(dirty ? `Discard your unsaved changes to ${editedName}?` : null);
@@ -347,7 +350,21 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
     try {
       await api('DELETE', spec.path(item));
       openEditor(null, { discard: true });
+      setDeleted(item);
       await load();
+    } catch (caught) {
+      setError(messageOf(caught));
+    }
+  }
+
+  /** Brings the deleted item back with the content it had, and opens it. */
+  async function undoDelete(item: Item) {
+    try {
+      const restored = await api<Item>('POST', `${spec.path(item)}/versions/${item.version}/restore`);
+      setDeleted(null);
+      setError(null);
+      await load();
+      openEditor(restored);
     } catch (caught) {
       setError(messageOf(caught));
     }
@@ -425,6 +442,17 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
         ) : null}
       </form>
       <ErrorBanner error={error ?? saving.error} />
+      {deleted ? (
+        <p className="notice" role="status">
+          Deleted “{titleOf(deleted, spec.titleField)}”.{' '}
+          <button type="button" onClick={() => void undoDelete(deleted)}>
+            Undo
+          </button>{' '}
+          <button type="button" className="link" aria-label="dismiss" onClick={() => setDeleted(null)}>
+            ×
+          </button>
+        </p>
+      ) : null}
       {editing ? (
         <form
           className="editor"
