@@ -59,7 +59,9 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
     expect(resolved.status).toBe(200);
     expect(resolved.body).toMatchObject({
       status: 'resolved',
-      resolution: { resolution: 'revoked_key', note: 'old laptop', resolved_at: expect.any(String) },
+      resolution: 'revoked_key',
+      resolution_note: 'old laptop',
+      resolved_at: expect.any(String),
     });
     expect(
       (await user.request('POST', `/api/v1/security/alerts/${alert.id}/resolve`, { body: { resolution: 'maybe' } }))

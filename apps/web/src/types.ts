@@ -30,7 +30,10 @@ export interface Alert {
   count: number;
   first_seen: string;
   last_seen: string;
-  resolution?: { resolution: string; note?: string | null } | null;
+  /** Once resolved: what as, the note given, and when. */
+  resolution?: string;
+  resolution_note?: string | null;
+  resolved_at?: string;
 }
 
 export interface AuditEvent {

@@ -88,8 +88,24 @@ function settingsFacts(settings: SecuritySettingsDto | typeof DEFAULT_SETTINGS) 
   };
 }
 
-type AlertView = Omit<Alert, 'dedup_key' | 'account_id'>;
-const view = ({ dedup_key: _dedup, account_id: _account, ...alert }: Alert): AlertView => alert;
+/**
+ * An alert as the API shows it (PRODUCT.md §9.2). `resolution` is what it was resolved as (the value a resolve
+ * sends), with the note and the time beside it; a resolution is stored as one record.
+ */
+type AlertView = Omit<Alert, 'dedup_key' | 'account_id' | 'resolution'> & {
+  resolution?: NonNullable<Alert['resolution']>['resolution'];
+  resolution_note?: string | null;
+  resolved_at?: string;
+};
+const view = ({ dedup_key: _dedup, account_id: _account, resolution, ...alert }: Alert): AlertView =>
+  resolution
+    ? {
+        ...alert,
+        resolution: resolution.resolution,
+        resolution_note: resolution.note ?? null,
+        resolved_at: resolution.resolved_at,
+      }
+    : alert;
 const DEFAULT_SETTINGS = {
   timezone: 'UTC',
   working_hours: null,

@@ -24,6 +24,8 @@ export async function alerts(context: Context): Promise<void> {
         'last_seen',
         'evidence',
         'resolution',
+        'resolution_note',
+        'resolved_at',
       ]),
     );
   if (action === 'list') {

@@ -122,8 +122,8 @@ export function AlertsPage({ search }: { search: string }) {
               </div>
             ) : (
               <p className="muted">
-                resolved: {alert.resolution?.resolution}
-                {alert.resolution?.note ? ` — ${alert.resolution.note}` : ''}
+                resolved: {alert.resolution}
+                {alert.resolution_note ? ` — ${alert.resolution_note}` : ''}
               </p>
             )}
           </li>
