@@ -5,6 +5,7 @@ import { HealthController, PROBLEM_CONTENT_TYPE } from '#common';
 import { OAUTH_SCOPES } from '#contracts';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { accessPolicyOf } from './auth/access.decorator';
+import { ARTIFACT_GET_SCHEMA, OPERATION_ANSWERS, RESPONSE_SCHEMAS } from './openapi-responses';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type Controller = new (...args: never[]) => object;
@@ -58,8 +59,9 @@ function securityOf(controller: Controller, handler: Function): Operation['secur
 
 /**
  * The OpenAPI document at /api/openapi.json, generated from the controllers, then completed with what
- * the decorators do not say: every operation's security (from its access policy), its error answers
- * (problem+json), and the parameter of a wildcard path (`/api/v1/artifacts/{path}`).
+ * the decorators do not say: every operation's security (from its access policy), its answer's body
+ * (openapi-responses.ts), its error answers (problem+json), and the parameter of a wildcard path
+ * (`/api/v1/artifacts/{path}`).
  */
 export function buildOpenApiDocument(app: INestApplication, controllers: Controller[]): OpenAPIObject {
   const document = SwaggerModule.createDocument(
@@ -113,7 +115,7 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey}_${methodKey}` },
   );
   document.components = { ...document.components };
-  document.components.schemas = { ...document.components.schemas, Problem: PROBLEM_SCHEMA };
+  document.components.schemas = { ...document.components.schemas, ...RESPONSE_SCHEMAS, Problem: PROBLEM_SCHEMA };
   const byName = new Map(controllers.map((controller) => [controller.name, controller]));
 
   for (const [path, item] of Object.entries(document.paths)) {
@@ -125,6 +127,22 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
       const controller = byName.get(controllerName);
       const handler = controller?.prototype[handlerName as keyof object] as Function | undefined;
       if (controller && handler) operation.security = securityOf(controller, handler);
+      const operationKey = `${controllerName}_${handlerName}`;
+      const answer = OPERATION_ANSWERS[operationKey];
+      const schema =
+        operationKey === 'ArtifactsController_get'
+          ? ARTIFACT_GET_SCHEMA
+          : answer && { $ref: `#/components/schemas/${answer.schema}` };
+      const status = answer?.status ?? '200';
+      if (schema)
+        operation.responses = {
+          ...operation.responses,
+          [status]: {
+            description:
+              (operation.responses?.[status] as { description?: string } | undefined)?.description || 'the answer',
+            content: { 'application/json': { schema } },
+          },
+        };
       operation.responses = {
         ...operation.responses,
         default: {
