@@ -730,37 +730,40 @@ describe('API keys (PRODUCT.md §3)', () => {
         await client.end();
       }
     });
-    describe('a request refused before routing is still an attempt with its key', () => {
-      /** Requests answered before any route sees them: a body that is not JSON, another type, too large, no route, no method. */
-      const refusedBeforeRouting = (key: string) => [
+    describe('a request refused before routing is authenticated first', () => {
+      /** Requests a route never sees: a body that is not JSON, of another type or too large; no route; no method. */
+      const refusedBeforeRouting = (auth: Record<string, string>) => [
         () =>
           call(base, 'POST', '/api/v1/memories', {
-            key,
             rawBody: '{bad',
-            headers: { 'content-type': 'application/json', 'x-request-id': `early-json-${randomUUID()}` },
+            headers: { ...auth, 'content-type': 'application/json' },
           }),
         () =>
           call(base, 'POST', '/api/v1/memories', {
-            key,
             rawBody: 'text',
-            headers: { 'content-type': 'text/plain', 'x-request-id': `early-type-${randomUUID()}` },
+            headers: { ...auth, 'content-type': 'text/plain' },
           }),
         () =>
           call(base, 'POST', '/api/v1/memories', {
-            key,
             rawBody: JSON.stringify({ text: 'x'.repeat(2 * 1024 * 1024) }),
-            headers: { 'content-type': 'application/json', 'x-request-id': `early-size-${randomUUID()}` },
+            headers: { ...auth, 'content-type': 'application/json' },
           }),
-        () => call(base, 'GET', '/api/v1/no-such-route', { key }),
-        () => call(base, 'DELETE', '/api/v1/auth/me', { key }),
+        () => call(base, 'GET', '/api/v1/no-such-route', { headers: auth }),
+        () => call(base, 'DELETE', '/api/v1/auth/me', { headers: auth }),
       ];
-      const ANSWERS = [
+      const EARLY_ANSWERS = [
         [400, 'INVALID_JSON'],
         [415, 'UNSUPPORTED_MEDIA_TYPE'],
         [413, 'PAYLOAD_TOO_LARGE'],
         [404, 'NOT_FOUND'],
         [405, 'METHOD_NOT_ALLOWED'],
       ];
+      const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+      const sendAll = async (auth: Record<string, string>) => {
+        const answers = [];
+        for (const send of refusedBeforeRouting(auth)) answers.push(await send());
+        return answers;
+      };
       let audit: Client;
       beforeAll(async () => {
         audit = new Client({ connectionString: platform.databases.get('audit-service')!.url });
@@ -779,44 +782,81 @@ describe('API keys (PRODUCT.md §3)', () => {
           (rows) => rows.length >= expected,
         );
 
-      it('records a revoked key as auth.failed (so its alert counts it), answering as before', async () => {
+      it('refuses a revoked key with 401 AUTH_INVALID, recorded (its alert counts every attempt)', async () => {
         const revoked = remember(await user.createKey({ integrations: ['cli'] }));
         await user.request('DELETE', `${KEYS}/${revoked.api_key.id}`);
-        const answers = [];
-        for (const send of refusedBeforeRouting(revoked.full_key)) answers.push(await send());
-        expect(answers.map((a) => [a.status, a.body.code])).toEqual(ANSWERS);
-        for (const answer of answers) expect(answer.headers.get('x-ratelimit-remaining')).toBeNull();
-        const failures = await eventsOfKey('auth.failed', revoked.api_key.id, ANSWERS.length);
-        expect(failures.map((f) => [f.reason, f.status])).toEqual(ANSWERS.map(([status]) => ['revoked', status]));
-        // The path is never recorded as a route: it could hold anything.
-        expect(failures.every((f) => f.action === 'unknown')).toBe(true);
+        const answers = await sendAll(bearer(revoked.full_key));
+        expect(answers.map((a) => [a.status, a.body.code])).toEqual(EARLY_ANSWERS.map(() => [401, 'AUTH_INVALID']));
+        for (const answer of answers)
+          expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="vibexp", error="invalid_token"');
+        const failures = await eventsOfKey('auth.failed', revoked.api_key.id, EARLY_ANSWERS.length);
+        expect(failures.map((f) => [f.reason, f.status])).toEqual(EARLY_ANSWERS.map(() => ['revoked', 401]));
+        // A known route is named by its template; an unknown one by nothing (its path could hold anything).
+        expect(failures.map((f) => f.action)).toEqual([
+          'memories.create',
+          'memories.create',
+          'memories.create',
+          'unknown',
+          'unknown',
+        ]);
         const alerts = await waitFor(
           () => user.request('GET', `/api/v1/security/alerts?rule=revoked_key_use&key_id=${revoked.api_key.id}`),
-          (found) => (found.body.alerts as { count: number }[])[0]?.count === ANSWERS.length,
+          (found) => (found.body.alerts as { count: number }[])[0]?.count === EARLY_ANSWERS.length,
         );
-        expect((alerts.body.alerts as { count: number }[])[0].count).toBe(ANSWERS.length);
+        expect((alerts.body.alerts as { count: number }[])[0].count).toBe(EARLY_ANSWERS.length);
       });
 
-      it('counts a valid key’s request against the hourly limit, with its headers, and records it as key.used', async () => {
+      it('answers a valid key’s request as before, counted against the hourly limit, with its headers, as key.used', async () => {
         const valid = remember(await user.createKey({ integrations: ['cli'] }));
         const before = Number((await me(valid.full_key)).headers.get('x-ratelimit-remaining'));
-        const answers = [];
-        for (const send of refusedBeforeRouting(valid.full_key)) answers.push(await send());
-        expect(answers.map((a) => [a.status, a.body.code])).toEqual(ANSWERS);
+        const answers = await sendAll(bearer(valid.full_key));
+        expect(answers.map((a) => [a.status, a.body.code])).toEqual(EARLY_ANSWERS);
         expect(answers.map((a) => Number(a.headers.get('x-ratelimit-remaining')))).toEqual(
-          ANSWERS.map((_, index) => before - 1 - index),
+          EARLY_ANSWERS.map((_, index) => before - 1 - index),
         );
         for (const answer of answers) {
           expect(answer.headers.get('ratelimit-policy')).toMatch(/^"hourly";q=\d+;w=3600$/);
           expect(answer.headers.get('cache-control')).toBe('no-store');
         }
-        const uses = await eventsOfKey('key.used', valid.api_key.id, ANSWERS.length + 1);
-        expect(uses.slice(1).map((u) => [u.status, u.route, u.action])).toEqual(
-          ANSWERS.map(([status]) => [status, '(unmatched)', 'unknown']),
-        );
+        const uses = await eventsOfKey('key.used', valid.api_key.id, EARLY_ANSWERS.length + 1);
+        expect(uses.slice(1).map((u) => [u.status, u.route, u.action])).toEqual([
+          [400, '/api/v1/memories', 'memories.create'],
+          [415, '/api/v1/memories', 'memories.create'],
+          [413, '/api/v1/memories', 'memories.create'],
+          [404, '(unmatched)', 'unknown'],
+          [405, '(unmatched)', 'unknown'],
+        ]);
       });
 
-      it('records a malformed key; without credentials nothing is recorded', async () => {
+      it('applies the route’s own checks: its integration, the session-only routes', async () => {
+        const hooksOnly = remember(await user.createKey({ integrations: ['ai_tools'] }));
+        const [badJson] = await sendAll(bearer(hooksOnly.full_key));
+        expect([badJson.status, badJson.body.code]).toEqual([403, 'INTEGRATION_NOT_PERMITTED']);
+        const settings = await call(base, 'POST', KEYS, {
+          rawBody: '{bad',
+          headers: { ...bearer(hooksOnly.full_key), 'content-type': 'application/json' },
+        });
+        expect([settings.status, settings.body.code]).toEqual([403, 'SESSION_REQUIRED']);
+        // A session without its CSRF token, and no credentials at all, are refused before the body is read too.
+        const session = await call(base, 'POST', KEYS, {
+          rawBody: '{bad',
+          headers: { cookie: `vx_session=${user.cookie}`, 'content-type': 'application/json' },
+        });
+        expect([session.status, session.body.code]).toEqual([403, 'CSRF_FAILED']);
+        const anonymous = await call(base, 'POST', '/api/v1/memories', {
+          rawBody: '{bad',
+          headers: { 'content-type': 'application/json' },
+        });
+        expect([anonymous.status, anonymous.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+        // Public routes check no credentials: a broken sign-up is its 400 whatever it carries.
+        const signup = await call(base, 'POST', '/api/v1/auth/signup', {
+          rawBody: '{bad',
+          headers: { ...bearer(hooksOnly.full_key), 'content-type': 'application/json' },
+        });
+        expect([signup.status, signup.body.code]).toEqual([400, 'INVALID_JSON']);
+      });
+
+      it('refuses a malformed key on an unknown route; without credentials an unknown route stays 404, unrecorded', async () => {
         const bare = `early-bare-${randomUUID()}`;
         const malformed = `early-malformed-${randomUUID()}`;
         expect((await call(base, 'GET', '/api/v1/no-such-route', { headers: { 'x-request-id': bare } })).status).toBe(
@@ -825,7 +865,7 @@ describe('API keys (PRODUCT.md §3)', () => {
         const answer = await call(base, 'GET', '/api/v1/no-such-route', {
           headers: { 'x-request-id': malformed, authorization: 'Bearer vxk_short' },
         });
-        expect([answer.status, answer.body.code]).toEqual([404, 'NOT_FOUND']);
+        expect([answer.status, answer.body.code]).toEqual([401, 'AUTH_MALFORMED']);
         const byRequest = (id: string) =>
           audit.query<{ data: { reason: string; status: number } }>(
             `SELECT data FROM audit_log WHERE event_type = 'auth.failed' AND request_id = $1`,
@@ -835,7 +875,7 @@ describe('API keys (PRODUCT.md §3)', () => {
           async () => (await byRequest(malformed)).rows,
           (rows) => rows.length === 1,
         );
-        expect([recorded[0].data.reason, recorded[0].data.status]).toEqual(['malformed', 404]);
+        expect([recorded[0].data.reason, recorded[0].data.status]).toEqual(['malformed', 401]);
         // Published before the malformed one, on the same stream: stored by now if it were recorded at all.
         expect((await byRequest(bare)).rows).toEqual([]);
       });

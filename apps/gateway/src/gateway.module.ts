@@ -18,6 +18,7 @@ import { Access } from './auth/access.decorator';
 import { AuthEventsPublisher } from './auth/auth-events.publisher';
 import { AuthController } from './auth/auth.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { ROUTE_POLICIES, RoutePolicies } from './auth/route-policies';
 import { KeyVerifier } from './auth/key-verifier';
 import { ContentReads } from './content/content-reads';
 import { Passwords } from './auth/passwords';
@@ -106,6 +107,7 @@ export class GatewayModule {
         { provide: APP_GUARD, useExisting: AuthGuard },
         { provide: APP_PIPE, useClass: HttpValidationPipe },
         { provide: APP_FILTER, useClass: GatewayProblemFilter },
+        { provide: ROUTE_POLICIES, useValue: new RoutePolicies(GATEWAY_CONTROLLERS) },
       ],
       exports: [RpcClient, GatewayEnv, NatsConnectionHolder, Metrics, KeyVerifier],
     };

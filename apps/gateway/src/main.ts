@@ -14,6 +14,7 @@ import {
   waitFor,
 } from '#runtime';
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
+import { ROUTE_POLICIES, type RoutePolicies } from './auth/route-policies';
 import { GatewayEnv } from './config/gateway.env';
 import { protectApiDocs, serveDashboard } from './dashboard/dashboard';
 import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
@@ -63,6 +64,9 @@ async function bootstrap(): Promise<void> {
   protectApiDocs(app, '/api/docs');
   SwaggerModule.setup('api/docs', app, openApi, { jsonDocumentUrl: 'api/openapi.json' });
 
+  // Routes are registered at init: the guard's table of route policies must know each one.
+  await app.init();
+  app.get<RoutePolicies>(ROUTE_POLICIES).assertCovers(app.getHttpAdapter().getInstance(), '/api/v1');
   const server = app.getHttpServer() as Server;
   answerMalformedHttp(server);
   // A client that trickles its headers (slowloris) holds a socket until this runs out: 20 s instead of

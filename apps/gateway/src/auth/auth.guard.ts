@@ -32,6 +32,7 @@ import { parseAuthorization, sha256Hex } from './api-key-format';
 import { accessPolicyOf } from './access.decorator';
 import { AuthEventsPublisher, type AuthFailure, type RequestAnswer, type RequestUsage } from './auth-events.publisher';
 import { AuthProblems } from './auth.errors';
+import { ROUTE_POLICIES, type RoutePolicies } from './route-policies';
 import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
@@ -50,22 +51,29 @@ function authorizationHeaderCount(rawHeaders: string[]): number {
 }
 
 /**
- * The route template the router matched (`/api/v1/prompts/:id`). A request refused before routing has none; its
- * path is never recorded in its stead (it may hold anything, a pasted key included).
+ * The route template the router matched (`/api/v1/prompts/:id`), or for a request refused before routing the one it
+ * was for. An unknown route has none: its path is never recorded in its stead (it may hold anything, a pasted key
+ * included).
  */
 function routeOf(request: Request): string {
-  return (request.route as { path?: string } | undefined)?.path ?? UNMATCHED_ROUTE;
+  return (request.route as { path?: string } | undefined)?.path ?? request[ROUTE_BEFORE_ROUTING] ?? UNMATCHED_ROUTE;
 }
 
-/** Paths of the REST API and the IDE hooks, where a refusal before routing still accounts for its API key. */
+/** Paths of the REST API and the IDE hooks, whose requests are authenticated even when refused before routing. */
 const REST_API = /^\/api\/v1(\/|$)/;
 
-/** Set on a request once its credentials were looked at, by canActivate or for a refusal before routing. */
+/** An unknown route or method takes any valid key: there is no route to ask for more. */
+const ANY_KEY: AccessPolicy = { mode: 'session_or_any_key' };
+
+/** Set on a request once its credentials were looked at, by canActivate or before routing. */
 const AUTH_CHECKED = Symbol('authChecked');
+/** The route template of a request authenticated before routing (Express sets `request.route` only when routing). */
+const ROUTE_BEFORE_ROUTING = Symbol('routeBeforeRouting');
 
 declare module 'express-serve-static-core' {
   interface Request {
     [AUTH_CHECKED]?: true;
+    [ROUTE_BEFORE_ROUTING]?: string;
   }
 }
 
@@ -107,6 +115,7 @@ export class AuthGuard implements CanActivate {
     @Inject(GEO_LOCATOR) private readonly geo: GeoLocator,
     private readonly rateLimitSync: RateLimitSync,
     private readonly config: GatewayEnv,
+    @Inject(ROUTE_POLICIES) private readonly routes: RoutePolicies,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -115,25 +124,45 @@ export class AuthGuard implements CanActivate {
     request[AUTH_CHECKED] = true;
     const policy = this.policyOf(context);
     if (policy.mode === 'public') return true;
-    const response = context.switchToHttp().getResponse<Response>();
-    response.setHeader('Cache-Control', 'no-store');
-    if (policy.mode === 'oauth') {
-      request.identity = await this.authenticateOAuth(request, response);
-      return true;
-    }
-    if (request.headers.authorization !== undefined) {
-      request.identity = await this.authenticateKey(request, response, policy);
-    } else if (readSessionCookie(request) !== undefined) {
-      request.identity = await this.authenticateSession(
-        request,
-        response,
-        policy.mode === 'session' && policy.evenSuspended === true,
-      );
-    } else {
-      this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
-      throw AuthProblems.required();
-    }
+    request.identity = await this.authenticate(request, context.switchToHttp().getResponse<Response>(), policy);
     return true;
+  }
+
+  /**
+   * A REST request refused before routing (a body that is not JSON, over 2 MiB or of another type; an unknown route
+   * or method) never meets canActivate. It is authenticated here all the same, and first, as every request is:
+   * its credentials are judged before its body or its path (PRODUCT.md §3.4: "every outcome is an event"; §9.2: "any
+   * attempt with a revoked or expired key"; §4: "every request made with a valid key … counts"). A known route is
+   * authenticated with its own policy (its integration, session only…); an unknown route or method only when a key
+   * is sent, taking any valid key, and a request without one keeps its 404 or 405 with nothing recorded. Returns
+   * the refusal to answer instead (401, 403, 429, 503), or undefined to answer the early error, which then carries
+   * the limit headers and is the key's `key.used`. Public routes (signup, login…) check no credentials.
+   */
+  async authenticateBeforeRouting(request: Request, response: Response): Promise<ProblemError | undefined> {
+    if (request[AUTH_CHECKED] || !REST_API.test(request.path)) return undefined;
+    const route = this.routes.find(request);
+    const policy = route?.policy ?? (request.headers.authorization !== undefined ? ANY_KEY : undefined);
+    if (!policy || policy.mode === 'public' || policy.mode === 'oauth') return undefined;
+    request[AUTH_CHECKED] = true;
+    if (route) request[ROUTE_BEFORE_ROUTING] = route.template;
+    try {
+      request.identity = await this.authenticate(request, response, policy);
+      return undefined;
+    } catch (refusal) {
+      if (refusal instanceof ProblemError) return refusal;
+      throw refusal;
+    }
+  }
+
+  /** §3.4 for a route that is not public: an API key, else the session cookie, else AUTH_REQUIRED. */
+  private async authenticate(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
+    response.setHeader('Cache-Control', 'no-store');
+    if (policy.mode === 'oauth') return this.authenticateOAuth(request, response);
+    if (request.headers.authorization !== undefined) return this.authenticateKey(request, response, policy);
+    if (readSessionCookie(request) !== undefined)
+      return this.authenticateSession(request, response, policy.mode === 'session' && policy.evenSuspended === true);
+    this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
+    throw AuthProblems.required();
   }
 
   /** A route's policy never changes: looked up once per route (reading metadata on every call costs more). */
@@ -190,37 +219,6 @@ export class AuthGuard implements CanActivate {
     // suspended account's answer shows it too).
     if (this.limiter.needsPriming(verified.account.id)) await this.rateLimitSync.prime(verified.account.id);
     return { verified, suspended: refusal === 'suspended' };
-  }
-
-  /**
-   * A REST request refused before it reached a route (an unknown route or method; a body that is not JSON, over
-   * 2 MiB or of another type) never meets canActivate, yet it presented an API key: it is an attempt with that
-   * key all the same (PRODUCT.md §3.4 "every outcome is an event", §9.2 "any attempt with a revoked or expired
-   * key", §4 "every request made with a valid key … counts"). Its answer stays what it is; the key is only
-   * accounted for: a malformed, unknown, revoked or expired key or a suspended account is an `auth.failed` with
-   * that answer's status; a valid key's request counts against the hourly limit (unless the limit is used up),
-   * carries the limit headers and is a `key.used`. A session cookie or no Authorization header: nothing (no
-   * credential was tried). Never throws: with key-service unreachable the attempt goes unrecorded.
-   */
-  async accountForRefusalBeforeRouting(request: Request, response: Response, status: number): Promise<void> {
-    if (request[AUTH_CHECKED] || request.headers.authorization === undefined || !REST_API.test(request.path)) return;
-    request[AUTH_CHECKED] = true;
-    response.setHeader('Cache-Control', 'no-store');
-    let check: KeyCheck;
-    try {
-      check = await this.checkKey(request);
-    } catch {
-      return;
-    }
-    if ('failure' in check) return this.fail(request, { ...check.failure, status });
-    const { key, account } = check.verified;
-    const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
-    if (check.suspended) {
-      this.setRateHeaders(response, this.limiter.peek(account.id, account.hourly_limit));
-      return this.fail(request, { reason: 'suspended', status, ...attribution });
-    }
-    this.setRateHeaders(response, this.limiter.consume(account.id, account.hourly_limit));
-    this.recordUseWhenSent(request, response, key.id, key.key_prefix, account.id, null);
   }
 
   private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {

@@ -67,9 +67,10 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
 }
 
 /**
- * The gateway's edge: RPC errors, problem errors and anything else become problem+json. A request refused
- * before routing (unknown route or method, a body that is not JSON, too large or of another type) first has its
- * API key accounted for, as the guard would have (see AuthGuard.accountForRefusalBeforeRouting).
+ * The gateway's edge: RPC errors, problem errors and anything else become problem+json. A request refused before
+ * routing (a body that is not JSON, too large or of another type; an unknown route or method) is authenticated
+ * first, as the guard would have (AuthGuard.authenticateBeforeRouting): a refusal of its credentials is the answer
+ * then. The answer is always sent: a failure of that step is logged and the early error answered.
  */
 @Catch()
 export class GatewayProblemFilter implements ExceptionFilter {
@@ -77,14 +78,26 @@ export class GatewayProblemFilter implements ExceptionFilter {
 
   constructor(private readonly guard: AuthGuard) {}
 
-  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+  catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const problem =
       exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception, request);
     if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) this.logger.error(exception);
-    await this.guard.accountForRefusalBeforeRouting(request, response, problem.status);
-    renderProblem(problem, request, response);
+    void this.guard
+      .authenticateBeforeRouting(request, response)
+      .then(
+        (refusal) => refusal ?? problem,
+        (error: unknown) => {
+          this.logger.error(error);
+          return problem;
+        },
+      )
+      .then((answer) => renderProblem(answer, request, response))
+      .catch((error: unknown) => {
+        this.logger.error(error);
+        if (!response.headersSent) response.status(HttpStatus.INTERNAL_SERVER_ERROR).end();
+      });
   }
 }

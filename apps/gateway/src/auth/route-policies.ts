@@ -1,0 +1,90 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { Request } from 'express';
+import { accessPolicyOf } from './access.decorator';
+import type { AccessPolicy } from './identity';
+
+export const ROUTE_POLICIES = Symbol('ROUTE_POLICIES');
+
+/** A route of Express's table: its template (`/api/v1/prompts/:id`) and methods. */
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+  match(path: string): unknown;
+}
+
+/** The route a request is for, found before routing ran (the guard never saw it): its template and policy. */
+export interface RouteBeforeRouting {
+  template: string;
+  policy: AccessPolicy;
+}
+
+const joined = (base: string, path: string): string =>
+  `/${[base, path]
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/')}`;
+
+/** Every handler of a controller, its inherited ones included (a shared `restore`, say). */
+function handlersOf(controller: Function): Function[] {
+  const handlers: Function[] = [];
+  for (let prototype = controller.prototype; prototype && prototype !== Object.prototype;) {
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const handler = (prototype as Record<string, unknown>)[name];
+      if (name !== 'constructor' && typeof handler === 'function' && !handlers.includes(handler))
+        handlers.push(handler);
+    }
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  return handlers;
+}
+
+/**
+ * The access policy of every route, by `METHOD /template` as Express registers it (`GET /api/v1/prompts/:id`), read
+ * from the same decorators the guard reads. A request refused before routing (a body that is not JSON, too large or
+ * of another type) is authenticated with its route's policy all the same (AuthGuard.authenticateBeforeRouting).
+ */
+export class RoutePolicies {
+  private readonly policies = new Map<string, AccessPolicy>();
+
+  constructor(controllers: Function[]) {
+    for (const controller of controllers) {
+      const bases = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
+      for (const handler of handlersOf(controller)) {
+        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (paths === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
+        const policy = accessPolicyOf(controller, handler);
+        for (const base of bases)
+          for (const path of [paths].flat()) this.policies.set(`${method} ${joined(base, path)}`, policy);
+      }
+    }
+  }
+
+  /** The route Express will match for this request (HEAD as GET), or undefined for an unknown route or method. */
+  find(request: Request): RouteBeforeRouting | undefined {
+    const method = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
+    const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } } | undefined)?.router?.stack ?? [];
+    for (const layer of stack) {
+      if (!layer.route?.methods[method] || !layer.match(request.path)) continue;
+      const policy = this.policies.get(`${method.toUpperCase()} ${layer.route.path}`);
+      if (policy) return { template: layer.route.path, policy };
+    }
+    return undefined;
+  }
+
+  /**
+   * Start-up check that the table and Express agree: every route Express registered under `prefix` has its policy
+   * here (a template written otherwise would leave its requests refused before routing unauthenticated).
+   */
+  assertCovers(app: unknown, prefix: string): void {
+    const stack = (app as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
+    const missing = stack.flatMap((layer) =>
+      layer.route?.path.startsWith(prefix)
+        ? Object.keys(layer.route.methods)
+            .map((method) => `${method.toUpperCase()} ${layer.route!.path}`)
+            .filter((key) => !key.startsWith('_ALL') && !this.policies.has(key))
+        : [],
+    );
+    if (missing.length > 0) throw new Error(`routes without an access policy: ${missing.join(', ')}`);
+  }
+}
