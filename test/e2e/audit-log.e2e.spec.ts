@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { JsonLogger } from '#common';
 import { AuditPartitions, partitionName } from '../../apps/audit-service/src/audit-log/audit-partitions';
-import { DashboardUser, call } from '../support/api-client';
+import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -83,6 +83,24 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     const times = response.body.events.map((e) => e.occurred_at as string);
     expect([...times].sort().reverse()).toEqual(times);
     expect(JSON.stringify(response.body)).not.toContain(key.full_key);
+  });
+
+  it('shows where a command came from too: a sign-up, a login, a key’s creation, a content change', async () => {
+    const events = (await log('?limit=100')).body.events;
+    for (const type of ['account.created', 'session.created', 'key.created', 'memory.created'])
+      expect([type, events.find((e) => e.type === type)?.location]).toEqual([type, { country: 'local', city: null }]);
+    // Through the trusted proxy, from a British address.
+    const login = await call(base, 'POST', '/api/v1/auth/login', {
+      body: { email: user.email, password: PASSWORD },
+      headers: { 'X-Forwarded-For': '81.2.69.160' },
+    });
+    expect(login.status).toBe(200);
+    const fromAbroad = await waitFor(
+      async () => (await log('?type=session.created&ip=81.2.69.160')).body.events,
+      (found) => found.length === 1,
+    );
+    expect(fromAbroad[0]).toMatchObject({ ip: '81.2.69.160', location: { country: 'GB' } });
+    expect(fromAbroad[0].meta).toMatchObject({ location: { country: 'GB' } });
   });
 
   it.each([

@@ -29,7 +29,7 @@ import { PromptsController } from './content/prompts.controller';
 import { SearchController } from './content/search.controller';
 import { ServicePingReadiness } from './health/service-ping.readiness';
 import { GatewayProblemFilter } from './http/gateway-problem.filter';
-import { TRUSTED_PROXIES } from './http/request-meta';
+import { TRUSTED_PROXIES, locateCommandsWith } from './http/request-meta';
 import { HttpValidationPipe } from './http/validation.pipe';
 import { HooksController } from './hooks/hooks.controller';
 import { McpController } from './mcp/mcp.controller';
@@ -100,7 +100,15 @@ export class GatewayModule {
           useFactory: (rpc: RpcClient) => [nats, ...SERVICE_NAMES.map((name) => new ServicePingReadiness(name, rpc))],
         },
         { provide: RATE_LIMITER, useFactory: () => new HourlyRateLimiter(Date.now) },
-        { provide: GEO_LOCATOR, useFactory: () => new GeoIpLiteLocator() },
+        {
+          provide: GEO_LOCATOR,
+          useFactory: () => {
+            const geo = new GeoIpLiteLocator();
+            // Commands' events show where they came from too (a login's, a key's creation…).
+            locateCommandsWith((ip) => geo.place(ip).location);
+            return geo;
+          },
+        },
         RateLimitSync,
         // One instance: the guard, and the problem filter for requests refused before routing.
         AuthGuard,

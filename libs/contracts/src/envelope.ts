@@ -9,6 +9,8 @@ export interface EventMeta {
   client_id?: string;
   ip?: string;
   user_agent?: string;
+  /** Where `ip` is (a command's; usage events carry theirs in `data`), beyond §8's minimum. */
+  location?: { country: string; city: string | null };
 }
 
 /** The event envelope of PRODUCT.md §8, as stored and as published on JetStream. */

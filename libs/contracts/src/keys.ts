@@ -40,11 +40,18 @@ export type KeyStatus = (typeof KEY_STATUSES)[number];
 export const REVOKE_REASONS = ['user', 'rotated', 'expired', 'admin', 'leaked', 'anomaly'] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
-/** Who asked, for the event's `meta` (PRODUCT.md §8). */
+/** Where a request came from, by its address (GeoIP; private and loopback addresses are `local`). */
+export interface RequestLocation {
+  country: string;
+  city: string | null;
+}
+
+/** Who asked, for the event's `meta` (PRODUCT.md §8), with where from when the address has a known place. */
 export interface RequestMeta {
   request_id: string;
   ip?: string;
   user_agent?: string;
+  location?: RequestLocation;
 }
 
 export interface AccountView {

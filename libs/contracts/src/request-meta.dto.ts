@@ -1,6 +1,17 @@
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import type { RequestMeta } from './keys';
+import type { RequestLocation, RequestMeta } from './keys';
+
+export class RequestLocationDto implements RequestLocation {
+  @IsString()
+  @MaxLength(16)
+  country: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  city: string | null;
+}
 
 export class RequestMetaDto implements RequestMeta {
   @IsString()
@@ -16,6 +27,12 @@ export class RequestMetaDto implements RequestMeta {
   @IsString()
   @MaxLength(2048)
   user_agent?: string;
+
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RequestLocationDto)
+  location?: RequestLocationDto;
 }
 
 /**

@@ -69,7 +69,8 @@ export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow
     // Requests carry their own action (prompts.list…); other events are their type (key.revoked…).
     action: text(data.action) ?? event.type,
     ip: event.meta.ip ?? text(data.ip),
-    location: data.location ?? null,
+    // A request's own (key.used, auth.failed), else the command's that made the event (key.created, a login…).
+    location: data.location ?? event.meta.location ?? null,
     tool_type: text(data.tool_type),
     data,
     meta: event.meta as unknown as Record<string, unknown>,

@@ -25,6 +25,8 @@ export function eventMeta(actor: ActorDto): EventMeta {
   if (actor.client_id) meta.client_id = actor.client_id;
   if (actor.meta.ip) meta.ip = actor.meta.ip;
   if (actor.meta.user_agent) meta.user_agent = actor.meta.user_agent;
+  if (actor.meta.location)
+    meta.location = { country: actor.meta.location.country, city: actor.meta.location.city ?? null };
   return meta;
 }
 

@@ -19,7 +19,7 @@ import { type AccountView, KeysRpc, type LegacyImportResult, type Page, isUuid }
 import { ProblemError } from '#common';
 import { Access } from '../auth/access.decorator';
 import { KeyVerifier } from '../auth/key-verifier';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { listEnvelope } from '../http/list-envelope';
 import { AdminTokenGuard } from './admin-token.guard';
@@ -55,7 +55,7 @@ export class AdminController {
     const account = await this.rpc.request<AccountView>(KeysRpc.adminUpdateAccount, {
       account_id: id.toLowerCase(),
       ...body,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     // As for keys: this instance forgets at once; the others on key-service's invalidation.
     this.verifier.cache.invalidate({ account_id: account.id });
@@ -86,7 +86,7 @@ export class AdminController {
     const imported = valid.length
       ? await this.rpc.request<LegacyImportResult>(
           KeysRpc.adminImportLegacy,
-          { lines: valid, meta: requestMeta(request, this.trustedProxies) },
+          { lines: valid, meta: commandMeta(request, this.trustedProxies) },
           30_000,
         )
       : { created: 0, existing: 0, failed: 0, results: [] };

@@ -27,7 +27,7 @@ import {
 import { ProblemError } from '#common';
 import { integrationRetired } from '../http/gateway-problem.filter';
 import { listEnvelope } from '../http/list-envelope';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { generateApiKey } from '../auth/api-key-format';
@@ -84,7 +84,7 @@ export class ApiKeysController {
       ...(body.expires_at ? { expires_at: new Date(body.expires_at).toISOString() } : {}),
       key_hash: key.hash,
       key_prefix: key.prefix,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     return { api_key: apiKey, full_key: key.fullKey, key_prefix: key.prefix };
   }
@@ -117,7 +117,7 @@ export class ApiKeysController {
     const updated = await this.rpc.request<ApiKeyView>(KeysRpc.updateKey, {
       ...this.owned(id, request),
       ...body,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     this.forget(updated.id);
     return updated;
@@ -130,7 +130,7 @@ export class ApiKeysController {
     const revoked = await this.rpc.request<ApiKeyView>(KeysRpc.revokeKey, {
       ...this.owned(id, request),
       reason: 'user',
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     this.forget(revoked.id);
   }
@@ -148,7 +148,7 @@ export class ApiKeysController {
       grace_period_seconds: body.grace_period_seconds ?? 0,
       key_hash: key.hash,
       key_prefix: key.prefix,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     this.forget(rotated.replaces);
     return { api_key: rotated.api_key, full_key: key.fullKey, key_prefix: key.prefix, replaces: rotated.replaces };

@@ -11,7 +11,7 @@ import { generateApiKey, sha256Hex } from '../auth/api-key-format';
 import type { Identity } from '../auth/identity';
 import { requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { throttleKey } from '../oauth/oauth-protocol';
 import { RpcClient } from '../rpc/rpc-client';
 import { type CreatedApiKey, refuseRetired } from './api-keys.controller';
@@ -83,7 +83,7 @@ export class CliLoginController {
     const { expires_at } = await this.rpc.request<{ expires_at: string }>(KeysRpc.authorizeCliLogin, {
       account_id: identity.account.id,
       session_id: identity.sessionId,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
       code_hash: sha256Hex(code),
       code_challenge: body.code_challenge,
       name: body.name,
@@ -112,7 +112,7 @@ export class CliLoginController {
       verifier_challenge: createHash('sha256').update(body.code_verifier).digest('base64url'),
       key_hash: key.hash,
       key_prefix: key.prefix,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     if (!api_key)
       throw new ProblemError(

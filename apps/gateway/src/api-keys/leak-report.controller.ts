@@ -8,7 +8,7 @@ import { Access } from '../auth/access.decorator';
 import { VXK_PATTERN, sha256Hex } from '../auth/api-key-format';
 import { requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 
 /** The documented body (OpenAPI). It is read by readLeakReport, never refused: see there. */
@@ -65,7 +65,7 @@ export class LeakReportController {
         // Anyone may report: the URL is kept (in the key's history and the alert's evidence), but never a
         // key-shaped string in it (a scanner may quote the token in the link).
         ...(report.source_url ? { source_url: redactText(report.source_url) } : {}),
-        meta: requestMeta(request, this.trustedProxies),
+        meta: commandMeta(request, this.trustedProxies),
       });
     }
     return { status: 'accepted' };

@@ -22,7 +22,7 @@ import { Access } from '../auth/access.decorator';
 import type { Identity } from '../auth/identity';
 import { listEnvelope } from '../http/list-envelope';
 import { RpcClient } from '../rpc/rpc-client';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { NoBody } from '../http/no-body';
 
 const accountOf = (request: Request): string => (request.identity as Identity).account.id;
@@ -67,7 +67,7 @@ export class SecurityAlertsController {
     return this.rpc.request(AlertsRpc.acknowledge, {
       account_id: accountOf(request),
       alert_id: alertId(id),
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
   }
 
@@ -79,7 +79,7 @@ export class SecurityAlertsController {
       account_id: accountOf(request),
       alert_id: alertId(id),
       body,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
   }
 }
@@ -106,7 +106,7 @@ export class SecuritySettingsController {
     return this.rpc.request(AlertsRpc.putSettings, {
       account_id: accountOf(request),
       body,
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
   }
 
@@ -118,7 +118,7 @@ export class SecuritySettingsController {
   rotateWebhookSecret(@NoBody() _none: undefined, @Req() request: Request): Promise<SecuritySettingsDto> {
     return this.rpc.request(AlertsRpc.rotateWebhookSecret, {
       account_id: accountOf(request),
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
   }
 }

@@ -6,7 +6,7 @@ import { type AccountView, KeysRpc, type LoginCredentials, normalizedEmail } fro
 import { ProblemError } from '#common';
 import { isHttps, requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from './access.decorator';
 import { generateToken, sha256Hex } from './api-key-format';
@@ -73,7 +73,7 @@ export class AuthController {
       email: body.email,
       name: body.name,
       password_hash: await this.passwords.hash(body.password),
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     response.status(HttpStatus.CREATED);
     return this.startSession(account, request, response);
@@ -92,7 +92,7 @@ export class AuthController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SessionAnswer> {
-    const meta = requestMeta(request, this.trustedProxies);
+    const meta = commandMeta(request, this.trustedProxies);
     this.passwordAttempts.hit(meta.ip ?? '');
     const email = normalizedEmail(body.email);
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
@@ -128,7 +128,7 @@ export class AuthController {
     const token = readSessionCookie(request) ?? '';
     await this.rpc.request(KeysRpc.endSession, {
       token_hash: sha256Hex(token),
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     response.removeHeader('Set-Cookie');
     clearSessionCookie(response, isHttps(request, this.trustedProxies));
@@ -159,7 +159,7 @@ export class AuthController {
       account_id: account.id,
       token_hash: sha256Hex(token),
       csrf_token_hash: sha256Hex(csrfToken),
-      meta: requestMeta(request, this.trustedProxies),
+      meta: commandMeta(request, this.trustedProxies),
     });
     writeSessionCookie(response, token, session.expires_at, isHttps(request, this.trustedProxies));
     response.setHeader('Cache-Control', 'no-store');

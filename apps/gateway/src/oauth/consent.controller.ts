@@ -18,7 +18,7 @@ import {
 } from '#contracts';
 import { ProblemError } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { sha256Hex } from '../auth/api-key-format';
@@ -154,7 +154,7 @@ export class ConsentController {
       scopes: valid.scopes,
       resource: valid.resource,
       code_hash: sha256Hex(code),
-      meta: requestMeta(request, this.trusted),
+      meta: commandMeta(request, this.trusted),
     });
     return { redirect_to: withQuery(valid.redirectUri, { code, state: valid.state, iss }) };
   }
@@ -202,7 +202,7 @@ export class ConsentController {
     await this.rpc.request(OAuthRpc.revokeGrant, {
       account_id: (request.identity as Identity).account.id,
       grant_id: id,
-      meta: requestMeta(request, this.trusted),
+      meta: commandMeta(request, this.trusted),
     });
   }
 }

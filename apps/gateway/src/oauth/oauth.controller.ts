@@ -15,7 +15,7 @@ import { BEARER_CHALLENGE } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
 import { requestClientIp } from '../http/client-address';
-import { TRUSTED_PROXIES, requestMeta } from '../http/request-meta';
+import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { RpcClient } from '../rpc/rpc-client';
 import { Access } from '../auth/access.decorator';
 import { sha256Hex } from '../auth/api-key-format';
@@ -187,7 +187,7 @@ export class OAuthController {
       client_name: maskPastedKeys(name.trim()),
       redirect_uris: uris,
       ...(clientUri === undefined ? {} : { client_uri: clientUri }),
-      meta: requestMeta(request, this.trusted),
+      meta: commandMeta(request, this.trusted),
     });
     response
       .status(HttpStatus.CREATED)
@@ -280,7 +280,7 @@ export class OAuthController {
       : null;
     if (!client)
       return sendOAuthError(response, 401, 'invalid_client', 'client_id is not a registered client: register again');
-    const meta = requestMeta(request, this.trusted);
+    const meta = commandMeta(request, this.trusted);
     const accessToken = newAccessToken();
     const refreshToken = newRefreshToken();
     let outcome: OAuthTokenOutcome;
@@ -349,7 +349,7 @@ export class OAuthController {
     await this.rpc.request(OAuthRpc.revokeToken, {
       token_hash: sha256Hex(read.params.token),
       ...(clientId ? { client_id: clientId } : {}),
-      meta: requestMeta(request, this.trusted),
+      meta: commandMeta(request, this.trusted),
     });
     response.status(HttpStatus.OK).setHeader('Cache-Control', 'no-store').end();
   }

@@ -51,5 +51,6 @@ export function eventMeta(request: RequestMeta, accountId: string | null, keyId?
   if (keyId) meta.key_id = keyId;
   if (request.ip) meta.ip = request.ip;
   if (request.user_agent) meta.user_agent = request.user_agent.slice(0, 512);
+  if (request.location) meta.location = { country: request.location.country, city: request.location.city ?? null };
   return meta;
 }
