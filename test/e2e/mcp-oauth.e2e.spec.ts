@@ -697,6 +697,25 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(get.headers.get('allow')).toBe('POST');
     });
 
+    it('answers a body that is not JSON with the JSON-RPC parse error, once the token is checked', async () => {
+      const broken = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const parse = await call<RpcAnswer>(base, 'POST', '/mcp/v1/common', {
+        key: token,
+        rawBody: '{bad',
+        headers: broken,
+      });
+      expect(parse.status).toBe(400);
+      expect(parse.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(parse.body).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.any(String) } });
+      // Credentials first: without a token (or with an API key) the answer is the 401 that starts the OAuth flow.
+      const anonymous = await call(base, 'POST', '/mcp/v1/common', { rawBody: '{bad', headers: broken });
+      expect([anonymous.status, anonymous.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      expect(anonymous.headers.get('www-authenticate')).toContain('resource_metadata=');
+      const apiKey = (await owner.createKey({ integrations: ['cli', 'ai_tools'] })).full_key;
+      const withKey = await call(base, 'POST', '/mcp/v1/common', { key: apiKey, rawBody: '{bad', headers: broken });
+      expect([withKey.status, withKey.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+    });
+
     it('keeps the §3.4 order: no header AUTH_REQUIRED, a malformed one AUTH_MALFORMED, with the metadata', async () => {
       const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
       const anonymous = await call<Body>(base, 'POST', '/mcp/v1/common', { body: ping });

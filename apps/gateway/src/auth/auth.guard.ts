@@ -61,6 +61,8 @@ function routeOf(request: Request): string {
 
 /** Paths of the REST API and the IDE hooks, whose requests are authenticated even when refused before routing. */
 const REST_API = /^\/api\/v1(\/|$)/;
+/** The MCP endpoint's: authenticated first too (its own route only: it takes OAuth tokens, never keys). */
+const MCP_API = /^\/mcp\//;
 
 /** An unknown route or method takes any valid key: there is no route to ask for more. */
 const ANY_KEY: AccessPolicy = { mode: 'session_or_any_key' };
@@ -134,15 +136,17 @@ export class AuthGuard implements CanActivate {
    * its credentials are judged before its body or its path (PRODUCT.md §3.4: "every outcome is an event"; §9.2: "any
    * attempt with a revoked or expired key"; §4: "every request made with a valid key … counts"). A known route is
    * authenticated with its own policy (its integration, session only…); an unknown route or method only when a key
-   * is sent, taking any valid key, and a request without one keeps its 404 or 405 with nothing recorded. Returns
+   * is sent, taking any valid key, and a request without one keeps its 404 or 405 with nothing recorded. The MCP
+   * endpoint's requests are authenticated first too, with its OAuth tokens. Returns
    * the refusal to answer instead (401, 403, 429, 503), or undefined to answer the early error, which then carries
    * the limit headers and is the key's `key.used`. Public routes (signup, login…) check no credentials.
    */
   async authenticateBeforeRouting(request: Request, response: Response): Promise<ProblemError | undefined> {
-    if (request[AUTH_CHECKED] || !REST_API.test(request.path)) return undefined;
+    const rest = REST_API.test(request.path);
+    if (request[AUTH_CHECKED] || !(rest || MCP_API.test(request.path))) return undefined;
     const route = this.routes.find(request);
-    const policy = route?.policy ?? (request.headers.authorization !== undefined ? ANY_KEY : undefined);
-    if (!policy || policy.mode === 'public' || policy.mode === 'oauth') return undefined;
+    const policy = route?.policy ?? (rest && request.headers.authorization !== undefined ? ANY_KEY : undefined);
+    if (!policy || policy.mode === 'public') return undefined;
     request[AUTH_CHECKED] = true;
     if (route) request[ROUTE_BEFORE_ROUTING] = route.template;
     try {

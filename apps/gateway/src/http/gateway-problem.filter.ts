@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import { RpcErrorCode } from '#contracts';
 import { ProblemError, renderProblem, toProblemError } from '#common';
 import { AuthGuard } from '../auth/auth.guard';
+import { JsonRpcError, noteMcpError } from '../mcp/mcp-action';
+import { MCP_PATH } from '../oauth/oauth-protocol';
 import { RpcCallError } from '../rpc/rpc-client';
 
 /** 400 INTEGRATION_RETIRED: refused by the gateway for a new key, or by key-service for a change. */
@@ -94,7 +96,17 @@ export class GatewayProblemFilter implements ExceptionFilter {
           return problem;
         },
       )
-      .then((answer) => renderProblem(answer, request, response))
+      .then((answer) => {
+        // An MCP client reads JSON-RPC: a body that is not JSON is its parse error (JSON-RPC 2.0 §5.1).
+        if (answer.code === 'INVALID_JSON' && request.path === MCP_PATH) {
+          noteMcpError(request, JsonRpcError.parseError);
+          response
+            .status(HttpStatus.BAD_REQUEST)
+            .json({ jsonrpc: '2.0', id: null, error: { code: JsonRpcError.parseError, message: answer.detail } });
+          return;
+        }
+        renderProblem(answer, request, response);
+      })
       .catch((error: unknown) => {
         this.logger.error(error);
         if (!response.headersSent) response.status(HttpStatus.INTERNAL_SERVER_ERROR).end();

@@ -11,12 +11,14 @@ export const isMcpMethod = (method: string): method is McpMethod => KNOWN_METHOD
 
 /** JSON-RPC error codes (JSON-RPC 2.0 §5.1) and the names the audit trail records them under. */
 export const JsonRpcError = {
+  parseError: -32700,
   invalidRequest: -32600,
   methodNotFound: -32601,
   invalidParams: -32602,
   internal: -32603,
 } as const;
 const JSON_RPC_ERROR_NAMES: Record<number, string> = {
+  [JsonRpcError.parseError]: 'PARSE_ERROR',
   [JsonRpcError.invalidRequest]: 'INVALID_REQUEST',
   [JsonRpcError.methodNotFound]: 'METHOD_NOT_FOUND',
   [JsonRpcError.invalidParams]: 'INVALID_PARAMS',
