@@ -856,6 +856,21 @@ describe('API keys (PRODUCT.md §3)', () => {
         expect([signup.status, signup.body.code]).toEqual([400, 'INVALID_JSON']);
       });
 
+      it('authenticates a path whose parameter is not percent-encoded UTF-8 before its 400', async () => {
+        const revoked = remember(await user.createKey({ integrations: ['cli'] }));
+        await user.request('DELETE', `${KEYS}/${revoked.api_key.id}`);
+        const refused = await call(base, 'GET', '/api/v1/prompts/%ZZ', { key: revoked.full_key });
+        expect([refused.status, refused.body.code]).toEqual([401, 'AUTH_INVALID']);
+        const anonymous = await call(base, 'GET', '/api/v1/prompts/%ZZ');
+        expect([anonymous.status, anonymous.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+        const valid = remember(await user.createKey({ integrations: ['cli'] }));
+        const answered = await call(base, 'GET', '/api/v1/prompts/%ZZ', { key: valid.full_key });
+        expect([answered.status, answered.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+        expect(answered.headers.get('x-ratelimit-remaining')).toMatch(/^\d+$/);
+        const failures = await eventsOfKey('auth.failed', revoked.api_key.id, 1);
+        expect(failures.map((f) => [f.reason, f.action])).toEqual([['revoked', 'prompts.get']]);
+      });
+
       it('refuses a malformed key on an unknown route; without credentials an unknown route stays 404, unrecorded', async () => {
         const bare = `early-bare-${randomUUID()}`;
         const malformed = `early-malformed-${randomUUID()}`;

@@ -235,6 +235,16 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(refused.body.detail).toContain('@uses-base');
       const rename = await api('PUT', '/prompts/base-rules', { slug: 'renamed-rules' });
       expect([rename.status, rename.body.code]).toEqual([409, 'RESOURCE_IN_USE']);
+      // Nor by restoring a version that had another slug; one with the same slug restores.
+      const earlier = await api('POST', '/prompts', { name: 'Earlier', slug: 'earlier-slug', body: 'one' });
+      await api('PUT', `/prompts/${earlier.body.id}`, { slug: 'later-slug', body: 'two' });
+      await api('POST', '/prompts', { name: 'Refers', body: 'see @later-slug' });
+      const back = await api('POST', `/prompts/${earlier.body.id}/versions/1/restore`);
+      expect([back.status, back.body.code]).toEqual([409, 'RESOURCE_IN_USE']);
+      expect(back.body.detail).toContain('@refers');
+      expect((await api('PUT', `/prompts/${earlier.body.id}`, { body: 'three' })).status).toBe(200);
+      const sameSlug = await api('POST', `/prompts/${earlier.body.id}/versions/2/restore`);
+      expect([sameSlug.status, sameSlug.body.body]).toEqual([200, 'two']);
       await api('PUT', `/prompts/${user.body.id}`, { body: 'no reference any more' });
       expect((await api('DELETE', '/prompts/base-rules')).status).toBe(204);
       expect((await api('GET', '/prompts/base-rules')).status).toBe(404);
@@ -714,6 +724,16 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
         ).toContain(id);
       },
     );
+
+    it('answers restores sent at once 200 each, one after another, never a conflict', async () => {
+      const created = await api('POST', '/memories', { text: 'raced' });
+      const path = `/memories/${created.body.id as string}`;
+      expect((await api('DELETE', path)).status).toBe(204);
+      const answers = await Promise.all([1, 1, 1, 1].map((n) => api('POST', `${path}/versions/${n}/restore`)));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+      expect(answers.map((answer) => answer.body.version as number).sort()).toEqual([3, 4, 5, 6]);
+      expect((await api('GET', path)).body).toMatchObject({ text: 'raced', version: 6 });
+    });
 
     it('comes back only to a free slug: 409 RESOURCE_EXISTS when another prompt took it meanwhile', async () => {
       const first = await api('POST', '/prompts', { name: 'Taken again', body: 'one' });

@@ -20,6 +20,31 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
   const alertsOf = (user: DashboardUser, query = '') =>
     user.request<{ alerts: Alert[]; total_count: number }>('GET', `/api/v1/security/alerts${query}`);
 
+  it('keeps a resolution when an acknowledge of the same alert is sent at the same moment', async () => {
+    const user = await DashboardUser.signup(base);
+    const keys = [];
+    for (let i = 0; i < 6; i += 1) keys.push(await user.createKey());
+    for (const key of keys) {
+      await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`);
+      await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key });
+    }
+    const listed = await waitFor(
+      () => alertsOf(user, '?rule=revoked_key_use'),
+      (r) => r.body.alerts?.length === keys.length,
+    );
+    const answers = await Promise.all(
+      listed.body.alerts.flatMap((alert) => [
+        user.request('POST', `/api/v1/security/alerts/${alert.id}/acknowledge`),
+        user.request('POST', `/api/v1/security/alerts/${alert.id}/resolve`, { body: { resolution: 'false_positive' } }),
+      ]),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 200));
+    const after = await alertsOf(user, '?rule=revoked_key_use');
+    expect(after.body.alerts.map((alert) => [alert.status, alert.resolution])).toEqual(
+      keys.map(() => ['resolved', 'false_positive']),
+    );
+  });
+
   it('raises revoked_key_use for attempts with a revoked key, folding repeats into one alert; acknowledge and resolve', async () => {
     const user = await DashboardUser.signup(base);
     const key = await user.createKey();

@@ -72,6 +72,9 @@ async function bootstrap(): Promise<void> {
   // A client that trickles its headers (slowloris) holds a socket until this runs out: 20 s instead of
   // Node's 60 (Node checks every 30 s, so such a client is answered 408 within 20 to 50 s).
   server.headersTimeout = 20_000;
+  // A body is read before its request is authenticated: one that trickles (or never ends) holds its socket until
+  // this runs out, 60 s instead of Node's 300 (2 MiB at 40 KB/s still arrives).
+  server.requestTimeout = 60_000;
   await listenOrExit('gateway', app, { variable: 'PORT', value: config.PORT }, config.HOST);
   logger.log({ msg: 'ready', url: `http://localhost:${config.PORT}` }, 'Startup');
   onShutdown(logger, async () => {

@@ -3,6 +3,7 @@ export * from './config/base-env';
 export * from './config/load-config';
 export * from './health/health';
 export * from './http/access-log.middleware';
+export * from './http/json-nesting';
 export * from './http/problem';
 export * from './http/problem.filter';
 export * from './http/request-context.middleware';

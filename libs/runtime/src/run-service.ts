@@ -18,6 +18,7 @@ import {
   accessLogMiddleware,
   cacheValidationMetadata,
   loadConfig,
+  refuseDeepJson,
   requestContextMiddleware,
 } from '#common';
 import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
@@ -143,7 +144,15 @@ export function configureHttp(
   app.use(metrics.middleware);
   for (const middleware of beforeBodyParsing) app.use(middleware);
   // strict: false: `null` or `3` is valid JSON, answered by validation ("must be a JSON object"), not INVALID_JSON.
-  app.use(express.json({ limit: '2mb', type: ['application/json', 'application/*+json'], strict: false }));
+  app.use(
+    express.json({
+      limit: '2mb',
+      type: ['application/json', 'application/*+json'],
+      strict: false,
+      // Refused before parsing: a deeply nested body is the costly kind to parse.
+      verify: refuseDeepJson,
+    }),
+  );
   app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
 }
 

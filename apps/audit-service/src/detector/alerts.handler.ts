@@ -150,11 +150,13 @@ export class AlertsHandler {
     const alert = await this.owned(command);
     if (alert.status !== 'open') return view(alert);
     const acknowledged: Alert = { ...alert, status: 'acknowledged' };
-    await this.dataSource.transaction(async (manager) => {
-      await this.alerts.decide(acknowledged, manager);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.alerts.acknowledge(alert.id, manager))) return false;
       await this.record('alert.acknowledged', acknowledged, {}, command, manager);
+      return true;
     });
-    return view(acknowledged);
+    // Resolved meanwhile (a resolve sent at the same time): the alert as it is now.
+    return view(changed ? acknowledged : await this.owned(command));
   }
 
   @MessagePattern(AlertsRpc.resolve)

@@ -88,6 +88,18 @@ export class AlertsRepository {
     ]);
   }
 
+  /**
+   * Acknowledges an open alert; false when it is no longer open (a resolution that came first stays: the status
+   * is checked in the same statement that changes it).
+   */
+  async acknowledge(id: string, manager: EntityManager): Promise<boolean> {
+    const rows = (await manager.query(
+      `UPDATE alerts SET status = 'acknowledged', updated_at = now() WHERE id = $1 AND status = 'open' RETURNING id`,
+      [id],
+    )) as [unknown[], number];
+    return rows[1] > 0;
+  }
+
   async find(id: string, manager: EntityManager = this.dataSource.manager): Promise<Alert | undefined> {
     const [row] = (await manager.query(`SELECT * FROM alerts WHERE id = $1`, [id])) as AlertRow[];
     return row ? rowToAlert(row) : undefined;

@@ -18,7 +18,7 @@ import {
 import { ContentEngine } from '../shared/content-engine';
 import { ContentHandlers, createCommand, listCommand } from '../shared/content-handler';
 import { Conditions, addLabelAndSearchFilters, createWithSlug, freeSlug, pageOf } from '../shared/content-query';
-import { Addressed, eventMeta, toLocator } from '../shared/content-rpc.dto';
+import { Addressed, RestoreCommand, eventMeta, toLocator } from '../shared/content-rpc.dto';
 import { ContentStore } from '../shared/content-store';
 import { idempotencyClaim } from '../shared/idempotency';
 import { PROMPT_SPEC, type PromptFields } from './prompt.kind';
@@ -118,6 +118,24 @@ export class PromptsHandler extends Handlers {
     await this.refuseIfReferenced(accountId, id, (await this.engine.view(id)).slug, 'deleted');
     await this.engine.remove(id, eventMeta(command.actor));
     return { deleted: true, id };
+  }
+
+  /**
+   * As for every kind, but a version with another slug cannot come back while other prompts reference the
+   * current one (it would rename it). A deleted prompt has no current slug to keep.
+   */
+  @MessagePattern(ContentRpc.restore('prompt'))
+  override async restore(@Payload() command: RestoreCommand): Promise<PromptView> {
+    const accountId = command.actor.account_id;
+    const id = await this.engine.locate(accountId, toLocator(command.locator), { deleted: 'included' });
+    const target = (await this.engine.versions(id)).find((version) => version.version === command.version);
+    const current = await this.engine.view(id).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === RpcErrorCode.ResourceNotFound) return undefined;
+      throw error;
+    });
+    if (target && current && target.fields.slug !== current.slug)
+      await this.refuseIfReferenced(accountId, id, current.slug, 'renamed');
+    return this.engine.restore(id, command.version, eventMeta(command.actor));
   }
 
   @MessagePattern(ContentRpc.placeholders)

@@ -217,13 +217,20 @@ export class ContentEngine<F extends Fields, V> {
     }));
   }
 
-  /** Restoring a version of a deleted resource brings it back (an undelete), with that version's content. */
+  /**
+   * Restoring a version of a deleted resource brings it back (an undelete), with that version's content. A restore
+   * asks for no version, so one that lost a race is decided again on the winner's (as an update without one).
+   */
   async restore(id: string, versionNumber: number, meta: EventMeta): Promise<V> {
-    const history = await this.store.history<F>(this.kind, id);
-    const state = fold(history);
-    if (!state) throw this.notFound();
-    const events = decideRestore(this.kind, history, versionNumber);
-    await this.translate(() => this.store.append(this.kind, id, events, state.version, meta));
+    await this.translate(() =>
+      retryOnConcurrency(async () => {
+        const history = await this.store.history<F>(this.kind, id);
+        const state = fold(history);
+        if (!state) throw this.notFound();
+        const events = decideRestore(this.kind, history, versionNumber);
+        await this.store.append(this.kind, id, events, state.version, meta);
+      }),
+    );
     return this.view(id);
   }
 

@@ -18,6 +18,18 @@ export interface RouteBeforeRouting {
   policy: AccessPolicy;
 }
 
+/**
+ * Whether a route's pattern matches the path. Express decodes the parameters as it matches: a parameter that is not
+ * percent-encoded UTF-8 (`/prompts/%ZZ`) throws, on a path the pattern matched all the same.
+ */
+function matches(layer: RouteLayer, path: string): boolean {
+  try {
+    return Boolean(layer.match(path));
+  } catch {
+    return true;
+  }
+}
+
 const joined = (base: string, path: string): string =>
   `/${[base, path]
     .flatMap((part) => part.split('/'))
@@ -65,7 +77,7 @@ export class RoutePolicies {
     const method = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
     const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } } | undefined)?.router?.stack ?? [];
     for (const layer of stack) {
-      if (!layer.route?.methods[method] || !layer.match(request.path)) continue;
+      if (!layer.route?.methods[method] || !matches(layer, request.path)) continue;
       const policy = this.policies.get(`${method.toUpperCase()} ${layer.route.path}`);
       if (policy) return { template: layer.route.path, policy };
     }

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { redactText } from '../logging/redact';
+import { MAX_JSON_NESTING } from './json-nesting';
 import { currentRequestId } from '../logging/request-context';
 import {
   BEARER_CHALLENGE,
@@ -70,6 +71,15 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
         );
       case 'entity.parse.failed':
         return new ProblemError(HttpStatus.BAD_REQUEST, 'INVALID_JSON', 'the request body is not valid JSON');
+      case 'entity.too.deep':
+        return new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          'the request is not valid: see validation_errors',
+          {
+            validationErrors: [{ field: '(body)', message: `is nested more than ${MAX_JSON_NESTING} levels deep` }],
+          },
+        );
       case 'encoding.unsupported':
       case 'charset.unsupported':
         return new ProblemError(
