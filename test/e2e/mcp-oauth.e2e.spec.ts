@@ -714,6 +714,15 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const apiKey = (await owner.createKey({ integrations: ['cli', 'ai_tools'] })).full_key;
       const withKey = await call(base, 'POST', '/mcp/v1/common', { key: apiKey, rawBody: '{bad', headers: broken });
       expect([withKey.status, withKey.body.code]).toEqual([401, 'OAUTH_REQUIRED']);
+      // Every method, and the path with a trailing slash, the router serves alike.
+      const deleted = await call(base, 'DELETE', '/mcp/v1/common', { rawBody: '{bad', headers: broken });
+      expect([deleted.status, deleted.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      const slash = await call<RpcAnswer>(base, 'POST', '/mcp/v1/common/', {
+        key: token,
+        rawBody: '{bad',
+        headers: broken,
+      });
+      expect([slash.status, slash.body.error?.code]).toEqual([400, -32700]);
     });
 
     it('keeps the §3.4 order: no header AUTH_REQUIRED, a malformed one AUTH_MALFORMED, with the metadata', async () => {

@@ -16,6 +16,7 @@ import {
 import { LEGACY_IMPORT_PATH, NDJSON_TYPE } from './admin/admin.controller';
 import { ROUTE_POLICIES, type RoutePolicies } from './auth/route-policies';
 import { GatewayEnv } from './config/gateway.env';
+import { MCP_PATH } from './oauth/oauth-protocol';
 import { protectApiDocs, serveDashboard } from './dashboard/dashboard';
 import { GATEWAY_CONTROLLERS, GatewayModule } from './gateway.module';
 import { answerMalformedHttp, requireJsonBodies } from './http/body-guards';
@@ -66,7 +67,7 @@ async function bootstrap(): Promise<void> {
 
   // Routes are registered at init: the guard's table of route policies must know each one.
   await app.init();
-  app.get<RoutePolicies>(ROUTE_POLICIES).assertCovers(app.getHttpAdapter().getInstance(), '/api/v1');
+  app.get<RoutePolicies>(ROUTE_POLICIES).assertCovers(app.getHttpAdapter().getInstance(), ['/api/v1', MCP_PATH]);
   const server = app.getHttpServer() as Server;
   answerMalformedHttp(server);
   // A client that trickles its headers (slowloris) holds a socket until this runs out: 20 s instead of

@@ -128,14 +128,10 @@ export class PromptsHandler extends Handlers {
   override async restore(@Payload() command: RestoreCommand): Promise<PromptView> {
     const accountId = command.actor.account_id;
     const id = await this.engine.locate(accountId, toLocator(command.locator), { deleted: 'included' });
-    const target = (await this.engine.versions(id)).find((version) => version.version === command.version);
-    const current = await this.engine.view(id).catch((error: unknown) => {
-      if (error instanceof DomainError && error.code === RpcErrorCode.ResourceNotFound) return undefined;
-      throw error;
+    return this.engine.restore(id, command.version, eventMeta(command.actor), async (current, restored) => {
+      if (current && restored.slug !== current.slug)
+        await this.refuseIfReferenced(accountId, id, current.slug, 'renamed');
     });
-    if (target && current && target.fields.slug !== current.slug)
-      await this.refuseIfReferenced(accountId, id, current.slug, 'renamed');
-    return this.engine.restore(id, command.version, eventMeta(command.actor));
   }
 
   @MessagePattern(ContentRpc.placeholders)

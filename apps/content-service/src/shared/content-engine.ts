@@ -221,13 +221,20 @@ export class ContentEngine<F extends Fields, V> {
    * Restoring a version of a deleted resource brings it back (an undelete), with that version's content. A restore
    * asks for no version, so one that lost a race is decided again on the winner's (as an update without one).
    */
-  async restore(id: string, versionNumber: number, meta: EventMeta): Promise<V> {
+  async restore(
+    id: string,
+    versionNumber: number,
+    meta: EventMeta,
+    /** A kind's own rule, checked on each decision (a retry's too): the fields now (null when deleted) and restored. */
+    allow?: (current: F | null, restored: F) => Promise<void>,
+  ): Promise<V> {
     await this.translate(() =>
       retryOnConcurrency(async () => {
         const history = await this.store.history<F>(this.kind, id);
         const state = fold(history);
         if (!state) throw this.notFound();
         const events = decideRestore(this.kind, history, versionNumber);
+        await allow?.(state.deleted ? null : state.fields, (events[0].data as { fields: F }).fields);
         await this.store.append(this.kind, id, events, state.version, meta);
       }),
     );

@@ -30,6 +30,12 @@ function matches(layer: RouteLayer, path: string): boolean {
   }
 }
 
+/** The routes of Express's table (Express 5 keeps it in `app.router.stack`). */
+function routesOf(app: unknown): RouteLayer[] {
+  const stack = (app as { router?: { stack?: RouteLayer[] } } | undefined)?.router?.stack ?? [];
+  return stack.filter((layer) => layer.route !== undefined);
+}
+
 const joined = (base: string, path: string): string =>
   `/${[base, path]
     .flatMap((part) => part.split('/'))
@@ -72,14 +78,18 @@ export class RoutePolicies {
     }
   }
 
-  /** The route Express will match for this request (HEAD as GET), or undefined for an unknown route or method. */
+  /**
+   * The route Express will match for this request (HEAD as GET; a route for every method, `@All()`, too), or
+   * undefined for an unknown route or method.
+   */
   find(request: Request): RouteBeforeRouting | undefined {
     const method = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
-    const stack = (request.app as unknown as { router?: { stack?: RouteLayer[] } } | undefined)?.router?.stack ?? [];
-    for (const layer of stack) {
-      if (!layer.route?.methods[method] || !matches(layer, request.path)) continue;
-      const policy = this.policies.get(`${method.toUpperCase()} ${layer.route.path}`);
-      if (policy) return { template: layer.route.path, policy };
+    for (const layer of routesOf(request.app)) {
+      const methods = layer.route!.methods;
+      if (!(methods[method] || methods._all) || !matches(layer, request.path)) continue;
+      const path = layer.route!.path;
+      const policy = this.policies.get(`${method.toUpperCase()} ${path}`) ?? this.policies.get(`ALL ${path}`);
+      if (policy) return { template: path, policy };
     }
     return undefined;
   }
@@ -88,14 +98,15 @@ export class RoutePolicies {
    * Start-up check that the table and Express agree: every route Express registered under `prefix` has its policy
    * here (a template written otherwise would leave its requests refused before routing unauthenticated).
    */
-  assertCovers(app: unknown, prefix: string): void {
-    const stack = (app as { router?: { stack?: RouteLayer[] } }).router?.stack ?? [];
-    const missing = stack.flatMap((layer) =>
-      layer.route?.path.startsWith(prefix)
-        ? Object.keys(layer.route.methods)
-            .map((method) => `${method.toUpperCase()} ${layer.route!.path}`)
-            .filter((key) => !key.startsWith('_ALL') && !this.policies.has(key))
-        : [],
+  assertCovers(app: unknown, prefixes: string[]): void {
+    const routes = routesOf(app).filter((layer) => prefixes.some((prefix) => layer.route!.path.startsWith(prefix)));
+    // None at all: Express keeps its route table elsewhere now, and `find` would know no route.
+    if (routes.length === 0) throw new Error(`no route under ${prefixes.join(', ')} in Express's route table`);
+    const missing = routes.flatMap((layer) =>
+      Object.keys(layer.route!.methods)
+        .map((method) => `${method === '_all' ? 'ALL' : method.toUpperCase()} ${layer.route!.path}`)
+        // Nest's `@All()` registers each method of Express's list, under the one policy of its handler.
+        .filter((key) => !this.policies.has(key) && !this.policies.has(`ALL ${layer.route!.path}`)),
     );
     if (missing.length > 0) throw new Error(`routes without an access policy: ${missing.join(', ')}`);
   }

@@ -98,7 +98,7 @@ export class GatewayProblemFilter implements ExceptionFilter {
       )
       .then((answer) => {
         // An MCP client reads JSON-RPC: a body that is not JSON is its parse error (JSON-RPC 2.0 §5.1).
-        if (answer.code === 'INVALID_JSON' && request.path === MCP_PATH) {
+        if (answer.code === 'INVALID_JSON' && request.path.replace(/\/+$/, '') === MCP_PATH) {
           noteMcpError(request, JsonRpcError.parseError);
           response
             .status(HttpStatus.BAD_REQUEST)

@@ -23,8 +23,11 @@ export function locateCommandsWith(locate: (ip: string) => RequestLocation | nul
  */
 export function commandMeta(request: Request, trusted: BlockList): Readonly<RequestMeta> {
   const meta = requestMeta(request, trusted);
-  const location = meta.ip && placeOf ? placeOf(meta.ip) : null;
-  return location ? { ...meta, location } : meta;
+  const place = meta.ip && placeOf ? placeOf(meta.ip) : null;
+  // Bounded as the services' DTO bounds them: a GeoIP name never makes a command invalid.
+  return place
+    ? { ...meta, location: { country: place.country.slice(0, 16), city: place.city?.slice(0, 128) ?? null } }
+    : meta;
 }
 
 /** Who asked, as it travels with every request's events (never a header other than these). Read-only: shared within a request. */
