@@ -4,7 +4,7 @@ import { alerts } from './commands/alerts';
 import { api } from './commands/api';
 import { audit } from './commands/audit';
 import { auth, whoami } from './commands/auth';
-import { CONTENT_KINDS, content } from './commands/content';
+import { CONTENT_KINDS, content, contentHelp } from './commands/content';
 import { HookNotDelivered, hooks } from './commands/hooks';
 import { search } from './commands/search';
 import { LoginRefused } from './commands/web-login';
@@ -14,8 +14,9 @@ import { CLI_VERSION, Context, type Io, NotLoggedIn } from './context';
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
 
 /** The options of a content kind's create and update (and a prompt's render), in the usage and in its own help. */
-const CONTENT_FIELDS = `Fields of create/update: --name, --slug, --title, --project, --status, --labels a,b, --metadata '{json}',
---body/--content/--text (or --body-file/--content-file/--text-file path, - for stdin), --expected-version n.`;
+const CONTENT_FIELDS = `Fields of create/update (each kind's own: vibexp prompt|artifact|memory --help): --name, --slug, --title,
+--project, --type, --status, --labels a,b, --metadata '{json}', --body/--content/--text (or --body-file/--content-file/--text-file
+path, - for stdin), --expected-version n.`;
 const PROMPT_RENDER = 'prompt render <id|slug> [--set name=value]…   fills placeholders (repeat --set for each one).';
 
 export const USAGE = `vibexp ${CLI_VERSION}: the VibeXP command-line client
@@ -27,7 +28,7 @@ Usage: vibexp <command> [options] [--format table|json]
   auth logout | auth status
   whoami                        the account and key the API sees
   prompt list|get|create|update|delete|versions|restore|render
-  artifact list|get|create|update|delete|versions|restore      (addressed as project/slug)
+  artifact list|get|create|update|delete|versions|restore      (addressed as project/slug, or id)
   memory list|get|create|update|delete|versions|restore
   search <words…> [--types prompts,artifacts,memories] [--limit n]
   audit list [--type --key-id --client-id --action --outcome --ip --from --to --sort-order asc|desc --limit --cursor]
@@ -60,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
 /** `vibexp <command> --help`: that command's lines of the usage (and the content fields), not all of it. */
 function commandHelp(name: string): string {
   const own = USAGE.split('\n').filter((line) => line.startsWith(`  ${name} `));
-  const fields = CONTENT_KINDS.includes(name) ? [CONTENT_FIELDS, ...(name === 'prompt' ? [PROMPT_RENDER] : [])] : [];
+  const fields = CONTENT_KINDS.includes(name) ? [contentHelp(name), ...(name === 'prompt' ? [PROMPT_RENDER] : [])] : [];
   return `Usage: vibexp ${name} …\n\n${[...own, ...fields].join('\n')}\n\nRun \`vibexp --help\` for every command.\n`;
 }
 

@@ -886,9 +886,16 @@ describe('vibexp <command> --help', () => {
     expect(alertsHelp.stdout).toContain('alerts resolve <id> --resolution');
     expect(alertsHelp.stdout).not.toContain('memory list');
     const promptHelp = (await cli(['prompt', '--help'])).stdout;
-    expect(promptHelp).toContain('--body-file/--content-file/--text-file');
+    expect(promptHelp).toContain('--body (or --body-file path, - for stdin) [required by create]');
+    expect(promptHelp).toContain('--mcp-expose true|false');
     expect(promptHelp).toContain('--set name=value');
-    expect((await cli(['memory', '--help'])).stdout).not.toContain('--set');
+    const memoryHelp = (await cli(['memory', '--help'])).stdout;
+    expect(memoryHelp).not.toContain('--set');
+    expect(memoryHelp).not.toContain('--name');
+    expect(memoryHelp).toContain('memory restore <ref> <version>');
+    const artifactHelp = (await cli(['artifact', '--help'])).stdout;
+    expect(artifactHelp).toContain("--type, --status, --labels a,b, --metadata '{json}'");
+    expect(artifactHelp).toContain('addressed by its project/slug or its id; a deleted one by its id only');
     expect((await cli(['--help'])).stdout).toContain('hooks send');
   });
 

@@ -124,6 +124,25 @@ async function bodyOf(context: Context, spec: KindSpec): Promise<Record<string, 
   return body;
 }
 
+/**
+ * A kind's own help: its options of create and update (required ones marked), how its items are addressed, and
+ * the arguments of versions and restore.
+ */
+export function contentHelp(kind: string): string {
+  const spec = KINDS[kind];
+  const value = { text: '', list: ' a,b', json: " '{json}'", boolean: ' true|false' } as const;
+  const options = Object.entries(spec.fields).map(([field, type]) => {
+    const name = `--${dashed(field)}${value[type]}`;
+    const shown = field === spec.textField ? `${name} (or --${spec.textField}-file path, - for stdin)` : name;
+    return spec.required.includes(field) ? `${shown} [required by create]` : shown;
+  });
+  return [
+    `Fields of ${kind} create/update: ${options.join(', ')}; update also takes --expected-version n.`,
+    `${kind === 'artifact' ? 'An' : 'A'} ${kind} is addressed by its ${spec.reference}${spec.reference === 'id' ? '' : ' or its id'}; a deleted one by its id only:`,
+    `  ${kind} versions <ref>, ${kind} restore <ref> <version> (restoring a deleted ${kind}'s version brings it back).`,
+  ].join('\n');
+}
+
 function bodyOptions(spec: KindSpec): string[] {
   return [...Object.keys(spec.fields).map(dashed), `${spec.textField}-file`];
 }
