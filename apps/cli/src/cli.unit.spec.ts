@@ -739,6 +739,48 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
     });
   });
 
+  describe('audit list', () => {
+    it('shows where each event came from in words, and the app of a change made over MCP', async () => {
+      const events = [
+        {
+          occurred_at: '2026-11-27T10:00:00.000Z',
+          type: 'memory.created',
+          action: 'memory.created',
+          outcome: 'success',
+          ip: '81.2.69.160',
+          location: { country: 'GB', city: 'London' },
+          meta: { client_id: 'app-1' },
+          data: {},
+        },
+        {
+          occurred_at: '2026-11-27T09:00:00.000Z',
+          type: 'key.created',
+          outcome: 'success',
+          location: null,
+          meta: {},
+          data: {},
+        },
+      ];
+      const { code, stdout } = await cli(['audit', 'list'], [[200, { events, next_cursor: null }]]);
+      expect(code).toBe(0);
+      const [header, first, second] = stdout.trimEnd().split('\n');
+      expect(header.split(/\s+/)).toEqual([
+        'OCCURRED_AT',
+        'TYPE',
+        'ACTION',
+        'OUTCOME',
+        'IP',
+        'PLACE',
+        'KEY_PREFIX',
+        'APP',
+        'TOOL_TYPE',
+      ]);
+      expect(first).toContain('London, GB');
+      expect(first).toContain('app-1');
+      expect(second).not.toContain('London');
+    });
+  });
+
   describe('audit export', () => {
     const stream = (chunks: string[], failAfter?: number) =>
       new ReadableStream<Uint8Array>({

@@ -22,7 +22,26 @@ async function list(context: Context): Promise<void> {
     query: { ...filtersOf(context), limit: option(context.args, 'limit'), cursor: option(context.args, 'cursor') },
   });
   context.print(page, () => {
-    const rows = table(page.events, ['occurred_at', 'type', 'action', 'outcome', 'ip', 'key_prefix', 'tool_type']);
+    // Where from, in words (`London, GB`, `local`), and the OAuth app of an MCP request or of a change made through it.
+    const shown = page.events.map((event) => {
+      const location = event.location as { country: string; city: string | null } | null | undefined;
+      const place = location ? [location.city, location.country].filter(Boolean).join(', ') : null;
+      const app =
+        (event.meta as { client_id?: string } | undefined)?.client_id ??
+        (event.data as { client_id?: string } | undefined)?.client_id;
+      return { ...event, place, app };
+    });
+    const rows = table(shown, [
+      'occurred_at',
+      'type',
+      'action',
+      'outcome',
+      'ip',
+      'place',
+      'key_prefix',
+      'app',
+      'tool_type',
+    ]);
     return page.next_cursor ? `${rows}more: --cursor ${page.next_cursor}\n` : rows;
   });
 }
