@@ -183,6 +183,8 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   Artifact: resource(artifactFields),
   ArtifactList: page('artifacts', ref('Artifact')),
   ArtifactVersions: object({ versions: list(version(artifactFields)) }),
+  /** `GET /api/v1/artifacts/{path}`: an artifact, or its versions when the path ends in `/versions`. */
+  ArtifactOrVersions: { oneOf: [ref('Artifact'), ref('ArtifactVersions')] },
   Memory: resource(memoryFields),
   MemoryList: page('memories', ref('Memory')),
   MemoryVersions: object({ versions: list(version(memoryFields)) }),
@@ -315,6 +317,7 @@ export const OPERATION_ANSWERS: Record<string, { status: string; schema: string 
   PromptsController_render: { status: '200', schema: 'RenderResult' },
   ArtifactsController_list: { status: '200', schema: 'ArtifactList' },
   ArtifactsController_create: { status: '201', schema: 'Artifact' },
+  ArtifactsController_get: { status: '200', schema: 'ArtifactOrVersions' },
   ArtifactsController_update: { status: '200', schema: 'Artifact' },
   ArtifactsController_restore: { status: '200', schema: 'Artifact' },
   MemoriesController_list: { status: '200', schema: 'MemoryList' },
@@ -338,6 +341,3 @@ export const OPERATION_ANSWERS: Record<string, { status: string; schema: string 
   SecuritySettingsController_put: { status: '200', schema: 'SecuritySettings' },
   SecuritySettingsController_rotateWebhookSecret: { status: '200', schema: 'SecuritySettings' },
 };
-
-/** `GET /api/v1/artifacts/{path}` answers an artifact, or its versions when the path ends in `/versions`. */
-export const ARTIFACT_GET_SCHEMA: Schema = { oneOf: [ref('Artifact'), ref('ArtifactVersions')] };

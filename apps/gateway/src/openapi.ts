@@ -5,7 +5,7 @@ import { HealthController, PROBLEM_CONTENT_TYPE } from '#common';
 import { OAUTH_SCOPES } from '#contracts';
 import { AdminTokenGuard } from './admin/admin-token.guard';
 import { accessPolicyOf } from './auth/access.decorator';
-import { ARTIFACT_GET_SCHEMA, OPERATION_ANSWERS, RESPONSE_SCHEMAS } from './openapi-responses';
+import { OPERATION_ANSWERS, RESPONSE_SCHEMAS } from './openapi-responses';
 
 type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
 type Controller = new (...args: never[]) => object;
@@ -127,20 +127,15 @@ export function buildOpenApiDocument(app: INestApplication, controllers: Control
       const controller = byName.get(controllerName);
       const handler = controller?.prototype[handlerName as keyof object] as Function | undefined;
       if (controller && handler) operation.security = securityOf(controller, handler);
-      const operationKey = `${controllerName}_${handlerName}`;
-      const answer = OPERATION_ANSWERS[operationKey];
-      const schema =
-        operationKey === 'ArtifactsController_get'
-          ? ARTIFACT_GET_SCHEMA
-          : answer && { $ref: `#/components/schemas/${answer.schema}` };
-      const status = answer?.status ?? '200';
-      if (schema)
+      const answer = OPERATION_ANSWERS[`${controllerName}_${handlerName}`];
+      if (answer)
         operation.responses = {
           ...operation.responses,
-          [status]: {
+          [answer.status]: {
             description:
-              (operation.responses?.[status] as { description?: string } | undefined)?.description || 'the answer',
-            content: { 'application/json': { schema } },
+              (operation.responses?.[answer.status] as { description?: string } | undefined)?.description ||
+              'the answer',
+            content: { 'application/json': { schema: { $ref: `#/components/schemas/${answer.schema}` } } },
           },
         };
       operation.responses = {

@@ -67,6 +67,17 @@ export function rowToEnvelope(row: EventRow): EventEnvelope {
   };
 }
 
+/**
+ * A stream's first event (its creation: who made it, and when), or undefined for a stream with none. A function, as
+ * a projection needs it within its transaction before any store exists.
+ */
+export async function readFirstEvent(streamId: string, manager: EntityManager): Promise<EventEnvelope | undefined> {
+  const [row] = (await manager.query(`SELECT * FROM es_events WHERE stream_id = $1 AND stream_version = 1`, [
+    streamId,
+  ])) as EventRow[];
+  return row ? rowToEnvelope(row) : undefined;
+}
+
 export class EventStore {
   private readonly projections: Projection[];
   private readonly clock: () => Date;

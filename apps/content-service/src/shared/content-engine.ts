@@ -9,7 +9,7 @@ import {
   RpcErrorCode,
   isUuid,
 } from '#contracts';
-import { ConcurrencyError, isUniqueViolation, preparedQuery, retryOnConcurrency } from '#event-store';
+import { ConcurrencyError, isUniqueViolation, preparedQuery, readFirstEvent, retryOnConcurrency } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
 import {
   type ContentEvent,
@@ -77,17 +77,17 @@ export class ContentEngine<F extends Fields, V> {
     const { manager } = this.store.dataSource;
     if ('id' in locator) {
       if (!isUuid(locator.id)) throw this.notFound();
-      let [row] = (await manager.query(`SELECT account_id FROM ${table} WHERE id = $1`, [locator.id])) as {
-        account_id: string;
+      const [row] = (await manager.query(`SELECT account_id FROM ${table} WHERE id = $1`, [locator.id])) as {
+        account_id: string | null;
       }[];
       // Gone from the read table, a deleted resource is still its events: its creation names its owner.
-      if (!row && deleted === 'included')
-        [row] = (await manager.query(
-          `SELECT meta->>'account_id' AS account_id FROM es_events WHERE stream_id = $1 AND stream_version = 1`,
-          [contentStream(this.kind, locator.id.toLowerCase())],
-        )) as { account_id: string }[];
-      if (!row) throw this.notFound();
-      if (row.account_id !== accountId)
+      const owner =
+        row?.account_id ??
+        (deleted === 'included'
+          ? (await readFirstEvent(contentStream(this.kind, locator.id.toLowerCase()), manager))?.meta.account_id
+          : undefined);
+      if (!owner) throw this.notFound();
+      if (owner !== accountId)
         throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
       return locator.id.toLowerCase();
     }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ContentKind, EventEnvelope } from '#contracts';
-import type { Projection } from '#event-store';
+import { type Projection, readFirstEvent } from '#event-store';
 import type { Fields } from './content-resource';
 
 /** How one content kind is stored in its read model. */
@@ -35,10 +35,7 @@ export class ContentProjection implements Projection {
       await this.insert(id, accountId, (envelope.data as { fields: Fields }).fields, envelope.version, at, at, manager);
     } else if (action === 'restored' && !(await this.hasRow(id, manager))) {
       // A deleted resource brought back: its row again, created when the resource first was.
-      const [created] = (await manager.query(
-        `SELECT occurred_at FROM es_events WHERE stream_id = $1 AND stream_version = 1`,
-        [envelope.stream],
-      )) as { occurred_at: Date }[];
+      const created = await readFirstEvent(envelope.stream, manager);
       const fields = (envelope.data as { fields: Fields }).fields;
       await this.insert(id, accountId, fields, envelope.version, created?.occurred_at ?? at, at, manager);
     } else if (action === 'updated' || action === 'restored') {

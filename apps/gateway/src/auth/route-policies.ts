@@ -79,14 +79,14 @@ export class RoutePolicies {
   }
 
   /**
-   * The route Express will match for this request (HEAD as GET; a route for every method, `@All()`, too), or
-   * undefined for an unknown route or method.
+   * The route Express will match for this request (HEAD as GET), or undefined for an unknown route or method. Nest
+   * registers an `@All()` route method by method, under its handler's one policy (`ALL /path`).
    */
   find(request: Request): RouteBeforeRouting | undefined {
     const method = request.method === 'HEAD' ? 'get' : request.method.toLowerCase();
     for (const layer of routesOf(request.app)) {
       const methods = layer.route!.methods;
-      if (!(methods[method] || methods._all) || !matches(layer, request.path)) continue;
+      if (!methods[method] || !matches(layer, request.path)) continue;
       const path = layer.route!.path;
       const policy = this.policies.get(`${method.toUpperCase()} ${path}`) ?? this.policies.get(`ALL ${path}`);
       if (policy) return { template: path, policy };

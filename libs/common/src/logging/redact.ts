@@ -32,7 +32,6 @@ const SECRET_FIELDS = new Set([
 const SECRET_PATTERN = new RegExp(
   [
     // Also with any of its characters percent-encoded, as it travels in a URL (`vxk%5F…`, `%76%78%6B%5F…`).
-    'vx[kor](?:_|%5[Ff])[0-9A-Fa-f]{8,}',
     '(?:v|%76)(?:x|%78)(?:[kor]|%6[BbFf]|%72)(?:_|%5[Ff])(?:[0-9A-Fa-f]|%3[0-9]|%[46][1-6]){8,}',
     '\\b(?:ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}',
     '\\bgh[pousr]_[A-Za-z0-9]{20,}',
