@@ -106,8 +106,11 @@ export interface KeyState {
   retiredAt?: number;
 }
 
-/** A failed authentication from an IP: when, and the account it was tied to (null: none). */
-export type IpFailure = [at: number, accountId: string | null];
+/**
+ * A failed authentication from an IP: when, the account it was tied to (null: none), and the key prefix it
+ * was against (absent when none was readable, and in states written before prefixes were kept).
+ */
+export type IpFailure = [at: number, accountId: string | null, keyPrefix?: string];
 /** A failed authentication against a key prefix: when, and from which address (null: none known). */
 export type PrefixFailure = [at: number, ip: string | null];
 
@@ -715,13 +718,20 @@ export class Detector {
     }
     if (data.reason && REFUSED_AFTER_AUTHENTICATION.has(data.reason)) return findings;
     const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
+    const prefixBurst = data.key_prefix
+      ? this.prefixBurst(data, data.key_prefix, accountId, at, inWindow, base)
+      : undefined;
     if (data.ip) {
       const recent = (own(this.state.failuresByIp, data.ip) ?? []).map(asPair).filter(([t]) => inWindow(t));
-      recent.push([at, accountId ?? null]);
+      recent.push(data.key_prefix ? [at, accountId ?? null, data.key_prefix] : [at, accountId ?? null]);
       this.state.failuresByIp[data.ip] = recent;
       this.windowChanged('failuresByIp', data.ip);
       const count = recent.length;
-      if (count >= this.config.burstPerIp) {
+      // One address failing against one key prefix is one attack: the prefix's burst (which fires first, at 5)
+      // tells it, names the prefix and is escalated by a success from that address. The address's own burst is
+      // raised when its failures go beyond that prefix (several keys tried, or none readable).
+      const toldByPrefixBurst = prefixBurst && recent.every(([, , prefix]) => prefix === data.key_prefix);
+      if (count >= this.config.burstPerIp && !toldByPrefixBurst) {
         // The burst is an account's only when every failure in it was against that account's keys; an
         // address failing against several tenants (or none) is the operators' to see, not any one tenant's.
         const owner = recent.every(([, account]) => account !== null && account === accountId) ? accountId : null;
@@ -740,39 +750,48 @@ export class Detector {
         });
       }
     }
-    if (data.key_prefix) {
-      const recent = (own(this.state.failuresByPrefix, data.key_prefix) ?? []).map(asPair).filter(([t]) => inWindow(t));
-      recent.push([at, data.ip ?? null]);
-      this.state.failuresByPrefix[data.key_prefix] = recent;
-      this.windowChanged('failuresByPrefix', data.key_prefix);
-      const count = recent.length;
-      if (count >= this.config.burstPerPrefix) {
-        const dedup = `failed_auth_burst:prefix:${data.key_prefix}`;
-        // Every address of the burst (a spread attack uses many), each with its own latest failure.
-        const lastFailureOf = new Map<string, number>();
-        for (const [t, ip] of recent) if (ip) lastFailureOf.set(ip, Math.max(t, lastFailureOf.get(ip) ?? t));
-        const addressCount = lastFailureOf.size;
-        const byRecency = [...lastFailureOf].sort(([, a], [, b]) => a - b);
-        // The latest 20 in the evidence, as every list of an alert.
-        const ips = byRecency.slice(-20).map(([ip]) => ip);
-        // Remembered by address, so that a success from any of them escalates this alert too, for as long as
-        // that address's own failures are recent. Every address when the burst begins; then each new failure's.
-        const remembered = count === this.config.burstPerPrefix ? byRecency : data.ip ? [[data.ip, at] as const] : [];
-        for (const [ip, lastAt] of remembered) {
-          this.state.burstIps[prefixBurstName(ip)] = { at: lastAt, account_id: accountId ?? null, dedup_key: dedup };
-          this.windowChanged('burstIps', prefixBurstName(ip));
-        }
-        findings.push({
-          ...base,
-          rule: 'failed_auth_burst',
-          severity: 'medium',
-          dedup_key: dedup,
-          summary: `${count} failed authentications against keys starting ${data.key_prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
-          evidence: { observed: count, window: '5m', ips },
-        });
-      }
-    }
+    if (prefixBurst) findings.push(prefixBurst);
     return findings;
+  }
+
+  /** Counts a failure against `prefix`; the burst's finding once the prefix has had enough within the window. */
+  private prefixBurst(
+    data: UsedData,
+    prefix: string,
+    accountId: string | null | undefined,
+    at: number,
+    inWindow: (t: number) => boolean,
+    base: Pick<Finding, 'account_id' | 'key_id' | 'key_prefix' | 'at'>,
+  ): Finding | undefined {
+    const recent = (own(this.state.failuresByPrefix, prefix) ?? []).map(asPair).filter(([t]) => inWindow(t));
+    recent.push([at, data.ip ?? null]);
+    this.state.failuresByPrefix[prefix] = recent;
+    this.windowChanged('failuresByPrefix', prefix);
+    const count = recent.length;
+    if (count < this.config.burstPerPrefix) return undefined;
+    const dedup = `failed_auth_burst:prefix:${prefix}`;
+    // Every address of the burst (a spread attack uses many), each with its own latest failure.
+    const lastFailureOf = new Map<string, number>();
+    for (const [t, ip] of recent) if (ip) lastFailureOf.set(ip, Math.max(t, lastFailureOf.get(ip) ?? t));
+    const addressCount = lastFailureOf.size;
+    const byRecency = [...lastFailureOf].sort(([, a], [, b]) => a - b);
+    // The latest 20 in the evidence, as every list of an alert.
+    const ips = byRecency.slice(-20).map(([ip]) => ip);
+    // Remembered by address, so that a success from any of them escalates this alert too, for as long as
+    // that address's own failures are recent. Every address when the burst begins; then each new failure's.
+    const remembered = count === this.config.burstPerPrefix ? byRecency : data.ip ? [[data.ip, at] as const] : [];
+    for (const [ip, lastAt] of remembered) {
+      this.state.burstIps[prefixBurstName(ip)] = { at: lastAt, account_id: accountId ?? null, dedup_key: dedup };
+      this.windowChanged('burstIps', prefixBurstName(ip));
+    }
+    return {
+      ...base,
+      rule: 'failed_auth_burst',
+      severity: 'medium',
+      dedup_key: dedup,
+      summary: `${count} failed authentications against keys starting ${prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
+      evidence: { observed: count, window: '5m', ips },
+    };
   }
 
   private windowChanged(bucket: WindowBucket, name: string): void {

@@ -638,6 +638,49 @@ describe('Detector', () => {
       ]);
     });
 
+    it('raises one alert, the prefix’s, for one address failing against one key prefix, escalated by its success', () => {
+      const book = new AlertBook();
+      const prefix = 'vxk_3c4d5e6f';
+      const events = [
+        ...Array.from({ length: 12 }, (_, i) =>
+          authFailed(MONDAY + i * 10_000, { reason: 'unknown', ip: attacker, key_prefix: prefix }, ACCOUNT),
+        ),
+        keyUsed(keyId, MONDAY + 3 * MINUTE, { ip: attacker }),
+      ];
+
+      events.forEach((event) => sut.observe(event).forEach((finding) => book.record(finding)));
+
+      expect(book.alerts.filter((alert) => alert.rule === 'failed_auth_burst')).toEqual([
+        expect.objectContaining({
+          dedup_key: `failed_auth_burst:prefix:${prefix}`,
+          severity: 'high',
+          account_id: ACCOUNT,
+          // Failures 5 to 12 and the success.
+          count: 9,
+          evidence: expect.objectContaining({ ips: [attacker] }),
+        }),
+      ]);
+    });
+
+    it.each([
+      ['another key prefix', { key_prefix: 'vxk_0f0f0f0f' }],
+      ['no readable prefix', {}],
+    ])('raises the address’s burst too once its failures go beyond one prefix (%s)', (_case, last) => {
+      const prefix = 'vxk_3c4d5e6f';
+      const events = [
+        ...Array.from({ length: 9 }, (_, i) =>
+          authFailed(MONDAY + i * 10_000, { reason: 'unknown', ip: attacker, key_prefix: prefix }, ACCOUNT),
+        ),
+        authFailed(MONDAY + 9 * 10_000, { reason: 'unknown', ip: attacker, ...last }, ACCOUNT),
+      ];
+
+      const findings = events.flatMap((event) => sut.observe(event));
+
+      expect(findings.filter((finding) => finding.dedup_key === `failed_auth_burst:ip:${attacker}`)).toEqual([
+        expect.objectContaining({ severity: 'medium', evidence: expect.objectContaining({ observed: 10 }) }),
+      ]);
+    });
+
     it('raises the operators’ alert of an unattributed burst to high when a success from that IP follows', () => {
       const book = new AlertBook();
       const events = [
@@ -962,8 +1005,8 @@ describe('Detector', () => {
       expect(third.keys).toEqual([]);
       expect(third.windows).toEqual([
         { bucket: 'failuresByIp', name: '198.51.100.7', value: [[MONDAY + 2 * MINUTE, null]] },
-        { bucket: 'failuresByIp', name: '198.51.100.8', value: [[MONDAY + 3 * MINUTE, null]] },
         { bucket: 'failuresByPrefix', name: 'vxk_00000000', value: [[MONDAY + 3 * MINUTE, '198.51.100.8']] },
+        { bucket: 'failuresByIp', name: '198.51.100.8', value: [[MONDAY + 3 * MINUTE, null, 'vxk_00000000']] },
       ]);
       expect(sut.takeChanges()).toEqual({ keys: [], removedKeys: [], windows: [] });
 
