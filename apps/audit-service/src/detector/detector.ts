@@ -354,6 +354,8 @@ export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
 
 /** The `burstIps` entry of a burst against one key prefix from an address (an IP holds no space). */
 const prefixBurstName = (ip: string): string => `${ip} prefix`;
+/** The `burstIps` entry of an account's share in a burst from an address whose failures were not all its own. */
+const accountBurstName = (ip: string, accountId: string): string => `${ip} account ${accountId}`;
 
 /** A record's own entry only: names come from events (`constructor` is an IP nobody should crash us with). */
 function own<T>(record: Record<string, T>, name: string): T | undefined {
@@ -538,7 +540,9 @@ export class Detector {
     // A success right after a burst from the same address escalates the burst's own alert: the same
     // account's, or the operators' (then without naming a key, which belongs to some tenant). Both kinds
     // of burst: failures from the address, and failures from it against one key prefix.
-    for (const name of data.ip ? [data.ip, prefixBurstName(data.ip)] : []) {
+    const burstNames = data.ip ? [data.ip, prefixBurstName(data.ip)] : [];
+    if (data.ip && accountId) burstNames.push(accountBurstName(data.ip, accountId));
+    for (const name of burstNames) {
       const burst = own(this.state.burstIps, name);
       const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
       if (!burst || !sameOwner || at - burst.at > this.config.burstWindowMs) continue;
@@ -731,26 +735,61 @@ export class Detector {
       // tells it, names the prefix and is escalated by a success from that address. The address's own burst is
       // raised when its failures go beyond that prefix (several keys tried, or none readable).
       const toldByPrefixBurst = prefixBurst && recent.every(([, , prefix]) => prefix === data.key_prefix);
-      if (count >= this.config.burstPerIp && !toldByPrefixBurst) {
-        // The burst is an account's only when every failure in it was against that account's keys; an
-        // address failing against several tenants (or none) is the operators' to see, not any one tenant's.
-        const owner = recent.every(([, account]) => account !== null && account === accountId) ? accountId : null;
-        const dedup = `failed_auth_burst:ip:${data.ip}`;
-        this.state.burstIps[data.ip] = { at, account_id: owner, dedup_key: dedup };
-        this.windowChanged('burstIps', data.ip);
-        const { key_id: _key, key_prefix: _prefix, ...unnamed } = base;
-        findings.push({
-          ...(owner ? base : unnamed),
-          account_id: owner,
-          rule: 'failed_auth_burst',
-          severity: 'medium',
-          dedup_key: dedup,
-          summary: `${count} failed authentications from ${data.ip} within 5 minutes.`,
-          evidence: { observed: count, window: '5m', ips: [data.ip] },
-        });
-      }
+      if (count >= this.config.burstPerIp && !toldByPrefixBurst)
+        findings.push(...this.addressBurst(data.ip, recent, accountId ?? null, at, event.occurred_at));
     }
     if (prefixBurst) findings.push(prefixBurst);
+    return findings;
+  }
+
+  /**
+   * The findings of a burst of failures from one address. Every failure against one account's keys: that
+   * account's alert. Otherwise (several accounts, or failures tied to none) the operators' alert, and each
+   * account with at least half of a burst's worth of failures in the window hears of it too (PRODUCT.md §9.2:
+   * only bursts tied to no account are the operators' alone; an account with a stray failure or two from a
+   * busy shared address is not alarmed): at the crossing every such account, then the account each new
+   * failure is against.
+   * An address's burst names no key: its failures may be against several.
+   */
+  private addressBurst(
+    ip: string,
+    recent: IpFailure[],
+    accountId: string | null,
+    at: number,
+    occurredAt: string,
+  ): Finding[] {
+    const count = recent.length;
+    const dedup = `failed_auth_burst:ip:${ip}`;
+    const finding = (account: string | null, summary: string): Finding => ({
+      account_id: account,
+      at: occurredAt,
+      rule: 'failed_auth_burst',
+      severity: 'medium',
+      dedup_key: dedup,
+      summary,
+      evidence: { observed: count, window: '5m', ips: [ip] },
+    });
+    const remember = (name: string, account: string | null) => {
+      this.state.burstIps[name] = { at, account_id: account, dedup_key: dedup };
+      this.windowChanged('burstIps', name);
+    };
+    const told = `${count} failed authentications from ${ip} within 5 minutes`;
+    if (accountId !== null && recent.every(([, account]) => account === accountId)) {
+      remember(ip, accountId);
+      return [finding(accountId, `${told}.`)];
+    }
+    remember(ip, null);
+    const findings = [finding(null, `${told}.`)];
+    const tied = [...new Set(recent.map(([, account]) => account))].filter((account) => account !== null);
+    for (const account of tied) {
+      const theirs = recent.filter(([, failed]) => failed === account).length;
+      if (theirs < Math.ceil(this.config.burstPerIp / 2)) continue;
+      const name = accountBurstName(ip, account);
+      const known = own(this.state.burstIps, name);
+      if (account !== accountId && known && at - known.at <= this.config.burstWindowMs) continue;
+      remember(name, account);
+      findings.push(finding(account, `${told}, ${theirs} of them against this account's keys.`));
+    }
     return findings;
   }
 

@@ -681,6 +681,48 @@ describe('Detector', () => {
       ]);
     });
 
+    it('tells each account with failures in a mixed burst, not only the operators, and escalates its own on its success', () => {
+      const book = new AlertBook();
+      const other = randomUUID();
+      const against = (at: number, accountId: string | null) =>
+        authFailed(at, { reason: 'unknown', ip: attacker, key_prefix: `vxk_${String(at % 7).repeat(8)}` }, accountId);
+      const observe = (event: EventEnvelope) => {
+        const findings = sut.observe(event);
+        findings.forEach((finding) => book.record(finding));
+        return ofRule(findings, 'failed_auth_burst').filter((f) => f.dedup_key === `failed_auth_burst:ip:${attacker}`);
+      };
+      // 6 against ACCOUNT's keys, 3 against another account's, then one tied to none crosses the threshold.
+      [...Array.from({ length: 6 }, (_, i) => against(MONDAY + i * 1_000, ACCOUNT))]
+        .concat(Array.from({ length: 3 }, (_, i) => against(MONDAY + (6 + i) * 1_000, other)))
+        .forEach((event) => expect(observe(event)).toEqual([]));
+
+      const crossing = observe(against(MONDAY + 9_000, null));
+      // The other account, with 3 of them (under half of a burst), is not alarmed.
+      const told = `10 failed authentications from ${attacker} within 5 minutes`;
+      expect(crossing.map((finding) => [finding.account_id, finding.summary])).toEqual([
+        [null, `${told}.`],
+        [ACCOUNT, `${told}, 6 of them against this account's keys.`],
+      ]);
+      expect(crossing.every((finding) => finding.key_id === undefined && finding.key_prefix === undefined)).toBe(true);
+      // Each further failure is told to the operators and to the account it is against; the other account hears of
+      // the burst once 5 of its failures are in it.
+      const toldTo = (at: number, accountId: string) =>
+        observe(against(at, accountId)).map((finding) => finding.account_id);
+      expect(toldTo(MONDAY + 10_000, ACCOUNT)).toEqual([null, ACCOUNT]);
+      expect(toldTo(MONDAY + 11_000, other)).toEqual([null]);
+      expect(toldTo(MONDAY + 12_000, other)).toEqual([null, other]);
+      expect(toldTo(MONDAY + 13_000, ACCOUNT)).toEqual([null, ACCOUNT]);
+
+      observe(keyUsed(keyId, MONDAY + MINUTE, { ip: attacker }));
+
+      const bursts = book.alerts.filter((alert) => alert.dedup_key === `failed_auth_burst:ip:${attacker}`);
+      expect(bursts.map((alert) => [alert.account_id, alert.severity, alert.count])).toEqual([
+        [null, 'high', 6],
+        [ACCOUNT, 'high', 4],
+        [other, 'medium', 1],
+      ]);
+    });
+
     it('raises the operators’ alert of an unattributed burst to high when a success from that IP follows', () => {
       const book = new AlertBook();
       const events = [
@@ -1077,7 +1119,7 @@ describe('Detector', () => {
       expect(sut.keyCount).toBe(0);
     });
 
-    it('gives an address’s burst to an account only when every failure in it was against that account', () => {
+    it('gives an address’s burst to an account alone only when every failure in it was against that account', () => {
       const other = randomUUID();
       const failures = (ip: string, accounts: (string | null)[]) =>
         accounts.flatMap((account, i) =>
@@ -1089,8 +1131,8 @@ describe('Detector', () => {
       ]);
 
       const mixed = ofRule(failures('203.0.113.2', [...Array(9).fill(other), ACCOUNT]), 'failed_auth_burst');
-      expect(mixed).toEqual([expect.objectContaining({ account_id: null })]);
-      expect(mixed[0]).not.toHaveProperty('key_id');
+      expect(mixed.map((finding) => finding.account_id)).toEqual([null, other]);
+      expect(mixed.some((finding) => 'key_id' in finding)).toBe(false);
       expect(sut.state.burstIps['203.0.113.2']).toMatchObject({ account_id: null });
     });
 
