@@ -1,8 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { QueryInteger } from './pagination';
 import { IsIn, IsInt, IsIP, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { EventEnvelope } from './envelope';
 import { IsRfc3339DateTime } from './timestamps';
+import { canonicalIp } from './ip-address';
 
 /** Filters of `GET /api/v1/audit-log` and its export (PRODUCT.md §9.1). */
 export class AuditLogQuery {
@@ -41,8 +43,9 @@ export class AuditLogQuery {
   @IsIn(['success', 'failure'])
   outcome?: 'success' | 'failure';
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'an IPv4 or IPv6 address, in any spelling (`::ffff:127.0.0.1` is `127.0.0.1`)' })
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? canonicalIp(value) : value))
   @IsIP()
   ip?: string;
 

@@ -9,6 +9,7 @@ export * from './content/content.dto';
 export * from './request-meta.dto';
 export * from './audit';
 export * from './alerts';
+export * from './ip-address';
 export * from './pagination';
 export * from './timestamps';
 export * from './hooks';

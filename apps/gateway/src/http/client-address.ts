@@ -1,13 +1,6 @@
 import { type BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
-
-/** `::ffff:127.0.0.1` → `127.0.0.1`, so IPv4-mapped peers match IPv4 ranges. */
-export function normalizeIp(address: string): string {
-  const trimmed = address.trim();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(trimmed);
-  if (mapped) return mapped[1];
-  return trimmed.replace(/^\[(.*)\]$/, '$1');
-}
+import { canonicalIp } from '#contracts';
 
 function isTrusted(list: BlockList, address: string): boolean {
   if (list.rules.length === 0) return false;
@@ -25,9 +18,9 @@ export function clientIp(
   forwardedFor: string | string[] | undefined,
   trusted: BlockList,
 ): string {
-  const peer = normalizeIp(peerAddress ?? '');
+  const peer = canonicalIp(peerAddress ?? '');
   if (!isTrusted(trusted, peer) || forwardedFor === undefined) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map(normalizeIp);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map(canonicalIp);
   let candidate = peer;
   for (let index = hops.length - 1; index >= 0; index -= 1) {
     const hop = hops[index];
@@ -45,7 +38,7 @@ export function requestClientIp(request: Request, trusted: BlockList): string {
 /** Served over https: directly, or through a trusted proxy that says so. */
 export function isHttps(request: Request, trusted: BlockList): boolean {
   if ((request.socket as { encrypted?: boolean }).encrypted) return true;
-  const peer = normalizeIp(request.socket.remoteAddress ?? '');
+  const peer = canonicalIp(request.socket.remoteAddress ?? '');
   return (
     isTrusted(trusted, peer) &&
     String(request.headers['x-forwarded-proto'] ?? '')
