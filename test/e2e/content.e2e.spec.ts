@@ -88,6 +88,9 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(v3.body).toMatchObject({ version: 3, status: 'published', labels: ['x'] });
       const stale = await api('PUT', `/prompts/${id}`, { body: 'lost update', expected_version: 2 });
       expect([stale.status, stale.body.code]).toEqual([409, 'VERSION_CONFLICT']);
+      // A version no item can reach is a mistake in the request, not a conflict.
+      const unreachable = await api('PUT', `/prompts/${id}`, { body: 'lost update', expected_version: 1e20 });
+      expect([unreachable.status, unreachable.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       const unchanged = await api('PUT', `/prompts/${id}`, { body: 'v2 body' });
       expect(unchanged.body.version).toBe(3);
 
@@ -297,19 +300,22 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
   });
 
   describe('slugs', () => {
-    it('gives concurrent creates without a slug their own derived slugs, never 409', async () => {
+    it('gives concurrent creates without a slug their own derived slugs, never 409 (30 at once)', async () => {
+      const burst = 30;
       const prompts = await Promise.all(
-        Array.from({ length: 6 }, () => api<{ slug: string }>('POST', '/prompts', { name: 'Race Again', body: 'x' })),
+        Array.from({ length: burst }, () =>
+          api<{ slug: string }>('POST', '/prompts', { name: 'Race Again', body: 'x' }),
+        ),
       );
-      expect(prompts.map((r) => r.status)).toEqual(Array(6).fill(201));
-      expect(new Set(prompts.map((r) => r.body.slug)).size).toBe(6);
+      expect(prompts.map((r) => r.status)).toEqual(Array(burst).fill(201));
+      expect(new Set(prompts.map((r) => r.body.slug)).size).toBe(burst);
       const artifacts = await Promise.all(
-        Array.from({ length: 6 }, () =>
+        Array.from({ length: burst }, () =>
           api<{ slug: string }>('POST', '/artifacts', { project: 'race', title: 'Race A', content: 'c' }),
         ),
       );
-      expect(artifacts.map((r) => r.status)).toEqual(Array(6).fill(201));
-      expect(new Set(artifacts.map((r) => r.body.slug)).size).toBe(6);
+      expect(artifacts.map((r) => r.status)).toEqual(Array(burst).fill(201));
+      expect(new Set(artifacts.map((r) => r.body.slug)).size).toBe(burst);
     });
 
     it('refuses a prompt slug shaped like an id, and derives none from a name that is one', async () => {

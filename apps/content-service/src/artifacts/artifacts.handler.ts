@@ -42,12 +42,13 @@ export class ArtifactsHandler extends Handlers {
   @MessagePattern(ContentRpc.create('artifact'))
   async create(@Payload() command: CreateArtifactCommand): Promise<ArtifactView> {
     const { body, actor } = command;
-    const pick = () =>
+    const pick = (skip: number) =>
       freeSlug(
         this.store.dataSource,
         'artifacts',
         new Conditions(actor.account_id).add('project = ?', body.project),
         slugify(body.title, 'artifact'),
+        skip,
       );
     // Computed once: every slug attempt carries the same claim.
     const claim = idempotencyClaim(command.idempotency_key, command.body);

@@ -58,8 +58,8 @@ export class PromptsHandler extends Handlers {
   @MessagePattern(ContentRpc.create('prompt'))
   async create(@Payload() command: CreatePromptCommand): Promise<PromptView> {
     const { body, actor } = command;
-    const pick = () =>
-      freeSlug(this.store.dataSource, 'prompts', new Conditions(actor.account_id), slugify(body.name, 'prompt'));
+    const pick = (skip: number) =>
+      freeSlug(this.store.dataSource, 'prompts', new Conditions(actor.account_id), slugify(body.name, 'prompt'), skip);
     // Computed once: every slug attempt carries the same claim.
     const claim = idempotencyClaim(command.idempotency_key, command.body);
     return createWithSlug(body.slug, pick, (slug) =>

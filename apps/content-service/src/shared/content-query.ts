@@ -92,43 +92,55 @@ export function addLabelAndSearchFilters(conditions: Conditions, query: { labels
 
 /**
  * `base`, or `base-2`, `base-3`… when taken among the slugs `scope` selects (only for slugs derived
- * from a name or title; an explicit slug that is taken is 409). `scope` is trusted SQL with $1….
+ * from a name or title; an explicit slug that is taken is 409). With `skip`, the free one after `skip` others
+ * (see createWithSlug). `scope` is trusted SQL with $1….
  */
 export async function freeSlug(
   dataSource: DataSource,
   table: string,
   scope: Conditions,
   base: string,
+  skip = 0,
 ): Promise<string> {
   const params = [...scope.params, base, `${base}-%`];
   const rows = (await dataSource.query(
     `SELECT slug FROM ${table} WHERE ${scope.clauses.join(' AND ')} AND (slug = $${params.length - 1} OR slug LIKE $${params.length})`,
     params,
   )) as { slug: string }[];
-  const taken = new Set(rows.map((row) => row.slug));
-  if (!taken.has(base)) return base;
-  for (let n = 2; ; n += 1) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+  return nthFreeSlug(new Set(rows.map((row) => row.slug)), base, skip);
+}
+
+/** The first slug of `base`, `base-2`, `base-3`… not in `taken`, after `skip` others that are not either. */
+export function nthFreeSlug(taken: ReadonlySet<string>, base: string, skip = 0): string {
+  let free = 0;
+  for (let n = 1; ; n += 1) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    if (!taken.has(candidate) && free++ === skip) return candidate;
+  }
 }
 
 const MAX_SLUG_PICKS = 20;
 
 /**
- * Creates with the explicit slug, or with one derived from a name through `pick` (freeSlug). Two concurrent
- * creates can pick the same free slug; the one that loses the unique index picks again rather than
- * answering 409 to a client that sent no slug at all.
+ * Creates with the explicit slug, or with one derived from a name through `pick` (freeSlug). Concurrent
+ * creates of one name pick the same free slug; the ones that lose the unique index pick again rather than
+ * answering 409 to a client that sent no slug at all. Each retry takes a free slug at random among the next
+ * few (more with each attempt), so that a burst of creates of one name spreads out instead of racing for
+ * one slug a round: 100 at once finish within a few picks.
  */
 export async function createWithSlug<T>(
   explicit: string | undefined,
-  pick: () => Promise<string>,
+  pick: (skip: number) => Promise<string>,
   create: (slug: string) => Promise<T>,
+  random: () => number = Math.random,
 ): Promise<T> {
   if (explicit !== undefined) return create(explicit);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await create(await pick());
+      const skip = attempt === 1 ? 0 : Math.floor(random() * 4 * attempt);
+      return await create(await pick(skip));
     } catch (error) {
       const slugTaken = error instanceof DomainError && error.code === RpcErrorCode.ResourceExists;
-      // Each round has one winner among the creators racing for the name: enough rounds for any real burst.
       if (!slugTaken || attempt >= MAX_SLUG_PICKS) throw error;
     }
   }

@@ -67,10 +67,16 @@ class Labelled {
 
 /** Every update may name the version it was made from; a mismatch is 409 VERSION_CONFLICT. */
 class ExpectedVersion {
-  @ApiPropertyOptional({ minimum: 1, description: 'the version you read; a mismatch is 409 VERSION_CONFLICT' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description: 'the version you read; a mismatch is 409 VERSION_CONFLICT',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
+  // 1e20 is an integer to JSON but no version an item can reach, nor one a client read: a mistake, not a conflict.
+  @Max(Number.MAX_SAFE_INTEGER)
   expected_version?: number;
 }
 
