@@ -255,6 +255,27 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     expect(((await response.json()) as { text: string }).text).toBe('sent compressed');
   });
 
+  it('refuses a JSON or NDJSON body that is not UTF-8 (400 INVALID_JSON) and stores nothing, rather than changing its bytes', async () => {
+    const latin1 = Buffer.from('{"text":"caf\xe9 latin-1"}', 'latin1');
+    const before = await call<{ total_count: number }>(base, 'GET', '/api/v1/memories', { key });
+    const refused = await fetch(`${base}/api/v1/memories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: latin1,
+    });
+    expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([400, 'INVALID_JSON']);
+    const after = await call<{ total_count: number }>(base, 'GET', '/api/v1/memories', { key });
+    expect(after.body.total_count).toBe(before.body.total_count);
+    const ndjson = await fetch(`${base}/admin/v1/legacy-keys/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-ndjson' },
+      body: Buffer.from('{"email":"caf\xe9@example.com","key_sha256":"00","name":"x"}\n', 'latin1'),
+    });
+    expect([ndjson.status, ((await ndjson.json()) as { code: string }).code]).toEqual([400, 'INVALID_JSON']);
+    const utf8 = await call<{ text: string }>(base, 'POST', '/api/v1/memories', { key, body: { text: 'café ☕' } });
+    expect([utf8.status, utf8.body.text]).toEqual([201, 'café ☕']);
+  });
+
   /** Restore, revoke, delete and logout take no body: a field sent to them is refused, not ignored (§1 strict DTOs). */
   describe('a body sent to an action that takes none', () => {
     const json = { 'content-type': 'application/json' };

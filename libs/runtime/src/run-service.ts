@@ -18,7 +18,8 @@ import {
   accessLogMiddleware,
   cacheValidationMetadata,
   loadConfig,
-  refuseDeepJson,
+  refuseNonUtf8,
+  refuseUnreadableJson,
   requestContextMiddleware,
 } from '#common';
 import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
@@ -149,11 +150,11 @@ export function configureHttp(
       limit: '2mb',
       type: ['application/json', 'application/*+json'],
       strict: false,
-      // Refused before parsing: a deeply nested body is the costly kind to parse.
-      verify: refuseDeepJson,
+      // Refused before parsing: a body that is not UTF-8, and a deeply nested one (the costly kind to parse).
+      verify: refuseUnreadableJson,
     }),
   );
-  app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'] }));
+  app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'], verify: refuseNonUtf8 }));
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * The deepest a JSON body may nest before it is parsed. No request nests deeper than 32 levels (the validation
  * pipe and the hooks refuse more after parsing); parsing 2 MiB of `[[[[…` costs V8 ten times what a flat body
@@ -28,8 +30,21 @@ export function nestsDeeperThan(body: Uint8Array, limit: number): boolean {
   return false;
 }
 
-/** body-parser's `verify` for JSON bodies: too deep is a 400 before `JSON.parse` runs (see toProblemError). */
-export function refuseDeepJson(_request: unknown, _response: unknown, body: Buffer): void {
+/**
+ * body-parser's `verify` for text bodies, before they are decoded: one that is not UTF-8 (when that is its
+ * charset, the default) is a 400 rather than text with U+FFFD where its bytes were.
+ */
+export function refuseNonUtf8(_request: unknown, _response: unknown, body: Buffer, encoding: string): void {
+  if (/^utf-?8$/i.test(encoding) && !isUtf8(body))
+    throw Object.assign(new Error('the request body is not UTF-8'), { status: 400, type: 'entity.not.utf8' });
+}
+
+/**
+ * body-parser's `verify` for JSON bodies: not UTF-8 (JSON's only encoding, RFC 8259) or too deep is a 400 before
+ * `JSON.parse` runs (see toProblemError).
+ */
+export function refuseUnreadableJson(request: unknown, response: unknown, body: Buffer, encoding: string): void {
+  refuseNonUtf8(request, response, body, encoding);
   if (nestsDeeperThan(body, MAX_JSON_NESTING))
     throw Object.assign(new Error(`the body nests more than ${MAX_JSON_NESTING} levels deep`), {
       status: 400,

@@ -1,4 +1,4 @@
-import { MAX_JSON_NESTING, nestsDeeperThan } from './json-nesting';
+import { MAX_JSON_NESTING, nestsDeeperThan, refuseNonUtf8, refuseUnreadableJson } from './json-nesting';
 
 describe('nestsDeeperThan', () => {
   const text = (json: string) => Buffer.from(json);
@@ -15,5 +15,33 @@ describe('nestsDeeperThan', () => {
     const deepest = `${'['.repeat(MAX_JSON_NESTING)}${']'.repeat(MAX_JSON_NESTING)}`;
     expect(nestsDeeperThan(text(deepest), MAX_JSON_NESTING)).toBe(false);
     expect(nestsDeeperThan(text(`[${deepest}]`), MAX_JSON_NESTING)).toBe(true);
+  });
+});
+
+describe('refuseUnreadableJson and refuseNonUtf8', () => {
+  const bytes = (text: string, encoding: BufferEncoding = 'utf8') => Buffer.from(text, encoding);
+  const refusal = (check: () => void) => {
+    try {
+      check();
+      return undefined;
+    } catch (error) {
+      return (error as { type: string }).type;
+    }
+  };
+
+  it('refuses bytes that are not UTF-8 in a UTF-8 body, and takes UTF-8 of any script', () => {
+    expect(refusal(() => refuseUnreadableJson({}, {}, bytes('{"a":"caf\xe9"}', 'latin1'), 'utf-8'))).toBe(
+      'entity.not.utf8',
+    );
+    expect(refusal(() => refuseNonUtf8({}, {}, bytes('caf\xe9', 'latin1'), 'utf-8'))).toBe('entity.not.utf8');
+    expect(refusal(() => refuseUnreadableJson({}, {}, bytes('{"a":"café ☕ 👨‍👩‍👧"}'), 'utf-8'))).toBeUndefined();
+  });
+
+  it('leaves a body in another declared charset to its decoder', () => {
+    expect(refusal(() => refuseNonUtf8({}, {}, bytes('caf\xe9', 'latin1'), 'iso-8859-1'))).toBeUndefined();
+  });
+
+  it('refuses a JSON body nested too deep', () => {
+    expect(refusal(() => refuseUnreadableJson({}, {}, bytes('['.repeat(100)), 'utf-8'))).toBe('entity.too.deep');
   });
 });

@@ -71,6 +71,12 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
         );
       case 'entity.parse.failed':
         return new ProblemError(HttpStatus.BAD_REQUEST, 'INVALID_JSON', 'the request body is not valid JSON');
+      case 'entity.not.utf8':
+        return new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'INVALID_JSON',
+          'the request body is not UTF-8: send JSON (and NDJSON) as UTF-8 text',
+        );
       case 'entity.too.deep':
         return new ProblemError(
           HttpStatus.BAD_REQUEST,
