@@ -90,3 +90,16 @@ export function integerOption(args: Args, name: string): number | undefined {
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
   return Number(value);
 }
+
+/** Options that are whole numbers wherever a command takes them: a word there is a usage error, before any request. */
+const WHOLE_NUMBER_OPTIONS = new Set(['page', 'limit']);
+
+/** A request's query from the command's options, `--key-id x` as `key_id=x`; absent options are left out. */
+export function queryOptions(args: Args, names: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(
+    names.map((name) => [
+      name.replace(/-/g, '_'),
+      WHOLE_NUMBER_OPTIONS.has(name) ? integerOption(args, name)?.toString() : option(args, name),
+    ]),
+  );
+}

@@ -248,6 +248,14 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(await said(['prompt', 'list', '--bogus'])).toBe('vibexp: unknown option --bogus');
       expect(await said(['prompt', 'list', '--bogus', '--limit', '5'])).toBe('vibexp: unknown option --bogus');
       expect(await said(['prompt', 'list', '--limit'])).toBe('vibexp: --limit needs a value');
+      // A page or a limit that is no number is the command line's mistake, wherever it is taken.
+      for (const argv of [
+        ['memory', 'list', '--limit', 'abc'],
+        ['alerts', 'list', '--page', '2x'],
+        ['audit', 'list', '--limit', '-1'],
+        ['search', 'x', '--limit', 'ten'],
+      ])
+        expect(await said(argv)).toBe(`vibexp: ${argv[argv.length - 2]} must be a whole number`);
       expect(await said(['alerts', 'resolve'])).toBe('vibexp: missing the alert id');
       expect(await said(['alerts', 'resolve', 'a1'])).toBe(
         'vibexp: --resolution is required: one of legitimate, revoked_key, false_positive',

@@ -1,4 +1,4 @@
-import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
+import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
 import type { Context } from '../context';
 import { details, table } from '../output';
 
@@ -31,7 +31,7 @@ export async function alerts(context: Context): Promise<void> {
   if (action === 'list') {
     const filters = ['status', 'rule', 'key-id', 'page', 'limit', 'sort-by', 'sort-order'];
     allowOnly(args, filters);
-    const query = Object.fromEntries(filters.map((name) => [name.replace(/-/g, '_'), option(args, name)]));
+    const query = queryOptions(args, filters);
     const page = await (
       await context.client()
     ).json<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts', {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type WriteStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
+import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
 import { apiError } from '../client';
 import type { Context } from '../context';
 import { table } from '../output';
@@ -10,7 +10,7 @@ import { table } from '../output';
 const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to', 'sort-order'];
 
 function filtersOf(context: Context): Record<string, string | undefined> {
-  return Object.fromEntries(FILTERS.map((name) => [name.replace(/-/g, '_'), option(context.args, name)]));
+  return queryOptions(context.args, FILTERS);
 }
 
 async function list(context: Context): Promise<void> {
@@ -19,7 +19,7 @@ async function list(context: Context): Promise<void> {
   const page = await (
     await context.client()
   ).json<{ events: Record<string, unknown>[]; next_cursor: string | null }>('GET', '/api/v1/audit-log', {
-    query: { ...filtersOf(context), limit: option(context.args, 'limit'), cursor: option(context.args, 'cursor') },
+    query: { ...filtersOf(context), ...queryOptions(context.args, ['limit', 'cursor']) },
   });
   context.print(page, () => {
     // Where from, in words (`London, GB`, `local`), and the OAuth app of an MCP request or of a change made through it.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type Args, UsageError, allowOnly, integerOption, noMoreArguments, option, positional } from '../args';
+import { UsageError, allowOnly, integerOption, noMoreArguments, option, positional, queryOptions } from '../args';
 import type { Context } from '../context';
 import { details, table } from '../output';
 
@@ -77,7 +77,6 @@ const KINDS: Record<string, KindSpec> = {
 };
 
 const dashed = (field: string): string => field.replace(/_/g, '-');
-const snake = (option: string): string => option.replace(/-/g, '_');
 
 /**
  * The path of one resource. Only an artifact's `project/slug` has several segments, each encoded on its
@@ -147,10 +146,6 @@ function bodyOptions(spec: KindSpec): string[] {
   return [...Object.keys(spec.fields).map(dashed), `${spec.textField}-file`];
 }
 
-function queryOf(args: Args, names: readonly string[]): Record<string, string | undefined> {
-  return Object.fromEntries(names.map((name) => [snake(name), option(args, name)]));
-}
-
 /** `vibexp prompt|artifact|memory <action> …` (PRODUCT.md §5, §12). */
 export async function content(context: Context): Promise<void> {
   const { args } = context;
@@ -182,7 +177,7 @@ export async function content(context: Context): Promise<void> {
       allowOnly(args, spec.filters);
       const page = await (
         await client()
-      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOf(args, spec.filters) });
+      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters) });
       const rows = page[spec.plural] as Record<string, unknown>[];
       context.print(page, () => {
         const pages = `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;

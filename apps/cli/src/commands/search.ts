@@ -1,4 +1,4 @@
-import { allowOnly, option, positional } from '../args';
+import { allowOnly, positional, queryOptions } from '../args';
 import type { Context } from '../context';
 import { table } from '../output';
 
@@ -11,7 +11,7 @@ export async function search(context: Context): Promise<void> {
   const answer = await (
     await context.client()
   ).json<{ results: Record<string, unknown>[] }>('GET', '/api/v1/search', {
-    query: { q, types: option(args, 'types'), limit: option(args, 'limit') },
+    query: { q, ...queryOptions(args, ['types', 'limit']) },
   });
   context.print(answer, () =>
     table(
