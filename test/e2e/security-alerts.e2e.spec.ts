@@ -102,15 +102,35 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       (r) => (r.body.events ?? []).filter((e) => e.data.alert_id === alert.id).length === 2,
     );
     const [resolvedEvent, acknowledgedEvent] = decisions.body.events.filter((e) => e.data.alert_id === alert.id);
+    // The key the alert is about is in `data`; `meta.key_id` is a key that made the decision, none from the dashboard.
     expect(acknowledgedEvent).toMatchObject({
       type: 'alert.acknowledged',
-      data: { alert_id: alert.id, rule: 'revoked_key_use', severity: 'medium' },
+      data: { alert_id: alert.id, rule: 'revoked_key_use', severity: 'medium', key_id: key.api_key.id },
       meta: { request_id: acknowledged.headers.get('x-request-id'), account_id: user.account.id },
     });
     expect(resolvedEvent).toMatchObject({
       type: 'alert.resolved',
-      data: { alert_id: alert.id, resolution: 'revoked_key', note: 'old laptop' },
-      meta: { request_id: resolved.headers.get('x-request-id'), key_id: key.api_key.id },
+      data: { alert_id: alert.id, resolution: 'revoked_key', note: 'old laptop', key_id: key.api_key.id },
+      meta: { request_id: resolved.headers.get('x-request-id') },
+    });
+    expect([acknowledgedEvent.meta.key_id, resolvedEvent.meta.key_id]).toEqual([undefined, undefined]);
+    const cliKey = await user.createKey({ integrations: ['cli'] });
+    const byKey = await call(base, 'POST', `/api/v1/security/alerts/${alert.id}/resolve`, {
+      key: cliKey.full_key,
+      body: { resolution: 'revoked_key' },
+    });
+    expect(byKey.status).toBe(200);
+    const keyDecision = await waitFor(
+      () =>
+        user.request<{ events: { data: Record<string, unknown>; meta: Record<string, unknown> }[] }>(
+          'GET',
+          '/api/v1/audit-log?type=alert.resolved',
+        ),
+      (r) => (r.body.events ?? []).some((e) => e.meta.request_id === byKey.headers.get('x-request-id')),
+    );
+    expect(keyDecision.body.events.find((e) => e.meta.request_id === byKey.headers.get('x-request-id'))).toMatchObject({
+      data: { alert_id: alert.id, key_id: key.api_key.id },
+      meta: { key_id: cliKey.api_key.id },
     });
 
     // A new attempt after the resolution opens a new alert.

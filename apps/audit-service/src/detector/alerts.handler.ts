@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
-import { IsUUID, ValidateIf, ValidateNested } from 'class-validator';
+import { IsOptional, IsUUID, ValidateIf, ValidateNested } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
   AlertsQuery,
@@ -45,6 +45,11 @@ class AlertCommand extends AlertRef {
   /** Who asked (request id, IP, User-Agent): the meta of the alert.acknowledged / alert.resolved event. */
   @IsRequestMeta()
   meta: RequestMetaDto;
+
+  /** The API key that asked (none from the dashboard): the event's `meta.key_id`, as for any change (§8). */
+  @IsOptional()
+  @IsUUID()
+  acting_key_id?: string;
 }
 
 class ResolveAlertCommand extends AlertCommand {
@@ -190,13 +195,25 @@ export class AlertsHandler {
   ): Promise<void> {
     await this.events.append(
       `alert-${alert.id}`,
-      [{ type, data: { alert_id: alert.id, rule: alert.rule, severity: alert.severity, ...facts } }],
+      [
+        {
+          type,
+          data: {
+            alert_id: alert.id,
+            rule: alert.rule,
+            severity: alert.severity,
+            // The key the alert is about; `meta.key_id` is the key that made the decision (none from the dashboard).
+            ...(alert.key_id ? { key_id: alert.key_id } : {}),
+            ...facts,
+          },
+        },
+      ],
       {
         expectedVersion: 'any',
         meta: {
           ...command.meta,
           account_id: alert.account_id,
-          ...(alert.key_id ? { key_id: alert.key_id } : {}),
+          ...(command.acting_key_id ? { key_id: command.acting_key_id } : {}),
         },
         manager,
       },

@@ -26,6 +26,11 @@ import { TRUSTED_PROXIES, commandMeta } from '../http/request-meta';
 import { NoBody } from '../http/no-body';
 
 const accountOf = (request: Request): string => (request.identity as Identity).account.id;
+/** The API key a decision on an alert came with, for its event's `meta.key_id`; nothing for the dashboard. */
+const actingKeyOf = (request: Request): { acting_key_id?: string } => {
+  const identity = request.identity as Identity;
+  return identity.kind === 'api_key' ? { acting_key_id: identity.key.id } : {};
+};
 
 function alertId(id: string): string {
   if (!isUuid(id)) throw new ProblemError(HttpStatus.NOT_FOUND, 'RESOURCE_NOT_FOUND', 'no alert with this id');
@@ -68,6 +73,7 @@ export class SecurityAlertsController {
       account_id: accountOf(request),
       alert_id: alertId(id),
       meta: commandMeta(request, this.trustedProxies),
+      ...actingKeyOf(request),
     });
   }
 
@@ -80,6 +86,7 @@ export class SecurityAlertsController {
       alert_id: alertId(id),
       body,
       meta: commandMeta(request, this.trustedProxies),
+      ...actingKeyOf(request),
     });
   }
 }
