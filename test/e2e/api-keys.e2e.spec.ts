@@ -203,6 +203,9 @@ describe('API keys (PRODUCT.md §3)', () => {
         const bad = await owner.request('GET', `${KEYS}?${query}`);
         expect([query, bad.status, bad.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
       }
+      // A negative number is told what the least is, not that it is no number.
+      const negative = await owner.request('GET', `${KEYS}?limit=-1`);
+      expect(negative.body.validation_errors).toEqual([{ field: 'limit', message: 'limit must not be less than 1' }]);
     });
 
     it('searches by a part of the name in any case or by the start of the display prefix, within the status', async () => {
@@ -579,6 +582,16 @@ describe('API keys (PRODUCT.md §3)', () => {
         headers: { 'X-VibeXP-Integration': 'mcp_server' },
       });
       expect([invalid.status, invalid.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
+    it('400 for an X-VibeXP-Integration that is no integration with a session too; a real one changes nothing for it', async () => {
+      const session = await DashboardUser.signup(base);
+      for (const path of ['/api/v1/prompts', '/api/v1/auth/me']) {
+        const invalid = await session.request('GET', path, { headers: { 'X-VibeXP-Integration': 'zzz' } });
+        expect([path, invalid.status, invalid.body.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
+        const declared = await session.request('GET', path, { headers: { 'X-VibeXP-Integration': 'ai_tools' } });
+        expect([path, declared.status]).toEqual([path, 200]);
+      }
     });
 
     it('403 SESSION_REQUIRED for an API key on a settings route (a key never manages keys)', async () => {

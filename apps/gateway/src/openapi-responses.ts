@@ -263,7 +263,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
             window: string,
             ips: list(string),
             locations: list(anyObject),
-            samples: list(anyObject),
+            samples: list(string),
           },
           ['baseline', 'ips', 'locations', 'samples'],
         ),

@@ -77,7 +77,7 @@ export class WorkingHoursDto {
   @ApiProperty({ type: [Number], description: 'ISO weekdays, 1 = Monday … 7 = Sunday', example: [1, 2, 3, 4, 5] })
   @IsArray()
   @ArrayMinSize(1, { message: 'choose at least one day, or send working_hours: null for none' })
-  @ArrayUnique()
+  @ArrayUnique({ message: 'must name each day once' })
   @ArrayMaxSize(7)
   @IsInt({ each: true })
   @Min(1, { each: true })
@@ -313,7 +313,7 @@ export class SecuritySettingsDto {
   @ApiProperty({ enum: AUTO_REVOKE_RULES, isArray: true })
   @Required('a list of rules, [] for none')
   @IsArray()
-  @ArrayUnique()
+  @ArrayUnique({ message: 'must name each rule once' })
   @IsIn(AUTO_REVOKE_RULES, { each: true })
   auto_revoke_on: (typeof AUTO_REVOKE_RULES)[number][];
 }

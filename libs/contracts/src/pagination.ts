@@ -10,12 +10,13 @@ import type { Page } from './keys';
 export const MAX_PAGE = 1_000_000;
 
 /**
- * A query parameter of digits as a number. Anything else stays text and fails `@IsInt` with a 400: `Number()`
- * would also read `0x10` as 16, `1e2` as 100 and ` 5` or `+5` as 5, values no client means as a page size.
+ * A query parameter of digits as a number (with a minus sign too, so that `-1` is told it is below the minimum).
+ * Anything else stays text and fails `@IsInt` with a 400: `Number()` would also read `0x10` as 16, `1e2` as 100
+ * and ` 5` or `+5` as 5, values no client means as a page size.
  */
 export const QueryInteger = () =>
   Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value,
+    typeof value === 'string' && /^-?\d{1,16}$/.test(value) ? Number(value) : value,
   );
 
 /** `page` (1-based, at most MAX_PAGE) and `limit` (at most 100) of every list (PRODUCT.md §1). */

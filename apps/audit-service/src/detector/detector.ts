@@ -352,6 +352,13 @@ export function withinWorkingHours(at: number, hours: WorkingHours): boolean {
   return local.minutes < end && hours.days.includes(previousDay);
 }
 
+/** How a spike's summary puts what is usual: a young key has no baseline yet, and "a usual 0.0" reads as a bug. */
+function usualVolume(young: boolean, baseline: number): string {
+  if (young) return 'in its first day (no usual volume learned yet)';
+  if (baseline < 0.05) return 'where it usually makes almost none';
+  return `against a usual ${baseline.toFixed(1)}`;
+}
+
 /** The `burstIps` entry of a burst against one key prefix from an address (an IP holds no space). */
 const prefixBurstName = (ip: string): string => `${ip} prefix`;
 /** The `burstIps` entry of an account's share in a burst from an address whose failures were not all its own. */
@@ -611,7 +618,7 @@ export class Detector {
     return {
       rule: 'request_spike',
       severity: high ? 'high' : 'medium',
-      summary: `${noun} made more than ${Math.floor(threshold)} requests in 5 minutes, against a usual ${baseline.toFixed(1)}.`,
+      summary: `${noun} made more than ${Math.floor(threshold)} requests in 5 minutes, ${usualVolume(young, baseline)}.`,
       evidence: {
         observed: key.windowCount,
         baseline: Number(baseline.toFixed(2)),

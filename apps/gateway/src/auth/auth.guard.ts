@@ -163,8 +163,16 @@ export class AuthGuard implements CanActivate {
     response.setHeader('Cache-Control', 'no-store');
     if (policy.mode === 'oauth') return this.authenticateOAuth(request, response);
     if (request.headers.authorization !== undefined) return this.authenticateKey(request, response, policy);
-    if (readSessionCookie(request) !== undefined)
-      return this.authenticateSession(request, response, policy.mode === 'session' && policy.evenSuspended === true);
+    if (readSessionCookie(request) !== undefined) {
+      const identity = await this.authenticateSession(
+        request,
+        response,
+        policy.mode === 'session' && policy.evenSuspended === true,
+      );
+      // A session needs no integration, but a declared one must be a real one on a route keys reach too (§3.2).
+      if (policy.mode !== 'session') this.neededIntegration(request, policy);
+      return identity;
+    }
     this.fail(request, { reason: 'missing', status: HttpStatus.UNAUTHORIZED });
     throw AuthProblems.required();
   }
