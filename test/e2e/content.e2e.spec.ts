@@ -575,6 +575,50 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
   });
 
   describe('memories', () => {
+    it('lists versions oldest first a page at a time (PRODUCT.md §1: page, limit ≤ 100, totals), for every kind', async () => {
+      const user = await DashboardUser.signup(base);
+      const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+      const send = <T = Body>(method: string, path: string, body?: unknown) =>
+        call<T>(base, method, `/api/v1${path}`, { key: own, body });
+      const memory = await send<{ id: string }>('POST', '/memories', { text: 'v1' });
+      for (let n = 2; n <= 25; n += 1)
+        expect((await send('PUT', `/memories/${memory.body.id}`, { text: `v${n}` })).status).toBe(200);
+      type Versions = {
+        versions: { version: number; text: string }[];
+        total_count: number;
+        page: number;
+        per_page: number;
+        total_pages: number;
+      };
+      const listed = async (query: string) =>
+        (await send<Versions>('GET', `/memories/${memory.body.id}/versions${query}`)).body;
+
+      const first = await listed('');
+      expect(first.versions.map((v) => v.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(first).toMatchObject({ total_count: 25, page: 1, per_page: 20, total_pages: 2 });
+      expect((await listed('?page=2')).versions.map((v) => v.text)).toEqual(['v21', 'v22', 'v23', 'v24', 'v25']);
+      expect((await listed('?limit=5&page=5')).versions.map((v) => v.version)).toEqual([21, 22, 23, 24, 25]);
+      expect((await listed('?page=9')).versions).toEqual([]);
+      for (const bad of ['?limit=101', '?limit=0', '?page=0', '?limit=x'])
+        expect([bad, (await send('GET', `/memories/${memory.body.id}/versions${bad}`)).status]).toEqual([bad, 400]);
+
+      const prompt = await send<{ id: string }>('POST', '/prompts', { name: 'Paged', body: 'one' });
+      await send('PUT', `/prompts/${prompt.body.id}`, { body: 'two' });
+      expect((await send<Versions>('GET', '/prompts/paged/versions?limit=1&page=2')).body).toMatchObject({
+        versions: [{ version: 2, body: 'two' }],
+        total_count: 2,
+        total_pages: 2,
+      });
+      await send('POST', '/artifacts', { project: 'paged', title: 'Paged', content: 'one' });
+      await send('PUT', '/artifacts/paged/paged', { content: 'two' });
+      expect((await send<Versions>('GET', '/artifacts/paged/paged/versions?limit=1')).body).toMatchObject({
+        versions: [{ version: 1, content: 'one' }],
+        total_count: 2,
+        page: 1,
+      });
+      expect((await send('GET', '/artifacts/paged/paged/versions?limit=500')).status).toBe(400);
+    });
+
     it('creates, filters by metadata (keys AND, values OR), labels (ANY), project and full-text search', async () => {
       const user = await DashboardUser.signup(base);
       const own = (await user.createKey({ integrations: ['cli'] })).full_key;

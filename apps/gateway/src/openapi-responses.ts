@@ -172,7 +172,7 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   }),
   Prompt: resource(promptFields),
   PromptList: page('prompts', ref('Prompt')),
-  PromptVersions: object({ versions: list(version(promptFields)) }),
+  PromptVersions: page('versions', version(promptFields)),
   Placeholders: object({ placeholders: list(string) }),
   RenderResult: object({
     rendered_body: string,
@@ -182,12 +182,12 @@ export const RESPONSE_SCHEMAS: Record<string, Schema> = {
   }),
   Artifact: resource(artifactFields),
   ArtifactList: page('artifacts', ref('Artifact')),
-  ArtifactVersions: object({ versions: list(version(artifactFields)) }),
+  ArtifactVersions: page('versions', version(artifactFields)),
   /** `GET /api/v1/artifacts/{path}`: an artifact, or its versions when the path ends in `/versions`. */
   ArtifactOrVersions: { oneOf: [ref('Artifact'), ref('ArtifactVersions')] },
   Memory: resource(memoryFields),
   MemoryList: page('memories', ref('Memory')),
-  MemoryVersions: object({ versions: list(version(memoryFields)) }),
+  MemoryVersions: page('versions', version(memoryFields)),
   SearchResults: object({
     results: list(
       object(

@@ -138,7 +138,7 @@ export function contentHelp(kind: string): string {
   return [
     `Fields of ${kind} create/update: ${options.join(', ')}; update also takes --expected-version n.`,
     `${kind === 'artifact' ? 'An' : 'A'} ${kind} is addressed by its ${spec.reference}${spec.reference === 'id' ? '' : ' or its id'}; a deleted one by its id only:`,
-    `  ${kind} versions <ref>, ${kind} restore <ref> <version> (restoring a deleted ${kind}'s version brings it back).`,
+    `  ${kind} versions <ref> [--page n --limit n] (oldest first, 20 a page), ${kind} restore <ref> <version> (restoring a deleted ${kind}'s version brings it back).`,
   ].join('\n');
 }
 
@@ -220,11 +220,18 @@ export async function content(context: Context): Promise<void> {
       context.print({ deleted: true }, () => `Deleted ${kindName} ${args.positionals[2]}\n`);
       return;
     case 'versions': {
-      allowOnly(args, []);
+      allowOnly(args, ['page', 'limit']);
       const answer = await (
         await client()
-      ).json<{ versions: Record<string, unknown>[] }>('GET', `${resourcePath(spec, reference())}/versions`);
-      context.print(answer, () => table(answer.versions, ['version', 'created_at', 'actor', 'status']));
+      ).json<{ versions: Record<string, unknown>[] } & Record<string, unknown>>(
+        'GET',
+        `${resourcePath(spec, reference())}/versions`,
+        { query: queryOptions(args, ['page', 'limit']) },
+      );
+      context.print(answer, () => {
+        const pages = `page ${String(answer.page)} of ${String(answer.total_pages)}, ${String(answer.total_count)} versions in all\n`;
+        return table(answer.versions, ['version', 'created_at', 'actor', 'status']) + pages;
+      });
       return;
     }
     case 'restore': {

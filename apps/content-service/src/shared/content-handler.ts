@@ -1,10 +1,10 @@
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
 import { IsOptional, IsString, Length, ValidateNested } from 'class-validator';
-import { type ContentKind, ContentRpc } from '#contracts';
+import { type ContentKind, ContentRpc, type Page, toPage } from '#contracts';
 import type { ContentEngine } from './content-engine';
 import type { Fields } from './content-resource';
-import { ActorDto, Addressed, RestoreCommand, eventMeta, toLocator } from './content-rpc.dto';
+import { ActorDto, Addressed, RestoreCommand, VersionsCommand, eventMeta, toLocator } from './content-rpc.dto';
 
 type DtoClass = new () => object;
 
@@ -76,20 +76,24 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
     }
 
     @MessagePattern(ContentRpc.versions(kind))
-    async versions(@Payload() command: Addressed): Promise<{ versions: Record<string, unknown>[] }> {
+    async versions(
+      @Payload() command: VersionsCommand,
+    ): Promise<Omit<Page<unknown>, 'items'> & { versions: Record<string, unknown>[] }> {
       // A deleted resource's versions are listed too (by id), so that one can be chosen to bring it back.
       const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator), {
         deleted: 'included',
       });
       const versions = await this.engine.versions(id);
-      return {
-        versions: versions.map((entry) => ({
-          version: entry.version,
-          ...entry.fields,
-          created_at: entry.created_at,
-          actor: entry.actor,
-        })),
-      };
+      const { page, limit } = command.query;
+      // Oldest first, as the history is read and its numbers count; a page of them, as every list (§1).
+      const shown = versions.slice((page - 1) * limit, page * limit).map((entry) => ({
+        version: entry.version,
+        ...entry.fields,
+        created_at: entry.created_at,
+        actor: entry.actor,
+      }));
+      const { items, ...pagination } = toPage(shown, versions.length, command.query);
+      return { versions: items, ...pagination };
     }
 
     @MessagePattern(ContentRpc.restore(kind))

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { type ContentLocator, type EventMeta, IsRequestMeta, RequestMetaDto } from '#contracts';
+import { type ContentLocator, type EventMeta, IsRequestMeta, PaginationQuery, RequestMetaDto } from '#contracts';
 
 /** Who acts, as the gateway verified it. content-service only ever sees this account id. */
 export class ActorDto {
@@ -62,6 +62,14 @@ export class Addressed {
   @ValidateNested()
   @Type(() => LocatorDto)
   locator: LocatorDto;
+}
+
+/** A page of a resource's versions (PRODUCT.md §1). A gateway from before versions were paged sends none: page 1. */
+export class VersionsCommand extends Addressed {
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PaginationQuery)
+  query: PaginationQuery = new PaginationQuery();
 }
 
 export class RestoreCommand extends Addressed {

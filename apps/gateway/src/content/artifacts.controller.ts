@@ -7,6 +7,7 @@ import {
   ContentRpc,
   CreateArtifactDto,
   ListArtifactsQuery,
+  PaginationQuery,
   type Page,
   RpcErrorCode,
   UpdateArtifactDto,
@@ -74,16 +75,19 @@ export class ArtifactsController {
   @Get('*path')
   @ApiOperation({
     summary:
-      'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions (or /{id}/versions, a deleted one too)',
+      'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions (or /{id}/versions, a deleted one too): its versions, oldest first, a page at a time',
   })
-  async get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
+  async get(@Query() query: PaginationQuery, @Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
     const actor = contentActor(request, this.trusted);
     const readings = readingsOf(request, 'resource', 'versions');
     // `a/b/versions`: the versions of `a/b`, or else the artifact `versions` of project `a/b`.
     for (const [index, path] of readings.entries()) {
-      const subject = path.action === 'versions' ? ContentRpc.versions('artifact') : ContentRpc.get('artifact');
+      const versions = path.action === 'versions';
       try {
-        return await this.rpc.request(subject, { actor, locator: path.locator });
+        return await this.rpc.request(
+          versions ? ContentRpc.versions('artifact') : ContentRpc.get('artifact'),
+          versions ? { actor, locator: path.locator, query } : { actor, locator: path.locator },
+        );
       } catch (error) {
         if (index === readings.length - 1 || !isNotFound(error)) throw error;
       }

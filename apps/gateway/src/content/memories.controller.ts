@@ -19,6 +19,7 @@ import {
   ContentRpc,
   CreateMemoryDto,
   ListMemoriesQuery,
+  PaginationQuery,
   type MemoryView,
   type Page,
   UpdateMemoryDto,
@@ -95,11 +96,18 @@ export class MemoriesController {
   }
 
   @Get(':id/versions')
-  @ApiOperation({ summary: 'Every version of a memory, a deleted one too (by id)' })
-  versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
+  @ApiOperation({
+    summary: 'The versions of a memory, oldest first, a page at a time (a deleted one too, by id)',
+  })
+  versions(
+    @Param('id') id: string,
+    @Query() query: PaginationQuery,
+    @Req() request: Request,
+  ): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('memory'), {
       actor: contentActor(request, this.trusted),
       locator: { id },
+      query,
     });
   }
 

@@ -19,6 +19,7 @@ import {
   ContentRpc,
   CreatePromptDto,
   ListPromptsQuery,
+  PaginationQuery,
   type Page,
   type PromptView,
   RenderPromptDto,
@@ -120,11 +121,18 @@ export class PromptsController {
   }
 
   @Get(':id/versions')
-  @ApiOperation({ summary: 'Every version of a prompt, a deleted one too (by id)' })
-  versions(@Param('id') id: string, @Req() request: Request): Promise<{ versions: unknown[] }> {
+  @ApiOperation({
+    summary: 'The versions of a prompt, oldest first, a page at a time (a deleted one too, by id)',
+  })
+  versions(
+    @Param('id') id: string,
+    @Query() query: PaginationQuery,
+    @Req() request: Request,
+  ): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('prompt'), {
       actor: contentActor(request, this.trusted),
       locator: locator(id),
+      query,
     });
   }
 

@@ -649,7 +649,19 @@ function History({
 
   // Once per item version: the parent keys this component by it.
   useEffect(() => {
-    void run(async () => setVersions((await api<{ versions: Version[] }>('GET', `${path}/versions`)).versions));
+    // The whole history, a page of 100 at a time (the API pages it like every list).
+    void run(async () => {
+      const all: Version[] = [];
+      for (let page = 1; ; page += 1) {
+        const answer = await api<{ versions: Version[]; total_pages: number }>(
+          'GET',
+          `${path}/versions?limit=100&page=${page}`,
+        );
+        all.push(...answer.versions);
+        if (page >= answer.total_pages) break;
+      }
+      setVersions(all);
+    });
   }, [path]);
 
   return (
