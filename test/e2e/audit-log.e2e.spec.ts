@@ -109,6 +109,9 @@ describe('audit log (PRODUCT.md §9.1)', () => {
     ['outcome=failure', (e: AuditEvent) => e.outcome === 'failure'],
     ['action=prompts.list', (e: AuditEvent) => e.action === 'prompts.list'],
     ['ip=81.2.69.160', (e: AuditEvent) => e.ip === '81.2.69.160'],
+    // The same address in its IPv4-mapped IPv6 spelling.
+    ['ip=::ffff:81.2.69.160', (e: AuditEvent) => e.ip === '81.2.69.160'],
+    ['ip=%3A%3AFFFF%3A5102%3A45a0', (e: AuditEvent) => e.ip === '81.2.69.160'],
   ])('filters by %s', async (query, matches) => {
     const all = (await log('?limit=500')).body.events;
     const filtered = await log(`?${query}&limit=500`);

@@ -129,6 +129,8 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
       (r) => (r.body.events ?? []).some((e) => e.meta.request_id === byKey.headers.get('x-request-id')),
     );
     expect(keyDecision.body.events.find((e) => e.meta.request_id === byKey.headers.get('x-request-id'))).toMatchObject({
+      // The row is filed under the key the alert is about: `?key_id=` finds every decision on its alerts.
+      key_id: key.api_key.id,
       data: { alert_id: alert.id, key_id: key.api_key.id },
       meta: { key_id: cliKey.api_key.id },
     });

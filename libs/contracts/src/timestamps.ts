@@ -20,7 +20,9 @@ const RFC3339_DATE_TIME =
 export function isRfc3339DateTime(value: unknown): value is string {
   const match = typeof value === 'string' ? RFC3339_DATE_TIME.exec(value) : null;
   if (!match) return false;
-  return isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  // Year 0000 is RFC 3339 too, but PostgreSQL has no year 0 (a query with it would fail, not answer 400).
+  const year = Number(match[1]);
+  return year >= 1 && isCalendarDate(year, Number(match[2]), Number(match[3]));
 }
 
 export const IsRfc3339DateTime = () =>

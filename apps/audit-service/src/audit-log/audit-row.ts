@@ -61,7 +61,10 @@ export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow
     stream: event.stream,
     stream_version: event.version,
     account_id: event.meta.account_id,
-    key_id: event.meta.key_id ?? text(data.key_id),
+    // The key an event is about: the one that made a change, or that an alert (and a decision on it) names.
+    key_id: event.type.startsWith('alert.')
+      ? (text(data.key_id) ?? event.meta.key_id ?? null)
+      : (event.meta.key_id ?? text(data.key_id)),
     client_id: clientIdOf(event),
     key_prefix: text(data.key_prefix),
     request_id: event.meta.request_id,

@@ -549,10 +549,19 @@ export class Detector {
     // of burst: failures from the address, and failures from it against one key prefix.
     const burstNames = data.ip ? [data.ip, prefixBurstName(data.ip)] : [];
     if (data.ip && accountId) burstNames.push(accountBurstName(data.ip, accountId));
+    const escalated = new Set<string>();
     for (const name of burstNames) {
       const burst = own(this.state.burstIps, name);
       const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
       if (!burst || !sameOwner || at - burst.at > this.config.burstWindowMs) continue;
+      // Two entries of one alert (an address's burst and an account's share of it) escalate it once.
+      const alert = `${burst.account_id ?? '-'}\u0000${burst.dedup_key}`;
+      if (escalated.has(alert)) {
+        delete this.state.burstIps[name];
+        this.windowChanged('burstIps', name);
+        continue;
+      }
+      escalated.add(alert);
       // The account's own burst names what succeeded (the key, or the app); the operators' names no tenant's.
       const ours = burst.account_id === accountId;
       findings.push({
@@ -738,10 +747,14 @@ export class Detector {
       this.state.failuresByIp[data.ip] = recent;
       this.windowChanged('failuresByIp', data.ip);
       const count = recent.length;
-      // One address failing against one key prefix is one attack: the prefix's burst (which fires first, at 5)
-      // tells it, names the prefix and is escalated by a success from that address. The address's own burst is
-      // raised when its failures go beyond that prefix (several keys tried, or none readable).
-      const toldByPrefixBurst = prefixBurst && recent.every(([, , prefix]) => prefix === data.key_prefix);
+      // One address failing against one key prefix is one attack: the prefix's burst (which fires first with the
+      // default thresholds, 5 against 10) tells it, names the prefix and is escalated by a success from that
+      // address. The address's own burst is raised when its failures go beyond that prefix (several keys tried,
+      // or none readable), or when the prefix's threshold is set above the address's (its alert came first).
+      const toldByPrefixBurst =
+        this.config.burstPerPrefix <= this.config.burstPerIp &&
+        prefixBurst &&
+        recent.every(([, , prefix]) => prefix === data.key_prefix);
       if (count >= this.config.burstPerIp && !toldByPrefixBurst)
         findings.push(...this.addressBurst(data.ip, recent, accountId ?? null, at, event.occurred_at));
     }
@@ -754,8 +767,8 @@ export class Detector {
    * account's alert. Otherwise (several accounts, or failures tied to none) the operators' alert, and each
    * account with at least half of a burst's worth of failures in the window hears of it too (PRODUCT.md §9.2:
    * only bursts tied to no account are the operators' alone; an account with a stray failure or two from a
-   * busy shared address is not alarmed): at the crossing every such account, then the account each new
-   * failure is against.
+   * busy shared address is not alarmed): every such account when the count reaches the threshold, then the
+   * account each further failure is against (never an account for another's failure).
    * An address's burst names no key: its failures may be against several.
    */
   private addressBurst(
@@ -783,18 +796,22 @@ export class Detector {
     const told = `${count} failed authentications from ${ip} within 5 minutes`;
     if (accountId !== null && recent.every(([, account]) => account === accountId)) {
       remember(ip, accountId);
+      // The account's share of an earlier mixed burst is this same alert now: one entry escalates it, once.
+      if (own(this.state.burstIps, accountBurstName(ip, accountId))) {
+        delete this.state.burstIps[accountBurstName(ip, accountId)];
+        this.windowChanged('burstIps', accountBurstName(ip, accountId));
+      }
       return [finding(accountId, `${told}.`)];
     }
     remember(ip, null);
     const findings = [finding(null, `${told}.`)];
-    const tied = [...new Set(recent.map(([, account]) => account))].filter((account) => account !== null);
-    for (const account of tied) {
-      const theirs = recent.filter(([, failed]) => failed === account).length;
-      if (theirs < Math.ceil(this.config.burstPerIp / 2)) continue;
-      const name = accountBurstName(ip, account);
-      const known = own(this.state.burstIps, name);
-      if (account !== accountId && known && at - known.at <= this.config.burstWindowMs) continue;
-      remember(name, account);
+    const failuresOf = new Map<string, number>();
+    for (const [, account] of recent) if (account !== null) failuresOf.set(account, (failuresOf.get(account) ?? 0) + 1);
+    // The count reaches the threshold one failure at a time: equal to it is the crossing.
+    const crossing = count === this.config.burstPerIp;
+    for (const [account, theirs] of failuresOf) {
+      if (theirs < Math.ceil(this.config.burstPerIp / 2) || (account !== accountId && !crossing)) continue;
+      remember(accountBurstName(ip, account), account);
       findings.push(finding(account, `${told}, ${theirs} of them against this account's keys.`));
     }
     return findings;

@@ -119,6 +119,7 @@ describe('Detector', () => {
         key_id: keyId,
         dedup_key: `request_spike:${keyId}`,
         evidence: { baseline: 20, threshold: 200, window: '5m' },
+        summary: 'The key made more than 200 requests in 5 minutes, against a usual 20.0.',
       });
     });
 
@@ -191,6 +192,9 @@ describe('Detector', () => {
 
       expect(findings).toHaveLength(1);
       expect(findings[0]).toMatchObject({ key_id: keyId, evidence: { observed: 1_001, threshold: 1_000 } });
+      expect(findings[0].summary).toBe(
+        'The key made more than 1000 requests in 5 minutes, in its first day (no usual volume learned yet).',
+      );
     });
   });
 
@@ -714,13 +718,46 @@ describe('Detector', () => {
       expect(toldTo(MONDAY + 13_000, ACCOUNT)).toEqual([null, ACCOUNT]);
 
       observe(keyUsed(keyId, MONDAY + MINUTE, { ip: attacker }));
+      // After the escalation, a failure against the other account is told to it, not again to this one.
+      expect(toldTo(MONDAY + MINUTE + 1_000, other)).toEqual([null, other]);
 
       const bursts = book.alerts.filter((alert) => alert.dedup_key === `failed_auth_burst:ip:${attacker}`);
       expect(bursts.map((alert) => [alert.account_id, alert.severity, alert.count])).toEqual([
-        [null, 'high', 6],
+        [null, 'high', 7],
         [ACCOUNT, 'high', 4],
-        [other, 'medium', 1],
+        [other, 'medium', 2],
       ]);
+    });
+
+    it('escalates an account’s burst once when its share of a mixed burst became the whole burst', () => {
+      const failure = (at: number, accountId: string | null) =>
+        authFailed(at, { reason: 'unknown', ip: attacker, key_prefix: `vxk_${String(at % 9).repeat(8)}` }, accountId);
+      // 4 tied to no account, then 6 of ACCOUNT's: a mixed burst, ACCOUNT told (its share).
+      for (let i = 0; i < 10; i += 1) sut.observe(failure(MONDAY + i * 1_000, i < 4 ? null : ACCOUNT));
+      // Later, within the window of ACCOUNT's failures but past the others': a burst of ACCOUNT's alone.
+      for (let i = 0; i < 6; i += 1) sut.observe(failure(MONDAY + 250_000 + i * 1_000, ACCOUNT));
+      const alone = ofRule(sut.observe(failure(MONDAY + 304_000, ACCOUNT)), 'failed_auth_burst');
+      expect(alone.filter((f) => f.dedup_key.startsWith('failed_auth_burst:ip')).map((f) => f.account_id)).toEqual([
+        ACCOUNT,
+      ]);
+
+      const success = ofRule(sut.observe(keyUsed(keyId, MONDAY + 305_000, { ip: attacker })), 'failed_auth_burst');
+
+      expect(success.filter((f) => f.dedup_key === `failed_auth_burst:ip:${attacker}`)).toEqual([
+        expect.objectContaining({ account_id: ACCOUNT, severity: 'high' }),
+      ]);
+    });
+
+    it('keeps the address’s burst when the prefix’s threshold is set above the address’s', () => {
+      const detector = new Detector({ ...DEFAULT_DETECTOR_CONFIG, burstPerIp: 10, burstPerPrefix: 15 });
+      const prefix = 'vxk_3c4d5e6f';
+      const findings = Array.from({ length: 16 }, (_, i) =>
+        detector.observe(
+          authFailed(MONDAY + i * 1_000, { reason: 'unknown', ip: attacker, key_prefix: prefix }, ACCOUNT),
+        ),
+      ).map((each) => ofRule(each, 'failed_auth_burst').map((f) => f.dedup_key.split(':')[1]));
+
+      expect(findings.slice(9)).toEqual([['ip'], ['ip'], ['ip'], ['ip'], ['ip'], ['ip', 'prefix'], ['ip', 'prefix']]);
     });
 
     it('raises the operators’ alert of an unattributed burst to high when a success from that IP follows', () => {

@@ -20,10 +20,11 @@ export function clientIp(
 ): string {
   const peer = canonicalIp(peerAddress ?? '');
   if (!isTrusted(trusted, peer) || forwardedFor === undefined) return peer;
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map(canonicalIp);
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
   let candidate = peer;
   for (let index = hops.length - 1; index >= 0; index -= 1) {
-    const hop = hops[index];
+    // Only the hops the walk reaches are read: a long header costs no more than its trusted end.
+    const hop = canonicalIp(hops[index]);
     if (isIP(hop) === 0) return candidate;
     candidate = hop;
     if (!isTrusted(trusted, hop)) return hop;

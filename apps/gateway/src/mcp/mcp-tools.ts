@@ -57,6 +57,7 @@ const metadata = { type: 'object', description: 'Free-form JSON object (at most 
 const expectedVersion = {
   type: 'integer',
   minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
   description: 'Refuse the change (VERSION_CONFLICT) unless the item is still at this version',
 };
 const entryStatus = { type: 'string', enum: ['active', 'draft', 'archived'] };

@@ -40,8 +40,9 @@ export function refuseNonUtf8(_request: unknown, _response: unknown, body: Buffe
 }
 
 /**
- * body-parser's `verify` for JSON bodies: not UTF-8 (JSON's only encoding, RFC 8259) or too deep is a 400 before
- * `JSON.parse` runs (see toProblemError).
+ * body-parser's `verify` for JSON bodies: one sent as UTF-8 (the encoding RFC 8259 asks for, and the default) that
+ * is not, or one too deep, is a 400 before `JSON.parse` runs (see toProblemError). A body that declares UTF-16 or
+ * UTF-32 is decoded as it says.
  */
 export function refuseUnreadableJson(request: unknown, response: unknown, body: Buffer, encoding: string): void {
   refuseNonUtf8(request, response, body, encoding);
