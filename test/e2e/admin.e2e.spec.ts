@@ -373,6 +373,22 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
     }
   });
 
+  it('slows down wrong logins sent at once as if they came one after another', async () => {
+    const user = await DashboardUser.signup(base);
+    const started = Date.now();
+    const took = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const response = await call(base, 'POST', '/api/v1/auth/login', {
+          body: { email: user.email, password: 'wrong password!!' },
+        });
+        expect(response.status).toBe(401);
+        return Date.now() - started;
+      }),
+    );
+    // Five free failures, then 250, 500 and 1,000 ms: the last answer waited its place's second.
+    expect(Math.max(...took)).toBeGreaterThanOrEqual(1_000);
+  });
+
   it('rebuilds the accounts and api_keys projections from the events with the same rows', async () => {
     await platform.withDatabase('key-service', async (dataSource) => {
       const store = new KeyStore(dataSource, () => new Date());

@@ -148,6 +148,28 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(deletes.map((o) => o.status).sort()).toEqual([204, 404, 404, 404, 404, 404]);
     });
 
+    it('applies 25 updates and 10 restores sent at once without a version, each answered with the state it made', async () => {
+      const created = await api<{ id: string }>('POST', '/memories', { text: 'w-start' });
+      const path = `/memories/${created.body.id}`;
+      const updates = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => api<{ text: string; version: number }>('PUT', path, { text: `w${i}` })),
+      );
+      expect(updates.map((o) => o.status)).toEqual(Array(25).fill(200));
+      type Listed = { versions: { version: number; text: string }[] };
+      const history = (await api<Listed>('GET', `${path}/versions?limit=100`)).body.versions;
+      const textAt = new Map(history.map((v) => [v.version, v.text]));
+      // Each answer is its own write: the version it names holds the text it sent.
+      for (const [i, answer] of updates.entries())
+        expect([answer.body.version, textAt.get(answer.body.version)]).toEqual([answer.body.version, `w${i}`]);
+      expect(new Set(updates.map((o) => o.body.version)).size).toBe(25);
+
+      const restores = await Promise.all(
+        Array.from({ length: 10 }, () => api<{ text: string; version: number }>('POST', `${path}/versions/1/restore`)),
+      );
+      expect(restores.map((o) => [o.status, o.body.text])).toEqual(Array(10).fill([200, 'w-start']));
+      expect(new Set(restores.map((o) => o.body.version)).size).toBe(10);
+    });
+
     it('renders templates: placeholders, nested references, escapes, missing values, cycles', async () => {
       await api('POST', '/prompts', {
         name: 'Voice',

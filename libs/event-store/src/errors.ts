@@ -1,3 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The longest pause between two attempts of retryOnConcurrency. */
+const MAX_RETRY_PAUSE_MS = 50;
+
 /** PostgreSQL's SQLSTATE for a duplicate key. */
 export const UNIQUE_VIOLATION = '23505';
 
@@ -24,16 +29,23 @@ export function isUniqueViolation(error: unknown, ...constraints: string[]): boo
  * command whose caller named no version and so asked for no check: a revoke or a delete (the same outcome
  * whoever came first) or a partial update without `expected_version` (its fields are applied on top of the
  * other writer's; where both set the same field, the later one wins, as if sent one after the other). It is
- * decided again on the new state rather than answered 409. Retries follow at once, without a pause: each
- * lost race means another writer finished. After `attempts` lost races in a row the ConcurrencyError goes to
- * the caller.
+ * decided again on the new state rather than answered 409. Each lost race means another writer finished; the
+ * retry waits a moment chosen at random (up to 2^attempt ms, at most 50) so that the writers of one stream spread
+ * out instead of colliding again, and enough attempts that dozens of them at once all land. After `attempts`
+ * lost races in a row the ConcurrencyError goes to the caller.
  */
-export async function retryOnConcurrency<T>(decideAndAppend: () => Promise<T>, attempts = 5): Promise<T> {
+export async function retryOnConcurrency<T>(
+  decideAndAppend: () => Promise<T>,
+  attempts = 30,
+  pause: (attempt: number) => Promise<unknown> = (attempt) =>
+    sleep(Math.floor(Math.random() * Math.min(MAX_RETRY_PAUSE_MS, 2 ** attempt))),
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await decideAndAppend();
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+      await pause(attempt);
     }
   }
 }

@@ -24,6 +24,20 @@ describe('retryOnConcurrency', () => {
     expect(calls).toBe(4);
   });
 
+  it('pauses before each new attempt, longer as the attempts go on, and lets dozens of writers of one stream land', async () => {
+    const pauses: number[] = [];
+    let calls = 0;
+    await retryOnConcurrency(
+      async () => {
+        calls += 1;
+        if (calls < 25) throw lostRace();
+      },
+      undefined,
+      async (attempt) => pauses.push(attempt),
+    );
+    expect([calls, pauses]).toEqual([25, Array.from({ length: 24 }, (_, i) => i + 1)]);
+  });
+
   it('does not retry any other failure', async () => {
     let calls = 0;
     await expect(

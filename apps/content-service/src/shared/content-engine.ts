@@ -154,19 +154,20 @@ export class ContentEngine<F extends Fields, V> {
   async create(fields: F, meta: EventMeta, claim?: IdempotencyClaim): Promise<V> {
     const id = randomUUID();
     const events = [{ type: `${this.kind}.created`, data: { id, fields } }] as ContentEvent<F>[];
-    if (!claim) {
-      await this.translate(() => this.store.append(this.kind, id, events, 'no_stream', meta));
-      return this.view(id);
-    }
+    if (!claim)
+      return this.translate(() =>
+        this.store.appendAndRead(this.kind, id, events, 'no_stream', meta, (manager) => this.view(id, manager)),
+      );
     // Content is always an account's (the actor's): a create without one is a broken caller.
     const accountId = meta.account_id as string;
     const earlier = await earlierResource(this.store.dataSource.manager, accountId, this.kind, claim);
     if (earlier) return this.view(earlier);
     try {
-      await this.translate(() =>
+      return await this.translate(() =>
         this.store.dataSource.transaction(async (manager) => {
           await recordClaim(manager, accountId, this.kind, claim, id);
           await this.store.append(this.kind, id, events, 'no_stream', meta, manager);
+          return this.view(id, manager);
         }),
       );
     } catch (error) {
@@ -177,7 +178,6 @@ export class ContentEngine<F extends Fields, V> {
       if (!winner) throw error;
       return this.view(winner);
     }
-    return this.view(id);
   }
 
   /**
@@ -185,16 +185,16 @@ export class ContentEngine<F extends Fields, V> {
    * that version only); without one, the changes are applied again on top of the other writer's version.
    */
   async update(id: string, changes: Partial<F>, expectedVersion: number | undefined, meta: EventMeta): Promise<V> {
+    // The answer is the resource as this update left it, read in its transaction (not a later writer's).
     const decideAndAppend = async () => {
       const state = fold(await this.store.history<F>(this.kind, id));
       if (!state || state.deleted) throw this.notFound();
       const events = decideUpdate(this.kind, state, changes, expectedVersion);
-      await this.store.append(this.kind, id, events, state.version, meta);
+      return this.store.appendAndRead(this.kind, id, events, state.version, meta, (manager) => this.view(id, manager));
     };
-    await this.translate(() =>
+    return this.translate(() =>
       expectedVersion === undefined ? retryOnConcurrency(decideAndAppend) : decideAndAppend(),
     );
-    return this.view(id);
   }
 
   /** A delete that lost a race is decided again: 404 when the other writer deleted it, as one sent after it. */
@@ -228,17 +228,18 @@ export class ContentEngine<F extends Fields, V> {
     /** A kind's own rule, checked on each decision (a retry's too): the fields now (null when deleted) and restored. */
     allow?: (current: F | null, restored: F) => Promise<void>,
   ): Promise<V> {
-    await this.translate(() =>
+    return this.translate(() =>
       retryOnConcurrency(async () => {
         const history = await this.store.history<F>(this.kind, id);
         const state = fold(history);
         if (!state) throw this.notFound();
         const events = decideRestore(this.kind, history, versionNumber);
         await allow?.(state.deleted ? null : state.fields, (events[0].data as { fields: F }).fields);
-        await this.store.append(this.kind, id, events, state.version, meta);
+        return this.store.appendAndRead(this.kind, id, events, state.version, meta, (manager) =>
+          this.view(id, manager),
+        );
       }),
     );
-    return this.view(id);
   }
 
   notFound(): DomainError {
@@ -249,9 +250,9 @@ export class ContentEngine<F extends Fields, V> {
   }
 
   /** Storage outcomes in the domain's terms: a taken slug is 409 RESOURCE_EXISTS, a lost race 409 VERSION_CONFLICT. */
-  private async translate(write: () => Promise<void>): Promise<void> {
+  private async translate<T>(write: () => Promise<T>): Promise<T> {
     try {
-      await write();
+      return await write();
     } catch (error) {
       if (isUniqueViolation(error, ...SLUG_CONSTRAINTS))
         throw new DomainError(RpcErrorCode.ResourceExists, `another ${this.spec.label} already uses this slug`);

@@ -70,4 +70,24 @@ export class ContentStore {
     // change is not committed yet: announcing it is then the caller's business.
     if (expectedVersion !== 'no_stream' && !manager) await this.changes?.changed({ kind, id });
   }
+
+  /**
+   * Appends, then reads with `read` in the same transaction: what the append left (its projection row), not what
+   * a writer that committed right after made of it. The change is announced once committed.
+   */
+  async appendAndRead<F extends Fields, T>(
+    kind: ContentKind,
+    id: string,
+    events: ContentEvent<F>[],
+    expectedVersion: ExpectedVersion,
+    meta: EventMeta,
+    read: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      await this.append(kind, id, events, expectedVersion, meta, manager);
+      return read(manager);
+    });
+    if (events.length > 0 && expectedVersion !== 'no_stream') await this.changes?.changed({ kind, id });
+    return result;
+  }
 }

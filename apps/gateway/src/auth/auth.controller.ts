@@ -97,13 +97,16 @@ export class AuthController {
     const email = normalizedEmail(body.email);
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
     if (!(await this.passwords.verify(credentials.password_hash, body.password))) {
-      if (credentials.delay_ms > 0) await sleep(credentials.delay_ms);
-      await this.rpc.request(KeysRpc.loginFailed, {
+      // The failure is counted first and tells how long its answer waits: attempts sent at once each wait by
+      // their own place in the count. (A key-service from before that answer gives only the lookup's delay.)
+      const failure = await this.rpc.request<{ delay_ms?: number }>(KeysRpc.loginFailed, {
         email,
         reason: credentials.account ? 'wrong_password' : 'unknown_email',
         ...(credentials.account ? { account_id: credentials.account.id } : {}),
         meta,
       });
+      const delayMs = failure.delay_ms ?? credentials.delay_ms;
+      if (delayMs > 0) await sleep(delayMs);
       throw new ProblemError(HttpStatus.UNAUTHORIZED, 'AUTH_INVALID', 'the email or the password is wrong');
     }
     const account = credentials.account as AccountView;

@@ -77,7 +77,7 @@ export class AccountsHandler {
   }
 
   @MessagePattern(KeysRpc.loginFailed)
-  async loginFailed(@Payload() command: LoginFailedCommand): Promise<{ recorded: true }> {
+  async loginFailed(@Payload() command: LoginFailedCommand): Promise<{ recorded: true; delay_ms: number }> {
     const email = normalizedEmail(command.email);
     // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
@@ -87,8 +87,9 @@ export class AccountsHandler {
       eventMeta(command.meta, command.account_id ?? null),
     );
     // The right password of a suspended account is no guess: it slows nobody down.
-    if (command.reason !== 'account_suspended') await this.throttle.recordFailure(email, command.meta.ip);
-    return { recorded: true };
+    if (command.reason === 'account_suspended') return { recorded: true, delay_ms: 0 };
+    // How long this wrong answer waits, from its own place in the count (failures sent at once each have one).
+    return { recorded: true, delay_ms: await this.throttle.recordFailure(email, command.meta.ip) };
   }
 
   @MessagePattern(KeysRpc.adminListAccounts)

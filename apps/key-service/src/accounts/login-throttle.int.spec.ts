@@ -62,6 +62,19 @@ describe('LoginThrottle (PostgreSQL)', () => {
     expect(delays).toEqual([0, 0, 0, 0, 0, 250]);
   });
 
+  it('gives failures sent at once each their own place in the count, as if one after another', async () => {
+    const delays = await Promise.all(Array.from({ length: 10 }, () => sut.recordFailure(email, ip)));
+
+    expect(delays.sort((a, b) => a - b)).toEqual([0, 0, 0, 0, 0, 250, 500, 1_000, 2_000, 4_000]);
+    expect(await sut.delayFor(email, ip)).toBe(5_000);
+  });
+
+  it('answers each failure with the delay of its place, the larger of the email and the IP', async () => {
+    await fail(6, 'bob@example.com', ip);
+    expect(await sut.recordFailure(email, '10.0.0.1')).toBe(0);
+    expect(await sut.recordFailure(email, ip)).toBe(500);
+  });
+
   it('counts failures per email whatever the IP', async () => {
     for (let attempt = 0; attempt < 6; attempt += 1) await sut.recordFailure(email, `10.0.0.${attempt}`);
     expect(await sut.delayFor(email, '10.0.0.99')).toBe(500);

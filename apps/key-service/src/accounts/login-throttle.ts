@@ -36,26 +36,36 @@ export class LoginThrottle implements OnModuleDestroy {
     this.sweeper = setInterval(() => void this.forgetExpired().catch(() => undefined), SWEEP_EVERY_MS).unref();
   }
 
-  /** The delay before answering an attempt for this email / IP. */
+  /** The delay before answering a wrong attempt for this email / IP, from the failures counted so far. */
   async delayFor(email: string, ip: string | undefined): Promise<number> {
     const [{ count }] = (await this.dataSource.query(
       `SELECT coalesce(max(count), 0)::int AS count FROM login_failures WHERE subject = ANY($1::text[]) AND since >= $2`,
       [subjects(email, ip), this.windowStart()],
     )) as { count: number }[];
-    const excess = count - this.options.freeAttempts;
-    if (excess < 0) return 0;
-    return Math.min(this.options.baseDelayMs * 2 ** excess, this.options.maxDelayMs);
+    return this.delayAfter(count);
   }
 
-  /** One more failure for the email and the IP; a count past its window starts again at one. */
-  async recordFailure(email: string, ip: string | undefined): Promise<void> {
-    await this.dataSource.query(
+  /**
+   * One more failure for the email and the IP (a count past its window starts again at one); answers how long
+   * this failure's answer waits, from the failures before it. The count and the delay come from one statement,
+   * so failures sent at once each get their own place in the count, as if they had come one after another.
+   */
+  async recordFailure(email: string, ip: string | undefined): Promise<number> {
+    const counts = (await this.dataSource.query(
       `INSERT INTO login_failures (subject, count, since) SELECT subject, 1, $2 FROM unnest($1::text[]) AS subject
        ON CONFLICT (subject) DO UPDATE SET
          count = CASE WHEN login_failures.since < $3 THEN 1 ELSE login_failures.count + 1 END,
-         since = CASE WHEN login_failures.since < $3 THEN EXCLUDED.since ELSE login_failures.since END`,
+         since = CASE WHEN login_failures.since < $3 THEN EXCLUDED.since ELSE login_failures.since END
+       RETURNING count`,
       [subjects(email, ip), new Date(this.now()), this.windowStart()],
-    );
+    )) as { count: number }[];
+    return this.delayAfter(Math.max(...counts.map((row) => row.count)) - 1);
+  }
+
+  private delayAfter(failures: number): number {
+    const excess = failures - this.options.freeAttempts;
+    if (excess < 0) return 0;
+    return Math.min(this.options.baseDelayMs * 2 ** excess, this.options.maxDelayMs);
   }
 
   /** A successful login clears its email (the IP keeps counting: one address may try many accounts). */
