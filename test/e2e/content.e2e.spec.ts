@@ -639,6 +639,17 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
         page: 1,
       });
       expect((await send('GET', '/artifacts/paged/paged/versions?limit=500')).status).toBe(400);
+      // The newest first when asked; a plain artifact read takes no page and ignores one.
+      expect(
+        (await send<Versions>('GET', `/memories/${memory.body.id}/versions?sort_order=desc&limit=2`)).body.versions.map(
+          (v) => v.version,
+        ),
+      ).toEqual([25, 24]);
+      expect((await send('GET', `/memories/${memory.body.id}/versions?sort_order=up`)).status).toBe(400);
+      expect((await send('GET', '/artifacts/paged/paged?limit=500&page=x')).status).toBe(200);
+      expect((await send('GET', '/artifacts/paged/paged/versions?sort_order=desc&limit=1')).body).toMatchObject({
+        versions: [{ version: 2, content: 'two' }],
+      });
     });
 
     it('creates, filters by metadata (keys AND, values OR), labels (ANY), project and full-text search', async () => {

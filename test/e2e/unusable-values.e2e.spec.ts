@@ -272,6 +272,13 @@ describe('values no field can take (PRODUCT.md §1)', () => {
       body: Buffer.from('{"email":"caf\xe9@example.com","key_sha256":"00","name":"x"}\n', 'latin1'),
     });
     expect([ndjson.status, ((await ndjson.json()) as { code: string }).code]).toEqual([400, 'INVALID_JSON']);
+    // JSON is exchanged as UTF-8 (RFC 8259): another declared charset is refused, not read around its checks.
+    const utf16 = await fetch(`${base}/api/v1/memories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json; charset=utf-16le' },
+      body: Buffer.from('{"text":"x"}', 'utf16le'),
+    });
+    expect([utf16.status, ((await utf16.json()) as { code: string }).code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const utf8 = await call<{ text: string }>(base, 'POST', '/api/v1/memories', { key, body: { text: 'café ☕' } });
     expect([utf8.status, utf8.body.text]).toEqual([201, 'café ☕']);
   });

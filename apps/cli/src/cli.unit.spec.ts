@@ -81,6 +81,26 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stdout).toContain('ann@example.com');
     });
 
+    it('lists a page of versions with --page and --limit, and says which page of how many', async () => {
+      const page = {
+        versions: [{ version: 6, created_at: 't', actor: { type: 'session' }, status: 'active' }],
+        total_count: 11,
+        page: 2,
+        per_page: 5,
+        total_pages: 3,
+      };
+      const { code, stdout, sent } = await cli(
+        ['memory', 'versions', 'm1', '--page', '2', '--limit', '5'],
+        [[200, page]],
+      );
+      expect(code).toBe(0);
+      expect(sent[0]).toMatchObject({
+        method: 'GET',
+        url: 'http://api.test/api/v1/memories/m1/versions?page=2&limit=5',
+      });
+      expect(stdout).toContain('page 2 of 3, 11 versions in all');
+    });
+
     it('prints JSON with --format json, and refuses another format with exit 2', async () => {
       const { stdout } = await cli(['whoami', '--format', 'json'], [[200, ME]]);
       expect(JSON.parse(stdout)).toEqual(ME);

@@ -24,7 +24,7 @@ describe('retryOnConcurrency', () => {
     expect(calls).toBe(4);
   });
 
-  it('pauses before each new attempt, longer as the attempts go on, and lets dozens of writers of one stream land', async () => {
+  it('pauses before each new attempt, told which one it is, and lets dozens of writers of one stream land', async () => {
     const pauses: number[] = [];
     let calls = 0;
     await retryOnConcurrency(

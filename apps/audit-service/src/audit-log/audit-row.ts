@@ -61,10 +61,9 @@ export function toAuditRow(event: EventEnvelope, sourceStream: string): AuditRow
     stream: event.stream,
     stream_version: event.version,
     account_id: event.meta.account_id,
-    // The key an event is about: the one that made a change, or that an alert (and a decision on it) names.
-    key_id: event.type.startsWith('alert.')
-      ? (text(data.key_id) ?? event.meta.key_id ?? null)
-      : (event.meta.key_id ?? text(data.key_id)),
+    // The key an event is about: the one that made a change, or the one an alert (and a decision on it) names,
+    // none for an alert that names none (a decision's `meta.key_id` is the key that made it).
+    key_id: event.type.startsWith('alert.') ? text(data.key_id) : (event.meta.key_id ?? text(data.key_id)),
     client_id: clientIdOf(event),
     key_prefix: text(data.key_prefix),
     request_id: event.meta.request_id,

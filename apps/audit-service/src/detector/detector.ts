@@ -118,6 +118,18 @@ export type PrefixFailure = [at: number, ip: string | null];
 const asPair = <T extends IpFailure | PrefixFailure>(failure: T | number): T =>
   (typeof failure === 'number' ? [failure, null] : failure) as T;
 
+/**
+ * A recent burst a success from its address escalates: the address's, a key prefix's from it, or an account's
+ * share of an address's mixed burst. A share that escalated is kept (marked) while its window lasts, so that the
+ * account is not told of the burst again for others' failures.
+ */
+export interface BurstEntry {
+  at: number;
+  account_id: string | null;
+  dedup_key: string;
+  escalated?: boolean;
+}
+
 export interface DetectorState {
   keys: Record<string, KeyState>;
   /** Older states hold bare times (failures tied to no account). */
@@ -125,7 +137,7 @@ export interface DetectorState {
   /** Older states hold bare times (their addresses were not kept). */
   failuresByPrefix: Record<string, (PrefixFailure | number)[]>;
   /** IPs with a recent failed-auth burst: a success from one of them raises the severity. */
-  burstIps: Record<string, { at: number; account_id: string | null; dedup_key: string }>;
+  burstIps: Record<string, BurstEntry>;
 }
 
 /** The short windows of failed authentications: one entry per IP, key prefix or IP after a burst. */
@@ -553,7 +565,7 @@ export class Detector {
     for (const name of burstNames) {
       const burst = own(this.state.burstIps, name);
       const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
-      if (!burst || !sameOwner || at - burst.at > this.config.burstWindowMs) continue;
+      if (!burst || !sameOwner || burst.escalated || at - burst.at > this.config.burstWindowMs) continue;
       // Two entries of one alert (an address's burst and an account's share of it) escalate it once.
       const alert = `${burst.account_id ?? '-'}\u0000${burst.dedup_key}`;
       if (escalated.has(alert)) {
@@ -579,7 +591,10 @@ export class Detector {
           ...(ours ? watched.evidence : {}),
         },
       });
-      delete this.state.burstIps[name];
+      // An account's share stays, marked, so that the burst's later failures are not told to it again.
+      if (name === accountBurstName(data.ip as string, accountId as string))
+        this.state.burstIps[name] = { ...burst, escalated: true };
+      else delete this.state.burstIps[name];
       this.windowChanged('burstIps', name);
     }
     return findings;
@@ -767,8 +782,8 @@ export class Detector {
    * account's alert. Otherwise (several accounts, or failures tied to none) the operators' alert, and each
    * account with at least half of a burst's worth of failures in the window hears of it too (PRODUCT.md §9.2:
    * only bursts tied to no account are the operators' alone; an account with a stray failure or two from a
-   * busy shared address is not alarmed): every such account when the count reaches the threshold, then the
-   * account each further failure is against (never an account for another's failure).
+   * busy shared address is not alarmed): once when its share is first enough, then on each failure against it
+   * (never again for another's failure while its share lasts).
    * An address's burst names no key: its failures may be against several.
    */
   private addressBurst(
@@ -808,9 +823,11 @@ export class Detector {
     const failuresOf = new Map<string, number>();
     for (const [, account] of recent) if (account !== null) failuresOf.set(account, (failuresOf.get(account) ?? 0) + 1);
     // The count reaches the threshold one failure at a time: equal to it is the crossing.
-    const crossing = count === this.config.burstPerIp;
     for (const [account, theirs] of failuresOf) {
-      if (theirs < Math.ceil(this.config.burstPerIp / 2) || (account !== accountId && !crossing)) continue;
+      if (theirs < Math.ceil(this.config.burstPerIp / 2)) continue;
+      // Told once when its share is first enough (whenever that is), then on each failure against it only.
+      const share = own(this.state.burstIps, accountBurstName(ip, account));
+      if (account !== accountId && share && at - share.at <= this.config.burstWindowMs) continue;
       remember(accountBurstName(ip, account), account);
       findings.push(finding(account, `${told}, ${theirs} of them against this account's keys.`));
     }

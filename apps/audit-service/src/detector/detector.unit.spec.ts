@@ -729,6 +729,40 @@ describe('Detector', () => {
       ]);
     });
 
+    it('does not tell an account of a burst again when the count comes back to the threshold with others’ failures', () => {
+      const failure = (at: number, accountId: string | null) =>
+        authFailed(at, { reason: 'unknown', ip: attacker, key_prefix: `vxk_${String(at % 9).repeat(8)}` }, accountId);
+      const tellings = (at: number, accountId: string | null) =>
+        ofRule(sut.observe(failure(at, accountId)), 'failed_auth_burst')
+          .filter((f) => f.dedup_key === `failed_auth_burst:ip:${attacker}`)
+          .map((f) => f.account_id);
+      for (let i = 0; i < 4; i += 1) tellings(MONDAY + i * 1_000, null);
+      for (let i = 4; i < 9; i += 1) tellings(MONDAY + i * 1_000, ACCOUNT);
+      expect(tellings(MONDAY + 9_000, ACCOUNT)).toEqual([null, ACCOUNT]);
+
+      // The first failure has left the window: the count is 10 again, with a failure that is not the account's.
+      expect(tellings(MONDAY + 301_000, null)).toEqual([null]);
+    });
+
+    it('tells an account of an address’s burst that began as one prefix’s, once it goes beyond that prefix', () => {
+      const prefix = 'vxk_3c4d5e6f';
+      for (let i = 0; i < 10; i += 1)
+        sut.observe(authFailed(MONDAY + i * 1_000, { reason: 'unknown', ip: attacker, key_prefix: prefix }, ACCOUNT));
+
+      const beyond = ofRule(
+        sut.observe(authFailed(MONDAY + 10_000, { reason: 'unknown', ip: attacker }, null)),
+        'failed_auth_burst',
+      ).filter((f) => f.dedup_key === `failed_auth_burst:ip:${attacker}`);
+
+      expect(beyond.map((f) => [f.account_id, f.summary])).toEqual([
+        [null, `11 failed authentications from ${attacker} within 5 minutes.`],
+        [
+          ACCOUNT,
+          `11 failed authentications from ${attacker} within 5 minutes, 10 of them against this account's keys.`,
+        ],
+      ]);
+    });
+
     it('escalates an account’s burst once when its share of a mixed burst became the whole burst', () => {
       const failure = (at: number, accountId: string | null) =>
         authFailed(at, { reason: 'unknown', ip: attacker, key_prefix: `vxk_${String(at % 9).repeat(8)}` }, accountId);

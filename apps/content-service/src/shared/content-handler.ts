@@ -83,9 +83,10 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
       const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator), {
         deleted: 'included',
       });
-      const versions = await this.engine.versions(id);
-      const { page, limit } = command.query;
-      // Oldest first, as the history is read and its numbers count; a page of them, as every list (§1).
+      const history = await this.engine.versions(id);
+      const { page, limit, sort_order } = command.query;
+      // Oldest first unless asked otherwise (VersionsQuery); a page of them, as every list (§1).
+      const versions = sort_order === 'desc' ? [...history].reverse() : history;
       const shown = versions.slice((page - 1) * limit, page * limit).map((entry) => ({
         version: entry.version,
         ...entry.fields,

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { type ContentLocator, type EventMeta, IsRequestMeta, PaginationQuery, RequestMetaDto } from '#contracts';
+import { type ContentLocator, type EventMeta, IsRequestMeta, RequestMetaDto, VersionsQuery } from '#contracts';
 
 /** Who acts, as the gateway verified it. content-service only ever sees this account id. */
 export class ActorDto {
@@ -68,8 +68,8 @@ export class Addressed {
 export class VersionsCommand extends Addressed {
   @IsOptional()
   @ValidateNested()
-  @Type(() => PaginationQuery)
-  query: PaginationQuery = new PaginationQuery();
+  @Type(() => VersionsQuery)
+  query: VersionsQuery = new VersionsQuery();
 }
 
 export class RestoreCommand extends Addressed {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request } from 'express';
 import {
@@ -7,7 +7,7 @@ import {
   ContentRpc,
   CreateArtifactDto,
   ListArtifactsQuery,
-  PaginationQuery,
+  VersionsQuery,
   type Page,
   RpcErrorCode,
   UpdateArtifactDto,
@@ -21,6 +21,7 @@ import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 import { NoBody } from '../http/no-body';
+import { HttpValidationPipe } from '../http/validation.pipe';
 
 const PREFIX = '/api/v1/artifacts/';
 const notFound = (): ProblemError =>
@@ -44,6 +45,9 @@ const isNotFound = (error: unknown): boolean =>
 @ApiTags('artifacts')
 @Controller('api/v1/artifacts')
 export class ArtifactsController {
+  /** Validates the query of a versions reading, which the wildcard route cannot declare for the artifact read. */
+  private readonly validation = new HttpValidationPipe();
+
   constructor(
     private readonly rpc: RpcClient,
     @Inject(TRUSTED_PROXIES) private readonly trusted: BlockList,
@@ -75,11 +79,18 @@ export class ArtifactsController {
   @Get('*path')
   @ApiOperation({
     summary:
-      'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions (or /{id}/versions, a deleted one too): its versions, oldest first, a page at a time',
+      'GET /{project}/{slug} (the project may contain "/"), or /{project}/{slug}/versions (or /{id}/versions, a deleted one too): its versions, oldest first (or newest, sort_order=desc), a page at a time',
   })
-  async get(@Query() query: PaginationQuery, @Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
+  @ApiQuery({ name: 'page', required: false, type: Number, description: 'of …/versions (1-based)' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'of …/versions (1 to 100, default 20)' })
+  @ApiQuery({ name: 'sort_order', required: false, enum: ['asc', 'desc'], description: 'of …/versions (default asc)' })
+  async get(@Req() request: Request): Promise<ArtifactView | { versions: unknown[] }> {
     const actor = contentActor(request, this.trusted);
     const readings = readingsOf(request, 'resource', 'versions');
+    // The page of a versions reading only: a plain artifact read takes no query, whatever it carries.
+    const query = readings.some((path) => path.action === 'versions')
+      ? ((await this.validation.transform(request.query, { type: 'query', metatype: VersionsQuery })) as VersionsQuery)
+      : undefined;
     // `a/b/versions`: the versions of `a/b`, or else the artifact `versions` of project `a/b`.
     for (const [index, path] of readings.entries()) {
       const versions = path.action === 'versions';

@@ -19,7 +19,7 @@ import {
   ContentRpc,
   CreateMemoryDto,
   ListMemoriesQuery,
-  PaginationQuery,
+  VersionsQuery,
   type MemoryView,
   type Page,
   UpdateMemoryDto,
@@ -97,11 +97,12 @@ export class MemoriesController {
 
   @Get(':id/versions')
   @ApiOperation({
-    summary: 'The versions of a memory, oldest first, a page at a time (a deleted one too, by id)',
+    summary:
+      'The versions of a memory, oldest first (or newest, sort_order=desc), a page at a time (a deleted one too, by id)',
   })
   versions(
     @Param('id') id: string,
-    @Query() query: PaginationQuery,
+    @Query() query: VersionsQuery,
     @Req() request: Request,
   ): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('memory'), {

@@ -19,7 +19,7 @@ import {
   ContentRpc,
   CreatePromptDto,
   ListPromptsQuery,
-  PaginationQuery,
+  VersionsQuery,
   type Page,
   type PromptView,
   RenderPromptDto,
@@ -122,11 +122,12 @@ export class PromptsController {
 
   @Get(':id/versions')
   @ApiOperation({
-    summary: 'The versions of a prompt, oldest first, a page at a time (a deleted one too, by id)',
+    summary:
+      'The versions of a prompt, oldest first (or newest, sort_order=desc), a page at a time (a deleted one too, by id)',
   })
   versions(
     @Param('id') id: string,
-    @Query() query: PaginationQuery,
+    @Query() query: VersionsQuery,
     @Req() request: Request,
   ): Promise<{ versions: unknown[] }> {
     return this.rpc.request(ContentRpc.versions('prompt'), {

@@ -23,7 +23,7 @@ export function clientIp(
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
   let candidate = peer;
   for (let index = hops.length - 1; index >= 0; index -= 1) {
-    // Only the hops the walk reaches are read: a long header costs no more than its trusted end.
+    // Only the hops the walk reaches are put in canonical form (an IPv6 one costs a URL parse), not a long header's all.
     const hop = canonicalIp(hops[index]);
     if (isIP(hop) === 0) return candidate;
     candidate = hop;

@@ -72,6 +72,7 @@ export class AccountsHandler {
     return {
       account: account ? withoutLimit(toAccountView(account)) : null,
       password_hash: account?.password_hash ?? null,
+      // What a gateway of the release before loginFailed answered the delay waits: remove once none runs.
       delay_ms: await this.throttle.delayFor(email, query.ip),
     };
   }

@@ -649,16 +649,19 @@ function History({
 
   // Once per item version: the parent keys this component by it.
   useEffect(() => {
-    // The whole history, a page of 100 at a time (the API pages it like every list).
+    // The whole history, a page at a time (the API pages it like every list). 20 a page: an artifact's versions
+    // may be 1 MiB each. A page shorter than asked, or an answer without pages (an older gateway), is the last.
     void run(async () => {
       const all: Version[] = [];
+      const perPage = 20;
       for (let page = 1; ; page += 1) {
-        const answer = await api<{ versions: Version[]; total_pages: number }>(
+        const answer = await api<{ versions: Version[]; total_pages?: number }>(
           'GET',
-          `${path}/versions?limit=100&page=${page}`,
+          `${path}/versions?limit=${perPage}&page=${page}`,
         );
         all.push(...answer.versions);
-        if (page >= answer.total_pages) break;
+        if (answer.versions.length < perPage || typeof answer.total_pages !== 'number' || page >= answer.total_pages)
+          break;
       }
       setVersions(all);
     });

@@ -40,11 +40,16 @@ export function refuseNonUtf8(_request: unknown, _response: unknown, body: Buffe
 }
 
 /**
- * body-parser's `verify` for JSON bodies: one sent as UTF-8 (the encoding RFC 8259 asks for, and the default) that
- * is not, or one too deep, is a 400 before `JSON.parse` runs (see toProblemError). A body that declares UTF-16 or
- * UTF-32 is decoded as it says.
+ * body-parser's `verify` for JSON bodies, before `JSON.parse` runs (see toProblemError): JSON is exchanged as UTF-8
+ * (RFC 8259 §8.1), so a body declaring another charset is 415 (a UTF-16 body would also slip past the byte scan
+ * below), one that is not UTF-8 is 400, and one nested too deep is 400.
  */
 export function refuseUnreadableJson(request: unknown, response: unknown, body: Buffer, encoding: string): void {
+  if (!/^utf-?8$/i.test(encoding))
+    throw Object.assign(new Error(`JSON is read as UTF-8, not ${encoding}`), {
+      status: 415,
+      type: 'charset.unsupported',
+    });
   refuseNonUtf8(request, response, body, encoding);
   if (nestsDeeperThan(body, MAX_JSON_NESTING))
     throw Object.assign(new Error(`the body nests more than ${MAX_JSON_NESTING} levels deep`), {

@@ -41,6 +41,11 @@ describe('refuseUnreadableJson and refuseNonUtf8', () => {
     expect(refusal(() => refuseNonUtf8({}, {}, bytes('caf\xe9', 'latin1'), 'iso-8859-1'))).toBeUndefined();
   });
 
+  it('refuses a JSON body in another charset (UTF-16 would slip past the byte scan)', () => {
+    const utf16 = Buffer.from(`{"a":"\u4e22"${'['.repeat(100)}`, 'utf16le');
+    expect(refusal(() => refuseUnreadableJson({}, {}, utf16, 'utf-16le'))).toBe('charset.unsupported');
+  });
+
   it('refuses a JSON body nested too deep', () => {
     expect(refusal(() => refuseUnreadableJson({}, {}, bytes('['.repeat(100)), 'utf-8'))).toBe('entity.too.deep');
   });

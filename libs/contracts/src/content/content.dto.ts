@@ -413,3 +413,15 @@ export class SearchQuery {
   @Max(100)
   limit: number = 20;
 }
+
+/**
+ * `GET …/versions` (PRODUCT.md §5.1), paged as every list (§1). Oldest first by default, the order a history is
+ * read in and its version numbers count (and the order before versions were paged); `sort_order=desc` gives the
+ * newest first.
+ */
+export class VersionsQuery extends PaginationQuery {
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'by version; newest first with desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'asc';
+}
