@@ -559,21 +559,15 @@ export class Detector {
     // A success right after a burst from the same address escalates the burst's own alert: the same
     // account's, or the operators' (then without naming a key, which belongs to some tenant). Both kinds
     // of burst: failures from the address, and failures from it against one key prefix.
+    // An account's share of a mixed burst and the address's own entry are never one alert's: the address's entry
+    // is the operators' while shares exist, and becoming an account's removes that account's share (addressBurst).
+    const share = data.ip && accountId ? accountBurstName(data.ip, accountId) : undefined;
     const burstNames = data.ip ? [data.ip, prefixBurstName(data.ip)] : [];
-    if (data.ip && accountId) burstNames.push(accountBurstName(data.ip, accountId));
-    const escalated = new Set<string>();
+    if (share) burstNames.push(share);
     for (const name of burstNames) {
       const burst = own(this.state.burstIps, name);
       const sameOwner = burst && (burst.account_id === null || burst.account_id === accountId);
       if (!burst || !sameOwner || burst.escalated || at - burst.at > this.config.burstWindowMs) continue;
-      // Two entries of one alert (an address's burst and an account's share of it) escalate it once.
-      const alert = `${burst.account_id ?? '-'}\u0000${burst.dedup_key}`;
-      if (escalated.has(alert)) {
-        delete this.state.burstIps[name];
-        this.windowChanged('burstIps', name);
-        continue;
-      }
-      escalated.add(alert);
       // The account's own burst names what succeeded (the key, or the app); the operators' names no tenant's.
       const ours = burst.account_id === accountId;
       findings.push({
@@ -592,8 +586,7 @@ export class Detector {
         },
       });
       // An account's share stays, marked, so that the burst's later failures are not told to it again.
-      if (name === accountBurstName(data.ip as string, accountId as string))
-        this.state.burstIps[name] = { ...burst, escalated: true };
+      if (name === share) this.state.burstIps[name] = { ...burst, escalated: true };
       else delete this.state.burstIps[name];
       this.windowChanged('burstIps', name);
     }

@@ -66,9 +66,8 @@ export class ContentStore {
   ): Promise<void> {
     if (events.length === 0) return;
     await this.events.append(contentStream(kind, id), events, { expectedVersion, meta, manager });
-    // A resource that existed before may be cached by gateways. Inside a caller's transaction the
-    // change is not committed yet: announcing it is then the caller's business.
-    if (expectedVersion !== 'no_stream' && !manager) await this.changes?.changed({ kind, id });
+    // Inside a caller's transaction the change is not committed yet: announcing it is then the caller's business.
+    if (!manager) await this.announce(kind, id, events, expectedVersion);
   }
 
   /**
@@ -87,7 +86,17 @@ export class ContentStore {
       await this.append(kind, id, events, expectedVersion, meta, manager);
       return read(manager);
     });
-    if (events.length > 0 && expectedVersion !== 'no_stream') await this.changes?.changed({ kind, id });
+    await this.announce(kind, id, events, expectedVersion);
     return result;
+  }
+
+  /** A committed change of a resource that existed before, which gateways may have cached: they drop their copy. */
+  private async announce(
+    kind: ContentKind,
+    id: string,
+    events: readonly unknown[],
+    expectedVersion: ExpectedVersion,
+  ): Promise<void> {
+    if (events.length > 0 && expectedVersion !== 'no_stream') await this.changes?.changed({ kind, id });
   }
 }

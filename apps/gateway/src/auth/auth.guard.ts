@@ -79,10 +79,6 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** What the route-independent key checks found: a refusal (what to record, what to answer) or a usable key. */
-type KeyCheck =
-  { failure: Omit<AuthFailure, 'status'>; problem: ProblemError } | { verified: VerifiedKey; suspended: boolean };
-
 function safeEqualHex(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
@@ -194,20 +190,22 @@ export class AuthGuard implements CanActivate {
 
   /**
    * The key checks of §3.4 that need no route: one Authorization header, well formed, a key that exists and is
-   * neither expired nor revoked. A refusal comes with what to record and what to answer.
+   * neither expired nor revoked. A refusal is recorded and thrown; a usable key is answered with whether its
+   * account is suspended.
    */
-  private async checkKey(request: Request): Promise<KeyCheck> {
+  private async verifiedKey(request: Request): Promise<{ verified: VerifiedKey; suspended: boolean }> {
     // Node keeps the first of several Authorization headers; a proxy may keep another. Ambiguous: refused.
     if (authorizationHeaderCount(request.rawHeaders) > 1)
-      return {
-        failure: { reason: 'malformed' },
-        problem: AuthProblems.malformed('the request has more than one Authorization header: send exactly one'),
-      };
+      this.refuse(
+        request,
+        { reason: 'malformed' },
+        AuthProblems.malformed('the request has more than one Authorization header: send exactly one'),
+      );
     const parsed = parseAuthorization(request.headers.authorization);
     if (parsed.kind !== 'token') {
       const detail = parsed.kind === 'malformed' ? parsed.detail : 'send `Authorization: Bearer vxk_…`';
       const keyPrefix = parsed.kind === 'malformed' ? parsed.keyPrefix : undefined;
-      return { failure: { reason: 'malformed', keyPrefix }, problem: AuthProblems.malformed(detail) };
+      return this.refuse(request, { reason: 'malformed', keyPrefix }, AuthProblems.malformed(detail));
     }
     let verified;
     try {
@@ -217,15 +215,19 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     if (!verified)
-      return {
-        failure: { reason: 'unknown', keyPrefix: parsed.keyPrefix || undefined },
-        problem: AuthProblems.invalid(),
-      };
+      return this.refuse(
+        request,
+        { reason: 'unknown', keyPrefix: parsed.keyPrefix || undefined },
+        AuthProblems.invalid(),
+      );
     const refusal = keyRefusal(verified, Date.now());
     if (refusal === 'expired' || refusal === 'revoked') {
       const { key, account } = verified;
-      const failure = { reason: refusal, keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
-      return { failure, problem: AuthProblems.invalid() };
+      this.refuse(
+        request,
+        { reason: refusal, keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id },
+        AuthProblems.invalid(),
+      );
     }
     // Once per account and hour in this instance: the hour's count so far, so a restart starts from it (a
     // suspended account's answer shows it too).
@@ -233,12 +235,14 @@ export class AuthGuard implements CanActivate {
     return { verified, suspended: refusal === 'suspended' };
   }
 
+  /** Records a refusal of the key checks and throws its answer. */
+  private refuse(request: Request, failure: Omit<AuthFailure, 'status'>, problem: ProblemError): never {
+    this.fail(request, { ...failure, status: problem.status });
+    throw problem;
+  }
+
   private async authenticateKey(request: Request, response: Response, policy: AccessPolicy): Promise<Identity> {
-    const check = await this.checkKey(request);
-    if ('failure' in check) {
-      this.fail(request, { ...check.failure, status: check.problem.status });
-      throw check.problem;
-    }
+    const check = await this.verifiedKey(request);
     const verified = check.verified;
     const { key, account } = verified;
     const attribution = { keyPrefix: key.key_prefix, keyId: key.id, accountId: account.id };
