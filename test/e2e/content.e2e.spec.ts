@@ -652,6 +652,97 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       });
     });
 
+    it('reads a long history from snapshots every 25 versions, which are a cache of the events and come back when lost', async () => {
+      const user = await DashboardUser.signup(base);
+      const own = (await user.createKey({ integrations: ['cli'] })).full_key;
+      const send = <T = Body>(method: string, path: string, body?: unknown) =>
+        call<T>(base, method, `/api/v1${path}`, { key: own, body });
+      const memory = await send<{ id: string }>('POST', '/memories', { text: 't1', title: 'Original' });
+      const path = `/memories/${memory.body.id}`;
+      const stream = `memory-${memory.body.id}`;
+      // 60 events: texts t1..t30, a delete (version 31), a restore of version 2 (32), then t33..t60.
+      for (let n = 2; n <= 30; n += 1) expect((await send('PUT', path, { text: `t${n}` })).status).toBe(200);
+      expect((await send('DELETE', path)).status).toBe(204);
+      expect((await send('POST', `${path}/versions/2/restore`)).status).toBe(200);
+      for (let n = 33; n <= 60; n += 1) expect((await send('PUT', path, { text: `t${n}` })).status).toBe(200);
+      const expectedText = (version: number) => (version === 32 ? 't2' : `t${version}`);
+      type Versions = { versions: { version: number; text: string }[]; total_count: number };
+      const everyVersion = async () => {
+        const seen: [number, string][] = [];
+        for (const query of ['?limit=7&page=1', '?limit=7&page=5', '?limit=100', '?limit=9&page=3&sort_order=desc']) {
+          const page = (await send<Versions>('GET', `${path}/versions${query}`)).body;
+          expect(page.total_count).toBe(59);
+          seen.push(...page.versions.map((v): [number, string] => [v.version, v.text]));
+        }
+        return seen;
+      };
+      const snapshots = () =>
+        platform.withDatabase('content-service', async (dataSource) =>
+          (
+            (await dataSource.query(
+              `SELECT stream_version, state FROM content_snapshots WHERE stream_id = $1 ORDER BY stream_version`,
+              [stream],
+            )) as { stream_version: number; state: { version: number; fields: { text: string } } }[]
+          ).map((row) => [row.stream_version, row.state.version, row.state.fields.text]),
+        );
+
+      const answers = await everyVersion();
+      expect(answers.every(([version, text]) => version !== 31 && text === expectedText(version))).toBe(true);
+      expect(answers.slice(0, 7).map(([version]) => version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(answers.slice(7, 14).map(([version]) => version)).toEqual([29, 30, 32, 33, 34, 35, 36]);
+      expect(answers.slice(-9).map(([version]) => version)).toEqual([42, 41, 40, 39, 38, 37, 36, 35, 34]);
+      expect(await snapshots()).toEqual([
+        [25, 25, 't25'],
+        [50, 50, 't50'],
+      ]);
+
+      // Reads start from a snapshot: one made to say something else shows through (then it is put right).
+      await platform.withDatabase('content-service', (dataSource) =>
+        dataSource.query(
+          `UPDATE content_snapshots SET state = jsonb_set(state, '{fields,title}', '"From the snapshot"')
+            WHERE stream_id = $1 AND stream_version = 50`,
+          [stream],
+        ),
+      );
+      type Titled = { versions: { version: number; title: string }[] };
+      const titles = async (query: string) =>
+        (await send<Titled>('GET', `${path}/versions${query}`)).body.versions.map((v) => [v.version, v.title]);
+      expect(await titles('?limit=2&page=26')).toEqual([
+        [52, 'From the snapshot'],
+        [53, 'From the snapshot'],
+      ]);
+      expect(await titles('?limit=2&page=25')).toEqual([
+        [50, 'Original'],
+        [51, 'Original'],
+      ]);
+      // A history without snapshots (written before them, or after they were dropped) gets them on its next read.
+      await platform.withDatabase('content-service', (dataSource) =>
+        dataSource.query(`DELETE FROM content_snapshots WHERE stream_id = $1`, [stream]),
+      );
+      expect(await everyVersion()).toEqual(answers);
+      expect(await snapshots()).toEqual([
+        [25, 25, 't25'],
+        [50, 50, 't50'],
+      ]);
+
+      // Writes decide on the folded state: a version check, an update, a restore of a version before any snapshot.
+      expect((await send('PUT', path, { text: 'stale', expected_version: 59 })).status).toBe(409);
+      expect((await send<{ version: number }>('PUT', path, { text: 't61', expected_version: 60 })).body.version).toBe(
+        61,
+      );
+      expect((await send<{ version: number; text: string }>('POST', `${path}/versions/3/restore`)).body).toMatchObject({
+        version: 62,
+        text: 't3',
+      });
+      expect((await send('POST', `${path}/versions/31/restore`)).status).toBe(404);
+      expect((await send<{ version: number; text: string }>('POST', `${path}/versions/50/restore`)).body).toMatchObject(
+        {
+          version: 63,
+          text: 't50',
+        },
+      );
+    });
+
     it('creates, filters by metadata (keys AND, values OR), labels (ANY), project and full-text search', async () => {
       const user = await DashboardUser.signup(base);
       const own = (await user.createKey({ integrations: ['cli'] })).full_key;

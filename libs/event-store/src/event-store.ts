@@ -168,10 +168,18 @@ export class EventStore {
     return row.version;
   }
 
-  async readStream(streamId: string, manager: EntityManager = this.dataSource.manager): Promise<EventEnvelope[]> {
-    const rows = (await manager.query(`SELECT * FROM es_events WHERE stream_id = $1 ORDER BY stream_version`, [
-      streamId,
-    ])) as EventRow[];
+  /** A stream's events in order; with a range, only those after version `after` and up to version `upTo`. */
+  async readStream(
+    streamId: string,
+    manager: EntityManager = this.dataSource.manager,
+    range: { after?: number; upTo?: number } = {},
+  ): Promise<EventEnvelope[]> {
+    const rows = (await manager.query(
+      `SELECT * FROM es_events
+        WHERE stream_id = $1 AND stream_version > $2 AND ($3::int IS NULL OR stream_version <= $3)
+        ORDER BY stream_version`,
+      [streamId, range.after ?? 0, range.upTo ?? null],
+    )) as EventRow[];
     return rows.map(rowToEnvelope);
   }
 

@@ -1,25 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import {
-  type Actor,
-  type ContentKind,
-  type ContentLocator,
-  DomainError,
-  type EventMeta,
-  RpcErrorCode,
-  isUuid,
-} from '#contracts';
+import { type ContentKind, type ContentLocator, DomainError, type EventMeta, RpcErrorCode, isUuid } from '#contracts';
 import { ConcurrencyError, isUniqueViolation, preparedQuery, readFirstEvent, retryOnConcurrency } from '#event-store';
 import type { ContentTableSpec } from './content-projection';
 import {
   type ContentEvent,
+  type ContentVersion,
   type Fields,
   decideDelete,
   decideRestore,
   contentStream,
   decideUpdate,
-  fold,
-  versionsOf,
 } from './content-resource';
 import type { ContentStore } from './content-store';
 import { type IdempotencyClaim, earlierResource, isKeyTaken, recordClaim } from './idempotency';
@@ -28,13 +19,6 @@ export interface ContentKindSpec<V> extends ContentTableSpec {
   toView(row: Record<string, unknown>): V;
   /** Names the resource in messages: "prompt", "artifact", "memory". */
   label: string;
-}
-
-export interface VersionEntry<F extends Fields> {
-  version: number;
-  created_at: string;
-  actor: Actor;
-  fields: F;
 }
 
 /** The slug constraints: a taken slug is 409 RESOURCE_EXISTS. */
@@ -187,7 +171,7 @@ export class ContentEngine<F extends Fields, V> {
   async update(id: string, changes: Partial<F>, expectedVersion: number | undefined, meta: EventMeta): Promise<V> {
     // The answer is the resource as this update left it, read in its transaction (not a later writer's).
     const decideAndAppend = async () => {
-      const state = fold(await this.store.history<F>(this.kind, id));
+      const state = await this.store.state<F>(this.kind, id);
       if (!state || state.deleted) throw this.notFound();
       const events = decideUpdate(this.kind, state, changes, expectedVersion);
       return this.store.appendAndRead(this.kind, id, events, state.version, meta, (manager) => this.view(id, manager));
@@ -201,20 +185,19 @@ export class ContentEngine<F extends Fields, V> {
   async remove(id: string, meta: EventMeta): Promise<void> {
     await this.translate(() =>
       retryOnConcurrency(async () => {
-        const state = fold(await this.store.history<F>(this.kind, id));
+        const state = await this.store.state<F>(this.kind, id);
         if (!state || state.deleted) throw this.notFound();
         await this.store.append(this.kind, id, decideDelete(this.kind, state), state.version, meta);
       }),
     );
   }
 
-  async versions(id: string): Promise<VersionEntry<F>[]> {
-    return versionsOf(await this.store.history<F>(this.kind, id)).map((version) => ({
-      version: version.version,
-      created_at: version.created_at,
-      actor: version.actor,
-      fields: version.fields,
-    }));
+  /** A page of the resource's versions, and how many there are in all. */
+  versions(
+    id: string,
+    page: { offset: number; limit: number; newestFirst: boolean },
+  ): Promise<{ versions: ContentVersion<F>[]; total: number }> {
+    return this.store.versions<F>(this.kind, id, page);
   }
 
   /**
@@ -230,10 +213,13 @@ export class ContentEngine<F extends Fields, V> {
   ): Promise<V> {
     return this.translate(() =>
       retryOnConcurrency(async () => {
-        const history = await this.store.history<F>(this.kind, id);
-        const state = fold(history);
+        const state = await this.store.state<F>(this.kind, id);
         if (!state) throw this.notFound();
-        const events = decideRestore(this.kind, history, versionNumber);
+        const atVersion =
+          Number.isInteger(versionNumber) && versionNumber >= 1 && versionNumber <= state.version
+            ? await this.store.state<F>(this.kind, id, { upTo: versionNumber })
+            : null;
+        const events = decideRestore(this.kind, atVersion, versionNumber);
         await allow?.(state.deleted ? null : state.fields, (events[0].data as { fields: F }).fields);
         return this.store.appendAndRead(this.kind, id, events, state.version, meta, (manager) =>
           this.view(id, manager),

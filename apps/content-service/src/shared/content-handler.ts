@@ -83,17 +83,20 @@ export function ContentHandlers<F extends Fields, V>(kind: ContentKind, updateBo
       const id = await this.engine.locate(command.actor.account_id, toLocator(command.locator), {
         deleted: 'included',
       });
-      const history = await this.engine.versions(id);
       const { page, limit, sort_order } = command.query;
       // Oldest first unless asked otherwise (VersionsQuery); a page of them, as every list (§1).
-      const versions = sort_order === 'desc' ? [...history].reverse() : history;
-      const shown = versions.slice((page - 1) * limit, page * limit).map((entry) => ({
+      const { versions, total } = await this.engine.versions(id, {
+        offset: (page - 1) * limit,
+        limit,
+        newestFirst: sort_order === 'desc',
+      });
+      const shown = versions.map((entry) => ({
         version: entry.version,
         ...entry.fields,
         created_at: entry.created_at,
         actor: entry.actor,
       }));
-      const { items, ...pagination } = toPage(shown, versions.length, command.query);
+      const { items, ...pagination } = toPage(shown, total, command.query);
       return { versions: items, ...pagination };
     }
 

@@ -76,14 +76,21 @@ export function evolve<F extends Fields>(
   }
 }
 
-export function fold<F extends Fields>(events: RecordedContentEvent<F>[]): ContentState<F> | null {
-  return events.reduce<ContentState<F> | null>(evolve, null);
+/** The state after the events, folded onto `start` (a snapshot's state, or nothing before the first event). */
+export function fold<F extends Fields>(
+  events: RecordedContentEvent<F>[],
+  start: ContentState<F> | null = null,
+): ContentState<F> | null {
+  return events.reduce<ContentState<F> | null>(evolve, start);
 }
 
-/** Every version in order: the state after each event that left the resource in place. */
-export function versionsOf<F extends Fields>(events: RecordedContentEvent<F>[]): ContentVersion<F>[] {
+/** Every version in order: the state after each event that left the resource in place (folded onto `start`). */
+export function versionsOf<F extends Fields>(
+  events: RecordedContentEvent<F>[],
+  start: ContentState<F> | null = null,
+): ContentVersion<F>[] {
   const versions: ContentVersion<F>[] = [];
-  let state: ContentState<F> | null = null;
+  let state = start;
   for (const recorded of events) {
     state = evolve(state, recorded);
     if (!state.deleted)
@@ -125,15 +132,18 @@ export function decideUpdate<F extends Fields>(
   return Object.keys(changed).length === 0 ? [] : [{ type: `${kind}.updated`, data: { changes: changed } }];
 }
 
-/** Restoring version n appends a new version whose content equals version n. */
+/**
+ * Restoring version n appends a new version whose content equals version n. `atVersion` is the resource's state
+ * after its n-th event (null when it has fewer); a delete is no version to restore.
+ */
 export function decideRestore<F extends Fields>(
   kind: ContentKind,
-  events: RecordedContentEvent<F>[],
+  atVersion: ContentState<F> | null,
   versionNumber: number,
 ): ContentEvent<F>[] {
-  const target = versionsOf(events).find((version) => version.version === versionNumber);
-  if (!target) throw new DomainError(RpcErrorCode.ResourceNotFound, `there is no version ${versionNumber}`);
-  return [{ type: `${kind}.restored`, data: { from_version: versionNumber, fields: target.fields } }];
+  if (!atVersion || atVersion.version !== versionNumber || atVersion.deleted)
+    throw new DomainError(RpcErrorCode.ResourceNotFound, `there is no version ${versionNumber}`);
+  return [{ type: `${kind}.restored`, data: { from_version: versionNumber, fields: atVersion.fields } }];
 }
 
 export function decideDelete<F extends Fields>(kind: ContentKind, state: ContentState<F>): ContentEvent<F>[] {

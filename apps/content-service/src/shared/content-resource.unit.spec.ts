@@ -216,17 +216,20 @@ describe('decideRestore', () => {
     updated({ text: 'v2', labels: ['c'] }),
     updated({ title: 'Third', metadata: { team: 'web' } }),
   ];
+  /** The state after the n-th event, as the store reads it (null past the end). */
+  const atVersion = (events: RecordedContentEvent<MemoryFields>[], n: number) =>
+    n >= 1 && n <= events.length ? fold(events.slice(0, n)) : null;
 
   it.each([1, 2, 3])('restores version %i with exactly its fields', (n) => {
     const events = history();
     const expected = versionsOf(events)[n - 1].fields;
-    const sut = decideRestore('memory', events, n);
+    const sut = decideRestore('memory', atVersion(events, n), n);
     expect(sut).toEqual([{ type: 'memory.restored', data: { from_version: n, fields: expected } }]);
   });
 
   it('leads to a new version whose content equals the restored one', () => {
     const events = history();
-    const [event] = decideRestore('memory', events, 1);
+    const [event] = decideRestore('memory', atVersion(events, 1), 1);
     const after = stateOf([...events, recorded(event)]);
     expect(after.version).toBe(4);
     expect(after.fields).toEqual(initial);
@@ -234,13 +237,40 @@ describe('decideRestore', () => {
 
   it('restores a version that was itself a restore', () => {
     const events = [...history(), restored(1, initial), updated({ text: 'v5' })];
-    const sut = decideRestore('memory', events, 4);
+    const sut = decideRestore('memory', atVersion(events, 4), 4);
     expect(sut).toEqual([{ type: 'memory.restored', data: { from_version: 4, fields: initial } }]);
   });
 
-  it.each([0, -1, 4, 99, 1.5])('refuses version %p with RESOURCE_NOT_FOUND', (n) => {
-    const error = domainErrorOf(() => decideRestore('memory', history(), n));
+  it.each([0, -1, 4, 99])('refuses version %p with RESOURCE_NOT_FOUND', (n) => {
+    const error = domainErrorOf(() => decideRestore('memory', atVersion(history(), n), n));
     expect(error.code).toBe(RpcErrorCode.ResourceNotFound);
+  });
+
+  it('refuses a delete, which is no version, and a state of another version', () => {
+    const events = [...history(), deleted()];
+    expect(domainErrorOf(() => decideRestore('memory', atVersion(events, 4), 4)).code).toBe(
+      RpcErrorCode.ResourceNotFound,
+    );
+    expect(domainErrorOf(() => decideRestore('memory', atVersion(events, 2), 3)).code).toBe(
+      RpcErrorCode.ResourceNotFound,
+    );
+  });
+});
+
+describe('folding onto a snapshot', () => {
+  const events = () => [
+    created(),
+    updated({ text: 'v2' }),
+    deleted(),
+    restored(2, { ...initial, text: 'v2' }),
+    updated({ labels: ['z'] }),
+  ];
+
+  it.each([1, 2, 3, 4])('gives the same state and versions from the state after event %i', (n) => {
+    const all = events();
+    const start = fold(all.slice(0, n));
+    expect(fold(all.slice(n), start)).toEqual(fold(all));
+    expect(versionsOf(all.slice(n), start)).toEqual(versionsOf(all).filter((version) => version.version > n));
   });
 });
 

@@ -8,7 +8,16 @@ import { MEMORIES_TABLE } from '../memories/memory.kind';
 import { PROMPTS_TABLE } from '../prompts/prompt.kind';
 import { ContentChangeNotifier } from './content-change.notifier';
 import { ContentProjection } from './content-projection';
-import { type ContentEvent, type Fields, type RecordedContentEvent, contentStream } from './content-resource';
+import {
+  type ContentEvent,
+  type ContentState,
+  type ContentVersion,
+  type Fields,
+  type RecordedContentEvent,
+  contentStream,
+  versionsOf,
+} from './content-resource';
+import { foldKeepingSnapshots, nearestSnapshot } from './content-snapshots';
 
 export const CLOCK = Symbol('CLOCK');
 
@@ -43,12 +52,62 @@ export class ContentStore {
     });
   }
 
-  async history<F extends Fields>(
+  /**
+   * The resource's state (null when it never existed), or with `upTo` its state after that event: folded from the
+   * nearest snapshot at or before it (content_snapshots), so never more than SNAPSHOT_INTERVAL events.
+   */
+  async state<F extends Fields>(
     kind: ContentKind,
     id: string,
-    manager?: EntityManager,
+    options: { upTo?: number; manager?: EntityManager } = {},
+  ): Promise<ContentState<F> | null> {
+    const manager = options.manager ?? this.dataSource.manager;
+    const stream = contentStream(kind, id);
+    const start = await nearestSnapshot<F>(manager, stream, options.upTo);
+    const events = await this.recorded<F>(manager, stream, start?.version ?? 0, options.upTo);
+    return foldKeepingSnapshots(manager, stream, events, start);
+  }
+
+  /**
+   * A page of the resource's versions (every state but a delete), oldest first or newest first, and how many
+   * there are in all. Only the events from the snapshot before the page to its last version are read.
+   */
+  async versions<F extends Fields>(
+    kind: ContentKind,
+    id: string,
+    page: { offset: number; limit: number; newestFirst: boolean },
+  ): Promise<{ versions: ContentVersion<F>[]; total: number }> {
+    const manager = this.dataSource.manager;
+    const stream = contentStream(kind, id);
+    const deleted = `${kind}.deleted`;
+    const [{ total }] = (await manager.query(
+      `SELECT count(*)::int AS total FROM es_events WHERE stream_id = $1 AND event_type <> $2`,
+      [stream, deleted],
+    )) as { total: number }[];
+    const listed = (
+      (await manager.query(
+        `SELECT stream_version FROM es_events WHERE stream_id = $1 AND event_type <> $2
+          ORDER BY stream_version ${page.newestFirst ? 'DESC' : 'ASC'} LIMIT $3 OFFSET $4`,
+        [stream, deleted, page.limit, page.offset],
+      )) as { stream_version: number }[]
+    ).map((row) => row.stream_version);
+    if (listed.length === 0) return { versions: [], total };
+    const first = Math.min(...listed);
+    const last = Math.max(...listed);
+    const start = await nearestSnapshot<F>(manager, stream, first - 1);
+    const events = await this.recorded<F>(manager, stream, start?.version ?? 0, last);
+    await foldKeepingSnapshots(manager, stream, events, start);
+    const versions = versionsOf(events, start).filter((version) => version.version >= first);
+    return { versions: page.newestFirst ? versions.reverse() : versions, total };
+  }
+
+  private async recorded<F extends Fields>(
+    manager: EntityManager,
+    stream: string,
+    after: number,
+    upTo: number | undefined,
   ): Promise<RecordedContentEvent<F>[]> {
-    const events = await this.events.readStream(contentStream(kind, id), manager);
+    const events = await this.events.readStream(stream, manager, { after, upTo });
     return events.map((envelope) => ({
       event: { type: envelope.type, data: envelope.data } as ContentEvent<F>,
       occurredAt: envelope.occurred_at,
