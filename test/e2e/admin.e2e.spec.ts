@@ -339,6 +339,33 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       );
       expect(again.body.alerts.map((alert) => alert.count)).toEqual([1]);
     });
+
+    it('answers 202 to every one of many reports of one key sent at once, with a rename racing them', async () => {
+      const user = await DashboardUser.signup(base);
+      const key = await user.createKey({ name: 'Raced' });
+      const [reports, rename] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            call(base, 'POST', '/api/v1/keys/report-leak', {
+              body: { token: key.full_key, source_url: `https://scanner-${i}.example.com/found` },
+            }),
+          ),
+        ),
+        user.request('PATCH', `/api/v1/settings/api-keys/${key.api_key.id}`, { name: 'Raced, renamed' }),
+      ]);
+      expect(reports.map((report) => [report.status, report.body])).toEqual(
+        Array(12).fill([202, { status: 'accepted' }]),
+      );
+      expect([200, 409]).toContain(rename.status);
+      const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
+      expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'leaked' });
+      const revocations = await waitFor(
+        () =>
+          user.request<{ events: unknown[] }>('GET', `/api/v1/audit-log?type=key.revoked&key_id=${key.api_key.id}`),
+        (response) => response.body.events?.length === 1,
+      );
+      expect(revocations.body.events).toHaveLength(1);
+    });
   });
 
   it('slows down repeated failed logins for one email (key-service tells the gateway how long to wait)', async () => {

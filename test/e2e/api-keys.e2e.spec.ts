@@ -353,6 +353,19 @@ describe('API keys (PRODUCT.md §3)', () => {
       const refused = await call(second.url, 'GET', '/api/v1/auth/me', { key: created.full_key });
       expect(refused.status).toBe(401);
     });
+
+    it('shows a rename on a second gateway instance at once (/auth/me names the key)', async () => {
+      const second = await platform.startExtraGateway();
+      const created = remember(await user.createKey({ name: 'before the rename' }));
+      const nameOnSecond = async () =>
+        (await call<{ api_key: { name: string } }>(second.url, 'GET', '/api/v1/auth/me', { key: created.full_key }))
+          .body.api_key.name;
+      expect(await nameOnSecond()).toBe('before the rename');
+      const renamed = await user.request('PATCH', `${KEYS}/${created.api_key.id}`, { body: { name: 'after it' } });
+      expect(renamed.status).toBe(200);
+      // The notice is confirmed by NATS before the answer; the second instance evicts it as it arrives.
+      await waitFor(nameOnSecond, (name) => name === 'after it', 1_000);
+    });
   });
 
   describe('rotation', () => {

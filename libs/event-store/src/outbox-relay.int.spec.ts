@@ -189,7 +189,28 @@ describe('OutboxRelay (PostgreSQL + JetStream)', () => {
       await second.stop();
     }
   });
+
+  it('leaves no listener behind on the pooled connection it gives back after each failed publish', async () => {
+    await appendMany(1);
+    const failing = new FailingAfter(publisher, 1);
+    const sut = new OutboxRelay(dataSource, failing, logger, { lockName: 'failing', pollIntervalMs: 10 });
+    const pool = (dataSource.driver as unknown as { master: { _clients: NotificationSource[] } }).master;
+    sut.start();
+    try {
+      // Leadership is given up and taken again after every failure, usually on the same pooled client.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(Math.max(...pool._clients.map((client) => client.listenerCount('notification')))).toBeLessThanOrEqual(1);
+    } finally {
+      await sut.stop();
+    }
+    expect(pool._clients.map((client) => client.listenerCount('notification'))).toEqual(pool._clients.map(() => 0));
+    while ((await new OutboxRelay(dataSource, publisher, logger, { lockName: 'test' }).publishBatch()) > 0);
+  });
 });
+
+interface NotificationSource {
+  listenerCount(event: 'notification'): number;
+}
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -34,6 +34,12 @@ interface OutboxRow {
   subject: string;
 }
 
+/** The part of pg's client that delivers NOTIFY. */
+interface NotifyingClient {
+  on(event: 'notification', listener: () => void): void;
+  removeListener(event: 'notification', listener: () => void): void;
+}
+
 /**
  * Moves committed events from the outbox to JetStream, in commit order, at least once.
  *
@@ -43,6 +49,9 @@ interface OutboxRow {
  */
 export class OutboxRelay {
   private runner?: QueryRunner;
+  /** The pooled client the leader LISTENs on, and its listener (one, however often leadership is taken again). */
+  private listeningOn?: NotifyingClient;
+  private readonly onNotification = (): void => this.notify();
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -136,16 +145,20 @@ export class OutboxRelay {
       await runner.release();
       return false;
     }
-    const client = (await runner.connect()) as { on(event: 'notification', listener: () => void): void };
-    client.on('notification', () => this.notify());
-    await runner.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    const client = (await runner.connect()) as NotifyingClient;
+    client.on('notification', this.onNotification);
     this.runner = runner;
+    this.listeningOn = client;
+    await runner.query(`LISTEN ${OUTBOX_CHANNEL}`);
     return true;
   }
 
   private async releaseConnection(): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
+    // The connection goes back to the pool, to be lent again (often to this relay): it keeps no listener of ours.
+    this.listeningOn?.removeListener('notification', this.onNotification);
+    this.listeningOn = undefined;
     if (!runner) return;
     try {
       await runner.query(`UNLISTEN *`);

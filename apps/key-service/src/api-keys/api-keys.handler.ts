@@ -213,8 +213,10 @@ export class ApiKeysHandler {
       eventMeta(command.meta, state.accountId, state.id),
     );
     // Also when the integrations were already these: a retry after a notice NATS did not confirm announces
-    // the change again (a rename alone denies nothing).
+    // the change again. A rename alone denies nothing, but `/auth/me` shows the name: it is announced too,
+    // and a notice NATS does not confirm is left to the caches' maximum age.
     if (command.integrations !== undefined) await this.invalidations.publish({ key_id: state.id });
+    else if (events.length > 0) await this.invalidations.publishOrLog({ key_id: state.id });
     return this.view(command.account_id, command.key_id);
   }
 
@@ -266,18 +268,22 @@ export class ApiKeysHandler {
   @MessagePattern(KeysRpc.reportLeak)
   async reportLeak(@Payload() command: ReportLeakCommand): Promise<{ accepted: true }> {
     const keyId = await this.keys.keyIdForHash(command.key_hash);
-    const state = keyId ? await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold) : null;
     const row = keyId ? await this.keys.findById(keyId) : undefined;
-    if (state && row && state.status === 'active') {
+    if (!keyId || !row) return { accepted: true };
+    // Decided again when another change of the key (a second scanner's report, a rename) won the race: a
+    // conflict must reach no reporter, whose answer is 202 whatever the token (no oracle).
+    await retryOnConcurrency(async () => {
+      const state = await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold);
+      if (!state || state.status !== 'active') return;
       await this.store.append(
         apiKeyStream(state.id),
         decideReportedLeak(state, { keyPrefix: row.key_prefix, sourceUrl: command.source_url }),
         state.version,
         eventMeta(command.meta, state.accountId, state.id),
       );
-    }
+    });
     // For a key already revoked too: a repeated report after a notice NATS did not confirm announces it again.
-    if (state) await this.invalidations.publish({ key_id: state.id });
+    await this.invalidations.publish({ key_id: keyId });
     return { accepted: true };
   }
 

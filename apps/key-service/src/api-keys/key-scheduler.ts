@@ -41,30 +41,45 @@ export class KeyScheduler {
     await this.running;
   }
 
-  /** Applies every due revocation or expiry; returns how many keys changed. */
+  /**
+   * Applies every due revocation or expiry; returns how many keys changed. A key whose change fails is logged and
+   * left for the next tick: it never holds back the keys due after it.
+   */
   async runDue(): Promise<number> {
     const now = this.store.clock();
     let changed = 0;
     for (const keyId of await this.keys.due(now)) {
-      const state = await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold);
-      if (!state) continue;
-      const events = decideDue(state, now);
-      if (events.length === 0) continue;
       try {
-        await this.store.append(apiKeyStream(keyId), events, state.version, {
-          request_id: `scheduler-${now.toISOString()}`,
-          account_id: state.accountId,
-          key_id: keyId,
-        });
+        if (await this.applyDue(keyId, now)) changed += 1;
       } catch (error) {
-        if (error instanceof ConcurrencyError) continue;
-        throw error;
+        this.logger.warn(
+          { msg: 'due key not changed; tried again next tick', key_id: keyId, error: String(error) },
+          'KeyScheduler',
+        );
       }
-      // No client waits to retry: a notice NATS did not confirm is logged, and the rest of the due keys go on
-      // (gateways drop a cached key within its maximum age).
-      await this.invalidations.publishOrLog({ key_id: keyId });
-      changed += 1;
     }
     return changed;
+  }
+
+  /** Revokes or expires one key when it is due; false when it is not (any more), or another replica did it. */
+  private async applyDue(keyId: string, now: Date): Promise<boolean> {
+    const state = await this.store.load<ApiKeyEvent, ApiKeyState>(apiKeyStream(keyId), fold);
+    if (!state) return false;
+    const events = decideDue(state, now);
+    if (events.length === 0) return false;
+    try {
+      await this.store.append(apiKeyStream(keyId), events, state.version, {
+        request_id: `scheduler-${now.toISOString()}`,
+        account_id: state.accountId,
+        key_id: keyId,
+      });
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return false;
+      throw error;
+    }
+    // No client waits to retry: a notice NATS did not confirm is logged, and the rest of the due keys go on
+    // (gateways drop a cached key within its maximum age).
+    await this.invalidations.publishOrLog({ key_id: keyId });
+    return true;
   }
 }
