@@ -360,8 +360,7 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       const view = await user.request('GET', `/api/v1/settings/api-keys/${key.api_key.id}`);
       expect(view.body).toMatchObject({ status: 'revoked', revoked_reason: 'leaked' });
       const revocations = await waitFor(
-        () =>
-          user.request<{ events: unknown[] }>('GET', `/api/v1/audit-log?type=key.revoked&key_id=${key.api_key.id}`),
+        () => user.request<{ events: unknown[] }>('GET', `/api/v1/audit-log?type=key.revoked&key_id=${key.api_key.id}`),
         (response) => response.body.events?.length === 1,
       );
       expect(revocations.body.events).toHaveLength(1);
