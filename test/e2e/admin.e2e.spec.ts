@@ -351,7 +351,7 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
             }),
           ),
         ),
-        user.request('PATCH', `/api/v1/settings/api-keys/${key.api_key.id}`, { name: 'Raced, renamed' }),
+        user.request('PATCH', `/api/v1/settings/api-keys/${key.api_key.id}`, { body: { name: 'Raced, renamed' } }),
       ]);
       expect(reports.map((report) => [report.status, report.body])).toEqual(
         Array(12).fill([202, { status: 'accepted' }]),

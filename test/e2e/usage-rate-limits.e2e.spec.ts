@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import { KeysRpc } from '#contracts';
 import { Client } from 'pg';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
@@ -126,6 +128,29 @@ describe('usage tracking and hourly rate limits (PRODUCT.md §4, §7)', () => {
       expect(accepted).toBeGreaterThanOrEqual(limit);
       expect(accepted - limit).toBeLessThanOrEqual(bound);
       expect(accepted).toBeLessThan(120);
+    });
+    it("keeps an instance's count once when its sync is sent again (a timeout hid that it was stored)", async () => {
+      const nats = await connect({ servers: platform.nats.url });
+      const account = (await DashboardUser.signup(base)).account.id;
+      const hour = Math.floor(Date.now() / 3_600_000);
+      const sync = async (instance: string, totals: { account_id: string; count: number }[]) =>
+        (
+          await nats.request(
+            KeysRpc.rateLimitSync,
+            JSON.stringify({ instance_id: instance, hour, totals, accounts: [account] }),
+            { timeout: 5_000 },
+          )
+        ).json<{ response: { totals: { count: number }[] } }>().response.totals[0]?.count;
+      try {
+        expect(await sync('instance-a', [{ account_id: account, count: 3 }])).toBe(3);
+        expect(await sync('instance-a', [{ account_id: account, count: 3 }])).toBe(3);
+        expect(await sync('instance-b', [{ account_id: account, count: 7 }])).toBe(10);
+        // A late copy of an older sync never lowers what was stored.
+        expect(await sync('instance-a', [{ account_id: account, count: 2 }])).toBe(10);
+        expect(await sync('instance-a', [{ account_id: account, count: 5 }])).toBe(12);
+      } finally {
+        await nats.close();
+      }
     });
   });
 

@@ -15,11 +15,13 @@ const PRIME_TIMEOUT_MS = 500;
  * Counts it cannot hand over are this instance's last second of them.
  */
 const SHUTDOWN_SYNC_TIMEOUT_MS = 1_000;
+/** Accounts per sync request: an instance that counts many accounts in an hour sends them in several. */
+const SYNC_CHUNK = 10_000;
 
 /**
  * Shares rate-limit counts between gateway instances through key-service's ledger, in the background:
- * every RATE_LIMIT_SYNC_MS, what this instance admitted is added to the ledger and the totals of
- * every instance come back. No request waits for it, except an account's first in the hour the instance
+ * every RATE_LIMIT_SYNC_MS, this instance's count of each account that changed goes to the ledger (its
+ * running total for the hour, so a sync sent again changes nothing) and the totals of every instance come back. No request waits for it, except an account's first in the hour the instance
  * started (`prime`). The overshoot with N instances is at most what
  * the other N−1 admit within one interval (README, "Rate limits").
  */
@@ -71,7 +73,7 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
     try {
       const totals = await this.rpc.request<RateLimitTotals>(
         KeysRpc.rateLimitSync,
-        { instance_id: this.instanceId, hour, counts: [], accounts: [accountId] },
+        { instance_id: this.instanceId, hour, totals: [], accounts: [accountId] },
         PRIME_TIMEOUT_MS,
       );
       this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])), [accountId]);
@@ -81,24 +83,28 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Hands this instance's changed counts to the ledger and takes back every instance's totals, a chunk at a time. */
   async sync(timeoutMs?: number): Promise<void> {
-    const { hour, counts, accounts } = this.limiter.takeUnsynced();
-    if (accounts.length === 0) return;
-    try {
-      const totals = await this.rpc.request<RateLimitTotals>(
-        KeysRpc.rateLimitSync,
-        {
-          instance_id: this.instanceId,
-          hour,
-          counts: [...counts].map(([account_id, count]) => ({ account_id, count })),
-          accounts,
-        },
-        timeoutMs,
-      );
-      this.limiter.applyTotals(totals.hour, new Map(totals.totals.map((t) => [t.account_id, t.count])));
-    } catch (error) {
-      this.limiter.restoreUnsynced(hour, counts);
-      this.logger.warn(`rate-limit sync failed, will retry: ${String(error)}`);
+    const { hour, totals, accounts } = this.limiter.takeChanged();
+    for (let start = 0; start < accounts.length; start += SYNC_CHUNK) {
+      const chunk = accounts.slice(start, start + SYNC_CHUNK);
+      const changed = chunk.filter((accountId) => totals.has(accountId));
+      try {
+        const answer = await this.rpc.request<RateLimitTotals>(
+          KeysRpc.rateLimitSync,
+          {
+            instance_id: this.instanceId,
+            hour,
+            totals: changed.map((account_id) => ({ account_id, count: totals.get(account_id) as number })),
+            accounts: chunk,
+          },
+          timeoutMs,
+        );
+        this.limiter.applyTotals(answer.hour, new Map(answer.totals.map((t) => [t.account_id, t.count])));
+      } catch (error) {
+        this.limiter.restoreChanged(hour, changed);
+        this.logger.warn(`rate-limit sync failed, will retry: ${String(error)}`);
+      }
     }
   }
 }

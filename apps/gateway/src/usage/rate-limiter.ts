@@ -25,7 +25,10 @@ export class HourlyRateLimiter {
   private hour: number;
   private readonly local = new Map<string, number>();
   private readonly remote = new Map<string, number>();
-  private readonly unsynced = new Map<string, number>();
+  /** Accounts whose count here changed since it was last handed to the ledger. */
+  private readonly changed = new Set<string>();
+  /** What the ledger was last sent for each account: this instance's count then. */
+  private readonly reported = new Map<string, number>();
   /** Accounts whose ledger count this instance has read this hour. */
   private readonly primed = new Set<string>();
 
@@ -70,12 +73,21 @@ export class HourlyRateLimiter {
     return this.hour;
   }
 
-  /** What this instance admitted since the last sync, per account, and for which hour. */
-  takeUnsynced(): { hour: number; counts: Map<string, number>; accounts: string[] } {
+  /**
+   * This instance's count of each account that changed since the last call (running totals for the hour, which
+   * the ledger keeps as the highest it was sent: a sync that is sent twice, after a timeout that hid its
+   * success, counts once), every account it counts this hour (whose totals it wants back), and the hour.
+   */
+  takeChanged(): { hour: number; totals: Map<string, number>; accounts: string[] } {
     this.roll();
-    const counts = new Map(this.unsynced);
-    this.unsynced.clear();
-    return { hour: this.hour, counts, accounts: [...this.local.keys()] };
+    const totals = new Map<string, number>();
+    for (const accountId of this.changed) {
+      const count = this.local.get(accountId) ?? 0;
+      totals.set(accountId, count);
+      this.reported.set(accountId, count);
+    }
+    this.changed.clear();
+    return { hour: this.hour, totals, accounts: [...this.local.keys()] };
   }
 
   /** The ledger's totals across every instance for `hour`: what is not ours is the others'. */
@@ -84,16 +96,15 @@ export class HourlyRateLimiter {
     if (hour !== this.hour) return;
     for (const accountId of primed) this.primed.add(accountId);
     for (const [accountId, total] of totals) {
-      // The ledger has what we reported, not what we admitted while the sync was in flight (still unsynced).
-      const reported = (this.local.get(accountId) ?? 0) - (this.unsynced.get(accountId) ?? 0);
-      this.remote.set(accountId, Math.max(0, total - reported));
+      // The ledger has our count as last reported, not what we admitted since (counted in `local` already).
+      this.remote.set(accountId, Math.max(0, total - (this.reported.get(accountId) ?? 0)));
     }
   }
 
-  /** A failed sync gives the counts back, so the next one reports them. */
-  restoreUnsynced(hour: number, counts: Map<string, number>): void {
+  /** A failed sync: these accounts' counts are sent again by the next one. */
+  restoreChanged(hour: number, accounts: Iterable<string>): void {
     if (hour !== this.hour) return;
-    for (const [accountId, count] of counts) this.unsynced.set(accountId, (this.unsynced.get(accountId) ?? 0) + count);
+    for (const accountId of accounts) this.changed.add(accountId);
   }
 
   private used(accountId: string): number {
@@ -102,7 +113,7 @@ export class HourlyRateLimiter {
 
   private count(accountId: string): void {
     this.local.set(accountId, (this.local.get(accountId) ?? 0) + 1);
-    this.unsynced.set(accountId, (this.unsynced.get(accountId) ?? 0) + 1);
+    this.changed.add(accountId);
   }
 
   private roll(): void {
@@ -111,7 +122,8 @@ export class HourlyRateLimiter {
     this.hour = hour;
     this.local.clear();
     this.remote.clear();
-    this.unsynced.clear();
+    this.changed.clear();
+    this.reported.clear();
     this.primed.clear();
   }
 

@@ -114,60 +114,79 @@ describe('HourlyRateLimiter', () => {
     });
   });
 
-  it('takeUnsynced returns the admissions since the last call and clears them', () => {
+  it('takeChanged returns the running counts of the accounts that changed since the last call', () => {
     consumeTimes('acc-1', 100, 3);
     consumeTimes('acc-2', 100, 2);
     sut.countRefused('acc-2', 100);
 
-    const taken = sut.takeUnsynced();
-    const again = sut.takeUnsynced();
+    const taken = sut.takeChanged();
+    const again = sut.takeChanged();
+    sut.consume('acc-1', 100);
+    const later = sut.takeChanged();
 
     expect(taken.hour).toBe(HOUR);
-    expect(taken.counts).toEqual(
+    expect(taken.totals).toEqual(
       new Map([
         ['acc-1', 3],
         ['acc-2', 3],
       ]),
     );
     expect(taken.accounts.sort()).toEqual(['acc-1', 'acc-2']);
-    expect(again.counts.size).toBe(0);
+    expect(again.totals.size).toBe(0);
+    expect(again.accounts.sort()).toEqual(['acc-1', 'acc-2']);
+    // The hour's count so far, not what came since: sent twice, the ledger keeps it once.
+    expect(later.totals).toEqual(new Map([['acc-1', 4]]));
   });
 
-  it('takeUnsynced does not report refused (429) calls', () => {
+  it('takeChanged does not report refused (429) calls', () => {
     consumeTimes('acc-1', 2, 5);
 
-    expect(sut.takeUnsynced().counts.get('acc-1')).toBe(2);
+    expect(sut.takeChanged().totals.get('acc-1')).toBe(2);
   });
 
-  it('takeUnsynced does not forget the local count', () => {
+  it('takeChanged does not forget the local count', () => {
     consumeTimes('acc-1', 3, 3);
-    sut.takeUnsynced();
+    sut.takeChanged();
 
     expect(sut.consume('acc-1', 3).allowed).toBe(false);
   });
 
-  it('restoreUnsynced gives the admissions back to the next takeUnsynced', () => {
+  it('restoreChanged sends the accounts again with their count by then', () => {
     consumeTimes('acc-1', 100, 3);
-    const taken = sut.takeUnsynced();
+    const taken = sut.takeChanged();
     sut.consume('acc-1', 100);
 
-    sut.restoreUnsynced(taken.hour, taken.counts);
+    sut.restoreChanged(taken.hour, taken.totals.keys());
 
-    expect(sut.takeUnsynced().counts).toEqual(new Map([['acc-1', 4]]));
+    expect(sut.takeChanged().totals).toEqual(new Map([['acc-1', 4]]));
   });
 
-  it('restoreUnsynced ignores the counts of another hour', () => {
+  it('restoreChanged ignores the accounts of another hour', () => {
     consumeTimes('acc-1', 100, 3);
-    const taken = sut.takeUnsynced();
+    const taken = sut.takeChanged();
 
-    sut.restoreUnsynced(taken.hour - 1, taken.counts);
+    sut.restoreChanged(taken.hour - 1, taken.totals.keys());
 
-    expect(sut.takeUnsynced().counts.size).toBe(0);
+    expect(sut.takeChanged().totals.size).toBe(0);
+  });
+
+  it('a sync sent again after a timeout that hid its success takes nothing from the others', () => {
+    consumeTimes('acc-1', 1000, 3);
+    const first = sut.takeChanged();
+    // The ledger stored 3 but the answer was lost: the same accounts go again, with the same count.
+    sut.restoreChanged(first.hour, first.totals.keys());
+    const resent = sut.takeChanged();
+    expect(resent.totals).toEqual(new Map([['acc-1', 3]]));
+
+    // The ledger kept 3 for us (the highest sent) beside 7 of other instances.
+    sut.applyTotals(resent.hour, new Map([['acc-1', 10]]));
+
+    expect(sut.consume('acc-1', 1000)).toMatchObject({ allowed: true, remaining: 1000 - 11 });
   });
 
   it('applyTotals makes the other instances admissions count', () => {
     consumeTimes('acc-1', 1000, 3);
-    const taken = sut.takeUnsynced();
+    const taken = sut.takeChanged();
 
     sut.applyTotals(taken.hour, new Map([['acc-1', 10]]));
 
@@ -176,7 +195,7 @@ describe('HourlyRateLimiter', () => {
 
   it('applyTotals still counts the other instances admissions when this one admitted more during the sync', () => {
     consumeTimes('acc-1', 1000, 3);
-    const taken = sut.takeUnsynced();
+    const taken = sut.takeChanged();
     consumeTimes('acc-1', 1000, 2);
 
     // The ledger answers for what was taken: our 3 plus 7 from other instances.
@@ -187,7 +206,7 @@ describe('HourlyRateLimiter', () => {
 
   it('applyTotals can exhaust the limit', () => {
     consumeTimes('acc-1', 12, 3);
-    sut.takeUnsynced();
+    sut.takeChanged();
 
     sut.applyTotals(HOUR, new Map([['acc-1', 10]]));
 
@@ -203,17 +222,17 @@ describe('HourlyRateLimiter', () => {
 
   it('applyTotals below the local count never gives back admissions', () => {
     consumeTimes('acc-1', 10, 5);
-    sut.takeUnsynced();
+    sut.takeChanged();
 
     sut.applyTotals(HOUR, new Map([['acc-1', 2]]));
 
     expect(sut.consume('acc-1', 10)).toMatchObject({ allowed: true, remaining: 4 });
   });
 
-  it('applyTotals does not itself count as unsynced admissions', () => {
+  it('applyTotals does not itself count as a change to report', () => {
     sut.applyTotals(HOUR, new Map([['acc-1', 10]]));
 
-    expect(sut.takeUnsynced().counts.size).toBe(0);
+    expect(sut.takeChanged().totals.size).toBe(0);
   });
 
   it.each([
@@ -267,10 +286,10 @@ describe('HourlyRateLimiter', () => {
     consumeTimes('acc-1', 100, 3);
 
     now = Date.UTC(2026, 10, 26, 11, 0, 0, 0);
-    const taken = sut.takeUnsynced();
+    const taken = sut.takeChanged();
 
     expect(taken.hour).toBe(HOUR + 1);
-    expect(taken.counts.size).toBe(0);
+    expect(taken.totals.size).toBe(0);
   });
 });
 

@@ -1,7 +1,18 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, IsUUID, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import {
   DomainError,
   type KeyUsage,
@@ -44,11 +55,21 @@ class RateLimitSyncCommand {
   @Min(0)
   hour: number;
 
+  /** The instance's count of each account for the hour so far (kept as the highest sent: a resend changes nothing). */
+  @IsOptional()
   @IsArray()
   @ArrayMaxSize(100_000)
   @ValidateNested({ each: true })
   @Type(() => AccountCount)
-  counts: AccountCount[];
+  totals: AccountCount[] = [];
+
+  /** What the instance admitted since its last sync, added on: what gateways from before `totals` send. */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100_000)
+  @ValidateNested({ each: true })
+  @Type(() => AccountCount)
+  counts: AccountCount[] = [];
 
   @IsArray()
   @ArrayMaxSize(100_000)
@@ -138,10 +159,19 @@ export class UsageHandler {
     };
   }
 
-  /** Adds one instance's admissions to the ledger and answers every instance's totals for the accounts it tracks. */
+  /** Records one instance's admissions in the ledger and answers every instance's totals for the accounts it tracks. */
   @MessagePattern(KeysRpc.rateLimitSync)
   async sync(@Payload() command: RateLimitSyncCommand): Promise<RateLimitTotals> {
     const db = this.store.dataSource;
+    if (command.totals.length > 0) {
+      await db.query(
+        `INSERT INTO rate_limit_ledger (account_id, hour, instance_id, count)
+         SELECT account_id, $2, $3, count FROM jsonb_to_recordset($1::jsonb) AS c(account_id uuid, count int)
+         ON CONFLICT (account_id, hour, instance_id)
+         DO UPDATE SET count = GREATEST(rate_limit_ledger.count, EXCLUDED.count), updated_at = now()`,
+        [JSON.stringify(command.totals), command.hour, command.instance_id],
+      );
+    }
     if (command.counts.length > 0) {
       await db.query(
         `INSERT INTO rate_limit_ledger (account_id, hour, instance_id, count)
