@@ -9,6 +9,7 @@ import { OAuthHandler } from './oauth/oauth.handler';
 import { SessionsHandler } from './sessions/sessions.handler';
 import { InvalidationPublisher } from './shared/invalidation.publisher';
 import { CLOCK, KeyStore } from './shared/key-store';
+import { RateLimitLedgerSweeper } from './usage/rate-limit-ledger-sweeper';
 import { UsageHandler } from './usage/usage.handler';
 
 @Module({
@@ -24,6 +25,7 @@ import { UsageHandler } from './usage/usage.handler';
     AccountsRepository,
     ApiKeysRepository,
     InvalidationPublisher,
+    RateLimitLedgerSweeper,
   ],
   exports: [KeyStore, ApiKeysRepository, InvalidationPublisher],
 })

@@ -22,7 +22,13 @@ import {
   refuseUnreadableJson,
   requestContextMiddleware,
 } from '#common';
-import { DatabaseReadiness, JetStreamEventPublisher, OutboxRelay, createServiceDataSource } from '#event-store';
+import {
+  DatabaseReadiness,
+  InboxSweeper,
+  JetStreamEventPublisher,
+  OutboxRelay,
+  createServiceDataSource,
+} from '#event-store';
 import { NatsConnectionHolder, natsServerOptions, provisionStreams } from '#messaging';
 import { PrototypeStableExpressAdapter } from './express-adapter';
 import { MalformedRequestInterceptor } from './malformed-request.interceptor';
@@ -232,7 +238,9 @@ export async function runService<Env extends ServiceEnv>(
     lockName: definition.name,
   });
   relay.start();
-  const stoppables: Stoppable[] = [relay, ...((await definition.afterStart?.(context, app)) ?? [])];
+  const inboxSweeper = new InboxSweeper(dataSource, logger);
+  inboxSweeper.start();
+  const stoppables: Stoppable[] = [relay, inboxSweeper, ...((await definition.afterStart?.(context, app)) ?? [])];
 
   logger.log({ msg: 'ready', http: await app.getUrl() }, 'Startup');
   onShutdown(logger, async () => {

@@ -5,6 +5,7 @@ import { CreateOAuth1764300000000 } from './1764300000000-create-oauth';
 import { CreateCliLogins1764320000000 } from './1764320000000-create-cli-logins';
 import { RecordCliLoginApprovals1764330000000 } from './1764330000000-record-cli-login-approvals';
 import { EmailsInNfkc1764350000000 } from './1764350000000-emails-in-nfkc';
+import { RateLimitLedgerHourIndex1764380000000 } from './1764380000000-rate-limit-ledger-hour-index';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
@@ -15,4 +16,5 @@ export const KeyServiceMigrations: Function[] = [
   CreateCliLogins1764320000000,
   RecordCliLoginApprovals1764330000000,
   EmailsInNfkc1764350000000,
+  RateLimitLedgerHourIndex1764380000000,
 ];

@@ -1,0 +1,43 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/** Hours of the ledger kept: the current one is all the gateways read; the day before stays for a look back. */
+const LEDGER_KEPT_HOURS = 48;
+const SWEEP_EVERY_MS = 60 * 60_000;
+
+/** Deletes the ledger's rows of hours older than `keptHours` before the current one. Returns how many. */
+export async function sweepRateLimitLedger(
+  manager: EntityManager,
+  now: Date = new Date(),
+  keptHours = LEDGER_KEPT_HOURS,
+): Promise<number> {
+  const [{ count }] = (await manager.query(
+    `WITH deleted AS (DELETE FROM rate_limit_ledger WHERE hour < $1 RETURNING 1) SELECT count(*)::int AS count FROM deleted`,
+    [Math.floor(now.getTime() / 3_600_000) - keptHours],
+  )) as { count: number }[];
+  return count;
+}
+
+/** Keeps `rate_limit_ledger` (a row per account, hour and gateway instance) to its last two days. */
+@Injectable()
+export class RateLimitLedgerSweeper implements OnModuleDestroy {
+  private readonly logger = new Logger(RateLimitLedgerSweeper.name);
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
+  }
+
+  async sweep(): Promise<number> {
+    try {
+      return await sweepRateLimitLedger(this.dataSource.manager);
+    } catch (error) {
+      this.logger.warn(`could not sweep the rate-limit ledger: ${String(error)}`);
+      return 0;
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+}
