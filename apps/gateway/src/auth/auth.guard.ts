@@ -37,6 +37,7 @@ import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
 import { mcpErrorOf, mcpRequestFacts } from '../mcp/mcp-action';
+import { whenAnswered } from '../http/when-answered';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
@@ -523,7 +524,11 @@ export class AuthGuard implements CanActivate {
     );
   }
 
-  /** Calls `record` once the answer is sent, with what it was; the usage facts are read now, while the request is whole. */
+  /**
+   * Calls `record` once the answer is sent, with what it was, or once the client went away before it (499: the
+   * request was admitted and counted, so it is recorded too). The usage facts are read now, while the request is
+   * whole.
+   */
   private whenSent(
     request: Request,
     response: Response,
@@ -531,10 +536,10 @@ export class AuthGuard implements CanActivate {
   ): void {
     const startedAt = process.hrtime.bigint();
     const usage = this.usage(request);
-    response.once('finish', () =>
+    whenAnswered(response, (status) =>
       record(
         {
-          status: response.statusCode,
+          status,
           method: request.method,
           route: routeOf(request),
           latencyMs: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
