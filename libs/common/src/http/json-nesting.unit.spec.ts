@@ -1,20 +1,46 @@
-import { MAX_JSON_NESTING, nestsDeeperThan, refuseNonUtf8, refuseUnreadableJson } from './json-nesting';
+import {
+  MAX_JSON_NESTING,
+  MAX_JSON_OBJECT_MEMBERS,
+  jsonShapeProblem,
+  refuseNonUtf8,
+  refuseUnreadableJson,
+} from './json-nesting';
 
-describe('nestsDeeperThan', () => {
+describe('jsonShapeProblem', () => {
   const text = (json: string) => Buffer.from(json);
 
   it('counts arrays and objects, not brackets inside strings (escaped quotes included)', () => {
-    expect(nestsDeeperThan(text('{"a":[{"b":[1]}]}'), 4)).toBe(false);
-    expect(nestsDeeperThan(text('{"a":[{"b":[[1]]}]}'), 4)).toBe(true);
-    expect(nestsDeeperThan(text(JSON.stringify({ text: '[[[[[[[[ "\\" {{{{{{' })), 1)).toBe(false);
+    expect(jsonShapeProblem(text('{"a":[{"b":[1]}]}'), 4)).toBeUndefined();
+    expect(jsonShapeProblem(text('{"a":[{"b":[[1]]}]}'), 4)).toBe('too_deep');
+    expect(jsonShapeProblem(text(JSON.stringify({ text: '[[[[[[[[ "\\" {{{{{{' })), 1)).toBeUndefined();
   });
 
   it('stops a 2 MiB nest at the limit, and passes a flat 2 MiB body', () => {
-    expect(nestsDeeperThan(text(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`), MAX_JSON_NESTING)).toBe(true);
-    expect(nestsDeeperThan(text(`[${'1,'.repeat(1_000_000)}1]`), MAX_JSON_NESTING)).toBe(false);
+    expect(jsonShapeProblem(text(`${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`))).toBe('too_deep');
+    expect(jsonShapeProblem(text(`[${'1,'.repeat(1_000_000)}1]`))).toBeUndefined();
     const deepest = `${'['.repeat(MAX_JSON_NESTING)}${']'.repeat(MAX_JSON_NESTING)}`;
-    expect(nestsDeeperThan(text(deepest), MAX_JSON_NESTING)).toBe(false);
-    expect(nestsDeeperThan(text(`[${deepest}]`), MAX_JSON_NESTING)).toBe(true);
+    expect(jsonShapeProblem(text(deepest))).toBeUndefined();
+    expect(jsonShapeProblem(text(`[${deepest}]`))).toBe('too_deep');
+  });
+
+  const object = (members: number, from = 0) =>
+    `{${Array.from({ length: members }, (_, i) => `"f${from + i}":1`).join(',')}}`;
+
+  it(`takes objects of up to ${MAX_JSON_OBJECT_MEMBERS} members, at any depth, and refuses one more`, () => {
+    expect(jsonShapeProblem(text(object(MAX_JSON_OBJECT_MEMBERS)))).toBeUndefined();
+    expect(jsonShapeProblem(text(object(MAX_JSON_OBJECT_MEMBERS + 1)))).toBe('too_many_members');
+    const nested = (members: number) => `{"a":1,"metadata":${object(members)},"b":[${object(2)}]}`;
+    expect(jsonShapeProblem(text(nested(MAX_JSON_OBJECT_MEMBERS)))).toBeUndefined();
+    expect(jsonShapeProblem(text(nested(MAX_JSON_OBJECT_MEMBERS + 1)))).toBe('too_many_members');
+  });
+
+  it('counts each object on its own: many objects of many members pass, colons in strings do not count', () => {
+    const many = `[${Array.from({ length: 50 }, (_, i) => object(900, i * 900)).join(',')}]`;
+    expect(jsonShapeProblem(text(many))).toBeUndefined();
+    // An object's members resume counting after a nested object closes.
+    const split = `{${object(600).slice(1, -1)},"inner":${object(10)},${object(400, 600).slice(1, -1)}}`;
+    expect(jsonShapeProblem(text(split))).toBe('too_many_members');
+    expect(jsonShapeProblem(text(JSON.stringify({ text: ':'.repeat(5_000) })))).toBeUndefined();
   });
 });
 

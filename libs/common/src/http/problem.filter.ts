@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { redactText } from '../logging/redact';
-import { MAX_JSON_NESTING } from './json-nesting';
+import { MAX_JSON_NESTING, MAX_JSON_OBJECT_MEMBERS } from './json-nesting';
 import { currentRequestId } from '../logging/request-context';
 import {
   BEARER_CHALLENGE,
@@ -84,6 +84,17 @@ export function toProblemError(error: unknown, request?: Request): ProblemError 
           'the request is not valid: see validation_errors',
           {
             validationErrors: [{ field: '(body)', message: `is nested more than ${MAX_JSON_NESTING} levels deep` }],
+          },
+        );
+      case 'entity.too.wide':
+        return new ProblemError(
+          HttpStatus.BAD_REQUEST,
+          'VALIDATION_FAILED',
+          'the request is not valid: see validation_errors',
+          {
+            validationErrors: [
+              { field: '(body)', message: `holds an object with more than ${MAX_JSON_OBJECT_MEMBERS} members` },
+            ],
           },
         );
       case 'encoding.unsupported':
