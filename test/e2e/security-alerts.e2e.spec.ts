@@ -176,6 +176,36 @@ describe('security alerts and settings (PRODUCT.md §9.2)', () => {
     });
   });
 
+  it('names the key that succeeded right after a burst from the same address when it escalates the burst', async () => {
+    const ip = '203.0.113.78';
+    const user = await DashboardUser.signup(base);
+    const key = await user.createKey();
+    const prefix = key.full_key.slice(0, 12);
+    // Five wrong keys with the live key's display prefix: the prefix's burst, which names no key.
+    for (let i = 0; i < 5; i += 1)
+      await call(base, 'GET', '/api/v1/auth/me', {
+        key: `${prefix}${String(i).repeat(56)}`,
+        headers: { 'X-Forwarded-For': ip },
+      });
+    const raised = await waitFor(
+      () => alertsOf(user, '?rule=failed_auth_burst'),
+      (r) => r.body.alerts?.length === 1,
+    );
+    expect(raised.body.alerts[0]).toMatchObject({ severity: 'medium', key_prefix: prefix });
+    expect(raised.body.alerts[0].key_id).toBeUndefined();
+    expect(
+      (await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key, headers: { 'X-Forwarded-For': ip } })).status,
+    ).toBe(200);
+    const escalated = await waitFor(
+      () => alertsOf(user, '?rule=failed_auth_burst'),
+      (r) => r.body.alerts?.[0]?.severity === 'high',
+    );
+    expect(escalated.body.alerts).toEqual([
+      expect.objectContaining({ severity: 'high', key_id: key.api_key.id, key_prefix: prefix }),
+    ]);
+    expect((await alertsOf(user, `?key_id=${key.api_key.id}`)).body.alerts).toHaveLength(1);
+  });
+
   it('answers another account’s alert with 404, and a malformed id with 404', async () => {
     const owner = await DashboardUser.signup(base);
     const key = await owner.createKey();

@@ -82,6 +82,11 @@ export function foldFinding(
         severity,
         count: existing.count + 1,
         last_seen: finding.at,
+        // An alert that named no key (a burst from an address, or against a prefix) names the key that then
+        // succeeded from there: the one most likely in the wrong hands. One that named a key keeps it.
+        ...(!existing.key_id && finding.key_id
+          ? { key_id: finding.key_id, ...(finding.key_prefix ? { key_prefix: finding.key_prefix } : {}) }
+          : {}),
         summary: finding.summary,
         evidence: mergeEvidence(existing.evidence, finding.evidence),
       },

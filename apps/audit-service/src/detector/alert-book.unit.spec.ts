@@ -172,6 +172,22 @@ describe('foldFinding', () => {
     expect(alert).toEqual(snapshot);
   });
 
+  it('names the key a repeat names when the alert named none (a burst, then a success), and keeps a key once named', () => {
+    const burst = { rule: 'failed_auth_burst' as const, dedup_key: 'failed_auth_burst:prefix:vxk_aaaaaaaa' };
+    const { alert } = foldFinding(
+      undefined,
+      finding(START, { ...burst, key_id: undefined, key_prefix: 'vxk_aaaaaaaa' }),
+    );
+    const other = randomUUID();
+
+    const named = foldFinding(alert, finding(START + MINUTE, { ...burst, key_prefix: 'vxk_bbbbbbbb' })).alert;
+    const kept = foldFinding(named, finding(START + 2 * MINUTE, { ...burst, key_id: other })).alert;
+
+    expect([alert.key_id, alert.key_prefix]).toEqual([undefined, 'vxk_aaaaaaaa']);
+    expect([named.key_id, named.key_prefix]).toEqual([KEY, 'vxk_bbbbbbbb']);
+    expect([kept.key_id, kept.key_prefix]).toEqual([KEY, 'vxk_bbbbbbbb']);
+  });
+
   it('takes a custom cooldown', () => {
     const { alert } = foldFinding(undefined, finding(START));
 

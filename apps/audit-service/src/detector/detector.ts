@@ -574,7 +574,7 @@ export class Detector {
         rule: 'failed_auth_burst',
         severity: 'high',
         account_id: burst.account_id,
-        ...(ours && watched.named.key_id ? { key_id: watched.named.key_id } : {}),
+        ...(ours && watched.named.key_id ? watched.named : {}),
         at: event.occurred_at,
         dedup_key: burst.dedup_key,
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,

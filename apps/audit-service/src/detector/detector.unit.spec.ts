@@ -659,6 +659,9 @@ describe('Detector', () => {
           dedup_key: `failed_auth_burst:prefix:${prefix}`,
           severity: 'high',
           account_id: ACCOUNT,
+          // The key that succeeded from the attacking address is named: the one most likely in the wrong hands.
+          key_id: keyId,
+          key_prefix: `vxk_${keyId.slice(0, 8)}`,
           // Failures 5 to 12 and the success.
           count: 9,
           evidence: expect.objectContaining({ ips: [attacker] }),
