@@ -239,6 +239,29 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
     }
   });
 
+  it('keeps nothing of a login email that is no address (a password typed into the email field)', async () => {
+    const typed = `Hunter2-Secret-Pass-${randomUUID().slice(0, 8)}!`;
+    const login = await call(base, 'POST', '/api/v1/auth/login', { body: { email: typed, password: 'whatever12345' } });
+    expect([login.status, login.body.code]).toEqual([401, 'AUTH_INVALID']);
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ data: Record<string, unknown> }>(
+        `SELECT data FROM es_events WHERE event_type = 'auth.login_failed' AND meta->>'request_id' = $1`,
+        [login.headers.get('x-request-id')],
+      );
+      expect(rows.map((row) => row.data)).toEqual([{ email: null, email_malformed: true, reason: 'unknown_email' }]);
+      const { rows: everywhere } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM es_events WHERE data::text ILIKE '%' || $1 || '%'`,
+        [typed],
+      );
+      expect(everywhere).toEqual([{ n: 0 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('masks an API key typed into the email field of a failed login, in its event and the throttle', async () => {
     const pasted = `vxk_${'5a'.repeat(32)}`;
     const login = await call(base, 'POST', '/api/v1/auth/login', {

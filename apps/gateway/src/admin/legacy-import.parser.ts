@@ -51,6 +51,8 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
       throw new Error('name must not contain control characters or bidirectional controls (such as U+202E)');
     let keySha256: string;
     let keyPrefix: string;
+    /** The line's own plaintext key, where its name or notes repeat it (a migration's notes often do). */
+    let plaintext: string | undefined;
     if (record.key !== undefined && record.key_sha256 !== undefined)
       throw new Error('send key or key_sha256, not both');
     if (typeof record.key === 'string') {
@@ -66,19 +68,23 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
         );
       keySha256 = sha256Hex(key);
       keyPrefix = key.slice(0, 12);
+      plaintext = key;
     } else if (typeof record.key_sha256 === 'string' && SHA256_HEX.test(record.key_sha256)) {
       keySha256 = record.key_sha256.toLowerCase();
       keyPrefix = `legacy:${keySha256.slice(0, 6)}`;
     } else {
       throw new Error('key_sha256 (64 hex characters) or key is required');
     }
+    // Free text, masked as in every other body (a key pasted into a name would travel in its events), and the
+    // line's own key wherever it is repeated, whatever its shape: only its display prefix stays.
+    const masked = (text: string): string =>
+      maskPastedKeys(plaintext ? text.replaceAll(plaintext, `${keyPrefix}…[REDACTED]`) : text);
     const value: LegacyImportLine = {
       line,
       email: record.email.trim(),
       key_sha256: keySha256,
       key_prefix: keyPrefix,
-      // Free text, masked as in every other body (a key pasted into a name would travel in its events).
-      name: maskPastedKeys(record.name.trim()),
+      name: masked(record.name.trim()),
     };
     const createdAt = optionalTimestamp(record.created_at, 'created_at', now);
     const lastUsedAt = optionalTimestamp(record.last_used_at, 'last_used_at', now);
@@ -87,7 +93,7 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
     if (record.notes !== undefined && record.notes !== null) {
       if (typeof record.notes !== 'string' || record.notes.length > 2000)
         throw new Error('notes must be a string of at most 2000 characters');
-      value.notes = maskPastedKeys(record.notes);
+      value.notes = masked(record.notes);
     }
     return { ok: true, value };
   } catch (error) {

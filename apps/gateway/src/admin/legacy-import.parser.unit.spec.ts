@@ -212,4 +212,21 @@ describe('parseImportLine', () => {
       value: { name: 'old vxk_9f9f9f9f…[REDACTED]', notes: 'was vxk_9f9f9f9f…[REDACTED]' },
     });
   });
+
+  it('masks the line’s own plaintext key wherever its name or notes repeat it, whatever its shape', () => {
+    const key = 'ak_live_f5402230c51f0a7d141355090bfd50ad';
+    const sut = parseImportLine(
+      line({ email: 'a@example.com', name: `old ${key}`, key, notes: `was ${key}, then ${key}` }),
+      1,
+    );
+    expect(sut).toMatchObject({
+      ok: true,
+      value: {
+        key_prefix: 'ak_live_f540',
+        name: 'old ak_live_f540…[REDACTED]',
+        notes: 'was ak_live_f540…[REDACTED], then ak_live_f540…[REDACTED]',
+      },
+    });
+    expect(JSON.stringify(sut)).not.toContain(key);
+  });
 });

@@ -25,6 +25,18 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 const withoutLimit = ({ hourly_limit: _limit, ...account }: AccountView & { hourly_limit: number }): AccountView =>
   account;
 
+/** Something, an @, and a domain with a dot: the shape of an address, loose enough for every address signup took. */
+const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * What a failed login records of the email typed: the address, with an API key masked (people paste a key into the
+ * wrong field), or nothing of it when it is no email address at all: that is most often a password typed into the
+ * email field, which must not be kept in an event.
+ */
+function typedEmail(email: string): { email: string | null; email_malformed?: true } {
+  return EMAIL_SHAPE.test(email) ? { email: redactText(email) } : { email: null, email_malformed: true };
+}
+
 /** RPC handlers of the account aggregate and of login bookkeeping. */
 @Controller()
 export class AccountsHandler {
@@ -83,8 +95,7 @@ export class AccountsHandler {
     // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
       'login_failure',
-      // Whatever was typed, with an API key masked: people paste a key into the wrong field.
-      { type: 'auth.login_failed', data: { email: redactText(email), reason: command.reason } },
+      { type: 'auth.login_failed', data: { ...typedEmail(email), reason: command.reason } },
       eventMeta(command.meta, command.account_id ?? null),
     );
     // The right password of a suspended account is no guess: it slows nobody down.
