@@ -973,6 +973,28 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(repeated.body.results.map((r) => r.type).sort()).toEqual(['memories', 'prompts']);
     expect((await call(base, 'GET', '/api/v1/search?q=x&types=emails', { key: own })).status).toBe(400);
     expect((await call(base, 'GET', '/api/v1/search', { key: own })).status).toBe(400);
+    // One ranked page: a further page or another order would be the same answer, so they are refused (§1).
+    for (const [query, status] of [
+      ['&page=1&sort_by=score', 200],
+      ['&page=2', 400],
+      ['&sort_by=bogus', 400],
+      ['&sort_by=updated_at', 400],
+    ] as const) {
+      const answer = await call<{ validation_errors?: unknown[] }>(base, 'GET', `/api/v1/search?q=kubernetes${query}`, {
+        key: own,
+      });
+      expect([query, answer.status]).toEqual([query, status]);
+    }
+    const memory = (await call<{ id: string }>(base, 'POST', '/api/v1/memories', { key: own, body: { text: 'm' } }))
+      .body;
+    for (const [query, status] of [
+      ['?sort_by=version', 200],
+      ['?sort_by=bogus', 400],
+    ] as const)
+      expect([
+        query,
+        (await call(base, 'GET', `/api/v1/memories/${memory.id}/versions${query}`, { key: own })).status,
+      ]).toEqual([query, status]);
   });
 
   describe('isolation between accounts', () => {

@@ -18,6 +18,11 @@ export class SearchController {
   @Get()
   @ApiOperation({ summary: 'Ranked full-text search over prompts, artifacts and memories' })
   search(@Query() query: SearchQuery, @Req() request: Request): Promise<{ results: SearchResult[] }> {
-    return this.rpc.request(ContentRpc.search, { actor: contentActor(request, this.trusted), query });
+    // What content-service searches by: the checks of page and sort_by are the gateway's alone.
+    const { q, types, limit } = query;
+    return this.rpc.request(ContentRpc.search, {
+      actor: contentActor(request, this.trusted),
+      query: { q, limit, ...(types ? { types } : {}) },
+    });
   }
 }

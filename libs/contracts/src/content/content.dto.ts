@@ -412,6 +412,19 @@ export class SearchQuery {
   @Min(1)
   @Max(100)
   limit: number = 20;
+
+  // Search answers its best `limit` results, ranked: a page past the first, or another order, would be silently
+  // the same answer (a client paging through it would never stop), so they are refused.
+  @ApiPropertyOptional({ enum: [1], description: 'search has one page: the best `limit` results' })
+  @IsOptional()
+  @QueryInteger()
+  @IsIn([1], { message: 'search has no further pages: it answers the best `limit` results (at most 100)' })
+  page?: number;
+
+  @ApiPropertyOptional({ enum: ['score'], description: 'results are ranked by score' })
+  @IsOptional()
+  @IsIn(['score'], { message: 'search results are ranked: sort_by can only be score' })
+  sort_by?: 'score';
 }
 
 /**
@@ -420,6 +433,11 @@ export class SearchQuery {
  * newest first.
  */
 export class VersionsQuery extends PaginationQuery {
+  @ApiPropertyOptional({ enum: ['version'], default: 'version' })
+  @IsOptional()
+  @IsIn(['version'], { message: 'versions are listed by version: sort_by can only be version' })
+  sort_by?: 'version';
+
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'asc', description: 'by version; newest first with desc' })
   @IsOptional()
   @IsIn(['asc', 'desc'])
