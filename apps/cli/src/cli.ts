@@ -70,6 +70,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     const args = parseArgs(argv);
     if (args.flags.has('version')) {
+      // Only on its own: after a command it is most often a guess at --expected-version or a version number,
+      // and printing the version with exit 0 would tell a script that the update or restore was done.
+      if (args.positionals.length > 0)
+        throw new UsageError(
+          '--version prints the version and takes no command (an update takes --expected-version n; restore takes the version as its argument)',
+        );
       io.stdout.write(`vibexp-cli ${CLI_VERSION}\n`);
       return EXIT.ok;
     }

@@ -251,8 +251,13 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         ['whoami', 'extra'],
         ['memory', 'get', 'a', 'b'],
         ['api', 'GET', '/x', '--data', '{}'],
+        // A guess at --expected-version, or at restore's version: never "done" with the version printed.
+        ['prompt', 'update', 'standup', '--version', '2'],
+        ['prompt', 'restore', 'standup', '--version', '1'],
       ])
         expect([argv, (await cli(argv)).code]).toEqual([argv, 2]);
+      const version = await cli(['--version']);
+      expect([version.code, version.stdout]).toEqual([0, expect.stringMatching(/^vibexp-cli \S+\n$/)]);
       const noKey = await cli(['whoami'], [], { env: {} });
       expect(noKey.code).toBe(4);
       expect(noKey.stderr).toContain('run `vibexp auth login --web` (or `--with-api-key`)');
