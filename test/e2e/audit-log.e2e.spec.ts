@@ -106,6 +106,8 @@ describe('audit log (PRODUCT.md §9.1)', () => {
   it.each([
     ['type=key.*', (e: AuditEvent) => e.type.startsWith('key.')],
     ['type=auth.failed,memory.created', (e: AuditEvent) => ['auth.failed', 'memory.created'].includes(e.type)],
+    // A list as people write it, with spaces after the commas.
+    ['type=auth.failed,%20memory.created%20', (e: AuditEvent) => ['auth.failed', 'memory.created'].includes(e.type)],
     ['outcome=failure', (e: AuditEvent) => e.outcome === 'failure'],
     ['action=prompts.list', (e: AuditEvent) => e.action === 'prompts.list'],
     ['ip=81.2.69.160', (e: AuditEvent) => e.ip === '81.2.69.160'],

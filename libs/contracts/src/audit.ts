@@ -13,6 +13,10 @@ export class AuditLogQuery {
     example: 'key.*,auth.failed',
   })
   @IsOptional()
+  // `key.*, session.*` as people write a list: the spaces around each comma go.
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().replace(/\s*,\s*/g, ',') : value,
+  )
   @IsString()
   @MaxLength(500)
   @Matches(/^[a-z_]+(\.([a-z_]+|\*))*(,[a-z_]+(\.([a-z_]+|\*))*)*$/, {

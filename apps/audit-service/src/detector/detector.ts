@@ -372,6 +372,23 @@ function usualVolume(young: boolean, baseline: number): string {
 }
 
 /** The `burstIps` entry of a burst against one key prefix from an address (an IP holds no space). */
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** ISO days (1 = Monday) in words, runs joined: [1,2,3,4,5] "Mon–Fri", [1,3,6,7] "Mon, Wed, Sat–Sun". */
+export function describeDays(days: readonly number[]): string {
+  const sorted = [...new Set(days)].sort((a, b) => a - b);
+  if (sorted.length === 7) return 'every day';
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; i += 1) {
+    let end = i;
+    while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) end += 1;
+    const first = DAY_NAMES[sorted[i] - 1];
+    runs.push(end === i ? first : `${first}–${DAY_NAMES[sorted[end] - 1]}`);
+    i = end;
+  }
+  return runs.join(', ');
+}
+
 const prefixBurstName = (ip: string): string => `${ip} prefix`;
 /** The `burstIps` entry of an account's share in a burst from an address whose failures were not all its own. */
 const accountBurstName = (ip: string, accountId: string): string => `${ip} account ${accountId}`;
@@ -659,11 +676,12 @@ export class Detector {
       return {
         rule: 'off_hours',
         severity: 'low',
-        summary: `${noun} was used outside the account's working hours (${hours.start}–${hours.end}, ${hours.timezone}).`,
+        summary: `${noun} was used outside the account's working hours (${describeDays(hours.days)} ${hours.start}–${hours.end}, ${hours.timezone}).`,
         evidence: {
           observed: new Date(at).toISOString(),
           window: `${hours.start}-${hours.end}`,
           timezone: hours.timezone,
+          days: hours.days,
           hour_of_week: local.hourOfWeek,
           hour_basis: 'local',
         },

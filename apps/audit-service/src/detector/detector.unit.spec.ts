@@ -11,6 +11,7 @@ import {
   type WorkingHours,
   localTime,
   withinWorkingHours,
+  describeDays,
 } from './detector';
 import { eventAt } from '../../../../test/support/events';
 
@@ -272,9 +273,20 @@ describe('Detector', () => {
           severity: 'low',
           account_id: BERLIN_ACCOUNT,
           dedup_key: `off_hours:${keyId}`,
-          evidence: expect.objectContaining({ timezone: 'Europe/Berlin' }),
+          // The days are named: a Saturday use at 11:00 is within 09:00–17:00, but not on a working day.
+          summary: expect.stringContaining("outside the account's working hours (Mon–Fri 09:00–17:00, Europe/Berlin)"),
+          evidence: expect.objectContaining({ timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5] }),
         }),
       ]);
+    });
+
+    it.each([
+      [[1, 2, 3, 4, 5], 'Mon–Fri'],
+      [[5], 'Fri'],
+      [[7, 1, 3, 6], 'Mon, Wed, Sat–Sun'],
+      [[1, 2, 3, 4, 5, 6, 7], 'every day'],
+    ])('names the days %p as %p', (days, words) => {
+      expect(describeDays(days)).toBe(words);
     });
 
     it('treats the end of the working day as outside (16:59 Berlin fine, 17:00 Berlin fires)', () => {
