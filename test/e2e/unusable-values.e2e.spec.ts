@@ -170,6 +170,23 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     expect(metadata.status).toBe(201);
   });
 
+  it('refuses a content name or title with a line break or a bidirectional override, and keeps right-to-left marks', async () => {
+    const create = (path: string, body: Record<string, unknown>) => call(base, 'POST', `/api/v1${path}`, { key, body });
+    for (const [path, body] of [
+      ['/prompts', { name: 'invoice\u202Etxt.exe', body: 'b' }],
+      ['/prompts', { name: 'two\nlines', body: 'b' }],
+      ['/artifacts', { project: 'p', title: 'a\u202Db', content: 'c' }],
+      ['/memories', { text: 't', title: 'tab\there' }],
+    ] as const) {
+      const refused = await create(path, body);
+      expect([path, refused.status, refused.body.code]).toEqual([path, 400, 'VALIDATION_FAILED']);
+    }
+    const rtl = await create('/memories', { text: 't', title: 'שלום\u200F (v2)' });
+    expect(rtl.status).toBe(201);
+    const renamed = await call(base, 'PUT', `/api/v1/memories/${rtl.body.id}`, { key, body: { title: 'x\u202Ey' } });
+    expect(renamed.status).toBe(400);
+  });
+
   /** class-validator's @IsOptional lets null through as if absent; a service then took it for a value. */
   describe('null where a field cannot be null', () => {
     it('refuses null for a key name or integrations and leaves the key as it was', async () => {

@@ -17,3 +17,16 @@ export const IsDisplayName = () =>
   Matches(DISPLAYABLE, {
     message: 'must not contain control characters or bidirectional controls (such as U+202E)',
   });
+
+/**
+ * A content item's name or title (a prompt's name, an artifact's or memory's title): shown in lists and sent to MCP
+ * clients, so it holds no control characters, line breaks or the bidirectional embeddings and overrides that make
+ * it read as something else (U+202A–U+202E). Unlike a key's or an account's name it keeps the marks and isolates
+ * (U+200E, U+200F, U+061C, U+2066–U+2069) and the zero-width space that right-to-left and Thai writing use.
+ */
+const TITLE_TEXT = /^[^\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\uFEFF]*$/u;
+
+export const IsTitleText = () =>
+  Matches(TITLE_TEXT, {
+    message: 'must not contain control characters, line breaks or bidirectional overrides (such as U+202E)',
+  });

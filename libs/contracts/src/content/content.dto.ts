@@ -29,6 +29,7 @@ import {
   NotBlank,
   SLUG_PATTERN,
 } from './content-fields';
+import { IsTitleText } from '../display-name';
 import { isUuid } from '../envelope';
 import { PaginationQuery, QueryInteger } from '../pagination';
 import { MaskPastedKeys } from '../pasted-keys';
@@ -106,6 +107,7 @@ export class CreatePromptDto extends Labelled {
   @MinLength(1)
   @NotBlank()
   @MaxLength(100)
+  @IsTitleText()
   name: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
@@ -182,6 +184,7 @@ export class CreateArtifactDto extends Labelled {
   @MinLength(1)
   @NotBlank()
   @MaxLength(255)
+  @IsTitleText()
   title: string;
 
   @ApiPropertyOptional({ maxLength: 500 })
@@ -236,6 +239,7 @@ export class CreateMemoryDto extends Labelled {
   @IsOptional()
   @IsString()
   @MaxLength(255)
+  @IsTitleText()
   title?: string | null;
 
   @ApiPropertyOptional({ type: String, example: 'my-app', nullable: true, description: 'null removes it' })
