@@ -4,6 +4,9 @@ import { NatsConnectionHolder } from '#messaging';
 
 /** How long a call waits for NATS to confirm a notice. */
 const CONFIRM_TIMEOUT_MS = 2_000;
+/** A notice that was not confirmed is sent again this often, this many times (within the caches' 30 s). */
+const BACKGROUND_RETRY_MS = 1_000;
+const BACKGROUND_RETRIES = 10;
 
 /**
  * Tells every gateway instance, at once, that what it cached about a key or account is stale.
@@ -27,13 +30,34 @@ export class InvalidationPublisher {
 
   /**
    * For a call whose answer must not be lost (a new key's secret is shown only in it): a notice that
-   * NATS does not confirm is logged, and gateways catch up through their caches' maximum age.
+   * NATS does not confirm is logged and sent again in the background; gateways that still miss it catch up
+   * through their caches' maximum age.
    */
   async publishOrLog(invalidation: KeyInvalidation): Promise<void> {
     try {
       await this.publish(invalidation);
     } catch (error) {
-      this.logger.warn(`key invalidation not confirmed by NATS; gateway caches expire on their own: ${String(error)}`);
+      this.logger.warn(`key invalidation not confirmed by NATS; sent again in the background: ${String(error)}`);
+      void this.retryInBackground(invalidation);
+    }
+  }
+
+  /**
+   * Sends a notice NATS did not confirm again, a second apart, a few times: a revocation that answered its caller
+   * (a rotation without grace, the scheduler's) should reach gateways well before their caches' maximum age.
+   */
+  private async retryInBackground(invalidation: KeyInvalidation): Promise<void> {
+    for (let attempt = 1; attempt <= BACKGROUND_RETRIES; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, BACKGROUND_RETRY_MS).unref());
+      try {
+        await this.publish(invalidation);
+        return;
+      } catch (error) {
+        if (attempt === BACKGROUND_RETRIES)
+          this.logger.warn(
+            `key invalidation still not confirmed; gateway caches expire on their own: ${String(error)}`,
+          );
+      }
     }
   }
 }

@@ -1,0 +1,45 @@
+import type { NatsConnectionHolder } from '#messaging';
+import { InvalidationPublisher } from './invalidation.publisher';
+
+/** NATS that refuses to confirm the first `failures` notices. */
+function natsFailing(failures: number) {
+  const confirmed: string[] = [];
+  let calls = 0;
+  const nats = {
+    publishNotice: async (_subject: string, payload: string) => {
+      calls += 1;
+      if (calls <= failures) throw new Error('TIMEOUT');
+      confirmed.push(payload);
+    },
+  } as unknown as NatsConnectionHolder;
+  return { nats, confirmed, calls: () => calls };
+}
+
+describe('InvalidationPublisher.publishOrLog', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('answers at once when NATS does not confirm, and sends the notice again in the background until it does', async () => {
+    const { nats, confirmed, calls } = natsFailing(3);
+    const sut = new InvalidationPublisher(nats);
+
+    await sut.publishOrLog({ key_id: 'key-1' });
+    expect(confirmed).toEqual([]);
+    await jest.advanceTimersByTimeAsync(3_000);
+
+    expect(confirmed).toEqual([JSON.stringify({ key_id: 'key-1' })]);
+    expect(calls()).toBe(4);
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(calls()).toBe(4);
+  });
+
+  it('gives up after ten more tries', async () => {
+    const { nats, confirmed, calls } = natsFailing(100);
+    const sut = new InvalidationPublisher(nats);
+
+    await sut.publishOrLog({ key_id: 'key-1' });
+    await jest.advanceTimersByTimeAsync(60_000);
+
+    expect([confirmed, calls()]).toEqual([[], 11]);
+  });
+});
