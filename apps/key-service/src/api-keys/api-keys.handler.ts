@@ -283,7 +283,8 @@ export class ApiKeysHandler {
       );
     });
     // For a key already revoked too: a repeated report after a notice NATS did not confirm announces it again.
-    await this.invalidations.publish({ key_id: keyId });
+    // Never a failed answer: a reporter gets 202 whatever the token (no oracle), and does not retry.
+    await this.invalidations.publishOrLog({ key_id: keyId });
     return { accepted: true };
   }
 

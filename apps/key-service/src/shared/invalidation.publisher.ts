@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { KEY_INVALIDATION_SUBJECT, type KeyInvalidation } from '#contracts';
+import { DomainError, KEY_INVALIDATION_SUBJECT, type KeyInvalidation, RpcErrorCode } from '#contracts';
 import { NatsConnectionHolder } from '#messaging';
 
 /** How long a call waits for NATS to confirm a notice. */
@@ -25,7 +25,15 @@ export class InvalidationPublisher {
    * rather than trusting an instant revocation that gateways may not have heard of.
    */
   async publish(invalidation: KeyInvalidation): Promise<void> {
-    await this.nats.publishNotice(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation), CONFIRM_TIMEOUT_MS);
+    try {
+      await this.nats.publishNotice(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation), CONFIRM_TIMEOUT_MS);
+    } catch (error) {
+      // 503 at the edge, which clients retry: the change is saved, and its retry announces it again.
+      throw new DomainError(
+        RpcErrorCode.Unavailable,
+        `the change is saved, but gateways could not be told of it yet (${String(error)}): send the request again`,
+      );
+    }
   }
 
   /**

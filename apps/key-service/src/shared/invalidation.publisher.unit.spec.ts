@@ -1,3 +1,4 @@
+import { DomainError, RpcErrorCode } from '#contracts';
 import type { NatsConnectionHolder } from '#messaging';
 import { InvalidationPublisher } from './invalidation.publisher';
 
@@ -41,5 +42,16 @@ describe('InvalidationPublisher.publishOrLog', () => {
     await jest.advanceTimersByTimeAsync(60_000);
 
     expect([confirmed, calls()]).toEqual([[], 11]);
+  });
+});
+
+describe('InvalidationPublisher.publish', () => {
+  it('fails as SERVICE_UNAVAILABLE (503, retried by clients) when NATS does not confirm the notice', async () => {
+    const sut = new InvalidationPublisher(natsFailing(1).nats);
+
+    const error = await sut.publish({ key_id: 'key-1' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DomainError);
+    expect((error as DomainError).code).toBe(RpcErrorCode.Unavailable);
   });
 });
