@@ -11,10 +11,14 @@ export class ConcurrencyError extends Error {
   override readonly name = 'ConcurrencyError';
   constructor(
     readonly streamId: string,
-    readonly expectedVersion: number | 'no_stream',
+    readonly expectedVersion: number | 'no_stream' | 'any',
     readonly actualVersion: number | 'unknown',
   ) {
-    super(`stream ${streamId} is at version ${actualVersion}, expected ${expectedVersion}`);
+    super(
+      expectedVersion === 'any'
+        ? `stream ${streamId} was appended to by another writer at the same moment`
+        : `stream ${streamId} is at version ${actualVersion}, expected ${expectedVersion}`,
+    );
   }
 }
 

@@ -109,11 +109,7 @@ export class EventStore {
       return options.manager ? await run(options.manager) : await this.dataSource.transaction(run);
     } catch (error) {
       if (isUniqueViolation(error, 'es_events_stream_version')) {
-        throw new ConcurrencyError(
-          streamId,
-          options.expectedVersion === 'any' ? 'no_stream' : options.expectedVersion,
-          'unknown',
-        );
+        throw new ConcurrencyError(streamId, options.expectedVersion, 'unknown');
       }
       throw error;
     }
