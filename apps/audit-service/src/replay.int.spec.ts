@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Alert } from './detector/alert-book';
+import { type Alert, alertId } from './detector/alert-book';
 import { eventAt } from '../../../test/support/events';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -158,6 +158,83 @@ describe('replay (built CLI)', () => {
     expect(alertsOf(withoutBirth.stdout)).toEqual([
       expect.objectContaining({ rule: 'failed_auth_burst', account_id: null, key_prefix: prefix }),
     ]);
+  });
+
+  it('follows an account’s working hours and its alerts’ resolutions in the input, as the live detector does', () => {
+    const account = randomUUID();
+    const key = randomUUID();
+    const revoked = randomUUID();
+    const saturday = Date.UTC(2026, 2, 7, 10, 0);
+    const settings = eventAt(
+      'security_settings.changed',
+      `security_settings-${account}`,
+      START,
+      {
+        changed: ['timezone', 'working_hours'],
+        timezone: 'Europe/Berlin',
+        working_hours: { days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
+        webhook: null,
+        auto_revoke_on: [],
+      },
+      account,
+    );
+    const used = eventAt(
+      'key.used',
+      `usage-${key}`,
+      saturday,
+      { key_id: key, key_prefix: 'vxk_5a7d0000', status: 200, ip: '192.0.2.10' },
+      account,
+    );
+    const attempt = (at: number) =>
+      eventAt(
+        'auth.failed',
+        `auth-${account}`,
+        at,
+        { reason: 'revoked', ip: '203.0.113.9', key_id: revoked, key_prefix: 'vxk_0badf00d' },
+        account,
+      );
+    const first = attempt(START + MINUTE);
+    const resolved = eventAt(
+      'alert.resolved',
+      'alert-x',
+      START + 2 * MINUTE,
+      {
+        alert_id: alertId(account, `revoked_key_use:${revoked}`, first.occurred_at),
+        rule: 'revoked_key_use',
+        severity: 'medium',
+        resolution: 'revoked_key',
+        resolved_at: new Date(START + 2 * MINUTE).toISOString(),
+      },
+      account,
+    );
+    const input = [settings, first, resolved, attempt(START + 3 * MINUTE), used];
+
+    const alerts = alertsOf(replay(['-'], input.map((event) => JSON.stringify(event)).join('\n')).stdout);
+
+    expect(alerts.map((alert) => [alert.rule, alert.status, alert.count])).toEqual([
+      ['revoked_key_use', 'resolved', 1],
+      ['revoked_key_use', 'open', 1],
+      ['off_hours', 'open', 1],
+    ]);
+    expect(alerts[2].summary).toContain('(Mon–Fri 09:00–17:00, Europe/Berlin)');
+  });
+
+  it('takes the cooldown from --config: a repeat after it opens a new alert', () => {
+    const attempts = [0, 10 * MINUTE].map((offset) =>
+      eventAt(
+        'auth.failed',
+        `auth-${ACCOUNT}`,
+        START + offset,
+        { reason: 'revoked', ip: '203.0.113.9', key_id: KEY, key_prefix: 'vxk_1a2b3c4d' },
+        ACCOUNT,
+      ),
+    );
+    const input = attempts.map((event) => JSON.stringify(event)).join('\n');
+
+    expect(alertsOf(replay(['-'], input).stdout).map((alert) => alert.count)).toEqual([2]);
+    expect(
+      alertsOf(replay(['--config', '{"cooldownMs":300000}', '-'], input).stdout).map((alert) => alert.count),
+    ).toEqual([1, 1]);
   });
 
   it('reads the events from stdin as well', () => {

@@ -2,18 +2,25 @@
 // over NDJSON events, in file order, and prints the alerts it would raise as NDJSON, then a summary
 // on stderr. Deterministic: the same input gives the same alerts, ids included. For tests, tuning
 // thresholds, and as the detector benchmark. Failures showing only a key prefix are tied to the account
-// whose key.created (or key.legacy_imported) in the input has that prefix, as the live detector does.
+// whose key.created (or key.legacy_imported) in the input has that prefix, as the live detector does. An account's
+// security_settings.changed sets its working hours from then on, and an alert.resolved resolves the alert (teaching
+// the detector what a `legitimate` resolution teaches live), so an export of the audit log replays to its alerts.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ContractViolation, parseEventMessage } from '#contracts';
 import { AlertBook } from './detector/alert-book';
-import { Detector, detectorConfig } from './detector/detector';
+import { Detector, type WorkingHours, detectorConfig } from './detector/detector';
+import { type AccountSettings, lessonStateId, usableWorkingHours } from './detector/detector-runner';
 import { PrefixOwners, attributeByPrefix } from './detector/prefix-attribution';
 
 const USAGE = `Usage: node dist/apps/audit-service/src/replay.js [--config '{"burstPerIp":20}'] [events.ndjson | -]
 Runs the anomaly detector over NDJSON events (one event, or a batch message, per line; - or no file: stdin) and
 prints the alerts it would raise as NDJSON on stdout, then a summary on stderr.
 `;
+
+const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
+const isResolution = (value: unknown): value is (typeof RESOLUTIONS)[number] =>
+  (RESOLUTIONS as readonly unknown[]).includes(value);
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -29,8 +36,9 @@ async function main(): Promise<void> {
   if ((!path || path === '-') && process.stdin.isTTY)
     throw new Error(`no events: give a file or pipe them in\n${USAGE}`);
   const input = path && path !== '-' ? createReadStream(path) : process.stdin;
-  const detector = new Detector(config);
-  const book = new AlertBook();
+  const workingHours = new Map<string, WorkingHours>();
+  const detector = new Detector(config, undefined, (accountId) => workingHours.get(accountId) ?? null);
+  const book = new AlertBook(config.cooldownMs);
   // Key births in the input tie later failures that show only a key prefix to their account, as live.
   const owners = new PrefixOwners();
   let events = 0;
@@ -42,6 +50,27 @@ async function main(): Promise<void> {
       // A line is an event, or a batch of them as the gateway publishes key.used / auth.failed.
       for (const event of parseEventMessage(JSON.parse(line)).events) {
         events += 1;
+        const accountId = event.meta.account_id;
+        if (event.type === 'security_settings.changed' && accountId) {
+          const hours = usableWorkingHours(event.data as unknown as AccountSettings);
+          if (hours) workingHours.set(accountId, hours);
+          else workingHours.delete(accountId);
+          continue;
+        }
+        if (event.type === 'alert.resolved') {
+          const { alert_id: alertId, resolution } = event.data as { alert_id?: string; resolution?: string };
+          const resolved =
+            typeof alertId === 'string' && isResolution(resolution)
+              ? book.resolve(alertId, resolution, event.occurred_at)
+              : undefined;
+          if (resolved && resolution === 'legitimate')
+            detector.learnLegitimate(
+              resolved.rule,
+              lessonStateId({ ...resolved, key_id: resolved.key_id ?? null }),
+              resolved.evidence,
+            );
+          continue;
+        }
         owners.learn(event);
         const [attributed] = attributeByPrefix([event], (prefix) => owners.ownerOf(prefix));
         for (const finding of detector.observe(attributed)) book.record(finding);

@@ -118,7 +118,9 @@ export class AlertBook {
   private readonly latest = new Map<string, Alert>();
   readonly alerts: Alert[] = [];
 
-  record(finding: Finding, cooldownMs = DEFAULT_COOLDOWN_MS): Alert {
+  constructor(private readonly cooldownMs = DEFAULT_COOLDOWN_MS) {}
+
+  record(finding: Finding, cooldownMs = this.cooldownMs): Alert {
     const slot = `${finding.account_id ?? '-'}|${finding.dedup_key}`;
     const { alert, opened } = foldFinding(this.latest.get(slot), finding, cooldownMs);
     if (opened) this.alerts.push(alert);

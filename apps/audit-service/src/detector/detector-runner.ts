@@ -38,20 +38,20 @@ const SETTINGS_REFRESH_MS = 1_000;
 const SETTINGS_OVERLAP_MS = 60_000;
 
 /** What a resolution as legitimate teaches the detector (see `learn`). */
-interface Lesson {
+export interface Lesson {
   rule: Alert['rule'];
   key_id: string | null;
   evidence: Record<string, unknown>;
 }
 
 /** The state a resolution teaches: the alert's key, or the app (grant) an app's alert names in its evidence. */
-function lessonStateId(lesson: Lesson): string | undefined {
+export function lessonStateId(lesson: Lesson): string | undefined {
   if (lesson.key_id) return lesson.key_id;
   return typeof lesson.evidence.grant_id === 'string' ? grantStateId(lesson.evidence.grant_id) : undefined;
 }
 
 /** An account's security settings as stored: read as untrusted (a row may predate a validation rule). */
-interface AccountSettings {
+export interface AccountSettings {
   timezone: unknown;
   working_hours: unknown;
   auto_revoke_on: string[];
@@ -62,7 +62,7 @@ interface AccountSettings {
  * `PUT /settings/security` (an unknown time zone, `[]`…): then the key's learned hours apply. A row the
  * detector cannot use must not make every event of the account fail (and be dead-lettered).
  */
-function usableWorkingHours(settings: AccountSettings): WorkingHours | null {
+export function usableWorkingHours(settings: AccountSettings): WorkingHours | null {
   const { timezone, working_hours: stored } = settings;
   if (typeof stored !== 'object' || stored === null || Array.isArray(stored) || !isTimeZone(timezone)) return null;
   const hours = plainToInstance(WorkingHoursDto, stored);
@@ -386,7 +386,7 @@ export class DetectorRunner {
     for (const { event, at } of events) {
       for (const finding of detector.observe(event, at)) {
         const previous = await this.alerts.latest(finding.account_id, finding.dedup_key, manager);
-        const folded = foldFinding(previous, finding);
+        const folded = foldFinding(previous, finding, this.config.cooldownMs);
         const { opened } = folded;
         let alert = folded.alert;
         // A revoked_key_use alert's key is revoked or expired already: the rule is accepted in auto_revoke_on

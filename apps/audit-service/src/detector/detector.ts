@@ -1,4 +1,5 @@
 import type { ALERT_RULES, EventEnvelope, OAuthGrantRevokeReason } from '#contracts';
+import { DEFAULT_COOLDOWN_MS } from './alert-book';
 
 /**
  * The anomaly detector (PRODUCT.md §9.2): pure and deterministic over event time. It reads key.used
@@ -28,6 +29,8 @@ export interface DetectorConfig {
   /** A jump between places faster than this (km/h) makes a new location high. */
   maxTravelKmh: number;
   offHoursHistoryMs: number;
+  /** A finding within this long of its open alert's last sighting folds into it (PRODUCT.md §9.2's cooldown). */
+  cooldownMs: number;
 }
 
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
@@ -45,6 +48,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = {
   locationMemoryMs: 30 * 24 * 3_600_000,
   maxTravelKmh: 900,
   offHoursHistoryMs: 14 * 24 * 3_600_000,
+  cooldownMs: DEFAULT_COOLDOWN_MS,
 };
 
 /**
