@@ -328,8 +328,10 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     expect(await text.inputValue()).toBe('canary first');
     expect(await page.getByRole('heading', { name: 'Memories' }).count()).toBe(1);
 
+    // The user also retitles it, which the other writer does not touch.
+    await editor.locator('input[name=title]').fill('Deploy notes');
     // Meanwhile the memory is changed elsewhere (version 2); saving the draft meets the conflict and keeps the
-    // field the user changed, while the others show the new version (Save must not undo their labels).
+    // fields the user changed, while the others show the new version (Save must not undo their labels).
     const elsewhere = await user.request('PUT', `/api/v1/memories/${deploy.id}`, {
       body: { text: 'rolling', labels: ['ops'] },
     });
@@ -345,9 +347,11 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     );
     const theirs = page.getByRole('region', { name: 'the version saved elsewhere' });
     expect(await theirs.locator('pre').innerText()).toBe('rolling');
+    // Marked: the text, which both changed; not the title, which only the user changed.
     expect(await theirs.locator('div.changed dt').allInnerTexts()).toEqual([
-      expect.stringContaining('you changed this too'),
+      expect.stringMatching(/^Text[\s\S]*you changed this too/),
     ]);
+    expect(await editor.locator('input[name=title]').inputValue()).toBe('Deploy notes');
     // Saved again, the draft goes over version 2.
     await editor.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: 'Deploy' }).waitFor();
@@ -359,7 +363,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
       text: string;
       version: number;
     };
-    expect(saved).toMatchObject({ text: 'canary first', labels: ['ops'], version: 3 });
+    expect(saved).toMatchObject({ text: 'canary first', title: 'Deploy notes', labels: ['ops'], version: 3 });
 
     // The history shows a version's content, marking what differs from the current one; a restore asks
     // first when the editor holds unsaved text.
@@ -368,13 +372,14 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     const first = page.locator('dl.version-fields');
     expect(await first.locator('pre').innerText()).toBe('blue-green');
     expect(await first.locator('div.changed dt').allInnerTexts()).toEqual([
+      expect.stringContaining('Title'),
       expect.stringContaining('Text'),
       expect.stringContaining('Labels'),
     ]);
     await text.fill('half typed');
     answerNext(false);
     await page.getByRole('button', { name: 'Restore version 1' }).click();
-    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy notes”?');
     expect(await text.inputValue()).toBe('half typed');
     answerNext(true);
     await page.getByRole('button', { name: 'Restore version 1' }).click();
@@ -382,7 +387,7 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
       () => text.inputValue(),
       (value) => value === 'blue-green',
     );
-    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy”?');
+    expect(questions.pop()).toBe('Discard your unsaved changes to “Deploy notes”?');
     expect(await editor.getByText('(unsaved changes)').count()).toBe(0);
     // A conflict with nothing typed keeps nothing: the new version is shown, and nothing is unsaved.
     const style = listed.memories.find((memory) => memory.title === 'Style')!;

@@ -200,7 +200,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
    * After a version conflict: the user's draft, shown in the editor on top of the newer version, and that
    * version as it was saved elsewhere, shown beside it.
    */
-  const [kept, setKept] = useState<{ draft: Draft; theirs: Item } | null>(null);
+  const [kept, setKept] = useState<{ draft: Draft; both: Draft; theirs: Item } | null>(null);
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<string | null>(null);
   /** The item just deleted, as it was: "Undo" restores that version (a delete is a version like any change). */
@@ -317,7 +317,13 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
             });
           const mine = changedFields(draft, editing, spec.fields);
           const keptAny = Object.keys(mine).length > 0;
-          setKept(keptAny ? { draft: mine, theirs } : null);
+          // Marked beside their version: the fields both changed (theirs from the version the editor opened too).
+          const both = Object.fromEntries(
+            spec.fields
+              .filter((field) => field.name in mine && editorValue(theirs, field) !== editorValue(editing, field))
+              .map((field) => [field.name, mine[field.name]]),
+          );
+          setKept(keptAny ? { draft: mine, both, theirs } : null);
           setDirty(keptAny);
           setEditing(theirs);
           // The list shows the item's version and labels too: the other writer's, from now on.
@@ -523,7 +529,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           <VersionFields
             fields={spec.fields}
             version={kept.theirs}
-            current={kept.draft}
+            current={kept.both}
             difference="you changed this too: Save keeps yours"
           />
         </section>
