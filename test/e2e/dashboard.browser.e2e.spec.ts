@@ -297,6 +297,16 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     expect((await keySummary.innerText()).replace(/\s+/g, ' ')).toMatch(
       new RegExp(`^Key ${key.key_prefix}… Requests \\(7d\\) \\d+ Failed authentications \\d+ Last used `),
     );
+    // The chart fills its box (its last bar at the right edge) and names its days in words.
+    const chart = page.locator('figure.columns');
+    expect(await chart.locator('figcaption').innerText()).toMatch(
+      /^\d{1,2} [A-Z][a-z]{2} \d{4} → .* UTC, by day, peak \d+/,
+    );
+    const [svg, last] = await Promise.all([
+      chart.locator('svg').boundingBox(),
+      chart.locator('rect').last().boundingBox(),
+    ]);
+    expect(svg!.x + svg!.width - (last!.x + last!.width)).toBeLessThan(svg!.width / 50);
     await page.goBack();
     // And to the key's events in the audit log, whose filters stay in the address across a reload.
     await alert.getByRole('link', { name: 'Its events in the audit log' }).click();

@@ -140,7 +140,16 @@ export function Bars({
   );
 }
 
-/** Requests over time as an SVG column chart. */
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** A bucket's start in words, UTC: "27 Nov 14:00" for an hour, "27 Nov 2026" for a day. */
+function bucketName(start: string, hourly: boolean): string {
+  const at = new Date(start);
+  const day = `${at.getUTCDate()} ${MONTHS[at.getUTCMonth()]}`;
+  return hourly ? `${day} ${String(at.getUTCHours()).padStart(2, '0')}:00` : `${day} ${at.getUTCFullYear()}`;
+}
+
+/** Requests over time as an SVG column chart, as wide as its box (the columns stretch, the height stays). */
 export function Columns({ series }: { series: { start: string; count: number }[] }) {
   const width = 720;
   const height = 160;
@@ -148,9 +157,10 @@ export function Columns({ series }: { series: { start: string; count: number }[]
   const column = series.length > 0 ? width / series.length : width;
   const bars = shares(series);
   const max = Math.max(0, ...series.map((point) => point.count));
+  const hourly = series.length > 1 && Date.parse(series[1].start) - Date.parse(series[0].start) < 86_400_000;
   return (
     <figure className="columns">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="requests over time">
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label="requests over time">
         {bars.map((point, index) => (
           <rect
             key={point.start}
@@ -159,13 +169,14 @@ export function Columns({ series }: { series: { start: string; count: number }[]
             width={Math.max(column - gap, 1)}
             height={point.share * (height - 4)}
           >
-            <title>{`${point.start}: ${point.count}`}</title>
+            <title>{`${bucketName(point.start, hourly)} UTC: ${point.count.toLocaleString('en-US')} requests`}</title>
           </rect>
         ))}
       </svg>
       <figcaption className="muted">
         {series.length > 0
-          ? `${series[0].start.slice(0, 16)} → ${series[series.length - 1].start.slice(0, 16)} UTC, peak ${max}`
+          ? `${bucketName(series[0].start, hourly)} → ${bucketName(series[series.length - 1].start, hourly)} UTC, ` +
+            `${hourly ? 'by hour' : 'by day'}, peak ${max.toLocaleString('en-US')}`
           : 'no data'}
       </figcaption>
     </figure>
