@@ -101,6 +101,33 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stdout).toContain('page 2 of 3, 11 versions in all');
     });
 
+    it('names who made each version in words, and shows an alert’s evidence as lines', async () => {
+      const keyId = '0190a7b8-1111-7000-8000-000000000001';
+      const page = {
+        versions: [
+          { version: 1, created_at: 't1', actor: { type: 'session' }, status: 'active' },
+          { version: 2, created_at: 't2', actor: { type: 'api_key', key_id: keyId }, status: 'active' },
+        ],
+        total_count: 2,
+        page: 1,
+        per_page: 20,
+        total_pages: 1,
+      };
+      const versions = await cli(['memory', 'versions', 'm1'], [[200, page]]);
+      expect(versions.stdout.split('\n').slice(0, 3)).toEqual([
+        'VERSION  CREATED_AT  BY                 STATUS',
+        '1        t1          dashboard          active',
+        '2        t2          API key 0190a7b8…  active',
+      ]);
+      const alert = {
+        id: 'a1',
+        rule: 'failed_auth_burst',
+        evidence: { ips: ['192.0.2.1', '192.0.2.2'], window: '5m' },
+      };
+      const shown = await cli(['alerts', 'show', 'a1'], [[200, alert]]);
+      expect(shown.stdout).toContain('evidence:        \n  ips: 192.0.2.1, 192.0.2.2\n  window: 5m\n');
+    });
+
     it('prints JSON with --format json, and refuses another format with exit 2', async () => {
       const { stdout } = await cli(['whoami', '--format', 'json'], [[200, ME]]);
       expect(JSON.parse(stdout)).toEqual(ME);

@@ -35,7 +35,14 @@ export function details(record: Record<string, unknown>, fields: readonly string
     if (typeof value === 'string') return value.includes('\n') ? `\n${value}` : value;
     if (Array.isArray(value))
       return value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(', ');
-    if (value !== null && typeof value === 'object') return JSON.stringify(value);
+    // An object (an alert's evidence) as indented `name: value` lines under its field.
+    if (value !== null && typeof value === 'object')
+      return Object.entries(value)
+        .map(
+          ([name, inner]) =>
+            `\n  ${name}: ${inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? JSON.stringify(inner) : show(inner)}`,
+        )
+        .join('');
     return value === null || value === undefined ? '-' : String(value);
   };
   return `${fields.map((field) => `${`${field}:`.padEnd(width + 1)} ${show(record[field])}`).join('\n')}\n`;

@@ -230,7 +230,8 @@ export async function content(context: Context): Promise<void> {
       );
       context.print(answer, () => {
         const pages = `page ${String(answer.page)} of ${String(answer.total_pages)}, ${String(answer.total_count)} versions in all\n`;
-        return table(answer.versions, ['version', 'created_at', 'actor', 'status']) + pages;
+        const rows = answer.versions.map((version) => ({ ...version, by: actorInWords(version.actor) }));
+        return table(rows, ['version', 'created_at', 'by', 'status']) + pages;
       });
       return;
     }
@@ -266,3 +267,12 @@ export async function content(context: Context): Promise<void> {
 }
 
 export const CONTENT_KINDS = Object.keys(KINDS);
+
+/** Who made a version, as a person reads it: the API key or app by the start of its id, or the dashboard. */
+function actorInWords(actor: unknown): string {
+  const { type, key_id: keyId, client_id: clientId } = (actor ?? {}) as Record<string, unknown>;
+  if (type === 'api_key' && typeof keyId === 'string') return `API key ${keyId.slice(0, 8)}…`;
+  if (type === 'oauth_app' && typeof clientId === 'string') return `app ${clientId.slice(0, 8)}…`;
+  if (type === 'session') return 'dashboard';
+  return '-';
+}
