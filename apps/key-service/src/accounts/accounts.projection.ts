@@ -16,14 +16,20 @@ export class AccountsProjection implements Projection {
     const accountId = envelope.stream.slice('account-'.length);
     const at = envelope.occurred_at;
     switch (event.type) {
-      case 'account.created':
+      case 'account.created': {
+        // An account that compares equal to an older one since emails are compared in NFKC keeps the form it
+        // was left with (account_email_exceptions), so that a rebuild gives the rows as they are.
+        const [exception] = (await manager.query(
+          `SELECT email_normalized FROM account_email_exceptions WHERE account_id = $1`,
+          [accountId],
+        )) as { email_normalized: string }[];
         await manager.query(
           `INSERT INTO accounts (id, email, email_normalized, name, tier, status, created_at, updated_at, version)
            VALUES ($1, $2, $3, $4, $5, 'active', $6, $6, $7)`,
           [
             accountId,
             event.data.email,
-            normalizedEmail(event.data.email),
+            exception?.email_normalized ?? normalizedEmail(event.data.email),
             event.data.name,
             event.data.tier,
             at,
@@ -31,6 +37,7 @@ export class AccountsProjection implements Projection {
           ],
         );
         return;
+      }
       case 'account.tier_changed':
         await manager.query(
           `UPDATE accounts SET tier = $2, rate_limit_per_hour = $3, updated_at = $4, version = $5 WHERE id = $1`,

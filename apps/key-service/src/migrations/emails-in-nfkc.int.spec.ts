@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import { createMigratedDataSource } from '../../../../test/support/test-database';
 import { KeyServiceMigrations } from '.';
 import { EmailsInNfkc1764350000000 } from './1764350000000-emails-in-nfkc';
+import { recordEmailExceptions } from './1764390000000-account-email-exceptions';
+import { AccountsProjection } from '../accounts/accounts.projection';
 
 describe('migration: emails compared in NFKC (PostgreSQL)', () => {
   let dataSource: DataSource;
@@ -55,5 +57,41 @@ describe('migration: emails compared in NFKC (PostgreSQL)', () => {
       [older]: 'mary@example.com',
       [newer]: 'mary@ｅｘａｍｐｌｅ.com',
     });
+  });
+
+  it('lets the accounts projection rebuild those accounts with the forms they were left with', async () => {
+    const fullWidth = await oldAccount('ｓａｍ@example.com', '2026-02-01T00:00:00Z');
+    const plainTwin = await oldAccount('sam@example.com', '2026-02-02T00:00:00Z');
+    const runner = dataSource.createQueryRunner();
+    try {
+      await new EmailsInNfkc1764350000000().up(runner);
+      await recordEmailExceptions(runner);
+    } finally {
+      await runner.release();
+    }
+    const before = await compareForms([fullWidth, plainTwin]);
+    expect(before).toEqual({ [fullWidth]: 'ｓａｍ@example.com', [plainTwin]: 'sam@example.com' });
+
+    // The rows go, and come back from their creation events, oldest first, as a rebuild folds them.
+    await dataSource.query(`DELETE FROM accounts WHERE id = ANY($1::uuid[])`, [[fullWidth, plainTwin]]);
+    const projection = new AccountsProjection();
+    for (const [id, email] of [
+      [fullWidth, 'ｓａｍ@example.com'],
+      [plainTwin, 'sam@example.com'],
+    ])
+      await projection.apply(
+        {
+          id: randomUUID(),
+          type: 'account.created',
+          stream: `account-${id}`,
+          version: 1,
+          occurred_at: '2026-02-03T00:00:00.000Z',
+          data: { email, name: 'n', tier: 'free' },
+          meta: { request_id: 'rebuild', account_id: id },
+        },
+        dataSource.manager,
+      );
+
+    expect(await compareForms([fullWidth, plainTwin])).toEqual(before);
   });
 });

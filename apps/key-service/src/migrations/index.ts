@@ -6,6 +6,7 @@ import { CreateCliLogins1764320000000 } from './1764320000000-create-cli-logins'
 import { RecordCliLoginApprovals1764330000000 } from './1764330000000-record-cli-login-approvals';
 import { EmailsInNfkc1764350000000 } from './1764350000000-emails-in-nfkc';
 import { RateLimitLedgerHourIndex1764380000000 } from './1764380000000-rate-limit-ledger-hour-index';
+import { AccountEmailExceptions1764390000000 } from './1764390000000-account-email-exceptions';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const KeyServiceMigrations: Function[] = [
@@ -17,4 +18,5 @@ export const KeyServiceMigrations: Function[] = [
   RecordCliLoginApprovals1764330000000,
   EmailsInNfkc1764350000000,
   RateLimitLedgerHourIndex1764380000000,
+  AccountEmailExceptions1764390000000,
 ];
