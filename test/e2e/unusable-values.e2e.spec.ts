@@ -326,6 +326,15 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     expect([utf16.status, ((await utf16.json()) as { code: string }).code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     const utf8 = await call<{ text: string }>(base, 'POST', '/api/v1/memories', { key, body: { text: 'café ☕' } });
     expect([utf8.status, utf8.body.text]).toEqual([201, 'café ☕']);
+    // UTF-8 as clients spell it, and ASCII (a subset of it), are read as UTF-8.
+    for (const charset of ['utf8', 'UTF8', 'us-ascii']) {
+      const aliased = await fetch(`${base}/api/v1/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': `application/json; charset=${charset}` },
+        body: JSON.stringify({ text: charset === 'us-ascii' ? 'plain' : 'café' }),
+      });
+      expect([charset, aliased.status]).toEqual([charset, 201]);
+    }
   });
 
   /** Restore, revoke, delete and logout take no body: a field sent to them is refused, not ignored (§1 strict DTOs). */

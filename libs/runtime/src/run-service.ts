@@ -15,6 +15,7 @@ import {
   METRICS_TOKEN,
   READINESS_CHECKS,
   type ServiceEnv,
+  acceptUtf8CharsetAliases,
   accessLogMiddleware,
   cacheValidationMetadata,
   loadConfig,
@@ -150,6 +151,7 @@ export function configureHttp(
   app.use(accessLogMiddleware(logger));
   app.use(metrics.middleware);
   for (const middleware of beforeBodyParsing) app.use(middleware);
+  app.use(acceptUtf8CharsetAliases);
   // strict: false: `null` or `3` is valid JSON, answered by validation ("must be a JSON object"), not INVALID_JSON.
   app.use(
     express.json({

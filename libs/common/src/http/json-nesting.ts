@@ -92,3 +92,21 @@ export function refuseUnreadableJson(_request: unknown, _response: unknown, body
       type: 'entity.too.wide',
     });
 }
+
+/** Charset labels that name UTF-8 or a subset of it, as clients write them (`utf8`, `US-ASCII`), but body-parser does not read. */
+const UTF8_ALIASES = /;\s*charset\s*=\s*"?(utf8|us-ascii|ascii)"?\s*(?=;|$)/i;
+
+/**
+ * Middleware before body parsing: a body declared `charset=utf8` (a common spelling) or `us-ascii` (a subset of UTF-8)
+ * is read as the UTF-8 it is. body-parser knows only `utf-8`, and answered them 415.
+ */
+export function acceptUtf8CharsetAliases(
+  request: { headers: Record<string, string | string[] | undefined> },
+  _response: unknown,
+  next: () => void,
+): void {
+  const type = request.headers['content-type'];
+  if (typeof type === 'string' && UTF8_ALIASES.test(type))
+    request.headers['content-type'] = type.replace(UTF8_ALIASES, '; charset=utf-8');
+  next();
+}

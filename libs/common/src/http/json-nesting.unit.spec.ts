@@ -1,5 +1,6 @@
 import {
   MAX_JSON_NESTING,
+  acceptUtf8CharsetAliases,
   MAX_JSON_OBJECT_MEMBERS,
   jsonShapeProblem,
   refuseNonUtf8,
@@ -74,5 +75,26 @@ describe('refuseUnreadableJson and refuseNonUtf8', () => {
 
   it('refuses a JSON body nested too deep', () => {
     expect(refusal(() => refuseUnreadableJson({}, {}, bytes('['.repeat(100)), 'utf-8'))).toBe('entity.too.deep');
+  });
+});
+
+describe('acceptUtf8CharsetAliases', () => {
+  const after = (type: string | undefined) => {
+    const request = { headers: { 'content-type': type } as Record<string, string | undefined> };
+    let called = false;
+    acceptUtf8CharsetAliases(request, {}, () => (called = true));
+    expect(called).toBe(true);
+    return request.headers['content-type'];
+  };
+
+  it('reads utf8, UTF8, us-ascii and ascii as utf-8, and leaves every other type and charset as sent', () => {
+    expect(after('application/json; charset=utf8')).toBe('application/json; charset=utf-8');
+    expect(after('application/json;charset="UTF8"')).toBe('application/json; charset=utf-8');
+    expect(after('application/json; charset=US-ASCII; x=1')).toBe('application/json; charset=utf-8; x=1');
+    expect(after('application/json; charset=ascii')).toBe('application/json; charset=utf-8');
+    expect(after('application/json; charset=utf-16')).toBe('application/json; charset=utf-16');
+    expect(after('application/json; charset=utf8x')).toBe('application/json; charset=utf8x');
+    expect(after('application/json')).toBe('application/json');
+    expect(after(undefined)).toBeUndefined();
   });
 });
