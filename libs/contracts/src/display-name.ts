@@ -1,4 +1,4 @@
-import { Matches } from 'class-validator';
+import { Matches, ValidateBy } from 'class-validator';
 
 /**
  * Characters a name shown to people must not hold: control characters and the line and paragraph separators
@@ -26,7 +26,13 @@ export const IsDisplayName = () =>
  */
 const TITLE_TEXT = /^[^\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\uFEFF]*$/u;
 
+/** Blank text passes: it is refused as blank (NotBlank), one message a field. */
 export const IsTitleText = () =>
-  Matches(TITLE_TEXT, {
-    message: 'must not contain control characters, line breaks or bidirectional overrides (such as U+202E)',
+  ValidateBy({
+    name: 'isTitleText',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || value.trim() === '' || TITLE_TEXT.test(value),
+      defaultMessage: () =>
+        'must not contain control characters, line breaks or bidirectional overrides (such as U+202E)',
+    },
   });
