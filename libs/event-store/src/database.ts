@@ -159,3 +159,30 @@ export async function copyRows<Row extends object>(
     rows.map((row) => columns.map((column, index) => copyText(row[column], json[index])).join('\t')).join('\n') + '\n';
   await pipeline(Readable.from([text]), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
 }
+
+/**
+ * Deletes the rows of `table` that `where` selects, oldest first by `orderBy` (an indexed column), `batch` at a time
+ * so that no statement holds many locks or one long transaction; the sweeps of expiring rows use it. `where` takes
+ * `params` as $1…; the batch size is the next parameter. Returns how many rows went.
+ */
+export async function deleteInBatches(
+  manager: EntityManager,
+  sweep: { table: string; where: string; orderBy: string; params: unknown[] },
+  batch = 5_000,
+): Promise<number> {
+  const limit = `$${sweep.params.length + 1}`;
+  let removed = 0;
+  for (;;) {
+    // Counted in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count], not the rows.
+    const [{ count }] = (await manager.query(
+      `WITH deleted AS (
+         DELETE FROM ${sweep.table} WHERE ctid IN (
+           SELECT ctid FROM ${sweep.table} WHERE ${sweep.where} ORDER BY ${sweep.orderBy} LIMIT ${limit})
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM deleted`,
+      [...sweep.params, batch],
+    )) as { count: number }[];
+    removed += count;
+    if (count < batch) return removed;
+  }
+}

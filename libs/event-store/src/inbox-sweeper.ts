@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import { deleteInBatches } from './database';
 
 /**
  * How long a consumer remembers a handled message (es_consumer_inbox). A message is redelivered only while it is
@@ -11,26 +12,21 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 const FIRST_SWEEP_AFTER_MS = 60_000;
 
 /** Forgets inbox rows older than the retention, oldest first, in batches (the `processed_at` index). Returns how many. */
-export async function sweepInbox(
+export function sweepInbox(
   manager: EntityManager,
   retentionDays = INBOX_RETENTION_DAYS,
   batch = 5_000,
 ): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    // Counted in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count], not the rows.
-    const [{ count }] = (await manager.query(
-      `WITH deleted AS (
-         DELETE FROM es_consumer_inbox WHERE ctid IN (
-           SELECT ctid FROM es_consumer_inbox WHERE processed_at < now() - make_interval(days => $1)
-            ORDER BY processed_at LIMIT $2)
-         RETURNING 1)
-       SELECT count(*)::int AS count FROM deleted`,
-      [retentionDays, batch],
-    )) as { count: number }[];
-    removed += count;
-    if (count < batch) return removed;
-  }
+  return deleteInBatches(
+    manager,
+    {
+      table: 'es_consumer_inbox',
+      where: 'processed_at < now() - make_interval(days => $1)',
+      orderBy: 'processed_at',
+      params: [retentionDays],
+    },
+    batch,
+  );
 }
 
 /** Keeps every consumer's inbox to its retention: a minute after start, then hourly. Replicas may sweep together. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { type ContentKind, DomainError, RpcErrorCode } from '#contracts';
-import { isUniqueViolation } from '#event-store';
+import { deleteInBatches, isUniqueViolation } from '#event-store';
 
 /** How long a key answers with the resource it made (as common for Idempotency-Key: a day of retries). */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
@@ -90,20 +90,15 @@ export function isKeyTaken(error: unknown): boolean {
 }
 
 /** Removes the keys past the window, oldest first, in batches (the `created_at` index). Returns how many. */
-export async function sweepExpiredKeys(manager: EntityManager, batch = 5_000): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    // Counted in a SELECT: TypeORM answers a bare DELETE … RETURNING with [rows, count], not the rows.
-    const [{ count }] = (await manager.query(
-      `WITH deleted AS (
-         DELETE FROM idempotency_keys WHERE ctid IN (
-           SELECT ctid FROM idempotency_keys WHERE created_at <= now() - make_interval(hours => $1)
-            ORDER BY created_at LIMIT $2)
-         RETURNING 1)
-       SELECT count(*)::int AS count FROM deleted`,
-      [IDEMPOTENCY_WINDOW_HOURS, batch],
-    )) as { count: number }[];
-    removed += count;
-    if (count < batch) return removed;
-  }
+export function sweepExpiredKeys(manager: EntityManager, batch = 5_000): Promise<number> {
+  return deleteInBatches(
+    manager,
+    {
+      table: 'idempotency_keys',
+      where: 'created_at <= now() - make_interval(hours => $1)',
+      orderBy: 'created_at',
+      params: [IDEMPOTENCY_WINDOW_HOURS],
+    },
+    batch,
+  );
 }
