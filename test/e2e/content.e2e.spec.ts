@@ -973,6 +973,15 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(repeated.body.results.map((r) => r.type).sort()).toEqual(['memories', 'prompts']);
     expect((await call(base, 'GET', '/api/v1/search?q=x&types=emails', { key: own })).status).toBe(400);
     expect((await call(base, 'GET', '/api/v1/search', { key: own })).status).toBe(400);
+    // A filter written with brackets would be ignored as an unknown name, and the whole list answered: refused.
+    for (const query of [
+      '/api/v1/memories?labels[]=x',
+      '/api/v1/artifacts?status[a]=draft',
+      '/api/v1/prompts?limit[]=5',
+    ]) {
+      const bracketed = await call<{ validation_errors?: { field: string }[] }>(base, 'GET', query, { key: own });
+      expect([query, bracketed.status]).toEqual([query, 400]);
+    }
     // One ranked page: a further page or another order would be the same answer, so they are refused (§1).
     for (const [query, status] of [
       ['&page=1&sort_by=score', 200],

@@ -215,6 +215,18 @@ export class HttpValidationPipe implements PipeTransform {
       const forbidden = forbiddenInput(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
       if (forbidden) throw validationProblem([forbidden]);
     }
+    if (metadata.type === 'query' && isJsonObject(value)) {
+      // `labels[]=a` or `status[x]=draft` (PHP's, some axios setups') would be an unknown name, ignored: the
+      // client would get the unfiltered list as if it were filtered.
+      const bracketed = Object.keys(value).find((name) => name.includes('['));
+      if (bracketed)
+        throw validationProblem([
+          {
+            field: maskPastedKeys(bracketed).slice(0, 100),
+            message: 'is not read: send each parameter once by its plain name, a list comma-separated (labels=a,b)',
+          },
+        ]);
+    }
     return this.other.transform(value, metadata);
   }
 }
