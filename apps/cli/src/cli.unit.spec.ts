@@ -196,6 +196,9 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const { code, sent, stderr } = await cli(['prompt', 'list'], []);
       expect([code, sent.length]).toEqual([1, MAX_RETRIES + 1]);
       expect(stderr).toContain('cannot reach http://api.test');
+      // The cause said once, not as "Error: connect …".
+      expect(stderr).toContain(': connect ECONNREFUSED');
+      expect(stderr).not.toContain('Error: connect');
     });
   });
 
@@ -998,6 +1001,8 @@ describe('vibexp <command> --help', () => {
     const artifactHelp = (await cli(['artifact', '--help'])).stdout;
     expect(artifactHelp).toContain("--type, --status, --labels a,b, --metadata '{json}'");
     expect(artifactHelp).toContain('addressed by its project/slug or its id; a deleted one by its id only');
+    expect(promptHelp).toContain('A prompt is addressed by its id or slug; a deleted one by its id only');
+    expect(memoryHelp).toContain('A memory is addressed by its id, a deleted one too');
     expect((await cli(['--help'])).stdout).toContain('hooks send');
   });
 

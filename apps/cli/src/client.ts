@@ -143,7 +143,7 @@ export class ApiClient {
         const reason =
           (error as Error).name === 'TimeoutError'
             ? `no answer within ${this.timeoutMs / 1000} s`
-            : String((error as Error).cause ?? (error as Error).message);
+            : causeText(error as Error);
         if (!canRetry || attempt >= MAX_RETRIES) throw new ConnectionError(`cannot reach ${this.baseUrl}: ${reason}`);
         const delay = backoffMs(attempt, this.deps.random);
         this.deps.warn(`connection failed (${reason}); retrying in ${(delay / 1000).toFixed(1)} s`);
@@ -234,4 +234,11 @@ export function apiErrorOf(response: Response, text: string): ApiError {
   for (const item of (problem?.validation_errors ?? []) as { field?: string; message?: string }[])
     message += `\n  ${item.field}: ${item.message}`;
   return new ApiError(response.status, problem, message);
+}
+
+/** Why a connection failed, said once: `connect ECONNREFUSED 127.0.0.1:3000`, not `Error: connect ECONNREFUSED…`. */
+function causeText(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof Error) return cause.message;
+  return cause === undefined ? error.message : String(cause);
 }

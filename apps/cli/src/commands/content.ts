@@ -137,7 +137,7 @@ export function contentHelp(kind: string): string {
   });
   return [
     `Fields of ${kind} create/update: ${options.join(', ')}; update also takes --expected-version n.`,
-    `${kind === 'artifact' ? 'An' : 'A'} ${kind} is addressed by its ${spec.reference}${spec.reference === 'id' ? '' : ' or its id'}; a deleted one by its id only:`,
+    `${kind === 'artifact' ? 'An' : 'A'} ${kind} is addressed by its ${spec.reference.includes('id') ? spec.reference : `${spec.reference} or its id`}${spec.reference === 'id' ? ', a deleted one too' : '; a deleted one by its id only'}:`,
     `  ${kind} versions <ref> [--page n --limit n] (oldest first, 20 a page), ${kind} restore <ref> <version> (restoring a deleted ${kind}'s version brings it back).`,
   ].join('\n');
 }
@@ -180,7 +180,10 @@ export async function content(context: Context): Promise<void> {
       ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters) });
       const rows = page[spec.plural] as Record<string, unknown>[];
       context.print(page, () => {
-        const pages = `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;
+        const pages =
+          page.total_count === 0
+            ? ''
+            : `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;
         return table(rows, spec.columns) + pages;
       });
       return;
