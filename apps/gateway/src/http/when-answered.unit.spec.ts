@@ -7,10 +7,21 @@ describe('whenAnswered (a real HTTP server)', () => {
   let port: number;
   const recorded: [string, number][] = [];
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
-    whenAnswered(response, (status) => recorded.push([request.url ?? '', status]));
+    const listen = () => whenAnswered(response, (status) => recorded.push([request.url ?? '', status]));
     response.statusCode = request.url === '/missing' ? 404 : 200;
-    if (request.url === '/slow') setTimeout(() => response.end('late'), 300);
-    else response.end('now');
+    if (request.url === '/slow') {
+      listen();
+      setTimeout(() => response.end('late'), 300);
+    } else if (request.url === '/checked-slowly') {
+      // Listens only after a wait (the guard's key check), when the client may have gone already.
+      setTimeout(() => {
+        listen();
+        response.end('late');
+      }, 300);
+    } else {
+      listen();
+      response.end('now');
+    }
   };
 
   beforeAll(async () => {
@@ -45,5 +56,15 @@ describe('whenAnswered (a real HTTP server)', () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
 
     expect(recorded).toEqual([['/slow', CLIENT_CLOSED_REQUEST]]);
+  });
+
+  it('records a request whose client went away before anyone listened as 499, once', async () => {
+    const request = get({ port, path: '/checked-slowly' });
+    request.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    request.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(recorded).toEqual([['/checked-slowly', CLIENT_CLOSED_REQUEST]]);
   });
 });
