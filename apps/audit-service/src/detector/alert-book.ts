@@ -64,6 +64,29 @@ export function alertId(accountId: string | null, dedupKey: string, firstSeen: s
 }
 
 /**
+ * The key a repeat names when its alert named none: the key that succeeded right after a burst, the one most likely
+ * in the wrong hands. An alert keeps the key (and prefix) it names. A burst against another key's prefix keeps that
+ * prefix, and the key that succeeded goes in its evidence (`succeeded_key_id`, `succeeded_key_prefix`): `key_id`
+ * and `key_prefix` always name one key.
+ */
+function namedKey(
+  existing: Alert,
+  finding: Finding,
+): Partial<Pick<Alert, 'key_id' | 'key_prefix'>> & {
+  succeeded?: Record<string, string>;
+} {
+  if (existing.key_id || !finding.key_id) return {};
+  if (!existing.key_prefix || existing.key_prefix === finding.key_prefix)
+    return { key_id: finding.key_id, ...(finding.key_prefix ? { key_prefix: finding.key_prefix } : {}) };
+  return {
+    succeeded: {
+      succeeded_key_id: finding.key_id,
+      ...(finding.key_prefix ? { succeeded_key_prefix: finding.key_prefix } : {}),
+    },
+  };
+}
+
+/**
  * Folds a finding into the open alert with the same dedup key, or opens a new one when there is none,
  * it was resolved, or the cooldown has passed since its last sighting. Pure.
  */
@@ -76,19 +99,16 @@ export function foldFinding(
   if (existing && existing.status !== 'resolved' && at - Date.parse(existing.last_seen) < cooldownMs) {
     const severity =
       SEVERITY_ORDER[Math.max(SEVERITY_ORDER.indexOf(existing.severity), SEVERITY_ORDER.indexOf(finding.severity))];
+    const { succeeded, ...named } = namedKey(existing, finding);
     return {
       alert: {
         ...existing,
         severity,
         count: existing.count + 1,
         last_seen: finding.at,
-        // An alert that named no key (a burst from an address, or against a prefix) names the key that then
-        // succeeded from there: the one most likely in the wrong hands. One that named a key keeps it.
-        ...(!existing.key_id && finding.key_id
-          ? { key_id: finding.key_id, ...(finding.key_prefix ? { key_prefix: finding.key_prefix } : {}) }
-          : {}),
+        ...named,
         summary: finding.summary,
-        evidence: mergeEvidence(existing.evidence, finding.evidence),
+        evidence: { ...mergeEvidence(existing.evidence, finding.evidence), ...succeeded },
       },
       opened: false,
     };

@@ -180,12 +180,25 @@ describe('foldFinding', () => {
     );
     const other = randomUUID();
 
-    const named = foldFinding(alert, finding(START + MINUTE, { ...burst, key_prefix: 'vxk_bbbbbbbb' })).alert;
+    const named = foldFinding(alert, finding(START + MINUTE, { ...burst, key_prefix: 'vxk_aaaaaaaa' })).alert;
     const kept = foldFinding(named, finding(START + 2 * MINUTE, { ...burst, key_id: other })).alert;
 
     expect([alert.key_id, alert.key_prefix]).toEqual([undefined, 'vxk_aaaaaaaa']);
-    expect([named.key_id, named.key_prefix]).toEqual([KEY, 'vxk_bbbbbbbb']);
-    expect([kept.key_id, kept.key_prefix]).toEqual([KEY, 'vxk_bbbbbbbb']);
+    expect([named.key_id, named.key_prefix]).toEqual([KEY, 'vxk_aaaaaaaa']);
+    expect([kept.key_id, kept.key_prefix]).toEqual([KEY, 'vxk_aaaaaaaa']);
+  });
+
+  it('keeps the prefix a burst was against when another key succeeds, naming that key in the evidence', () => {
+    const burst = { rule: 'failed_auth_burst' as const, dedup_key: 'failed_auth_burst:prefix:vxk_aaaaaaaa' };
+    const { alert } = foldFinding(
+      undefined,
+      finding(START, { ...burst, key_id: undefined, key_prefix: 'vxk_aaaaaaaa' }),
+    );
+
+    const folded = foldFinding(alert, finding(START + MINUTE, { ...burst, key_prefix: 'vxk_bbbbbbbb' })).alert;
+
+    expect([folded.key_id, folded.key_prefix]).toEqual([undefined, 'vxk_aaaaaaaa']);
+    expect(folded.evidence).toMatchObject({ succeeded_key_id: KEY, succeeded_key_prefix: 'vxk_bbbbbbbb' });
   });
 
   it('takes a custom cooldown', () => {

@@ -671,12 +671,16 @@ describe('Detector', () => {
           dedup_key: `failed_auth_burst:prefix:${prefix}`,
           severity: 'high',
           account_id: ACCOUNT,
-          // The key that succeeded from the attacking address is named: the one most likely in the wrong hands.
-          key_id: keyId,
-          key_prefix: `vxk_${keyId.slice(0, 8)}`,
+          // The prefix attacked stays the alert's; the key that then succeeded from that address (another key)
+          // is named in the evidence: the one most likely in the wrong hands.
+          key_prefix: prefix,
           // Failures 5 to 12 and the success.
           count: 9,
-          evidence: expect.objectContaining({ ips: [attacker] }),
+          evidence: expect.objectContaining({
+            ips: [attacker],
+            succeeded_key_id: keyId,
+            succeeded_key_prefix: `vxk_${keyId.slice(0, 8)}`,
+          }),
         }),
       ]);
     });
