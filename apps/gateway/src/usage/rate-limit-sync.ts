@@ -102,8 +102,14 @@ export class RateLimitSync implements OnModuleInit, OnApplicationShutdown {
         );
         this.limiter.applyTotals(answer.hour, new Map(answer.totals.map((t) => [t.account_id, t.count])));
       } catch (error) {
-        this.limiter.restoreChanged(hour, changed);
+        // key-service did not take this chunk: the rest would wait out a timeout each (at shutdown too), so they
+        // all go again with the next sync.
+        this.limiter.restoreChanged(
+          hour,
+          accounts.slice(start).filter((accountId) => totals.has(accountId)),
+        );
         this.logger.warn(`rate-limit sync failed, will retry: ${String(error)}`);
+        return;
       }
     }
   }

@@ -81,4 +81,23 @@ describe('RateLimitSync.sync', () => {
       [],
     ]);
   });
+
+  it('stops at the first request that fails and sends every account not yet taken again next time', async () => {
+    const limiter = new HourlyRateLimiter(Date.now);
+    const accounts = Array.from({ length: 25_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const account of accounts) limiter.consume(account, 1_000);
+    const { sut, sent } = syncOver(limiter, async (_, call) => {
+      if (call === 2) throw new Error('no reply within 5000 ms');
+      return { hour: limiter.currentHour(), totals: [] };
+    });
+
+    await sut.sync();
+    expect(sent.map((payload) => payload.totals.length)).toEqual([10_000, 10_000]);
+    await sut.sync();
+
+    // The second sync carries what the failed request and the one never sent held.
+    expect(sent.slice(2).flatMap((payload) => payload.totals.map((total) => total.account_id))).toEqual(
+      accounts.slice(10_000),
+    );
+  });
 });
