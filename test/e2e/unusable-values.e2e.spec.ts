@@ -142,13 +142,13 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     }
   });
 
-  it('refuses an object of more than 1,000 members from the bytes, at once, on any path (184,000 held the gateway 28 s)', async () => {
+  it('refuses an object of more than 2,500 members from the bytes, at once, on any path (184,000 held the gateway 28 s)', async () => {
     const members = (count: number) => Array.from({ length: count }, (_, i) => `"f${i}":1`).join(',');
     const wide = `{"email":"wide@example.com","password":"a long password 123","name":"Wide",${members(184_000)}}`;
     const [refused, placeholders, health] = await Promise.all([
       call(base, 'POST', '/api/v1/auth/signup', { rawBody: wide, headers: { 'content-type': 'application/json' } }),
       user.request('POST', '/api/v1/prompts/none/render', {
-        rawBody: `{"placeholders":{${members(1_001)}}}`,
+        rawBody: `{"placeholders":{${members(2_501)}}}`,
         headers: { 'content-type': 'application/json' },
       }),
       call(base, 'GET', '/healthz'),
@@ -156,7 +156,7 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     for (const answer of [refused, placeholders]) {
       expect([answer.status, answer.body.code]).toEqual([400, 'VALIDATION_FAILED']);
       expect(answer.body.validation_errors).toEqual([
-        { field: '(body)', message: 'holds an object with more than 1000 members' },
+        { field: '(body)', message: 'holds an object with more than 2500 members' },
       ]);
     }
     expect(health.status).toBe(200);
@@ -168,6 +168,12 @@ describe('values no field can take (PRODUCT.md §1)', () => {
       },
     });
     expect(metadata.status).toBe(201);
+    // At the limit the body is read: here the prompt does not exist.
+    const atLimit = await user.request('POST', '/api/v1/prompts/none/render', {
+      rawBody: `{"placeholders":{${members(2_500).replaceAll(':1', ':"v"')}}}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(atLimit.status).toBe(404);
   });
 
   it('refuses a content name or title with a line break or a bidirectional override, and keeps right-to-left marks', async () => {
