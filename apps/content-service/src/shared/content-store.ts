@@ -77,7 +77,17 @@ export class ContentStore {
     id: string,
     page: { offset: number; limit: number; newestFirst: boolean },
   ): Promise<{ versions: ContentVersion<F>[]; total: number }> {
-    const manager = this.dataSource.manager;
+    // One snapshot of the stream for the count, the page and its events: a write landing between them would
+    // otherwise make `total_count` disagree with the page.
+    return this.dataSource.transaction('REPEATABLE READ', (manager) => this.versionsWithin<F>(manager, kind, id, page));
+  }
+
+  private async versionsWithin<F extends Fields>(
+    manager: EntityManager,
+    kind: ContentKind,
+    id: string,
+    page: { offset: number; limit: number; newestFirst: boolean },
+  ): Promise<{ versions: ContentVersion<F>[]; total: number }> {
     const stream = contentStream(kind, id);
     const deleted = `${kind}.deleted`;
     const [{ total }] = (await manager.query(
