@@ -4,9 +4,12 @@ import { NatsConnectionHolder } from '#messaging';
 
 /** How long a call waits for NATS to confirm a notice. */
 const CONFIRM_TIMEOUT_MS = 2_000;
-/** A notice that was not confirmed is sent again this often, this many times (within the caches' 30 s). */
+/**
+ * A notice that was not confirmed is sent again this often, this many times: each try takes up to 1 s plus the
+ * confirmation's 2 s, so the last ends within the caches' 30 s maximum age, after which it would tell nothing.
+ */
 const BACKGROUND_RETRY_MS = 1_000;
-const BACKGROUND_RETRIES = 10;
+const BACKGROUND_RETRIES = 8;
 
 /**
  * Tells every gateway instance, at once, that what it cached about a key or account is stale.
@@ -16,6 +19,9 @@ const BACKGROUND_RETRIES = 10;
 @Injectable()
 export class InvalidationPublisher {
   private readonly logger = new Logger(InvalidationPublisher.name);
+
+  /** Notices being sent again in the background, as their JSON. */
+  private readonly retrying = new Set<string>();
 
   constructor(private readonly nats: NatsConnectionHolder) {}
 
@@ -46,7 +52,12 @@ export class InvalidationPublisher {
       await this.publish(invalidation);
     } catch (error) {
       this.logger.warn(`key invalidation not confirmed by NATS; sent again in the background: ${String(error)}`);
-      void this.retryInBackground(invalidation);
+      // One retry per notice: the same key announced again during an outage joins the one already pending.
+      const payload = JSON.stringify(invalidation);
+      if (!this.retrying.has(payload)) {
+        this.retrying.add(payload);
+        void this.retryInBackground(invalidation).finally(() => this.retrying.delete(payload));
+      }
     }
   }
 

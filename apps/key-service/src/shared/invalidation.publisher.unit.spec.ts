@@ -34,14 +34,28 @@ describe('InvalidationPublisher.publishOrLog', () => {
     expect(calls()).toBe(4);
   });
 
-  it('gives up after ten more tries', async () => {
+  it('gives up after eight more tries, within the caches’ 30 s', async () => {
     const { nats, confirmed, calls } = natsFailing(100);
     const sut = new InvalidationPublisher(nats);
 
     await sut.publishOrLog({ key_id: 'key-1' });
     await jest.advanceTimersByTimeAsync(60_000);
 
-    expect([confirmed, calls()]).toEqual([[], 11]);
+    expect([confirmed, calls()]).toEqual([[], 9]);
+  });
+
+  it('keeps one background retry for a notice announced again while it is pending', async () => {
+    const { nats, confirmed, calls } = natsFailing(6);
+    const sut = new InvalidationPublisher(nats);
+
+    await sut.publishOrLog({ key_id: 'key-1' });
+    await sut.publishOrLog({ key_id: 'key-1' });
+    await sut.publishOrLog({ key_id: 'key-2' });
+    await jest.advanceTimersByTimeAsync(10_000);
+
+    // 3 first tries, then retries of key-1 and key-2 only (not two of key-1) until both are confirmed.
+    expect(confirmed.sort()).toEqual([JSON.stringify({ key_id: 'key-1' }), JSON.stringify({ key_id: 'key-2' })]);
+    expect(calls()).toBe(8);
   });
 });
 
