@@ -126,6 +126,10 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       };
       const shown = await cli(['alerts', 'show', 'a1'], [[200, alert]]);
       expect(shown.stdout).toContain('evidence:        \n  ips: 192.0.2.1, 192.0.2.2\n  window: 5m\n');
+      // A value's line break is shown escaped: it cannot fake a line of its own.
+      const forged = { id: 'a2', evidence: { 'x\nresolution': 'legitimate\nstatus: resolved' } };
+      const safe = await cli(['alerts', 'show', 'a2'], [[200, forged]]);
+      expect(safe.stdout).toContain('  x\\nresolution: legitimate\\nstatus: resolved\n');
     });
 
     it('prints JSON with --format json, and refuses another format with exit 2', async () => {

@@ -38,14 +38,21 @@ export function details(record: Record<string, unknown>, fields: readonly string
     // An object (an alert's evidence) as indented `name: value` lines under its field.
     if (value !== null && typeof value === 'object')
       return Object.entries(value)
-        .map(
-          ([name, inner]) =>
-            `\n  ${name}: ${inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? JSON.stringify(inner) : show(inner)}`,
-        )
+        .map(([name, inner]) => {
+          const text =
+            inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? JSON.stringify(inner) : show(inner);
+          return `\n  ${oneLine(name)}: ${oneLine(typeof inner === 'string' ? inner : text)}`;
+        })
         .join('');
     return value === null || value === undefined ? '-' : String(value);
   };
   return `${fields.map((field) => `${`${field}:`.padEnd(width + 1)} ${show(record[field])}`).join('\n')}\n`;
+}
+
+/** Text on one line, its control characters escaped as JSON writes them: a value cannot fake a line of its own. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 export function json(value: unknown): string {

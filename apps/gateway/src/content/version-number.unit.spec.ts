@@ -14,6 +14,7 @@ describe('parseVersionNumber', () => {
   it('takes a positive whole number', () => {
     expect(parseVersionNumber('1')).toBe(1);
     expect(parseVersionNumber('9999999')).toBe(9_999_999);
+    expect(parseVersionNumber('00000001')).toBe(1);
   });
 
   it.each([
