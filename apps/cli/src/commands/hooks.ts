@@ -191,7 +191,7 @@ async function install(context: Context): Promise<void> {
   context.print(
     { path, events, added, updated, removed, command },
     () =>
-      `${installReport(added, updated, removed)} ${tool === 'claude-code' ? 'Claude Code' : 'Cursor'} hooks for ${events.join(', ')} in ${path}\n` +
+      `${installReport(added, updated, removed, events.length - added - updated)} ${tool === 'claude-code' ? 'Claude Code' : 'Cursor'} hooks for ${events.join(', ')} in ${path}\n` +
       `They post to ${baseUrl}/api/v1/${tool}/hooks with the key of \`vibexp auth login\` (or VIBEXP_API_KEY).\n`,
   );
 }
@@ -211,13 +211,15 @@ async function readJsonObject(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-function installReport(added: number, updated: number, removed: number): string {
+/** What an install did, counted by hook: the events listed after it are all the chosen ones, new or not. */
+function installReport(added: number, updated: number, removed: number, unchanged: number): string {
   const done = [
     added > 0 ? `added ${added}` : '',
     updated > 0 ? `updated ${updated}` : '',
     removed > 0 ? `removed ${removed} (events no longer chosen)` : '',
   ].filter(Boolean);
-  return done.length > 0 ? `Hooks ${done.join(', ')}:` : 'Already installed:';
+  if (done.length === 0) return 'Already installed:';
+  return `Hooks ${done.join(', ')}${unchanged > 0 ? `, ${unchanged} already installed` : ''}:`;
 }
 
 /** A settings file that is a symlink (dotfiles) is written where it points, not replaced by a file. */
