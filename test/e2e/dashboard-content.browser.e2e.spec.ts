@@ -1,6 +1,6 @@
 import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium, signedInPage } from '../support/browser';
-import { DashboardUser } from '../support/api-client';
+import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
 import { waitFor } from '../support/wait';
 
@@ -332,7 +332,9 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     await editor.locator('input[name=title]').fill('Deploy notes');
     // Meanwhile the memory is changed elsewhere (version 2); saving the draft meets the conflict and keeps the
     // fields the user changed, while the others show the new version (Save must not undo their labels).
-    const elsewhere = await user.request('PUT', `/api/v1/memories/${deploy.id}`, {
+    const laptop = await user.createKey({ name: 'Laptop CLI', integrations: ['cli'] });
+    const elsewhere = await call(base, 'PUT', `/api/v1/memories/${deploy.id}`, {
+      key: laptop.full_key,
       body: { text: 'rolling', labels: ['ops'] },
     });
     expect(elsewhere.status).toBe(200);
@@ -368,6 +370,14 @@ describe('dashboard content filters and render preview in a browser (PRODUCT.md 
     // The history shows a version's content, marking what differs from the current one; a restore asks
     // first when the editor holds unsaved text.
     await page.getByRole('button', { name: 'Deploy' }).click();
+    // Who saved each version, newest first: this dashboard, the key by its name, then this dashboard.
+    const history = page.locator('section.editor', { has: page.getByRole('heading', { name: 'History' }) });
+    await history.getByText(`API key “Laptop CLI” (${laptop.key_prefix}…)`).waitFor();
+    expect(await history.locator('tbody tr td:nth-child(3)').allInnerTexts()).toEqual([
+      'the dashboard',
+      `API key “Laptop CLI” (${laptop.key_prefix}…)`,
+      'the dashboard',
+    ]);
     await page.getByRole('button', { name: 'Show version 1' }).click();
     const first = page.locator('dl.version-fields');
     expect(await first.locator('pre').innerText()).toBe('blue-green');

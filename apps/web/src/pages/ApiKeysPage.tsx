@@ -309,7 +309,8 @@ function CreateKeyForm({ onCancel, onCreated }: { onCancel: () => void; onCreate
         <input
           name="expires_at"
           type="date"
-          min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}
+          // Today (UTC) is a choice too: the key then works until the end of it.
+          min={new Date().toISOString().slice(0, 10)}
           {...invalidProps(fieldErrors, 'expires_at')}
         />
         <FieldError errors={fieldErrors} name="expires_at" />

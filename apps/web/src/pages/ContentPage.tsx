@@ -651,6 +651,7 @@ function History({
 }) {
   const [versions, setVersions] = useState<Version[] | null>(null);
   const [open, setOpen] = useState<number | null>(null);
+  const [keyNames, setKeyNames] = useState<Map<string, string>>(new Map());
   const { busy, error, run } = useRequest();
 
   // Once per item version: the parent keys this component by it.
@@ -670,6 +671,17 @@ function History({
           break;
       }
       setVersions(all);
+      // The keys that saved them, by name: each key once, and a key that cannot be read stays "an API key".
+      const keyIds = [...new Set(all.flatMap((version) => (version.actor.key_id ? [version.actor.key_id] : [])))];
+      const named = await Promise.all(
+        keyIds.map(async (id) => {
+          const key = await api<{ name: string; key_prefix: string }>('GET', `/api/v1/settings/api-keys/${id}`).catch(
+            () => null,
+          );
+          return [id, key ? `API key “${key.name}” (${key.key_prefix}…)` : null] as const;
+        }),
+      );
+      setKeyNames(new Map(named.filter((entry): entry is readonly [string, string] => entry[1] !== null)));
     });
   }, [path]);
 
@@ -693,7 +705,11 @@ function History({
                 <tr>
                   <td>{version.version}</td>
                   <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
-                  <td>{ACTOR_LABELS[version.actor.type] ?? version.actor.type}</td>
+                  <td>
+                    {(version.actor.key_id && keyNames.get(version.actor.key_id)) ??
+                      ACTOR_LABELS[version.actor.type] ??
+                      version.actor.type}
+                  </td>
                   <td>
                     <div className="row-actions">
                       <button
