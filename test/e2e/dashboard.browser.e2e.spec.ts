@@ -382,6 +382,12 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     expect(put.status).toBe(200);
     const page = await signedInPage(browser, base, user, '/settings/security');
     await page.getByRole('heading', { name: 'Security settings' }).waitFor();
+    // Without working hours, their days and times are greyed out until the box is ticked.
+    const monday = page.getByRole('checkbox', { name: 'Mon' });
+    expect(await monday.isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: /Working hours/ }).check();
+    expect(await monday.isDisabled()).toBe(false);
+    await page.getByRole('checkbox', { name: /Working hours/ }).uncheck();
     const secretLine = page.locator('p', { hasText: 'Signing secret' });
     expect(await secretLine.locator('code').innerText()).not.toContain(put.body.webhook_secret);
     await page.getByRole('button', { name: 'Show' }).click();

@@ -177,8 +177,11 @@ export function ApiKeysPage({ search }: { search: string }) {
                       {key.is_legacy ? <LegacyBadge /> : null}
                     </div>
                   </td>
-                  <td title={dateTime(key.created_at)}>{lastUsed(key.created_at)}</td>
+                  <td className="when" title={dateTime(key.created_at)}>
+                    {lastUsed(key.created_at)}
+                  </td>
                   <td
+                    className="when"
                     title={
                       key.last_used_at
                         ? `${dateTime(key.last_used_at)} from ${key.last_used_ip ?? '?'}${key.last_used_location ? ` (${key.last_used_location.city ? `${key.last_used_location.city}, ` : ''}${key.last_used_location.country})` : ''}`

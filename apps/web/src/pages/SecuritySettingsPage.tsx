@@ -57,6 +57,8 @@ export function SecuritySettingsPage() {
   const [settings, setSettings] = useState<SecuritySettings | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  /** Whether working hours are ticked, once the user changed it (until then, as saved). */
+  const [hasHoursChoice, setHasHours] = useState<boolean | null>(null);
 
   useEffect(() => {
     api<SecuritySettings>('GET', '/api/v1/settings/security')
@@ -89,6 +91,7 @@ export function SecuritySettingsPage() {
 
   if (!settings) return <ErrorBanner error={error} />;
   const hours = settings.working_hours;
+  const hasHours = hasHoursChoice ?? hours !== null;
   return (
     <section>
       <h1>Security settings</h1>
@@ -107,29 +110,37 @@ export function SecuritySettingsPage() {
         <fieldset {...invalidProps(saving.fieldErrors, 'working_hours')}>
           <legend>
             <label className="check">
-              <input type="checkbox" name="has_hours" defaultChecked={hours !== null} /> Working hours (use outside them
-              raises an off-hours alert)
+              <input
+                type="checkbox"
+                name="has_hours"
+                defaultChecked={hours !== null}
+                onChange={(event) => setHasHours(event.currentTarget.checked)}
+              />{' '}
+              Working hours (use outside them raises an off-hours alert)
             </label>
           </legend>
-          <div className="days">
-            {DAYS.map((day, index) => (
-              <label key={day} className="check">
-                <input
-                  type="checkbox"
-                  name="days"
-                  value={index + 1}
-                  defaultChecked={hours ? hours.days.includes(index + 1) : index < 5}
-                />{' '}
-                {day}
-              </label>
-            ))}
-          </div>
-          <label>
-            from <input name="start" type="time" defaultValue={hours?.start ?? '09:00'} />
-          </label>{' '}
-          <label>
-            to <input name="end" type="time" defaultValue={hours?.end ?? '18:00'} />
-          </label>
+          {/* Days and times count only with working hours ticked: greyed out otherwise. */}
+          <fieldset className="plain" disabled={!hasHours}>
+            <div className="days">
+              {DAYS.map((day, index) => (
+                <label key={day} className="check">
+                  <input
+                    type="checkbox"
+                    name="days"
+                    value={index + 1}
+                    defaultChecked={hours ? hours.days.includes(index + 1) : index < 5}
+                  />{' '}
+                  {day}
+                </label>
+              ))}
+            </div>
+            <label>
+              from <input name="start" type="time" defaultValue={hours?.start ?? '09:00'} />
+            </label>{' '}
+            <label>
+              to <input name="end" type="time" defaultValue={hours?.end ?? '18:00'} />
+            </label>
+          </fieldset>
           <FieldError errors={saving.fieldErrors} name="working_hours" />
         </fieldset>
         <label>
