@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '..');
 const say = (message) => process.stderr.write(`[test] ${message}\n`);
 // On a fresh clone nothing is installed yet: the servers' module needs node_modules.
 ensureDependencies(root, say);
-const { ensureChromium, ensureNatsServer, startPostgres } = await import('./lib/servers.mjs');
+const { ensureChromium, ensureCurl, ensureNatsServer, startPostgres } = await import('./lib/servers.mjs');
 const workDir = mkdtempSync(join(tmpdir(), 'vibexp-test-'));
 const resultsFile = join(workDir, 'jest-results.json');
 let postgres;
@@ -47,9 +47,11 @@ function summary() {
 
 let exitCode = 1;
 try {
-  ensureNatsServer(say);
+  // Each suite starts its own nats-server from this path (it may be outside an ordinary user's PATH).
+  process.env.NATS_SERVER_BIN ??= ensureNatsServer(say);
   // The dashboard's browser tests (test/e2e/dashboard.browser.e2e.spec.ts) drive it.
   process.env.CHROMIUM_PATH ??= ensureChromium(say);
+  ensureCurl(say);
   say('building...');
   buildPlatform(root);
   postgres = await startPostgres({ dataDir: join(workDir, 'postgres'), fast: true });

@@ -63,9 +63,17 @@ export function waitForPort(port, timeoutMs = 15_000) {
   });
 }
 
+/**
+ * A command's path, from PATH and the sbin directories: Debian's nats-server is /usr/sbin/nats-server, which is on
+ * root's PATH but not on an ordinary user's.
+ */
 function which(command) {
   try {
-    return execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('sh', ['-c', `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v ${command}`], {
+        encoding: 'utf8',
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -84,6 +92,11 @@ export function ensureNatsServer(log = console.log) {
 /** Debian's Chromium, which the dashboard's browser tests drive (playwright-core brings no browser of its own). */
 export function ensureChromium(log = console.log) {
   return ensureDebianPackage('chromium', 'chromium', 'or install Chromium some other way and put it on PATH', log);
+}
+
+/** curl, which the tests run the seed page's curl examples with. */
+export function ensureCurl(log = console.log) {
+  return ensureDebianPackage('curl', 'curl', 'or install curl some other way and put it on PATH', log);
 }
 
 /** A command from a Debian package: found on PATH, else installed with apt-get when we are root. */

@@ -61,7 +61,7 @@ export interface TestNatsServer {
 
 /**
  * A nats-server with JetStream of the suite's own, so suites never share streams or durable
- * consumers. (`npm test` has checked that nats-server is installed.)
+ * consumers. (`npm test` has found nats-server and says where in NATS_SERVER_BIN.)
  */
 export async function startNatsServer(port?: number): Promise<TestNatsServer> {
   const natsPort = port ?? (await freePort());
@@ -69,7 +69,7 @@ export async function startNatsServer(port?: number): Promise<TestNatsServer> {
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     child = spawn(
-      'nats-server',
+      process.env.NATS_SERVER_BIN ?? 'nats-server',
       ['-c', NATS_CONFIG, '-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(natsPort)],
       {
         stdio: 'ignore',
