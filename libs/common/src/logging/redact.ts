@@ -24,9 +24,9 @@ const SECRET_FIELDS = new Set([
  * - this platform's API keys and OAuth tokens (`vxk_`, `vxo_` access, `vxr_` refresh), found wherever they
  *   start, even glued to what precedes them (`x` + key, `%22` + key in a URL);
  * - legacy key prefixes (PRODUCT.md §3.1), which are ordinary syllables, only at the start of a word;
- * - well-known third-party shapes a developer's tools handle: GitHub (`ghp_…`, `github_pat_…`), Slack
- *   (`xoxb-…`), AWS access key ids (`AKIA…`), OpenAI, Anthropic and Stripe secret keys (`sk-…`, `sk_live_…`),
- *   and PEM private key blocks.
+ * - well-known third-party shapes a developer's tools handle: GitHub (`ghp_…`, `github_pat_…`), GitLab
+ *   (`glpat-…`), Slack (`xoxb-…`, incoming webhook URLs), AWS access key ids (`AKIA…`), OpenAI, Anthropic and Stripe
+ *   secret keys (`sk-…`, `sk_live_…`, `sk_test_…`), Hugging Face tokens (`hf_…`), and PEM private key blocks.
  * Every part is bounded or anchored, so a crafted text costs linear time.
  */
 const SECRET_PATTERN = new RegExp(
@@ -39,7 +39,12 @@ const SECRET_PATTERN = new RegExp(
     '\\bxox[abeprs]-[A-Za-z0-9-]{10,}',
     '\\bAKIA[0-9A-Z]{16}\\b',
     '\\bsk-(?:ant-|proj-|live-)?[A-Za-z0-9_-]{20,}',
-    '\\b[sr]k_live_[A-Za-z0-9]{16,}',
+    '\\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}',
+    // GitLab personal access tokens and Hugging Face tokens.
+    '\\bglpat-[A-Za-z0-9_-]{20,}',
+    '\\bhf_[A-Za-z0-9]{30,}',
+    // A Slack incoming webhook: whoever holds the URL can post.
+    'hooks\\.slack\\.com/services/[A-Za-z0-9/]{20,}',
     // A Google API key.
     '\\bAIza[0-9A-Za-z_-]{35}',
     // A JSON Web Token (a bearer credential): header, payload and signature, the first two JSON in base64url.
@@ -111,6 +116,22 @@ const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
  */
 const JSON_SECRET = /("([A-Za-z_][\w-]{0,63})"\s{0,8}:\s{0,8}")([^"\\]{1,1024})"/g;
 const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1024})/g;
+/**
+ * The same with spaces: an option and its value (`--password Hunter2`, `-token abc123`), a YAML or INI line
+ * (`api_key: s3cret`, `aws_secret_access_key = …`). The value is six characters or more and no option or auth
+ * scheme, and a bare name followed by a word is prose ("token expired yesterday"), left alone.
+ */
+const OPTION_SECRET = /(?<![\w-])(--?([A-Za-z_][\w-]{0,63})[ \t]{1,8})([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
+const SPACED_SECRET =
+  /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:Bearer|Basic)\b)([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
+/** In a `name: value` line, a bare `key` is most often a sort or map key, not a secret's name. */
+const maskIfSecretLine = (whole: string, before: string, name: string): string =>
+  name.toLowerCase() === 'key' ? whole : maskIfSecret(whole, before, name);
+/** HTTP Basic credentials in a header written out (`-H "Authorization: Basic YWxp…"`). */
+const BASIC_CREDENTIALS = /(Authorization:\s{0,8}Basic\s{1,8})[A-Za-z0-9+/]{4,4096}={0,2}/gi;
+/** A password in a command line: curl's `-u user:password`, MySQL's `-pPassword` after a mysql command. */
+const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)[^\s:"']{1,256}:)[^\s"']{1,1024}/g;
+const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p)([^\s"']{1,1024})/g;
 const maskIfSecret = (whole: string, before: string, name: string): string =>
   isSecretField(name) ? `${before}${REDACTED}${whole.endsWith('"') ? '"' : ''}` : whole;
 
@@ -129,8 +150,13 @@ export function redactText(text: string): string {
       .replace(BEARER_TOKEN, `$1${REDACTED}`)
       .replace(SESSION_COOKIE, `$1${REDACTED}`)
       .replace(JSON_SECRET, maskIfSecret)
-      .replace(ASSIGNED_SECRET, maskIfSecret);
+      .replace(ASSIGNED_SECRET, maskIfSecret)
+      .replace(OPTION_SECRET, maskIfSecret)
+      .replace(SPACED_SECRET, maskIfSecretLine)
+      .replace(BASIC_CREDENTIALS, `$1${REDACTED}`);
   }
+  if (masked.includes('-u') || masked.includes('--user')) masked = masked.replace(CURL_USER, `$1${REDACTED}`);
+  if (masked.includes('mysql')) masked = masked.replace(MYSQL_PASSWORD, `$1${REDACTED}`);
   masked = masked
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
     .replace(DSN_PASSWORD, `$1${REDACTED}@`);

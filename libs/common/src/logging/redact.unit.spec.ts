@@ -46,6 +46,9 @@ describe('redact', () => {
       'Bearer '.repeat(size / 7),
       `"password":"${'"password":"'.repeat(size / 12)}`,
       `a${'password=&'.repeat(size / 10)}`,
+      'mysql -'.repeat(size / 7),
+      '--password '.repeat(size / 11),
+      '-u a '.repeat(size / 5),
     ];
     for (const text of crafted) {
       const startedAt = performance.now();
@@ -104,6 +107,31 @@ describe('redact', () => {
       '"access_token": "[REDACTED]", "expires_in": 3600',
     ],
     ['an npmrc line', '//registry.npmjs.org/:_authToken=npm_opaque123', 'npm_opaque123', ':_authToken=[REDACTED]'],
+    ['an option and its value', 'some-tool --password Hunter2Space -v', 'Hunter2Space', '--password [REDACTED] -v'],
+    ['a YAML line', 'api_key: YamlSecret123\nregion: eu', 'YamlSecret123', 'api_key: [REDACTED]\nregion: eu'],
+    [
+      'an INI line',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG',
+      'wJalrXUtnFEMI',
+      'aws_secret_access_key = [REDACTED]',
+    ],
+    ['curl -u', 'curl -u alice:CurlPass99 https://x', 'CurlPass99', '-u alice:[REDACTED] https://x'],
+    [
+      'a Basic header',
+      'curl -H "Authorization: Basic YWxpY2U6QmFzaWNQYXNz" https://x',
+      'YWxpY2U6QmFzaWNQYXNz',
+      'Authorization: Basic [REDACTED]"',
+    ],
+    ['a MySQL password', 'mysql -u root -pMyS3cretPw app', 'MyS3cretPw', '-p[REDACTED] app'],
+    ['a Stripe test key', 'STRIPE=sk_test_4eC39HqLyjWDarjtT1zdp7dc', 'HqLyjWDarjtT1zdp7dc', 'sk_test_4eC3…[REDACTED]'],
+    ['a GitLab token', 'glpat-xxxxxxxxxxxxxxxxxxxx12 push', 'xxxxxxxxxxxxxxxxxx12', 'glpat-xxxxxx…[REDACTED]'],
+    ['a Hugging Face token', 'hf_abcdefghijklmnopqrstuvwxyzABCDEF', 'qrstuvwxyzABCDEF', 'hf_abcdefghi…[REDACTED]'],
+    [
+      'a Slack webhook',
+      'POST https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'XXXXXXXXXXXXXXXXXXXXXXXX',
+      '…[REDACTED]',
+    ],
   ])('masks %s quoted in text', (_, text, secret, shown) => {
     const sut = redactText(text);
     expect(sut).not.toContain(secret);
@@ -118,6 +146,11 @@ describe('redact', () => {
       'send Authorization: Bearer vxk_…',
       'password must be at least 12 characters',
       'the Bearer scheme',
+      'my token expired yesterday, so the password reset failed',
+      'HTTP Basic authentication over TLS',
+      'token: none',
+      'git log --author someone -u',
+      'sort key: created_at',
     ])
       expect(redactText(text)).toBe(text);
     expect(redactText(`Bearer ${key}`)).toBe(`Bearer ${key.slice(0, 12)}…[REDACTED]`);
