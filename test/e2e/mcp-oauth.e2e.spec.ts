@@ -175,6 +175,15 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect(response.body).not.toHaveProperty('client_secret');
     });
 
+    it('answers with what is registered, not what was asked: every client may refresh and ask for any scope', async () => {
+      const response = await register({ grant_types: ['authorization_code'], scope: 'content:read' });
+      expect(response.status).toBe(201);
+      expect(response.body).toMatchObject({
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: 'content:read content:write',
+      });
+    });
+
     it.each([
       [{ redirect_uris: [] }, 'invalid_redirect_uri'],
       [{ redirect_uris: ['http://evil.example.com/cb'] }, 'invalid_redirect_uri'],
@@ -1034,10 +1043,20 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         const result = await tool(token, 'create_memory', args);
         expect(result.isError).toBe(true);
         expect(result.content?.[0].text).toMatch(/^VALIDATION_FAILED/);
+        // Said for the model: each field once, and no pointer to a list a tool result does not have.
+        expect(result.content?.[0].text).not.toMatch(/see validation_errors|\btext text\b/);
       }
+      expect((await tool(token, 'create_memory', {})).content?.[0].text).toMatch(
+        /^VALIDATION_FAILED: the request is not valid \(text: /,
+      );
       expect((await tool(token, 'get_memory', { id: 'not-a-uuid' })).isError).toBe(true);
       const after = await owner.request<{ total_count: number }>('GET', '/api/v1/memories');
       expect(after.body.total_count).toBe(before.body.total_count);
+      // An update that changes nothing would answer the item: a read, which a write-only token may not make.
+      const mine = await owner.request<{ id: string }>('POST', '/api/v1/memories', { body: { text: 'kept' } });
+      const empty = await tool(token, 'update_memory', { id: mine.body.id });
+      expect([empty.isError, empty.content?.[0].text]).toEqual([true, expect.stringContaining('nothing to update')]);
+      expect(JSON.stringify(empty)).not.toContain('kept');
     });
 
     it('works with artifacts by project and slug, and prompts by slug, including render', async () => {

@@ -14,10 +14,14 @@ const MAX_SEGMENTS = 8;
  * Windows paths alike; a folder name a project cannot hold (a space, `..`) breaks the run.
  */
 export function projectCandidates(cwd: string): string[] {
-  const segments = cwd
-    .split(/[\\/]+/)
-    .filter((segment) => segment !== '')
-    .slice(-MAX_SEGMENTS);
+  // `.` and `..` resolved as the shell would (`/src/billing/api/..` is `/src/billing`).
+  const segments: string[] = [];
+  for (const segment of cwd.split(/[\\/]+/)) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  segments.splice(0, Math.max(0, segments.length - MAX_SEGMENTS));
   const candidates = new Set<string>();
   for (let start = 0; start < segments.length; start += 1) {
     for (let end = start + 1; end <= segments.length; end += 1) {

@@ -1,6 +1,13 @@
 import { MAX_CONTEXT_CHARS, anyWordTsQuery, contextText, projectCandidates } from './project-context';
 
 describe('projectCandidates', () => {
+  it('resolves . and .. as the shell would', () => {
+    expect(projectCandidates('/src/billing/api/..')).toEqual(projectCandidates('/src/billing'));
+    expect(projectCandidates('/src/billing/./api')).toEqual(projectCandidates('/src/billing/api'));
+    expect(projectCandidates('/src/billing/./api')).toContain('billing/api');
+    expect(projectCandidates('/../..')).toEqual([]);
+  });
+
   it('names every run of folder names, nearest the work included', () => {
     const candidates = projectCandidates('/home/ann/src/my-app/backend');
     expect(candidates).toEqual(
@@ -20,10 +27,11 @@ describe('projectCandidates', () => {
   });
 
   it('breaks runs at folder names a project cannot hold', () => {
+    // `app/..` resolves away: the folders are home, My Documents, web.
     const candidates = projectCandidates('/home/My Documents/app/../web');
-    expect(candidates).toEqual(expect.arrayContaining(['app', 'web', 'home']));
+    expect(candidates).toEqual(expect.arrayContaining(['web', 'home']));
     expect(candidates.some((c) => c.includes(' ') || c.includes('..'))).toBe(false);
-    expect(candidates).not.toContain('app/../web');
+    expect(candidates).not.toContain('app');
   });
 
   it('looks only at the deepest 8 folders and at names of at most 80 characters', () => {

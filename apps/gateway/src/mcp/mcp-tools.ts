@@ -97,10 +97,20 @@ const artifactLocator = (args: Record<string, unknown>): ContentLocator => ({
 const get = (kind: ContentKind, locator: ContentLocator, context: ToolContext) =>
   context.reads.get(kind, locator, context.actor);
 
-const update = (kind: ContentKind, locator: ContentLocator, body: unknown, context: ToolContext) =>
-  context.reads.change(kind, locator, () =>
+/**
+ * An update names at least one field to change: one that names none would change nothing and answer the item, a
+ * read that a token with `content:write` alone may not make.
+ */
+const update = (kind: ContentKind, locator: ContentLocator, body: unknown, context: ToolContext) => {
+  const changes = Object.entries(body as object).filter(
+    ([field, value]) => field !== 'expected_version' && value !== undefined,
+  );
+  if (changes.length === 0)
+    throw new ToolArgumentError(`nothing to update: give at least one field of the ${kind} to change`);
+  return context.reads.change(kind, locator, () =>
     context.rpc.request(ContentRpc.update(kind), { actor: context.actor, locator, body }),
   );
+};
 
 /**
  * The MCP tools (PRODUCT.md §14): search, then get / create / update for each kind of content, and

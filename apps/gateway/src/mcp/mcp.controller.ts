@@ -46,8 +46,16 @@ class JsonRpcFailure extends Error {
 /** What a failed tool call tells the model: the REST API's error code, message and field errors. */
 function toolError(error: unknown): { code: string; text: string } {
   const described = (code: string, message: string, fields?: { field: string; message: string }[]) => {
-    const listed = fields?.map((item) => `${item.field} ${item.message}`).join('; ');
-    return { code, text: `${code}: ${message}${listed ? ` (${listed})` : ''}` };
+    // Each field once, then what is wrong with it (class-validator's messages often start with the field's name).
+    const listed = fields
+      ?.map(
+        (item) =>
+          `${item.field}: ${item.message.startsWith(`${item.field} `) ? item.message.slice(item.field.length + 1) : item.message}`,
+      )
+      .join('; ');
+    // The REST answer points at its `validation_errors`; a tool result has none but the list here.
+    const said = listed ? message.replace(/: see validation_errors$/, '') : message;
+    return { code, text: `${code}: ${said}${listed ? ` (${listed})` : ''}` };
   };
   if (error instanceof ToolArgumentError) return described('VALIDATION_FAILED', error.message);
   if (error instanceof ProblemError) return described(error.code, error.detail, error.extras.validationErrors);

@@ -31,10 +31,18 @@ function normalizedOrigin(origin: string): string {
   }
 }
 
-/** Whether two resource URIs name the same resource, compared in their normalized form (RFC 8707). */
+/**
+ * Whether two resource URIs name the same resource, compared in their normalized form (RFC 8707), a trailing `/`
+ * aside: the MCP endpoint answers at `…/mcp/v1/common/` too, and a client configured with that URL sends it.
+ */
 export function sameResource(a: string, b: string): boolean {
+  const normalized = (uri: string): string => {
+    const url = new URL(uri);
+    if (url.pathname.length > 1 && url.pathname.endsWith('/')) url.pathname = url.pathname.replace(/\/+$/, '');
+    return url.href;
+  };
   try {
-    return new URL(a).href === new URL(b).href;
+    return normalized(a) === normalized(b);
   } catch {
     return false;
   }

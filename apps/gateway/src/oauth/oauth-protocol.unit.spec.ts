@@ -81,7 +81,9 @@ describe('OAuth protocol helpers', () => {
     expect(publicOrigin(request('LOCALHOST:3990'), new BlockList(), undefined)).toBe('http://localhost:3990');
     expect(publicOrigin(request('evil"host'), new BlockList(), undefined)).toBe('http://localhost');
     expect(sameResource('HTTP://LOCALHOST:80/mcp/v1/common', 'http://localhost/mcp/v1/common')).toBe(true);
-    expect(sameResource('http://localhost/mcp/v1/common/', 'http://localhost/mcp/v1/common')).toBe(false);
+    // The endpoint answers at both: a client configured with the slash sends it.
+    expect(sameResource('http://localhost/mcp/v1/common/', 'http://localhost/mcp/v1/common')).toBe(true);
+    expect(sameResource('http://localhost/mcp/v1/commons', 'http://localhost/mcp/v1/common')).toBe(false);
     expect(sameResource('not a url', 'not a url')).toBe(false);
   });
 

@@ -198,10 +198,12 @@ export class OAuthController {
         client_name: client.client_name,
         redirect_uris: client.redirect_uris,
         ...(client.client_uri ? { client_uri: client.client_uri } : {}),
-        grant_types: [...new Set(grantTypes as string[])],
+        // What is registered (RFC 7591 §3.2.1: the server's values, not the request's): every client may
+        // refresh, and may ask for any scope at authorization.
+        grant_types: GRANT_TYPES,
         response_types: ['code'],
         token_endpoint_auth_method: 'none',
-        scope: (parseScopes(metadata.scope as string | undefined) ?? []).join(' '),
+        scope: OAUTH_SCOPE_NAMES.join(' '),
       });
   }
 
