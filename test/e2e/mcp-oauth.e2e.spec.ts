@@ -1008,11 +1008,22 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect((await rpc(tokens.access_token, 'resources/list')).error?.code).toBe(-32601);
       const get = await call(base, 'GET', '/mcp/v1/common', { key: tokens.access_token });
       expect(get.status).toBe(405);
+      // Refusals before any tool runs name their code too: a scope the token lacks, a protocol version.
+      const readOnly = await connect(user, { scope: 'content:read' });
+      const create = {
+        jsonrpc: '2.0',
+        id: ++sequence,
+        method: 'tools/call',
+        params: { name: 'create_memory', arguments: { text: 'x' } },
+      };
+      expect((await mcp(readOnly.access_token, create)).status).toBe(403);
+      // (Connecting again replaced the first grant: the read-only token is the app's now.)
+      expect((await mcp(readOnly.access_token, create, { 'mcp-protocol-version': '1999-01-01' })).status).toBe(400);
       type Logged = { action: string; outcome: string; data: Body };
 
       const logged = await waitFor(
         () => user.request<{ events: Logged[] }>('GET', '/api/v1/audit-log?type=oauth_token.used'),
-        (response) => response.body.events?.length === 4,
+        (response) => response.body.events?.length === 6,
       );
       expect(
         logged.body.events
@@ -1023,12 +1034,14 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         ['mcp.tools_call', 'failure', 'POST', 200, 'INVALID_PARAMS'],
         ['mcp.other', 'failure', 'POST', 200, 'METHOD_NOT_FOUND'],
         ['mcp.other', 'failure', 'GET', 405, null],
+        ['memories.create', 'failure', 'POST', 403, 'INSUFFICIENT_SCOPE'],
+        ['memories.create', 'failure', 'POST', 400, 'UNSUPPORTED_PROTOCOL_VERSION'],
       ]);
       const failures = await user.request<{ events: Logged[] }>(
         'GET',
         '/api/v1/audit-log?type=oauth_token.used&outcome=failure',
       );
-      expect(failures.body.events).toHaveLength(4);
+      expect(failures.body.events).toHaveLength(6);
     });
 
     it('reports bad arguments as a tool error the model can read, and stores nothing', async () => {

@@ -92,6 +92,7 @@ export class McpController {
     if (version !== undefined && !PROTOCOL_VERSIONS.includes(String(version))) {
       // A refusal of the transport (MCP: 400), before any JSON-RPC message is read: problem+json, as every
       // HTTP error of the platform (PRODUCT.md §1).
+      noteMcpError(request, 'UNSUPPORTED_PROTOCOL_VERSION');
       throw new ProblemError(
         HttpStatus.BAD_REQUEST,
         'UNSUPPORTED_PROTOCOL_VERSION',
@@ -234,7 +235,7 @@ export class McpController {
     const tool = MCP_TOOLS.find((candidate) => candidate.name === params.name);
     if (!tool)
       throw new JsonRpcFailure(JsonRpcError.invalidParams, `unknown tool "${String(params.name).slice(0, 100)}"`);
-    this.requireScope(identity, tool.scope, origin);
+    this.requireScope(identity, tool.scope, origin, request);
     const args = params.arguments ?? {};
     if (typeof args !== 'object' || args === null || Array.isArray(args))
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'arguments must be an object');
@@ -259,7 +260,7 @@ export class McpController {
     request: Request,
     origin: string,
   ): Promise<unknown> {
-    this.requireScope(identity, 'content:read', origin);
+    this.requireScope(identity, 'content:read', origin, request);
     const page = params.cursor === undefined ? 1 : Number(params.cursor);
     if (!Number.isInteger(page) || page < 1 || page > 10_000)
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'cursor is not one this server gave');
@@ -305,7 +306,7 @@ export class McpController {
     request: Request,
     origin: string,
   ): Promise<unknown> {
-    this.requireScope(identity, 'content:read', origin);
+    this.requireScope(identity, 'content:read', origin, request);
     const name = params.name;
     const args = params.arguments ?? {};
     if (typeof name !== 'string' || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) || name.length > 255)
@@ -347,8 +348,10 @@ export class McpController {
   }
 
   /** MCP authorization: a token without the scope gets 403 insufficient_scope, naming the scope to ask for. */
-  private requireScope(identity: OAuthIdentity, scope: OAuthScope, origin: string): void {
+  private requireScope(identity: OAuthIdentity, scope: OAuthScope, origin: string, request: Request): void {
     if (identity.scopes.includes(scope)) return;
+    // Its oauth_token.used names the refusal, as a tool's own refusal is named.
+    noteMcpError(request, 'INSUFFICIENT_SCOPE');
     throw new ProblemError(
       HttpStatus.FORBIDDEN,
       'INSUFFICIENT_SCOPE',
