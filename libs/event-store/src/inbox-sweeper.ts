@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { deleteInBatches } from './database';
+import { PeriodicSweep } from './periodic-sweep';
 
 /**
  * How long a consumer remembers a handled message (es_consumer_inbox). A message is redelivered only while it is
@@ -29,32 +30,10 @@ export function sweepInbox(
   );
 }
 
-/** Keeps every consumer's inbox to its retention: a minute after start, then hourly. Replicas may sweep together. */
-export class InboxSweeper {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly logger: LoggerService,
-  ) {}
-
-  start(): void {
-    const sweep = (): void => {
-      this.running = sweepInbox(this.dataSource.manager)
-        .catch((error: unknown) =>
-          this.logger.warn({ msg: 'could not sweep the consumer inbox', error: String(error) }, 'InboxSweeper'),
-        )
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(sweep, SWEEP_EVERY_MS).unref();
-        });
-    };
-    this.timer = setTimeout(sweep, FIRST_SWEEP_AFTER_MS).unref();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
+/** Keeps every consumer's inbox to its retention: a minute after start, then hourly. */
+export function inboxSweeper(dataSource: DataSource, logger: LoggerService): PeriodicSweep {
+  return new PeriodicSweep('the consumer inbox', () => sweepInbox(dataSource.manager), logger, {
+    everyMs: SWEEP_EVERY_MS,
+    firstAfterMs: FIRST_SWEEP_AFTER_MS,
+  });
 }

@@ -5,4 +5,5 @@ export * from './idempotent-consumer';
 export * from './inbox-sweeper';
 export * from './migrations/1764140000000-create-event-store';
 export * from './outbox-relay';
+export * from './periodic-sweep';
 export * from './projection';

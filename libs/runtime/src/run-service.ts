@@ -25,7 +25,7 @@ import {
 } from '#common';
 import {
   DatabaseReadiness,
-  InboxSweeper,
+  inboxSweeper,
   JetStreamEventPublisher,
   OutboxRelay,
   createServiceDataSource,
@@ -240,9 +240,9 @@ export async function runService<Env extends ServiceEnv>(
     lockName: definition.name,
   });
   relay.start();
-  const inboxSweeper = new InboxSweeper(dataSource, logger);
-  inboxSweeper.start();
-  const stoppables: Stoppable[] = [relay, inboxSweeper, ...((await definition.afterStart?.(context, app)) ?? [])];
+  const sweeper = inboxSweeper(dataSource, logger);
+  sweeper.start();
+  const stoppables: Stoppable[] = [relay, sweeper, ...((await definition.afterStart?.(context, app)) ?? [])];
 
   logger.log({ msg: 'ready', http: await app.getUrl() }, 'Startup');
   onShutdown(logger, async () => {

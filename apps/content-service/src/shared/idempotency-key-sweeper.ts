@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicSweep } from '#event-store';
 import { sweepExpiredKeys } from './idempotency';
 
 /** How often Idempotency-Keys past their 24 hours are deleted. */
@@ -8,23 +9,19 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 /** Keeps `idempotency_keys` to the last day: a create only ever replaces its own expired key. */
 @Injectable()
 export class IdempotencyKeySweeper implements OnModuleDestroy {
-  private readonly logger = new Logger(IdempotencyKeySweeper.name);
-  private readonly timer: NodeJS.Timeout;
+  private readonly sweep: PeriodicSweep;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
+  constructor(dataSource: DataSource) {
+    this.sweep = new PeriodicSweep(
+      'expired idempotency keys',
+      () => sweepExpiredKeys(dataSource.manager),
+      new Logger(IdempotencyKeySweeper.name),
+      { everyMs: SWEEP_EVERY_MS, firstAfterMs: SWEEP_EVERY_MS },
+    );
+    this.sweep.start();
   }
 
-  async sweep(): Promise<number> {
-    try {
-      return await sweepExpiredKeys(this.dataSource.manager);
-    } catch (error) {
-      this.logger.warn(`could not sweep expired idempotency keys: ${String(error)}`);
-      return 0;
-    }
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.sweep.stop();
   }
 }

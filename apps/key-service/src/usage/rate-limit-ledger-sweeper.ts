@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { PeriodicSweep } from '#event-store';
 
 /** Hours of the ledger kept: the current one is all the gateways read; the day before stays for a look back. */
 const LEDGER_KEPT_HOURS = 48;
@@ -21,23 +22,19 @@ export async function sweepRateLimitLedger(
 /** Keeps `rate_limit_ledger` (a row per account, hour and gateway instance) to its last two days. */
 @Injectable()
 export class RateLimitLedgerSweeper implements OnModuleDestroy {
-  private readonly logger = new Logger(RateLimitLedgerSweeper.name);
-  private readonly timer: NodeJS.Timeout;
+  private readonly sweep: PeriodicSweep;
 
-  constructor(private readonly dataSource: DataSource) {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS).unref();
+  constructor(dataSource: DataSource) {
+    this.sweep = new PeriodicSweep(
+      'the rate-limit ledger',
+      () => sweepRateLimitLedger(dataSource.manager),
+      new Logger(RateLimitLedgerSweeper.name),
+      { everyMs: SWEEP_EVERY_MS, firstAfterMs: SWEEP_EVERY_MS },
+    );
+    this.sweep.start();
   }
 
-  async sweep(): Promise<number> {
-    try {
-      return await sweepRateLimitLedger(this.dataSource.manager);
-    } catch (error) {
-      this.logger.warn(`could not sweep the rate-limit ledger: ${String(error)}`);
-      return 0;
-    }
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  onModuleDestroy(): Promise<void> {
+    return this.sweep.stop();
   }
 }
