@@ -1065,6 +1065,25 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       expect((await tool(token, 'get_memory', { id: 'not-a-uuid' })).isError).toBe(true);
       const after = await owner.request<{ total_count: number }>('GET', '/api/v1/memories');
       expect(after.body.total_count).toBe(before.body.total_count);
+      // A token that may write but not read learns where its write went, not what the item holds.
+      const writer = await DashboardUser.signup(base);
+      const writeOnly = await connect(writer, { scope: 'content:write' });
+      const secret = await writer.request<{ id: string }>('POST', '/api/v1/memories', {
+        body: { text: 'the launch code is 0000', status: 'active' },
+      });
+      const rewritten = await tool(writeOnly.access_token, 'update_memory', {
+        id: secret.body.id,
+        status: 'active',
+        title: 'T',
+      });
+      expect(rewritten.isError).toBeUndefined();
+      expect(rewritten.structuredContent).toEqual({
+        id: secret.body.id,
+        project: null,
+        version: 2,
+        updated_at: expect.any(String),
+      });
+      expect(JSON.stringify(rewritten)).not.toContain('launch code');
       // An update that changes nothing would answer the item: a read, which a write-only token may not make.
       const mine = await owner.request<{ id: string }>('POST', '/api/v1/memories', { body: { text: 'kept' } });
       const empty = await tool(token, 'update_memory', { id: mine.body.id });

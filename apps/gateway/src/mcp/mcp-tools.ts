@@ -97,10 +97,7 @@ const artifactLocator = (args: Record<string, unknown>): ContentLocator => ({
 const get = (kind: ContentKind, locator: ContentLocator, context: ToolContext) =>
   context.reads.get(kind, locator, context.actor);
 
-/**
- * An update names at least one field to change: one that names none would change nothing and answer the item, a
- * read that a token with `content:write` alone may not make.
- */
+/** An update names at least one field to change: one that names none would change nothing. */
 const update = (kind: ContentKind, locator: ContentLocator, body: unknown, context: ToolContext) => {
   const changes = Object.entries(body as object).filter(
     ([field, value]) => field !== 'expected_version' && value !== undefined,

@@ -64,6 +64,16 @@ function toolError(error: unknown): { code: string; text: string } {
   return described('INTERNAL_ERROR', 'the tool failed; retry later');
 }
 
+/** What a write answers a token without `content:read`: the item's address and version, none of its content. */
+function whereWritten(item: unknown): Record<string, unknown> {
+  const fields = (item ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    ['id', 'project', 'slug', 'version', 'updated_at']
+      .filter((name) => name in fields)
+      .map((name) => [name, fields[name]]),
+  );
+}
+
 /**
  * The MCP endpoint (PRODUCT.md §14): Streamable HTTP, MCP 2025-06-18, stateless. Each POST carries one
  * JSON-RPC message and gets one JSON answer (no server-initiated stream, so GET and DELETE are 405).
@@ -240,7 +250,10 @@ export class McpController {
     if (typeof args !== 'object' || args === null || Array.isArray(args))
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'arguments must be an object');
     try {
-      const result = await tool.run(args as Record<string, unknown>, this.context(request));
+      const written = await tool.run(args as Record<string, unknown>, this.context(request));
+      // A token that may write but not read learns where its write went, not the item's content.
+      const result =
+        tool.scope === 'content:write' && !identity.scopes.includes('content:read') ? whereWritten(written) : written;
       return { content: [{ type: 'text', text: JSON.stringify(result) }], structuredContent: result };
     } catch (error) {
       if (error instanceof ProblemError || error instanceof RpcCallError || error instanceof ToolArgumentError) {
