@@ -7,7 +7,7 @@
 // the detector what a `legitimate` resolution teaches live), so an export of the audit log replays to its alerts.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ContractViolation, parseEventMessage } from '#contracts';
+import { ContractViolation, RESOLUTIONS, parseEventMessage } from '#contracts';
 import { AlertBook } from './detector/alert-book';
 import { Detector, type WorkingHours, detectorConfig } from './detector/detector';
 import { type AccountSettings, lessonStateId, usableWorkingHours } from './detector/detector-runner';
@@ -18,7 +18,6 @@ Runs the anomaly detector over NDJSON events (one event, or a batch message, per
 prints the alerts it would raise as NDJSON on stdout, then a summary on stderr.
 `;
 
-const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'] as const;
 const isResolution = (value: unknown): value is (typeof RESOLUTIONS)[number] =>
   (RESOLUTIONS as readonly unknown[]).includes(value);
 

@@ -93,15 +93,19 @@ export function versionsOf<F extends Fields>(
   let state = start;
   for (const recorded of events) {
     state = evolve(state, recorded);
-    if (!state.deleted)
-      versions.push({
-        version: state.version,
-        fields: state.fields,
-        created_at: recorded.occurredAt,
-        actor: recorded.actor,
-      });
+    const version = versionAfter(state, recorded);
+    if (version) versions.push(version);
   }
   return versions;
+}
+
+/** The version an event left, with when and by whom; none when it deleted the resource. */
+export function versionAfter<F extends Fields>(
+  state: ContentState<F>,
+  recorded: RecordedContentEvent<F>,
+): ContentVersion<F> | undefined {
+  if (state.deleted) return undefined;
+  return { version: state.version, fields: state.fields, created_at: recorded.occurredAt, actor: recorded.actor };
 }
 
 /** By value, whatever the order of object keys (jsonb reorders them); arrays keep their order. */

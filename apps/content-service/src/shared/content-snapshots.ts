@@ -34,10 +34,13 @@ export async function foldKeepingSnapshots<F extends Fields>(
   stream: string,
   events: RecordedContentEvent<F>[],
   start: ContentState<F> | null,
+  /** Sees the state after each event, on the same pass (a page of versions is read from it). */
+  visit?: (state: ContentState<F>, recorded: RecordedContentEvent<F>) => void,
 ): Promise<ContentState<F> | null> {
   let state = start;
   for (const recorded of events) {
     state = evolve(state, recorded);
+    visit?.(state, recorded);
     if (state.version % SNAPSHOT_INTERVAL === 0)
       await manager.query(
         `INSERT INTO content_snapshots (stream_id, stream_version, state) VALUES ($1, $2, $3)

@@ -15,7 +15,7 @@ import {
   type Fields,
   type RecordedContentEvent,
   contentStream,
-  versionsOf,
+  versionAfter,
 } from './content-resource';
 import { foldKeepingSnapshots, nearestSnapshot } from './content-snapshots';
 
@@ -106,8 +106,11 @@ export class ContentStore {
     const last = Math.max(...listed);
     const start = await nearestSnapshot<F>(manager, stream, first - 1);
     const events = await this.recorded<F>(manager, stream, start?.version ?? 0, last);
-    await foldKeepingSnapshots(manager, stream, events, start);
-    const versions = versionsOf(events, start).filter((version) => version.version >= first);
+    const versions: ContentVersion<F>[] = [];
+    await foldKeepingSnapshots(manager, stream, events, start, (state, recorded) => {
+      const version = state.version >= first ? versionAfter(state, recorded) : undefined;
+      if (version) versions.push(version);
+    });
     return { versions: page.newestFirst ? versions.reverse() : versions, total };
   }
 

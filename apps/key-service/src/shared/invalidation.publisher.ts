@@ -32,7 +32,7 @@ export class InvalidationPublisher {
    */
   async publish(invalidation: KeyInvalidation): Promise<void> {
     try {
-      await this.nats.publishNotice(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation), CONFIRM_TIMEOUT_MS);
+      await this.send(invalidation);
     } catch (error) {
       // 503 at the edge, which clients retry: the change is saved, and its retry announces it again.
       throw new DomainError(
@@ -49,7 +49,7 @@ export class InvalidationPublisher {
    */
   async publishOrLog(invalidation: KeyInvalidation): Promise<void> {
     try {
-      await this.publish(invalidation);
+      await this.send(invalidation);
     } catch (error) {
       this.logger.warn(`key invalidation not confirmed by NATS; sent again in the background: ${String(error)}`);
       // One retry per notice: the same key announced again during an outage joins the one already pending.
@@ -61,6 +61,11 @@ export class InvalidationPublisher {
     }
   }
 
+  /** The notice itself, confirmed by the server within CONFIRM_TIMEOUT_MS or failing. */
+  private send(invalidation: KeyInvalidation): Promise<void> {
+    return this.nats.publishNotice(KEY_INVALIDATION_SUBJECT, JSON.stringify(invalidation), CONFIRM_TIMEOUT_MS);
+  }
+
   /**
    * Sends a notice NATS did not confirm again, a second apart, a few times: a revocation that answered its caller
    * (a rotation without grace, the scheduler's) should reach gateways well before their caches' maximum age.
@@ -69,7 +74,7 @@ export class InvalidationPublisher {
     for (let attempt = 1; attempt <= BACKGROUND_RETRIES; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, BACKGROUND_RETRY_MS).unref());
       try {
-        await this.publish(invalidation);
+        await this.send(invalidation);
         return;
       } catch (error) {
         if (attempt === BACKGROUND_RETRIES)
