@@ -7,6 +7,7 @@ export * from './http/json-nesting';
 export * from './http/problem';
 export * from './http/problem.filter';
 export * from './http/request-context.middleware';
+export * from './http/when-answered';
 export * from './ids/uuid-v7';
 export * from './logging/logger';
 export * from './logging/redact';

@@ -11,7 +11,7 @@ import {
   type VerifiedKey,
   type VerifiedSession,
 } from '#contracts';
-import { ProblemError } from '#common';
+import { ProblemError, whenAnswered } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { isHttps } from '../http/client-address';
 import {
@@ -37,7 +37,6 @@ import type { AccessPolicy, Identity } from './identity';
 import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
 import { mcpErrorOf, mcpRequestFacts } from '../mcp/mcp-action';
-import { whenAnswered } from '../http/when-answered';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);

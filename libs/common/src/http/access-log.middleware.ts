@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { JsonLogger } from '../logging/logger';
+import { whenAnswered } from './when-answered';
 
 /** Probes are polled constantly; logging them would bury the requests that matter. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -14,15 +15,16 @@ export function accessLogMiddleware(logger: JsonLogger) {
   return (request: Request, response: Response, next: NextFunction): void => {
     if (QUIET_PATHS.has(request.path)) return next();
     const startedAt = process.hrtime.bigint();
-    response.once('finish', () => {
-      const level = response.statusCode >= 500 ? 'warn' : response.statusCode >= 400 ? 'info' : 'debug';
+    // On the connection's close, so that a request the client left before its answer is logged too (status 499).
+    whenAnswered(response, (status) => {
+      const level = status >= 500 ? 'warn' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       logger.at(
         level,
         {
           method: request.method,
           path: request.path,
-          status: response.statusCode,
+          status,
           duration_ms: Number((process.hrtime.bigint() - startedAt) / 1000n) / 1000,
         },
         'request',

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { whenAnswered } from '../http/when-answered';
 
 /** One Prometheus registry per process, with Node's default metrics and HTTP request metrics. */
 export class Metrics {
@@ -28,9 +29,10 @@ export class Metrics {
 
   readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
     const stop = this.requestDuration.startTimer();
-    response.once('finish', () => {
+    // Listens for the connection's close, so that a request the client left before its answer is counted too (499).
+    whenAnswered(response, (status) => {
       const route = (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      stop({ method: request.method, route: `${request.baseUrl}${route}`, status: String(response.statusCode) });
+      stop({ method: request.method, route: `${request.baseUrl}${route}`, status: String(status) });
     });
     next();
   };
