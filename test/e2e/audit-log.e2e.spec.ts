@@ -358,17 +358,37 @@ describe('audit log (PRODUCT.md §9.1)', () => {
       }[];
       expect(n).toBe(0);
 
-      // Two years later, with 400 days of retention: this month's partition goes, whole.
-      const later = new AuditPartitions(
-        dataSource,
-        400,
-        new JsonLogger('test', 'silent'),
-        () => new Date(now.getTime() + 2 * 365 * 86_400_000),
-      );
-      const { created, dropped } = await later.maintain();
+      // Rows no monthly partition takes (older than last month when stored) land in the default partition.
+      const laterTime = now.getTime() + 2 * 365 * 86_400_000;
+      const storeOld = async (occurredAt: number) => {
+        const id = randomUUID();
+        await dataSource.query(
+          `INSERT INTO audit_log (event_id, occurred_at, event_type, stream, stream_version, request_id, outcome, action, data, meta, source_stream)
+           VALUES ($1, $2, 'key.used', 'test', 0, 'req_test', 'success', 'read', '{}', '{}', 'AUTH')`,
+          [id, new Date(occurredAt).toISOString()],
+        );
+        return id;
+      };
+      const pastRetention = await storeOld(now.getTime() - 3 * 365 * 86_400_000);
+      const withinRetention = await storeOld(laterTime - 100 * 86_400_000);
+      const inDefault = async () =>
+        (
+          (await dataSource.query(`SELECT event_id FROM ONLY audit_log_default WHERE event_id = ANY($1)`, [
+            [pastRetention, withinRetention],
+          ])) as { event_id: string }[]
+        ).map((r) => r.event_id);
+      expect((await inDefault()).sort()).toEqual([pastRetention, withinRetention].sort());
+
+      // Two years later, with 400 days of retention: this month's partition goes, whole, and the default
+      // partition's rows past the retention go one by one.
+      const later = new AuditPartitions(dataSource, 400, new JsonLogger('test', 'silent'), () => new Date(laterTime));
+      const { created, dropped, expiredDefaultRows } = await later.maintain();
       expect(dropped).toContain(current);
       expect(created.length).toBeGreaterThan(0);
       expect(await names()).not.toContain(current);
+      expect(expiredDefaultRows).toBe(1);
+      expect(await inDefault()).toEqual([withinRetention]);
+      await dataSource.query(`DELETE FROM audit_log_default WHERE event_id = $1`, [withinRetention]);
     });
   });
 

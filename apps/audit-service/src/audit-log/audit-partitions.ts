@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { deleteInBatches } from '#event-store';
 
 const DAY_MS = 86_400_000;
 
@@ -13,7 +14,9 @@ export function partitionName(month: Date): string {
 
 /**
  * Monthly partitions of the audit log: created from last month to two months ahead, and dropped
- * whole once their last day is older than the retention. Runs at start and then daily.
+ * whole once their last day is older than the retention. Rows in the default partition (events older than
+ * last month when they were stored, as when a new audit database reads streams that keep more, or a month
+ * whose partition could not be created) are deleted one by one past the retention. Runs at start and then daily.
  */
 export class AuditPartitions {
   private timer?: NodeJS.Timeout;
@@ -39,7 +42,7 @@ export class AuditPartitions {
     clearInterval(this.timer);
   }
 
-  async maintain(): Promise<{ created: string[]; dropped: string[] }> {
+  async maintain(): Promise<{ created: string[]; dropped: string[]; expiredDefaultRows: number }> {
     const now = this.now();
     const created: string[] = [];
     for (let offset = -1; offset <= 2; offset += 1) {
@@ -68,13 +71,29 @@ export class AuditPartitions {
     const dropped: string[] = [];
     for (const partition of partitions) {
       const upper = /TO \('([^']+)'\)/.exec(partition.bound)?.[1];
-      if (upper && Date.parse(upper) <= cutoff.getTime()) {
-        await this.dataSource.query(`DROP TABLE ${partition.name}`);
+      if (!upper || Date.parse(upper) > cutoff.getTime()) continue;
+      try {
+        // IF EXISTS: another replica of audit-service, starting at the same moment, may have dropped it first.
+        await this.dataSource.query(`DROP TABLE IF EXISTS ${partition.name}`);
         dropped.push(partition.name);
+      } catch (error) {
+        this.logger.warn(
+          { msg: `audit partition ${partition.name} not dropped`, error: String(error) },
+          'AuditPartitions',
+        );
       }
     }
-    if (created.length || dropped.length)
-      this.logger.log({ msg: 'audit partitions maintained', created, dropped }, 'AuditPartitions');
-    return { created, dropped };
+    const expiredDefaultRows = await deleteInBatches(this.dataSource.manager, {
+      table: 'audit_log_default',
+      where: 'occurred_at < $1',
+      orderBy: 'occurred_at',
+      params: [cutoff.toISOString()],
+    });
+    if (created.length || dropped.length || expiredDefaultRows)
+      this.logger.log(
+        { msg: 'audit partitions maintained', created, dropped, expired_default_rows: expiredDefaultRows },
+        'AuditPartitions',
+      );
+    return { created, dropped, expiredDefaultRows };
   }
 }

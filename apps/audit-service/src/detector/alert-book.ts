@@ -22,12 +22,16 @@ export interface Alert {
 export const DEFAULT_COOLDOWN_MS = 3_600_000;
 /** How many addresses and places a folded alert's evidence keeps (the latest ones). */
 export const EVIDENCE_LIST_MAX = 20;
-/** Evidence lists that grow as repeats fold in, rather than show the latest occurrence only. */
-const ACCUMULATED = ['ips', 'locations'] as const;
+/**
+ * Evidence lists that grow as repeats fold in, rather than show the latest occurrence only, and how many of
+ * the latest each keeps. An `off_hours` alert keeps every hour of the week it was raised for (168 at most), so
+ * that resolving it as legitimate teaches them all.
+ */
+const ACCUMULATED = { ips: EVIDENCE_LIST_MAX, locations: EVIDENCE_LIST_MAX, hours_of_week: 168 } as const;
 
 /**
- * The evidence of a repeat folded into an alert: the latest occurrence's, with the addresses and places of
- * every occurrence so far (each once, oldest first, at most EVIDENCE_LIST_MAX), and what was done about the
+ * The evidence of a repeat folded into an alert: the latest occurrence's, with the addresses, places and hours of
+ * every occurrence so far (each once, oldest first, at most ACCUMULATED's count), and what was done about the
  * alert (`auto_revoked`) kept. Pure.
  */
 export function mergeEvidence(
@@ -35,7 +39,7 @@ export function mergeEvidence(
   latest: Record<string, unknown>,
 ): Record<string, unknown> {
   const merged = { ...latest };
-  for (const field of ACCUMULATED) {
+  for (const [field, max] of Object.entries(ACCUMULATED)) {
     const items = [previous[field], latest[field]].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []));
     if (items.length === 0) continue;
     const seen = new Set<string>();
@@ -43,7 +47,7 @@ export function mergeEvidence(
       const identity = JSON.stringify(item);
       return seen.has(identity) ? false : (seen.add(identity), true);
     });
-    merged[field] = union.slice(-EVIDENCE_LIST_MAX);
+    merged[field] = union.slice(-max);
   }
   if (previous.auto_revoked !== undefined && latest.auto_revoked === undefined)
     merged.auto_revoked = previous.auto_revoked;

@@ -42,13 +42,25 @@ function orderBy(sortBy: keyof typeof SORT_COLUMNS = 'last_seen', order: 'asc' |
   return `${SORT_COLUMNS[sortBy]} ${direction}, last_seen DESC, id`;
 }
 
+/**
+ * `account_id` matching parameter `$n` (null: the operators' alerts). Spelled for the index on `account_id`:
+ * PostgreSQL uses no index for `IS NOT DISTINCT FROM`, which scanned the whole table for every finding. The
+ * parameter is still bound when null, so that the numbering of the others stays.
+ */
+const accountIs = (n: number, accountId: string | null): string =>
+  accountId === null ? `account_id IS NULL AND $${n}::uuid IS NULL` : `account_id = $${n}`;
+
 /** Alerts as stored: the latest per (account, dedup key) is the one a finding may fold into. */
 export class AlertsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Locked until the detector's batch commits: a resolution committed meanwhile is seen (and the finding opens a
+   * new alert) instead of being folded over.
+   */
   async latest(accountId: string | null, dedupKey: string, manager: EntityManager): Promise<Alert | undefined> {
     const [row] = (await manager.query(
-      `SELECT * FROM alerts WHERE account_id IS NOT DISTINCT FROM $1 AND dedup_key = $2 ORDER BY last_seen DESC LIMIT 1`,
+      `SELECT * FROM alerts WHERE ${accountIs(1, accountId)} AND dedup_key = $2 ORDER BY last_seen DESC LIMIT 1 FOR UPDATE`,
       [accountId, dedupKey],
     )) as AlertRow[];
     return row ? rowToAlert(row) : undefined;
@@ -119,7 +131,7 @@ export class AlertsRepository {
     limit: number,
   ): Promise<{ items: Alert[]; total: number }> {
     const params: unknown[] = [accountId, filters.status ?? null, filters.rule ?? null, filters.key_id ?? null];
-    const where = `account_id IS NOT DISTINCT FROM $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule = $3) AND ($4::uuid IS NULL OR key_id = $4)`;
+    const where = `${accountIs(1, accountId)} AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule = $3) AND ($4::uuid IS NULL OR key_id = $4)`;
     const [{ count }] = (await this.dataSource.query(
       `SELECT count(*)::int AS count FROM alerts WHERE ${where}`,
       params,

@@ -123,6 +123,34 @@ const asPair = <T extends IpFailure | PrefixFailure>(failure: T | number): T =>
   (typeof failure === 'number' ? [failure, null] : failure) as T;
 
 /**
+ * The most failures a window keeps (the newest): the rules need a count that reaches a threshold of a few, and
+ * a few addresses for the evidence. Without a bound, a flood of bad keys from one address grew its window by
+ * every failure for 5 minutes: each failure copied the whole list, and the state written after every batch
+ * grew with it. A burst's count reads "or more" once its window is full.
+ */
+export const FAILURES_KEPT = 1_000;
+
+/** A window's failures still within the burst window, with room for one more. */
+function recentFailures<T extends IpFailure | PrefixFailure>(
+  failures: (T | number)[] | undefined,
+  inWindow: (t: number) => boolean,
+): T[] {
+  const recent = (failures ?? []).map(asPair<T>).filter(([t]) => inWindow(t));
+  return recent.length >= FAILURES_KEPT ? recent.slice(recent.length - FAILURES_KEPT + 1) : recent;
+}
+
+/** The newest failure's time (events arrive slightly out of order, so not always the last entry's). */
+function newestOf(failures: (IpFailure | PrefixFailure | number)[]): number {
+  let newest = -Infinity;
+  for (const failure of failures) newest = Math.max(newest, asPair(failure)[0]);
+  return newest;
+}
+
+/** How a burst's count reads: a full window holds only the newest failures. */
+const countOf = (count: number): string =>
+  count >= FAILURES_KEPT ? `${count.toLocaleString('en')} or more` : String(count);
+
+/**
  * A recent burst a success from its address escalates: the address's, a key prefix's from it, or an account's
  * share of an address's mixed burst. A share that escalated is kept (marked) while its window lasts, so that the
  * account is not told of the burst again for others' failures.
@@ -477,17 +505,20 @@ export class Detector {
     }
     if (event.type === 'auth.failed') return this.failed(event, data, at);
     const succeeded = (data.status ?? 200) < 400;
-    // String ids only: the runner read the state of exactly these (watchedStateId).
-    if (event.type === 'key.used' && typeof data.key_id === 'string' && succeeded)
-      return this.used(event, data, at, {
+    // String ids only: the runner read the state of exactly these (watchedStateId). Every request a key was
+    // admitted for is a use of it, whatever the answer: a stolen key walking through ids gets 404s, from a new
+    // country, at night. Only a success escalates a burst (`succeeded`).
+    if (event.type === 'key.used' && typeof data.key_id === 'string')
+      return this.used(event, data, at, succeeded, {
         stateId: data.key_id,
         noun: 'The key',
         named: { key_id: data.key_id, ...(data.key_prefix ? { key_prefix: data.key_prefix } : {}) },
         evidence: {},
       });
-    // An MCP request refused inside its 200 (error_code) did nothing, like a failed key request.
+    // An MCP request refused inside its 200 (error_code), or for its token's scope (403), did nothing: the app's
+    // token was not accepted for it, as a key refused for its integration is a failed authentication.
     if (event.type === 'oauth_token.used' && typeof data.grant_id === 'string' && succeeded && !data.error_code)
-      return this.used(event, data, at, {
+      return this.used(event, data, at, succeeded, {
         stateId: grantStateId(data.grant_id),
         noun: 'A connected app',
         named: {},
@@ -527,7 +558,7 @@ export class Detector {
     return { keys, removedKeys, windows };
   }
 
-  /** A resolution as `legitimate` teaches the baseline: that country is trusted for the key. */
+  /** A resolution as `legitimate` teaches the baseline: that country, or those hours of the week, are trusted for the key. */
   learnLegitimate(rule: Rule, keyId: string | undefined, evidence: Record<string, unknown>): void {
     const key = keyId ? own(this.state.keys, keyId) : undefined;
     if (!key || !keyId) return;
@@ -539,14 +570,16 @@ export class Detector {
     ) {
       key.trustedCountries.push(evidence.country);
     }
-    if (rule === 'off_hours' && typeof evidence.hour_of_week === 'number') {
-      // The hour is in the account's time zone when working hours were set, else in UTC.
+    if (rule === 'off_hours') {
+      // Every hour the alert was raised for (its repeats folded in), or the one hour of an alert stored before
+      // they were gathered. In the account's time zone when working hours were set, else in UTC.
+      const hours = Array.isArray(evidence.hours_of_week) ? evidence.hours_of_week : [evidence.hour_of_week];
       const list = evidence.hour_basis === 'local' ? (key.trustedLocalHours ??= []) : key.hoursOfWeek;
-      if (!list.includes(evidence.hour_of_week)) list.push(evidence.hour_of_week);
+      for (const hour of hours) if (typeof hour === 'number' && !list.includes(hour)) list.push(hour);
     }
   }
 
-  private used(event: EventEnvelope, data: UsedData, at: number, watched: Watched): Finding[] {
+  private used(event: EventEnvelope, data: UsedData, at: number, succeeded: boolean, watched: Watched): Finding[] {
     const { stateId, noun } = watched;
     const accountId = event.meta.account_id;
     const key = (this.state.keys[stateId] = own(this.state.keys, stateId) ?? {
@@ -582,8 +615,8 @@ export class Detector {
     // of burst: failures from the address, and failures from it against one key prefix.
     // An account's share of a mixed burst and the address's own entry are never one alert's: the address's entry
     // is the operators' while shares exist, and becoming an account's removes that account's share (addressBurst).
-    const share = data.ip && accountId ? accountBurstName(data.ip, accountId) : undefined;
-    const burstNames = data.ip ? [data.ip, prefixBurstName(data.ip)] : [];
+    const share = data.ip && accountId && succeeded ? accountBurstName(data.ip, accountId) : undefined;
+    const burstNames = data.ip && succeeded ? [data.ip, prefixBurstName(data.ip)] : [];
     if (share) burstNames.push(share);
     for (const name of burstNames) {
       const burst = own(this.state.burstIps, name);
@@ -687,6 +720,7 @@ export class Detector {
           timezone: hours.timezone,
           days: hours.days,
           hour_of_week: local.hourOfWeek,
+          hours_of_week: [local.hourOfWeek],
           hour_basis: 'local',
         },
       };
@@ -704,6 +738,7 @@ export class Detector {
         baseline: 'hours of the week seen so far',
         window: '1h',
         hour_of_week: hourOfWeek,
+        hours_of_week: [hourOfWeek],
         hour_basis: 'utc',
       },
     };
@@ -768,11 +803,14 @@ export class Detector {
     }
     if (data.reason && REFUSED_AFTER_AUTHENTICATION.has(data.reason)) return findings;
     const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
+    // A burst names no key of its own, even when this failure's key resolved (revoked, expired, suspended): its
+    // failures are against a prefix anyone can send, so auto-revoke must not act on it (only a success does).
+    const { key_id: _failedKey, ...burstBase } = base;
     const prefixBurst = data.key_prefix
-      ? this.prefixBurst(data, data.key_prefix, accountId, at, inWindow, base)
+      ? this.prefixBurst(data, data.key_prefix, accountId, at, inWindow, burstBase)
       : undefined;
     if (data.ip) {
-      const recent = (own(this.state.failuresByIp, data.ip) ?? []).map(asPair).filter(([t]) => inWindow(t));
+      const recent = recentFailures(own(this.state.failuresByIp, data.ip), inWindow);
       recent.push(data.key_prefix ? [at, accountId ?? null, data.key_prefix] : [at, accountId ?? null]);
       this.state.failuresByIp[data.ip] = recent;
       this.windowChanged('failuresByIp', data.ip);
@@ -823,7 +861,7 @@ export class Detector {
       this.state.burstIps[name] = { at, account_id: account, dedup_key: dedup };
       this.windowChanged('burstIps', name);
     };
-    const told = `${count} failed authentications from ${ip} within 5 minutes`;
+    const told = `${countOf(count)} failed authentications from ${ip} within 5 minutes`;
     if (accountId !== null && recent.every(([, account]) => account === accountId)) {
       remember(ip, accountId);
       // The account's share of an earlier mixed burst is this same alert now: one entry escalates it, once.
@@ -856,9 +894,9 @@ export class Detector {
     accountId: string | null | undefined,
     at: number,
     inWindow: (t: number) => boolean,
-    base: Pick<Finding, 'account_id' | 'key_id' | 'key_prefix' | 'at'>,
+    base: Pick<Finding, 'account_id' | 'key_prefix' | 'at'>,
   ): Finding | undefined {
-    const recent = (own(this.state.failuresByPrefix, prefix) ?? []).map(asPair).filter(([t]) => inWindow(t));
+    const recent = recentFailures(own(this.state.failuresByPrefix, prefix), inWindow);
     recent.push([at, data.ip ?? null]);
     this.state.failuresByPrefix[prefix] = recent;
     this.windowChanged('failuresByPrefix', prefix);
@@ -884,7 +922,7 @@ export class Detector {
       rule: 'failed_auth_burst',
       severity: 'medium',
       dedup_key: dedup,
-      summary: `${count} failed authentications against keys starting ${prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
+      summary: `${countOf(count)} failed authentications against keys starting ${prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
       evidence: { observed: count, window: '5m', ips },
     };
   }
@@ -904,10 +942,9 @@ export class Detector {
     if (minute <= this.lastPruneMinute) return;
     this.lastPruneMinute = minute;
     const expired = (newest: number) => at - newest > 2 * this.config.burstWindowMs;
-    const timeOf = (failure: IpFailure | PrefixFailure | number) => asPair(failure)[0];
     for (const bucket of ['failuresByIp', 'failuresByPrefix'] as const)
       for (const [name, failures] of Object.entries(this.state[bucket]))
-        if (expired(Math.max(...failures.map(timeOf)))) {
+        if (expired(newestOf(failures))) {
           delete this.state[bucket][name];
           this.windowChanged(bucket, name);
         }

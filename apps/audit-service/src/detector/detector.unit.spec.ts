@@ -3,6 +3,7 @@ import type { EventEnvelope } from '#contracts';
 import { AlertBook } from './alert-book';
 import {
   DEFAULT_DETECTOR_CONFIG,
+  FAILURES_KEPT,
   detectorConfig,
   distanceKm,
   Detector,
@@ -307,6 +308,31 @@ describe('Detector', () => {
       expect(ofRule(nextSaturday, 'off_hours')).toEqual([]);
     });
 
+    it('learns every hour an alert folded in when it is resolved as legitimate, not only the last one', () => {
+      // Saturday 10:00, 10:55, 11:50 and 12:45 in Berlin, each within the cooldown of the last: one alert (its
+      // repeats folded) for three hours of the week, resolved once.
+      const saturday = Date.UTC(2026, 2, 7, 9, 0);
+      const book = new AlertBook();
+      let alert;
+      for (const minutes of [0, 55, 110, 165])
+        for (const finding of ofRule(
+          sut.observe(keyUsed(keyId, saturday + minutes * MINUTE, { account: BERLIN_ACCOUNT })),
+          'off_hours',
+        ))
+          alert = book.record(finding);
+      expect(alert).toMatchObject({ count: 4, evidence: { hours_of_week: expect.any(Array) } });
+      expect((alert?.evidence.hours_of_week as number[]).length).toBe(3);
+
+      sut.learnLegitimate('off_hours', keyId, alert?.evidence ?? {});
+      const nextSaturday = [0, 55, 110, 165].flatMap((minutes) =>
+        sut.observe(keyUsed(keyId, saturday + 7 * DAY + (minutes + 4) * MINUTE, { account: BERLIN_ACCOUNT })),
+      );
+      const otherHour = sut.observe(keyUsed(keyId, saturday + 7 * DAY + 7 * HOUR, { account: BERLIN_ACCOUNT }));
+
+      expect(ofRule(nextSaturday, 'off_hours')).toEqual([]);
+      expect(ofRule(otherHour, 'off_hours')).toHaveLength(1);
+    });
+
     it('leaves another account without working hours to the learned hours', () => {
       const findings = sut.observe(keyUsed(keyId, Date.UTC(2026, 2, 7, 3, 0)));
 
@@ -532,6 +558,61 @@ describe('Detector', () => {
           evidence: expect.objectContaining({ observed: 10, ips: [attacker] }),
         }),
       ]);
+    });
+
+    it("counts a key's requests that got an error answer as use (a spike, a new country), but escalates on a success only", () => {
+      const walk = Array.from({ length: 101 }, (_, i) =>
+        keyUsed(keyId, MONDAY + DAY + i * 1_000, { status: 404, ip: attacker, location: i === 0 ? LONDON : SYDNEY }),
+      );
+      sut.observe(keyUsed(keyId, MONDAY, { location: LONDON }));
+      failuresFrom(attacker, MONDAY + DAY - MINUTE, 10, 1_000, ACCOUNT).forEach((event) => sut.observe(event));
+
+      const findings = walk.flatMap((event) => sut.observe(event));
+
+      expect(ofRule(findings, 'new_location')).toHaveLength(1);
+      expect(ofRule(findings, 'request_spike')).toHaveLength(1);
+      expect(ofRule(findings, 'failed_auth_burst')).toEqual([]);
+      const success = sut.observe(keyUsed(keyId, MONDAY + DAY + 2 * MINUTE, { ip: attacker, location: SYDNEY }));
+      expect(ofRule(success, 'failed_auth_burst')).toEqual([expect.objectContaining({ severity: 'high' })]);
+    });
+
+    it('keeps a bounded window under a flood of failures from one address, and says the count is at least that', () => {
+      const flood = Array.from({ length: FAILURES_KEPT + 500 }, (_, i) =>
+        authFailed(MONDAY + i * 100, { reason: 'unknown', ip: attacker, key_prefix: 'vxk_0badc0de' }),
+      );
+
+      const last = flood.flatMap((event) => sut.observe(event)).at(-1);
+
+      expect(sut.state.failuresByIp[attacker].length).toBe(FAILURES_KEPT);
+      expect(sut.state.failuresByPrefix.vxk_0badc0de.length).toBe(FAILURES_KEPT);
+      expect(last?.summary).toMatch(/^1,000 or more failed authentications/);
+    });
+
+    it('prunes a window stored larger than it may grow now (an older release kept every failure) without failing', () => {
+      const stored = Array.from({ length: 200_000 }, (_, i) => [MONDAY + i, null] as [number, null]);
+      sut = new Detector(DEFAULT_DETECTOR_CONFIG, {
+        keys: {},
+        failuresByIp: {},
+        failuresByPrefix: { vxk_0ldf100d: stored },
+        burstIps: {},
+      });
+
+      expect(() => sut.observe(authFailed(MONDAY + HOUR, { reason: 'unknown', ip: attacker }))).not.toThrow();
+      expect(sut.state.failuresByPrefix.vxk_0ldf100d).toBeUndefined();
+    });
+
+    it("names no key in a prefix burst of a revoked key: a burst is not the key's own, so auto-revoke leaves it", () => {
+      const prefix = `vxk_${keyId.slice(0, 8)}`;
+      const attempts = Array.from({ length: 5 }, (_, i) =>
+        authFailed(MONDAY + i * 1_000, { reason: 'revoked', ip: attacker, key_id: keyId, key_prefix: prefix }, ACCOUNT),
+      );
+
+      const findings = attempts.flatMap((event) => sut.observe(event));
+
+      const [burst] = ofRule(findings, 'failed_auth_burst');
+      expect(burst).toMatchObject({ key_prefix: prefix, dedup_key: `failed_auth_burst:prefix:${prefix}` });
+      expect(burst.key_id).toBeUndefined();
+      expect(ofRule(findings, 'revoked_key_use')[0]).toMatchObject({ key_id: keyId });
     });
 
     it.each(['rate_limited', 'integration'])(

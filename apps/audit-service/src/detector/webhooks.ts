@@ -210,6 +210,9 @@ export class WebhookDispatcher {
             ? 'it points at a private address'
             : undefined);
       if (refusal) throw new Error(`the webhook URL is refused: ${refusal}`);
+      // Every webhook has a secret from when it is set (a migration made those of older rows): never sign with none.
+      const secret = delivery.webhook_secret;
+      if (!secret) throw new Error('the webhook has no signing secret');
       const sentAt = new Date();
       const previous = delivery.previous_webhook_secret;
       statusCode = await post(
@@ -218,8 +221,8 @@ export class WebhookDispatcher {
         {
           'content-type': 'application/json',
           'user-agent': 'VibeXP-Webhooks/1',
-          'x-vibexp-signature': signature(delivery.webhook_secret ?? '', body),
-          'x-vibexp-signature-timestamped': timestampedSignature(delivery.webhook_secret ?? '', body, sentAt),
+          'x-vibexp-signature': signature(secret, body),
+          'x-vibexp-signature-timestamped': timestampedSignature(secret, body, sentAt),
           // After a rotation, the same with the secret it replaced: a receiver not yet changed still verifies.
           ...(previous
             ? {

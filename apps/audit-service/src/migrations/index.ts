@@ -9,6 +9,7 @@ import { AuditKeyPrefixesByKey1764260000000 } from './1764260000000-audit-key-pr
 import { AuditLogClientId1764310000000 } from './1764310000000-audit-log-client-id';
 import { WebhookDeliveriesAccountOrder1764340000000 } from './1764340000000-webhook-deliveries-account-order';
 import { PreviousWebhookSecret1764360000000 } from './1764360000000-previous-webhook-secret';
+import { WebhookSecretsFilled1764400000000 } from './1764400000000-webhook-secrets-filled';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -23,4 +24,5 @@ export const AuditServiceMigrations: Function[] = [
   AuditLogClientId1764310000000,
   WebhookDeliveriesAccountOrder1764340000000,
   PreviousWebhookSecret1764360000000,
+  WebhookSecretsFilled1764400000000,
 ];
