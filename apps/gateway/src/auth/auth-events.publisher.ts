@@ -63,11 +63,11 @@ export interface RequestUsage {
  * Events of one type that occur within a few milliseconds go out as one batch message (EventBatch) on
  * that type's subject: under load NATS stores, and each AUTH consumer receives and acknowledges, one
  * message per batch instead of one per request, which is most of what usage tracking costs.
- * They are plain NATS publishes, which JetStream stores like any other message: awaiting a JetStream
- * ack would cost a reply message, a promise and a timer per batch. Each batch is published once (no
- * retry), so no `Nats-Msg-Id` is needed for de-duplication in the server; consumers are idempotent on
- * the batch id anyway. While NATS is unreachable, the client buffers them (8 MiB) and sends them on
- * reconnect; the counter shows what was published or dropped.
+ * Each batch is published to JetStream and its acknowledgement awaited in the background (a reply per batch,
+ * not per request): a batch JetStream did not confirm (NATS restarting, the stream unavailable) is sent again
+ * with backoff for about half a minute, under the same `Nats-Msg-Id` (its batch id), so that the server stores it
+ * once however many sends reach it. Consumers are idempotent on the batch id too. The counter shows what was
+ * confirmed, or dropped after the last attempt (or past RETRY_BUFFER_BYTES of batches waiting for a retry).
  */
 /**
  * Events wait at most this long, so that each AUTH message carries many of them: every message costs
@@ -79,6 +79,21 @@ const FLUSH_EVERY_MS = 25;
 /** A batch is closed at this size, well under NATS's default 1 MiB message limit. */
 const MAX_BATCH_BYTES = 256 * 1024;
 const MAX_BATCH_EVENTS = Math.min(500, MAX_EVENTS_PER_BATCH);
+/** How long JetStream has to confirm a batch before it is sent again. */
+const ACK_TIMEOUT_MS = 5_000;
+/** The waits before each new send of an unconfirmed batch: about 31 s in all, within the 2-minute duplicate window. */
+const RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
+/** At most this much of batches waits for a retry (while NATS is down): beyond it, new failures are dropped. */
+const RETRY_BUFFER_BYTES = 32 * 1024 * 1024;
+/** A graceful stop waits this long for the batches still unconfirmed. */
+const SHUTDOWN_WAIT_MS = 5_000;
+
+interface Batch {
+  type: string;
+  id: string;
+  payload: string;
+  count: number;
+}
 
 @Injectable()
 export class AuthEventsPublisher implements OnApplicationShutdown {
@@ -87,6 +102,12 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
   /** Serialized events waiting, by event type. */
   private readonly pending = new Map<string, { events: string[]; bytes: number }>();
   private timer?: NodeJS.Timeout;
+  /** Batches sent and not yet confirmed or dropped, each with what settles it. */
+  private readonly unconfirmed = new Map<Batch, Promise<void>>();
+  private retryBytes = 0;
+  /** Wakes each batch waiting for its retry: a stopping gateway tries them once more at once. */
+  private readonly sleeping = new Set<() => void>();
+  private closing = false;
 
   constructor(
     private readonly nats: NatsConnectionHolder,
@@ -192,21 +213,63 @@ export class AuthEventsPublisher implements OnApplicationShutdown {
   }
 
   private send(type: string, events: string[]): void {
-    try {
-      // The events are already JSON: the batch is assembled around them rather than serialized again.
-      this.nats.connection.publish(
-        subjectForEventType(type),
-        `{"batch_id":"${uuidV7()}","events":[${events.join(',')}]}`,
-      );
-      this.published.inc({ type, outcome: 'published' }, events.length);
-    } catch (error) {
-      // Only a closed connection (shutdown) or a full reconnect buffer lands here.
-      this.published.inc({ type, outcome: 'dropped' }, events.length);
-      this.logger.warn(`could not publish ${events.length} ${type} event(s): ${String(error)}`);
+    const id = uuidV7();
+    // The events are already JSON: the batch is assembled around them rather than serialized again.
+    const batch: Batch = {
+      type,
+      id,
+      payload: `{"batch_id":"${id}","events":[${events.join(',')}]}`,
+      count: events.length,
+    };
+    this.unconfirmed.set(
+      batch,
+      this.deliver(batch).finally(() => this.unconfirmed.delete(batch)),
+    );
+  }
+
+  /** Sends a batch until JetStream confirms it, or gives it up after the last retry. Never rejects. */
+  private async deliver(batch: Batch): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.nats.jetstream.publish(subjectForEventType(batch.type), batch.payload, {
+          msgID: batch.id,
+          timeout: ACK_TIMEOUT_MS,
+        });
+        this.published.inc({ type: batch.type, outcome: 'published' }, batch.count);
+        return;
+      } catch (error) {
+        const delay = RETRY_DELAYS_MS[attempt];
+        const room = this.retryBytes + batch.payload.length <= RETRY_BUFFER_BYTES;
+        if (delay === undefined || this.closing || !room) {
+          this.published.inc({ type: batch.type, outcome: 'dropped' }, batch.count);
+          this.logger.warn(`could not publish ${batch.count} ${batch.type} event(s): ${String(error)}`);
+          return;
+        }
+        this.retryBytes += batch.payload.length;
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.sleeping.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, delay).unref();
+          this.sleeping.add(wake);
+        });
+        this.retryBytes -= batch.payload.length;
+      }
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Sends what is pending and waits (a few seconds at most) for what JetStream has not confirmed yet. */
+  async onApplicationShutdown(): Promise<void> {
     this.flush();
+    this.closing = true;
+    for (const wake of [...this.sleeping]) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.unconfirmed.values()),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 }

@@ -7,14 +7,30 @@ import { AuthEventsPublisher, type KeyUse, type RequestUsage } from './auth-even
 interface Published {
   subject: string;
   body: string;
+  msgID?: string;
 }
 
-function publisherWith(published: Published[]): AuthEventsPublisher {
+/**
+ * A publisher whose JetStream records every send; `refuse(n)` says whether the n-th send (from 0) is left
+ * unconfirmed (a JetStream client stands in: this is a unit test of the batching and its retries).
+ */
+function publisherWith(published: Published[], refuse: (n: number) => boolean = () => false, metrics?: Metrics) {
+  let sends = 0;
   const nats = {
-    connection: { publish: (subject: string, body: string) => published.push({ subject, body }) },
+    jetstream: {
+      publish: (subject: string, body: string, options: { msgID: string }) => {
+        published.push({ subject, body, msgID: options.msgID });
+        return refuse(sends++) ? Promise.reject(new Error('TimeoutError: timeout')) : Promise.resolve({ seq: sends });
+      },
+    },
   } as unknown as NatsConnectionHolder;
-  return new AuthEventsPublisher(nats, new Metrics(`test_${randomUUID().slice(0, 8)}`));
+  return new AuthEventsPublisher(nats, metrics ?? new Metrics(`test_${randomUUID().slice(0, 8)}`));
 }
+
+const countOf = async (metrics: Metrics, outcome: string) =>
+  (await metrics.registry.getSingleMetric('gateway_auth_events_total')?.get())?.values.find(
+    (value) => value.labels.outcome === outcome,
+  )?.value ?? 0;
 
 const usage = (userAgent = 'curl/8.5.0'): RequestUsage => ({
   meta: { request_id: randomUUID(), ip: '192.0.2.1', user_agent: userAgent },
@@ -103,12 +119,63 @@ describe('AuthEventsPublisher', () => {
     expect(published.flatMap(eventsOf)).toHaveLength(450);
   });
 
-  it('sends what is pending when the application stops', () => {
+  it('sends what is pending when the application stops', async () => {
     const published: Published[] = [];
     const sut = publisherWith(published);
     sut.used(use(), usage());
-    sut.onApplicationShutdown();
+    await sut.onApplicationShutdown();
 
     expect(published.flatMap(eventsOf)).toHaveLength(1);
+  });
+
+  it('sends a batch JetStream did not confirm again, under the same message id, and counts it once', async () => {
+    const published: Published[] = [];
+    const metrics = new Metrics(`test_${randomUUID().slice(0, 8)}`);
+    const sut = publisherWith(published, (n) => n < 2, metrics);
+    sut.used(use(), usage());
+    sut.used(use(), usage());
+    await jest.advanceTimersByTimeAsync(25);
+    expect(published).toHaveLength(1);
+
+    await jest.advanceTimersByTimeAsync(500 + 1_000);
+
+    expect(published).toHaveLength(3);
+    expect(new Set(published.map((message) => message.body)).size).toBe(1);
+    expect(new Set(published.map((message) => message.msgID))).toEqual(
+      new Set([JSON.parse(published[0].body).batch_id]),
+    );
+    expect(await countOf(metrics, 'published')).toBe(2);
+    expect(await countOf(metrics, 'dropped')).toBe(0);
+  });
+
+  it('drops a batch after its last retry (about 31 s) and counts its events as dropped', async () => {
+    const published: Published[] = [];
+    const metrics = new Metrics(`test_${randomUUID().slice(0, 8)}`);
+    const sut = publisherWith(published, () => true, metrics);
+    sut.used(use(), usage());
+    await jest.advanceTimersByTimeAsync(25);
+
+    await jest.advanceTimersByTimeAsync(31_499);
+    expect(published).toHaveLength(6);
+    expect(await countOf(metrics, 'dropped')).toBe(0);
+    await jest.advanceTimersByTimeAsync(1);
+
+    expect(published).toHaveLength(7);
+    expect(await countOf(metrics, 'dropped')).toBe(1);
+    expect(await countOf(metrics, 'published')).toBe(0);
+  });
+
+  it('tries a batch waiting for its retry once more when the application stops, and waits for the answer', async () => {
+    const published: Published[] = [];
+    const metrics = new Metrics(`test_${randomUUID().slice(0, 8)}`);
+    const sut = publisherWith(published, (n) => n === 0, metrics);
+    sut.used(use(), usage());
+    await jest.advanceTimersByTimeAsync(25);
+    expect(published).toHaveLength(1);
+
+    await sut.onApplicationShutdown();
+
+    expect(published).toHaveLength(2);
+    expect(await countOf(metrics, 'published')).toBe(1);
   });
 });
