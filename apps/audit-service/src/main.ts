@@ -3,6 +3,7 @@ import { startAuditIngest } from './audit-log/audit-ingest';
 import { AuditPartitions } from './audit-log/audit-partitions';
 import { AuditServiceEnv } from './audit-service.env';
 import { AuditServiceModule } from './audit-service.module';
+import { AutoRevocationRetries } from './detector/auto-revocations';
 import { DetectorRunner } from './detector/detector-runner';
 import { WebhookDispatcher } from './detector/webhooks';
 import { AuditServiceMigrations } from './migrations';
@@ -25,6 +26,8 @@ void runService({
       context.config.WEBHOOK_ALLOW_PRIVATE_TARGETS,
     );
     webhooks.start();
-    return [partitions, detector, webhooks, ...(await startAuditIngest(context))];
+    const revocations = new AutoRevocationRetries(context.dataSource, context.nats, context.logger);
+    revocations.start();
+    return [partitions, detector, webhooks, revocations, ...(await startAuditIngest(context))];
   },
 });

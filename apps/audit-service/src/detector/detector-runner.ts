@@ -2,19 +2,12 @@ import type { LoggerService } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import {
-  type EventEnvelope,
-  KeysRpc,
-  OAuthRpc,
-  STREAMS,
-  WorkingHoursDto,
-  isTimeZone,
-  subjectForEventType,
-} from '#contracts';
+import { type EventEnvelope, STREAMS, WorkingHoursDto, isTimeZone, subjectForEventType } from '#contracts';
 import { EventStore, IdempotentConsumer, type IdempotentConsumerOptions } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding, isEscalation } from './alert-book';
 import { queueWebhook } from './webhooks';
+import { type RevocationTarget, queueAutoRevocation, requestRevocation, revokedAlert } from './auto-revocations';
 import { AlertsRepository } from './alerts.repository';
 import {
   DEFAULT_DETECTOR_CONFIG,
@@ -395,9 +388,12 @@ export class DetectorRunner {
           alert.rule !== 'revoked_key_use' && this.autoRevokeOn.get(alert.account_id ?? '')?.has(alert.rule);
         if (opened && alert.account_id && autoRevokes) {
           // A key's alert revokes the key; an app's (its grant in the evidence) disconnects the app.
-          if (alert.key_id) alert = await this.autoRevoke(alert, event.meta.request_id);
-          else if (typeof alert.evidence.grant_id === 'string')
-            alert = await this.autoDisconnect(alert, alert.evidence.grant_id, event.meta.request_id);
+          const target: RevocationTarget | undefined = alert.key_id
+            ? { key_id: alert.key_id }
+            : typeof alert.evidence.grant_id === 'string'
+              ? { grant_id: alert.evidence.grant_id }
+              : undefined;
+          if (target) alert = await this.autoRevoke(alert, target, event.meta.request_id, manager);
         }
         await this.alerts.save(alert, manager);
         if (opened) await queueWebhook(alert, manager);
@@ -433,39 +429,25 @@ export class DetectorRunner {
     await this.store.save(detector.takeChanges(), manager);
   }
 
-  /** Asks key-service to revoke the key (reason `anomaly`) and says so in the alert. */
-  private autoRevoke(alert: Alert, requestId: string): Promise<Alert> {
-    return this.revokeFor(alert, KeysRpc.revokeKey, { key_id: alert.key_id }, requestId, 'The key was revoked');
-  }
-
-  /** Asks key-service to revoke the app's grant (reason `anomaly`): the app is disconnected, as by the user. */
-  private autoDisconnect(alert: Alert, grantId: string, requestId: string): Promise<Alert> {
-    return this.revokeFor(alert, OAuthRpc.revokeGrant, { grant_id: grantId }, requestId, 'The app was disconnected');
-  }
-
-  private async revokeFor(
+  /**
+   * Asks key-service to revoke the alert's key or app (reason `anomaly`) and says so in the alert. Unanswered, it
+   * is queued in this transaction and tried again after the commit until key-service confirms (AutoRevocationRetries).
+   */
+  private async autoRevoke(
     alert: Alert,
-    subject: string,
-    target: Record<string, unknown>,
+    target: RevocationTarget,
     requestId: string,
-    done: string,
+    manager: EntityManager,
   ): Promise<Alert> {
-    try {
-      const reply = await this.nats.connection.request(
-        subject,
-        JSON.stringify({ account_id: alert.account_id, ...target, reason: 'anomaly', meta: { request_id: requestId } }),
-        { timeout: 5_000 },
+    const answer = await requestRevocation(this.nats, alert.account_id as string, target, requestId);
+    if (answer.outcome === 'done') return revokedAlert(alert, target);
+    if (answer.outcome === 'failed') {
+      this.logger.warn(
+        { msg: 'auto-revoke not confirmed: tried again shortly', alert_id: alert.id, error: answer.error },
+        'DetectorRunner',
       );
-      const answer = reply.json<{ err?: unknown }>();
-      if (answer.err) throw new Error(JSON.stringify(answer.err));
-      return {
-        ...alert,
-        summary: `${alert.summary} ${done} automatically.`,
-        evidence: { ...alert.evidence, auto_revoked: true },
-      };
-    } catch (error) {
-      this.logger.warn({ msg: 'auto-revoke failed', alert_id: alert.id, error: String(error) }, 'DetectorRunner');
-      return { ...alert, evidence: { ...alert.evidence, auto_revoked: false } };
+      await queueAutoRevocation(manager, alert, target, requestId);
     }
+    return { ...alert, evidence: { ...alert.evidence, auto_revoked: false } };
   }
 }

@@ -10,6 +10,7 @@ import { AuditLogClientId1764310000000 } from './1764310000000-audit-log-client-
 import { WebhookDeliveriesAccountOrder1764340000000 } from './1764340000000-webhook-deliveries-account-order';
 import { PreviousWebhookSecret1764360000000 } from './1764360000000-previous-webhook-secret';
 import { WebhookSecretsFilled1764400000000 } from './1764400000000-webhook-secrets-filled';
+import { DetectorAutoRevocations1764410000000 } from './1764410000000-detector-auto-revocations';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -25,4 +26,5 @@ export const AuditServiceMigrations: Function[] = [
   WebhookDeliveriesAccountOrder1764340000000,
   PreviousWebhookSecret1764360000000,
   WebhookSecretsFilled1764400000000,
+  DetectorAutoRevocations1764410000000,
 ];
