@@ -11,6 +11,33 @@ export class RpcError extends Error {
   }
 }
 
+/** Socket errors of a database connection that could not be made or was lost. */
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND']);
+/**
+ * PostgreSQL's SQLSTATEs of a server that is not serving: connection exceptions (class 08), shutting down or
+ * starting up (57P01–57P03), out of connections (53300).
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|57P0[123]|53300)$/;
+/** node-postgres's own words for a connection it lost or could not get from the pool in time. */
+const LOST_CONNECTION =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * Whether an error is the database being out of reach (down, restarting, unreachable), rather than a fault of
+ * the request or the code: answered as SERVICE_UNAVAILABLE (the gateway's 503 with Retry-After), not 500.
+ * TypeORM wraps the driver's error (`driverError`); a pool error may come as it is.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 4; depth += 1) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_ERRNOS.has(code) || UNAVAILABLE_SQLSTATES.test(code))) return true;
+    if (typeof message === 'string' && LOST_CONNECTION.test(message)) return true;
+    current =
+      (current as { driverError?: unknown; cause?: unknown }).driverError ?? (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 export function toRpcErrorBody(error: unknown): RpcErrorBody {
   if (error instanceof RpcError) return error.body;
   // Typed errors of a service's domain carry an RpcErrorCode and a message; send a plain copy.
@@ -25,6 +52,7 @@ export function toRpcErrorBody(error: unknown): RpcErrorBody {
       message: 'the resource was changed by another request; reload it and retry',
     };
   }
+  if (isDatabaseUnavailable(error)) return { code: RpcErrorCode.Unavailable, message: 'the database is not reachable' };
   return { code: RpcErrorCode.Internal, message: 'internal error' };
 }
 
@@ -36,6 +64,8 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     if (host.getType() !== 'rpc') throw exception;
     const body = toRpcErrorBody(exception);
     if (body.code === RpcErrorCode.Internal) this.logger.error(exception);
+    else if (body.code === RpcErrorCode.Unavailable && !(exception instanceof RpcError))
+      this.logger.warn(`database not reachable: ${String(exception)}`);
     return throwError(() => body);
   }
 }

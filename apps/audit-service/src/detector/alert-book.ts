@@ -104,15 +104,23 @@ export function foldFinding(
     const severity =
       SEVERITY_ORDER[Math.max(SEVERITY_ORDER.indexOf(existing.severity), SEVERITY_ORDER.indexOf(finding.severity))];
     const { succeeded, ...named } = namedKey(existing, finding);
+    // An occurrence that arrives after a later one (redelivered after a restart) is counted and its addresses
+    // gathered, but `last_seen`, the summary and the evidence stay the latest occurrence's.
+    const latest = at >= Date.parse(existing.last_seen);
     return {
       alert: {
         ...existing,
         severity,
         count: existing.count + 1,
-        last_seen: finding.at,
+        last_seen: latest ? finding.at : existing.last_seen,
         ...named,
-        summary: finding.summary,
-        evidence: { ...mergeEvidence(existing.evidence, finding.evidence), ...succeeded },
+        summary: latest ? finding.summary : existing.summary,
+        evidence: {
+          ...(latest
+            ? mergeEvidence(existing.evidence, finding.evidence)
+            : mergeEvidence(finding.evidence, existing.evidence)),
+          ...succeeded,
+        },
       },
       opened: false,
     };

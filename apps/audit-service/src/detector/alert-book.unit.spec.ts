@@ -47,6 +47,20 @@ describe('AlertBook', () => {
     expect(sut.alerts[0]).toEqual(last);
   });
 
+  it('counts an occurrence that arrives after a later one, keeping last_seen and the summary of the latest', () => {
+    sut.record(finding(START, { evidence: { observed: 'revoked', ips: ['192.0.2.1'] } }));
+    sut.record(finding(START + 20 * MINUTE, { evidence: { observed: 'revoked', ips: ['192.0.2.3'] } }));
+    // Redelivered after a restart: an attempt made between the two.
+    const late = sut.record(finding(START + 10 * MINUTE, { evidence: { observed: 'late', ips: ['192.0.2.2'] } }));
+
+    expect(late).toMatchObject({
+      count: 3,
+      last_seen: new Date(START + 20 * MINUTE).toISOString(),
+      summary: `Someone tried to use a revoked key at ${new Date(START + 20 * MINUTE).toISOString()}.`,
+      evidence: { observed: 'revoked', ips: ['192.0.2.2', '192.0.2.1', '192.0.2.3'] },
+    });
+  });
+
   it('keeps the addresses and places of every repeat in the evidence, each once, and what was done', () => {
     const attempt = (at: number, ip: string, country: string, extra: Record<string, unknown> = {}) =>
       finding(at, {

@@ -14,8 +14,13 @@ export function integrationRetired(message: string): ProblemError {
   });
 }
 
-/** Every RPC error code has one HTTP answer; a new code fails to compile until it is mapped here. */
-export function rpcErrorToProblem(error: RpcCallError): ProblemError {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Every RPC error code has one HTTP answer; a new code fails to compile until it is mapped here. `method`: the
+ * request's, when there is one (a write left unanswered may still have been made, and its 503 says so).
+ */
+export function rpcErrorToProblem(error: RpcCallError, method = 'GET'): ProblemError {
   const { code, message, validation_errors } = error.body;
   switch (code) {
     case RpcErrorCode.ValidationFailed:
@@ -56,7 +61,9 @@ export function rpcErrorToProblem(error: RpcCallError): ProblemError {
       return new ProblemError(
         HttpStatus.SERVICE_UNAVAILABLE,
         'SERVICE_UNAVAILABLE',
-        'a service did not answer in time; retry shortly',
+        SAFE_METHODS.has(method)
+          ? 'a service did not answer in time; retry shortly'
+          : 'a service did not answer in time, so the change may or may not have been made: retry shortly with the same Idempotency-Key, or read the resource first',
         { headers: { 'Retry-After': '1' } },
       );
     case RpcErrorCode.Internal:
@@ -85,7 +92,9 @@ export class GatewayProblemFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const problem =
-      exception instanceof RpcCallError ? rpcErrorToProblem(exception) : toProblemError(exception, request);
+      exception instanceof RpcCallError
+        ? rpcErrorToProblem(exception, request.method)
+        : toProblemError(exception, request);
     if (problem.status >= 500 && problem.status !== HttpStatus.SERVICE_UNAVAILABLE) this.logger.error(exception);
     void this.guard
       .authenticateBeforeRouting(request, response)

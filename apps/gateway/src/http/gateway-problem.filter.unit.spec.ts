@@ -25,6 +25,21 @@ describe('rpcErrorToProblem', () => {
     ]);
   });
 
+  it('answers an unanswered read 503 "retry shortly", and says an unanswered write may have been made', () => {
+    const unavailable = new RpcCallError({ code: RpcErrorCode.Unavailable, message: 'the database is not reachable' });
+    const read = rpcErrorToProblem(unavailable, 'GET');
+    const write = rpcErrorToProblem(unavailable, 'POST');
+
+    expect([read.status, read.code, read.message]).toEqual([
+      503,
+      'SERVICE_UNAVAILABLE',
+      'a service did not answer in time; retry shortly',
+    ]);
+    expect([write.status, write.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+    expect(write.message).toMatch(/may or may not have been made: retry shortly with the same Idempotency-Key/);
+    expect(write.extras.headers).toEqual({ 'Retry-After': '1' });
+  });
+
   it.each([RpcErrorCode.ValidationFailed, RpcErrorCode.MalformedRequest])(
     'lists the request as a whole when a service named no field (%s)',
     (code) => {
