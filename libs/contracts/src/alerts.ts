@@ -190,11 +190,13 @@ const zeros = (...groups: number[]): boolean => groups.every((group) => group ==
 
 /**
  * The IPv4 address an IPv6 address carries, as a number: IPv4-compatible (::a.b.c.d), IPv4-mapped
- * (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4 (2002:aabb:ccdd::); undefined for any other.
+ * (::ffff:a.b.c.d), IPv4-translated (SIIT, ::ffff:0:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) or 6to4
+ * (2002:aabb:ccdd::); undefined for any other.
  */
 function embeddedIpv4(groups: number[]): number | undefined {
   const [g0, g1, g2, g3, g4, g5, g6, g7] = groups;
   if (zeros(g0, g1, g2, g3, g4) && (g5 === 0 || g5 === 0xffff)) return g6 * 65536 + g7;
+  if (zeros(g0, g1, g2, g3, g5) && g4 === 0xffff) return g6 * 65536 + g7;
   if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return g6 * 65536 + g7;
   if (g0 === 0x2002) return g1 * 65536 + g2;
   return undefined;

@@ -113,6 +113,7 @@ describe('webhook URLs', () => {
     'http://[::ffff:127.0.0.1]/',
     'http://[::ffff:10.0.0.1]/',
     'http://[64:ff9b::10.0.0.1]/',
+    'https://[::ffff:0:7f00:1]/',
     'http://[2002:c0a8:101::1]/',
     'http://[fc00::1]/',
     'http://[fd12:3456::1]/',
@@ -166,6 +167,8 @@ describe('isLinkLocalAddress (where cloud metadata services answer)', () => {
       '::a9fe:a9fe',
       '64:ff9b::a9fe:a9fe',
       '2002:a9fe:a9fe::',
+      '::ffff:0:a9fe:a9fe',
+      '[::ffff:0:169.254.169.254]',
     ])
       expect([address, isLinkLocalAddress(address)]).toEqual([address, true]);
   });

@@ -2,17 +2,19 @@ import { Transform } from 'class-transformer';
 
 /**
  * A whole `vxk_` key (PRODUCT.md §3.1: `vxk_` and 64 hex), or an OAuth access or refresh token (`vxo_`, `vxr_`,
- * the same shape), pasted into text people write. A longer hex run is taken as one too: it is a key glued to
+ * the same shape), pasted into text people write, also in capitals (one lower-casing away from a key). A longer hex run is taken as one too: it is a key glued to
  * text that happens to start with hex (`vxk_…abc`), never prose.
  */
-const PASTED_KEY = /vx[kor]_[0-9A-Fa-f]{64,}/g;
+const PASTED_KEY = /[vV][xX][korKOR]_[0-9A-Fa-f]{64,}/g;
+/** A quick look before the scan: most text holds no `vx` at all, in either case. */
+const MAY_HOLD_KEY = /[vV][xX]/;
 
 /** The same, without the global flag's shared position: for a yes/no test. */
 const HOLDS_PASTED_KEY = new RegExp(PASTED_KEY.source);
 
 /** Whether a text holds a whole `vxk_` key. */
 export function containsPastedKey(text: string): boolean {
-  return text.includes('vx') && HOLDS_PASTED_KEY.test(text);
+  return MAY_HOLD_KEY.test(text) && HOLDS_PASTED_KEY.test(text);
 }
 
 /**
@@ -21,7 +23,7 @@ export function containsPastedKey(text: string): boolean {
  * the audit log (PRODUCT.md §1). Other text, legacy shapes included (ordinary syllables there), is kept.
  */
 export function maskPastedKeys(text: string): string {
-  return text.includes('vx') ? text.replace(PASTED_KEY, (key) => `${key.slice(0, 12)}…[REDACTED]`) : text;
+  return MAY_HOLD_KEY.test(text) ? text.replace(PASTED_KEY, (key) => `${key.slice(0, 12)}…[REDACTED]`) : text;
 }
 
 /**

@@ -17,12 +17,18 @@ describe('pasted keys', () => {
     expect(maskPastedKeys(`${access} ${refresh}`)).toBe('vxo_1f1f1f1f…[REDACTED] vxr_2e2e2e2e…[REDACTED]');
   });
 
+  it('masks a key written in capitals, one lower-casing away from the key', () => {
+    const capitals = key.toUpperCase();
+    expect(maskPastedKeys(`a ${capitals} b`)).toBe(`a ${capitals.slice(0, 12)}…[REDACTED] b`);
+    expect(containsPastedKey(capitals)).toBe(true);
+  });
+
   it('masks a key glued to text that starts with hex, whole', () => {
     expect(maskPastedKeys(`${key}abcdef words`)).toBe(`${key.slice(0, 12)}…[REDACTED] words`);
   });
 
   it('leaves what is not a whole key: a short hex run, legacy-shaped words, plain text', () => {
-    for (const text of [key.slice(0, 40), 'ak_live_1234567890 vib-abcdefgh', 'plain text', 'VXK_' + key.slice(4)]) {
+    for (const text of [key.slice(0, 40), 'ak_live_1234567890 vib-abcdefgh', 'plain text', 'VXK_' + key.slice(4, 40)]) {
       expect(maskPastedKeys(text)).toBe(text);
       expect(containsPastedKey(text)).toBe(false);
     }

@@ -55,6 +55,17 @@ export function mergeEvidence(
 }
 const SEVERITY_ORDER: Severity[] = ['low', 'medium', 'high'];
 
+/** What an alert's summary ends with once its key was revoked (or its app disconnected) automatically. */
+export const autoRevokedSentence = (revoked: 'key' | 'app'): string =>
+  revoked === 'key' ? 'The key was revoked automatically.' : 'The app was disconnected automatically.';
+
+/** A repeat's summary keeps saying that the alert's key or app was revoked automatically. */
+function keepingAutoRevocation(existing: Alert, summary: string): string {
+  if (existing.evidence.auto_revoked !== true) return summary;
+  const sentence = autoRevokedSentence(existing.key_id ? 'key' : 'app');
+  return summary.endsWith(sentence) ? summary : `${summary} ${sentence}`;
+}
+
 /** Whether `after` is a more severe alert than `before`. */
 export const isEscalation = (before: Severity, after: Severity): boolean =>
   SEVERITY_ORDER.indexOf(after) > SEVERITY_ORDER.indexOf(before);
@@ -111,10 +122,14 @@ export function foldFinding(
       alert: {
         ...existing,
         severity,
+        // An acknowledged alert that grows worse (a success after the burst, a spike past 50 ×) asks for attention
+        // again: it is open, and in the lists filtered on open alerts.
+        status:
+          existing.status === 'acknowledged' && isEscalation(existing.severity, severity) ? 'open' : existing.status,
         count: existing.count + 1,
         last_seen: latest ? finding.at : existing.last_seen,
         ...named,
-        summary: latest ? finding.summary : existing.summary,
+        summary: keepingAutoRevocation(existing, latest ? finding.summary : existing.summary),
         evidence: {
           ...(latest
             ? mergeEvidence(existing.evidence, finding.evidence)

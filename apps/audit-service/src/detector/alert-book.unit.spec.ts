@@ -47,6 +47,29 @@ describe('AlertBook', () => {
     expect(sut.alerts[0]).toEqual(last);
   });
 
+  it('opens an acknowledged alert again when a worse occurrence raises its severity, and only then', () => {
+    const first = sut.record(finding(START));
+    const acknowledged: Alert = { ...first, status: 'acknowledged' };
+    const same = foldFinding(acknowledged, finding(START + MINUTE)).alert;
+    const worse = foldFinding(acknowledged, finding(START + MINUTE, { severity: 'high' })).alert;
+
+    expect([same.status, same.severity]).toEqual(['acknowledged', 'medium']);
+    expect([worse.status, worse.severity]).toEqual(['open', 'high']);
+  });
+
+  it('keeps saying that the key was revoked automatically when a repeat folds in', () => {
+    const revoked: Alert = {
+      ...sut.record(finding(START)),
+      summary: 'The key was used from AU. The key was revoked automatically.',
+      evidence: { observed: 'AU', auto_revoked: true },
+    };
+
+    const folded = foldFinding(revoked, finding(START + MINUTE, { summary: 'The key was used from AU again.' })).alert;
+
+    expect(folded.summary).toBe('The key was used from AU again. The key was revoked automatically.');
+    expect(folded.evidence.auto_revoked).toBe(true);
+  });
+
   it('counts an occurrence that arrives after a later one, keeping last_seen and the summary of the latest', () => {
     sut.record(finding(START, { evidence: { observed: 'revoked', ips: ['192.0.2.1'] } }));
     sut.record(finding(START + 20 * MINUTE, { evidence: { observed: 'revoked', ips: ['192.0.2.3'] } }));

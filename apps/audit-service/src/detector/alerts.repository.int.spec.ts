@@ -41,6 +41,19 @@ describe('AlertsRepository decisions (PostgreSQL)', () => {
     expect((await alerts.find(alert.id))?.status).toBe('acknowledged');
   });
 
+  it('stores an acknowledged alert opened again by a worse occurrence as open; a fold never undoes a resolution', async () => {
+    const acknowledged = await stored('open');
+    await alerts.acknowledge(acknowledged.id, dataSource.manager);
+    await alerts.save({ ...acknowledged, status: 'open', severity: 'high', count: 2 }, dataSource.manager);
+    expect(await alerts.find(acknowledged.id)).toMatchObject({ status: 'open', severity: 'high', count: 2 });
+
+    const resolved = await stored('open');
+    const resolution = { resolution: 'legitimate' as const, resolved_at: new Date().toISOString() };
+    await alerts.decide({ ...resolved, status: 'resolved', resolution }, dataSource.manager);
+    await alerts.save({ ...resolved, status: 'open', count: 2 }, dataSource.manager);
+    expect(await alerts.find(resolved.id)).toMatchObject({ status: 'resolved', resolution });
+  });
+
   it('leaves a resolution that came first as it is (the acknowledge of a race read the alert open)', async () => {
     const alert = await stored('open');
     const resolution = { resolution: 'false_positive' as const, resolved_at: new Date().toISOString() };

@@ -71,6 +71,8 @@ export class AlertsRepository {
       `INSERT INTO alerts (id, account_id, rule, severity, status, key_id, key_prefix, dedup_key, summary, evidence, count, first_seen, last_seen, resolution)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
        ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence = EXCLUDED.evidence,
+         -- A person's decision stays, but for an acknowledged alert that a worse occurrence opened again.
+         status = CASE WHEN alerts.status = 'acknowledged' AND EXCLUDED.status = 'open' THEN 'open' ELSE alerts.status END,
          count = EXCLUDED.count, last_seen = EXCLUDED.last_seen, key_id = EXCLUDED.key_id, key_prefix = EXCLUDED.key_prefix,
          updated_at = now()`,
       [

@@ -110,10 +110,11 @@ describe('auto-revocation retries (NATS + PostgreSQL)', () => {
   it('ends the retries, the alert unchanged, when the key is not there to revoke', async () => {
     const alert = await unconfirmedAlert();
     const responder = connection.connection.subscribe(KeysRpc.revokeKey, {
-      callback: (_error, message) =>
+      callback: (_error, message) => {
         message.respond(
           JSON.stringify({ err: { code: RpcErrorCode.ResourceNotFound, message: 'no such key' }, isDisposed: true }),
-        ),
+        );
+      },
     });
     try {
       expect(await new AutoRevocationRetries(dataSource, connection, logger).retryDue()).toBe(0);

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { KeysRpc, OAuthRpc, RpcErrorCode } from '#contracts';
 import { EventStore, PeriodicSweep } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
-import type { Alert } from './alert-book';
+import { type Alert, autoRevokedSentence } from './alert-book';
 
 /** What an alert's auto-revoke acts on: the key it names, or the app (grant) in its evidence. */
 export type RevocationTarget = { key_id: string } | { grant_id: string };
@@ -20,8 +20,7 @@ const GIVE_UP_AFTER_MS = 24 * 3_600_000;
 const BATCH = 20;
 
 /** The summary's sentence once the target is revoked. */
-const doneSentence = (target: RevocationTarget): string =>
-  'key_id' in target ? 'The key was revoked automatically.' : 'The app was disconnected automatically.';
+const doneSentence = (target: RevocationTarget): string => autoRevokedSentence('key_id' in target ? 'key' : 'app');
 
 /**
  * Asks key-service to revoke the target with reason `anomaly`. Answers whether it is revoked now (`done`), will

@@ -408,6 +408,7 @@ export class DetectorRunner {
                 alert_id: alert.id,
                 rule: alert.rule,
                 severity: alert.severity,
+                status: alert.status,
                 count: alert.count,
                 key_id: alert.key_id ?? null,
                 summary: alert.summary,

@@ -146,6 +146,13 @@ function newestOf(failures: (IpFailure | PrefixFailure | number)[]): number {
   return newest;
 }
 
+/** A configured window as the evidence (`5m`, `30s`) and a summary (`5 minutes`, `30 seconds`) put it. */
+export function windowNames(ms: number): { label: string; words: string } {
+  const [count, unit, letter] =
+    ms % 60_000 === 0 ? [ms / 60_000, 'minute', 'm'] : [Math.round(ms / 1000), 'second', 's'];
+  return { label: `${count}${letter}`, words: `${count} ${unit}${count === 1 ? '' : 's'}` };
+}
+
 /** How a burst's count reads: a full window holds only the newest failures. */
 const countOf = (count: number): string =>
   count >= FAILURES_KEPT ? `${count.toLocaleString('en')} or more` : String(count);
@@ -634,7 +641,7 @@ export class Detector {
         summary: `A request from ${data.ip} succeeded right after a burst of failed authentications from the same address.`,
         evidence: {
           observed: 'success after burst',
-          window: '5m',
+          window: windowNames(this.config.burstWindowMs).label,
           ips: [data.ip as string],
           ...(ours ? watched.evidence : {}),
         },
@@ -689,11 +696,11 @@ export class Detector {
     return {
       rule: 'request_spike',
       severity: high ? 'high' : 'medium',
-      summary: `${noun} made more than ${Math.floor(threshold)} requests in 5 minutes, ${usualVolume(young, baseline)}.`,
+      summary: `${noun} made more than ${Math.floor(threshold)} requests in ${windowNames(spikeWindowMs).words}, ${usualVolume(young, baseline)}.`,
       evidence: {
         observed: key.windowCount,
         baseline: Number(baseline.toFixed(2)),
-        window: '5m',
+        window: windowNames(spikeWindowMs).label,
         threshold: Math.floor(threshold),
       },
     };
@@ -855,13 +862,13 @@ export class Detector {
       severity: 'medium',
       dedup_key: dedup,
       summary,
-      evidence: { observed: count, window: '5m', ips: [ip] },
+      evidence: { observed: count, window: windowNames(this.config.burstWindowMs).label, ips: [ip] },
     });
     const remember = (name: string, account: string | null) => {
       this.state.burstIps[name] = { at, account_id: account, dedup_key: dedup };
       this.windowChanged('burstIps', name);
     };
-    const told = `${countOf(count)} failed authentications from ${ip} within 5 minutes`;
+    const told = `${countOf(count)} failed authentications from ${ip} within ${windowNames(this.config.burstWindowMs).words}`;
     if (accountId !== null && recent.every(([, account]) => account === accountId)) {
       remember(ip, accountId);
       // The account's share of an earlier mixed burst is this same alert now: one entry escalates it, once.
@@ -922,8 +929,8 @@ export class Detector {
       rule: 'failed_auth_burst',
       severity: 'medium',
       dedup_key: dedup,
-      summary: `${countOf(count)} failed authentications against keys starting ${prefix} within 5 minutes${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
-      evidence: { observed: count, window: '5m', ips },
+      summary: `${countOf(count)} failed authentications against keys starting ${prefix} within ${windowNames(this.config.burstWindowMs).words}${addressCount > 1 ? ` from ${addressCount} addresses` : ''}.`,
+      evidence: { observed: count, window: windowNames(this.config.burstWindowMs).label, ips },
     };
   }
 

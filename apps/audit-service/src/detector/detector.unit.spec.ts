@@ -13,6 +13,7 @@ import {
   localTime,
   withinWorkingHours,
   describeDays,
+  windowNames,
 } from './detector';
 import { eventAt } from '../../../../test/support/events';
 
@@ -279,6 +280,14 @@ describe('Detector', () => {
           evidence: expect.objectContaining({ timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5] }),
         }),
       ]);
+    });
+
+    it.each([
+      [300_000, { label: '5m', words: '5 minutes' }],
+      [60_000, { label: '1m', words: '1 minute' }],
+      [20_000, { label: '20s', words: '20 seconds' }],
+    ])('names a window of %p ms as the evidence and summary do', (ms, names) => {
+      expect(windowNames(ms)).toEqual(names);
     });
 
     it.each([

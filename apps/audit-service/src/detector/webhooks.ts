@@ -256,6 +256,18 @@ export class WebhookDispatcher {
         ],
       );
     });
+    // Given up: the receiver's owner learns it from the log (and an operator from its level), not from a page.
+    if (exhausted)
+      this.logger.warn(
+        {
+          msg: 'webhook delivery failed for good',
+          delivery_id: delivery.id,
+          account_id: delivery.account_id,
+          attempts: attempt,
+          last_error: error?.slice(0, 200),
+        },
+        'WebhookDispatcher',
+      );
   }
 }
 

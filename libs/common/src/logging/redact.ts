@@ -31,8 +31,9 @@ const SECRET_FIELDS = new Set([
  */
 const SECRET_PATTERN = new RegExp(
   [
-    // Also with any of its characters percent-encoded, as it travels in a URL (`vxk%5F…`, `%76%78%6B%5F…`).
-    '(?:v|%76)(?:x|%78)(?:[kor]|%6[BbFf]|%72)(?:_|%5[Ff])(?:[0-9A-Fa-f]|%3[0-9]|%[46][1-6]){8,}',
+    // Also with any of its characters percent-encoded, as it travels in a URL (`vxk%5F…`, `%76%78%6B%5F…`), and in
+    // capitals (`VXK_…`): not a key the gateway accepts, but one lower-casing away from it.
+    '(?:[vV]|%[57]6)(?:[xX]|%[57]8)(?:[korKOR]|%[46][BbFf]|%[57]2)(?:_|%5[Ff])(?:[0-9A-Fa-f]|%3[0-9]|%[46][1-6]){8,}',
     '\\b(?:ak|aait|acli|amcp|amkt|vib)[_-][A-Za-z0-9_-]{8,}',
     '\\bgh[pousr]_[A-Za-z0-9]{20,}',
     '\\bgithub_pat_[A-Za-z0-9_]{20,}',

@@ -178,6 +178,8 @@ describe('secrets of other shapes and names', () => {
     ['an Anthropic key', `sk-ant-api03-${'Zy'.repeat(16)}`],
     ['a Stripe key', `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`],
     ['an API key with its _ percent-encoded', `vxk%5F${'ab'.repeat(32)}`],
+    ['an API key in capitals', `VXK_${'AB'.repeat(32)}`],
+    ['an API key in capitals, percent-encoded', `%56%58%4B%5F${'AB'.repeat(32)}`],
     ['an API key with its letters percent-encoded', `%76%78%6b%5f${'ab'.repeat(32)}`],
     ['an API key with one letter percent-encoded', `v%78k_${'ab'.repeat(32)}`],
     ['an API key with its hex digits percent-encoded too', `vxk_${'%61%62%31'.repeat(22)}`],
