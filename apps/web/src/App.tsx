@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { ApiProblem, CSRF_STORAGE, api, messageOf, onSessionEnded, rememberCsrf } from './api';
+import { CSRF_STORAGE, TOKEN_LOST, api, hasCsrfToken, logoutFailure, onSessionEnded, rememberCsrf } from './api';
 import { consentQuery } from './oauth';
 import { AlertsPage } from './pages/AlertsPage';
 import { ApiKeysPage } from './pages/ApiKeysPage';
@@ -110,7 +110,12 @@ export function App() {
 
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')
-      .then(setUser)
+      .then((me) => {
+        // A session cookie without its CSRF token can change nothing, logging out included: signed out.
+        if (hasCsrfToken()) return setUser(me);
+        setNotice(TOKEN_LOST);
+        setUser(null);
+      })
       .catch(() => setUser(null));
   }, []);
 
@@ -122,8 +127,9 @@ export function App() {
       });
     });
     // Another tab logged in or out: this one would otherwise act for an account it does not show.
+    // (A null key: its storage was cleared, the token with it.)
     const changedElsewhere = (event: StorageEvent) => {
-      if (event.key === CSRF_STORAGE) location.reload();
+      if (event.key === CSRF_STORAGE || event.key === null) location.reload();
     };
     window.addEventListener('storage', changedElsewhere);
     return () => window.removeEventListener('storage', changedElsewhere);
@@ -131,28 +137,36 @@ export function App() {
 
   useEffect(() => {
     if (!user) return;
-    // Back to this tab: still the same account?
-    const recheck = () =>
+    // Back to this tab: still the same account, and still its token (cleared in this tab, no event says so)?
+    const recheck = () => {
+      if (!hasCsrfToken()) {
+        setNotice(TOKEN_LOST);
+        setUser(null);
+        return;
+      }
       void api<User>('GET', '/api/v1/auth/me')
         .then((me) => me.id !== user.id && location.reload())
         .catch(() => undefined);
+    };
     window.addEventListener('focus', recheck);
     return () => window.removeEventListener('focus', recheck);
   }, [user]);
 
   async function logout() {
     if (!mayLeave()) return;
+    let notice: string | null = null;
     try {
       await api('POST', '/api/v1/auth/logout');
     } catch (caught) {
-      // A 401 means there was no session to end; anything else leaves it alive, and the user must know.
-      if (!(caught instanceof ApiProblem && caught.problem.status === 401)) {
-        window.alert(`Logging out failed: ${messageOf(caught)}`);
+      const failure = logoutFailure(caught);
+      if (!failure.signedOut) {
+        window.alert(failure.message);
         return;
       }
+      notice = failure.notice;
     }
     rememberCsrf(null);
-    setNotice(null);
+    setNotice(notice);
     setUser(null);
   }
 

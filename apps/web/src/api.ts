@@ -54,13 +54,43 @@ export function rememberCsrf(token: string | null): void {
   else localStorage.removeItem(CSRF_STORAGE);
 }
 
+export const hasCsrfToken = (): boolean => Boolean(localStorage.getItem(CSRF_STORAGE));
+
+/**
+ * A session whose CSRF token this browser lost (storage cleared, another tab's logout) can read but change
+ * nothing, not even end itself, and the platform keeps only the token's hash, so it cannot be asked again.
+ * The dashboard then treats it as signed out: the sign-in page, which starts a session with a new token.
+ */
+export const TOKEN_LOST = 'Sign in again to continue: this browser no longer has the security token of your session.';
+
 /** Why the dashboard must show the sign-in page again, when an answer says the session is gone. */
 export function sessionEndedBy(path: string, problem: Problem): string | null {
-  if (path.startsWith('/api/v1/auth/login') || path.startsWith('/api/v1/auth/signup')) return null;
+  // The sign-in calls say why they failed themselves, and logout decides what its failure means.
+  if (/^\/api\/v1\/auth\/(login|signup|logout)\b/.test(path)) return null;
   if (problem.status === 401) return 'Your session has ended: sign in again.';
-  if (problem.code === 'CSRF_FAILED')
-    return 'Sign in again to continue: this browser no longer has the security token of your session.';
+  if (problem.code === 'CSRF_FAILED') return TOKEN_LOST;
   return null;
+}
+
+/**
+ * What a logout's failure means. A 401: there was no session to end, the user is signed out. A lost CSRF token:
+ * the session cannot be ended from this browser; the sign-in page comes back saying so (signing in replaces the
+ * browser's session, and logging out then ends it). Anything else left the session alive: the user stays
+ * signed in and is told why.
+ */
+export function logoutFailure(
+  caught: unknown,
+): { signedOut: true; notice: string | null } | { signedOut: false; message: string } {
+  if (caught instanceof ApiProblem && caught.problem.status === 401) return { signedOut: true, notice: null };
+  if (caught instanceof ApiProblem && caught.problem.code === 'CSRF_FAILED')
+    return {
+      signedOut: true,
+      notice:
+        'You are not logged out yet: this browser lost the security token of your session, so it could not end ' +
+        'it. Log in, then log out, to sign this browser out.',
+    };
+  const why = caught instanceof ApiProblem ? caught.message : 'the platform cannot be reached';
+  return { signedOut: false, message: `Logging out failed (${why}). You are still signed in: try again.` };
 }
 
 let sessionEnded: (message: string) => void = () => undefined;

@@ -1,4 +1,4 @@
-import { ApiProblem, fieldErrorsOf, problemText, query, sessionEndedBy } from './api';
+import { ApiProblem, fieldErrorsOf, logoutFailure, problemText, query, sessionEndedBy } from './api';
 
 describe('dashboard API helpers', () => {
   it('takes a 401 or a lost CSRF token as the end of the session, except on the sign-in calls themselves', () => {
@@ -8,6 +8,28 @@ describe('dashboard API helpers', () => {
     expect(sessionEndedBy('/api/v1/memories', { status: 403, code: 'CSRF_FAILED' })).toContain('Sign in again');
     expect(sessionEndedBy('/api/v1/auth/login', { status: 401, code: 'AUTH_INVALID' })).toBeNull();
     expect(sessionEndedBy('/api/v1/memories', { status: 403, code: 'FORBIDDEN' })).toBeNull();
+    // Logout says what its own failure means (logoutFailure).
+    expect(sessionEndedBy('/api/v1/auth/logout', { status: 403, code: 'CSRF_FAILED' })).toBeNull();
+  });
+
+  it('signs out after a logout only when no session is left, or when this browser cannot end it, and says which', () => {
+    expect(logoutFailure(new ApiProblem({ status: 401, code: 'AUTH_REQUIRED' }))).toEqual({
+      signedOut: true,
+      notice: null,
+    });
+    const lostToken = logoutFailure(
+      new ApiProblem({ status: 403, code: 'CSRF_FAILED', detail: 'send the X-CSRF-Token header' }),
+    );
+    expect(lostToken).toMatchObject({ signedOut: true, notice: expect.stringContaining('not logged out yet') });
+    expect(JSON.stringify(lostToken)).not.toContain('X-CSRF-Token');
+    expect(logoutFailure(new TypeError('Failed to fetch'))).toEqual({
+      signedOut: false,
+      message: 'Logging out failed (the platform cannot be reached). You are still signed in: try again.',
+    });
+    expect(logoutFailure(new ApiProblem({ status: 503, detail: 'key-service is not answering' }))).toMatchObject({
+      signedOut: false,
+      message: expect.stringContaining('key-service is not answering'),
+    });
   });
 
   it('says each field problem once', () => {
