@@ -13,7 +13,8 @@ import { CliLoginPage } from './pages/CliLoginPage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
-import { mayLeave } from './unsaved';
+import { dropDraftUnlessOf } from './drafts';
+import { keepUnsavedWork, mayLeave } from './unsaved';
 import { MAIN_ID, focusMain, rescueFocusIn } from './focus';
 
 /** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
@@ -72,7 +73,7 @@ const NAV = [
   ['/settings/apps', 'Connected apps'],
 ] as const;
 
-function Page({ route }: { route: string }) {
+function Page({ route, account }: { route: string; account: string }) {
   // `/memories?project=shop`: the page, then what it shows (content lists keep their filters there).
   const [path, search = ''] = route.split('?', 2);
   const usage = /^\/keys\/([^/]+)\/usage$/.exec(path);
@@ -88,7 +89,14 @@ function Page({ route }: { route: string }) {
     case '/prompts':
     case '/artifacts':
     case '/memories':
-      return <ContentPage key={path} kind={path.slice(1) as 'prompts' | 'artifacts' | 'memories'} search={search} />;
+      return (
+        <ContentPage
+          key={path}
+          kind={path.slice(1) as 'prompts' | 'artifacts' | 'memories'}
+          search={search}
+          account={account}
+        />
+      );
     case '/settings/security':
       return <SecuritySettingsPage />;
     case '/settings/apps':
@@ -121,8 +129,11 @@ export function App() {
 
   useEffect(() => {
     onSessionEnded((message) => {
+      // Typed text the page has not saved is kept (in this tab) and given back after signing in again.
+      const kept = keepUnsavedWork();
+      const notice = kept ? `${message} Your unsaved changes are kept: they come back once you sign in.` : message;
       setUser((current) => {
-        if (current) setNotice(message);
+        if (current) setNotice(notice);
         return null;
       });
     });
@@ -166,6 +177,7 @@ export function App() {
       notice = failure.notice;
     }
     rememberCsrf(null);
+    dropDraftUnlessOf(sessionStorage, null);
     setNotice(notice);
     setUser(null);
   }
@@ -183,6 +195,8 @@ export function App() {
               : null
         }
         onSignedIn={(signedIn) => {
+          // A draft kept when another account's session ended is not this one's to see.
+          dropDraftUnlessOf(sessionStorage, signedIn.id);
           setNotice(null);
           setUser(signedIn);
         }}
@@ -220,7 +234,7 @@ export function App() {
         </div>
       </nav>
       <main className="content" id={MAIN_ID} tabIndex={-1} ref={rescueFocusIn}>
-        <Page route={route} />
+        <Page route={route} account={user.id} />
       </main>
     </div>
   );

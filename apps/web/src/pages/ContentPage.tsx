@@ -1,4 +1,4 @@
-import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useState } from 'react';
+import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
 import { showInAddress } from '../address';
 import { RenderPreview } from '../components/RenderPreview';
@@ -16,6 +16,7 @@ import {
   parseContentLocation,
 } from '../content';
 import { dateTime, lastUsed } from '../format';
+import { keepDraft, takeDraft } from '../drafts';
 import { mayLeave, useUnsavedChanges } from '../unsaved';
 
 type Item = Record<string, unknown> & { id: string; version: number; updated_at: string; labels: string[] };
@@ -173,9 +174,10 @@ const KINDS: Record<
 
 /**
  * Browsing and editing prompts, artifacts and memories (PRODUCT.md §5, §13). `search` is the query part of
- * the page's address, which holds the list's filters and page.
+ * the page's address, which holds the list's filters and page; `account` is the signed-in account's id (whose
+ * unsaved text, kept when its session ended, the page gives back).
  */
-export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
+export function ContentPage({ kind, search, account }: { kind: Kind; search: string; account: string }) {
   const spec = KINDS[kind];
   const offers = (filter: keyof ContentFilters) => FILTERS_OF[kind].includes(filter);
   /**
@@ -206,9 +208,40 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
   /** The item just deleted, as it was: "Undo" restores that version (a delete is a version like any change). */
   const [deleted, setDeleted] = useState<Item | null>(null);
   useEffect(() => setDeleted(null), [kind]);
+  /** Text typed before the session ended, given back after signing in again: shown in the editor's fields. */
+  const [restored, setRestored] = useState<{ draft: Draft; title: string } | null>(null);
+  const editor = useRef<HTMLFormElement>(null);
   const editedName =
     editing === 'new' ? `the new ${singular(kind)}` : editing ? `“${titleOf(editing, spec.titleField)}”` : '';
-  useUnsavedChanges(dirty ? `Discard your unsaved changes to ${editedName}?` : null);
+  useUnsavedChanges(dirty ? `Discard your unsaved changes to ${editedName}?` : null, () => {
+    if (!editing || !editor.current) return false;
+    const typed = draftOf(new FormData(editor.current), spec.fields);
+    return keepDraft(sessionStorage, {
+      account,
+      kind,
+      item: editing === 'new' ? null : editing.id,
+      title: editedName,
+      fields: editing === 'new' ? typed : changedFields(typed, editing, spec.fields),
+    });
+  });
+  // Signed in again after the session ended under the editor: its text comes back, on the item as saved now.
+  useEffect(() => {
+    const kept = takeDraft(sessionStorage, account, kind);
+    if (!kept) return;
+    const reopen = (item: Item | 'new') => {
+      setEditing(item);
+      setRestored({ draft: kept.fields, title: kept.title });
+      setDirty(true);
+      setGeneration((count) => count + 1);
+    };
+    if (kept.item === null) return reopen('new');
+    api<Item>('GET', `/api/v1/${kind}/${kept.item}`)
+      .then(reopen)
+      .catch((caught: unknown) =>
+        setError(`Your unsaved changes to ${kept.title} could not be given back: ${messageOf(caught)}`),
+      );
+    // Once, when the page opens after signing in.
+  }, []);
 
   const latest = useLatest(setError);
   const saving = useRequest();
@@ -274,6 +307,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
     if (dirty && !discard && !mayLeave()) return false;
     setDirty(false);
     setKept(null);
+    setRestored(null);
     saving.setError(null);
     setEditing(next);
     // A fresh form even for the item shown (Discard my changes): its fields show what is saved again.
@@ -340,6 +374,7 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
       }
       setDirty(false);
       setKept(null);
+      setRestored(null);
       setEditing(null);
       setError(null);
       await load();
@@ -459,9 +494,16 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           </button>
         </p>
       ) : null}
+      {restored && editing ? (
+        <p className="notice" role="status">
+          Your unsaved changes to {restored.title} were kept while you signed in again: they are in the form below. Save
+          to keep them.
+        </p>
+      ) : null}
       {editing ? (
         <form
           className="editor"
+          ref={editor}
           onSubmit={save}
           // Any typing or choice: the form holds unsaved changes.
           onChange={() => setDirty(true)}
@@ -474,7 +516,8 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           {spec.fields
             .filter((field) => editing === 'new' || !field.createOnly)
             .map((field) => {
-              const shown = kept && field.name in kept.draft ? kept.draft[field.name] : editorValue(editing, field);
+              const typed = kept?.draft ?? restored?.draft;
+              const shown = typed && field.name in typed ? typed[field.name] : editorValue(editing, field);
               const value = typeof shown === 'string' ? shown : '';
               if (field.type === 'checkbox')
                 return (
@@ -541,10 +584,11 @@ export function ContentPage({ kind, search }: { kind: Kind; search: string }) {
           fields={spec.fields}
           path={spec.path(editing)}
           mayReplaceDraft={() => !dirty || mayLeave()}
-          onRestored={(restored) => {
+          onRestored={(restoredItem) => {
             setDirty(false);
             setKept(null);
-            setEditing(restored);
+            setRestored(null);
+            setEditing(restoredItem);
             void load();
           }}
         />
