@@ -208,6 +208,8 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
   /** The item just deleted, as it was: "Undo" restores that version (a delete is a version like any change). */
   const [deleted, setDeleted] = useState<Item | null>(null);
   useEffect(() => setDeleted(null), [kind]);
+  /** Counts the editor's openings: each brings it into view with focus (its heading, or a new form's first field). */
+  const [opened, setOpened] = useState(0);
   /** Text typed before the session ended, given back after signing in again: shown in the editor's fields. */
   const [restored, setRestored] = useState<{ draft: Draft; title: string } | null>(null);
   const editor = useRef<HTMLFormElement>(null);
@@ -233,6 +235,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
       setRestored({ draft: kept.fields, title: kept.title });
       setDirty(true);
       setGeneration((count) => count + 1);
+      setOpened((count) => count + 1);
     };
     if (kept.item === null) return reopen('new');
     api<Item>('GET', `/api/v1/${kind}/${kept.item}`)
@@ -242,6 +245,16 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
       );
     // Once, when the page opens after signing in.
   }, []);
+  // The editor sits above the list: opened from a row far down, it would open out of sight with focus left on
+  // the row. It comes into view, and focus moves to it (a screen reader reads the item's title).
+  useEffect(() => {
+    const form = editor.current;
+    if (opened === 0 || !form) return;
+    form.scrollIntoView({ block: 'start' });
+    const target = form.querySelector<HTMLElement>(editing === 'new' ? 'input, textarea, select' : 'h2');
+    target?.focus({ preventScroll: true });
+    // Only when it opens, not on every change of what it shows.
+  }, [opened]);
 
   const latest = useLatest(setError);
   const saving = useRequest();
@@ -312,6 +325,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
     setEditing(next);
     // A fresh form even for the item shown (Discard my changes): its fields show what is saved again.
     setGeneration((count) => count + 1);
+    if (next !== null) setOpened((count) => count + 1);
     return true;
   }
 
@@ -509,7 +523,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
           onChange={() => setDirty(true)}
           key={editing === 'new' ? `new-${generation}` : `form-${editing.id}-${editing.version}-${generation}`}
         >
-          <h2>
+          <h2 tabIndex={-1}>
             {editing === 'new' ? `New ${singular(kind)}` : titleOf(editing, spec.titleField)}
             {dirty ? <span className="muted"> (unsaved changes)</span> : null}
           </h2>
