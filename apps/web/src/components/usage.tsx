@@ -90,7 +90,7 @@ export function UsageCharts({
           <tbody>
             {usage.ips.map((address) => (
               <tr key={address.ip}>
-                <td>
+                <td className="wrap">
                   <code>{address.ip}</code>
                 </td>
                 <td className="number">{address.count.toLocaleString('en-US')}</td>

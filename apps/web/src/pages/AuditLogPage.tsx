@@ -170,9 +170,14 @@ export function AuditLogPage({ search }: { search: string }) {
                   <td>
                     <Credential event={event} />
                   </td>
-                  <td>
+                  <td className="wrap">
                     {event.ip ?? '—'}
-                    {event.location?.country ? <span className="muted"> {event.location.country}</span> : null}
+                    {event.location?.country ? (
+                      <>
+                        {' '}
+                        <span className="muted">{event.location.country}</span>
+                      </>
+                    ) : null}
                   </td>
                   <td>{event.tool_type ?? '—'}</td>
                 </tr>

@@ -631,7 +631,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
                     {String(item[spec.titleField] ?? '') || String(item.text ?? '').slice(0, 60) || item.id}
                   </button>
                 </td>
-                <td>
+                <td className="wrap">
                   {!offers('project') ? (
                     String(item.slug)
                   ) : item.project ? (
@@ -648,7 +648,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
                   )}
                 </td>
                 {offers('type') ? <td>{String(item.type)}</td> : null}
-                <td>
+                <td className="wrap">
                   <span className="badges">
                     {item.labels.map((label) => (
                       <button
@@ -763,7 +763,7 @@ function History({
                 <tr>
                   <td>{version.version}</td>
                   <td title={dateTime(version.created_at)}>{lastUsed(version.created_at)}</td>
-                  <td>
+                  <td className="wrap">
                     {(version.actor.key_id && keyNames.get(version.actor.key_id)) ??
                       ACTOR_LABELS[version.actor.type] ??
                       version.actor.type}
