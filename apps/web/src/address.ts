@@ -19,3 +19,12 @@ export function replaceInAddress(route: string): void {
   history.replaceState(history.state, '', `#${route}`);
   window.dispatchEvent(new HashChangeEvent('hashchange'));
 }
+
+/**
+ * The page to show instead of `page` when a list has fewer pages now (its last items went: resolved, deleted,
+ * revoked, or a link to page 9 of 2): the last page, or page 1 of an empty list. Null when `page` exists.
+ */
+export function lastPageInstead(page: number, totalPages: number): number | null {
+  const last = Math.max(totalPages, 1);
+  return page > last ? last : null;
+}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
+import { lastPageInstead, replaceInAddress } from '../address';
 import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
 import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation, ruleTitle } from '../alerts';
 import { auditLocation } from '../audit';
@@ -36,10 +37,15 @@ export function AlertsPage({ search }: { search: string }) {
             'GET',
             `/api/v1/security/alerts${query({ status: status === 'all' ? undefined : status, rule: rule || undefined, page })}`,
           ),
-        setList,
+        (loaded) => {
+          // Past the last page (its alerts resolved away, or an old link): the page that is now last instead.
+          const last = lastPageInstead(page, loaded.total_pages);
+          if (last !== null) replaceInAddress(alertsLocation({ ...view, page: last }));
+          else setList(loaded);
+        },
       ),
     // `latest` keeps its state in a ref: not a dependency.
-    [status, rule, page],
+    [view],
   );
   useEffect(() => {
     void load();

@@ -15,7 +15,7 @@ import {
 } from '../components/ui';
 import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
-import { replaceInAddress, showInAddress } from '../address';
+import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { IntegrationChoices } from '../components/integrations';
 import { type KeySort, type KeysView, keysLocation, keysQuery, parseKeysLocation, sortedBy } from '../keys';
 
@@ -54,8 +54,8 @@ export function ApiKeysPage({ search }: { search: string }) {
         () => api<ListPage<'api_keys', ApiKey>>('GET', `/api/v1/settings/api-keys${keysQuery(view)}`),
         (loaded) => {
           // The last key of the last page went (revoked): show the page that is now last, in place of this one.
-          if (loaded.total_pages > 0 && view.page > loaded.total_pages)
-            replaceInAddress(keysLocation({ ...view, page: loaded.total_pages }));
+          const last = lastPageInstead(view.page, loaded.total_pages);
+          if (last !== null) replaceInAddress(keysLocation({ ...view, page: last }));
           else setList(loaded);
         },
       ),

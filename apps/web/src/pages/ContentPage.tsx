@@ -1,6 +1,6 @@
 import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiProblem, api, messageOf } from '../api';
-import { showInAddress } from '../address';
+import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { RenderPreview } from '../components/RenderPreview';
 import { ErrorBanner, FieldError, FormActions, Pager, invalidProps, useLatest, useRequest } from '../components/ui';
 import {
@@ -269,13 +269,17 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
             'GET',
             `/api/v1/${kind}${listQuery(kind, filters, page)}`,
           ),
-        (answer) =>
+        (answer) => {
+          // Past the last page (its items deleted, or an old link): the page that is now last instead.
+          const last = lastPageInstead(page, answer.total_pages);
+          if (last !== null) return replaceInAddress(contentLocation(kind, filters, last));
           setList({
             items: answer[kind] as Item[],
             page: answer.page,
             total_pages: answer.total_pages,
             total_count: answer.total_count,
-          }),
+          });
+        },
         // Rows of other filters under this filter's error (a malformed project) would be read as its answer.
         () => setList(null),
       ),
