@@ -258,6 +258,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
 
   const latest = useLatest(setError);
   const saving = useRequest();
+  const acting = useRequest();
   /** One per opened "New" form: a second click or Enter while it saves answers with the same item. */
   const [createKey, setCreateKey] = useState(newIdempotencyKey);
 
@@ -403,30 +404,27 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
     if (openEditor('new')) setCreateKey(newIdempotencyKey());
   }
 
-  async function remove(item: Item) {
+  /** Delete, then Undo: each runs once however often it is clicked (a second restore would be a second version). */
+  function remove(item: Item) {
     if (!window.confirm(`Delete “${String(item[spec.titleField] ?? item.id)}”? Its versions stay in the history.`))
       return;
-    try {
+    void acting.run(async () => {
       await api('DELETE', spec.path(item));
       openEditor(null, { discard: true });
       setDeleted(item);
       await load();
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
+    });
   }
 
   /** Brings the deleted item back with the content it had, and opens it. */
-  async function undoDelete(item: Item) {
-    try {
+  function undoDelete(item: Item) {
+    void acting.run(async () => {
       const restored = await api<Item>('POST', `${spec.path(item)}/versions/${item.version}/restore`);
       setDeleted(null);
       setError(null);
       await load();
       openEditor(restored);
-    } catch (caught) {
-      setError(messageOf(caught));
-    }
+    });
   }
 
   return (
@@ -500,11 +498,11 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
           </button>
         ) : null}
       </form>
-      <ErrorBanner error={error ?? saving.error} />
+      <ErrorBanner error={error ?? saving.error ?? acting.error} />
       {deleted ? (
         <p className="notice" role="status">
           Deleted “{titleOf(deleted, spec.titleField)}”.{' '}
-          <button type="button" onClick={() => void undoDelete(deleted)}>
+          <button type="button" disabled={acting.busy} onClick={() => undoDelete(deleted)}>
             Undo
           </button>{' '}
           <button type="button" className="link" aria-label="dismiss" onClick={() => setDeleted(null)}>
@@ -577,7 +575,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
               </button>
             ) : null}
             {editing !== 'new' ? (
-              <button type="button" className="danger" onClick={() => void remove(editing)}>
+              <button type="button" className="danger" disabled={acting.busy} onClick={() => remove(editing)}>
                 Delete
               </button>
             ) : null}
