@@ -15,7 +15,8 @@ import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
 import { dropDraftUnlessOf } from './drafts';
 import { keepUnsavedWork, mayLeave } from './unsaved';
-import { MAIN_ID, focusMain, rescueFocusIn } from './focus';
+import { MAIN_ID, focusHeading, focusMain, rescueFocusIn } from './focus';
+import { documentTitle } from './titles';
 
 /** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
 const pageOf = (route: string): string => route.split('?', 2)[0];
@@ -115,6 +116,22 @@ export function App() {
   // `vibexp auth login --web`: the CLI's request, likewise kept while the user signs in.
   const [routePath, routeSearch = ''] = route.split('?', 2);
   const cliLogin = routePath === '/cli/authorize' ? routeSearch : null;
+
+  useEffect(() => {
+    document.title = documentTitle(route, Boolean(user));
+  }, [route, user]);
+
+  /** The page shown (and for whom): another one takes focus to its title, except the one the tab opened on. */
+  const shownPage = user === undefined ? null : `${user?.id ?? ''} ${pageOf(route)}`;
+  const firstPage = useRef<string | null>(null);
+  useEffect(() => {
+    if (shownPage === null) return;
+    if (firstPage.current === null) {
+      firstPage.current = shownPage;
+      return;
+    }
+    focusHeading();
+  }, [shownPage]);
 
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')

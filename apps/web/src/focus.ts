@@ -29,3 +29,14 @@ export function rescueFocusIn(region: HTMLElement | null): (() => void) | undefi
     observer.disconnect();
   };
 }
+
+/**
+ * Another page is shown: focus goes to its title (its h1), which a screen reader then reads, as it would a new
+ * document's; without one yet, to the main region.
+ */
+export function focusHeading(): void {
+  const heading = document.querySelector<HTMLElement>('main h1');
+  if (!heading) return focusMain();
+  heading.tabIndex = -1;
+  heading.focus();
+}

@@ -16,6 +16,14 @@ export function displayPrefix(prefix: string): string {
   return `${prefix}…`;
 }
 
+/**
+ * A key as a row's buttons name it for screen readers: `Laptop CLI (vxk_1a2b3c4d…)`. The name alone is not
+ * enough: a rotation leaves two keys of that name (the new one and the old one in its grace period).
+ */
+export function keyLabel(key: { name: string; key_prefix: string }): string {
+  return `${key.name} (${displayPrefix(key.key_prefix)})`;
+}
+
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],
   ['month', 30 * 86_400_000],

@@ -1,4 +1,4 @@
-import { dateTime, displayPrefix, keyHint, lastUsed, preciseTime, ranked, shares } from './format';
+import { dateTime, displayPrefix, keyHint, keyLabel, lastUsed, preciseTime, ranked, shares } from './format';
 import type { ApiKey } from './types';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -29,6 +29,13 @@ const key = (overrides: Partial<ApiKey>): ApiKey => ({
 describe('dashboard formatting (PRODUCT.md §13)', () => {
   it('shows a key as its prefix and an ellipsis', () => {
     expect(displayPrefix('vxk_1a2b3c4d')).toBe('vxk_1a2b3c4d…');
+  });
+
+  it('names a key for its row buttons by name and prefix, so the two keys a rotation leaves differ', () => {
+    const rotated = key({ key_prefix: 'vxk_1a2b3c4d' });
+    const replacement = key({ key_prefix: 'vxk_9f8e7d6c' });
+    expect(keyLabel(rotated)).toBe('Laptop (vxk_1a2b3c4d…)');
+    expect(keyLabel(replacement)).not.toBe(keyLabel(rotated));
   });
 
   it('says Never for a key never used, else how long ago', () => {

@@ -13,7 +13,7 @@ import {
   useLatest,
   useRequest,
 } from '../components/ui';
-import { dateTime, displayPrefix, keyHint, lastUsed } from '../format';
+import { dateTime, displayPrefix, keyHint, keyLabel, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { IntegrationChoices } from '../components/integrations';
@@ -193,14 +193,14 @@ export function ApiKeysPage({ search }: { search: string }) {
                   <td className="number">{key.request_count.toLocaleString('en-US')}</td>
                   <td>
                     <div className="row-actions">
-                      <a href={`#/keys/${key.id}/usage`} aria-label={`Usage of ${key.name}`}>
+                      <a href={`#/keys/${key.id}/usage`} aria-label={`Usage of ${keyLabel(key)}`}>
                         Usage
                       </a>
                       {key.status === 'active' ? (
                         <>
                           <button
                             type="button"
-                            aria-label={`Edit ${key.name}`}
+                            aria-label={`Edit ${keyLabel(key)}`}
                             onClick={() => setPending({ kind: 'edit', key })}
                           >
                             Edit
@@ -208,7 +208,7 @@ export function ApiKeysPage({ search }: { search: string }) {
                           {key.replaced_by ? null : (
                             <button
                               type="button"
-                              aria-label={`Rotate ${key.name}`}
+                              aria-label={`Rotate ${keyLabel(key)}`}
                               onClick={() => setPending({ kind: 'rotate', key })}
                             >
                               Rotate
@@ -217,7 +217,7 @@ export function ApiKeysPage({ search }: { search: string }) {
                           <button
                             type="button"
                             className="danger"
-                            aria-label={`Revoke ${key.name}`}
+                            aria-label={`Revoke ${keyLabel(key)}`}
                             onClick={() => setPending({ kind: 'revoke', key })}
                           >
                             Revoke

@@ -89,7 +89,13 @@ export function SecuritySettingsPage() {
     });
   }
 
-  if (!settings) return <ErrorBanner error={error} />;
+  if (!settings)
+    return (
+      <section>
+        <h1>Security settings</h1>
+        {error ? <ErrorBanner error={error} /> : <p className="muted">Loading…</p>}
+      </section>
+    );
   const hours = settings.working_hours;
   const hasHours = hasHoursChoice ?? hours !== null;
   return (
@@ -181,7 +187,10 @@ export function SecuritySettingsPage() {
         <button type="submit" className="primary" disabled={saving.busy || rotating.busy}>
           Save
         </button>
-        {saved ? <span className="ok"> Saved</span> : null}
+        {/* Always there, so that screen readers announce "Saved" when it appears. */}
+        <span className="ok" role="status">
+          {saved ? ' Saved' : ''}
+        </span>
       </form>
     </section>
   );
