@@ -34,11 +34,24 @@ export function problemText(problem: Problem): string {
 export type FieldErrors = Record<string, string>;
 
 /**
- * The messages of an answer's `validation_errors` by the form field they belong to, to show beside it. A
- * nested field keeps its inner path (`start: must be HH:MM`); `(body)` and `(request)` belong to no field.
+ * Refusals about one field that are not validation errors: a taken email (signup), a slug another item uses.
+ * The detail says which, in words (`another prompt already uses this slug`).
+ */
+function conflictField(problem: Problem): string | null {
+  if (problem.code === 'EMAIL_TAKEN') return 'email';
+  if (problem.code === 'RESOURCE_EXISTS' && /\bslug\b/.test(problem.detail ?? '')) return 'slug';
+  return null;
+}
+
+/**
+ * The messages of an answer's `validation_errors` by the form field they belong to, to show beside it, and
+ * those of a conflict about one field (a taken email or slug). A nested field keeps its inner path
+ * (`start: must be HH:MM`); `(body)` and `(request)` belong to no field.
  */
 export function fieldErrorsOf(caught: unknown): FieldErrors {
   if (!(caught instanceof ApiProblem)) return {};
+  const conflict = conflictField(caught.problem);
+  if (conflict) return { [conflict]: caught.problem.detail ?? 'already taken' };
   const errors: FieldErrors = {};
   for (const { field, message } of caught.problem.validation_errors ?? []) {
     const [top, ...inner] = field.split(/[.[]/);

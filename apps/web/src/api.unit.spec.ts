@@ -100,4 +100,20 @@ describe('fieldErrorsOf', () => {
     expect(fieldErrorsOf(refused([{ field: '(body)', message: 'must be a JSON object' }]))).toEqual({});
     expect(fieldErrorsOf(new Error('offline'))).toEqual({});
   });
+
+  it('ties a taken email or slug to its field', () => {
+    expect(
+      fieldErrorsOf(
+        new ApiProblem({ status: 409, code: 'EMAIL_TAKEN', detail: 'an account with this email already exists' }),
+      ),
+    ).toEqual({ email: 'an account with this email already exists' });
+    expect(
+      fieldErrorsOf(
+        new ApiProblem({ status: 409, code: 'RESOURCE_EXISTS', detail: 'another prompt already uses this slug' }),
+      ),
+    ).toEqual({ slug: 'another prompt already uses this slug' });
+    expect(fieldErrorsOf(new ApiProblem({ status: 409, code: 'RESOURCE_EXISTS', detail: 'the grant exists' }))).toEqual(
+      {},
+    );
+  });
 });

@@ -73,6 +73,13 @@ export function SecuritySettingsPage() {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const days = form.getAll('days').map(Number);
+    // Said here in the form's words: the API's own message speaks to programs ("send working_hours: null").
+    if (form.get('has_hours') && days.length === 0) {
+      setSaved(false);
+      return saving.setError('Working hours: choose at least one day, or untick Working hours.', {
+        working_hours: 'choose at least one day, or untick Working hours',
+      });
+    }
     const body = {
       timezone: String(form.get('timezone')),
       working_hours: form.get('has_hours')
