@@ -11,13 +11,23 @@ const GRANTABLE: { code: Integration; grants: string }[] = [
   { code: 'cli', grants: 'the vibexp CLI, scripts and your own applications' },
 ];
 
-/** Checkboxes named `integrations`, one per grantable integration, for a form to read. */
+/** The retired integration, offered only on a key that has it: it may stay there, never be given again. */
+const RETIRED: { code: Integration; grants: string } = {
+  code: 'mcp_server',
+  grants: 'grants nothing now (MCP clients connect with OAuth 2.1); untick it to remove it: it cannot be given back',
+};
+
+/**
+ * Checkboxes named `integrations`, one per grantable integration, for a form to read; a legacy key's retired
+ * MCP Server too, ticked, so that saving keeps it unless the user takes it away.
+ */
 export function IntegrationChoices({ chosen, errors = {} }: { chosen: Integration[]; errors?: FieldErrors }) {
+  const offered = chosen.includes(RETIRED.code) ? [...GRANTABLE, RETIRED] : GRANTABLE;
   return (
     <fieldset {...invalidProps(errors, 'integrations')}>
       <legend>Integrations</legend>
       <FieldError errors={errors} name="integrations" />
-      {GRANTABLE.map((integration) => (
+      {offered.map((integration) => (
         <label key={integration.code} className="check">
           <input
             type="checkbox"

@@ -424,7 +424,10 @@ function RotateForm({
   );
 }
 
-/** Name and integrations (PATCH); integrations are sent only when changed, so a legacy key's stay as they are. */
+/**
+ * Name and integrations (PATCH); integrations are sent only when changed. A legacy key's retired MCP Server is
+ * one of the boxes, ticked: it stays unless the user unticks it.
+ */
 function EditForm({ keyToEdit, onCancel, onSaved }: { keyToEdit: ApiKey; onCancel: () => void; onSaved: () => void }) {
   const { busy, error, setError, fieldErrors, run } = useRequest();
   function submit(event: FormEvent<HTMLFormElement>) {
@@ -433,7 +436,7 @@ function EditForm({ keyToEdit, onCancel, onSaved }: { keyToEdit: ApiKey; onCance
     const integrations = form.getAll('integrations').map(String) as Integration[];
     if (integrations.length === 0)
       return setError('choose at least one integration', { integrations: 'choose at least one' });
-    const current: Integration[] = keyToEdit.integrations.filter((integration) => integration !== 'mcp_server');
+    const current: Integration[] = keyToEdit.integrations;
     const changed =
       integrations.length !== current.length || integrations.some((integration) => !current.includes(integration));
     void run(async () => {
