@@ -37,6 +37,15 @@ export function invalidProps(
   return errors[name] ? { 'aria-invalid': true, 'aria-describedby': `error-${name}` } : {};
 }
 
+/** While a list's request is pending: said (a screen reader announces it), so an empty page is not taken as the answer. */
+export function Loading({ shown }: { shown: boolean }) {
+  return shown ? (
+    <p className="muted" role="status">
+      Loading…
+    </p>
+  ) : null;
+}
+
 export function ErrorBanner({ error }: { error: string | null }) {
   return error ? (
     <p className="error" role="alert">

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
 import { lastPageInstead, replaceInAddress } from '../address';
-import { ErrorBanner, Pager, useLatest, useRequest } from '../components/ui';
+import { ErrorBanner, Loading, Pager, useLatest, useRequest } from '../components/ui';
 import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation, ruleTitle } from '../alerts';
 import { auditLocation } from '../audit';
 import { dateTime, lastUsed } from '../format';
@@ -94,7 +94,10 @@ export function AlertsPage({ search }: { search: string }) {
         </span>
       </header>
       <ErrorBanner error={error ?? acting.error} />
-      {list && list.alerts.length === 0 ? <p className="empty">No {status === 'all' ? '' : status} alerts.</p> : null}
+      <Loading shown={latest.loading && list === null} />
+      {list && list.alerts.length === 0 && !latest.loading ? (
+        <p className="empty">No {status === 'all' ? '' : status} alerts.</p>
+      ) : null}
       <ul className="alerts">
         {list?.alerts.map((alert) => (
           <li key={alert.id} className={`alert severity-${alert.severity}`}>

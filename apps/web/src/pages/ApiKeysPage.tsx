@@ -8,6 +8,7 @@ import {
   FormActions,
   IntegrationBadge,
   LegacyBadge,
+  Loading,
   Pager,
   invalidProps,
   useLatest,
@@ -136,6 +137,7 @@ export function ApiKeysPage({ search }: { search: string }) {
         ) : null}
       </form>
       <ErrorBanner error={error} />
+      <Loading shown={latest.loading && list === null} />
       {list && list.api_keys.length === 0 ? (
         <p className="empty">
           {view.search

@@ -10,7 +10,7 @@ import {
   utcFromInput,
 } from '../audit';
 import { showInAddress } from '../address';
-import { ErrorBanner, useLatest } from '../components/ui';
+import { ErrorBanner, Loading, useLatest } from '../components/ui';
 import { preciseTime } from '../format';
 import type { AuditEvent } from '../types';
 
@@ -135,6 +135,7 @@ export function AuditLogPage({ search }: { search: string }) {
         <button type="submit">Filter</button>
       </form>
       <ErrorBanner error={error} />
+      <Loading shown={busy && events.length === 0} />
       {events.length === 0 && !error && !busy ? <p className="empty">No events match.</p> : null}
       {events.length > 0 ? (
         <table>

@@ -2,7 +2,16 @@ import { type ChangeEvent, type FormEvent, Fragment, useCallback, useEffect, use
 import { ApiProblem, api, messageOf } from '../api';
 import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { RenderPreview } from '../components/RenderPreview';
-import { ErrorBanner, FieldError, FormActions, Pager, invalidProps, useLatest, useRequest } from '../components/ui';
+import {
+  ErrorBanner,
+  FieldError,
+  FormActions,
+  Loading,
+  Pager,
+  invalidProps,
+  useLatest,
+  useRequest,
+} from '../components/ui';
 import {
   type ContentFilters,
   type ContentKind as Kind,
@@ -609,7 +618,8 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
           }}
         />
       ) : null}
-      {list && list.items.length === 0 ? (
+      <Loading shown={latest.loading} />
+      {list && list.items.length === 0 && !latest.loading ? (
         <p className="empty">{isFiltered(kind, filters) ? 'Nothing matches these filters.' : 'Nothing here yet.'}</p>
       ) : null}
       {list && list.items.length > 0 ? (
