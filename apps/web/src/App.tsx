@@ -79,9 +79,9 @@ function Page({ route, account }: { route: string; account: string }) {
   const [path, search = ''] = route.split('?', 2);
   const usage = /^\/keys\/([^/]+)\/usage$/.exec(path);
   // Keyed by what they show: another key or kind is a fresh page, not the last one's state.
-  if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} />;
+  if (usage) return <KeyUsagePage key={usage[1]} keyId={usage[1]} search={search} />;
   const appUsage = /^\/settings\/apps\/([^/]+)\/usage$/.exec(path);
-  if (appUsage) return <AppUsagePage key={appUsage[1]} grantId={appUsage[1]} />;
+  if (appUsage) return <AppUsagePage key={appUsage[1]} grantId={appUsage[1]} search={search} />;
   switch (path) {
     case '/alerts':
       return <AlertsPage search={search} />;

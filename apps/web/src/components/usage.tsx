@@ -2,10 +2,8 @@ import { type ReactNode, useEffect, useState } from 'react';
 import { api, messageOf } from '../api';
 import { dateTime, lastUsed, preciseTime, ranked } from '../format';
 import type { Usage } from '../types';
+import { USAGE_RANGES, type UsageRange } from '../usage-range';
 import { Bars, Columns } from './ui';
-
-export const USAGE_RANGES = ['24h', '7d', '30d', '90d'] as const;
-export type UsageRange = (typeof USAGE_RANGES)[number];
 
 /** The range buttons of a usage page. */
 export function RangePicker({ range, onRange }: { range: UsageRange; onRange: (range: UsageRange) => void }) {

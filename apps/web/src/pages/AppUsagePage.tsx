@@ -1,13 +1,17 @@
-import { useState } from 'react';
+import { showInAddress } from '../address';
 import { auditLocation } from '../audit';
 import { ErrorBanner } from '../components/ui';
-import { RangePicker, UsageCharts, type UsageRange, UsageSummary, useUsage } from '../components/usage';
+import { RangePicker, UsageCharts, UsageSummary, useUsage } from '../components/usage';
+import { parseUsageRange, usageLocation } from '../usage-range';
 import { appName } from '../oauth';
 import type { AppUsage } from '../types';
 
-/** A connected app's usage: its MCP requests over time, by action, tool and status, and where from. */
-export function AppUsagePage({ grantId }: { grantId: string }) {
-  const [range, setRange] = useState<UsageRange>('7d');
+/**
+ * A connected app's usage: its MCP requests over time, by action, tool and status, and where from. `search` is
+ * the query part of the address, which holds the range.
+ */
+export function AppUsagePage({ grantId, search }: { grantId: string; search: string }) {
+  const range = parseUsageRange(search);
   const { usage, error } = useUsage<AppUsage>(
     `/api/v1/settings/oauth/grants/${encodeURIComponent(grantId)}/usage?range=${range}`,
   );
@@ -19,7 +23,10 @@ export function AppUsagePage({ grantId }: { grantId: string }) {
       </p>
       <header className="page-header">
         <h1>{usage ? `Usage of ${appName(usage)}` : 'Usage'}</h1>
-        <RangePicker range={range} onRange={setRange} />
+        <RangePicker
+          range={range}
+          onRange={(next) => showInAddress(usageLocation(`/settings/apps/${grantId}/usage`, next), () => undefined)}
+        />
       </header>
       <ErrorBanner error={error} />
       {usage ? (

@@ -1,13 +1,18 @@
 import { useEffect, useState } from 'react';
+import { showInAddress } from '../address';
 import { api, messageOf } from '../api';
 import { ErrorBanner } from '../components/ui';
-import { RangePicker, UsageCharts, type UsageRange, UsageSummary, useUsage } from '../components/usage';
+import { RangePicker, UsageCharts, UsageSummary, useUsage } from '../components/usage';
+import { parseUsageRange, usageLocation } from '../usage-range';
 import { dateTime, displayPrefix } from '../format';
 import type { ApiKey, Usage } from '../types';
 
-/** A key's usage (PRODUCT.md §7): requests over time, by tool, by action, by status, and where from. */
-export function KeyUsagePage({ keyId }: { keyId: string }) {
-  const [range, setRange] = useState<UsageRange>('7d');
+/**
+ * A key's usage (PRODUCT.md §7): requests over time, by tool, by action, by status, and where from. `search` is
+ * the query part of the address, which holds the range (a reload, a link or Back shows the same one).
+ */
+export function KeyUsagePage({ keyId, search }: { keyId: string; search: string }) {
+  const range = parseUsageRange(search);
   const [key, setKey] = useState<ApiKey | null>(null);
   const path = `/api/v1/settings/api-keys/${encodeURIComponent(keyId)}`;
   const [keyError, setKeyError] = useState<string | null>(null);
@@ -30,7 +35,10 @@ export function KeyUsagePage({ keyId }: { keyId: string }) {
       </p>
       <header className="page-header">
         <h1>{key ? `Usage of ${key.name}` : 'Usage'}</h1>
-        <RangePicker range={range} onRange={setRange} />
+        <RangePicker
+          range={range}
+          onRange={(next) => showInAddress(usageLocation(`/keys/${keyId}/usage`, next), () => undefined)}
+        />
       </header>
       <ErrorBanner error={error ?? keyError} />
       {key?.status === 'revoked' ? (
