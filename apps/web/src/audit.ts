@@ -67,10 +67,12 @@ export function eventDetails(event: AuditEvent): [label: string, text: string][]
       for (const [inner, innerValue] of Object.entries(value)) details.push([`${field}.${inner}`, text(innerValue)]);
     else details.push([field, text(value)]);
   }
+  // The request's place (meta.location on some events) reads as the place below, not as JSON.
+  const place = placeOf(event.location) || placeOf(event.data?.location) || placeOf(event.meta?.location);
   for (const [field, value] of Object.entries(event.meta ?? {})) {
-    if (!SHOWN_META.has(field)) details.push([`meta.${field}`, text(value)]);
+    if (SHOWN_META.has(field) || (field === 'location' && placeOf(value))) continue;
+    details.push([`meta.${field}`, text(value)]);
   }
-  const place = placeOf(event.location) || placeOf(event.data?.location);
   if (place) details.push(['location', place]);
   details.push(['event id', event.id]);
   if (event.stream) details.push(['stream', `${event.stream}${event.version ? ` (version ${event.version})` : ''}`]);

@@ -91,6 +91,19 @@ describe('an audit row’s details', () => {
     expect(eventDetails({ ...used, location: null })).toContainEqual(['location', 'London, GB']);
   });
 
+  it('shows a place given in meta as the place, not as JSON', () => {
+    const session: AuditEvent = {
+      ...event,
+      type: 'session.created',
+      data: {},
+      location: null,
+      meta: { request_id: 'r-1', location: { country: 'DE', city: 'Berlin' } },
+    };
+    const details = eventDetails(session);
+    expect(details).toContainEqual(['location', 'Berlin, DE']);
+    expect(details.map(([label]) => label)).not.toContain('meta.location');
+  });
+
   it('copes with an event that has no meta, place or stream', () => {
     expect(
       eventDetails({ ...event, data: { reason: 'unknown' }, meta: undefined, location: null, stream: undefined }),

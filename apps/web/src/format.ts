@@ -11,6 +11,12 @@ export const INTEGRATION_BADGES: Record<
   mcp_server: { label: 'MCP Server', colour: 'purple', legacy: true },
 };
 
+/** A key's integrations in one fixed order (the table's badges line up), whatever order they were stored in. */
+export function integrationsInOrder(integrations: readonly Integration[]): Integration[] {
+  const order = Object.keys(INTEGRATION_BADGES) as Integration[];
+  return [...integrations].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
 /** `vxk_1a2b3c4d…`: the stored prefix and an ellipsis for the rest, which the platform never has. */
 export function displayPrefix(prefix: string): string {
   return `${prefix}…`;
@@ -32,13 +38,18 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60_000],
 ];
 
-/** "3 hours ago", "just now"; "Never" for a key that was never used. */
+/**
+ * "3 hours ago", "just now"; "Never" for a key that was never used. Whole units, rounded down (22 months is
+ * "last year", not "2 years ago"), as most products say it; a time to come likewise ("in 2 days").
+ */
 export function lastUsed(at: string | null, now = Date.now()): string {
   if (!at) return 'Never';
   const elapsed = now - Date.parse(at);
   const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  for (const [unit, size] of UNITS)
-    if (Math.abs(elapsed) >= size) return format.format(-Math.round(elapsed / size), unit);
+  for (const [unit, size] of UNITS) {
+    const whole = Math.floor(Math.abs(elapsed) / size);
+    if (whole >= 1) return format.format(elapsed >= 0 ? -whole : whole, unit);
+  }
   return 'just now';
 }
 

@@ -1,4 +1,14 @@
-import { dateTime, displayPrefix, keyHint, keyLabel, lastUsed, preciseTime, ranked, shares } from './format';
+import {
+  dateTime,
+  displayPrefix,
+  integrationsInOrder,
+  keyHint,
+  keyLabel,
+  lastUsed,
+  preciseTime,
+  ranked,
+  shares,
+} from './format';
 import type { ApiKey } from './types';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -44,6 +54,18 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(lastUsed('2026-11-27T09:00:00Z', NOW)).toBe('3 hours ago');
     expect(lastUsed('2026-11-26T12:00:00Z', NOW)).toBe('yesterday');
     expect(lastUsed('2026-08-27T12:00:00Z', NOW)).toBe('3 months ago');
+  });
+
+  it('rounds down to whole units, past or to come', () => {
+    // 1.88 years
+    expect(lastUsed('2025-01-10T12:00:00Z', NOW)).toBe('last year');
+    expect(lastUsed('2026-11-27T10:01:00Z', NOW)).toBe('1 hour ago');
+    expect(lastUsed('2026-11-29T23:00:00Z', NOW)).toBe('in 2 days');
+  });
+
+  it('shows integrations in one order, whatever order they were stored in', () => {
+    expect(integrationsInOrder(['mcp_server', 'cli', 'ai_tools'])).toEqual(['ai_tools', 'cli', 'mcp_server']);
+    expect(integrationsInOrder(['cli', 'ai_tools'])).toEqual(['ai_tools', 'cli']);
   });
 
   it('shows times in UTC, to the minute or, side by side, to the second', () => {

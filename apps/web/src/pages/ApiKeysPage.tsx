@@ -14,7 +14,7 @@ import {
   useLatest,
   useRequest,
 } from '../components/ui';
-import { dateTime, displayPrefix, keyHint, keyLabel, lastUsed } from '../format';
+import { dateTime, displayPrefix, integrationsInOrder, keyHint, keyLabel, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { IntegrationChoices } from '../components/integrations';
@@ -173,7 +173,7 @@ export function ApiKeysPage({ search }: { search: string }) {
                   </td>
                   <td>
                     <div className="badges">
-                      {key.integrations.map((integration) => (
+                      {integrationsInOrder(key.integrations).map((integration) => (
                         <IntegrationBadge key={integration} integration={integration} />
                       ))}
                       {key.is_legacy ? <LegacyBadge /> : null}
