@@ -660,7 +660,7 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
                   )}
                 </td>
                 {offers('type') ? <td>{String(item.type)}</td> : null}
-                <td className="wrap">
+                <td>
                   <span className="badges">
                     {item.labels.map((label) => (
                       <button
