@@ -121,17 +121,18 @@ export function App() {
     document.title = documentTitle(route, Boolean(user));
   }, [route, user]);
 
-  /** The page shown (and for whom): another one takes focus to its title, except the one the tab opened on. */
-  const shownPage = user === undefined ? null : `${user?.id ?? ''} ${pageOf(route)}`;
-  const firstPage = useRef<string | null>(null);
+  /**
+   * Another page shown to the signed-in user takes focus to its title. Not the page the tab opened on, nor the
+   * first one after signing in or out: a new document, whose first Tab stop is "Skip to content".
+   */
+  const account = user === undefined ? undefined : (user?.id ?? null);
+  const shownPage = pageOf(route);
+  const shown = useRef<{ account: string | null | undefined; page: string } | null>(null);
   useEffect(() => {
-    if (shownPage === null) return;
-    if (firstPage.current === null) {
-      firstPage.current = shownPage;
-      return;
-    }
-    focusHeading();
-  }, [shownPage]);
+    const before = shown.current;
+    shown.current = { account, page: shownPage };
+    if (account && before?.account === account && before.page !== shownPage) focusHeading();
+  }, [account, shownPage]);
 
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')

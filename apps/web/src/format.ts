@@ -23,11 +23,16 @@ export function displayPrefix(prefix: string): string {
 }
 
 /**
- * A key as a row's buttons name it for screen readers: `Laptop CLI (vxk_1a2b3c4d…)`. The name alone is not
- * enough: a rotation leaves two keys of that name (the new one and the old one in its grace period).
+ * Each listed key as its row's buttons name it for screen readers (`Revoke Laptop CLI`), by id: its name, and
+ * where another listed key has the same name (a rotation leaves two: the new key and the old one in its grace
+ * period), its prefix too (`Laptop CLI (vxk_1a2b3c4d…)`), so that no two rows' buttons sound alike.
  */
-export function keyLabel(key: { name: string; key_prefix: string }): string {
-  return `${key.name} (${displayPrefix(key.key_prefix)})`;
+export function keyLabels(keys: readonly { id: string; name: string; key_prefix: string }[]): Map<string, string> {
+  const named = new Map<string, number>();
+  for (const key of keys) named.set(key.name, (named.get(key.name) ?? 0) + 1);
+  return new Map(
+    keys.map((key) => [key.id, named.get(key.name)! > 1 ? `${key.name} (${displayPrefix(key.key_prefix)})` : key.name]),
+  );
 }
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [

@@ -3,7 +3,7 @@ import {
   displayPrefix,
   integrationsInOrder,
   keyHint,
-  keyLabel,
+  keyLabels,
   lastUsed,
   preciseTime,
   ranked,
@@ -41,11 +41,15 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(displayPrefix('vxk_1a2b3c4d')).toBe('vxk_1a2b3c4d…');
   });
 
-  it('names a key for its row buttons by name and prefix, so the two keys a rotation leaves differ', () => {
-    const rotated = key({ key_prefix: 'vxk_1a2b3c4d' });
-    const replacement = key({ key_prefix: 'vxk_9f8e7d6c' });
-    expect(keyLabel(rotated)).toBe('Laptop (vxk_1a2b3c4d…)');
-    expect(keyLabel(replacement)).not.toBe(keyLabel(rotated));
+  it('names each key for its row buttons, with its prefix where another listed key has its name', () => {
+    const labels = keyLabels([
+      key({ id: 'old', key_prefix: 'vxk_1a2b3c4d' }),
+      key({ id: 'new', key_prefix: 'vxk_9f8e7d6c' }),
+      key({ id: 'ci', name: 'CI' }),
+    ]);
+    expect(labels.get('old')).toBe('Laptop (vxk_1a2b3c4d…)');
+    expect(labels.get('new')).toBe('Laptop (vxk_9f8e7d6c…)');
+    expect(labels.get('ci')).toBe('CI');
   });
 
   it('says Never for a key never used, else how long ago', () => {

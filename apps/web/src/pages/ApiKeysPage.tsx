@@ -14,7 +14,7 @@ import {
   useLatest,
   useRequest,
 } from '../components/ui';
-import { dateTime, displayPrefix, integrationsInOrder, keyHint, keyLabel, lastUsed } from '../format';
+import { dateTime, displayPrefix, integrationsInOrder, keyHint, keyLabels, lastUsed } from '../format';
 import type { ApiKey, CreatedKey, Integration, ListPage } from '../types';
 import { lastPageInstead, replaceInAddress, showInAddress } from '../address';
 import { IntegrationChoices } from '../components/integrations';
@@ -83,6 +83,9 @@ export function ApiKeysPage({ search }: { search: string }) {
   useEffect(() => {
     void load();
   }, [load]);
+
+  /** What each row's buttons call its key (with the prefix where two listed keys share a name). */
+  const labels = keyLabels(list?.api_keys ?? []);
 
   const close = () => setPending(null);
   const done = async (next: Pending = null) => {
@@ -161,6 +164,7 @@ export function ApiKeysPage({ search }: { search: string }) {
           <tbody>
             {list.api_keys.map((key) => {
               const hint = keyHint(key);
+              const label = labels.get(key.id) ?? key.name;
               return (
                 <tr key={key.id} className={key.status === 'revoked' ? 'revoked' : undefined}>
                   <td className="wrap">
@@ -195,14 +199,14 @@ export function ApiKeysPage({ search }: { search: string }) {
                   <td className="number">{key.request_count.toLocaleString('en-US')}</td>
                   <td>
                     <div className="row-actions">
-                      <a href={`#/keys/${key.id}/usage`} aria-label={`Usage of ${keyLabel(key)}`}>
+                      <a href={`#/keys/${key.id}/usage`} aria-label={`Usage of ${label}`}>
                         Usage
                       </a>
                       {key.status === 'active' ? (
                         <>
                           <button
                             type="button"
-                            aria-label={`Edit ${keyLabel(key)}`}
+                            aria-label={`Edit ${label}`}
                             onClick={() => setPending({ kind: 'edit', key })}
                           >
                             Edit
@@ -210,7 +214,7 @@ export function ApiKeysPage({ search }: { search: string }) {
                           {key.replaced_by ? null : (
                             <button
                               type="button"
-                              aria-label={`Rotate ${keyLabel(key)}`}
+                              aria-label={`Rotate ${label}`}
                               onClick={() => setPending({ kind: 'rotate', key })}
                             >
                               Rotate
@@ -219,7 +223,7 @@ export function ApiKeysPage({ search }: { search: string }) {
                           <button
                             type="button"
                             className="danger"
-                            aria-label={`Revoke ${keyLabel(key)}`}
+                            aria-label={`Revoke ${label}`}
                             onClick={() => setPending({ kind: 'revoke', key })}
                           >
                             Revoke
