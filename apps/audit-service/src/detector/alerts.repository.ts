@@ -1,5 +1,48 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { EventStore } from '#event-store';
 import type { Alert } from './alert-book';
+
+/** What an `alert.raised` / `alert.updated` event says of its alert. */
+export type AlertFacts = Pick<Alert, 'id' | 'account_id' | 'rule' | 'severity' | 'status' | 'count' | 'summary'> & {
+  key_id?: string | null;
+};
+
+/**
+ * Appends the detector's change of an alert to the alert's stream (→ ALERTS, the audit log), in the transaction
+ * that stored it. `extra`: facts of this change only (`auto_revoked`).
+ */
+export async function appendAlertEvent(
+  events: EventStore,
+  type: 'alert.raised' | 'alert.updated',
+  alert: AlertFacts,
+  requestId: string,
+  manager: EntityManager,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await events.append(
+    `alert-${alert.id}`,
+    [
+      {
+        type,
+        data: {
+          alert_id: alert.id,
+          rule: alert.rule,
+          severity: alert.severity,
+          status: alert.status,
+          count: alert.count,
+          key_id: alert.key_id ?? null,
+          summary: alert.summary,
+          ...extra,
+        },
+      },
+    ],
+    {
+      expectedVersion: 'any',
+      meta: { request_id: requestId, account_id: alert.account_id, ...(alert.key_id ? { key_id: alert.key_id } : {}) },
+      manager,
+    },
+  );
+}
 
 interface AlertRow extends Omit<Alert, 'first_seen' | 'last_seen' | 'key_id' | 'key_prefix' | 'resolution'> {
   key_id: string | null;

@@ -4,6 +4,7 @@ import { KeysRpc, OAuthRpc, RpcErrorCode } from '#contracts';
 import { EventStore, PeriodicSweep } from '#event-store';
 import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, autoRevokedSentence } from './alert-book';
+import { type AlertFacts, appendAlertEvent } from './alerts.repository';
 
 /** What an alert's auto-revoke acts on: the key it names, or the app (grant) in its evidence. */
 export type RevocationTarget = { key_id: string } | { grant_id: string };
@@ -73,16 +74,6 @@ export async function queueAutoRevocation(
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5)) ON CONFLICT (alert_id) DO NOTHING`,
     [alert.id, alert.account_id, target, requestId, retryDelayMs(0) / 1000],
   );
-}
-
-interface UpdatedAlert {
-  id: string;
-  account_id: string;
-  rule: string;
-  severity: string;
-  count: number;
-  key_id: string | null;
-  summary: string;
 }
 
 interface QueuedRevocation {
@@ -174,35 +165,10 @@ export class AutoRevocationRetries {
     const [[alert]] = (await manager.query(
       `UPDATE alerts SET summary = summary || ' ' || $2, evidence = evidence || '{"auto_revoked": true}'::jsonb,
          updated_at = now() WHERE id = $1
-       RETURNING id, account_id, rule, severity, count, key_id, summary`,
+       RETURNING id, account_id, rule, severity, status, count, key_id, summary`,
       [queued.alert_id, sentence],
-    )) as [UpdatedAlert[], number];
+    )) as [AlertFacts[], number];
     if (!alert) return;
-    await this.events.append(
-      `alert-${alert.id}`,
-      [
-        {
-          type: 'alert.updated',
-          data: {
-            alert_id: alert.id,
-            rule: alert.rule,
-            severity: alert.severity,
-            count: alert.count,
-            key_id: alert.key_id,
-            summary: alert.summary,
-            auto_revoked: true,
-          },
-        },
-      ],
-      {
-        expectedVersion: 'any',
-        meta: {
-          request_id: queued.request_id,
-          account_id: alert.account_id,
-          ...(alert.key_id ? { key_id: alert.key_id } : {}),
-        },
-        manager,
-      },
-    );
+    await appendAlertEvent(this.events, 'alert.updated', alert, queued.request_id, manager, { auto_revoked: true });
   }
 }

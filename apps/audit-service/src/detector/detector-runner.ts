@@ -8,7 +8,7 @@ import type { NatsConnectionHolder } from '#messaging';
 import { type Alert, foldFinding, isEscalation } from './alert-book';
 import { queueWebhook } from './webhooks';
 import { type RevocationTarget, queueAutoRevocation, requestRevocation, revokedAlert } from './auto-revocations';
-import { AlertsRepository } from './alerts.repository';
+import { AlertsRepository, appendAlertEvent } from './alerts.repository';
 import {
   DEFAULT_DETECTOR_CONFIG,
   Detector,
@@ -399,31 +399,12 @@ export class DetectorRunner {
         if (opened) await queueWebhook(alert, manager);
         else if (previous && isEscalation(previous.severity, alert.severity))
           await queueWebhook(alert, manager, 'alert.escalated');
-        await this.events.append(
-          `alert-${alert.id}`,
-          [
-            {
-              type: opened ? 'alert.raised' : 'alert.updated',
-              data: {
-                alert_id: alert.id,
-                rule: alert.rule,
-                severity: alert.severity,
-                status: alert.status,
-                count: alert.count,
-                key_id: alert.key_id ?? null,
-                summary: alert.summary,
-              },
-            },
-          ],
-          {
-            expectedVersion: 'any',
-            meta: {
-              request_id: event.meta.request_id,
-              account_id: alert.account_id,
-              ...(alert.key_id ? { key_id: alert.key_id } : {}),
-            },
-            manager,
-          },
+        await appendAlertEvent(
+          this.events,
+          opened ? 'alert.raised' : 'alert.updated',
+          alert,
+          event.meta.request_id,
+          manager,
         );
       }
     }
