@@ -190,6 +190,21 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       expect(me.body.code).toBe('AUTH_REQUIRED');
     });
 
+    it('ends the session a browser was carrying when it signs in again (a dashboard that lost its CSRF token)', async () => {
+      const user = await DashboardUser.signup(base);
+      const again = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: user.email, password: PASSWORD },
+        headers: { cookie: `vx_session=${user.cookie}` },
+      });
+      expect(again.status).toBe(200);
+
+      const stranded = await user.request('GET', '/api/v1/auth/me');
+      expect([stranded.status, stranded.body.code]).toEqual([401, 'AUTH_REQUIRED']);
+      const fresh = again.headers.getSetCookie().find((cookie) => cookie.startsWith('vx_session='));
+      const me = await call(base, 'GET', '/api/v1/auth/me', { headers: { cookie: (fresh ?? '').split(';')[0] } });
+      expect(me.status).toBe(200);
+    });
+
     it('refuses a forged or unknown session cookie with 401', async () => {
       const forged = await call(base, 'GET', '/api/v1/auth/me', {
         headers: { cookie: `vx_session=${'ab'.repeat(32)}` },

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
@@ -52,6 +52,7 @@ const PASSWORD_ATTEMPTS_PER_MINUTE = 120;
 @ApiTags('auth')
 @Controller('api/v1/auth')
 export class AuthController {
+  private readonly logger = new Logger(AuthController.name);
   private readonly passwordAttempts = new FixedWindowLimiter(PASSWORD_ATTEMPTS_PER_MINUTE, 60_000, 'sign-in attempts');
 
   constructor(
@@ -158,14 +159,30 @@ export class AuthController {
   private async startSession(account: AccountView, request: Request, response: Response): Promise<SessionAnswer> {
     const token = generateToken();
     const csrfToken = generateToken();
+    const meta = commandMeta(request, this.trustedProxies);
     const session = await this.rpc.request<{ session_id: string; expires_at: string }>(KeysRpc.createSession, {
       account_id: account.id,
       token_hash: sha256Hex(token),
       csrf_token_hash: sha256Hex(csrfToken),
-      meta: commandMeta(request, this.trustedProxies),
+      meta,
     });
+    await this.endReplacedSession(request, meta);
     writeSessionCookie(response, token, session.expires_at, isHttps(request, this.trustedProxies));
     response.setHeader('Cache-Control', 'no-store');
     return { user: toUser(account), csrf_token: csrfToken };
+  }
+
+  /**
+   * The session the browser's cookie held before this sign-in ends: the new cookie replaces it, so nobody could
+   * use or end it any more (a dashboard that lost its CSRF token cannot log out, and signs in again instead).
+   * A cookie sent with a sign-in comes from the dashboard's own origin (SameSite=Lax keeps it off cross-site
+   * POSTs). Best effort: the sign-in stands if key-service does not answer this.
+   */
+  private async endReplacedSession(request: Request, meta: ReturnType<typeof commandMeta>): Promise<void> {
+    const previous = readSessionCookie(request);
+    if (!previous) return;
+    await this.rpc
+      .request(KeysRpc.endSession, { token_hash: sha256Hex(previous), reason: 'replaced', meta })
+      .catch((error: unknown) => this.logger.warn(`the replaced session was not ended: ${String(error)}`));
   }
 }

@@ -1,4 +1,4 @@
-import { IsUUID, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
 import { IsRequestMeta, RequestMetaDto } from '#contracts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -25,6 +25,11 @@ export class VerifySessionQuery {
 export class EndSessionCommand {
   @Matches(SHA256_HEX)
   token_hash: string;
+
+  /** `logout` (the default), or `replaced`: the browser signed in again, and its cookie now holds another session. */
+  @IsOptional()
+  @IsIn(['logout', 'replaced'])
+  reason?: 'logout' | 'replaced';
 
   @IsRequestMeta()
   meta: RequestMetaDto;

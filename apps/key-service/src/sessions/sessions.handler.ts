@@ -93,7 +93,7 @@ export class SessionsHandler {
       if (!ended) return { ended: false };
       await this.store.append(
         `session-${ended.id}`,
-        [{ type: 'session.ended', data: { session_id: ended.id, reason: 'logout' } }],
+        [{ type: 'session.ended', data: { session_id: ended.id, reason: command.reason ?? 'logout' } }],
         1,
         eventMeta(command.meta, ended.account_id),
         manager,
