@@ -8,7 +8,7 @@ import { CONTENT_KINDS, content, contentHelp } from './commands/content';
 import { HookNotDelivered, hooks } from './commands/hooks';
 import { search } from './commands/search';
 import { LoginRefused } from './commands/web-login';
-import { CLI_VERSION, Context, type Io, NotLoggedIn } from './context';
+import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, NotLoggedIn } from './context';
 
 /** Exit codes of PRODUCT.md §12. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
@@ -122,7 +122,12 @@ function report(error: unknown, io: Io): number {
     say(error.message);
     return EXIT.failed;
   }
-  if (error instanceof NotLoggedIn || error instanceof LoginRefused || error instanceof MalformedKey) {
+  if (
+    error instanceof NotLoggedIn ||
+    error instanceof KeyForAnotherUrl ||
+    error instanceof LoginRefused ||
+    error instanceof MalformedKey
+  ) {
     say(error.message);
     return EXIT.auth;
   }

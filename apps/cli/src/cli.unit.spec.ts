@@ -207,6 +207,60 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
   });
 
   describe('where the key goes', () => {
+    it('sends the stored key only to the URL it was stored for, and refuses another one (exit 4)', async () => {
+      const key = `vxk_${'c'.repeat(64)}`;
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => key,
+      });
+      const elsewhere = await cli(['whoami'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://other.test' },
+        home: login.home,
+      });
+      expect([elsewhere.code, elsewhere.sent.length]).toEqual([4, 0]);
+      expect(elsewhere.stderr).toContain(
+        'the stored key is for http://api.test, not VIBEXP_BASE_URL=http://other.test',
+      );
+      expect(elsewhere.stderr).toContain('VIBEXP_BASE_URL=http://other.test vibexp auth login');
+      // The same URL written otherwise is the same URL.
+      for (const same of ['http://API.test/', 'http://api.test:80/api/v1', 'http://api.test/api/v1/']) {
+        const ok = await cli(['whoami'], [[200, ME]], { env: { VIBEXP_BASE_URL: same }, home: login.home });
+        expect([same, ok.code, ok.sent[0]?.url]).toEqual([same, 0, 'http://api.test/api/v1/auth/me']);
+      }
+      // VIBEXP_API_KEY with VIBEXP_BASE_URL: the user chose both.
+      const chosen = await cli(['whoami'], [[200, ME]], {
+        env: { VIBEXP_API_KEY: 'vxk_mine', VIBEXP_BASE_URL: 'http://other.test' },
+        home: login.home,
+      });
+      expect([chosen.code, chosen.sent[0].url, chosen.sent[0].headers.authorization]).toEqual([
+        0,
+        'http://other.test/api/v1/auth/me',
+        'Bearer vxk_mine',
+      ]);
+    });
+
+    it('takes a stored key written without its URL as a key of the default URL', async () => {
+      const home = await mkdtemp(join(tmpdir(), 'vibexp-cli-'));
+      await mkdir(join(home, '.vibexp'));
+      await writeFile(join(home, '.vibexp', 'credentials.json'), JSON.stringify({ api_key: 'vxk_handmade' }));
+      const elsewhere = await cli(['whoami'], [[200, ME]], { env: { VIBEXP_BASE_URL: 'http://other.test' }, home });
+      expect([elsewhere.code, elsewhere.sent.length]).toEqual([4, 0]);
+      const local = await cli(['whoami'], [[200, ME]], { env: {}, home });
+      expect([local.code, local.sent[0].url]).toEqual([0, 'http://localhost:3000/api/v1/auth/me']);
+    });
+
+    it('says what to write for a base URL without its scheme, and takes one ending in /api/v1', async () => {
+      const noScheme = await cli(['whoami'], [], {
+        env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'localhost:3992' },
+      });
+      expect([noScheme.code, noScheme.sent.length]).toEqual([1, 0]);
+      expect(noScheme.stderr).toContain('write "http://localhost:3992"');
+      const withApi = await cli(['whoami'], [[200, ME]], {
+        env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'http://localhost:3992/api/v1' },
+      });
+      expect([withApi.code, withApi.sent[0].url]).toEqual([0, 'http://localhost:3992/api/v1/auth/me']);
+    });
+
     it('never sends it to another origin, whatever path a command is given', async () => {
       for (const path of ['//evil.test/x', '/\\evil.test/y', 'https://evil.test/z']) {
         const { code, sent } = await cli(['api', 'GET', path]);

@@ -197,10 +197,19 @@ export class RefusedPath extends Error {
   override readonly name = 'RefusedPath';
 }
 
+/**
+ * VIBEXP_BASE_URL as a URL. `localhost:3000` (no scheme) is refused with what to write instead; a URL ending in
+ * `/api/v1` (as the API's own addresses are written) is taken without it, since every path adds it.
+ */
 function parseBaseUrl(baseUrl: string): URL {
+  const withScheme = (text: string) => `http://${text.replace(/^\/+/, '')}`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl.trim()))
+    throw new ConnectionError(
+      `VIBEXP_BASE_URL must be an http(s) URL with its scheme: write ${JSON.stringify(withScheme(baseUrl.trim()))}, not ${JSON.stringify(baseUrl)}`,
+    );
   let url: URL;
   try {
-    url = new URL(baseUrl);
+    url = new URL(baseUrl.trim());
   } catch {
     throw new ConnectionError(
       `VIBEXP_BASE_URL must be an http(s) URL such as http://localhost:3000, not ${JSON.stringify(baseUrl)}`,
@@ -210,7 +219,13 @@ function parseBaseUrl(baseUrl: string): URL {
     throw new ConnectionError(`VIBEXP_BASE_URL must be an http(s) URL, not ${url.protocol}`);
   url.search = '';
   url.hash = '';
+  url.pathname = url.pathname.replace(/\/api\/v1\/?$/, '/');
   return url;
+}
+
+/** A base URL as compared and shown: `HTTP://Host:80/api/v1/` and `http://host` are the same one. */
+export function canonicalBaseUrl(baseUrl: string): string {
+  return parseBaseUrl(baseUrl).href.replace(/\/$/, '');
 }
 
 export async function apiError(response: Response): Promise<ApiError> {

@@ -1,5 +1,5 @@
 import { type Args, UsageError, option } from './args';
-import { ApiClient } from './client';
+import { ApiClient, canonicalBaseUrl } from './client';
 import { CorruptCredentials, readCredentials } from './credentials';
 import { type Format, json } from './output';
 
@@ -60,11 +60,40 @@ export class Context {
     return stored?.base_url || DEFAULT_BASE_URL;
   }
 
+  /** Where the key of the last `client()` came from, for the hint of a 401 and for `auth status`. */
+  keySource: KeySource | undefined;
+
+  /**
+   * The key and the URL it goes to: VIBEXP_API_KEY with VIBEXP_BASE_URL (else the stored or default URL), or
+   * the stored key with the URL it was stored for. The stored key is never sent to another URL: with a
+   * VIBEXP_BASE_URL other than its own, the command is refused (exit 4), as a browser keeps a cookie to its site.
+   */
+  async credentials(): Promise<{ apiKey: string; keySource: KeySource; baseUrl: string; baseUrlSource: string }> {
+    const { VIBEXP_API_KEY: envKey, VIBEXP_BASE_URL: envUrl } = this.io.env;
+    if (envKey) {
+      const stored = envUrl ? undefined : await readCredentials(this.io.home).catch(() => undefined);
+      const baseUrl = envUrl || stored?.base_url || DEFAULT_BASE_URL;
+      const baseUrlSource = envUrl ? 'VIBEXP_BASE_URL' : stored?.base_url ? 'stored at login' : 'default';
+      return { apiKey: envKey, keySource: 'VIBEXP_API_KEY', baseUrl, baseUrlSource };
+    }
+    const stored = await readCredentials(this.io.home);
+    if (!stored) throw new NotLoggedIn();
+    // A file written by hand without its URL holds a key for the default URL.
+    const own = stored.base_url || DEFAULT_BASE_URL;
+    if (envUrl && canonicalBaseUrl(envUrl) !== canonicalBaseUrl(own)) throw new KeyForAnotherUrl(own, envUrl);
+    return {
+      apiKey: stored.api_key,
+      keySource: 'credentials',
+      baseUrl: own,
+      baseUrlSource: stored.base_url ? 'stored at login' : 'default',
+    };
+  }
+
   /** A client with VIBEXP_API_KEY, else the stored key; without either, a clear error (exit 4). */
   async client(timeoutMs?: number): Promise<ApiClient> {
-    const apiKey = this.io.env.VIBEXP_API_KEY || (await readCredentials(this.io.home))?.api_key;
-    if (!apiKey) throw new NotLoggedIn();
-    return this.clientWith(apiKey, await this.baseUrl(), timeoutMs);
+    const { apiKey, keySource, baseUrl } = await this.credentials();
+    this.keySource = keySource;
+    return this.clientWith(apiKey, baseUrl, timeoutMs);
   }
 
   clientWith(apiKey: string | undefined, baseUrl: string, timeoutMs?: number): ApiClient {
@@ -93,6 +122,21 @@ export class Context {
 
   note(line: string): void {
     this.io.stderr.write(`${line}\n`);
+  }
+}
+
+/** Where a key came from: the environment, or the credentials file of `auth login`. */
+export type KeySource = 'VIBEXP_API_KEY' | 'credentials';
+
+/** The stored key was asked to go to another URL than the one it was stored for: an authentication error (exit 4). */
+export class KeyForAnotherUrl extends Error {
+  override readonly name = 'KeyForAnotherUrl';
+  constructor(own: string, asked: string) {
+    super(
+      `the stored key is for ${own}, not VIBEXP_BASE_URL=${asked}: it is only ever sent to the URL it was stored for.\n` +
+        `To use ${asked}, log in there: VIBEXP_BASE_URL=${asked} vibexp auth login --web (or --with-api-key), ` +
+        `or set VIBEXP_API_KEY to a key of that server; to use ${own}, unset VIBEXP_BASE_URL.`,
+    );
   }
 }
 
