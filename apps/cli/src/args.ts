@@ -35,7 +35,8 @@ export function parseArgs(argv: readonly string[]): Args {
     }
     const equals = word.indexOf('=');
     const name = word.slice(2, equals === -1 ? undefined : equals);
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`unknown option ${word}`);
+    // The name only: what follows `=` may be a secret typed in the wrong place (`--API_KEY=vxk_…`).
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`unknown option --${name}`);
     if (FLAGS.has(name)) {
       if (equals !== -1) throw new UsageError(`--${name} takes no value`);
       args.flags.add(name);

@@ -8,6 +8,7 @@ import { CONTENT_KINDS, content, contentHelp } from './commands/content';
 import { HookNotDelivered, hooks } from './commands/hooks';
 import { search } from './commands/search';
 import { LoginRefused } from './commands/web-login';
+import { maskSecrets, terminalSafe } from './output';
 import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, NotLoggedIn } from './context';
 
 /** Exit codes of PRODUCT.md §12. */
@@ -113,7 +114,8 @@ function fileProblem(error: unknown): string | undefined {
 }
 
 function report(error: unknown, io: Io): number {
-  const say = (message: string) => io.stderr.write(`vibexp: ${message}\n`);
+  // What an API or a command line said, made safe to show: no control characters, no secret-shaped words.
+  const say = (message: string) => io.stderr.write(`vibexp: ${terminalSafe(maskSecrets(message))}\n`);
   if (error instanceof UsageError || error instanceof RefusedPath) {
     say(`${error.message}\nRun \`vibexp --help\` for the commands.`);
     return EXIT.usage;

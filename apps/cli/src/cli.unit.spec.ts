@@ -313,6 +313,69 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
     });
   });
 
+  describe('what reaches the terminal', () => {
+    const ESC = '\u001b';
+    // What a terminal acts on; a CR before a newline shows as nothing.
+    // eslint-disable-next-line no-control-regex
+    const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\r(?!\n)/;
+    const hostile = `line one\n\tindented ${ESC}]0;pwned${'\u0007'} ${ESC}[2J csi\u009b31m done\r\n`;
+
+    it('escapes control characters of stored text in get, lists and render, keeping newline and tab', async () => {
+      const memory = { id: 'm1', title: `T${ESC}[31m`, text: hostile, version: 1 };
+      const got = await cli(['memory', 'get', 'm1'], [[200, memory]]);
+      expect(got.stdout).not.toMatch(UNSAFE);
+      expect(got.stdout).toContain('line one\n\tindented \\u001b]0;pwned\\u0007 \\u001b[2J csi\\u009b31m done\r\n');
+      const page = { memories: [memory], total_count: 1, page: 1, per_page: 20, total_pages: 1 };
+      const listed = await cli(['memory', 'list'], [[200, page]]);
+      expect(listed.stdout).not.toMatch(UNSAFE);
+      expect(listed.stdout).toContain('T\\u001b[31m');
+      const rendered = await cli(
+        ['prompt', 'render', 'p'],
+        [[200, { rendered_body: hostile, placeholders_missing: [], warnings: [`w${ESC}[1m`] }]],
+      );
+      expect(rendered.stdout + rendered.stderr).not.toMatch(UNSAFE);
+      // --format json is the API's JSON, C1 escaped too: the same value for a script.
+      const json = await cli(['memory', 'get', 'm1', '--format', 'json'], [[200, memory]]);
+      expect(json.stdout).not.toMatch(UNSAFE);
+      expect(JSON.parse(json.stdout)).toEqual(memory);
+    });
+
+    it('escapes them in what the API says in an error, and in a non-JSON answer shown on a terminal', async () => {
+      const failed = await cli(['memory', 'get', 'x'], [[400, { code: 'X', detail: `bad ${ESC}[2J` }]]);
+      expect(failed.stderr).toContain('bad \\u001b[2J');
+      let shown = '';
+      const raw = await cli(['api', 'GET', '/metrics'], [[200, `a ${ESC}[2J b\n`]], {
+        stdout: { write: (text: string | Uint8Array) => (shown += String(text)), isTTY: true },
+      });
+      expect([raw.code, shown]).toEqual([0, 'a \\u001b[2J b\n']);
+      // Into a pipe, the answer is passed on as it came.
+      const piped = await cli(['api', 'GET', '/metrics'], [[200, `a ${ESC}[2J b\n`]]);
+      expect(piped.stdout).toBe(`a ${ESC}[2J b\n`);
+    });
+
+    it('names an unknown option without its value, and masks anything shaped like a key', async () => {
+      const key = `vxk_${'0123456789abcdef'.repeat(4)}`;
+      for (const argv of [
+        ['whoami', `--API_KEY=${key}`],
+        ['whoami', `--api-key=${key}`],
+        ['whoami', '--api-key', key],
+        ['whoami', key],
+        [key],
+        ['whoami', `--${key}`],
+      ]) {
+        const { code, stderr, sent } = await cli(argv);
+        expect([argv.length, code, sent.length]).toEqual([argv.length, 2, 0]);
+        expect(stderr).not.toContain(key.slice(4, 20));
+      }
+      expect((await cli(['whoami', `--API_KEY=${key}`])).stderr).toContain('unknown option --API_KEY\n');
+      const token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
+      expect((await cli(['whoami', token])).stderr).toContain('unexpected argument: ghp_…');
+      // Ids and slugs are not secrets.
+      const id = '0190a7b8-1111-7000-8000-000000000001';
+      expect((await cli(['whoami', id])).stderr).toContain(id);
+    });
+  });
+
   describe('exit codes', () => {
     it.each([
       [401, 4],

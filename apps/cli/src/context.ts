@@ -1,7 +1,7 @@
 import { type Args, UsageError, option } from './args';
 import { ApiClient, canonicalBaseUrl } from './client';
 import { CorruptCredentials, readCredentials } from './credentials';
-import { type Format, json } from './output';
+import { type Format, json, terminalSafe } from './output';
 
 export const CLI_VERSION = '0.1.0';
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
@@ -117,11 +117,12 @@ export class Context {
 
   /** Prints an answer: as JSON with `--format json`, else as the command renders it for people. */
   print(value: unknown, forPeople: () => string): void {
-    this.io.stdout.write(this.format === 'json' ? json(value) : forPeople());
+    this.io.stdout.write(this.format === 'json' ? json(value) : terminalSafe(forPeople()));
   }
 
+  /** A line on stderr; what the API said in it (a warning of a render) cannot drive the terminal either. */
   note(line: string): void {
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(`${terminalSafe(line)}\n`);
   }
 }
 

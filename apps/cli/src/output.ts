@@ -10,7 +10,7 @@ function cell(value: unknown): string {
     : typeof value === 'object'
       ? JSON.stringify(value)
       : String(value);
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = terminalSafe(text.replace(/\s+/g, ' '));
   return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
 }
 
@@ -51,10 +51,45 @@ export function details(record: Record<string, unknown>, fields: readonly string
 
 /** Text on one line, its control characters escaped as JSON writes them: a value cannot fake a line of its own. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return terminalSafe(text, { keepLines: false });
 }
 
+/** C0 and C1 control characters and DEL: what a terminal may act on (colours, a title, a cursor moved, a link). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text as it may reach a terminal: every control character written out as an escape (`\u001b`), so stored text
+ * can never drive the terminal that shows it. With `keepLines`, newline and tab stay (and a CR before a newline,
+ * which shows as nothing): body text keeps its layout.
+ */
+export function terminalSafe(text: string, { keepLines = true } = {}): string {
+  return text.replace(CONTROL, (character, offset: number) => {
+    if (keepLines && (character === '\n' || character === '\t')) return character;
+    if (keepLines && character === '\r' && text[offset + 1] === '\n') return character;
+    const escaped = JSON.stringify(character).slice(1, -1);
+    return escaped !== character ? escaped : `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * A message with whatever looks like a secret cut short: a platform key or token (`vxk_`, `vxo_`, `vxr_`) to its
+ * kind, any other run of 32 or more letters and digits (a token pasted in the wrong place) to its first four.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/\b(vx[kor]_)[A-Za-z0-9_-]+/g, '$1…')
+    .replace(/(?<![\w-])(?=[A-Za-z_]*\d)(?=\d*[A-Za-z])([A-Za-z0-9_]{4})[A-Za-z0-9_]{28,}(?![\w-])/g, '$1…');
+}
+
+/** JSON as written for a script or a terminal: DEL and C1 escaped too (JSON.stringify leaves them), still the same JSON. */
 export function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${jsonText(value)}\n`;
+}
+
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

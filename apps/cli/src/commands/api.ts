@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import { apiErrorOf } from '../client';
 import type { Context } from '../context';
+import { jsonText, terminalSafe } from '../output';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 /** What the server answers outside /api/v1; any other path is taken within /api/v1, with or without its `/`. */
@@ -40,9 +41,10 @@ export async function api(context: Context): Promise<void> {
   const text = await response.text();
   let shown = text;
   try {
-    shown = `${JSON.stringify(JSON.parse(text), null, 2)}`;
+    shown = jsonText(JSON.parse(text));
   } catch {
-    // Not JSON: shown as it came.
+    // Not JSON: shown as it came, but never with control characters a terminal would act on.
+    if (io.stdout.isTTY) shown = terminalSafe(text);
   }
   if (shown) io.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
   if (!response.ok) throw apiErrorOf(response, text);

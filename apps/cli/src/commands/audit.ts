@@ -5,7 +5,7 @@ import { rename, rm } from 'node:fs/promises';
 import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
 import { apiError } from '../client';
 import type { Context } from '../context';
-import { table } from '../output';
+import { table, terminalSafe } from '../output';
 
 const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to', 'sort-order'];
 
@@ -107,6 +107,9 @@ async function exportLog(context: Context): Promise<void> {
     args.flags.has('progress') || (!args.flags.has('no-progress') && io.stderr.isTTY === true),
   );
   const reader = response.body.getReader();
+  // Stored text shown on a terminal has its control characters escaped; a pipe or a file gets the bytes as sent.
+  const onTerminal = !path && io.stdout.isTTY === true;
+  const decoder = new TextDecoder();
   let file: WriteStream | undefined;
   // A write can fail between two awaits (a full disk): kept here and thrown at the next chunk, never unhandled.
   let writeFailure: Error | undefined;
@@ -128,7 +131,8 @@ async function exportLog(context: Context): Promise<void> {
       for (const byte of value) if (byte === 10) lines += 1;
       if (file) {
         if (!file.write(value)) await once(file, 'drain');
-      } else if (io.stdout.write(value) === false) await io.stdout.drained?.();
+      } else if (io.stdout.write(onTerminal ? terminalSafe(decoder.decode(value, { stream: true })) : value) === false)
+        await io.stdout.drained?.();
       progress.update(events(), bytes);
     }
     if (file && temporary && path) {
