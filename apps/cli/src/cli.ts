@@ -15,7 +15,7 @@ import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, NotLoggedIn } from './
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
 
 /** The options of a content kind's create and update (and a prompt's render), in the usage and in its own help. */
-const CONTENT_FIELDS = `Fields of create/update (each kind's own: vibexp prompt|artifact|memory --help): --name, --slug, --title,
+const CONTENT_FIELDS = `List filters and fields of each kind: vibexp prompt|artifact|memory --help. Create/update: --name, --slug, --title,
 --project, --type, --status, --labels a,b, --metadata '{json}', --body/--content/--text (or --body-file/--content-file/--text-file
 path, - for stdin), --expected-version n.`;
 const PROMPT_RENDER = 'prompt render <id|slug> [--set name=value]…   fills placeholders (repeat --set for each one).';
@@ -31,14 +31,20 @@ Usage: vibexp <command> [options] [--format table|json]
   prompt list|get|create|update|delete|versions|restore|render
   artifact list|get|create|update|delete|versions|restore      (addressed as project/slug, or id)
   memory list|get|create|update|delete|versions|restore
-  search <words…> [--types prompts,artifacts,memories] [--limit n]
-  audit list [--type --key-id --client-id --action --outcome --ip --from --to --sort-order asc|desc --limit --cursor]
-  audit export [--as ndjson|csv] [--output file] [same filters]
-  alerts list [--status --rule --key-id] | alerts show|ack <id>
+  search <words…> [--types prompts,artifacts,memories] [--limit 1-100]
+  audit list [--type key.*,auth.failed] [--key-id id] [--client-id id] [--action a] [--outcome success|failure]
+      [--ip address] [--from time] [--to time] [--sort-order asc|desc] [--limit 1-500] [--cursor c]
+  audit export [--as ndjson|csv] [--output file] [--progress|--no-progress] [the filters of audit list]
+  alerts list [--status open|acknowledged|resolved] [--key-id id] [--sort-by last_seen|first_seen|severity|count]
+      [--rule request_spike|off_hours|new_location|failed_auth_burst|revoked_key_use|key_leaked|oauth_token_reuse]
+      [--sort-order asc|desc] [--page n] [--limit 1-100]
+  alerts show|ack <id>
   alerts resolve <id> --resolution legitimate|revoked_key|false_positive [--note text]
   hooks install claude-code|cursor-ide [--dir <project> | --global] [--events default|all]
   hooks send <claude-code|cursor-ide>   post the hook JSON on stdin (what an installed hook runs)
   api <METHOD> <path> [--data JSON|@file|-]
+  help [command] | <command> --help   this help, or one command's (a kind's list filters and fields)
+  version | --version | -v      the CLI's version
 
 ${CONTENT_FIELDS}
 ${PROMPT_RENDER}
@@ -61,7 +67,13 @@ const COMMANDS: Record<string, Command> = {
 
 /** `vibexp <command> --help`: that command's lines of the usage (and the content fields), not all of it. */
 function commandHelp(name: string): string {
-  const own = USAGE.split('\n').filter((line) => line.startsWith(`  ${name} `));
+  // A command's lines, each with the lines that continue it (indented further).
+  const own: string[] = [];
+  let continuing = false;
+  for (const line of USAGE.split('\n')) {
+    continuing = line.startsWith(`  ${name} `) || (continuing && line.startsWith('      '));
+    if (continuing) own.push(line);
+  }
   const fields = CONTENT_KINDS.includes(name) ? [contentHelp(name), ...(name === 'prompt' ? [PROMPT_RENDER] : [])] : [];
   return `Usage: vibexp ${name} …\n\n${[...own, ...fields].join('\n')}\n\nRun \`vibexp --help\` for every command.\n`;
 }
@@ -80,13 +92,20 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(`vibexp-cli ${CLI_VERSION}\n`);
       return EXIT.ok;
     }
-    const name = args.positionals[0];
+    if (args.positionals[0] === 'version' && args.positionals.length === 1) {
+      io.stdout.write(`vibexp-cli ${CLI_VERSION}\n`);
+      return EXIT.ok;
+    }
+    // `vibexp help prompt` is `vibexp prompt --help`.
+    const helpOf = args.positionals[0] === 'help' && args.positionals.length > 1;
+    const name = helpOf ? args.positionals[1] : args.positionals[0];
     // Own names only: `toString` or `constructor` is no command.
     const known = name !== undefined && Object.hasOwn(COMMANDS, name);
-    if (known && args.flags.has('help')) {
+    if (known && (args.flags.has('help') || helpOf)) {
       io.stdout.write(commandHelp(name));
       return EXIT.ok;
     }
+    if (helpOf) throw new UsageError(`unknown command: ${name}`);
     if (name === undefined || name === 'help' || args.flags.has('help')) {
       (name === undefined && !args.flags.has('help') ? io.stderr : io.stdout).write(USAGE);
       return name === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;

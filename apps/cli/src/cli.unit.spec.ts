@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as contracts from '#contracts';
 import { allowOnly, option, parseArgs } from './args';
+import * as apiValues from './api-values';
 import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from './client';
 import { run } from './cli';
 import { shellQuote, withCursorHooks, withPlatformHooks } from './commands/hooks';
@@ -376,6 +378,100 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
     });
   });
 
+  describe('options checked before any request', () => {
+    it('refuses a value the API would refuse, with exit 2, naming what it takes', async () => {
+      const cases: [string[], string][] = [
+        [['memory', 'list', '--limit', '500'], '--limit must be a whole number from 1 to 100, not 500'],
+        [['memory', 'list', '--page', '0'], '--page must be a whole number from 1 to 1000000, not 0'],
+        [['audit', 'list', '--limit', '501'], '--limit must be a whole number from 1 to 500, not 501'],
+        [['audit', 'list', '--outcome', 'bogus'], '--outcome must be one of success, failure, not "bogus"'],
+        [['audit', 'export', '--outcome', 'bogus'], '--outcome must be one of success, failure, not "bogus"'],
+        [['prompt', 'update', 'p', '--status', 'bogus'], '--status must be one of draft, published, not "bogus"'],
+        [
+          ['prompt', 'list', '--sort-by', 'title'],
+          '--sort-by must be one of name, created_at, updated_at, not "title"',
+        ],
+        [['memory', 'list', '--sort-order', 'up'], '--sort-order must be one of asc, desc, not "up"'],
+        [['memory', 'list', '--metadata', 'team=web'], '--metadata must be a JSON object'],
+        [['artifact', 'create', '--project', 'p', '--title', 't', '--content', 'c', '--type', 'notes'], '--type must'],
+        [['search', 'x', '--types', 'prompts,bogus'], '--types must be a comma list of prompts, artifacts, memories'],
+        [['search', 'x', '--limit', '101'], '--limit must be a whole number from 1 to 100'],
+        [['alerts', 'list', '--status', 'closed'], '--status must be one of open, acknowledged, resolved'],
+        [['alerts', 'list', '--rule', 'spike'], '--rule must be one of request_spike,'],
+        [['memory', 'update', 'm', '--text', 'x', '--expected-version', '0'], '--expected-version must be'],
+      ];
+      for (const [argv, message] of cases) {
+        const { code, stderr, sent } = await cli(argv);
+        expect([argv, code, sent.length]).toEqual([argv, 2, 0]);
+        expect(stderr).toContain(message);
+      }
+      // The spellings the API takes too are taken.
+      const archived = await cli(
+        ['artifact', 'list', '--status', 'expired', '--type', 'work-reports'],
+        [[200, { artifacts: [], total_count: 0 }]],
+      );
+      expect([archived.code, archived.sent[0].url]).toEqual([
+        0,
+        'http://api.test/api/v1/artifacts?type=work-reports&status=expired',
+      ]);
+    });
+
+    it('joins a repeated list option instead of keeping the last one', async () => {
+      const created = await cli(
+        ['memory', 'create', '--text', 't', '--labels', 'a', '--labels', 'b,c'],
+        [[201, { id: 'm1' }]],
+      );
+      expect(JSON.parse(created.sent[0].body!)).toMatchObject({ labels: ['a', 'b', 'c'] });
+      const listed = await cli(['prompt', 'list', '--labels', 'a', '--labels', 'b'], [[200, { prompts: [] }]]);
+      expect(listed.sent[0].url).toBe('http://api.test/api/v1/prompts?labels=a%2Cb');
+      const searched = await cli(
+        ['search', 'x', '--types', 'prompts', '--types', 'memories'],
+        [[200, { results: [] }]],
+      );
+      expect(searched.sent[0].url).toBe('http://api.test/api/v1/search?q=x&types=prompts%2Cmemories');
+    });
+
+    it('says how to give a value that starts with --', async () => {
+      const refused = await cli(['memory', 'create', '--text', '--hello']);
+      expect([refused.code, refused.stderr]).toEqual([
+        2,
+        expect.stringContaining('unknown option --hello: if it is the value of --text, write it --text=--hello'),
+      ]);
+      const atEnd = await cli(['memory', 'create', '--title', 't', '--text']);
+      expect(atEnd.stderr).toContain('--text needs a value');
+      const given = await cli(['memory', 'create', '--text=--hello'], [[201, { id: 'm1' }]]);
+      expect([given.code, JSON.parse(given.sent[0].body!)]).toEqual([0, { text: '--hello' }]);
+    });
+  });
+
+  describe('help and version', () => {
+    it('prints the version for --version, -v and `version`, and lists them in the help', async () => {
+      for (const argv of [['--version'], ['-v'], ['version']])
+        expect(await cli(argv)).toMatchObject({
+          code: 0,
+          stdout: expect.stringMatching(/^vibexp-cli \d+\.\d+\.\d+\n$/),
+        });
+      expect((await cli(['--help'])).stdout).toContain('version | --version | -v');
+    });
+
+    it('prints one command’s help for `vibexp help <command>`, and its list filters with their values', async () => {
+      const prompt = await cli(['help', 'prompt']);
+      expect(prompt.code).toBe(0);
+      expect(prompt.stdout).toBe((await cli(['prompt', '--help'])).stdout);
+      expect(prompt.stdout).toMatch(
+        /prompt list \[--status draft\|published\].*\[--sort-by name\|created_at\|updated_at\]/s,
+      );
+      const memory = (await cli(['memory', '--help'])).stdout;
+      expect(memory).toContain(`[--metadata '{"key":["v1","v2"]}']`);
+      expect(memory).toContain('[--limit 1-100]');
+      const alerts = (await cli(['help', 'alerts'])).stdout;
+      expect(alerts).toContain('[--sort-by last_seen|first_seen|severity|count]');
+      expect(alerts).toContain('[--page n] [--limit 1-100]');
+      expect((await cli(['audit', '--help'])).stdout).toContain('[--progress|--no-progress]');
+      expect((await cli(['help', 'nope'])).code).toBe(2);
+    });
+  });
+
   describe('exit codes', () => {
     it.each([
       [401, 4],
@@ -431,7 +527,9 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         ['audit', 'list', '--limit', '-1'],
         ['search', 'x', '--limit', 'ten'],
       ])
-        expect(await said(argv)).toBe(`vibexp: ${argv[argv.length - 2]} must be a whole number`);
+        expect(await said(argv)).toMatch(
+          new RegExp(`^vibexp: ${argv[argv.length - 2]} must be a whole number from 1 to `),
+        );
       expect(await said(['alerts', 'resolve'])).toBe('vibexp: missing the alert id');
       expect(await said(['alerts', 'resolve', 'a1'])).toBe(
         'vibexp: --resolution is required: one of legitimate, revoked_key, false_positive',
@@ -686,7 +784,7 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         ['artifact', 'list', '--project', 'my-app/api', '--sort-by', 'title'],
         [[200, { artifacts: [], page: 1, total_pages: 0, total_count: 0 }]],
       );
-      expect(listed.sent[0].url).toBe('http://api.test/api/v1/artifacts?sort_by=title&project=my-app%2Fapi');
+      expect(listed.sent[0].url).toBe('http://api.test/api/v1/artifacts?project=my-app%2Fapi&sort_by=title');
       const got = await cli(['artifact', 'get', 'my app/notes'], [[200, { id: 'a' }]]);
       expect(got.sent[0].url).toBe('http://api.test/api/v1/artifacts/my%20app/notes');
       const updated = await cli(
@@ -1121,7 +1219,9 @@ describe('vibexp <command> --help', () => {
     expect(memoryHelp).not.toContain('--name');
     expect(memoryHelp).toContain('memory restore <ref> <version>');
     const artifactHelp = (await cli(['artifact', '--help'])).stdout;
-    expect(artifactHelp).toContain("--type, --status, --labels a,b, --metadata '{json}'");
+    expect(artifactHelp).toContain(
+      "--type work_reports|static_contexts|general, --status active|draft|archived, --labels a,b, --metadata '{json}'",
+    );
     expect(artifactHelp).toContain('addressed by its project/slug or its id; a deleted one by its id only');
     expect(promptHelp).toContain('A prompt is addressed by its id or slug; a deleted one by its id only');
     expect(memoryHelp).toContain('A memory is addressed by its id, a deleted one too');
@@ -1151,6 +1251,20 @@ describe('CLI helpers', () => {
     expect(() => allowOnly(parseArgs(['--name']), [])).toThrow('unknown option --name');
     expect(() => option(parseArgs(['--name', '--other']), 'name')).toThrow('--name needs a value');
     expect(() => parseArgs(['--help=yes'])).toThrow('takes no value');
+  });
+
+  it('checks options against the very values the API takes', () => {
+    expect(apiValues).toMatchObject({
+      MAX_PAGE: contracts.MAX_PAGE,
+      PROMPT_STATUSES: contracts.PROMPT_STATUSES,
+      ENTRY_STATUSES: contracts.ENTRY_STATUSES,
+      ARTIFACT_TYPES: contracts.ARTIFACT_TYPES,
+      SEARCH_TYPES: contracts.SEARCH_TYPES,
+      ALERT_STATUSES: contracts.ALERT_STATUSES,
+      ALERT_RULES: contracts.ALERT_RULES,
+      ALERT_SORTS: contracts.ALERT_SORTS,
+      RESOLUTIONS: contracts.RESOLUTIONS,
+    });
   });
 
   it('reads Retry-After as seconds or a date, and backs off exponentially with jitter, capped', () => {

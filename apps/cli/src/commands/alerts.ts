@@ -1,8 +1,7 @@
 import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
+import { ALERT_RULES, ALERT_SORTS, ALERT_STATUSES, RESOLUTIONS } from '../api-values';
 import type { Context } from '../context';
 import { details, table } from '../output';
-
-const RESOLUTIONS = ['legitimate', 'revoked_key', 'false_positive'];
 
 /** `vibexp alerts list|show|ack|resolve` (PRODUCT.md §9.2). */
 export async function alerts(context: Context): Promise<void> {
@@ -31,7 +30,11 @@ export async function alerts(context: Context): Promise<void> {
   if (action === 'list') {
     const filters = ['status', 'rule', 'key-id', 'page', 'limit', 'sort-by', 'sort-order'];
     allowOnly(args, filters);
-    const query = queryOptions(args, filters);
+    const query = queryOptions(args, filters, {
+      status: { choices: ALERT_STATUSES },
+      rule: { choices: ALERT_RULES },
+      'sort-by': { choices: ALERT_SORTS },
+    });
     const page = await (
       await context.client()
     ).json<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts', {
@@ -56,7 +59,7 @@ export async function alerts(context: Context): Promise<void> {
     const alertPath = path();
     const resolution = option(args, 'resolution');
     if (resolution === undefined) throw new UsageError(`--resolution is required: one of ${RESOLUTIONS.join(', ')}`);
-    if (!RESOLUTIONS.includes(resolution))
+    if (!(RESOLUTIONS as readonly string[]).includes(resolution))
       throw new UsageError(`--resolution must be one of ${RESOLUTIONS.join(', ')}, not "${resolution}"`);
     const note = option(args, 'note');
     return show(

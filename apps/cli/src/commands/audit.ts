@@ -2,15 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { type WriteStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
+import { type Check, UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
+import { AUDIT_OUTCOMES, MAX_AUDIT_LIMIT } from '../api-values';
 import { apiError } from '../client';
 import type { Context } from '../context';
 import { table, terminalSafe } from '../output';
 
 const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to', 'sort-order'];
+const CHECKS: Record<string, Check> = {
+  type: { list: true },
+  outcome: { choices: AUDIT_OUTCOMES },
+  limit: { min: 1, max: MAX_AUDIT_LIMIT },
+};
 
 function filtersOf(context: Context): Record<string, string | undefined> {
-  return queryOptions(context.args, FILTERS);
+  return queryOptions(context.args, FILTERS, CHECKS);
 }
 
 async function list(context: Context): Promise<void> {
@@ -19,7 +25,7 @@ async function list(context: Context): Promise<void> {
   const page = await (
     await context.client()
   ).json<{ events: Record<string, unknown>[]; next_cursor: string | null }>('GET', '/api/v1/audit-log', {
-    query: { ...filtersOf(context), ...queryOptions(context.args, ['limit', 'cursor']) },
+    query: { ...filtersOf(context), ...queryOptions(context.args, ['limit', 'cursor'], CHECKS) },
   });
   context.print(page, () => {
     // Where from, in words (`London, GB`, `local`), and the OAuth app of an MCP request or of a change made through it.

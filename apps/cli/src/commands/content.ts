@@ -1,6 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { UsageError, allowOnly, integerOption, noMoreArguments, option, positional, queryOptions } from '../args';
+import {
+  type Check,
+  PAGING,
+  UsageError,
+  allowOnly,
+  checkedOption,
+  choicesOf,
+  integerOption,
+  listOption,
+  noMoreArguments,
+  option,
+  positional,
+  queryOptions,
+} from '../args';
+import {
+  ARTIFACT_SORTS,
+  ARTIFACT_TYPES,
+  ARTIFACT_TYPE_ALIASES,
+  ENTRY_STATUSES,
+  ENTRY_STATUS_ALIASES,
+  MEMORY_SORTS,
+  PROMPT_SORTS,
+  PROMPT_STATUSES,
+} from '../api-values';
 import type { Context } from '../context';
 import { details, table } from '../output';
 
@@ -19,11 +42,14 @@ interface KindSpec {
   required: readonly string[];
   /** List filters, as query parameters. */
   filters: readonly string[];
+  /** What the API takes for the options that have a set of values (of a list, a create and an update). */
+  checks: Record<string, Check>;
   /** How a resource is addressed in a path: an id or slug, or (artifacts) `project/slug`. */
   reference: string;
 }
 
-const LIST = ['page', 'limit', 'sort-by', 'sort-order', 'search', 'labels'];
+const LIST = ['search', 'labels', 'sort-by', 'sort-order', 'page', 'limit'];
+const ENTRY_STATUS: Check = { choices: ENTRY_STATUSES, aliases: ENTRY_STATUS_ALIASES };
 
 const KINDS: Record<string, KindSpec> = {
   prompt: {
@@ -41,7 +67,12 @@ const KINDS: Record<string, KindSpec> = {
     },
     textField: 'body',
     required: ['name', 'body'],
-    filters: [...LIST, 'status'],
+    filters: ['status', 'mcp-expose', ...LIST],
+    checks: {
+      status: { choices: PROMPT_STATUSES },
+      'mcp-expose': { choices: ['true', 'false'] },
+      'sort-by': { choices: PROMPT_SORTS },
+    },
     reference: 'id or slug',
   },
   artifact: {
@@ -61,7 +92,12 @@ const KINDS: Record<string, KindSpec> = {
     },
     textField: 'content',
     required: ['project', 'title', 'content'],
-    filters: [...LIST, 'project', 'type', 'status'],
+    filters: ['project', 'type', 'status', ...LIST],
+    checks: {
+      type: { choices: ARTIFACT_TYPES, aliases: ARTIFACT_TYPE_ALIASES },
+      status: ENTRY_STATUS,
+      'sort-by': { choices: ARTIFACT_SORTS },
+    },
     reference: 'project/slug',
   },
   memory: {
@@ -71,7 +107,8 @@ const KINDS: Record<string, KindSpec> = {
     fields: { text: 'text', title: 'text', project: 'text', status: 'text', labels: 'list', metadata: 'json' },
     textField: 'text',
     required: ['text'],
-    filters: [...LIST, 'project', 'status', 'metadata'],
+    filters: ['project', 'status', 'metadata', ...LIST],
+    checks: { status: ENTRY_STATUS, 'sort-by': { choices: MEMORY_SORTS } },
     reference: 'id',
   },
 };
@@ -94,7 +131,8 @@ async function bodyOf(context: Context, spec: KindSpec): Promise<Record<string, 
   const { args } = context;
   const body: Record<string, unknown> = {};
   for (const [field, kind] of Object.entries(spec.fields)) {
-    const value = option(args, dashed(field));
+    const value =
+      kind === 'list' ? listOption(args, dashed(field)) : checkedOption(args, dashed(field), spec.checks[field]);
     if (value === undefined) continue;
     if (kind === 'list')
       body[field] = value
@@ -118,7 +156,7 @@ async function bodyOf(context: Context, spec: KindSpec): Promise<Record<string, 
       throw new UsageError(`give --${spec.textField} or --${spec.textField}-file, not both`);
     body[spec.textField] = file === '-' ? await context.io.readStdin() : await readFile(file, 'utf8');
   }
-  const expected = integerOption(args, 'expected-version');
+  const expected = integerOption(args, 'expected-version', { min: 1 });
   if (expected !== undefined) body.expected_version = expected;
   return body;
 }
@@ -131,15 +169,34 @@ export function contentHelp(kind: string): string {
   const spec = KINDS[kind];
   const value = { text: '', list: ' a,b', json: " '{json}'", boolean: ' true|false' } as const;
   const options = Object.entries(spec.fields).map(([field, type]) => {
-    const name = `--${dashed(field)}${value[type]}`;
+    const values = choicesOf(spec.checks[field]);
+    const name = `--${dashed(field)}${values ? ` ${values}` : value[type]}`;
     const shown = field === spec.textField ? `${name} (or --${spec.textField}-file path, - for stdin)` : name;
     return spec.required.includes(field) ? `${shown} [required by create]` : shown;
   });
+  const checks: Record<string, Check> = { ...PAGING, ...spec.checks };
+  const filter = (name: string) => {
+    const values = choicesOf(checks[name]);
+    const shown =
+      values || { search: 'words', labels: 'a,b', project: 'name', metadata: `'{"key":["v1","v2"]}'` }[name] || 'value';
+    return `[--${name} ${shown}]`;
+  };
   return [
+    wrapped(`  ${kind} list`, spec.filters.map(filter)),
+    `  (--labels matches any of them; --status, by default, ${kind === 'prompt' ? 'any' : 'all but archived'}; newest change first, 20 a page)`,
     `Fields of ${kind} create/update: ${options.join(', ')}; update also takes --expected-version n.`,
     `${kind === 'artifact' ? 'An' : 'A'} ${kind} is addressed by its ${spec.reference.includes('id') ? spec.reference : `${spec.reference} or its id`}${spec.reference === 'id' ? ', a deleted one too' : '; a deleted one by its id only'}:`,
     `  ${kind} versions <ref> [--page n --limit n] (oldest first, 20 a page), ${kind} restore <ref> <version> (restoring a deleted ${kind}'s version brings it back).`,
   ].join('\n');
+}
+
+/** A help line of words, continued on indented lines where it would pass 110 columns. */
+function wrapped(head: string, words: readonly string[]): string {
+  const lines = [head];
+  for (const word of words)
+    if (`${lines[lines.length - 1]} ${word}`.length > 110) lines.push(`    ${word}`);
+    else lines[lines.length - 1] += ` ${word}`;
+  return lines.join('\n');
 }
 
 function bodyOptions(spec: KindSpec): string[] {
@@ -175,9 +232,12 @@ export async function content(context: Context): Promise<void> {
   switch (action) {
     case 'list': {
       allowOnly(args, spec.filters);
+      const metadata = option(args, 'metadata');
+      if (metadata !== undefined && !isJsonObject(metadata))
+        throw new UsageError(`--metadata must be a JSON object such as '{"team":["web","api"]}'`);
       const page = await (
         await client()
-      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters) });
+      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters, spec.checks) });
       const rows = page[spec.plural] as Record<string, unknown>[];
       context.print(page, () => {
         const pages =
@@ -270,6 +330,15 @@ export async function content(context: Context): Promise<void> {
 }
 
 export const CONTENT_KINDS = Object.keys(KINDS);
+
+function isJsonObject(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
 
 /** Who made a version, as a person reads it: the API key or app by the start of its id, or the dashboard. */
 function actorInWords(actor: unknown): string {

@@ -1,4 +1,5 @@
 import { allowOnly, positional, queryOptions } from '../args';
+import { SEARCH_TYPES } from '../api-values';
 import type { Context } from '../context';
 import { table } from '../output';
 
@@ -11,7 +12,7 @@ export async function search(context: Context): Promise<void> {
   const answer = await (
     await context.client()
   ).json<{ results: Record<string, unknown>[] }>('GET', '/api/v1/search', {
-    query: { q, ...queryOptions(args, ['types', 'limit']) },
+    query: { q, ...queryOptions(args, ['types', 'limit'], { types: { choices: SEARCH_TYPES, list: true } }) },
   });
   context.print(answer, () =>
     table(
