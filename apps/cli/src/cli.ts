@@ -9,7 +9,8 @@ import { HookNotDelivered, hooks } from './commands/hooks';
 import { search } from './commands/search';
 import { LoginRefused } from './commands/web-login';
 import { maskSecrets, terminalSafe } from './output';
-import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, NotLoggedIn } from './context';
+import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, type KeySource, NotLoggedIn } from './context';
+import { credentialsPath } from './credentials';
 
 /** Exit codes of PRODUCT.md §12. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
@@ -80,6 +81,7 @@ function commandHelp(name: string): string {
 
 /** Runs one command line; returns the exit code. Never throws. */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let context: Context | undefined;
   try {
     const args = parseArgs(argv);
     if (args.flags.has('version')) {
@@ -111,10 +113,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return name === undefined && !args.flags.has('help') ? EXIT.usage : EXIT.ok;
     }
     if (!known) throw new UsageError(`unknown command: ${name}`);
-    await COMMANDS[name](new Context(args, io));
+    context = new Context(args, io);
+    await COMMANDS[name](context);
     return EXIT.ok;
   } catch (error) {
-    return report(error, io);
+    return report(error, io, context?.keySource);
   }
 }
 
@@ -132,7 +135,16 @@ function fileProblem(error: unknown): string | undefined {
   return `cannot ${syscall ?? 'open'} ${path}: ${reasons[code]}`;
 }
 
-function report(error: unknown, io: Io): number {
+/** What to do about a key the API refused (401), by where it came from. */
+function refusedKeyHint(source: KeySource | undefined, home: string): string {
+  if (source === 'VIBEXP_API_KEY')
+    return '\nThe key in VIBEXP_API_KEY was refused (unknown, expired or revoked): set a valid one, or unset it to use the key stored by `vibexp auth login`.';
+  if (source === 'credentials')
+    return `\nThe stored key (${credentialsPath(home)}) was refused (unknown, expired or revoked): run \`vibexp auth login --web\` (or \`--with-api-key\`) to store a new one.`;
+  return '';
+}
+
+function report(error: unknown, io: Io, keySource?: KeySource): number {
   // What an API or a command line said, made safe to show: no control characters, no secret-shaped words.
   const say = (message: string) => io.stderr.write(`vibexp: ${terminalSafe(maskSecrets(message))}\n`);
   if (error instanceof UsageError || error instanceof RefusedPath) {
@@ -153,7 +165,7 @@ function report(error: unknown, io: Io): number {
     return EXIT.auth;
   }
   if (error instanceof ApiError) {
-    say(error.message);
+    say(error.status === 401 ? `${error.message}${refusedKeyHint(keySource, io.home)}` : error.message);
     return error.status === 401 || error.status === 403 ? EXIT.auth : EXIT.failed;
   }
   if (error instanceof ConnectionError) {

@@ -625,6 +625,61 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stored.base_url).toBe('http://api.test');
     });
 
+    it('warns at login when the key lacks the cli integration', async () => {
+      const aiOnly = {
+        ...ME,
+        api_key: { id: 'k', name: 'hooks', key_prefix: 'vxk_12345678', integrations: ['ai_tools'] },
+      };
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, aiOnly]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => key,
+      });
+      expect(login.code).toBe(0);
+      expect(login.stderr).toContain('warning: this key lacks the cli integration');
+      const withCli = { ...aiOnly, api_key: { ...aiOnly.api_key, integrations: ['cli'] } };
+      const fine = await cli(['auth', 'login', '--with-api-key'], [[200, withCli]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => key,
+      });
+      expect(fine.stderr).not.toContain('integration');
+    });
+
+    it('says when VIBEXP_API_KEY takes precedence over the stored key, at login, logout and in status', async () => {
+      const env = { VIBEXP_BASE_URL: 'http://api.test', VIBEXP_API_KEY: 'vxk_env' };
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], { env, readStdin: async () => key });
+      expect(login.stderr).toContain('VIBEXP_API_KEY is set and takes precedence');
+      const status = await cli(['auth', 'status'], [[200, ME]], { env, home: login.home });
+      expect(status.sent[0].headers.authorization).toBe('Bearer vxk_env');
+      expect(status.stdout).toMatch(/key from: +VIBEXP_API_KEY\n/);
+      expect(status.stdout).toMatch(/api: +http:\/\/api.test \(VIBEXP_BASE_URL\)\n/);
+      const stored = await cli(['whoami'], [[200, ME]], { env: {}, home: login.home });
+      expect(stored.stdout).toContain(`key from: ${join(login.home, '.vibexp', 'credentials.json')}\n`);
+      expect(stored.stdout).toMatch(/api: +http:\/\/api.test \(stored at login\)\n/);
+      const logout = await cli(['auth', 'logout'], [], { env, home: login.home });
+      expect([logout.code, logout.stderr]).toEqual([
+        0,
+        expect.stringContaining('VIBEXP_API_KEY is set and takes precedence'),
+      ]);
+    });
+
+    it('says what to do when the API refuses the key, naming where it came from', async () => {
+      const refused = [401, problem(401, 'INVALID_API_KEY')] as [number, unknown];
+      const fromEnv = await cli(['memory', 'list'], [refused]);
+      expect([fromEnv.code, fromEnv.stderr]).toEqual([
+        4,
+        expect.stringContaining('The key in VIBEXP_API_KEY was refused'),
+      ]);
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => key,
+      });
+      const stored = await cli(['whoami'], [refused], { env: {}, home: login.home });
+      expect([stored.code, stored.stderr]).toEqual([
+        4,
+        expect.stringContaining('was refused (unknown, expired or revoked): run `vibexp auth login --web`'),
+      ]);
+    });
+
     it('asks at a hidden prompt on a terminal', async () => {
       const asked: string[] = [];
       const { code } = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {

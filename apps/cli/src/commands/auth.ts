@@ -1,6 +1,6 @@
 import { UsageError, allowOnly, noMoreArguments, positional } from '../args';
 import type { Context } from '../context';
-import { removeCredentials, writeCredentials } from '../credentials';
+import { credentialsPath, removeCredentials, writeCredentials } from '../credentials';
 import { details } from '../output';
 import { loginWithBrowser } from './web-login';
 
@@ -14,21 +14,41 @@ interface Me {
   api_key?: { id: string; name: string; key_prefix: string; integrations: string[] };
 }
 
-function describe(me: Me): string {
+function describe(me: Me, more: Record<string, string> = {}): string {
   const view: Record<string, unknown> = { email: me.email, name: me.name, tier: me.tier, status: me.status };
   if (me.api_key) {
     view.key = `${me.api_key.name} (${me.api_key.key_prefix}…)`;
     view.integrations = me.api_key.integrations;
   }
-  return details(view);
+  return details({ ...view, ...more });
 }
 
-/** `vibexp whoami`: the account and key the API sees (GET /api/v1/auth/me). */
+/**
+ * `vibexp whoami` (and `auth status`): the account and key the API sees (GET /api/v1/auth/me), and where the CLI
+ * took the key and the URL from.
+ */
 export async function whoami(context: Context): Promise<void> {
   allowOnly(context.args, []);
   noMoreArguments(context.args, context.args.positionals[0] === 'auth' ? 2 : 1);
-  const me = await (await context.client()).json<Me>('GET', '/api/v1/auth/me');
-  context.print(me, () => describe(me));
+  const { apiKey, keySource, baseUrl, baseUrlSource } = await context.credentials();
+  context.keySource = keySource;
+  const me = await context.clientWith(apiKey, baseUrl).json<Me>('GET', '/api/v1/auth/me');
+  const source = keySource === 'VIBEXP_API_KEY' ? 'VIBEXP_API_KEY' : credentialsPath(context.io.home);
+  // --format json stays the API's answer; people are told where the key and the URL came from.
+  context.print(me, () => describe(me, { 'key from': source, api: `${baseUrl} (${baseUrlSource})` }));
+}
+
+/** What the API refuses every command of a key without (all but the hooks, which need ai_tools). */
+function warnWithoutCli(context: Context, me: Me): void {
+  if (me.api_key && !me.api_key.integrations.includes('cli'))
+    context.note(
+      'vibexp: warning: this key lacks the cli integration, so the API refuses the CLI its commands (403); add `cli` to the key in Settings → API Keys, or log in with `vibexp auth login --web`',
+    );
+}
+
+/** Said at login and logout: the environment's key wins over the stored one. */
+function noteEnvironmentKey(context: Context, what: string): void {
+  if (context.io.env.VIBEXP_API_KEY) context.note(`vibexp: note: VIBEXP_API_KEY is set and takes precedence: ${what}`);
 }
 
 /**
@@ -70,6 +90,8 @@ async function welcome(context: Context, apiKey: string, baseUrl: string, path: 
 }
 
 function printLoggedIn(context: Context, me: Me, baseUrl: string, path: string): void {
+  warnWithoutCli(context, me);
+  noteEnvironmentKey(context, 'commands use it, not the key stored now, until it is unset');
   context.print(
     { logged_in: true, credentials: path, ...me },
     () => `Logged in to ${baseUrl}\n${describe(me)}Key stored in ${path}\n`,
@@ -80,6 +102,7 @@ async function logout(context: Context): Promise<void> {
   allowOnly(context.args, []);
   noMoreArguments(context.args, 2);
   const removed = await removeCredentials(context.io.home);
+  noteEnvironmentKey(context, 'commands still use it; logout removes only the stored key');
   context.print({ logged_out: removed }, () => (removed ? 'Stored key removed\n' : 'No key was stored\n'));
 }
 
