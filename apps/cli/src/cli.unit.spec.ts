@@ -61,6 +61,7 @@ async function cli(
       slept.push(ms);
     },
     random: () => 0.5,
+    now: () => Date.now(),
     openBrowser: () => undefined,
     hostname: 'laptop',
     ...overrides,
@@ -196,6 +197,55 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(limited.stderr.match(/1800 s/g)).toHaveLength(1);
       const bare = await cli(['prompt', 'list'], [[429, '', { 'retry-after': '1800' }]]);
       expect(bare.stderr).toContain('(the limit resets in 1800 s)');
+    });
+
+    it('says at once, with what to check, what another try would not change', async () => {
+      const failing = (code: string, message: string) =>
+        (async () => {
+          throw new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+        }) as unknown as typeof fetch;
+      const cases: [string, string, string, string][] = [
+        [
+          'http://localhost:3992',
+          'ECONNREFUSED',
+          'connect ECONNREFUSED 127.0.0.1:3992',
+          'nothing is listening at localhost:3992',
+        ],
+        ['http://nohost.test', 'ENOTFOUND', 'getaddrinfo ENOTFOUND nohost.test', 'no such host nohost.test'],
+        [
+          'https://localhost:3992',
+          'ERR_SSL_WRONG_VERSION_NUMBER',
+          '802C:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/ssl3_record.c:350:\n',
+          'localhost:3992 seems to speak plain http; if so, write http:// in VIBEXP_BASE_URL',
+        ],
+        ['https://api.test', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', 'is not trusted'],
+      ];
+      for (const [url, code, message, said] of cases) {
+        const result = await cli(['prompt', 'list'], [], {
+          env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: url },
+          fetch: failing(code, message),
+        });
+        expect([code, result.code, result.slept]).toEqual([code, 1, []]);
+        expect(result.stderr).toContain(said);
+        expect(result.stderr).not.toContain('openssl');
+      }
+    });
+
+    it('stops retrying once a minute has gone by, whatever the count', async () => {
+      let clock = 0;
+      let attempts = 0;
+      const result = await cli(['prompt', 'list'], [], {
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+        // Each attempt waits the 30 s for an answer, then times out.
+        fetch: (async () => {
+          attempts += 1;
+          clock += 30_000;
+          throw new DOMException('no answer in time', 'TimeoutError');
+        }) as unknown as typeof fetch,
+      });
+      expect([result.code, attempts]).toEqual([1, 2]);
+      expect(result.stderr).toContain('cannot reach http://api.test: no answer within 30 s (2 attempts)');
     });
 
     it('retries a lost connection for idempotent requests, then exits 1', async () => {
@@ -1222,7 +1272,13 @@ describe('ApiClient timeouts', () => {
       'http://api.test',
       'vxk_x',
       'vibexp-cli/test',
-      { fetch: hanging, sleep: async () => undefined, random: () => 0.5, warn: (line) => warnings.push(line) },
+      {
+        fetch: hanging,
+        sleep: async () => undefined,
+        random: () => 0.5,
+        now: () => 0,
+        warn: (line) => warnings.push(line),
+      },
       20,
     );
     await expect(client.send('GET', '/api/v1/auth/me')).rejects.toThrow('no answer within 0.02 s');
@@ -1252,7 +1308,7 @@ describe('ApiClient timeouts', () => {
       'http://api.test',
       'vxk_x',
       'vibexp-cli/test',
-      { fetch: slowBody, sleep: async () => undefined, random: () => 0.5, warn: () => undefined },
+      { fetch: slowBody, sleep: async () => undefined, random: () => 0.5, now: () => 0, warn: () => undefined },
       20,
     );
     await expect(client.json('GET', '/x')).resolves.toEqual({ ok: true });

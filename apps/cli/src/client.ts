@@ -15,6 +15,7 @@ const TIMEOUT_MS = 30_000;
 export interface ClientDeps {
   fetch: typeof fetch;
   sleep: (ms: number) => Promise<void>;
+  now: () => number;
   random: () => number;
   /** Where "retrying in…" notes go. */
   warn: (line: string) => void;
@@ -76,6 +77,43 @@ function networkFailure(error: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError' || (error instanceof TypeError && error.cause !== undefined);
 }
 
+/**
+ * A network failure in words, and whether it is worth another try. No server at the address, no such host and a
+ * TLS failure stay as they are (a server being restarted is back before a user reads the message), so they are said at once, with what to check (`https://` against a plain-http
+ * server is the common one), instead of four retries of OpenSSL's text.
+ */
+export function connectionFailure(error: Error, base: URL, timeoutMs: number): { reason: string; transient: boolean } {
+  if (error.name === 'TimeoutError' || error.name === 'AbortError')
+    return { reason: `no answer within ${timeoutMs / 1000} s`, transient: true };
+  const cause = error.cause as (Error & { code?: string }) | undefined;
+  const code = cause?.code ?? '';
+  const where = base.host;
+  if (code === 'ENOTFOUND') return { reason: `no such host ${base.hostname}: check VIBEXP_BASE_URL`, transient: false };
+  if (code === 'ECONNREFUSED')
+    return {
+      reason: `nothing is listening at ${where}: is the platform running there, and is VIBEXP_BASE_URL right?`,
+      transient: false,
+    };
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO' || /^ERR_SSL_.*(RECORD|PACKET|HTTP)/.test(code))
+    return {
+      reason: `TLS failed (${code})${base.protocol === 'https:' ? `: ${where} seems to speak plain http; if so, write http:// in VIBEXP_BASE_URL` : ''}`,
+      transient: false,
+    };
+  if (/CERT|SIGNATURE|^ERR_TLS_|^ERR_SSL_/.test(code))
+    return {
+      reason: `the TLS certificate of ${where} is not trusted (${code}); for a private CA, set NODE_EXTRA_CA_CERTS`,
+      transient: false,
+    };
+  // A connection lost or timed out, a DNS server busy: another try a moment later may get past it.
+  return { reason: causeText(error), transient: true };
+}
+
+/**
+ * How long a request keeps being tried: twice its wait for an answer, at least 10 s (a minute; 10 s for a hook,
+ * within the 15 s Claude Code gives it).
+ */
+const retryBudgetMs = (timeoutMs: number): number => Math.max(2 * timeoutMs, 10_000);
+
 /** A key as it may go into a header: printable ASCII, no spaces. Never echoed when it is not. */
 export function checkKeyShape(apiKey: string): string {
   const trimmed = apiKey.trim();
@@ -134,18 +172,20 @@ export class ApiClient {
     const url = this.url(path, options.query);
     // A POST is retried only where the caller says it is safe (a create with an Idempotency-Key).
     const canRetry = IDEMPOTENT.has(method) || options.retry === true;
+    // Retries stop once the next one would start after this: a server that never answers costs a minute, not five.
+    const deadline = this.deps.now() + retryBudgetMs(this.timeoutMs);
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
       try {
         response = await this.fetchHeaders(url, { method, headers, body });
       } catch (error) {
         if (!networkFailure(error)) throw error;
-        const reason =
-          (error as Error).name === 'TimeoutError'
-            ? `no answer within ${this.timeoutMs / 1000} s`
-            : causeText(error as Error);
-        if (!canRetry || attempt >= MAX_RETRIES) throw new ConnectionError(`cannot reach ${this.baseUrl}: ${reason}`);
+        const { reason, transient } = connectionFailure(error as Error, this.base, this.timeoutMs);
         const delay = backoffMs(attempt, this.deps.random);
+        if (!canRetry || !transient || attempt >= MAX_RETRIES || this.deps.now() + delay > deadline)
+          throw new ConnectionError(
+            `cannot reach ${this.baseUrl}: ${reason}${attempt > 0 ? ` (${attempt + 1} attempts)` : ''}`,
+          );
         this.deps.warn(`connection failed (${reason}); retrying in ${(delay / 1000).toFixed(1)} s`);
         await this.deps.sleep(delay);
         continue;
@@ -154,6 +194,7 @@ export class ApiClient {
       const asked = retryAfterMs(response.headers.get('retry-after'));
       if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return response;
       const delay = asked ?? backoffMs(attempt, this.deps.random);
+      if (this.deps.now() + delay > deadline) return response;
       await response.body?.cancel();
       this.deps.warn(`${response.status} from the API; retrying in ${(delay / 1000).toFixed(1)} s`);
       await this.deps.sleep(delay);

@@ -28,6 +28,8 @@ export interface Io {
   selfCommand: string[];
   fetch: typeof fetch;
   sleep(ms: number): Promise<void>;
+  /** The clock, in ms: how long a request has been retried. */
+  now(): number;
   random(): number;
   /** Opens a URL in the user's browser, if one can be started here (best effort, never throws). */
   openBrowser(url: string): void;
@@ -105,6 +107,7 @@ export class Context {
         fetch: this.io.fetch,
         sleep: (ms) => this.io.sleep(ms),
         random: () => this.io.random(),
+        now: () => this.io.now(),
         warn: (line) => this.io.stderr.write(`vibexp: ${line}\n`),
       },
       timeoutMs,

@@ -73,6 +73,7 @@ void run(process.argv.slice(2), {
   selfCommand: [process.execPath, __filename],
   fetch: (...parameters) => fetch(...parameters),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: Date.now,
   random: Math.random,
   openBrowser,
   hostname: hostname(),
