@@ -10,7 +10,7 @@ import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from
 import { run } from './cli';
 import { shellQuote, withCursorHooks, withPlatformHooks } from './commands/hooks';
 import type { Io } from './context';
-import { table } from './output';
+import { displayWidth, table } from './output';
 
 interface Sent {
   method: string;
@@ -1386,6 +1386,27 @@ describe('CLI helpers', () => {
     expect([backoffMs(0, () => 0), backoffMs(0, () => 1), backoffMs(3, () => 0), backoffMs(20, () => 1)]).toEqual([
       250, 500, 2000, 30000,
     ]);
+  });
+
+  it('lays out wide characters by the columns they take, and cuts whole characters only', () => {
+    expect(displayWidth('日本語')).toBe(6);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(displayWidth('👍🏽 ok')).toBe(5);
+    expect(displayWidth('👨‍👩‍👧')).toBe(2);
+    expect(
+      table(
+        [
+          { id: '日本', name: 'x' },
+          { id: 'ab', name: 'y' },
+        ],
+        ['id', 'name'],
+      ),
+    ).toBe('ID    NAME\n日本  x\nab    y\n');
+    const long = table([{ text: '😀'.repeat(40) }, { text: '漢'.repeat(40) }], ['text']).split('\n');
+    expect(long[1]).toBe(`${'😀'.repeat(29)}…`);
+    expect(long[2]).toBe(`${'漢'.repeat(29)}…`);
+    expect(long.join('')).not.toContain('\uFFFD');
+    expect(long.join('')).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
   });
 
   it('lays out tables', () => {

@@ -10,8 +10,85 @@ function cell(value: unknown): string {
     : typeof value === 'object'
       ? JSON.stringify(value)
       : String(value);
-  const flat = terminalSafe(text.replace(/\s+/g, ' '));
-  return flat.length > MAX_CELL ? `${flat.slice(0, MAX_CELL - 1)}…` : flat;
+  return fitted(terminalSafe(text.replace(/\s+/g, ' ')), MAX_CELL);
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** East Asian Wide and Fullwidth code points (UAX #11): two columns of a terminal each. */
+const WIDE: readonly [number, number][] = [
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x23e9, 0x23ec],
+  [0x25fd, 0x25fe],
+  [0x2614, 0x2615],
+  [0x2648, 0x2653],
+  [0x26aa, 0x26ab],
+  [0x26bd, 0x26be],
+  [0x26c4, 0x26c5],
+  [0x26f2, 0x26f5],
+  [0x2705, 0x2705],
+  [0x270a, 0x270b],
+  [0x274c, 0x274c],
+  [0x2753, 0x2755],
+  [0x2795, 0x2797],
+  [0x2b1b, 0x2b1c],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x16fe0, 0x16fe4],
+  [0x17000, 0x18cff],
+  [0x1b000, 0x1b2ff],
+  [0x1f004, 0x1f004],
+  [0x1f0cf, 0x1f0cf],
+  [0x1f18e, 0x1f18e],
+  [0x1f191, 0x1f19a],
+  [0x1f200, 0x1f251],
+  [0x1f300, 0x1f64f],
+  [0x1f680, 0x1f6ff],
+  [0x1f7e0, 0x1f7eb],
+  [0x1f90c, 0x1f9ff],
+  [0x1fa70, 0x1faff],
+  [0x20000, 0x3fffd],
+];
+
+/** The columns one grapheme cluster takes: 2 for a wide character or an emoji, 0 for a mark or format alone. */
+function clusterWidth(cluster: string): number {
+  if (/\uFE0F/u.test(cluster) && /\p{Extended_Pictographic}/u.test(cluster)) return 2;
+  const first = cluster.codePointAt(0) ?? 0;
+  if (/^[\p{Mn}\p{Me}\p{Cf}]/u.test(cluster)) return 0;
+  return WIDE.some(([from, to]) => first >= from && first <= to) ? 2 : 1;
+}
+
+/** The columns a text takes on a terminal: CJK and emoji count two, combining marks none. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) width += clusterWidth(segment);
+  return width;
+}
+
+/** A text cut to at most `width` columns, whole characters only (never half an emoji or a base without its mark). */
+function fitted(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const next = clusterWidth(segment);
+    if (used + next > width - 1) break;
+    kept += segment;
+    used += next;
+  }
+  return `${kept}…`;
 }
 
 /** Rows as aligned columns under an upper-case header; "(none)" for no rows. */
@@ -19,10 +96,10 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
   if (rows.length === 0) return '(none)\n';
   const cells = rows.map((row) => columns.map((column) => cell(row[column])));
   const header = columns.map((column) => column.toUpperCase());
-  const widths = columns.map((_, i) => Math.max(header[i].length, ...cells.map((line) => line[i].length)));
+  const widths = columns.map((_, i) => Math.max(header[i].length, ...cells.map((line) => displayWidth(line[i]))));
   const line = (values: string[]) =>
     values
-      .map((value, i) => (i === values.length - 1 ? value : value.padEnd(widths[i])))
+      .map((value, i) => (i === values.length - 1 ? value : `${value}${' '.repeat(widths[i] - displayWidth(value))}`))
       .join('  ')
       .trimEnd();
   return `${[line(header), ...cells.map(line)].join('\n')}\n`;
