@@ -11,6 +11,7 @@ import { LoginRefused } from './commands/web-login';
 import { maskSecrets, terminalSafe } from './output';
 import { CLI_VERSION, Context, type Io, KeyForAnotherUrl, type KeySource, NotLoggedIn } from './context';
 import { credentialsPath } from './credentials';
+import { fileProblem } from './files';
 
 /** Exit codes of PRODUCT.md §12. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 4 } as const;
@@ -119,20 +120,6 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   } catch (error) {
     return report(error, io, context?.keySource);
   }
-}
-
-/** A file named on the command line that cannot be read or written, in words (not `ENOENT: …, open '…'`). */
-function fileProblem(error: unknown): string | undefined {
-  const { code, path, syscall } = error as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EISDIR: 'it is a directory',
-    ENOTDIR: 'a part of the path is not a directory',
-    EEXIST: 'it exists already',
-  };
-  if (typeof path !== 'string' || code === undefined || !(code in reasons)) return undefined;
-  return `cannot ${syscall ?? 'open'} ${path}: ${reasons[code]}`;
 }
 
 /** What to do about a key the API refused (401), by where it came from. */

@@ -607,16 +607,57 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(quoted.stderr).toContain('spaces or control characters');
     });
 
+    it('names the user’s path and what is wrong with it: a directory, a missing folder for an export', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'vibexp-dir-'));
+      const directory = await cli(['memory', 'create', '--text-file', folder]);
+      expect([directory.code, directory.sent.length, directory.stderr]).toEqual([
+        1,
+        0,
+        `vibexp: cannot read ${folder}: it is a directory\n`,
+      ]);
+      const target = '/nonexistent/dir/x.csv';
+      const exported = await cli(['audit', 'export', '--as', 'csv', '--output', target], [[200, 'a\n']]);
+      expect([exported.code, exported.sent.length]).toEqual([1, 0]);
+      expect(exported.stderr).toBe(`vibexp: cannot write ${target}: the folder /nonexistent/dir does not exist\n`);
+      const onDirectory = await cli(['audit', 'export', '--output', folder], [[200, 'a\n']]);
+      expect(onDirectory.stderr).toBe(`vibexp: cannot write ${folder}: it is a directory\n`);
+    });
+
+    it('says what it reads from a terminal and how to end it; says nothing when stdin is a pipe', async () => {
+      const typed = await cli(['memory', 'create', '--text-file', '-'], [[201, { id: 'm1' }]], {
+        stdinIsTTY: true,
+        readStdin: async () => 'typed text',
+      });
+      expect(typed.code).toBe(0);
+      expect(typed.stderr).toContain(
+        "vibexp: reading the memory's text from the terminal: type or paste it, then press Ctrl-D",
+      );
+      const data = await cli(['api', 'POST', 'memories', '--data', '-'], [[201, {}]], {
+        stdinIsTTY: true,
+        readStdin: async () => '{"text":"x"}',
+      });
+      expect(data.stderr).toContain('reading the request body (JSON) from the terminal');
+      const hook = await cli(['hooks', 'send', 'claude-code'], [[200, {}]], {
+        stdinIsTTY: true,
+        readStdin: async () => '{}',
+      });
+      expect(hook.stderr).toContain('reading the claude-code hook JSON');
+      const piped = await cli(['memory', 'create', '--text-file', '-'], [[201, { id: 'm1' }]], {
+        readStdin: async () => 'piped text',
+      });
+      expect(piped.stderr).not.toContain('reading');
+    });
+
     it('says which file it cannot read or write, in words', async () => {
       const missing = await cli(['api', 'POST', '/api/v1/memories', '--data', '@/nonexistent/body.json']);
       expect([missing.code, missing.stderr]).toEqual([
         1,
-        'vibexp: cannot open /nonexistent/body.json: no such file or directory\n',
+        'vibexp: cannot read /nonexistent/body.json: no such file or directory\n',
       ]);
       const home = await mkdtemp(join(tmpdir(), 'vibexp-corrupt-'));
       await mkdir(join(home, '.vibexp'));
       const path = join(home, '.vibexp', 'credentials.json');
-      for (const text of ['{not json', 'null', '[]']) {
+      for (const text of ['{not json', 'null', '[]', '{"api_key":5}', '{}', '{"api_key":"vxk_x","base_url":1}']) {
         await writeFile(path, text);
         const corrupt = await cli(['whoami'], [], { env: {}, home });
         expect([text, corrupt.code, corrupt.sent.length]).toEqual([text, 1, 0]);
@@ -990,6 +1031,18 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       ]);
       expect(after.hooks.Stop[0]).toEqual({ hooks: [{ type: 'command', command: 'say done' }] });
       expect((await cli(['hooks', 'install', 'claude-code', '--dir', dir, '--events', 'some'])).code).toBe(2);
+    });
+
+    it('refuses a --dir that does not exist, or is a file, creating nothing (exit 2)', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-proj-'));
+      const missing = join(dir, 'typo', 'project');
+      const refused = await cli(['hooks', 'install', 'claude-code', '--dir', missing], [[200, ME]]);
+      expect([refused.code, refused.sent.length]).toEqual([2, 0]);
+      expect(refused.stderr).toContain(`${missing} does not exist: give the project's folder to --dir`);
+      await expect(stat(join(dir, 'typo'))).rejects.toThrow();
+      await writeFile(join(dir, 'file'), '');
+      const file = await cli(['hooks', 'install', 'cursor-ide', '--dir', join(dir, 'file')], [[200, ME]]);
+      expect([file.code, file.stderr]).toEqual([2, expect.stringContaining('is not a folder')]);
     });
 
     it('warns when the key lacks ai_tools, and leaves a settings file that is not JSON alone', async () => {

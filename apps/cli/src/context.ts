@@ -79,7 +79,7 @@ export class Context {
       return { apiKey: envKey, keySource: 'VIBEXP_API_KEY', baseUrl, baseUrlSource };
     }
     const stored = await readCredentials(this.io.home);
-    if (!stored) throw new NotLoggedIn();
+    if (!stored?.api_key) throw new NotLoggedIn();
     // A file written by hand without its URL holds a key for the default URL.
     const own = stored.base_url || DEFAULT_BASE_URL;
     if (envUrl && canonicalBaseUrl(envUrl) !== canonicalBaseUrl(own)) throw new KeyForAnotherUrl(own, envUrl);
@@ -121,6 +121,18 @@ export class Context {
   /** Prints an answer: as JSON with `--format json`, else as the command renders it for people. */
   print(value: unknown, forPeople: () => string): void {
     this.io.stdout.write(this.format === 'json' ? json(value) : terminalSafe(forPeople()));
+  }
+
+  /**
+   * Stdin as text. On a terminal, where nothing says that the CLI waits for typing, it first says what it reads and
+   * how to end it.
+   */
+  async readInput(what: string): Promise<string> {
+    if (this.io.stdinIsTTY)
+      this.note(
+        `vibexp: reading ${what} from the terminal: type or paste it, then press Ctrl-D on a line of its own (Ctrl-Z, Enter on Windows); Ctrl-C cancels`,
+      );
+    return this.io.readStdin();
   }
 
   /** A line on stderr; what the API said in it (a warning of a render) cannot drive the terminal either. */

@@ -34,10 +34,17 @@ export async function readCredentials(home: string): Promise<StoredCredentials |
   } catch {
     throw new CorruptCredentials(credentialsPath(home));
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+  const stored = parsed as Partial<Record<keyof StoredCredentials, unknown>> | null;
+  // `{"api_key": 5}` or a URL that is no text is as unreadable as a file cut short: not "no key".
+  if (
+    typeof stored !== 'object' ||
+    stored === null ||
+    Array.isArray(stored) ||
+    typeof stored.api_key !== 'string' ||
+    (stored.base_url !== undefined && typeof stored.base_url !== 'string')
+  )
     throw new CorruptCredentials(credentialsPath(home));
-  const stored = parsed as Partial<StoredCredentials>;
-  return typeof stored.api_key === 'string' ? (stored as StoredCredentials) : undefined;
+  return stored as StoredCredentials;
 }
 
 /**

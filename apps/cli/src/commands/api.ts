@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
 import { apiErrorOf } from '../client';
 import type { Context } from '../context';
+import { readNamedFile } from '../files';
 import { jsonText, terminalSafe } from '../output';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
@@ -29,7 +29,12 @@ export async function api(context: Context): Promise<void> {
     throw new UsageError(`a ${method} request has no body: drop --data`);
   let body: string | undefined;
   if (data !== undefined)
-    body = data === '-' ? await io.readStdin() : data.startsWith('@') ? await readFile(data.slice(1), 'utf8') : data;
+    body =
+      data === '-'
+        ? await context.readInput('the request body (JSON)')
+        : data.startsWith('@')
+          ? await readNamedFile(data.slice(1))
+          : data;
   if (body !== undefined) {
     try {
       JSON.parse(body);

@@ -6,6 +6,7 @@ import { type Check, UsageError, allowOnly, noMoreArguments, option, positional,
 import { AUDIT_OUTCOMES, MAX_AUDIT_LIMIT } from '../api-values';
 import { apiError } from '../client';
 import type { Context } from '../context';
+import { checkWritableFile, fileProblem } from '../files';
 import { table, terminalSafe } from '../output';
 
 const FILTERS = ['type', 'key-id', 'client-id', 'action', 'outcome', 'ip', 'from', 'to', 'sort-order'];
@@ -99,6 +100,8 @@ async function exportLog(context: Context): Promise<void> {
   noMoreArguments(args, 2);
   const format = option(args, 'as') ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--as must be ndjson or csv');
+  const path = option(args, 'output');
+  if (path) await checkWritableFile(path);
   const response = await (
     await context.client()
   ).send('GET', '/api/v1/audit-log/export', {
@@ -106,7 +109,6 @@ async function exportLog(context: Context): Promise<void> {
     headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
   });
   if (!response.ok || !response.body) throw await apiError(response);
-  const path = option(args, 'output');
   const temporary = path ? `${path}.${randomBytes(6).toString('hex')}.partial` : undefined;
   const progress = new Progress(
     context,
@@ -156,7 +158,9 @@ async function exportLog(context: Context): Promise<void> {
       await closed;
     }
     if (temporary) await rm(temporary, { force: true });
-    throw new Error(`the export failed: ${(error as Error).message}`, { cause: error });
+    // A failure of the temporary file is told as one of the user's file.
+    if (path && (error as NodeJS.ErrnoException).path === temporary) (error as NodeJS.ErrnoException).path = path;
+    throw new Error(`the export failed: ${fileProblem(error) ?? (error as Error).message}`, { cause: error });
   }
   progress.update(events(), bytes, true);
   if (path) context.note(`Exported ${events()} events to ${path}`);

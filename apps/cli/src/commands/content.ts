@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import {
   type Check,
   PAGING,
@@ -25,6 +24,7 @@ import {
   PROMPT_STATUSES,
 } from '../api-values';
 import type { Context } from '../context';
+import { readNamedFile } from '../files';
 import { details, table } from '../output';
 
 type FieldKind = 'text' | 'list' | 'json' | 'boolean';
@@ -154,7 +154,10 @@ async function bodyOf(context: Context, spec: KindSpec): Promise<Record<string, 
   if (file !== undefined) {
     if (body[spec.textField] !== undefined)
       throw new UsageError(`give --${spec.textField} or --${spec.textField}-file, not both`);
-    body[spec.textField] = file === '-' ? await context.io.readStdin() : await readFile(file, 'utf8');
+    body[spec.textField] =
+      file === '-'
+        ? await context.readInput(`the ${args.positionals[0]}'s ${spec.textField}`)
+        : await readNamedFile(file);
   }
   const expected = integerOption(args, 'expected-version', { min: 1 });
   if (expected !== undefined) body.expected_version = expected;

@@ -165,6 +165,12 @@ async function install(context: Context): Promise<void> {
   if (args.flags.has('global') && option(args, 'dir') !== undefined)
     throw new UsageError('give --dir or --global, not both');
   const folder = args.flags.has('global') ? io.home : resolve(option(args, 'dir') ?? '.');
+  // The project's folder must be there: a typo in --dir would otherwise make a whole new tree.
+  const found = await stat(folder).catch(() => undefined);
+  if (!found?.isDirectory())
+    throw new UsageError(
+      `${folder} ${found ? 'is not a folder' : 'does not exist'}: give the project's folder to --dir`,
+    );
   const requested =
     tool === 'claude-code'
       ? join(folder, '.claude', args.flags.has('global') ? 'settings.json' : 'settings.local.json')
@@ -279,7 +285,7 @@ async function send(context: Context): Promise<void> {
     noMoreArguments(args, 3);
     const tool = positional(args, 2, 'the tool: claude-code or cursor-ide');
     if (!HOOK_TOOLS.has(tool)) throw new UsageError(`unknown tool ${tool}`);
-    const body = await io.readStdin();
+    const body = await context.readInput(`the ${tool} hook JSON (what an installed hook sends; not typed by hand)`);
     const answer = await (
       await context.client(HOOK_SEND_TIMEOUT_MS)
     ).json<{ hookSpecificOutput?: unknown }>('POST', `/api/v1/${tool}/hooks`, {
