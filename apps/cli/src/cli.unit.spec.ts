@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as contracts from '#contracts';
 import { allowOnly, option, parseArgs } from './args';
 import * as apiValues from './api-values';
-import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs } from './client';
+import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs, waitInWords } from './client';
 import { run } from './cli';
 import { shellQuote, withCursorHooks, withPlatformHooks } from './commands/hooks';
 import type { Io } from './context';
@@ -104,6 +104,32 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stdout).toContain('page 2 of 3, 11 versions in all');
     });
 
+    it('says which page of alerts it shows, and shows an untitled memory by the start of its text', async () => {
+      const alerts = {
+        alerts: [{ id: 'al1', rule: 'off_hours', severity: 'low', status: 'open', count: 1, summary: 's' }],
+        total_count: 21,
+        page: 2,
+        per_page: 20,
+        total_pages: 2,
+      };
+      expect((await cli(['alerts', 'list', '--page', '2'], [[200, alerts]])).stdout).toContain(
+        'page 2 of 2, 21 in all\n',
+      );
+      const memories = {
+        memories: [
+          { id: 'm1', title: null, text: 'npm run deploy,\nnever on Fridays, and always with the checklist at hand' },
+          { id: 'm2', title: 'Deploys', text: 'x' },
+        ],
+        total_count: 2,
+        page: 1,
+        per_page: 20,
+        total_pages: 1,
+      };
+      const listed = (await cli(['memory', 'list'], [[200, memories]])).stdout;
+      expect(listed).toContain('“npm run deploy, never on Fridays, and a…”');
+      expect(listed).toMatch(/m2 +Deploys/);
+    });
+
     it('names who made each version in words, and shows an alert’s evidence as lines', async () => {
       const keyId = '0190a7b8-1111-7000-8000-000000000001';
       const page = {
@@ -192,11 +218,16 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         [[429, { status: 429, code: 'RATE_LIMIT_EXCEEDED', detail }, { 'retry-after': '1800' }]],
       );
       expect([limited.code, limited.sent.length, limited.slept]).toEqual([1, 1, []]);
-      // The API's detail says when, once; an answer without a detail (a proxy's) gets it from Retry-After.
-      expect(limited.stderr).toContain(`\nvibexp: 429 RATE_LIMIT_EXCEEDED: ${detail}\n`);
-      expect(limited.stderr.match(/1800 s/g)).toHaveLength(1);
+      // The API's detail says when, once, in minutes and clock time; an answer without a detail (a proxy's) gets it
+      // from Retry-After.
+      expect(limited.stderr).toMatch(
+        /\nvibexp: 429 RATE_LIMIT_EXCEEDED: hourly limit of 1000 requests reached; it resets at the top of the hour, in 30 min \(at \d\d:\d\d\)\n/,
+      );
+      expect(limited.stderr).not.toContain('1800');
       const bare = await cli(['prompt', 'list'], [[429, '', { 'retry-after': '1800' }]]);
-      expect(bare.stderr).toContain('(the limit resets in 1800 s)');
+      expect(bare.stderr).toMatch(/\(the limit resets in 30 min \(at \d\d:\d\d\)\)/);
+      expect(waitInWords(40_000, 0)).toBe('40 s');
+      expect(waitInWords(3367_000, Date.UTC(2026, 0, 1, 12, 0))).toMatch(/^56 min \(at \d\d:56\)$/);
     });
 
     it('says at once, with what to check, what another try would not change', async () => {

@@ -273,20 +273,36 @@ export async function apiError(response: Response): Promise<ApiError> {
   return apiErrorOf(response, await response.text());
 }
 
+/** A wait as people say it: `40 s`, `57 min (at 14:03)`, `2 h 5 min (at 16:10)`, the clock time local. */
+export function waitInWords(ms: number, now: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 90) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  const span = minutes < 90 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  const at = new Date(now + ms);
+  const clock = `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+  return `${span} (at ${clock})`;
+}
+
 /** The error of an answer whose body was already read: `STATUS CODE: detail`, and each field's message. */
-export function apiErrorOf(response: Response, text: string): ApiError {
+export function apiErrorOf(response: Response, text: string, now = Date.now()): ApiError {
   let problem: ApiError['problem'];
   try {
     problem = JSON.parse(text) as ApiError['problem'];
   } catch {
     problem = undefined;
   }
-  let message = `${response.status} ${problem?.code ?? response.statusText}: ${problem?.detail ?? (text.slice(0, 200) || 'no details')}`;
-  // The API's own detail already says when the limit resets; an answer without one gets it from Retry-After.
-  if (response.status === 429 && !problem?.detail) {
-    const wait = retryAfterMs(response.headers.get('retry-after'));
-    if (wait !== undefined) message += ` (the limit resets in ${Math.ceil(wait / 1000)} s)`;
+  let detail = problem?.detail ?? (text.slice(0, 200) || 'no details');
+  // When the limit resets, in minutes and clock time: the API's detail says `in 3367 s`; an answer without a
+  // detail (a proxy's) gets it from Retry-After.
+  const wait = response.status === 429 ? retryAfterMs(response.headers.get('retry-after'), now) : undefined;
+  if (wait !== undefined) {
+    const when = waitInWords(wait, now);
+    if (problem?.detail && /\bin \d+ s\b/.test(problem.detail))
+      detail = problem.detail.replace(/\bin \d+ s\b/, `in ${when}`);
+    else if (!problem?.detail) detail += ` (the limit resets in ${when})`;
   }
+  let message = `${response.status} ${problem?.code ?? response.statusText}: ${detail}`;
   for (const item of (problem?.validation_errors ?? []) as { field?: string; message?: string }[])
     message += `\n  ${item.field}: ${item.message}`;
   return new ApiError(response.status, problem, message);

@@ -105,6 +105,12 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
   return `${[line(header), ...cells.map(line)].join('\n')}\n`;
 }
 
+/** Where a page of a list stands: `page 2 of 3, 41 in all`; nothing for an empty list or an answer without counts. */
+export function pageLine(page: Record<string, unknown>, what = 'in all'): string {
+  if (typeof page.total_count !== 'number' || page.total_count === 0) return '';
+  return `page ${String(page.page)} of ${String(page.total_pages)}, ${page.total_count} ${what}\n`;
+}
+
 /** One object as `field: value` lines; text is shown whole, on lines of its own when it has several. */
 export function details(record: Record<string, unknown>, fields: readonly string[] = Object.keys(record)): string {
   const width = Math.max(...fields.map((field) => field.length));

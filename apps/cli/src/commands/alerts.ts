@@ -1,7 +1,7 @@
 import { UsageError, allowOnly, noMoreArguments, option, positional, queryOptions } from '../args';
 import { ALERT_RULES, ALERT_SORTS, ALERT_STATUSES, RESOLUTIONS } from '../api-values';
 import type { Context } from '../context';
-import { details, table } from '../output';
+import { details, pageLine, table } from '../output';
 
 /** `vibexp alerts list|show|ack|resolve` (PRODUCT.md §9.2). */
 export async function alerts(context: Context): Promise<void> {
@@ -37,11 +37,12 @@ export async function alerts(context: Context): Promise<void> {
     });
     const page = await (
       await context.client()
-    ).json<{ alerts: Record<string, unknown>[] }>('GET', '/api/v1/security/alerts', {
+    ).json<{ alerts: Record<string, unknown>[] } & Record<string, unknown>>('GET', '/api/v1/security/alerts', {
       query,
     });
-    context.print(page, () =>
-      table(page.alerts, ['id', 'rule', 'severity', 'status', 'count', 'last_seen', 'summary']),
+    context.print(
+      page,
+      () => table(page.alerts, ['id', 'rule', 'severity', 'status', 'count', 'last_seen', 'summary']) + pageLine(page),
     );
     return;
   }

@@ -25,7 +25,7 @@ import {
 } from '../api-values';
 import type { Context } from '../context';
 import { readNamedFile } from '../files';
-import { details, table } from '../output';
+import { details, pageLine, table } from '../output';
 
 type FieldKind = 'text' | 'list' | 'json' | 'boolean';
 
@@ -241,14 +241,13 @@ export async function content(context: Context): Promise<void> {
       const page = await (
         await client()
       ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters, spec.checks) });
-      const rows = page[spec.plural] as Record<string, unknown>[];
-      context.print(page, () => {
-        const pages =
-          page.total_count === 0
-            ? ''
-            : `page ${String(page.page)} of ${String(page.total_pages)}, ${String(page.total_count)} in all\n`;
-        return table(rows, spec.columns) + pages;
-      });
+      // A memory without a title is shown by the start of its text, quoted, rather than as "-".
+      const rows = (page[spec.plural] as Record<string, unknown>[]).map((row) =>
+        kindName === 'memory' && !row.title && typeof row.text === 'string'
+          ? { ...row, title: `“${snippet(row.text)}”` }
+          : row,
+      );
+      context.print(page, () => table(rows, spec.columns) + pageLine(page));
       return;
     }
     case 'get':
@@ -333,6 +332,12 @@ export async function content(context: Context): Promise<void> {
 }
 
 export const CONTENT_KINDS = Object.keys(KINDS);
+
+/** The start of a text on one line, for a list. */
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 40 ? `${flat.slice(0, 39).replace(/[\uD800-\uDBFF]$/, '')}…` : flat;
+}
 
 function isJsonObject(text: string): boolean {
   try {
