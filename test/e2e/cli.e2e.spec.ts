@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DashboardUser } from '../support/api-client';
@@ -163,6 +165,56 @@ describe('the vibexp CLI against a running platform (PRODUCT.md §12)', () => {
     expect([sessionOnly.code, JSON.parse(sessionOnly.stdout).code]).toEqual([4, 'SESSION_REQUIRED']);
     const revoked = await vibexp(['whoami'], { env: { VIBEXP_API_KEY: `vxk_${'0'.repeat(64)}` } });
     expect([revoked.code, revoked.stderr]).toEqual([4, expect.stringContaining('AUTH_INVALID')]);
+  });
+
+  it('sends the stored key only to the URL it was stored for, and takes that URL with /api/v1 too', async () => {
+    const seen: (string | undefined)[] = [];
+    const other = createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const refused = await vibexp(['whoami'], { env: { VIBEXP_BASE_URL: otherUrl } });
+      expect([refused.code, seen]).toEqual([4, []]);
+      expect(refused.stderr).toContain(`VIBEXP_BASE_URL=${otherUrl} vibexp auth login`);
+    } finally {
+      other.close();
+    }
+    const withApi = await vibexp(['whoami'], { env: { VIBEXP_BASE_URL: `${base}/api/v1` } });
+    expect([withApi.code, withApi.stdout]).toEqual([0, expect.stringContaining(user.email)]);
+  });
+
+  it('warns at login of a key without the cli integration, and says what to do when a key is refused', async () => {
+    const hooksOnly = (await user.createKey({ integrations: ['ai_tools'] })).full_key;
+    const elsewhere = await mkdtemp(join(tmpdir(), 'vibexp-home-'));
+    const login = await vibexp(['auth', 'login', '--with-api-key'], { input: hooksOnly, env: { HOME: elsewhere } });
+    expect([login.code, login.stderr]).toEqual([0, expect.stringContaining('lacks the cli integration')]);
+    const listed = await vibexp(['memory', 'list'], { env: { HOME: elsewhere } });
+    expect([listed.code, listed.stderr]).toEqual([4, expect.stringContaining('"cli" integration')]);
+    const bogus = await vibexp(['whoami'], { env: { VIBEXP_API_KEY: `vxk_${'0'.repeat(64)}` } });
+    expect([bogus.code, bogus.stderr]).toEqual([4, expect.stringContaining('The key in VIBEXP_API_KEY was refused')]);
+  });
+
+  it('refuses a value the API would refuse before sending it, and says at once that nothing listens', async () => {
+    for (const argv of [
+      ['memory', 'list', '--limit', '500'],
+      ['audit', 'list', '--outcome', 'bogus'],
+      ['search', 'x', '--types', 'bogus'],
+    ])
+      expect([argv, (await vibexp(argv)).code]).toEqual([argv, 2]);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = Date.now();
+    const down = await vibexp(['whoami'], {
+      env: { VIBEXP_API_KEY: key, VIBEXP_BASE_URL: `http://127.0.0.1:${port}` },
+    });
+    expect([down.code, down.stderr]).toEqual([1, expect.stringContaining(`nothing is listening at 127.0.0.1:${port}`)]);
+    expect(down.stderr).not.toContain('retrying');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('logs out', async () => {
