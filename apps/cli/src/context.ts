@@ -28,7 +28,7 @@ export interface Io {
   selfCommand: string[];
   fetch: typeof fetch;
   sleep(ms: number): Promise<void>;
-  /** The clock, in ms: how long a request has been retried. */
+  /** A monotonic clock, in ms: how long a request has been tried. */
   now(): number;
   random(): number;
   /** Opens a URL in the user's browser, if one can be started here (best effort, never throws). */

@@ -73,7 +73,8 @@ void run(process.argv.slice(2), {
   selfCommand: [process.execPath, __filename],
   fetch: (...parameters) => fetch(...parameters),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: Date.now,
+  // Monotonic: a retry budget is a duration, which a wall clock set back or forward would stretch or cut.
+  now: () => performance.now(),
   random: Math.random,
   openBrowser,
   hostname: hostname(),
