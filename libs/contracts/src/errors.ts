@@ -27,6 +27,9 @@ export enum RpcErrorCode {
   Internal = 'INTERNAL_ERROR',
 }
 
+/** The message of a SERVICE_UNAVAILABLE a service answers when its database is out of reach (the gateway words its 503 by it). */
+export const DATABASE_UNREACHABLE = 'the database is not reachable';
+
 export interface RpcValidationError {
   field: string;
   message: string;

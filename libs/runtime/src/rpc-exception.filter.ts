@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { type Observable, throwError } from 'rxjs';
-import { ContractViolation, type RpcErrorBody, RpcErrorCode, isRpcErrorBody } from '#contracts';
+import { ContractViolation, DATABASE_UNREACHABLE, type RpcErrorBody, RpcErrorCode, isRpcErrorBody } from '#contracts';
 import { ConcurrencyError } from '#event-store';
 
 /** The one reply shape of a failed RPC: `RpcErrorBody`, never a stack trace. */
@@ -52,7 +52,7 @@ export function toRpcErrorBody(error: unknown): RpcErrorBody {
       message: 'the resource was changed by another request; reload it and retry',
     };
   }
-  if (isDatabaseUnavailable(error)) return { code: RpcErrorCode.Unavailable, message: 'the database is not reachable' };
+  if (isDatabaseUnavailable(error)) return { code: RpcErrorCode.Unavailable, message: DATABASE_UNREACHABLE };
   return { code: RpcErrorCode.Internal, message: 'internal error' };
 }
 

@@ -178,6 +178,8 @@ export class AlertsHandler {
     };
     const record = async (manager: EntityManager) => {
       await this.alerts.decide(resolved, manager);
+      // A person decided: an auto-revoke still waiting for key-service is not wanted any more.
+      await manager.query(`DELETE FROM detector_auto_revocations WHERE alert_id = $1`, [resolved.id]);
       await this.record('alert.resolved', resolved, { ...resolved.resolution }, command, manager);
     };
     if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, record);

@@ -48,6 +48,10 @@ describe('auto-revocation retries (NATS + PostgreSQL)', () => {
       last_seen: at,
     };
     await dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO security_settings (account_id, timezone, auto_revoke_on) VALUES ($1, 'UTC', '{new_location}')`,
+        [alert.account_id],
+      );
       await new AlertsRepository(dataSource).save(alert, manager);
       await queueAutoRevocation(manager, alert, { key_id: alert.key_id as string }, 'req_test');
     });
@@ -105,6 +109,60 @@ describe('auto-revocation retries (NATS + PostgreSQL)', () => {
     expect(events).toEqual([
       expect.objectContaining({ type: 'alert.updated', data: expect.objectContaining({ auto_revoked: true }) }),
     ]);
+  });
+
+  /** A stand-in for key-service on the revoke subject while `run` runs; answers with `answer`, records requests. */
+  async function withKeyService<T>(answer: object, run: () => Promise<T>): Promise<{ result: T; requests: unknown[] }> {
+    const requests: unknown[] = [];
+    const responder = connection.connection.subscribe(KeysRpc.revokeKey, {
+      callback: (_error, message) => {
+        requests.push(message.json());
+        message.respond(JSON.stringify({ ...answer, isDisposed: true }));
+      },
+    });
+    try {
+      return { result: await run(), requests };
+    } finally {
+      responder.unsubscribe();
+    }
+  }
+
+  it.each([
+    [
+      'the alert was resolved meanwhile',
+      (alert: Alert) => dataSource.query(`UPDATE alerts SET status = 'resolved' WHERE id = $1`, [alert.id]),
+    ],
+    [
+      'the rule was taken out of auto_revoke_on',
+      (alert: Alert) =>
+        dataSource.query(`UPDATE security_settings SET auto_revoke_on = '{}' WHERE account_id = $1`, [
+          alert.account_id,
+        ]),
+    ],
+  ])('drops the retry without revoking when %s', async (_what, change) => {
+    const alert = await unconfirmedAlert();
+    await change(alert);
+
+    const { result, requests } = await withKeyService({ response: {} }, () =>
+      new AutoRevocationRetries(dataSource, connection, logger).retryDue(),
+    );
+
+    expect([result, requests]).toEqual([0, []]);
+    expect(await queued(alert.id)).toBeUndefined();
+    expect((await new AlertsRepository(dataSource).find(alert.id))?.evidence.auto_revoked).toBe(false);
+  });
+
+  it('claims nothing when the key was revoked for another reason before the retry', async () => {
+    const alert = await unconfirmedAlert();
+
+    const { result, requests } = await withKeyService({ response: { status: 'revoked', revoked_reason: 'user' } }, () =>
+      new AutoRevocationRetries(dataSource, connection, logger).retryDue(),
+    );
+
+    expect([result, requests.length]).toEqual([0, 1]);
+    expect(await queued(alert.id)).toBeUndefined();
+    const stored = await new AlertsRepository(dataSource).find(alert.id);
+    expect([stored?.summary, stored?.evidence.auto_revoked]).toEqual([alert.summary, false]);
   });
 
   it('ends the retries, the alert unchanged, when the key is not there to revoke', async () => {

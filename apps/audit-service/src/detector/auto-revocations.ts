@@ -40,8 +40,11 @@ export async function requestRevocation(
       JSON.stringify({ account_id: accountId, ...target, reason: 'anomaly', meta: { request_id: requestId } }),
       { timeout: ANSWER_TIMEOUT_MS },
     );
-    const answer = reply.json<{ err?: { code?: string } }>();
-    if (!answer.err) return { outcome: 'done' };
+    const answer = reply.json<{ err?: { code?: string }; response?: { revoked_reason?: string | null } }>();
+    // A key revoked already for another reason (by its owner, a rotation) stays as it was: nothing was done here,
+    // and the alert must not claim it.
+    const revokedBefore = answer.response?.revoked_reason && answer.response.revoked_reason !== 'anomaly';
+    if (!answer.err) return { outcome: revokedBefore ? 'gone' : 'done' };
     if (answer.err.code === RpcErrorCode.ResourceNotFound) return { outcome: 'gone' };
     return { outcome: 'failed', error: JSON.stringify(answer.err) };
   } catch (error) {
@@ -88,11 +91,13 @@ interface QueuedRevocation {
 /**
  * Tries the queued auto-revocations again (every replica may: each row is claimed with SKIP LOCKED). When
  * key-service confirms, the alert says so (summary, `evidence.auto_revoked: true`) and an `alert.updated` event
- * records it; a target that no longer exists ends the retries, the alert unchanged.
+ * records it. A target that no longer exists or was revoked for another reason, an alert resolved meanwhile, or a
+ * rule taken out of `auto_revoke_on` ends the retries, the alert unchanged.
  */
 export class AutoRevocationRetries {
   private readonly sweep: PeriodicSweep;
   private readonly events: EventStore;
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -112,13 +117,15 @@ export class AutoRevocationRetries {
   }
 
   stop(): Promise<void> {
+    this.stopping = true;
     return this.sweep.stop();
   }
 
   /** Tries every due revocation once; answers how many key-service confirmed. */
   async retryDue(): Promise<number> {
     let confirmed = 0;
-    for (let taken = 0; taken < BATCH; taken += 1) {
+    // A stopping service takes no more: each can wait 5 s for key-service.
+    for (let taken = 0; taken < BATCH && !this.stopping; taken += 1) {
       const outcome = await this.dataSource.transaction((manager) => this.retryNext(manager));
       if (outcome === 'none') break;
       if (outcome === 'done') confirmed += 1;
@@ -132,6 +139,10 @@ export class AutoRevocationRetries {
         WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
     )) as QueuedRevocation[];
     if (!queued) return 'none';
+    if (!(await this.stillWanted(manager, queued))) {
+      await this.forget(manager, queued);
+      return 'gone';
+    }
     const answer = await requestRevocation(this.nats, queued.account_id, queued.target, queued.request_id);
     if (answer.outcome === 'failed') {
       if (Date.now() - new Date(queued.created_at).getTime() > GIVE_UP_AFTER_MS) {
@@ -152,6 +163,21 @@ export class AutoRevocationRetries {
     await this.forget(manager, queued);
     if (answer.outcome === 'done') await this.recordRevoked(manager, queued);
     return answer.outcome;
+  }
+
+  /**
+   * Whether the revocation is still what the account asked for: its alert not resolved (a person decided about it
+   * meanwhile: legitimate, a false positive), and its rule still in `auto_revoke_on`. The alert stays locked until
+   * the retry is recorded, so a resolution waits for it rather than racing it.
+   */
+  private async stillWanted(manager: EntityManager, queued: QueuedRevocation): Promise<boolean> {
+    const [alert] = (await manager.query(
+      `SELECT a.status, a.rule, s.auto_revoke_on FROM alerts a
+         LEFT JOIN security_settings s ON s.account_id = a.account_id
+        WHERE a.id = $1 FOR UPDATE OF a`,
+      [queued.alert_id],
+    )) as { status: string; rule: string; auto_revoke_on: string[] | null }[];
+    return Boolean(alert && alert.status !== 'resolved' && alert.auto_revoke_on?.includes(alert.rule));
   }
 
   private async forget(manager: EntityManager, queued: QueuedRevocation): Promise<void> {

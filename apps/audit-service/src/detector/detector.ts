@@ -149,7 +149,13 @@ function newestOf(failures: (IpFailure | PrefixFailure | number)[]): number {
 /** A configured window as the evidence (`5m`, `30s`) and a summary (`5 minutes`, `30 seconds`) put it. */
 export function windowNames(ms: number): { label: string; words: string } {
   const [count, unit, letter] =
-    ms % 60_000 === 0 ? [ms / 60_000, 'minute', 'm'] : [Math.round(ms / 1000), 'second', 's'];
+    ms % DAY_MS === 0
+      ? [ms / DAY_MS, 'day', 'd']
+      : ms % HOUR_MS === 0
+        ? [ms / HOUR_MS, 'hour', 'h']
+        : ms % 60_000 === 0
+          ? [ms / 60_000, 'minute', 'm']
+          : [Math.round(ms / 1000), 'second', 's'];
   return { label: `${count}${letter}`, words: `${count} ${unit}${count === 1 ? '' : 's'}` };
 }
 
@@ -615,7 +621,10 @@ export class Detector {
         });
     };
     found(this.spike(key, at, noun), `request_spike:${stateId}`);
-    found(this.offHours(key, accountId, at, noun), `off_hours:${stateId}`);
+    // Hours of the account's working time and hours of the week in UTC are not comparable: one alert each, so that
+    // resolving one as legitimate teaches its own kind of hour.
+    const offHours = this.offHours(key, accountId, at, noun);
+    found(offHours, `off_hours:${stateId}${offHours?.evidence.hour_basis === 'local' ? ':local' : ''}`);
     found(this.newLocation(key, data, at, noun), `new_location:${stateId}:${data.location?.country}`);
     // A success right after a burst from the same address escalates the burst's own alert: the same
     // account's, or the operators' (then without naming a key, which belongs to some tenant). Both kinds
@@ -776,11 +785,11 @@ export class Detector {
     return {
       rule: 'new_location',
       severity: impossible ? 'high' : 'medium',
-      summary: `${noun} was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last 30 days${impossible ? `, implying travel at ${Math.round(speedKmh as number)} km/h` : ''}.`,
+      summary: `${noun} was used from ${country}${data.location?.city ? ` (${data.location.city})` : ''}, a country it was not used from in the last ${windowNames(this.config.locationMemoryMs).words}${impossible ? `, implying travel at ${Math.round(speedKmh as number)} km/h` : ''}.`,
       evidence: {
         observed: country,
         baseline: known.filter((c) => c !== country),
-        window: '30d',
+        window: windowNames(this.config.locationMemoryMs).label,
         locations: [data.location],
         ips: data.ip ? [data.ip] : [],
         country,

@@ -274,7 +274,7 @@ describe('Detector', () => {
         expect.objectContaining({
           severity: 'low',
           account_id: BERLIN_ACCOUNT,
-          dedup_key: `off_hours:${keyId}`,
+          dedup_key: `off_hours:${keyId}:local`,
           // The days are named: a Saturday use at 11:00 is within 09:00–17:00, but not on a working day.
           summary: expect.stringContaining("outside the account's working hours (Mon–Fri 09:00–17:00, Europe/Berlin)"),
           evidence: expect.objectContaining({ timezone: 'Europe/Berlin', days: [1, 2, 3, 4, 5] }),

@@ -11,6 +11,7 @@ import { WebhookDeliveriesAccountOrder1764340000000 } from './1764340000000-webh
 import { PreviousWebhookSecret1764360000000 } from './1764360000000-previous-webhook-secret';
 import { WebhookSecretsFilled1764400000000 } from './1764400000000-webhook-secrets-filled';
 import { DetectorAutoRevocations1764410000000 } from './1764410000000-detector-auto-revocations';
+import { AuditDefaultPartitionTime1764420000000 } from './1764420000000-audit-default-partition-time';
 
 /** This service's own schema changes, in order, after the event store's. */
 export const AuditServiceMigrations: Function[] = [
@@ -27,4 +28,5 @@ export const AuditServiceMigrations: Function[] = [
   PreviousWebhookSecret1764360000000,
   WebhookSecretsFilled1764400000000,
   DetectorAutoRevocations1764410000000,
+  AuditDefaultPartitionTime1764420000000,
 ];

@@ -81,9 +81,15 @@ const MAX_BATCH_BYTES = 256 * 1024;
 const MAX_BATCH_EVENTS = Math.min(500, MAX_EVENTS_PER_BATCH);
 /** How long JetStream has to confirm a batch before it is sent again. */
 const ACK_TIMEOUT_MS = 5_000;
-/** The waits before each new send of an unconfirmed batch: about 31 s in all, within the 2-minute duplicate window. */
+/**
+ * The waits before each new send of an unconfirmed batch: 31.5 s in all, plus up to ACK_TIMEOUT_MS for each of the 7
+ * sends: at most about 66 s from the first, within the streams' 2-minute duplicate window.
+ */
 const RETRY_DELAYS_MS = [500, 1_000, 2_000, 4_000, 8_000, 16_000];
-/** At most this much of batches waits for a retry (while NATS is down): beyond it, new failures are dropped. */
+/**
+ * At most this much of batches waits between retries (while NATS is down): beyond it, new failures are dropped.
+ * Batches waiting for an acknowledgement are not counted: at most 5 s of traffic.
+ */
 const RETRY_BUFFER_BYTES = 32 * 1024 * 1024;
 /** A graceful stop waits this long for the batches still unconfirmed. */
 const SHUTDOWN_WAIT_MS = 5_000;

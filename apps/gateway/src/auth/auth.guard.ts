@@ -14,6 +14,7 @@ import {
 import { ProblemError, whenAnswered } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { isHttps } from '../http/client-address';
+import { SAFE_METHODS } from '../http/safe-methods';
 import {
   ACCESS_TOKEN,
   bearerToken,
@@ -38,7 +39,6 @@ import { KeyVerifier } from './key-verifier';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
 import { mcpErrorOf, mcpRequestFacts } from '../mcp/mcp-action';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const DECLARABLE_INTEGRATIONS = new Set<Integration>(['ai_tools', 'cli']);
 
 function authorizationHeaderCount(rawHeaders: string[]): number {

@@ -1,11 +1,12 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RpcErrorCode } from '#contracts';
+import { DATABASE_UNREACHABLE, RpcErrorCode } from '#contracts';
 import { ProblemError, renderProblem, toProblemError } from '#common';
 import { AuthGuard } from '../auth/auth.guard';
 import { JsonRpcError, noteMcpError } from '../mcp/mcp-action';
 import { MCP_PATH } from '../oauth/oauth-protocol';
 import { RpcCallError } from '../rpc/rpc-client';
+import { SAFE_METHODS } from './safe-methods';
 
 /** 400 INTEGRATION_RETIRED: refused by the gateway for a new key, or by key-service for a change. */
 export function integrationRetired(message: string): ProblemError {
@@ -14,7 +15,15 @@ export function integrationRetired(message: string): ProblemError {
   });
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * The detail of a 503: what was out of reach, and for a request that may change something (any method but GET, HEAD
+ * and OPTIONS; a read-only POST such as a render cannot be told apart here) that its change may have been made.
+ */
+function unavailableDetail(message: string, method: string): string {
+  const what = message === DATABASE_UNREACHABLE ? 'a database is not reachable' : 'a service did not answer in time';
+  if (SAFE_METHODS.has(method)) return `${what}; retry shortly`;
+  return `${what}, so a change this request asked for may or may not have been made: read the resource before retrying (a create is safe to retry with the same Idempotency-Key)`;
+}
 
 /**
  * Every RPC error code has one HTTP answer; a new code fails to compile until it is mapped here. `method`: the
@@ -61,9 +70,7 @@ export function rpcErrorToProblem(error: RpcCallError, method = 'GET'): ProblemE
       return new ProblemError(
         HttpStatus.SERVICE_UNAVAILABLE,
         'SERVICE_UNAVAILABLE',
-        SAFE_METHODS.has(method)
-          ? 'a service did not answer in time; retry shortly'
-          : 'a service did not answer in time, so the change may or may not have been made: retry shortly with the same Idempotency-Key, or read the resource first',
+        unavailableDetail(message, method),
         { headers: { 'Retry-After': '1' } },
       );
     case RpcErrorCode.Internal:

@@ -33,10 +33,16 @@ describe('rpcErrorToProblem', () => {
     expect([read.status, read.code, read.message]).toEqual([
       503,
       'SERVICE_UNAVAILABLE',
-      'a service did not answer in time; retry shortly',
+      'a database is not reachable; retry shortly',
     ]);
+    const timedOut = rpcErrorToProblem(
+      new RpcCallError({ code: RpcErrorCode.Unavailable, message: 'request on keys.rpc.keys.get timed out' }),
+    );
+    expect(timedOut.message).toBe('a service did not answer in time; retry shortly');
     expect([write.status, write.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
-    expect(write.message).toMatch(/may or may not have been made: retry shortly with the same Idempotency-Key/);
+    expect(write.message).toBe(
+      'a database is not reachable, so a change this request asked for may or may not have been made: read the resource before retrying (a create is safe to retry with the same Idempotency-Key)',
+    );
     expect(write.extras.headers).toEqual({ 'Retry-After': '1' });
   });
 
