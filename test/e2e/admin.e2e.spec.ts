@@ -273,6 +273,43 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
       }
     });
 
+    it('imports the documented maximum, 10,000 lines ending in a newline, sent as application/ndjson', async () => {
+      const user = await DashboardUser.signup(base);
+      const other = await DashboardUser.signup(base);
+      const taken = `acli_${randomUUID().replace(/-/g, '')}`;
+      await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: JSON.stringify({ email: other.email, key: taken, name: 'theirs' }),
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+      const lines = Array.from({ length: 10_000 }, (_, index) =>
+        JSON.stringify(
+          index === 5_000
+            ? { email: user.email, key: taken, name: 'taken' }
+            : { email: user.email, key_sha256: sha256(`${randomUUID()}-${index}`), name: `key ${index}` },
+        ),
+      );
+      // The same hash twice in one file: the second line is `exists`.
+      lines[9_999] = lines[0].replace('"key 0"', '"key 0 again"');
+
+      const imported = await admin('POST', '/admin/v1/legacy-keys/import', {
+        rawBody: `${lines.join('\n')}\n`,
+        headers: { 'content-type': 'application/ndjson' },
+      });
+
+      expect(imported.status).toBe(200);
+      expect(imported.body).toMatchObject({ created: 9_998, existing: 1, failed: 1 });
+      const results = imported.body.results as { line: number; status: string; key_id?: string }[];
+      expect(results).toHaveLength(10_000);
+      expect(results[5_000]).toEqual({
+        line: 5_001,
+        status: 'error',
+        error: 'this key already belongs to another account',
+      });
+      expect(results[9_999]).toEqual({ line: 10_000, status: 'exists', key_id: results[0].key_id });
+      const listed = await user.request<{ total_count: number }>('GET', '/api/v1/settings/api-keys?limit=1');
+      expect(listed.body.total_count).toBe(9_998);
+    }, 120_000);
+
     it('refuses a body that is not NDJSON with 415', async () => {
       const response = await admin('POST', '/admin/v1/legacy-keys/import', { body: { email: 'a@example.com' } });
       expect([response.status, response.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);

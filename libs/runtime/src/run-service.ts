@@ -162,7 +162,14 @@ export function configureHttp(
       verify: refuseUnreadableJson,
     }),
   );
-  app.use(express.text({ limit: '2mb', type: ['application/x-ndjson', 'text/plain'], verify: refuseNonUtf8 }));
+  // NDJSON under both its names: `application/x-ndjson` and the registered `application/ndjson`.
+  app.use(
+    express.text({
+      limit: '2mb',
+      type: ['application/x-ndjson', 'application/ndjson', 'text/plain'],
+      verify: refuseNonUtf8,
+    }),
+  );
 }
 
 /**

@@ -75,6 +75,8 @@ export class AdminController {
     }
     const text = typeof request.body === 'string' ? request.body : '';
     const lines = text.split('\n');
+    // A file's final newline ends its last line; it does not begin another one.
+    if (lines.at(-1) === '') lines.pop();
     if (lines.length > MAX_IMPORT_LINES)
       throw new ProblemError(
         HttpStatus.PAYLOAD_TOO_LARGE,

@@ -11,9 +11,10 @@ import {
   type Page,
   RpcErrorCode,
   type VerifiedKey,
+  DomainError,
+  normalizedEmail,
 } from '#contracts';
 import { AccountsRepository } from '../accounts/accounts.repository';
-import { DomainError } from '#contracts';
 import { retryOnConcurrency } from '#event-store';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
@@ -63,6 +64,9 @@ function browserApproval(command: AuthorizeCliLoginCommand, now: Date): BrowserA
 const notFound = (): DomainError => new DomainError(RpcErrorCode.ResourceNotFound, 'no API key with this id');
 
 /** RPC handlers of the api-key aggregate: load, decide, append, tell the gateways. */
+
+/** Lines of a legacy import stored per transaction (each in a savepoint of its own). */
+const LEGACY_IMPORT_CHUNK = 500;
 @Controller()
 export class ApiKeysHandler {
   constructor(
@@ -292,79 +296,95 @@ export class ApiKeysHandler {
   @MessagePattern(KeysRpc.adminImportLegacy)
   async importLegacy(@Payload() command: LegacyImportCommand): Promise<LegacyImportResult> {
     const result: LegacyImportResult = { created: 0, existing: 0, failed: 0, results: [] };
-    for (const line of command.lines) {
-      const existing = await this.keys.keyIdForHash(line.key_sha256);
-      if (existing) {
-        await this.recordExisting(result, line, existing);
-        continue;
-      }
-      const account = await this.accounts.findByEmail(line.email);
-      if (!account) {
-        result.failed += 1;
-        result.results.push({ line: line.line, status: 'error', error: 'no account has this email' });
-        continue;
-      }
-      const keyId = randomUUID();
-      try {
-        await this.store.dataSource.transaction(async (manager) => {
-          await manager.query(`INSERT INTO api_key_hashes (key_hash, key_id) VALUES ($1, $2)`, [
-            line.key_sha256,
-            keyId,
-          ]);
-          const event: ApiKeyEvent = {
-            type: 'key.legacy_imported',
-            data: {
-              key_id: keyId,
-              account_id: account.id,
-              name: line.name,
-              key_prefix: line.key_prefix,
-              integrations: ALL_INTEGRATIONS,
-              original_created_at: line.created_at ?? null,
-              last_used_at: line.last_used_at ?? null,
-              notes: line.notes ?? null,
-            },
-          };
-          await this.store.append(
-            apiKeyStream(keyId),
-            [event],
-            'no_stream',
-            eventMeta(command.meta, account.id, keyId),
-            manager,
-          );
-        });
-        result.created += 1;
-        result.results.push({ line: line.line, status: 'created', key_id: keyId });
-      } catch (error) {
-        // The same hash twice in one file, or imported concurrently: the second is `exists`.
-        const raced = await this.keys.keyIdForHash(line.key_sha256);
-        if (!raced) throw error;
-        await this.recordExisting(result, line, raced);
-      }
+    // Each hash's key and its account, read at once for the file and kept up to date as lines create keys (a hash
+    // twice in one file is `exists` the second time); accounts are looked up once per email.
+    const owners = await this.keys.ownersOfHashes(command.lines.map((line) => line.key_sha256));
+    const accounts = new Map<string, Promise<string | undefined>>();
+    const accountOf = (email: string): Promise<string | undefined> => {
+      const key = normalizedEmail(email);
+      let found = accounts.get(key);
+      if (!found) accounts.set(key, (found = this.accounts.findByEmail(email).then((account) => account?.id)));
+      return found;
+    };
+    // Lines go in by chunk, one transaction each, every line in a savepoint of its own: a commit per line made the
+    // documented 10,000 lines outlast the gateway's 30 s (it answered 503 while key-service went on importing).
+    for (let start = 0; start < command.lines.length; start += LEGACY_IMPORT_CHUNK) {
+      const chunk = command.lines.slice(start, start + LEGACY_IMPORT_CHUNK);
+      await this.store.dataSource.transaction(async (manager) => {
+        for (const line of chunk) {
+          const accountId = await accountOf(line.email);
+          const known = owners.get(line.key_sha256);
+          const owner = known
+            ? { ...known, created: false }
+            : await this.claimLegacyHash(manager, line, accountId, command);
+          if (owner === 'no account') {
+            result.failed += 1;
+            result.results.push({ line: line.line, status: 'error', error: 'no account has this email' });
+          } else if (owner.created) {
+            owners.set(line.key_sha256, { keyId: owner.keyId, accountId: owner.accountId });
+            result.created += 1;
+            result.results.push({ line: line.line, status: 'created', key_id: owner.keyId });
+          } else if (accountId !== undefined && owner.accountId === accountId) {
+            result.existing += 1;
+            result.results.push({ line: line.line, status: 'exists', key_id: owner.keyId });
+          } else {
+            // A key of another account is an error for this line, which names neither that account nor its key.
+            result.failed += 1;
+            result.results.push({
+              line: line.line,
+              status: 'error',
+              error: 'this key already belongs to another account',
+            });
+          }
+        }
+      });
     }
     if (result.created > 0) await this.invalidations.publishOrLog({ new_key: true });
     return result;
   }
 
   /**
-   * A hash already known is `exists` when the key is the line's account's; a key of another account is
-   * an error for that line, which names neither that account nor its key.
+   * Imports a line's key for its account, in a savepoint; a hash that another import stored meanwhile (its
+   * transaction committed first) is answered with that key's owner instead.
    */
-  private async recordExisting(
-    result: LegacyImportResult,
+  private async claimLegacyHash(
+    manager: EntityManager,
     line: LegacyImportCommand['lines'][number],
-    keyId: string,
-  ): Promise<void> {
-    const [row, account] = await Promise.all([this.keys.findById(keyId), this.accounts.findByEmail(line.email)]);
-    if (row && account && row.account_id === account.id) {
-      result.existing += 1;
-      result.results.push({ line: line.line, status: 'exists', key_id: keyId });
-    } else {
-      result.failed += 1;
-      result.results.push({
-        line: line.line,
-        status: 'error',
-        error: 'this key already belongs to another account',
-      });
+    accountId: string | undefined,
+    command: LegacyImportCommand,
+  ): Promise<'no account' | { keyId: string; accountId: string; created: boolean }> {
+    if (accountId === undefined) return 'no account';
+    const keyId = randomUUID();
+    await manager.query('SAVEPOINT legacy_line');
+    try {
+      await manager.query(`INSERT INTO api_key_hashes (key_hash, key_id) VALUES ($1, $2)`, [line.key_sha256, keyId]);
+      const event: ApiKeyEvent = {
+        type: 'key.legacy_imported',
+        data: {
+          key_id: keyId,
+          account_id: accountId,
+          name: line.name,
+          key_prefix: line.key_prefix,
+          integrations: ALL_INTEGRATIONS,
+          original_created_at: line.created_at ?? null,
+          last_used_at: line.last_used_at ?? null,
+          notes: line.notes ?? null,
+        },
+      };
+      await this.store.append(
+        apiKeyStream(keyId),
+        [event],
+        'no_stream',
+        eventMeta(command.meta, accountId, keyId),
+        manager,
+      );
+      await manager.query('RELEASE SAVEPOINT legacy_line');
+      return { keyId, accountId, created: true };
+    } catch (error) {
+      await manager.query('ROLLBACK TO SAVEPOINT legacy_line');
+      const [raced] = [...(await this.keys.ownersOfHashes([line.key_sha256], manager)).values()];
+      if (!raced) throw error;
+      return { ...raced, created: false };
     }
   }
 

@@ -112,6 +112,19 @@ export class ApiKeysRepository {
     };
   }
 
+  /** The key and account of each of these hashes that is stored (a legacy import's lines, read at once). */
+  async ownersOfHashes(
+    keyHashes: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, { keyId: string; accountId: string }>> {
+    const rows = (await manager.query(
+      `SELECT h.key_hash, h.key_id, k.account_id FROM api_key_hashes h JOIN api_keys k ON k.id = h.key_id
+        WHERE h.key_hash = ANY($1::text[])`,
+      [keyHashes],
+    )) as { key_hash: string; key_id: string; account_id: string }[];
+    return new Map(rows.map((row) => [row.key_hash, { keyId: row.key_id, accountId: row.account_id }]));
+  }
+
   async keyIdForHash(keyHash: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
     const [row] = (await manager.query(`SELECT key_id FROM api_key_hashes WHERE key_hash = $1`, [keyHash])) as {
       key_id: string;
