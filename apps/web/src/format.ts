@@ -45,12 +45,14 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 
 /**
  * "3 hours ago", "just now"; "Never" for a key that was never used. Whole units, rounded down (22 months is
- * "last year", not "2 years ago"), as most products say it; a time to come likewise ("in 2 days").
+ * "1 year ago", not "2 years ago"), as most products say it; a time to come likewise ("in 2 days"). Always in
+ * numbers: "yesterday", "last month" or "last year" name a calendar day, month or year, which a count of
+ * elapsed time rounded down is not (23 hours ago may be today, 59 days ago the month before last).
  */
 export function lastUsed(at: string | null, now = Date.now()): string {
   if (!at) return 'Never';
   const elapsed = now - Date.parse(at);
-  const format = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+  const format = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
   for (const [unit, size] of UNITS) {
     const whole = Math.floor(Math.abs(elapsed) / size);
     if (whole >= 1) return format.format(elapsed >= 0 ? -whole : whole, unit);

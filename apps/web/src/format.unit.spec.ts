@@ -56,15 +56,28 @@ describe('dashboard formatting (PRODUCT.md §13)', () => {
     expect(lastUsed(null, NOW)).toBe('Never');
     expect(lastUsed('2026-11-27T11:59:30Z', NOW)).toBe('just now');
     expect(lastUsed('2026-11-27T09:00:00Z', NOW)).toBe('3 hours ago');
-    expect(lastUsed('2026-11-26T12:00:00Z', NOW)).toBe('yesterday');
+    expect(lastUsed('2026-11-26T12:00:00Z', NOW)).toBe('1 day ago');
     expect(lastUsed('2026-08-27T12:00:00Z', NOW)).toBe('3 months ago');
   });
 
   it('rounds down to whole units, past or to come', () => {
     // 1.88 years
-    expect(lastUsed('2025-01-10T12:00:00Z', NOW)).toBe('last year');
+    expect(lastUsed('2025-01-10T12:00:00Z', NOW)).toBe('1 year ago');
     expect(lastUsed('2026-11-27T10:01:00Z', NOW)).toBe('1 hour ago');
     expect(lastUsed('2026-11-29T23:00:00Z', NOW)).toBe('in 2 days');
+  });
+
+  it('says how long in numbers, never a calendar day, month or year that rounding down could get wrong', () => {
+    // 23 h before noon is 13:00 the day before: not a whole day, and "yesterday" would be right only by luck.
+    expect(lastUsed('2026-11-26T13:00:00Z', NOW)).toBe('23 hours ago');
+    // 36 h: the day before yesterday by the calendar, one whole day by the clock.
+    expect(lastUsed('2026-11-26T00:00:00Z', NOW)).toBe('1 day ago');
+    // 59 days: September by the calendar, not "last month" (October).
+    expect(lastUsed('2026-09-29T12:00:00Z', NOW)).toBe('1 month ago');
+    // 23 months: 2024, not "last year" (2025).
+    expect(lastUsed('2024-12-28T12:00:00Z', NOW)).toBe('1 year ago');
+    expect(lastUsed('2026-11-28T12:00:00Z', NOW)).toBe('in 1 day');
+    expect(lastUsed('2027-01-20T12:00:00Z', NOW)).toBe('in 1 month');
   });
 
   it('shows integrations in one order, whatever order they were stored in', () => {
