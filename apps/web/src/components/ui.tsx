@@ -37,13 +37,17 @@ export function invalidProps(
   return errors[name] ? { 'aria-invalid': true, 'aria-describedby': `error-${name}` } : {};
 }
 
-/** While a list's request is pending: said (a screen reader announces it), so an empty page is not taken as the answer. */
+/**
+ * While a list's request is pending: said (a screen reader announces it), so an empty page is not taken as the
+ * answer. The status region is always there and only its text changes: one inserted together with its text is
+ * often not announced.
+ */
 export function Loading({ shown }: { shown: boolean }) {
-  return shown ? (
+  return (
     <p className="muted" role="status">
-      Loading…
+      {shown ? 'Loading…' : null}
     </p>
-  ) : null;
+  );
 }
 
 export function ErrorBanner({ error }: { error: string | null }) {
