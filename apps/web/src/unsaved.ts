@@ -10,7 +10,7 @@ let keeper: (() => boolean) | null = null;
 
 /**
  * While `unsaved` is a question (not null), leaving the page asks it; closing the tab asks the browser's own.
- * `keep` stores the work when the session ends (true when it did).
+ * `keep` stores the work when the session ends: true when it is safe (kept, or nothing was changed after all).
  */
 export function useUnsavedChanges(unsaved: string | null, keep?: () => boolean): void {
   const latestKeep = useRef(keep);
@@ -22,6 +22,8 @@ export function useUnsavedChanges(unsaved: string | null, keep?: () => boolean):
     keeper = ownKeeper;
     // Browsers show their own text for this; setting `returnValue` is what makes them ask at all.
     const beforeUnload = (event: BeforeUnloadEvent) => {
+      // Kept already (the tab reloads for another session): nothing is lost.
+      if (question !== unsaved) return;
       event.preventDefault();
       event.returnValue = '';
     };
@@ -39,7 +41,13 @@ export function mayLeave(): boolean {
   return question === null || window.confirm(question);
 }
 
-/** The session ended under the page: keeps its unsaved work for after sign-in. True when there was some, kept. */
+/**
+ * The session ended under the page, or the tab reloads for another: keeps its unsaved work for after sign-in.
+ * Once it is safe, leaving the page no longer asks. False when some could not be kept (the storage is full).
+ */
 export function keepUnsavedWork(): boolean {
-  return question !== null && keeper !== null && keeper();
+  if (question === null) return true;
+  if (!keeper?.()) return false;
+  question = null;
+  return true;
 }

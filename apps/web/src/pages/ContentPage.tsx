@@ -25,7 +25,7 @@ import {
   parseContentLocation,
 } from '../content';
 import { dateTime, lastUsed } from '../format';
-import { keepDraft, takeDraft } from '../drafts';
+import { type KeptDraft, draftOnto, forgetDraft, keepDraft, peekDraft } from '../drafts';
 import { mayLeave, useUnsavedChanges } from '../unsaved';
 
 type Item = Record<string, unknown> & { id: string; version: number; updated_at: string; labels: string[] };
@@ -58,8 +58,13 @@ function editorValue(item: Item | 'new', field: Field): string | boolean {
   return field.type === 'select' ? text || (field.options?.[0] ?? '') : text;
 }
 
+/** Every field of `item` as the editor shows it, by name. */
+function editorValues(item: Item | 'new', fields: Field[]): Draft {
+  return Object.fromEntries(fields.map((field) => [field.name, editorValue(item, field)]));
+}
+
 /** The fields of a draft the user changed from the version the editor opened: only these are theirs to keep. */
-function changedFields(draft: Draft, base: Item, fields: Field[]): Draft {
+function changedFields(draft: Draft, base: Item | 'new', fields: Field[]): Draft {
   return Object.fromEntries(
     fields
       .filter((field) => field.name in draft && draft[field.name] !== editorValue(base, field))
@@ -219,41 +224,85 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
   useEffect(() => setDeleted(null), [kind]);
   /** Counts the editor's openings: each brings it into view with focus (its heading, or a new form's first field). */
   const [opened, setOpened] = useState(0);
-  /** Text typed before the session ended, given back after signing in again: shown in the editor's fields. */
-  const [restored, setRestored] = useState<{ draft: Draft; title: string } | null>(null);
+  /**
+   * Text typed before the session ended, given back after signing in again: shown in the editor's fields, and
+   * what the notice above the editor says about it.
+   */
+  const [restored, setRestored] = useState<{ draft: Draft; message: string } | null>(null);
+  /** A kept draft whose item came back after the user had opened another in the editor: offered, not put over it. */
+  const [offered, setOffered] = useState<KeptDraft | null>(null);
+  /** A kept draft that could not be given back, and why; `gone`: its item was deleted elsewhere (404). */
+  const [unrestored, setUnrestored] = useState<{ draft: KeptDraft; reason: string; gone: boolean } | null>(null);
+  /** Counts what the user opened in the editor: an answer that comes after another opening does not replace it. */
+  const openings = useRef(0);
   const editor = useRef<HTMLFormElement>(null);
   const editedName =
     editing === 'new' ? `the new ${singular(kind)}` : editing ? `“${titleOf(editing, spec.titleField)}”` : '';
   useUnsavedChanges(dirty ? `Discard your unsaved changes to ${editedName}?` : null, () => {
     if (!editing || !editor.current) return false;
-    const typed = draftOf(new FormData(editor.current), spec.fields);
+    const fields = changedFields(draftOf(new FormData(editor.current), spec.fields), editing, spec.fields);
+    // Typed, then put back as it was: nothing to keep, and nothing is lost.
+    if (Object.keys(fields).length === 0) return true;
+    const base = editorValues(editing, spec.fields);
     return keepDraft(sessionStorage, {
       account,
       kind,
       item: editing === 'new' ? null : editing.id,
+      version: editing === 'new' ? null : editing.version,
       title: editedName,
-      fields: editing === 'new' ? typed : changedFields(typed, editing, spec.fields),
+      fields,
+      original: Object.fromEntries(Object.keys(fields).map((name) => [name, base[name]])),
     });
   });
-  // Signed in again after the session ended under the editor: its text comes back, on the item as saved now.
-  useEffect(() => {
-    const kept = takeDraft(sessionStorage, account, kind);
-    if (!kept) return;
-    const reopen = (item: Item | 'new') => {
-      setEditing(item);
-      setRestored({ draft: kept.fields, title: kept.title });
+
+  /**
+   * Gives a draft kept when the session ended back to the editor, on its item as saved now. A version saved
+   * elsewhere meanwhile is a conflict, as a 409 on Save: the user's fields on top of it, it beside them.
+   */
+  function restoreDraft(draft: KeptDraft): void {
+    const openingsBefore = openings.current;
+    const giveBack = (item: Item | 'new') => {
+      const onto = item === 'new' ? null : draftOnto(draft, item.version, editorValues(item, spec.fields));
+      showInEditor(item);
       setDirty(true);
-      setGeneration((count) => count + 1);
-      setOpened((count) => count + 1);
+      if (onto?.conflict && item !== 'new') {
+        setKept({ draft: draft.fields, both: onto.both, theirs: item });
+        setRestored({
+          draft: draft.fields,
+          message:
+            `Your unsaved changes to ${draft.title} were kept while you signed in again, and version ` +
+            `${item.version} was saved elsewhere meanwhile. Your changes are in the form on top of it: Save puts ` +
+            'them over that version, Discard my changes shows it as saved.',
+        });
+      } else
+        setRestored({
+          draft: draft.fields,
+          message:
+            `Your unsaved changes to ${draft.title} were kept while you signed in again: they are in the form ` +
+            'below. Save to keep them.',
+        });
     };
-    if (kept.item === null) return reopen('new');
-    api<Item>('GET', `/api/v1/${kind}/${kept.item}`)
-      .then(reopen)
-      .catch((caught: unknown) =>
-        setError(`Your unsaved changes to ${kept.title} could not be given back: ${messageOf(caught)}`),
-      );
-    // Once, when the page opens after signing in.
+    if (draft.item === null) return giveBack('new');
+    api<Item>('GET', `/api/v1/${kind}/${draft.item}`)
+      .then((item) => {
+        if (openings.current !== openingsBefore) return setOffered(draft);
+        giveBack(item);
+      })
+      .catch((caught: unknown) => {
+        // A session that ended meanwhile shows the sign-in page: the draft stays kept for after it.
+        const gone = caught instanceof ApiProblem && caught.problem.status === 404;
+        setUnrestored({ draft, reason: messageOf(caught), gone });
+      });
+  }
+  // Signed in again after the session ended under the editor: its text comes back. Once, as the page opens.
+  useEffect(() => {
+    const draft = peekDraft(sessionStorage, account, kind);
+    if (draft) restoreDraft(draft);
   }, []);
+  // A kept draft is forgotten only once it is shown: in the editor, or (its item deleted) where it can be copied.
+  useEffect(() => {
+    if (restored || unrestored?.gone) forgetDraft(sessionStorage);
+  }, [restored, unrestored]);
   // The editor sits above the list: opened from a row far down, it would open out of sight with focus left on
   // the row. It comes into view, and focus moves to it (a screen reader reads the item's title).
   useEffect(() => {
@@ -280,6 +329,8 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
             `/api/v1/${kind}${listQuery(kind, filters, page)}`,
           ),
         (answer) => {
+          // A failed Delete or Undo is no longer the news once the list has answered since.
+          acting.setError(null);
           // Past the last page (its items deleted, or an old link): the page that is now last instead.
           const last = lastPageInstead(page, answer.total_pages);
           if (last !== null) return replaceInAddress(contentLocation(kind, filters, last));
@@ -332,15 +383,23 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
    */
   function openEditor(next: Item | 'new' | null, { discard = false } = {}): boolean {
     if (dirty && !discard && !mayLeave()) return false;
+    openings.current += 1;
+    showInEditor(next);
+    return true;
+  }
+
+  /** Shows `next` in the editor as saved, without the last one's errors (a failed Save, Delete or Undo). */
+  function showInEditor(next: Item | 'new' | null): void {
     setDirty(false);
     setKept(null);
     setRestored(null);
+    setOffered(null);
     saving.setError(null);
+    acting.setError(null);
     setEditing(next);
     // A fresh form even for the item shown (Discard my changes): its fields show what is saved again.
     setGeneration((count) => count + 1);
     if (next !== null) setOpened((count) => count + 1);
-    return true;
   }
 
   function save(event: FormEvent<HTMLFormElement>) {
@@ -519,12 +578,78 @@ export function ContentPage({ kind, search, account }: { kind: Kind; search: str
           </button>
         </p>
       ) : null}
-      {restored && editing ? (
-        <p className="notice" role="status">
-          Your unsaved changes to {restored.title} were kept while you signed in again: they are in the form below. Save
-          to keep them.
-        </p>
+      {unrestored ? (
+        <div className="error" role="alert">
+          <p>
+            Your unsaved changes to {unrestored.draft.title} could not be given back:{' '}
+            {unrestored.gone
+              ? `it was deleted elsewhere. Here is what you typed: copy it, or save it as a new ${singular(kind)}.`
+              : `${unrestored.reason}. They are still kept in this tab.`}
+          </p>
+          <VersionFields fields={spec.fields} version={unrestored.draft.fields} />
+          <div className="row-actions">
+            {unrestored.gone ? (
+              <button
+                type="button"
+                onClick={() => {
+                  if (!openEditor('new')) return;
+                  setCreateKey(newIdempotencyKey());
+                  setDirty(true);
+                  setRestored({
+                    draft: unrestored.draft.fields,
+                    message: `What you typed into ${unrestored.draft.title} is in the form of a new ${singular(kind)}: Save to keep it.`,
+                  });
+                  setUnrestored(null);
+                }}
+              >
+                Save as a new {singular(kind)}…
+              </button>
+            ) : (
+              <button
+                type="button"
+                onClick={() => {
+                  setUnrestored(null);
+                  restoreDraft(unrestored.draft);
+                }}
+              >
+                Try again
+              </button>
+            )}
+            <button
+              type="button"
+              onClick={() => {
+                if (!unrestored.gone && !window.confirm(`Forget your unsaved changes to ${unrestored.draft.title}?`))
+                  return;
+                forgetDraft(sessionStorage);
+                setUnrestored(null);
+              }}
+            >
+              {unrestored.gone ? 'Dismiss' : 'Forget them'}
+            </button>
+          </div>
+        </div>
       ) : null}
+      {/* Always there, its text changed: a status region inserted with its text is often not announced. */}
+      <p className="notice" role="status">
+        {restored && editing ? (
+          restored.message
+        ) : offered ? (
+          <>
+            Your unsaved changes to {offered.title} were kept while you signed in again.{' '}
+            <button
+              type="button"
+              onClick={() => {
+                if (dirty && !mayLeave()) return;
+                openings.current += 1;
+                setOffered(null);
+                restoreDraft(offered);
+              }}
+            >
+              Show them in the editor
+            </button>
+          </>
+        ) : null}
+      </p>
       {editing ? (
         <form
           className="editor"
