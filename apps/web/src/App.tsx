@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { CSRF_STORAGE, TOKEN_LOST, api, hasCsrfToken, logoutFailure, onSessionEnded, rememberCsrf } from './api';
 import { consentQuery } from './oauth';
 import { AlertsPage } from './pages/AlertsPage';
@@ -13,13 +13,19 @@ import { CliLoginPage } from './pages/CliLoginPage';
 import { KeyUsagePage } from './pages/KeyUsagePage';
 import { SecuritySettingsPage } from './pages/SecuritySettingsPage';
 import type { User } from './types';
-import { dropDraftUnlessOf } from './drafts';
+import { dropDraftUnlessOf, keptDraftTitle } from './drafts';
 import { keepUnsavedWork, mayLeave } from './unsaved';
 import { MAIN_ID, focusHeading, focusMain, rescueFocusIn } from './focus';
 import { documentTitle } from './titles';
 
 /** The page a route shows: `/memories?project=shop` is the Memories page with a filter. */
 const pageOf = (route: string): string => route.split('?', 2)[0];
+
+/** Reloads the tab (another session is this browser's now), the page's unsaved work kept first. */
+function reloadKeepingWork(): void {
+  keepUnsavedWork();
+  location.reload();
+}
 
 /** This tab's history entries carry their position, so that a refused move is undone in the right direction. */
 const positionOf = (): number | undefined => (history.state as { position?: number } | null)?.position;
@@ -134,52 +140,60 @@ export function App() {
     if (account && before?.account === account && before.page !== shownPage) focusHeading();
   }, [account, shownPage]);
 
+  /** Whether an account is shown (not the sign-in page, nor the first load's wait). */
+  const signedIn = useRef(false);
+  useEffect(() => {
+    signedIn.current = Boolean(user);
+  }, [user]);
+
+  /**
+   * The sign-in page, saying `message`: however the session ended, typed text the page has not saved is kept
+   * (in this tab) and given back after the same account signs in again; the sign-in page says so. Not on Log
+   * out (`forgetWork`): the user agreed to lose it, and a draft still kept is forgotten too.
+   */
+  const signOut = useCallback((message: string | null, { forgetWork = false } = {}) => {
+    if (forgetWork) dropDraftUnlessOf(sessionStorage, null);
+    else keepUnsavedWork();
+    setNotice(message);
+    setUser(null);
+  }, []);
+
   useEffect(() => {
     api<User>('GET', '/api/v1/auth/me')
       .then((me) => {
         // A session cookie without its CSRF token can change nothing, logging out included: signed out.
-        if (hasCsrfToken()) return setUser(me);
-        setNotice(TOKEN_LOST);
-        setUser(null);
+        if (!hasCsrfToken()) return signOut(TOKEN_LOST);
+        // Another account signed in (in another tab, which reloaded this one): the last one's draft is not its.
+        dropDraftUnlessOf(sessionStorage, me.id);
+        setUser(me);
       })
       .catch(() => setUser(null));
-  }, []);
+  }, [signOut]);
 
   useEffect(() => {
-    onSessionEnded((message) => {
-      // Typed text the page has not saved is kept (in this tab) and given back after signing in again.
-      const kept = keepUnsavedWork();
-      const notice = kept ? `${message} Your unsaved changes are kept: they come back once you sign in.` : message;
-      setUser((current) => {
-        if (current) setNotice(notice);
-        return null;
-      });
-    });
-    // Another tab logged in or out: this one would otherwise act for an account it does not show.
-    // (A null key: its storage was cleared, the token with it.)
+    // A call found the session gone. Not while signed out: the first load's /auth/me answers 401 then.
+    onSessionEnded((message) => signedIn.current && signOut(message));
+    // Another tab logged in or out: this one would otherwise act for an account it does not show. It reloads,
+    // its unsaved work kept first. (A null key: its storage was cleared, the token with it.)
     const changedElsewhere = (event: StorageEvent) => {
-      if (event.key === CSRF_STORAGE || event.key === null) location.reload();
+      if (event.key === CSRF_STORAGE || event.key === null) reloadKeepingWork();
     };
     window.addEventListener('storage', changedElsewhere);
     return () => window.removeEventListener('storage', changedElsewhere);
-  }, []);
+  }, [signOut]);
 
   useEffect(() => {
     if (!user) return;
     // Back to this tab: still the same account, and still its token (cleared in this tab, no event says so)?
     const recheck = () => {
-      if (!hasCsrfToken()) {
-        setNotice(TOKEN_LOST);
-        setUser(null);
-        return;
-      }
+      if (!hasCsrfToken()) return signOut(TOKEN_LOST);
       void api<User>('GET', '/api/v1/auth/me')
-        .then((me) => me.id !== user.id && location.reload())
+        .then((me) => me.id !== user.id && reloadKeepingWork())
         .catch(() => undefined);
     };
     window.addEventListener('focus', recheck);
     return () => window.removeEventListener('focus', recheck);
-  }, [user]);
+  }, [user, signOut]);
 
   async function logout() {
     if (!mayLeave()) return;
@@ -195,16 +209,18 @@ export function App() {
       notice = failure.notice;
     }
     rememberCsrf(null);
-    dropDraftUnlessOf(sessionStorage, null);
-    setNotice(notice);
-    setUser(null);
+    signOut(notice, { forgetWork: true });
   }
 
   if (user === undefined) return <p className="loading">Loading…</p>;
-  if (user === null)
+  if (user === null) {
+    const keptTitle = keptDraftTitle(sessionStorage);
+    const kept = keptTitle
+      ? `Your unsaved changes to ${keptTitle} are kept in this tab: they come back once you sign in again.`
+      : null;
     return (
       <AuthPage
-        notice={notice}
+        notice={[notice, kept].filter(Boolean).join(' ') || null}
         purpose={
           consent !== null
             ? 'Log in or sign up to review an app that asks to connect to your account.'
@@ -220,6 +236,7 @@ export function App() {
         }}
       />
     );
+  }
   if (consent !== null) return <ConsentPage key={consent} query={consent} user={user} onLogout={() => void logout()} />;
   if (cliLogin !== null)
     return <CliLoginPage key={cliLogin} search={cliLogin} user={user} onLogout={() => void logout()} />;
