@@ -1,5 +1,5 @@
 import { type LegacyImportLine, RESERVED_KEYS, isCalendarDate, isDisplayName, maskPastedKeys } from '#contracts';
-import { isPresentableKey, sha256Hex } from '../auth/api-key-format';
+import { VXK_PATTERN, isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { forbiddenInput } from '../http/validation.pipe';
 
 export type ParsedImportLine = { ok: true; value: LegacyImportLine } | { ok: false; line: number; error: string };
@@ -65,6 +65,12 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
       if (key.length < 16)
         throw new Error(
           `key is ${key.length} characters: a key under 16 characters is too easy to guess to import (give its owner a new key)`,
+        );
+      // The gateway reads a token starting vxk_ as this platform's key shape and refuses any other length or case
+      // before looking it up (AUTH_MALFORMED): imported so, it could never authenticate.
+      if (key.startsWith('vxk_') && !VXK_PATTERN.test(key))
+        throw new Error(
+          'key starts with vxk_ but is not vxk_ and 64 lower-case hex characters: no client could use it',
         );
       keySha256 = sha256Hex(key);
       keyPrefix = key.slice(0, 12);

@@ -72,6 +72,11 @@ describe('parseImportLine', () => {
       /ASCII/,
     ],
     [
+      'a vxk_ key of another length',
+      line({ email: 'a@example.com', name: 'k', key: `vxk_${'ab'.repeat(15)}` }),
+      /vxk_ and 64 lower-case hex/,
+    ],
+    [
       'a key over 512 characters',
       line({ email: 'a@example.com', name: 'k', key: `acli_${'a'.repeat(508)}` }),
       /at most 512 printable ASCII/,

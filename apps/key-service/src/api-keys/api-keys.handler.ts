@@ -207,8 +207,10 @@ export class ApiKeysHandler {
   async update(@Payload() command: UpdateKeyCommand): Promise<ApiKeyView> {
     const state = await this.loadOwned(command.account_id, command.key_id);
     const events: ApiKeyEvent[] = [
-      ...(command.name !== undefined ? decideRename(state, command.name) : []),
-      ...(command.integrations !== undefined ? decideIntegrations(state, command.integrations) : []),
+      ...(command.name !== undefined ? decideRename(state, command.name, this.store.clock()) : []),
+      ...(command.integrations !== undefined
+        ? decideIntegrations(state, command.integrations, this.store.clock())
+        : []),
     ];
     await this.store.append(
       apiKeyStream(state.id),

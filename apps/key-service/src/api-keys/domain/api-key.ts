@@ -102,21 +102,38 @@ export function fold(events: ApiKeyEvent[]): ApiKeyState | null {
   return events.reduce<ApiKeyState | null>(evolve, null);
 }
 
-function requireActive(state: ApiKeyState): void {
+/**
+ * A key is changed only while it works: not revoked, and not past its `expires_at` or the end of its rotation's
+ * grace period either, which the scheduler records up to a second later (decideDue): a key the gateway already
+ * refuses must not be renamed as active, or rotated into a successor that is born expired.
+ */
+function requireActive(state: ApiKeyState, now: Date): void {
   if (state.status !== 'active')
     throw new DomainError(RpcErrorCode.KeyRevoked, 'the key is revoked and cannot be changed');
+  const [due] = decideDue(state, now);
+  if (due)
+    throw new DomainError(
+      RpcErrorCode.KeyRevoked,
+      due.type === 'key.expired'
+        ? 'the key has expired and cannot be changed'
+        : 'the key is revoked (its rotation’s grace period is over) and cannot be changed',
+    );
 }
 
-export function decideRename(state: ApiKeyState, name: string): ApiKeyEvent[] {
-  requireActive(state);
+export function decideRename(state: ApiKeyState, name: string, now: Date): ApiKeyEvent[] {
+  requireActive(state, now);
   return state.name === name ? [] : [{ type: 'key.renamed', data: { name } }];
 }
 
 /** mcp_server may stay on a key that has it (a legacy key, PRODUCT.md §3.2), never be added to one. */
-export function decideIntegrations(state: ApiKeyState, integrations: Integration[]): ApiKeyEvent[] {
-  requireActive(state);
+export function decideIntegrations(state: ApiKeyState, integrations: Integration[], now: Date): ApiKeyEvent[] {
+  requireActive(state, now);
   if (integrations.includes('mcp_server') && !state.integrations.includes('mcp_server')) {
     throw new DomainError(RpcErrorCode.IntegrationRetired, MCP_SERVER_RETIRED);
+  }
+  // mcp_server alone grants nothing (MCP clients use OAuth), and its rotation would make a key of none.
+  if (!integrations.some((integration) => integration !== 'mcp_server')) {
+    throw new DomainError(RpcErrorCode.IntegrationRetired, 'a key needs ai_tools or cli beside the retired mcp_server');
   }
   const same =
     integrations.length === state.integrations.length && integrations.every((i) => state.integrations.includes(i));
@@ -155,7 +172,14 @@ export function decideRotate(
   gracePeriodSeconds: number,
   now: Date,
 ): ApiKeyEvent[] {
-  requireActive(state);
+  requireActive(state, now);
+  // Its successor gets its integrations but the retired mcp_server: a key holding that alone would leave it none.
+  if (!state.integrations.some((integration) => integration !== 'mcp_server')) {
+    throw new DomainError(
+      RpcErrorCode.IntegrationRetired,
+      'the key holds only the retired mcp_server: add ai_tools or cli to it first, or create a new key',
+    );
+  }
   if (state.replacedBy) {
     throw new DomainError(
       RpcErrorCode.KeyAlreadyRotated,

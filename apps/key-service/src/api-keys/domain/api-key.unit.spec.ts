@@ -138,15 +138,15 @@ describe('api-key evolve / fold', () => {
 
 describe('decideRename', () => {
   it('renames an active key', () => {
-    expect(decideRename(active(), 'Desktop')).toEqual([{ type: 'key.renamed', data: { name: 'Desktop' } }]);
+    expect(decideRename(active(), 'Desktop', now)).toEqual([{ type: 'key.renamed', data: { name: 'Desktop' } }]);
   });
 
   it('records nothing when the name is unchanged', () => {
-    expect(decideRename(active(), 'Laptop')).toEqual([]);
+    expect(decideRename(active(), 'Laptop', now)).toEqual([]);
   });
 
   it('refuses a revoked key with KEY_REVOKED', () => {
-    const error = errorOf(() => decideRename(revoked(), 'Desktop'));
+    const error = errorOf(() => decideRename(revoked(), 'Desktop', now));
     expect(error).toBeInstanceOf(DomainError);
     expect(error).toMatchObject({ code: RpcErrorCode.KeyRevoked });
   });
@@ -156,34 +156,74 @@ describe('decideIntegrations', () => {
   it.each([[['ai_tools', 'cli'] as const], [['cli', 'ai_tools'] as const]])(
     'records nothing for the same set in any order: %j',
     (integrations) => {
-      expect(decideIntegrations(active(), [...integrations])).toEqual([]);
+      expect(decideIntegrations(active(), [...integrations], now)).toEqual([]);
     },
   );
 
   it.each([[['cli'] as const], [['ai_tools'] as const]])('records a change to %j', (integrations) => {
-    expect(decideIntegrations(active(), [...integrations])).toEqual([
+    expect(decideIntegrations(active(), [...integrations], now)).toEqual([
       { type: 'key.integrations_changed', data: { integrations } },
     ]);
   });
 
   it('refuses a revoked key with KEY_REVOKED', () => {
-    expect(errorOf(() => decideIntegrations(revoked(), ['cli']))).toMatchObject({ code: RpcErrorCode.KeyRevoked });
+    expect(errorOf(() => decideIntegrations(revoked(), ['cli'], now))).toMatchObject({ code: RpcErrorCode.KeyRevoked });
   });
 
   it('refuses to add mcp_server (INTEGRATION_RETIRED), and lets a key that has it keep it', () => {
-    expect(errorOf(() => decideIntegrations(active(), ['cli', 'mcp_server']))).toMatchObject({
+    expect(errorOf(() => decideIntegrations(active(), ['cli', 'mcp_server'], now))).toMatchObject({
       code: RpcErrorCode.IntegrationRetired,
     });
     const legacy = stateOf({
       ...created,
       data: { ...(created.data as object), integrations: ['ai_tools', 'cli', 'mcp_server'] },
     } as ApiKeyEvent);
-    expect(decideIntegrations(legacy, ['cli', 'mcp_server'])).toEqual([
+    expect(decideIntegrations(legacy, ['cli', 'mcp_server'], now)).toEqual([
       { type: 'key.integrations_changed', data: { integrations: ['cli', 'mcp_server'] } },
     ]);
-    expect(decideIntegrations(legacy, ['cli'])).toEqual([
+    expect(decideIntegrations(legacy, ['cli'], now)).toEqual([
       { type: 'key.integrations_changed', data: { integrations: ['cli'] } },
     ]);
+    expect(errorOf(() => decideIntegrations(legacy, ['mcp_server'], now))).toMatchObject({
+      code: RpcErrorCode.IntegrationRetired,
+    });
+  });
+});
+
+describe('a key past its expiry or its grace period, not yet recorded so by the scheduler', () => {
+  const expiring = () => stateOf(createdExpiringAt('2025-06-01T12:00:00.500Z'));
+  const justAfter = new Date('2025-06-01T12:00:00.700Z');
+
+  it('is changed no more: rename, integrations and rotation are KEY_REVOKED, saying why', () => {
+    for (const decide of [
+      () => decideRename(expiring(), 'Desktop', justAfter),
+      () => decideIntegrations(expiring(), ['cli'], justAfter),
+      () => decideRotate(expiring(), successorId, 0, justAfter),
+    ])
+      expect(errorOf(decide)).toMatchObject({
+        code: RpcErrorCode.KeyRevoked,
+        message: 'the key has expired and cannot be changed',
+      });
+    expect(decideRename(expiring(), 'Desktop', new Date('2025-06-01T12:00:00.400Z'))).toHaveLength(1);
+  });
+
+  it('refuses to rename a key whose rotation grace period is over', () => {
+    const rotated = stateOf(created, ...decideRotate(active(), successorId, 60, now));
+    expect(errorOf(() => decideRename(rotated, 'Desktop', new Date(now.getTime() + 60_000)))).toMatchObject({
+      code: RpcErrorCode.KeyRevoked,
+    });
+  });
+});
+
+describe('a key holding only the retired mcp_server', () => {
+  it('is not rotated into a successor of no integration', () => {
+    const onlyMcp = stateOf({
+      ...created,
+      data: { ...(created.data as object), integrations: ['mcp_server'] },
+    } as ApiKeyEvent);
+    expect(errorOf(() => decideRotate(onlyMcp, successorId, 0, now))).toMatchObject({
+      code: RpcErrorCode.IntegrationRetired,
+    });
   });
 });
 
