@@ -591,6 +591,29 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(noKey.stderr).toContain('run `vibexp auth login --web` (or `--with-api-key`)');
     });
 
+    it('checks the command line before looking for a key: a usage error is exit 2 logged out too', async () => {
+      for (const argv of [
+        ['memory', 'list', '--limit', '500'],
+        ['prompt', 'list', '--status', 'gone'],
+        ['memory', 'get'],
+        ['memory', 'delete'],
+        ['artifact', 'get', 'a/../b'],
+        ['memory', 'versions', 'm1', '--page', '0'],
+        ['memory', 'versions'],
+        ['prompt', 'render'],
+        ['search', 'deploy', '--types', 'notes'],
+        ['search', 'deploy', '--limit', '101'],
+        ['audit', 'list', '--limit', '501'],
+        ['audit', 'list', '--outcome', 'maybe'],
+        ['audit', 'export', '--outcome', 'maybe'],
+        ['alerts', 'show'],
+        ['alerts', 'ack'],
+      ]) {
+        const { code, stderr, sent } = await cli(argv, [], { env: {} });
+        expect([argv, code, sent.length, stderr]).toEqual([argv, 2, 0, expect.not.stringContaining('no API key')]);
+      }
+    });
+
     it('names what is wrong in a usage error: an unknown option, a missing value, the alert id before the resolution', async () => {
       const said = async (argv: string[]) => {
         const { code, stderr, sent } = await cli(argv);

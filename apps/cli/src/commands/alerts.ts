@@ -48,11 +48,13 @@ export async function alerts(context: Context): Promise<void> {
   }
   if (action === 'show') {
     allowOnly(args, []);
-    return show(await (await context.client()).json('GET', path()));
+    const alertPath = path();
+    return show(await (await context.client()).json('GET', alertPath));
   }
   if (action === 'ack' || action === 'acknowledge') {
     allowOnly(args, []);
-    return show(await (await context.client()).json('POST', `${path()}/acknowledge`));
+    const alertPath = path();
+    return show(await (await context.client()).json('POST', `${alertPath}/acknowledge`));
   }
   if (action === 'resolve') {
     allowOnly(args, ['resolution', 'note']);

@@ -23,11 +23,10 @@ function filtersOf(context: Context): Record<string, string | undefined> {
 async function list(context: Context): Promise<void> {
   allowOnly(context.args, [...FILTERS, 'limit', 'cursor']);
   noMoreArguments(context.args, 2);
+  const query = { ...filtersOf(context), ...queryOptions(context.args, ['limit', 'cursor'], CHECKS) };
   const page = await (
     await context.client()
-  ).json<{ events: Record<string, unknown>[]; next_cursor: string | null }>('GET', '/api/v1/audit-log', {
-    query: { ...filtersOf(context), ...queryOptions(context.args, ['limit', 'cursor'], CHECKS) },
-  });
+  ).json<{ events: Record<string, unknown>[]; next_cursor: string | null }>('GET', '/api/v1/audit-log', { query });
   context.print(page, () => {
     // Where from, in words (`London, GB`, `local`), and the OAuth app of an MCP request or of a change made through it.
     const shown = page.events.map((event) => {
@@ -101,11 +100,12 @@ async function exportLog(context: Context): Promise<void> {
   const format = option(args, 'as') ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw new UsageError('--as must be ndjson or csv');
   const path = option(args, 'output');
+  const query = { ...filtersOf(context), format };
   if (path) await checkWritableFile(path);
   const response = await (
     await context.client()
   ).send('GET', '/api/v1/audit-log/export', {
-    query: { ...filtersOf(context), format },
+    query,
     headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
   });
   if (!response.ok || !response.body) throw await apiError(response);

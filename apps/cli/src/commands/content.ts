@@ -238,9 +238,8 @@ export async function content(context: Context): Promise<void> {
       const metadata = option(args, 'metadata');
       if (metadata !== undefined && !isJsonObject(metadata))
         throw new UsageError(`--metadata must be a JSON object such as '{"team":["web","api"]}'`);
-      const page = await (
-        await client()
-      ).json<Record<string, unknown>>('GET', spec.path, { query: queryOptions(args, spec.filters, spec.checks) });
+      const query = queryOptions(args, spec.filters, spec.checks);
+      const page = await (await client()).json<Record<string, unknown>>('GET', spec.path, { query });
       // A memory without a title is shown by the start of its text, quoted, rather than as "-".
       const rows = (page[spec.plural] as Record<string, unknown>[]).map((row) =>
         kindName === 'memory' && !row.title && typeof row.text === 'string'
@@ -250,9 +249,11 @@ export async function content(context: Context): Promise<void> {
       context.print(page, () => table(rows, spec.columns) + pageLine(page));
       return;
     }
-    case 'get':
+    case 'get': {
       allowOnly(args, []);
-      return show(await (await client()).json('GET', resourcePath(spec, reference())));
+      const path = resourcePath(spec, reference());
+      return show(await (await client()).json('GET', path));
+    }
     case 'create': {
       allowOnly(args, bodyOptions(spec));
       // One key per command: its retries after a lost answer make one item, not several.
@@ -279,20 +280,20 @@ export async function content(context: Context): Promise<void> {
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give at least one field');
       return show(await (await client()).json('PUT', path, { body }));
     }
-    case 'delete':
+    case 'delete': {
       allowOnly(args, []);
-      await (await client()).json('DELETE', resourcePath(spec, reference()));
+      const path = resourcePath(spec, reference());
+      await (await client()).json('DELETE', path);
       context.print({ deleted: true }, () => `Deleted ${kindName} ${args.positionals[2]}\n`);
       return;
+    }
     case 'versions': {
       allowOnly(args, ['page', 'limit']);
+      const path = `${resourcePath(spec, reference())}/versions`;
+      const query = queryOptions(args, ['page', 'limit']);
       const answer = await (
         await client()
-      ).json<{ versions: Record<string, unknown>[] } & Record<string, unknown>>(
-        'GET',
-        `${resourcePath(spec, reference())}/versions`,
-        { query: queryOptions(args, ['page', 'limit']) },
-      );
+      ).json<{ versions: Record<string, unknown>[] } & Record<string, unknown>>('GET', path, { query });
       context.print(answer, () => {
         const pages = `page ${String(answer.page)} of ${String(answer.total_pages)}, ${String(answer.total_count)} versions in all\n`;
         const rows = answer.versions.map((version) => ({ ...version, by: actorInWords(version.actor) }));
@@ -314,13 +315,12 @@ export async function content(context: Context): Promise<void> {
         if (equals < 1) throw new UsageError(`--set takes name=value, not "${pair}"`);
         placeholders[pair.slice(0, equals)] = pair.slice(equals + 1);
       }
+      const path = `${resourcePath(spec, reference())}/render`;
       const rendered = await (
         await client()
-      ).json<{ rendered_body: string; placeholders_missing: string[]; warnings: string[] }>(
-        'POST',
-        `${resourcePath(spec, reference())}/render`,
-        { body: { placeholders } },
-      );
+      ).json<{ rendered_body: string; placeholders_missing: string[]; warnings: string[] }>('POST', path, {
+        body: { placeholders },
+      });
       context.print(rendered, () => {
         for (const name of rendered.placeholders_missing) context.note(`vibexp: no value for {{${name}}}`);
         for (const warning of rendered.warnings) context.note(`vibexp: ${warning}`);

@@ -9,11 +9,10 @@ export async function search(context: Context): Promise<void> {
   allowOnly(args, ['types', 'limit']);
   positional(args, 1, 'what to search for');
   const q = args.positionals.slice(1).join(' ');
+  const query = { q, ...queryOptions(args, ['types', 'limit'], { types: { choices: SEARCH_TYPES, list: true } }) };
   const answer = await (
     await context.client()
-  ).json<{ results: Record<string, unknown>[] }>('GET', '/api/v1/search', {
-    query: { q, ...queryOptions(args, ['types', 'limit'], { types: { choices: SEARCH_TYPES, list: true } }) },
-  });
+  ).json<{ results: Record<string, unknown>[] }>('GET', '/api/v1/search', { query });
   context.print(answer, () =>
     table(
       answer.results.map((result) => ({
