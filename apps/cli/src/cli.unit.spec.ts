@@ -966,6 +966,28 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect((await cli(['auth', 'login', '--web', '--name', ''])).code).toBe(2);
       expect((await cli(['auth', 'login', '--web', '--key', 'x'])).code).toBe(2);
     });
+    it('checks the base URL before it waits for the browser, and keeps its path in the approval address', async () => {
+      const opened: string[] = [];
+      const noScheme = await cli(['auth', 'login', '--web'], [], {
+        env: { VIBEXP_BASE_URL: 'localhost:3000' },
+        openBrowser: (url) => opened.push(url),
+      });
+      expect([noScheme.code, noScheme.sent.length, opened]).toEqual([1, 0, []]);
+      expect(noScheme.stderr).toContain('write "http://localhost:3000"');
+      expect(noScheme.stderr).not.toContain('Waiting for the browser');
+      const prefixed = await webLogin(
+        ['--no-browser'],
+        [],
+        async (address) => {
+          expect(`${address.origin}${address.pathname}${address.hash.split('?')[0]}`).toBe(
+            'http://api.test/vibexp/#/cli/authorize',
+          );
+          await callback(address, { error: 'access_denied', state: paramsOf(address).get('state') ?? '' });
+        },
+        { env: { VIBEXP_BASE_URL: 'HTTP://API.test/vibexp/api/v1/' } },
+      );
+      expect(prefixed.code).toBe(4);
+    });
   });
 
   describe('content commands', () => {

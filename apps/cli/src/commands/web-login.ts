@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, option } from '../args';
+import { canonicalBaseUrl } from '../client';
 import type { Context } from '../context';
 import { writeCredentials } from '../credentials';
 
@@ -93,7 +94,8 @@ export function confirmationCode(challenge: string): string {
  */
 export async function loginWithBrowser(context: Context): Promise<{ apiKey: string; baseUrl: string; path: string }> {
   const { io } = context;
-  const baseUrl = await context.baseUrl({ replacingCredentials: true });
+  // Checked before anything waits: `localhost:3000` (no scheme) is said at once, with what to write instead.
+  const baseUrl = canonicalBaseUrl(await context.baseUrl({ replacingCredentials: true }));
   const name = option(context.args, 'name') ?? `vibexp CLI on ${io.hostname}`;
   if (name.trim() === '' || name.length > 255) throw new UsageError('--name must be 1 to 255 characters');
   const state = randomBytes(24).toString('base64url');
@@ -102,7 +104,8 @@ export async function loginWithBrowser(context: Context): Promise<{ apiKey: stri
   const callback = await awaitCallback(state);
   try {
     const query = new URLSearchParams({ port: String(callback.port), state, code_challenge: challenge, name });
-    const url = `${new URL(baseUrl).origin}/#/cli/authorize?${query}`;
+    // The dashboard is served where the API is: at the base URL, with its own path if it has one.
+    const url = `${baseUrl}/#/cli/authorize?${query}`;
     const remote = io.env.SSH_CONNECTION
       ? 'This is an SSH session: the browser must run on this machine (else use `vibexp auth login --with-api-key`).\n'
       : '';
