@@ -276,16 +276,72 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         }) as unknown as typeof fetch,
       });
       expect([result.code, attempts]).toEqual([1, 2]);
-      expect(result.stderr).toContain('cannot reach http://api.test: no answer within 30 s (2 attempts)');
+      expect(result.stderr).toContain('cannot reach http://api.test: no answer within 29.6 s (2 attempts)');
     });
 
     it('retries a lost connection for idempotent requests, then exits 1', async () => {
-      const { code, sent, stderr } = await cli(['prompt', 'list'], []);
-      expect([code, sent.length]).toEqual([1, MAX_RETRIES + 1]);
-      expect(stderr).toContain('cannot reach http://api.test');
-      // The cause said once, not as "Error: connect …".
-      expect(stderr).toContain(': connect ECONNREFUSED');
-      expect(stderr).not.toContain('Error: connect');
+      // What Node's fetch throws when the server drops the connection: a socket error (undici) or a reset.
+      const lost = (code: string, message: string) =>
+        (async () => {
+          throw new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+        }) as unknown as typeof fetch;
+      for (const [code, message] of [
+        ['ECONNRESET', 'read ECONNRESET'],
+        ['UND_ERR_SOCKET', 'other side closed'],
+      ]) {
+        let attempts = 0;
+        const failing = lost(code, message);
+        const result = await cli(['prompt', 'list'], [], {
+          fetch: ((...parameters: Parameters<typeof fetch>) => {
+            attempts += 1;
+            return failing(...parameters);
+          }) as typeof fetch,
+        });
+        expect([code, result.code, attempts]).toEqual([code, 1, MAX_RETRIES + 1]);
+        expect(result.stderr).toContain(`cannot reach http://api.test: ${message} (${MAX_RETRIES + 1} attempts)`);
+        // The cause said once, not as "Error: read …".
+        expect(result.stderr).not.toContain('Error: ');
+      }
+      // A POST without an Idempotency-Key is not repeated: the server may have done it before the connection broke.
+      let posts = 0;
+      const post = await cli(['api', 'POST', '/x', '--data', '{}'], [], {
+        fetch: (async () => {
+          posts += 1;
+          throw new TypeError('fetch failed', {
+            cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+          });
+        }) as unknown as typeof fetch,
+      });
+      expect([post.code, posts]).toEqual([1, 1]);
+    });
+
+    it('bounds the whole request by its budget: the last try waits only for what is left of the minute', async () => {
+      let clock = 0;
+      let attempts = 0;
+      const started = Date.now();
+      const result = await cli(['prompt', 'list'], [], {
+        now: () => clock,
+        sleep: async (ms) => void (clock += ms),
+        fetch: ((_url: string, init: RequestInit) => {
+          attempts += 1;
+          if (attempts === 1) {
+            // The first try fails after most of the minute; the second never gets an answer.
+            clock += 59_500;
+            return Promise.reject(
+              new TypeError('fetch failed', {
+                cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+              }),
+            );
+          }
+          return new Promise<Response>((_, reject) =>
+            init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+          );
+        }) as typeof fetch,
+      });
+      // 59.5 s, a pause of 0.375 s, then 0.125 s left: not another 30 s.
+      expect([result.code, attempts]).toEqual([1, 2]);
+      expect(result.stderr).toContain('no answer within 0.125 s (2 attempts)');
+      expect(Date.now() - started).toBeLessThan(3_000);
     });
   });
 

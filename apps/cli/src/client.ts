@@ -84,7 +84,7 @@ function networkFailure(error: unknown): boolean {
  */
 export function connectionFailure(error: Error, base: URL, timeoutMs: number): { reason: string; transient: boolean } {
   if (error.name === 'TimeoutError' || error.name === 'AbortError')
-    return { reason: `no answer within ${timeoutMs / 1000} s`, transient: true };
+    return { reason: `no answer within ${Number((timeoutMs / 1000).toPrecision(3))} s`, transient: true };
   const cause = error.cause as (Error & { code?: string }) | undefined;
   const code = cause?.code ?? '';
   const where = base.host;
@@ -109,8 +109,10 @@ export function connectionFailure(error: Error, base: URL, timeoutMs: number): {
 }
 
 /**
- * How long a request keeps being tried: twice its wait for an answer, at least 10 s (a minute; 10 s for a hook,
- * within the 15 s Claude Code gives it).
+ * How long a request may take, all its tries and the pauses between them included: twice its wait for an answer,
+ * at least 10 s (a minute at the default 30 s). Each try waits only for what is left of it, so a server that never
+ * answers costs this, not another whole wait. (`hooks send` is a POST without an Idempotency-Key: never retried,
+ * it takes its 5 s wait once.)
  */
 const retryBudgetMs = (timeoutMs: number): number => Math.max(2 * timeoutMs, 10_000);
 
@@ -172,15 +174,17 @@ export class ApiClient {
     const url = this.url(path, options.query);
     // A POST is retried only where the caller says it is safe (a create with an Idempotency-Key).
     const canRetry = IDEMPOTENT.has(method) || options.retry === true;
-    // Retries stop once the next one would start after this: a server that never answers costs a minute, not five.
+    // Retries stop once the next one would start after this, and the last one waits only until then: a server that
+    // never answers costs a minute, not five half-minutes.
     const deadline = this.deps.now() + retryBudgetMs(this.timeoutMs);
     for (let attempt = 0; ; attempt += 1) {
       let response: Response;
+      const waitMs = Math.max(1, Math.min(this.timeoutMs, deadline - this.deps.now()));
       try {
-        response = await this.fetchHeaders(url, { method, headers, body });
+        response = await this.fetchHeaders(url, { method, headers, body }, waitMs);
       } catch (error) {
         if (!networkFailure(error)) throw error;
-        const { reason, transient } = connectionFailure(error as Error, this.base, this.timeoutMs);
+        const { reason, transient } = connectionFailure(error as Error, this.base, waitMs);
         const delay = backoffMs(attempt, this.deps.random);
         if (!canRetry || !transient || attempt >= MAX_RETRIES || this.deps.now() + delay > deadline)
           throw new ConnectionError(
@@ -202,12 +206,9 @@ export class ApiClient {
   }
 
   /** fetch, timed out only until the headers arrive: the body is the caller's to read, at its own pace. */
-  private async fetchHeaders(url: string, init: RequestInit): Promise<Response> {
+  private async fetchHeaders(url: string, init: RequestInit, waitMs: number): Promise<Response> {
     const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new DOMException('no answer in time', 'TimeoutError')),
-      this.timeoutMs,
-    );
+    const timer = setTimeout(() => controller.abort(new DOMException('no answer in time', 'TimeoutError')), waitMs);
     try {
       return await this.deps.fetch(url, { ...init, signal: controller.signal });
     } catch (error) {
