@@ -378,6 +378,27 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       ]);
     });
 
+    it('sends VIBEXP_API_KEY without VIBEXP_BASE_URL to the default URL, not to the one stored for the stored key', async () => {
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => `vxk_${'c'.repeat(64)}`,
+      });
+      const env = { VIBEXP_API_KEY: 'vxk_env' };
+      const status = await cli(['auth', 'status'], [[200, ME]], { env, home: login.home });
+      expect([status.code, status.sent[0].url, status.sent[0].headers.authorization]).toEqual([
+        0,
+        'http://localhost:3000/api/v1/auth/me',
+        'Bearer vxk_env',
+      ]);
+      expect(status.stdout).toMatch(/api: +http:\/\/localhost:3000 \(default\)\n/);
+      expect(status.stderr).toContain(
+        'VIBEXP_API_KEY goes to http://localhost:3000 (the default), not to http://api.test stored at login',
+      );
+      // Nothing stored, or stored for the default URL: nothing to say.
+      const bare = await cli(['memory', 'list'], [[200, { memories: [] }]], { env });
+      expect([bare.code, bare.sent[0].url, bare.stderr]).toEqual([0, 'http://localhost:3000/api/v1/memories', '']);
+    });
+
     it('takes a stored key written without its URL as a key of the default URL', async () => {
       const home = await mkdtemp(join(tmpdir(), 'vibexp-cli-'));
       await mkdir(join(home, '.vibexp'));

@@ -66,17 +66,23 @@ export class Context {
   keySource: KeySource | undefined;
 
   /**
-   * The key and the URL it goes to: VIBEXP_API_KEY with VIBEXP_BASE_URL (else the stored or default URL), or
+   * The key and the URL it goes to: VIBEXP_API_KEY with VIBEXP_BASE_URL, else with the default URL (never the URL
+   * stored at login, which is the stored key's: a key for one server is not sent to another because of a login
+   * made there; when that stored URL is another, a note says which one is used and how to use the other), or
    * the stored key with the URL it was stored for. The stored key is never sent to another URL: with a
    * VIBEXP_BASE_URL other than its own, the command is refused (exit 4), as a browser keeps a cookie to its site.
    */
   async credentials(): Promise<{ apiKey: string; keySource: KeySource; baseUrl: string; baseUrlSource: string }> {
     const { VIBEXP_API_KEY: envKey, VIBEXP_BASE_URL: envUrl } = this.io.env;
     if (envKey) {
-      const stored = envUrl ? undefined : await readCredentials(this.io.home).catch(() => undefined);
-      const baseUrl = envUrl || stored?.base_url || DEFAULT_BASE_URL;
-      const baseUrlSource = envUrl ? 'VIBEXP_BASE_URL' : stored?.base_url ? 'stored at login' : 'default';
-      return { apiKey: envKey, keySource: 'VIBEXP_API_KEY', baseUrl, baseUrlSource };
+      if (envUrl)
+        return { apiKey: envKey, keySource: 'VIBEXP_API_KEY', baseUrl: envUrl, baseUrlSource: 'VIBEXP_BASE_URL' };
+      const storedUrl = (await readCredentials(this.io.home).catch(() => undefined))?.base_url;
+      if (storedUrl && sameUrl(storedUrl, DEFAULT_BASE_URL) !== true)
+        this.note(
+          `vibexp: note: VIBEXP_API_KEY goes to ${DEFAULT_BASE_URL} (the default), not to ${storedUrl} stored at login for the stored key; set VIBEXP_BASE_URL to send it there`,
+        );
+      return { apiKey: envKey, keySource: 'VIBEXP_API_KEY', baseUrl: DEFAULT_BASE_URL, baseUrlSource: 'default' };
     }
     const stored = await readCredentials(this.io.home);
     if (!stored?.api_key) throw new NotLoggedIn();
@@ -138,6 +144,15 @@ export class Context {
   /** A line on stderr; what the API said in it (a warning of a render) cannot drive the terminal either. */
   note(line: string): void {
     this.io.stderr.write(`${terminalSafe(line)}\n`);
+  }
+}
+
+/** Whether two base URLs are the same one; undefined when one cannot be read (it is reported where it is used). */
+function sameUrl(one: string, other: string): boolean | undefined {
+  try {
+    return canonicalBaseUrl(one) === canonicalBaseUrl(other);
+  } catch {
+    return undefined;
   }
 }
 
