@@ -1,7 +1,8 @@
 /**
  * The values the API takes for the options the CLI checks before sending (PRODUCT.md §1, §5, §6, §9), so a wrong
  * one is a usage error (exit 2) whoever would have caught it. The CLI imports nothing of the platform (it starts
- * fast on Node built-ins alone): its unit test holds these lists equal to libs/contracts.
+ * fast on Node built-ins alone): its unit test holds every one of them equal to libs/contracts (its constants, and
+ * for the values written only in a validator, such as `@Max(500)`, what that validator checks).
  */
 export const MAX_PAGE = 1_000_000;
 export const MAX_LIMIT = 100;

@@ -4,6 +4,7 @@ import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as contracts from '#contracts';
+import { getMetadataStorage } from 'class-validator';
 import { allowOnly, option, parseArgs } from './args';
 import * as apiValues from './api-values';
 import { ApiClient, ConnectionError, MAX_RETRIES, backoffMs, retryAfterMs, waitInWords } from './client';
@@ -1571,17 +1572,40 @@ describe('CLI helpers', () => {
   });
 
   it('checks options against the very values the API takes', () => {
-    expect(apiValues).toMatchObject({
+    // A value written only in a validator (`@Max(500)`, `@IsIn(['asc', 'desc'])`): what that validator checks.
+    const checked = (target: object, property: string, name: 'max' | 'isIn'): unknown => {
+      const found = getMetadataStorage()
+        .getTargetValidationMetadatas(target as new () => object, '', true, false)
+        .find((rule) => rule.propertyName === property && rule.name === name);
+      if (!found) throw new Error(`no @${name} on ${property}`);
+      return found.constraints[0];
+    };
+    const expected = {
       MAX_PAGE: contracts.MAX_PAGE,
+      MAX_LIMIT: checked(contracts.PaginationQuery, 'limit', 'max'),
+      MAX_AUDIT_LIMIT: checked(contracts.AuditLogQuery, 'limit', 'max'),
+      SORT_ORDERS: checked(contracts.PageQuery, 'sort_order', 'isIn'),
       PROMPT_STATUSES: contracts.PROMPT_STATUSES,
       ENTRY_STATUSES: contracts.ENTRY_STATUSES,
+      ENTRY_STATUS_ALIASES: Object.keys(contracts.ENTRY_STATUS_ALIASES),
       ARTIFACT_TYPES: contracts.ARTIFACT_TYPES,
+      ARTIFACT_TYPE_ALIASES: Object.keys(contracts.ARTIFACT_TYPE_ALIASES),
+      PROMPT_SORTS: checked(contracts.ListPromptsQuery, 'sort_by', 'isIn'),
+      ARTIFACT_SORTS: checked(contracts.ListArtifactsQuery, 'sort_by', 'isIn'),
+      MEMORY_SORTS: checked(contracts.ListMemoriesQuery, 'sort_by', 'isIn'),
       SEARCH_TYPES: contracts.SEARCH_TYPES,
+      AUDIT_OUTCOMES: checked(contracts.AuditLogQuery, 'outcome', 'isIn'),
       ALERT_STATUSES: contracts.ALERT_STATUSES,
       ALERT_RULES: contracts.ALERT_RULES,
       ALERT_SORTS: contracts.ALERT_SORTS,
       RESOLUTIONS: contracts.RESOLUTIONS,
-    });
+    };
+    // Every value the CLI checks, none left out.
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(apiValues).sort());
+    expect({ ...apiValues }).toEqual(expected);
+    // The limits of every list and of search are the same, and a search is sent with the lists' --limit check.
+    expect(checked(contracts.SearchQuery, 'limit', 'max')).toBe(apiValues.MAX_LIMIT);
+    expect(checked(contracts.VersionsQuery, 'sort_order', 'isIn')).toEqual(apiValues.SORT_ORDERS);
   });
 
   it('reads Retry-After as seconds or a date, and backs off exponentially with jitter, capped', () => {

@@ -40,6 +40,8 @@ export const ARTIFACT_TYPES = ['work_reports', 'static_contexts', 'general'] as 
 export const ENTRY_STATUSES = ['active', 'draft', 'archived'] as const;
 const TYPE_ALIASES = { 'work-reports': 'work_reports', 'static-contexts': 'static_contexts' };
 const STATUS_ALIASES = { expired: 'archived' };
+/** The other spellings an artifact's type and an entry's status are taken in (the CLI checks them before sending). */
+export { TYPE_ALIASES as ARTIFACT_TYPE_ALIASES, STATUS_ALIASES as ENTRY_STATUS_ALIASES };
 const SLUG_MESSAGE = 'must be lower-case letters and digits in words joined by single hyphens (e.g. "code-review")';
 
 const commaList = ({ value }: { value: unknown }): unknown =>
