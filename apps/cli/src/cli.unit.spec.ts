@@ -1623,6 +1623,20 @@ describe('CLI helpers', () => {
     expect(displayWidth('e\u0301')).toBe(1);
     expect(displayWidth('👍🏽 ok')).toBe(5);
     expect(displayWidth('👨‍👩‍👧')).toBe(2);
+    // Emoji shown as emoji by default, outside the East Asian Wide blocks; a flag is a pair of regional indicators.
+    for (const emoji of ['✨', '⭐', '⚡', '❗', '⏰', '⏳', '⛔', '🇯🇵', '🏳️‍🌈'])
+      expect([emoji, displayWidth(emoji)]).toEqual([emoji, 2]);
+    expect(displayWidth('🇯')).toBe(1);
+    expect(displayWidth('✨ new')).toBe(6);
+    expect(
+      table(
+        [
+          { id: '✨🇯🇵', n: 'x' },
+          { id: 'abcd', n: 'y' },
+        ],
+        ['id', 'n'],
+      ),
+    ).toBe('ID    N\n✨🇯🇵  x\nabcd  y\n');
     expect(
       table(
         [

@@ -62,11 +62,21 @@ const WIDE: readonly [number, number][] = [
   [0x20000, 0x3fffd],
 ];
 
-/** The columns one grapheme cluster takes: 2 for a wide character or an emoji, 0 for a mark or format alone. */
+/** A flag: two regional indicators make one (🇯🇵); one alone is shown as a letter. */
+const REGIONAL_INDICATOR = /[\u{1F1E6}-\u{1F1FF}]/gu;
+
+/**
+ * The columns one grapheme cluster takes: 2 for a wide character, an emoji shown as one by default
+ * (Emoji_Presentation: ✨ ⭐ ⚡ ❗ ⏰ ⛔, and every emoji sequence starting with one), an emoji asked for with
+ * U+FE0F, or a flag; 0 for a mark or format alone.
+ */
 function clusterWidth(cluster: string): number {
   if (/\uFE0F/u.test(cluster) && /\p{Extended_Pictographic}/u.test(cluster)) return 2;
-  const first = cluster.codePointAt(0) ?? 0;
   if (/^[\p{Mn}\p{Me}\p{Cf}]/u.test(cluster)) return 0;
+  const indicators = cluster.match(REGIONAL_INDICATOR)?.length ?? 0;
+  if (indicators > 0) return indicators >= 2 ? 2 : 1;
+  if (/^\p{Emoji_Presentation}/u.test(cluster)) return 2;
+  const first = cluster.codePointAt(0) ?? 0;
   return WIDE.some(([from, to]) => first >= from && first <= to) ? 2 : 1;
 }
 
