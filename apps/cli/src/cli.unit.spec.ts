@@ -129,6 +129,21 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const listed = (await cli(['memory', 'list'], [[200, memories]])).stdout;
       expect(listed).toContain('“npm run deploy, never on Fridays, and a…”');
       expect(listed).toMatch(/m2 +Deploys/);
+      // Cut as a cell is, between whole characters: a flag, a family or an accent is never split.
+      for (const [whole, kept] of [
+        [`${'a'.repeat(37)}🇯🇵 and more`, `${'a'.repeat(37)}🇯🇵…`],
+        [`${'a'.repeat(37)}👨‍👩‍👧 and more`, `${'a'.repeat(37)}👨‍👩‍👧…`],
+        [`${'a'.repeat(38)}e\u0301 and more`, `${'a'.repeat(38)}e\u0301…`],
+      ]) {
+        const one = { memories: [{ id: 'm1', title: null, text: whole }], total_count: 1, page: 1, total_pages: 1 };
+        expect((await cli(['memory', 'list'], [[200, one]])).stdout).toContain(`“${kept}”`);
+      }
+    });
+
+    it('says nothing of pages for a history without versions', async () => {
+      const empty = { versions: [], total_count: 0, page: 1, per_page: 20, total_pages: 0 };
+      const { code, stdout } = await cli(['memory', 'versions', 'm1'], [[200, empty]]);
+      expect([code, stdout]).toEqual([0, '(none)\n']);
     });
 
     it('names who made each version in words, and shows an alert’s evidence as lines', async () => {
@@ -1116,6 +1131,11 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         const refused = await cli(argv);
         expect([argv, refused.code, refused.sent.length]).toEqual([argv, 2, 0]);
       }
+      // A field's values are checked as its list filter's are, and said the same way.
+      for (const action of [['create', '--name', 'n', '--body', 'b'], ['update', 'p1'], ['list']])
+        expect((await cli(['prompt', ...action, '--mcp-expose', 'yes'])).stderr).toContain(
+          '--mcp-expose must be one of true, false, not "yes"',
+        );
     });
 
     it('renders a prompt with --set values and warns of missing ones', async () => {

@@ -88,7 +88,7 @@ export function displayWidth(text: string): number {
 }
 
 /** A text cut to at most `width` columns, whole characters only (never half an emoji or a base without its mark). */
-function fitted(text: string, width: number): string {
+export function fitted(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   let kept = '';
   let used = 0;

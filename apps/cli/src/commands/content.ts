@@ -25,7 +25,7 @@ import {
 } from '../api-values';
 import type { Context } from '../context';
 import { readNamedFile } from '../files';
-import { details, pageLine, table } from '../output';
+import { details, fitted, pageLine, table } from '../output';
 
 type FieldKind = 'text' | 'list' | 'json' | 'boolean';
 
@@ -42,7 +42,10 @@ interface KindSpec {
   required: readonly string[];
   /** List filters, as query parameters. */
   filters: readonly string[];
-  /** What the API takes for the options that have a set of values (of a list, a create and an update). */
+  /**
+   * What the API takes for the fields and filters that have a set of values (of a list, a create and an update),
+   * keyed by field name (`mcp_expose`, `sort_by`), as `fields` are.
+   */
   checks: Record<string, Check>;
   /** How a resource is addressed in a path: an id or slug, or (artifacts) `project/slug`. */
   reference: string;
@@ -70,8 +73,8 @@ const KINDS: Record<string, KindSpec> = {
     filters: ['status', 'mcp-expose', ...LIST],
     checks: {
       status: { choices: PROMPT_STATUSES },
-      'mcp-expose': { choices: ['true', 'false'] },
-      'sort-by': { choices: PROMPT_SORTS },
+      mcp_expose: { choices: ['true', 'false'] },
+      sort_by: { choices: PROMPT_SORTS },
     },
     reference: 'id or slug',
   },
@@ -96,7 +99,7 @@ const KINDS: Record<string, KindSpec> = {
     checks: {
       type: { choices: ARTIFACT_TYPES, aliases: ARTIFACT_TYPE_ALIASES },
       status: ENTRY_STATUS,
-      'sort-by': { choices: ARTIFACT_SORTS },
+      sort_by: { choices: ARTIFACT_SORTS },
     },
     reference: 'project/slug',
   },
@@ -108,12 +111,16 @@ const KINDS: Record<string, KindSpec> = {
     textField: 'text',
     required: ['text'],
     filters: ['project', 'status', 'metadata', ...LIST],
-    checks: { status: ENTRY_STATUS, 'sort-by': { choices: MEMORY_SORTS } },
+    checks: { status: ENTRY_STATUS, sort_by: { choices: MEMORY_SORTS } },
     reference: 'id',
   },
 };
 
 const dashed = (field: string): string => field.replace(/_/g, '-');
+
+/** A kind's checks keyed by option name (`--mcp-expose`), as a list's query options are. */
+const optionChecks = (spec: KindSpec): Record<string, Check> =>
+  Object.fromEntries(Object.entries(spec.checks).map(([field, check]) => [dashed(field), check]));
 
 /**
  * The path of one resource. Only an artifact's `project/slug` has several segments, each encoded on its
@@ -177,7 +184,7 @@ export function contentHelp(kind: string): string {
     const shown = field === spec.textField ? `${name} (or --${spec.textField}-file path, - for stdin)` : name;
     return spec.required.includes(field) ? `${shown} [required by create]` : shown;
   });
-  const checks: Record<string, Check> = { ...PAGING, ...spec.checks };
+  const checks: Record<string, Check> = { ...PAGING, ...optionChecks(spec) };
   const filter = (name: string) => {
     const values = choicesOf(checks[name]);
     const shown =
@@ -238,7 +245,7 @@ export async function content(context: Context): Promise<void> {
       const metadata = option(args, 'metadata');
       if (metadata !== undefined && !isJsonObject(metadata))
         throw new UsageError(`--metadata must be a JSON object such as '{"team":["web","api"]}'`);
-      const query = queryOptions(args, spec.filters, spec.checks);
+      const query = queryOptions(args, spec.filters, optionChecks(spec));
       const page = await (await client()).json<Record<string, unknown>>('GET', spec.path, { query });
       // A memory without a title is shown by the start of its text, quoted, rather than as "-".
       const rows = (page[spec.plural] as Record<string, unknown>[]).map((row) =>
@@ -295,9 +302,8 @@ export async function content(context: Context): Promise<void> {
         await client()
       ).json<{ versions: Record<string, unknown>[] } & Record<string, unknown>>('GET', path, { query });
       context.print(answer, () => {
-        const pages = `page ${String(answer.page)} of ${String(answer.total_pages)}, ${String(answer.total_count)} versions in all\n`;
         const rows = answer.versions.map((version) => ({ ...version, by: actorInWords(version.actor) }));
-        return table(rows, ['version', 'created_at', 'by', 'status']) + pages;
+        return table(rows, ['version', 'created_at', 'by', 'status']) + pageLine(answer, 'versions in all');
       });
       return;
     }
@@ -333,10 +339,9 @@ export async function content(context: Context): Promise<void> {
 
 export const CONTENT_KINDS = Object.keys(KINDS);
 
-/** The start of a text on one line, for a list. */
+/** The start of a text on one line, for a list: at most 40 columns, cut between whole characters as cells are. */
 function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 40 ? `${flat.slice(0, 39).replace(/[\uD800-\uDBFF]$/, '')}…` : flat;
+  return fitted(text.replace(/\s+/g, ' ').trim(), 40);
 }
 
 function isJsonObject(text: string): boolean {
