@@ -54,6 +54,9 @@ Configuration: VIBEXP_API_KEY, VIBEXP_BASE_URL (default http://localhost:3000), 
 Exit codes: 0 ok, 1 API or runtime error, 2 usage error, 4 authentication or permission error.
 `;
 
+/** The words that ask for the version: `vibexp --version`, `-v` or `-V`, each only on its own. */
+const VERSION_WORDS = new Set(['--version', '-v', '-V']);
+
 type Command = (context: Context) => Promise<void>;
 
 const COMMANDS: Record<string, Command> = {
@@ -86,11 +89,13 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     const args = parseArgs(argv);
     if (args.flags.has('version')) {
-      // Only on its own: after a command it is most often a guess at --expected-version or a version number,
-      // and printing the version with exit 0 would tell a script that the update or restore was done.
-      if (args.positionals.length > 0)
+      // Only as the whole command line: after a command it is most often a guess at --expected-version or a
+      // version number (or -v for "verbose"), and printing the version with exit 0 would tell a script that the
+      // update, restore or delete was done.
+      const word = argv.find((given) => VERSION_WORDS.has(given)) ?? '--version';
+      if (argv.length > 1)
         throw new UsageError(
-          '--version prints the version and takes no command (an update takes --expected-version n; restore takes the version as its argument)',
+          `${word} prints the version, alone as \`vibexp ${word}\`: it takes no command or option (an update takes --expected-version n; restore takes the version as its argument)`,
         );
       io.stdout.write(`vibexp-cli ${CLI_VERSION}\n`);
       return EXIT.ok;
@@ -106,6 +111,11 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const known = name !== undefined && Object.hasOwn(COMMANDS, name);
     if (known && (args.flags.has('help') || helpOf)) {
       io.stdout.write(commandHelp(name));
+      return EXIT.ok;
+    }
+    // `vibexp help help` and `vibexp help version`: what there is to say of them is in the usage.
+    if (helpOf && (name === 'help' || name === 'version') && args.positionals.length === 2) {
+      io.stdout.write(USAGE);
       return EXIT.ok;
     }
     if (helpOf) throw new UsageError(`unknown command: ${name}`);

@@ -628,6 +628,30 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect((await cli(['--help'])).stdout).toContain('version | --version | -v');
     });
 
+    it('takes -v and -V for the version only on their own: after a command they are refused, and nothing is sent', async () => {
+      for (const argv of [
+        ['prompt', 'delete', 'foo', '-v'],
+        ['prompt', 'delete', '-V', 'foo'],
+        ['memory', 'list', '-v'],
+        ['--format', 'json', '-v'],
+        ['-v', 'prompt', 'delete', 'foo'],
+      ]) {
+        const { code, stdout, stderr, sent } = await cli(argv, [[204, undefined]]);
+        expect([argv, code, sent.length, stdout]).toEqual([argv, 2, 0, '']);
+        expect(stderr).toContain(`${argv.includes('-V') ? '-V' : '-v'} prints the version, alone as`);
+      }
+      expect((await cli(['-V'])).stdout).toMatch(/^vibexp-cli \d+\.\d+\.\d+\n$/);
+    });
+
+    it('prints the usage for `vibexp help help` and `vibexp help version`', async () => {
+      const usage = (await cli(['--help'])).stdout;
+      for (const argv of [
+        ['help', 'help'],
+        ['help', 'version'],
+      ])
+        expect(await cli(argv)).toMatchObject({ code: 0, stdout: usage, stderr: '' });
+    });
+
     it('prints one command’s help for `vibexp help <command>`, and its list filters with their values', async () => {
       const prompt = await cli(['help', 'prompt']);
       expect(prompt.code).toBe(0);
