@@ -1473,6 +1473,23 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       });
       expect([code, out, waits]).toEqual([0, 'a\nb\nc\n', 3]);
     });
+
+    it('shows a CSV on a terminal without a stray \\r where a CRLF falls between two chunks', async () => {
+      let out = '';
+      const { code } = await cli(
+        ['audit', 'export', '--as', 'csv'],
+        [[200, stream(['id,type\r', '\na,b\r', '\r', '\nc,\u001b[2J\r'])]],
+        {
+          stdout: {
+            write: (text: string | Uint8Array) =>
+              (out += typeof text === 'string' ? text : new TextDecoder().decode(text)),
+            isTTY: true,
+          },
+        },
+      );
+      // Only a CR that is no line end's (and the escape sequence) is written out.
+      expect([code, out]).toEqual([0, 'id,type\r\na,b\\r\r\nc,\\u001b[2J\\r']);
+    });
   });
 
   describe('api', () => {

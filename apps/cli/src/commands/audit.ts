@@ -118,6 +118,14 @@ async function exportLog(context: Context): Promise<void> {
   // Stored text shown on a terminal has its control characters escaped; a pipe or a file gets the bytes as sent.
   const onTerminal = !path && io.stdout.isTTY === true;
   const decoder = new TextDecoder();
+  // A CR at the end of a chunk may be the first half of a CSV line's CRLF: held until the next chunk says.
+  let heldCr = '';
+  const shown = (text: string, last = false): string => {
+    let whole = heldCr + text;
+    heldCr = !last && whole.endsWith('\r') ? '\r' : '';
+    if (heldCr) whole = whole.slice(0, -1);
+    return terminalSafe(whole);
+  };
   let file: WriteStream | undefined;
   // A write can fail between two awaits (a full disk): kept here and thrown at the next chunk, never unhandled.
   let writeFailure: Error | undefined;
@@ -139,10 +147,13 @@ async function exportLog(context: Context): Promise<void> {
       for (const byte of value) if (byte === 10) lines += 1;
       if (file) {
         if (!file.write(value)) await once(file, 'drain');
-      } else if (io.stdout.write(onTerminal ? terminalSafe(decoder.decode(value, { stream: true })) : value) === false)
+      } else if (io.stdout.write(onTerminal ? shown(decoder.decode(value, { stream: true })) : value) === false)
         await io.stdout.drained?.();
       progress.update(events(), bytes);
     }
+    // What the decoder and the CR held back: a last CR shown as the escape it is, a cut character as U+FFFD.
+    const rest = onTerminal ? shown(decoder.decode(), true) : '';
+    if (rest && io.stdout.write(rest) === false) await io.stdout.drained?.();
     if (file && temporary && path) {
       file.end();
       await once(file, 'finish');
