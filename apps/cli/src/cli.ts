@@ -132,12 +132,33 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-/** What to do about a key the API refused (401), by where it came from. */
-function refusedKeyHint(source: KeySource | undefined, home: string): string {
+/**
+ * Routes whose 401 is about something else than the key (an email and password, a login code, the admin token, an
+ * OAuth token): no advice about the key there.
+ */
+const NOT_ABOUT_THE_KEY = /^\/api\/v1\/(auth\/(login|signup)|cli\/token)(\/|\?|$)/;
+
+/**
+ * What to do about a key the API refused (401), by why (AUTH_INVALID: unknown, expired or revoked; AUTH_MALFORMED:
+ * not shaped like a key) and where it came from; nothing for another 401 (a wrong password on `api POST
+ * /auth/login`, the admin token, an OAuth token).
+ */
+function refusedKeyHint(error: ApiError, source: KeySource | undefined, home: string): string {
+  const code = error.problem?.code;
+  if (code !== 'AUTH_INVALID' && code !== 'AUTH_MALFORMED') return '';
+  if (error.path !== undefined && (!error.path.startsWith('/api/v1/') || NOT_ABOUT_THE_KEY.test(error.path))) return '';
+  const stored = `The stored key (${credentialsPath(home)})`;
+  const relogin = 'run `vibexp auth login --web` (or `--with-api-key`) to store a new one';
+  if (code === 'AUTH_MALFORMED') {
+    if (source === 'VIBEXP_API_KEY')
+      return '\nThe key in VIBEXP_API_KEY is not shaped like a VibeXP key (cut short, or something pasted with it?): set it to the whole key, or unset it to use the key stored by `vibexp auth login`.';
+    if (source === 'credentials')
+      return `\n${stored} is not shaped like a VibeXP key (was the file edited?): ${relogin}.`;
+    return '';
+  }
   if (source === 'VIBEXP_API_KEY')
     return '\nThe key in VIBEXP_API_KEY was refused (unknown, expired or revoked): set a valid one, or unset it to use the key stored by `vibexp auth login`.';
-  if (source === 'credentials')
-    return `\nThe stored key (${credentialsPath(home)}) was refused (unknown, expired or revoked): run \`vibexp auth login --web\` (or \`--with-api-key\`) to store a new one.`;
+  if (source === 'credentials') return `\n${stored} was refused (unknown, expired or revoked): ${relogin}.`;
   return '';
 }
 
@@ -162,7 +183,7 @@ function report(error: unknown, io: Io, keySource?: KeySource): number {
     return EXIT.auth;
   }
   if (error instanceof ApiError) {
-    say(error.status === 401 ? `${error.message}${refusedKeyHint(keySource, io.home)}` : error.message);
+    say(error.status === 401 ? `${error.message}${refusedKeyHint(error, keySource, io.home)}` : error.message);
     return error.status === 401 || error.status === 403 ? EXIT.auth : EXIT.failed;
   }
   if (error instanceof ConnectionError) {

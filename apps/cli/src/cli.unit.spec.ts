@@ -925,7 +925,7 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
     });
 
     it('says what to do when the API refuses the key, naming where it came from', async () => {
-      const refused = [401, problem(401, 'INVALID_API_KEY')] as [number, unknown];
+      const refused = [401, problem(401, 'AUTH_INVALID')] as [number, unknown];
       const fromEnv = await cli(['memory', 'list'], [refused]);
       expect([fromEnv.code, fromEnv.stderr]).toEqual([
         4,
@@ -940,6 +940,30 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         4,
         expect.stringContaining('was refused (unknown, expired or revoked): run `vibexp auth login --web`'),
       ]);
+      // A key not shaped like one is not called revoked.
+      const malformed = [401, problem(401, 'AUTH_MALFORMED')] as [number, unknown];
+      const badEnv = await cli(['memory', 'list'], [malformed]);
+      expect(badEnv.stderr).toContain('The key in VIBEXP_API_KEY is not shaped like a VibeXP key');
+      expect(badEnv.stderr).not.toContain('revoked');
+      const badStored = await cli(['whoami'], [malformed], { env: {}, home: login.home });
+      expect(badStored.stderr).toContain(
+        'is not shaped like a VibeXP key (was the file edited?): run `vibexp auth login',
+      );
+      // A 401 about something else than the key gets no advice about the key.
+      for (const [argv, answer] of [
+        [['api', 'POST', '/auth/login', '--data', '{}'], problem(401, 'AUTH_INVALID')],
+        [['api', 'POST', '/api/v1/cli/token', '--data', '{}'], problem(401, 'AUTH_INVALID')],
+        [['api', 'GET', '/admin/v1/users'], problem(401, 'AUTH_INVALID')],
+        [['api', 'GET', '/mcp'], problem(401, 'OAUTH_REQUIRED')],
+        [['memory', 'list'], problem(401, 'AUTH_REQUIRED')],
+      ] as [string[], unknown][]) {
+        const other = await cli(argv, [[401, answer]]);
+        expect([argv, other.code, other.stderr]).toEqual([
+          argv,
+          4,
+          expect.not.stringMatching(/key .*(refused|shaped)/),
+        ]);
+      }
     });
 
     it('asks at a hidden prompt on a terminal', async () => {

@@ -28,6 +28,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly problem: { code?: string; detail?: string; title?: string; validation_errors?: unknown[] } | undefined,
     message: string,
+    /** The path asked for (`/api/v1/auth/login`), when known: whether a 401 was about the key depends on it. */
+    readonly path?: string,
   ) {
     super(message);
   }
@@ -221,7 +223,7 @@ export class ApiClient {
   /** A JSON request whose answer must be a success: its body, or an ApiError. */
   async json<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.send(method, path, options);
-    if (!response.ok) throw await apiError(response);
+    if (!response.ok) throw await apiError(response, path);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     try {
@@ -270,8 +272,8 @@ export function canonicalBaseUrl(baseUrl: string): string {
   return parseBaseUrl(baseUrl).href.replace(/\/$/, '');
 }
 
-export async function apiError(response: Response): Promise<ApiError> {
-  return apiErrorOf(response, await response.text());
+export async function apiError(response: Response, path?: string): Promise<ApiError> {
+  return apiErrorOf(response, await response.text(), { path });
 }
 
 /** A wait as people say it: `40 s`, `57 min (at 14:03)`, `2 h 5 min (at 16:10)`, the clock time local. */
@@ -286,7 +288,11 @@ export function waitInWords(ms: number, now: number): string {
 }
 
 /** The error of an answer whose body was already read: `STATUS CODE: detail`, and each field's message. */
-export function apiErrorOf(response: Response, text: string, now = Date.now()): ApiError {
+export function apiErrorOf(
+  response: Response,
+  text: string,
+  { path, now = Date.now() }: { path?: string; now?: number } = {},
+): ApiError {
   let problem: ApiError['problem'];
   try {
     problem = JSON.parse(text) as ApiError['problem'];
@@ -306,7 +312,7 @@ export function apiErrorOf(response: Response, text: string, now = Date.now()): 
   let message = `${response.status} ${problem?.code ?? response.statusText}: ${detail}`;
   for (const item of (problem?.validation_errors ?? []) as { field?: string; message?: string }[])
     message += `\n  ${item.field}: ${item.message}`;
-  return new ApiError(response.status, problem, message);
+  return new ApiError(response.status, problem, message, path);
 }
 
 /** Why a connection failed, said once: `connect ECONNREFUSED 127.0.0.1:3000`, not `Error: connect ECONNREFUSED…`. */

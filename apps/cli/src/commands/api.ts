@@ -52,5 +52,5 @@ export async function api(context: Context): Promise<void> {
     if (io.stdout.isTTY) shown = terminalSafe(text);
   }
   if (shown) io.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
-  if (!response.ok) throw apiErrorOf(response, text);
+  if (!response.ok) throw apiErrorOf(response, text, { path });
 }

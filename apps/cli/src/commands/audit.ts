@@ -108,7 +108,7 @@ async function exportLog(context: Context): Promise<void> {
     query,
     headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
   });
-  if (!response.ok || !response.body) throw await apiError(response);
+  if (!response.ok || !response.body) throw await apiError(response, '/api/v1/audit-log/export');
   const temporary = path ? `${path}.${randomBytes(6).toString('hex')}.partial` : undefined;
   const progress = new Progress(
     context,
