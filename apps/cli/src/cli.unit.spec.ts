@@ -377,6 +377,8 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         'the stored key is for http://api.test, not VIBEXP_BASE_URL=http://other.test',
       );
       expect(elsewhere.stderr).toContain('VIBEXP_BASE_URL=http://other.test vibexp auth login');
+      // Logging in there replaces the one stored key: said before the user does it.
+      expect(elsewhere.stderr).toContain('which replaces the stored key for http://api.test (one key is stored)');
       // The same URL written otherwise is the same URL.
       for (const same of ['http://API.test/', 'http://api.test:80/api/v1', 'http://api.test/api/v1/']) {
         const ok = await cli(['whoami'], [[200, ME]], { env: { VIBEXP_BASE_URL: same }, home: login.home });
@@ -1278,6 +1280,35 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       const broken = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, ME]]);
       expect(broken.code).toBe(1);
       expect(await readFile(join(dir, '.claude', 'settings.local.json'), 'utf8')).toBe('{ not json');
+    });
+
+    it('says why it could not check the key, and names the hook URL as the CLI writes it', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'vibexp-proj-'));
+      const login = await cli(['auth', 'login', '--with-api-key'], [[200, ME]], {
+        env: { VIBEXP_BASE_URL: 'http://api.test' },
+        readStdin: async () => `vxk_${'c'.repeat(64)}`,
+      });
+      const elsewhere = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [], {
+        env: { VIBEXP_BASE_URL: 'http://other.test' },
+        home: login.home,
+      });
+      expect([elsewhere.code, elsewhere.sent.length]).toEqual([0, 0]);
+      expect(elsewhere.stderr).toContain(
+        'could not check the key: the stored key is for http://api.test, not VIBEXP_BASE_URL=http://other.test',
+      );
+      expect(elsewhere.stderr).not.toContain('not logged in, or the API is unreachable');
+      const noKey = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [], { env: {} });
+      expect(noKey.stderr).toContain('could not check the key: no API key: run `vibexp auth login --web`');
+      const withApi = await cli(['hooks', 'install', 'cursor-ide', '--dir', dir], [[200, ME]], {
+        env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'HTTP://API.test/api/v1/' },
+      });
+      expect(withApi.stdout).toContain('They post to http://api.test/api/v1/cursor-ide/hooks with');
+      // The stored key's URL when it is the stored key that the hooks will send.
+      const stored = await cli(['hooks', 'install', 'claude-code', '--dir', dir], [[200, ME]], {
+        env: {},
+        home: login.home,
+      });
+      expect(stored.stdout).toContain('They post to http://api.test/api/v1/claude-code/hooks with');
     });
 
     it('installs Cursor hooks in .cursor/hooks.json for the observing events, keeping the user’s own', async () => {

@@ -166,7 +166,8 @@ export class KeyForAnotherUrl extends Error {
     super(
       `the stored key is for ${own}, not VIBEXP_BASE_URL=${asked}: it is only ever sent to the URL it was stored for.\n` +
         `To use ${asked}, log in there: VIBEXP_BASE_URL=${asked} vibexp auth login --web (or --with-api-key), ` +
-        `or set VIBEXP_API_KEY to a key of that server; to use ${own}, unset VIBEXP_BASE_URL.`,
+        `which replaces the stored key for ${own} (one key is stored); or, keeping it, set VIBEXP_API_KEY to a key ` +
+        `of that server; to use ${own}, unset VIBEXP_BASE_URL.`,
     );
   }
 }

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, allowOnly, noMoreArguments, option, positional } from '../args';
-import type { Context } from '../context';
+import { canonicalBaseUrl } from '../client';
+import { type Context, DEFAULT_BASE_URL } from '../context';
+import { maskSecrets } from '../output';
 
 /**
  * Claude Code's hook events that `hooks install` sends to the platform (PRODUCT.md §10). Every hook is a
@@ -191,8 +193,7 @@ async function install(context: Context): Promise<void> {
     await writeSettings(path, changed.file);
     result = changed;
   }
-  const baseUrl = await context.baseUrl();
-  await warnWithoutAiTools(context);
+  const baseUrl = await warnWithoutAiTools(context);
   const { added, updated, removed } = result;
   context.print(
     { path, events, added, updated, removed, command },
@@ -253,18 +254,32 @@ async function writeSettings(path: string, settings: object): Promise<void> {
   await rename(temporary, path);
 }
 
-/** The hooks need a key with `ai_tools`: says so now rather than on every hook. Only a hint: never fails the install. */
-async function warnWithoutAiTools(context: Context): Promise<void> {
+/**
+ * The hooks need a key with `ai_tools`: says so now rather than on every hook, and says why the key could not be
+ * checked (not logged in, a key stored for another URL, an API that does not answer). Only a hint: never fails
+ * the install. Returns the URL the hooks post to, as written canonically (never `…/api/v1/api/v1/…`).
+ */
+async function warnWithoutAiTools(context: Context): Promise<string> {
+  let baseUrl = await context.baseUrl().catch(() => context.io.env.VIBEXP_BASE_URL ?? DEFAULT_BASE_URL);
   try {
-    const me = await (await context.client()).json<{ api_key?: { integrations: string[] } }>('GET', '/api/v1/auth/me');
+    const credentials = await context.credentials();
+    baseUrl = credentials.baseUrl;
+    context.keySource = credentials.keySource;
+    const me = await context
+      .clientWith(credentials.apiKey, credentials.baseUrl)
+      .json<{ api_key?: { integrations: string[] } }>('GET', '/api/v1/auth/me');
     if (me.api_key && !me.api_key.integrations.includes('ai_tools'))
       context.note(
         'vibexp: warning: the key lacks the ai_tools integration the hook endpoints need; log in with a key that has it, or set VIBEXP_API_KEY for the tool',
       );
+  } catch (error) {
+    const why = maskSecrets((error as Error).message.split('\n')[0]);
+    context.note(`vibexp: warning: could not check the key: ${why}; the hooks need a key with ai_tools`);
+  }
+  try {
+    return canonicalBaseUrl(baseUrl);
   } catch {
-    context.note(
-      'vibexp: warning: could not check the key (not logged in, or the API is unreachable); the hooks need a key with ai_tools',
-    );
+    return baseUrl;
   }
 }
 
