@@ -136,7 +136,14 @@ export const PAGING: Record<string, Check> = {
 
 /** An option's value, refused (exit 2, before any request) when it is not what the API takes. */
 export function checkedOption(args: Args, name: string, check: Check = {}): string | undefined {
-  const value = check.list ? listOption(args, name) : option(args, name);
+  let value = check.list ? listOption(args, name) : option(args, name);
+  // A list's empty items (`--types prompts,`, `a,,b`) are dropped, as the API drops them.
+  if (check.list && value !== undefined)
+    value = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .join(',');
   if (value === undefined) return undefined;
   if (check.min !== undefined || check.max !== undefined) {
     const range = check.max === undefined ? `${check.min} or more` : `from ${check.min ?? 0} to ${check.max}`;
@@ -147,7 +154,7 @@ export function checkedOption(args: Args, name: string, check: Check = {}): stri
     return String(number);
   }
   if (check.choices) {
-    const items = check.list ? value.split(',').map((item) => item.trim()) : [value];
+    const items = check.list ? value.split(',').filter(Boolean) : [value];
     const wrong = items.find((item) => !check.choices?.includes(item) && !check.aliases?.includes(item));
     if (wrong !== undefined)
       throw new UsageError(

@@ -605,6 +605,17 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         [[200, { results: [] }]],
       );
       expect(searched.sent[0].url).toBe('http://api.test/api/v1/search?q=x&types=prompts%2Cmemories');
+      // Empty items are dropped, as the API drops them: a trailing comma is no mistake.
+      for (const [argv, query] of [
+        [['search', 'x', '--types', 'prompts,'], 'q=x&types=prompts'],
+        [['search', 'x', '--types', ' prompts , ,memories'], 'q=x&types=prompts%2Cmemories'],
+      ] as [string[], string][]) {
+        const answer = await cli(argv, [[200, { results: [] }]]);
+        expect([argv, answer.code, answer.sent[0]?.url]).toEqual([argv, 0, `http://api.test/api/v1/search?${query}`]);
+      }
+      const audited = await cli(['audit', 'list', '--type', 'key.*,'], [[200, { events: [], next_cursor: null }]]);
+      expect(audited.sent[0].url).toBe('http://api.test/api/v1/audit-log?type=key.*');
+      expect((await cli(['search', 'x', '--types', 'prompts,notes'])).code).toBe(2);
     });
 
     it('says how to give a value that starts with --', async () => {
