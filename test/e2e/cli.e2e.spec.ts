@@ -195,6 +195,21 @@ describe('the vibexp CLI against a running platform (PRODUCT.md §12)', () => {
     expect([listed.code, listed.stderr]).toEqual([4, expect.stringContaining('"cli" integration')]);
     const bogus = await vibexp(['whoami'], { env: { VIBEXP_API_KEY: `vxk_${'0'.repeat(64)}` } });
     expect([bogus.code, bogus.stderr]).toEqual([4, expect.stringContaining('The key in VIBEXP_API_KEY was refused')]);
+    // The API's AUTH_MALFORMED for a key cut short is not called revoked.
+    const cut = await vibexp(['whoami'], { env: { VIBEXP_API_KEY: 'vxk_0000' } });
+    expect([cut.code, cut.stderr]).toEqual([4, expect.stringContaining('AUTH_MALFORMED')]);
+    expect(cut.stderr).toContain('is not shaped like a VibeXP key');
+    expect(cut.stderr).not.toContain('revoked');
+    // A wrong password is no refused key.
+    const password = await vibexp([
+      'api',
+      'POST',
+      '/auth/login',
+      '--data',
+      JSON.stringify({ email: user.email, password: 'not-the-password-1' }),
+    ]);
+    expect([password.code, password.stderr]).toEqual([4, expect.stringContaining('AUTH_INVALID')]);
+    expect(password.stderr).not.toMatch(/key .*refused/);
   });
 
   it('refuses a value the API would refuse before sending it, and says at once that nothing listens', async () => {
