@@ -957,6 +957,16 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(response.body.results.every((r) => typeof r.excerpt === 'string' && typeof r.score === 'number')).toBe(true);
     const scores = response.body.results.map((r) => r.score as number);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    // A name or title holding the word comes before a body that repeats it.
+    await call(base, 'POST', '/api/v1/artifacts', {
+      key: own,
+      body: { project: 'ops', title: 'Other doc', content: 'zymurgy '.repeat(8) },
+    });
+    await call(base, 'POST', '/api/v1/memories', { key: own, body: { text: 'zymurgy '.repeat(8) } });
+    await call(base, 'POST', '/api/v1/prompts', { key: own, body: { name: 'Zymurgy basics', body: 'brewing intro' } });
+    const titled = await call<{ results: Body[] }>(base, 'GET', '/api/v1/search?q=zymurgy', { key: own });
+    expect(titled.body.results.map((r) => r.title)[0]).toBe('Zymurgy basics');
+    expect(titled.body.results).toHaveLength(3);
     const onlyMemories = await call<{ results: Body[] }>(
       base,
       'GET',

@@ -202,6 +202,15 @@ describe('IDE hook endpoints (PRODUCT.md §10)', () => {
         expect(text).not.toContain(absent);
     });
 
+    it('finds the project of a folder written in another case (macOS and Windows folders ignore it)', async () => {
+      const response = await hook('/claude-code/hooks', {
+        session_id: randomUUID(),
+        hook_event_name: 'SessionStart',
+        cwd: '/Users/ann/src/Billing/API',
+      });
+      expect(context(response)).toContain('Invoices are numbered per tenant and year.');
+    });
+
     it('gives UserPromptSubmit only the memories the prompt is about', async () => {
       const response = await hook('/claude-code/hooks', {
         session_id: randomUUID(),

@@ -201,13 +201,14 @@ export class HooksHandler {
    * prompt, best match first, so each prompt does not repeat the same context.
    */
   private async memoriesFor(accountId: string, cwd: string | undefined, prompt: string | undefined) {
-    const projects = cwd ? projectCandidates(cwd) : [];
+    // Compared without case: on macOS and Windows `Billing/API` and `billing/api` are one folder.
+    const projects = cwd ? projectCandidates(cwd).map((project) => project.toLowerCase()) : [];
     if (projects.length === 0) return [];
     const depth = `cardinality(string_to_array(project, '/'))`;
     if (prompt === undefined) {
       return (await this.store.dataSource.query(
         `SELECT title, text, project FROM memories
-          WHERE account_id = $1 AND status = 'active' AND project = ANY ($2::text[])
+          WHERE account_id = $1 AND status = 'active' AND lower(project) = ANY ($2::text[])
           ORDER BY ${depth} DESC, updated_at DESC, id LIMIT $3`,
         [accountId, projects, SESSION_START_MEMORIES],
       )) as ContextMemory[];
@@ -216,7 +217,7 @@ export class HooksHandler {
     if (!tsquery) return [];
     return (await this.store.dataSource.query(
       `SELECT title, text, project FROM memories, to_tsquery('english', $3) AS query
-        WHERE account_id = $1 AND status = 'active' AND project = ANY ($2::text[]) AND search @@ query
+        WHERE account_id = $1 AND status = 'active' AND lower(project) = ANY ($2::text[]) AND search @@ query
         ORDER BY ts_rank_cd(search, query) DESC, ${depth} DESC, updated_at DESC, id LIMIT $4`,
       [accountId, projects, tsquery, PROMPT_MEMORIES],
     )) as ContextMemory[];

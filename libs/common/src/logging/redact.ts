@@ -44,6 +44,12 @@ const SECRET_PATTERN = new RegExp(
     // GitLab personal access tokens and Hugging Face tokens.
     '\\bglpat-[A-Za-z0-9_-]{20,}',
     '\\bhf_[A-Za-z0-9]{30,}',
+    // npm, Docker Hub and DigitalOcean access tokens, PyPI upload tokens and SendGrid API keys.
+    '\\bnpm_[A-Za-z0-9]{36}\\b',
+    '\\bdckr_pat_[A-Za-z0-9_-]{20,}',
+    '\\bdop_v1_[0-9a-f]{64}',
+    '\\bpypi-[A-Za-z0-9_-]{50,}',
+    '\\bSG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}',
     // A Slack incoming webhook: whoever holds the URL can post.
     'hooks\\.slack\\.com/services/[A-Za-z0-9/]{20,}',
     // A Google API key.
@@ -67,7 +73,7 @@ const SECRET_PATTERN = new RegExp(
  * `primary_key`).
  */
 const SECRET_NAME =
-  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?)$|[_-](?:pwd|pass)$/;
+  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?|secret[_-]key[_-]base)$|[_-](?:pwd|pass)$/;
 /**
  * The same words glued to what precedes them, as environment variables often are: `PGPASSWORD`,
  * `NGROK_AUTHTOKEN`, `clientsecret`, `accesstoken`, `APITOKEN`. Only words that end no ordinary name.
@@ -93,7 +99,7 @@ export function containsKeyShape(text: string): boolean {
  * linear in the text's length, also for a crafted one: each match may start only where its first part
  * begins (the lookbehinds), and the parts have bounds. Without them, a 16 KB path cost 0.2 to 0.3 s.
  */
-const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{1,1024}:)[^@\s]{1,1024}@/g;
+const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{0,1024}:)[^@\s]{1,1024}@/g;
 /**
  * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
  * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes. A host must follow, so
@@ -125,14 +131,34 @@ const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1
 const OPTION_SECRET = /(?<![\w-])(--?([A-Za-z_][\w-]{0,63})[ \t]{1,8})([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
 const SPACED_SECRET =
   /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:Bearer|Basic)\b)([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
+/**
+ * The same with the value in quotes, as shells, `.env` and YAML files write it: `PGPASSWORD="…" psql`,
+ * `export DB_PASSWORD='…'`, `--password="…"`, `--password '…'`, `api_key: "…"`, `password = '…'`. The quotes may
+ * hold spaces; a name without an option's dashes needs `=` or `:` (`the token "x"` is prose).
+ */
+const QUOTED_SECRET =
+  /(?<![\w-])((?:--?([A-Za-z_][\w-]{0,63})(?:[ \t]{1,8}|=)|([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{0,8})(["']))([^"'\n]{1,1024})\4/g;
+const maskIfQuotedSecret = (
+  whole: string,
+  before: string,
+  optionName: string | undefined,
+  name: string | undefined,
+  quote: string,
+): string => {
+  const named = optionName ?? name ?? '';
+  if (!named || (named.toLowerCase() === 'key' && !optionName)) return whole;
+  return isSecretField(named) ? `${before}${REDACTED}${quote}` : whole;
+};
 /** In a `name: value` line, a bare `key` is most often a sort or map key, not a secret's name. */
 const maskIfSecretLine = (whole: string, before: string, name: string): string =>
   name.toLowerCase() === 'key' ? whole : maskIfSecret(whole, before, name);
-/** HTTP Basic credentials in a header written out (`-H "Authorization: Basic YWxp…"`). */
-const BASIC_CREDENTIALS = /(Authorization:\s{0,8}Basic\s{1,8})[A-Za-z0-9+/]{4,4096}={0,2}/gi;
+/** Credentials in an Authorization header written out (`-H "Authorization: Basic YWxp…"`, `Token …`, `Digest …`). */
+const BASIC_CREDENTIALS = /(Authorization:\s{0,8}(?:Basic|Token|Digest|ApiKey|Bot)\s{1,8})[^\s"',]{4,4096}/gi;
 /** A password in a command line: curl's `-u user:password`, MySQL's `-pPassword` after a mysql command. */
 const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)[^\s:"']{1,256}:)[^\s"']{1,1024}/g;
 const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p)([^\s"']{1,1024})/g;
+/** `docker login -p …` (and podman's): the password as an option's short form. */
+const DOCKER_PASSWORD = /(\b(?:docker|podman)\s{1,8}login\b[^\n|;&]{0,160}?\s-p\s{1,8})([^\s"']{1,1024})/g;
 const maskIfSecret = (whole: string, before: string, name: string): string =>
   isSecretField(name) ? `${before}${REDACTED}${whole.endsWith('"') ? '"' : ''}` : whole;
 
@@ -153,11 +179,13 @@ export function redactText(text: string): string {
       .replace(JSON_SECRET, maskIfSecret)
       .replace(ASSIGNED_SECRET, maskIfSecret)
       .replace(OPTION_SECRET, maskIfSecret)
+      .replace(QUOTED_SECRET, maskIfQuotedSecret)
       .replace(SPACED_SECRET, maskIfSecretLine)
       .replace(BASIC_CREDENTIALS, `$1${REDACTED}`);
   }
   if (masked.includes('-u') || masked.includes('--user')) masked = masked.replace(CURL_USER, `$1${REDACTED}`);
   if (masked.includes('mysql')) masked = masked.replace(MYSQL_PASSWORD, `$1${REDACTED}`);
+  if (masked.includes('login')) masked = masked.replace(DOCKER_PASSWORD, `$1${REDACTED}`);
   masked = masked
     .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
     .replace(DSN_PASSWORD, `$1${REDACTED}@`);
