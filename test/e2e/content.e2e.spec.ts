@@ -878,12 +878,13 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
           [1, create[field as keyof typeof create]],
           [2, change[field as keyof typeof change]],
         ]);
-        // Another account still cannot see it.
+        // Another account still cannot see it: a deleted item is not found for it, on every route.
         const foreign = await call(base, 'GET', `/api/v1${collection}/${id}/versions`, { key: strangerKey });
-        expect([foreign.status, foreign.body.code]).toEqual([403, 'FORBIDDEN']);
+        expect([foreign.status, foreign.body.code]).toEqual([404, 'RESOURCE_NOT_FOUND']);
         expect(
           (await call(base, 'POST', `/api/v1${collection}/${id}/versions/2/restore`, { key: strangerKey })).status,
-        ).toBe(403);
+        ).toBe(404);
+        expect((await call(base, 'GET', `/api/v1${collection}/${id}`, { key: strangerKey })).status).toBe(404);
 
         const back = await api('POST', `${collection}/${id}/versions/1/restore`);
         expect(back.status).toBe(200);

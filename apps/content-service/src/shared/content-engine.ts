@@ -71,8 +71,12 @@ export class ContentEngine<F extends Fields, V> {
           ? (await readFirstEvent(contentStream(this.kind, locator.id.toLowerCase()), manager))?.meta.account_id
           : undefined);
       if (!owner) throw this.notFound();
-      if (owner !== accountId)
+      if (owner !== accountId) {
+        // A deleted resource of another account is not found, as its GET, PUT and DELETE answer: only a live one
+        // is another's (PRODUCT.md §5's 403).
+        if (!row) throw this.notFound();
         throw new DomainError(RpcErrorCode.Forbidden, `this ${this.spec.label} belongs to another account`);
+      }
       return locator.id.toLowerCase();
     }
     const rows = (

@@ -50,7 +50,10 @@ class StorableCopy {
     let text = value;
     if (text.length > MAX_STORED_STRING) {
       this.truncated = true;
-      text = `${text.slice(0, MAX_STORED_STRING)}…[${text.length - MAX_STORED_STRING} more characters not stored]`;
+      // Never between the two halves of a character outside the BMP (an emoji): that half would be stored as U+FFFD.
+      const last = text.charCodeAt(MAX_STORED_STRING - 1);
+      const kept = last >= 0xd800 && last <= 0xdbff ? MAX_STORED_STRING - 1 : MAX_STORED_STRING;
+      text = `${text.slice(0, kept)}…[${text.length - kept} more characters not stored]`;
     }
     return redactText(text.replace(UNSTORABLE, '\uFFFD'));
   }

@@ -140,6 +140,14 @@ describe('parseHook (PRODUCT.md §10)', () => {
     expect(parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop' }).truncated).toBe(false);
   });
 
+  it('cuts a long string between characters, never inside an emoji', () => {
+    const output = `a${'😀'.repeat(MAX_STORED_STRING)}`;
+    const hook = parseHook('claude_code', { session_id: 's', hook_event_name: 'PostToolUse', tool_response: output });
+    const kept = stored(hook).tool_response as string;
+    expect(kept).not.toContain('\uFFFD');
+    expect(kept.startsWith(`a${'😀'.repeat(MAX_STORED_STRING / 2 - 1)}…[`)).toBe(true);
+  });
+
   it('refuses with 413 a hook whose stored JSON would still be over 1 MiB', () => {
     const many = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`f${i}`, 'z'.repeat(MAX_STORED_STRING)]));
     const refused = refusal(() => parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop', ...many }));
