@@ -961,9 +961,9 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     // A name or title holding the word comes before a body that repeats it.
     await call(base, 'POST', '/api/v1/artifacts', {
       key: own,
-      body: { project: 'ops', title: 'Other doc', content: 'zymurgy '.repeat(8) },
+      body: { project: 'ops', title: 'Other doc', content: 'zymurgy '.repeat(60) },
     });
-    await call(base, 'POST', '/api/v1/memories', { key: own, body: { text: 'zymurgy '.repeat(8) } });
+    await call(base, 'POST', '/api/v1/memories', { key: own, body: { text: 'zymurgy '.repeat(30) } });
     await call(base, 'POST', '/api/v1/prompts', { key: own, body: { name: 'Zymurgy basics', body: 'brewing intro' } });
     const titled = await call<{ results: Body[] }>(base, 'GET', '/api/v1/search?q=zymurgy', { key: own });
     expect(titled.body.results.map((r) => r.title)[0]).toBe('Zymurgy basics');

@@ -53,3 +53,24 @@ export async function retryOnConcurrency<T>(
     }
   }
 }
+
+/** PostgreSQL's SQLSTATE for a transaction chosen as a deadlock's victim. */
+export const DEADLOCK_DETECTED = '40P01';
+
+/**
+ * Runs a whole transaction again when PostgreSQL rolled it back as a deadlock's victim (two writers locking the same
+ * rows in another order: one is rolled back, the other goes on), up to `attempts` times, after a short random pause.
+ */
+export async function retryOnDeadlock<T>(transaction: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      const code =
+        (error as { driverError?: { code?: string }; code?: string }).driverError?.code ??
+        (error as { code?: string }).code;
+      if (code !== DEADLOCK_DETECTED || attempt >= attempts) throw error;
+      await sleep(Math.floor(Math.random() * MAX_RETRY_PAUSE_MS));
+    }
+  }
+}

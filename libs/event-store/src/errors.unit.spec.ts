@@ -1,4 +1,4 @@
-import { ConcurrencyError, retryOnConcurrency } from './errors';
+import { ConcurrencyError, retryOnConcurrency, retryOnDeadlock } from './errors';
 
 describe('retryOnConcurrency', () => {
   const lostRace = () => new ConcurrencyError('key-1', 3, 4);
@@ -47,5 +47,32 @@ describe('retryOnConcurrency', () => {
       }),
     ).rejects.toThrow('not found');
     expect(calls).toBe(1);
+  });
+});
+
+describe('retryOnDeadlock', () => {
+  const deadlock = () => Object.assign(new Error('deadlock detected'), { driverError: { code: '40P01' } });
+
+  it('runs the transaction again when it was a deadlock victim, and answers what the next run gives', async () => {
+    let runs = 0;
+    const answer = await retryOnDeadlock(async () => {
+      runs += 1;
+      if (runs < 3) throw deadlock();
+      return 'done';
+    });
+    expect([answer, runs]).toEqual(['done', 3]);
+  });
+
+  it('gives up after its attempts, and never retries another error', async () => {
+    let runs = 0;
+    await expect(
+      retryOnDeadlock(async () => {
+        runs += 1;
+        throw deadlock();
+      }, 2),
+    ).rejects.toThrow('deadlock detected');
+    expect(runs).toBe(2);
+    const other = Object.assign(new Error('duplicate'), { driverError: { code: '23505' } });
+    await expect(retryOnDeadlock(() => Promise.reject(other))).rejects.toBe(other);
   });
 });

@@ -20,6 +20,7 @@ export function partitionName(month: Date): string {
  */
 export class AuditPartitions {
   private timer?: NodeJS.Timeout;
+  private expiring?: Promise<void>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -34,14 +35,19 @@ export class AuditPartitions {
    * and tried again the next day.
    */
   start(): void {
-    const expire = () =>
-      this.expireDefaultRows().catch((error: unknown) =>
-        this.logger.warn(
-          { msg: 'expired default-partition rows not deleted', error: String(error) },
-          'AuditPartitions',
-        ),
-      );
-    void expire();
+    // One run at a time; stop() waits for the one under way.
+    const expire = (): void => {
+      this.expiring ??= this.expireDefaultRows()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            { msg: 'expired default-partition rows not deleted', error: String(error) },
+            'AuditPartitions',
+          ),
+        )
+        .finally(() => (this.expiring = undefined));
+    };
+    expire();
     this.timer = setInterval(() => {
       this.maintain()
         .catch((error: unknown) =>
@@ -54,6 +60,7 @@ export class AuditPartitions {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.expiring;
   }
 
   async maintain(): Promise<{ created: string[]; dropped: string[] }> {

@@ -177,9 +177,10 @@ export class AlertsHandler {
       },
     };
     const record = async (manager: EntityManager) => {
-      await this.alerts.decide(resolved, manager);
-      // A person decided: an auto-revoke still waiting for key-service is not wanted any more.
+      // A person decided: an auto-revoke still waiting for key-service is not wanted any more. Removed before the
+      // alert is changed, the order in which the retry locks them too (no deadlock with a retry under way).
       await manager.query(`DELETE FROM detector_auto_revocations WHERE alert_id = $1`, [resolved.id]);
+      await this.alerts.decide(resolved, manager);
       await this.record('alert.resolved', resolved, { ...resolved.resolution }, command, manager);
     };
     if (command.body.resolution === 'legitimate') await this.runner.learn(resolved, record);

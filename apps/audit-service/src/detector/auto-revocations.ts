@@ -167,14 +167,15 @@ export class AutoRevocationRetries {
 
   /**
    * Whether the revocation is still what the account asked for: its alert not resolved (a person decided about it
-   * meanwhile: legitimate, a false positive), and its rule still in `auto_revoke_on`. The alert stays locked until
-   * the retry is recorded, so a resolution waits for it rather than racing it.
+   * meanwhile: legitimate, a false positive), and its rule still in `auto_revoke_on`. Read without locking the
+   * alert: the detector folds attacks into it meanwhile, and a resolution removes this retry first (its row is
+   * what both lock, in the same order: the retry, then the alert).
    */
   private async stillWanted(manager: EntityManager, queued: QueuedRevocation): Promise<boolean> {
     const [alert] = (await manager.query(
       `SELECT a.status, a.rule, s.auto_revoke_on FROM alerts a
          LEFT JOIN security_settings s ON s.account_id = a.account_id
-        WHERE a.id = $1 FOR UPDATE OF a`,
+        WHERE a.id = $1`,
       [queued.alert_id],
     )) as { status: string; rule: string; auto_revoke_on: string[] | null }[];
     return Boolean(alert && alert.status !== 'resolved' && alert.auto_revoke_on?.includes(alert.rule));
@@ -190,7 +191,7 @@ export class AutoRevocationRetries {
     // TypeORM answers an UPDATE … RETURNING with [rows, count].
     const [[alert]] = (await manager.query(
       `UPDATE alerts SET summary = summary || ' ' || $2, evidence = evidence || '{"auto_revoked": true}'::jsonb,
-         updated_at = now() WHERE id = $1
+         updated_at = now() WHERE id = $1 AND status <> 'resolved'
        RETURNING id, account_id, rule, severity, status, count, key_id, summary`,
       [queued.alert_id, sentence],
     )) as [AlertFacts[], number];

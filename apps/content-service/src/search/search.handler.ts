@@ -45,11 +45,11 @@ const SOURCES = {
 } as const;
 
 /**
- * How much a match counts by where it is (the vectors' weights D, C, B, A): a name or title (A) far above
- * the rest, so that an item named by the words comes before one whose body repeats them (PostgreSQL's default,
- * {0.1, 0.2, 0.4, 1.0}, let eight mentions in a body outrank a title).
+ * The score: the name or title's matches (weight A, 1 each), plus the rest's (a description or a memory's text
+ * 0.05 each, a body or content 0.02) held under 1, so that an item named by the words always comes before one
+ * whose text repeats them however often (PostgreSQL's default weights let eight mentions in a body outrank a title).
  */
-const RANK_WEIGHTS = '{0.01, 0.02, 0.05, 1.0}';
+const SCORE = `ts_rank_cd('{0, 0, 0, 1}', search, query) + least(ts_rank_cd('{0.01, 0.02, 0.05, 0}', search, query), 0.99)`;
 
 /** `GET /api/v1/search` (PRODUCT.md §6): one ranked list over the account's prompts, artifacts and memories. */
 @Controller()
@@ -65,7 +65,7 @@ export class SearchHandler {
       const source = SOURCES[type];
       return `SELECT '${type}' AS type, id, ${source.title} AS title, ${source.slug} AS slug, ${source.project} AS project,
                      ts_headline('english', ${source.text}, query, ${HEADLINE}) AS excerpt,
-                     ts_rank_cd('${RANK_WEIGHTS}', search, query) AS score, updated_at
+                     ${SCORE} AS score, updated_at
                 FROM ${source.table}, to_tsquery('english', $2) AS query
                WHERE account_id = $1 AND search @@ query`;
     });

@@ -68,7 +68,7 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
         );
       // The gateway reads a token starting vxk_ as this platform's key shape and refuses any other length or case
       // before looking it up (AUTH_MALFORMED): imported so, it could never authenticate.
-      if (key.startsWith('vxk_') && !VXK_PATTERN.test(key))
+      if (key.toLowerCase().startsWith('vxk_') && !VXK_PATTERN.test(key))
         throw new Error(
           'key starts with vxk_ but is not vxk_ and 64 lower-case hex characters: no client could use it',
         );

@@ -72,6 +72,11 @@ describe('parseImportLine', () => {
       /ASCII/,
     ],
     [
+      'a VXK_ key in capitals',
+      line({ email: 'a@example.com', name: 'k', key: `VXK_${'AB'.repeat(32)}` }),
+      /vxk_ and 64 lower-case hex/,
+    ],
+    [
       'a vxk_ key of another length',
       line({ email: 'a@example.com', name: 'k', key: `vxk_${'ab'.repeat(15)}` }),
       /vxk_ and 64 lower-case hex/,

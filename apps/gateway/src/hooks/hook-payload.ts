@@ -9,6 +9,8 @@ const MAX_DEPTH = 32;
  * and hooks are frequent. Its beginning is kept, with a note of how much was cut.
  */
 export const MAX_STORED_STRING = 16 * 1024;
+/** How far past the cut a long string is read for secrets: more than the longest secret value masked (1,024). */
+const MASK_MARGIN = 2_048;
 /** The stored JSON as a whole (after masking and cutting): an event, a NATS message and an audit row. */
 export const MAX_STORED_HOOK_BYTES = 1024 * 1024;
 /** Only ranks memories: a few sentences are plenty. */
@@ -47,15 +49,15 @@ class StorableCopy {
   }
 
   private text(value: string): string {
-    let text = value;
-    if (text.length > MAX_STORED_STRING) {
-      this.truncated = true;
-      // Never between the two halves of a character outside the BMP (an emoji): that half would be stored as U+FFFD.
-      const last = text.charCodeAt(MAX_STORED_STRING - 1);
-      const kept = last >= 0xd800 && last <= 0xdbff ? MAX_STORED_STRING - 1 : MAX_STORED_STRING;
-      text = `${text.slice(0, kept)}…[${text.length - kept} more characters not stored]`;
-    }
-    return redactText(text.replace(UNSTORABLE, '\uFFFD'));
+    if (value.length <= MAX_STORED_STRING) return redactText(value.replace(UNSTORABLE, '\uFFFD'));
+    this.truncated = true;
+    // Masked before the cut, with a margin past it: a secret the cut would halve (`password: "…` without its closing
+    // quote) is still recognised whole, and none of it is kept.
+    const masked = redactText(value.slice(0, MAX_STORED_STRING + MASK_MARGIN).replace(UNSTORABLE, '\uFFFD'));
+    // Never between the two halves of a character outside the BMP (an emoji): that half would be stored as U+FFFD.
+    const last = masked.charCodeAt(MAX_STORED_STRING - 1);
+    const kept = last >= 0xd800 && last <= 0xdbff ? MAX_STORED_STRING - 1 : MAX_STORED_STRING;
+    return `${masked.slice(0, kept)}…[${value.length - kept} more characters not stored]`;
   }
 }
 

@@ -140,6 +140,14 @@ describe('parseHook (PRODUCT.md §10)', () => {
     expect(parseHook('claude_code', { session_id: 's', hook_event_name: 'Stop' }).truncated).toBe(false);
   });
 
+  it('masks a secret the cut at 16 KiB would halve, keeping none of it', () => {
+    const output = `${'y'.repeat(MAX_STORED_STRING - 20)} password: "s3cretValue-that-runs-past-the-cut" and more`;
+    const hook = parseHook('claude_code', { session_id: 's', hook_event_name: 'PostToolUse', tool_response: output });
+    const kept = stored(hook).tool_response as string;
+    expect(kept).not.toContain('s3cret');
+    expect(kept).toContain('…[');
+  });
+
   it('cuts a long string between characters, never inside an emoji', () => {
     const output = `a${'😀'.repeat(MAX_STORED_STRING)}`;
     const hook = parseHook('claude_code', { session_id: 's', hook_event_name: 'PostToolUse', tool_response: output });

@@ -15,7 +15,7 @@ import {
   normalizedEmail,
 } from '#contracts';
 import { AccountsRepository } from '../accounts/accounts.repository';
-import { retryOnConcurrency } from '#event-store';
+import { retryOnConcurrency, retryOnDeadlock } from '#event-store';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
 import {
@@ -310,39 +310,55 @@ export class ApiKeysHandler {
     };
     // Lines go in by chunk, one transaction each, every line in a savepoint of its own: a commit per line made the
     // documented 10,000 lines outlast the gateway's 30 s (it answered 503 while key-service went on importing).
-    for (let start = 0; start < command.lines.length; start += LEGACY_IMPORT_CHUNK) {
-      const chunk = command.lines.slice(start, start + LEGACY_IMPORT_CHUNK);
-      await this.store.dataSource.transaction(async (manager) => {
-        for (const line of chunk) {
-          const accountId = await accountOf(line.email);
-          const known = owners.get(line.key_sha256);
-          const owner = known
-            ? { ...known, created: false }
-            : await this.claimLegacyHash(manager, line, accountId, command);
-          if (owner === 'no account') {
-            result.failed += 1;
-            result.results.push({ line: line.line, status: 'error', error: 'no account has this email' });
-          } else if (owner.created) {
-            owners.set(line.key_sha256, { keyId: owner.keyId, accountId: owner.accountId });
-            result.created += 1;
-            result.results.push({ line: line.line, status: 'created', key_id: owner.keyId });
-          } else if (accountId !== undefined && owner.accountId === accountId) {
-            result.existing += 1;
-            result.results.push({ line: line.line, status: 'exists', key_id: owner.keyId });
-          } else {
-            // A key of another account is an error for this line, which names neither that account nor its key.
-            result.failed += 1;
-            result.results.push({
-              line: line.line,
-              status: 'error',
-              error: 'this key already belongs to another account',
-            });
-          }
+    try {
+      for (let start = 0; start < command.lines.length; start += LEGACY_IMPORT_CHUNK) {
+        const chunk = command.lines.slice(start, start + LEGACY_IMPORT_CHUNK);
+        // Two imports of the same hashes in another order can deadlock; the chunk is then taken again.
+        const done = await retryOnDeadlock(() =>
+          this.store.dataSource.transaction((manager) => this.importChunk(manager, chunk, owners, accountOf, command)),
+        );
+        for (const [hash, owner] of done.owners) owners.set(hash, owner);
+        for (const line of done.results) {
+          result[line.status === 'created' ? 'created' : line.status === 'exists' ? 'existing' : 'failed'] += 1;
+          result.results.push(line);
         }
-      });
+      }
+    } finally {
+      // Also after a chunk that failed: the keys of the chunks committed before it work now.
+      if (result.created > 0) await this.invalidations.publishOrLog({ new_key: true });
     }
-    if (result.created > 0) await this.invalidations.publishOrLog({ new_key: true });
     return result;
+  }
+
+  /** One chunk's lines in one transaction: what each line became, and the keys it created (by hash). */
+  private async importChunk(
+    manager: EntityManager,
+    chunk: LegacyImportCommand['lines'],
+    known: ReadonlyMap<string, { keyId: string; accountId: string }>,
+    accountOf: (email: string) => Promise<string | undefined>,
+    command: LegacyImportCommand,
+  ): Promise<{ results: LegacyImportResult['results']; owners: Map<string, { keyId: string; accountId: string }> }> {
+    const results: LegacyImportResult['results'] = [];
+    const created = new Map<string, { keyId: string; accountId: string }>();
+    for (const line of chunk) {
+      const accountId = await accountOf(line.email);
+      const owner = known.get(line.key_sha256) ?? created.get(line.key_sha256);
+      const outcome = owner
+        ? { ...owner, created: false }
+        : await this.claimLegacyHash(manager, line, accountId, command);
+      if (outcome === 'no account') {
+        results.push({ line: line.line, status: 'error', error: 'no account has this email' });
+      } else if (outcome.created) {
+        created.set(line.key_sha256, { keyId: outcome.keyId, accountId: outcome.accountId });
+        results.push({ line: line.line, status: 'created', key_id: outcome.keyId });
+      } else if (accountId !== undefined && outcome.accountId === accountId) {
+        results.push({ line: line.line, status: 'exists', key_id: outcome.keyId });
+      } else {
+        // A key of another account is an error for this line, which names neither that account nor its key.
+        results.push({ line: line.line, status: 'error', error: 'this key already belongs to another account' });
+      }
+    }
+    return { results, owners: created };
   }
 
   /**

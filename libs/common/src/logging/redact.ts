@@ -97,15 +97,17 @@ export function containsKeyShape(text: string): boolean {
 /*
  * The two URL-credential patterns below run on every logged path and error answer, so they must stay
  * linear in the text's length, also for a crafted one: each match may start only where its first part
- * begins (the lookbehinds), and the parts have bounds. Without them, a 16 KB path cost 0.2 to 0.3 s.
+ * begins (the lookbehinds), the parts have bounds, and a password's scan stops where the next match could
+ * start (a `/`, which a URL's userinfo never holds unencoded; a `:` in a text that is no URL). Without them, a
+ * 16 KB path cost 0.2 to 0.3 s, and `a://b:` or `a:` repeated over 2 MB seconds.
  */
-const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{0,1024}:)[^@\s]{1,1024}@/g;
+const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{0,1024}:)[^@\s/]{1,1024}@/g;
 /**
  * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
  * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes. A host must follow, so
  * prose such as "(user:password@)" is left alone.
  */
-const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/]{0,1024}@(?=[A-Za-z0-9[])/g;
+const USERINFO = /(?<![^\s@/,;"'=:(])([^\s@/,;"'=:(]{1,1024}):[^\s@/:]{0,1024}@(?=[A-Za-z0-9[])/g;
 
 /**
  * Secrets quoted in free text, e.g. a command line a tool ran (`curl -H "Authorization: Bearer …"`,
@@ -130,35 +132,36 @@ const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1
  */
 const OPTION_SECRET = /(?<![\w-])(--?([A-Za-z_][\w-]{0,63})[ \t]{1,8})([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
 const SPACED_SECRET =
-  /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:Bearer|Basic)\b)([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
+  /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest|[Aa]pi[Kk]ey|[Bb]ot|[Nn]egotiate)\b)([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
 /**
  * The same with the value in quotes, as shells, `.env` and YAML files write it: `PGPASSWORD="…" psql`,
  * `export DB_PASSWORD='…'`, `--password="…"`, `--password '…'`, `api_key: "…"`, `password = '…'`. The quotes may
  * hold spaces; a name without an option's dashes needs `=` or `:` (`the token "x"` is prose).
  */
 const QUOTED_SECRET =
-  /(?<![\w-])((?:--?([A-Za-z_][\w-]{0,63})(?:[ \t]{1,8}|=)|([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{0,8})(["']))([^"'\n]{1,1024})\4/g;
+  /(?<![\w-])(--?([A-Za-z_][\w-]{0,63})(?:[ \t]{1,8}|=)|([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{0,8})(?:"([^"\n]{1,1024})"|'([^'\n]{1,1024})')/g;
 const maskIfQuotedSecret = (
   whole: string,
   before: string,
   optionName: string | undefined,
   name: string | undefined,
-  quote: string,
+  doubleQuoted: string | undefined,
 ): string => {
   const named = optionName ?? name ?? '';
-  if (!named || (named.toLowerCase() === 'key' && !optionName)) return whole;
-  return isSecretField(named) ? `${before}${REDACTED}${quote}` : whole;
+  if (!named || (named.toLowerCase() === 'key' && !optionName) || !isSecretField(named)) return whole;
+  const quote = doubleQuoted === undefined ? "'" : '"';
+  return `${before}${quote}${REDACTED}${quote}`;
 };
 /** In a `name: value` line, a bare `key` is most often a sort or map key, not a secret's name. */
 const maskIfSecretLine = (whole: string, before: string, name: string): string =>
   name.toLowerCase() === 'key' ? whole : maskIfSecret(whole, before, name);
 /** Credentials in an Authorization header written out (`-H "Authorization: Basic YWxp…"`, `Token …`, `Digest …`). */
-const BASIC_CREDENTIALS = /(Authorization:\s{0,8}(?:Basic|Token|Digest|ApiKey|Bot)\s{1,8})[^\s"',]{4,4096}/gi;
+const BASIC_CREDENTIALS = /(Authorization:\s{0,8}(?:Basic|Token|Digest|ApiKey|Bot|Negotiate)\s{1,8})[^\s"',]{4,4096}/gi;
 /** A password in a command line: curl's `-u user:password`, MySQL's `-pPassword` after a mysql command. */
-const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)[^\s:"']{1,256}:)[^\s"']{1,1024}/g;
-const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p)([^\s"']{1,1024})/g;
+const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)["']?[^\s:"']{1,256}:)[^\s"']{1,1024}/g;
+const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p["']?)([^\s"']{1,1024})/g;
 /** `docker login -p …` (and podman's): the password as an option's short form. */
-const DOCKER_PASSWORD = /(\b(?:docker|podman)\s{1,8}login\b[^\n|;&]{0,160}?\s-p\s{1,8})([^\s"']{1,1024})/g;
+const DOCKER_PASSWORD = /(\b(?:docker|podman)\s{1,8}login\b[^\n|;&]{0,160}?\s-p\s{1,8}["']?)([^\s"']{1,1024})/g;
 const maskIfSecret = (whole: string, before: string, name: string): string =>
   isSecretField(name) ? `${before}${REDACTED}${whole.endsWith('"') ? '"' : ''}` : whole;
 
@@ -175,13 +178,14 @@ export function redactText(text: string): string {
   if (QUOTED_SECRET_HINT.test(masked)) {
     masked = masked
       .replace(BEARER_TOKEN, `$1${REDACTED}`)
+      // Before the name-and-value patterns, which would take a scheme word (`ApiKey`) for the value.
+      .replace(BASIC_CREDENTIALS, `$1${REDACTED}`)
       .replace(SESSION_COOKIE, `$1${REDACTED}`)
       .replace(JSON_SECRET, maskIfSecret)
       .replace(ASSIGNED_SECRET, maskIfSecret)
       .replace(OPTION_SECRET, maskIfSecret)
       .replace(QUOTED_SECRET, maskIfQuotedSecret)
-      .replace(SPACED_SECRET, maskIfSecretLine)
-      .replace(BASIC_CREDENTIALS, `$1${REDACTED}`);
+      .replace(SPACED_SECRET, maskIfSecretLine);
   }
   if (masked.includes('-u') || masked.includes('--user')) masked = masked.replace(CURL_USER, `$1${REDACTED}`);
   if (masked.includes('mysql')) masked = masked.replace(MYSQL_PASSWORD, `$1${REDACTED}`);

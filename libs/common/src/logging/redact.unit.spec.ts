@@ -145,6 +145,23 @@ describe('redact', () => {
     ['a quoted INI value', "password = 'ini quoted'", 'ini quoted', "password = '[REDACTED]'"],
     ['a Rails secret key base', 'SECRET_KEY_BASE=8f3a9c0b1d2e', '8f3a9c0b1d2e', 'SECRET_KEY_BASE=[REDACTED]'],
     [
+      'an ApiKey header',
+      'curl -H "Authorization: ApiKey c2VjcmV0a2V5MTIz" x',
+      'c2VjcmV0a2V5MTIz',
+      'ApiKey [REDACTED]"',
+    ],
+    [
+      'a double-quoted secret holding a quote',
+      `PGPASSWORD="pa'ss99word" psql`,
+      "pa'ss99word",
+      'PGPASSWORD="[REDACTED]" psql',
+    ],
+    ['a single-quoted secret holding a quote', `export DB_PASSWORD='p"w12345'`, 'p"w12345', "DB_PASSWORD='[REDACTED]'"],
+    ['a quoted YAML sentence', `password: "don't share this"`, "don't share", 'password: "[REDACTED]"'],
+    ['curl -u in quotes', 'curl -u "admin:S3cretPw" https://x', 'S3cretPw', '-u "admin:[REDACTED]"'],
+    ['a quoted MySQL password', "mysql -u root -p'S3cretPw' db", 'S3cretPw', "-p'[REDACTED]' db"],
+    ['a quoted docker login password', 'docker login -u ann -p "DockerPw99" reg', 'DockerPw99', '-p "[REDACTED]" reg'],
+    [
       'a Token header',
       'curl -H "Authorization: Token tokSecret99" x',
       'tokSecret99',

@@ -131,13 +131,14 @@ export function decideIntegrations(state: ApiKeyState, integrations: Integration
   if (integrations.includes('mcp_server') && !state.integrations.includes('mcp_server')) {
     throw new DomainError(RpcErrorCode.IntegrationRetired, MCP_SERVER_RETIRED);
   }
-  // mcp_server alone grants nothing (MCP clients use OAuth), and its rotation would make a key of none.
-  if (!integrations.some((integration) => integration !== 'mcp_server')) {
-    throw new DomainError(RpcErrorCode.IntegrationRetired, 'a key needs ai_tools or cli beside the retired mcp_server');
-  }
   const same =
     integrations.length === state.integrations.length && integrations.every((i) => state.integrations.includes(i));
-  return same ? [] : [{ type: 'key.integrations_changed', data: { integrations } }];
+  if (same) return [];
+  // mcp_server alone grants nothing (MCP clients use OAuth), and its rotation would make a key of none.
+  if (!integrations.some((integration) => integration !== 'mcp_server')) {
+    throw new DomainError(RpcErrorCode.IntegrationRetired, MCP_SERVER_RETIRED);
+  }
+  return [{ type: 'key.integrations_changed', data: { integrations } }];
 }
 
 /** Revoking a revoked key changes nothing (DELETE is idempotent). */
@@ -177,7 +178,7 @@ export function decideRotate(
   if (!state.integrations.some((integration) => integration !== 'mcp_server')) {
     throw new DomainError(
       RpcErrorCode.IntegrationRetired,
-      'the key holds only the retired mcp_server: add ai_tools or cli to it first, or create a new key',
+      `the key holds only the retired mcp_server: add ai_tools or cli to it first, or create a new key. ${MCP_SERVER_RETIRED}`,
     );
   }
   if (state.replacedBy) {
