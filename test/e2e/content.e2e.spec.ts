@@ -958,6 +958,23 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
     expect(response.body.results.every((r) => typeof r.excerpt === 'string' && typeof r.score === 'number')).toBe(true);
     const scores = response.body.results.map((r) => r.score as number);
     expect([...scores].sort((x, y) => y - x)).toEqual(scores);
+    // A short text is its whole excerpt, words before the match and closing punctuation kept; a long one is cut
+    // into fragments around its matches.
+    const excerpts = Object.fromEntries(response.body.results.map((r) => [r.type as string, r.excerpt as string]));
+    expect(excerpts.memories).toBe('**kubernetes** upgrades happen on Mondays');
+    expect(excerpts.artifacts).toBe('Our **kubernetes** cluster has three nodes');
+    await call(base, 'POST', '/api/v1/prompts', {
+      key: own,
+      body: { name: 'Greeting', body: 'Say hello to {{name}}.' },
+    });
+    const greeting = await call<{ results: Body[] }>(base, 'GET', '/api/v1/search?q=hello&types=prompts', { key: own });
+    expect(greeting.body.results.map((r) => r.excerpt)).toEqual(['Say **hello** to {{name}}.']);
+    const long = `${'filler words here. '.repeat(40)}the quokka appears once ${'and more filler text. '.repeat(40)}`;
+    await call(base, 'POST', '/api/v1/memories', { key: own, body: { text: long } });
+    const fragment = (await call<{ results: Body[] }>(base, 'GET', '/api/v1/search?q=quokka', { key: own })).body
+      .results[0].excerpt as string;
+    expect(fragment).toContain('**quokka**');
+    expect(fragment.length).toBeLessThan(400);
     // A name or title holding the word comes before a body that repeats it.
     await call(base, 'POST', '/api/v1/artifacts', {
       key: own,

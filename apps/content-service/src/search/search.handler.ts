@@ -17,7 +17,14 @@ class SearchCommand {
   query: SearchQuery;
 }
 
-const HEADLINE = `'StartSel=**,StopSel=**,MaxWords=30,MinWords=10,MaxFragments=2,FragmentDelimiter=" … "'`;
+/**
+ * Excerpts: a long text gives up to two fragments around its matches; a short one is shown whole, because the
+ * fragment mode drops the words before a match and the punctuation after the last word ("Hello {{name}}" became
+ * "**Hello** {{name").
+ */
+const HEADLINE_FRAGMENTS = `'StartSel=**,StopSel=**,MaxWords=30,MinWords=10,MaxFragments=2,FragmentDelimiter=" … "'`;
+const HEADLINE_WHOLE = `'StartSel=**,StopSel=**,MaxWords=30,MinWords=10'`;
+const SHORT_TEXT_CHARS = 200;
 
 /** Per kind: what is its title and which text the excerpt comes from (bounded: ts_headline re-parses it). */
 const SOURCES = {
@@ -64,9 +71,12 @@ export class SearchHandler {
     const selects = types.map((type) => {
       const source = SOURCES[type];
       return `SELECT '${type}' AS type, id, ${source.title} AS title, ${source.slug} AS slug, ${source.project} AS project,
-                     ts_headline('english', ${source.text}, query, ${HEADLINE}) AS excerpt,
+                     ts_headline('english', excerpt_source.excerpt_text, query,
+                                 CASE WHEN char_length(excerpt_source.excerpt_text) <= ${SHORT_TEXT_CHARS}
+                                      THEN ${HEADLINE_WHOLE} ELSE ${HEADLINE_FRAGMENTS} END) AS excerpt,
                      ${SCORE} AS score, updated_at
-                FROM ${source.table}, to_tsquery('english', $2) AS query
+                FROM ${source.table} CROSS JOIN LATERAL (SELECT trim(${source.text}) AS excerpt_text) AS excerpt_source,
+                     to_tsquery('english', $2) AS query
                WHERE account_id = $1 AND search @@ query`;
     });
     const rows = (await this.store.dataSource.query(
