@@ -118,6 +118,34 @@ describe('values no field can take (PRODUCT.md §1)', () => {
     });
   });
 
+  it('refuses a number beyond a double (1e400) in a body or a metadata filter, rather than storing or matching null', async () => {
+    const before = await call<{ total_count: number }>(base, 'GET', '/api/v1/memories', { key });
+    const memory = await call(base, 'POST', '/api/v1/memories', {
+      key,
+      rawBody: '{"text":"huge","metadata":{"n":1e400}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(outcome(memory)).toEqual(refusedFor('metadata.n', 'must be a number within ±1.7976931348623157e308'));
+    const artifact = await call(base, 'POST', '/api/v1/artifacts', {
+      key,
+      rawBody: '{"project":"p","title":"t","content":"c","metadata":{"n":[1,-1e400]}}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(outcome(artifact)).toEqual(refusedFor('metadata.n[1]', 'must be a number within ±1.7976931348623157e308'));
+    const after = await call<{ total_count: number }>(base, 'GET', '/api/v1/memories', { key });
+    expect(after.body.total_count).toBe(before.body.total_count);
+    // A stored null is not what a filter for 1e400 asked for.
+    const nullValued = await call(base, 'POST', '/api/v1/memories', {
+      key,
+      body: { text: 'n', metadata: { n: null } },
+    });
+    expect(nullValued.status).toBe(201);
+    const filtered = await call(base, 'GET', `/api/v1/memories?metadata=${encodeURIComponent('{"n":[1e400]}')}`, {
+      key,
+    });
+    expect([filtered.status, filtered.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
   it('refuses a body nested more than 32 levels deep, and one over 64 before parsing it (200,000 levels once overflowed the stack: 500)', async () => {
     const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     const signup = (rawBody: string) =>

@@ -58,6 +58,8 @@ const PROTO_KEY: ReadonlySet<string> = new Set(['__proto__']);
  *   deletes all three silently there, and a write would lose them.
  * - a NUL character or a lone surrogate in a string or key: PostgreSQL cannot store either, so the write
  *   would fail deep in a service as a 500. Refused up front, nothing stored.
+ * - a number too large for a double (`1e400`): JSON.parse reads it as Infinity, which JSON.stringify writes
+ *   as null, so the value would be stored as null while the request succeeded. Refused, nothing stored.
  */
 export function forbiddenInput(
   value: unknown,
@@ -69,6 +71,8 @@ export function forbiddenInput(
     const message = unstorable(value);
     return message ? { field: path || '(body)', message } : undefined;
   }
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return { field: path || '(body)', message: 'must be a number within ±1.7976931348623157e308' };
   if (typeof value !== 'object' || value === null) return undefined;
   // No DTO nests this deep; a body that does (`{"a":{"a":…}}`, 200,000 levels fit in 2 MiB) would overflow the stack.
   if (depth >= MAX_DEPTH) return { field: path || '(body)', message: `is nested more than ${MAX_DEPTH} levels deep` };

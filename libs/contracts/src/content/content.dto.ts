@@ -378,7 +378,9 @@ export function parseMetadataFilter(text: string): Record<string, Scalar[]> | un
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const isScalar = (value: unknown): value is Scalar => ['string', 'number', 'boolean'].includes(typeof value);
+  // A number beyond a double's range (`1e400`) parses as Infinity, which reaches the query as null.
+  const isScalar = (value: unknown): value is Scalar =>
+    ['string', 'boolean'].includes(typeof value) || (typeof value === 'number' && Number.isFinite(value));
   const filter: Record<string, Scalar[]> = {};
   for (const [key, value] of Object.entries(parsed)) {
     // Stored metadata never holds these (refused when written), and validation on the way would drop them.
