@@ -26,6 +26,8 @@ class TooDeep extends Error {}
  *   URL passwords in text, and the whole value of a field named like a secret (`password`, `token`…).
  *   A tool's input or output may hold one; it must not land in an event;
  * - characters PostgreSQL cannot store replaced by U+FFFD, rather than refusing a hook for them;
+ * - a number beyond a double (`1e400`, read as Infinity) kept as the text "Infinity" or "-Infinity": JSON would
+ *   write it as null, a value the tool never sent;
  * - strings cut at MAX_STORED_STRING.
  * `Object.fromEntries` keeps a `__proto__` key as a plain property instead of setting a prototype.
  */
@@ -34,6 +36,7 @@ class StorableCopy {
 
   of(value: unknown, depth: number): unknown {
     if (typeof value === 'string') return this.text(value);
+    if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
     if (typeof value !== 'object' || value === null) return value;
     if (depth >= MAX_DEPTH) throw new TooDeep();
     if (Array.isArray(value)) return value.map((item) => this.of(item, depth + 1));

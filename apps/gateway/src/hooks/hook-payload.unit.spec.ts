@@ -107,6 +107,13 @@ describe('parseHook (PRODUCT.md §10)', () => {
     expect(stored(hook).tool_response).toBe('a\uFFFDb\uFFFDc');
   });
 
+  it('keeps a number beyond a double as the text Infinity, not as a null the tool never sent', () => {
+    const body = JSON.parse(
+      '{"session_id":"s","hook_event_name":"PreToolUse","tool_input":{"n":1e400,"m":[-1e400,2.5]}}',
+    ) as object;
+    expect(stored(parseHook('claude_code', body)).tool_input).toEqual({ n: 'Infinity', m: ['-Infinity', 2.5] });
+  });
+
   it('keeps __proto__ and constructor keys as data, never as the prototype of what is stored', () => {
     const body = JSON.parse(
       '{"session_id":"s","hook_event_name":"Stop","__proto__":{"polluted":true},"tool_input":{"constructor":"x"}}',
