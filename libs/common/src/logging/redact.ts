@@ -123,7 +123,8 @@ const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
  * command line (`PGPASSWORD=… psql`, `--token=…`). The name is bounded and starts where a run of name
  * characters starts, so a crafted text costs linear time.
  */
-const JSON_SECRET = /("([A-Za-z_][\w-]{0,63})"\s{0,8}:\s{0,8}")([^"\\]{1,1024})"/g;
+// The value may hold escapes (`\"`, `\\`): a generated password often does.
+const JSON_SECRET = /("([A-Za-z_][\w-]{0,63})"\s{0,8}:\s{0,8}")((?:[^"\\]|\\.){1,1024})"/g;
 const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1024})/g;
 /**
  * The same with spaces: an option and its value (`--password Hunter2`, `-token abc123`), a YAML or INI line

@@ -90,6 +90,12 @@ describe('redact', () => {
       'hunter2',
       '"password":"[REDACTED]"',
     ],
+    [
+      'a password in JSON holding an escaped quote',
+      JSON.stringify({ email: 'a@b.c', password: 'hun"ter\\2xyz' }),
+      'ter',
+      '"password":"[REDACTED]"',
+    ],
     ['a password in a form', 'login?user=ann&password=hunter2hunter2&x=1', 'hunter2', 'password=[REDACTED]&x=1'],
     [
       'a token in a URL',
