@@ -133,7 +133,7 @@ const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1
  */
 const OPTION_SECRET = /(?<![\w-])(--?([A-Za-z_][\w-]{0,63})[ \t]{1,8})([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
 const SPACED_SECRET =
-  /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest|[Aa]pi[Kk]ey|[Bb]ot|[Nn]egotiate)\b)([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
+  /(?<![\w-])(([A-Za-z_][\w-]{0,63})[ \t]{0,8}[:=][ \t]{1,8})(?!(?:[Bb]earer|[Bb]asic|[Tt]oken|[Dd]igest|[Aa]pi[Kk]ey|[Bb]ot|[Nn]egotiate)\b|`?[A-Za-z][\w.-]{0,31}[ \t]{1,8}\[REDACTED\])([^\s"'&;,|-][^\s"'&;,|]{5,1023})/g;
 /**
  * The same with the value in quotes, as shells, `.env` and YAML files write it: `PGPASSWORD="…" psql`,
  * `export DB_PASSWORD='…'`, `--password="…"`, `--password '…'`, `api_key: "…"`, `password = '…'`. The quotes may
@@ -156,8 +156,12 @@ const maskIfQuotedSecret = (
 /** In a `name: value` line, a bare `key` is most often a sort or map key, not a secret's name. */
 const maskIfSecretLine = (whole: string, before: string, name: string): string =>
   name.toLowerCase() === 'key' ? whole : maskIfSecret(whole, before, name);
-/** Credentials in an Authorization header written out (`-H "Authorization: Basic YWxp…"`, `Token …`, `Digest …`). */
-const BASIC_CREDENTIALS = /(Authorization:\s{0,8}(?:Basic|Token|Digest|ApiKey|Bot|Negotiate)\s{1,8})[^\s"',]{4,4096}/gi;
+/**
+ * Credentials in an Authorization header written out, whatever its scheme (`-H "Authorization: Basic YWxp…"`,
+ * `Token …`, `Digest …`, `Key …`, `SSWS …`, a vendor's own word). Bearer is BEARER_TOKEN's (our keys keep their
+ * display prefix).
+ */
+const BASIC_CREDENTIALS = /(Authorization:\s{0,8}["'`]?(?!Bearer\s)[A-Za-z][\w.-]{0,31}\s{1,8})[^\s"',`]{4,4096}/gi;
 /** A password in a command line: curl's `-u user:password`, MySQL's `-pPassword` after a mysql command. */
 const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)["']?[^\s:"']{1,256}:)[^\s"']{1,1024}/g;
 const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p["']?)([^\s"']{1,1024})/g;

@@ -173,6 +173,14 @@ describe('redact', () => {
       'tokSecret99',
       'Authorization: Token [REDACTED]"',
     ],
+    ['a Key header', 'curl -H "Authorization: Key k3ySecret99" x', 'k3ySecret99', 'Authorization: Key [REDACTED]"'],
+    ['an Okta SSWS header', 'authorization: SSWS 00okTaSecret99', 'okTaSecret99', 'authorization: SSWS [REDACTED]'],
+    [
+      'a header of a vendor scheme',
+      'fetch(u, { headers: { Authorization: `Custom vendorSecret99` } })',
+      'vendorSecret99',
+      'Authorization: `Custom [REDACTED]`',
+    ],
     ['a URL with an empty user name', 'redis://:RedisPw99@cache:6379/0', 'RedisPw99', 'redis://:[REDACTED]@cache'],
     [
       'a docker login password',
