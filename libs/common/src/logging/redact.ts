@@ -125,6 +125,10 @@ const SESSION_COOKIE = /(?<![\w-])(vx_session=)[^;\s"'&,]{1,4096}/g;
  */
 // The value may hold escapes (`\"`, `\\`): a generated password often does.
 const JSON_SECRET = /("([A-Za-z_][\w-]{0,63})"\s{0,8}:\s{0,8}")((?:[^"\\]|\\.){1,1024})"/g;
+/** The same in single quotes, as Python and JavaScript write a dict or an object: `{'password': '…'}`. */
+const SINGLE_QUOTED_JSON_SECRET = /('([A-Za-z_][\w-]{0,63})'\s{0,8}:\s{0,8}')((?:[^'\\]|\\.){1,1024})'/g;
+const maskIfSingleQuotedSecret = (whole: string, before: string, name: string): string =>
+  isSecretField(name) ? `${before}${REDACTED}'` : whole;
 const ASSIGNED_SECRET = /(?<![\w-])(-{0,2}([A-Za-z_][\w-]{0,63})=)([^&\s"';]{1,1024})/g;
 /**
  * The same with spaces: an option and its value (`--password Hunter2`, `-token abc123`), a YAML or INI line
@@ -187,6 +191,7 @@ export function redactText(text: string): string {
       .replace(BASIC_CREDENTIALS, `$1${REDACTED}`)
       .replace(SESSION_COOKIE, `$1${REDACTED}`)
       .replace(JSON_SECRET, maskIfSecret)
+      .replace(SINGLE_QUOTED_JSON_SECRET, maskIfSingleQuotedSecret)
       .replace(ASSIGNED_SECRET, maskIfSecret)
       .replace(OPTION_SECRET, maskIfSecret)
       .replace(QUOTED_SECRET, maskIfQuotedSecret)

@@ -96,6 +96,18 @@ describe('redact', () => {
       'ter',
       '"password":"[REDACTED]"',
     ],
+    [
+      'a password in a Python dict',
+      "requests.post(url, json={'email': 'a@b.c', 'password': 'hunter2hunter2'})",
+      'hunter2',
+      "'password': '[REDACTED]'",
+    ],
+    [
+      'a header in a JavaScript object',
+      "fetch(u, { headers: { 'Authorization': 'Key k3ySecret99' } })",
+      'k3ySecret99',
+      "'Authorization': '[REDACTED]'",
+    ],
     ['a password in a form', 'login?user=ann&password=hunter2hunter2&x=1', 'hunter2', 'password=[REDACTED]&x=1'],
     [
       'a token in a URL',
