@@ -163,12 +163,14 @@ export async function copyRows<Row extends object>(
 /**
  * Deletes the rows of `table` that `where` selects, oldest first by `orderBy` (an indexed column), `batch` at a time
  * so that no statement holds many locks or one long transaction; the sweeps of expiring rows use it. `where` takes
- * `params` as $1…; the batch size is the next parameter. Returns how many rows went.
+ * `params` as $1…; the batch size is the next parameter. Returns how many rows went. `keepGoing` is asked after each
+ * batch: a stopping service ends a long backlog there (the rest goes on the next run).
  */
 export async function deleteInBatches(
   manager: EntityManager,
   sweep: { table: string; where: string; orderBy: string; params: unknown[] },
   batch = 5_000,
+  keepGoing: () => boolean = () => true,
 ): Promise<number> {
   const limit = `$${sweep.params.length + 1}`;
   let removed = 0;
@@ -183,6 +185,6 @@ export async function deleteInBatches(
       [...sweep.params, batch],
     )) as { count: number }[];
     removed += count;
-    if (count < batch) return removed;
+    if (count < batch || !keepGoing()) return removed;
   }
 }

@@ -21,6 +21,7 @@ export function partitionName(month: Date): string {
 export class AuditPartitions {
   private timer?: NodeJS.Timeout;
   private expiring?: Promise<void>;
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,7 +59,9 @@ export class AuditPartitions {
     this.timer.unref();
   }
 
+  /** Waits for the expiry under way up to the end of its current batch, not for the whole backlog. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.expiring;
   }
@@ -115,12 +118,17 @@ export class AuditPartitions {
    */
   async expireDefaultRows(): Promise<number> {
     const cutoff = new Date(this.now().getTime() - this.retentionDays * DAY_MS);
-    const expired = await deleteInBatches(this.dataSource.manager, {
-      table: 'audit_log_default',
-      where: 'occurred_at < $1',
-      orderBy: 'occurred_at',
-      params: [cutoff.toISOString()],
-    });
+    const expired = await deleteInBatches(
+      this.dataSource.manager,
+      {
+        table: 'audit_log_default',
+        where: 'occurred_at < $1',
+        orderBy: 'occurred_at',
+        params: [cutoff.toISOString()],
+      },
+      undefined,
+      () => !this.stopping,
+    );
     if (expired) this.logger.log({ msg: 'expired default-partition rows deleted', count: expired }, 'AuditPartitions');
     return expired;
   }
