@@ -1,6 +1,28 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { connect } from '@nats-io/transport-node';
+
+/** Every NATS message (core and JetStream) published while `act` runs, as text. */
+async function natsTrafficDuring(natsUrl: string, act: () => Promise<void>): Promise<string> {
+  const connection = await connect({ servers: natsUrl });
+  const seen: string[] = [];
+  const subscription = connection.subscribe('>', {
+    callback: (_error, message) => {
+      seen.push(message.string());
+    },
+  });
+  await connection.flush();
+  try {
+    await act();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await connection.flush();
+  } finally {
+    subscription.unsubscribe();
+    await connection.close();
+  }
+  return seen.join('\n');
+}
 
 describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
   let platform: TestPlatform;
@@ -256,8 +278,16 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
 
   it('keeps nothing of a login email that is no address (a password typed into the email field)', async () => {
     const typed = `Hunter2-Secret-Pass-${randomUUID().slice(0, 8)}!`;
-    const login = await call(base, 'POST', '/api/v1/auth/login', { body: { email: typed, password: 'whatever12345' } });
+    let login!: Awaited<ReturnType<typeof call<{ code: string }>>>;
+    const traffic = await natsTrafficDuring(platform.nats.url, async () => {
+      login = await call<{ code: string }>(base, 'POST', '/api/v1/auth/login', {
+        body: { email: typed, password: 'whatever12345' },
+      });
+    });
     expect([login.status, login.body.code]).toEqual([401, 'AUTH_INVALID']);
+    // Not in any NATS message either (the lookup and the failure's record travel as requests to key-service).
+    expect(traffic).toContain('keys.rpc.accounts.login_failed');
+    expect(traffic.toLowerCase()).not.toContain(typed.toLowerCase().slice(0, 16));
     const { Client } = await import('pg');
     const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
     await client.connect();
@@ -279,10 +309,15 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
 
   it('masks an API key typed into the email field of a failed login, in its event and the throttle', async () => {
     const pasted = `vxk_${'5a'.repeat(32)}`;
-    const login = await call(base, 'POST', '/api/v1/auth/login', {
-      body: { email: `x${pasted}@example.com`, password: 'not the password!' },
+    let login!: Awaited<ReturnType<typeof call>>;
+    const traffic = await natsTrafficDuring(platform.nats.url, async () => {
+      login = await call(base, 'POST', '/api/v1/auth/login', {
+        body: { email: `x${pasted}@example.com`, password: 'not the password!' },
+      });
     });
     expect(login.status).toBe(401);
+    expect(traffic).toContain('keys.rpc.accounts.login_failed');
+    expect(traffic).not.toContain(pasted.slice(4));
     const { Client } = await import('pg');
     const client = new Client({ connectionString: platform.databases.get('key-service')!.url });
     await client.connect();
@@ -292,8 +327,10 @@ describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
       );
       expect(rows.length).toBeGreaterThanOrEqual(1);
       for (const row of rows) expect(row.email).toBe(`x${pasted.slice(0, 12)}…[REDACTED]@example.com`);
-      // The throttle counts the address under its hash.
-      const typedHash = createHash('sha256').update(`x${pasted}@example.com`).digest('hex');
+      // The throttle counts the address under its hash (of the masked address: the key never reaches key-service).
+      const typedHash = createHash('sha256')
+        .update(`x${pasted.slice(0, 12)}…[REDACTED]@example.com`.normalize('NFKC').toLowerCase())
+        .digest('hex');
       const { rows: subjects } = await client.query<{ subject: string }>(`SELECT subject FROM login_failures`);
       expect(subjects.map((row) => row.subject)).toContain(`email:${typedHash}`);
       // Not the key (a hash may contain a short run like 5a5a by chance: look for the key's 64 hex characters).

@@ -9,6 +9,9 @@ import { Matches } from 'class-validator';
  */
 export const emailAsStored = (email: string): string => email.normalize('NFKC').trim();
 
+/** Something, an @, and a domain with a dot: the shape of an address, loose enough for every address signup took. */
+export const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 /** The form two addresses are compared in (sign-up uniqueness, login, the administrator's lookup). */
 export const normalizedEmail = (email: string): string => emailAsStored(email).toLowerCase();
 

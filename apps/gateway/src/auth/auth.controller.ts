@@ -2,7 +2,14 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Logger, Post, Req,
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { BlockList } from 'node:net';
 import type { Request, Response } from 'express';
-import { type AccountView, KeysRpc, type LoginCredentials, normalizedEmail } from '#contracts';
+import {
+  type AccountView,
+  EMAIL_SHAPE,
+  KeysRpc,
+  type LoginCredentials,
+  maskPastedKeys,
+  normalizedEmail,
+} from '#contracts';
 import { ProblemError } from '#common';
 import { isHttps, requestClientIp } from '../http/client-address';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
@@ -16,6 +23,17 @@ import type { Identity } from './identity';
 import { Passwords } from './passwords';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './session-cookie';
 import { NoBody } from '../http/no-body';
+
+/**
+ * What of a login's typed email may cross NATS (PRODUCT.md §1: no secret in a NATS message). Text with no address's
+ * shape is most often a password typed into the email field: it goes as its hash, which names no account (none has
+ * an email without an @) and still gives the throttle one count per typed value. A whole key pasted into an address
+ * (no account's address can hold one: a local part is at most 64 characters) goes masked, as its event keeps it.
+ */
+export function loginEmailOnTheWire(typed: string): string {
+  const email = normalizedEmail(typed);
+  return EMAIL_SHAPE.test(email) ? maskPastedKeys(email) : `unreadable:${sha256Hex(email)}`;
+}
 
 export interface UserView {
   id: string;
@@ -95,7 +113,7 @@ export class AuthController {
   ): Promise<SessionAnswer> {
     const meta = commandMeta(request, this.trustedProxies);
     this.passwordAttempts.hit(meta.ip ?? '');
-    const email = normalizedEmail(body.email);
+    const email = loginEmailOnTheWire(body.email);
     const credentials = await this.rpc.request<LoginCredentials>(KeysRpc.credentials, { email, ip: meta.ip });
     if (!(await this.passwords.verify(credentials.password_hash, body.password))) {
       // The failure is counted first and tells how long its answer waits: attempts sent at once each wait by

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { type AccountView, KeysRpc, type LoginCredentials, type Page, RpcErrorCode } from '#contracts';
-import { DomainError, normalizedEmail } from '#contracts';
+import { DomainError, EMAIL_SHAPE, normalizedEmail } from '#contracts';
 import { redactText } from '#common';
 import { InvalidationPublisher } from '../shared/invalidation.publisher';
 import { KeyStore, eventMeta } from '../shared/key-store';
@@ -24,9 +24,6 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 
 const withoutLimit = ({ hourly_limit: _limit, ...account }: AccountView & { hourly_limit: number }): AccountView =>
   account;
-
-/** Something, an @, and a domain with a dot: the shape of an address, loose enough for every address signup took. */
-const EMAIL_SHAPE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 /**
  * What a failed login records of the email typed: the address, with an API key masked (people paste a key into the
@@ -95,7 +92,8 @@ export class AccountsHandler {
     // The fact first: it is the record of the attempt; the throttle's count follows it.
     await this.store.recordFact(
       'login_failure',
-      { type: 'auth.login_failed', data: { ...typedEmail(email), reason: command.reason } },
+      // As the gateway sent it (normalized there): NFKC would turn the `…` of a key it masked into `...`.
+      { type: 'auth.login_failed', data: { ...typedEmail(command.email), reason: command.reason } },
       eventMeta(command.meta, command.account_id ?? null),
     );
     // The right password of a suspended account is no guess: it slows nobody down.

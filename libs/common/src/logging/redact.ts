@@ -201,7 +201,12 @@ export function redactText(text: string): string {
   if (masked.includes('mysql')) masked = masked.replace(MYSQL_PASSWORD, `$1${REDACTED}`);
   if (masked.includes('login')) masked = masked.replace(DOCKER_PASSWORD, `$1${REDACTED}`);
   masked = masked
-    .replace(SECRET_PATTERN, (match) => `${match.slice(0, 12)}…${REDACTED}`)
+    // A key masked already (its display prefix and `…[REDACTED]`, as the gateway sends a login's typed email) stays so.
+    .replace(SECRET_PATTERN, (match: string, offset: number, whole: string) =>
+      match.length <= 12 && whole.startsWith(`…${REDACTED}`, offset + match.length)
+        ? match
+        : `${match.slice(0, 12)}…${REDACTED}`,
+    )
     .replace(DSN_PASSWORD, `$1${REDACTED}@`);
   return masked.includes('@') ? masked.replace(USERINFO, `$1:${REDACTED}@`) : masked;
 }

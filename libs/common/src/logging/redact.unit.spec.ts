@@ -360,3 +360,11 @@ describe('redact (log objects)', () => {
     });
   });
 });
+
+describe('redactText on text masked already', () => {
+  it('leaves a masked key as it is (masking twice gives what masking once gave)', () => {
+    const once = redactText(`x${'vxk_'}${'5a'.repeat(32)}@example.com`);
+    expect(once).toBe('xvxk_5a5a5a5a…[REDACTED]@example.com');
+    expect(redactText(once)).toBe(once);
+  });
+});
