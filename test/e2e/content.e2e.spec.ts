@@ -6,6 +6,7 @@ import { ContentStore } from '../../apps/content-service/src/shared/content-stor
 import { sweepExpiredKeys } from '../../apps/content-service/src/shared/idempotency';
 import { DashboardUser, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
+import { natsTrafficDuring } from '../support/secret-scan';
 import { waitFor } from '../support/wait';
 
 type Body = Record<string, unknown>;
@@ -1144,6 +1145,27 @@ describe('content: prompts, artifacts, memories and search (PRODUCT.md §5, §6)
       expect(out.status).toBe(200);
       expect(out.count).toBeGreaterThan(0);
     });
+  });
+
+  it('sends no key pasted into a memory id or a prompt id or slug to content-service (NATS)', async () => {
+    const pasted = (await owner.createKey({ name: 'in a path' })).full_key;
+    const paths = [
+      ['GET', `/memories/${pasted}`],
+      ['GET', `/memories/${pasted}/versions`],
+      ['DELETE', `/memories/${pasted}`],
+      ['GET', `/prompts/${pasted}`],
+      ['GET', `/prompts/${pasted}/versions`],
+      ['GET', `/prompts/${pasted}/placeholders`],
+      ['POST', `/prompts/${pasted}/versions/1/restore`],
+    ] as const;
+    const statuses: number[] = [];
+    const traffic = await natsTrafficDuring(platform.nats.url, async () => {
+      for (const [method, path] of paths) statuses.push((await api(method, path)).status);
+    });
+    // No memory has a key for its id, no prompt for its slug.
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 404, 404]);
+    expect(traffic).toContain('content.rpc.');
+    expect(traffic).not.toContain(pasted.slice(4));
   });
 
   it('masks a whole API key pasted into stored text (content, metadata, a key name) before any event carries it', async () => {

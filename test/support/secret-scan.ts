@@ -50,3 +50,24 @@ export async function dumpJetStream(natsUrl: string): Promise<string> {
 export function findSecrets(haystack: string, secrets: string[]): string[] {
   return secrets.filter((secret) => haystack.includes(secret));
 }
+
+/** Every NATS message (core and JetStream) published while `act` runs, as text. */
+export async function natsTrafficDuring(natsUrl: string, act: () => Promise<void>): Promise<string> {
+  const connection = await connect({ servers: natsUrl });
+  const seen: string[] = [];
+  const subscription = connection.subscribe('>', {
+    callback: (_error, message) => {
+      seen.push(`${message.subject} ${message.string()}`);
+    },
+  });
+  await connection.flush();
+  try {
+    await act();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await connection.flush();
+  } finally {
+    subscription.unsubscribe();
+    await connection.close();
+  }
+  return seen.join('\n');
+}

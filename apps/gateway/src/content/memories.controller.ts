@@ -32,6 +32,7 @@ import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 import { NoBody } from '../http/no-body';
+import { MaskedIdPipe } from './masked-id.pipe';
 
 @ApiTags('memories')
 @Controller('api/v1/memories')
@@ -67,13 +68,17 @@ export class MemoriesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One memory' })
-  get(@Param('id') id: string, @Req() request: Request): Promise<MemoryView> {
+  get(@Param('id', MaskedIdPipe) id: string, @Req() request: Request): Promise<MemoryView> {
     return this.reads.get('memory', { id }, contentActor(request, this.trusted));
   }
 
   @Put(':id')
   @ApiOperation({ summary: 'Change a memory (partial; expected_version guards against lost updates)' })
-  update(@Param('id') id: string, @Body() body: UpdateMemoryDto, @Req() request: Request): Promise<MemoryView> {
+  update(
+    @Param('id', MaskedIdPipe) id: string,
+    @Body() body: UpdateMemoryDto,
+    @Req() request: Request,
+  ): Promise<MemoryView> {
     return this.reads.change('memory', { id }, () =>
       this.rpc.request(ContentRpc.update('memory'), {
         actor: contentActor(request, this.trusted),
@@ -86,7 +91,11 @@ export class MemoriesController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a memory' })
-  async remove(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
+  async remove(
+    @NoBody() _none: undefined,
+    @Param('id', MaskedIdPipe) id: string,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.reads.change('memory', { id }, () =>
       this.rpc.request(ContentRpc.remove('memory'), {
         actor: contentActor(request, this.trusted),
@@ -101,7 +110,7 @@ export class MemoriesController {
       'The versions of a memory, oldest first (or newest, sort_order=desc), a page at a time (a deleted one too, by id)',
   })
   versions(
-    @Param('id') id: string,
+    @Param('id', MaskedIdPipe) id: string,
     @Query() query: VersionsQuery,
     @Req() request: Request,
   ): Promise<{ versions: unknown[] }> {
@@ -119,7 +128,7 @@ export class MemoriesController {
   })
   restore(
     @NoBody() _none: undefined,
-    @Param('id') id: string,
+    @Param('id', MaskedIdPipe) id: string,
     @Param('n') n: string,
     @Req() request: Request,
   ): Promise<MemoryView> {

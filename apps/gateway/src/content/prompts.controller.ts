@@ -35,6 +35,7 @@ import { contentActor } from './content-actor';
 import { listEnvelope } from '../http/list-envelope';
 import { parseVersionNumber } from './version-number';
 import { NoBody } from '../http/no-body';
+import { MaskedIdPipe } from './masked-id.pipe';
 
 /** `{id}` is the prompt's id or its slug (PRODUCT.md §5.1). */
 const locator = (idOrSlug: string): { id: string } | { slug: string } =>
@@ -72,13 +73,17 @@ export class PromptsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One prompt, by id or slug' })
-  get(@Param('id') id: string, @Req() request: Request): Promise<PromptView> {
+  get(@Param('id', MaskedIdPipe) id: string, @Req() request: Request): Promise<PromptView> {
     return this.reads.get('prompt', locator(id), contentActor(request, this.trusted));
   }
 
   @Put(':id')
   @ApiOperation({ summary: 'Change a prompt (partial; expected_version guards against lost updates)' })
-  update(@Param('id') id: string, @Body() body: UpdatePromptDto, @Req() request: Request): Promise<PromptView> {
+  update(
+    @Param('id', MaskedIdPipe) id: string,
+    @Body() body: UpdatePromptDto,
+    @Req() request: Request,
+  ): Promise<PromptView> {
     return this.reads.change('prompt', locator(id), () =>
       this.rpc.request(ContentRpc.update('prompt'), {
         actor: contentActor(request, this.trusted),
@@ -91,7 +96,11 @@ export class PromptsController {
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: 'Delete a prompt (409 while other prompts reference it)' })
-  async remove(@NoBody() _none: undefined, @Param('id') id: string, @Req() request: Request): Promise<void> {
+  async remove(
+    @NoBody() _none: undefined,
+    @Param('id', MaskedIdPipe) id: string,
+    @Req() request: Request,
+  ): Promise<void> {
     await this.reads.change('prompt', locator(id), () =>
       this.rpc.request(ContentRpc.remove('prompt'), {
         actor: contentActor(request, this.trusted),
@@ -102,7 +111,7 @@ export class PromptsController {
 
   @Get(':id/placeholders')
   @ApiOperation({ summary: 'The {{placeholders}} of a prompt, through its @references' })
-  placeholders(@Param('id') id: string, @Req() request: Request): Promise<{ placeholders: string[] }> {
+  placeholders(@Param('id', MaskedIdPipe) id: string, @Req() request: Request): Promise<{ placeholders: string[] }> {
     return this.rpc.request(ContentRpc.placeholders, {
       actor: contentActor(request, this.trusted),
       locator: locator(id),
@@ -112,7 +121,11 @@ export class PromptsController {
   @Post(':id/render')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Render a prompt with placeholder values' })
-  render(@Param('id') id: string, @Body() body: RenderPromptDto, @Req() request: Request): Promise<RenderResult> {
+  render(
+    @Param('id', MaskedIdPipe) id: string,
+    @Body() body: RenderPromptDto,
+    @Req() request: Request,
+  ): Promise<RenderResult> {
     return this.rpc.request(ContentRpc.render, {
       actor: contentActor(request, this.trusted),
       locator: locator(id),
@@ -126,7 +139,7 @@ export class PromptsController {
       'The versions of a prompt, oldest first (or newest, sort_order=desc), a page at a time (a deleted one too, by id)',
   })
   versions(
-    @Param('id') id: string,
+    @Param('id', MaskedIdPipe) id: string,
     @Query() query: VersionsQuery,
     @Req() request: Request,
   ): Promise<{ versions: unknown[] }> {
@@ -144,7 +157,7 @@ export class PromptsController {
   })
   restore(
     @NoBody() _none: undefined,
-    @Param('id') id: string,
+    @Param('id', MaskedIdPipe) id: string,
     @Param('n') n: string,
     @Req() request: Request,
   ): Promise<PromptView> {
