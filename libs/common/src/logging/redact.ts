@@ -73,7 +73,7 @@ const SECRET_PATTERN = new RegExp(
  * `primary_key`).
  */
 const SECRET_NAME =
-  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?|secret[_-]key[_-]base)$|[_-](?:pwd|pass)$/;
+  /(?:^|[_-])(?:passwords?|passwd|passphrase|secrets?|token|auth|authorization|cookies?|credentials?|(?:api|access|private|secret|signing|encryption|master|full|session|csrf|license|ssh|client|app|auth|service|deploy|webhook|hmac|jwt|stripe)[_-]?keys?|secret[_-]key[_-]base|(?:code|pkce)[_-]?verifier)$|[_-](?:pwd|pass)$/;
 /**
  * The same words glued to what precedes them, as environment variables often are: `PGPASSWORD`,
  * `NGROK_AUTHTOKEN`, `clientsecret`, `accesstoken`, `APITOKEN`. Only words that end no ordinary name.
@@ -171,6 +171,12 @@ const CURL_USER = /(?<![\w-])((?:-u|--user)(?:\s{1,8}|=)["']?[^\s:"']{1,256}:)[^
 const MYSQL_PASSWORD = /(\bmysql(?:dump|admin|sh)?\b[^\n|;&]{0,160}?\s-p["']?)([^\s"']{1,1024})/g;
 /** `docker login -p …` (and podman's): the password as an option's short form. */
 const DOCKER_PASSWORD = /(\b(?:docker|podman)\s{1,8}login\b[^\n|;&]{0,160}?\s-p\s{1,8}["']?)([^\s"']{1,1024})/g;
+/**
+ * An OAuth authorization code in a URL's query or a form (`…/cb?code=…&state=…`, curl's `-d code=…`): whoever holds
+ * it, with the PKCE verifier beside it (a secret's name above), gets the tokens. A value of 16 or more URL-safe
+ * characters, so `code=0` or `code=404` stay.
+ */
+const AUTHORIZATION_CODE = /(?<![\w-])(code=)[A-Za-z0-9._~-]{16,1024}(?![^&\s"'#;,)\]])/gi;
 const maskIfSecret = (whole: string, before: string, name: string): string =>
   isSecretField(name) ? `${before}${REDACTED}${whole.endsWith('"') ? '"' : ''}` : whole;
 
@@ -180,7 +186,7 @@ export const REDACTED = '[REDACTED]';
  * Whether a text may quote one of those: one scan instead of four on the usual text (a User-Agent, a path). Every
  * name isSecretField takes holds one of these words.
  */
-const QUOTED_SECRET_HINT = /bearer|vx_session|pass|pwd|token|key|secret|auth|cookie|credential/i;
+const QUOTED_SECRET_HINT = /bearer|vx_session|pass|pwd|token|key|secret|auth|cookie|credential|verifier/i;
 
 export function redactText(text: string): string {
   let masked = text;
@@ -198,6 +204,7 @@ export function redactText(text: string): string {
       .replace(SPACED_SECRET, maskIfSecretLine);
   }
   if (masked.includes('-u') || masked.includes('--user')) masked = masked.replace(CURL_USER, `$1${REDACTED}`);
+  if (/code=/i.test(masked)) masked = masked.replace(AUTHORIZATION_CODE, `$1${REDACTED}`);
   if (masked.includes('mysql')) masked = masked.replace(MYSQL_PASSWORD, `$1${REDACTED}`);
   if (masked.includes('login')) masked = masked.replace(DOCKER_PASSWORD, `$1${REDACTED}`);
   masked = masked

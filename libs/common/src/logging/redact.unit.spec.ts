@@ -368,3 +368,30 @@ describe('redactText on text masked already', () => {
     expect(redactText(once)).toBe(once);
   });
 });
+
+describe('redact: OAuth authorization codes and PKCE verifiers', () => {
+  const code = 'Xk2_Jd9vQm-4TbW8aPz0LrYc6NfHs1Ue3oGiKq7Vx5E';
+  const verifier = 'r4Nd0m-PkCe_V3r1f13r.abcdefghijklmnopqrstuvwxyz0123~';
+
+  it('masks a code in a redirect URL and a token request written out, and the verifier beside it', () => {
+    expect(redactText(`open 'http://127.0.0.1:8765/cb?code=${code}&state=s'`)).toBe(
+      `open 'http://127.0.0.1:8765/cb?code=[REDACTED]&state=s'`,
+    );
+    const curl = `curl $B/oauth/token -d grant_type=authorization_code -d code=${code} -d code_verifier=${verifier}`;
+    expect(redactText(curl)).toBe(
+      'curl $B/oauth/token -d grant_type=authorization_code -d code=[REDACTED] -d code_verifier=[REDACTED]',
+    );
+    expect(redactText(`{"code_verifier":"${verifier}","codeVerifier":"${verifier}"}`)).toBe(
+      '{"code_verifier":"[REDACTED]","codeVerifier":"[REDACTED]"}',
+    );
+    expect(redact({ code_verifier: verifier, pkceVerifier: verifier })).toEqual({
+      code_verifier: '[REDACTED]',
+      pkceVerifier: '[REDACTED]',
+    });
+  });
+
+  it('keeps short codes and code that is no value of a query', () => {
+    for (const text of ['exit code=0', 'HTTP code=404 returned', 'const code=someFunction(arg)', 'code: 12'])
+      expect(redactText(text)).toBe(text);
+  });
+});
