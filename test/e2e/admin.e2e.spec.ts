@@ -5,6 +5,7 @@ import { KeyStore } from '../../apps/key-service/src/shared/key-store';
 import { DashboardUser, call } from '../support/api-client';
 import { freePort } from '../support/nats-server';
 import { TestPlatform, spawnService, stopProcess, waitForHttp } from '../support/platform';
+import { natsTrafficDuring } from '../support/secret-scan';
 import { waitFor } from '../support/wait';
 
 const ADMIN_TOKEN = `test-admin-token-${randomUUID()}`;
@@ -65,6 +66,22 @@ describe('administration, legacy keys and leak reports (PRODUCT.md §11)', () =>
         const refused = await admin('GET', `/admin/v1/accounts?${query}`);
         expect([query, refused.status, refused.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
       }
+    });
+
+    it('sends no key pasted into a query parameter to a service (NATS)', async () => {
+      const user = await DashboardUser.signup(base);
+      const pasted = (await user.createKey({ name: 'in a query' })).full_key;
+      const statuses: number[] = [];
+      const traffic = await natsTrafficDuring(platform.nats.url, async () => {
+        statuses.push((await admin('GET', `/admin/v1/accounts?email=${pasted}`)).status);
+        statuses.push((await call(base, 'GET', `/api/v1/audit-log?action=${pasted}`, { key: pasted })).status);
+        statuses.push((await call(base, 'GET', `/api/v1/prompts?labels=${pasted}`, { key: pasted })).status);
+      });
+      expect(statuses).toEqual([200, 200, 200]);
+      expect(traffic).toContain('keys.rpc.admin');
+      expect(traffic).toContain('audit.rpc.');
+      expect(traffic).toContain('content.rpc.');
+      expect(traffic).not.toContain(pasted.slice(4));
     });
 
     it('finds an account by email (any case) and changes its tier and custom limit', async () => {

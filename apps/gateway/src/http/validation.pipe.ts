@@ -231,6 +231,9 @@ export class HttpValidationPipe implements PipeTransform {
           },
         ]);
     }
+    // A key pasted into any query parameter (an email filter, an action, a project) is masked before the query
+    // crosses NATS, as in a body's free text; no parameter takes a whole key.
+    if (metadata.type === 'query' && isJsonObject(value)) value = maskedText(value);
     return this.other.transform(value, metadata);
   }
 }
