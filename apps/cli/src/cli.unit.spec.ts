@@ -463,6 +463,21 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'api.test:3000' },
       });
       expect([noScheme.code, noScheme.stderr]).toEqual([1, expect.stringContaining('must be an http(s) URL')]);
+      // A password in the URL is never printed back, whichever way the URL is wrong.
+      for (const baseUrl of [
+        'http://me:PASSWORD1@api.test:3000',
+        'me:PASSWORD1@api.test:3000',
+        'http://me:PASSWORD1@',
+      ]) {
+        const credentials = await cli(['whoami'], [], { env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: baseUrl } });
+        expect([baseUrl, credentials.code, credentials.sent.length]).toEqual([baseUrl, 1, 0]);
+        expect(credentials.stderr).not.toContain('PASSWORD1');
+      }
+      const withUser = await cli(['whoami'], [], {
+        env: { VIBEXP_API_KEY: 'vxk_x', VIBEXP_BASE_URL: 'http://me:PASSWORD1@api.test:3000/' },
+      });
+      expect(withUser.stderr).toContain('must not hold a user name or password');
+      expect(withUser.stderr).toContain('"http://api.test:3000/"');
     });
 
     it('warns when the key would cross the network in plain http', async () => {

@@ -245,22 +245,31 @@ export class RefusedPath extends Error {
  * VIBEXP_BASE_URL as a URL. `localhost:3000` (no scheme) is refused with what to write instead; a URL ending in
  * `/api/v1` (as the API's own addresses are written) is taken without it, since every path adds it.
  */
+/** A URL's `user:password@`, shown as `…@`: a base URL quoted back in an error must not print a password. */
+const withoutUserinfo = (text: string): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, '$1…@');
+
 function parseBaseUrl(baseUrl: string): URL {
   const withScheme = (text: string) => `http://${text.replace(/^\/+/, '')}`;
+  const shown = withoutUserinfo(baseUrl.trim());
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(baseUrl.trim()))
     throw new ConnectionError(
-      `VIBEXP_BASE_URL must be an http(s) URL with its scheme: write ${JSON.stringify(withScheme(baseUrl.trim()))}, not ${JSON.stringify(baseUrl)}`,
+      `VIBEXP_BASE_URL must be an http(s) URL with its scheme: write ${JSON.stringify(withScheme(shown))}, not ${JSON.stringify(shown)}`,
     );
   let url: URL;
   try {
     url = new URL(baseUrl.trim());
   } catch {
     throw new ConnectionError(
-      `VIBEXP_BASE_URL must be an http(s) URL such as http://localhost:3000, not ${JSON.stringify(baseUrl)}`,
+      `VIBEXP_BASE_URL must be an http(s) URL such as http://localhost:3000, not ${JSON.stringify(shown)}`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new ConnectionError(`VIBEXP_BASE_URL must be an http(s) URL, not ${url.protocol}`);
+  // fetch refuses a URL with credentials, and the API key is what signs in: said without echoing them.
+  if (url.username || url.password)
+    throw new ConnectionError(
+      `VIBEXP_BASE_URL must not hold a user name or password (the API key signs in): write ${JSON.stringify(withoutUserinfo(url.href).replace('…@', ''))}`,
+    );
   url.search = '';
   url.hash = '';
   url.pathname = url.pathname.replace(/\/api\/v1\/?$/, '/');
