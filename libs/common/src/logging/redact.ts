@@ -101,7 +101,9 @@ export function containsKeyShape(text: string): boolean {
  * start (a `/`, which a URL's userinfo never holds unencoded; a `:` in a text that is no URL). Without them, a
  * 16 KB path cost 0.2 to 0.3 s, and `a://b:` or `a:` repeated over 2 MB seconds.
  */
-const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{0,1024}:)[^@\s/]{1,1024}@/g;
+// The password runs to the last `@` before the host, as URL parsers read it: one holding a raw `@` (`u:ab@cd@db`)
+// is masked whole, not up to its first `@`.
+const DSN_PASSWORD = /(?<!\w)(\w{1,64}:\/\/[^:/\s]{0,1024}:)[^\s/]{1,1024}@/g;
 /**
  * A user:password@ in any text shaped like a URL, whether it parses or not: a mistyped URL
  * (`postgres//u:pw@h/db`, `u:pw@h:5432/db`) is the one an error message quotes. A host must follow, so

@@ -21,6 +21,10 @@ describe('redact', () => {
   it('masks legacy key shapes and database passwords', () => {
     expect(redactText('acli-0123456789abcdef0123')).not.toContain('0123456789abcdef0123');
     expect(redactText('postgres://postgres:s3cret@127.0.0.1/keys')).not.toContain('s3cret');
+    // A raw `@` in the password: a URL parser takes the last one before the host as the end of the userinfo.
+    expect(redactText('postgresql://u:ab@CDEFGHIJKLMNOP@db/x and me@example.com')).toBe(
+      'postgresql://u:[REDACTED]@db/x and me@example.com',
+    );
   });
 
   it('masks the credentials of a mistyped URL too, keeping the user name', () => {
@@ -43,6 +47,7 @@ describe('redact', () => {
       `/${'a'.repeat(size)}:${'b'.repeat(size)}/@x`,
       `/${'a'.repeat(size)}@x`,
       `x://${'h'.repeat(size)}@`,
+      'x://u:a'.repeat(size / 7),
       'Bearer '.repeat(size / 7),
       `"password":"${'"password":"'.repeat(size / 12)}`,
       `a${'password=&'.repeat(size / 10)}`,
