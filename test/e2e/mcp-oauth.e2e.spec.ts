@@ -222,6 +222,9 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
         expect(refused.status).toBe(400);
         expect(JSON.stringify(refused.body)).not.toContain(pasted.slice(12));
       }
+      const withPassword = await register({ redirect_uris: ['https://user:Pa55word-XYZ@app.example.com/cb'] });
+      expect([withPassword.status, withPassword.body.error]).toEqual([400, 'invalid_redirect_uri']);
+      expect(JSON.stringify(withPassword.body)).not.toContain('Pa55word-XYZ');
     });
 
     it('accepts https, loopback http and private-use scheme redirect URIs', async () => {
@@ -677,6 +680,11 @@ describe('MCP endpoint with OAuth 2.1 (PRODUCT.md §14)', () => {
       const withoutVersion = await mcp(token, { id: 1, method: 'ping' });
       expect(withoutVersion.body.error).toEqual({ code: -32600, message: 'jsonrpc must be "2.0"' });
       expect((await rpc(token, 'tools/call', { name: 'no_such_tool', arguments: {} })).error?.code).toBe(-32602);
+      // A token pasted as the tool's name is not echoed in the error.
+      const pastedName = `vxo_${'cd34'.repeat(16)}`;
+      const unknownTool = await rpc(token, 'tools/call', { name: pastedName, arguments: {} });
+      expect(unknownTool.error?.code).toBe(-32602);
+      expect(JSON.stringify(unknownTool.error)).not.toContain(pastedName.slice(12));
       expect((await rpc(token, 'tools/call', { arguments: {} })).error).toEqual({
         code: -32602,
         message: 'params.name is required: the name of the tool to call',

@@ -1,3 +1,4 @@
+import { redactText } from '#common';
 import { type LegacyImportLine, RESERVED_KEYS, isCalendarDate, isDisplayName, maskPastedKeys } from '#contracts';
 import { VXK_PATTERN, isPresentableKey, sha256Hex } from '../auth/api-key-format';
 import { forbiddenInput } from '../http/validation.pipe';
@@ -40,7 +41,8 @@ export function parseImportLine(text: string, line: number, now = Date.now()): P
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('must be a JSON object');
     const record = input as Record<string, unknown>;
     const unknown = Object.keys(record).filter((field) => !FIELDS.has(field));
-    if (unknown.length > 0) throw new Error(`unknown field(s): ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`unknown field(s): ${unknown.map((field) => redactText(field)).join(', ')}`);
     // PostgreSQL's text cannot hold a NUL: refused on its line instead of failing the whole import.
     const forbidden = forbiddenInput(record, '', RESERVED_KEYS);
     if (forbidden) throw new Error(`${forbidden.field} ${forbidden.message}`);

@@ -28,6 +28,11 @@ describe('parseImportLine', () => {
       line({ email: 'a@example.com', name: 'k', key_sha256: hash, owner: 'x' }),
       /unknown field.*owner/,
     ],
+    [
+      'an unknown field named by a legacy key, not echoed',
+      line({ email: 'a@example.com', name: 'k', key_sha256: hash, aait_0123456789abcdefSECRET: 'x' }),
+      /^unknown field\(s\): aait_0123456…\[REDACTED\]$/,
+    ],
     ['a missing email', line({ name: 'k', key_sha256: hash }), /email is required/],
     [
       'a NUL in the email (PostgreSQL text cannot hold one)',

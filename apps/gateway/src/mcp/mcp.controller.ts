@@ -11,7 +11,7 @@ import {
   type RenderResult,
   RpcErrorCode,
 } from '#contracts';
-import { BEARER_CHALLENGE, ProblemError } from '#common';
+import { BEARER_CHALLENGE, ProblemError, redactText } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { TRUSTED_PROXIES } from '../http/request-meta';
 import { HttpValidationPipe } from '../http/validation.pipe';
@@ -244,7 +244,10 @@ export class McpController {
       throw new JsonRpcFailure(JsonRpcError.invalidParams, 'params.name is required: the name of the tool to call');
     const tool = MCP_TOOLS.find((candidate) => candidate.name === params.name);
     if (!tool)
-      throw new JsonRpcFailure(JsonRpcError.invalidParams, `unknown tool "${String(params.name).slice(0, 100)}"`);
+      throw new JsonRpcFailure(
+        JsonRpcError.invalidParams,
+        `unknown tool "${redactText(String(params.name).slice(0, 1_000)).slice(0, 100)}"`,
+      );
     this.requireScope(identity, tool.scope, origin, request);
     const args = params.arguments ?? {};
     if (typeof args !== 'object' || args === null || Array.isArray(args))

@@ -11,7 +11,7 @@ import {
   isUuid,
   maskPastedKeys,
 } from '#contracts';
-import { BEARER_CHALLENGE } from '#common';
+import { BEARER_CHALLENGE, redactText } from '#common';
 import { GatewayEnv } from '../config/gateway.env';
 import { FixedWindowLimiter } from '../http/fixed-window-limiter';
 import { requestClientIp } from '../http/client-address';
@@ -153,7 +153,7 @@ export class OAuthController {
           response,
           400,
           'invalid_redirect_uri',
-          `${problem === HOLDS_A_KEY ? 'a redirect URI' : `redirect URI "${uri.slice(0, 200)}"`} ${problem}`,
+          `${problem === HOLDS_A_KEY ? 'a redirect URI' : `redirect URI "${redactText(uri).slice(0, 200)}"`} ${problem}`,
         );
     }
     const refuse = (description: string) => sendOAuthError(response, 400, 'invalid_client_metadata', description);
