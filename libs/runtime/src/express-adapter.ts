@@ -41,6 +41,8 @@ export function expressMessageClasses(app: Express): {
  * OpenAPI document and every client write it, and no second spelling for a proxy's rules to miss).
  */
 export class PrototypeStableExpressAdapter extends ExpressAdapter {
+  private closing = false;
+
   constructor() {
     // Read when Express creates its router, which Nest's adapter does at once: set on the app it is given.
     const app = express();
@@ -57,5 +59,36 @@ export class PrototypeStableExpressAdapter extends ExpressAdapter {
     }
     const app = this.getInstance<Express>();
     this.httpServer = createServer(expressMessageClasses(app), app) as Server;
+    // Once the application is closing, every connection ends after the answer it is busy with. `server.close()`
+    // closes only the connections idle at that moment: a client that keeps sending on a kept-alive connection
+    // (any HTTP client pool under load) kept it open, so the server never finished closing, the shutdown was
+    // forced after 10 s (exit 1) while the process went on answering, and what runs after the HTTP server
+    // has closed (the gateway's flush of its usage events) never ran.
+    this.httpServer.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+      if (this.closing) response.setHeader('Connection', 'close');
+    });
+  }
+
+  private startClosing(): void {
+    if (this.closing) return;
+    this.closing = true;
+    const server = this.httpServer as Server | undefined;
+    if (!server) return;
+    // An answer that was already under way when closing began goes out as keep-alive: its connection is
+    // closed as soon as it is idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
+    server.once('close', () => clearInterval(sweep));
+  }
+
+  /** Nest calls this first when the application closes, before any module is destroyed. */
+  override beforeClose(): void {
+    this.startClosing();
+    super.beforeClose();
+  }
+
+  override close(): Promise<void> | undefined {
+    this.startClosing();
+    return super.close() as Promise<void> | undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { Agent, IncomingMessage, type Server, ServerResponse, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { PrototypeStableExpressAdapter } from './express-adapter';
@@ -20,6 +20,7 @@ describe('PrototypeStableExpressAdapter', () => {
   });
 
   afterEach(async () => {
+    server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -51,6 +52,42 @@ describe('PrototypeStableExpressAdapter', () => {
       const response = await fetch(url('/echo'), { method: 'POST', body: 'x'.repeat(100_000) });
       expect(response.headers.get('x-length')).toBe('100000');
       expect(await response.text()).toBe('done');
+    }
+  });
+
+  it('ends kept-alive connections after their answer once closing, so close() finishes while a client keeps sending', async () => {
+    app.get('/slow', (_request, response) => {
+      setTimeout(() => response.end('done'), 100);
+    });
+    // One kept-alive connection, as an HTTP client pool reuses it under load.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (): Promise<{ connection?: string; socket: unknown }> =>
+      new Promise((resolve, reject) => {
+        httpRequest(url('/slow'), { agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ connection: response.headers.connection, socket: response.socket }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    try {
+      expect((await get()).connection).toBe('keep-alive');
+      const inFlight = get();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // What Nest does on app.close(): beforeClose() first, then (after the modules' hooks) close().
+      adapter.beforeClose();
+      const started = Date.now();
+      const closed = adapter.close();
+      await inFlight;
+      // A client that keeps sending: the next request goes on the same connection if it is still open.
+      const next = get().catch(() => undefined);
+      await closed;
+      await next;
+      // Before, the connection stayed open after its answer until Node's keep-alive timeout (5 s), and a
+      // client sending again on it kept it open for as long as it sent.
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      agent.destroy();
     }
   });
 });
