@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { KEY_INVALIDATION_SUBJECT, type KeyInvalidation, KeysRpc, type VerifiedKey } from '#contracts';
 import { Metrics } from '#common';
@@ -16,7 +16,7 @@ const VERIFY_TIMEOUT_MS = 2_000;
  * refused: the RPC error propagates and the request fails closed.
  */
 @Injectable()
-export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
+export class KeyVerifier implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(KeyVerifier.name);
   readonly cache = new VerificationCache(Date.now);
   private subscription?: Subscription;
@@ -44,7 +44,11 @@ export class KeyVerifier implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Only once the HTTP server has closed (Nest's shutdown hooks run after it, module-destroy hooks before): until
+   * then the instance still answers requests from its cache, and must still hear of a key revoked elsewhere.
+   */
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import {
   CONTENT_CHANGE_SUBJECT,
@@ -24,7 +24,7 @@ const MAX_ENTRY_BYTES = 256 * 1024;
  * Reads by slug or project path, lists, search and versions always ask content-service.
  */
 @Injectable()
-export class ContentReads implements OnModuleInit, OnModuleDestroy {
+export class ContentReads implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ContentReads.name);
   readonly cache: ContentReadCache;
   private subscription?: Subscription;
@@ -62,7 +62,8 @@ export class ContentReads implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  /** Only once the HTTP server has closed: until then cached reads are still answered, and must still be evicted. */
+  onApplicationShutdown(): void {
     this.subscription?.unsubscribe();
   }
 
