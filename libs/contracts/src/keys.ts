@@ -9,11 +9,13 @@ export const INTEGRATIONS = ['ai_tools', 'cli', 'mcp_server'] as const;
 /**
  * What the keys list is searched by, from what a person pastes: a whole `vxk_` key becomes its display prefix
  * (the key itself must not travel to key-service or stay in an address), and the `…` the table shows after a
- * prefix goes. Shared by the gateway and the dashboard.
+ * prefix goes, as does the `…[REDACTED]` the gateway puts after the prefix of a key pasted into any query.
+ * Shared by the gateway and the dashboard.
  */
 export function keySearchText(typed: string): string {
-  const text = typed.trim().replace(/…$/, '');
-  return /^vxk_[0-9A-Fa-f]{64}$/.test(text) ? text.slice(0, 12).toLowerCase() : text;
+  const text = typed.trim().replace(/…(?:\[REDACTED\])?$/, '');
+  if (/^vxk_[0-9A-Fa-f]{64}$/.test(text)) return text.slice(0, 12).toLowerCase();
+  return /^vxk_[0-9A-Fa-f]{8}$/i.test(text) ? text.toLowerCase() : text;
 }
 export type Integration = (typeof INTEGRATIONS)[number];
 /** What a new key may be given; `mcp_server` is legacy (PRODUCT.md §3.2). */
