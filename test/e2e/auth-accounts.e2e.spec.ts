@@ -1,28 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DashboardUser, PASSWORD, call } from '../support/api-client';
 import { TestPlatform } from '../support/platform';
-import { connect } from '@nats-io/transport-node';
-
-/** Every NATS message (core and JetStream) published while `act` runs, as text. */
-async function natsTrafficDuring(natsUrl: string, act: () => Promise<void>): Promise<string> {
-  const connection = await connect({ servers: natsUrl });
-  const seen: string[] = [];
-  const subscription = connection.subscribe('>', {
-    callback: (_error, message) => {
-      seen.push(message.string());
-    },
-  });
-  await connection.flush();
-  try {
-    await act();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await connection.flush();
-  } finally {
-    subscription.unsubscribe();
-    await connection.close();
-  }
-  return seen.join('\n');
-}
+import { natsTrafficDuring } from '../support/secret-scan';
 
 describe('accounts and dashboard sessions (PRODUCT.md §2)', () => {
   let platform: TestPlatform;
