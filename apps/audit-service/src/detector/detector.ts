@@ -208,6 +208,11 @@ export function emptyState(): DetectorState {
  * are no part of a failed-authentication burst (and the client's next success does not escalate one).
  */
 const REFUSED_AFTER_AUTHENTICATION = new Set(['rate_limited', 'integration']);
+/**
+ * A request with no credentials at all (`missing`) tried none: a signed-out dashboard checking for its session on
+ * every load, a crawler. Counted, a few reloads of the sign-in page from one office were an operators' burst.
+ */
+const NO_CREDENTIAL_TRIED = 'missing';
 
 interface UsedData {
   key_id?: string;
@@ -818,6 +823,7 @@ export class Detector {
       });
     }
     if (data.reason && REFUSED_AFTER_AUTHENTICATION.has(data.reason)) return findings;
+    if (data.reason === NO_CREDENTIAL_TRIED) return findings;
     const inWindow = (t: number) => at - t <= this.config.burstWindowMs;
     // A burst names no key of its own, even when this failure's key resolved (revoked, expired, suspended): its
     // failures are against a prefix anyone can send, so auto-revoke must not act on it (only a success does).

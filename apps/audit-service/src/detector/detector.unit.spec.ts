@@ -641,6 +641,15 @@ describe('Detector', () => {
       },
     );
 
+    it('does not count requests that sent no credentials at all (missing): a signed-out dashboard, a crawler', () => {
+      const findings = Array.from({ length: 30 }, (_, i) =>
+        authFailed(MONDAY + i * 1_000, { reason: 'missing', ip: attacker }),
+      ).flatMap((event) => sut.observe(event));
+
+      expect(findings).toEqual([]);
+      expect(sut.state.failuresByIp[attacker]).toBeUndefined();
+    });
+
     it('does not fire on failures spread over 30 minutes', () => {
       const findings = failuresFrom(attacker, MONDAY, 11, 3 * MINUTE).flatMap((event) => sut.observe(event));
 
