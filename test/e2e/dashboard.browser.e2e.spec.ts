@@ -369,6 +369,41 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
+  it('fits a phone-wide window: an alert’s filters and resolve form wrap, and the alert stays resolvable', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Pia' });
+    const key = await user.createKey({ name: 'Phone' });
+    expect((await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`)).status).toBe(204);
+    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
+    await waitFor(
+      () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts'),
+      (response) => response.body.alerts?.length === 1,
+    );
+
+    const page = await signedInPage(browser, base, user, '/alerts');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const alert = page.locator('li.alert');
+    await alert.getByText('revoked_key_use').waitFor();
+    const width = 390;
+    const outside = async (): Promise<string[]> => {
+      const boxes = await Promise.all(
+        [
+          page.getByLabel('status'),
+          page.getByLabel('rule'),
+          alert.getByRole('button', { name: 'Acknowledge' }),
+          alert.getByLabel('resolve as'),
+          alert.getByLabel('note'),
+          alert.getByRole('button', { name: 'Resolve' }),
+        ].map(
+          async (control) =>
+            [await control.evaluate((element) => element.outerHTML.slice(0, 40)), await control.boundingBox()] as const,
+        ),
+      );
+      return boxes.filter(([, box]) => !box || box.x < 0 || box.x + box.width > width).map(([name]) => name);
+    };
+    expect(await outside()).toEqual([]);
+    await page.close();
+  });
+
   it('shows the webhook signing secret when asked, and rotates it after a confirmation', async () => {
     const user = await DashboardUser.signup(base, { name: 'Wen' });
     const put = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
