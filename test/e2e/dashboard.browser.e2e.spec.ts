@@ -404,6 +404,24 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
+  it('keeps a dialog, its border included, inside a phone-wide window', async () => {
+    const user = await DashboardUser.signup(base, { name: 'Rui' });
+    const page = await signedInPage(browser, base, user, '/keys');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Create API key' }).click();
+    const create = page.getByRole('dialog', { name: 'Create API key' });
+    await create.getByLabel('Name').fill('Phone');
+    const box = (await create.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await create.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByRole('dialog', { name: 'Your new API key' });
+    await shown.getByTestId('full-key').waitFor();
+    const shownBox = (await shown.boundingBox())!;
+    expect(shownBox.x + shownBox.width).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
   it('shows the webhook signing secret when asked, and rotates it after a confirmation', async () => {
     const user = await DashboardUser.signup(base, { name: 'Wen' });
     const put = await user.request<{ webhook_secret: string }>('PUT', '/api/v1/settings/security', {
