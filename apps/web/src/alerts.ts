@@ -46,3 +46,8 @@ export function alertsLocation(view: AlertsView): string {
     page: view.page > 1 ? view.page : undefined,
   })}`;
 }
+
+/** How many times an alert's occurrence was seen, grouped like every other count of the dashboard: "1,234 ×". */
+export function occurrences(count: number): string {
+  return `${count.toLocaleString('en-US')} ×`;
+}

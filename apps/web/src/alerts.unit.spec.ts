@@ -1,4 +1,4 @@
-import { ALERT_RULES, alertsLocation, parseAlertsLocation, ruleTitle } from './alerts';
+import { ALERT_RULES, alertsLocation, occurrences, parseAlertsLocation, ruleTitle } from './alerts';
 
 describe('security alerts in the address (PRODUCT.md §9.2)', () => {
   it('writes the status, rule and page, and reads them back the same', () => {
@@ -25,5 +25,12 @@ describe('rule titles', () => {
     for (const rule of ALERT_RULES) expect(ruleTitle(rule)).toMatch(/^[A-Z][A-Za-z]* [a-z]/);
     expect(ruleTitle('new_location')).toBe('Use from a new place');
     expect(ruleTitle('some_future_rule')).toBe('some_future_rule');
+  });
+});
+
+describe('occurrences', () => {
+  it('groups the thousands of an alert count like the other counts', () => {
+    expect(occurrences(1)).toBe('1 ×');
+    expect(occurrences(1234)).toBe('1,234 ×');
   });
 });

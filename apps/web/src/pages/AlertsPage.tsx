@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, query } from '../api';
 import { lastPageInstead, replaceInAddress } from '../address';
 import { ErrorBanner, Loading, Pager, useLatest, useRequest } from '../components/ui';
-import { ALERT_RULES, type AlertsView, alertsLocation, parseAlertsLocation, ruleTitle } from '../alerts';
+import { ALERT_RULES, type AlertsView, alertsLocation, occurrences, parseAlertsLocation, ruleTitle } from '../alerts';
 import { auditLocation } from '../audit';
 import { dateTime, lastUsed } from '../format';
 import type { Alert, ListPage } from '../types';
@@ -105,7 +105,7 @@ export function AlertsPage({ search }: { search: string }) {
               <span className={`badge severity-${alert.severity}`}>{alert.severity}</span>{' '}
               <strong>{ruleTitle(alert.rule)}</strong> <code>{alert.rule}</code>{' '}
               <span className="muted">
-                {alert.count} × · last {lastUsed(alert.last_seen)} · {alert.status}
+                {occurrences(alert.count)} · last {lastUsed(alert.last_seen)} · {alert.status}
               </span>
             </div>
             <p>{alert.summary}</p>
