@@ -1228,6 +1228,39 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect(stdout).toBe('Hello Ann {{day}}\n');
       expect(stderr).toContain('no value for {{day}}');
     });
+
+    it('says the id a delete by slug or path leaves, since a deleted item is restored by its id only', async () => {
+      const id = '0b6f2c1e-3a4d-4e5f-8a9b-0c1d2e3f4a5b';
+      const bySlug = await cli(
+        ['prompt', 'delete', 'standup'],
+        [
+          [200, { id, slug: 'standup' }],
+          [204, undefined],
+        ],
+      );
+      expect(bySlug.code).toBe(0);
+      // The item shown is the one deleted, by its id.
+      expect(bySlug.sent.map((sent) => `${sent.method} ${sent.url}`)).toEqual([
+        'GET http://api.test/api/v1/prompts/standup',
+        `DELETE http://api.test/api/v1/prompts/${id}`,
+      ]);
+      expect(bySlug.stdout).toContain(`Deleted prompt standup (id ${id})`);
+      expect(bySlug.stdout).toContain(`vibexp prompt restore ${id} <version>`);
+      const byPath = await cli(
+        ['artifact', 'delete', 'app/notes', '--format', 'json'],
+        [
+          [200, { id }],
+          [204, undefined],
+        ],
+      );
+      expect(JSON.parse(byPath.stdout)).toEqual({ deleted: true, id });
+      // An id (and a memory is addressed by its id only) needs no look-up.
+      const byId = await cli(['memory', 'delete', id], [[204, undefined]]);
+      expect(byId.sent.map((sent) => sent.method)).toEqual(['DELETE']);
+      expect(byId.stdout).toContain(`vibexp memory restore ${id} <version>`);
+      const missing = await cli(['prompt', 'delete', 'nope'], [[404, problem(404, 'RESOURCE_NOT_FOUND')]]);
+      expect([missing.code, missing.sent.length]).toEqual([1, 1]);
+    });
   });
 
   describe('hooks', () => {

@@ -126,6 +126,8 @@ const optionChecks = (spec: KindSpec): Record<string, Check> =>
  * The path of one resource. Only an artifact's `project/slug` has several segments, each encoded on its
  * own; `.` and `..` are refused, so a reference never addresses another route (`memory delete ../prompts/x`).
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function resourcePath(spec: KindSpec, reference: string): string {
   const segments = spec.reference === 'project/slug' ? reference.split('/') : [reference];
   if (segments.some((segment) => segment === '.' || segment === '..' || segment === ''))
@@ -289,9 +291,18 @@ export async function content(context: Context): Promise<void> {
     }
     case 'delete': {
       allowOnly(args, []);
-      const path = resourcePath(spec, reference());
-      await (await client()).json('DELETE', path);
-      context.print({ deleted: true }, () => `Deleted ${kindName} ${args.positionals[2]}\n`);
+      const ref = reference();
+      const path = resourcePath(spec, ref);
+      const api = await client();
+      // A deleted item is found by its id only (its slug may name another one by then), so one deleted by its slug
+      // or path is looked up first: the answer can say how to bring it back, and the delete hits what was looked up.
+      const id = spec.reference === 'id' || UUID.test(ref) ? ref : (await api.json<{ id: string }>('GET', path)).id;
+      await api.json('DELETE', `${spec.path}/${encodeURIComponent(id)}`);
+      context.print(
+        { deleted: true, id },
+        () =>
+          `Deleted ${kindName} ${ref}${id === ref ? '' : ` (id ${id})`}; to undo: \`vibexp ${kindName} versions ${id}\`, then \`vibexp ${kindName} restore ${id} <version>\`\n`,
+      );
       return;
     }
     case 'versions': {
