@@ -709,6 +709,24 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
       expect((await cli(['memory', 'get', 'x'], [[status, problem(status, 'X')]])).code).toBe(exit);
     });
 
+    it('says an answer that is empty or not JSON is not the API’s, instead of failing inside the CLI', async () => {
+      for (const [argv, body] of [
+        [['prompt', 'list'], ''],
+        [['memory', 'get', 'm1'], ''],
+        [['prompt', 'list'], '<html>proxy</html>'],
+      ] as const) {
+        const answered = await cli([...argv], [[200, body]]);
+        expect([argv, body, answered.code, answered.stderr]).toEqual([
+          argv,
+          body,
+          1,
+          expect.stringMatching(
+            /\nvibexp: http:\/\/api\.test answered 200 with (an empty body|something that is not JSON): is it the VibeXP API\?\n$/,
+          ),
+        ]);
+      }
+    });
+
     it('exits 2 for usage errors and 4 without any key', async () => {
       for (const argv of [
         ['nope'],

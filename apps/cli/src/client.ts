@@ -226,6 +226,11 @@ export class ApiClient {
     if (!response.ok) throw await apiError(response, path);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
+    // Every answer the CLI reads but a delete's holds JSON: an empty one (a proxy's) is not the API's.
+    if (!text && method !== 'DELETE')
+      throw new ConnectionError(
+        `${this.baseUrl} answered ${response.status} with an empty body: is it the VibeXP API?`,
+      );
     try {
       return (text ? JSON.parse(text) : undefined) as T;
     } catch {
