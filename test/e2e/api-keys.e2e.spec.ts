@@ -583,7 +583,15 @@ describe('API keys (PRODUCT.md §3)', () => {
       expect(hookRoute.status).toBe(403);
       expect(hookRoute.body.code).toBe('INTEGRATION_NOT_PERMITTED');
       expect(hookRoute.body.detail).toContain('cli');
+      // The seed page's "AI Tools" key reads prompts too, when it says so: the answer tells how (PRODUCT.md §3.2).
+      expect(hookRoute.body.detail).toContain('X-VibeXP-Integration: ai_tools');
       expect(hookRoute.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="cli"');
+      // The audit log needs cli whatever a request declares: no such way there.
+      const auditLog = await call(base, 'GET', '/api/v1/audit-log', { key: aiOnly });
+      expect([auditLog.status, auditLog.body.detail]).toEqual([
+        403,
+        expect.not.stringContaining('X-VibeXP-Integration'),
+      ]);
       const declared = await call(base, 'GET', '/api/v1/prompts', {
         key: cliOnly,
         headers: { 'X-VibeXP-Integration': 'ai_tools' },

@@ -45,11 +45,15 @@ export const AuthProblems = {
     }),
   suspended: () =>
     new ProblemError(HttpStatus.FORBIDDEN, 'ACCOUNT_SUSPENDED', 'the account is suspended; contact support'),
-  integration: (integration: string) =>
+  /** `declarable`: another integration of the key that this route takes when the request declares it. */
+  integration: (integration: string, declarable?: string) =>
     new ProblemError(
       HttpStatus.FORBIDDEN,
       'INTEGRATION_NOT_PERMITTED',
-      `this API key does not have the "${integration}" integration; add it to the key in Settings → API Keys`,
+      `this API key does not have the "${integration}" integration; add it to the key in Settings → API Keys` +
+        (declarable
+          ? `, or, as a request of its "${declarable}" integration, send the header X-VibeXP-Integration: ${declarable}`
+          : ''),
       {
         headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${integration}"` },
       },

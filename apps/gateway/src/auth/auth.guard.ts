@@ -272,7 +272,12 @@ export class AuthGuard implements CanActivate {
       // A refusal for a missing integration still counts against the hourly limit (PRODUCT.md §4).
       this.setRateHeaders(response, this.limiter.countRefused(account.id, account.hourly_limit));
       this.fail(request, { reason: 'integration', status: HttpStatus.FORBIDDEN, ...attribution });
-      throw AuthProblems.integration(integration);
+      // The key's other integration, when declaring it would be accepted here (not on a route fixed to one).
+      const declarable =
+        request.headers['x-vibexp-integration'] === undefined && !(policy.mode === 'session_or_key' && policy.fixed)
+          ? key.integrations.find((held) => held !== integration && DECLARABLE_INTEGRATIONS.has(held as Integration))
+          : undefined;
+      throw AuthProblems.integration(integration, declarable);
     }
     this.admit(request, response, verified, integration);
     if (policy.mode === 'session') throw AuthProblems.sessionRequired();
