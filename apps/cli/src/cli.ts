@@ -128,8 +128,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     await COMMANDS[name](context);
     return EXIT.ok;
   } catch (error) {
+    // What an installed hook runs never exits 2, which would block Claude Code's tool call: its usage errors too.
+    if (error instanceof UsageError && isHookSend(argv))
+      return report(new HookNotDelivered(`hook not delivered: ${error.message}`, { cause: error }), io);
     return report(error, io, context?.keySource);
   }
+}
+
+/** `vibexp … hooks send …`, told from the words given even when they do not parse. */
+function isHookSend(argv: readonly string[]): boolean {
+  const hooks = argv.indexOf('hooks');
+  return hooks >= 0 && argv[hooks + 1] === 'send';
 }
 
 /**

@@ -1451,8 +1451,12 @@ describe('vibexp CLI (PRODUCT.md §12)', () => {
         [['hooks', 'send', 'vscode'], []],
         [['hooks', 'send', 'claude-code'], [[403, problem(403, 'INTEGRATION_NOT_PERMITTED')]]],
         [['hooks', 'send', 'claude-code'], []],
+        // The command line's own options too: exit 2 would block Claude Code's tool call.
+        [['hooks', 'send', 'claude-code', '--format', 'xml'], []],
+        [['--format', 'yaml', 'hooks', 'send', 'claude-code'], []],
+        [['hooks', 'send', 'claude-code', '--format'], []],
       ] as [string[], [number, unknown][]][])
-        expect((await cli(argv, answers)).code).toBe(1);
+        expect([argv, (await cli(argv, answers)).code]).toEqual([argv, 1]);
     });
 
     it('passes on only additionalContext of SessionStart and UserPromptSubmit, never a decision about a tool call', async () => {
