@@ -271,15 +271,21 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
     await page.close();
   });
 
-  it('lists security alerts with where to look next, and acknowledges and resolves one', async () => {
-    const user = await DashboardUser.signup(base, { name: 'Ali' });
-    const key = await user.createKey({ name: 'Old laptop' });
+  /** A new account whose revoked key was tried once: one open revoked_key_use alert, listed. */
+  async function userWithRevokedKeyAlert(name: string, keyName: string) {
+    const user = await DashboardUser.signup(base, { name });
+    const key = await user.createKey({ name: keyName });
     expect((await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`)).status).toBe(204);
     expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
     await waitFor(
       () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts'),
       (response) => response.body.alerts?.length === 1,
     );
+    return { user, key };
+  }
+
+  it('lists security alerts with where to look next, and acknowledges and resolves one', async () => {
+    const { user, key } = await userWithRevokedKeyAlert('Ali', 'Old laptop');
 
     const page = await signedInPage(browser, base, user, '/keys');
     await page.getByRole('link', { name: 'Security alerts' }).click();
@@ -370,14 +376,7 @@ describe('dashboard in a browser (PRODUCT.md §13)', () => {
   });
 
   it('fits a phone-wide window: an alert’s filters and resolve form wrap, and the alert stays resolvable', async () => {
-    const user = await DashboardUser.signup(base, { name: 'Pia' });
-    const key = await user.createKey({ name: 'Phone' });
-    expect((await user.request('DELETE', `/api/v1/settings/api-keys/${key.api_key.id}`)).status).toBe(204);
-    expect((await call(base, 'GET', '/api/v1/auth/me', { key: key.full_key })).status).toBe(401);
-    await waitFor(
-      () => user.request<{ alerts: Body[] }>('GET', '/api/v1/security/alerts'),
-      (response) => response.body.alerts?.length === 1,
-    );
+    const { user } = await userWithRevokedKeyAlert('Pia', 'Phone');
 
     const page = await signedInPage(browser, base, user, '/alerts');
     await page.setViewportSize({ width: 390, height: 844 });

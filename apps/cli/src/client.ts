@@ -246,13 +246,13 @@ export class RefusedPath extends Error {
   override readonly name = 'RefusedPath';
 }
 
+/** A URL's `user:password@`, shown as `…@`: a base URL quoted back in an error must not print a password. */
+const withoutUserinfo = (text: string): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, '$1…@');
+
 /**
  * VIBEXP_BASE_URL as a URL. `localhost:3000` (no scheme) is refused with what to write instead; a URL ending in
  * `/api/v1` (as the API's own addresses are written) is taken without it, since every path adds it.
  */
-/** A URL's `user:password@`, shown as `…@`: a base URL quoted back in an error must not print a password. */
-const withoutUserinfo = (text: string): string => text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, '$1…@');
-
 function parseBaseUrl(baseUrl: string): URL {
   const withScheme = (text: string) => `http://${text.replace(/^\/+/, '')}`;
   const shown = withoutUserinfo(baseUrl.trim());
@@ -273,7 +273,7 @@ function parseBaseUrl(baseUrl: string): URL {
   // fetch refuses a URL with credentials, and the API key is what signs in: said without echoing them.
   if (url.username || url.password)
     throw new ConnectionError(
-      `VIBEXP_BASE_URL must not hold a user name or password (the API key signs in): write ${JSON.stringify(withoutUserinfo(url.href).replace('…@', ''))}`,
+      `VIBEXP_BASE_URL must not hold a user name or password (the API key signs in): write ${JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`)}`,
     );
   url.search = '';
   url.hash = '';
